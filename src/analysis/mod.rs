@@ -1,0 +1,4 @@
+//! Analysis: run records in, values out (verdicts now; baselines, findings and comparison
+//! build on the same records).
+
+pub mod verdicts;

@@ -1,0 +1,85 @@
+//! Target verdicts: each target checked against each level it applies to, with the measured
+//! value beside the threshold. Works on run-record values only, so a live run and a saved run
+//! get the same verdicts.
+
+use crate::preset::target::TargetExpr;
+use crate::run::{LevelRecord, TargetRecord, TaskStats, Verdict};
+
+/// Checks every target that applies to level `level_index`. `tasks` are the level's per-task
+/// numbers by task name; `total` is all tasks together.
+pub fn evaluate_level(targets: &[TargetRecord], level_index: usize, tasks: &[(&str, &TaskStats)], total: &TaskStats) -> Vec<Verdict> {
+    targets
+        .iter()
+        .filter(|target| target.level.is_none_or(|level| level == level_index))
+        .filter_map(|target| {
+            let expr = TargetExpr::parse(&target.expr).ok()?;
+            let stats = match &target.task {
+                Some(task) => tasks.iter().find(|(name, _)| name == task).map(|(_, stats)| *stats),
+                None => Some(total),
+            };
+            let observed = stats.and_then(|stats| stats.metric(expr.metric));
+            Some(Verdict {
+                target: target.expr.clone(),
+                level: level_index,
+                task: target.task.clone(),
+                metric: expr.metric,
+                threshold: expr.threshold,
+                observed,
+                passed: observed.is_some_and(|value| expr.holds(value)),
+            })
+        })
+        .collect()
+}
+
+/// Verdicts of a finished level record.
+pub fn evaluate_record(targets: &[TargetRecord], level: &LevelRecord) -> Vec<Verdict> {
+    let tasks: Vec<(&str, &TaskStats)> = level.tasks.iter().map(|task| (task.task.as_str(), &task.stats)).collect();
+    evaluate_level(targets, level.index, &tasks, &level.total.stats)
+}
+
+/// Whether every verdict held (None when there are none).
+pub fn all_passed<'a>(verdicts: impl IntoIterator<Item = &'a Verdict>) -> Option<bool> {
+    let mut any = false;
+    for verdict in verdicts {
+        any = true;
+        if !verdict.passed {
+            return Some(false);
+        }
+    }
+    any.then_some(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(requests: u64, failures: u64, p95_micros: u64) -> TaskStats {
+        TaskStats {
+            requests,
+            failures,
+            p95_micros,
+            ..TaskStats::default()
+        }
+    }
+
+    #[test]
+    fn scopes_targets_to_levels_and_tasks() {
+        let targets = vec![
+            TargetRecord { expr: "p95 < 2s".into(), level: Some(2), task: None, abort_on_fail: false },
+            TargetRecord { expr: "error_rate < 1%".into(), level: None, task: None, abort_on_fail: false },
+            TargetRecord { expr: "p95 < 100ms".into(), level: None, task: Some("query".into()), abort_on_fail: false },
+        ];
+        let query = stats(100, 0, 150_000);
+        let total = stats(200, 3, 1_500_000);
+        let level0 = evaluate_level(&targets, 0, &[("query", &query)], &total);
+        assert_eq!(level0.len(), 2, "the p95 < 2s target only applies to level 3");
+        assert!(!level0[0].passed, "1.5% errors fail error_rate < 1%");
+        assert_eq!(level0[0].observed, Some(1.5));
+        assert!(!level0[1].passed, "query p95 150ms fails < 100ms");
+        let level2 = evaluate_level(&targets, 2, &[("query", &query)], &total);
+        assert!(level2[0].passed, "1.5s p95 passes < 2s");
+        assert_eq!(all_passed(&level2), Some(false));
+        let empty = evaluate_level(&targets, 1, &[], &TaskStats::default());
+        assert!(empty.iter().all(|verdict| !verdict.passed && verdict.observed.is_none()), "no requests cannot pass");
+    }
+}

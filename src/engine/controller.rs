@@ -1,0 +1,669 @@
+//! The controller: runs the levels of every scenario in order, ramps users at the spawn rate,
+//! obeys commands, merges the workers' recordings, emits snapshots every 250 ms, closes one
+//! series point per second, checks abort_on_fail targets, and saves the run file every few
+//! seconds and at the end.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use super::plan::RunPlan;
+use super::recorder::{FailureKey, Recorder, TaskAccum};
+use super::summary::{merged, stats, summary};
+use super::worker::{WorkerCommand, WorkerReport, run_worker};
+use super::{Command, Event, Phase, Snapshot, Waker, preflight};
+use crate::analysis::verdicts::{all_passed, evaluate_level};
+use crate::preset::LoadModel;
+use crate::preset::secrets::redact_header_value;
+use crate::run::{
+    FailureRow, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord, SeriesPoint,
+    TargetRecord, TaskStats, save_atomic,
+};
+
+const TICK: Duration = Duration::from_millis(100);
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
+
+/// Sends events and wakes the front end.
+pub struct EventSink {
+    events: mpsc::Sender<Event>,
+    waker: Option<Waker>,
+}
+
+impl EventSink {
+    pub fn new(events: mpsc::Sender<Event>, waker: Option<Waker>) -> EventSink {
+        EventSink { events, waker }
+    }
+
+    fn send(&self, event: Event) {
+        let _ = self.events.send(event);
+        if let Some(waker) = &self.waker {
+            waker();
+        }
+    }
+}
+
+/// The controller thread's body: waits for `Start`, runs, repeats, until the command channel
+/// closes.
+pub fn serve(mut commands: UnboundedReceiver<Command>, sink: EventSink) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            sink.send(Event::Rejected(format!("cannot start the engine's runtime: {err}")));
+            return;
+        }
+    };
+    runtime.block_on(async {
+        while let Some(command) = commands.recv().await {
+            match command {
+                Command::Start(plan) => execute(Arc::new(*plan), &mut commands, &sink).await,
+                Command::Stop | Command::NextLevel | Command::SetUsers(_) | Command::SetRate(_) => {
+                    // Nothing is running; a stray control command is harmless.
+                }
+            }
+        }
+    });
+}
+
+/// How a level ended.
+enum LevelEnd {
+    Elapsed,
+    Skipped,
+    Stopped,
+    Aborted(String),
+}
+
+async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, sink: &EventSink) {
+    if plan.preflight && plan.scenarios.iter().any(|scenario| scenario.compiled.health.is_some()) {
+        sink.send(Event::PreflightStarted);
+        let reports = preflight::check(&plan).await;
+        if reports.iter().all(|report| report.ok()) {
+            sink.send(Event::PreflightPassed(reports));
+        } else {
+            sink.send(Event::PreflightFailed(reports));
+            return;
+        }
+    }
+
+    let run_start = Instant::now();
+    let mut run = RunState::new(plan.clone(), run_start);
+    let (report_tx, mut reports) = unbounded_channel::<WorkerReport>();
+    let worker_count = plan.workers.max(1);
+    let mut workers: Vec<UnboundedSender<WorkerCommand>> = Vec::new();
+    let mut threads = Vec::new();
+    for index in 0..worker_count {
+        let (tx, rx) = unbounded_channel();
+        let report_tx = report_tx.clone();
+        match std::thread::Builder::new()
+            .name(format!("loadscope-worker-{index}"))
+            .spawn(move || run_worker(index, worker_count, run_start, rx, report_tx))
+        {
+            Ok(thread) => {
+                workers.push(tx);
+                threads.push(thread);
+            }
+            Err(err) => {
+                sink.send(Event::Rejected(format!("cannot start worker thread {index}: {err}")));
+                return;
+            }
+        }
+    }
+    drop(report_tx);
+    run.worker_users = vec![0; workers.len()];
+    run.worker_in_flight = vec![0; workers.len()];
+
+    let broadcast = |command: &dyn Fn(usize) -> WorkerCommand| {
+        for (index, worker) in workers.iter().enumerate() {
+            let _ = worker.send(command(index));
+        }
+    };
+    let share = |total: u32, index: usize| -> u32 {
+        let count = workers.len() as u32;
+        total / count + u32::from((index as u32) < total % count)
+    };
+
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut snapshot_tick = tokio::time::interval(SNAPSHOT_EVERY);
+    snapshot_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut autosave = tokio::time::interval(plan.autosave_every.max(Duration::from_millis(200)));
+    autosave.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    autosave.tick().await;
+
+    let mut outcome = RunStatus::Completed;
+    let mut stage = 0usize;
+    'scenarios: for (scenario_index, scenario) in plan.scenarios.iter().enumerate() {
+        let mut users_now = 0u32;
+        for (level_index, level) in scenario.compiled.levels.iter().enumerate() {
+            run.begin_stage(stage, scenario_index, level_index, level.load);
+            broadcast(&|_| WorkerCommand::Stage {
+                stage: stage as u32,
+                scenario_index,
+                scenario: scenario.clone(),
+            });
+            let level_start = Instant::now();
+            let mut ramp_start = level_start;
+            let mut ramp_from = users_now;
+            let mut last_abort_check = level_start;
+            if let LoadModel::Open { rate_per_sec, max_in_flight } = level.load {
+                users_now = 0;
+                let count = workers.len() as f64;
+                broadcast(&|index| WorkerCommand::Open {
+                    rate_per_sec: rate_per_sec / count,
+                    max_in_flight: share(max_in_flight, index).max(1),
+                });
+            }
+            let end = loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        let now = Instant::now();
+                        if let LoadModel::Closed { users, spawn_rate } = run.stages[stage].load {
+                            let target = ramp(ramp_from, users, spawn_rate, now - ramp_start);
+                            if target != users_now {
+                                users_now = target;
+                                broadcast(&|index| WorkerCommand::SetUsers(share(target, index)));
+                            }
+                        }
+                        run.close_seconds(false);
+                        if now - level_start >= level.duration {
+                            break LevelEnd::Elapsed;
+                        }
+                        if now - last_abort_check >= Duration::from_secs(1) {
+                            last_abort_check = now;
+                            if let Some(reason) = run.abort_reason(stage, now - level_start) {
+                                break LevelEnd::Aborted(reason);
+                            }
+                        }
+                    }
+                    _ = snapshot_tick.tick() => sink.send(Event::Snapshot(Box::new(run.snapshot(stage, Phase::Running)))),
+                    _ = autosave.tick() => {
+                        run.save(RunStatus::Running, sink, false);
+                    }
+                    Some(report) = reports.recv() => run.absorb(report),
+                    command = commands.recv() => match command {
+                        Some(Command::Stop) | None => break LevelEnd::Stopped,
+                        Some(Command::NextLevel) => break LevelEnd::Skipped,
+                        Some(Command::SetUsers(users)) => match run.stages[stage].load {
+                            LoadModel::Closed { spawn_rate, .. } => {
+                                run.stages[stage].load = LoadModel::Closed { users, spawn_rate };
+                                ramp_from = users_now;
+                                ramp_start = Instant::now();
+                            }
+                            LoadModel::Open { .. } => sink.send(Event::Rejected("this level uses an arrival rate (open model); change the rate instead of users".into())),
+                        },
+                        Some(Command::SetRate(rate)) => match run.stages[stage].load {
+                            LoadModel::Open { max_in_flight, .. } if rate > 0.0 && rate.is_finite() => {
+                                run.stages[stage].load = LoadModel::Open { rate_per_sec: rate, max_in_flight };
+                                let count = workers.len() as f64;
+                                broadcast(&|index| WorkerCommand::Open { rate_per_sec: rate / count, max_in_flight: share(max_in_flight, index).max(1) });
+                            }
+                            LoadModel::Open { .. } => sink.send(Event::Rejected(format!("rate {rate} must be a positive number of requests per second"))),
+                            LoadModel::Closed { .. } => sink.send(Event::Rejected("this level runs users (closed model); change users instead of the rate".into())),
+                        },
+                        Some(Command::Start(_)) => sink.send(Event::Rejected("a run is already in progress; stop it first".into())),
+                    },
+                }
+            };
+            run.end_stage(stage);
+            match end {
+                LevelEnd::Elapsed | LevelEnd::Skipped => {
+                    if let Some(record) = run.level_record(stage) {
+                        sink.send(Event::LevelFinished {
+                            scenario: scenario.compiled.name.clone(),
+                            level: Box::new(record),
+                        });
+                    }
+                }
+                LevelEnd::Stopped => {
+                    outcome = RunStatus::Stopped;
+                    run.stop_reason = Some("stopped by request".into());
+                    break 'scenarios;
+                }
+                LevelEnd::Aborted(reason) => {
+                    outcome = RunStatus::Aborted;
+                    run.stop_reason = Some(reason);
+                    break 'scenarios;
+                }
+            }
+            stage += 1;
+        }
+        // The next scenario starts from zero users; this one's finish their current request.
+        broadcast(&|_| WorkerCommand::SetUsers(0));
+    }
+
+    broadcast(&|_| WorkerCommand::Stop);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    let mut finished = 0;
+    while finished < workers.len() {
+        match tokio::time::timeout_at(deadline, reports.recv()).await {
+            Ok(Some(report)) => {
+                if report.finished {
+                    finished += 1;
+                }
+                run.absorb(report);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    for thread in threads {
+        let _ = thread.join();
+    }
+    run.close_seconds(true);
+    let final_snapshot = run.snapshot(stage.min(run.stages.len().saturating_sub(1)), Phase::Finished);
+    sink.send(Event::Snapshot(Box::new(final_snapshot)));
+    let record = run.save(outcome, sink, true);
+    sink.send(Event::Finished(Box::new(record)));
+}
+
+/// Users wanted `elapsed` into a ramp from `from` to `to` at `rate` users per second. The first
+/// user of a ramp starts at once, as in Locust.
+fn ramp(from: u32, to: u32, rate: Option<f64>, elapsed: Duration) -> u32 {
+    let Some(rate) = rate else { return to };
+    let steps = (rate * elapsed.as_secs_f64()).floor() as u64 + 1;
+    if to >= from {
+        (from as u64 + steps).min(to as u64) as u32
+    } else {
+        (from as u64).saturating_sub(steps).max(to as u64) as u32
+    }
+}
+
+/// A stage: one level of one scenario, as it ran.
+struct StageInfo {
+    scenario: usize,
+    level: usize,
+    load: LoadModel,
+    started_secs: f64,
+    ended_secs: Option<f64>,
+}
+
+/// The run as the controller knows it.
+struct RunState {
+    plan: Arc<RunPlan>,
+    run_start: Instant,
+    started_at: SystemTime,
+    id: String,
+    recorded: Recorder,
+    stages: Vec<StageInfo>,
+    series: Vec<SeriesPoint>,
+    series_reported: usize,
+    /// The next second to close into a series point.
+    next_second: u32,
+    /// Users and stage at each second's end, for series points.
+    users_at_second: BTreeMap<u32, (u32, usize)>,
+    worker_users: Vec<u32>,
+    worker_in_flight: Vec<u32>,
+    stop_reason: Option<String>,
+    targets: Vec<Vec<TargetRecord>>,
+}
+
+impl RunState {
+    fn new(plan: Arc<RunPlan>, run_start: Instant) -> RunState {
+        let started_at = SystemTime::now();
+        let id = plan
+            .out_path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let targets = plan
+            .scenarios
+            .iter()
+            .map(|scenario| {
+                scenario
+                    .compiled
+                    .targets
+                    .iter()
+                    .map(|target| TargetRecord {
+                        expr: target.text.clone(),
+                        level: target.level,
+                        task: target.task.map(|task| scenario.compiled.tasks[task].name.clone()),
+                        abort_on_fail: target.abort_on_fail,
+                    })
+                    .collect()
+            })
+            .collect();
+        RunState {
+            plan,
+            run_start,
+            started_at,
+            id,
+            recorded: Recorder::default(),
+            stages: Vec::new(),
+            series: Vec::new(),
+            series_reported: 0,
+            next_second: 0,
+            users_at_second: BTreeMap::new(),
+            worker_users: Vec::new(),
+            worker_in_flight: Vec::new(),
+            stop_reason: None,
+            targets,
+        }
+    }
+
+    fn elapsed_secs(&self) -> f64 {
+        self.run_start.elapsed().as_secs_f64()
+    }
+
+    fn begin_stage(&mut self, stage: usize, scenario: usize, level: usize, load: LoadModel) {
+        debug_assert_eq!(stage, self.stages.len());
+        self.stages.push(StageInfo {
+            scenario,
+            level,
+            load,
+            started_secs: self.elapsed_secs(),
+            ended_secs: None,
+        });
+    }
+
+    fn end_stage(&mut self, stage: usize) {
+        let now = self.elapsed_secs();
+        if let Some(info) = self.stages.get_mut(stage) {
+            info.ended_secs = Some(now);
+        }
+    }
+
+    fn absorb(&mut self, report: WorkerReport) {
+        if let Some(users) = self.worker_users.get_mut(report.worker) {
+            *users = report.active_users;
+        }
+        if let Some(in_flight) = self.worker_in_flight.get_mut(report.worker) {
+            *in_flight = report.in_flight;
+        }
+        self.recorded.merge(report.recorded);
+    }
+
+    fn current_users(&self, stage: usize) -> u32 {
+        match self.stages.get(stage).map(|info| info.load) {
+            Some(LoadModel::Open { .. }) => self.worker_in_flight.iter().sum(),
+            _ => self.worker_users.iter().sum(),
+        }
+    }
+
+    /// Closes every second that ended at least one second ago (all of them when `all`), so
+    /// workers' 250 ms hand-overs have arrived.
+    fn close_seconds(&mut self, all: bool) {
+        let now_secs = self.elapsed_secs();
+        let current = now_secs as u32;
+        let stage = self.stages.len().saturating_sub(1);
+        let users = self.current_users(stage);
+        self.users_at_second.entry(current).or_insert((users, stage));
+        let last_closable = if all { current + 1 } else { current.saturating_sub(1) };
+        while self.next_second < last_closable {
+            let second = self.next_second;
+            let (users, stage) = self
+                .users_at_second
+                .range(second..)
+                .next()
+                .map(|(_, value)| *value)
+                .unwrap_or((users, stage));
+            let accum = self.recorded.seconds.remove(&second).unwrap_or_default();
+            let has = !accum.latency.is_empty();
+            let info = self.stages.get(stage);
+            self.series.push(SeriesPoint {
+                second,
+                scenario: info.map(|info| info.scenario).unwrap_or(0),
+                level: info.map(|info| info.level).unwrap_or(0),
+                users,
+                rps: accum.requests as f64,
+                failures_per_sec: accum.failures as f64,
+                p50_micros: has.then(|| accum.latency.value_at_quantile(0.50)),
+                p95_micros: has.then(|| accum.latency.value_at_quantile(0.95)),
+                p99_micros: has.then(|| accum.latency.value_at_quantile(0.99)),
+            });
+            self.users_at_second.remove(&second);
+            self.next_second += 1;
+        }
+    }
+
+    fn stage_duration_secs(&self, stage: usize) -> f64 {
+        let Some(info) = self.stages.get(stage) else { return 0.0 };
+        info.ended_secs.unwrap_or_else(|| self.elapsed_secs()) - info.started_secs
+    }
+
+    /// Per-task accumulations of a stage, in task order (empty ones for tasks not yet seen).
+    fn stage_tasks(&self, stage: usize) -> Vec<TaskAccum> {
+        let Some(info) = self.stages.get(stage) else { return Vec::new() };
+        let task_count = self.plan.scenarios[info.scenario].tasks.len();
+        (0..task_count)
+            .map(|task| self.recorded.tasks.get(&(stage as u32, task as u32)).cloned().unwrap_or_default())
+            .collect()
+    }
+
+    fn stage_failures(&self, stage: usize) -> Vec<FailureRow> {
+        let Some(info) = self.stages.get(stage) else { return Vec::new() };
+        let scenario = &self.plan.scenarios[info.scenario];
+        let mut rows: Vec<(&FailureKey, &u64)> = self.recorded.failures.iter().filter(|(key, _)| key.stage == stage as u32).collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        rows.into_iter()
+            .map(|(key, count)| FailureRow {
+                task: scenario.tasks.get(key.task as usize).map(|task| task.name.clone()).unwrap_or_default(),
+                kind: key.kind.to_string(),
+                message: key.message.clone(),
+                count: *count,
+            })
+            .collect()
+    }
+
+    fn stage_verdicts(&self, stage: usize, task_stats: &[(String, TaskStats)], total: &TaskStats) -> Vec<crate::run::Verdict> {
+        let Some(info) = self.stages.get(stage) else { return Vec::new() };
+        let tasks: Vec<(&str, &TaskStats)> = task_stats.iter().map(|(name, stats)| (name.as_str(), stats)).collect();
+        evaluate_level(&self.targets[info.scenario], info.level, &tasks, total)
+    }
+
+    /// The first abort_on_fail target of this stage that fails, once the level has run past
+    /// that target's delay.
+    fn abort_reason(&self, stage: usize, level_elapsed: Duration) -> Option<String> {
+        let info = self.stages.get(stage)?;
+        let scenario = &self.plan.scenarios[info.scenario];
+        let due: Vec<&crate::preset::compile::CompiledTarget> = scenario
+            .compiled
+            .targets
+            .iter()
+            .filter(|target| target.abort_on_fail && target.level.is_none_or(|level| level == info.level) && level_elapsed >= target.abort_delay)
+            .collect();
+        if due.is_empty() {
+            return None;
+        }
+        let duration = self.stage_duration_secs(stage);
+        let accums = self.stage_tasks(stage);
+        let task_stats: Vec<(String, TaskStats)> = scenario
+            .tasks
+            .iter()
+            .zip(&accums)
+            .map(|(task, accum)| (task.name.clone(), stats(accum, duration)))
+            .collect();
+        let total = stats(&merged(&accums), duration);
+        let verdicts = self.stage_verdicts(stage, &task_stats, &total);
+        let level_name = &scenario.compiled.levels[info.level].name;
+        verdicts
+            .iter()
+            .filter(|verdict| !verdict.passed && due.iter().any(|target| target.text == verdict.target))
+            .map(|verdict| {
+                let observed = verdict
+                    .observed
+                    .map(|value| crate::preset::target::format_metric_value(verdict.metric, value))
+                    .unwrap_or_else(|| "no requests".into());
+                format!(
+                    "target {:?} failed in {} / {} (observed {observed}); abort_on_fail stopped the run",
+                    verdict.target, scenario.compiled.name, level_name
+                )
+            })
+            .next()
+    }
+
+    fn snapshot(&mut self, stage: usize, phase: Phase) -> Snapshot {
+        let info = self.stages.get(stage);
+        let scenario_index = info.map(|info| info.scenario).unwrap_or(0);
+        let level_index = info.map(|info| info.level).unwrap_or(0);
+        let scenario = &self.plan.scenarios[scenario_index];
+        let level = &scenario.compiled.levels[level_index];
+        let duration = self.stage_duration_secs(stage);
+        let accums = self.stage_tasks(stage);
+        let level_tasks: Vec<(String, TaskStats)> = scenario
+            .tasks
+            .iter()
+            .zip(&accums)
+            .map(|(task, accum)| (task.name.clone(), stats(accum, duration)))
+            .collect();
+        let level_total = stats(&merged(&accums), duration);
+        let run_total = stats(&merged(self.recorded.tasks.values()), self.elapsed_secs());
+        let verdicts = self.stage_verdicts(stage, &level_tasks, &level_total);
+        let new_series = self.series[self.series_reported..].to_vec();
+        self.series_reported = self.series.len();
+        Snapshot {
+            phase,
+            elapsed_secs: self.elapsed_secs(),
+            scenario_index,
+            scenario_count: self.plan.scenarios.len(),
+            scenario_name: scenario.compiled.name.clone(),
+            level_index,
+            level_count: scenario.compiled.levels.len(),
+            level_name: level.name.clone(),
+            level_elapsed_secs: duration,
+            level_duration_secs: level.duration.as_secs_f64(),
+            load: info.map(|info| info.load).unwrap_or(level.load),
+            users: self.current_users(stage),
+            rps_last_second: self.series.last().map(|point| point.rps).unwrap_or(0.0),
+            level_tasks,
+            level_total,
+            run_total,
+            late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
+            new_series,
+            failures: self.stage_failures(stage),
+            verdicts,
+        }
+    }
+
+    fn level_record(&self, stage: usize) -> Option<LevelRecord> {
+        let info = self.stages.get(stage)?;
+        let scenario = &self.plan.scenarios[info.scenario];
+        let level = &scenario.compiled.levels[info.level];
+        let duration = self.stage_duration_secs(stage);
+        let accums = self.stage_tasks(stage);
+        let tasks: Vec<_> = scenario
+            .tasks
+            .iter()
+            .zip(&accums)
+            .map(|(task, accum)| summary(&task.name, accum, duration))
+            .collect();
+        let total = summary("Aggregated", &merged(&accums), duration);
+        let task_stats: Vec<(String, TaskStats)> = tasks.iter().map(|task| (task.task.clone(), task.stats.clone())).collect();
+        let verdicts = self.stage_verdicts(stage, &task_stats, &total.stats);
+        Some(LevelRecord {
+            index: info.level,
+            name: level.name.clone(),
+            load: info.load,
+            planned_duration_secs: level.duration.as_secs_f64(),
+            started_offset_secs: info.started_secs,
+            ended_offset_secs: info.ended_secs,
+            tasks,
+            total,
+            late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
+            failures: self.stage_failures(stage),
+            verdicts,
+        })
+    }
+
+    fn record(&self, status: RunStatus) -> RunRecord {
+        let mut scenarios: Vec<ScenarioRecord> = Vec::new();
+        for (stage, info) in self.stages.iter().enumerate() {
+            if scenarios.len() <= info.scenario {
+                let scenario = &self.plan.scenarios[info.scenario];
+                scenarios.push(ScenarioRecord {
+                    name: scenario.compiled.name.clone(),
+                    base_url: scenario.compiled.base.text.clone(),
+                    tasks: scenario.tasks.iter().map(|task| task.name.clone()).collect(),
+                    targets: self.targets[info.scenario].clone(),
+                    levels: Vec::new(),
+                    total: None,
+                });
+            }
+            if let (Some(level), Some(scenario)) = (self.level_record(stage), scenarios.last_mut()) {
+                scenario.levels.push(level);
+            }
+        }
+        for (index, scenario) in scenarios.iter_mut().enumerate() {
+            let stage_range: Vec<u32> = self
+                .stages
+                .iter()
+                .enumerate()
+                .filter(|(_, info)| info.scenario == index)
+                .map(|(stage, _)| stage as u32)
+                .collect();
+            let accum = merged(self.recorded.tasks.iter().filter(|((stage, _), _)| stage_range.contains(stage)).map(|(_, accum)| accum));
+            let duration: f64 = scenario.levels.iter().map(LevelRecord::duration_secs).sum();
+            scenario.total = Some(summary("Aggregated", &accum, duration));
+        }
+        let passed = if status == RunStatus::Running {
+            None
+        } else {
+            all_passed(scenarios.iter().flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.verdicts.iter())))
+        };
+        let total = summary("Aggregated", &merged(self.recorded.tasks.values()), self.elapsed_secs());
+        let now = SystemTime::now();
+        RunRecord {
+            format: RUN_FORMAT.into(),
+            version: RUN_VERSION,
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            id: self.id.clone(),
+            host: HostInfo::current(),
+            started_at: humantime::format_rfc3339_millis(self.started_at).to_string(),
+            ended_at: (status != RunStatus::Running).then(|| humantime::format_rfc3339_millis(now).to_string()),
+            saved_at: humantime::format_rfc3339_millis(now).to_string(),
+            status,
+            stop_reason: self.stop_reason.clone(),
+            preset: PresetRecord {
+                name: self.plan.preset.name.clone(),
+                source: self.plan.preset.source.clone(),
+                document: preset_document(&self.plan.preset.document),
+            },
+            scenarios,
+            series: self.series.clone(),
+            passed,
+            total: Some(total),
+            notes: String::new(),
+        }
+    }
+
+    fn save(&self, status: RunStatus, sink: &EventSink, final_save: bool) -> RunRecord {
+        let record = self.record(status);
+        let path = self.plan.out_path.clone();
+        match save_atomic(&record, &path) {
+            Ok(()) => sink.send(Event::Saved { path, final_save }),
+            Err(err) => sink.send(Event::SaveFailed { path, error: err.to_string() }),
+        }
+        record
+    }
+}
+
+/// The preset as run, as JSON, with literal credentials in headers replaced.
+fn preset_document(preset: &crate::preset::model::Preset) -> serde_json::Value {
+    let mut copy = preset.clone();
+    for scenario in &mut copy.scenarios {
+        for (name, value) in scenario.service.headers.iter_mut() {
+            *value = redact_header_value(name, value);
+        }
+        for task in &mut scenario.tasks {
+            for (name, value) in task.get_mut().headers.iter_mut() {
+                *value = redact_header_value(name, value);
+            }
+        }
+    }
+    serde_json::to_value(&copy).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ramps_at_the_spawn_rate() {
+        assert_eq!(ramp(0, 10, Some(1.0), Duration::ZERO), 1, "the first user starts at once");
+        assert_eq!(ramp(0, 10, Some(1.0), Duration::from_millis(4_500)), 5);
+        assert_eq!(ramp(0, 10, Some(1.0), Duration::from_secs(60)), 10);
+        assert_eq!(ramp(10, 50, Some(5.0), Duration::from_secs(2)), 21);
+        assert_eq!(ramp(50, 10, Some(10.0), Duration::from_secs(1)), 39, "ramps down at the same rate");
+        assert_eq!(ramp(0, 100, None, Duration::ZERO), 100, "no spawn rate: all at once");
+    }
+}

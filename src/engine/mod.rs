@@ -1,0 +1,177 @@
+//! The load engine. A controller thread owns the run (levels, ramps, commands, snapshots,
+//! autosaves); worker threads, each a current-thread tokio runtime, run the virtual users.
+//! Front ends (the CLI now, the desktop app later) send [`Command`]s and drain [`Event`]s; the
+//! engine knows nothing about how they are shown.
+
+pub mod controller;
+pub mod plan;
+pub mod preflight;
+pub mod protocols;
+pub mod recorder;
+pub mod summary;
+pub mod worker;
+
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use plan::{PlanError, RunPlan};
+pub use preflight::HealthReport;
+
+use crate::preset::LoadModel;
+use crate::run::{FailureRow, RunRecord, SeriesPoint, TaskStats, Verdict};
+
+/// What a front end asks of the engine.
+pub enum Command {
+    /// Start a run (refused while one is running).
+    Start(Box<RunPlan>),
+    /// End the run now: traffic stops within a second, the run is saved as stopped.
+    Stop,
+    /// End the current level early and go on with the next.
+    NextLevel,
+    /// Closed-model levels: change the user count for the rest of the level.
+    SetUsers(u32),
+    /// Open-model levels: change the arrival rate for the rest of the level.
+    SetRate(f64),
+}
+
+/// What the engine reports.
+#[derive(Debug, Clone)]
+pub enum Event {
+    PreflightStarted,
+    /// Every health check passed (or there were none).
+    PreflightPassed(Vec<HealthReport>),
+    /// A health check failed; the run does not start.
+    PreflightFailed(Vec<HealthReport>),
+    /// The live state, at least every 250 ms.
+    Snapshot(Box<Snapshot>),
+    /// A level ended; its record has the final numbers and verdicts.
+    LevelFinished {
+        scenario: String,
+        level: Box<crate::run::LevelRecord>,
+    },
+    /// The run file was written.
+    Saved { path: std::path::PathBuf, final_save: bool },
+    /// The run file could not be written (the run goes on; the message says why).
+    SaveFailed { path: std::path::PathBuf, error: String },
+    /// The run ended; the record is what was saved.
+    Finished(Box<RunRecord>),
+    /// A command could not be carried out.
+    Rejected(String),
+}
+
+/// Where the run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Preflight,
+    Running,
+    Finished,
+}
+
+/// The live state of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub phase: Phase,
+    pub elapsed_secs: f64,
+    pub scenario_index: usize,
+    pub scenario_count: usize,
+    pub scenario_name: String,
+    pub level_index: usize,
+    pub level_count: usize,
+    pub level_name: String,
+    pub level_elapsed_secs: f64,
+    pub level_duration_secs: f64,
+    /// The current level's load, with any live change applied.
+    pub load: LoadModel,
+    /// Closed model: users running; open model: requests in flight.
+    pub users: u32,
+    /// Requests completed in the last complete second.
+    pub rps_last_second: f64,
+    /// The current level, per task and all together.
+    pub level_tasks: Vec<(String, TaskStats)>,
+    pub level_total: TaskStats,
+    /// The whole run so far.
+    pub run_total: TaskStats,
+    pub late_starts: u64,
+    /// Series points completed since the previous snapshot.
+    pub new_series: Vec<SeriesPoint>,
+    /// The current level's failures, most frequent first.
+    pub failures: Vec<FailureRow>,
+    /// The current level's targets, checked on the numbers so far.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// Called after each event, so a UI can wake up and repaint.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// A handle on the engine's controller thread.
+pub struct Engine {
+    commands: tokio::sync::mpsc::UnboundedSender<Command>,
+    events: mpsc::Receiver<Event>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Starts the controller thread. `waker` is called after every event.
+    pub fn spawn(waker: Option<Waker>) -> std::io::Result<Engine> {
+        let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (event_tx, event_rx) = mpsc::channel();
+        let sink = controller::EventSink::new(event_tx, waker);
+        let thread = std::thread::Builder::new()
+            .name("loadscope-engine".into())
+            .spawn(move || controller::serve(command_rx, sink))?;
+        Ok(Engine {
+            commands: command_tx,
+            events: event_rx,
+            thread: Some(thread),
+        })
+    }
+
+    /// Sends a command (ignored once the engine has shut down).
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+
+    /// The next event, if one is waiting.
+    pub fn try_recv(&self) -> Option<Event> {
+        self.events.try_recv().ok()
+    }
+
+    /// The next event, waiting up to `timeout`.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Event> {
+        self.events.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Stop);
+        let (closed_tx, _) = tokio::sync::mpsc::unbounded_channel();
+        // Closing the command channel ends the controller once the run is saved.
+        self.commands = closed_tx;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Runs a plan to the end on the calling thread, passing every event to `on_event`, and
+/// returns the record (None when preflight failed). A convenience for tests and embedders.
+pub fn run_blocking(plan: RunPlan, mut on_event: impl FnMut(&Event)) -> std::io::Result<Option<RunRecord>> {
+    let engine = Engine::spawn(None)?;
+    engine.send(Command::Start(Box::new(plan)));
+    loop {
+        let Some(event) = engine.recv_timeout(Duration::from_secs(3600)) else {
+            return Ok(None);
+        };
+        on_event(&event);
+        match event {
+            Event::Finished(record) => return Ok(Some(*record)),
+            Event::PreflightFailed(_) | Event::Rejected(_) => return Ok(None),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Turning recorded histograms and counts into the numbers people read (TaskStats) and the
+//! summaries a run file stores (TaskSummary, with encoded histograms).
+
+use crate::engine::recorder::TaskAccum;
+use crate::run::histogram::encode;
+use crate::run::{TaskStats, TaskSummary};
+
+/// The numbers of one accumulation over `duration_secs`.
+pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
+    let latency = &accum.latency;
+    let connect = &accum.connect;
+    let duration = if duration_secs > 0.0 { duration_secs } else { f64::INFINITY };
+    let has = !latency.is_empty();
+    let has_connect = !connect.is_empty();
+    TaskStats {
+        requests: accum.requests,
+        failures: accum.failures,
+        min_micros: if has { latency.min() } else { 0 },
+        avg_micros: if has { latency.mean() } else { 0.0 },
+        p50_micros: if has { latency.value_at_quantile(0.50) } else { 0 },
+        p90_micros: if has { latency.value_at_quantile(0.90) } else { 0 },
+        p95_micros: if has { latency.value_at_quantile(0.95) } else { 0 },
+        p99_micros: if has { latency.value_at_quantile(0.99) } else { 0 },
+        max_micros: if has { latency.max() } else { 0 },
+        rps: accum.requests as f64 / duration,
+        failures_per_sec: accum.failures as f64 / duration,
+        bytes_received: accum.bytes_received,
+        avg_bytes: if accum.requests > 0 {
+            accum.bytes_received as f64 / accum.requests as f64
+        } else {
+            0.0
+        },
+        connections: connect.len(),
+        connect_p50_micros: if has_connect { connect.value_at_quantile(0.50) } else { 0 },
+        connect_p95_micros: if has_connect { connect.value_at_quantile(0.95) } else { 0 },
+        connect_max_micros: if has_connect { connect.max() } else { 0 },
+    }
+}
+
+/// A stored summary: the numbers plus both histograms.
+pub fn summary(task: &str, accum: &TaskAccum, duration_secs: f64) -> TaskSummary {
+    TaskSummary {
+        task: task.to_string(),
+        stats: stats(accum, duration_secs),
+        histogram: encode(&accum.latency),
+        connect_histogram: encode(&accum.connect),
+    }
+}
+
+/// All of `parts` merged into one.
+pub fn merged<'a>(parts: impl IntoIterator<Item = &'a TaskAccum>) -> TaskAccum {
+    let mut total = TaskAccum::default();
+    for part in parts {
+        total.merge(part);
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn computes_locust_columns() {
+        let mut accum = TaskAccum::default();
+        for micros in [1_000u64, 2_000, 3_000, 4_000] {
+            accum.latency.saturating_record(micros);
+        }
+        accum.connect.saturating_record(300);
+        accum.requests = 4;
+        accum.failures = 1;
+        accum.bytes_received = 68;
+        let stats = stats(&accum, 2.0);
+        assert_eq!(stats.min_micros, 1_000);
+        assert_eq!(stats.max_micros, 4_000);
+        assert_eq!(stats.avg_micros, 2_500.0);
+        assert_eq!(stats.rps, 2.0);
+        assert_eq!(stats.failures_per_sec, 0.5);
+        assert_eq!(stats.avg_bytes, 17.0);
+        assert_eq!(stats.error_rate_percent(), 25.0);
+        assert_eq!(stats.connections, 1);
+    }
+}

@@ -1,0 +1,328 @@
+//! A worker thread: one current-thread tokio runtime running its share of the virtual users
+//! (closed model) or of the request schedule (open model), recording into its own
+//! [`Recorder`] and handing the contents to the controller every 250 ms.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use super::plan::ScenarioPlan;
+use super::protocols::http::{self, Connection};
+use super::recorder::{FailureKind, Recorder, Sample};
+
+/// How often a worker hands its recordings to the controller.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+/// An open-model request that starts this much after its scheduled time counts as late.
+pub const LATE_AFTER: Duration = Duration::from_millis(10);
+
+/// What the controller tells a worker.
+pub enum WorkerCommand {
+    /// Record into `stage` from now on. Users of another scenario finish their request and leave.
+    Stage {
+        stage: u32,
+        scenario_index: usize,
+        scenario: Arc<ScenarioPlan>,
+    },
+    /// Closed model: run this many users (this worker's share).
+    SetUsers(u32),
+    /// Open model: start requests at this rate (this worker's share), at most this many at once.
+    Open { rate_per_sec: f64, max_in_flight: u32 },
+    /// End all traffic now.
+    Stop,
+}
+
+/// What a worker sends back.
+pub struct WorkerReport {
+    pub worker: usize,
+    pub recorded: Recorder,
+    /// Users running (closed model).
+    pub active_users: u32,
+    /// Requests in flight (open model).
+    pub in_flight: u32,
+    /// The worker has stopped; this is its last report.
+    pub finished: bool,
+}
+
+struct WorkerState {
+    run_start: Instant,
+    recorder: RefCell<Recorder>,
+    stage: Cell<u32>,
+    scenario_index: Cell<usize>,
+    in_flight: Cell<u32>,
+}
+
+struct UserHandle {
+    stop: Rc<Cell<bool>>,
+    task: JoinHandle<()>,
+}
+
+/// Runs a worker on the current thread until it is told to stop or the controller goes away.
+pub fn run_worker(worker: usize, workers: usize, run_start: Instant, mut commands: UnboundedReceiver<WorkerCommand>, reports: UnboundedSender<WorkerReport>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(_) => {
+            let _ = reports.send(WorkerReport {
+                worker,
+                recorded: Recorder::default(),
+                active_users: 0,
+                in_flight: 0,
+                finished: true,
+            });
+            return;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, async move {
+        let state = Rc::new(WorkerState {
+            run_start,
+            recorder: RefCell::new(Recorder::default()),
+            stage: Cell::new(0),
+            scenario_index: Cell::new(usize::MAX),
+            in_flight: Cell::new(0),
+        });
+        let mut scenario: Option<Arc<ScenarioPlan>> = None;
+        let mut users: Vec<UserHandle> = Vec::new();
+        let mut open_driver: Option<UserHandle> = None;
+        let mut next_user_number = 0u64;
+        let mut flush = tokio::time::interval(FLUSH_EVERY);
+        flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let report = |state: &WorkerState, users: &[UserHandle], finished: bool| {
+            let recorded = state.recorder.borrow_mut().take();
+            let active_users = users.iter().filter(|user| !user.stop.get() && !user.task.is_finished()).count() as u32;
+            let _ = reports.send(WorkerReport {
+                worker,
+                recorded,
+                active_users,
+                in_flight: state.in_flight.get(),
+                finished,
+            });
+        };
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(WorkerCommand::Stage { stage, scenario_index, scenario: plan }) => {
+                        state.stage.set(stage);
+                        if state.scenario_index.get() != scenario_index {
+                            for user in &users {
+                                user.stop.set(true);
+                            }
+                            state.scenario_index.set(scenario_index);
+                        }
+                        if let Some(driver) = open_driver.take() {
+                            driver.stop.set(true);
+                        }
+                        scenario = Some(plan);
+                    }
+                    Some(WorkerCommand::SetUsers(wanted)) => {
+                        users.retain(|user| !user.task.is_finished());
+                        let Some(plan) = scenario.clone() else { continue };
+                        let mut active: Vec<&UserHandle> = users.iter().filter(|user| !user.stop.get()).collect();
+                        while (active.len() as u32) > wanted {
+                            if let Some(user) = active.pop() {
+                                user.stop.set(true);
+                            }
+                        }
+                        let missing = wanted.saturating_sub(active.len() as u32);
+                        for _ in 0..missing {
+                            let user_id = worker as u64 + workers as u64 * next_user_number;
+                            next_user_number += 1;
+                            let stop = Rc::new(Cell::new(false));
+                            let task = tokio::task::spawn_local(user_loop(state.clone(), plan.clone(), state.scenario_index.get(), user_id, stop.clone()));
+                            users.push(UserHandle { stop, task });
+                        }
+                    }
+                    Some(WorkerCommand::Open { rate_per_sec, max_in_flight }) => {
+                        if let Some(driver) = open_driver.take() {
+                            driver.stop.set(true);
+                        }
+                        for user in &users {
+                            user.stop.set(true);
+                        }
+                        let Some(plan) = scenario.clone() else { continue };
+                        if rate_per_sec > 0.0 && max_in_flight > 0 {
+                            let stop = Rc::new(Cell::new(false));
+                            // Spread the workers' schedules evenly over one interval.
+                            let phase = worker as f64 / workers.max(1) as f64;
+                            let task = tokio::task::spawn_local(open_loop(state.clone(), plan, state.scenario_index.get(), rate_per_sec, max_in_flight, phase, stop.clone()));
+                            open_driver = Some(UserHandle { stop, task });
+                        }
+                    }
+                    Some(WorkerCommand::Stop) | None => break,
+                },
+                _ = flush.tick() => report(&state, &users, false),
+            }
+        }
+        if let Some(driver) = open_driver.take() {
+            driver.stop.set(true);
+            driver.task.abort();
+        }
+        for user in &users {
+            user.stop.set(true);
+            user.task.abort();
+        }
+        report(&state, &[], true);
+    });
+    // Dropping the LocalSet drops every task still alive, closing its connection.
+}
+
+async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario_index: usize, user_id: u64, stop: Rc<Cell<bool>>) {
+    let mut rng = SmallRng::seed_from_u64(rand::random());
+    let mut slot: Option<Connection> = None;
+    let mut seq = 0u64;
+    loop {
+        if stop.get() || state.scenario_index.get() != scenario_index {
+            break;
+        }
+        let stage = state.stage.get();
+        let task = scenario.pick_task(&mut rng);
+        let done = perform(&scenario, task, &mut slot, user_id, seq, None).await;
+        record(&state, stage, task as u32, &done);
+        seq += 1;
+        let think = scenario.think_time(&mut rng);
+        if !think.is_zero() && !stop.get() {
+            tokio::time::sleep(think).await;
+        }
+    }
+}
+
+async fn open_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario_index: usize, rate_per_sec: f64, max_in_flight: u32, phase: f64, stop: Rc<Cell<bool>>) {
+    let pool: Rc<RefCell<Vec<Connection>>> = Rc::new(RefCell::new(Vec::new()));
+    let permits = Arc::new(tokio::sync::Semaphore::new(max_in_flight as usize));
+    let first = Instant::now() + Duration::from_secs_f64(phase / rate_per_sec);
+    let mut issued = 0u64;
+    let mut rng = SmallRng::seed_from_u64(rand::random());
+    loop {
+        let intended = first + Duration::from_secs_f64(issued as f64 / rate_per_sec);
+        tokio::time::sleep_until(intended.into()).await;
+        if stop.get() || state.scenario_index.get() != scenario_index {
+            break;
+        }
+        let stage = state.stage.get();
+        let mut late = false;
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                late = true;
+                let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                permit
+            }
+        };
+        if stop.get() {
+            break;
+        }
+        if late || intended.elapsed() > LATE_AFTER {
+            state.recorder.borrow_mut().record_late_start(stage);
+        }
+        let task = scenario.pick_task(&mut rng);
+        let connection = pool.borrow_mut().pop();
+        let (state2, scenario2, pool2) = (state.clone(), scenario.clone(), pool.clone());
+        state.in_flight.set(state.in_flight.get() + 1);
+        tokio::task::spawn_local(async move {
+            let mut slot = connection;
+            let done = perform(&scenario2, task, &mut slot, issued, issued, Some(intended)).await;
+            record(&state2, stage, task as u32, &done);
+            state2.in_flight.set(state2.in_flight.get().saturating_sub(1));
+            if let Some(connection) = slot {
+                pool2.borrow_mut().push(connection);
+            }
+            drop(permit);
+        });
+        issued += 1;
+    }
+    // Scheduled starts that never happened (the in-flight cap held them back) are late too.
+    let due = (first.elapsed().as_secs_f64() * rate_per_sec).floor() as u64;
+    let missed = due.saturating_sub(issued);
+    if missed > 0 {
+        let stage = state.stage.get();
+        let mut recorder = state.recorder.borrow_mut();
+        for _ in 0..missed {
+            recorder.record_late_start(stage);
+        }
+    }
+}
+
+/// One finished request, ready to record.
+struct Done {
+    latency_micros: u64,
+    connect_micros: Option<u64>,
+    bytes_received: u64,
+    failure: Option<(FailureKind, String)>,
+    done_at: Instant,
+}
+
+/// Builds and sends one request and judges the response. Latency runs from `intended` (open
+/// model) or from when the request was handed to the connection (closed model).
+async fn perform(scenario: &ScenarioPlan, task: usize, slot: &mut Option<Connection>, user_id: u64, seq: u64, intended: Option<Instant>) -> Done {
+    let request = match scenario.build_request(task, user_id, seq) {
+        Ok(request) => request,
+        Err(message) => {
+            return Done {
+                latency_micros: 0,
+                connect_micros: None,
+                bytes_received: 0,
+                failure: Some((FailureKind::Other, message)),
+                done_at: Instant::now(),
+            };
+        }
+    };
+    let plan = &scenario.tasks[task];
+    let keep_body = !plan.checks.is_empty();
+    let exchange = http::exchange(&scenario.endpoint, slot, request, keep_body, scenario.compiled.timeout).await;
+    let start = intended.unwrap_or(exchange.sent_at);
+    let latency_micros = exchange.done_at.saturating_duration_since(start).as_micros() as u64;
+    let (bytes_received, failure) = match exchange.result {
+        Err(failure) => (0, Some((failure.kind, failure.message))),
+        Ok(response) => {
+            let accepted = match &plan.expect_status {
+                Some(expected) => expected.accepts(response.status),
+                None => (200..300).contains(&response.status),
+            };
+            let failure = if !accepted {
+                Some((FailureKind::Status(response.status), status_message(response.status)))
+            } else {
+                let body = response.body.as_deref().unwrap_or(&[]);
+                let mut json = None;
+                plan.checks
+                    .iter()
+                    .find(|check| !check.passes(body, &mut json))
+                    .map(|check| (FailureKind::Check, check.describe()))
+            };
+            (response.bytes_received, failure)
+        }
+    };
+    Done {
+        latency_micros,
+        connect_micros: exchange.connect_micros,
+        bytes_received,
+        failure,
+        done_at: exchange.done_at,
+    }
+}
+
+fn status_message(status: u16) -> String {
+    let reason = hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason())
+        .unwrap_or("");
+    format!("HTTP {status} {reason}").trim_end().to_string()
+}
+
+fn record(state: &WorkerState, stage: u32, task: u32, done: &Done) {
+    let second = done.done_at.saturating_duration_since(state.run_start).as_secs() as u32;
+    state.recorder.borrow_mut().record(Sample {
+        stage,
+        task,
+        second,
+        latency_micros: done.latency_micros,
+        connect_micros: done.connect_micros,
+        bytes_received: done.bytes_received,
+        failure: done.failure.as_ref().map(|(kind, message)| (*kind, message.as_str())),
+    });
+}

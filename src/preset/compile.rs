@@ -1,0 +1,588 @@
+//! Checks a parsed preset and turns it into what the engine runs: URLs parsed, templates
+//! compiled, pools loaded, levels and targets resolved. Every mistake becomes a [`Diagnostic`]
+//! at its line and column; all of them are collected, not just the first.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::http::{HeaderName, HeaderValue, Method, Uri};
+use minijinja::Environment;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::diagnostic::{Diagnostic, PresetErrors};
+use super::model::{Check, ExpectStatus, LevelRef, Preset, Scenario, ThinkTime};
+use super::pools::load_pools;
+use super::source::LoadedPreset;
+use super::target::TargetExpr;
+use super::template;
+
+/// A preset that passed every check.
+#[derive(Debug, Clone)]
+pub struct CompiledPreset {
+    /// Display name (the preset's `name`, else its file stem).
+    pub name: String,
+    /// Where it came from: a path or `shipped:NAME`.
+    pub source: String,
+    /// The model as written (with any command-line overrides applied).
+    pub document: Preset,
+    pub scenarios: Vec<CompiledScenario>,
+}
+
+/// `http` or `https`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+/// A parsed base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    pub scheme: Scheme,
+    pub host: String,
+    pub port: u16,
+    /// Path prefix without a trailing slash ("" for none).
+    pub path_prefix: String,
+    /// The original text, for display.
+    pub text: String,
+}
+
+impl BaseUrl {
+    /// Parses `http(s)://host[:port][/prefix]`.
+    pub fn parse(text: &str) -> Result<BaseUrl, String> {
+        let uri: Uri = text
+            .parse()
+            .map_err(|err| format!("base_url {text:?} is not a URL ({err}); write e.g. \"http://localhost:8000\""))?;
+        let scheme = match uri.scheme_str() {
+            Some("http") => Scheme::Http,
+            Some("https") => Scheme::Https,
+            Some(other) => return Err(format!("base_url {text:?}: scheme {other:?} is not supported (use http or https)")),
+            None => return Err(format!("base_url {text:?} has no scheme; write e.g. \"http://{text}\"")),
+        };
+        let host = uri
+            .host()
+            .ok_or_else(|| format!("base_url {text:?} has no host"))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = uri.port_u16().unwrap_or(match scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        });
+        if uri.query().is_some() {
+            return Err(format!("base_url {text:?} has a query string; put queries in the task's path"));
+        }
+        Ok(BaseUrl {
+            scheme,
+            host,
+            port,
+            path_prefix: uri.path().trim_end_matches('/').to_string(),
+            text: text.to_string(),
+        })
+    }
+
+    /// `host:port` as the Host header wants it.
+    pub fn authority(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let default_port = match self.scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        };
+        if self.port == default_port {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// The full URL of a path below this base.
+    pub fn url(&self, path: &str) -> String {
+        let scheme = match self.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        };
+        format!("{scheme}://{}{}{}", self.authority(), self.path_prefix, path)
+    }
+}
+
+/// One scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct CompiledScenario {
+    pub name: String,
+    pub base: BaseUrl,
+    /// Service headers as written (values may hold `${VAR}`).
+    pub headers: Vec<(String, String)>,
+    pub health: Option<HealthCheck>,
+    pub think_time: ThinkTime,
+    pub timeout: Duration,
+    /// The `pool` template variable.
+    pub pools: minijinja::Value,
+    /// Every task's templates, named `task{index}.path` / `task{index}.body`.
+    pub templates: Arc<Environment<'static>>,
+    pub tasks: Vec<CompiledTask>,
+    pub levels: Vec<CompiledLevel>,
+    pub targets: Vec<CompiledTarget>,
+}
+
+/// The preflight check of a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    pub url: String,
+    pub expect_status: u16,
+    pub start_hint: Option<String>,
+}
+
+/// Literal text, or the name of a template in the scenario's environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextSource {
+    Literal(String),
+    Template(String),
+}
+
+/// One task, ready to run.
+#[derive(Debug, Clone)]
+pub struct CompiledTask {
+    pub name: String,
+    pub weight: u32,
+    pub method: Method,
+    /// The path below the base URL's prefix.
+    pub path: TextSource,
+    /// Task headers as written (values may hold `${VAR}`).
+    pub headers: Vec<(String, String)>,
+    pub body: Option<TextSource>,
+    pub expect_status: Option<ExpectStatus>,
+    pub checks: Vec<CheckRule>,
+}
+
+/// A check on a response body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckRule {
+    JsonExists(String),
+    JsonAbsent(String),
+    JsonEquals(String, serde_json::Value),
+    BodyContains(String),
+}
+
+impl CheckRule {
+    /// Whether the body passes; the description of the check is the failure message.
+    pub fn passes(&self, body: &[u8], json: &mut Option<Option<serde_json::Value>>) -> bool {
+        match self {
+            CheckRule::BodyContains(needle) => {
+                let needle = needle.as_bytes();
+                !needle.is_empty() && body.windows(needle.len()).any(|window| window == needle)
+            }
+            CheckRule::JsonExists(pointer) | CheckRule::JsonAbsent(pointer) | CheckRule::JsonEquals(pointer, _) => {
+                let parsed = json.get_or_insert_with(|| serde_json::from_slice(body).ok());
+                let found = parsed.as_ref().and_then(|value| value.pointer(pointer));
+                match self {
+                    CheckRule::JsonExists(_) => found.is_some(),
+                    CheckRule::JsonAbsent(_) => parsed.is_some() && found.is_none(),
+                    CheckRule::JsonEquals(_, expected) => found == Some(expected),
+                    CheckRule::BodyContains(_) => false,
+                }
+            }
+        }
+    }
+
+    /// What the check asks for, used as the failure message.
+    pub fn describe(&self) -> String {
+        match self {
+            CheckRule::JsonExists(pointer) => format!("check failed: JSON {pointer} missing"),
+            CheckRule::JsonAbsent(pointer) => format!("check failed: JSON {pointer} present (expected absent)"),
+            CheckRule::JsonEquals(pointer, value) => format!("check failed: JSON {pointer} != {value}"),
+            CheckRule::BodyContains(needle) => format!("check failed: body lacks {needle:?}"),
+        }
+    }
+}
+
+/// How a level applies load.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum LoadModel {
+    /// A fixed number of users, each looping request → think time.
+    Closed {
+        users: u32,
+        /// Users started per second; all at once when absent.
+        spawn_rate: Option<f64>,
+    },
+    /// Requests started on a schedule, whatever the responses do.
+    Open { rate_per_sec: f64, max_in_flight: u32 },
+}
+
+impl std::fmt::Display for LoadModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadModel::Closed {
+                users,
+                spawn_rate: Some(rate),
+            } => write!(f, "{users} users, spawn {rate}/s"),
+            LoadModel::Closed { users, spawn_rate: None } => write!(f, "{users} users"),
+            LoadModel::Open {
+                rate_per_sec,
+                max_in_flight,
+            } => write!(f, "{rate_per_sec} req/s, max {max_in_flight} in flight"),
+        }
+    }
+}
+
+/// One level, ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledLevel {
+    pub name: String,
+    pub load: LoadModel,
+    pub duration: Duration,
+}
+
+/// Default in-flight cap for open-model levels.
+pub const DEFAULT_MAX_IN_FLIGHT: u32 = 1000;
+
+/// One target, resolved to level and task indexes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledTarget {
+    /// The expression as written.
+    pub text: String,
+    pub expr: TargetExpr,
+    pub level: Option<usize>,
+    pub task: Option<usize>,
+    pub abort_on_fail: bool,
+    pub abort_delay: Duration,
+}
+
+/// Checks the whole preset; returns every mistake found.
+pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
+    let mut errors = Errors {
+        source: &loaded.source.name,
+        text: &loaded.source.text,
+        found: Vec::new(),
+    };
+    let preset = &loaded.preset;
+    if preset.scenarios.is_empty() {
+        errors.push(None, "no scenarios: add at least one [[scenario]] table");
+    }
+    let mut names = HashSet::new();
+    let mut scenarios = Vec::new();
+    for scenario in &preset.scenarios {
+        if !names.insert(scenario.name.get_ref().clone()) {
+            errors.push_at(&scenario.name, format!("scenario name {:?} is used twice; names must be unique", scenario.name.get_ref()));
+        }
+        if let Some(compiled) = compile_scenario(scenario, loaded, &mut errors) {
+            scenarios.push(compiled);
+        }
+    }
+    if !errors.found.is_empty() {
+        return Err(PresetErrors(errors.found));
+    }
+    Ok(CompiledPreset {
+        name: loaded.display_name(),
+        source: loaded.source.name.clone(),
+        document: preset.clone(),
+        scenarios,
+    })
+}
+
+struct Errors<'a> {
+    source: &'a str,
+    text: &'a str,
+    found: Vec<Diagnostic>,
+}
+
+impl Errors<'_> {
+    fn push(&mut self, span: Option<std::ops::Range<usize>>, message: impl Into<String>) {
+        self.found.push(Diagnostic::at(self.source, self.text, span, message));
+    }
+    fn push_at<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
+        self.push(Some(spanned.span()), message);
+    }
+}
+
+fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Errors) -> Option<CompiledScenario> {
+    let before = errors.found.len();
+    let name = scenario.name.get_ref().clone();
+    let scenario_label = format!("scenario {name:?}");
+
+    let base = match BaseUrl::parse(scenario.service.base_url.get_ref()) {
+        Ok(base) => Some(base),
+        Err(why) => {
+            errors.push_at(&scenario.service.base_url, why);
+            None
+        }
+    };
+    let headers_span = Some(scenario.service.base_url.span());
+    check_headers(&scenario.service.headers, headers_span.clone(), &scenario_label, errors);
+    if let Some(path) = &scenario.service.health_path
+        && !path.starts_with('/')
+    {
+        errors.push(headers_span.clone(), format!("{scenario_label}: health_path {path:?} must start with '/'"));
+    }
+
+    let pools = match load_pools(scenario, loaded.source.base_dir.as_deref()) {
+        Ok(pools) => pools,
+        Err((pool, why)) => {
+            let span = scenario.pools.get(&pool).map(|spec| spec.span());
+            errors.push(span, why);
+            BTreeMap::new()
+        }
+    };
+    let pool_names: Vec<&str> = scenario.pools.keys().map(String::as_str).collect();
+
+    let mut env = template::new_environment();
+    if scenario.tasks.is_empty() {
+        errors.push_at(&scenario.name, format!("{scenario_label} has no tasks: add a [[scenario.task]] table"));
+    }
+    let mut task_names = HashSet::new();
+    let mut tasks = Vec::new();
+    for (index, task) in scenario.tasks.iter().enumerate() {
+        let span = task.span();
+        let task = task.get_ref();
+        let label = format!("task {:?}", task.name);
+        if !task_names.insert(task.name.clone()) {
+            errors.push(Some(span.clone()), format!("{label}: the name is used twice in {scenario_label}"));
+        }
+        let method = match Method::from_bytes(task.method.to_ascii_uppercase().as_bytes()) {
+            Ok(method) => method,
+            Err(_) => {
+                errors.push(Some(span.clone()), format!("{label}: method {:?} is not an HTTP method", task.method));
+                Method::GET
+            }
+        };
+        let path = compile_text(&mut env, format!("task{index}.path"), &task.path, &pool_names, &label, "path", errors);
+        if let TextSource::Literal(text) = &path
+            && !text.starts_with('/')
+        {
+            errors.push_at(&task.path, format!("{label}: path {text:?} must start with '/'"));
+        }
+        let body = task
+            .body
+            .as_ref()
+            .map(|body| compile_text(&mut env, format!("task{index}.body"), body, &pool_names, &label, "body", errors));
+        check_headers(&task.headers, Some(span.clone()), &label, errors);
+        let mut checks = Vec::new();
+        for check in &task.checks {
+            match compile_check(check.get_ref()) {
+                Ok(rule) => checks.push(rule),
+                Err(why) => errors.push_at(check, format!("{label}: {why}")),
+            }
+        }
+        tasks.push(CompiledTask {
+            name: task.name.clone(),
+            weight: task.weight,
+            method,
+            path,
+            headers: task.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            body,
+            expect_status: task.expect_status.clone(),
+            checks,
+        });
+    }
+    if !tasks.is_empty() && tasks.iter().all(|task| task.weight == 0) {
+        errors.push_at(&scenario.name, format!("{scenario_label}: every task has weight 0; give one a positive weight"));
+    }
+
+    let mut levels = Vec::new();
+    if scenario.levels.is_empty() {
+        errors.push_at(&scenario.name, format!("{scenario_label} has no levels: add a [[scenario.level]] table"));
+    }
+    for (index, level) in scenario.levels.iter().enumerate() {
+        match compile_level(index, level.get_ref()) {
+            Ok(compiled) => levels.push(compiled),
+            Err(why) => errors.push_at(level, format!("{scenario_label} level {}: {why}", index + 1)),
+        }
+    }
+
+    let mut targets = Vec::new();
+    for target in &scenario.targets {
+        let spec = target.get_ref();
+        let expr = match TargetExpr::parse(spec.expr.get_ref()) {
+            Ok(expr) => Some(expr),
+            Err(why) => {
+                errors.push_at(&spec.expr, why);
+                None
+            }
+        };
+        let level = spec.level.as_ref().and_then(|level_ref| {
+            let found = match level_ref.get_ref() {
+                LevelRef::Number(number) => (*number >= 1 && *number <= levels.len()).then(|| number - 1),
+                LevelRef::Name(wanted) => levels.iter().position(|level| &level.name == wanted),
+            };
+            if found.is_none() {
+                let known: Vec<String> = levels.iter().enumerate().map(|(i, l)| format!("{} ({:?})", i + 1, l.name)).collect();
+                errors.push_at(
+                    level_ref,
+                    format!("target level {} does not exist in {scenario_label} (levels: {})", level_ref.get_ref(), known.join(", ")),
+                );
+            }
+            found
+        });
+        let task = spec.task.as_ref().and_then(|task_ref| {
+            let found = tasks.iter().position(|task| &task.name == task_ref.get_ref());
+            if found.is_none() {
+                let known: Vec<&str> = tasks.iter().map(|task| task.name.as_str()).collect();
+                errors.push_at(
+                    task_ref,
+                    format!("target task {:?} does not exist in {scenario_label} (tasks: {})", task_ref.get_ref(), known.join(", ")),
+                );
+            }
+            found
+        });
+        if let Some(expr) = expr {
+            targets.push(CompiledTarget {
+                text: spec.expr.get_ref().clone(),
+                expr,
+                level,
+                task,
+                abort_on_fail: spec.abort_on_fail,
+                abort_delay: spec.abort_delay.map(|delay| delay.0).unwrap_or(Duration::from_secs(5)),
+            });
+        }
+    }
+
+    if errors.found.len() > before {
+        return None;
+    }
+    let base = base?;
+    let health = scenario.service.health_path.as_ref().map(|path| HealthCheck {
+        url: base.url(path),
+        expect_status: scenario.service.health_status,
+        start_hint: scenario.service.start_hint.clone(),
+    });
+    Some(CompiledScenario {
+        name,
+        base,
+        headers: scenario.service.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        health,
+        think_time: scenario.think_time,
+        timeout: scenario.timeout.0,
+        pools: template::pools_value(&pools),
+        templates: Arc::new(env),
+        tasks,
+        levels,
+        targets,
+    })
+}
+
+fn compile_text(
+    env: &mut Environment<'static>,
+    name: String,
+    text: &Spanned<String>,
+    pool_names: &[&str],
+    label: &str,
+    field: &str,
+    errors: &mut Errors,
+) -> TextSource {
+    if !template::is_template(text.get_ref()) {
+        return TextSource::Literal(text.get_ref().clone());
+    }
+    if let Err(err) = env.add_template_owned(name.clone(), text.get_ref().clone()) {
+        let detail = err.detail().unwrap_or("invalid template");
+        let line = err.line().map(|line| format!(" (template line {line})")).unwrap_or_default();
+        errors.push_at(text, format!("{label}: {field} template error{line}: {detail}"));
+        return TextSource::Literal(text.get_ref().clone());
+    }
+    let unknown = template::unknown_names(env, &name, pool_names);
+    if !unknown.is_empty() {
+        let pools = if pool_names.is_empty() {
+            "none defined".to_string()
+        } else {
+            pool_names.iter().map(|pool| format!("pool.{pool}")).collect::<Vec<_>>().join(", ")
+        };
+        errors.push_at(
+            text,
+            format!(
+                "{label}: {field} uses {} which nothing defines (pools: {pools}; variables: user_id, seq; functions: uuid(), random_int(a, b))",
+                unknown.join(", ")
+            ),
+        );
+    }
+    TextSource::Template(name)
+}
+
+fn check_headers(headers: &BTreeMap<String, String>, span: Option<std::ops::Range<usize>>, label: &str, errors: &mut Errors) {
+    for (name, value) in headers {
+        if HeaderName::from_bytes(name.as_bytes()).is_err() {
+            errors.push(span.clone(), format!("{label}: header name {name:?} is not valid"));
+        }
+        if HeaderValue::from_str(value).is_err() {
+            errors.push(span.clone(), format!("{label}: header {name} has a value with characters HTTP does not allow"));
+        }
+    }
+}
+
+fn compile_check(check: &Check) -> Result<CheckRule, String> {
+    match (&check.json_pointer, &check.body_contains) {
+        (Some(_), Some(_)) => Err("a check has both json_pointer and body_contains; split it into two checks".into()),
+        (None, None) => Err("a check needs json_pointer or body_contains".into()),
+        (None, Some(needle)) => {
+            if check.equals.is_some() || check.exists.is_some() {
+                return Err("equals/exists go with json_pointer, not body_contains".into());
+            }
+            if needle.is_empty() {
+                return Err("body_contains is empty".into());
+            }
+            Ok(CheckRule::BodyContains(needle.clone()))
+        }
+        (Some(pointer), None) => {
+            if !pointer.is_empty() && !pointer.starts_with('/') {
+                return Err(format!("json_pointer {pointer:?} must start with '/' (RFC 6901, e.g. \"/choices/0\")"));
+            }
+            match (&check.equals, check.exists) {
+                (Some(_), Some(_)) => Err("a check has both equals and exists; use one".into()),
+                (Some(value), None) => Ok(CheckRule::JsonEquals(pointer.clone(), value.clone())),
+                (None, Some(false)) => Ok(CheckRule::JsonAbsent(pointer.clone())),
+                (None, _) => Ok(CheckRule::JsonExists(pointer.clone())),
+            }
+        }
+    }
+}
+
+fn compile_level(index: usize, level: &super::model::Level) -> Result<CompiledLevel, String> {
+    let name = level.name.clone().unwrap_or_else(|| format!("Level {}", index + 1));
+    if level.duration.0.is_zero() {
+        return Err("duration must be longer than 0s".into());
+    }
+    let load = match (level.users, level.rate_per_sec) {
+        (Some(_), Some(_)) => return Err("has both users (closed model) and rate_per_sec (open model); keep one".into()),
+        (None, None) => return Err("needs users (closed model) or rate_per_sec (open model)".into()),
+        (Some(users), None) => {
+            if level.max_in_flight.is_some() {
+                return Err("max_in_flight applies to open-model levels (rate_per_sec), not users".into());
+            }
+            if let Some(rate) = level.spawn_rate
+                && !(rate.is_finite() && rate > 0.0)
+            {
+                return Err(format!("spawn_rate {rate} must be a positive number of users per second"));
+            }
+            LoadModel::Closed {
+                users,
+                spawn_rate: level.spawn_rate,
+            }
+        }
+        (None, Some(rate)) => {
+            if level.spawn_rate.is_some() {
+                return Err("spawn_rate applies to closed-model levels (users), not rate_per_sec".into());
+            }
+            if !(rate.is_finite() && rate > 0.0) {
+                return Err(format!("rate_per_sec {rate} must be a positive number"));
+            }
+            let max_in_flight = level.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT);
+            if max_in_flight == 0 {
+                return Err("max_in_flight must be at least 1".into());
+            }
+            LoadModel::Open {
+                rate_per_sec: rate,
+                max_in_flight,
+            }
+        }
+    };
+    Ok(CompiledLevel {
+        name,
+        load,
+        duration: level.duration.0,
+    })
+}

@@ -1,0 +1,28 @@
+//! Presets: the TOML model of a suite of scenarios, parsing with line/column errors,
+//! validation and compilation, templates and data pools, `${ENV}` secrets, shipped presets.
+
+pub mod compile;
+pub mod diagnostic;
+pub mod duration;
+pub mod model;
+pub mod overrides;
+pub mod pools;
+pub mod secrets;
+pub mod shipped;
+pub mod source;
+pub mod target;
+pub mod template;
+
+pub use compile::{CompiledPreset, CompiledScenario, LoadModel, compile};
+pub use diagnostic::{Diagnostic, PresetErrors};
+pub use overrides::Overrides;
+pub use source::{LoadedPreset, PresetSource};
+
+/// Locates, parses, applies overrides and compiles a preset in one step.
+pub fn load(arg: &str, overrides: &Overrides) -> Result<CompiledPreset, PresetErrors> {
+    let mut loaded = PresetSource::locate(arg)?.parse()?;
+    overrides
+        .apply(&mut loaded.preset)
+        .map_err(|why| PresetErrors(vec![Diagnostic::at(&loaded.source.name, "", None, why)]))?;
+    compile(&loaded)
+}

@@ -1,0 +1,279 @@
+//! The preset file format: a suite of scenarios, each with a service, tasks, levels and
+//! targets. These types are exactly what the TOML holds (with source spans kept for the fields
+//! whose mistakes are found after parsing), and they serialize back to the same shape, which is
+//! how a run file records "the preset as run".
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use toml::Spanned;
+
+use super::duration::HumanDuration;
+
+/// A preset: one or more scenarios run in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// A display name; defaults to the file name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The scenarios, written as `[[scenario]]` tables.
+    #[serde(rename = "scenario", default)]
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One service under test and how to load it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub service: Service,
+    /// Pause between a user's requests.
+    #[serde(default)]
+    pub think_time: ThinkTime,
+    /// Per-request timeout (connect, send and read the whole body).
+    #[serde(default = "default_timeout")]
+    pub timeout: HumanDuration,
+    /// Data pools for templates: `pool.NAME` in a template.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pools: BTreeMap<String, Spanned<PoolSpec>>,
+    #[serde(rename = "task", default)]
+    pub tasks: Vec<Spanned<Task>>,
+    #[serde(rename = "level", default)]
+    pub levels: Vec<Spanned<Level>>,
+    #[serde(rename = "target", default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Spanned<TargetSpec>>,
+}
+
+fn default_timeout() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(30))
+}
+
+/// Where the service lives and how to tell it is up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// `http://host:port` (an optional path prefix is kept).
+    pub base_url: Spanned<String>,
+    /// Headers sent with every request; values may reference `${ENV_VAR}` secrets.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Path checked before the run (GET); no preflight when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_path: Option<String>,
+    #[serde(default = "default_health_status")]
+    pub health_status: u16,
+    /// What to tell people when the health check fails, e.g. `make up-p2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_hint: Option<String>,
+}
+
+fn default_health_status() -> u16 {
+    200
+}
+
+/// A constant pause, or a uniformly random one between two bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum ThinkTime {
+    #[default]
+    None,
+    Constant(HumanDuration),
+    Between {
+        min: HumanDuration,
+        max: HumanDuration,
+    },
+}
+
+impl Serialize for ThinkTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match self {
+            ThinkTime::None => serializer.serialize_str("0s"),
+            ThinkTime::Constant(duration) => duration.serialize(serializer),
+            ThinkTime::Between { min, max } => {
+                let mut table = serializer.serialize_struct("ThinkTime", 2)?;
+                table.serialize_field("min", min)?;
+                table.serialize_field("max", max)?;
+                table.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ThinkTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Bounds {
+            min: HumanDuration,
+            max: HumanDuration,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Constant(HumanDuration),
+            Between(Bounds),
+        }
+        match Raw::deserialize(deserializer) {
+            Ok(Raw::Constant(duration)) if duration.0.is_zero() => Ok(ThinkTime::None),
+            Ok(Raw::Constant(duration)) => Ok(ThinkTime::Constant(duration)),
+            Ok(Raw::Between(bounds)) => {
+                if bounds.min > bounds.max {
+                    return Err(serde::de::Error::custom(format!(
+                        "think_time min {} is larger than max {}",
+                        bounds.min, bounds.max
+                    )));
+                }
+                Ok(ThinkTime::Between {
+                    min: bounds.min,
+                    max: bounds.max,
+                })
+            }
+            Err(_) => Err(serde::de::Error::custom(
+                "think_time must be a duration (\"1s\") or a range ({ min = \"1s\", max = \"3s\" })",
+            )),
+        }
+    }
+}
+
+/// A data pool: an inline list, or a file (one item a line, or a JSON array of strings).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PoolSpec {
+    Inline(Vec<String>),
+    File { file: String },
+}
+
+/// The kind of request a task makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskKind {
+    #[default]
+    Http,
+}
+
+/// One kind of request, picked by weight.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    pub name: String,
+    #[serde(default = "default_weight")]
+    pub weight: u32,
+    #[serde(default)]
+    pub kind: TaskKind,
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Path below the base URL; may be a template.
+    pub path: Spanned<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Request body; a template (`{{ pool.queries | random | tojson }}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Spanned<String>>,
+    /// Accepted statuses; any 2xx when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_status: Option<ExpectStatus>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Spanned<Check>>,
+}
+
+fn default_weight() -> u32 {
+    1
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+/// One status or a list of statuses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ExpectStatus {
+    One(u16),
+    Any(Vec<u16>),
+}
+
+impl ExpectStatus {
+    /// Whether `status` is accepted.
+    pub fn accepts(&self, status: u16) -> bool {
+        match self {
+            ExpectStatus::One(one) => *one == status,
+            ExpectStatus::Any(list) => list.contains(&status),
+        }
+    }
+}
+
+/// A check on a response body. Exactly one of `json_pointer` or `body_contains` is set; with
+/// `json_pointer`, `equals` compares the value and `exists = false` asks for absence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_pointer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exists: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_contains: Option<String>,
+}
+
+/// A load step. Closed model: `users` (+ `spawn_rate`); open model: `rate_per_sec` (+
+/// `max_in_flight`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u32>,
+    /// Users started (or stopped) per second; all at once when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spawn_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_sec: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u32>,
+    pub duration: HumanDuration,
+}
+
+/// A target: an expression, optionally scoped to one level and/or one task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    pub expr: Spanned<String>,
+    /// A level's name or 1-based number; all levels when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Spanned<LevelRef>>,
+    /// A task's name; all tasks together when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<Spanned<String>>,
+    /// Stop the run as soon as this target fails (k6's abortOnFail).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub abort_on_fail: bool,
+    /// How long a level runs before an abort_on_fail target is checked (k6's delayAbortEval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort_delay: Option<HumanDuration>,
+}
+
+/// How a target names a level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LevelRef {
+    Number(usize),
+    Name(String),
+}
+
+impl std::fmt::Display for LevelRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LevelRef::Number(number) => write!(f, "{number}"),
+            LevelRef::Name(name) => write!(f, "{name:?}"),
+        }
+    }
+}
+

@@ -1,0 +1,51 @@
+//! Command-line overrides of a preset, as Locust's flags work: `--host` replaces the base URL,
+//! `-u -r -t` replace every level's users, spawn rate and duration, `--scenario` picks one.
+
+use super::duration::HumanDuration;
+use super::model::Preset;
+
+/// What the command line replaces.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub scenario: Option<String>,
+    pub host: Option<String>,
+    pub users: Option<u32>,
+    pub spawn_rate: Option<f64>,
+    pub duration: Option<HumanDuration>,
+}
+
+impl Overrides {
+    /// Applies the overrides to the model. `-u` turns open-model levels into closed ones;
+    /// `-r` alone changes the spawn rate of closed levels.
+    pub fn apply(&self, preset: &mut Preset) -> Result<(), String> {
+        if let Some(wanted) = &self.scenario {
+            let known: Vec<String> = preset.scenarios.iter().map(|s| s.name.get_ref().clone()).collect();
+            preset.scenarios.retain(|scenario| scenario.name.get_ref() == wanted);
+            if preset.scenarios.is_empty() {
+                return Err(format!("--scenario {wanted:?}: no such scenario (the preset has: {})", known.join(", ")));
+            }
+        }
+        for scenario in &mut preset.scenarios {
+            if let Some(host) = &self.host {
+                *scenario.service.base_url.get_mut() = host.trim_end_matches('/').to_string();
+            }
+            for level in &mut scenario.levels {
+                let level = level.get_mut();
+                if let Some(users) = self.users {
+                    level.users = Some(users);
+                    level.rate_per_sec = None;
+                    level.max_in_flight = None;
+                }
+                if let Some(rate) = self.spawn_rate
+                    && level.users.is_some()
+                {
+                    level.spawn_rate = Some(rate);
+                }
+                if let Some(duration) = self.duration {
+                    level.duration = duration;
+                }
+            }
+        }
+        Ok(())
+    }
+}

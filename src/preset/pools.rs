@@ -1,0 +1,69 @@
+//! Data pools: lists of prompts, queries or documents that templates draw from. A pool is
+//! inline in the preset or a file beside it (one item a line, or a JSON array of strings).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::model::{PoolSpec, Scenario};
+
+/// Loads every pool of a scenario. `base_dir` is the preset's folder (None for shipped
+/// presets, whose pools are inline). Errors name the pool and the file.
+pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeMap<String, Vec<String>>, (String, String)> {
+    let mut pools = BTreeMap::new();
+    for (name, spec) in &scenario.pools {
+        let items = match spec.get_ref() {
+            PoolSpec::Inline(items) => items.clone(),
+            PoolSpec::File { file } => {
+                let path = match base_dir {
+                    Some(dir) => dir.join(file),
+                    None => Path::new(file).to_path_buf(),
+                };
+                let text = std::fs::read_to_string(&path).map_err(|err| {
+                    (
+                        name.clone(),
+                        format!("pool {name:?}: cannot read {}: {err} (paths are relative to the preset file)", path.display()),
+                    )
+                })?;
+                parse_pool_file(&text).map_err(|why| (name.clone(), format!("pool {name:?}: {}: {why}", path.display())))?
+            }
+        };
+        if items.is_empty() {
+            return Err((name.clone(), format!("pool {name:?} is empty: give it at least one item")));
+        }
+        pools.insert(name.clone(), items);
+    }
+    Ok(pools)
+}
+
+/// A JSON array of strings, or one item a line (blank lines skipped).
+pub fn parse_pool_file(text: &str) -> Result<Vec<String>, String> {
+    if text.trim_start().starts_with('[') {
+        let values: Vec<serde_json::Value> =
+            serde_json::from_str(text).map_err(|err| format!("not a valid JSON array: {err}"))?;
+        return Ok(values
+            .into_iter()
+            .map(|value| match value {
+                serde_json::Value::String(text) => text,
+                other => other.to_string(),
+            })
+            .collect());
+    }
+    Ok(text
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !line.trim().is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lines_and_json() {
+        assert_eq!(parse_pool_file("a\n\nb \n").expect("lines"), vec!["a", "b"]);
+        assert_eq!(parse_pool_file("[\"x\", 2]").expect("json"), vec!["x", "2"]);
+        assert!(parse_pool_file("[oops").is_err());
+    }
+}

@@ -1,0 +1,287 @@
+//! Target expressions, written like k6 thresholds: `"p95 < 2s"`, `"error_rate < 1%"`,
+//! `"success_rate > 99%"`, `"rps > 20"`. Thresholds are kept in canonical units: latency in
+//! microseconds, rates in percent, throughput in requests per second, counts as counts.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a target measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    P50,
+    P90,
+    P95,
+    P99,
+    Max,
+    Min,
+    Avg,
+    ErrorRate,
+    SuccessRate,
+    Rps,
+    Requests,
+    Failures,
+}
+
+/// The unit a metric's threshold is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricUnit {
+    /// Microseconds (written as `2s`, `500ms`, or a bare number of milliseconds).
+    LatencyMicros,
+    /// Percent (written as `1%`).
+    Percent,
+    /// Requests per second (a bare number).
+    PerSecond,
+    /// A plain count.
+    Count,
+}
+
+impl Metric {
+    const ALL: [(Metric, &'static str); 12] = [
+        (Metric::P50, "p50"),
+        (Metric::P90, "p90"),
+        (Metric::P95, "p95"),
+        (Metric::P99, "p99"),
+        (Metric::Max, "max"),
+        (Metric::Min, "min"),
+        (Metric::Avg, "avg"),
+        (Metric::ErrorRate, "error_rate"),
+        (Metric::SuccessRate, "success_rate"),
+        (Metric::Rps, "rps"),
+        (Metric::Requests, "requests"),
+        (Metric::Failures, "failures"),
+    ];
+
+    /// The name used in expressions.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(metric, _)| *metric == self)
+            .map(|(_, name)| *name)
+            .unwrap_or("?")
+    }
+
+    fn from_name(name: &str) -> Option<Metric> {
+        let name = match name {
+            "median" => "p50",
+            "avg_latency" | "mean" => "avg",
+            other => other,
+        };
+        Self::ALL
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(metric, _)| *metric)
+    }
+
+    /// The unit of this metric's threshold.
+    pub fn unit(self) -> MetricUnit {
+        match self {
+            Metric::P50
+            | Metric::P90
+            | Metric::P95
+            | Metric::P99
+            | Metric::Max
+            | Metric::Min
+            | Metric::Avg => MetricUnit::LatencyMicros,
+            Metric::ErrorRate | Metric::SuccessRate => MetricUnit::Percent,
+            Metric::Rps => MetricUnit::PerSecond,
+            Metric::Requests | Metric::Failures => MetricUnit::Count,
+        }
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Comparison {
+    #[serde(rename = "<")]
+    Less,
+    #[serde(rename = "<=")]
+    LessOrEqual,
+    #[serde(rename = ">")]
+    Greater,
+    #[serde(rename = ">=")]
+    GreaterOrEqual,
+    #[serde(rename = "==")]
+    Equal,
+}
+
+impl Comparison {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Less => "<",
+            Comparison::LessOrEqual => "<=",
+            Comparison::Greater => ">",
+            Comparison::GreaterOrEqual => ">=",
+            Comparison::Equal => "==",
+        }
+    }
+
+    /// Whether `observed <op> threshold` holds.
+    pub fn holds(self, observed: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Less => observed < threshold,
+            Comparison::LessOrEqual => observed <= threshold,
+            Comparison::Greater => observed > threshold,
+            Comparison::GreaterOrEqual => observed >= threshold,
+            Comparison::Equal => (observed - threshold).abs() < 1e-9,
+        }
+    }
+}
+
+/// A parsed target expression.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetExpr {
+    pub metric: Metric,
+    pub comparison: Comparison,
+    /// In the metric's canonical unit (see [`MetricUnit`]).
+    pub threshold: f64,
+}
+
+impl TargetExpr {
+    /// Parses `"<metric> <op> <value>"`.
+    pub fn parse(text: &str) -> Result<TargetExpr, String> {
+        let trimmed = text.trim();
+        let op_start = trimmed
+            .find(['<', '>', '='])
+            .ok_or_else(|| format!("target {trimmed:?} has no comparison: write it like \"p95 < 2s\", \"error_rate < 1%\" or \"rps > 20\""))?;
+        let metric_text = trimmed[..op_start].trim();
+        let rest = &trimmed[op_start..];
+        let (comparison, value_text) = [
+            ("<=", Comparison::LessOrEqual),
+            (">=", Comparison::GreaterOrEqual),
+            ("==", Comparison::Equal),
+            ("<", Comparison::Less),
+            (">", Comparison::Greater),
+        ]
+        .iter()
+        .find_map(|(symbol, comparison)| rest.strip_prefix(symbol).map(|value| (*comparison, value.trim())))
+        .ok_or_else(|| format!("target {trimmed:?}: unknown comparison (use <, <=, >, >= or ==)"))?;
+        let metric = Metric::from_name(metric_text).ok_or_else(|| {
+            let known: Vec<&str> = Metric::ALL.iter().map(|(_, name)| *name).collect();
+            format!(
+                "target {trimmed:?}: unknown metric {metric_text:?} (expected one of {})",
+                known.join(", ")
+            )
+        })?;
+        if value_text.is_empty() {
+            return Err(format!("target {trimmed:?} has no threshold after {:?}", comparison.symbol()));
+        }
+        let threshold = parse_threshold(metric, value_text).map_err(|why| format!("target {trimmed:?}: {why}"))?;
+        Ok(TargetExpr {
+            metric,
+            comparison,
+            threshold,
+        })
+    }
+
+    /// Whether an observed value (canonical unit) meets this target.
+    pub fn holds(&self, observed: f64) -> bool {
+        self.comparison.holds(observed, self.threshold)
+    }
+}
+
+fn parse_threshold(metric: Metric, text: &str) -> Result<f64, String> {
+    match metric.unit() {
+        MetricUnit::LatencyMicros => {
+            if let Ok(millis) = text.parse::<f64>() {
+                return Ok(millis * 1000.0);
+            }
+            super::duration::parse_duration(text)
+                .map(|duration| duration.as_secs_f64() * 1_000_000.0)
+                .map_err(|_| format!("latency threshold {text:?} is not a duration (write e.g. 2s or 500ms)"))
+        }
+        MetricUnit::Percent => {
+            let number = text.strip_suffix('%').ok_or_else(|| {
+                format!("{} threshold {text:?} needs a percent sign (write e.g. 1%)", metric.name())
+            })?;
+            let value = number
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| format!("{text:?} is not a percentage (write e.g. 1% or 99.5%)"))?;
+            if !(0.0..=100.0).contains(&value) {
+                return Err(format!("{text:?} is outside 0% to 100%"));
+            }
+            Ok(value)
+        }
+        MetricUnit::PerSecond | MetricUnit::Count => text
+            .parse::<f64>()
+            .ok()
+            .filter(|value| value.is_finite() && *value >= 0.0)
+            .ok_or_else(|| format!("threshold {text:?} is not a non-negative number")),
+    }
+}
+
+/// Formats a value of the metric's unit for people: `1.24s`, `830ms`, `0.50%`, `35.2`.
+pub fn format_metric_value(metric: Metric, value: f64) -> String {
+    match metric.unit() {
+        MetricUnit::LatencyMicros => format_micros(value),
+        MetricUnit::Percent => format!("{value:.2}%"),
+        MetricUnit::PerSecond => format!("{value:.1}/s"),
+        MetricUnit::Count => format!("{value:.0}"),
+    }
+}
+
+/// Formats microseconds as `1.24s`, `830ms`, `412µs`.
+pub fn format_micros(micros: f64) -> String {
+    if micros >= 1_000_000.0 {
+        format!("{:.2}s", micros / 1_000_000.0)
+    } else if micros >= 1_000.0 {
+        let millis = micros / 1000.0;
+        if millis >= 100.0 {
+            format!("{millis:.0}ms")
+        } else {
+            format!("{millis:.1}ms")
+        }
+    } else {
+        format!("{micros:.0}µs")
+    }
+}
+
+impl fmt::Display for TargetExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = match self.metric.unit() {
+            MetricUnit::LatencyMicros => format_micros(self.threshold),
+            MetricUnit::Percent => format!("{}%", self.threshold),
+            _ => format!("{}", self.threshold),
+        };
+        write!(f, "{} {} {}", self.metric.name(), self.comparison.symbol(), value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_guide_targets() {
+        let p95 = TargetExpr::parse("p95 < 2s").expect("valid");
+        assert_eq!(p95.metric, Metric::P95);
+        assert_eq!(p95.comparison, Comparison::Less);
+        assert_eq!(p95.threshold, 2_000_000.0);
+        assert!(p95.holds(1_999_999.0));
+        assert!(!p95.holds(2_000_000.0));
+
+        let errors = TargetExpr::parse("error_rate < 1%").expect("valid");
+        assert_eq!((errors.metric, errors.threshold), (Metric::ErrorRate, 1.0));
+        let success = TargetExpr::parse("success_rate>99%").expect("valid");
+        assert_eq!(success.comparison, Comparison::Greater);
+        let rps = TargetExpr::parse("rps >= 20").expect("valid");
+        assert_eq!((rps.metric, rps.comparison, rps.threshold), (Metric::Rps, Comparison::GreaterOrEqual, 20.0));
+        let millis = TargetExpr::parse("p99 <= 500ms").expect("valid");
+        assert_eq!(millis.threshold, 500_000.0);
+        let bare = TargetExpr::parse("avg < 250").expect("valid");
+        assert_eq!(bare.threshold, 250_000.0, "bare latency numbers are milliseconds, as in k6");
+    }
+
+    #[test]
+    fn explains_bad_targets() {
+        let unknown = TargetExpr::parse("p96 < 2s").expect_err("unknown metric");
+        assert!(unknown.contains("unknown metric \"p96\""), "{unknown}");
+        assert!(TargetExpr::parse("error_rate < 1").expect_err("no %").contains("percent sign"));
+        assert!(TargetExpr::parse("p95 2s").expect_err("no op").contains("no comparison"));
+        assert!(TargetExpr::parse("p95 < soon").expect_err("bad value").contains("not a duration"));
+        assert!(TargetExpr::parse("error_rate < 120%").expect_err("range").contains("outside"));
+    }
+}

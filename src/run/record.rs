@@ -1,0 +1,279 @@
+//! The run file: the versioned, self-describing JSON record of one execution. Readable by
+//! other tools: latency in microseconds, histograms as base64 of HdrHistogram's V2 deflate
+//! form, times as RFC 3339 and as seconds since the run started.
+
+use serde::{Deserialize, Serialize};
+
+use crate::preset::LoadModel;
+use crate::preset::target::Metric;
+
+/// The `format` field of every run file.
+pub const RUN_FORMAT: &str = "loadscope-run";
+/// The current run file version. Readers accept this version and older.
+pub const RUN_VERSION: u32 = 1;
+
+/// One run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub format: String,
+    pub version: u32,
+    pub app_version: String,
+    /// Unique id (also the file stem by default).
+    pub id: String,
+    pub host: HostInfo,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// When this file was last written; an unfinished run whose file stopped being written is
+    /// read as interrupted.
+    pub saved_at: String,
+    pub status: RunStatus,
+    /// Why the run ended early, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+    pub preset: PresetRecord,
+    pub scenarios: Vec<ScenarioRecord>,
+    /// One point per second of the run.
+    pub series: Vec<SeriesPoint>,
+    /// Every target verdict held (None until the run has verdicts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+    /// All requests of the run together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<TaskSummary>,
+    /// Free-form notes.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+}
+
+/// Where the run was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostInfo {
+    pub hostname: String,
+    pub os: String,
+    pub arch: String,
+    pub cpus: usize,
+}
+
+impl HostInfo {
+    /// This machine.
+    pub fn current() -> HostInfo {
+        let hostname = std::env::var("HOSTNAME")
+            .ok()
+            .filter(|name| !name.is_empty())
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|name| name.trim().to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        HostInfo {
+            hostname,
+            os: std::env::consts::OS.into(),
+            arch: std::env::consts::ARCH.into(),
+            cpus: std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+        }
+    }
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Still being written (autosaves carry this).
+    Running,
+    /// Every level ran to its end.
+    Completed,
+    /// Stopped by a person.
+    Stopped,
+    /// Stopped by an abort_on_fail target.
+    Aborted,
+    /// The process died before finishing; the data up to the last save is kept.
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Completed => "completed",
+            RunStatus::Stopped => "stopped",
+            RunStatus::Aborted => "aborted",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// The preset as run: command-line overrides applied, secrets left as `${VAR}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PresetRecord {
+    pub name: String,
+    /// A path or `shipped:NAME`.
+    pub source: String,
+    pub document: serde_json::Value,
+}
+
+/// One scenario of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioRecord {
+    pub name: String,
+    pub base_url: String,
+    pub tasks: Vec<String>,
+    pub targets: Vec<TargetRecord>,
+    pub levels: Vec<LevelRecord>,
+    /// All levels together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<TaskSummary>,
+}
+
+/// A target as the run checked it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetRecord {
+    pub expr: String,
+    /// 0-based level index; every level when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    #[serde(default)]
+    pub abort_on_fail: bool,
+}
+
+/// One level of a scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelRecord {
+    pub index: usize,
+    pub name: String,
+    pub load: LoadModel,
+    pub planned_duration_secs: f64,
+    /// Seconds since the run started.
+    pub started_offset_secs: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_offset_secs: Option<f64>,
+    pub tasks: Vec<TaskSummary>,
+    /// All tasks together ("Aggregated" in Locust's table).
+    pub total: TaskSummary,
+    /// Open model: requests that could not start at their scheduled time.
+    #[serde(default)]
+    pub late_starts: u64,
+    pub failures: Vec<FailureRow>,
+    pub verdicts: Vec<Verdict>,
+}
+
+impl LevelRecord {
+    /// Seconds the level actually ran (planned duration while it is still running).
+    pub fn duration_secs(&self) -> f64 {
+        self.ended_offset_secs
+            .map(|end| end - self.started_offset_secs)
+            .unwrap_or(self.planned_duration_secs)
+    }
+}
+
+/// Numbers for one task (or all tasks) over a span of time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskStats {
+    pub requests: u64,
+    pub failures: u64,
+    pub min_micros: u64,
+    pub avg_micros: f64,
+    pub p50_micros: u64,
+    pub p90_micros: u64,
+    pub p95_micros: u64,
+    pub p99_micros: u64,
+    pub max_micros: u64,
+    pub rps: f64,
+    pub failures_per_sec: f64,
+    pub bytes_received: u64,
+    pub avg_bytes: f64,
+    /// New connections opened, and how long they took.
+    pub connections: u64,
+    pub connect_p50_micros: u64,
+    pub connect_p95_micros: u64,
+    pub connect_max_micros: u64,
+}
+
+impl TaskStats {
+    /// Failed requests as a percentage of all requests (0 when there were none).
+    pub fn error_rate_percent(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.failures as f64 * 100.0 / self.requests as f64
+        }
+    }
+
+    /// The value of a target metric, in the metric's canonical unit; None without requests.
+    pub fn metric(&self, metric: Metric) -> Option<f64> {
+        if self.requests == 0 && !matches!(metric, Metric::Requests | Metric::Failures | Metric::Rps) {
+            return None;
+        }
+        Some(match metric {
+            Metric::P50 => self.p50_micros as f64,
+            Metric::P90 => self.p90_micros as f64,
+            Metric::P95 => self.p95_micros as f64,
+            Metric::P99 => self.p99_micros as f64,
+            Metric::Max => self.max_micros as f64,
+            Metric::Min => self.min_micros as f64,
+            Metric::Avg => self.avg_micros,
+            Metric::ErrorRate => self.error_rate_percent(),
+            Metric::SuccessRate => 100.0 - self.error_rate_percent(),
+            Metric::Rps => self.rps,
+            Metric::Requests => self.requests as f64,
+            Metric::Failures => self.failures as f64,
+        })
+    }
+}
+
+/// A task's numbers with its histograms, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskSummary {
+    /// The task name, or "Aggregated".
+    pub task: String,
+    #[serde(flatten)]
+    pub stats: TaskStats,
+    /// Latency histogram (µs), base64 of HdrHistogram V2 deflate.
+    pub histogram: String,
+    /// Connect-time histogram (µs), same encoding.
+    pub connect_histogram: String,
+}
+
+/// Failures of one kind and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureRow {
+    pub task: String,
+    /// `connect`, `timeout`, `status 500`, `check` or `other`.
+    pub kind: String,
+    pub message: String,
+    pub count: u64,
+}
+
+/// One second of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    /// Seconds since the run started (the second ending at `second + 1`).
+    pub second: u32,
+    pub scenario: usize,
+    pub level: usize,
+    pub users: u32,
+    /// Requests completed in this second.
+    pub rps: f64,
+    pub failures_per_sec: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p50_micros: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p95_micros: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_micros: Option<u64>,
+}
+
+/// A target checked against one level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub target: String,
+    pub level: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    pub metric: Metric,
+    pub threshold: f64,
+    /// None when the level had no requests to measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<f64>,
+    pub passed: bool,
+}
