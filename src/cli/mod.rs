@@ -1,1 +1,129 @@
-//! CLI.
+//! The command line: one module per subcommand, all over the same library the desktop app
+//! uses. Exit codes: 0 every target held, 1 a target failed, 2 bad input or a service that
+//! failed its preflight health check.
+
+pub mod demo_stack;
+pub mod run;
+pub mod runs;
+pub mod table;
+pub mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::preset::duration::{HumanDuration, parse_duration};
+
+/// Exit code: every target held.
+pub const EXIT_PASSED: u8 = 0;
+/// Exit code: a target failed (or the run was aborted by one).
+pub const EXIT_TARGET_FAILED: u8 = 1;
+/// Exit code: bad input, or a service failed its preflight check.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Load testing for AI service stacks.
+#[derive(Debug, Parser)]
+#[command(name = "loadscope", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Run a preset headless: live progress, then per-level stats and target verdicts.
+    Run(RunArgs),
+    /// Check presets for mistakes (file, line and column for each).
+    Validate {
+        /// Preset files or shipped preset names.
+        #[arg(required = true)]
+        presets: Vec<String>,
+    },
+    /// Start the built-in demo stack (gateway, RAG, MCP) on loopback until Ctrl-C.
+    DemoStack(DemoStackArgs),
+    /// List saved runs.
+    Runs {
+        /// Folder to list (default: the data dir's runs/).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `loadscope run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// A preset file, or a shipped preset's name (api-gateway, rag-service, mcp-server,
+    /// baseline, full-suite, demo).
+    pub preset: String,
+    /// Run only this scenario of the preset.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Replace every scenario's base URL (e.g. http://localhost:9000).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Write the run file here (default: the data dir's runs/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Users for every level (turns open-model levels into closed ones).
+    #[arg(short = 'u', long)]
+    pub users: Option<u32>,
+    /// Spawn rate (users per second) for every closed-model level.
+    #[arg(short = 'r', long = "spawn-rate")]
+    pub spawn_rate: Option<f64>,
+    /// Duration of every level, e.g. 30s or 5m.
+    #[arg(short = 't', long = "run-time", value_parser = parse_human_duration)]
+    pub duration: Option<HumanDuration>,
+    /// Start the built-in demo stack first (on ports 8000, 8002, 8020).
+    #[arg(long)]
+    pub demo_stack: bool,
+    /// Skip the health checks before the first level.
+    #[arg(long)]
+    pub no_preflight: bool,
+    /// Worker threads (default: one per CPU).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// No live progress line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `loadscope demo-stack`.
+#[derive(Debug, clap::Args)]
+pub struct DemoStackArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Gateway port; RAG listens on +2, MCP on +20.
+    #[arg(long, default_value_t = 8000)]
+    pub base_port: u16,
+    /// Seed for deterministic service times and injected errors.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Multiply every simulated delay (0.5 = twice as fast).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+}
+
+fn parse_human_duration(text: &str) -> Result<HumanDuration, String> {
+    parse_duration(text).map(HumanDuration)
+}
+
+/// Runs the parsed command line.
+pub fn main(cli: Cli) -> ExitCode {
+    match cli.command {
+        Some(Commands::Run(args)) => ExitCode::from(run::run(args)),
+        Some(Commands::Validate { presets }) => ExitCode::from(validate::validate(&presets)),
+        Some(Commands::DemoStack(args)) => ExitCode::from(demo_stack::demo_stack(args)),
+        Some(Commands::Runs { dir }) => ExitCode::from(runs::runs(dir)),
+        None => {
+            println!(
+                "Loadscope {}: the desktop app is not built yet.\n\n\
+                 Try a headless demo run instead:\n  loadscope run demo --demo-stack\n\n\
+                 Or see every command:\n  loadscope --help",
+                env!("CARGO_PKG_VERSION")
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}

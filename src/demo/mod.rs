@@ -1,1 +1,134 @@
-//! Demo stack.
+//! The embedded demo stack: a simulated AI suite on loopback (an OpenAI-compatible gateway, a
+//! RAG service and an MCP server) whose latency grows with load, so a newcomer sees a real run,
+//! knee included, with nothing else installed. A demo and test target, not a real service.
+
+pub mod gateway;
+pub mod mcp;
+pub mod model;
+pub mod rag;
+pub mod server;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+
+use model::{GpuQueue, Jitter};
+
+/// Where and how the demo services run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoConfig {
+    pub host: IpAddr,
+    /// Gateway port; the RAG service listens on +2 and MCP on +20 (the reference stack's
+    /// 8000 / 8002 / 8020). 0 picks free ports for all three.
+    pub base_port: u16,
+    /// Seed for service times and injected errors; the same seed gives the same draws.
+    pub seed: Option<u64>,
+    /// Multiplies every simulated delay (0.1 makes the stack ten times faster).
+    pub time_scale: f64,
+    /// Share of requests that fail with an injected server error.
+    pub error_rate: f64,
+    /// Concurrent generations the gateway's "GPU" runs, and how many may wait.
+    pub gateway_slots: usize,
+    pub gateway_queue: usize,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            base_port: 8000,
+            seed: None,
+            time_scale: 1.0,
+            error_rate: 0.002,
+            gateway_slots: 4,
+            gateway_queue: 32,
+        }
+    }
+}
+
+impl DemoConfig {
+    fn addresses(&self) -> [SocketAddr; 3] {
+        let port = |offset: u16| if self.base_port == 0 { 0 } else { self.base_port.saturating_add(offset) };
+        [
+            SocketAddr::new(self.host, port(0)),
+            SocketAddr::new(self.host, port(2)),
+            SocketAddr::new(self.host, port(20)),
+        ]
+    }
+}
+
+/// The running demo stack; dropping it stops the services.
+pub struct DemoStack {
+    pub gateway: SocketAddr,
+    pub rag: SocketAddr,
+    pub mcp: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl DemoStack {
+    /// Starts the three services on their own two-thread runtime.
+    pub fn start(config: DemoConfig) -> std::io::Result<DemoStack> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("loadscope-demo")
+            .enable_all()
+            .build()?;
+        let [gateway_addr, rag_addr, mcp_addr] = config.addresses();
+        let (gateway_listener, rag_listener, mcp_listener) = runtime.block_on(async {
+            Ok::<_, std::io::Error>((
+                server::bind(gateway_addr).await?,
+                server::bind(rag_addr).await?,
+                server::bind(mcp_addr).await?,
+            ))
+        })?;
+        let addresses = (gateway_listener.local_addr()?, rag_listener.local_addr()?, mcp_listener.local_addr()?);
+        let jitter = Arc::new(Jitter::new(config.seed, config.time_scale, config.error_rate));
+        let (shutdown, watcher) = watch::channel(false);
+        let gateway = Arc::new(gateway::Gateway {
+            gpu: GpuQueue::new(config.gateway_slots, config.gateway_queue),
+            jitter: jitter.clone(),
+        });
+        let rag = Arc::new(rag::Rag {
+            store: GpuQueue::new(3, 24),
+            jitter: jitter.clone(),
+            documents: AtomicU64::new(0),
+        });
+        let mcp = Arc::new(mcp::Mcp {
+            workers: GpuQueue::new(4, 32),
+            jitter,
+            sessions: Mutex::new(HashMap::new()),
+        });
+        runtime.spawn(server::serve(
+            gateway_listener,
+            Arc::new(move |request| gateway.clone().handle(request)),
+            watcher.clone(),
+        ));
+        runtime.spawn(server::serve(rag_listener, Arc::new(move |request| rag.clone().handle(request)), watcher.clone()));
+        runtime.spawn(server::serve(mcp_listener, Arc::new(move |request| mcp.clone().handle(request)), watcher));
+        Ok(DemoStack {
+            gateway: addresses.0,
+            rag: addresses.1,
+            mcp: addresses.2,
+            shutdown,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// `http://ADDR` of each service: gateway, RAG, MCP.
+    pub fn urls(&self) -> [String; 3] {
+        [self.gateway, self.rag, self.mcp].map(|addr| format!("http://{addr}"))
+    }
+}
+
+impl Drop for DemoStack {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}

@@ -104,6 +104,17 @@ pub struct Snapshot {
     pub verdicts: Vec<Verdict>,
 }
 
+/// Sends commands to an engine from anywhere.
+#[derive(Clone)]
+pub struct Commander(tokio::sync::mpsc::UnboundedSender<Command>);
+
+impl Commander {
+    /// Sends a command (ignored once the engine has shut down).
+    pub fn send(&self, command: Command) {
+        let _ = self.0.send(command);
+    }
+}
+
 /// Called after each event, so a UI can wake up and repaint.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
@@ -128,6 +139,11 @@ impl Engine {
             events: event_rx,
             thread: Some(thread),
         })
+    }
+
+    /// A cloneable sender for commands (a Ctrl-C handler, a second window).
+    pub fn commander(&self) -> Commander {
+        Commander(self.commands.clone())
     }
 
     /// Sends a command (ignored once the engine has shut down).

@@ -8,7 +8,7 @@ use std::fmt;
 
 use hdrhistogram::Histogram;
 
-use crate::run::histogram::new_histogram;
+use crate::run::histogram::{new_histogram, record};
 
 /// How a request failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -128,14 +128,14 @@ impl Recorder {
     /// Records one finished request.
     pub fn record(&mut self, sample: Sample<'_>) {
         let accum = self.tasks.entry((sample.stage, sample.task)).or_default();
-        accum.latency.saturating_record(sample.latency_micros);
+        record(&mut accum.latency, sample.latency_micros);
         if let Some(connect) = sample.connect_micros {
-            accum.connect.saturating_record(connect);
+            record(&mut accum.connect, connect);
         }
         accum.requests += 1;
         accum.bytes_received += sample.bytes_received;
         let second = self.seconds.entry(sample.second).or_default();
-        second.latency.saturating_record(sample.latency_micros);
+        record(&mut second.latency, sample.latency_micros);
         second.requests += 1;
         if let Some((kind, message)) = sample.failure {
             accum.failures += 1;

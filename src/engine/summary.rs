@@ -64,9 +64,9 @@ mod tests {
     fn computes_locust_columns() {
         let mut accum = TaskAccum::default();
         for micros in [1_000u64, 2_000, 3_000, 4_000] {
-            accum.latency.saturating_record(micros);
+            crate::run::histogram::record(&mut accum.latency, micros);
         }
-        accum.connect.saturating_record(300);
+        crate::run::histogram::record(&mut accum.connect, 300);
         accum.requests = 4;
         accum.failures = 1;
         accum.bytes_received = 68;

@@ -8,7 +8,8 @@ pub fn references(text: &str) -> Vec<String> {
         let after = &rest[start + 2..];
         match after.find('}') {
             Some(end) => {
-                names.push(after[..end].to_string());
+                let reference = &after[..end];
+                names.push(reference.split_once(":-").map_or(reference, |(name, _)| name).to_string());
                 rest = &after[end + 1..];
             }
             None => break,
@@ -19,7 +20,7 @@ pub fn references(text: &str) -> Vec<String> {
 
 /// A `${VAR}` that is not set in the environment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("${{{name}}} is not set: export {name} before the run, or remove the reference")]
+#[error("${{{name}}} is not set: export {name} before the run, write ${{{name}:-default}} to fall back, or remove the reference")]
 pub struct MissingSecret {
     pub name: String,
 }
@@ -35,8 +36,12 @@ pub fn resolve(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<St
             out.push_str(&rest[start..]);
             return Ok(out);
         };
-        let name = &after[..end];
-        let value = lookup(name).ok_or_else(|| MissingSecret { name: name.to_string() })?;
+        let reference = &after[..end];
+        // `${VAR:-fallback}` uses the fallback when VAR is unset, as shells do.
+        let value = match reference.split_once(":-") {
+            Some((name, fallback)) => lookup(name).unwrap_or_else(|| fallback.to_string()),
+            None => lookup(reference).ok_or_else(|| MissingSecret { name: reference.to_string() })?,
+        };
         out.push_str(&value);
         rest = &after[end + 1..];
     }
@@ -91,7 +96,9 @@ mod tests {
         let missing = resolve("Bearer ${NOPE}", &lookup).expect_err("missing");
         assert_eq!(missing.name, "NOPE");
         assert!(missing.to_string().contains("export NOPE"));
-        assert_eq!(references("a ${A} b ${B}"), vec!["A".to_string(), "B".to_string()]);
+        assert_eq!(references("a ${A} b ${B:-x}"), vec!["A".to_string(), "B".to_string()]);
+        assert_eq!(resolve("Bearer ${NOPE:-none}", &lookup), Ok("Bearer none".into()));
+        assert_eq!(resolve("Bearer ${KEY:-none}", &lookup), Ok("Bearer sk-123".into()));
     }
 
     #[test]

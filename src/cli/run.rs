@@ -1,0 +1,251 @@
+//! `loadscope run`: a headless run with a live progress line, a Locust-style table per level,
+//! the target verdicts, and an exit code CI can act on.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant, SystemTime};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::table::{level_report, run_summary};
+use super::{EXIT_BAD_INPUT, EXIT_PASSED, EXIT_TARGET_FAILED, RunArgs};
+use crate::demo::{DemoConfig, DemoStack};
+use crate::engine::{Command, Engine, Event, RunPlan, Snapshot};
+use crate::preset::compile::BaseUrl;
+use crate::preset::target::format_micros;
+use crate::preset::{Overrides, secrets};
+use crate::run::library::{default_runs_dir, run_file_name};
+use crate::run::RunStatus;
+
+/// Runs `loadscope run` and returns the exit code.
+pub fn run(args: RunArgs) -> u8 {
+    if let Some(host) = &args.host
+        && let Err(why) = BaseUrl::parse(host)
+    {
+        eprintln!("--host: {why}");
+        return EXIT_BAD_INPUT;
+    }
+    for (flag, value) in [("--spawn-rate", args.spawn_rate)] {
+        if let Some(value) = value
+            && !(value.is_finite() && value > 0.0)
+        {
+            eprintln!("{flag} {value}: must be a positive number of users per second");
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if args.duration.is_some_and(|duration| duration.0.is_zero()) {
+        eprintln!("--run-time: must be longer than 0s (e.g. 30s or 5m)");
+        return EXIT_BAD_INPUT;
+    }
+    let overrides = Overrides {
+        scenario: args.scenario.clone(),
+        host: args.host.clone(),
+        users: args.users,
+        spawn_rate: args.spawn_rate,
+        duration: args.duration,
+    };
+    let compiled = match crate::preset::load(&args.preset, &overrides) {
+        Ok(compiled) => compiled,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_runs_dir().join(run_file_name(&started, &compiled.name)));
+
+    let _demo = if args.demo_stack {
+        match DemoStack::start(DemoConfig::default()) {
+            Ok(stack) => {
+                let [gateway, rag, mcp] = stack.urls();
+                eprintln!("Demo stack (simulated services): gateway {gateway}, RAG {rag}, MCP {mcp}");
+                Some(stack)
+            }
+            Err(err) => {
+                eprintln!(
+                    "cannot start the demo stack: {err}. Another program holds port 8000, 8002 or 8020: stop it, or start `loadscope demo-stack --base-port N` yourself and pass --host"
+                );
+                return EXIT_BAD_INPUT;
+            }
+        }
+    } else {
+        None
+    };
+
+    let out_display = out.display().to_string();
+    let mut plan = match RunPlan::new(compiled, out, &secrets::from_env) {
+        Ok(plan) => plan,
+        Err(err) => {
+            eprintln!("{err}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if args.no_preflight {
+        plan.preflight = false;
+    }
+    if let Some(workers) = args.workers {
+        plan.workers = workers.max(1);
+    }
+    let preset_name = plan.preset.name.clone();
+    let stages = plan.stage_count();
+
+    let engine = match Engine::spawn(None) {
+        Ok(engine) => engine,
+        Err(err) => {
+            eprintln!("cannot start the engine: {err}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    install_ctrl_c(engine.commander());
+    eprintln!("Running {preset_name}: {stages} level(s). Ctrl-C stops the run and saves it.");
+    engine.send(Command::Start(Box::new(plan)));
+
+    let mut progress = Progress::new(args.quiet);
+    loop {
+        let Some(event) = engine.recv_timeout(Duration::from_secs(1)) else { continue };
+        match event {
+            Event::PreflightStarted => progress.note("Preflight: checking service health..."),
+            Event::PreflightPassed(reports) => {
+                for report in reports {
+                    progress.note(&format!("  ok  {}", report.describe()));
+                }
+            }
+            Event::PreflightFailed(reports) => {
+                progress.finish();
+                eprintln!("Preflight failed; no load was sent:");
+                for report in reports {
+                    eprintln!("  {}  {}", if report.ok() { "ok  " } else { "FAIL" }, report.describe());
+                }
+                return EXIT_BAD_INPUT;
+            }
+            Event::Snapshot(snapshot) => progress.update(&snapshot),
+            Event::LevelFinished { scenario, level } => progress.print(&level_report(&scenario, &level)),
+            Event::Saved { .. } => {}
+            Event::SaveFailed { path, error } => progress.note(&format!("warning: could not save {}: {error}", path.display())),
+            Event::Rejected(message) => progress.note(&format!("engine: {message}")),
+            Event::Finished(record) => {
+                progress.finish();
+                if record.status != RunStatus::Completed {
+                    // The level that was cut short has not been printed yet.
+                    if let Some((scenario, level)) = record
+                        .scenarios
+                        .last()
+                        .and_then(|scenario| scenario.levels.last().map(|level| (scenario, level)))
+                    {
+                        println!("{}", level_report(&scenario.name, level));
+                    }
+                }
+                println!("{}", run_summary(&record));
+                println!("Run saved to {out_display}");
+                return match record.passed {
+                    Some(false) => EXIT_TARGET_FAILED,
+                    _ if record.status == RunStatus::Aborted => EXIT_TARGET_FAILED,
+                    _ => EXIT_PASSED,
+                };
+            }
+        }
+    }
+}
+
+fn install_ctrl_c(commander: crate::engine::Commander) {
+    let _ = std::thread::Builder::new().name("loadscope-signals".into()).spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        runtime.block_on(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nStopping: ending traffic and saving the run (Ctrl-C again to quit at once)...");
+                commander.send(Command::Stop);
+            }
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
+/// The live progress line: redrawn in place on a terminal, a plain line every 10 s otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    plain: bool,
+    last_plain: Option<Instant>,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        if quiet {
+            return Progress { bar: None, plain: false, last_plain: None };
+        }
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
+            bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            Progress { bar: Some(bar), plain: false, last_plain: None }
+        } else {
+            Progress { bar: None, plain: true, last_plain: None }
+        }
+    }
+
+    fn update(&mut self, snapshot: &Snapshot) {
+        let line = progress_line(snapshot);
+        if let Some(bar) = &self.bar {
+            bar.set_message(line);
+            bar.tick();
+        } else if self.plain && self.last_plain.is_none_or(|last| last.elapsed() >= Duration::from_secs(10)) {
+            self.last_plain = Some(Instant::now());
+            eprintln!("{line}");
+        }
+    }
+
+    fn note(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn print(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| println!("{text}")),
+            None => println!("{text}"),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// One line of live state.
+pub fn progress_line(snapshot: &Snapshot) -> String {
+    let total = &snapshot.level_total;
+    let failing = snapshot.verdicts.iter().filter(|verdict| !verdict.passed).count();
+    let verdicts = if snapshot.verdicts.is_empty() {
+        String::new()
+    } else {
+        format!("  targets {} ok / {} failing", snapshot.verdicts.len() - failing, failing)
+    };
+    format!(
+        "{} [{}/{}] {}  {}/{}  {} {}  {:.1} req/s  p95 {}  errors {:.2}%{verdicts}",
+        snapshot.scenario_name,
+        snapshot.level_index + 1,
+        snapshot.level_count,
+        snapshot.level_name,
+        clock(snapshot.level_elapsed_secs),
+        clock(snapshot.level_duration_secs),
+        match snapshot.load {
+            crate::preset::LoadModel::Closed { .. } => "users",
+            crate::preset::LoadModel::Open { .. } => "in flight",
+        },
+        snapshot.users,
+        snapshot.rps_last_second,
+        if total.requests == 0 { "-".into() } else { format_micros(total.p95_micros as f64) },
+        total.error_rate_percent(),
+    )
+}
+
+fn clock(secs: f64) -> String {
+    let secs = secs.max(0.0) as u64;
+    format!("{:02}:{:02}", secs / 60, secs % 60)
+}

@@ -1,0 +1,130 @@
+//! Terminal tables: Locust's per-task stats table for a level, its failures, and the target
+//! verdicts with observed values beside thresholds.
+
+use std::fmt::Write as _;
+
+use crate::preset::target::{format_metric_value, format_micros};
+use crate::run::{LevelRecord, RunRecord, TaskStats, Verdict};
+
+/// The stats table, failures and verdicts of one level.
+pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{scenario} / {} ({}) - {:.1}s",
+        level.name,
+        level.load,
+        level.duration_secs()
+    );
+    let _ = writeln!(
+        out,
+        "{:<22} {:>9} {:>16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7}",
+        "Task", "Requests", "Fails", "Median", "p95", "p99", "Avg", "Min", "Max", "Avg size", "RPS", "Fail/s"
+    );
+    for task in &level.tasks {
+        stats_row(&mut out, &task.task, &task.stats);
+    }
+    let _ = writeln!(out, "{}", "-".repeat(128));
+    stats_row(&mut out, "Aggregated", &level.total.stats);
+    if level.late_starts > 0 {
+        let _ = writeln!(out, "Open model: {} requests could not start on schedule", level.late_starts);
+    }
+    if !level.failures.is_empty() {
+        let _ = writeln!(out, "Failures:");
+        for failure in &level.failures {
+            let _ = writeln!(out, "  {:>7}x  {:<16} {:<12} {}", failure.count, failure.task, failure.kind, failure.message);
+        }
+    }
+    if !level.verdicts.is_empty() {
+        let _ = writeln!(out, "Targets:");
+        for verdict in &level.verdicts {
+            let _ = writeln!(out, "  {}", verdict_line(verdict));
+        }
+    }
+    out
+}
+
+fn stats_row(out: &mut String, name: &str, stats: &TaskStats) {
+    let fails = format!("{} ({:.2}%)", stats.failures, stats.error_rate_percent());
+    let latency = |micros: u64| if stats.requests == 0 { "-".to_string() } else { format_micros(micros as f64) };
+    let _ = writeln!(
+        out,
+        "{:<22} {:>9} {:>16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.0} {:>8.1} {:>7.2}",
+        truncate(name, 22),
+        stats.requests,
+        fails,
+        latency(stats.p50_micros),
+        latency(stats.p95_micros),
+        latency(stats.p99_micros),
+        if stats.requests == 0 { "-".to_string() } else { format_micros(stats.avg_micros) },
+        latency(stats.min_micros),
+        latency(stats.max_micros),
+        stats.avg_bytes,
+        stats.rps,
+        stats.failures_per_sec
+    );
+}
+
+/// `PASS  p95 < 2s  (query)  observed 1.24s`.
+pub fn verdict_line(verdict: &Verdict) -> String {
+    let mark = if verdict.passed { "PASS" } else { "FAIL" };
+    let task = verdict.task.as_ref().map(|task| format!(" [task {task}]")).unwrap_or_default();
+    let observed = match verdict.observed {
+        Some(value) => format_metric_value(verdict.metric, value),
+        None => "no requests".into(),
+    };
+    format!("{mark}  {}{task}  observed {observed}", verdict.target)
+}
+
+/// The closing summary: every level's verdicts and the run's outcome.
+pub fn run_summary(record: &RunRecord) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nRun {} ({})", record.id, record.status.label());
+    if let Some(reason) = &record.stop_reason {
+        let _ = writeln!(out, "  {reason}");
+    }
+    if let Some(total) = &record.total {
+        let _ = writeln!(
+            out,
+            "  {} requests, {} failures ({:.2}%), p95 {}",
+            total.stats.requests,
+            total.stats.failures,
+            total.stats.error_rate_percent(),
+            if total.stats.requests == 0 { "-".into() } else { format_micros(total.stats.p95_micros as f64) }
+        );
+    }
+    let (passed, failed): (Vec<&Verdict>, Vec<&Verdict>) = record
+        .scenarios
+        .iter()
+        .flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.verdicts.iter()))
+        .partition(|verdict| verdict.passed);
+    match record.passed {
+        Some(true) => {
+            let _ = writeln!(out, "  All {} target checks passed.", passed.len());
+        }
+        Some(false) => {
+            let _ = writeln!(out, "  {} of {} target checks failed:", failed.len(), failed.len() + passed.len());
+            for scenario in &record.scenarios {
+                for level in &scenario.levels {
+                    for verdict in level.verdicts.iter().filter(|verdict| !verdict.passed) {
+                        let _ = writeln!(out, "    {} / {}: {}", scenario.name, level.name, verdict_line(verdict));
+                    }
+                }
+            }
+        }
+        None => {
+            let _ = writeln!(out, "  No targets defined.");
+        }
+    }
+    out
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(width - 1).collect();
+        cut.push('…');
+        cut
+    }
+}

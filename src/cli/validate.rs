@@ -1,0 +1,26 @@
+//! `loadscope validate`: every mistake in each preset, with file, line and column.
+
+use super::{EXIT_BAD_INPUT, EXIT_PASSED};
+use crate::preset::{Overrides, load};
+
+/// Validates each preset; prints a line per preset that is fine and every mistake otherwise.
+pub fn validate(presets: &[String]) -> u8 {
+    let mut code = EXIT_PASSED;
+    for arg in presets {
+        match load(arg, &Overrides::default()) {
+            Ok(compiled) => {
+                let levels: usize = compiled.scenarios.iter().map(|scenario| scenario.levels.len()).sum();
+                let targets: usize = compiled.scenarios.iter().map(|scenario| scenario.targets.len()).sum();
+                println!(
+                    "ok  {arg}: {} scenario(s), {levels} level(s), {targets} target(s)",
+                    compiled.scenarios.len()
+                );
+            }
+            Err(errors) => {
+                eprintln!("{errors}");
+                code = EXIT_BAD_INPUT;
+            }
+        }
+    }
+    code
+}

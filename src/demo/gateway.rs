@@ -1,0 +1,142 @@
+//! The demo OpenAI-compatible gateway: `/health`, `/v1/models`, `/v1/chat/completions` with
+//! and without `stream: true` (SSE chunks, optional usage chunk, `[DONE]`). Generation holds a
+//! GPU slot: a prefill delay, then a steady time per token.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Channel};
+use hyper::body::Incoming;
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{Value, json};
+
+use super::model::{GpuQueue, Jitter};
+use super::server::{DemoBody, json as json_response, read_json};
+
+/// The model name the demo serves.
+pub const MODEL: &str = "demo-llm";
+
+const WORDS: &[&str] = &[
+    "Load", "testing", "shows", "where", "a", "service", "bends", "before", "it", "breaks.", "Latency", "grows", "as", "the",
+    "queue", "fills,", "and", "the", "knee", "tells", "you", "how", "much", "traffic", "your", "stack", "can", "carry.",
+];
+
+/// The gateway's state.
+pub struct Gateway {
+    pub gpu: GpuQueue,
+    pub jitter: Arc<Jitter>,
+}
+
+impl Gateway {
+    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
+        match (request.method(), request.uri().path()) {
+            (&Method::GET, "/health") => json_response(StatusCode::OK, &json!({"status": "ok", "service": "demo-gateway"})),
+            (&Method::GET, "/v1/models") => json_response(
+                StatusCode::OK,
+                &json!({"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "loadscope-demo"}]}),
+            ),
+            (&Method::POST, "/v1/chat/completions") => self.chat(request).await,
+            _ => error(StatusCode::NOT_FOUND, "not_found", "no such route on the demo gateway"),
+        }
+    }
+
+    async fn chat(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
+        let (_, body) = match read_json(request).await {
+            Ok(parsed) => parsed,
+            Err(response) => return response,
+        };
+        let Some(messages) = body.get("messages").and_then(Value::as_array) else {
+            return error(StatusCode::BAD_REQUEST, "invalid_request_error", "'messages' is required and must be an array");
+        };
+        let prompt_chars: usize = messages
+            .iter()
+            .filter_map(|message| message.get("content").and_then(Value::as_str))
+            .map(str::len)
+            .sum();
+        let prompt_tokens = (prompt_chars / 4 + messages.len() * 4) as u32;
+        let max_tokens = body
+            .get("max_tokens")
+            .or_else(|| body.get("max_completion_tokens"))
+            .and_then(Value::as_u64)
+            .unwrap_or(64)
+            .clamp(1, 4096) as u32;
+        let completion_tokens = self.jitter.between(max_tokens.div_ceil(2), max_tokens);
+        let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+        let include_usage = body.pointer("/stream_options/include_usage").and_then(Value::as_bool).unwrap_or(false);
+        let model = body.get("model").and_then(Value::as_str).unwrap_or(MODEL).to_string();
+
+        let Ok(permit) = self.gpu.acquire().await else {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "server overloaded: the GPU request queue is full, retry later");
+        };
+        if self.jitter.inject_error() {
+            drop(permit);
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "upstream model error");
+        }
+        let prefill = self.jitter.service(20.0 + prompt_tokens as f64 * 0.05, 0.3);
+        let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
+        let created = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens});
+
+        if !stream {
+            let generation = prefill + self.jitter.scaled(1.5) * completion_tokens;
+            tokio::time::sleep(generation).await;
+            drop(permit);
+            let text = words(completion_tokens);
+            return json_response(
+                StatusCode::OK,
+                &json!({
+                    "id": id, "object": "chat.completion", "created": created, "model": model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "usage": usage,
+                }),
+            );
+        }
+
+        let (mut sender, body) = Channel::<Bytes, std::convert::Infallible>::new(16);
+        let jitter = self.jitter.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let chunk = |delta: Value, finish: Option<&str>| {
+                let value = json!({
+                    "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                });
+                Bytes::from(format!("data: {value}\n\n"))
+            };
+            tokio::time::sleep(prefill).await;
+            if sender.send_data(chunk(json!({"role": "assistant", "content": ""}), None)).await.is_err() {
+                return;
+            }
+            for index in 0..completion_tokens {
+                if index > 0 {
+                    tokio::time::sleep(jitter.scaled(1.5)).await;
+                }
+                let word = WORDS[index as usize % WORDS.len()];
+                let piece = if index == 0 { word.to_string() } else { format!(" {word}") };
+                if sender.send_data(chunk(json!({"content": piece}), None)).await.is_err() {
+                    return;
+                }
+            }
+            let _ = sender.send_data(chunk(json!({}), Some("stop"))).await;
+            if include_usage {
+                let value = json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage});
+                let _ = sender.send_data(Bytes::from(format!("data: {value}\n\n"))).await;
+            }
+            let _ = sender.send_data(Bytes::from_static(b"data: [DONE]\n\n")).await;
+        });
+        let mut response = Response::new(body.boxed());
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response
+    }
+}
+
+fn words(count: u32) -> String {
+    (0..count as usize).map(|index| WORDS[index % WORDS.len()]).collect::<Vec<_>>().join(" ")
+}
+
+fn error(status: StatusCode, kind: &str, message: &str) -> Response<DemoBody> {
+    json_response(status, &json!({"error": {"message": message, "type": kind, "code": status.as_u16()}}))
+}

@@ -1,0 +1,111 @@
+//! The demo stack's latency model: a "GPU" with a few slots and a bounded waiting line, so
+//! latency grows with load, then requests are refused once the line is full; plus seeded
+//! jitter and a small background error rate.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// A bounded pool of slots with a bounded waiting line.
+pub struct GpuQueue {
+    slots: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+/// The waiting line was full.
+#[derive(Debug)]
+pub struct Overloaded;
+
+impl GpuQueue {
+    pub fn new(slots: usize, max_waiting: usize) -> GpuQueue {
+        GpuQueue {
+            slots: Arc::new(Semaphore::new(slots)),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+        }
+    }
+
+    /// A slot, after waiting in line; refused when the line is full.
+    pub async fn acquire(&self) -> Result<OwnedSemaphorePermit, Overloaded> {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Overloaded);
+        }
+        let permit = self.slots.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit.map_err(|_| Overloaded)
+    }
+
+    /// Requests waiting for a slot.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+}
+
+/// Seeded randomness for service times and injected errors.
+pub struct Jitter {
+    rng: Mutex<SmallRng>,
+    time_scale: f64,
+    error_rate: f64,
+}
+
+impl Jitter {
+    pub fn new(seed: Option<u64>, time_scale: f64, error_rate: f64) -> Jitter {
+        let rng = match seed {
+            Some(seed) => SmallRng::seed_from_u64(seed),
+            None => SmallRng::seed_from_u64(rand::random()),
+        };
+        Jitter {
+            rng: Mutex::new(rng),
+            time_scale,
+            error_rate,
+        }
+    }
+
+    fn with_rng<T>(&self, f: impl FnOnce(&mut SmallRng) -> T) -> T {
+        let mut guard = match self.rng.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    /// A service time around `base_millis`: ±`spread` uniformly, with a 2% slow tail (x3).
+    pub fn service(&self, base_millis: f64, spread: f64) -> Duration {
+        let factor = self.with_rng(|rng| {
+            let mut factor = 1.0 + rng.random_range(-spread..=spread);
+            if rng.random_range(0.0..1.0) < 0.02 {
+                factor *= 3.0;
+            }
+            factor
+        });
+        Duration::from_secs_f64((base_millis * factor * self.time_scale).max(0.0) / 1000.0)
+    }
+
+    /// A fixed time, scaled.
+    pub fn scaled(&self, millis: f64) -> Duration {
+        Duration::from_secs_f64((millis * self.time_scale).max(0.0) / 1000.0)
+    }
+
+    /// Whether this request fails with an injected server error.
+    pub fn inject_error(&self) -> bool {
+        self.error_rate > 0.0 && self.with_rng(|rng| rng.random_range(0.0..1.0) < self.error_rate)
+    }
+
+    /// A whole number in `low..=high`.
+    pub fn between(&self, low: u32, high: u32) -> u32 {
+        if low >= high {
+            return low;
+        }
+        self.with_rng(|rng| rng.random_range(low..=high))
+    }
+}
