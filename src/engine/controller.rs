@@ -387,7 +387,7 @@ impl RunState {
         let current = now_secs as u32;
         let stage = self.stages.len().saturating_sub(1);
         let users = self.current_users(stage);
-        self.users_at_second.entry(current).or_insert((users, stage));
+        self.users_at_second.insert(current, (users, stage));
         let last_closable = if all { current + 1 } else { current.saturating_sub(1) };
         while self.next_second < last_closable {
             let second = self.next_second;

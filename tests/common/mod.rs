@@ -1,0 +1,142 @@
+//! Shared test fixtures: a real nginx on 127.0.0.1, presets written to temp files, and runs
+//! driven through the library.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use loadscope::engine::{Event, RunPlan, run_blocking};
+use loadscope::preset::{Overrides, PresetSource, compile};
+use loadscope::run::RunRecord;
+
+/// A free port on 127.0.0.1 (bound and released; good enough for a test server).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A port nothing listens on.
+pub fn closed_port() -> u16 {
+    free_port()
+}
+
+/// A real nginx serving fixed routes:
+/// `/hello` (17-byte body), `/json`, `/fail` (500), `/health`, `/notfound` (404).
+pub struct Nginx {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    pub fn start() -> Nginx {
+        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|path| Path::new(path).exists())
+            .expect("nginx is not installed: apt-get install nginx-light (.ci/run installs it)");
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let port = free_port();
+            let prefix = dir.path();
+            let conf = format!(
+                r#"
+worker_processes 1;
+daemon off;
+error_log {prefix}/error.log warn;
+pid {prefix}/nginx.pid;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port};
+        location = /hello {{ default_type text/plain; return 200 "hello from nginx\n"; }}
+        location = /json {{ default_type application/json; return 200 '{{"status":"ok","items":[1,2,3]}}'; }}
+        location = /fail {{ default_type text/plain; return 500 "boom\n"; }}
+        location = /health {{ default_type text/plain; return 200 "ok\n"; }}
+        location / {{ return 404; }}
+    }}
+}}
+"#,
+                prefix = prefix.display()
+            );
+            let conf_path = prefix.join("nginx.conf");
+            std::fs::write(&conf_path, conf).unwrap();
+            let child = Command::new(binary)
+                .arg("-p")
+                .arg(prefix)
+                .arg("-c")
+                .arg(&conf_path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("nginx starts");
+            let mut nginx = Nginx { child, port, _dir: dir };
+            if nginx.wait_ready() {
+                return nginx;
+            }
+            let _ = nginx.child.kill();
+        }
+        panic!("nginx did not start on a free port after 5 tries");
+    }
+
+    fn wait_ready(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Compiles preset text and prepares a plan writing to `out`.
+pub fn plan_from_text(text: &str, out: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> RunPlan {
+    let loaded = PresetSource::from_text("test.toml", text, None).parse().unwrap_or_else(|err| panic!("{err}"));
+    let compiled = compile(&loaded).unwrap_or_else(|err| panic!("{err}"));
+    let mut plan = RunPlan::new(compiled, out.to_path_buf(), lookup).unwrap();
+    plan.workers = 2;
+    plan
+}
+
+/// Runs preset text to the end and returns the record and every event.
+pub fn run_text(text: &str, out: &Path) -> (RunRecord, Vec<Event>) {
+    let plan = plan_from_text(text, out, &|_| None);
+    let mut events = Vec::new();
+    let record = run_blocking(plan, |event| events.push(event.clone())).unwrap().expect("the run finished");
+    (record, events)
+}
+
+/// A temp folder and a run-file path inside it.
+pub fn out_path() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
+    (dir, path)
+}
+
+/// The shipped overrides type, for brevity.
+pub fn no_overrides() -> Overrides {
+    Overrides::default()
+}

@@ -1,0 +1,318 @@
+//! The engine against a real nginx on 127.0.0.1: counts, percentiles, per-level splits,
+//! failure grouping, verdicts, the open model, stop, abort_on_fail and preflight.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Nginx, out_path, plan_from_text, run_text};
+use loadscope::engine::{Command, Engine, Event};
+use loadscope::run::histogram::decode;
+use loadscope::run::{RunStatus, load};
+
+fn two_level_preset(url: &str) -> String {
+    format!(
+        r#"
+name = "nginx two levels"
+[[scenario]]
+name = "nginx"
+[scenario.service]
+base_url = "{url}"
+health_path = "/health"
+[[scenario.task]]
+name = "hello"
+weight = 3
+path = "/hello"
+[[scenario.task]]
+name = "fail"
+weight = 1
+path = "/fail"
+[[scenario.task]]
+name = "json"
+weight = 1
+path = "/json"
+checks = [{{ json_pointer = "/status", equals = "ok" }}, {{ json_pointer = "/items/5" }}]
+[[scenario.level]]
+name = "small"
+users = 2
+duration = "2s"
+[[scenario.level]]
+name = "large"
+users = 6
+spawn_rate = 100
+duration = "2s"
+[[scenario.target]]
+expr = "p95 < 1s"
+[[scenario.target]]
+expr = "error_rate < 1%"
+level = "large"
+[[scenario.target]]
+expr = "requests > 10"
+task = "hello"
+"#
+    )
+}
+
+#[test]
+fn counts_percentiles_levels_failures_and_verdicts() {
+    let nginx = Nginx::start();
+    let (_dir, out) = out_path();
+    let (record, events) = run_text(&two_level_preset(&nginx.url()), &out);
+
+    assert_eq!(record.status, RunStatus::Completed);
+    assert!(events.iter().any(|event| matches!(event, Event::PreflightPassed(reports) if reports.len() == 1)));
+    let scenario = &record.scenarios[0];
+    assert_eq!(scenario.levels.len(), 2);
+    let (small, large) = (&scenario.levels[0], &scenario.levels[1]);
+    assert_eq!((small.name.as_str(), large.name.as_str()), ("small", "large"));
+    for level in [small, large] {
+        let hello = &level.tasks[0];
+        let fail = &level.tasks[1];
+        let json = &level.tasks[2];
+        assert!(hello.stats.requests > 100, "{} hello requests {}", level.name, hello.stats.requests);
+        assert_eq!(hello.stats.failures, 0);
+        assert_eq!(hello.stats.avg_bytes, 17.0, "nginx's /hello body is 17 bytes");
+        assert_eq!(fail.stats.failures, fail.stats.requests, "every /fail is a 500");
+        assert_eq!(json.stats.failures, json.stats.requests, "/items/5 does not exist, so the check fails");
+        // The weights are 3:1:1; allow sampling noise.
+        let ratio = hello.stats.requests as f64 / fail.stats.requests.max(1) as f64;
+        assert!((2.0..4.5).contains(&ratio), "hello:fail ratio {ratio}");
+        assert_eq!(level.total.stats.requests, hello.stats.requests + fail.stats.requests + json.stats.requests);
+        let p50 = level.total.stats.p50_micros;
+        assert!(p50 > 0 && p50 < 50_000, "p50 {p50}µs against local nginx");
+        assert!(level.total.stats.p99_micros >= p50);
+        assert!(level.total.stats.connections >= 2, "one connection per user at least");
+        // Failures grouped by kind and message, with counts that add up.
+        let status_500 = level.failures.iter().find(|row| row.kind == "status 500").unwrap();
+        assert_eq!(status_500.message, "HTTP 500 Internal Server Error");
+        assert_eq!(status_500.task, "fail");
+        assert_eq!(status_500.count, fail.stats.requests);
+        let check = level.failures.iter().find(|row| row.kind == "check").unwrap();
+        assert_eq!(check.message, "check failed: JSON /items/5 missing");
+        assert_eq!(check.count, json.stats.requests);
+        // The histogram in the file holds the same requests.
+        assert_eq!(decode(&level.total.histogram).unwrap().len(), level.total.stats.requests);
+    }
+    assert!(large.total.stats.rps > small.total.stats.rps, "6 users outrun 2 users");
+
+    // Verdicts: p95 < 1s holds in both levels; error_rate < 1% fails in "large" only (40%);
+    // requests > 10 for hello holds in both.
+    let verdict = |level: &loadscope::run::LevelRecord, expr: &str| level.verdicts.iter().find(|v| v.target == expr).cloned();
+    assert!(verdict(small, "p95 < 1s").unwrap().passed);
+    assert!(verdict(small, "error_rate < 1%").is_none(), "scoped to the large level");
+    let errors = verdict(large, "error_rate < 1%").unwrap();
+    assert!(!errors.passed);
+    let observed = errors.observed.unwrap();
+    assert!((25.0..55.0).contains(&observed), "error rate {observed}% (2 of 5 tasks fail)");
+    assert!(verdict(large, "requests > 10").unwrap().passed);
+    assert_eq!(record.passed, Some(false));
+
+    // One series point per second; their requests add up to the run's.
+    let series_total: f64 = record.series.iter().map(|point| point.rps).sum();
+    assert_eq!(series_total as u64, record.total.as_ref().unwrap().stats.requests);
+    assert!((4..=6).contains(&record.series.len()), "{} points for a 4 s run", record.series.len());
+    assert!(record.series.iter().any(|point| point.level == 1 && point.users == 6));
+
+    // The saved file is the record.
+    let reloaded = load(&out).unwrap();
+    assert!(reloaded == record, "the reloaded run file differs from the record");
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "atomic saves leave no temp files");
+}
+
+#[test]
+fn open_model_keeps_the_schedule() {
+    let nginx = Nginx::start();
+    let (_dir, out) = out_path();
+    let text = format!(
+        r#"
+[[scenario]]
+name = "open"
+[scenario.service]
+base_url = "{}"
+[[scenario.task]]
+name = "hello"
+path = "/hello"
+[[scenario.level]]
+rate_per_sec = 200
+max_in_flight = 20
+duration = "3s"
+"#,
+        nginx.url()
+    );
+    let (record, _) = run_text(&text, &out);
+    let level = &record.scenarios[0].levels[0];
+    let requests = level.total.stats.requests as f64;
+    assert!((540.0..=620.0).contains(&requests), "200/s for 3 s gave {requests} requests");
+    assert!(level.late_starts < 30, "{} late starts against an idle nginx", level.late_starts);
+    assert_eq!(level.total.stats.failures, 0);
+    assert!(level.total.stats.connections <= 20, "connections are reused within the in-flight cap");
+}
+
+#[test]
+fn secrets_are_resolved_for_requests_but_never_saved() {
+    let nginx = Nginx::start();
+    let (_dir, out) = out_path();
+    let text = format!(
+        r#"
+[[scenario]]
+name = "secret"
+[scenario.service]
+base_url = "{}"
+headers = {{ Authorization = "Bearer ${{TEST_API_KEY}}", X-Literal-Token = "tok-literal-999" }}
+[[scenario.task]]
+name = "hello"
+path = "/hello"
+[[scenario.level]]
+users = 1
+duration = "1s"
+"#,
+        nginx.url()
+    );
+    let lookup = |name: &str| (name == "TEST_API_KEY").then(|| "sk-live-secret-123".to_string());
+    let plan = plan_from_text(&text, &out, &lookup);
+    let record = loadscope::engine::run_blocking(plan, |_| {}).unwrap().unwrap();
+    assert!(record.total.unwrap().stats.requests > 0);
+    let saved = std::fs::read_to_string(&out).unwrap();
+    assert!(!saved.contains("sk-live-secret-123"), "the secret value is not in the run file");
+    assert!(!saved.contains("tok-literal-999"), "literal credentials in headers are redacted");
+    assert!(saved.contains("Bearer ${TEST_API_KEY}"), "the reference is kept");
+
+    let missing = loadscope::engine::RunPlan::new(
+        loadscope::preset::compile(&loadscope::preset::PresetSource::from_text("t.toml", &text, None).parse().unwrap()).unwrap(),
+        out.clone(),
+        &|_| None,
+    );
+    let message = missing.err().unwrap().to_string();
+    assert!(message.contains("TEST_API_KEY") && message.contains("export TEST_API_KEY"), "{message}");
+}
+
+#[test]
+fn stop_ends_traffic_within_a_second_and_saves_a_stopped_run() {
+    let nginx = Nginx::start();
+    let (_dir, out) = out_path();
+    let text = format!(
+        r#"
+[[scenario]]
+name = "long"
+[scenario.service]
+base_url = "{}"
+[[scenario.task]]
+name = "hello"
+path = "/hello"
+[[scenario.level]]
+users = 20
+duration = "60s"
+"#,
+        nginx.url()
+    );
+    let plan = plan_from_text(&text, &out, &|_| None);
+    let engine = Engine::spawn(None).unwrap();
+    engine.send(Command::Start(Box::new(plan)));
+    let started = Instant::now();
+    let mut autosaved = false;
+    let mut stop_sent: Option<Instant> = None;
+    let record = loop {
+        let event = engine.recv_timeout(Duration::from_secs(10)).expect("events keep coming");
+        if let Event::Saved { final_save: false, .. } = event {
+            autosaved = true;
+        }
+        if stop_sent.is_none() && started.elapsed() > Duration::from_millis(2500) {
+            // The autosave before the stop is a readable, running run.
+            let partial = load(&out).unwrap();
+            assert_eq!(partial.status, RunStatus::Running);
+            assert!(partial.scenarios[0].levels[0].total.stats.requests > 0);
+            engine.send(Command::Stop);
+            stop_sent = Some(Instant::now());
+        }
+        if let Event::Finished(record) = event {
+            break record;
+        }
+    };
+    let stop_to_finish = stop_sent.unwrap().elapsed();
+    assert!(stop_to_finish < Duration::from_millis(1500), "stop took {stop_to_finish:?}");
+    assert!(autosaved, "the run was saved while running");
+    assert_eq!(record.status, RunStatus::Stopped);
+    assert_eq!(record.stop_reason.as_deref(), Some("stopped by request"));
+    let level = &record.scenarios[0].levels[0];
+    assert!(level.duration_secs() < 5.0, "the 60 s level ended at the stop");
+    assert_eq!(load(&out).unwrap().status, RunStatus::Stopped);
+}
+
+#[test]
+fn abort_on_fail_stops_the_run_early() {
+    let nginx = Nginx::start();
+    let (_dir, out) = out_path();
+    let text = format!(
+        r#"
+[[scenario]]
+name = "failing"
+[scenario.service]
+base_url = "{}"
+[[scenario.task]]
+name = "fail"
+path = "/fail"
+[[scenario.level]]
+users = 2
+duration = "30s"
+[[scenario.level]]
+users = 4
+duration = "30s"
+[[scenario.target]]
+expr = "error_rate < 1%"
+abort_on_fail = true
+abort_delay = "1s"
+"#,
+        nginx.url()
+    );
+    let started = Instant::now();
+    let (record, _) = run_text(&text, &out);
+    assert!(started.elapsed() < Duration::from_secs(10), "aborted long before 60 s");
+    assert_eq!(record.status, RunStatus::Aborted);
+    assert_eq!(record.passed, Some(false));
+    assert_eq!(record.scenarios[0].levels.len(), 1, "the second level never ran");
+    let reason = record.stop_reason.unwrap();
+    assert!(reason.contains("error_rate < 1%") && reason.contains("100.00%"), "{reason}");
+}
+
+#[test]
+fn preflight_failure_names_the_url_and_the_fix() {
+    let port = common::closed_port();
+    let (_dir, out) = out_path();
+    let text = format!(
+        r#"
+[[scenario]]
+name = "down"
+[scenario.service]
+base_url = "http://127.0.0.1:{port}"
+health_path = "/health"
+start_hint = "make up-p2"
+[[scenario.task]]
+name = "hello"
+path = "/hello"
+[[scenario.level]]
+users = 1
+duration = "5s"
+"#
+    );
+    let plan = plan_from_text(&text, &out, &|_| None);
+    let mut failed = None;
+    let record = loadscope::engine::run_blocking(plan, |event| {
+        if let Event::PreflightFailed(reports) = event {
+            failed = Some(reports.clone());
+        }
+    })
+    .unwrap();
+    assert!(record.is_none(), "no run without a healthy service");
+    assert!(!out.exists(), "no run file either");
+    let reports = failed.unwrap();
+    let line = reports[0].describe();
+    assert!(line.contains(&format!("http://127.0.0.1:{port}/health")), "{line}");
+    assert!(line.contains("cannot connect"), "{line}");
+    assert!(line.contains("Start it with: make up-p2"), "{line}");
+}
