@@ -58,13 +58,25 @@ pub fn serve(mut commands: UnboundedReceiver<Command>, sink: EventSink) {
     runtime.block_on(async {
         while let Some(command) = commands.recv().await {
             match command {
-                Command::Start(plan) => execute(Arc::new(*plan), &mut commands, &sink).await,
+                Command::Start(plan) => {
+                    if execute(Arc::new(*plan), &mut commands, &sink).await == Continue::Shutdown {
+                        break;
+                    }
+                }
+                Command::Shutdown => break,
                 Command::Stop | Command::NextLevel | Command::SetUsers(_) | Command::SetRate(_) => {
                     // Nothing is running; a stray control command is harmless.
                 }
             }
         }
     });
+}
+
+/// What the engine does after a run.
+#[derive(Debug, PartialEq, Eq)]
+enum Continue {
+    WaitForCommands,
+    Shutdown,
 }
 
 /// How a level ended.
@@ -75,7 +87,7 @@ enum LevelEnd {
     Aborted(String),
 }
 
-async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, sink: &EventSink) {
+async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, sink: &EventSink) -> Continue {
     if plan.preflight && plan.scenarios.iter().any(|scenario| scenario.compiled.health.is_some()) {
         sink.send(Event::PreflightStarted);
         let reports = preflight::check(&plan).await;
@@ -83,7 +95,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
             sink.send(Event::PreflightPassed(reports));
         } else {
             sink.send(Event::PreflightFailed(reports));
-            return;
+            return Continue::WaitForCommands;
         }
     }
 
@@ -106,7 +118,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
             }
             Err(err) => {
                 sink.send(Event::Rejected(format!("cannot start worker thread {index}: {err}")));
-                return;
+                return Continue::WaitForCommands;
             }
         }
     }
@@ -133,6 +145,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     autosave.tick().await;
 
     let mut outcome = RunStatus::Completed;
+    let mut after = Continue::WaitForCommands;
     let mut stage = 0usize;
     'scenarios: for (scenario_index, scenario) in plan.scenarios.iter().enumerate() {
         let mut users_now = 0u32;
@@ -183,7 +196,11 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                     }
                     Some(report) = reports.recv() => run.absorb(report),
                     command = commands.recv() => match command {
-                        Some(Command::Stop) | None => break LevelEnd::Stopped,
+                        Some(Command::Stop) => break LevelEnd::Stopped,
+                        Some(Command::Shutdown) | None => {
+                            after = Continue::Shutdown;
+                            break LevelEnd::Stopped;
+                        }
                         Some(Command::NextLevel) => break LevelEnd::Skipped,
                         Some(Command::SetUsers(users)) => match run.stages[stage].load {
                             LoadModel::Closed { spawn_rate, .. } => {
@@ -255,6 +272,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     sink.send(Event::Snapshot(Box::new(final_snapshot)));
     let record = run.save(outcome, sink, true);
     sink.send(Event::Finished(Box::new(record)));
+    after
 }
 
 /// Users wanted `elapsed` into a ramp from `from` to `to` at `rate` users per second. The first

@@ -36,6 +36,8 @@ pub enum Command {
     SetUsers(u32),
     /// Open-model levels: change the arrival rate for the rest of the level.
     SetRate(f64),
+    /// Stop any run (saving it) and end the engine's thread.
+    Shutdown,
 }
 
 /// What the engine reports.
@@ -164,10 +166,7 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        let _ = self.commands.send(Command::Stop);
-        let (closed_tx, _) = tokio::sync::mpsc::unbounded_channel();
-        // Closing the command channel ends the controller once the run is saved.
-        self.commands = closed_tx;
+        let _ = self.commands.send(Command::Shutdown);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -413,9 +413,10 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             };
             if found.is_none() {
                 let known: Vec<String> = levels.iter().enumerate().map(|(i, l)| format!("{} ({:?})", i + 1, l.name)).collect();
+                let known = if known.is_empty() { "none valid".to_string() } else { known.join(", ") };
                 errors.push_at(
                     level_ref,
-                    format!("target level {} does not exist in {scenario_label} (levels: {})", level_ref.get_ref(), known.join(", ")),
+                    format!("target level {} does not exist in {scenario_label} (levels: {known})", level_ref.get_ref()),
                 );
             }
             found

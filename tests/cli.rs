@@ -1,0 +1,148 @@
+//! The `loadscope` binary as CI uses it: exit codes, output, overrides, validate, runs.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::Nginx;
+
+fn loadscope(args: &[&str], data_dir: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loadscope"))
+        .args(args)
+        .env("LOADSCOPE_DATA_DIR", data_dir)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn preset(url: &str, path: &str, target: &str) -> String {
+    format!(
+        r#"
+name = "cli test"
+[[scenario]]
+name = "nginx"
+[scenario.service]
+base_url = "{url}"
+health_path = "/health"
+start_hint = "systemctl start nginx"
+[[scenario.task]]
+name = "get"
+path = "{path}"
+[[scenario.level]]
+name = "only"
+users = 2
+duration = "1s"
+[[scenario.target]]
+expr = "{target}"
+"#
+    )
+}
+
+#[test]
+fn exit_codes_follow_the_verdicts() {
+    let nginx = Nginx::start();
+    let dir = tempfile::tempdir().unwrap();
+    let passing = dir.path().join("pass.toml");
+    std::fs::write(&passing, preset(&nginx.url(), "/hello", "p95 < 5s")).unwrap();
+    let out = dir.path().join("pass.json");
+    let output = loadscope(&["run", passing.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"], dir.path());
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{}", text(&output.stderr));
+    assert!(stdout.contains("nginx / only (2 users)"), "{stdout}");
+    assert!(stdout.contains("Aggregated"), "{stdout}");
+    assert!(stdout.contains("PASS  p95 < 5s"), "{stdout}");
+    assert!(stdout.contains("All 1 target checks passed."), "{stdout}");
+    assert!(out.exists());
+
+    let failing = dir.path().join("fail.toml");
+    std::fs::write(&failing, preset(&nginx.url(), "/fail", "error_rate < 1%")).unwrap();
+    let output = loadscope(&["run", failing.to_str().unwrap(), "--out", dir.path().join("fail.json").to_str().unwrap(), "-q"], dir.path());
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL  error_rate < 1%  observed 100.00%"), "{stdout}");
+    assert!(stdout.contains("status 500") && stdout.contains("HTTP 500 Internal Server Error"), "{stdout}");
+}
+
+#[test]
+fn a_service_that_is_down_exits_2_with_the_url_and_the_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::closed_port();
+    let path = dir.path().join("down.toml");
+    std::fs::write(&path, preset(&format!("http://127.0.0.1:{port}"), "/hello", "p95 < 5s")).unwrap();
+    let output = loadscope(&["run", path.to_str().unwrap(), "-q"], dir.path());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("GET http://127.0.0.1:{port}/health")), "{stderr}");
+    assert!(stderr.contains("Start it with: systemctl start nginx"), "{stderr}");
+    assert!(!dir.path().join("runs").exists(), "nothing ran, nothing saved");
+}
+
+#[test]
+fn host_users_and_duration_flags_override_the_preset() {
+    let nginx = Nginx::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    // The preset points at a closed port; --host sends the run to nginx instead.
+    std::fs::write(&path, preset(&format!("http://127.0.0.1:{}", common::closed_port()), "/hello", "p95 < 5s")).unwrap();
+    let out = dir.path().join("run.json");
+    let output = loadscope(
+        &["run", path.to_str().unwrap(), "--host", &nginx.url(), "-u", "3", "-r", "3", "-t", "2s", "--out", out.to_str().unwrap(), "-q"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let record = loadscope::run::load(&out).unwrap();
+    let level = &record.scenarios[0].levels[0];
+    assert_eq!(level.load, loadscope::preset::LoadModel::Closed { users: 3, spawn_rate: Some(3.0) });
+    assert_eq!(level.planned_duration_secs, 2.0);
+    assert_eq!(record.scenarios[0].base_url, nginx.url());
+    assert_eq!(record.preset.document["scenario"][0]["service"]["base_url"], nginx.url(), "the preset as run");
+
+    let bad = loadscope(&["run", path.to_str().unwrap(), "--host", "nginx:80"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--host: base_url \"nginx:80\" has no scheme"), "{}", text(&bad.stderr));
+    let bad = loadscope(&["run", path.to_str().unwrap(), "-t", "soon"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("invalid duration"), "{}", text(&bad.stderr));
+}
+
+#[test]
+fn validate_reports_every_mistake_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(
+        &path,
+        "[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"http://x\"\n[[scenario.task]]\nname = \"t\"\npath = \"/\"\n[[scenario.level]]\nduration = \"1m\"\n[[scenario.target]]\nexpr = \"latency < 2s\"\n",
+    )
+    .unwrap();
+    let output = loadscope(&["validate", "api-gateway", path.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stdout).contains("ok  api-gateway: 1 scenario(s), 3 level(s), 3 target(s)"));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("line 8 column 1") && stderr.contains("needs users (closed model) or rate_per_sec"), "{stderr}");
+    assert!(stderr.contains("line 11 column 8") && stderr.contains("unknown metric \"latency\""), "{stderr}");
+    let unknown = loadscope(&["validate", "no-such-preset"], dir.path());
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("shipped: api-gateway, rag-service"), "{}", text(&unknown.stderr));
+}
+
+#[test]
+fn runs_lists_saved_runs_and_unreadable_files() {
+    let nginx = Nginx::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(&path, preset(&nginx.url(), "/hello", "p95 < 5s")).unwrap();
+    // Default output: the data dir's runs/.
+    let output = loadscope(&["run", path.to_str().unwrap(), "-q"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let runs_dir = dir.path().join("runs");
+    std::fs::write(runs_dir.join("00000000-garbage.json"), "{ not json").unwrap();
+    let output = loadscope(&["runs"], dir.path());
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout.contains("cli test") && stdout.contains("completed") && stdout.contains("pass"), "{stdout}");
+    assert!(stdout.contains("unreadable: run file") && stdout.contains("garbage.json"), "{stdout}");
+}
