@@ -49,9 +49,17 @@ fn exit_codes_follow_the_verdicts() {
     let passing = dir.path().join("pass.toml");
     std::fs::write(&passing, preset(&nginx.url(), "/hello", "p95 < 5s")).unwrap();
     let out = dir.path().join("pass.json");
-    let output = loadscope(&["run", passing.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"], dir.path());
+    let output = loadscope(
+        &["run", passing.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"],
+        dir.path(),
+    );
     let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{}", text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
     assert!(stdout.contains("nginx / only (2 users)"), "{stdout}");
     assert!(stdout.contains("Aggregated"), "{stdout}");
     assert!(stdout.contains("PASS  p95 < 5s"), "{stdout}");
@@ -60,11 +68,23 @@ fn exit_codes_follow_the_verdicts() {
 
     let failing = dir.path().join("fail.toml");
     std::fs::write(&failing, preset(&nginx.url(), "/fail", "error_rate < 1%")).unwrap();
-    let output = loadscope(&["run", failing.to_str().unwrap(), "--out", dir.path().join("fail.json").to_str().unwrap(), "-q"], dir.path());
+    let output = loadscope(
+        &[
+            "run",
+            failing.to_str().unwrap(),
+            "--out",
+            dir.path().join("fail.json").to_str().unwrap(),
+            "-q",
+        ],
+        dir.path(),
+    );
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("FAIL  error_rate < 1%  observed 100.00%"), "{stdout}");
-    assert!(stdout.contains("status 500") && stdout.contains("HTTP 500 Internal Server Error"), "{stdout}");
+    assert!(
+        stdout.contains("status 500") && stdout.contains("HTTP 500 Internal Server Error"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -87,23 +107,55 @@ fn host_users_and_duration_flags_override_the_preset() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.toml");
     // The preset points at a closed port; --host sends the run to nginx instead.
-    std::fs::write(&path, preset(&format!("http://127.0.0.1:{}", common::closed_port()), "/hello", "p95 < 5s")).unwrap();
+    std::fs::write(
+        &path,
+        preset(&format!("http://127.0.0.1:{}", common::closed_port()), "/hello", "p95 < 5s"),
+    )
+    .unwrap();
     let out = dir.path().join("run.json");
     let output = loadscope(
-        &["run", path.to_str().unwrap(), "--host", &nginx.url(), "-u", "3", "-r", "3", "-t", "2s", "--out", out.to_str().unwrap(), "-q"],
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--host",
+            &nginx.url(),
+            "-u",
+            "3",
+            "-r",
+            "3",
+            "-t",
+            "2s",
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
         dir.path(),
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let record = loadscope::run::load(&out).unwrap();
     let level = &record.scenarios[0].levels[0];
-    assert_eq!(level.load, loadscope::preset::LoadModel::Closed { users: 3, spawn_rate: Some(3.0) });
+    assert_eq!(
+        level.load,
+        loadscope::preset::LoadModel::Closed {
+            users: 3,
+            spawn_rate: Some(3.0)
+        }
+    );
     assert_eq!(level.planned_duration_secs, 2.0);
     assert_eq!(record.scenarios[0].base_url, nginx.url());
-    assert_eq!(record.preset.document["scenario"][0]["service"]["base_url"], nginx.url(), "the preset as run");
+    assert_eq!(
+        record.preset.document["scenario"][0]["service"]["base_url"],
+        nginx.url(),
+        "the preset as run"
+    );
 
     let bad = loadscope(&["run", path.to_str().unwrap(), "--host", "nginx:80"], dir.path());
     assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad.stderr).contains("--host: base_url \"nginx:80\" has no scheme"), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("--host: base_url \"nginx:80\" has no scheme"),
+        "{}",
+        text(&bad.stderr)
+    );
     let bad = loadscope(&["run", path.to_str().unwrap(), "-t", "soon"], dir.path());
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("invalid duration"), "{}", text(&bad.stderr));
@@ -122,11 +174,21 @@ fn validate_reports_every_mistake_and_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stdout).contains("ok  api-gateway: 1 scenario(s), 3 level(s), 3 target(s)"));
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("line 8 column 1") && stderr.contains("needs users (closed model) or rate_per_sec"), "{stderr}");
-    assert!(stderr.contains("line 11 column 8") && stderr.contains("unknown metric \"latency\""), "{stderr}");
+    assert!(
+        stderr.contains("line 8 column 1") && stderr.contains("needs users (closed model) or rate_per_sec"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 11 column 8") && stderr.contains("unknown metric \"latency\""),
+        "{stderr}"
+    );
     let unknown = loadscope(&["validate", "no-such-preset"], dir.path());
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(text(&unknown.stderr).contains("shipped: api-gateway, rag-service"), "{}", text(&unknown.stderr));
+    assert!(
+        text(&unknown.stderr).contains("shipped: api-gateway, rag-service"),
+        "{}",
+        text(&unknown.stderr)
+    );
 }
 
 #[test]
@@ -143,6 +205,12 @@ fn runs_lists_saved_runs_and_unreadable_files() {
     let output = loadscope(&["runs"], dir.path());
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0));
-    assert!(stdout.contains("cli test") && stdout.contains("completed") && stdout.contains("pass"), "{stdout}");
-    assert!(stdout.contains("unreadable: run file") && stdout.contains("garbage.json"), "{stdout}");
+    assert!(
+        stdout.contains("cli test") && stdout.contains("completed") && stdout.contains("pass"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("unreadable: run file") && stdout.contains("garbage.json"),
+        "{stdout}"
+    );
 }

@@ -61,7 +61,11 @@ fn counts_percentiles_levels_failures_and_verdicts() {
     let (record, events) = run_text(&two_level_preset(&nginx.url()), &out);
 
     assert_eq!(record.status, RunStatus::Completed);
-    assert!(events.iter().any(|event| matches!(event, Event::PreflightPassed(reports) if reports.len() == 1)));
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, Event::PreflightPassed(reports) if reports.len() == 1))
+    );
     let scenario = &record.scenarios[0];
     assert_eq!(scenario.levels.len(), 2);
     let (small, large) = (&scenario.levels[0], &scenario.levels[1]);
@@ -74,11 +78,17 @@ fn counts_percentiles_levels_failures_and_verdicts() {
         assert_eq!(hello.stats.failures, 0);
         assert_eq!(hello.stats.avg_bytes, 17.0, "nginx's /hello body is 17 bytes");
         assert_eq!(fail.stats.failures, fail.stats.requests, "every /fail is a 500");
-        assert_eq!(json.stats.failures, json.stats.requests, "/items/5 does not exist, so the check fails");
+        assert_eq!(
+            json.stats.failures, json.stats.requests,
+            "/items/5 does not exist, so the check fails"
+        );
         // The weights are 3:1:1; allow sampling noise.
         let ratio = hello.stats.requests as f64 / fail.stats.requests.max(1) as f64;
         assert!((2.0..4.5).contains(&ratio), "hello:fail ratio {ratio}");
-        assert_eq!(level.total.stats.requests, hello.stats.requests + fail.stats.requests + json.stats.requests);
+        assert_eq!(
+            level.total.stats.requests,
+            hello.stats.requests + fail.stats.requests + json.stats.requests
+        );
         let p50 = level.total.stats.p50_micros;
         assert!(p50 > 0 && p50 < 50_000, "p50 {p50}µs against local nginx");
         assert!(level.total.stats.p99_micros >= p50);
@@ -111,7 +121,11 @@ fn counts_percentiles_levels_failures_and_verdicts() {
     // One series point per second; their requests add up to the run's.
     let series_total: f64 = record.series.iter().map(|point| point.rps).sum();
     assert_eq!(series_total as u64, record.total.as_ref().unwrap().stats.requests);
-    assert!((4..=6).contains(&record.series.len()), "{} points for a 4 s run", record.series.len());
+    assert!(
+        (4..=6).contains(&record.series.len()),
+        "{} points for a 4 s run",
+        record.series.len()
+    );
     assert!(record.series.iter().any(|point| point.level == 1 && point.users == 6));
 
     // The saved file is the record.
@@ -151,7 +165,10 @@ duration = "3s"
     assert!((540.0..=620.0).contains(&requests), "200/s for 3 s gave {requests} requests");
     assert!(level.late_starts < 30, "{} late starts against an idle nginx", level.late_starts);
     assert_eq!(level.total.stats.failures, 0);
-    assert!(level.total.stats.connections <= 20, "connections are reused within the in-flight cap");
+    assert!(
+        level.total.stats.connections <= 20,
+        "connections are reused within the in-flight cap"
+    );
 }
 
 #[test]
@@ -189,7 +206,10 @@ duration = "1s"
         &|_| None,
     );
     let message = missing.err().unwrap().to_string();
-    assert!(message.contains("TEST_API_KEY") && message.contains("export TEST_API_KEY"), "{message}");
+    assert!(
+        message.contains("TEST_API_KEY") && message.contains("export TEST_API_KEY"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -23,7 +23,11 @@ fn levels(preset: &CompiledPreset, scenario: usize) -> Vec<(u32, Option<f64>, u6
 }
 
 fn weights(preset: &CompiledPreset, scenario: usize) -> Vec<(String, u32)> {
-    preset.scenarios[scenario].tasks.iter().map(|task| (task.name.clone(), task.weight)).collect()
+    preset.scenarios[scenario]
+        .tasks
+        .iter()
+        .map(|task| (task.name.clone(), task.weight))
+        .collect()
 }
 
 fn targets(preset: &CompiledPreset, scenario: usize) -> Vec<(String, Option<usize>, Option<usize>)> {
@@ -47,7 +51,10 @@ fn api_gateway_has_the_guides_levels_and_targets() {
     let preset = shipped_preset("api-gateway");
     let scenario = &preset.scenarios[0];
     assert_eq!(scenario.base.url(""), "http://localhost:8000");
-    assert_eq!(levels(&preset, 0), vec![(10, Some(1.0), 300), (50, Some(5.0), 300), (100, Some(10.0), 300)]);
+    assert_eq!(
+        levels(&preset, 0),
+        vec![(10, Some(1.0), 300), (50, Some(5.0), 300), (100, Some(10.0), 300)]
+    );
     assert_eq!(
         targets(&preset, 0),
         vec![
@@ -57,7 +64,10 @@ fn api_gateway_has_the_guides_levels_and_targets() {
         ]
     );
     let health = scenario.health.as_ref().unwrap();
-    assert_eq!((health.url.as_str(), health.start_hint.as_deref()), ("http://localhost:8000/health", Some("make up-p2")));
+    assert_eq!(
+        (health.url.as_str(), health.start_hint.as_deref()),
+        ("http://localhost:8000/health", Some("make up-p2"))
+    );
 }
 
 #[test]
@@ -65,7 +75,10 @@ fn rag_service_mixes_70_query_30_index() {
     let preset = shipped_preset("rag-service");
     assert_eq!(preset.scenarios[0].base.url(""), "http://localhost:8002");
     assert_eq!(weights(&preset, 0), vec![("query".into(), 70), ("index".into(), 30)]);
-    assert_eq!(levels(&preset, 0), vec![(5, Some(1.0), 300), (25, Some(3.0), 300), (50, Some(5.0), 300)]);
+    assert_eq!(
+        levels(&preset, 0),
+        vec![(5, Some(1.0), 300), (25, Some(3.0), 300), (50, Some(5.0), 300)]
+    );
     assert_eq!(
         targets(&preset, 0),
         vec![("p95 < 3s".into(), Some(2), Some(0)), ("p95 < 4s".into(), Some(2), Some(1))]
@@ -76,7 +89,10 @@ fn rag_service_mixes_70_query_30_index() {
 fn mcp_server_mixes_40_file_40_git_20_web() {
     let preset = shipped_preset("mcp-server");
     assert_eq!(preset.scenarios[0].base.url(""), "http://localhost:8020");
-    assert_eq!(weights(&preset, 0), vec![("file ops".into(), 40), ("git".into(), 40), ("web".into(), 20)]);
+    assert_eq!(
+        weights(&preset, 0),
+        vec![("file ops".into(), 40), ("git".into(), 40), ("web".into(), 20)]
+    );
     assert_eq!(levels(&preset, 0), vec![(5, Some(1.0), 300), (20, Some(2.0), 300)]);
     assert_eq!(targets(&preset, 0), vec![("success_rate > 99%".into(), None, None)]);
 }
@@ -108,7 +124,11 @@ fn baseline_is_one_user_for_two_minutes_per_service() {
 #[test]
 fn demo_takes_about_two_minutes() {
     let demo = shipped_preset("demo");
-    let total: Duration = demo.scenarios.iter().flat_map(|scenario| scenario.levels.iter().map(|level| level.duration)).sum();
+    let total: Duration = demo
+        .scenarios
+        .iter()
+        .flat_map(|scenario| scenario.levels.iter().map(|level| level.duration))
+        .sum();
     assert!((90..=150).contains(&total.as_secs()), "demo levels add up to {total:?}");
     let ports: Vec<u16> = demo.scenarios.iter().map(|scenario| scenario.base.port).collect();
     assert_eq!(ports, vec![8000, 8002, 8020]);
@@ -134,7 +154,9 @@ base_url = "http://127.0.0.1:8000"
 
 #[test]
 fn unknown_task_kind_names_the_line_and_the_choices() {
-    let text = format!("{GOOD_HEAD}[[scenario.task]]\nname = \"t\"\nkind = \"chta\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n");
+    let text = format!(
+        "{GOOD_HEAD}[[scenario.task]]\nname = \"t\"\nkind = \"chta\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n"
+    );
     let errors = errors_of(&text);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("preset broken.toml line 8 column 8:"), "{}", errors[0]);
@@ -145,7 +167,10 @@ fn unknown_task_kind_names_the_line_and_the_choices() {
 fn typos_in_field_names_are_caught() {
     let text = format!("{GOOD_HEAD}[[scenario.task]]\nname = \"t\"\nwieght = 3\npath = \"/\"\n");
     let errors = errors_of(&text);
-    assert!(errors[0].contains("line 8") && errors[0].contains("unknown field `wieght`"), "{errors:?}");
+    assert!(
+        errors[0].contains("line 8") && errors[0].contains("unknown field `wieght`"),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -179,7 +204,12 @@ level = 4
     );
     let errors = errors_of(&text);
     assert_eq!(errors.len(), 4, "{errors:#?}");
-    let find = |needle: &str| errors.iter().find(|error| error.contains(needle)).unwrap_or_else(|| panic!("no {needle:?} in {errors:#?}"));
+    let find = |needle: &str| {
+        errors
+            .iter()
+            .find(|error| error.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in {errors:#?}"))
+    };
     assert!(find("pool.quries").contains("line 13"), "template error at the body line");
     assert!(find("pool.quries").contains("pools: pool.queries"), "lists what exists");
     assert!(find("has both users").contains("line 15"));
@@ -192,15 +222,21 @@ fn bad_syntax_and_durations_point_at_the_spot() {
     let errors = errors_of("[[scenario]\nname = 1\n");
     assert!(errors[0].contains("line 1"), "{errors:?}");
 
-    let text = format!("{GOOD_HEAD}[[scenario.task]]\nname = \"t\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"five minutes\"\n");
+    let text =
+        format!("{GOOD_HEAD}[[scenario.task]]\nname = \"t\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"five minutes\"\n");
     let errors = errors_of(&text);
-    assert!(errors[0].contains("line 11") && errors[0].contains("invalid duration"), "{errors:?}");
+    assert!(
+        errors[0].contains("line 11") && errors[0].contains("invalid duration"),
+        "{errors:?}"
+    );
 }
 
 #[test]
 fn missing_pool_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{GOOD_HEAD}[scenario.pools]\nqueries = {{ file = \"data/queries.txt\" }}\n[[scenario.task]]\nname = \"t\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n");
+    let text = format!(
+        "{GOOD_HEAD}[scenario.pools]\nqueries = {{ file = \"data/queries.txt\" }}\n[[scenario.task]]\nname = \"t\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n"
+    );
     let path = dir.path().join("p.toml");
     std::fs::write(&path, &text).unwrap();
     let loaded = PresetSource::from_path(&path).unwrap().parse().unwrap();
@@ -225,6 +261,13 @@ fn overrides_replace_host_users_and_duration() {
     assert_eq!(preset.scenarios[0].name, "RAG Service");
     assert_eq!(preset.scenarios[0].base.port, 9999);
     assert_eq!(levels(&preset, 0), vec![(3, Some(2.0), 7); 3]);
-    let missing = load("full-suite", &Overrides { scenario: Some("Nope".into()), ..Overrides::default() }).unwrap_err();
+    let missing = load(
+        "full-suite",
+        &Overrides {
+            scenario: Some("Nope".into()),
+            ..Overrides::default()
+        },
+    )
+    .unwrap_err();
     assert!(missing.to_string().contains("API Gateway, RAG Service, MCP Server"), "{missing}");
 }

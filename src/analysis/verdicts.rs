@@ -65,9 +65,24 @@ mod tests {
     #[test]
     fn scopes_targets_to_levels_and_tasks() {
         let targets = vec![
-            TargetRecord { expr: "p95 < 2s".into(), level: Some(2), task: None, abort_on_fail: false },
-            TargetRecord { expr: "error_rate < 1%".into(), level: None, task: None, abort_on_fail: false },
-            TargetRecord { expr: "p95 < 100ms".into(), level: None, task: Some("query".into()), abort_on_fail: false },
+            TargetRecord {
+                expr: "p95 < 2s".into(),
+                level: Some(2),
+                task: None,
+                abort_on_fail: false,
+            },
+            TargetRecord {
+                expr: "error_rate < 1%".into(),
+                level: None,
+                task: None,
+                abort_on_fail: false,
+            },
+            TargetRecord {
+                expr: "p95 < 100ms".into(),
+                level: None,
+                task: Some("query".into()),
+                abort_on_fail: false,
+            },
         ];
         let query = stats(100, 0, 150_000);
         let total = stats(200, 3, 1_500_000);
@@ -80,6 +95,9 @@ mod tests {
         assert!(level2[0].passed, "1.5s p95 passes < 2s");
         assert_eq!(all_passed(&level2), Some(false));
         let empty = evaluate_level(&targets, 1, &[], &TaskStats::default());
-        assert!(empty.iter().all(|verdict| !verdict.passed && verdict.observed.is_none()), "no requests cannot pass");
+        assert!(
+            empty.iter().all(|verdict| !verdict.passed && verdict.observed.is_none()),
+            "no requests cannot pass"
+        );
     }
 }

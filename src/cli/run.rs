@@ -13,8 +13,8 @@ use crate::engine::{Command, Engine, Event, RunPlan, Snapshot};
 use crate::preset::compile::BaseUrl;
 use crate::preset::target::format_micros;
 use crate::preset::{Overrides, secrets};
-use crate::run::library::{default_runs_dir, run_file_name};
 use crate::run::RunStatus;
+use crate::run::library::{default_runs_dir, run_file_name};
 
 /// Runs `loadscope run` and returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
@@ -104,7 +104,9 @@ pub fn run(args: RunArgs) -> u8 {
 
     let mut progress = Progress::new(args.quiet);
     loop {
-        let Some(event) = engine.recv_timeout(Duration::from_secs(1)) else { continue };
+        let Some(event) = engine.recv_timeout(Duration::from_secs(1)) else {
+            continue;
+        };
         match event {
             Event::PreflightStarted => progress.note("Preflight: checking service health..."),
             Event::PreflightPassed(reports) => {
@@ -151,7 +153,9 @@ pub fn run(args: RunArgs) -> u8 {
 
 fn install_ctrl_c(commander: crate::engine::Commander) {
     let _ = std::thread::Builder::new().name("loadscope-signals".into()).spawn(move || {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            return;
+        };
         runtime.block_on(async {
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!("\nStopping: ending traffic and saving the run (Ctrl-C again to quit at once)...");
@@ -174,14 +178,26 @@ struct Progress {
 impl Progress {
     fn new(quiet: bool) -> Progress {
         if quiet {
-            return Progress { bar: None, plain: false, last_plain: None };
+            return Progress {
+                bar: None,
+                plain: false,
+                last_plain: None,
+            };
         }
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
             bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
-            Progress { bar: Some(bar), plain: false, last_plain: None }
+            Progress {
+                bar: Some(bar),
+                plain: false,
+                last_plain: None,
+            }
         } else {
-            Progress { bar: None, plain: true, last_plain: None }
+            Progress {
+                bar: None,
+                plain: true,
+                last_plain: None,
+            }
         }
     }
 
@@ -240,7 +256,11 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
         },
         snapshot.users,
         snapshot.rps_last_second,
-        if total.requests == 0 { "-".into() } else { format_micros(total.p95_micros as f64) },
+        if total.requests == 0 {
+            "-".into()
+        } else {
+            format_micros(total.p95_micros as f64)
+        },
         total.error_rate_percent(),
     )
 }

@@ -34,7 +34,9 @@ pub fn runs(dir: Option<PathBuf>) -> u8 {
                     None => "-",
                 };
                 let (requests, p95) = match &record.total {
-                    Some(total) if total.stats.requests > 0 => (total.stats.requests.to_string(), format_micros(total.stats.p95_micros as f64)),
+                    Some(total) if total.stats.requests > 0 => {
+                        (total.stats.requests.to_string(), format_micros(total.stats.p95_micros as f64))
+                    }
                     _ => ("0".into(), "-".into()),
                 };
                 let started: String = record.started_at.chars().take(19).collect::<String>().replace('T', " ");

@@ -32,7 +32,11 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
     if !level.failures.is_empty() {
         let _ = writeln!(out, "Failures:");
         for failure in &level.failures {
-            let _ = writeln!(out, "  {:>7}x  {:<16} {:<12} {}", failure.count, failure.task, failure.kind, failure.message);
+            let _ = writeln!(
+                out,
+                "  {:>7}x  {:<16} {:<12} {}",
+                failure.count, failure.task, failure.kind, failure.message
+            );
         }
     }
     if !level.verdicts.is_empty() {
@@ -46,7 +50,13 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
 
 fn stats_row(out: &mut String, name: &str, stats: &TaskStats) {
     let fails = format!("{} ({:.2}%)", stats.failures, stats.error_rate_percent());
-    let latency = |micros: u64| if stats.requests == 0 { "-".to_string() } else { format_micros(micros as f64) };
+    let latency = |micros: u64| {
+        if stats.requests == 0 {
+            "-".to_string()
+        } else {
+            format_micros(micros as f64)
+        }
+    };
     let _ = writeln!(
         out,
         "{:<22} {:>9} {:>16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.0} {:>8.1} {:>7.2}",
@@ -56,7 +66,11 @@ fn stats_row(out: &mut String, name: &str, stats: &TaskStats) {
         latency(stats.p50_micros),
         latency(stats.p95_micros),
         latency(stats.p99_micros),
-        if stats.requests == 0 { "-".to_string() } else { format_micros(stats.avg_micros) },
+        if stats.requests == 0 {
+            "-".to_string()
+        } else {
+            format_micros(stats.avg_micros)
+        },
         latency(stats.min_micros),
         latency(stats.max_micros),
         stats.avg_bytes,
@@ -90,7 +104,11 @@ pub fn run_summary(record: &RunRecord) -> String {
             total.stats.requests,
             total.stats.failures,
             total.stats.error_rate_percent(),
-            if total.stats.requests == 0 { "-".into() } else { format_micros(total.stats.p95_micros as f64) }
+            if total.stats.requests == 0 {
+                "-".into()
+            } else {
+                format_micros(total.stats.p95_micros as f64)
+            }
         );
     }
     let (passed, failed): (Vec<&Verdict>, Vec<&Verdict>) = record

@@ -19,8 +19,8 @@ use super::server::{DemoBody, json as json_response, read_json};
 pub const MODEL: &str = "demo-llm";
 
 const WORDS: &[&str] = &[
-    "Load", "testing", "shows", "where", "a", "service", "bends", "before", "it", "breaks.", "Latency", "grows", "as", "the",
-    "queue", "fills,", "and", "the", "knee", "tells", "you", "how", "much", "traffic", "your", "stack", "can", "carry.",
+    "Load", "testing", "shows", "where", "a", "service", "bends", "before", "it", "breaks.", "Latency", "grows", "as", "the", "queue",
+    "fills,", "and", "the", "knee", "tells", "you", "how", "much", "traffic", "your", "stack", "can", "carry.",
 ];
 
 /// The gateway's state.
@@ -48,7 +48,11 @@ impl Gateway {
             Err(response) => return response,
         };
         let Some(messages) = body.get("messages").and_then(Value::as_array) else {
-            return error(StatusCode::BAD_REQUEST, "invalid_request_error", "'messages' is required and must be an array");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                "'messages' is required and must be an array",
+            );
         };
         let prompt_chars: usize = messages
             .iter()
@@ -64,11 +68,18 @@ impl Gateway {
             .clamp(1, 4096) as u32;
         let completion_tokens = self.jitter.between(max_tokens.div_ceil(2), max_tokens);
         let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
-        let include_usage = body.pointer("/stream_options/include_usage").and_then(Value::as_bool).unwrap_or(false);
+        let include_usage = body
+            .pointer("/stream_options/include_usage")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let model = body.get("model").and_then(Value::as_str).unwrap_or(MODEL).to_string();
 
         let Ok(permit) = self.gpu.acquire().await else {
-            return error(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "server overloaded: the GPU request queue is full, retry later");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "server overloaded: the GPU request queue is full, retry later",
+            );
         };
         if self.jitter.inject_error() {
             drop(permit);
@@ -106,7 +117,11 @@ impl Gateway {
                 Bytes::from(format!("data: {value}\n\n"))
             };
             tokio::time::sleep(prefill).await;
-            if sender.send_data(chunk(json!({"role": "assistant", "content": ""}), None)).await.is_err() {
+            if sender
+                .send_data(chunk(json!({"role": "assistant", "content": ""}), None))
+                .await
+                .is_err()
+            {
                 return;
             }
             for index in 0..completion_tokens {
@@ -121,22 +136,31 @@ impl Gateway {
             }
             let _ = sender.send_data(chunk(json!({}), Some("stop"))).await;
             if include_usage {
-                let value = json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage});
+                let value =
+                    json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage});
                 let _ = sender.send_data(Bytes::from(format!("data: {value}\n\n"))).await;
             }
             let _ = sender.send_data(Bytes::from_static(b"data: [DONE]\n\n")).await;
         });
         let mut response = Response::new(body.boxed());
-        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
         response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         response
     }
 }
 
 fn words(count: u32) -> String {
-    (0..count as usize).map(|index| WORDS[index % WORDS.len()]).collect::<Vec<_>>().join(" ")
+    (0..count as usize)
+        .map(|index| WORDS[index % WORDS.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn error(status: StatusCode, kind: &str, message: &str) -> Response<DemoBody> {
-    json_response(status, &json!({"error": {"message": message, "type": kind, "code": status.as_u16()}}))
+    json_response(
+        status,
+        &json!({"error": {"message": message, "type": kind, "code": status.as_u16()}}),
+    )
 }

@@ -37,12 +37,42 @@ struct Tool {
 }
 
 const TOOLS: &[Tool] = &[
-    Tool { name: "read_file", description: "Read a file inside /sandbox", cost_millis: 8.0, takes_path: true },
-    Tool { name: "write_file", description: "Write a file inside /sandbox", cost_millis: 15.0, takes_path: true },
-    Tool { name: "git_status", description: "git status of a repository inside /sandbox", cost_millis: 20.0, takes_path: true },
-    Tool { name: "git_log", description: "Recent commits of a repository inside /sandbox", cost_millis: 30.0, takes_path: true },
-    Tool { name: "web_fetch", description: "Fetch a web page (simulated)", cost_millis: 60.0, takes_path: false },
-    Tool { name: "search", description: "Search the sandbox (simulated)", cost_millis: 40.0, takes_path: false },
+    Tool {
+        name: "read_file",
+        description: "Read a file inside /sandbox",
+        cost_millis: 8.0,
+        takes_path: true,
+    },
+    Tool {
+        name: "write_file",
+        description: "Write a file inside /sandbox",
+        cost_millis: 15.0,
+        takes_path: true,
+    },
+    Tool {
+        name: "git_status",
+        description: "git status of a repository inside /sandbox",
+        cost_millis: 20.0,
+        takes_path: true,
+    },
+    Tool {
+        name: "git_log",
+        description: "Recent commits of a repository inside /sandbox",
+        cost_millis: 30.0,
+        takes_path: true,
+    },
+    Tool {
+        name: "web_fetch",
+        description: "Fetch a web page (simulated)",
+        cost_millis: 60.0,
+        takes_path: false,
+    },
+    Tool {
+        name: "search",
+        description: "Search the sandbox (simulated)",
+        cost_millis: 40.0,
+        takes_path: false,
+    },
 ];
 
 impl Mcp {
@@ -127,7 +157,9 @@ impl Mcp {
         };
         let mut response = if wants_sse && session.is_some() {
             let mut response = Response::new(Full::new(Bytes::from(format!("event: message\ndata: {message}\n\n"))).boxed());
-            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
             response
         } else {
             json_response(StatusCode::OK, &message)
@@ -141,7 +173,10 @@ impl Mcp {
     }
 
     async fn call(&self, params: &Value) -> Result<Value, (i64, String)> {
-        let name = params.get("name").and_then(Value::as_str).ok_or((-32602, "tools/call needs params.name".to_string()))?;
+        let name = params
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or((-32602, "tools/call needs params.name".to_string()))?;
         let tool = TOOLS
             .iter()
             .find(|tool| tool.name == name)
@@ -156,7 +191,11 @@ impl Mcp {
                 }));
             }
         }
-        let permit = self.workers.acquire().await.map_err(|_| (-32000, "server busy: too many concurrent tool calls".to_string()))?;
+        let permit = self
+            .workers
+            .acquire()
+            .await
+            .map_err(|_| (-32000, "server busy: too many concurrent tool calls".to_string()))?;
         if self.jitter.inject_error() {
             return Ok(json!({"content": [{"type": "text", "text": "tool crashed"}], "isError": true}));
         }
@@ -183,5 +222,8 @@ fn session_id(request: &Request<Incoming>) -> Option<String> {
 }
 
 fn rpc_error_response(status: StatusCode, id: Value, code: i64, message: &str) -> Response<DemoBody> {
-    json_response(status, &json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}))
+    json_response(
+        status,
+        &json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
+    )
 }

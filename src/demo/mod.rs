@@ -51,7 +51,13 @@ impl Default for DemoConfig {
 
 impl DemoConfig {
     fn addresses(&self) -> [SocketAddr; 3] {
-        let port = |offset: u16| if self.base_port == 0 { 0 } else { self.base_port.saturating_add(offset) };
+        let port = |offset: u16| {
+            if self.base_port == 0 {
+                0
+            } else {
+                self.base_port.saturating_add(offset)
+            }
+        };
         [
             SocketAddr::new(self.host, port(0)),
             SocketAddr::new(self.host, port(2)),
@@ -85,7 +91,11 @@ impl DemoStack {
                 server::bind(mcp_addr).await?,
             ))
         })?;
-        let addresses = (gateway_listener.local_addr()?, rag_listener.local_addr()?, mcp_listener.local_addr()?);
+        let addresses = (
+            gateway_listener.local_addr()?,
+            rag_listener.local_addr()?,
+            mcp_listener.local_addr()?,
+        );
         let jitter = Arc::new(Jitter::new(config.seed, config.time_scale, config.error_rate));
         let (shutdown, watcher) = watch::channel(false);
         let gateway = Arc::new(gateway::Gateway {
@@ -107,8 +117,16 @@ impl DemoStack {
             Arc::new(move |request| gateway.clone().handle(request)),
             watcher.clone(),
         ));
-        runtime.spawn(server::serve(rag_listener, Arc::new(move |request| rag.clone().handle(request)), watcher.clone()));
-        runtime.spawn(server::serve(mcp_listener, Arc::new(move |request| mcp.clone().handle(request)), watcher));
+        runtime.spawn(server::serve(
+            rag_listener,
+            Arc::new(move |request| rag.clone().handle(request)),
+            watcher.clone(),
+        ));
+        runtime.spawn(server::serve(
+            mcp_listener,
+            Arc::new(move |request| mcp.clone().handle(request)),
+            watcher,
+        ));
         Ok(DemoStack {
             gateway: addresses.0,
             rag: addresses.1,

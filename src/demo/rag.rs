@@ -38,14 +38,23 @@ impl Rag {
             Err(response) => return response,
         };
         let Some(query) = body.get("query").and_then(Value::as_str) else {
-            return json_response(StatusCode::UNPROCESSABLE_ENTITY, &json!({"detail": "field 'query' (string) is required"}));
+            return json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!({"detail": "field 'query' (string) is required"}),
+            );
         };
         let top_k = body.get("top_k").and_then(Value::as_u64).unwrap_or(5).clamp(1, 50);
         let Ok(permit) = self.store.acquire().await else {
-            return json_response(StatusCode::SERVICE_UNAVAILABLE, &json!({"detail": "vector store busy: qdrant search timeout"}));
+            return json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({"detail": "vector store busy: qdrant search timeout"}),
+            );
         };
         if self.jitter.inject_error() {
-            return json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"detail": "database error: connection reset"}));
+            return json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"detail": "database error: connection reset"}),
+            );
         }
         tokio::time::sleep(self.jitter.service(25.0, 0.4)).await;
         drop(permit);
@@ -66,7 +75,10 @@ impl Rag {
             Ok(parsed) => parsed,
             Err(response) => return response,
         };
-        let count = match (body.get("text").and_then(Value::as_str), body.get("documents").and_then(Value::as_array)) {
+        let count = match (
+            body.get("text").and_then(Value::as_str),
+            body.get("documents").and_then(Value::as_array),
+        ) {
             (Some(_), _) => 1,
             (None, Some(documents)) if !documents.is_empty() => documents.len() as u64,
             _ => {
@@ -77,10 +89,16 @@ impl Rag {
             }
         };
         let Ok(permit) = self.store.acquire().await else {
-            return json_response(StatusCode::SERVICE_UNAVAILABLE, &json!({"detail": "vector store busy: qdrant upsert timeout"}));
+            return json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({"detail": "vector store busy: qdrant upsert timeout"}),
+            );
         };
         if self.jitter.inject_error() {
-            return json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"detail": "database error: write conflict"}));
+            return json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"detail": "database error: write conflict"}),
+            );
         }
         tokio::time::sleep(self.jitter.service(50.0 + 10.0 * count as f64, 0.4)).await;
         drop(permit);

@@ -23,7 +23,9 @@ pub type DemoBody = BoxBody<Bytes, Infallible>;
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<DemoBody> {
     let mut response = Response::new(Full::new(Bytes::from(value.to_string())).boxed());
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -40,7 +42,12 @@ pub async fn read_json(request: Request<Incoming>) -> Result<(hyper::http::reque
     let bytes = body
         .collect()
         .await
-        .map_err(|err| json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": {"message": format!("cannot read body: {err}")}})))?
+        .map_err(|err| {
+            json(
+                StatusCode::BAD_REQUEST,
+                &serde_json::json!({"error": {"message": format!("cannot read body: {err}")}}),
+            )
+        })?
         .to_bytes();
     let value = serde_json::from_slice(&bytes).map_err(|err| {
         json(

@@ -160,7 +160,11 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
             let mut ramp_start = level_start;
             let mut ramp_from = users_now;
             let mut last_abort_check = level_start;
-            if let LoadModel::Open { rate_per_sec, max_in_flight } = level.load {
+            if let LoadModel::Open {
+                rate_per_sec,
+                max_in_flight,
+            } = level.load
+            {
                 users_now = 0;
                 let count = workers.len() as f64;
                 broadcast(&|index| WorkerCommand::Open {
@@ -455,7 +459,11 @@ impl RunState {
         rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
         rows.into_iter()
             .map(|(key, count)| FailureRow {
-                task: scenario.tasks.get(key.task as usize).map(|task| task.name.clone()).unwrap_or_default(),
+                task: scenario
+                    .tasks
+                    .get(key.task as usize)
+                    .map(|task| task.name.clone())
+                    .unwrap_or_default(),
                 kind: key.kind.to_string(),
                 message: key.message.clone(),
                 count: *count,
@@ -478,7 +486,9 @@ impl RunState {
             .compiled
             .targets
             .iter()
-            .filter(|target| target.abort_on_fail && target.level.is_none_or(|level| level == info.level) && level_elapsed >= target.abort_delay)
+            .filter(|target| {
+                target.abort_on_fail && target.level.is_none_or(|level| level == info.level) && level_elapsed >= target.abort_delay
+            })
             .collect();
         if due.is_empty() {
             return None;
@@ -609,14 +619,24 @@ impl RunState {
                 .filter(|(_, info)| info.scenario == index)
                 .map(|(stage, _)| stage as u32)
                 .collect();
-            let accum = merged(self.recorded.tasks.iter().filter(|((stage, _), _)| stage_range.contains(stage)).map(|(_, accum)| accum));
+            let accum = merged(
+                self.recorded
+                    .tasks
+                    .iter()
+                    .filter(|((stage, _), _)| stage_range.contains(stage))
+                    .map(|(_, accum)| accum),
+            );
             let duration: f64 = scenario.levels.iter().map(LevelRecord::duration_secs).sum();
             scenario.total = Some(summary("Aggregated", &accum, duration));
         }
         let passed = if status == RunStatus::Running {
             None
         } else {
-            all_passed(scenarios.iter().flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.verdicts.iter())))
+            all_passed(
+                scenarios
+                    .iter()
+                    .flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.verdicts.iter())),
+            )
         };
         let total = summary("Aggregated", &merged(self.recorded.tasks.values()), self.elapsed_secs());
         let now = SystemTime::now();
@@ -649,7 +669,10 @@ impl RunState {
         let path = self.plan.out_path.clone();
         match save_atomic(&record, &path) {
             Ok(()) => sink.send(Event::Saved { path, final_save }),
-            Err(err) => sink.send(Event::SaveFailed { path, error: err.to_string() }),
+            Err(err) => sink.send(Event::SaveFailed {
+                path,
+                error: err.to_string(),
+            }),
         }
         record
     }

@@ -56,9 +56,15 @@ pub enum Event {
         level: Box<crate::run::LevelRecord>,
     },
     /// The run file was written.
-    Saved { path: std::path::PathBuf, final_save: bool },
+    Saved {
+        path: std::path::PathBuf,
+        final_save: bool,
+    },
     /// The run file could not be written (the run goes on; the message says why).
-    SaveFailed { path: std::path::PathBuf, error: String },
+    SaveFailed {
+        path: std::path::PathBuf,
+        error: String,
+    },
     /// The run ended; the record is what was saved.
     Finished(Box<RunRecord>),
     /// A command could not be carried out.

@@ -14,11 +14,11 @@ use rand::RngExt;
 use rand::rngs::SmallRng;
 
 use crate::engine::protocols::http::Endpoint;
+use crate::preset::CompiledPreset;
 use crate::preset::compile::{CheckRule, CompiledScenario, TextSource};
 use crate::preset::model::ExpectStatus;
 use crate::preset::secrets;
 use crate::preset::template::request_context;
-use crate::preset::CompiledPreset;
 
 /// Why a compiled preset cannot run as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,11 +31,7 @@ pub enum PlanError {
         source: secrets::MissingSecret,
     },
     #[error("preset {preset}, scenario {scenario:?}: {message}")]
-    Endpoint {
-        preset: String,
-        scenario: String,
-        message: String,
-    },
+    Endpoint { preset: String, scenario: String, message: String },
 }
 
 /// Everything a run needs.
@@ -111,7 +107,10 @@ impl ScenarioPlan {
         let mut base_headers = HeaderMap::new();
         let host = HeaderValue::from_str(&scenario.base.authority()).map_err(|err| endpoint_error(format!("host: {err}")))?;
         base_headers.insert(HOST, host);
-        base_headers.insert(USER_AGENT, HeaderValue::from_static(concat!("loadscope/", env!("CARGO_PKG_VERSION"))));
+        base_headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("loadscope/", env!("CARGO_PKG_VERSION"))),
+        );
         let resolve_into = |headers: &mut HeaderMap, pairs: &[(String, String)]| -> Result<(), PlanError> {
             for (name, value) in pairs {
                 let resolved = secrets::resolve(value, lookup).map_err(|source| PlanError::MissingSecret {
@@ -123,7 +122,8 @@ impl ScenarioPlan {
                 // Names and values were checked when the preset compiled; a secret's value may
                 // still hold characters HTTP refuses.
                 let name = HeaderName::from_bytes(name.as_bytes()).map_err(|err| endpoint_error(format!("header {name}: {err}")))?;
-                let value = HeaderValue::from_str(&resolved).map_err(|_| endpoint_error(format!("header {name}: the resolved value holds characters HTTP does not allow")))?;
+                let value = HeaderValue::from_str(&resolved)
+                    .map_err(|_| endpoint_error(format!("header {name}: the resolved value holds characters HTTP does not allow")))?;
                 headers.insert(name, value);
             }
             Ok(())
@@ -218,7 +218,11 @@ impl ScenarioPlan {
     pub fn build_request(&self, task: usize, user_id: u64, seq: u64) -> Result<Request<Full<Bytes>>, String> {
         let plan = &self.tasks[task];
         let render = |name: &str| -> Result<String, String> {
-            let template = self.compiled.templates.get_template(name).map_err(|err| format!("template: {err}"))?;
+            let template = self
+                .compiled
+                .templates
+                .get_template(name)
+                .map_err(|err| format!("template: {err}"))?;
             template
                 .render(request_context(&self.compiled.pools, user_id, seq))
                 .map_err(|err| format!("template {}: {}", plan.name, err.detail().unwrap_or("render failed")))

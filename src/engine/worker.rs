@@ -64,7 +64,13 @@ struct UserHandle {
 }
 
 /// Runs a worker on the current thread until it is told to stop or the controller goes away.
-pub fn run_worker(worker: usize, workers: usize, run_start: Instant, mut commands: UnboundedReceiver<WorkerCommand>, reports: UnboundedSender<WorkerReport>) {
+pub fn run_worker(
+    worker: usize,
+    workers: usize,
+    run_start: Instant,
+    mut commands: UnboundedReceiver<WorkerCommand>,
+    reports: UnboundedSender<WorkerReport>,
+) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(_) => {
@@ -192,7 +198,15 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
     }
 }
 
-async fn open_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario_index: usize, rate_per_sec: f64, max_in_flight: u32, phase: f64, stop: Rc<Cell<bool>>) {
+async fn open_loop(
+    state: Rc<WorkerState>,
+    scenario: Arc<ScenarioPlan>,
+    scenario_index: usize,
+    rate_per_sec: f64,
+    max_in_flight: u32,
+    phase: f64,
+    stop: Rc<Cell<bool>>,
+) {
     let pool: Rc<RefCell<Vec<Connection>>> = Rc::new(RefCell::new(Vec::new()));
     let permits = Arc::new(tokio::sync::Semaphore::new(max_in_flight as usize));
     let first = Instant::now() + Duration::from_secs_f64(phase / rate_per_sec);
@@ -259,7 +273,14 @@ struct Done {
 
 /// Builds and sends one request and judges the response. Latency runs from `intended` (open
 /// model) or from when the request was handed to the connection (closed model).
-async fn perform(scenario: &ScenarioPlan, task: usize, slot: &mut Option<Connection>, user_id: u64, seq: u64, intended: Option<Instant>) -> Done {
+async fn perform(
+    scenario: &ScenarioPlan,
+    task: usize,
+    slot: &mut Option<Connection>,
+    user_id: u64,
+    seq: u64,
+    intended: Option<Instant>,
+) -> Done {
     let request = match scenario.build_request(task, user_id, seq) {
         Ok(request) => request,
         Err(message) => {

@@ -270,7 +270,10 @@ pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
     let mut scenarios = Vec::new();
     for scenario in &preset.scenarios {
         if !names.insert(scenario.name.get_ref().clone()) {
-            errors.push_at(&scenario.name, format!("scenario name {:?} is used twice; names must be unique", scenario.name.get_ref()));
+            errors.push_at(
+                &scenario.name,
+                format!("scenario name {:?} is used twice; names must be unique", scenario.name.get_ref()),
+            );
         }
         if let Some(compiled) = compile_scenario(scenario, loaded, &mut errors) {
             scenarios.push(compiled);
@@ -319,7 +322,10 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
     if let Some(path) = &scenario.service.health_path
         && !path.starts_with('/')
     {
-        errors.push(headers_span.clone(), format!("{scenario_label}: health_path {path:?} must start with '/'"));
+        errors.push(
+            headers_span.clone(),
+            format!("{scenario_label}: health_path {path:?} must start with '/'"),
+        );
     }
 
     let pools = match load_pools(scenario, loaded.source.base_dir.as_deref()) {
@@ -334,7 +340,10 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
 
     let mut env = template::new_environment();
     if scenario.tasks.is_empty() {
-        errors.push_at(&scenario.name, format!("{scenario_label} has no tasks: add a [[scenario.task]] table"));
+        errors.push_at(
+            &scenario.name,
+            format!("{scenario_label} has no tasks: add a [[scenario.task]] table"),
+        );
     }
     let mut task_names = HashSet::new();
     let mut tasks = Vec::new();
@@ -348,11 +357,22 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         let method = match Method::from_bytes(task.method.to_ascii_uppercase().as_bytes()) {
             Ok(method) => method,
             Err(_) => {
-                errors.push(Some(span.clone()), format!("{label}: method {:?} is not an HTTP method", task.method));
+                errors.push(
+                    Some(span.clone()),
+                    format!("{label}: method {:?} is not an HTTP method", task.method),
+                );
                 Method::GET
             }
         };
-        let path = compile_text(&mut env, format!("task{index}.path"), &task.path, &pool_names, &label, "path", errors);
+        let path = compile_text(
+            &mut env,
+            format!("task{index}.path"),
+            &task.path,
+            &pool_names,
+            &label,
+            "path",
+            errors,
+        );
         if let TextSource::Literal(text) = &path
             && !text.starts_with('/')
         {
@@ -382,12 +402,18 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         });
     }
     if !tasks.is_empty() && tasks.iter().all(|task| task.weight == 0) {
-        errors.push_at(&scenario.name, format!("{scenario_label}: every task has weight 0; give one a positive weight"));
+        errors.push_at(
+            &scenario.name,
+            format!("{scenario_label}: every task has weight 0; give one a positive weight"),
+        );
     }
 
     let mut levels = Vec::new();
     if scenario.levels.is_empty() {
-        errors.push_at(&scenario.name, format!("{scenario_label} has no levels: add a [[scenario.level]] table"));
+        errors.push_at(
+            &scenario.name,
+            format!("{scenario_label} has no levels: add a [[scenario.level]] table"),
+        );
     }
     for (index, level) in scenario.levels.iter().enumerate() {
         match compile_level(index, level.get_ref()) {
@@ -412,11 +438,22 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
                 LevelRef::Name(wanted) => levels.iter().position(|level| &level.name == wanted),
             };
             if found.is_none() {
-                let known: Vec<String> = levels.iter().enumerate().map(|(i, l)| format!("{} ({:?})", i + 1, l.name)).collect();
-                let known = if known.is_empty() { "none valid".to_string() } else { known.join(", ") };
+                let known: Vec<String> = levels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| format!("{} ({:?})", i + 1, l.name))
+                    .collect();
+                let known = if known.is_empty() {
+                    "none valid".to_string()
+                } else {
+                    known.join(", ")
+                };
                 errors.push_at(
                     level_ref,
-                    format!("target level {} does not exist in {scenario_label} (levels: {known})", level_ref.get_ref()),
+                    format!(
+                        "target level {} does not exist in {scenario_label} (levels: {known})",
+                        level_ref.get_ref()
+                    ),
                 );
             }
             found
@@ -427,7 +464,11 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
                 let known: Vec<&str> = tasks.iter().map(|task| task.name.as_str()).collect();
                 errors.push_at(
                     task_ref,
-                    format!("target task {:?} does not exist in {scenario_label} (tasks: {})", task_ref.get_ref(), known.join(", ")),
+                    format!(
+                        "target task {:?} does not exist in {scenario_label} (tasks: {})",
+                        task_ref.get_ref(),
+                        known.join(", ")
+                    ),
                 );
             }
             found
@@ -510,7 +551,10 @@ fn check_headers(headers: &BTreeMap<String, String>, span: Option<std::ops::Rang
             errors.push(span.clone(), format!("{label}: header name {name:?} is not valid"));
         }
         if HeaderValue::from_str(value).is_err() {
-            errors.push(span.clone(), format!("{label}: header {name} has a value with characters HTTP does not allow"));
+            errors.push(
+                span.clone(),
+                format!("{label}: header {name} has a value with characters HTTP does not allow"),
+            );
         }
     }
 }
@@ -530,7 +574,9 @@ fn compile_check(check: &Check) -> Result<CheckRule, String> {
         }
         (Some(pointer), None) => {
             if !pointer.is_empty() && !pointer.starts_with('/') {
-                return Err(format!("json_pointer {pointer:?} must start with '/' (RFC 6901, e.g. \"/choices/0\")"));
+                return Err(format!(
+                    "json_pointer {pointer:?} must start with '/' (RFC 6901, e.g. \"/choices/0\")"
+                ));
             }
             match (&check.equals, check.exists) {
                 (Some(_), Some(_)) => Err("a check has both equals and exists; use one".into()),

@@ -35,9 +35,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             return secs_to_duration(value * scale);
         }
     }
-    humantime::parse_duration(trimmed).map_err(|err| {
-        format!("invalid duration {trimmed:?}: {err} (write e.g. \"90s\", \"5m\", \"1m30s\" or \"250ms\")")
-    })
+    humantime::parse_duration(trimmed)
+        .map_err(|err| format!("invalid duration {trimmed:?}: {err} (write e.g. \"90s\", \"5m\", \"1m30s\" or \"250ms\")"))
 }
 
 fn secs_to_duration(secs: f64) -> Result<Duration, String> {

@@ -22,7 +22,10 @@ impl Overrides {
             let known: Vec<String> = preset.scenarios.iter().map(|s| s.name.get_ref().clone()).collect();
             preset.scenarios.retain(|scenario| scenario.name.get_ref() == wanted);
             if preset.scenarios.is_empty() {
-                return Err(format!("--scenario {wanted:?}: no such scenario (the preset has: {})", known.join(", ")));
+                return Err(format!(
+                    "--scenario {wanted:?}: no such scenario (the preset has: {})",
+                    known.join(", ")
+                ));
             }
         }
         for scenario in &mut preset.scenarios {

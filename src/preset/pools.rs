@@ -21,7 +21,10 @@ pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeM
                 let text = std::fs::read_to_string(&path).map_err(|err| {
                     (
                         name.clone(),
-                        format!("pool {name:?}: cannot read {}: {err} (paths are relative to the preset file)", path.display()),
+                        format!(
+                            "pool {name:?}: cannot read {}: {err} (paths are relative to the preset file)",
+                            path.display()
+                        ),
                     )
                 })?;
                 parse_pool_file(&text).map_err(|why| (name.clone(), format!("pool {name:?}: {}: {why}", path.display())))?
@@ -38,8 +41,7 @@ pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeM
 /// A JSON array of strings, or one item a line (blank lines skipped).
 pub fn parse_pool_file(text: &str) -> Result<Vec<String>, String> {
     if text.trim_start().starts_with('[') {
-        let values: Vec<serde_json::Value> =
-            serde_json::from_str(text).map_err(|err| format!("not a valid JSON array: {err}"))?;
+        let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|err| format!("not a valid JSON array: {err}"))?;
         return Ok(values
             .into_iter()
             .map(|value| match value {

@@ -40,7 +40,9 @@ pub fn resolve(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<St
         // `${VAR:-fallback}` uses the fallback when VAR is unset, as shells do.
         let value = match reference.split_once(":-") {
             Some((name, fallback)) => lookup(name).unwrap_or_else(|| fallback.to_string()),
-            None => lookup(reference).ok_or_else(|| MissingSecret { name: reference.to_string() })?,
+            None => lookup(reference).ok_or_else(|| MissingSecret {
+                name: reference.to_string(),
+            })?,
         };
         out.push_str(&value);
         rest = &after[end + 1..];
@@ -103,7 +105,10 @@ mod tests {
 
     #[test]
     fn redacts_literal_credentials_only() {
-        assert_eq!(redact_header_value("Authorization", "Bearer ${OPENAI_API_KEY}"), "Bearer ${OPENAI_API_KEY}");
+        assert_eq!(
+            redact_header_value("Authorization", "Bearer ${OPENAI_API_KEY}"),
+            "Bearer ${OPENAI_API_KEY}"
+        );
         assert_eq!(redact_header_value("Authorization", "Bearer sk-live-abc"), "[redacted]");
         assert_eq!(redact_header_value("X-Api-Key", "abc"), "[redacted]");
         assert_eq!(redact_header_value("Accept", "application/json"), "application/json");

@@ -40,7 +40,12 @@ impl PresetSource {
     /// Reads a preset file.
     pub fn from_path(path: &Path) -> Result<PresetSource, PresetErrors> {
         let text = std::fs::read_to_string(path).map_err(|err| {
-            PresetErrors(vec![Diagnostic::at(&path.display().to_string(), "", None, format!("cannot read the file: {err}"))])
+            PresetErrors(vec![Diagnostic::at(
+                &path.display().to_string(),
+                "",
+                None,
+                format!("cannot read the file: {err}"),
+            )])
         })?;
         Ok(PresetSource {
             name: path.display().to_string(),

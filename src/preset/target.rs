@@ -68,22 +68,13 @@ impl Metric {
             "avg_latency" | "mean" => "avg",
             other => other,
         };
-        Self::ALL
-            .iter()
-            .find(|(_, known)| *known == name)
-            .map(|(metric, _)| *metric)
+        Self::ALL.iter().find(|(_, known)| *known == name).map(|(metric, _)| *metric)
     }
 
     /// The unit of this metric's threshold.
     pub fn unit(self) -> MetricUnit {
         match self {
-            Metric::P50
-            | Metric::P90
-            | Metric::P95
-            | Metric::P99
-            | Metric::Max
-            | Metric::Min
-            | Metric::Avg => MetricUnit::LatencyMicros,
+            Metric::P50 | Metric::P90 | Metric::P95 | Metric::P99 | Metric::Max | Metric::Min | Metric::Avg => MetricUnit::LatencyMicros,
             Metric::ErrorRate | Metric::SuccessRate => MetricUnit::Percent,
             Metric::Rps => MetricUnit::PerSecond,
             Metric::Requests | Metric::Failures => MetricUnit::Count,
@@ -143,9 +134,9 @@ impl TargetExpr {
     /// Parses `"<metric> <op> <value>"`.
     pub fn parse(text: &str) -> Result<TargetExpr, String> {
         let trimmed = text.trim();
-        let op_start = trimmed
-            .find(['<', '>', '='])
-            .ok_or_else(|| format!("target {trimmed:?} has no comparison: write it like \"p95 < 2s\", \"error_rate < 1%\" or \"rps > 20\""))?;
+        let op_start = trimmed.find(['<', '>', '=']).ok_or_else(|| {
+            format!("target {trimmed:?} has no comparison: write it like \"p95 < 2s\", \"error_rate < 1%\" or \"rps > 20\"")
+        })?;
         let metric_text = trimmed[..op_start].trim();
         let rest = &trimmed[op_start..];
         let (comparison, value_text) = [
@@ -193,9 +184,9 @@ fn parse_threshold(metric: Metric, text: &str) -> Result<f64, String> {
                 .map_err(|_| format!("latency threshold {text:?} is not a duration (write e.g. 2s or 500ms)"))
         }
         MetricUnit::Percent => {
-            let number = text.strip_suffix('%').ok_or_else(|| {
-                format!("{} threshold {text:?} needs a percent sign (write e.g. 1%)", metric.name())
-            })?;
+            let number = text
+                .strip_suffix('%')
+                .ok_or_else(|| format!("{} threshold {text:?} needs a percent sign (write e.g. 1%)", metric.name()))?;
             let value = number
                 .trim()
                 .parse::<f64>()
@@ -268,7 +259,10 @@ mod tests {
         let success = TargetExpr::parse("success_rate>99%").expect("valid");
         assert_eq!(success.comparison, Comparison::Greater);
         let rps = TargetExpr::parse("rps >= 20").expect("valid");
-        assert_eq!((rps.metric, rps.comparison, rps.threshold), (Metric::Rps, Comparison::GreaterOrEqual, 20.0));
+        assert_eq!(
+            (rps.metric, rps.comparison, rps.threshold),
+            (Metric::Rps, Comparison::GreaterOrEqual, 20.0)
+        );
         let millis = TargetExpr::parse("p99 <= 500ms").expect("valid");
         assert_eq!(millis.threshold, 500_000.0);
         let bare = TargetExpr::parse("avg < 250").expect("valid");

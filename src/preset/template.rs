@@ -78,8 +78,11 @@ mod tests {
     #[test]
     fn renders_pools_and_functions() {
         let mut env = new_environment();
-        env.add_template_owned("t".to_string(), "{\"q\": {{ pool.queries | random | tojson }}, \"u\": {{ user_id }}, \"s\": {{ seq }}, \"id\": \"{{ uuid() }}\"}".to_string())
-            .expect("compiles");
+        env.add_template_owned(
+            "t".to_string(),
+            "{\"q\": {{ pool.queries | random | tojson }}, \"u\": {{ user_id }}, \"s\": {{ seq }}, \"id\": \"{{ uuid() }}\"}".to_string(),
+        )
+        .expect("compiles");
         let pools = BTreeMap::from([("queries".to_string(), vec!["say \"hi\"".to_string()])]);
         let rendered = env
             .get_template("t")
@@ -98,6 +101,9 @@ mod tests {
         let mut env = new_environment();
         env.add_template_owned("t".to_string(), "{{ pool.quries | random }} {{ user_id }} {{ usr }}".to_string())
             .expect("compiles");
-        assert_eq!(unknown_names(&env, "t", &["queries"]), vec!["pool.quries".to_string(), "usr".to_string()]);
+        assert_eq!(
+            unknown_names(&env, "t", &["queries"]),
+            vec!["pool.quries".to_string(), "usr".to_string()]
+        );
     }
 }

@@ -94,10 +94,7 @@ fn json_error(path: &Path, err: &serde_json::Error) -> RunFileError {
 
 fn is_stale(saved_at: &str) -> bool {
     match humantime::parse_rfc3339(saved_at) {
-        Ok(saved) => saved
-            .elapsed()
-            .map(|age| age.as_secs() > STALE_AFTER_SECS)
-            .unwrap_or(false),
+        Ok(saved) => saved.elapsed().map(|age| age.as_secs() > STALE_AFTER_SECS).unwrap_or(false),
         Err(_) => true,
     }
 }

@@ -114,7 +114,9 @@ impl Drop for Nginx {
 
 /// Compiles preset text and prepares a plan writing to `out`.
 pub fn plan_from_text(text: &str, out: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> RunPlan {
-    let loaded = PresetSource::from_text("test.toml", text, None).parse().unwrap_or_else(|err| panic!("{err}"));
+    let loaded = PresetSource::from_text("test.toml", text, None)
+        .parse()
+        .unwrap_or_else(|err| panic!("{err}"));
     let compiled = compile(&loaded).unwrap_or_else(|err| panic!("{err}"));
     let mut plan = RunPlan::new(compiled, out.to_path_buf(), lookup).unwrap();
     plan.workers = 2;
@@ -125,7 +127,9 @@ pub fn plan_from_text(text: &str, out: &Path, lookup: &dyn Fn(&str) -> Option<St
 pub fn run_text(text: &str, out: &Path) -> (RunRecord, Vec<Event>) {
     let plan = plan_from_text(text, out, &|_| None);
     let mut events = Vec::new();
-    let record = run_blocking(plan, |event| events.push(event.clone())).unwrap().expect("the run finished");
+    let record = run_blocking(plan, |event| events.push(event.clone()))
+        .unwrap()
+        .expect("the run finished");
     (record, events)
 }
 

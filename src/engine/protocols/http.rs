@@ -98,9 +98,12 @@ pub struct Exchange {
 
 /// Opens a connection (TCP, then TLS for https) and starts its driver task.
 pub async fn connect(endpoint: &Endpoint) -> Result<Connection, ExchangeFailure> {
-    let stream = TcpStream::connect((endpoint.host.as_str(), endpoint.port))
-        .await
-        .map_err(|err| ExchangeFailure::new(FailureKind::Connect, format!("connect to {}:{}: {err}", endpoint.host, endpoint.port)))?;
+    let stream = TcpStream::connect((endpoint.host.as_str(), endpoint.port)).await.map_err(|err| {
+        ExchangeFailure::new(
+            FailureKind::Connect,
+            format!("connect to {}:{}: {err}", endpoint.host, endpoint.port),
+        )
+    })?;
     let _ = stream.set_nodelay(true);
     let sender = match &endpoint.tls {
         None => {
@@ -164,7 +167,8 @@ pub async fn exchange(
         let mut bytes_received = 0u64;
         let mut kept = keep_body.then(Vec::new);
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|err| ExchangeFailure::new(FailureKind::Other, format!("reading body: {}", describe_hyper_error(&err))))?;
+            let frame =
+                frame.map_err(|err| ExchangeFailure::new(FailureKind::Other, format!("reading body: {}", describe_hyper_error(&err))))?;
             if let Some(data) = frame.data_ref() {
                 bytes_received += data.len() as u64;
                 if let Some(kept) = kept.as_mut() {

@@ -1,0 +1,106 @@
+//! Run files: atomic saves, interrupted runs, unreadable files, other tools' view of them.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use loadscope::run::library::{LibraryEntry, list, run_file_name};
+use loadscope::run::{RunFileError, RunStatus, load, save_atomic};
+
+fn sample_record() -> loadscope::run::RunRecord {
+    let nginx = common::Nginx::start();
+    let (_dir, out) = common::out_path();
+    let text = format!(
+        "[[scenario]]\nname = \"n\"\n[scenario.service]\nbase_url = \"{}\"\n[[scenario.task]]\nname = \"t\"\npath = \"/hello\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n",
+        nginx.url()
+    );
+    common::run_text(&text, &out).0
+}
+
+#[test]
+fn a_run_file_left_running_reads_as_interrupted() {
+    let mut record = sample_record();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crashed.json");
+    record.status = RunStatus::Running;
+    record.saved_at = humantime::format_rfc3339_millis(std::time::SystemTime::now() - std::time::Duration::from_secs(120)).to_string();
+    save_atomic(&record, &path).unwrap();
+    let reopened = load(&path).unwrap();
+    assert_eq!(reopened.status, RunStatus::Interrupted, "its writer stopped saving two minutes ago");
+    assert_eq!(reopened.scenarios, record.scenarios, "the data up to the last save is all there");
+
+    record.saved_at = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+    save_atomic(&record, &path).unwrap();
+    assert_eq!(load(&path).unwrap().status, RunStatus::Running, "a fresh autosave is a live run");
+}
+
+#[test]
+fn saving_replaces_the_file_whole_and_reports_bad_paths() {
+    let record = sample_record();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/runs/run.json");
+    save_atomic(&record, &path).unwrap();
+    save_atomic(&record, &path).unwrap();
+    let names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["run.json".to_string()], "no temp files left behind");
+
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let err = save_atomic(&record, &blocker.join("run.json")).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("cannot write run file") && message.contains("file/run.json") && message.contains("--out"),
+        "{message}"
+    );
+}
+
+#[test]
+fn other_tools_can_read_the_file() {
+    let record = sample_record();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
+    save_atomic(&record, &path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(json["format"], "loadscope-run");
+    assert_eq!(json["version"], 1);
+    let level = &json["scenarios"][0]["levels"][0];
+    assert!(level["total"]["p95_micros"].as_u64().unwrap() > 0);
+    assert!(
+        level["total"]["histogram"].as_str().unwrap().starts_with("HISTF"),
+        "base64 of the V2 deflate cookie"
+    );
+    assert!(!json["series"].as_array().unwrap().is_empty());
+    assert!(json["host"]["cpus"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn the_library_lists_runs_and_explains_bad_files() {
+    let record = sample_record();
+    let dir = tempfile::tempdir().unwrap();
+    save_atomic(&record, &dir.path().join(run_file_name("2026-11-27T10:00:00Z", "My Preset!"))).unwrap();
+    std::fs::write(dir.path().join("other.json"), r#"{"format": "something-else"}"#).unwrap();
+    let mut future = serde_json::to_value(&record).unwrap();
+    future["version"] = 99.into();
+    std::fs::write(dir.path().join("future.json"), future.to_string()).unwrap();
+    let entries = list(dir.path()).unwrap();
+    assert_eq!(entries.len(), 3);
+    let mut readable = 0;
+    for entry in &entries {
+        match entry {
+            LibraryEntry::Run { path, .. } => {
+                readable += 1;
+                assert!(path.ends_with("20261127T100000Z-my-preset.json"), "{}", path.display());
+            }
+            LibraryEntry::Unreadable { path, error } if path.ends_with("other.json") => {
+                assert!(matches!(error, RunFileError::NotARun { .. }), "{error}");
+            }
+            LibraryEntry::Unreadable { error, .. } => {
+                assert!(error.to_string().contains("version 99, newer than this Loadscope reads"), "{error}");
+            }
+        }
+    }
+    assert_eq!(readable, 1);
+    assert!(list(&dir.path().join("missing")).unwrap().is_empty(), "no folder yet: no runs");
+}
