@@ -6,8 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::Request;
 use hyper::header::{CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use hyper::http::{Method, Uri};
 use rand::RngExt;
@@ -84,9 +82,15 @@ pub struct ScenarioPlan {
 pub struct TaskPlan {
     pub name: String,
     method: Method,
-    path: PreparedText<Uri>,
-    headers: HeaderMap,
+    /// The request target (base path prefix included).
+    path: PreparedText<String>,
+    /// `name: value\r\n` for every header (Host first), without Content-Length.
+    header_lines: Vec<u8>,
     body: Option<PreparedText<Bytes>>,
+    /// The whole serialized request, when neither path nor body is a template.
+    ready: Option<Bytes>,
+    /// HEAD responses have no body, whatever their headers say.
+    pub head_request: bool,
     pub expect_status: Option<ExpectStatus>,
     pub checks: Vec<CheckRule>,
 }
@@ -134,11 +138,11 @@ impl ScenarioPlan {
             let mut headers = base_headers.clone();
             resolve_into(&mut headers, &task.headers)?;
             let path = match &task.path {
-                TextSource::Literal(path) => PreparedText::Ready(
-                    format!("{}{}", scenario.base.path_prefix, path)
-                        .parse::<Uri>()
-                        .map_err(|err| endpoint_error(format!("task {:?}: path {path:?} is not valid: {err}", task.name)))?,
-                ),
+                TextSource::Literal(path) => {
+                    let target = format!("{}{}", scenario.base.path_prefix, path);
+                    check_request_target(&target).map_err(|why| endpoint_error(format!("task {:?}: {why}", task.name)))?;
+                    PreparedText::Ready(target)
+                }
                 TextSource::Template(name) => PreparedText::Template(name.clone()),
             };
             let body = task.body.as_ref().map(|body| match body {
@@ -161,12 +165,29 @@ impl ScenarioPlan {
                     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 }
             }
+            let mut header_lines = Vec::new();
+            // Host first, as servers expect; HeaderMap keeps insertion order per name.
+            for (name, value) in headers.iter() {
+                header_lines.extend_from_slice(name.as_str().as_bytes());
+                header_lines.extend_from_slice(b": ");
+                header_lines.extend_from_slice(value.as_bytes());
+                header_lines.extend_from_slice(b"\r\n");
+            }
+            let ready = match (&path, &body) {
+                (PreparedText::Ready(target), None) => Some(Bytes::from(serialize(&task.method, target, &header_lines, &[]))),
+                (PreparedText::Ready(target), Some(PreparedText::Ready(bytes))) => {
+                    Some(Bytes::from(serialize(&task.method, target, &header_lines, bytes)))
+                }
+                _ => None,
+            };
             tasks.push(TaskPlan {
                 name: task.name.clone(),
+                head_request: task.method == Method::HEAD,
                 method: task.method.clone(),
                 path,
-                headers,
+                header_lines,
                 body,
+                ready,
                 expect_status: task.expect_status.clone(),
                 checks: task.checks.clone(),
             });
@@ -214,9 +235,12 @@ impl ScenarioPlan {
         }
     }
 
-    /// Builds task `task`'s request for user `user_id`'s `seq`-th request.
-    pub fn build_request(&self, task: usize, user_id: u64, seq: u64) -> Result<Request<Full<Bytes>>, String> {
+    /// The bytes of task `task`'s request for user `user_id`'s `seq`-th request.
+    pub fn request_bytes(&self, task: usize, user_id: u64, seq: u64) -> Result<Bytes, String> {
         let plan = &self.tasks[task];
+        if let Some(ready) = &plan.ready {
+            return Ok(ready.clone());
+        }
         let render = |name: &str| -> Result<String, String> {
             let template = self
                 .compiled
@@ -227,13 +251,12 @@ impl ScenarioPlan {
                 .render(request_context(&self.compiled.pools, user_id, seq))
                 .map_err(|err| format!("template {}: {}", plan.name, err.detail().unwrap_or("render failed")))
         };
-        let uri = match &plan.path {
-            PreparedText::Ready(uri) => uri.clone(),
+        let target = match &plan.path {
+            PreparedText::Ready(target) => target.clone(),
             PreparedText::Template(name) => {
-                let path = render(name)?;
-                format!("{}{}", self.compiled.base.path_prefix, path)
-                    .parse::<Uri>()
-                    .map_err(|err| format!("rendered path {path:?} is not valid: {err}"))?
+                let target = format!("{}{}", self.compiled.base.path_prefix, render(name)?);
+                check_request_target(&target)?;
+                target
             }
         };
         let body = match &plan.body {
@@ -241,10 +264,32 @@ impl ScenarioPlan {
             Some(PreparedText::Ready(bytes)) => bytes.clone(),
             Some(PreparedText::Template(name)) => Bytes::from(render(name)?),
         };
-        let mut request = Request::new(Full::new(body));
-        *request.method_mut() = plan.method.clone();
-        *request.uri_mut() = uri;
-        *request.headers_mut() = plan.headers.clone();
-        Ok(request)
+        Ok(Bytes::from(serialize(&plan.method, &target, &plan.header_lines, &body)))
+    }
+}
+
+/// An HTTP/1.1 request: request line, headers, Content-Length where a body is or may be
+/// expected, blank line, body.
+fn serialize(method: &Method, target: &str, header_lines: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(target.len() + header_lines.len() + body.len() + 64);
+    out.extend_from_slice(method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(target.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    out.extend_from_slice(header_lines);
+    if !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+        out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out
+}
+
+/// A request target must parse as a URI path and query.
+fn check_request_target(target: &str) -> Result<(), String> {
+    match target.parse::<Uri>() {
+        Ok(uri) if uri.scheme().is_none() && target.starts_with('/') => Ok(()),
+        Ok(_) => Err(format!("path {target:?} must start with '/'")),
+        Err(err) => Err(format!("path {target:?} is not a valid request target: {err}")),
     }
 }

@@ -193,6 +193,9 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
         seq += 1;
         let think = scenario.think_time(&mut rng);
         if !think.is_zero() && !stop.get() {
+            if let Some(connection) = slot.as_mut() {
+                connection.release_buffer();
+            }
             tokio::time::sleep(think).await;
         }
     }
@@ -281,7 +284,7 @@ async fn perform(
     seq: u64,
     intended: Option<Instant>,
 ) -> Done {
-    let request = match scenario.build_request(task, user_id, seq) {
+    let request = match scenario.request_bytes(task, user_id, seq) {
         Ok(request) => request,
         Err(message) => {
             return Done {
@@ -295,7 +298,15 @@ async fn perform(
     };
     let plan = &scenario.tasks[task];
     let keep_body = !plan.checks.is_empty();
-    let exchange = http::exchange(&scenario.endpoint, slot, request, keep_body, scenario.compiled.timeout).await;
+    let exchange = http::exchange(
+        &scenario.endpoint,
+        slot,
+        &request,
+        plan.head_request,
+        keep_body,
+        scenario.compiled.timeout,
+    )
+    .await;
     let start = intended.unwrap_or(exchange.sent_at);
     let latency_micros = exchange.done_at.saturating_duration_since(start).as_micros() as u64;
     let (bytes_received, failure) = match exchange.result {
