@@ -214,3 +214,48 @@ fn runs_lists_saved_runs_and_unreadable_files() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_killed_run_leaves_a_readable_file_with_its_data() {
+    let nginx = Nginx::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        preset(&nginx.url(), "/hello", "p95 < 5s").replace("duration = \"1s\"", "duration = \"60s\""),
+    )
+    .unwrap();
+    let out = dir.path().join("killed.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loadscope"))
+        .args(["run", path.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+        .env("LOADSCOPE_DATA_DIR", dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for an autosave that holds a few seconds of the run, then kill without warning.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let saved_seconds = loop {
+        let seconds = loadscope::run::load(&out).map(|record| record.series.len()).unwrap_or(0);
+        if seconds >= 2 || std::time::Instant::now() > deadline {
+            break seconds;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    child.kill().unwrap(); // SIGKILL: no chance to save
+    child.wait().unwrap();
+    assert!(saved_seconds >= 2, "the run was saved every few seconds while running");
+    let record = loadscope::run::load(&out).unwrap();
+    assert_eq!(
+        record.status,
+        loadscope::run::RunStatus::Running,
+        "saved mid-run; read as interrupted once stale"
+    );
+    let level = &record.scenarios[0].levels[0];
+    assert!(level.total.stats.requests > 100, "{} requests kept", level.total.stats.requests);
+    assert!(
+        record.series.len() >= 2,
+        "at most a few seconds lost: {} series points",
+        record.series.len()
+    );
+}

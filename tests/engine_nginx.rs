@@ -336,3 +336,78 @@ duration = "5s"
     assert!(line.contains("cannot connect"), "{line}");
     assert!(line.contains("Start it with: make up-p2"), "{line}");
 }
+
+#[test]
+fn live_commands_change_users_and_skip_levels() {
+    let nginx = Nginx::start();
+    let (_dir, out) = out_path();
+    let text = format!(
+        r#"
+[[scenario]]
+name = "live"
+think_time = "50ms"
+[scenario.service]
+base_url = "{}"
+[[scenario.task]]
+name = "hello"
+path = "/hello"
+[[scenario.level]]
+name = "first"
+users = 2
+duration = "60s"
+[[scenario.level]]
+name = "second"
+users = 3
+duration = "2s"
+"#,
+        nginx.url()
+    );
+    let plan = plan_from_text(&text, &out, &|_| None);
+    let engine = Engine::spawn(None).unwrap();
+    engine.send(Command::Start(Box::new(plan)));
+    let started = Instant::now();
+    let (mut raised, mut skipped) = (false, false);
+    let mut snapshots = 0;
+    let mut users_seen = Vec::new();
+    let record = loop {
+        let event = engine.recv_timeout(Duration::from_secs(10)).expect("events keep coming");
+        if let Event::Snapshot(snapshot) = &event {
+            snapshots += 1;
+            users_seen.push((snapshot.level_index, snapshot.users));
+        }
+        if !raised && started.elapsed() > Duration::from_millis(1500) {
+            engine.send(Command::SetUsers(8));
+            raised = true;
+        }
+        if !skipped && started.elapsed() > Duration::from_millis(3500) {
+            engine.send(Command::NextLevel);
+            skipped = true;
+        }
+        if let Event::Finished(record) = event {
+            break record;
+        }
+    };
+    assert!(started.elapsed() < Duration::from_secs(15), "the 60 s level was skipped");
+    assert!(users_seen.contains(&(0, 2)) && users_seen.contains(&(0, 8)), "{users_seen:?}");
+    assert!(
+        users_seen.contains(&(1, 3)),
+        "the next level ramps back to its own users: {users_seen:?}"
+    );
+    let elapsed = started.elapsed().as_secs_f64();
+    assert!(
+        snapshots as f64 >= elapsed * 3.0,
+        "{snapshots} snapshots in {elapsed:.1}s: at least one per 250 ms"
+    );
+    let levels = &record.scenarios[0].levels;
+    assert_eq!(levels.len(), 2);
+    assert_eq!(
+        levels[0].load,
+        loadscope::preset::LoadModel::Closed {
+            users: 8,
+            spawn_rate: None
+        },
+        "the live change is recorded"
+    );
+    assert!(levels[0].duration_secs() < 5.0);
+    assert_eq!(record.status, RunStatus::Completed);
+}

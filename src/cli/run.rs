@@ -99,7 +99,9 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     install_ctrl_c(engine.commander());
-    eprintln!("Running {preset_name}: {stages} level(s). Ctrl-C stops the run and saves it.");
+    if !args.quiet {
+        eprintln!("Running {preset_name}: {stages} level(s). Ctrl-C stops the run and saves it.");
+    }
     engine.send(Command::Start(Box::new(plan)));
 
     let mut progress = Progress::new(args.quiet);
