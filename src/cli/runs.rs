@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::table::truncate;
 use super::{EXIT_BAD_INPUT, EXIT_PASSED};
 use crate::preset::target::format_micros;
 use crate::run::library::{LibraryEntry, default_runs_dir, list};
@@ -43,8 +44,8 @@ pub fn runs(dir: Option<PathBuf>) -> u8 {
                 println!(
                     "{:<20} {:<16} {:<28} {:<11} {:<7} {:>9} {:>8}  {}",
                     started,
-                    clip(&record.preset.name, 16),
-                    clip(&scenarios.join(", "), 28),
+                    truncate(&record.preset.name, 16),
+                    truncate(&scenarios.join(", "), 28),
                     record.status.label(),
                     verdict,
                     requests,
@@ -58,14 +59,4 @@ pub fn runs(dir: Option<PathBuf>) -> u8 {
         }
     }
     EXIT_PASSED
-}
-
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(width - 1).collect();
-        cut.push('…');
-        cut
-    }
 }

@@ -137,7 +137,8 @@ pub fn run_summary(record: &RunRecord) -> String {
     out
 }
 
-fn truncate(text: &str, width: usize) -> String {
+/// `text` cut to `width` characters, with an ellipsis when cut.
+pub fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_string()
     } else {
