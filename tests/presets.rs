@@ -271,3 +271,32 @@ fn overrides_replace_host_users_and_duration() {
     .unwrap_err();
     assert!(missing.to_string().contains("API Gateway, RAG Service, MCP Server"), "{missing}");
 }
+
+#[test]
+fn chat_fields_are_checked_by_kind() {
+    let http_with_model = format!(
+        "{GOOD_HEAD}[[scenario.task]]\nname = \"t\"\npath = \"/\"\nmodel = \"m\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n"
+    );
+    let errors = errors_of(&http_with_model);
+    assert!(errors[0].contains("model belongs to chat tasks; add kind = \"chat\""), "{errors:?}");
+
+    let chat_with_body = format!(
+        "{GOOD_HEAD}[[scenario.task]]\nname = \"c\"\nkind = \"chat\"\nmodel = \"m\"\nbody = \"{{}}\"\nmessages = [{{ role = \"user\", content = \"hi\" }}]\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n"
+    );
+    let errors = errors_of(&chat_with_body);
+    assert!(
+        errors[0].contains("chat tasks build their body") && errors[0].contains("line 6"),
+        "{errors:?}"
+    );
+
+    let chat_without_model = format!(
+        "{GOOD_HEAD}[[scenario.task]]\nname = \"c\"\nkind = \"chat\"\nmessages = [{{ role = \"robot\", content = \"{{{{ pool.nope }}}}\" }}]\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n"
+    );
+    let errors = errors_of(&chat_without_model);
+    assert!(errors.iter().any(|e| e.contains("chat tasks need a model")), "{errors:?}");
+
+    let api = shipped_preset("api-gateway");
+    let chat = api.scenarios[0].tasks[0].chat.as_ref().unwrap();
+    assert!(chat.stream && chat.include_usage);
+    assert_eq!(api.scenarios[0].tasks[0].method.as_str(), "POST");
+}

@@ -26,6 +26,42 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
     }
     let _ = writeln!(out, "{}", "-".repeat(128));
     stats_row(&mut out, "Aggregated", &level.total.stats);
+    let chat_rows: Vec<_> = level
+        .tasks
+        .iter()
+        .filter_map(|task| task.stats.chat.as_ref().map(|chat| (task.task.as_str(), chat)))
+        .collect();
+    if !chat_rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "{:<22} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10}  Tokens from",
+            "Chat", "Replies", "TTFB p95", "TTFT p50", "TTFT p95", "ITL p50", "ITL p95", "tok/s p50", "Out tokens", "Out tok/s"
+        );
+        for (name, chat) in chat_rows {
+            let streamed = |micros: u64| {
+                if chat.streamed == 0 {
+                    "-".to_string()
+                } else {
+                    format_micros(micros as f64)
+                }
+            };
+            let _ = writeln!(
+                out,
+                "{:<22} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1} {:>10} {:>10.1}  {}",
+                truncate(name, 22),
+                chat.replies,
+                format_micros(chat.ttfb_p95_micros as f64),
+                streamed(chat.ttft_p50_micros),
+                streamed(chat.ttft_p95_micros),
+                streamed(chat.itl_p50_micros),
+                streamed(chat.itl_p95_micros),
+                chat.tokens_per_sec_p50,
+                chat.output_tokens,
+                chat.output_tokens_per_sec,
+                chat.token_source
+            );
+        }
+    }
     if level.late_starts > 0 {
         let _ = writeln!(out, "Open model: {} requests could not start on schedule", level.late_starts);
     }

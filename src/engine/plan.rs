@@ -13,7 +13,7 @@ use rand::rngs::SmallRng;
 
 use crate::engine::protocols::http::Endpoint;
 use crate::preset::CompiledPreset;
-use crate::preset::compile::{CheckRule, CompiledScenario, TextSource};
+use crate::preset::compile::{ChatSpec, CheckRule, CompiledScenario, TextSource};
 use crate::preset::model::ExpectStatus;
 use crate::preset::secrets;
 use crate::preset::template::request_context;
@@ -86,13 +86,32 @@ pub struct TaskPlan {
     path: PreparedText<String>,
     /// `name: value\r\n` for every header (Host first), without Content-Length.
     header_lines: Vec<u8>,
-    body: Option<PreparedText<Bytes>>,
+    body: Body,
     /// The whole serialized request, when neither path nor body is a template.
     ready: Option<Bytes>,
     /// HEAD responses have no body, whatever their headers say.
     pub head_request: bool,
     pub expect_status: Option<ExpectStatus>,
     pub checks: Vec<CheckRule>,
+    /// How the reply is read and measured.
+    pub reply: Reply,
+}
+
+/// How a task's reply is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// Status and checks.
+    Plain,
+    /// An OpenAI-compatible chat completion, as one JSON body or as server-sent events.
+    Chat { stream: bool },
+}
+
+enum Body {
+    None,
+    Ready(Bytes),
+    Template(String),
+    /// A chat body whose message contents are templates.
+    Chat(Arc<ChatSpec>),
 }
 
 enum PreparedText<T> {
@@ -145,10 +164,34 @@ impl ScenarioPlan {
                 }
                 TextSource::Template(name) => PreparedText::Template(name.clone()),
             };
-            let body = task.body.as_ref().map(|body| match body {
-                TextSource::Literal(text) => PreparedText::Ready(Bytes::from(text.clone())),
-                TextSource::Template(name) => PreparedText::Template(name.clone()),
-            });
+            let body = match (&task.chat, &task.body) {
+                (Some(chat), _) => {
+                    if chat.messages.iter().all(|(_, content)| matches!(content, TextSource::Literal(_))) {
+                        let contents: Vec<String> = chat
+                            .messages
+                            .iter()
+                            .map(|(_, content)| match content {
+                                TextSource::Literal(text) | TextSource::Template(text) => text.clone(),
+                            })
+                            .collect();
+                        Body::Ready(Bytes::from(chat.body(&contents)))
+                    } else {
+                        Body::Chat(Arc::new(chat.clone()))
+                    }
+                }
+                (None, Some(TextSource::Literal(text))) => Body::Ready(Bytes::from(text.clone())),
+                (None, Some(TextSource::Template(name))) => Body::Template(name.clone()),
+                (None, None) => Body::None,
+            };
+            if task.chat.is_some() && !headers.contains_key(CONTENT_TYPE) {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            if let Some(chat) = &task.chat
+                && chat.stream
+                && !headers.contains_key(hyper::header::ACCEPT)
+            {
+                headers.insert(hyper::header::ACCEPT, HeaderValue::from_static("text/event-stream"));
+            }
             if let Some(body) = &task.body
                 && !headers.contains_key(CONTENT_TYPE)
             {
@@ -174,8 +217,8 @@ impl ScenarioPlan {
                 header_lines.extend_from_slice(b"\r\n");
             }
             let ready = match (&path, &body) {
-                (PreparedText::Ready(target), None) => Some(Bytes::from(serialize(&task.method, target, &header_lines, &[]))),
-                (PreparedText::Ready(target), Some(PreparedText::Ready(bytes))) => {
+                (PreparedText::Ready(target), Body::None) => Some(Bytes::from(serialize(&task.method, target, &header_lines, &[]))),
+                (PreparedText::Ready(target), Body::Ready(bytes)) => {
                     Some(Bytes::from(serialize(&task.method, target, &header_lines, bytes)))
                 }
                 _ => None,
@@ -190,6 +233,10 @@ impl ScenarioPlan {
                 ready,
                 expect_status: task.expect_status.clone(),
                 checks: task.checks.clone(),
+                reply: match &task.chat {
+                    Some(chat) => Reply::Chat { stream: chat.stream },
+                    None => Reply::Plain,
+                },
             });
         }
         let mut total = 0;
@@ -260,9 +307,19 @@ impl ScenarioPlan {
             }
         };
         let body = match &plan.body {
-            None => Bytes::new(),
-            Some(PreparedText::Ready(bytes)) => bytes.clone(),
-            Some(PreparedText::Template(name)) => Bytes::from(render(name)?),
+            Body::None => Bytes::new(),
+            Body::Ready(bytes) => bytes.clone(),
+            Body::Template(name) => Bytes::from(render(name)?),
+            Body::Chat(chat) => {
+                let mut contents = Vec::with_capacity(chat.messages.len());
+                for (_, content) in &chat.messages {
+                    contents.push(match content {
+                        TextSource::Literal(text) => text.clone(),
+                        TextSource::Template(name) => render(name)?,
+                    });
+                }
+                Bytes::from(chat.body(&contents))
+            }
         };
         Ok(Bytes::from(serialize(&plan.method, &target, &plan.header_lines, &body)))
     }

@@ -8,6 +8,7 @@ use std::fmt;
 
 use hdrhistogram::Histogram;
 
+use crate::engine::protocols::chat::{ChatMetrics, TokenSource};
 use crate::run::histogram::{new_histogram, record};
 
 /// How a request failed.
@@ -21,6 +22,12 @@ pub enum FailureKind {
     Status(u16),
     /// A check on the body failed.
     Check,
+    /// A reply that is not what the protocol says (bad JSON, missing fields).
+    Malformed,
+    /// The service answered with an error object or an error event.
+    ApiError,
+    /// A stream that ended before its end marker.
+    StreamCut,
     /// Anything else: the connection closed mid-response, a malformed reply.
     Other,
 }
@@ -32,6 +39,9 @@ impl fmt::Display for FailureKind {
             FailureKind::Timeout => f.write_str("timeout"),
             FailureKind::Status(status) => write!(f, "status {status}"),
             FailureKind::Check => f.write_str("check"),
+            FailureKind::Malformed => f.write_str("malformed"),
+            FailureKind::ApiError => f.write_str("api error"),
+            FailureKind::StreamCut => f.write_str("stream cut"),
             FailureKind::Other => f.write_str("other"),
         }
     }
@@ -49,6 +59,83 @@ pub struct TaskAccum {
     pub requests: u64,
     pub failures: u64,
     pub bytes_received: u64,
+    /// Chat replies' own measurements (only for chat tasks).
+    pub chat: Option<Box<ChatAccum>>,
+}
+
+/// Chat measurements of one (stage, task).
+#[derive(Debug, Clone)]
+pub struct ChatAccum {
+    pub ttfb: Histogram<u64>,
+    pub ttft: Histogram<u64>,
+    pub itl: Histogram<u64>,
+    /// Output tokens per second of each reply, in hundredths.
+    pub tokens_per_sec_x100: Histogram<u64>,
+    /// Successful replies, and how many of them were streamed.
+    pub replies: u64,
+    pub streamed: u64,
+    pub output_tokens: u64,
+    pub prompt_tokens: u64,
+    /// Replies whose output tokens came from usage, from counted chunks, from an estimate.
+    pub from_usage: u64,
+    pub from_chunks: u64,
+    pub estimated: u64,
+}
+
+impl Default for ChatAccum {
+    fn default() -> Self {
+        ChatAccum {
+            ttfb: new_histogram(),
+            ttft: new_histogram(),
+            itl: new_histogram(),
+            tokens_per_sec_x100: new_histogram(),
+            replies: 0,
+            streamed: 0,
+            output_tokens: 0,
+            prompt_tokens: 0,
+            from_usage: 0,
+            from_chunks: 0,
+            estimated: 0,
+        }
+    }
+}
+
+impl ChatAccum {
+    fn merge(&mut self, other: &ChatAccum) {
+        let _ = self.ttfb.add(&other.ttfb);
+        let _ = self.ttft.add(&other.ttft);
+        let _ = self.itl.add(&other.itl);
+        let _ = self.tokens_per_sec_x100.add(&other.tokens_per_sec_x100);
+        self.replies += other.replies;
+        self.streamed += other.streamed;
+        self.output_tokens += other.output_tokens;
+        self.prompt_tokens += other.prompt_tokens;
+        self.from_usage += other.from_usage;
+        self.from_chunks += other.from_chunks;
+        self.estimated += other.estimated;
+    }
+
+    fn record(&mut self, metrics: &ChatMetrics, reply_micros: u64) {
+        record(&mut self.ttfb, metrics.ttfb_micros);
+        if let Some(ttft) = metrics.ttft_micros {
+            record(&mut self.ttft, ttft);
+            self.streamed += 1;
+        }
+        for gap in &metrics.itl_micros {
+            record(&mut self.itl, *gap);
+        }
+        if let Some(per_sec_x100) = (metrics.output_tokens * 100_000_000).checked_div(reply_micros) {
+            record(&mut self.tokens_per_sec_x100, per_sec_x100);
+        }
+        self.replies += 1;
+        self.output_tokens += metrics.output_tokens;
+        self.prompt_tokens += metrics.prompt_tokens.unwrap_or(0);
+        match metrics.source {
+            TokenSource::Usage => self.from_usage += 1,
+            TokenSource::Chunks => self.from_chunks += 1,
+            TokenSource::Estimated => self.estimated += 1,
+        }
+    }
 }
 
 impl Default for TaskAccum {
@@ -59,6 +146,7 @@ impl Default for TaskAccum {
             requests: 0,
             failures: 0,
             bytes_received: 0,
+            chat: None,
         }
     }
 }
@@ -66,6 +154,9 @@ impl Default for TaskAccum {
 impl TaskAccum {
     /// Adds another accumulation into this one.
     pub fn merge(&mut self, other: &TaskAccum) {
+        if let Some(theirs) = &other.chat {
+            self.chat.get_or_insert_with(Default::default).merge(theirs);
+        }
         // Auto-resizing histograms of the same precision always add.
         let _ = self.latency.add(&other.latency);
         let _ = self.connect.add(&other.connect);
@@ -112,6 +203,8 @@ pub struct Sample<'a> {
     pub connect_micros: Option<u64>,
     pub bytes_received: u64,
     pub failure: Option<(FailureKind, &'a str)>,
+    /// A successful chat reply's measurements, and how long the reply took (send to end).
+    pub chat: Option<(&'a ChatMetrics, u64)>,
 }
 
 /// Everything recorded (by a worker since its last hand-over, or by the run so far).
@@ -134,6 +227,9 @@ impl Recorder {
         }
         accum.requests += 1;
         accum.bytes_received += sample.bytes_received;
+        if let Some((metrics, reply_micros)) = sample.chat {
+            accum.chat.get_or_insert_with(Default::default).record(metrics, reply_micros);
+        }
         let second = self.seconds.entry(sample.second).or_default();
         record(&mut second.latency, sample.latency_micros);
         second.requests += 1;
@@ -213,6 +309,7 @@ mod tests {
                 connect_micros: Some(50),
                 bytes_received: 17,
                 failure: None,
+                chat: None,
             });
         }
         worker_b.record(Sample {
@@ -223,6 +320,7 @@ mod tests {
             connect_micros: None,
             bytes_received: 0,
             failure: Some((FailureKind::Status(500), "HTTP 500 Internal Server Error")),
+            chat: None,
         });
         let mut run = Recorder::default();
         run.merge(worker_a.take());

@@ -1,9 +1,9 @@
 //! Turning recorded histograms and counts into the numbers people read (TaskStats) and the
 //! summaries a run file stores (TaskSummary, with encoded histograms).
 
-use crate::engine::recorder::TaskAccum;
+use crate::engine::recorder::{ChatAccum, TaskAccum};
 use crate::run::histogram::encode;
-use crate::run::{TaskStats, TaskSummary};
+use crate::run::{ChatHistograms, ChatStats, TaskStats, TaskSummary};
 
 /// The numbers of one accumulation over `duration_secs`.
 pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
@@ -34,6 +34,38 @@ pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
         connect_p50_micros: if has_connect { connect.value_at_quantile(0.50) } else { 0 },
         connect_p95_micros: if has_connect { connect.value_at_quantile(0.95) } else { 0 },
         connect_max_micros: if has_connect { connect.max() } else { 0 },
+        chat: accum.chat.as_deref().map(|chat| chat_stats(chat, duration)),
+    }
+}
+
+fn chat_stats(chat: &ChatAccum, duration_secs: f64) -> ChatStats {
+    let quantile = |histogram: &hdrhistogram::Histogram<u64>, q: f64| if histogram.is_empty() { 0 } else { histogram.value_at_quantile(q) };
+    let per_sec = &chat.tokens_per_sec_x100;
+    let token_source = match (chat.from_usage > 0, chat.from_chunks > 0, chat.estimated > 0) {
+        (true, false, false) => "usage",
+        (false, true, false) => "chunks",
+        (false, false, true) => "estimated",
+        (false, false, false) => "none",
+        _ => "mixed",
+    };
+    ChatStats {
+        replies: chat.replies,
+        streamed: chat.streamed,
+        ttfb_p50_micros: quantile(&chat.ttfb, 0.50),
+        ttfb_p95_micros: quantile(&chat.ttfb, 0.95),
+        ttft_p50_micros: quantile(&chat.ttft, 0.50),
+        ttft_p90_micros: quantile(&chat.ttft, 0.90),
+        ttft_p95_micros: quantile(&chat.ttft, 0.95),
+        ttft_p99_micros: quantile(&chat.ttft, 0.99),
+        itl_p50_micros: quantile(&chat.itl, 0.50),
+        itl_p95_micros: quantile(&chat.itl, 0.95),
+        itl_p99_micros: quantile(&chat.itl, 0.99),
+        tokens_per_sec_p50: quantile(per_sec, 0.50) as f64 / 100.0,
+        tokens_per_sec_avg: if per_sec.is_empty() { 0.0 } else { per_sec.mean() / 100.0 },
+        output_tokens: chat.output_tokens,
+        prompt_tokens: chat.prompt_tokens,
+        output_tokens_per_sec: chat.output_tokens as f64 / duration_secs,
+        token_source: token_source.into(),
     }
 }
 
@@ -44,6 +76,12 @@ pub fn summary(task: &str, accum: &TaskAccum, duration_secs: f64) -> TaskSummary
         stats: stats(accum, duration_secs),
         histogram: encode(&accum.latency),
         connect_histogram: encode(&accum.connect),
+        chat_histograms: accum.chat.as_deref().map(|chat| ChatHistograms {
+            ttfb: encode(&chat.ttfb),
+            ttft: encode(&chat.ttft),
+            itl: encode(&chat.itl),
+            tokens_per_sec_x100: encode(&chat.tokens_per_sec_x100),
+        }),
     }
 }
 

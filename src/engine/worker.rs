@@ -12,7 +12,8 @@ use rand::rngs::SmallRng;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
-use super::plan::ScenarioPlan;
+use super::plan::{Reply, ScenarioPlan};
+use super::protocols::chat::{ChatMetrics, StreamMeter, parse_completion};
 use super::protocols::http::{self, Connection};
 use super::recorder::{FailureKind, Recorder, Sample};
 
@@ -272,6 +273,8 @@ struct Done {
     bytes_received: u64,
     failure: Option<(FailureKind, String)>,
     done_at: Instant,
+    /// A chat reply's measurements and its duration.
+    chat: Option<(ChatMetrics, u64)>,
 }
 
 /// Builds and sends one request and judges the response. Latency runs from `intended` (open
@@ -293,11 +296,23 @@ async fn perform(
                 bytes_received: 0,
                 failure: Some((FailureKind::Other, message)),
                 done_at: Instant::now(),
+                chat: None,
             };
         }
     };
     let plan = &scenario.tasks[task];
-    let keep_body = !plan.checks.is_empty();
+    let (stream, keep_body) = match plan.reply {
+        Reply::Plain => (false, !plan.checks.is_empty()),
+        Reply::Chat { stream } => (stream, !stream || !plan.checks.is_empty()),
+    };
+    let mut meter = StreamMeter::new();
+    let mut head_at: Option<Instant> = None;
+    let mut observe = |bytes: &[u8], at: Instant| {
+        head_at.get_or_insert(at);
+        if stream {
+            meter.on_data(bytes, at);
+        }
+    };
     let exchange = http::exchange(
         &scenario.endpoint,
         slot,
@@ -305,26 +320,54 @@ async fn perform(
         plan.head_request,
         keep_body,
         scenario.compiled.timeout,
+        &mut observe,
     )
     .await;
     let start = intended.unwrap_or(exchange.sent_at);
     let latency_micros = exchange.done_at.saturating_duration_since(start).as_micros() as u64;
+    let mut chat = None;
     let (bytes_received, failure) = match exchange.result {
+        Err(failure) if stream && meter.started() && failure.kind == FailureKind::Other => {
+            (0, Some((FailureKind::StreamCut, format!("stream cut: {}", failure.message))))
+        }
         Err(failure) => (0, Some((failure.kind, failure.message))),
         Ok(response) => {
             let accepted = match &plan.expect_status {
                 Some(expected) => expected.accepts(response.status),
                 None => (200..300).contains(&response.status),
             };
+            let body = response.body.as_deref().unwrap_or(&[]);
             let failure = if !accepted {
                 Some((FailureKind::Status(response.status), status_message(response.status)))
             } else {
-                let body = response.body.as_deref().unwrap_or(&[]);
                 let mut json = None;
-                plan.checks
+                let checked = plan
+                    .checks
                     .iter()
                     .find(|check| !check.passes(body, &mut json))
-                    .map(|check| (FailureKind::Check, check.describe()))
+                    .map(|check| (FailureKind::Check, check.describe()));
+                match (checked, plan.reply) {
+                    (Some(failure), _) => Some(failure),
+                    (None, Reply::Plain) => None,
+                    (None, Reply::Chat { stream }) => {
+                        let measured = if stream {
+                            meter.finish(start)
+                        } else {
+                            let ttfb = head_at
+                                .map(|at| at.saturating_duration_since(start).as_micros() as u64)
+                                .unwrap_or(0);
+                            parse_completion(body, ttfb)
+                        };
+                        match measured {
+                            Ok(metrics) => {
+                                let reply_micros = exchange.done_at.saturating_duration_since(start).as_micros() as u64;
+                                chat = Some((metrics, reply_micros));
+                                None
+                            }
+                            Err(failure) => Some(failure),
+                        }
+                    }
+                }
             };
             (response.bytes_received, failure)
         }
@@ -335,6 +378,7 @@ async fn perform(
         bytes_received,
         failure,
         done_at: exchange.done_at,
+        chat,
     }
 }
 
@@ -356,5 +400,6 @@ fn record(state: &WorkerState, stage: u32, task: u32, done: &Done) {
         connect_micros: done.connect_micros,
         bytes_received: done.bytes_received,
         failure: done.failure.as_ref().map(|(kind, message)| (*kind, message.as_str())),
+        chat: done.chat.as_ref().map(|(metrics, micros)| (metrics, *micros)),
     });
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::diagnostic::{Diagnostic, PresetErrors};
-use super::model::{Check, ExpectStatus, LevelRef, Preset, Scenario, ThinkTime};
+use super::model::{Check, ExpectStatus, LevelRef, Preset, Scenario, TaskKind, ThinkTime};
 use super::pools::load_pools;
 use super::source::LoadedPreset;
 use super::target::TargetExpr;
@@ -159,7 +159,56 @@ pub struct CompiledTask {
     pub body: Option<TextSource>,
     pub expect_status: Option<ExpectStatus>,
     pub checks: Vec<CheckRule>,
+    /// Set for chat tasks: the body is built from it for each request.
+    pub chat: Option<ChatSpec>,
 }
+
+/// What a chat task sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatSpec {
+    pub model: String,
+    /// (role, content) pairs; content may be a template.
+    pub messages: Vec<(String, TextSource)>,
+    pub max_tokens: Option<u32>,
+    pub temperature: Option<f64>,
+    pub stream: bool,
+    pub include_usage: bool,
+    /// Extra body fields, merged last.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ChatSpec {
+    /// The request body, with each message's content already rendered.
+    pub fn body(&self, contents: &[String]) -> Vec<u8> {
+        use serde_json::{Value, json};
+        let messages: Vec<Value> = self
+            .messages
+            .iter()
+            .zip(contents)
+            .map(|((role, _), content)| json!({"role": role, "content": content}))
+            .collect();
+        let mut body = serde_json::Map::new();
+        body.insert("model".into(), Value::from(self.model.clone()));
+        body.insert("messages".into(), Value::from(messages));
+        if let Some(max_tokens) = self.max_tokens {
+            body.insert("max_tokens".into(), Value::from(max_tokens));
+        }
+        if let Some(temperature) = self.temperature {
+            body.insert("temperature".into(), Value::from(temperature));
+        }
+        body.insert("stream".into(), Value::from(self.stream));
+        if self.stream && self.include_usage {
+            body.insert("stream_options".into(), json!({"include_usage": true}));
+        }
+        for (key, value) in &self.extra {
+            body.insert(key.clone(), value.clone());
+        }
+        serde_json::to_vec(&Value::Object(body)).unwrap_or_default()
+    }
+}
+
+/// Where chat tasks post when no path is given.
+pub const CHAT_COMPLETIONS_PATH: &str = "/v1/chat/completions";
 
 /// A check on a response body.
 #[derive(Debug, Clone, PartialEq)]
@@ -354,34 +403,49 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         if !task_names.insert(task.name.clone()) {
             errors.push(Some(span.clone()), format!("{label}: the name is used twice in {scenario_label}"));
         }
-        let method = match Method::from_bytes(task.method.to_ascii_uppercase().as_bytes()) {
-            Ok(method) => method,
-            Err(_) => {
+        let method = match (task.kind, task.method.as_deref()) {
+            (TaskKind::Chat, None) => Method::POST,
+            (TaskKind::Chat, Some(method)) if method.eq_ignore_ascii_case("POST") => Method::POST,
+            (TaskKind::Chat, Some(method)) => {
                 errors.push(
                     Some(span.clone()),
-                    format!("{label}: method {:?} is not an HTTP method", task.method),
+                    format!("{label}: chat tasks always POST; remove method {method:?}"),
                 );
-                Method::GET
+                Method::POST
+            }
+            (TaskKind::Http, None) => Method::GET,
+            (TaskKind::Http, Some(method)) => match Method::from_bytes(method.to_ascii_uppercase().as_bytes()) {
+                Ok(method) => method,
+                Err(_) => {
+                    errors.push(Some(span.clone()), format!("{label}: method {method:?} is not an HTTP method"));
+                    Method::GET
+                }
+            },
+        };
+        let path = match (&task.path, task.kind) {
+            (Some(path), _) => {
+                let compiled = compile_text(&mut env, format!("task{index}.path"), path, &pool_names, &label, "path", errors);
+                if let TextSource::Literal(text) = &compiled
+                    && !text.starts_with('/')
+                {
+                    errors.push_at(path, format!("{label}: path {text:?} must start with '/'"));
+                }
+                compiled
+            }
+            (None, TaskKind::Chat) => TextSource::Literal(CHAT_COMPLETIONS_PATH.into()),
+            (None, TaskKind::Http) => {
+                errors.push(
+                    Some(span.clone()),
+                    format!("{label}: http tasks need a path (e.g. path = \"/health\")"),
+                );
+                TextSource::Literal("/".into())
             }
         };
-        let path = compile_text(
-            &mut env,
-            format!("task{index}.path"),
-            &task.path,
-            &pool_names,
-            &label,
-            "path",
-            errors,
-        );
-        if let TextSource::Literal(text) = &path
-            && !text.starts_with('/')
-        {
-            errors.push_at(&task.path, format!("{label}: path {text:?} must start with '/'"));
-        }
         let body = task
             .body
             .as_ref()
             .map(|body| compile_text(&mut env, format!("task{index}.body"), body, &pool_names, &label, "body", errors));
+        let chat = compile_chat(index, task, &mut env, &pool_names, &label, span.clone(), errors);
         check_headers(&task.headers, Some(span.clone()), &label, errors);
         let mut checks = Vec::new();
         for check in &task.checks {
@@ -399,6 +463,7 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             body,
             expect_status: task.expect_status.clone(),
             checks,
+            chat,
         });
     }
     if !tasks.is_empty() && tasks.iter().all(|task| task.weight == 0) {
@@ -543,6 +608,107 @@ fn compile_text(
         );
     }
     TextSource::Template(name)
+}
+
+/// Checks the chat fields of a task: required on chat tasks, refused on others.
+fn compile_chat(
+    index: usize,
+    task: &super::model::Task,
+    env: &mut Environment<'static>,
+    pool_names: &[&str],
+    label: &str,
+    span: std::ops::Range<usize>,
+    errors: &mut Errors,
+) -> Option<ChatSpec> {
+    let chat_fields = [
+        ("model", task.model.is_some()),
+        ("messages", !task.messages.is_empty()),
+        ("max_tokens", task.max_tokens.is_some()),
+        ("temperature", task.temperature.is_some()),
+        ("stream", task.stream.is_some()),
+        ("include_usage", task.include_usage.is_some()),
+        ("extra", task.extra.is_some()),
+    ];
+    if task.kind != TaskKind::Chat {
+        for (field, present) in chat_fields {
+            if present {
+                errors.push(
+                    Some(span.clone()),
+                    format!("{label}: {field} belongs to chat tasks; add kind = \"chat\" or remove it"),
+                );
+            }
+        }
+        return None;
+    }
+    if task.body.is_some() {
+        errors.push(
+            Some(span.clone()),
+            format!("{label}: chat tasks build their body from model and messages; remove body (put extra fields in extra = {{ ... }})"),
+        );
+    }
+    let Some(model) = task.model.clone() else {
+        errors.push(
+            Some(span),
+            format!("{label}: chat tasks need a model (e.g. model = \"gpt-4o-mini\")"),
+        );
+        return None;
+    };
+    if task.messages.is_empty() {
+        errors.push(
+            Some(span),
+            format!(
+                "{label}: chat tasks need messages, e.g. messages = [{{ role = \"user\", content = \"{{{{ pool.prompts | random }}}}\" }}]"
+            ),
+        );
+        return None;
+    }
+    let mut messages = Vec::new();
+    for (number, message) in task.messages.iter().enumerate() {
+        if !["system", "user", "assistant", "developer", "tool"].contains(&message.role.as_str()) {
+            errors.push(
+                Some(span.clone()),
+                format!(
+                    "{label}: message {} has role {:?} (expected system, user, assistant, developer or tool)",
+                    number + 1,
+                    message.role
+                ),
+            );
+        }
+        let spanned = Spanned::new(span.clone(), message.content.clone());
+        let content = compile_text(
+            env,
+            format!("task{index}.message{number}"),
+            &spanned,
+            pool_names,
+            label,
+            "message content",
+            errors,
+        );
+        messages.push((message.role.clone(), content));
+    }
+    let extra = match task.extra.as_ref().map(serde_json::to_value) {
+        None => serde_json::Map::new(),
+        Some(Ok(serde_json::Value::Object(map))) => map,
+        Some(_) => {
+            errors.push(Some(span.clone()), format!("{label}: extra must be a table of body fields"));
+            serde_json::Map::new()
+        }
+    };
+    if let Some(temperature) = task.temperature
+        && !(0.0..=2.0).contains(&temperature)
+    {
+        errors.push(Some(span.clone()), format!("{label}: temperature {temperature} is outside 0 to 2"));
+    }
+    let stream = task.stream.unwrap_or(false);
+    Some(ChatSpec {
+        model,
+        messages,
+        max_tokens: task.max_tokens,
+        temperature: task.temperature,
+        stream,
+        include_usage: task.include_usage.unwrap_or(true),
+        extra,
+    })
 }
 
 fn check_headers(headers: &BTreeMap<String, String>, span: Option<std::ops::Range<usize>>, label: &str, errors: &mut Errors) {

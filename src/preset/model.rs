@@ -152,8 +152,19 @@ pub enum PoolSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskKind {
+    /// Any HTTP request.
     #[default]
     Http,
+    /// An OpenAI-compatible chat completion, streamed or not.
+    Chat,
+}
+
+/// One chat message; `content` is a template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
 }
 
 /// One kind of request, picked by weight.
@@ -165,10 +176,13 @@ pub struct Task {
     pub weight: u32,
     #[serde(default)]
     pub kind: TaskKind,
-    #[serde(default = "default_method")]
-    pub method: String,
-    /// Path below the base URL; may be a template.
-    pub path: Spanned<String>,
+    /// HTTP method; GET for http tasks when absent, always POST for chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Path below the base URL; may be a template. Chat tasks default to
+    /// `/v1/chat/completions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
     /// Request body; a template (`{{ pool.queries | random | tojson }}`).
@@ -179,14 +193,29 @@ pub struct Task {
     pub expect_status: Option<ExpectStatus>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Spanned<Check>>,
+    /// Chat: the model name sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Chat: the conversation (system + user from a pool, typically).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<ChatMessage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// Chat: stream the reply as server-sent events (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<bool>,
+    /// Chat, streamed: ask for a final usage chunk (`stream_options.include_usage`, default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_usage: Option<bool>,
+    /// Chat: more fields merged into the request body (`top_p`, `seed`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<toml::Table>,
 }
 
 fn default_weight() -> u32 {
     1
-}
-
-fn default_method() -> String {
-    "GET".into()
 }
 
 /// One status or a list of statuses.

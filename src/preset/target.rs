@@ -22,6 +22,18 @@ pub enum Metric {
     Rps,
     Requests,
     Failures,
+    TtfbP95,
+    TtftP50,
+    TtftP90,
+    TtftP95,
+    TtftP99,
+    ItlP50,
+    ItlP95,
+    ItlP99,
+    /// Median output tokens per second of a chat reply.
+    TokensPerSec,
+    /// Output tokens per second over the level, all replies together.
+    OutputTokensPerSec,
 }
 
 /// The unit a metric's threshold is written in.
@@ -38,7 +50,7 @@ pub enum MetricUnit {
 }
 
 impl Metric {
-    const ALL: [(Metric, &'static str); 12] = [
+    const ALL: [(Metric, &'static str); 22] = [
         (Metric::P50, "p50"),
         (Metric::P90, "p90"),
         (Metric::P95, "p95"),
@@ -51,6 +63,16 @@ impl Metric {
         (Metric::Rps, "rps"),
         (Metric::Requests, "requests"),
         (Metric::Failures, "failures"),
+        (Metric::TtfbP95, "ttfb_p95"),
+        (Metric::TtftP50, "ttft_p50"),
+        (Metric::TtftP90, "ttft_p90"),
+        (Metric::TtftP95, "ttft_p95"),
+        (Metric::TtftP99, "ttft_p99"),
+        (Metric::ItlP50, "itl_p50"),
+        (Metric::ItlP95, "itl_p95"),
+        (Metric::ItlP99, "itl_p99"),
+        (Metric::TokensPerSec, "tokens_per_sec"),
+        (Metric::OutputTokensPerSec, "output_tokens_per_sec"),
     ];
 
     /// The name used in expressions.
@@ -71,9 +93,35 @@ impl Metric {
         Self::ALL.iter().find(|(_, known)| *known == name).map(|(metric, _)| *metric)
     }
 
+    /// Whether the metric is measured on chat replies only.
+    pub fn is_chat(self) -> bool {
+        matches!(
+            self,
+            Metric::TtfbP95
+                | Metric::TtftP50
+                | Metric::TtftP90
+                | Metric::TtftP95
+                | Metric::TtftP99
+                | Metric::ItlP50
+                | Metric::ItlP95
+                | Metric::ItlP99
+                | Metric::TokensPerSec
+                | Metric::OutputTokensPerSec
+        )
+    }
+
     /// The unit of this metric's threshold.
     pub fn unit(self) -> MetricUnit {
         match self {
+            Metric::TtfbP95
+            | Metric::TtftP50
+            | Metric::TtftP90
+            | Metric::TtftP95
+            | Metric::TtftP99
+            | Metric::ItlP50
+            | Metric::ItlP95
+            | Metric::ItlP99 => MetricUnit::LatencyMicros,
+            Metric::TokensPerSec | Metric::OutputTokensPerSec => MetricUnit::PerSecond,
             Metric::P50 | Metric::P90 | Metric::P95 | Metric::P99 | Metric::Max | Metric::Min | Metric::Avg => MetricUnit::LatencyMicros,
             Metric::ErrorRate | Metric::SuccessRate => MetricUnit::Percent,
             Metric::Rps => MetricUnit::PerSecond,
@@ -265,6 +313,12 @@ mod tests {
         );
         let millis = TargetExpr::parse("p99 <= 500ms").expect("valid");
         assert_eq!(millis.threshold, 500_000.0);
+        let ttft = TargetExpr::parse("ttft_p95 < 500ms").expect("valid");
+        assert_eq!((ttft.metric, ttft.threshold), (Metric::TtftP95, 500_000.0));
+        let itl = TargetExpr::parse("itl_p95 < 50ms").expect("valid");
+        assert_eq!((itl.metric, itl.threshold), (Metric::ItlP95, 50_000.0));
+        let tokens = TargetExpr::parse("tokens_per_sec > 20").expect("valid");
+        assert_eq!((tokens.metric, tokens.threshold), (Metric::TokensPerSec, 20.0));
         let bare = TargetExpr::parse("avg < 250").expect("valid");
         assert_eq!(bare.threshold, 250_000.0, "bare latency numbers are milliseconds, as in k6");
     }

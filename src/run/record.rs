@@ -187,6 +187,36 @@ pub struct TaskStats {
     pub connect_p50_micros: u64,
     pub connect_p95_micros: u64,
     pub connect_max_micros: u64,
+    /// Chat tasks: time to first byte/token, inter-token latency, tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatStats>,
+}
+
+/// What chat replies measured. Token counts say where they came from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatStats {
+    /// Successful replies, and how many were streamed.
+    pub replies: u64,
+    pub streamed: u64,
+    pub ttfb_p50_micros: u64,
+    pub ttfb_p95_micros: u64,
+    /// Streamed replies only.
+    pub ttft_p50_micros: u64,
+    pub ttft_p90_micros: u64,
+    pub ttft_p95_micros: u64,
+    pub ttft_p99_micros: u64,
+    pub itl_p50_micros: u64,
+    pub itl_p95_micros: u64,
+    pub itl_p99_micros: u64,
+    /// Output tokens per second of a reply (send to last byte): median and mean.
+    pub tokens_per_sec_p50: f64,
+    pub tokens_per_sec_avg: f64,
+    pub output_tokens: u64,
+    pub prompt_tokens: u64,
+    /// Output tokens per second over the whole span (all replies together).
+    pub output_tokens_per_sec: f64,
+    /// `usage`, `chunks` (one per content event), `estimated` (characters / 4), or `mixed`.
+    pub token_source: String,
 }
 
 impl TaskStats {
@@ -204,6 +234,22 @@ impl TaskStats {
         if self.requests == 0 && !matches!(metric, Metric::Requests | Metric::Failures | Metric::Rps) {
             return None;
         }
+        if metric.is_chat() {
+            let chat = self.chat.as_ref().filter(|chat| chat.replies > 0)?;
+            let streamed = || (chat.streamed > 0).then_some(());
+            return Some(match metric {
+                Metric::TtfbP95 => chat.ttfb_p95_micros as f64,
+                Metric::TtftP50 => streamed().map(|_| chat.ttft_p50_micros as f64)?,
+                Metric::TtftP90 => streamed().map(|_| chat.ttft_p90_micros as f64)?,
+                Metric::TtftP95 => streamed().map(|_| chat.ttft_p95_micros as f64)?,
+                Metric::TtftP99 => streamed().map(|_| chat.ttft_p99_micros as f64)?,
+                Metric::ItlP50 => streamed().map(|_| chat.itl_p50_micros as f64)?,
+                Metric::ItlP95 => streamed().map(|_| chat.itl_p95_micros as f64)?,
+                Metric::ItlP99 => streamed().map(|_| chat.itl_p99_micros as f64)?,
+                Metric::TokensPerSec => chat.tokens_per_sec_p50,
+                _ => chat.output_tokens_per_sec,
+            });
+        }
         Some(match metric {
             Metric::P50 => self.p50_micros as f64,
             Metric::P90 => self.p90_micros as f64,
@@ -217,6 +263,8 @@ impl TaskStats {
             Metric::Rps => self.rps,
             Metric::Requests => self.requests as f64,
             Metric::Failures => self.failures as f64,
+            // Chat metrics returned above.
+            _ => return None,
         })
     }
 }
@@ -232,6 +280,18 @@ pub struct TaskSummary {
     pub histogram: String,
     /// Connect-time histogram (µs), same encoding.
     pub connect_histogram: String,
+    /// Chat tasks: TTFB, TTFT, ITL (µs) and tokens/s x100 histograms, same encoding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_histograms: Option<ChatHistograms>,
+}
+
+/// A chat task's histograms.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatHistograms {
+    pub ttfb: String,
+    pub ttft: String,
+    pub itl: String,
+    pub tokens_per_sec_x100: String,
 }
 
 /// Failures of one kind and message.

@@ -181,6 +181,7 @@ pub async fn exchange(
     head_request: bool,
     keep_body: bool,
     timeout: Duration,
+    on_data: &mut dyn FnMut(&[u8], Instant),
 ) -> Exchange {
     let mut connect_micros = None;
     let mut sent_at = Instant::now();
@@ -196,7 +197,7 @@ pub async fn exchange(
                 return Err(ExchangeFailure::new(FailureKind::Other, "no connection"));
             };
             sent_at = Instant::now();
-            match send_and_read(connection, request, head_request, keep_body).await {
+            match send_and_read(connection, request, head_request, keep_body, &mut *on_data).await {
                 Ok((response, keep_alive)) => {
                     if !keep_alive {
                         *slot = None;
@@ -243,11 +244,16 @@ enum Framing {
     UntilClose,
 }
 
+/// Called with each piece of the body as it arrives (and with an empty piece when the head
+/// arrives), for protocols that time events inside a body.
+type DataObserver<'a> = &'a mut dyn FnMut(&[u8], Instant);
+
 async fn send_and_read(
     connection: &mut Connection,
     request: &[u8],
     head_request: bool,
     keep_body: bool,
+    on_data: DataObserver<'_>,
 ) -> Result<(Response, bool), Attempt> {
     connection.buffer.clear();
     if let Err(err) = connection.write_all(request).await {
@@ -309,7 +315,9 @@ async fn send_and_read(
     let mut body = BodySink {
         bytes_received: 0,
         kept: keep_body.then(Vec::new),
+        on_data,
     };
+    body.take(&[]);
     let fail = |err: std::io::Error| Attempt::Failed(ExchangeFailure::io("reading the body", &err));
     match framing {
         Framing::Length(length) => read_length(connection, length, &mut body).await.map_err(fail)?,
@@ -375,17 +383,19 @@ fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_reque
     Ok((head_len, status, framing, !close))
 }
 
-struct BodySink {
+struct BodySink<'a> {
     bytes_received: u64,
     kept: Option<Vec<u8>>,
+    on_data: DataObserver<'a>,
 }
 
-impl BodySink {
+impl BodySink<'_> {
     fn take(&mut self, data: &[u8]) {
         self.bytes_received += data.len() as u64;
         if let Some(kept) = self.kept.as_mut() {
             kept.extend_from_slice(data);
         }
+        (self.on_data)(data, Instant::now());
     }
 }
 
@@ -393,7 +403,7 @@ fn eof() -> std::io::Error {
     std::io::Error::from(std::io::ErrorKind::UnexpectedEof)
 }
 
-async fn read_length(connection: &mut Connection, length: u64, body: &mut BodySink) -> std::io::Result<()> {
+async fn read_length(connection: &mut Connection, length: u64, body: &mut BodySink<'_>) -> std::io::Result<()> {
     let mut remaining = length;
     loop {
         let available = (connection.buffer.len() as u64).min(remaining) as usize;
@@ -409,7 +419,7 @@ async fn read_length(connection: &mut Connection, length: u64, body: &mut BodySi
     }
 }
 
-async fn read_chunked(connection: &mut Connection, body: &mut BodySink) -> std::io::Result<()> {
+async fn read_chunked(connection: &mut Connection, body: &mut BodySink<'_>) -> std::io::Result<()> {
     loop {
         let line = read_line(connection).await?;
         let size_text = std::str::from_utf8(&line)
@@ -490,21 +500,21 @@ mod tests {
         let mut slot = None;
         let timeout = Duration::from_secs(5);
         let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-        let first = exchange(&endpoint, &mut slot, request, false, true, timeout).await;
+        let first = exchange(&endpoint, &mut slot, request, false, true, timeout, &mut |_, _| {}).await;
         assert!(first.connect_micros.is_some());
         let response = first.result.expect("first");
         assert_eq!((response.status, response.body.as_deref()), (200, Some(&b"hello"[..])));
-        let second = exchange(&endpoint, &mut slot, request, false, true, timeout).await;
+        let second = exchange(&endpoint, &mut slot, request, false, true, timeout, &mut |_, _| {}).await;
         assert!(second.connect_micros.is_none(), "the connection was kept alive");
         let response = second.result.expect("chunked");
         assert_eq!((response.status, response.body.as_deref()), (201, Some(&b"wikipedia!"[..])));
         assert_eq!(response.bytes_received, 10);
-        let third = exchange(&endpoint, &mut slot, request, false, false, timeout)
+        let third = exchange(&endpoint, &mut slot, request, false, false, timeout, &mut |_, _| {})
             .await
             .result
             .expect("204");
         assert_eq!((third.status, third.bytes_received), (204, 0));
-        let fourth = exchange(&endpoint, &mut slot, request, false, false, timeout)
+        let fourth = exchange(&endpoint, &mut slot, request, false, false, timeout, &mut |_, _| {})
             .await
             .result
             .expect("500");
@@ -517,10 +527,18 @@ mod tests {
     async fn reads_until_close_and_reports_cut_bodies() {
         let (endpoint, _server) = serve(vec![b"HTTP/1.0 200 OK\r\n\r\nall of it"]).await;
         let mut slot = None;
-        let response = exchange(&endpoint, &mut slot, b"GET / HTTP/1.1\r\n\r\n", false, true, Duration::from_secs(5))
-            .await
-            .result
-            .expect("until close");
+        let response = exchange(
+            &endpoint,
+            &mut slot,
+            b"GET / HTTP/1.1\r\n\r\n",
+            false,
+            true,
+            Duration::from_secs(5),
+            &mut |_, _| {},
+        )
+        .await
+        .result
+        .expect("until close");
         assert_eq!(response.body.as_deref(), Some(&b"all of it"[..]));
         assert!(slot.is_none());
 
@@ -532,6 +550,7 @@ mod tests {
             false,
             false,
             Duration::from_secs(5),
+            &mut |_, _| {},
         )
         .await
         .result

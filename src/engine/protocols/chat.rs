@@ -1,0 +1,291 @@
+//! OpenAI-compatible chat completions: what the engine measures in a reply. Streamed replies
+//! give time to first byte, time to first token (the first event whose delta carries content,
+//! reasoning included), the gaps between content events, and output tokens; tokens come from
+//! the final `usage` chunk when the server sends one, else each content chunk counts as one
+//! (a chunk is not always one token, so the source is recorded with the number).
+
+use std::time::Instant;
+
+use serde_json::Value;
+
+use super::sse::{SseEvent, SseParser};
+use crate::engine::recorder::FailureKind;
+
+/// Where an output token count came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    /// The server's `usage` object.
+    Usage,
+    /// Content chunks of a stream, one each.
+    Chunks,
+    /// Characters / 4 of a non-streamed reply without usage.
+    Estimated,
+}
+
+/// The measurements of one successful chat reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatMetrics {
+    /// From sending to the response head.
+    pub ttfb_micros: u64,
+    /// From sending to the first content; None for non-streamed replies.
+    pub ttft_micros: Option<u64>,
+    /// Gaps between consecutive content events (streamed only).
+    pub itl_micros: Vec<u64>,
+    pub output_tokens: u64,
+    pub prompt_tokens: Option<u64>,
+    pub source: TokenSource,
+}
+
+/// A chat failure: kind and message.
+pub type ChatFailure = (FailureKind, String);
+
+/// Measures a streamed reply as its bytes arrive.
+pub struct StreamMeter {
+    head_at: Option<Instant>,
+    first_token: Option<Instant>,
+    last_token: Option<Instant>,
+    itl_micros: Vec<u64>,
+    content_chunks: u64,
+    usage: Option<(Option<u64>, u64)>,
+    done: bool,
+    failure: Option<ChatFailure>,
+    parser: SseParser,
+}
+
+impl Default for StreamMeter {
+    fn default() -> Self {
+        StreamMeter::new()
+    }
+}
+
+impl StreamMeter {
+    pub fn new() -> StreamMeter {
+        StreamMeter {
+            head_at: None,
+            first_token: None,
+            last_token: None,
+            itl_micros: Vec::new(),
+            content_chunks: 0,
+            usage: None,
+            done: false,
+            failure: None,
+            parser: SseParser::default(),
+        }
+    }
+
+    /// The response head arrived.
+    pub fn on_head(&mut self, at: Instant) {
+        self.head_at.get_or_insert(at);
+    }
+
+    /// Body bytes arrived at `at`.
+    pub fn on_data(&mut self, bytes: &[u8], at: Instant) {
+        self.head_at.get_or_insert(at);
+        let mut events = Vec::new();
+        self.parser.feed(bytes, &mut |event| events.push(event));
+        for event in events {
+            self.on_event(event, at);
+        }
+    }
+
+    /// Whether any byte of the reply arrived (a failure after that is a cut stream).
+    pub fn started(&self) -> bool {
+        self.head_at.is_some()
+    }
+
+    fn on_event(&mut self, event: SseEvent, at: Instant) {
+        if self.done || self.failure.is_some() {
+            return;
+        }
+        let data = event.data.trim();
+        if data == "[DONE]" {
+            self.done = true;
+            return;
+        }
+        let value: Value = match serde_json::from_str(data) {
+            Ok(value) => value,
+            Err(err) => {
+                self.failure = Some((FailureKind::Malformed, format!("stream chunk is not JSON: {err}")));
+                return;
+            }
+        };
+        if event.event == "error" || value.get("error").is_some() {
+            self.failure = Some((FailureKind::ApiError, error_message(&value)));
+            return;
+        }
+        if let Some(usage) = value.get("usage").filter(|usage| !usage.is_null())
+            && let Some(completion) = usage.get("completion_tokens").and_then(Value::as_u64)
+        {
+            self.usage = Some((usage.get("prompt_tokens").and_then(Value::as_u64), completion));
+        }
+        let delta = value.pointer("/choices/0/delta");
+        let has_content = delta.is_some_and(|delta| {
+            ["content", "reasoning_content", "reasoning"]
+                .iter()
+                .any(|field| delta.get(field).and_then(Value::as_str).is_some_and(|text| !text.is_empty()))
+        });
+        if has_content {
+            self.content_chunks += 1;
+            if self.first_token.is_none() {
+                self.first_token = Some(at);
+            }
+            if let Some(last) = self.last_token {
+                self.itl_micros.push(at.saturating_duration_since(last).as_micros() as u64);
+            }
+            self.last_token = Some(at);
+        }
+    }
+
+    /// The metrics of a complete stream, timed from `start`, or why it failed.
+    pub fn finish(self, start: Instant) -> Result<ChatMetrics, ChatFailure> {
+        if let Some(failure) = self.failure {
+            return Err(failure);
+        }
+        if !self.done {
+            return Err((
+                FailureKind::StreamCut,
+                format!("stream ended without [DONE] after {} content chunks", self.content_chunks),
+            ));
+        }
+        let since_sent = |at: Instant| at.saturating_duration_since(start).as_micros() as u64;
+        let (prompt_tokens, output_tokens, source) = match self.usage {
+            Some((prompt, completion)) => (prompt, completion, TokenSource::Usage),
+            None => (None, self.content_chunks, TokenSource::Chunks),
+        };
+        Ok(ChatMetrics {
+            ttfb_micros: self.head_at.map(since_sent).unwrap_or(0),
+            ttft_micros: self.first_token.map(since_sent),
+            itl_micros: self.itl_micros,
+            output_tokens,
+            prompt_tokens,
+            source,
+        })
+    }
+}
+
+/// The metrics of a non-streamed reply body, or why it is not a completion.
+pub fn parse_completion(body: &[u8], ttfb_micros: u64) -> Result<ChatMetrics, ChatFailure> {
+    let value: Value = serde_json::from_slice(body).map_err(|err| (FailureKind::Malformed, format!("reply is not JSON: {err}")))?;
+    if value.get("error").is_some() {
+        return Err((FailureKind::ApiError, error_message(&value)));
+    }
+    let content = value
+        .pointer("/choices/0/message/content")
+        .and_then(Value::as_str)
+        .ok_or_else(|| (FailureKind::Malformed, "reply has no choices[0].message.content".to_string()))?;
+    let usage = value.get("usage");
+    let completion = usage.and_then(|usage| usage.get("completion_tokens")).and_then(Value::as_u64);
+    let prompt = usage.and_then(|usage| usage.get("prompt_tokens")).and_then(Value::as_u64);
+    let (output_tokens, source) = match completion {
+        Some(tokens) => (tokens, TokenSource::Usage),
+        None => ((content.chars().count() as u64).div_ceil(4), TokenSource::Estimated),
+    };
+    Ok(ChatMetrics {
+        ttfb_micros,
+        ttft_micros: None,
+        itl_micros: Vec::new(),
+        output_tokens,
+        prompt_tokens: prompt,
+        source,
+    })
+}
+
+fn error_message(value: &Value) -> String {
+    let message = value
+        .pointer("/error/message")
+        .or_else(|| value.get("error"))
+        .or_else(|| value.get("message"))
+        .map(|message| match message {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        })
+        .unwrap_or_else(|| "error event".into());
+    format!("API error: {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn chunk(content: &str) -> String {
+        format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":{content:?}}}}}]}}\n\n")
+    }
+
+    #[test]
+    fn measures_ttft_itl_and_usage() {
+        let sent = Instant::now();
+        let mut meter = StreamMeter::new();
+        let at = |millis: u64| sent + Duration::from_millis(millis);
+        meter.on_head(at(5));
+        meter.on_data(
+            b"data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n",
+            at(6),
+        );
+        meter.on_data(chunk("Hel").as_bytes(), at(40));
+        meter.on_data(chunk("lo").as_bytes(), at(50));
+        meter.on_data(
+            format!(
+                "{}data: {{\"choices\":[],\"usage\":{{\"prompt_tokens\":7,\"completion_tokens\":3}}}}\n\ndata: [DONE]\n\n",
+                chunk("!")
+            )
+            .as_bytes(),
+            at(70),
+        );
+        let metrics = meter.finish(sent).expect("complete");
+        assert_eq!(metrics.ttfb_micros, 5_000);
+        assert_eq!(metrics.ttft_micros, Some(40_000), "the empty role chunk is not a token");
+        assert_eq!(metrics.itl_micros, vec![10_000, 20_000]);
+        assert_eq!(
+            (metrics.output_tokens, metrics.prompt_tokens, metrics.source),
+            (3, Some(7), TokenSource::Usage)
+        );
+    }
+
+    #[test]
+    fn counts_chunks_without_usage_and_reads_reasoning() {
+        let mut meter = StreamMeter::new();
+        meter.on_data(
+            b"data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"thinking\"}}]}\n\n",
+            Instant::now(),
+        );
+        meter.on_data(chunk("answer").as_bytes(), Instant::now());
+        meter.on_data(b"data: [DONE]\n\n", Instant::now());
+        let metrics = meter.finish(Instant::now()).expect("complete");
+        assert_eq!((metrics.output_tokens, metrics.source), (2, TokenSource::Chunks));
+        assert!(metrics.ttft_micros.is_some());
+    }
+
+    #[test]
+    fn each_broken_stream_has_its_own_kind() {
+        let mut cut = StreamMeter::new();
+        cut.on_data(chunk("a").as_bytes(), Instant::now());
+        assert_eq!(cut.finish(Instant::now()).expect_err("cut").0, FailureKind::StreamCut);
+
+        let mut malformed = StreamMeter::new();
+        malformed.on_data(b"data: {not json\n\n", Instant::now());
+        assert_eq!(malformed.finish(Instant::now()).expect_err("malformed").0, FailureKind::Malformed);
+
+        let mut errored = StreamMeter::new();
+        errored.on_data(
+            b"data: {\"error\":{\"message\":\"rate limited\"}}\n\ndata: [DONE]\n\n",
+            Instant::now(),
+        );
+        let (kind, message) = errored.finish(Instant::now()).expect_err("error event");
+        assert_eq!((kind, message.as_str()), (FailureKind::ApiError, "API error: rate limited"));
+    }
+
+    #[test]
+    fn parses_non_streamed_replies() {
+        let body =
+            br#"{"choices":[{"message":{"role":"assistant","content":"Hi there"}}],"usage":{"prompt_tokens":4,"completion_tokens":2}}"#;
+        let metrics = parse_completion(body, 1_000).expect("valid");
+        assert_eq!(
+            (metrics.output_tokens, metrics.source, metrics.ttft_micros),
+            (2, TokenSource::Usage, None)
+        );
+        let no_usage = parse_completion(br#"{"choices":[{"message":{"content":"12345678"}}]}"#, 0).expect("valid");
+        assert_eq!((no_usage.output_tokens, no_usage.source), (2, TokenSource::Estimated));
+        assert_eq!(parse_completion(b"<html>", 0).expect_err("html").0, FailureKind::Malformed);
+    }
+}
