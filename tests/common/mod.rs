@@ -144,3 +144,73 @@ pub fn out_path() -> (tempfile::TempDir, PathBuf) {
 pub fn no_overrides() -> Overrides {
     Overrides::default()
 }
+
+/// A test server started from an npm package installed by scripts/test-deps.sh; killed on drop.
+pub struct NodeServer {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+/// Where scripts/test-deps.sh put the npm test servers.
+pub fn npm_bin(name: &str) -> PathBuf {
+    let prefix = std::env::var_os("LOADSCOPE_NPM_PREFIX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/loadscope-npm"));
+    let path = prefix.join("node_modules/.bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test-deps.sh (it installs the pinned npm test servers)",
+        path.display()
+    );
+    path
+}
+
+impl NodeServer {
+    /// Starts `bin args...` with `env`, in a temp folder that `files` are written to first, and
+    /// waits until it accepts connections on its port.
+    pub fn start(bin: &str, args: &[&str], env: &[(&str, String)], files: &[(&str, &str)]) -> NodeServer {
+        let binary = npm_bin(bin);
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            for (name, text) in files {
+                std::fs::write(dir.path().join(name), text).unwrap();
+            }
+            let port = free_port();
+            let mut command = Command::new(&binary);
+            command
+                .args(args)
+                .current_dir(dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            for (key, value) in env {
+                command.env(key, value.replace("{port}", &port.to_string()));
+            }
+            let child = command.spawn().unwrap();
+            let mut server = NodeServer { child, port, _dir: dir };
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = server.child.try_wait() {
+                    break;
+                }
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return server;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = server.child.kill();
+        }
+        panic!("{bin} did not start after 5 tries");
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the integration tests start on 127.0.0.1: nginx (Debian), mock-llm and the MCP
+# "everything" server (npm, pinned). Run once as root before `cargo test`; .ci/run calls it.
+set -euo pipefail
+
+NPM_PREFIX="${LOADSCOPE_NPM_PREFIX:-$HOME/.cache/loadscope-npm}"
+MOCK_LLM_VERSION="0.1.29"
+MCP_EVERYTHING_VERSION="2026.8.31"
+
+export DEBIAN_FRONTEND=noninteractive
+if ! command -v nginx >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null
+fi
+if ! command -v npm >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+mkdir -p "$NPM_PREFIX"
+if [ ! -x "$NPM_PREFIX/node_modules/.bin/mock-llm" ] || [ ! -x "$NPM_PREFIX/node_modules/.bin/mcp-server-everything" ] \
+   || ! grep -q "\"version\": \"$MOCK_LLM_VERSION\"" "$NPM_PREFIX/node_modules/@dwmkerr/mock-llm/package.json" 2>/dev/null; then
+  npm install --prefix "$NPM_PREFIX" --no-audit --no-fund --silent \
+    "@dwmkerr/mock-llm@$MOCK_LLM_VERSION" "@modelcontextprotocol/server-everything@$MCP_EVERYTHING_VERSION"
+fi
+echo "test servers ready: nginx $(nginx -v 2>&1 | cut -d/ -f2), node $(node --version), npm packages in $NPM_PREFIX"
