@@ -89,12 +89,25 @@ fn rag_service_mixes_70_query_30_index() {
 fn mcp_server_mixes_40_file_40_git_20_web() {
     let preset = shipped_preset("mcp-server");
     assert_eq!(preset.scenarios[0].base.url(""), "http://localhost:8020");
+    // The guide's 40/40/20 tool mix, plus a small sandbox probe for "Sandbox violations: 0".
     assert_eq!(
         weights(&preset, 0),
-        vec![("file ops".into(), 40), ("git".into(), 40), ("web".into(), 20)]
+        vec![
+            ("file ops".into(), 40),
+            ("git".into(), 40),
+            ("web".into(), 20),
+            ("sandbox probe".into(), 2)
+        ]
     );
+    assert!(preset.scenarios[0].tasks[3].mcp.as_ref().unwrap().expect_error);
     assert_eq!(levels(&preset, 0), vec![(5, Some(1.0), 300), (20, Some(2.0), 300)]);
-    assert_eq!(targets(&preset, 0), vec![("success_rate > 99%".into(), None, None)]);
+    assert_eq!(
+        targets(&preset, 0),
+        vec![
+            ("success_rate > 99%".into(), None, None),
+            ("sandbox_violations == 0".into(), Some(1), None)
+        ]
+    );
 }
 
 #[test]

@@ -89,6 +89,11 @@ impl Mcp {
         }
     }
 
+    /// Sessions opened and not yet deleted.
+    pub fn open_sessions(&self) -> usize {
+        self.lock_sessions().len()
+    }
+
     fn lock_sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
         match self.sessions.lock() {
             Ok(guard) => guard,

@@ -73,6 +73,7 @@ pub struct DemoStack {
     pub mcp: SocketAddr,
     shutdown: watch::Sender<bool>,
     runtime: Option<tokio::runtime::Runtime>,
+    mcp_state: Arc<mcp::Mcp>,
 }
 
 impl DemoStack {
@@ -112,6 +113,7 @@ impl DemoStack {
             jitter,
             sessions: Mutex::new(HashMap::new()),
         });
+        let mcp_state = mcp.clone();
         runtime.spawn(server::serve(
             gateway_listener,
             Arc::new(move |request| gateway.clone().handle(request)),
@@ -133,7 +135,13 @@ impl DemoStack {
             mcp: addresses.2,
             shutdown,
             runtime: Some(runtime),
+            mcp_state,
         })
+    }
+
+    /// MCP sessions opened and not yet deleted.
+    pub fn open_mcp_sessions(&self) -> usize {
+        self.mcp_state.open_sessions()
     }
 
     /// `http://ADDR` of each service: gateway, RAG, MCP.

@@ -88,7 +88,11 @@ enum LevelEnd {
 }
 
 async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, sink: &EventSink) -> Continue {
-    if plan.preflight && plan.scenarios.iter().any(|scenario| scenario.compiled.health.is_some()) {
+    let has_checks = plan
+        .scenarios
+        .iter()
+        .any(|scenario| scenario.compiled.health.is_some() || scenario.mcp_init_task.is_some());
+    if plan.preflight && has_checks {
         sink.send(Event::PreflightStarted);
         let reports = preflight::check(&plan).await;
         if reports.iter().all(|report| report.ok()) {
@@ -254,6 +258,22 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
         broadcast(&|_| WorkerCommand::SetUsers(0));
     }
 
+    if outcome == RunStatus::Completed {
+        // Let users that were told to stop finish their request and close their sessions.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        let mut live: Vec<u32> = vec![u32::MAX; workers.len()];
+        while live.iter().any(|count| *count > 0) {
+            match tokio::time::timeout_at(deadline, reports.recv()).await {
+                Ok(Some(report)) => {
+                    if let Some(count) = live.get_mut(report.worker) {
+                        *count = report.live_users;
+                    }
+                    run.absorb(report);
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
     broadcast(&|_| WorkerCommand::Stop);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
     let mut finished = 0;

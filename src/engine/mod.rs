@@ -4,6 +4,7 @@
 //! engine knows nothing about how they are shown.
 
 pub mod controller;
+pub mod mcp_client;
 pub mod plan;
 pub mod preflight;
 pub mod protocols;

@@ -12,8 +12,9 @@ use rand::RngExt;
 use rand::rngs::SmallRng;
 
 use crate::engine::protocols::http::Endpoint;
+use crate::engine::protocols::mcp::McpSession;
 use crate::preset::CompiledPreset;
-use crate::preset::compile::{ChatSpec, CheckRule, CompiledScenario, TextSource};
+use crate::preset::compile::{ChatSpec, CheckRule, CompiledScenario, McpCall, TextSource};
 use crate::preset::model::ExpectStatus;
 use crate::preset::secrets;
 use crate::preset::template::request_context;
@@ -74,8 +75,11 @@ impl RunPlan {
 pub struct ScenarioPlan {
     pub compiled: CompiledScenario,
     pub endpoint: Endpoint,
+    /// The preset's tasks, then (for scenarios with MCP tasks) the session-opening row.
     pub tasks: Vec<TaskPlan>,
     cumulative_weights: Vec<u32>,
+    /// Index of the "MCP initialize" row, when the scenario has MCP tasks.
+    pub mcp_init_task: Option<usize>,
 }
 
 /// A task ready to send requests.
@@ -95,6 +99,8 @@ pub struct TaskPlan {
     pub checks: Vec<CheckRule>,
     /// How the reply is read and measured.
     pub reply: Reply,
+    /// MCP tasks: the call to make.
+    pub mcp: Option<McpCall>,
 }
 
 /// How a task's reply is judged.
@@ -104,7 +110,14 @@ pub enum Reply {
     Plain,
     /// An OpenAI-compatible chat completion, as one JSON body or as server-sent events.
     Chat { stream: bool },
+    /// A tool call on the client's MCP session.
+    Mcp,
+    /// Opening an MCP session (initialize + initialized), recorded as its own task.
+    McpInit,
 }
+
+/// The name of the task row that records MCP session openings.
+pub const MCP_INIT_TASK: &str = "MCP initialize";
 
 enum Body {
     None,
@@ -183,6 +196,17 @@ impl ScenarioPlan {
                 (None, Some(TextSource::Template(name))) => Body::Template(name.clone()),
                 (None, None) => Body::None,
             };
+            if task.mcp.is_some() {
+                if !headers.contains_key(hyper::header::ACCEPT) {
+                    headers.insert(
+                        hyper::header::ACCEPT,
+                        HeaderValue::from_static("application/json, text/event-stream"),
+                    );
+                }
+                if !headers.contains_key(CONTENT_TYPE) {
+                    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+            }
             if task.chat.is_some() && !headers.contains_key(CONTENT_TYPE) {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }
@@ -233,12 +257,39 @@ impl ScenarioPlan {
                 ready,
                 expect_status: task.expect_status.clone(),
                 checks: task.checks.clone(),
-                reply: match &task.chat {
-                    Some(chat) => Reply::Chat { stream: chat.stream },
-                    None => Reply::Plain,
+                reply: match (&task.chat, &task.mcp) {
+                    (Some(chat), _) => Reply::Chat { stream: chat.stream },
+                    (None, Some(_)) => Reply::Mcp,
+                    (None, None) => Reply::Plain,
                 },
+                mcp: task.mcp.clone(),
             });
         }
+        // Sessions are opened on the first MCP task's endpoint and recorded as a task of their own.
+        let mcp_init_task = match tasks.iter().position(|task| task.reply == Reply::Mcp) {
+            Some(first) => {
+                let template = &tasks[first];
+                let init = TaskPlan {
+                    name: MCP_INIT_TASK.into(),
+                    method: Method::POST,
+                    path: match &template.path {
+                        PreparedText::Ready(target) => PreparedText::Ready(target.clone()),
+                        PreparedText::Template(name) => PreparedText::Template(name.clone()),
+                    },
+                    header_lines: template.header_lines.clone(),
+                    body: Body::None,
+                    ready: None,
+                    head_request: false,
+                    expect_status: None,
+                    checks: Vec::new(),
+                    reply: Reply::McpInit,
+                    mcp: None,
+                };
+                tasks.push(init);
+                Some(tasks.len() - 1)
+            }
+            None => None,
+        };
         let mut total = 0;
         let cumulative_weights = scenario
             .tasks
@@ -253,6 +304,7 @@ impl ScenarioPlan {
             endpoint,
             tasks,
             cumulative_weights,
+            mcp_init_task,
         })
     }
 
@@ -322,6 +374,49 @@ impl ScenarioPlan {
             }
         };
         Ok(Bytes::from(serialize(&plan.method, &target, &plan.header_lines, &body)))
+    }
+}
+
+impl ScenarioPlan {
+    /// The tools/call body of MCP task `task`, arguments rendered.
+    pub fn mcp_call_body(&self, task: usize, user_id: u64, seq: u64, rpc_id: u64) -> Result<Vec<u8>, String> {
+        let plan = &self.tasks[task];
+        let Some(call) = &plan.mcp else {
+            return Err(format!("task {} is not an MCP task", plan.name));
+        };
+        let mut arguments = call.arguments.clone();
+        for (pointer, name) in &call.templated {
+            let template = self
+                .compiled
+                .templates
+                .get_template(name)
+                .map_err(|err| format!("template: {err}"))?;
+            let rendered = template
+                .render(request_context(&self.compiled.pools, user_id, seq))
+                .map_err(|err| format!("template {}: {}", plan.name, err.detail().unwrap_or("render failed")))?;
+            if let Some(slot) = arguments.pointer_mut(pointer) {
+                *slot = serde_json::Value::String(rendered);
+            }
+        }
+        Ok(crate::engine::protocols::mcp::call_body(rpc_id, &call.tool, &arguments))
+    }
+
+    /// An HTTP request to task `task`'s MCP endpoint carrying the session's headers.
+    pub fn mcp_request(&self, task: usize, session: &McpSession, method: &Method, body: &[u8]) -> Bytes {
+        let plan = &self.tasks[task];
+        let target = match &plan.path {
+            PreparedText::Ready(target) => target.as_str(),
+            // Checked at compile time: MCP endpoints are literal paths.
+            PreparedText::Template(_) => "/mcp",
+        };
+        let mut header_lines = plan.header_lines.clone();
+        if let Some(id) = &session.id {
+            header_lines.extend_from_slice(format!("mcp-session-id: {id}\r\n").as_bytes());
+        }
+        if session.open {
+            header_lines.extend_from_slice(format!("mcp-protocol-version: {}\r\n", session.protocol_version).as_bytes());
+        }
+        Bytes::from(serialize(method, target, &header_lines, body))
     }
 }
 

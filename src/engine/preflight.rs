@@ -11,12 +11,22 @@ use super::plan::RunPlan;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HealthReport {
     pub scenario: String,
+    pub check: PreflightCheck,
     pub url: String,
     pub expected_status: u16,
     pub status: Option<u16>,
     pub error: Option<String>,
     pub start_hint: Option<String>,
     pub elapsed_micros: u64,
+}
+
+/// What a preflight check asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PreflightCheck {
+    /// GET of the service's health path.
+    Health,
+    /// An MCP session's tools/list, compared with the tools the preset calls.
+    McpTools,
 }
 
 impl HealthReport {
@@ -33,8 +43,12 @@ impl HealthReport {
             (None, Some(status)) => format!("HTTP {status}, expected {}", self.expected_status),
             (None, None) => "no answer".into(),
         };
-        let mut line = format!("{}: GET {} -> {outcome}", self.scenario, self.url);
-        if !self.ok() {
+        let asked = match self.check {
+            PreflightCheck::Health => format!("GET {}", self.url),
+            PreflightCheck::McpTools => format!("MCP tools/list at {}", self.url),
+        };
+        let mut line = format!("{}: {asked} -> {outcome}", self.scenario);
+        if !self.ok() && self.check == PreflightCheck::Health {
             match &self.start_hint {
                 Some(hint) => line.push_str(&format!(". Start it with: {hint}")),
                 None => line.push_str(". Is the service running? Check base_url, or pass --host"),
@@ -73,6 +87,7 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
                 .filter_map(|scenario| scenario.compiled.health.as_ref().map(|health| (scenario, health)))
                 .map(|(scenario, health)| HealthReport {
                     scenario: scenario.compiled.name.clone(),
+                    check: PreflightCheck::Health,
                     url: health.url.clone(),
                     expected_status: health.expect_status,
                     status: None,
@@ -96,6 +111,7 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
             };
             HealthReport {
                 scenario: name,
+                check: PreflightCheck::Health,
                 url: health.url,
                 expected_status: health.expect_status,
                 status,
@@ -112,7 +128,53 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
             reports.push(report);
         }
     }
+    if reports.iter().all(HealthReport::ok) {
+        for scenario in &plan.scenarios {
+            if let Some(report) = check_mcp_tools(scenario).await {
+                reports.push(report);
+            }
+        }
+    }
     reports
+}
+
+/// For scenarios with MCP tasks: the server's tools/list must offer every tool the tasks call.
+async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Option<HealthReport> {
+    let first = scenario.tasks.iter().position(|task| task.mcp.is_some())?;
+    let wanted: Vec<&str> = scenario
+        .tasks
+        .iter()
+        .filter_map(|task| task.mcp.as_ref().map(|call| call.tool.as_str()))
+        .collect();
+    let started = Instant::now();
+    let url = scenario.compiled.base.url(crate::preset::compile::MCP_PATH);
+    let error = match super::mcp_client::list_tools(scenario, first).await {
+        Err(why) => Some(why),
+        Ok(offered) => {
+            let missing: Vec<&str> = wanted
+                .iter()
+                .copied()
+                .filter(|tool| !offered.iter().any(|name| name == tool))
+                .collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "tools/list does not offer {} (the server has: {}); fix tool = \"...\" in the preset",
+                    missing.iter().map(|tool| format!("{tool:?}")).collect::<Vec<_>>().join(", "),
+                    offered.join(", ")
+                )
+            })
+        }
+    };
+    Some(HealthReport {
+        scenario: scenario.compiled.name.clone(),
+        check: PreflightCheck::McpTools,
+        url,
+        expected_status: 200,
+        status: Some(200),
+        error,
+        start_hint: None,
+        elapsed_micros: started.elapsed().as_micros() as u64,
+    })
 }
 
 fn describe_reqwest_error(err: &reqwest::Error) -> String {

@@ -28,6 +28,12 @@ pub enum FailureKind {
     ApiError,
     /// A stream that ended before its end marker.
     StreamCut,
+    /// A JSON-RPC error object.
+    RpcError,
+    /// An MCP tool result with `isError: true`.
+    ToolError,
+    /// A call the preset expects to be refused (`expect = "error"`) succeeded.
+    SandboxViolation,
     /// Anything else: the connection closed mid-response, a malformed reply.
     Other,
 }
@@ -42,6 +48,9 @@ impl fmt::Display for FailureKind {
             FailureKind::Malformed => f.write_str("malformed"),
             FailureKind::ApiError => f.write_str("api error"),
             FailureKind::StreamCut => f.write_str("stream cut"),
+            FailureKind::RpcError => f.write_str("rpc error"),
+            FailureKind::ToolError => f.write_str("tool error"),
+            FailureKind::SandboxViolation => f.write_str("sandbox violation"),
             FailureKind::Other => f.write_str("other"),
         }
     }
@@ -59,6 +68,8 @@ pub struct TaskAccum {
     pub requests: u64,
     pub failures: u64,
     pub bytes_received: u64,
+    /// Calls that should have been refused and were not.
+    pub sandbox_violations: u64,
     /// Chat replies' own measurements (only for chat tasks).
     pub chat: Option<Box<ChatAccum>>,
 }
@@ -146,6 +157,7 @@ impl Default for TaskAccum {
             requests: 0,
             failures: 0,
             bytes_received: 0,
+            sandbox_violations: 0,
             chat: None,
         }
     }
@@ -163,6 +175,7 @@ impl TaskAccum {
         self.requests += other.requests;
         self.failures += other.failures;
         self.bytes_received += other.bytes_received;
+        self.sandbox_violations += other.sandbox_violations;
     }
 }
 
@@ -235,6 +248,9 @@ impl Recorder {
         second.requests += 1;
         if let Some((kind, message)) = sample.failure {
             accum.failures += 1;
+            if kind == FailureKind::SandboxViolation {
+                accum.sandbox_violations += 1;
+            }
             second.failures += 1;
             let key = FailureKey {
                 stage: sample.stage,

@@ -12,6 +12,7 @@ use rand::rngs::SmallRng;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
+use super::mcp_client::{self, Client};
 use super::plan::{Reply, ScenarioPlan};
 use super::protocols::chat::{ChatMetrics, StreamMeter, parse_completion};
 use super::protocols::http::{self, Connection};
@@ -31,7 +32,7 @@ pub enum WorkerCommand {
         scenario_index: usize,
         scenario: Arc<ScenarioPlan>,
     },
-    /// Closed model: run this many users (this worker's share).
+    /// Closed model: run this many users (this worker's share); ends any open-model schedule.
     SetUsers(u32),
     /// Open model: start requests at this rate (this worker's share), at most this many at once.
     Open { rate_per_sec: f64, max_in_flight: u32 },
@@ -45,6 +46,8 @@ pub struct WorkerReport {
     pub recorded: Recorder,
     /// Users running (closed model).
     pub active_users: u32,
+    /// User tasks still alive, stopping ones included (they may be closing sessions).
+    pub live_users: u32,
     /// Requests in flight (open model).
     pub in_flight: u32,
     /// The worker has stopped; this is its last report.
@@ -60,8 +63,34 @@ struct WorkerState {
 }
 
 struct UserHandle {
-    stop: Rc<Cell<bool>>,
+    stop: Rc<StopSignal>,
     task: JoinHandle<()>,
+}
+
+/// Tells a user (or an open-model driver) to stop, waking it from think time.
+#[derive(Default)]
+struct StopSignal {
+    stopped: Cell<bool>,
+    wake: tokio::sync::Notify,
+}
+
+impl StopSignal {
+    fn stop(&self) {
+        self.stopped.set(true);
+        self.wake.notify_one();
+    }
+
+    fn get(&self) -> bool {
+        self.stopped.get()
+    }
+
+    /// Sleeps for `duration`, or less when told to stop.
+    async fn sleep(&self, duration: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => {}
+            _ = self.wake.notified() => {}
+        }
+    }
 }
 
 /// Runs a worker on the current thread until it is told to stop or the controller goes away.
@@ -79,6 +108,7 @@ pub fn run_worker(
                 worker,
                 recorded: Recorder::default(),
                 active_users: 0,
+                live_users: 0,
                 in_flight: 0,
                 finished: true,
             });
@@ -103,10 +133,12 @@ pub fn run_worker(
         let report = |state: &WorkerState, users: &[UserHandle], finished: bool| {
             let recorded = state.recorder.borrow_mut().take();
             let active_users = users.iter().filter(|user| !user.stop.get() && !user.task.is_finished()).count() as u32;
+            let live_users = users.iter().filter(|user| !user.task.is_finished()).count() as u32;
             let _ = reports.send(WorkerReport {
                 worker,
                 recorded,
                 active_users,
+                live_users,
                 in_flight: state.in_flight.get(),
                 finished,
             });
@@ -118,43 +150,47 @@ pub fn run_worker(
                         state.stage.set(stage);
                         if state.scenario_index.get() != scenario_index {
                             for user in &users {
-                                user.stop.set(true);
+                                user.stop.stop();
                             }
                             state.scenario_index.set(scenario_index);
                         }
                         if let Some(driver) = open_driver.take() {
-                            driver.stop.set(true);
+                            driver.stop.stop();
                         }
                         scenario = Some(plan);
                     }
                     Some(WorkerCommand::SetUsers(wanted)) => {
+                        // Users and an arrival schedule never run together.
+                        if let Some(driver) = open_driver.take() {
+                            driver.stop.stop();
+                        }
                         users.retain(|user| !user.task.is_finished());
                         let Some(plan) = scenario.clone() else { continue };
                         let mut active: Vec<&UserHandle> = users.iter().filter(|user| !user.stop.get()).collect();
                         while (active.len() as u32) > wanted {
                             if let Some(user) = active.pop() {
-                                user.stop.set(true);
+                                user.stop.stop();
                             }
                         }
                         let missing = wanted.saturating_sub(active.len() as u32);
                         for _ in 0..missing {
                             let user_id = worker as u64 + workers as u64 * next_user_number;
                             next_user_number += 1;
-                            let stop = Rc::new(Cell::new(false));
+                            let stop = Rc::new(StopSignal::default());
                             let task = tokio::task::spawn_local(user_loop(state.clone(), plan.clone(), state.scenario_index.get(), user_id, stop.clone()));
                             users.push(UserHandle { stop, task });
                         }
                     }
                     Some(WorkerCommand::Open { rate_per_sec, max_in_flight }) => {
                         if let Some(driver) = open_driver.take() {
-                            driver.stop.set(true);
+                            driver.stop.stop();
                         }
                         for user in &users {
-                            user.stop.set(true);
+                            user.stop.stop();
                         }
                         let Some(plan) = scenario.clone() else { continue };
                         if rate_per_sec > 0.0 && max_in_flight > 0 {
-                            let stop = Rc::new(Cell::new(false));
+                            let stop = Rc::new(StopSignal::default());
                             // Spread the workers' schedules evenly over one interval.
                             let phase = worker as f64 / workers.max(1) as f64;
                             let task = tokio::task::spawn_local(open_loop(state.clone(), plan, state.scenario_index.get(), rate_per_sec, max_in_flight, phase, stop.clone()));
@@ -167,11 +203,11 @@ pub fn run_worker(
             }
         }
         if let Some(driver) = open_driver.take() {
-            driver.stop.set(true);
+            driver.stop.stop();
             driver.task.abort();
         }
         for user in &users {
-            user.stop.set(true);
+            user.stop.stop();
             user.task.abort();
         }
         report(&state, &[], true);
@@ -179,9 +215,9 @@ pub fn run_worker(
     // Dropping the LocalSet drops every task still alive, closing its connection.
 }
 
-async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario_index: usize, user_id: u64, stop: Rc<Cell<bool>>) {
+async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario_index: usize, user_id: u64, stop: Rc<StopSignal>) {
     let mut rng = SmallRng::seed_from_u64(rand::random());
-    let mut slot: Option<Connection> = None;
+    let mut client = Client::default();
     let mut seq = 0u64;
     loop {
         if stop.get() || state.scenario_index.get() != scenario_index {
@@ -189,16 +225,46 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
         }
         let stage = state.stage.get();
         let task = scenario.pick_task(&mut rng);
-        let done = perform(&scenario, task, &mut slot, user_id, seq, None).await;
-        record(&state, stage, task as u32, &done);
+        run_task(&state, &scenario, stage, task, &mut client, user_id, seq, None).await;
         seq += 1;
         let think = scenario.think_time(&mut rng);
         if !think.is_zero() && !stop.get() {
-            if let Some(connection) = slot.as_mut() {
+            if let Some(connection) = client.slot.as_mut() {
                 connection.release_buffer();
             }
-            tokio::time::sleep(think).await;
+            stop.sleep(think).await;
         }
+    }
+    // A user that stops gracefully ends its MCP session.
+    if let Some(task) = scenario.tasks.iter().position(|task| task.reply == Reply::Mcp) {
+        mcp_client::close_session(&scenario, task, &mut client).await;
+    }
+}
+
+/// Performs one task and records what happened (an MCP session opening included).
+#[allow(clippy::too_many_arguments)]
+async fn run_task(
+    state: &WorkerState,
+    scenario: &ScenarioPlan,
+    stage: u32,
+    task: usize,
+    client: &mut Client,
+    user_id: u64,
+    seq: u64,
+    intended: Option<Instant>,
+) {
+    if scenario.tasks[task].reply == Reply::Mcp {
+        let init_task = scenario.mcp_init_task.unwrap_or(task) as u32;
+        let done = mcp_client::perform(scenario, task, client, user_id, seq, intended, &mut |opened| {
+            record(state, stage, init_task, &opened)
+        })
+        .await;
+        if let Some(done) = done {
+            record(state, stage, task as u32, &done);
+        }
+    } else {
+        let done = perform(scenario, task, &mut client.slot, user_id, seq, intended).await;
+        record(state, stage, task as u32, &done);
     }
 }
 
@@ -209,9 +275,9 @@ async fn open_loop(
     rate_per_sec: f64,
     max_in_flight: u32,
     phase: f64,
-    stop: Rc<Cell<bool>>,
+    stop: Rc<StopSignal>,
 ) {
-    let pool: Rc<RefCell<Vec<Connection>>> = Rc::new(RefCell::new(Vec::new()));
+    let pool: Rc<RefCell<Vec<Client>>> = Rc::new(RefCell::new(Vec::new()));
     let permits = Arc::new(tokio::sync::Semaphore::new(max_in_flight as usize));
     let first = Instant::now() + Duration::from_secs_f64(phase / rate_per_sec);
     let mut issued = 0u64;
@@ -239,16 +305,14 @@ async fn open_loop(
             state.recorder.borrow_mut().record_late_start(stage);
         }
         let task = scenario.pick_task(&mut rng);
-        let connection = pool.borrow_mut().pop();
+        let mut client = pool.borrow_mut().pop().unwrap_or_default();
         let (state2, scenario2, pool2) = (state.clone(), scenario.clone(), pool.clone());
         state.in_flight.set(state.in_flight.get() + 1);
         tokio::task::spawn_local(async move {
-            let mut slot = connection;
-            let done = perform(&scenario2, task, &mut slot, issued, issued, Some(intended)).await;
-            record(&state2, stage, task as u32, &done);
+            run_task(&state2, &scenario2, stage, task, &mut client, issued, issued, Some(intended)).await;
             state2.in_flight.set(state2.in_flight.get().saturating_sub(1));
-            if let Some(connection) = slot {
-                pool2.borrow_mut().push(connection);
+            if client.slot.is_some() {
+                pool2.borrow_mut().push(client);
             }
             drop(permit);
         });
@@ -267,14 +331,14 @@ async fn open_loop(
 }
 
 /// One finished request, ready to record.
-struct Done {
-    latency_micros: u64,
-    connect_micros: Option<u64>,
-    bytes_received: u64,
-    failure: Option<(FailureKind, String)>,
-    done_at: Instant,
+pub struct Done {
+    pub latency_micros: u64,
+    pub connect_micros: Option<u64>,
+    pub bytes_received: u64,
+    pub failure: Option<(FailureKind, String)>,
+    pub done_at: Instant,
     /// A chat reply's measurements and its duration.
-    chat: Option<(ChatMetrics, u64)>,
+    pub chat: Option<(ChatMetrics, u64)>,
 }
 
 /// Builds and sends one request and judges the response. Latency runs from `intended` (open
@@ -302,7 +366,7 @@ async fn perform(
     };
     let plan = &scenario.tasks[task];
     let (stream, keep_body) = match plan.reply {
-        Reply::Plain => (false, !plan.checks.is_empty()),
+        Reply::Plain | Reply::Mcp | Reply::McpInit => (false, !plan.checks.is_empty()),
         Reply::Chat { stream } => (stream, !stream || !plan.checks.is_empty()),
     };
     let mut meter = StreamMeter::new();
@@ -348,7 +412,7 @@ async fn perform(
                     .map(|check| (FailureKind::Check, check.describe()));
                 match (checked, plan.reply) {
                     (Some(failure), _) => Some(failure),
-                    (None, Reply::Plain) => None,
+                    (None, Reply::Plain | Reply::Mcp | Reply::McpInit) => None,
                     (None, Reply::Chat { stream }) => {
                         let measured = if stream {
                             meter.finish(start)

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::diagnostic::{Diagnostic, PresetErrors};
-use super::model::{Check, ExpectStatus, LevelRef, Preset, Scenario, TaskKind, ThinkTime};
+use super::model::{Check, ExpectStatus, LevelRef, McpSettings, Preset, Scenario, TaskKind, ThinkTime};
 use super::pools::load_pools;
 use super::source::LoadedPreset;
 use super::target::TargetExpr;
@@ -129,6 +129,8 @@ pub struct CompiledScenario {
     pub tasks: Vec<CompiledTask>,
     pub levels: Vec<CompiledLevel>,
     pub targets: Vec<CompiledTarget>,
+    /// MCP session settings (used when the scenario has MCP tasks).
+    pub mcp: McpSettings,
 }
 
 /// The preflight check of a service.
@@ -161,7 +163,24 @@ pub struct CompiledTask {
     pub checks: Vec<CheckRule>,
     /// Set for chat tasks: the body is built from it for each request.
     pub chat: Option<ChatSpec>,
+    /// Set for MCP tasks: the tool call made on the user's session.
+    pub mcp: Option<McpCall>,
 }
+
+/// An MCP tool call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct McpCall {
+    pub tool: String,
+    /// The arguments object; string leaves named in `templated` are rendered per call.
+    pub arguments: serde_json::Value,
+    /// (JSON pointer, template name) of each templated string in `arguments`.
+    pub templated: Vec<(String, String)>,
+    /// The server must refuse this call; a success counts as a sandbox violation.
+    pub expect_error: bool,
+}
+
+/// Where MCP tasks post when no path is given.
+pub const MCP_PATH: &str = "/mcp";
 
 /// What a chat task sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -404,6 +423,14 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             errors.push(Some(span.clone()), format!("{label}: the name is used twice in {scenario_label}"));
         }
         let method = match (task.kind, task.method.as_deref()) {
+            (TaskKind::Mcp, None) => Method::POST,
+            (TaskKind::Mcp, Some(method)) => {
+                errors.push(
+                    Some(span.clone()),
+                    format!("{label}: MCP calls always POST; remove method {method:?}"),
+                );
+                Method::POST
+            }
             (TaskKind::Chat, None) => Method::POST,
             (TaskKind::Chat, Some(method)) if method.eq_ignore_ascii_case("POST") => Method::POST,
             (TaskKind::Chat, Some(method)) => {
@@ -433,6 +460,7 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
                 compiled
             }
             (None, TaskKind::Chat) => TextSource::Literal(CHAT_COMPLETIONS_PATH.into()),
+            (None, TaskKind::Mcp) => TextSource::Literal(MCP_PATH.into()),
             (None, TaskKind::Http) => {
                 errors.push(
                     Some(span.clone()),
@@ -446,6 +474,10 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             .as_ref()
             .map(|body| compile_text(&mut env, format!("task{index}.body"), body, &pool_names, &label, "body", errors));
         let chat = compile_chat(index, task, &mut env, &pool_names, &label, span.clone(), errors);
+        let mcp = compile_mcp(index, task, &mut env, &pool_names, &label, span.clone(), errors);
+        if task.kind == TaskKind::Mcp && matches!(path, TextSource::Template(_)) {
+            errors.push(Some(span.clone()), format!("{label}: an MCP endpoint path cannot be a template"));
+        }
         check_headers(&task.headers, Some(span.clone()), &label, errors);
         let mut checks = Vec::new();
         for check in &task.checks {
@@ -464,6 +496,7 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             expect_status: task.expect_status.clone(),
             checks,
             chat,
+            mcp,
         });
     }
     if !tasks.is_empty() && tasks.iter().all(|task| task.weight == 0) {
@@ -571,6 +604,7 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         tasks,
         levels,
         targets,
+        mcp: scenario.mcp.clone().unwrap_or_default(),
     })
 }
 
@@ -608,6 +642,107 @@ fn compile_text(
         );
     }
     TextSource::Template(name)
+}
+
+/// Checks the MCP fields of a task: required on MCP tasks, refused on others.
+fn compile_mcp(
+    index: usize,
+    task: &super::model::Task,
+    env: &mut Environment<'static>,
+    pool_names: &[&str],
+    label: &str,
+    span: std::ops::Range<usize>,
+    errors: &mut Errors,
+) -> Option<McpCall> {
+    if task.kind != TaskKind::Mcp {
+        for (field, present) in [
+            ("tool", task.tool.is_some()),
+            ("arguments", task.arguments.is_some()),
+            ("expect", task.expect.is_some()),
+        ] {
+            if present {
+                errors.push(
+                    Some(span.clone()),
+                    format!("{label}: {field} belongs to MCP tasks; add kind = \"mcp\" or remove it"),
+                );
+            }
+        }
+        return None;
+    }
+    if task.body.is_some() {
+        errors.push(
+            Some(span.clone()),
+            format!("{label}: MCP tasks build their JSON-RPC body from tool and arguments; remove body"),
+        );
+    }
+    let expect_error = match task.expect.as_deref() {
+        None => false,
+        Some("error") => true,
+        Some(other) => {
+            errors.push(
+                Some(span.clone()),
+                format!("{label}: expect = {other:?} is not known (write expect = \"error\" for calls the server must refuse)"),
+            );
+            false
+        }
+    };
+    let Some(tool) = task.tool.clone() else {
+        errors.push(Some(span), format!("{label}: MCP tasks need a tool (e.g. tool = \"echo\")"));
+        return None;
+    };
+    let mut arguments = match task.arguments.as_ref().map(serde_json::to_value) {
+        None => serde_json::json!({}),
+        Some(Ok(value)) => value,
+        Some(Err(err)) => {
+            errors.push(Some(span.clone()), format!("{label}: arguments cannot be sent as JSON: {err}"));
+            serde_json::json!({})
+        }
+    };
+    let mut templated = Vec::new();
+    let mut leaves = Vec::new();
+    collect_string_leaves(&arguments, String::new(), &mut leaves);
+    for (number, (pointer, text)) in leaves.into_iter().enumerate() {
+        let spanned = Spanned::new(span.clone(), text);
+        if let TextSource::Template(name) = compile_text(
+            env,
+            format!("task{index}.argument{number}"),
+            &spanned,
+            pool_names,
+            label,
+            "argument",
+            errors,
+        ) {
+            templated.push((pointer, name));
+        }
+    }
+    if !arguments.is_object() {
+        arguments = serde_json::json!({});
+    }
+    Some(McpCall {
+        tool,
+        arguments,
+        templated,
+        expect_error,
+    })
+}
+
+/// (JSON pointer, text) of every string in a JSON value.
+fn collect_string_leaves(value: &serde_json::Value, pointer: String, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::String(text) => out.push((pointer, text.clone())),
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                collect_string_leaves(item, format!("{pointer}/{index}"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                let escaped = key.replace('~', "~0").replace('/', "~1");
+                collect_string_leaves(item, format!("{pointer}/{escaped}"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Checks the chat fields of a task: required on chat tasks, refused on others.

@@ -47,6 +47,9 @@ pub struct Scenario {
     pub levels: Vec<Spanned<Level>>,
     #[serde(rename = "target", default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Spanned<TargetSpec>>,
+    /// Settings for the scenario's MCP sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<McpSettings>,
 }
 
 fn default_timeout() -> HumanDuration {
@@ -157,6 +160,20 @@ pub enum TaskKind {
     Http,
     /// An OpenAI-compatible chat completion, streamed or not.
     Chat,
+    /// A tool call on an MCP session (streamable HTTP).
+    Mcp,
+}
+
+/// MCP settings of a scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct McpSettings {
+    /// Sent in `initialize` (default 2025-06-18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+    /// Close the session and open a new one after this many calls (0 or absent: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_churn: Option<u32>,
 }
 
 /// One chat message; `content` is a template.
@@ -212,6 +229,15 @@ pub struct Task {
     /// Chat: more fields merged into the request body (`top_p`, `seed`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<toml::Table>,
+    /// MCP: the tool to call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    /// MCP: the tool's arguments; string values may be templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<toml::Table>,
+    /// MCP: `"error"` for probes the server must refuse (a success is a sandbox violation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<String>,
 }
 
 fn default_weight() -> u32 {

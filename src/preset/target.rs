@@ -34,6 +34,8 @@ pub enum Metric {
     TokensPerSec,
     /// Output tokens per second over the level, all replies together.
     OutputTokensPerSec,
+    /// MCP calls with `expect = "error"` that succeeded.
+    SandboxViolations,
 }
 
 /// The unit a metric's threshold is written in.
@@ -50,7 +52,7 @@ pub enum MetricUnit {
 }
 
 impl Metric {
-    const ALL: [(Metric, &'static str); 22] = [
+    const ALL: [(Metric, &'static str); 23] = [
         (Metric::P50, "p50"),
         (Metric::P90, "p90"),
         (Metric::P95, "p95"),
@@ -73,6 +75,7 @@ impl Metric {
         (Metric::ItlP99, "itl_p99"),
         (Metric::TokensPerSec, "tokens_per_sec"),
         (Metric::OutputTokensPerSec, "output_tokens_per_sec"),
+        (Metric::SandboxViolations, "sandbox_violations"),
     ];
 
     /// The name used in expressions.
@@ -125,7 +128,7 @@ impl Metric {
             Metric::P50 | Metric::P90 | Metric::P95 | Metric::P99 | Metric::Max | Metric::Min | Metric::Avg => MetricUnit::LatencyMicros,
             Metric::ErrorRate | Metric::SuccessRate => MetricUnit::Percent,
             Metric::Rps => MetricUnit::PerSecond,
-            Metric::Requests | Metric::Failures => MetricUnit::Count,
+            Metric::Requests | Metric::Failures | Metric::SandboxViolations => MetricUnit::Count,
         }
     }
 }

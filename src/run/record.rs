@@ -187,9 +187,16 @@ pub struct TaskStats {
     pub connect_p50_micros: u64,
     pub connect_p95_micros: u64,
     pub connect_max_micros: u64,
+    /// MCP calls that should have been refused and succeeded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sandbox_violations: u64,
     /// Chat tasks: time to first byte/token, inter-token latency, tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<ChatStats>,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// What chat replies measured. Token counts say where they came from.
@@ -231,7 +238,12 @@ impl TaskStats {
 
     /// The value of a target metric, in the metric's canonical unit; None without requests.
     pub fn metric(&self, metric: Metric) -> Option<f64> {
-        if self.requests == 0 && !matches!(metric, Metric::Requests | Metric::Failures | Metric::Rps) {
+        if self.requests == 0
+            && !matches!(
+                metric,
+                Metric::Requests | Metric::Failures | Metric::Rps | Metric::SandboxViolations
+            )
+        {
             return None;
         }
         if metric.is_chat() {
@@ -263,6 +275,7 @@ impl TaskStats {
             Metric::Rps => self.rps,
             Metric::Requests => self.requests as f64,
             Metric::Failures => self.failures as f64,
+            Metric::SandboxViolations => self.sandbox_violations as f64,
             // Chat metrics returned above.
             _ => return None,
         })

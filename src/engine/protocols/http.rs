@@ -139,6 +139,16 @@ pub struct Response {
     pub bytes_received: u64,
     /// The body, when the caller asked for it.
     pub body: Option<Vec<u8>>,
+    /// Headers protocols read, kept along with the body.
+    pub headers: Option<Box<KeptHeaders>>,
+}
+
+/// The few response headers the protocols above HTTP need.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeptHeaders {
+    pub content_type: Option<String>,
+    pub mcp_session_id: Option<String>,
+    pub retry_after: Option<String>,
 }
 
 /// Timing and result of one exchange.
@@ -260,12 +270,15 @@ async fn send_and_read(
         return Err(Attempt::StaleConnection(ExchangeFailure::io("sending the request", &err)));
     }
     // The head, skipping interim 1xx responses.
-    let (status, framing, mut keep_alive) = loop {
+    let (status, framing, mut keep_alive, headers) = loop {
         let parsed = {
             let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
             let mut response = httparse::Response::new(&mut headers);
             match response.parse(&connection.buffer) {
-                Ok(httparse::Status::Complete(head_len)) => Some(head_facts(&response, head_len, head_request)),
+                Ok(httparse::Status::Complete(head_len)) => Some(head_facts(&response, head_len, head_request).map(|facts| {
+                    let kept = keep_body.then(|| Box::new(kept_headers(&response)));
+                    (facts, kept)
+                })),
                 Ok(httparse::Status::Partial) => None,
                 Err(err) => {
                     return Err(Attempt::Failed(ExchangeFailure::new(
@@ -276,12 +289,12 @@ async fn send_and_read(
             }
         };
         match parsed {
-            Some(Ok((head_len, status, framing, keep_alive))) => {
+            Some(Ok(((head_len, status, framing, keep_alive), headers))) => {
                 connection.buffer.drain(..head_len);
                 if (100..200).contains(&status) && status != 101 {
                     continue;
                 }
-                break (status, framing, keep_alive);
+                break (status, framing, keep_alive, headers);
             }
             Some(Err(message)) => return Err(Attempt::Failed(ExchangeFailure::new(FailureKind::Other, message))),
             None => {
@@ -342,12 +355,28 @@ async fn send_and_read(
             status,
             bytes_received: body.bytes_received,
             body: body.kept,
+            headers,
         },
         keep_alive,
     ))
 }
 
 type HeadFacts = (usize, u16, Framing, bool);
+
+fn kept_headers(response: &httparse::Response<'_, '_>) -> KeptHeaders {
+    let mut kept = KeptHeaders::default();
+    for header in response.headers.iter() {
+        let value = || Some(String::from_utf8_lossy(header.value).trim().to_string());
+        if header.name.eq_ignore_ascii_case("content-type") {
+            kept.content_type = value();
+        } else if header.name.eq_ignore_ascii_case("mcp-session-id") {
+            kept.mcp_session_id = value();
+        } else if header.name.eq_ignore_ascii_case("retry-after") {
+            kept.retry_after = value();
+        }
+    }
+    kept
+}
 
 fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_request: bool) -> Result<HeadFacts, String> {
     let status = response.code.unwrap_or(0);

@@ -3,4 +3,5 @@
 
 pub mod chat;
 pub mod http;
+pub mod mcp;
 pub mod sse;
