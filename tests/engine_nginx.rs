@@ -411,3 +411,85 @@ duration = "2s"
     assert!(levels[0].duration_secs() < 5.0);
     assert_eq!(record.status, RunStatus::Completed);
 }
+
+#[test]
+fn limits_and_failure_classes_are_counted_and_checked() {
+    let nginx = Nginx::start();
+    let (_dir, out) = out_path();
+    let text = format!(
+        r#"
+[[scenario]]
+name = "limits"
+[scenario.service]
+base_url = "{}"
+[[scenario.failure_class]]
+name = "db_error"
+matches = "(?i)database error"
+[[scenario.failure_class]]
+name = "unavailable"
+status = [503]
+[[scenario.task]]
+name = "limited"
+path = "/limited"
+[[scenario.task]]
+name = "busy"
+path = "/busy"
+[[scenario.task]]
+name = "down"
+path = "/unavailable"
+[[scenario.task]]
+name = "ok"
+path = "/hello"
+[[scenario.level]]
+users = 2
+duration = "1s"
+[[scenario.target]]
+expr = "hard_failures == 0"
+task = "limited"
+[[scenario.target]]
+expr = "hard_failures == 0"
+task = "down"
+[[scenario.target]]
+expr = "db_error == 0"
+[[scenario.target]]
+expr = "unavailable_rate < 1%"
+"#,
+        nginx.url()
+    );
+    let (record, _) = run_text(&text, &out);
+    let level = &record.scenarios[0].levels[0];
+    let row = |name: &str| level.tasks.iter().find(|task| task.task == name).unwrap();
+    let kinds = |task: &str| -> Vec<String> { level.failures.iter().filter(|f| f.task == task).map(|f| f.kind.clone()).collect() };
+    assert_eq!(kinds("limited"), vec!["limited"], "429 signals a concurrency limit");
+    assert_eq!(kinds("busy"), vec!["limited"], "503 with Retry-After too");
+    assert_eq!(kinds("down"), vec!["status 503"], "a bare 503 is a hard failure");
+    assert_eq!(row("limited").stats.limited, row("limited").stats.requests);
+    // The first matching class wins: "down" matches db_error before unavailable.
+    assert_eq!(row("down").stats.failure_classes.get("db_error"), Some(&row("down").stats.requests));
+    assert_eq!(
+        row("busy").stats.failure_classes.get("unavailable"),
+        Some(&row("busy").stats.requests)
+    );
+    assert!(row("ok").stats.failure_classes.is_empty());
+    let total = &level.total.stats;
+    assert_eq!(total.failure_classes["db_error"], row("down").stats.requests);
+    let verdict = |task: Option<&str>, expr: &str| {
+        level
+            .verdicts
+            .iter()
+            .find(|v| v.target == expr && v.task.as_deref() == task)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        verdict(Some("limited"), "hard_failures == 0").passed,
+        "limited responses are allowed"
+    );
+    assert!(!verdict(Some("down"), "hard_failures == 0").passed);
+    let db = verdict(None, "db_error == 0");
+    assert_eq!(db.observed, Some(row("down").stats.requests as f64));
+    assert!(!db.passed);
+    let unavailable = verdict(None, "unavailable_rate < 1%").observed.unwrap();
+    let expected = row("busy").stats.requests as f64 * 100.0 / total.requests as f64;
+    assert!((unavailable - expected).abs() < 1e-9, "{unavailable} vs {expected}");
+}

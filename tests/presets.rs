@@ -81,8 +81,21 @@ fn rag_service_mixes_70_query_30_index() {
     );
     assert_eq!(
         targets(&preset, 0),
-        vec![("p95 < 3s".into(), Some(2), Some(0)), ("p95 < 4s".into(), Some(2), Some(1))]
+        vec![
+            ("p95 < 3s".into(), Some(2), Some(0)),
+            ("p95 < 4s".into(), Some(2), Some(1)),
+            ("qdrant_timeout == 0".into(), Some(0), None),
+            ("qdrant_timeout_rate < 0.1%".into(), Some(2), None),
+            ("db_error == 0".into(), None, None)
+        ]
     );
+    let classes: Vec<&str> = preset.scenarios[0]
+        .failure_classes
+        .iter()
+        .map(|class| class.name.as_str())
+        .collect();
+    assert_eq!(classes, vec!["qdrant_timeout", "db_error"]);
+    assert!(preset.scenarios[0].failure_classes[0].matches(Some(504), b"{\"detail\": \"Qdrant search TIMEOUT\"}", ""));
 }
 
 #[test]
@@ -105,7 +118,8 @@ fn mcp_server_mixes_40_file_40_git_20_web() {
         targets(&preset, 0),
         vec![
             ("success_rate > 99%".into(), None, None),
-            ("sandbox_violations == 0".into(), Some(1), None)
+            ("sandbox_violations == 0".into(), Some(1), None),
+            ("hard_failures == 0".into(), None, None)
         ]
     );
 }
@@ -312,4 +326,29 @@ fn chat_fields_are_checked_by_kind() {
     let chat = api.scenarios[0].tasks[0].chat.as_ref().unwrap();
     assert!(chat.stream && chat.include_usage);
     assert_eq!(api.scenarios[0].tasks[0].method.as_str(), "POST");
+}
+
+#[test]
+fn failure_classes_are_checked() {
+    let text = format!(
+        "{GOOD_HEAD}[[scenario.failure_class]]\nname = \"p95\"\n[[scenario.failure_class]]\nname = \"oom\"\nmatches = \"CUDA (out\"\n[[scenario.task]]\nname = \"t\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n[[scenario.target]]\nexpr = \"oom_rate < 1%\"\n[[scenario.target]]\nexpr = \"cuda_oom == 0\"\n"
+    );
+    let errors = errors_of(&text);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("\"p95\" is a built-in metric") && e.contains("line 6")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("not a valid regex") && e.contains("line 8")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("unknown metric \"cuda_oom\"") && e.contains("failure class: p95, oom")),
+        "{errors:#?}"
+    );
+    assert_eq!(errors.len(), 3, "oom_rate is a valid class rate: {errors:#?}");
 }

@@ -6,18 +6,25 @@ use crate::preset::target::TargetExpr;
 use crate::run::{LevelRecord, TargetRecord, TaskStats, Verdict};
 
 /// Checks every target that applies to level `level_index`. `tasks` are the level's per-task
-/// numbers by task name; `total` is all tasks together.
-pub fn evaluate_level(targets: &[TargetRecord], level_index: usize, tasks: &[(&str, &TaskStats)], total: &TaskStats) -> Vec<Verdict> {
+/// numbers by task name; `total` is all tasks together; `classes` the preset's failure classes.
+pub fn evaluate_level(
+    targets: &[TargetRecord],
+    classes: &[String],
+    level_index: usize,
+    tasks: &[(&str, &TaskStats)],
+    total: &TaskStats,
+) -> Vec<Verdict> {
+    let classes: Vec<&str> = classes.iter().map(String::as_str).collect();
     targets
         .iter()
         .filter(|target| target.level.is_none_or(|level| level == level_index))
         .filter_map(|target| {
-            let expr = TargetExpr::parse(&target.expr).ok()?;
+            let expr = TargetExpr::parse_with_classes(&target.expr, &classes).ok()?;
             let stats = match &target.task {
                 Some(task) => tasks.iter().find(|(name, _)| name == task).map(|(_, stats)| *stats),
                 None => Some(total),
             };
-            let observed = stats.and_then(|stats| stats.metric(expr.metric));
+            let observed = stats.and_then(|stats| stats.value(&expr));
             Some(Verdict {
                 target: target.expr.clone(),
                 level: level_index,
@@ -32,9 +39,9 @@ pub fn evaluate_level(targets: &[TargetRecord], level_index: usize, tasks: &[(&s
 }
 
 /// Verdicts of a finished level record.
-pub fn evaluate_record(targets: &[TargetRecord], level: &LevelRecord) -> Vec<Verdict> {
+pub fn evaluate_record(targets: &[TargetRecord], classes: &[String], level: &LevelRecord) -> Vec<Verdict> {
     let tasks: Vec<(&str, &TaskStats)> = level.tasks.iter().map(|task| (task.task.as_str(), &task.stats)).collect();
-    evaluate_level(targets, level.index, &tasks, &level.total.stats)
+    evaluate_level(targets, classes, level.index, &tasks, &level.total.stats)
 }
 
 /// Whether every verdict held (None when there are none).
@@ -86,15 +93,15 @@ mod tests {
         ];
         let query = stats(100, 0, 150_000);
         let total = stats(200, 3, 1_500_000);
-        let level0 = evaluate_level(&targets, 0, &[("query", &query)], &total);
+        let level0 = evaluate_level(&targets, &[], 0, &[("query", &query)], &total);
         assert_eq!(level0.len(), 2, "the p95 < 2s target only applies to level 3");
         assert!(!level0[0].passed, "1.5% errors fail error_rate < 1%");
         assert_eq!(level0[0].observed, Some(1.5));
         assert!(!level0[1].passed, "query p95 150ms fails < 100ms");
-        let level2 = evaluate_level(&targets, 2, &[("query", &query)], &total);
+        let level2 = evaluate_level(&targets, &[], 2, &[("query", &query)], &total);
         assert!(level2[0].passed, "1.5s p95 passes < 2s");
         assert_eq!(all_passed(&level2), Some(false));
-        let empty = evaluate_level(&targets, 1, &[], &TaskStats::default());
+        let empty = evaluate_level(&targets, &[], 1, &[], &TaskStats::default());
         assert!(
             empty.iter().all(|verdict| !verdict.passed && verdict.observed.is_none()),
             "no requests cannot pass"

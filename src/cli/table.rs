@@ -62,6 +62,21 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
             );
         }
     }
+    let total = &level.total.stats;
+    if !total.failure_classes.is_empty() || total.limited > 0 || total.sandbox_violations > 0 {
+        let mut parts: Vec<String> = total
+            .failure_classes
+            .iter()
+            .map(|(class, count)| format!("{class} {count} ({:.2}%)", *count as f64 * 100.0 / total.requests.max(1) as f64))
+            .collect();
+        if total.limited > 0 {
+            parts.push(format!("limited {} (allowed by hard_* targets)", total.limited));
+        }
+        if total.sandbox_violations > 0 {
+            parts.push(format!("sandbox violations {}", total.sandbox_violations));
+        }
+        let _ = writeln!(out, "Failure classes: {}", parts.join(", "));
+    }
     if level.late_starts > 0 {
         let _ = writeln!(out, "Open model: {} requests could not start on schedule", level.late_starts);
     }

@@ -494,7 +494,9 @@ impl RunState {
     fn stage_verdicts(&self, stage: usize, task_stats: &[(String, TaskStats)], total: &TaskStats) -> Vec<crate::run::Verdict> {
         let Some(info) = self.stages.get(stage) else { return Vec::new() };
         let tasks: Vec<(&str, &TaskStats)> = task_stats.iter().map(|(name, stats)| (name.as_str(), stats)).collect();
-        evaluate_level(&self.targets[info.scenario], info.level, &tasks, total)
+        let classes = &self.plan.scenarios[info.scenario].compiled.failure_classes;
+        let class_names: Vec<String> = classes.iter().map(|class| class.name.clone()).collect();
+        evaluate_level(&self.targets[info.scenario], &class_names, info.level, &tasks, total)
     }
 
     /// The first abort_on_fail target of this stage that fails, once the level has run past
@@ -622,6 +624,7 @@ impl RunState {
                     name: scenario.compiled.name.clone(),
                     base_url: scenario.compiled.base.text.clone(),
                     tasks: scenario.tasks.iter().map(|task| task.name.clone()).collect(),
+                    failure_classes: scenario.compiled.failure_classes.iter().map(|class| class.name.clone()).collect(),
                     targets: self.targets[info.scenario].clone(),
                     levels: Vec::new(),
                     total: None,

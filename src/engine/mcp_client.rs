@@ -29,6 +29,7 @@ fn failed(kind: FailureKind, message: impl Into<String>, start: Instant, exchang
         failure: Some((kind, message.into())),
         done_at: exchange.done_at,
         chat: None,
+        class: None,
     }
 }
 
@@ -54,7 +55,11 @@ fn reply_of(exchange: &Exchange, rpc_id: u64, start: Instant) -> Result<serde_js
     };
     if !(200..300).contains(&response.status) {
         let message = format!("HTTP {} from the MCP endpoint", response.status);
-        return Err(Box::new(failed(FailureKind::Status(response.status), message, start, exchange)));
+        let mut done = failed(FailureKind::Status(response.status), message, start, exchange);
+        if response.status == 429 || (response.status == 503 && response.retry_after) {
+            done.failure = done.failure.map(|(_, message)| (FailureKind::Limited, message));
+        }
+        return Err(Box::new(done));
     }
     let content_type = response.headers.as_ref().and_then(|headers| headers.content_type.as_deref());
     mcp::find_reply(response.body.as_deref().unwrap_or(&[]), content_type, rpc_id)
@@ -118,6 +123,7 @@ pub async fn open_session(scenario: &ScenarioPlan, task: usize, client: &mut Cli
         failure: None,
         done_at: notified.done_at,
         chat: None,
+        class: None,
     }
 }
 
@@ -169,6 +175,7 @@ pub async fn perform(
                 failure: Some((FailureKind::Other, message)),
                 done_at: Instant::now(),
                 chat: None,
+                class: None,
             });
         }
     };
@@ -197,7 +204,14 @@ pub async fn perform(
             FailureKind::SandboxViolation,
             "call succeeded but the preset expects the server to refuse it".to_string(),
         )),
-        (CallOutcome::RpcError { code, message }, false) => Some((FailureKind::RpcError, format!("JSON-RPC error {code}: {message}"))),
+        (CallOutcome::RpcError { code, message }, false) => {
+            let kind = if scenario.compiled.mcp.limit_error_codes.contains(&code) {
+                FailureKind::Limited
+            } else {
+                FailureKind::RpcError
+            };
+            Some((kind, format!("JSON-RPC error {code}: {message}")))
+        }
         (CallOutcome::ToolError(text), false) => Some((FailureKind::ToolError, format!("tool error: {text}"))),
     };
     client.session.calls += 1;
@@ -205,14 +219,21 @@ pub async fn perform(
     if churn > 0 && client.session.calls >= churn {
         close_session(scenario, task, client).await;
     }
-    Some(Done {
+    let mut done = Done {
         latency_micros: exchange.done_at.saturating_duration_since(start).as_micros() as u64,
         connect_micros: exchange.connect_micros,
         bytes_received: exchange.result.as_ref().map(|response| response.bytes_received).unwrap_or(0),
         failure,
         done_at: exchange.done_at,
         chat: None,
-    })
+        class: None,
+    };
+    let (status, retry_after, body) = match &exchange.result {
+        Ok(response) => (Some(response.status), response.retry_after, response.body.as_deref().unwrap_or(&[])),
+        Err(_) => (None, false, &[][..]),
+    };
+    done.classify(scenario, status, retry_after, body);
+    Some(done)
 }
 
 /// The names of the tools the server offers, from a short-lived session (for preflight).

@@ -34,6 +34,9 @@ pub enum FailureKind {
     ToolError,
     /// A call the preset expects to be refused (`expect = "error"`) succeeded.
     SandboxViolation,
+    /// The service signalled a concurrency limit: HTTP 429, 503 with Retry-After, or a
+    /// JSON-RPC error code the preset names.
+    Limited,
     /// Anything else: the connection closed mid-response, a malformed reply.
     Other,
 }
@@ -51,6 +54,7 @@ impl fmt::Display for FailureKind {
             FailureKind::RpcError => f.write_str("rpc error"),
             FailureKind::ToolError => f.write_str("tool error"),
             FailureKind::SandboxViolation => f.write_str("sandbox violation"),
+            FailureKind::Limited => f.write_str("limited"),
             FailureKind::Other => f.write_str("other"),
         }
     }
@@ -70,6 +74,10 @@ pub struct TaskAccum {
     pub bytes_received: u64,
     /// Calls that should have been refused and were not.
     pub sandbox_violations: u64,
+    /// Failures that signalled a concurrency limit.
+    pub limited: u64,
+    /// Failures per failure class.
+    pub classes: BTreeMap<String, u64>,
     /// Chat replies' own measurements (only for chat tasks).
     pub chat: Option<Box<ChatAccum>>,
 }
@@ -158,6 +166,8 @@ impl Default for TaskAccum {
             failures: 0,
             bytes_received: 0,
             sandbox_violations: 0,
+            limited: 0,
+            classes: BTreeMap::new(),
             chat: None,
         }
     }
@@ -176,6 +186,10 @@ impl TaskAccum {
         self.failures += other.failures;
         self.bytes_received += other.bytes_received;
         self.sandbox_violations += other.sandbox_violations;
+        self.limited += other.limited;
+        for (class, count) in &other.classes {
+            *self.classes.entry(class.clone()).or_insert(0) += count;
+        }
     }
 }
 
@@ -218,6 +232,8 @@ pub struct Sample<'a> {
     pub failure: Option<(FailureKind, &'a str)>,
     /// A successful chat reply's measurements, and how long the reply took (send to end).
     pub chat: Option<(&'a ChatMetrics, u64)>,
+    /// The failure class the failure belongs to.
+    pub class: Option<&'a str>,
 }
 
 /// Everything recorded (by a worker since its last hand-over, or by the run so far).
@@ -248,8 +264,18 @@ impl Recorder {
         second.requests += 1;
         if let Some((kind, message)) = sample.failure {
             accum.failures += 1;
-            if kind == FailureKind::SandboxViolation {
-                accum.sandbox_violations += 1;
+            match kind {
+                FailureKind::SandboxViolation => accum.sandbox_violations += 1,
+                FailureKind::Limited => accum.limited += 1,
+                _ => {}
+            }
+            if let Some(class) = sample.class {
+                match accum.classes.get_mut(class) {
+                    Some(count) => *count += 1,
+                    None => {
+                        accum.classes.insert(class.to_string(), 1);
+                    }
+                }
             }
             second.failures += 1;
             let key = FailureKey {
@@ -326,6 +352,7 @@ mod tests {
                 bytes_received: 17,
                 failure: None,
                 chat: None,
+                class: None,
             });
         }
         worker_b.record(Sample {
@@ -337,6 +364,7 @@ mod tests {
             bytes_received: 0,
             failure: Some((FailureKind::Status(500), "HTTP 500 Internal Server Error")),
             chat: None,
+            class: None,
         });
         let mut run = Recorder::default();
         run.merge(worker_a.take());

@@ -35,6 +35,8 @@ pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
         connect_p95_micros: if has_connect { connect.value_at_quantile(0.95) } else { 0 },
         connect_max_micros: if has_connect { connect.max() } else { 0 },
         sandbox_violations: accum.sandbox_violations,
+        limited: accum.limited,
+        failure_classes: accum.classes.clone(),
         chat: accum.chat.as_deref().map(|chat| chat_stats(chat, duration)),
     }
 }

@@ -256,15 +256,15 @@ async fn run_task(
     if scenario.tasks[task].reply == Reply::Mcp {
         let init_task = scenario.mcp_init_task.unwrap_or(task) as u32;
         let done = mcp_client::perform(scenario, task, client, user_id, seq, intended, &mut |opened| {
-            record(state, stage, init_task, &opened)
+            record(state, scenario, stage, init_task, &opened)
         })
         .await;
         if let Some(done) = done {
-            record(state, stage, task as u32, &done);
+            record(state, scenario, stage, task as u32, &done);
         }
     } else {
         let done = perform(scenario, task, &mut client.slot, user_id, seq, intended).await;
-        record(state, stage, task as u32, &done);
+        record(state, scenario, stage, task as u32, &done);
     }
 }
 
@@ -339,6 +339,24 @@ pub struct Done {
     pub done_at: Instant,
     /// A chat reply's measurements and its duration.
     pub chat: Option<(ChatMetrics, u64)>,
+    /// Index of the scenario failure class the failure belongs to.
+    pub class: Option<usize>,
+}
+
+impl Done {
+    /// Sorts a failure into `limited` (429, or 503 with Retry-After) and into the first failure
+    /// class that matches it.
+    pub fn classify(&mut self, scenario: &ScenarioPlan, status: Option<u16>, retry_after: bool, body: &[u8]) {
+        let Some((kind, message)) = self.failure.as_mut() else { return };
+        if matches!(status, Some(429)) || (status == Some(503) && retry_after) {
+            *kind = FailureKind::Limited;
+        }
+        self.class = scenario
+            .compiled
+            .failure_classes
+            .iter()
+            .position(|class| class.matches(status, body, message));
+    }
 }
 
 /// Builds and sends one request and judges the response. Latency runs from `intended` (open
@@ -361,13 +379,15 @@ async fn perform(
                 failure: Some((FailureKind::Other, message)),
                 done_at: Instant::now(),
                 chat: None,
+                class: None,
             };
         }
     };
     let plan = &scenario.tasks[task];
+    let classes_read_bodies = scenario.compiled.failure_classes.iter().any(|class| class.reads_body());
     let (stream, keep_body) = match plan.reply {
-        Reply::Plain | Reply::Mcp | Reply::McpInit => (false, !plan.checks.is_empty()),
-        Reply::Chat { stream } => (stream, !stream || !plan.checks.is_empty()),
+        Reply::Plain | Reply::Mcp | Reply::McpInit => (false, !plan.checks.is_empty() || classes_read_bodies),
+        Reply::Chat { stream } => (stream, !stream || !plan.checks.is_empty() || classes_read_bodies),
     };
     let mut meter = StreamMeter::new();
     let mut head_at: Option<Instant> = None;
@@ -390,6 +410,7 @@ async fn perform(
     let start = intended.unwrap_or(exchange.sent_at);
     let latency_micros = exchange.done_at.saturating_duration_since(start).as_micros() as u64;
     let mut chat = None;
+    let mut answer: (Option<u16>, bool, Vec<u8>) = (None, false, Vec::new());
     let (bytes_received, failure) = match exchange.result {
         Err(failure) if stream && meter.started() && failure.kind == FailureKind::Other => {
             (0, Some((FailureKind::StreamCut, format!("stream cut: {}", failure.message))))
@@ -433,17 +454,23 @@ async fn perform(
                     }
                 }
             };
+            if failure.is_some() {
+                answer = (Some(response.status), response.retry_after, response.body.unwrap_or_default());
+            }
             (response.bytes_received, failure)
         }
     };
-    Done {
+    let mut done = Done {
         latency_micros,
         connect_micros: exchange.connect_micros,
         bytes_received,
         failure,
         done_at: exchange.done_at,
         chat,
-    }
+        class: None,
+    };
+    done.classify(scenario, answer.0, answer.1, &answer.2);
+    done
 }
 
 fn status_message(status: u16) -> String {
@@ -454,7 +481,7 @@ fn status_message(status: u16) -> String {
     format!("HTTP {status} {reason}").trim_end().to_string()
 }
 
-fn record(state: &WorkerState, stage: u32, task: u32, done: &Done) {
+fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &Done) {
     let second = done.done_at.saturating_duration_since(state.run_start).as_secs() as u32;
     state.recorder.borrow_mut().record(Sample {
         stage,
@@ -465,5 +492,9 @@ fn record(state: &WorkerState, stage: u32, task: u32, done: &Done) {
         bytes_received: done.bytes_received,
         failure: done.failure.as_ref().map(|(kind, message)| (*kind, message.as_str())),
         chat: done.chat.as_ref().map(|(metrics, micros)| (metrics, *micros)),
+        class: done
+            .class
+            .and_then(|index| scenario.compiled.failure_classes.get(index))
+            .map(|class| class.name.as_str()),
     });
 }

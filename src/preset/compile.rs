@@ -131,6 +131,34 @@ pub struct CompiledScenario {
     pub targets: Vec<CompiledTarget>,
     /// MCP session settings (used when the scenario has MCP tasks).
     pub mcp: McpSettings,
+    /// Named failure classes, in the order they are tried.
+    pub failure_classes: Vec<FailureClass>,
+}
+
+/// A compiled failure class.
+#[derive(Debug, Clone)]
+pub struct FailureClass {
+    pub name: String,
+    pub status: Vec<u16>,
+    pub matches: Option<regex::Regex>,
+}
+
+impl FailureClass {
+    /// Whether a failure with this status, body and message belongs to the class.
+    pub fn matches(&self, status: Option<u16>, body: &[u8], message: &str) -> bool {
+        if !self.status.is_empty() && !status.is_some_and(|status| self.status.contains(&status)) {
+            return false;
+        }
+        match &self.matches {
+            None => true,
+            Some(regex) => regex.is_match(message) || regex.is_match(&String::from_utf8_lossy(body)),
+        }
+    }
+
+    /// Whether the class needs response bodies.
+    pub fn reads_body(&self) -> bool {
+        self.matches.is_some()
+    }
 }
 
 /// The preflight check of a service.
@@ -520,10 +548,47 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         }
     }
 
+    let mut failure_classes = Vec::new();
+    for class in &scenario.failure_classes {
+        let spec = class.get_ref();
+        let valid_name = !spec.name.is_empty() && spec.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid_name {
+            errors.push_at(
+                class,
+                format!(
+                    "failure class name {:?} must be letters, digits and _ (it is used in targets)",
+                    spec.name
+                ),
+            );
+        } else if crate::preset::target::TargetExpr::parse(&format!("{} == 0", spec.name)).is_ok() {
+            errors.push_at(
+                class,
+                format!("failure class name {:?} is a built-in metric; pick another", spec.name),
+            );
+        }
+        if failure_classes.iter().any(|known: &FailureClass| known.name == spec.name) {
+            errors.push_at(class, format!("failure class {:?} is defined twice", spec.name));
+        }
+        let matches = match spec.matches.as_deref().map(regex::Regex::new) {
+            None => None,
+            Some(Ok(regex)) => Some(regex),
+            Some(Err(err)) => {
+                errors.push_at(class, format!("failure class {:?}: matches is not a valid regex: {err}", spec.name));
+                None
+            }
+        };
+        failure_classes.push(FailureClass {
+            name: spec.name.clone(),
+            status: spec.status.clone(),
+            matches,
+        });
+    }
+    let class_names: Vec<&str> = failure_classes.iter().map(|class| class.name.as_str()).collect();
+
     let mut targets = Vec::new();
     for target in &scenario.targets {
         let spec = target.get_ref();
-        let expr = match TargetExpr::parse(spec.expr.get_ref()) {
+        let expr = match TargetExpr::parse_with_classes(spec.expr.get_ref(), &class_names) {
             Ok(expr) => Some(expr),
             Err(why) => {
                 errors.push_at(&spec.expr, why);
@@ -605,6 +670,7 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         levels,
         targets,
         mcp: scenario.mcp.clone().unwrap_or_default(),
+        failure_classes,
     })
 }
 

@@ -50,6 +50,21 @@ pub struct Scenario {
     /// Settings for the scenario's MCP sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp: Option<McpSettings>,
+    /// Named kinds of failure, counted per level and usable in targets.
+    #[serde(rename = "failure_class", default, skip_serializing_if = "Vec::is_empty")]
+    pub failure_classes: Vec<Spanned<FailureClassSpec>>,
+}
+
+/// A named kind of failure: failed requests whose status is listed (any, when none is) and
+/// whose body or failure message matches `matches` (a regex; any, when absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureClassSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status: Vec<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<String>,
 }
 
 fn default_timeout() -> HumanDuration {
@@ -174,6 +189,9 @@ pub struct McpSettings {
     /// Close the session and open a new one after this many calls (0 or absent: never).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_churn: Option<u32>,
+    /// JSON-RPC error codes that mean "too many concurrent calls": counted as `limited`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limit_error_codes: Vec<i64>,
 }
 
 /// One chat message; `content` is a template.

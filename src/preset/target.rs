@@ -36,6 +36,16 @@ pub enum Metric {
     OutputTokensPerSec,
     /// MCP calls with `expect = "error"` that succeeded.
     SandboxViolations,
+    /// Failures that signalled a concurrency limit (429, 503 with Retry-After, named RPC codes).
+    Limited,
+    LimitedRate,
+    /// Failures other than limited ones: "the concurrency limit was respected" is
+    /// `hard_failures == 0`.
+    HardFailures,
+    HardErrorRate,
+    /// Failures of a preset's failure class (the class is named in the target).
+    ClassCount,
+    ClassRate,
 }
 
 /// The unit a metric's threshold is written in.
@@ -52,7 +62,7 @@ pub enum MetricUnit {
 }
 
 impl Metric {
-    const ALL: [(Metric, &'static str); 23] = [
+    const ALL: [(Metric, &'static str); 27] = [
         (Metric::P50, "p50"),
         (Metric::P90, "p90"),
         (Metric::P95, "p95"),
@@ -76,6 +86,10 @@ impl Metric {
         (Metric::TokensPerSec, "tokens_per_sec"),
         (Metric::OutputTokensPerSec, "output_tokens_per_sec"),
         (Metric::SandboxViolations, "sandbox_violations"),
+        (Metric::Limited, "limited"),
+        (Metric::LimitedRate, "limited_rate"),
+        (Metric::HardFailures, "hard_failures"),
+        (Metric::HardErrorRate, "hard_error_rate"),
     ];
 
     /// The name used in expressions.
@@ -128,7 +142,13 @@ impl Metric {
             Metric::P50 | Metric::P90 | Metric::P95 | Metric::P99 | Metric::Max | Metric::Min | Metric::Avg => MetricUnit::LatencyMicros,
             Metric::ErrorRate | Metric::SuccessRate => MetricUnit::Percent,
             Metric::Rps => MetricUnit::PerSecond,
-            Metric::Requests | Metric::Failures | Metric::SandboxViolations => MetricUnit::Count,
+            Metric::Requests
+            | Metric::Failures
+            | Metric::SandboxViolations
+            | Metric::Limited
+            | Metric::HardFailures
+            | Metric::ClassCount => MetricUnit::Count,
+            Metric::LimitedRate | Metric::HardErrorRate | Metric::ClassRate => MetricUnit::Percent,
         }
     }
 }
@@ -173,17 +193,29 @@ impl Comparison {
 }
 
 /// A parsed target expression.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TargetExpr {
     pub metric: Metric,
+    /// The failure class a ClassCount/ClassRate target counts.
+    pub class: Option<String>,
     pub comparison: Comparison,
     /// In the metric's canonical unit (see [`MetricUnit`]).
     pub threshold: f64,
 }
 
 impl TargetExpr {
-    /// Parses `"<metric> <op> <value>"`.
+    /// Parses `"<metric> <op> <value>"` where the metric is a built-in one, a failure class
+    /// (`db_error == 0`) or a class rate (`qdrant_timeout_rate < 0.1%`).
+    pub fn parse_with_classes(text: &str, classes: &[&str]) -> Result<TargetExpr, String> {
+        Self::parse_inner(text, classes)
+    }
+
+    /// Parses a target that uses only built-in metrics.
     pub fn parse(text: &str) -> Result<TargetExpr, String> {
+        Self::parse_inner(text, &[])
+    }
+
+    fn parse_inner(text: &str, classes: &[&str]) -> Result<TargetExpr, String> {
         let trimmed = text.trim();
         let op_start = trimmed.find(['<', '>', '=']).ok_or_else(|| {
             format!("target {trimmed:?} has no comparison: write it like \"p95 < 2s\", \"error_rate < 1%\" or \"rps > 20\"")
@@ -200,19 +232,32 @@ impl TargetExpr {
         .iter()
         .find_map(|(symbol, comparison)| rest.strip_prefix(symbol).map(|value| (*comparison, value.trim())))
         .ok_or_else(|| format!("target {trimmed:?}: unknown comparison (use <, <=, >, >= or ==)"))?;
-        let metric = Metric::from_name(metric_text).ok_or_else(|| {
-            let known: Vec<&str> = Metric::ALL.iter().map(|(_, name)| *name).collect();
-            format!(
-                "target {trimmed:?}: unknown metric {metric_text:?} (expected one of {})",
-                known.join(", ")
-            )
-        })?;
+        let (metric, class) = match Metric::from_name(metric_text) {
+            Some(metric) => (metric, None),
+            None if classes.contains(&metric_text) => (Metric::ClassCount, Some(metric_text.to_string())),
+            None => match metric_text.strip_suffix("_rate").filter(|class| classes.contains(class)) {
+                Some(class) => (Metric::ClassRate, Some(class.to_string())),
+                None => {
+                    let known: Vec<&str> = Metric::ALL.iter().map(|(_, name)| *name).collect();
+                    let classes = if classes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", or a failure class: {} (count) / NAME_rate (%)", classes.join(", "))
+                    };
+                    return Err(format!(
+                        "target {trimmed:?}: unknown metric {metric_text:?} (expected one of {}{classes})",
+                        known.join(", ")
+                    ));
+                }
+            },
+        };
         if value_text.is_empty() {
             return Err(format!("target {trimmed:?} has no threshold after {:?}", comparison.symbol()));
         }
         let threshold = parse_threshold(metric, value_text).map_err(|why| format!("target {trimmed:?}: {why}"))?;
         Ok(TargetExpr {
             metric,
+            class,
             comparison,
             threshold,
         })
@@ -288,7 +333,12 @@ impl fmt::Display for TargetExpr {
             MetricUnit::Percent => format!("{}%", self.threshold),
             _ => format!("{}", self.threshold),
         };
-        write!(f, "{} {} {}", self.metric.name(), self.comparison.symbol(), value)
+        let name = match (&self.class, self.metric) {
+            (Some(class), Metric::ClassRate) => format!("{class}_rate"),
+            (Some(class), _) => class.clone(),
+            (None, metric) => metric.name().to_string(),
+        };
+        write!(f, "{name} {} {value}", self.comparison.symbol())
     }
 }
 
@@ -322,6 +372,16 @@ mod tests {
         assert_eq!((itl.metric, itl.threshold), (Metric::ItlP95, 50_000.0));
         let tokens = TargetExpr::parse("tokens_per_sec > 20").expect("valid");
         assert_eq!((tokens.metric, tokens.threshold), (Metric::TokensPerSec, 20.0));
+        let classes = ["qdrant_timeout", "db_error"];
+        let rate = TargetExpr::parse_with_classes("qdrant_timeout_rate < 0.1%", &classes).expect("valid");
+        assert_eq!(
+            (rate.metric, rate.class.as_deref(), rate.threshold),
+            (Metric::ClassRate, Some("qdrant_timeout"), 0.1)
+        );
+        let count = TargetExpr::parse_with_classes("db_error == 0", &classes).expect("valid");
+        assert_eq!((count.metric, count.class.as_deref()), (Metric::ClassCount, Some("db_error")));
+        let unknown = TargetExpr::parse_with_classes("cuda_oom == 0", &classes).expect_err("not a class");
+        assert!(unknown.contains("or a failure class: qdrant_timeout, db_error"), "{unknown}");
         let bare = TargetExpr::parse("avg < 250").expect("valid");
         assert_eq!(bare.threshold, 250_000.0, "bare latency numbers are milliseconds, as in k6");
     }

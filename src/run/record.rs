@@ -116,6 +116,9 @@ pub struct ScenarioRecord {
     pub name: String,
     pub base_url: String,
     pub tasks: Vec<String>,
+    /// The preset's failure class names (targets may name them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failure_classes: Vec<String>,
     pub targets: Vec<TargetRecord>,
     pub levels: Vec<LevelRecord>,
     /// All levels together.
@@ -190,6 +193,12 @@ pub struct TaskStats {
     /// MCP calls that should have been refused and succeeded.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub sandbox_violations: u64,
+    /// Failures that signalled a concurrency limit (429, 503 + Retry-After, named RPC codes).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub limited: u64,
+    /// Failures per failure class of the preset.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub failure_classes: std::collections::BTreeMap<String, u64>,
     /// Chat tasks: time to first byte/token, inter-token latency, tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<ChatStats>,
@@ -236,7 +245,34 @@ impl TaskStats {
         }
     }
 
-    /// The value of a target metric, in the metric's canonical unit; None without requests.
+    /// The value a target measures, in its metric's canonical unit; None without requests.
+    pub fn value(&self, expr: &crate::preset::target::TargetExpr) -> Option<f64> {
+        let percent = |count: u64| {
+            if self.requests == 0 {
+                0.0
+            } else {
+                count as f64 * 100.0 / self.requests as f64
+            }
+        };
+        let class_count = || {
+            expr.class
+                .as_ref()
+                .map(|class| self.failure_classes.get(class).copied().unwrap_or(0))
+                .unwrap_or(0)
+        };
+        match expr.metric {
+            Metric::ClassCount => return Some(class_count() as f64),
+            Metric::ClassRate => return (self.requests > 0).then(|| percent(class_count())),
+            Metric::Limited => return Some(self.limited as f64),
+            Metric::HardFailures => return Some((self.failures - self.limited.min(self.failures)) as f64),
+            Metric::LimitedRate => return (self.requests > 0).then(|| percent(self.limited)),
+            Metric::HardErrorRate => return (self.requests > 0).then(|| percent(self.failures - self.limited.min(self.failures))),
+            _ => {}
+        }
+        self.metric(expr.metric)
+    }
+
+    /// The value of a built-in metric, in its canonical unit; None without requests.
     pub fn metric(&self, metric: Metric) -> Option<f64> {
         if self.requests == 0
             && !matches!(

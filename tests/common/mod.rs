@@ -22,7 +22,8 @@ pub fn closed_port() -> u16 {
 }
 
 /// A real nginx serving fixed routes:
-/// `/hello` (17-byte body), `/json`, `/fail` (500), `/health`, `/notfound` (404).
+/// `/hello` (17-byte body), `/json`, `/fail` (500), `/health`, `/limited` (429), `/busy` (503
+/// with Retry-After), `/unavailable` (503 "database error"), anything else 404.
 pub struct Nginx {
     child: Child,
     pub port: u16,
@@ -60,6 +61,9 @@ http {{
         location = /json {{ default_type application/json; return 200 '{{"status":"ok","items":[1,2,3]}}'; }}
         location = /fail {{ default_type text/plain; return 500 "boom\n"; }}
         location = /health {{ default_type text/plain; return 200 "ok\n"; }}
+        location = /limited {{ default_type text/plain; return 429 "slow down\n"; }}
+        location = /busy {{ default_type text/plain; add_header Retry-After 1 always; return 503 "busy\n"; }}
+        location = /unavailable {{ default_type text/plain; return 503 "down: database error\n"; }}
         location / {{ return 404; }}
     }}
 }}

@@ -141,6 +141,8 @@ pub struct Response {
     pub body: Option<Vec<u8>>,
     /// Headers protocols read, kept along with the body.
     pub headers: Option<Box<KeptHeaders>>,
+    /// The response carried Retry-After (a 503 with it signals a concurrency limit).
+    pub retry_after: bool,
 }
 
 /// The few response headers the protocols above HTTP need.
@@ -270,7 +272,7 @@ async fn send_and_read(
         return Err(Attempt::StaleConnection(ExchangeFailure::io("sending the request", &err)));
     }
     // The head, skipping interim 1xx responses.
-    let (status, framing, mut keep_alive, headers) = loop {
+    let (status, framing, mut keep_alive, retry_after, headers) = loop {
         let parsed = {
             let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
             let mut response = httparse::Response::new(&mut headers);
@@ -289,12 +291,12 @@ async fn send_and_read(
             }
         };
         match parsed {
-            Some(Ok(((head_len, status, framing, keep_alive), headers))) => {
+            Some(Ok(((head_len, status, framing, keep_alive, retry_after), headers))) => {
                 connection.buffer.drain(..head_len);
                 if (100..200).contains(&status) && status != 101 {
                     continue;
                 }
-                break (status, framing, keep_alive, headers);
+                break (status, framing, keep_alive, retry_after, headers);
             }
             Some(Err(message)) => return Err(Attempt::Failed(ExchangeFailure::new(FailureKind::Other, message))),
             None => {
@@ -356,12 +358,13 @@ async fn send_and_read(
             bytes_received: body.bytes_received,
             body: body.kept,
             headers,
+            retry_after,
         },
         keep_alive,
     ))
 }
 
-type HeadFacts = (usize, u16, Framing, bool);
+type HeadFacts = (usize, u16, Framing, bool, bool);
 
 fn kept_headers(response: &httparse::Response<'_, '_>) -> KeptHeaders {
     let mut kept = KeptHeaders::default();
@@ -384,9 +387,12 @@ fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_reque
     let mut content_length: Option<u64> = None;
     let mut chunked = false;
     let mut close = http10;
+    let mut retry_after = false;
     for header in response.headers.iter() {
         let name = header.name;
-        if name.eq_ignore_ascii_case("content-length") {
+        if name.eq_ignore_ascii_case("retry-after") {
+            retry_after = true;
+        } else if name.eq_ignore_ascii_case("content-length") {
             let text = std::str::from_utf8(header.value).unwrap_or("").trim();
             content_length = Some(text.parse().map_err(|_| format!("invalid Content-Length {text:?}"))?);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -409,7 +415,7 @@ fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_reque
     } else {
         Framing::UntilClose
     };
-    Ok((head_len, status, framing, !close))
+    Ok((head_len, status, framing, !close, retry_after))
 }
 
 struct BodySink<'a> {
