@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the integration tests start on 127.0.0.1: nginx (Debian), mock-llm and the MCP
-# "everything" server (npm, pinned). Run once as root before `cargo test`; .ci/run calls it.
+# "everything" server (npm, pinned), and Chroma (PyPI, pinned). Run once as root before `cargo test`; .ci/run calls it.
 set -euo pipefail
 
 NPM_PREFIX="${LOADSCOPE_NPM_PREFIX:-$HOME/.cache/loadscope-npm}"
 MOCK_LLM_VERSION="0.1.29"
 MCP_EVERYTHING_VERSION="2026.8.31"
+CHROMADB_VERSION="1.5.9"
 
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v nginx >/dev/null; then
@@ -21,4 +22,8 @@ if [ ! -x "$NPM_PREFIX/node_modules/.bin/mock-llm" ] || [ ! -x "$NPM_PREFIX/node
   npm install --prefix "$NPM_PREFIX" --no-audit --no-fund --silent \
     "@dwmkerr/mock-llm@$MOCK_LLM_VERSION" "@modelcontextprotocol/server-everything@$MCP_EVERYTHING_VERSION"
 fi
+if ! python3 -m pip show chromadb 2>/dev/null | grep -q "^Version: $CHROMADB_VERSION$"; then
+  python3 -m pip install --quiet --disable-pip-version-check "chromadb==$CHROMADB_VERSION"
+fi
+
 echo "test servers ready: nginx $(nginx -v 2>&1 | cut -d/ -f2), node $(node --version), npm packages in $NPM_PREFIX"

@@ -272,6 +272,15 @@ fn missing_pool_file_is_named() {
     std::fs::create_dir(dir.path().join("data")).unwrap();
     std::fs::write(dir.path().join("data/queries.txt"), "first\nsecond\n").unwrap();
     assert!(compile(&loaded).is_ok(), "relative to the preset's folder");
+
+    // A folder pool: each file one item.
+    let folder = dir.path().join("folder.toml");
+    std::fs::write(&folder, text.replace("{ file = \"data/queries.txt\" }", "{ dir = \"data\" }")).unwrap();
+    std::fs::write(dir.path().join("data/second.txt"), "another document").unwrap();
+    let loaded = PresetSource::from_path(&folder).unwrap().parse().unwrap();
+    let compiled = compile(&loaded).unwrap();
+    let pool = compiled.scenarios[0].pools.get_attr("queries").unwrap();
+    assert_eq!(pool.len(), Some(2), "two files, two documents");
 }
 
 #[test]

@@ -103,6 +103,16 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
         }
     }
 
+    if plan.scenarios.iter().any(|scenario| !scenario.compiled.setup.is_empty()) {
+        match super::setup::run(&plan).await {
+            Ok(reports) => sink.send(Event::PreflightPassed(reports)),
+            Err(reports) => {
+                sink.send(Event::PreflightFailed(reports));
+                return Continue::WaitForCommands;
+            }
+        }
+    }
+
     let run_start = Instant::now();
     let mut run = RunState::new(plan.clone(), run_start);
     let (report_tx, mut reports) = unbounded_channel::<WorkerReport>();

@@ -9,6 +9,7 @@ pub mod plan;
 pub mod preflight;
 pub mod protocols;
 pub mod recorder;
+pub mod setup;
 pub mod summary;
 pub mod worker;
 

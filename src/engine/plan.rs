@@ -80,6 +80,18 @@ pub struct ScenarioPlan {
     cumulative_weights: Vec<u32>,
     /// Index of the "MCP initialize" row, when the scenario has MCP tasks.
     pub mcp_init_task: Option<usize>,
+    /// The setup steps, ready to send.
+    setup: Vec<SetupPlan>,
+    /// What the setup steps saved (`setup.NAME` in templates); set before the first level.
+    setup_values: std::sync::RwLock<minijinja::Value>,
+}
+
+/// A setup step ready to send.
+struct SetupPlan {
+    method: Method,
+    path: PreparedText<String>,
+    header_lines: Vec<u8>,
+    body: Option<PreparedText<Bytes>>,
 }
 
 /// A task ready to send requests.
@@ -290,6 +302,33 @@ impl ScenarioPlan {
             }
             None => None,
         };
+        let mut setup = Vec::new();
+        for step in &scenario.setup {
+            let mut headers = base_headers.clone();
+            resolve_into(&mut headers, &step.headers)?;
+            if step.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            let mut header_lines = Vec::new();
+            for (name, value) in headers.iter() {
+                header_lines.extend_from_slice(name.as_str().as_bytes());
+                header_lines.extend_from_slice(b": ");
+                header_lines.extend_from_slice(value.as_bytes());
+                header_lines.extend_from_slice(b"\r\n");
+            }
+            setup.push(SetupPlan {
+                method: step.method.clone(),
+                path: match &step.path {
+                    TextSource::Literal(path) => PreparedText::Ready(format!("{}{}", scenario.base.path_prefix, path)),
+                    TextSource::Template(name) => PreparedText::Template(name.clone()),
+                },
+                header_lines,
+                body: step.body.as_ref().map(|body| match body {
+                    TextSource::Literal(text) => PreparedText::Ready(Bytes::from(text.clone())),
+                    TextSource::Template(name) => PreparedText::Template(name.clone()),
+                }),
+            });
+        }
         let mut total = 0;
         let cumulative_weights = scenario
             .tasks
@@ -305,6 +344,8 @@ impl ScenarioPlan {
             tasks,
             cumulative_weights,
             mcp_init_task,
+            setup,
+            setup_values: std::sync::RwLock::new(minijinja::Value::from(std::collections::BTreeMap::<String, minijinja::Value>::new())),
         })
     }
 
@@ -347,7 +388,7 @@ impl ScenarioPlan {
                 .get_template(name)
                 .map_err(|err| format!("template: {err}"))?;
             template
-                .render(request_context(&self.compiled.pools, user_id, seq))
+                .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
                 .map_err(|err| format!("template {}: {}", plan.name, err.detail().unwrap_or("render failed")))
         };
         let target = match &plan.path {
@@ -378,6 +419,49 @@ impl ScenarioPlan {
 }
 
 impl ScenarioPlan {
+    /// What the setup steps saved, as templates see it.
+    pub fn setup_values(&self) -> minijinja::Value {
+        match self.setup_values.read() {
+            Ok(values) => values.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces what the setup steps saved (before the first level).
+    pub fn set_setup_values(&self, values: &std::collections::BTreeMap<String, serde_json::Value>) {
+        let value = minijinja::Value::from(minijinja::value::Serde(values));
+        match self.setup_values.write() {
+            Ok(mut slot) => *slot = value,
+            Err(poisoned) => *poisoned.into_inner() = value,
+        }
+    }
+
+    /// The bytes of setup step `index`, rendered with the values saved so far.
+    pub fn setup_request(&self, index: usize) -> Result<Bytes, String> {
+        let step = &self.setup[index];
+        let render = |name: &str| -> Result<String, String> {
+            let template = self
+                .compiled
+                .templates
+                .get_template(name)
+                .map_err(|err| format!("template: {err}"))?;
+            template
+                .render(request_context(&self.compiled.pools, &self.setup_values(), 0, 0))
+                .map_err(|err| format!("template: {}", err.detail().unwrap_or("render failed")))
+        };
+        let target = match &step.path {
+            PreparedText::Ready(target) => target.clone(),
+            PreparedText::Template(name) => format!("{}{}", self.compiled.base.path_prefix, render(name)?),
+        };
+        check_request_target(&target)?;
+        let body = match &step.body {
+            None => Bytes::new(),
+            Some(PreparedText::Ready(bytes)) => bytes.clone(),
+            Some(PreparedText::Template(name)) => Bytes::from(render(name)?),
+        };
+        Ok(Bytes::from(serialize(&step.method, &target, &step.header_lines, &body)))
+    }
+
     /// The tools/call body of MCP task `task`, arguments rendered.
     pub fn mcp_call_body(&self, task: usize, user_id: u64, seq: u64, rpc_id: u64) -> Result<Vec<u8>, String> {
         let plan = &self.tasks[task];
@@ -392,7 +476,7 @@ impl ScenarioPlan {
                 .get_template(name)
                 .map_err(|err| format!("template: {err}"))?;
             let rendered = template
-                .render(request_context(&self.compiled.pools, user_id, seq))
+                .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
                 .map_err(|err| format!("template {}: {}", plan.name, err.detail().unwrap_or("render failed")))?;
             if let Some(slot) = arguments.pointer_mut(pointer) {
                 *slot = serde_json::Value::String(rendered);

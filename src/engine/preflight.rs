@@ -27,6 +27,8 @@ pub enum PreflightCheck {
     Health,
     /// An MCP session's tools/list, compared with the tools the preset calls.
     McpTools,
+    /// A setup step of the preset.
+    Setup,
 }
 
 impl HealthReport {
@@ -46,6 +48,7 @@ impl HealthReport {
         let asked = match self.check {
             PreflightCheck::Health => format!("GET {}", self.url),
             PreflightCheck::McpTools => format!("MCP tools/list at {}", self.url),
+            PreflightCheck::Setup => self.url.clone(),
         };
         let mut line = format!("{}: {asked} -> {outcome}", self.scenario);
         if !self.ok() && self.check == PreflightCheck::Health {

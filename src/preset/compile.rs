@@ -133,6 +133,21 @@ pub struct CompiledScenario {
     pub mcp: McpSettings,
     /// Named failure classes, in the order they are tried.
     pub failure_classes: Vec<FailureClass>,
+    /// Requests run once before the first level.
+    pub setup: Vec<CompiledSetup>,
+}
+
+/// A setup step, ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledSetup {
+    pub name: String,
+    pub method: Method,
+    pub path: TextSource,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<TextSource>,
+    pub expect_status: Option<ExpectStatus>,
+    /// (name, JSON pointer) of the values to keep as `setup.NAME`.
+    pub save: Vec<(String, String)>,
 }
 
 /// A compiled failure class.
@@ -432,7 +447,19 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             BTreeMap::new()
         }
     };
-    let pool_names: Vec<&str> = scenario.pools.keys().map(String::as_str).collect();
+    // Dotted names templates may use: pool.NAME and setup.NAME.
+    let known_names: Vec<String> = scenario
+        .pools
+        .keys()
+        .map(|pool| format!("pool.{pool}"))
+        .chain(
+            scenario
+                .setup
+                .iter()
+                .flat_map(|step| step.get_ref().save.keys().map(|name| format!("setup.{name}"))),
+        )
+        .collect();
+    let pool_names: Vec<&str> = known_names.iter().map(String::as_str).collect();
 
     let mut env = template::new_environment();
     if scenario.tasks.is_empty() {
@@ -546,6 +573,57 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             Ok(compiled) => levels.push(compiled),
             Err(why) => errors.push_at(level, format!("{scenario_label} level {}: {why}", index + 1)),
         }
+    }
+
+    let mut setup = Vec::new();
+    for (index, step) in scenario.setup.iter().enumerate() {
+        let span = step.span();
+        let step = step.get_ref();
+        let label = format!("setup step {:?}", step.name);
+        let method_text = step
+            .method
+            .clone()
+            .unwrap_or_else(|| if step.body.is_some() { "POST".into() } else { "GET".into() });
+        let method = Method::from_bytes(method_text.to_ascii_uppercase().as_bytes()).unwrap_or_else(|_| {
+            errors.push(Some(span.clone()), format!("{label}: method {method_text:?} is not an HTTP method"));
+            Method::GET
+        });
+        let path = compile_text(
+            &mut env,
+            format!("setup{index}.path"),
+            &step.path,
+            &pool_names,
+            &label,
+            "path",
+            errors,
+        );
+        if let TextSource::Literal(text) = &path
+            && !text.starts_with('/')
+        {
+            errors.push_at(&step.path, format!("{label}: path {text:?} must start with '/'"));
+        }
+        let body = step
+            .body
+            .as_ref()
+            .map(|body| compile_text(&mut env, format!("setup{index}.body"), body, &pool_names, &label, "body", errors));
+        check_headers(&step.headers, Some(span.clone()), &label, errors);
+        for (name, pointer) in &step.save {
+            if !pointer.starts_with('/') {
+                errors.push(
+                    Some(span.clone()),
+                    format!("{label}: save {name} = {pointer:?} must be a JSON pointer starting with '/'"),
+                );
+            }
+        }
+        setup.push(CompiledSetup {
+            name: step.name.clone(),
+            method,
+            path,
+            headers: step.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            body,
+            expect_status: step.expect_status.clone(),
+            save: step.save.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        });
     }
 
     let mut failure_classes = Vec::new();
@@ -671,6 +749,7 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         targets,
         mcp: scenario.mcp.clone().unwrap_or_default(),
         failure_classes,
+        setup,
     })
 }
 
@@ -697,7 +776,7 @@ fn compile_text(
         let pools = if pool_names.is_empty() {
             "none defined".to_string()
         } else {
-            pool_names.iter().map(|pool| format!("pool.{pool}")).collect::<Vec<_>>().join(", ")
+            pool_names.join(", ")
         };
         errors.push_at(
             text,

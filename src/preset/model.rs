@@ -50,6 +50,9 @@ pub struct Scenario {
     /// Settings for the scenario's MCP sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp: Option<McpSettings>,
+    /// Requests run once before the first level (create a collection, log in), not counted.
+    #[serde(rename = "setup", default, skip_serializing_if = "Vec::is_empty")]
+    pub setup: Vec<Spanned<SetupStep>>,
     /// Named kinds of failure, counted per level and usable in targets.
     #[serde(rename = "failure_class", default, skip_serializing_if = "Vec::is_empty")]
     pub failure_classes: Vec<Spanned<FailureClassSpec>>,
@@ -158,12 +161,33 @@ impl<'de> Deserialize<'de> for ThinkTime {
     }
 }
 
-/// A data pool: an inline list, or a file (one item a line, or a JSON array of strings).
+/// A data pool: an inline list, a file (one item a line, or a JSON array of strings), or a
+/// folder (each file one item, e.g. documents to index).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PoolSpec {
     Inline(Vec<String>),
     File { file: String },
+    Dir { dir: String },
+}
+
+/// A request made once before a scenario's first level, not counted; `save` keeps values from
+/// its JSON reply (by JSON pointer) for templates as `setup.NAME`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupStep {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    pub path: Spanned<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_status: Option<ExpectStatus>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub save: BTreeMap<String, String>,
 }
 
 /// The kind of request a task makes.

@@ -29,6 +29,13 @@ pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeM
                 })?;
                 parse_pool_file(&text).map_err(|why| (name.clone(), format!("pool {name:?}: {}: {why}", path.display())))?
             }
+            PoolSpec::Dir { dir } => {
+                let path = match base_dir {
+                    Some(base) => base.join(dir),
+                    None => Path::new(dir).to_path_buf(),
+                };
+                read_folder(&path).map_err(|why| (name.clone(), format!("pool {name:?}: folder {}: {why}", path.display())))?
+            }
         };
         if items.is_empty() {
             return Err((name.clone(), format!("pool {name:?} is empty: give it at least one item")));
@@ -36,6 +43,20 @@ pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeM
         pools.insert(name.clone(), items);
     }
     Ok(pools)
+}
+
+/// Each regular, non-hidden file of a folder, in name order, as one item.
+fn read_folder(path: &Path) -> Result<Vec<String>, String> {
+    let mut files: Vec<_> = std::fs::read_dir(path)
+        .map_err(|err| format!("cannot read it: {err} (paths are relative to the preset file)"))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|file| file.is_file() && !file.file_name().is_some_and(|name| name.to_string_lossy().starts_with('.')))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|file| std::fs::read_to_string(file).map_err(|err| format!("cannot read {}: {err}", file.display())))
+        .collect()
 }
 
 /// A JSON array of strings, or one item a line (blank lines skipped).
@@ -61,6 +82,18 @@ pub fn parse_pool_file(text: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_a_folder_of_documents() {
+        let dir = std::env::temp_dir().join(format!("loadscope-pool-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("b.txt"), "second").expect("write");
+        std::fs::write(dir.join("a.md"), "first\nline two").expect("write");
+        std::fs::write(dir.join(".hidden"), "skip").expect("write");
+        assert_eq!(read_folder(&dir).expect("folder"), vec!["first\nline two", "second"]);
+        std::fs::remove_dir_all(&dir).expect("clean");
+        assert!(read_folder(Path::new("/no/such/folder")).is_err());
+    }
 
     #[test]
     fn reads_lines_and_json() {

@@ -8,6 +8,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("baseline", include_str!("../../presets/baseline.toml")),
     ("full-suite", include_str!("../../presets/full-suite.toml")),
     ("demo", include_str!("../../presets/demo.toml")),
+    ("chroma", include_str!("../../presets/chroma.toml")),
 ];
 
 /// The text of a shipped preset, by name (with or without `.toml`).

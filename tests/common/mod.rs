@@ -174,27 +174,39 @@ impl NodeServer {
     /// Starts `bin args...` with `env`, in a temp folder that `files` are written to first, and
     /// waits until it accepts connections on its port.
     pub fn start(bin: &str, args: &[&str], env: &[(&str, String)], files: &[(&str, &str)]) -> NodeServer {
-        let binary = npm_bin(bin);
+        Self::start_program(&npm_bin(bin), args, env, files)
+    }
+
+    /// Like `start` for any program; `{port}` in args and env values becomes the port.
+    pub fn start_program(binary: &Path, args: &[&str], env: &[(&str, String)], files: &[(&str, &str)]) -> NodeServer {
+        let bin = binary.display().to_string();
+        let mut last_log = String::new();
         for _ in 0..5 {
             let dir = tempfile::tempdir().unwrap();
             for (name, text) in files {
                 std::fs::write(dir.path().join(name), text).unwrap();
             }
             let port = free_port();
-            let mut command = Command::new(&binary);
-            command
-                .args(args)
-                .current_dir(dir.path())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+            let mut command = Command::new(binary);
+            let args: Vec<String> = args
+                .iter()
+                .map(|arg| {
+                    arg.replace("{port}", &port.to_string())
+                        .replace("{dir}", &dir.path().display().to_string())
+                })
+                .collect();
+            let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+            let out = log.try_clone().unwrap();
+            command.args(&args).current_dir(dir.path()).stdout(out).stderr(log);
             for (key, value) in env {
                 command.env(key, value.replace("{port}", &port.to_string()));
             }
             let child = command.spawn().unwrap();
             let mut server = NodeServer { child, port, _dir: dir };
-            let deadline = Instant::now() + Duration::from_secs(20);
+            let deadline = Instant::now() + Duration::from_secs(60);
             while Instant::now() < deadline {
-                if let Ok(Some(_)) = server.child.try_wait() {
+                if let Ok(Some(status)) = server.child.try_wait() {
+                    last_log = format!("exited with {status}");
                     break;
                 }
                 if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -203,8 +215,9 @@ impl NodeServer {
                 std::thread::sleep(Duration::from_millis(100));
             }
             let _ = server.child.kill();
+            last_log.push_str(&std::fs::read_to_string(server._dir.path().join("server.log")).unwrap_or_default());
         }
-        panic!("{bin} did not start after 5 tries");
+        panic!("{bin} did not start after 5 tries; its last output:\n{last_log}");
     }
 
     pub fn url(&self) -> String {
