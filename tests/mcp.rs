@@ -65,6 +65,9 @@ fn sessions_calls_and_per_tool_stats_against_the_reference_server() {
     let failure = level.failures.iter().find(|failure| failure.task == "nope").unwrap();
     assert_eq!(failure.kind, "rpc error");
     assert!(failure.message.starts_with("JSON-RPC error -32602"), "{}", failure.message);
+    // Every user deleted its session when the run ended (the server logs each DELETE).
+    let deleted = server.log().matches("Received session termination request").count();
+    assert_eq!(deleted, 4, "one DELETE per user session");
     let calls_per_sec = (row("echo").stats.rps + row("sum").stats.rps + nope.stats.rps).round();
     println!("server-everything, 4 users, no think time: {calls_per_sec} calls/s");
 
