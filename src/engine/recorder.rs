@@ -244,7 +244,14 @@ pub struct Recorder {
     pub failures: HashMap<FailureKey, u64>,
     /// Open model: requests per stage that could not start at their scheduled time.
     pub late_starts: HashMap<u32, u64>,
+    /// Distinct failure messages per (stage, task, kind), for the cap.
+    failure_messages: HashMap<(u32, u32, FailureKind), usize>,
 }
+
+/// Distinct failure messages kept per (level, task, kind); later ones are counted together.
+pub const MAX_MESSAGES_PER_KIND: usize = 50;
+/// The message of the row that counts the rest.
+pub const OTHER_MESSAGES: &str = "(other messages; the first 50 are listed)";
 
 impl Recorder {
     /// Records one finished request.
@@ -284,8 +291,24 @@ impl Recorder {
                 kind,
                 message: message.to_string(),
             };
-            *self.failures.entry(key).or_insert(0) += 1;
+            self.add_failures(key, 1);
         }
+    }
+
+    /// Counts failures under their message, folding messages past the first
+    /// [`MAX_MESSAGES_PER_KIND`] of a (stage, task, kind) into one row, so replies that put ids
+    /// or times in their error text cannot grow the table without bound.
+    fn add_failures(&mut self, mut key: FailureKey, count: u64) {
+        if key.message != OTHER_MESSAGES && !self.failures.contains_key(&key) {
+            let group = (key.stage, key.task, key.kind);
+            let distinct = self.failure_messages.entry(group).or_insert(0);
+            if *distinct >= MAX_MESSAGES_PER_KIND {
+                key.message = OTHER_MESSAGES.to_string();
+            } else {
+                *distinct += 1;
+            }
+        }
+        *self.failures.entry(key).or_insert(0) += count;
     }
 
     /// Counts an open-model request that started late.
@@ -326,7 +349,7 @@ impl Recorder {
             }
         }
         for (key, count) in other.failures {
-            *self.failures.entry(key).or_insert(0) += count;
+            self.add_failures(key, count);
         }
         for (stage, count) in other.late_starts {
             *self.late_starts.entry(stage).or_insert(0) += count;
@@ -337,6 +360,39 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caps_distinct_failure_messages() {
+        let mut worker = Recorder::default();
+        for id in 0..(MAX_MESSAGES_PER_KIND + 30) {
+            let message = format!("request {id} failed");
+            worker.record(Sample {
+                stage: 0,
+                task: 0,
+                second: 0,
+                latency_micros: 1,
+                connect_micros: None,
+                bytes_received: 0,
+                failure: Some((FailureKind::ApiError, &message)),
+                chat: None,
+                class: None,
+            });
+        }
+        let mut run = Recorder::default();
+        run.merge(worker.take());
+        assert_eq!(run.failures.len(), MAX_MESSAGES_PER_KIND + 1);
+        let other = run
+            .failures
+            .iter()
+            .find(|(key, _)| key.message == OTHER_MESSAGES)
+            .map(|(_, count)| *count);
+        assert_eq!(other, Some(30));
+        assert_eq!(
+            run.failures.values().sum::<u64>(),
+            (MAX_MESSAGES_PER_KIND + 30) as u64,
+            "nothing is lost"
+        );
+    }
 
     #[test]
     fn merges_worker_deltas() {
