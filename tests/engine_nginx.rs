@@ -493,3 +493,29 @@ expr = "unavailable_rate < 1%"
     let expected = row("busy").stats.requests as f64 * 100.0 / total.requests as f64;
     assert!((unavailable - expected).abs() < 1e-9, "{unavailable} vs {expected}");
 }
+
+#[test]
+fn preflight_alone_checks_services_without_load() {
+    let nginx = Nginx::start();
+    let (_dir, out) = out_path();
+    let text = |url: &str| {
+        format!(
+            "[[scenario]]\nname = \"svc\"\n[scenario.service]\nbase_url = \"{url}\"\nhealth_path = \"/health\"\n[[scenario.task]]\nname = \"t\"\npath = \"/hello\"\n[[scenario.level]]\nusers = 1\nduration = \"60s\"\n"
+        )
+    };
+    let engine = Engine::spawn(None).unwrap();
+    for (url, healthy) in [(nginx.url(), true), (format!("http://127.0.0.1:{}", common::closed_port()), false)] {
+        engine.send(Command::Preflight(Box::new(plan_from_text(&text(&url), &out, &|_| None))));
+        let verdict = loop {
+            match engine.recv_timeout(Duration::from_secs(10)).expect("an answer") {
+                Event::PreflightPassed(reports) => break (true, reports),
+                Event::PreflightFailed(reports) => break (false, reports),
+                Event::PreflightStarted => {}
+                other => panic!("preflight sent no load, yet: {other:?}"),
+            }
+        };
+        assert_eq!(verdict.0, healthy, "{url}: {:?}", verdict.1);
+        assert_eq!(verdict.1[0].url, format!("{url}/health"));
+    }
+    assert!(!out.exists(), "no run, no run file");
+}

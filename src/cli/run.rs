@@ -124,11 +124,12 @@ pub fn run(args: RunArgs) -> u8 {
                 }
                 return EXIT_BAD_INPUT;
             }
+            Event::Started { out_path, .. } => progress.note(&format!("Load started; saving to {}", out_path.display())),
             Event::Snapshot(snapshot) => progress.update(&snapshot),
             Event::LevelFinished { scenario, level } => progress.print(&level_report(&scenario, &level)),
             Event::Saved { .. } => {}
-            Event::SaveFailed { path, error } => progress.note(&format!("warning: could not save {}: {error}", path.display())),
-            Event::Rejected(message) => progress.note(&format!("engine: {message}")),
+            Event::SaveFailed { path, error } => progress.warn(&format!("warning: could not save {}: {error}", path.display())),
+            Event::Rejected(message) => progress.warn(&format!("engine: {message}")),
             Event::Finished(record) => {
                 progress.finish();
                 if record.status != RunStatus::Completed {
@@ -174,6 +175,7 @@ fn install_ctrl_c(commander: crate::engine::Commander) {
 struct Progress {
     bar: Option<ProgressBar>,
     plain: bool,
+    quiet: bool,
     last_plain: Option<Instant>,
 }
 
@@ -183,6 +185,7 @@ impl Progress {
             return Progress {
                 bar: None,
                 plain: false,
+                quiet: true,
                 last_plain: None,
             };
         }
@@ -192,12 +195,14 @@ impl Progress {
             Progress {
                 bar: Some(bar),
                 plain: false,
+                quiet: false,
                 last_plain: None,
             }
         } else {
             Progress {
                 bar: None,
                 plain: true,
+                quiet: false,
                 last_plain: None,
             }
         }
@@ -214,7 +219,15 @@ impl Progress {
         }
     }
 
+    /// Progress information: hidden by -q.
     fn note(&self, text: &str) {
+        if !self.quiet {
+            self.warn(text);
+        }
+    }
+
+    /// Something that needs attention: always shown.
+    fn warn(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),

@@ -64,6 +64,15 @@ pub fn serve(mut commands: UnboundedReceiver<Command>, sink: EventSink) {
                     }
                 }
                 Command::Shutdown => break,
+                Command::Preflight(plan) => {
+                    sink.send(Event::PreflightStarted);
+                    let reports = preflight::check(&plan).await;
+                    if reports.iter().all(|report| report.ok()) {
+                        sink.send(Event::PreflightPassed(reports));
+                    } else {
+                        sink.send(Event::PreflightFailed(reports));
+                    }
+                }
                 Command::Stop | Command::NextLevel | Command::SetUsers(_) | Command::SetRate(_) => {
                     // Nothing is running; a stray control command is harmless.
                 }
@@ -113,6 +122,10 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
         }
     }
 
+    sink.send(Event::Started {
+        out_path: plan.out_path.clone(),
+        stages: plan.stage_count(),
+    });
     let run_start = Instant::now();
     let mut run = RunState::new(plan.clone(), run_start);
     let (report_tx, mut reports) = unbounded_channel::<WorkerReport>();
@@ -237,7 +250,9 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                             LoadModel::Open { .. } => sink.send(Event::Rejected(format!("rate {rate} must be a positive number of requests per second"))),
                             LoadModel::Closed { .. } => sink.send(Event::Rejected("this level runs users (closed model); change users instead of the rate".into())),
                         },
-                        Some(Command::Start(_)) => sink.send(Event::Rejected("a run is already in progress; stop it first".into())),
+                        Some(Command::Start(_) | Command::Preflight(_)) => {
+                            sink.send(Event::Rejected("a run is already in progress; stop it first".into()))
+                        }
                     },
                 }
             };

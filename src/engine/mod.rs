@@ -30,6 +30,8 @@ use crate::run::{FailureRow, RunRecord, SeriesPoint, TaskStats, Verdict};
 pub enum Command {
     /// Start a run (refused while one is running).
     Start(Box<RunPlan>),
+    /// Check the plan's services (health paths, MCP tools) without sending load.
+    Preflight(Box<RunPlan>),
     /// End the run now: traffic stops within a second, the run is saved as stopped.
     Stop,
     /// End the current level early and go on with the next.
@@ -50,6 +52,11 @@ pub enum Event {
     PreflightPassed(Vec<HealthReport>),
     /// A health check failed; the run does not start.
     PreflightFailed(Vec<HealthReport>),
+    /// Load starts now; the run file is written to `out_path`.
+    Started {
+        out_path: std::path::PathBuf,
+        stages: usize,
+    },
     /// The live state, at least every 250 ms.
     Snapshot(Box<Snapshot>),
     /// A level ended; its record has the final numbers and verdicts.
