@@ -34,14 +34,18 @@ pub enum PreflightCheck {
 impl HealthReport {
     /// Whether the service answered as expected.
     pub fn ok(&self) -> bool {
-        self.error.is_none() && self.status == Some(self.expected_status)
+        match self.check {
+            PreflightCheck::Health => self.error.is_none() && self.status == Some(self.expected_status),
+            // Setup steps and tool lists judge their own replies and report an error when wrong.
+            PreflightCheck::McpTools | PreflightCheck::Setup => self.error.is_none(),
+        }
     }
 
     /// One line for people: what was asked, what came back, what to do.
     pub fn describe(&self) -> String {
         let outcome = match (&self.error, self.status) {
             (Some(error), _) => error.clone(),
-            (None, Some(status)) if status == self.expected_status => format!("HTTP {status} (ok)"),
+            (None, Some(status)) if self.ok() => format!("HTTP {status} (ok)"),
             (None, Some(status)) => format!("HTTP {status}, expected {}", self.expected_status),
             (None, None) => "no answer".into(),
         };

@@ -50,7 +50,6 @@ pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>>
                     Some(expected) => expected.accepts(response.status),
                     None => (200..300).contains(&response.status),
                 };
-                report.expected_status = if accepted { response.status } else { report.expected_status };
                 let body = response.body.unwrap_or_default();
                 if !accepted {
                     let snippet: String = String::from_utf8_lossy(&body).chars().take(200).collect();
