@@ -151,7 +151,7 @@ impl ScenarioPlan {
             scenario: scenario.name.clone(),
             message,
         };
-        let endpoint = Endpoint::new(&scenario.base).map_err(endpoint_error)?;
+        let endpoint = Endpoint::new(&scenario.base, &scenario.extra_roots).map_err(endpoint_error)?;
         let mut base_headers = HeaderMap::new();
         let host = HeaderValue::from_str(&scenario.base.authority()).map_err(|err| endpoint_error(format!("host: {err}")))?;
         base_headers.insert(HOST, host);

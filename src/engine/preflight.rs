@@ -75,10 +75,23 @@ pub fn install_crypto_provider() {
 
 /// A client for everything off the hot path.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    http_client_with_roots(timeout, &[])
+}
+
+/// A client that also trusts `extra_roots` (DER certificates of a private CA).
+pub fn http_client_with_roots(
+    timeout: Duration,
+    extra_roots: &[rustls::pki_types::CertificateDer<'static>],
+) -> Result<reqwest::Client, String> {
     install_crypto_provider();
+    let mut certs = Vec::new();
+    for der in extra_roots {
+        certs.push(reqwest::Certificate::from_der(der.as_ref()).map_err(|err| format!("ca_file certificate: {err}"))?);
+    }
     reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("loadscope/", env!("CARGO_PKG_VERSION")))
+        .tls_certs_merge(certs)
         .build()
         .map_err(|err| format!("cannot build an HTTP client: {err}"))
 }
@@ -108,7 +121,11 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
     let checks = plan.scenarios.iter().filter_map(|scenario| {
         let health = scenario.compiled.health.clone()?;
         let name = scenario.compiled.name.clone();
-        let client = client.clone();
+        let client = if scenario.compiled.extra_roots.is_empty() {
+            client.clone()
+        } else {
+            http_client_with_roots(Duration::from_secs(5), &scenario.compiled.extra_roots).unwrap_or_else(|_| client.clone())
+        };
         Some(async move {
             let started = Instant::now();
             let result = client.get(&health.url).send().await;

@@ -117,6 +117,8 @@ impl BaseUrl {
 pub struct CompiledScenario {
     pub name: String,
     pub base: BaseUrl,
+    /// Extra https root certificates (DER) from the service's ca_file.
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     /// Service headers as written (values may hold `${VAR}`).
     pub headers: Vec<(String, String)>,
     pub health: Option<HealthCheck>,
@@ -429,6 +431,33 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         }
     };
     let headers_span = Some(scenario.service.base_url.span());
+    let extra_roots = match &scenario.service.ca_file {
+        None => Vec::new(),
+        Some(file) => {
+            use rustls::pki_types::pem::PemObject;
+            let path = match loaded.source.base_dir.as_deref() {
+                Some(dir) => dir.join(file.get_ref()),
+                None => std::path::PathBuf::from(file.get_ref()),
+            };
+            match rustls::pki_types::CertificateDer::pem_file_iter(&path).and_then(|certs| certs.collect::<Result<Vec<_>, _>>()) {
+                Ok(certs) if !certs.is_empty() => certs,
+                Ok(_) => {
+                    errors.push_at(file, format!("ca_file {}: no PEM certificates in it", path.display()));
+                    Vec::new()
+                }
+                Err(err) => {
+                    errors.push_at(
+                        file,
+                        format!(
+                            "ca_file {}: cannot read PEM certificates: {err} (paths are relative to the preset file)",
+                            path.display()
+                        ),
+                    );
+                    Vec::new()
+                }
+            }
+        }
+    };
     check_headers(&scenario.service.headers, headers_span.clone(), &scenario_label, errors);
     if let Some(path) = &scenario.service.health_path
         && !path.starts_with('/')
@@ -738,6 +767,7 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
     Some(CompiledScenario {
         name,
         base,
+        extra_roots,
         headers: scenario.service.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         health,
         think_time: scenario.think_time,

@@ -91,6 +91,9 @@ pub struct Service {
     /// What to tell people when the health check fails, e.g. `make up-p2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_hint: Option<String>,
+    /// PEM file of extra root certificates for https (a private CA), relative to the preset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<Spanned<String>>,
 }
 
 fn default_health_status() -> u16 {

@@ -32,6 +32,22 @@ pub struct Nginx {
 
 impl Nginx {
     pub fn start() -> Nginx {
+        Self::start_with("", "")
+    }
+
+    /// Serves https with this certificate and key (PEM paths).
+    pub fn start_tls(cert: &Path, key: &Path) -> Nginx {
+        Self::start_with(
+            " ssl",
+            &format!(
+                "ssl_certificate {};\n        ssl_certificate_key {};",
+                cert.display(),
+                key.display()
+            ),
+        )
+    }
+
+    fn start_with(listen_options: &str, server_extra: &str) -> Nginx {
         let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
             .into_iter()
             .find(|path| Path::new(path).exists())
@@ -56,7 +72,8 @@ http {{
     scgi_temp_path {prefix}/scgi;
     keepalive_requests 1000000;
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{listen_options};
+        {server_extra}
         location = /hello {{ default_type text/plain; return 200 "hello from nginx\n"; }}
         location = /json {{ default_type application/json; return 200 '{{"status":"ok","items":[1,2,3]}}'; }}
         location = /fail {{ default_type text/plain; return 500 "boom\n"; }}

@@ -39,13 +39,19 @@ impl std::fmt::Debug for Endpoint {
 }
 
 impl Endpoint {
-    /// The endpoint of a base URL; https gets a rustls client with the web PKI roots.
-    pub fn new(base: &BaseUrl) -> Result<Endpoint, String> {
+    /// The endpoint of a base URL; https gets a rustls client with the web PKI roots plus any
+    /// extra roots given as DER certificates (a private CA).
+    pub fn new(base: &BaseUrl, extra_roots: &[rustls::pki_types::CertificateDer<'static>]) -> Result<Endpoint, String> {
         let tls = match base.scheme {
             Scheme::Http => None,
             Scheme::Https => {
                 let provider = Arc::new(rustls::crypto::ring::default_provider());
-                let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+                let mut roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+                for cert in extra_roots {
+                    roots
+                        .add(cert.clone())
+                        .map_err(|err| format!("ca_file: a certificate cannot be used as a root: {err}"))?;
+                }
                 let mut config = rustls::ClientConfig::builder_with_provider(provider)
                     .with_safe_default_protocol_versions()
                     .map_err(|err| format!("TLS setup failed: {err}"))?
@@ -520,7 +526,7 @@ mod tests {
             requests
         });
         let base = BaseUrl::parse(&format!("http://127.0.0.1:{port}")).expect("url");
-        (Endpoint::new(&base).expect("endpoint"), handle)
+        (Endpoint::new(&base, &[]).expect("endpoint"), handle)
     }
 
     #[tokio::test]
