@@ -227,10 +227,10 @@ fn a_killed_run_leaves_a_readable_file_with_its_data() {
     .unwrap();
     let out = dir.path().join("killed.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_loadscope"))
-        .args(["run", path.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+        .args(["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()])
         .env("LOADSCOPE_DATA_DIR", dir.path())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.txt")).unwrap())
         .spawn()
         .unwrap();
     // Wait for an autosave that holds a few seconds of the run, then kill without warning.
@@ -244,7 +244,11 @@ fn a_killed_run_leaves_a_readable_file_with_its_data() {
     };
     child.kill().unwrap(); // SIGKILL: no chance to save
     child.wait().unwrap();
-    assert!(saved_seconds >= 2, "the run was saved every few seconds while running");
+    let stderr = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap_or_default();
+    assert!(
+        saved_seconds >= 2,
+        "the run was saved every few seconds while running; loadscope said:\n{stderr}"
+    );
     let record = loadscope::run::load(&out).unwrap();
     assert_eq!(
         record.status,

@@ -27,6 +27,7 @@ const TICK: Duration = Duration::from_millis(100);
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
 
 /// Sends events and wakes the front end.
+#[derive(Clone)]
 pub struct EventSink {
     events: mpsc::Sender<Event>,
     waker: Option<Waker>,
@@ -37,7 +38,7 @@ impl EventSink {
         EventSink { events, waker }
     }
 
-    fn send(&self, event: Event) {
+    pub(crate) fn send(&self, event: Event) {
         let _ = self.events.send(event);
         if let Some(waker) = &self.waker {
             waker();
@@ -150,6 +151,16 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
         }
     }
     drop(report_tx);
+    let saver = match RunSaver::start(plan.out_path.clone(), sink.clone()) {
+        Ok(saver) => saver,
+        Err(err) => {
+            sink.send(Event::Rejected(format!("cannot start the run-file writer: {err}")));
+            for worker in &workers {
+                let _ = worker.send(WorkerCommand::Stop);
+            }
+            return Continue::WaitForCommands;
+        }
+    };
     run.worker_users = vec![0; workers.len()];
     run.worker_in_flight = vec![0; workers.len()];
 
@@ -223,7 +234,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                     }
                     _ = snapshot_tick.tick() => sink.send(Event::Snapshot(Box::new(run.snapshot(stage, Phase::Running)))),
                     _ = autosave.tick() => {
-                        run.save(RunStatus::Running, sink, false);
+                        run.save(RunStatus::Running, &saver);
                     }
                     Some(report) = reports.recv() => run.absorb(report),
                     command = commands.recv() => match command {
@@ -319,7 +330,8 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     run.close_seconds(true);
     let final_snapshot = run.snapshot(stage.min(run.stages.len().saturating_sub(1)), Phase::Finished);
     sink.send(Event::Snapshot(Box::new(final_snapshot)));
-    let record = run.save(outcome, sink, true);
+    let record = run.save(outcome, &saver);
+    saver.finish();
     sink.send(Event::Finished(Box::new(record)));
     after
 }
@@ -712,17 +724,85 @@ impl RunState {
         }
     }
 
-    fn save(&self, status: RunStatus, sink: &EventSink, final_save: bool) -> RunRecord {
+    /// Hands the record to the saver thread: disk writes (an fsync can take seconds on a busy
+    /// disk) never stall the controller's ticks, snapshots or a stop.
+    fn save(&self, status: RunStatus, saver: &RunSaver) -> RunRecord {
         let record = self.record(status);
-        let path = self.plan.out_path.clone();
-        match save_atomic(&record, &path) {
-            Ok(()) => sink.send(Event::Saved { path, final_save }),
-            Err(err) => sink.send(Event::SaveFailed {
-                path,
-                error: err.to_string(),
-            }),
-        }
+        saver.save(record.clone(), status != RunStatus::Running);
         record
+    }
+}
+
+/// The next record to write (and whether it is the final one), with its wake-up.
+type PendingSave = std::sync::Arc<(std::sync::Mutex<Option<(RunRecord, bool)>>, std::sync::Condvar)>;
+
+/// Writes run files on its own thread, latest record first: autosaves that pile up behind a
+/// slow disk are skipped in favour of the newest.
+struct RunSaver {
+    pending: PendingSave,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunSaver {
+    fn start(path: std::path::PathBuf, sink: EventSink) -> std::io::Result<RunSaver> {
+        let pending: PendingSave = Default::default();
+        let shared = pending.clone();
+        let thread = std::thread::Builder::new().name("loadscope-saver".into()).spawn(move || {
+            let (slot, ready) = &*shared;
+            loop {
+                let next = {
+                    let mut guard = match slot.lock() {
+                        Ok(guard) => guard,
+                        Err(poisoned) => poisoned.into_inner(),
+                    };
+                    while guard.is_none() {
+                        guard = match ready.wait(guard) {
+                            Ok(guard) => guard,
+                            Err(poisoned) => poisoned.into_inner(),
+                        };
+                    }
+                    guard.take()
+                };
+                let Some((record, final_save)) = next else { continue };
+                match save_atomic(&record, &path) {
+                    Ok(()) => sink.send(Event::Saved {
+                        path: path.clone(),
+                        final_save,
+                    }),
+                    Err(err) => sink.send(Event::SaveFailed {
+                        path: path.clone(),
+                        error: err.to_string(),
+                    }),
+                }
+                if final_save {
+                    return;
+                }
+            }
+        })?;
+        Ok(RunSaver {
+            pending,
+            thread: Some(thread),
+        })
+    }
+
+    fn save(&self, record: RunRecord, final_save: bool) {
+        let (slot, ready) = &*self.pending;
+        let mut guard = match slot.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // A final save is never replaced by a later autosave (there is none after it).
+        if guard.as_ref().is_none_or(|(_, pending_final)| !pending_final) {
+            *guard = Some((record, final_save));
+        }
+        ready.notify_one();
+    }
+
+    /// Waits until the final save is on disk.
+    fn finish(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
