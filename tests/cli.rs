@@ -234,7 +234,7 @@ fn a_killed_run_leaves_a_readable_file_with_its_data() {
         .spawn()
         .unwrap();
     // Wait for an autosave that holds a few seconds of the run, then kill without warning.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let saved_seconds = loop {
         let seconds = loadscope::run::load(&out).map(|record| record.series.len()).unwrap_or(0);
         if seconds >= 2 || std::time::Instant::now() > deadline {
