@@ -819,6 +819,18 @@ fn compile_text(
     TextSource::Template(name)
 }
 
+/// Reports each present field that belongs to another task kind.
+fn refuse_fields(fields: &[(&str, bool)], kind_label: &str, kind: &str, label: &str, span: &std::ops::Range<usize>, errors: &mut Errors) {
+    for (field, present) in fields {
+        if *present {
+            errors.push(
+                Some(span.clone()),
+                format!("{label}: {field} belongs to {kind_label} tasks; add kind = \"{kind}\" or remove it"),
+            );
+        }
+    }
+}
+
 /// Checks the MCP fields of a task: required on MCP tasks, refused on others.
 fn compile_mcp(
     index: usize,
@@ -830,18 +842,12 @@ fn compile_mcp(
     errors: &mut Errors,
 ) -> Option<McpCall> {
     if task.kind != TaskKind::Mcp {
-        for (field, present) in [
+        let fields = [
             ("tool", task.tool.is_some()),
             ("arguments", task.arguments.is_some()),
             ("expect", task.expect.is_some()),
-        ] {
-            if present {
-                errors.push(
-                    Some(span.clone()),
-                    format!("{label}: {field} belongs to MCP tasks; add kind = \"mcp\" or remove it"),
-                );
-            }
-        }
+        ];
+        refuse_fields(&fields, "MCP", "mcp", label, &span, errors);
         return None;
     }
     if task.body.is_some() {
@@ -940,14 +946,7 @@ fn compile_chat(
         ("extra", task.extra.is_some()),
     ];
     if task.kind != TaskKind::Chat {
-        for (field, present) in chat_fields {
-            if present {
-                errors.push(
-                    Some(span.clone()),
-                    format!("{label}: {field} belongs to chat tasks; add kind = \"chat\" or remove it"),
-                );
-            }
-        }
+        refuse_fields(&chat_fields, "chat", "chat", label, &span, errors);
         return None;
     }
     if task.body.is_some() {
