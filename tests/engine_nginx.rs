@@ -95,7 +95,10 @@ fn counts_percentiles_levels_failures_and_verdicts() {
         assert!(level.total.stats.connections >= 2, "one connection per user at least");
         // Failures grouped by kind and message, with counts that add up.
         let status_500 = level.failures.iter().find(|row| row.kind == "status 500").unwrap();
-        assert_eq!(status_500.message, "HTTP 500 Internal Server Error");
+        assert_eq!(
+            status_500.message, "HTTP 500 Internal Server Error: boom",
+            "the reply's text is quoted"
+        );
         assert_eq!(status_500.task, "fail");
         assert_eq!(status_500.count, fail.stats.requests);
         let check = level.failures.iter().find(|row| row.kind == "check").unwrap();

@@ -423,7 +423,7 @@ async fn perform(
             };
             let body = response.body.as_deref().unwrap_or(&[]);
             let failure = if !accepted {
-                Some((FailureKind::Status(response.status), status_message(response.status)))
+                Some((FailureKind::Status(response.status), status_message(response.status, body)))
             } else {
                 let mut json = None;
                 let checked = plan
@@ -473,12 +473,20 @@ async fn perform(
     done
 }
 
-fn status_message(status: u16) -> String {
+/// `HTTP 400 Bad Request: <the start of the reply>`, so a refused request says why.
+fn status_message(status: u16, body: &[u8]) -> String {
     let reason = hyper::StatusCode::from_u16(status)
         .ok()
         .and_then(|code| code.canonical_reason())
         .unwrap_or("");
-    format!("HTTP {status} {reason}").trim_end().to_string()
+    let head = format!("HTTP {status} {reason}").trim_end().to_string();
+    let text: String = String::from_utf8_lossy(body).split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return head;
+    }
+    let snippet: String = text.chars().take(160).collect();
+    let ellipsis = if text.chars().count() > 160 { "…" } else { "" };
+    format!("{head}: {snippet}{ellipsis}")
 }
 
 fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &Done) {

@@ -333,9 +333,13 @@ async fn send_and_read(
             }
         }
     };
+    // Error replies are kept (their first bytes) even when the caller did not ask for the body:
+    // the failure message quotes them.
+    let keep_limit = if keep_body { usize::MAX } else { ERROR_BODY_KEPT_BYTES };
     let mut body = BodySink {
         bytes_received: 0,
-        kept: keep_body.then(Vec::new),
+        kept: (keep_body || status >= 400).then(Vec::new),
+        keep_limit,
         on_data,
     };
     body.take(&[]);
@@ -427,14 +431,19 @@ fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_reque
 struct BodySink<'a> {
     bytes_received: u64,
     kept: Option<Vec<u8>>,
+    keep_limit: usize,
     on_data: DataObserver<'a>,
 }
+
+/// How much of an error reply is kept when the body was not asked for.
+const ERROR_BODY_KEPT_BYTES: usize = 1024;
 
 impl BodySink<'_> {
     fn take(&mut self, data: &[u8]) {
         self.bytes_received += data.len() as u64;
         if let Some(kept) = self.kept.as_mut() {
-            kept.extend_from_slice(data);
+            let room = self.keep_limit.saturating_sub(kept.len());
+            kept.extend_from_slice(&data[..data.len().min(room)]);
         }
         (self.on_data)(data, Instant::now());
     }
