@@ -47,6 +47,16 @@ async fn post(scenario: &ScenarioPlan, task: usize, client: &mut Client, body: &
     .await
 }
 
+/// Sorts a failure into `limited` and the scenario's failure classes, from what came back.
+fn classified(scenario: &ScenarioPlan, mut done: Done, exchange: &Exchange) -> Done {
+    let (status, retry_after, body) = match &exchange.result {
+        Ok(response) => (Some(response.status), response.retry_after, response.body.as_deref().unwrap_or(&[])),
+        Err(_) => (None, false, &[][..]),
+    };
+    done.classify(scenario, status, retry_after, body);
+    done
+}
+
 /// The reply to a JSON-RPC request, or a failure to record.
 fn reply_of(exchange: &Exchange, rpc_id: u64, start: Instant) -> Result<serde_json::Value, Box<Done>> {
     let response = match &exchange.result {
@@ -55,11 +65,7 @@ fn reply_of(exchange: &Exchange, rpc_id: u64, start: Instant) -> Result<serde_js
     };
     if !(200..300).contains(&response.status) {
         let message = format!("HTTP {} from the MCP endpoint", response.status);
-        let mut done = failed(FailureKind::Status(response.status), message, start, exchange);
-        if response.status == 429 || (response.status == 503 && response.retry_after) {
-            done.failure = done.failure.map(|(_, message)| (FailureKind::Limited, message));
-        }
-        return Err(Box::new(done));
+        return Err(Box::new(failed(FailureKind::Status(response.status), message, start, exchange)));
     }
     let content_type = response.headers.as_ref().and_then(|headers| headers.content_type.as_deref());
     mcp::find_reply(response.body.as_deref().unwrap_or(&[]), content_type, rpc_id)
@@ -80,7 +86,7 @@ pub async fn open_session(scenario: &ScenarioPlan, task: usize, client: &mut Cli
     let exchange = post(scenario, task, client, &mcp::initialize_body(rpc_id, &version)).await;
     let reply = match reply_of(&exchange, rpc_id, start) {
         Ok(reply) => reply,
-        Err(done) => return *done,
+        Err(done) => return classified(scenario, *done, &exchange),
     };
     if let Some(error) = reply.get("error") {
         return failed(FailureKind::RpcError, format!("initialize refused: {error}"), start, &exchange);
@@ -196,7 +202,7 @@ pub async fn perform(
     }
     let reply = match reply_of(&exchange, rpc_id, start) {
         Ok(reply) => reply,
-        Err(done) => return Some(*done),
+        Err(done) => return Some(classified(scenario, *done, &exchange)),
     };
     let failure = match (mcp::judge_call(&reply), expect_error) {
         (CallOutcome::Succeeded, false) | (CallOutcome::ToolError(_), true) | (CallOutcome::RpcError { .. }, true) => None,
@@ -219,7 +225,7 @@ pub async fn perform(
     if churn > 0 && client.session.calls >= churn {
         close_session(scenario, task, client).await;
     }
-    let mut done = Done {
+    let done = Done {
         latency_micros: exchange.done_at.saturating_duration_since(start).as_micros() as u64,
         connect_micros: exchange.connect_micros,
         bytes_received: exchange.result.as_ref().map(|response| response.bytes_received).unwrap_or(0),
@@ -228,12 +234,7 @@ pub async fn perform(
         chat: None,
         class: None,
     };
-    let (status, retry_after, body) = match &exchange.result {
-        Ok(response) => (Some(response.status), response.retry_after, response.body.as_deref().unwrap_or(&[])),
-        Err(_) => (None, false, &[][..]),
-    };
-    done.classify(scenario, status, retry_after, body);
-    Some(done)
+    Some(classified(scenario, done, &exchange))
 }
 
 /// The names of the tools the server offers, from a short-lived session (for preflight).
