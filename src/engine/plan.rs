@@ -244,14 +244,7 @@ impl ScenarioPlan {
                     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 }
             }
-            let mut header_lines = Vec::new();
-            // Host first, as servers expect; HeaderMap keeps insertion order per name.
-            for (name, value) in headers.iter() {
-                header_lines.extend_from_slice(name.as_str().as_bytes());
-                header_lines.extend_from_slice(b": ");
-                header_lines.extend_from_slice(value.as_bytes());
-                header_lines.extend_from_slice(b"\r\n");
-            }
+            let header_lines = header_lines(&headers);
             let ready = match (&path, &body) {
                 (PreparedText::Ready(target), Body::None) => Some(Bytes::from(serialize(&task.method, target, &header_lines, &[]))),
                 (PreparedText::Ready(target), Body::Ready(bytes)) => {
@@ -309,13 +302,7 @@ impl ScenarioPlan {
             if step.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }
-            let mut header_lines = Vec::new();
-            for (name, value) in headers.iter() {
-                header_lines.extend_from_slice(name.as_str().as_bytes());
-                header_lines.extend_from_slice(b": ");
-                header_lines.extend_from_slice(value.as_bytes());
-                header_lines.extend_from_slice(b"\r\n");
-            }
+            let header_lines = header_lines(&headers);
             setup.push(SetupPlan {
                 method: step.method.clone(),
                 path: match &step.path {
@@ -502,6 +489,19 @@ impl ScenarioPlan {
         }
         Bytes::from(serialize(method, target, &header_lines, body))
     }
+}
+
+/// `name: value\r\n` for every header. Host comes first, as servers expect: it is inserted
+/// first and HeaderMap keeps insertion order.
+fn header_lines(headers: &HeaderMap) -> Vec<u8> {
+    let mut lines = Vec::new();
+    for (name, value) in headers.iter() {
+        lines.extend_from_slice(name.as_str().as_bytes());
+        lines.extend_from_slice(b": ");
+        lines.extend_from_slice(value.as_bytes());
+        lines.extend_from_slice(b"\r\n");
+    }
+    lines
 }
 
 /// An HTTP/1.1 request: request line, headers, Content-Length where a body is or may be
