@@ -1,6 +1,6 @@
 //! Loadscope: load testing for AI service stacks (OpenAI-compatible gateways, RAG services,
 //! MCP servers). The library holds everything; the `loadscope` binary is a thin command line
-//! over it, and the desktop app will be another face over the same engine.
+//! over it and the desktop app (`ui`) another face over the same engine.
 
 pub mod analysis;
 pub mod cli;
@@ -8,3 +8,4 @@ pub mod demo;
 pub mod engine;
 pub mod preset;
 pub mod run;
+pub mod ui;

@@ -32,6 +32,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Commands {
+    /// Open the desktop app (what `loadscope` with no command does).
+    Gui {
+        /// A preset file or shipped preset name to open (default: the last one).
+        preset: Option<String>,
+    },
     /// Run a preset headless: live progress, then per-level stats and target verdicts.
     Run(RunArgs),
     /// Check presets for mistakes (file, line and column for each).
@@ -116,14 +121,24 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Commands::Validate { presets }) => ExitCode::from(validate::validate(&presets)),
         Some(Commands::DemoStack(args)) => ExitCode::from(demo_stack::demo_stack(args)),
         Some(Commands::Runs { dir }) => ExitCode::from(runs::runs(dir)),
-        None => {
-            println!(
-                "Loadscope {}: the desktop app is not built yet.\n\n\
-                 Try a headless demo run instead:\n  loadscope run demo --demo-stack\n\n\
-                 Or see every command:\n  loadscope --help",
-                env!("CARGO_PKG_VERSION")
+        Some(Commands::Gui { preset }) => gui(preset),
+        None => gui(None),
+    }
+}
+
+fn gui(preset: Option<String>) -> ExitCode {
+    let config = crate::ui::AppConfig {
+        open: preset,
+        ..crate::ui::AppConfig::default()
+    };
+    match crate::ui::run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!(
+                "cannot open the Loadscope window: {err}
+                 (no display? The same runs work headless: loadscope run demo --demo-stack)"
             );
-            ExitCode::SUCCESS
+            ExitCode::from(EXIT_BAD_INPUT)
         }
     }
 }

@@ -489,6 +489,9 @@ impl RunState {
                 p50_micros: has.then(|| accum.latency.value_at_quantile(0.50)),
                 p95_micros: has.then(|| accum.latency.value_at_quantile(0.95)),
                 p99_micros: has.then(|| accum.latency.value_at_quantile(0.99)),
+                ttft_p50_micros: accum.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.50)),
+                ttft_p95_micros: accum.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.95)),
+                output_tokens_per_sec: (accum.output_tokens > 0 || accum.ttft.is_some()).then_some(accum.output_tokens as f64),
             });
             self.users_at_second.remove(&second);
             self.next_second += 1;
@@ -526,6 +529,57 @@ impl RunState {
                 count: *count,
             })
             .collect()
+    }
+
+    /// Every task of every scenario run so far, over all its levels (named `scenario: task`
+    /// when the suite has more than one scenario).
+    fn run_tasks(&self) -> Vec<(String, TaskStats)> {
+        let mut scenarios: Vec<usize> = self.stages.iter().map(|info| info.scenario).collect();
+        scenarios.dedup();
+        let several = self.plan.scenarios.len() > 1;
+        let mut rows = Vec::new();
+        for scenario_index in scenarios {
+            let scenario = &self.plan.scenarios[scenario_index];
+            let stages: Vec<usize> = (0..self.stages.len())
+                .filter(|&stage| self.stages[stage].scenario == scenario_index)
+                .collect();
+            let duration: f64 = stages.iter().map(|&stage| self.stage_duration_secs(stage)).sum();
+            for (task_index, task) in scenario.tasks.iter().enumerate() {
+                let accum = merged(
+                    stages
+                        .iter()
+                        .filter_map(|&stage| self.recorded.tasks.get(&(stage as u32, task_index as u32))),
+                );
+                let name = if several {
+                    format!("{}: {}", scenario.compiled.name, task.name)
+                } else {
+                    task.name.clone()
+                };
+                rows.push((name, stats(&accum, duration)));
+            }
+        }
+        rows
+    }
+
+    /// The failures of the whole run, grouped by task, kind and message, most frequent first.
+    fn run_failures(&self) -> Vec<FailureRow> {
+        let mut groups: std::collections::BTreeMap<(String, String, String), u64> = std::collections::BTreeMap::new();
+        for stage in 0..self.stages.len() {
+            for row in self.stage_failures(stage) {
+                *groups.entry((row.task, row.kind, row.message)).or_insert(0) += row.count;
+            }
+        }
+        let mut rows: Vec<FailureRow> = groups
+            .into_iter()
+            .map(|((task, kind, message), count)| FailureRow {
+                task,
+                kind,
+                message,
+                count,
+            })
+            .collect();
+        rows.sort_by_key(|row| std::cmp::Reverse(row.count));
+        rows
     }
 
     fn stage_verdicts(&self, stage: usize, task_stats: &[(String, TaskStats)], total: &TaskStats) -> Vec<crate::run::Verdict> {
@@ -596,6 +650,7 @@ impl RunState {
         let level_total = stats(&merged(&accums), duration);
         let run_total = stats(&merged(self.recorded.tasks.values()), self.elapsed_secs());
         let verdicts = self.stage_verdicts(stage, &level_tasks, &level_total);
+        let (run_tasks, run_failures) = (self.run_tasks(), self.run_failures());
         let new_series = self.series[self.series_reported..].to_vec();
         self.series_reported = self.series.len();
         Snapshot {
@@ -615,6 +670,8 @@ impl RunState {
             level_tasks,
             level_total,
             run_total,
+            run_tasks,
+            run_failures,
             late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
             new_series,
             failures: self.stage_failures(stage),

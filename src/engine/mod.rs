@@ -110,8 +110,11 @@ pub struct Snapshot {
     /// The current level, per task and all together.
     pub level_tasks: Vec<(String, TaskStats)>,
     pub level_total: TaskStats,
-    /// The whole run so far.
+    /// The whole run so far, all tasks together and per task.
     pub run_total: TaskStats,
+    pub run_tasks: Vec<(String, TaskStats)>,
+    /// The whole run's failures, most frequent first.
+    pub run_failures: Vec<FailureRow>,
     pub late_starts: u64,
     /// Series points completed since the previous snapshot.
     pub new_series: Vec<SeriesPoint>,

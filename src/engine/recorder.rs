@@ -199,6 +199,10 @@ pub struct SecondAccum {
     pub latency: Histogram<u64>,
     pub requests: u64,
     pub failures: u64,
+    /// Streamed chat replies' time to first token; only allocated once a chat reply arrives.
+    pub ttft: Option<Histogram<u64>>,
+    /// Output tokens of the chat replies completed in this second.
+    pub output_tokens: u64,
 }
 
 impl Default for SecondAccum {
@@ -207,6 +211,24 @@ impl Default for SecondAccum {
             latency: new_histogram(),
             requests: 0,
             failures: 0,
+            ttft: None,
+            output_tokens: 0,
+        }
+    }
+}
+
+impl SecondAccum {
+    fn merge(&mut self, other: SecondAccum) {
+        let _ = self.latency.add(&other.latency);
+        self.requests += other.requests;
+        self.failures += other.failures;
+        self.output_tokens += other.output_tokens;
+        match (&mut self.ttft, other.ttft) {
+            (Some(mine), Some(theirs)) => {
+                let _ = mine.add(&theirs);
+            }
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
         }
     }
 }
@@ -269,6 +291,12 @@ impl Recorder {
         let second = self.seconds.entry(sample.second).or_default();
         record(&mut second.latency, sample.latency_micros);
         second.requests += 1;
+        if let Some((metrics, _)) = sample.chat {
+            second.output_tokens += metrics.output_tokens;
+            if let Some(ttft) = metrics.ttft_micros {
+                record(second.ttft.get_or_insert_with(new_histogram), ttft);
+            }
+        }
         if let Some((kind, message)) = sample.failure {
             accum.failures += 1;
             match kind {
@@ -338,11 +366,7 @@ impl Recorder {
         }
         for (second, accum) in other.seconds {
             match self.seconds.get_mut(&second) {
-                Some(existing) => {
-                    let _ = existing.latency.add(&accum.latency);
-                    existing.requests += accum.requests;
-                    existing.failures += accum.failures;
-                }
+                Some(existing) => existing.merge(accum),
                 None => {
                     self.seconds.insert(second, accum);
                 }

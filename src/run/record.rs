@@ -370,6 +370,14 @@ pub struct SeriesPoint {
     pub p95_micros: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p99_micros: Option<u64>,
+    /// Streamed chat replies completed in this second: time to first token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p50_micros: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p95_micros: Option<u64>,
+    /// Chat replies completed in this second: their output tokens (None without chat replies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens_per_sec: Option<f64>,
 }
 
 /// A target checked against one level.

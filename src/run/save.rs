@@ -33,22 +33,28 @@ pub fn save_atomic(record: &RunRecord, path: &Path) -> Result<(), RunFileError> 
         path: path.to_path_buf(),
         source,
     };
-    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(wrap)?;
-    }
     let json = serde_json::to_vec_pretty(record).map_err(|err| wrap(std::io::Error::other(err)))?;
+    write_atomic(path, &json).map_err(wrap)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder (flushed, then renamed
+/// over the target), creating the folder if needed: a reader never sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
     let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
-        file.write_all(&json)?;
+        file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
-    result.map_err(wrap)
+    result
 }
 
 /// How long after its last save an unfinished run file is taken as interrupted.

@@ -1,0 +1,233 @@
+//! The preset being edited: its TOML text and the same text as a `toml_edit` document, kept in
+//! step both ways (forms edit the document and regenerate the text, keeping comments; typing in
+//! the TOML view re-parses it), whether it has unsaved changes, and what `loadscope validate`
+//! says about it. Nothing here draws; the editor panels read and change it.
+
+use std::path::{Path, PathBuf};
+
+use toml_edit::DocumentMut;
+
+use crate::preset::{CompiledPreset, Diagnostic, PresetErrors, PresetSource, compile};
+
+/// Where the open preset came from, and so where "Save" writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A preset compiled into the binary; saving asks for a file.
+    Shipped(String),
+    /// A file on disk.
+    File(PathBuf),
+    /// Made with "New"; saving asks for a file.
+    Untitled,
+}
+
+/// What a new preset starts as: one scenario against a local service, with the guide's shape.
+pub const NEW_PRESET: &str = r#"name = "New preset"
+description = "One scenario; edit the service, tasks, levels and targets"
+
+[[scenario]]
+name = "My service"
+think_time = { min = "1s", max = "3s" }
+timeout = "30s"
+
+[scenario.service]
+base_url = "http://localhost:8000"
+health_path = "/health"
+
+[[scenario.task]]
+name = "health"
+weight = 1
+path = "/health"
+
+[[scenario.level]]
+name = "Level 1"
+users = 5
+spawn_rate = 1
+duration = "1m"
+
+[[scenario.target]]
+expr = "p95 < 500ms"
+"#;
+
+/// An open preset.
+pub struct PresetDocument {
+    origin: Origin,
+    text: String,
+    saved_text: String,
+    /// The text as a document, or why it does not parse as TOML.
+    parsed: Result<DocumentMut, String>,
+    /// What validation found, with lines and columns.
+    diagnostics: Vec<Diagnostic>,
+    /// Bumped on every change, so views can tell their copy of the text is stale.
+    revision: u64,
+}
+
+impl PresetDocument {
+    /// A document with `text`, counted as saved.
+    pub fn new(origin: Origin, text: String) -> PresetDocument {
+        let mut document = PresetDocument {
+            origin,
+            saved_text: text.clone(),
+            text,
+            parsed: Err(String::new()),
+            diagnostics: Vec::new(),
+            revision: 0,
+        };
+        document.reparse();
+        document
+    }
+
+    /// A shipped preset by name (`demo`, `api-gateway`).
+    pub fn shipped(name: &str) -> Option<PresetDocument> {
+        crate::preset::shipped::find(name).map(|text| PresetDocument::new(Origin::Shipped(name.to_string()), text.to_string()))
+    }
+
+    /// Reads a preset file.
+    pub fn open(path: &Path) -> Result<PresetDocument, String> {
+        let text = std::fs::read_to_string(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        Ok(PresetDocument::new(Origin::File(path.to_path_buf()), text))
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The name shown in the title and the library: the preset's `name`, else the file's.
+    pub fn title(&self) -> String {
+        let named = self
+            .parsed
+            .as_ref()
+            .ok()
+            .and_then(|doc| doc.get("name"))
+            .and_then(|item| item.as_str())
+            .map(str::to_string);
+        named.unwrap_or_else(|| self.source_name())
+    }
+
+    /// How validation messages name this preset (the path, `shipped:NAME` or `untitled`).
+    pub fn source_name(&self) -> String {
+        match &self.origin {
+            Origin::Shipped(name) => format!("shipped:{name}"),
+            Origin::File(path) => path.display().to_string(),
+            Origin::Untitled => "untitled".to_string(),
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Unsaved changes (a shipped preset counts as saved until it is edited).
+    pub fn is_dirty(&self) -> bool {
+        self.text != self.saved_text
+    }
+
+    /// The document, when the text is valid TOML.
+    pub fn document(&self) -> Result<&DocumentMut, &str> {
+        self.parsed.as_ref().map_err(String::as_str)
+    }
+
+    /// Every mistake validation found (TOML syntax included), in text order.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Replaces the whole text (typing in the TOML view).
+    pub fn set_text(&mut self, text: String) {
+        if text != self.text {
+            self.text = text;
+            self.reparse();
+        }
+    }
+
+    /// Changes the document (a form edit) and regenerates the text from it. Does nothing while
+    /// the text is not valid TOML: the forms are read-only then.
+    pub fn edit(&mut self, change: impl FnOnce(&mut DocumentMut)) {
+        let Ok(doc) = &mut self.parsed else { return };
+        change(doc);
+        let text = doc.to_string();
+        if text != self.text {
+            self.text = text;
+            self.revision += 1;
+            self.validate();
+        }
+    }
+
+    /// Compiles the preset as `loadscope run` would.
+    pub fn compile(&self) -> Result<CompiledPreset, PresetErrors> {
+        compile(&self.source().parse()?)
+    }
+
+    /// Writes the text to `path` atomically (temp file, then rename) and makes it this
+    /// document's file.
+    pub fn save_to(&mut self, path: &Path) -> Result<(), String> {
+        crate::run::save::write_atomic(path, self.text.as_bytes()).map_err(|err| format!("cannot save {}: {err}", path.display()))?;
+        self.origin = Origin::File(path.to_path_buf());
+        self.saved_text = self.text.clone();
+        self.validate();
+        Ok(())
+    }
+
+    fn source(&self) -> PresetSource {
+        let base_dir = match &self.origin {
+            Origin::File(path) => path.parent().map(Path::to_path_buf),
+            _ => None,
+        };
+        PresetSource::from_text(&self.source_name(), &self.text, base_dir)
+    }
+
+    fn reparse(&mut self) {
+        self.revision += 1;
+        self.parsed = self.text.parse::<DocumentMut>().map_err(|err| err.to_string());
+        self.validate();
+    }
+
+    fn validate(&mut self) {
+        self.diagnostics = match self.compile() {
+            Ok(_) => Vec::new(),
+            Err(PresetErrors(diagnostics)) => diagnostics,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::fields;
+
+    #[test]
+    fn form_edits_keep_comments_and_show_in_the_text() {
+        let mut document = PresetDocument::shipped("demo").expect("demo preset");
+        assert!(document.diagnostics().is_empty(), "{:?}", document.diagnostics());
+        assert!(!document.is_dirty());
+        document.edit(|doc| {
+            let level = fields::array_mut(doc.as_table_mut(), "scenario")
+                .and_then(|scenarios| scenarios.get_mut(0))
+                .expect("scenario");
+            let level = fields::array_mut(level, "level")
+                .and_then(|levels| levels.get_mut(1))
+                .expect("level");
+            fields::set_number(level, "users", "25");
+        });
+        assert!(document.text().contains("users = 25"), "{}", document.text());
+        assert!(document.text().contains("# measures TTFT"), "comments survive form edits");
+        assert!(document.is_dirty());
+        assert!(document.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn typed_errors_are_reported_at_their_line() {
+        let mut document = PresetDocument::new(Origin::Untitled, NEW_PRESET.to_string());
+        assert!(document.diagnostics().is_empty(), "{:?}", document.diagnostics());
+        document.set_text(NEW_PRESET.replace("users = 5", "users = \"many\""));
+        let diagnostic = document.diagnostics().first().expect("an error");
+        assert_eq!(diagnostic.line, Some(20), "{diagnostic}");
+        assert!(diagnostic.message.contains("invalid type"), "{diagnostic}");
+        document.set_text(NEW_PRESET.replace("[[scenario.level]]", "[[scenario.level]"));
+        assert!(document.document().is_err());
+        assert!(!document.diagnostics().is_empty());
+    }
+}

@@ -1,0 +1,614 @@
+//! The Editor tab: forms for the selected scenario (service, tasks, levels, targets) beside
+//! the preset's TOML, both editing the same [`PresetDocument`], with validation messages at
+//! their lines. Secrets stay as written (`${VAR}`): nothing here expands them.
+
+use std::sync::Arc;
+
+use egui::text::LayoutJob;
+use egui::{Color32, FontId, RichText, TextEdit, TextFormat};
+use toml_edit::{DocumentMut, Table};
+
+use super::document::PresetDocument;
+use super::fields::{self, RowEdit};
+use crate::preset::target::TargetExpr;
+
+/// A table of the preset the forms edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TablePath {
+    Root,
+    Scenario(usize),
+    Service(usize),
+    Task(usize, usize),
+    Level(usize, usize),
+    Target(usize, usize),
+}
+
+fn lookup(doc: &DocumentMut, path: TablePath) -> Option<&Table> {
+    let scenario = |index: usize| fields::array(doc.as_table(), "scenario").and_then(|rows| rows.get(index));
+    let row = |index: usize, key: &str, row: usize| {
+        scenario(index)
+            .and_then(|table| fields::array(table, key))
+            .and_then(|rows| rows.get(row))
+    };
+    match path {
+        TablePath::Root => Some(doc.as_table()),
+        TablePath::Scenario(index) => scenario(index),
+        TablePath::Service(index) => scenario(index)
+            .and_then(|table| table.get("service"))
+            .and_then(|item| item.as_table()),
+        TablePath::Task(index, task) => row(index, "task", task),
+        TablePath::Level(index, level) => row(index, "level", level),
+        TablePath::Target(index, target) => row(index, "target", target),
+    }
+}
+
+fn lookup_mut(doc: &mut DocumentMut, path: TablePath) -> Option<&mut Table> {
+    if path == TablePath::Root {
+        return Some(doc.as_table_mut());
+    }
+    let (index, key, row) = match path {
+        TablePath::Root => return None,
+        TablePath::Scenario(index) => (index, "", 0),
+        TablePath::Service(index) => (index, "service", 0),
+        TablePath::Task(index, row) => (index, "task", row),
+        TablePath::Level(index, row) => (index, "level", row),
+        TablePath::Target(index, row) => (index, "target", row),
+    };
+    let scenario = fields::array_mut(doc.as_table_mut(), "scenario")?.get_mut(index)?;
+    match key {
+        "" => Some(scenario),
+        "service" => fields::table_mut(scenario, "service"),
+        key => fields::array_mut(scenario, key)?.get_mut(row),
+    }
+}
+
+/// How a form field's text is written back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Number,
+    /// A TOML value (array, inline table); a bare word is kept as a string.
+    Toml,
+}
+
+/// The Editor tab's own state: which scenario the forms show and the TOML view's text.
+#[derive(Default)]
+pub struct EditorState {
+    pub scenario: usize,
+    toml_buffer: String,
+    toml_revision: Option<u64>,
+}
+
+impl EditorState {
+    /// The scenario names of the open preset, for the library panel.
+    pub fn scenario_names(&self, document: &PresetDocument) -> Vec<String> {
+        let Ok(doc) = document.document() else { return Vec::new() };
+        fields::array(doc.as_table(), "scenario")
+            .map(|rows| {
+                rows.iter()
+                    .enumerate()
+                    .map(|(index, row)| {
+                        let name = fields::text(row, "name");
+                        if name.is_empty() { format!("Scenario {}", index + 1) } else { name }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn show(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument) {
+        let scenarios = self.scenario_names(document).len();
+        if self.scenario >= scenarios {
+            self.scenario = scenarios.saturating_sub(1);
+        }
+        ui.horizontal(|ui| {
+            ui.heading(document.title());
+            ui.label(RichText::new(document.source_name()).weak());
+            if document.is_dirty() {
+                ui.label(RichText::new("unsaved changes").italics());
+            }
+        });
+        ui.columns(2, |columns| {
+            egui::ScrollArea::vertical().id_salt("forms").show(&mut columns[0], |ui| {
+                self.forms(ui, document, scenarios);
+            });
+            self.toml_view(&mut columns[1], document);
+        });
+    }
+
+    fn forms(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenarios: usize) {
+        if let Err(why) = document.document() {
+            ui.colored_label(
+                Color32::from_rgb(229, 57, 53),
+                format!(
+                    "The TOML does not parse, so the forms are paused until it does: {}",
+                    first_line(why)
+                ),
+            );
+            return;
+        }
+        egui::Grid::new("preset-fields").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+            labelled(ui, document, TablePath::Root, "name", "Preset name", Kind::Text, 280.0);
+            labelled(ui, document, TablePath::Root, "description", "Description", Kind::Text, 280.0);
+        });
+        if scenarios == 0 {
+            ui.label("This preset has no [[scenario]] yet: add one in the TOML view.");
+            return;
+        }
+        let index = self.scenario;
+        ui.separator();
+        ui.heading(format!("Scenario {} of {scenarios}", index + 1));
+        egui::Grid::new("scenario-fields")
+            .num_columns(2)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                labelled(ui, document, TablePath::Scenario(index), "name", "Scenario name", Kind::Text, 280.0);
+                labelled(
+                    ui,
+                    document,
+                    TablePath::Scenario(index),
+                    "think_time",
+                    "Think time",
+                    Kind::Toml,
+                    280.0,
+                );
+                labelled(ui, document, TablePath::Scenario(index), "timeout", "Timeout", Kind::Text, 120.0);
+            });
+        egui::CollapsingHeader::new("Service").default_open(true).show(ui, |ui| {
+            egui::Grid::new("service-fields").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+                let service = TablePath::Service(index);
+                labelled(ui, document, service, "base_url", "Base URL", Kind::Text, 280.0);
+                labelled(ui, document, service, "health_path", "Health path", Kind::Text, 200.0);
+                labelled(ui, document, service, "health_status", "Health status", Kind::Number, 60.0);
+                labelled(ui, document, service, "start_hint", "Start hint", Kind::Text, 280.0);
+                labelled(ui, document, service, "headers", "Headers", Kind::Toml, 280.0);
+            });
+            ui.label(RichText::new("Headers are a TOML table; write secrets as ${VAR}: they are read from the environment when the run starts and never shown or saved.").small().weak());
+        });
+        egui::CollapsingHeader::new("Tasks")
+            .default_open(true)
+            .show(ui, |ui| self.tasks(ui, document, index));
+        egui::CollapsingHeader::new("Levels")
+            .default_open(true)
+            .show(ui, |ui| self.levels(ui, document, index));
+        egui::CollapsingHeader::new("Targets")
+            .default_open(true)
+            .show(ui, |ui| self.targets(ui, document, index));
+    }
+
+    fn tasks(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenario: usize) {
+        let count = row_count(document, scenario, "task");
+        let mut edit = None;
+        for task in 0..count {
+            let path = TablePath::Task(scenario, task);
+            let name = read(document, path, "name");
+            let kind = {
+                let kind = read(document, path, "kind");
+                if kind.is_empty() { "http".to_string() } else { kind }
+            };
+            let title = format!("Task {}: {name} ({kind})", task + 1);
+            egui::CollapsingHeader::new(title).id_salt(("task", scenario, task)).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    row_buttons(ui, &format!("task {}", task + 1), task, count, &mut edit);
+                });
+                egui::Grid::new(("task-fields", task))
+                    .num_columns(2)
+                    .spacing([8.0, 4.0])
+                    .show(ui, |ui| {
+                        let label = |field: &str| format!("Task {} {field}", task + 1);
+                        field_row(ui, document, path, "name", &label("name"), "Name", Kind::Text, 240.0);
+                        ui.label("Kind");
+                        let mut chosen = kind.clone();
+                        egui::ComboBox::from_id_salt(("task-kind", task))
+                            .selected_text(&chosen)
+                            .show_ui(ui, |ui| {
+                                for option in ["http", "chat", "mcp"] {
+                                    ui.selectable_value(&mut chosen, option.to_string(), option);
+                                }
+                            })
+                            .response
+                            .accessible_name(label("kind"));
+                        ui.end_row();
+                        if chosen != kind {
+                            document.edit(|doc| {
+                                if let Some(table) = lookup_mut(doc, path) {
+                                    fields::set_string(table, "kind", if chosen == "http" { "" } else { &chosen });
+                                }
+                            });
+                        }
+                        field_row(ui, document, path, "weight", &label("weight"), "Weight", Kind::Number, 60.0);
+                        match chosen.as_str() {
+                            "chat" => {
+                                field_row(ui, document, path, "path", &label("path"), "Path", Kind::Text, 240.0);
+                                field_row(ui, document, path, "model", &label("model"), "Model", Kind::Text, 240.0);
+                                field_row(ui, document, path, "messages", &label("messages"), "Messages", Kind::Toml, 320.0);
+                                field_row(
+                                    ui,
+                                    document,
+                                    path,
+                                    "max_tokens",
+                                    &label("max tokens"),
+                                    "Max tokens",
+                                    Kind::Number,
+                                    60.0,
+                                );
+                                field_row(ui, document, path, "stream", &label("stream"), "Stream", Kind::Toml, 60.0);
+                            }
+                            "mcp" => {
+                                field_row(ui, document, path, "tool", &label("tool"), "Tool", Kind::Text, 240.0);
+                                field_row(ui, document, path, "arguments", &label("arguments"), "Arguments", Kind::Toml, 320.0);
+                                field_row(ui, document, path, "expect", &label("expect"), "Expect", Kind::Text, 80.0);
+                            }
+                            _ => {
+                                field_row(ui, document, path, "method", &label("method"), "Method", Kind::Text, 80.0);
+                                field_row(ui, document, path, "path", &label("path"), "Path", Kind::Text, 240.0);
+                                field_row(ui, document, path, "body", &label("body"), "Body", Kind::Text, 320.0);
+                                field_row(
+                                    ui,
+                                    document,
+                                    path,
+                                    "expect_status",
+                                    &label("expected status"),
+                                    "Expected status",
+                                    Kind::Toml,
+                                    80.0,
+                                );
+                                field_row(ui, document, path, "checks", &label("checks"), "Checks", Kind::Toml, 320.0);
+                            }
+                        }
+                    });
+            });
+        }
+        if ui.button("Add task").clicked() {
+            let mut table = Table::new();
+            table.insert("name", toml_edit::value(format!("task {}", count + 1)));
+            table.insert("weight", toml_edit::value(1));
+            table.insert("path", toml_edit::value("/"));
+            edit = Some(RowEdit::Add(table));
+        }
+        if let Some(edit) = edit {
+            apply_row_edit(document, scenario, "task", edit);
+        }
+    }
+
+    fn levels(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenario: usize) {
+        let count = row_count(document, scenario, "level");
+        let mut edit = None;
+        egui::Grid::new("levels").striped(true).spacing([6.0, 4.0]).show(ui, |ui| {
+            for header in ["Name", "Model", "Users", "Spawn/s", "Rate/s", "In flight", "Duration", ""] {
+                ui.label(RichText::new(header).strong());
+            }
+            ui.end_row();
+            for level in 0..count {
+                let path = TablePath::Level(scenario, level);
+                let name = format!("Level {}", level + 1);
+                cell(ui, document, path, "name", &format!("{name} name"), Kind::Text, 90.0);
+                let open = !read(document, path, "rate_per_sec").is_empty();
+                let mut model_open = open;
+                egui::ComboBox::from_id_salt(("level-model", level))
+                    .selected_text(if open { "open" } else { "closed" })
+                    .width(70.0)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut model_open, false, "closed (users)");
+                        ui.selectable_value(&mut model_open, true, "open (rate)");
+                    })
+                    .response
+                    .accessible_name(format!("{name} model"));
+                if model_open != open {
+                    document.edit(|doc| {
+                        if let Some(table) = lookup_mut(doc, path) {
+                            switch_model(table, model_open);
+                        }
+                    });
+                }
+                if model_open {
+                    ui.label("");
+                    ui.label("");
+                    cell(ui, document, path, "rate_per_sec", &format!("{name} rate"), Kind::Number, 60.0);
+                    cell(
+                        ui,
+                        document,
+                        path,
+                        "max_in_flight",
+                        &format!("{name} in flight"),
+                        Kind::Number,
+                        60.0,
+                    );
+                } else {
+                    cell(ui, document, path, "users", &format!("{name} users"), Kind::Number, 60.0);
+                    cell(ui, document, path, "spawn_rate", &format!("{name} spawn rate"), Kind::Number, 60.0);
+                    ui.label("");
+                    ui.label("");
+                }
+                cell(ui, document, path, "duration", &format!("{name} duration"), Kind::Text, 60.0);
+                ui.horizontal(|ui| row_buttons(ui, &name.to_lowercase(), level, count, &mut edit));
+                ui.end_row();
+            }
+        });
+        if ui.button("Add level").clicked() {
+            let mut table = Table::new();
+            let last = (count > 0).then(|| read(document, TablePath::Level(scenario, count - 1), "users"));
+            let users = last.and_then(|users| users.parse::<i64>().ok()).map(|users| users * 2).unwrap_or(5);
+            table.insert("name", toml_edit::value(format!("Level {}", count + 1)));
+            table.insert("users", toml_edit::value(users));
+            table.insert("spawn_rate", toml_edit::value(users.clamp(1, 50)));
+            table.insert("duration", toml_edit::value("1m"));
+            edit = Some(RowEdit::Add(table));
+        }
+        if let Some(edit) = edit {
+            apply_row_edit(document, scenario, "level", edit);
+        }
+    }
+
+    fn targets(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenario: usize) {
+        let count = row_count(document, scenario, "target");
+        let classes = failure_classes(document, scenario);
+        let class_refs: Vec<&str> = classes.iter().map(String::as_str).collect();
+        let mut edit = None;
+        egui::Grid::new("targets").striped(true).spacing([6.0, 4.0]).show(ui, |ui| {
+            for header in ["Target", "Level", "Task", "Abort on fail", ""] {
+                ui.label(RichText::new(header).strong());
+            }
+            ui.end_row();
+            for target in 0..count {
+                let path = TablePath::Target(scenario, target);
+                let name = format!("Target {}", target + 1);
+                ui.vertical(|ui| {
+                    cell(ui, document, path, "expr", &format!("{name} expression"), Kind::Text, 180.0);
+                    let expr = read(document, path, "expr");
+                    if let Err(why) = TargetExpr::parse_with_classes(&expr, &class_refs) {
+                        ui.label(RichText::new(why).small().color(Color32::from_rgb(229, 57, 53)));
+                    }
+                });
+                cell(ui, document, path, "level", &format!("{name} level"), Kind::Text, 80.0);
+                cell(ui, document, path, "task", &format!("{name} task"), Kind::Text, 100.0);
+                let mut abort = read(document, path, "abort_on_fail") == "true";
+                if ui
+                    .checkbox(&mut abort, "")
+                    .on_hover_text("Stop the run when this target fails")
+                    .accessible_name(format!("{name} abort on fail"))
+                    .changed()
+                {
+                    document.edit(|doc| {
+                        if let Some(table) = lookup_mut(doc, path) {
+                            fields::set_bool(table, "abort_on_fail", abort.then_some(true));
+                        }
+                    });
+                }
+                ui.horizontal(|ui| row_buttons(ui, &name.to_lowercase(), target, count, &mut edit));
+                ui.end_row();
+            }
+        });
+        ui.label(
+            RichText::new("Targets read like k6 thresholds: p95 < 500ms, error_rate < 1%, ttft_p95 < 250ms, rps > 20. Leave Level empty for every level.")
+                .small()
+                .weak(),
+        );
+        if ui.button("Add target").clicked() {
+            let mut table = Table::new();
+            table.insert("expr", toml_edit::value("p95 < 500ms"));
+            edit = Some(RowEdit::Add(table));
+        }
+        if let Some(edit) = edit {
+            apply_row_edit(document, scenario, "target", edit);
+        }
+    }
+
+    fn toml_view(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument) {
+        if self.toml_revision != Some(document.revision()) {
+            self.toml_buffer = document.text().to_string();
+            self.toml_revision = Some(document.revision());
+        }
+        let diagnostics = document.diagnostics().to_vec();
+        let error_lines: Vec<usize> = diagnostics.iter().filter_map(|diagnostic| diagnostic.line).collect();
+        ui.label(RichText::new("TOML").strong());
+        let list_height = (diagnostics.len().min(6) as f32) * 20.0 + 28.0;
+        let editor_height = (ui.available_height() - list_height).max(120.0);
+        egui::ScrollArea::vertical()
+            .id_salt("toml")
+            .max_height(editor_height)
+            .show(ui, |ui| {
+                let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, wrap_width: f32| -> Arc<egui::Galley> {
+                    let mut job = highlight_lines(ui, text.as_str(), &error_lines);
+                    job.wrap.max_width = wrap_width;
+                    ui.fonts_mut(|fonts| fonts.layout_job(job))
+                };
+                let response = ui.add(
+                    TextEdit::multiline(&mut self.toml_buffer)
+                        .code_editor()
+                        .desired_width(f32::INFINITY)
+                        .desired_rows(30)
+                        .layouter(&mut layouter),
+                );
+                let response = response.accessible_name("Preset TOML");
+                if response.changed() {
+                    document.set_text(self.toml_buffer.clone());
+                    self.toml_revision = Some(document.revision());
+                }
+            });
+        if diagnostics.is_empty() {
+            ui.label(RichText::new("Valid: loadscope validate finds no problems").color(Color32::from_rgb(52, 168, 83)));
+        } else {
+            ui.label(RichText::new(format!("{} problem(s):", diagnostics.len())).color(Color32::from_rgb(229, 57, 53)));
+            egui::ScrollArea::vertical()
+                .id_salt("diagnostics")
+                .max_height(120.0)
+                .show(ui, |ui| {
+                    for diagnostic in &diagnostics {
+                        let place = match (diagnostic.line, diagnostic.column) {
+                            (Some(line), Some(column)) => format!("line {line} column {column}: "),
+                            (Some(line), None) => format!("line {line}: "),
+                            _ => String::new(),
+                        };
+                        ui.label(RichText::new(format!("{place}{}", diagnostic.message)).color(Color32::from_rgb(229, 57, 53)));
+                    }
+                });
+        }
+    }
+}
+
+/// A label and a field in a two-column grid.
+fn labelled(ui: &mut egui::Ui, document: &mut PresetDocument, path: TablePath, key: &str, label: &str, kind: Kind, width: f32) {
+    field_row(ui, document, path, key, label, label, kind, width);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn field_row(
+    ui: &mut egui::Ui,
+    document: &mut PresetDocument,
+    path: TablePath,
+    key: &str,
+    name: &str,
+    label: &str,
+    kind: Kind,
+    width: f32,
+) {
+    ui.label(label);
+    cell(ui, document, path, key, name, kind, width);
+    ui.end_row();
+}
+
+/// One editable value. While it has focus it edits its own copy of the text (so "0." can be
+/// typed on the way to "0.5"); every change is written to the document at once.
+fn cell(ui: &mut egui::Ui, document: &mut PresetDocument, path: TablePath, key: &str, name: &str, kind: Kind, width: f32) {
+    let id = ui.make_persistent_id(("field", path, key));
+    let current = read(document, path, key);
+    let focused = ui.memory(|memory| memory.has_focus(id));
+    let mut value = if focused {
+        ui.data(|data| data.get_temp::<String>(id)).unwrap_or_else(|| current.clone())
+    } else {
+        current.clone()
+    };
+    let height = ui.spacing().interact_size.y;
+    let response = ui
+        .add_sized([width, height], TextEdit::singleline(&mut value).id(id))
+        .accessible_name(name);
+    if response.has_focus() {
+        ui.data_mut(|data| data.insert_temp(id, value.clone()));
+    }
+    if response.changed() && value != current {
+        document.edit(|doc| {
+            if let Some(table) = lookup_mut(doc, path) {
+                match kind {
+                    Kind::Text => fields::set_string(table, key, &value),
+                    Kind::Number => fields::set_number(table, key, &value),
+                    Kind::Toml => fields::set_toml(table, key, &value),
+                }
+            }
+        });
+    }
+}
+
+fn read(document: &PresetDocument, path: TablePath, key: &str) -> String {
+    document
+        .document()
+        .ok()
+        .and_then(|doc| lookup(doc, path))
+        .map(|table| fields::text(table, key))
+        .unwrap_or_default()
+}
+
+fn row_count(document: &PresetDocument, scenario: usize, key: &str) -> usize {
+    document
+        .document()
+        .ok()
+        .and_then(|doc| lookup(doc, TablePath::Scenario(scenario)))
+        .and_then(|table| fields::array(table, key))
+        .map(|rows| rows.len())
+        .unwrap_or(0)
+}
+
+fn failure_classes(document: &PresetDocument, scenario: usize) -> Vec<String> {
+    document
+        .document()
+        .ok()
+        .and_then(|doc| lookup(doc, TablePath::Scenario(scenario)))
+        .and_then(|table| fields::array(table, "failure_class"))
+        .map(|rows| rows.iter().map(|row| fields::text(row, "name")).collect())
+        .unwrap_or_default()
+}
+
+fn apply_row_edit(document: &mut PresetDocument, scenario: usize, key: &str, edit: RowEdit) {
+    document.edit(|doc| {
+        if let Some(table) = lookup_mut(doc, TablePath::Scenario(scenario)) {
+            fields::edit_rows(table, key, edit);
+        }
+    });
+}
+
+/// Move up, move down, duplicate and remove buttons for row `index` of `count`.
+fn row_buttons(ui: &mut egui::Ui, what: &str, index: usize, count: usize, edit: &mut Option<RowEdit>) {
+    if ui
+        .add_enabled(index > 0, egui::Button::new("Up").small())
+        .on_hover_text(format!("Move {what} up"))
+        .accessible_name(format!("Move {what} up"))
+        .clicked()
+    {
+        *edit = Some(RowEdit::MoveUp(index));
+    }
+    if ui
+        .add_enabled(index + 1 < count, egui::Button::new("Down").small())
+        .on_hover_text(format!("Move {what} down"))
+        .accessible_name(format!("Move {what} down"))
+        .clicked()
+    {
+        *edit = Some(RowEdit::MoveDown(index));
+    }
+    if ui
+        .small_button("Copy")
+        .on_hover_text(format!("Duplicate {what}"))
+        .accessible_name(format!("Duplicate {what}"))
+        .clicked()
+    {
+        *edit = Some(RowEdit::Duplicate(index));
+    }
+    if ui
+        .small_button("Remove")
+        .on_hover_text(format!("Remove {what}"))
+        .accessible_name(format!("Remove {what}"))
+        .clicked()
+    {
+        *edit = Some(RowEdit::Remove(index));
+    }
+}
+
+/// Switches a level between the closed model (users, spawn rate) and the open one (arrival
+/// rate, in-flight cap), carrying the load over as a starting point.
+fn switch_model(table: &mut Table, open: bool) {
+    if open {
+        let users = fields::text(table, "users");
+        table.remove("users");
+        table.remove("spawn_rate");
+        fields::set_number(table, "rate_per_sec", if users.is_empty() { "10" } else { &users });
+        fields::set_number(table, "max_in_flight", "100");
+    } else {
+        let rate = fields::text(table, "rate_per_sec");
+        table.remove("rate_per_sec");
+        table.remove("max_in_flight");
+        fields::set_number(table, "users", if rate.is_empty() { "5" } else { &rate });
+        fields::set_number(table, "spawn_rate", "1");
+    }
+}
+
+/// The TOML text with the lines that have errors on a red background.
+fn highlight_lines(ui: &egui::Ui, text: &str, error_lines: &[usize]) -> LayoutJob {
+    let mut job = LayoutJob::default();
+    let font = FontId::monospace(12.0);
+    let color = ui.visuals().text_color();
+    let error_background = Color32::from_rgba_unmultiplied(229, 57, 53, 60);
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let mut format = TextFormat::simple(font.clone(), color);
+        if error_lines.contains(&(index + 1)) {
+            format.background = error_background;
+        }
+        job.append(line, 0.0, format);
+    }
+    if text.is_empty() {
+        job.append("", 0.0, TextFormat::simple(font, color));
+    }
+    job
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().find(|line| !line.trim().is_empty()).unwrap_or(text)
+}

@@ -1,0 +1,249 @@
+//! The Live tab: live controls (user count, arrival rate), the charts, a Locust-style stats
+//! table per task and the failures table, for the current level or the whole run.
+
+use egui::{Color32, RichText};
+
+use super::charts::{self, CHARTS, TimeWindow};
+use super::live_run::{LiveRun, RunState};
+use super::settings::Settings;
+use crate::engine::Command;
+use crate::preset::LoadModel;
+use crate::preset::target::format_micros;
+use crate::run::TaskStats;
+
+/// How much of a run the charts show while following it.
+pub const FOLLOW_SECS: f64 = 120.0;
+
+/// The Live tab's own state: the text of the load inputs.
+#[derive(Default)]
+pub struct LiveView {
+    users_input: String,
+    rate_input: String,
+    /// The level the inputs were filled for (they refill when the level changes).
+    inputs_for: Option<(usize, usize)>,
+}
+
+impl LiveView {
+    /// Clears the load inputs for a new run.
+    pub fn reset_inputs(&mut self) {
+        *self = LiveView::default();
+    }
+
+    /// Draws the tab; returns the commands the person gave.
+    pub fn show(&mut self, ui: &mut egui::Ui, live: &LiveRun, settings: &mut Settings) -> Vec<Command> {
+        let mut commands = Vec::new();
+        if live.state == RunState::Idle && live.series.is_empty() {
+            ui.label("No run yet. Press Start to run the open preset (or Preflight to check its services first).");
+            ui.label("New here? Start the demo stack in the panel on the left, then press ▶ Start.");
+            return commands;
+        }
+        self.controls(ui, live, &mut commands);
+        self.preflight(ui, live);
+        for message in &live.messages {
+            ui.colored_label(Color32::from_rgb(229, 57, 53), message);
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Charts:");
+            for spec in CHARTS {
+                let mut shown = !settings.hidden_charts.contains(spec.id);
+                if ui.checkbox(&mut shown, spec.title).changed() {
+                    if shown {
+                        settings.hidden_charts.remove(spec.id);
+                    } else {
+                        settings.hidden_charts.insert(spec.id.to_string());
+                    }
+                }
+            }
+            ui.separator();
+            ui.checkbox(&mut settings.charts_whole_run, "Whole run")
+                .on_hover_text(format!("Off: follow the last {FOLLOW_SECS:.0} s"));
+        });
+        egui::ScrollArea::vertical().id_salt("live").show(ui, |ui| {
+            let window = TimeWindow::new(live.elapsed_secs(), settings.charts_whole_run, FOLLOW_SECS);
+            let bands = live.bands();
+            for spec in CHARTS {
+                if settings.hidden_charts.contains(spec.id) || !charts::has_data(&live.series, spec) {
+                    continue;
+                }
+                ui.label(RichText::new(spec.title).strong());
+                charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0);
+            }
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                ui.heading("Statistics");
+                ui.selectable_value(&mut settings.stats_whole_run, false, "Current level");
+                ui.selectable_value(&mut settings.stats_whole_run, true, "Whole run");
+            });
+            stats_table(ui, &live.stats_rows(settings.stats_whole_run));
+            ui.add_space(6.0);
+            ui.heading("Failures");
+            failures_table(ui, live, settings.stats_whole_run);
+        });
+        commands
+    }
+
+    fn controls(&mut self, ui: &mut egui::Ui, live: &LiveRun, commands: &mut Vec<Command>) {
+        let Some(snapshot) = &live.snapshot else { return };
+        if live.state != RunState::Running {
+            return;
+        }
+        let level = (snapshot.scenario_index, snapshot.level_index);
+        if self.inputs_for != Some(level) {
+            self.inputs_for = Some(level);
+            match snapshot.load {
+                LoadModel::Closed { users, .. } => self.users_input = users.to_string(),
+                LoadModel::Open { rate_per_sec, .. } => self.rate_input = format!("{rate_per_sec}"),
+            }
+        }
+        ui.horizontal(|ui| {
+            let remaining = (snapshot.level_duration_secs - snapshot.level_elapsed_secs).max(0.0);
+            ui.label(format!("{}: {:.0} s left in this level", snapshot.level_name, remaining));
+            ui.separator();
+            match snapshot.load {
+                LoadModel::Closed { .. } => {
+                    ui.label("Users");
+                    ui.add(egui::TextEdit::singleline(&mut self.users_input).desired_width(60.0))
+                        .accessible_name("Live users");
+                    let parsed = self.users_input.trim().parse::<u32>().ok().filter(|users| *users > 0);
+                    if ui.add_enabled(parsed.is_some(), egui::Button::new("Set users")).clicked()
+                        && let Some(users) = parsed
+                    {
+                        commands.push(Command::SetUsers(users));
+                    }
+                }
+                LoadModel::Open { .. } => {
+                    ui.label("Requests/s");
+                    ui.add(egui::TextEdit::singleline(&mut self.rate_input).desired_width(60.0))
+                        .accessible_name("Live rate");
+                    let parsed = self
+                        .rate_input
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|rate| rate.is_finite() && *rate > 0.0);
+                    if ui.add_enabled(parsed.is_some(), egui::Button::new("Set rate")).clicked()
+                        && let Some(rate) = parsed
+                    {
+                        commands.push(Command::SetRate(rate));
+                    }
+                }
+            }
+            if snapshot.late_starts > 0 {
+                ui.colored_label(
+                    Color32::from_rgb(251, 140, 0),
+                    format!(
+                        "{} requests could not start on time (generator or in-flight cap)",
+                        snapshot.late_starts
+                    ),
+                );
+            }
+        });
+    }
+
+    fn preflight(&self, ui: &mut egui::Ui, live: &LiveRun) {
+        if live.preflight.is_empty() && live.state != RunState::Preflight {
+            return;
+        }
+        egui::CollapsingHeader::new("Preflight")
+            .default_open(matches!(live.state, RunState::Preflight | RunState::Checked { .. }))
+            .show(ui, |ui| {
+                if live.state == RunState::Preflight {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Checking service health…");
+                    });
+                }
+                for report in &live.preflight {
+                    let (mark, color) = if report.ok() {
+                        ("ok", Color32::from_rgb(52, 168, 83))
+                    } else {
+                        ("FAIL", Color32::from_rgb(229, 57, 53))
+                    };
+                    ui.colored_label(color, format!("{mark}  {}", report.describe()));
+                }
+                if live.state == (RunState::Checked { passed: false }) {
+                    ui.label("No load was sent. Start the service (see each scenario's start hint) or fix its URL, then try again.");
+                }
+            });
+    }
+}
+
+/// The Locust-style table: one row per task and an aggregated row.
+fn stats_table(ui: &mut egui::Ui, rows: &[(String, TaskStats)]) {
+    if rows.is_empty() {
+        ui.label("No requests yet.");
+        return;
+    }
+    egui::Grid::new("stats-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
+        for header in [
+            "Task",
+            "Requests",
+            "Failures",
+            "Median",
+            "p95",
+            "p99",
+            "Average",
+            "Min",
+            "Max",
+            "Avg size",
+            "RPS",
+            "Failures/s",
+        ] {
+            ui.label(RichText::new(header).strong());
+        }
+        ui.end_row();
+        for (name, stats) in rows {
+            let total = name == "Aggregated";
+            let text = |value: String| {
+                if total {
+                    RichText::new(value).strong()
+                } else {
+                    RichText::new(value)
+                }
+            };
+            ui.label(text(name.clone()));
+            ui.label(text(stats.requests.to_string()));
+            ui.label(text(stats.failures.to_string()));
+            if stats.requests > 0 {
+                ui.label(text(format_micros(stats.p50_micros as f64)));
+                ui.label(text(format_micros(stats.p95_micros as f64)));
+                ui.label(text(format_micros(stats.p99_micros as f64)));
+                ui.label(text(format_micros(stats.avg_micros)));
+                ui.label(text(format_micros(stats.min_micros as f64)));
+                ui.label(text(format_micros(stats.max_micros as f64)));
+                ui.label(text(format!("{:.0} B", stats.avg_bytes)));
+            } else {
+                for _ in 0..7 {
+                    ui.label("-");
+                }
+            }
+            ui.label(text(format!("{:.1}", stats.rps)));
+            ui.label(text(format!("{:.2}", stats.failures_per_sec)));
+            ui.end_row();
+        }
+    });
+}
+
+fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
+    let rows = live.failure_rows(whole_run);
+    if rows.is_empty() {
+        ui.label("No failures.");
+        return;
+    }
+    egui::Grid::new("failures-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
+        for header in ["Count", "Task", "Kind", "Message"] {
+            ui.label(RichText::new(header).strong());
+        }
+        ui.end_row();
+        for row in rows.iter().take(50) {
+            ui.label(row.count.to_string());
+            ui.label(&row.task);
+            ui.label(&row.kind);
+            ui.label(&row.message);
+            ui.end_row();
+        }
+    });
+    if rows.len() > 50 {
+        ui.label(format!("… and {} more groups (all are in the run file)", rows.len() - 50));
+    }
+}

@@ -1,0 +1,369 @@
+//! What the Live tab shows, built from the engine's events (or from a saved run): the
+//! one-second series, the latest snapshot, level boundaries, verdicts and where the run is
+//! saved. It holds numbers the engine computed; it computes none of its own.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::engine::{Event, HealthReport, Phase, Snapshot};
+use crate::preset::CompiledPreset;
+use crate::preset::target::Metric;
+use crate::run::{FailureRow, LevelRecord, RunRecord, RunStatus, SeriesPoint, TaskStats, Verdict};
+
+/// Where a run is, as the top bar and status bar say it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunState {
+    /// Nothing started yet.
+    Idle,
+    /// Health checks are running.
+    Preflight,
+    /// Preflight finished: every check passed (a preflight-only check) or one failed.
+    Checked {
+        passed: bool,
+    },
+    Running,
+    /// The run ended (completed, stopped, aborted).
+    Ended(RunStatus),
+    /// A saved run opened from the Runs tab.
+    Saved(RunStatus),
+}
+
+impl RunState {
+    pub fn is_active(&self) -> bool {
+        matches!(self, RunState::Preflight | RunState::Running)
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            RunState::Idle => "idle".to_string(),
+            RunState::Preflight => "preflight".to_string(),
+            RunState::Checked { passed: true } => "preflight passed".to_string(),
+            RunState::Checked { passed: false } => "preflight failed".to_string(),
+            RunState::Running => "running".to_string(),
+            RunState::Ended(status) | RunState::Saved(status) => status_word(*status).to_string(),
+        }
+    }
+}
+
+fn status_word(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Running => "running",
+        RunStatus::Completed => "completed",
+        RunStatus::Stopped => "stopped",
+        RunStatus::Aborted => "aborted",
+        RunStatus::Interrupted => "interrupted",
+    }
+}
+
+/// A stretch of the run at one level, for the chart bands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelBand {
+    pub start_secs: f64,
+    pub end_secs: f64,
+    pub scenario: usize,
+    pub level: usize,
+    pub label: String,
+}
+
+/// A latency target drawn as a line on a chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetLine {
+    pub scenario: usize,
+    /// The level the target checks; None for every level.
+    pub level: Option<usize>,
+    pub metric: Metric,
+    pub threshold: f64,
+    pub label: String,
+}
+
+/// Everything the Live tab draws.
+pub struct LiveRun {
+    pub state: RunState,
+    pub preset_name: String,
+    /// `(scenario name, level names)` of the preset run, for band labels.
+    levels: Vec<(String, Vec<String>)>,
+    pub targets: Vec<TargetLine>,
+    pub series: Vec<SeriesPoint>,
+    pub snapshot: Option<Snapshot>,
+    pub preflight: Vec<HealthReport>,
+    /// Levels that have ended, with their final numbers and verdicts.
+    pub finished_levels: Vec<(String, LevelRecord)>,
+    pub out_path: Option<PathBuf>,
+    pub last_saved: Option<Instant>,
+    pub save_error: Option<String>,
+    pub record: Option<Box<RunRecord>>,
+    pub messages: Vec<String>,
+    /// Bumped whenever the series grows, so drawing caches know when to refresh.
+    pub series_revision: u64,
+}
+
+impl Default for LiveRun {
+    fn default() -> Self {
+        LiveRun {
+            state: RunState::Idle,
+            preset_name: String::new(),
+            levels: Vec::new(),
+            targets: Vec::new(),
+            series: Vec::new(),
+            snapshot: None,
+            preflight: Vec::new(),
+            finished_levels: Vec::new(),
+            out_path: None,
+            last_saved: None,
+            save_error: None,
+            record: None,
+            messages: Vec::new(),
+            series_revision: 0,
+        }
+    }
+}
+
+impl LiveRun {
+    /// A fresh view for a run (or preflight) of `preset`.
+    pub fn for_preset(preset: &CompiledPreset, state: RunState) -> LiveRun {
+        let levels = preset
+            .scenarios
+            .iter()
+            .map(|scenario| {
+                (
+                    scenario.name.clone(),
+                    scenario.levels.iter().map(|level| level.name.clone()).collect(),
+                )
+            })
+            .collect();
+        let targets = preset
+            .scenarios
+            .iter()
+            .enumerate()
+            .flat_map(|(scenario_index, scenario)| {
+                scenario.targets.iter().filter_map(move |target| {
+                    let metric = target.expr.metric;
+                    chart_metric(metric).then(|| TargetLine {
+                        scenario: scenario_index,
+                        level: target.level,
+                        metric,
+                        threshold: target.expr.threshold,
+                        label: target.text.clone(),
+                    })
+                })
+            })
+            .collect();
+        LiveRun {
+            state,
+            preset_name: preset.name.clone(),
+            levels,
+            targets,
+            ..LiveRun::default()
+        }
+    }
+
+    /// A saved run, shown as it ended.
+    pub fn from_record(record: RunRecord, path: PathBuf) -> LiveRun {
+        let levels = record
+            .scenarios
+            .iter()
+            .map(|scenario| {
+                (
+                    scenario.name.clone(),
+                    scenario.levels.iter().map(|level| level.name.clone()).collect(),
+                )
+            })
+            .collect();
+        let finished_levels = record
+            .scenarios
+            .iter()
+            .flat_map(|scenario| scenario.levels.iter().map(|level| (scenario.name.clone(), level.clone())))
+            .collect();
+        LiveRun {
+            state: RunState::Saved(record.status),
+            preset_name: record.preset.name.clone(),
+            levels,
+            series: record.series.clone(),
+            finished_levels,
+            out_path: Some(path),
+            series_revision: 1,
+            record: Some(Box::new(record)),
+            ..LiveRun::default()
+        }
+    }
+
+    /// Takes in one engine event.
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::PreflightStarted => self.state = RunState::Preflight,
+            Event::PreflightPassed(reports) => {
+                self.preflight = reports;
+                // A run goes on to Started; a preflight-only check ends here.
+                if self.state == RunState::Preflight {
+                    self.state = RunState::Checked { passed: true };
+                }
+            }
+            Event::PreflightFailed(reports) => {
+                self.preflight = reports;
+                self.state = RunState::Checked { passed: false };
+            }
+            Event::Started { out_path, .. } => {
+                self.state = RunState::Running;
+                self.out_path = Some(out_path);
+            }
+            Event::Snapshot(mut snapshot) => {
+                if !snapshot.new_series.is_empty() {
+                    self.series.append(&mut snapshot.new_series);
+                    self.series_revision += 1;
+                }
+                if snapshot.phase == Phase::Running {
+                    self.state = RunState::Running;
+                }
+                self.snapshot = Some(*snapshot);
+            }
+            Event::LevelFinished { scenario, level } => self.finished_levels.push((scenario, *level)),
+            Event::Saved { .. } => {
+                self.last_saved = Some(Instant::now());
+                self.save_error = None;
+            }
+            Event::SaveFailed { path, error } => self.save_error = Some(format!("{}: {error}", path.display())),
+            Event::Finished(record) => {
+                self.state = RunState::Ended(record.status);
+                if record.series.len() > self.series.len() {
+                    self.series = record.series.clone();
+                    self.series_revision += 1;
+                }
+                self.record = Some(record);
+            }
+            Event::Rejected(message) => self.messages.push(message),
+        }
+    }
+
+    /// The stretches of the run at each level, from the series.
+    pub fn bands(&self) -> Vec<LevelBand> {
+        let mut bands: Vec<LevelBand> = Vec::new();
+        for point in &self.series {
+            let start = f64::from(point.second);
+            match bands.last_mut() {
+                Some(band) if band.scenario == point.scenario && band.level == point.level => band.end_secs = start + 1.0,
+                _ => bands.push(LevelBand {
+                    start_secs: start,
+                    end_secs: start + 1.0,
+                    scenario: point.scenario,
+                    level: point.level,
+                    label: self.level_label(point.scenario, point.level),
+                }),
+            }
+        }
+        bands
+    }
+
+    fn level_label(&self, scenario: usize, level: usize) -> String {
+        match self.levels.get(scenario) {
+            Some((name, levels)) => {
+                let level = levels.get(level).cloned().unwrap_or_else(|| format!("level {}", level + 1));
+                if self.levels.len() > 1 { format!("{name}: {level}") } else { level }
+            }
+            None => format!("level {}", level + 1),
+        }
+    }
+
+    /// Seconds since the run started, as far as the engine has reported.
+    pub fn elapsed_secs(&self) -> f64 {
+        let from_series = self.series.last().map(|point| f64::from(point.second) + 1.0).unwrap_or(0.0);
+        match &self.snapshot {
+            Some(snapshot) if self.record.is_none() => snapshot.elapsed_secs.max(from_series),
+            _ => from_series,
+        }
+    }
+
+    /// The stats rows to show: per task plus the total, for the current level or the whole run.
+    pub fn stats_rows(&self, whole_run: bool) -> Vec<(String, TaskStats)> {
+        if let Some(snapshot) = &self.snapshot
+            && self.record.is_none()
+        {
+            let (tasks, total) = if whole_run {
+                (&snapshot.run_tasks, &snapshot.run_total)
+            } else {
+                (&snapshot.level_tasks, &snapshot.level_total)
+            };
+            let mut rows = tasks.clone();
+            rows.push(("Aggregated".to_string(), total.clone()));
+            return rows;
+        }
+        let Some(record) = &self.record else { return Vec::new() };
+        if whole_run {
+            // A saved run keeps whole-run totals per scenario (per task only per level).
+            let mut rows: Vec<(String, TaskStats)> = record
+                .scenarios
+                .iter()
+                .filter_map(|scenario| scenario.total.as_ref().map(|total| (scenario.name.clone(), total.stats.clone())))
+                .collect();
+            if let Some(total) = &record.total {
+                rows.push(("Aggregated".to_string(), total.stats.clone()));
+            }
+            rows
+        } else {
+            match self.finished_levels.last() {
+                Some((_, level)) => {
+                    let mut rows: Vec<(String, TaskStats)> =
+                        level.tasks.iter().map(|task| (task.task.clone(), task.stats.clone())).collect();
+                    rows.push(("Aggregated".to_string(), level.total.stats.clone()));
+                    rows
+                }
+                None => Vec::new(),
+            }
+        }
+    }
+
+    /// The failures table, for the current level or the whole run.
+    pub fn failure_rows(&self, whole_run: bool) -> Vec<FailureRow> {
+        if let Some(snapshot) = &self.snapshot
+            && self.record.is_none()
+        {
+            return if whole_run {
+                snapshot.run_failures.clone()
+            } else {
+                snapshot.failures.clone()
+            };
+        }
+        if whole_run {
+            let mut rows: Vec<FailureRow> = Vec::new();
+            for (_, level) in &self.finished_levels {
+                for row in &level.failures {
+                    match rows
+                        .iter_mut()
+                        .find(|known| known.task == row.task && known.kind == row.kind && known.message == row.message)
+                    {
+                        Some(known) => known.count += row.count,
+                        None => rows.push(row.clone()),
+                    }
+                }
+            }
+            rows.sort_by_key(|row| std::cmp::Reverse(row.count));
+            rows
+        } else {
+            self.finished_levels
+                .last()
+                .map(|(_, level)| level.failures.clone())
+                .unwrap_or_default()
+        }
+    }
+
+    /// The verdict lights: the current level's while running, every level's once ended.
+    pub fn verdict_lights(&self) -> Vec<(String, Verdict)> {
+        if self.state == RunState::Running
+            && let Some(snapshot) = &self.snapshot
+        {
+            return snapshot
+                .verdicts
+                .iter()
+                .map(|verdict| (snapshot.level_name.clone(), verdict.clone()))
+                .collect();
+        }
+        self.finished_levels
+            .iter()
+            .flat_map(|(_, level)| level.verdicts.iter().map(|verdict| (level.name.clone(), verdict.clone())))
+            .collect()
+    }
+}
+
+/// Metrics drawn as target lines on the latency and TTFT charts.
+fn chart_metric(metric: Metric) -> bool {
+    matches!(metric, Metric::P50 | Metric::P95 | Metric::P99 | Metric::TtftP50 | Metric::TtftP95)
+}

@@ -1,0 +1,85 @@
+//! What the app remembers between sessions (eframe storage): theme, last preset, recent files,
+//! which charts are hidden and how the Live tab was set. Every field has a default, so an
+//! older or damaged store still opens.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The key under which the settings are stored.
+pub const STORAGE_KEY: &str = "loadscope-settings";
+
+/// Dark, light, or whatever the system uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ThemeChoice {
+    #[default]
+    System,
+    Dark,
+    Light,
+}
+
+/// A preset to reopen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PresetRef {
+    Shipped(String),
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub theme: ThemeChoice,
+    pub last_preset: Option<PresetRef>,
+    /// Most recent first.
+    pub recent_files: Vec<PathBuf>,
+    pub hidden_charts: BTreeSet<String>,
+    /// Charts show the whole run instead of following the last minutes.
+    pub charts_whole_run: bool,
+    /// The stats table shows the whole run instead of the current level.
+    pub stats_whole_run: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            theme: ThemeChoice::System,
+            last_preset: None,
+            recent_files: Vec::new(),
+            hidden_charts: BTreeSet::new(),
+            charts_whole_run: false,
+            stats_whole_run: false,
+        }
+    }
+}
+
+/// How many recent files the library lists.
+const RECENT_LIMIT: usize = 8;
+
+impl Settings {
+    /// Puts `path` first in the recent files.
+    pub fn remember_file(&mut self, path: PathBuf) {
+        self.recent_files.retain(|known| *known != path);
+        self.recent_files.insert(0, path);
+        self.recent_files.truncate(RECENT_LIMIT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_stores_fill_missing_fields_with_defaults() {
+        let settings: Settings = serde_json::from_str(r#"{"theme":"Dark"}"#).expect("partial settings");
+        assert_eq!(settings.theme, ThemeChoice::Dark);
+        assert!(settings.recent_files.is_empty());
+        let mut settings = Settings::default();
+        for index in 0..10 {
+            settings.remember_file(PathBuf::from(format!("{index}.toml")));
+        }
+        settings.remember_file(PathBuf::from("3.toml"));
+        assert_eq!(settings.recent_files.len(), RECENT_LIMIT);
+        assert_eq!(settings.recent_files[0], PathBuf::from("3.toml"));
+    }
+}
