@@ -36,6 +36,10 @@ pub enum Commands {
     Gui {
         /// A preset file or shipped preset name to open (default: the last one).
         preset: Option<String>,
+        /// Start the built-in demo stack with the window (and open the demo preset when no
+        /// other is named), so Start runs at once.
+        #[arg(long)]
+        demo_stack: bool,
     },
     /// Run a preset headless: live progress, then per-level stats and target verdicts.
     Run(RunArgs),
@@ -121,14 +125,15 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Commands::Validate { presets }) => ExitCode::from(validate::validate(&presets)),
         Some(Commands::DemoStack(args)) => ExitCode::from(demo_stack::demo_stack(args)),
         Some(Commands::Runs { dir }) => ExitCode::from(runs::runs(dir)),
-        Some(Commands::Gui { preset }) => gui(preset),
-        None => gui(None),
+        Some(Commands::Gui { preset, demo_stack }) => gui(preset, demo_stack),
+        None => gui(None, false),
     }
 }
 
-fn gui(preset: Option<String>) -> ExitCode {
+fn gui(preset: Option<String>, demo_stack: bool) -> ExitCode {
     let config = crate::ui::AppConfig {
         open: preset,
+        start_demo_stack: demo_stack,
         ..crate::ui::AppConfig::default()
     };
     match crate::ui::run(config) {

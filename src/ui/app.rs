@@ -29,6 +29,8 @@ pub struct AppConfig {
     pub demo: DemoConfig,
     /// A preset path or shipped name to open instead of the last one.
     pub open: Option<String>,
+    /// Start the demo stack when the window opens.
+    pub start_demo_stack: bool,
 }
 
 impl Default for AppConfig {
@@ -37,6 +39,7 @@ impl Default for AppConfig {
             data_dir: crate::run::library::data_dir(),
             demo: DemoConfig::default(),
             open: None,
+            start_demo_stack: false,
         }
     }
 }
@@ -140,6 +143,9 @@ impl LoadscopeApp {
             Some(PresetRef::File(path)) => app.open_file(&path),
             Some(PresetRef::Shipped(name)) => app.open_shipped(&name),
             None => {}
+        }
+        if app.config.start_demo_stack {
+            app.start_demo_stack();
         }
         app
     }

@@ -210,16 +210,18 @@ pub fn draw(
         .iter()
         .map(|line| (line, series_points(series, line, window, buckets)))
         .collect();
-    let y_max = lines
+    let data_max = lines
         .iter()
         .flat_map(|(_, points)| points.iter().map(|point| point[1]))
-        .chain(
-            targets
-                .iter()
-                .filter(|target| spec.target_metrics.contains(&target.metric))
-                .map(|target| target.threshold / 1000.0),
-        )
         .fold(0.0_f64, f64::max);
+    // A target far above the data would flatten it against the axis: such a target is still
+    // listed in the legend, but the scale follows the data.
+    let y_max = targets
+        .iter()
+        .filter(|target| spec.target_metrics.contains(&target.metric))
+        .map(|target| target.threshold / 1000.0)
+        .filter(|threshold| data_max == 0.0 || *threshold <= data_max * 3.0)
+        .fold(data_max, f64::max);
     let y_top = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
     let unit = spec.unit;
     Plot::new(spec.id)
@@ -232,6 +234,11 @@ pub fn draw(
         .allow_drag(false)
         .allow_boxed_zoom(false)
         .y_axis_min_width(48.0)
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+            // About four labelled lines on a short chart, at 1, 2 or 5 times a power of ten.
+            let big = nice_step((input.bounds.1 - input.bounds.0) / 4.0);
+            [big / 5.0, big / 2.0, big]
+        }))
         .label_formatter(move |hover| {
             use egui_plot::HoverPosition;
             Some(match hover {
@@ -281,6 +288,19 @@ pub fn draw(
         });
 }
 
+/// The smallest of 1, 2, 5 times a power of ten that is at least `rough`.
+fn nice_step(rough: f64) -> f64 {
+    if !(rough.is_finite() && rough > 0.0) {
+        return 1.0;
+    }
+    let power = 10f64.powf(rough.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|factor| factor * power)
+        .find(|step| *step >= rough)
+        .unwrap_or(10.0 * power)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +318,14 @@ mod tests {
         assert_eq!(drawn.first(), Some(&[0.0, 10.0]));
         let short = decimate(&points[..100], 300);
         assert_eq!(short.len(), 100);
+    }
+
+    #[test]
+    fn grid_steps_are_round_numbers() {
+        assert_eq!(nice_step(22.5), 50.0);
+        assert_eq!(nice_step(14.0), 20.0);
+        assert_eq!(nice_step(0.3), 0.5);
+        assert_eq!(nice_step(0.0), 1.0);
     }
 
     #[test]

@@ -108,11 +108,17 @@ impl EditorState {
                 ui.label(RichText::new("unsaved changes").italics());
             }
         });
-        ui.columns(2, |columns| {
-            egui::ScrollArea::vertical().id_salt("forms").show(&mut columns[0], |ui| {
+        // The TOML on the right (resizable), the forms in the rest: they scroll both ways
+        // rather than spill under the TOML when the window is narrow.
+        let toml_width = (ui.available_width() * 0.4).max(320.0);
+        egui::Panel::right("toml-panel")
+            .resizable(true)
+            .default_size(toml_width)
+            .show(ui, |ui| self.toml_view(ui, document));
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            egui::ScrollArea::both().id_salt("forms").show(ui, |ui| {
                 self.forms(ui, document, scenarios);
             });
-            self.toml_view(&mut columns[1], document);
         });
     }
 
@@ -282,7 +288,7 @@ impl EditorState {
             for level in 0..count {
                 let path = TablePath::Level(scenario, level);
                 let name = format!("Level {}", level + 1);
-                cell(ui, document, path, "name", &format!("{name} name"), Kind::Text, 90.0);
+                cell(ui, document, path, "name", &format!("{name} name"), Kind::Text, 80.0);
                 let open = !read(document, path, "rate_per_sec").is_empty();
                 let mut model_open = open;
                 egui::ComboBox::from_id_salt(("level-model", level))

@@ -34,7 +34,7 @@ impl LiveView {
         let mut commands = Vec::new();
         if live.state == RunState::Idle && live.series.is_empty() {
             ui.label("No run yet. Press Start to run the open preset (or Preflight to check its services first).");
-            ui.label("New here? Start the demo stack in the panel on the left, then press ▶ Start.");
+            ui.label("New here? Start the demo stack in the panel on the left, then press Start.");
             return commands;
         }
         self.controls(ui, live, &mut commands);
@@ -61,12 +61,19 @@ impl LiveView {
         egui::ScrollArea::vertical().id_salt("live").show(ui, |ui| {
             let window = TimeWindow::new(live.elapsed_secs(), settings.charts_whole_run, FOLLOW_SECS);
             let bands = live.bands();
-            for spec in CHARTS {
-                if settings.hidden_charts.contains(spec.id) || !charts::has_data(&live.series, spec) {
-                    continue;
-                }
-                ui.label(RichText::new(spec.title).strong());
-                charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0);
+            let shown: Vec<_> = CHARTS
+                .iter()
+                .filter(|spec| !settings.hidden_charts.contains(spec.id) && charts::has_data(&live.series, spec))
+                .collect();
+            // Two charts a row on a wide window, so the tables stay in view.
+            let per_row = if ui.available_width() > 1000.0 { 2 } else { 1 };
+            for row in shown.chunks(per_row) {
+                ui.columns(per_row, |columns| {
+                    for (ui, spec) in columns.iter_mut().zip(row) {
+                        ui.label(RichText::new(spec.title).strong());
+                        charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0);
+                    }
+                });
             }
             ui.add_space(6.0);
             ui.horizontal(|ui| {

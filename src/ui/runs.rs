@@ -142,7 +142,7 @@ impl RunsTab {
                         match entry {
                             LibraryEntry::Run { path, record } => {
                                 let selected = self.selected.as_ref() == Some(path);
-                                let started = record.started_at.replace('T', " ").trim_end_matches('Z').to_string();
+                                let started: String = record.started_at.replace('T', " ").chars().take(19).collect();
                                 if ui.selectable_label(selected, started).clicked() {
                                     self.selected = Some(path.clone());
                                 }
@@ -227,6 +227,7 @@ fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
 
 /// Per level: load, numbers and each target's verdict.
 fn run_detail(ui: &mut egui::Ui, record: &RunRecord) {
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
     egui::Grid::new("run-levels").striped(true).spacing([12.0, 3.0]).show(ui, |ui| {
         for header in ["Scenario", "Level", "Load", "Requests", "Errors", "p50", "p95", "RPS", "Targets"] {
             ui.label(RichText::new(header).strong());

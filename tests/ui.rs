@@ -1,0 +1,338 @@
+//! The desktop app driven as a person would: widgets found by their labels, clicked and typed
+//! into, against the real engine and the built-in demo stack on loopback. Snapshot images of
+//! the main screens render on wgpu (Mesa's software Vulkan driver in CI).
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use loadscope::demo::DemoConfig;
+use loadscope::engine::{Event, Phase, Snapshot};
+use loadscope::run::{RunRecord, RunStatus};
+use loadscope::ui::live_run::RunState;
+use loadscope::ui::{AppConfig, LoadscopeApp, Tab};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn config(data_dir: &Path, open: Option<String>) -> AppConfig {
+    AppConfig {
+        data_dir: data_dir.to_path_buf(),
+        demo: DemoConfig {
+            // Free ports: the app points the preset at wherever the stack listens.
+            base_port: 0,
+            seed: Some(7),
+            ..DemoConfig::default()
+        },
+        open,
+        start_demo_stack: false,
+    }
+}
+
+fn harness(config: AppConfig) -> Harness<'static, LoadscopeApp> {
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .with_max_steps(50)
+        .build_eframe(move |cc| LoadscopeApp::new(cc, config))
+}
+
+/// Steps the app in real time until `done` holds, failing after `limit`.
+fn step_until(harness: &mut Harness<'_, LoadscopeApp>, limit: Duration, what: &str, done: impl Fn(&Harness<'_, LoadscopeApp>) -> bool) {
+    let started = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            harness.step();
+            return;
+        }
+        assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = harness(config(data.path(), Some("api-gateway".into())));
+    harness.run_ok();
+    assert_eq!(harness.state().document.title(), "API Gateway");
+
+    harness.get_by_label("demo").click();
+    harness.run_ok();
+    assert_eq!(harness.state().document.title(), "Demo");
+    assert!(!harness.state().document.is_dirty());
+
+    harness.get_by_label("Level 2 users").set_text_value_accesskit("25");
+    harness.run_ok();
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    assert!(
+        toml.contains("users = 25\nspawn_rate = 10"),
+        "the TOML view shows the edit:\n{toml}"
+    );
+    assert!(toml.contains("# measures TTFT"), "comments survive form edits");
+    assert!(harness.state().document.is_dirty());
+    harness.get_by_label("Editor •");
+    harness.get_by_label("Valid: loadscope validate finds no problems");
+
+    // A typo in a number field lands in the TOML, and validation names its line.
+    harness.get_by_label("Level 2 users").set_text_value_accesskit("lots");
+    harness.run_ok();
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    let line = toml
+        .lines()
+        .position(|line| line == "users = \"lots\"")
+        .expect("the typo is in the TOML")
+        + 1;
+    harness.get_by_label("1 problem(s):");
+    harness.get_by_label_contains(&format!("line {line} column 9: invalid type: string \"lots\", expected u32"));
+
+    // Typing in the TOML view fixes it, and the table follows.
+    harness
+        .get_by_label("Preset TOML")
+        .set_text_value_accesskit(&toml.replace("users = \"lots\"", "users = 30"));
+    harness.run_ok();
+    assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("30"));
+    harness.get_by_label("Valid: loadscope validate finds no problems");
+
+    // Rows move and duplicate from the table.
+    harness.get_by_label("Duplicate level 1").click();
+    harness.run_ok();
+    assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("5"));
+    assert_eq!(harness.get_by_label("Level 3 users").value().as_deref(), Some("30"));
+    harness.get_by_label("Remove level 2").click();
+    harness.run_ok();
+    assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("30"));
+    assert!(harness.query_by_label("Level 4 users").is_none());
+
+    // A broken target expression is explained beside it.
+    harness.get_by_label("Target 3 expression").set_text_value_accesskit("p95 < fast");
+    harness.run_ok();
+    let why = loadscope::preset::target::TargetExpr::parse("p95 < fast").unwrap_err();
+    harness.get_by_label(&why);
+    assert!(harness.state().document.text().contains("expr = \"p95 < fast\""));
+    let diagnostics = harness.state().document.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(diagnostics[0].message.contains(&why), "{diagnostics:?}");
+}
+
+#[test]
+fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
+    let data = tempfile::tempdir().unwrap();
+    let preset = fixture("ui-demo.toml");
+    let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
+    harness.run_ok();
+    assert_eq!(harness.state().document.title(), "UI demo");
+
+    harness.get_by_label("Start demo stack").click();
+    harness.run_ok();
+    let [gateway, _, _] = harness.state().demo_urls().expect("the demo stack runs");
+    assert!(
+        harness.state().document.text().contains(&format!("base_url = \"{gateway}\"")),
+        "the preset points at the demo stack"
+    );
+    harness.get_by_label_contains("Demo stack (simulated): ");
+
+    harness.get_by_label("Start").click();
+    step_until(&mut harness, Duration::from_secs(15), "requests in the stats table", |harness| {
+        harness
+            .state()
+            .live
+            .stats_rows(false)
+            .last()
+            .is_some_and(|(_, total)| total.requests > 0)
+    });
+    assert_eq!(harness.state().tab, Tab::Live);
+    harness.get_by_label("Aggregated");
+    harness.get_by_label("Current level").click();
+
+    // `requests > 40` starts out failing and passes once the level has done enough.
+    step_until(&mut harness, Duration::from_secs(5), "a light for the request target", |harness| {
+        harness
+            .state()
+            .live
+            .verdict_lights()
+            .iter()
+            .any(|(_, verdict)| verdict.target == "requests > 40")
+    });
+    let early = harness
+        .state()
+        .live
+        .snapshot
+        .as_ref()
+        .map(|snapshot| snapshot.level_total.requests)
+        .unwrap_or(0);
+    if early <= 40 {
+        assert!(harness.query_by_label("FAIL requests > 40").is_some() || harness.query_by_label("WAIT requests > 40").is_some());
+    }
+    step_until(&mut harness, Duration::from_secs(15), "the request target to pass", |harness| {
+        harness.query_by_label("PASS requests > 40").is_some()
+    });
+    harness.get_by_label("PASS p95 < 2s");
+
+    // The stats table shows what the engine measured.
+    let requests = harness
+        .state()
+        .live
+        .stats_rows(false)
+        .last()
+        .map(|(_, total)| total.requests)
+        .unwrap();
+    assert!(requests > 40);
+    harness.get_by_label("Live users").set_text_value_accesskit("6");
+    harness.run_ok_steps();
+    harness.get_by_label("Set users").click();
+    step_until(&mut harness, Duration::from_secs(5), "the user count to change", |harness| {
+        harness.state().live.snapshot.as_ref().is_some_and(|snapshot| snapshot.users == 6)
+    });
+
+    harness.get_by_label("Next level").click();
+    step_until(&mut harness, Duration::from_secs(5), "the next level", |harness| {
+        harness
+            .state()
+            .live
+            .snapshot
+            .as_ref()
+            .is_some_and(|snapshot| snapshot.level_name == "Peak")
+    });
+    let stop_clicked = Instant::now();
+    harness.get_by_label("Stop").click();
+    step_until(&mut harness, Duration::from_secs(5), "the run to stop", |harness| {
+        matches!(harness.state().live.state, RunState::Ended(_))
+    });
+    assert!(
+        stop_clicked.elapsed() < Duration::from_secs(3),
+        "stopped in {:?}",
+        stop_clicked.elapsed()
+    );
+    assert_eq!(harness.state().live.state, RunState::Ended(RunStatus::Stopped));
+    harness.get_by_label("Engine: ready, stopped");
+
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, Duration::from_secs(10), "the run in the library", |harness| {
+        !harness.state().runs.is_loading() && harness.state().runs.run_count() == 1
+    });
+    let saved: Vec<PathBuf> = std::fs::read_dir(data.path().join("runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let record = loadscope::run::load(&saved[0]).unwrap();
+    assert_eq!(record.status, RunStatus::Stopped);
+    let started: String = record.started_at.replace('T', " ").chars().take(19).collect();
+    harness.get_by_label(&started).click();
+    harness.run_ok_steps();
+    harness.get_by_label("UI demo · stopped");
+    harness.get_by_label("Open in Live");
+    assert_eq!(record.scenarios[0].levels.len(), 2);
+    assert!(
+        record.scenarios[0].levels[0]
+            .verdicts
+            .iter()
+            .any(|verdict| verdict.target == "requests > 40" && verdict.passed)
+    );
+}
+
+trait RunOkSteps {
+    fn run_ok_steps(&mut self);
+}
+
+impl RunOkSteps for Harness<'_, LoadscopeApp> {
+    /// A few frames, for apps that keep repainting while a run is live.
+    fn run_ok_steps(&mut self) {
+        self.run_steps(3);
+    }
+}
+
+/// Replays the saved fixture run as the engine's events up to `until_second`, so the Live tab
+/// looks as it did mid-run, the same on every machine.
+fn replay(record: &RunRecord, until_second: u32) -> Vec<Event> {
+    let scenario = &record.scenarios[0];
+    let series: Vec<_> = record.series.iter().filter(|point| point.second < until_second).cloned().collect();
+    let level_index = series.last().map(|point| point.level).unwrap_or(0);
+    let level = &scenario.levels[level_index];
+    let snapshot = Snapshot {
+        phase: Phase::Running,
+        elapsed_secs: f64::from(until_second),
+        scenario_index: 0,
+        scenario_count: 1,
+        scenario_name: scenario.name.clone(),
+        level_index,
+        level_count: scenario.levels.len(),
+        level_name: level.name.clone(),
+        level_elapsed_secs: f64::from(until_second) - level.started_offset_secs,
+        level_duration_secs: level.planned_duration_secs,
+        load: level.load,
+        users: series.last().map(|point| point.users).unwrap_or(0),
+        rps_last_second: series.last().map(|point| point.rps).unwrap_or(0.0),
+        level_tasks: level.tasks.iter().map(|task| (task.task.clone(), task.stats.clone())).collect(),
+        level_total: level.total.stats.clone(),
+        run_total: record.total.clone().map(|total| total.stats).unwrap_or_default(),
+        run_tasks: level.tasks.iter().map(|task| (task.task.clone(), task.stats.clone())).collect(),
+        run_failures: Vec::new(),
+        late_starts: 0,
+        new_series: series,
+        failures: level.failures.clone(),
+        verdicts: level.verdicts.clone(),
+    };
+    vec![
+        Event::Started {
+            out_path: PathBuf::from("/runs/ui-demo.json"),
+            stages: 2,
+        },
+        Event::Snapshot(Box::new(snapshot)),
+    ]
+}
+
+fn fixture_record() -> RunRecord {
+    let text = std::fs::read_to_string(fixture("ui-run.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn snapshots_of_the_editor_live_and_runs_tabs() {
+    // A fixed folder: its path is on screen, and snapshots must match on every machine.
+    let data = Path::new("/tmp/loadscope-ui-snapshots");
+    let _ = std::fs::remove_dir_all(data);
+    let record = fixture_record();
+    std::fs::create_dir_all(data.join("runs")).unwrap();
+    std::fs::copy(fixture("ui-run.json"), data.join("runs/20261127T132347Z-ui-demo.json")).unwrap();
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .with_max_steps(50)
+        .wgpu()
+        .build_eframe({
+            let config = config(data, Some("demo".into()));
+            move |cc| LoadscopeApp::new(cc, config)
+        });
+    harness.run_ok();
+    let mut results = egui_kittest::SnapshotResults::new();
+    results.add(harness.try_snapshot("editor"));
+
+    let preset = loadscope::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
+    {
+        let app = harness.state_mut();
+        app.live = loadscope::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
+        for event in replay(&record, 6) {
+            app.live.apply(event);
+        }
+        app.tab = Tab::Live;
+    }
+    harness.run_ok();
+    harness.get_by_label("Peak: 2 s left in this level");
+    results.add(harness.try_snapshot("live_mid_run"));
+
+    harness.state_mut().live = Default::default();
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, Duration::from_secs(10), "the runs list", |harness| {
+        harness.state().runs.run_count() == 1
+    });
+    harness.get_by_label("2026-11-27 13:23:47").click();
+    harness.run_ok();
+    harness.get_by_label("Open in Live");
+    harness.remove_cursor();
+    harness.run_ok();
+    results.add(harness.try_snapshot("runs"));
+}
