@@ -195,6 +195,7 @@ pub fn has_data(series: &[SeriesPoint], spec: &ChartSpec) -> bool {
 }
 
 /// Draws one chart.
+#[allow(clippy::too_many_arguments)]
 pub fn draw(
     ui: &mut egui::Ui,
     spec: &ChartSpec,
@@ -203,8 +204,14 @@ pub fn draw(
     targets: &[TargetLine],
     window: TimeWindow,
     height: f32,
+    decimated: bool,
 ) {
-    let buckets = (ui.available_width().max(100.0) as usize) / 2;
+    // Two points (low and high) per bucket of two pixels: as many as the screen can show.
+    let buckets = if decimated {
+        (ui.available_width().max(100.0) as usize) / 2
+    } else {
+        0
+    };
     let lines: Vec<(&SeriesSpec, Vec<[f64; 2]>)> = spec
         .series
         .iter()

@@ -17,6 +17,9 @@ pub const FOLLOW_SECS: f64 = 120.0;
 /// The Live tab's own state: the text of the load inputs.
 #[derive(Default)]
 pub struct LiveView {
+    /// Draw every point instead of a min/max envelope per pixel pair (the benchmark's
+    /// baseline; the app always decimates).
+    pub draw_every_point: bool,
     users_input: String,
     rate_input: String,
     /// The level the inputs were filled for (they refill when the level changes).
@@ -26,7 +29,10 @@ pub struct LiveView {
 impl LiveView {
     /// Clears the load inputs for a new run.
     pub fn reset_inputs(&mut self) {
-        *self = LiveView::default();
+        *self = LiveView {
+            draw_every_point: self.draw_every_point,
+            ..LiveView::default()
+        };
     }
 
     /// Draws the tab; returns the commands the person gave.
@@ -71,7 +77,7 @@ impl LiveView {
                 ui.columns(per_row, |columns| {
                     for (ui, spec) in columns.iter_mut().zip(row) {
                         ui.label(RichText::new(spec.title).strong());
-                        charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0);
+                        charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0, !self.draw_every_point);
                     }
                 });
             }
