@@ -86,6 +86,8 @@ pub struct LoadscopeApp {
     background_rx: mpsc::Receiver<Background>,
     user_presets: Vec<PathBuf>,
     quitting: bool,
+    /// The title last sent to the window, so it is only sent again when it changes.
+    shown_title: String,
     ctx: egui::Context,
 }
 
@@ -125,6 +127,7 @@ impl LoadscopeApp {
             background_rx,
             user_presets: Vec::new(),
             quitting: false,
+            shown_title: String::new(),
             engine,
             settings,
             config,
@@ -736,7 +739,11 @@ impl eframe::App for LoadscopeApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        ctx.send_viewport_cmd(egui::ViewportCommand::Title(self.window_title()));
+        let title = self.window_title();
+        if title != self.shown_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.shown_title = title;
+        }
         egui::Panel::top("run-controls").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar(ui));
         egui::Panel::left("library")
