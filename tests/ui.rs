@@ -209,6 +209,14 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     );
     assert_eq!(harness.state().live.state, RunState::Ended(RunStatus::Stopped));
     harness.get_by_label("Engine: ready, stopped");
+    let checks = harness.state().live.verdict_lights();
+    let failed = checks.iter().filter(|(_, verdict)| !verdict.passed).count();
+    assert!(!checks.is_empty());
+    if failed == 0 {
+        harness.get_by_label(&format!("All {} target checks passed", checks.len()));
+    } else {
+        harness.get_by_label(&format!("{failed} of {} target checks failed", checks.len()));
+    }
 
     harness.get_by_label("Runs").click();
     step_until(&mut harness, Duration::from_secs(10), "the run in the library", |harness| {

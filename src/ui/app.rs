@@ -531,18 +531,36 @@ impl LoadscopeApp {
         } else if let Some(record) = &self.live.record {
             ui.label(format!("{} · {:.0} s", record.preset.name, self.live.elapsed_secs()));
         }
-        for (level, verdict) in self.live.verdict_lights() {
-            let (color, word) = match (verdict.observed, verdict.passed) {
-                (None, _) => (Color32::GRAY, "no data"),
-                (Some(_), true) => (Color32::from_rgb(52, 168, 83), "pass"),
-                (Some(_), false) => (Color32::from_rgb(229, 57, 53), "FAIL"),
+        let lights = self.live.verdict_lights();
+        let ended = self.live.record.is_some();
+        if ended && !lights.is_empty() {
+            // After the run: the count, and only the checks that failed.
+            let failed = lights.iter().filter(|(_, verdict)| !verdict.passed).count();
+            let summary = if failed == 0 {
+                RichText::new(format!("All {} target checks passed", lights.len())).color(PASS_GREEN)
+            } else {
+                RichText::new(format!("{failed} of {} target checks failed", lights.len())).color(FAIL_RED)
             };
+            ui.label(summary.strong());
+        }
+        for (level, verdict) in lights.into_iter().filter(|(_, verdict)| !ended || !verdict.passed) {
+            let color = match (verdict.observed, verdict.passed) {
+                (None, _) => Color32::GRAY,
+                (Some(_), true) => PASS_GREEN,
+                (Some(_), false) => FAIL_RED,
+            };
+            let word = light_word(verdict.observed, verdict.passed);
             let task = verdict.task.as_deref().map(|task| format!(" [{task}]")).unwrap_or_default();
             let observed = verdict
                 .observed
                 .map(|value| crate::preset::target::format_metric_value(verdict.metric, value))
                 .unwrap_or_else(|| "-".to_string());
-            ui.label(RichText::new(format!("{} {}{task}", light_word(verdict.observed, verdict.passed), verdict.target)).color(color))
+            let text = if ended {
+                format!("{word} {level}: {}{task}", verdict.target)
+            } else {
+                format!("{word} {}{task}", verdict.target)
+            };
+            ui.label(RichText::new(text).color(color))
                 .on_hover_text(format!("{level}: {}{task}: {word}, observed {observed}", verdict.target));
         }
     }
@@ -557,11 +575,10 @@ impl LoadscopeApp {
                     ui.colored_label(Color32::from_rgb(229, 57, 53), format!("Save failed: {error}"));
                 }
                 (Some(path), None) => {
-                    let when = self
-                        .live
-                        .last_saved
-                        .map(|at| format!(" (saved {:.0} s ago)", at.elapsed().as_secs_f64()))
-                        .unwrap_or_default();
+                    let when = match self.live.last_saved {
+                        Some(at) if self.live.state.is_active() => format!(" (saved {:.0} s ago)", at.elapsed().as_secs_f64()),
+                        _ => String::new(),
+                    };
                     ui.label(format!("Run file: {}{when}", path.display()));
                 }
                 (None, None) => {
@@ -844,6 +861,9 @@ fn slug(name: &str) -> String {
 fn spawn_named(name: &str, work: impl FnOnce() + Send + 'static) {
     let _ = std::thread::Builder::new().name(name.to_string()).spawn(work);
 }
+
+const PASS_GREEN: Color32 = Color32::from_rgb(52, 168, 83);
+const FAIL_RED: Color32 = Color32::from_rgb(229, 57, 53);
 
 /// The word a verdict light shows, so it reads without colour too.
 pub fn light_word(observed: Option<f64>, passed: bool) -> &'static str {

@@ -246,6 +246,7 @@ pub fn draw(
             let big = nice_step((input.bounds.1 - input.bounds.0) / 4.0);
             [big / 5.0, big / 2.0, big]
         }))
+        .y_axis_formatter(|mark, _range| axis_label(mark.value, mark.step_size))
         .label_formatter(move |hover| {
             use egui_plot::HoverPosition;
             Some(match hover {
@@ -295,6 +296,16 @@ pub fn draw(
         });
 }
 
+/// An axis value with as many decimals as its grid step needs (0.2, 0.4, not 0, 0).
+fn axis_label(value: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 || step <= 0.0 {
+        0
+    } else {
+        (-step.log10()).ceil() as usize
+    };
+    format!("{value:.decimals$}")
+}
+
 /// The smallest of 1, 2, 5 times a power of ten that is at least `rough`.
 fn nice_step(rough: f64) -> f64 {
     if !(rough.is_finite() && rough > 0.0) {
@@ -333,6 +344,8 @@ mod tests {
         assert_eq!(nice_step(14.0), 20.0);
         assert_eq!(nice_step(0.3), 0.5);
         assert_eq!(nice_step(0.0), 1.0);
+        assert_eq!(axis_label(0.4, 0.2), "0.4");
+        assert_eq!(axis_label(1500.0, 500.0), "1500");
     }
 
     #[test]

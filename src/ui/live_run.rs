@@ -256,8 +256,13 @@ impl LiveRun {
     fn level_label(&self, scenario: usize, level: usize) -> String {
         match self.levels.get(scenario) {
             Some((name, levels)) => {
-                let level = levels.get(level).cloned().unwrap_or_else(|| format!("level {}", level + 1));
-                if self.levels.len() > 1 { format!("{name}: {level}") } else { level }
+                let level_name = levels.get(level).cloned().unwrap_or_else(|| format!("level {}", level + 1));
+                // The scenario is named where it starts; its later levels by their own name.
+                if self.levels.len() > 1 && level == 0 {
+                    format!("{name}: {level_name}")
+                } else {
+                    level_name
+                }
             }
             None => format!("level {}", level + 1),
         }
@@ -366,4 +371,70 @@ impl LiveRun {
 /// Metrics drawn as target lines on the latency and TTFT charts.
 fn chart_metric(metric: Metric) -> bool {
     matches!(metric, Metric::P50 | Metric::P95 | Metric::P99 | Metric::TtftP50 | Metric::TtftP95)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(second: u32, scenario: usize, level: usize) -> SeriesPoint {
+        SeriesPoint {
+            second,
+            scenario,
+            level,
+            users: 1,
+            rps: 1.0,
+            failures_per_sec: 0.0,
+            p50_micros: None,
+            p95_micros: None,
+            p99_micros: None,
+            ttft_p50_micros: None,
+            ttft_p95_micros: None,
+            output_tokens_per_sec: None,
+        }
+    }
+
+    #[test]
+    fn preflight_alone_ends_checked_and_a_run_goes_on_running() {
+        let mut live = LiveRun {
+            state: RunState::Preflight,
+            ..LiveRun::default()
+        };
+        live.apply(Event::PreflightStarted);
+        live.apply(Event::PreflightPassed(Vec::new()));
+        assert_eq!(live.state, RunState::Checked { passed: true });
+        live.apply(Event::Started {
+            out_path: PathBuf::from("run.json"),
+            stages: 1,
+        });
+        assert_eq!(live.state, RunState::Running);
+        assert!(live.state.is_active());
+        live.apply(Event::SaveFailed {
+            path: PathBuf::from("run.json"),
+            error: "disk full".into(),
+        });
+        assert_eq!(live.save_error.as_deref(), Some("run.json: disk full"));
+    }
+
+    #[test]
+    fn bands_follow_the_series_and_name_each_scenario_where_it_starts() {
+        let mut live = LiveRun {
+            levels: vec![
+                ("Gateway".into(), vec!["Level 1".into(), "Level 2".into()]),
+                ("RAG".into(), vec!["Level 1".into()]),
+            ],
+            ..LiveRun::default()
+        };
+        live.series = vec![point(0, 0, 0), point(1, 0, 0), point(2, 0, 1), point(3, 1, 0), point(4, 1, 0)];
+        let bands = live.bands();
+        let spans: Vec<(f64, f64, &str)> = bands
+            .iter()
+            .map(|band| (band.start_secs, band.end_secs, band.label.as_str()))
+            .collect();
+        assert_eq!(
+            spans,
+            [(0.0, 2.0, "Gateway: Level 1"), (2.0, 3.0, "Level 2"), (3.0, 5.0, "RAG: Level 1")]
+        );
+        assert_eq!(live.elapsed_secs(), 5.0);
+    }
 }
