@@ -107,6 +107,15 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
     assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("30"));
     assert!(harness.query_by_label("Level 4 users").is_none());
 
+    // Opening another preset with unsaved changes asks first; Cancel keeps the edits.
+    harness.get_by_label("api-gateway").click();
+    harness.run_ok();
+    harness.get_by_label("Unsaved changes");
+    harness.get_by_label("Cancel").click();
+    harness.run_ok();
+    assert_eq!(harness.state().document.title(), "Demo");
+    assert!(harness.query_by_label("Unsaved changes").is_none());
+
     // A broken target expression is explained beside it.
     harness.get_by_label("Target 3 expression").set_text_value_accesskit("p95 < fast");
     harness.run_ok();
@@ -116,6 +125,14 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
     let diagnostics = harness.state().document.diagnostics();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert!(diagnostics[0].message.contains(&why), "{diagnostics:?}");
+
+    // Discarding the changes opens the other preset.
+    harness.get_by_label("api-gateway").click();
+    harness.run_ok();
+    harness.get_by_label("Discard changes").click();
+    harness.run_ok();
+    assert_eq!(harness.state().document.title(), "API Gateway");
+    assert!(!harness.state().document.is_dirty());
 }
 
 #[test]
