@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the integration tests start on 127.0.0.1: nginx (Debian), mock-llm and the MCP
-# "everything" server (npm, pinned), and Chroma (PyPI, pinned). Run once as root before `cargo test`; .ci/run calls it.
+# "everything" server (npm, pinned), Chroma (PyPI, pinned) and a Docker engine (Debian). Run once as root before `cargo test`; .ci/run calls it.
 set -euo pipefail
 
 NPM_PREFIX="${LOADSCOPE_NPM_PREFIX:-$HOME/.cache/loadscope-npm}"
@@ -25,5 +25,8 @@ fi
 if ! python3 -m pip show chromadb 2>/dev/null | grep -q "^Version: $CHROMADB_VERSION$"; then
   python3 -m pip install --quiet --disable-pip-version-check "chromadb==$CHROMADB_VERSION"
 fi
+
+# A Docker engine and the busybox test image for the container monitors.
+"$(dirname "$0")/docker-engine.sh"
 
 echo "test servers ready: nginx $(nginx -v 2>&1 | cut -d/ -f2), node $(node --version), npm packages in $NPM_PREFIX"

@@ -301,6 +301,8 @@ fn replay(record: &RunRecord, until_second: u32) -> Vec<Event> {
         new_series: series,
         failures: level.failures.clone(),
         verdicts: level.verdicts.clone(),
+        resources: None,
+        monitor_status: None,
     };
     vec![
         Event::Started {

@@ -2,17 +2,20 @@
 //! value beside the threshold. Works on run-record values only, so a live run and a saved run
 //! get the same verdicts.
 
-use crate::preset::target::TargetExpr;
+use crate::monitor::ResourcePeaks;
+use crate::preset::target::{Metric, TargetExpr};
 use crate::run::{LevelRecord, TargetRecord, TaskStats, Verdict};
 
 /// Checks every target that applies to level `level_index`. `tasks` are the level's per-task
 /// numbers by task name; `total` is all tasks together; `classes` the preset's failure classes.
+/// `resources` are the level's resource peaks from the monitors (None without monitors).
 pub fn evaluate_level(
     targets: &[TargetRecord],
     classes: &[String],
     level_index: usize,
     tasks: &[(&str, &TaskStats)],
     total: &TaskStats,
+    resources: Option<&ResourcePeaks>,
 ) -> Vec<Verdict> {
     let classes: Vec<&str> = classes.iter().map(String::as_str).collect();
     targets
@@ -24,7 +27,13 @@ pub fn evaluate_level(
                 Some(task) => tasks.iter().find(|(name, _)| name == task).map(|(_, stats)| *stats),
                 None => Some(total),
             };
-            let observed = stats.and_then(|stats| stats.value(&expr));
+            let observed = if expr.metric.is_resource() {
+                // A monitor that saw nothing (no GPU, no Docker) leaves its targets unchecked:
+                // the run's monitor status says why.
+                Some(resources.and_then(|peaks| resource_value(peaks, expr.metric))?)
+            } else {
+                stats.and_then(|stats| stats.value(&expr))
+            };
             Some(Verdict {
                 target: target.expr.clone(),
                 level: level_index,
@@ -38,10 +47,21 @@ pub fn evaluate_level(
         .collect()
 }
 
+/// A resource peak in percent (None when that monitor saw nothing in the level).
+fn resource_value(peaks: &ResourcePeaks, metric: Metric) -> Option<f64> {
+    match metric {
+        Metric::GpuUtilMax => peaks.gpu_util_max_percent,
+        Metric::GpuMemMax => peaks.gpu_mem_max_percent,
+        Metric::ContainerCpuMax => peaks.container_cpu_max_percent,
+        Metric::HostCpuMax => peaks.host_cpu_max_percent,
+        _ => None,
+    }
+}
+
 /// Verdicts of a finished level record.
 pub fn evaluate_record(targets: &[TargetRecord], classes: &[String], level: &LevelRecord) -> Vec<Verdict> {
     let tasks: Vec<(&str, &TaskStats)> = level.tasks.iter().map(|task| (task.task.as_str(), &task.stats)).collect();
-    evaluate_level(targets, classes, level.index, &tasks, &level.total.stats)
+    evaluate_level(targets, classes, level.index, &tasks, &level.total.stats, level.resources.as_ref())
 }
 
 /// Whether every verdict held (None when there are none).
@@ -93,18 +113,46 @@ mod tests {
         ];
         let query = stats(100, 0, 150_000);
         let total = stats(200, 3, 1_500_000);
-        let level0 = evaluate_level(&targets, &[], 0, &[("query", &query)], &total);
+        let level0 = evaluate_level(&targets, &[], 0, &[("query", &query)], &total, None);
         assert_eq!(level0.len(), 2, "the p95 < 2s target only applies to level 3");
         assert!(!level0[0].passed, "1.5% errors fail error_rate < 1%");
         assert_eq!(level0[0].observed, Some(1.5));
         assert!(!level0[1].passed, "query p95 150ms fails < 100ms");
-        let level2 = evaluate_level(&targets, &[], 2, &[("query", &query)], &total);
+        let level2 = evaluate_level(&targets, &[], 2, &[("query", &query)], &total, None);
         assert!(level2[0].passed, "1.5s p95 passes < 2s");
         assert_eq!(all_passed(&level2), Some(false));
-        let empty = evaluate_level(&targets, &[], 1, &[], &TaskStats::default());
+        let empty = evaluate_level(&targets, &[], 1, &[], &TaskStats::default(), None);
         assert!(
             empty.iter().all(|verdict| !verdict.passed && verdict.observed.is_none()),
             "no requests cannot pass"
         );
+    }
+
+    #[test]
+    fn resource_targets_read_the_level_peaks() {
+        let targets = vec![
+            TargetRecord {
+                expr: "gpu_util_max < 95%".into(),
+                level: None,
+                task: None,
+                abort_on_fail: false,
+            },
+            TargetRecord {
+                expr: "host_cpu_max < 90%".into(),
+                level: None,
+                task: None,
+                abort_on_fail: false,
+            },
+        ];
+        let peaks = ResourcePeaks {
+            gpu_util_max_percent: None,
+            host_cpu_max_percent: Some(97.5),
+            ..ResourcePeaks::default()
+        };
+        let verdicts = evaluate_level(&targets, &[], 0, &[], &stats(10, 0, 1000), Some(&peaks));
+        assert_eq!(verdicts.len(), 1, "no GPU sampled: the GPU target is not checked");
+        assert_eq!(verdicts[0].target, "host_cpu_max < 90%");
+        assert_eq!(verdicts[0].observed, Some(97.5));
+        assert!(!verdicts[0].passed);
     }
 }

@@ -3,6 +3,7 @@
 //! failed its preflight health check.
 
 pub mod demo_stack;
+pub mod probe;
 pub mod run;
 pub mod runs;
 pub mod table;
@@ -51,6 +52,8 @@ pub enum Commands {
     },
     /// Start the built-in demo stack (gateway, RAG, MCP) on loopback until Ctrl-C.
     DemoStack(DemoStackArgs),
+    /// Show what each resource monitor can see now, with one sample each.
+    Probe(ProbeArgs),
     /// List saved runs.
     Runs {
         /// Folder to list (default: the data dir's runs/).
@@ -97,6 +100,20 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// `loadscope probe`.
+#[derive(Debug, clap::Args)]
+pub struct ProbeArgs {
+    /// Watch containers whose name matches this regular expression.
+    #[arg(long)]
+    pub containers: Option<String>,
+    /// Watch the containers of this Docker Compose project.
+    #[arg(long)]
+    pub compose_project: Option<String>,
+    /// Scrape this Prometheus endpoint (repeatable).
+    #[arg(long)]
+    pub prometheus: Vec<String>,
+}
+
 /// `loadscope demo-stack`.
 #[derive(Debug, clap::Args)]
 pub struct DemoStackArgs {
@@ -125,6 +142,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Commands::Validate { presets }) => ExitCode::from(validate::validate(&presets)),
         Some(Commands::DemoStack(args)) => ExitCode::from(demo_stack::demo_stack(args)),
         Some(Commands::Runs { dir }) => ExitCode::from(runs::runs(dir)),
+        Some(Commands::Probe(args)) => ExitCode::from(probe::probe(args)),
         Some(Commands::Gui { preset, demo_stack }) => gui(preset, demo_stack),
         None => gui(None, false),
     }

@@ -105,6 +105,7 @@ pub fn run(args: RunArgs) -> u8 {
     engine.send(Command::Start(Box::new(plan)));
 
     let mut progress = Progress::new(args.quiet);
+    let mut monitors_shown = false;
     loop {
         let Some(event) = engine.recv_timeout(Duration::from_secs(1)) else {
             continue;
@@ -125,7 +126,13 @@ pub fn run(args: RunArgs) -> u8 {
                 return EXIT_BAD_INPUT;
             }
             Event::Started { out_path, .. } => progress.note(&format!("Load started; saving to {}", out_path.display())),
-            Event::Snapshot(snapshot) => progress.update(&snapshot),
+            Event::Snapshot(snapshot) => {
+                if !monitors_shown && let Some(status) = &snapshot.monitor_status {
+                    monitors_shown = true;
+                    progress.note(&super::probe::status_lines(status).join("\n"));
+                }
+                progress.update(&snapshot)
+            }
             Event::LevelFinished { scenario, level } => progress.print(&level_report(&scenario, &level)),
             Event::Saved { .. } => {}
             Event::SaveFailed { path, error } => progress.warn(&format!("warning: could not save {}: {error}", path.display())),
@@ -257,8 +264,17 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
     } else {
         format!("  targets {} ok / {} failing", snapshot.verdicts.len() - failing, failing)
     };
+    let mut resources = String::new();
+    if let Some(sample) = &snapshot.resources {
+        if let Some(gpu) = sample.gpu_util_max() {
+            resources.push_str(&format!("  GPU {gpu:.0}%"));
+        }
+        if let Some(container) = sample.busiest_container() {
+            resources.push_str(&format!("  {} {:.0}% CPU", container.name, container.cpu_percent));
+        }
+    }
     format!(
-        "{} [{}/{}] {}  {}/{}  {} {}  {:.1} req/s  p95 {}  errors {:.2}%{verdicts}",
+        "{} [{}/{}] {}  {}/{}  {} {}  {:.1} req/s  p95 {}  errors {:.2}%{resources}{verdicts}",
         snapshot.scenario_name,
         snapshot.level_index + 1,
         snapshot.level_count,

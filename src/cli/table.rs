@@ -90,6 +90,23 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
             );
         }
     }
+    if let Some(peaks) = &level.resources {
+        let mut parts = Vec::new();
+        for (name, value) in [
+            ("GPU util max", peaks.gpu_util_max_percent),
+            ("GPU memory max", peaks.gpu_mem_max_percent),
+            ("container CPU max", peaks.container_cpu_max_percent),
+            ("host CPU max", peaks.host_cpu_max_percent),
+        ] {
+            if let Some(value) = value {
+                parts.push(format!("{name} {value:.0}%"));
+            }
+        }
+        let _ = writeln!(out, "Resources: {}", parts.join(", "));
+    }
+    for warning in &level.warnings {
+        let _ = writeln!(out, "Warning: {warning}");
+    }
     if !level.verdicts.is_empty() {
         let _ = writeln!(out, "Targets:");
         for verdict in &level.verdicts {

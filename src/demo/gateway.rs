@@ -26,10 +26,35 @@ const WORDS: &[&str] = &[
 /// The gateway's state.
 pub struct Gateway {
     pub gpu: GpuQueue,
+    /// How many generations run at once (the GPU queue's slots).
+    pub gpu_slots: usize,
     pub jitter: Arc<Jitter>,
 }
 
 impl Gateway {
+    /// Prometheus text, shaped like vLLM's queue gauges, for the monitors to scrape.
+    fn metrics(&self) -> Response<DemoBody> {
+        let text = format!(
+            "# HELP demo_num_requests_waiting Requests waiting for a simulated GPU slot.\n\
+             # TYPE demo_num_requests_waiting gauge\n\
+             demo_num_requests_waiting{{model_name=\"{MODEL}\"}} {}\n\
+             # HELP demo_num_requests_running Requests generating on a simulated GPU slot.\n\
+             # TYPE demo_num_requests_running gauge\n\
+             demo_num_requests_running{{model_name=\"{MODEL}\"}} {}\n\
+             # HELP demo_gpu_slots Simulated GPU slots.\n\
+             # TYPE demo_gpu_slots gauge\n\
+             demo_gpu_slots {}\n",
+            self.gpu.waiting(),
+            self.gpu.busy(self.gpu_slots),
+            self.gpu_slots
+        );
+        let mut response = Response::new(http_body_util::Full::new(Bytes::from(text)).boxed());
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+        response
+    }
+
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
         match (request.method(), request.uri().path()) {
             (&Method::GET, "/health") => json_response(StatusCode::OK, &json!({"status": "ok", "service": "demo-gateway"})),
@@ -38,6 +63,7 @@ impl Gateway {
                 &json!({"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "loadscope-demo"}]}),
             ),
             (&Method::POST, "/v1/chat/completions") => self.chat(request).await,
+            (&Method::GET, "/metrics") => self.metrics(),
             _ => error(StatusCode::NOT_FOUND, "not_found", "no such route on the demo gateway"),
         }
     }

@@ -101,6 +101,7 @@ impl DemoStack {
         let (shutdown, watcher) = watch::channel(false);
         let gateway = Arc::new(gateway::Gateway {
             gpu: GpuQueue::new(config.gateway_slots, config.gateway_queue),
+            gpu_slots: config.gateway_slots,
             jitter: jitter.clone(),
         });
         let rag = Arc::new(rag::Rag {

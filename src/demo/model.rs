@@ -49,6 +49,11 @@ impl GpuQueue {
     pub fn waiting(&self) -> usize {
         self.waiting.load(Ordering::SeqCst)
     }
+
+    /// Slots generating now, of `total`.
+    pub fn busy(&self, total: usize) -> usize {
+        total.saturating_sub(self.slots.available_permits())
+    }
 }
 
 /// Seeded randomness for service times and injected errors.

@@ -16,6 +16,7 @@ use super::summary::{merged, stats, summary};
 use super::worker::{WorkerCommand, WorkerReport, run_worker};
 use super::{Command, Event, Phase, Snapshot, Waker, preflight};
 use crate::analysis::verdicts::{all_passed, evaluate_level};
+use crate::monitor::{MonitorReport, MonitorStatus, Monitors, ResourcePeaks, ResourceSample};
 use crate::preset::LoadModel;
 use crate::preset::secrets::redact_header_value;
 use crate::run::{
@@ -129,6 +130,15 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     });
     let run_start = Instant::now();
     let mut run = RunState::new(plan.clone(), run_start);
+    let mut monitors = match Monitors::start(plan.preset.monitors.clone()) {
+        Ok(monitors) => Some(monitors),
+        Err(err) => {
+            sink.send(Event::Rejected(format!(
+                "cannot start the resource monitors: {err}; the run goes on without them"
+            )));
+            None
+        }
+    };
     let (report_tx, mut reports) = unbounded_channel::<WorkerReport>();
     let worker_count = plan.workers.max(1);
     let mut workers: Vec<UnboundedSender<WorkerCommand>> = Vec::new();
@@ -237,6 +247,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                         run.save(RunStatus::Running, &saver);
                     }
                     Some(report) = reports.recv() => run.absorb(report),
+                    Some(report) = next_monitor_report(&mut monitors) => run.absorb_resources(report),
                     command = commands.recv() => match command {
                         Some(Command::Stop) => break LevelEnd::Stopped,
                         Some(Command::Shutdown) | None => {
@@ -348,6 +359,14 @@ fn ramp(from: u32, to: u32, rate: Option<f64>, elapsed: Duration) -> u32 {
     }
 }
 
+/// The next monitor report; never ready when there are no monitors.
+async fn next_monitor_report(monitors: &mut Option<Monitors>) -> Option<MonitorReport> {
+    match monitors {
+        Some(monitors) => monitors.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// A stage: one level of one scenario, as it ran.
 struct StageInfo {
     scenario: usize,
@@ -375,7 +394,16 @@ struct RunState {
     worker_in_flight: Vec<u32>,
     stop_reason: Option<String>,
     targets: Vec<Vec<TargetRecord>>,
+    /// Monitor samples by the second they were taken in, until that second is closed.
+    resource_seconds: BTreeMap<u32, ResourceSample>,
+    latest_resources: Option<ResourceSample>,
+    monitor_status: Option<MonitorStatus>,
+    /// Resource peaks per stage.
+    stage_peaks: Vec<ResourcePeaks>,
 }
+
+/// The load generator's own CPU at or above this during a level makes its numbers doubtful.
+const HOST_CPU_SATURATED_PERCENT: f64 = 90.0;
 
 impl RunState {
     fn new(plan: Arc<RunPlan>, run_start: Instant) -> RunState {
@@ -417,7 +445,38 @@ impl RunState {
             worker_in_flight: Vec::new(),
             stop_reason: None,
             targets,
+            resource_seconds: BTreeMap::new(),
+            latest_resources: None,
+            monitor_status: None,
+            stage_peaks: Vec::new(),
         }
+    }
+
+    /// Takes in a monitor report: onto the timeline, into the current stage's peaks.
+    fn absorb_resources(&mut self, report: MonitorReport) {
+        let second = report.taken_at.saturating_duration_since(self.run_start).as_secs() as u32;
+        if let Some(peaks) = self.stage_peaks.last_mut() {
+            peaks.add(&report.sample);
+        }
+        self.monitor_status = Some(report.status);
+        self.latest_resources = Some(report.sample.clone());
+        // A second closed already (a late report) keeps what it had.
+        if second >= self.next_second {
+            self.resource_seconds.insert(second, report.sample);
+        }
+    }
+
+    /// Why a stage's numbers are doubtful, if they are.
+    fn stage_warnings(&self, stage: usize) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Some(host) = self.stage_peaks.get(stage).and_then(|peaks| peaks.host_cpu_max_percent)
+            && host >= HOST_CPU_SATURATED_PERCENT
+        {
+            warnings.push(format!(
+                "the load generator's host reached {host:.0}% CPU: latency and throughput may be Loadscope's own limits, not the service's (use fewer users per machine or more workers/machines)"
+            ));
+        }
+        warnings
     }
 
     fn elapsed_secs(&self) -> f64 {
@@ -426,6 +485,7 @@ impl RunState {
 
     fn begin_stage(&mut self, stage: usize, scenario: usize, level: usize, load: LoadModel) {
         debug_assert_eq!(stage, self.stages.len());
+        self.stage_peaks.push(ResourcePeaks::default());
         self.stages.push(StageInfo {
             scenario,
             level,
@@ -492,6 +552,7 @@ impl RunState {
                 ttft_p50_micros: accum.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.50)),
                 ttft_p95_micros: accum.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.95)),
                 output_tokens_per_sec: (accum.output_tokens > 0 || accum.ttft.is_some()).then_some(accum.output_tokens as f64),
+                resources: self.resource_seconds.remove(&second),
             });
             self.users_at_second.remove(&second);
             self.next_second += 1;
@@ -587,7 +648,14 @@ impl RunState {
         let tasks: Vec<(&str, &TaskStats)> = task_stats.iter().map(|(name, stats)| (name.as_str(), stats)).collect();
         let classes = &self.plan.scenarios[info.scenario].compiled.failure_classes;
         let class_names: Vec<String> = classes.iter().map(|class| class.name.clone()).collect();
-        evaluate_level(&self.targets[info.scenario], &class_names, info.level, &tasks, total)
+        evaluate_level(
+            &self.targets[info.scenario],
+            &class_names,
+            info.level,
+            &tasks,
+            total,
+            self.stage_peaks.get(stage).filter(|peaks| !peaks.is_empty()),
+        )
     }
 
     /// The first abort_on_fail target of this stage that fails, once the level has run past
@@ -676,6 +744,8 @@ impl RunState {
             new_series,
             failures: self.stage_failures(stage),
             verdicts,
+            resources: self.latest_resources.clone(),
+            monitor_status: self.monitor_status.clone(),
         }
     }
 
@@ -706,6 +776,8 @@ impl RunState {
             late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
             failures: self.stage_failures(stage),
             verdicts,
+            resources: self.stage_peaks.get(stage).filter(|peaks| !peaks.is_empty()).cloned(),
+            warnings: self.stage_warnings(stage),
         })
     }
 
@@ -777,6 +849,7 @@ impl RunState {
             series: self.series.clone(),
             passed,
             total: Some(total),
+            monitors: self.monitor_status.clone(),
             notes: String::new(),
         }
     }

@@ -122,6 +122,9 @@ pub struct Snapshot {
     pub failures: Vec<FailureRow>,
     /// The current level's targets, checked on the numbers so far.
     pub verdicts: Vec<Verdict>,
+    /// The latest monitor sample, and what each monitor can see.
+    pub resources: Option<crate::monitor::ResourceSample>,
+    pub monitor_status: Option<crate::monitor::MonitorStatus>,
 }
 
 /// Sends commands to an engine from anywhere.

@@ -28,6 +28,8 @@ pub struct CompiledPreset {
     /// The model as written (with any command-line overrides applied).
     pub document: Preset,
     pub scenarios: Vec<CompiledScenario>,
+    /// What the monitors sample during the run.
+    pub monitors: crate::monitor::MonitorSettings,
 }
 
 /// `http` or `https`.
@@ -392,6 +394,7 @@ pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
             scenarios.push(compiled);
         }
     }
+    let monitors = compile_monitors(preset.monitors.as_ref(), &mut errors);
     if !errors.found.is_empty() {
         return Err(PresetErrors(errors.found));
     }
@@ -400,7 +403,45 @@ pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
         source: loaded.source.name.clone(),
         document: preset.clone(),
         scenarios,
+        monitors,
     })
+}
+
+/// `[monitors]`: checks the container pattern, the endpoints' URLs and the interval.
+fn compile_monitors(spec: Option<&super::model::MonitorsSpec>, errors: &mut Errors<'_>) -> crate::monitor::MonitorSettings {
+    let mut settings = crate::monitor::MonitorSettings::default();
+    let Some(spec) = spec else { return settings };
+    settings.gpu = spec.gpu.unwrap_or(true);
+    settings.host = spec.host.unwrap_or(true);
+    if let Some(interval) = &spec.interval {
+        let secs = interval.get_ref().0.as_secs_f64();
+        if !(0.1..=60.0).contains(&secs) {
+            errors.push_at(
+                interval,
+                format!("monitors interval {} is out of range: use 100ms to 60s", interval.get_ref()),
+            );
+        }
+        settings.interval_secs = secs.clamp(0.1, 60.0);
+    }
+    if let Some(filter) = &spec.containers {
+        if let Some(pattern) = &filter.get_ref().name
+            && let Err(err) = regex::Regex::new(pattern)
+        {
+            errors.push_at(
+                filter,
+                format!("containers name {pattern:?} is not a valid regular expression: {err}"),
+            );
+        }
+        settings.containers = Some(filter.get_ref().clone());
+    }
+    for endpoint in &spec.prometheus {
+        let url = &endpoint.get_ref().url;
+        if let Err(why) = BaseUrl::parse(url) {
+            errors.push_at(endpoint, format!("prometheus url {url:?}: {why}"));
+        }
+        settings.prometheus.push(endpoint.get_ref().clone());
+    }
+    settings
 }
 
 struct Errors<'a> {

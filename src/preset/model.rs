@@ -22,6 +22,28 @@ pub struct Preset {
     /// The scenarios, written as `[[scenario]]` tables.
     #[serde(rename = "scenario", default)]
     pub scenarios: Vec<Scenario>,
+    /// What to sample beside the load: GPUs, containers, the host, Prometheus endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitors: Option<MonitorsSpec>,
+}
+
+/// `[monitors]`: GPU and host sampling are on unless turned off; containers and Prometheus
+/// endpoints are watched when named.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorsSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<bool>,
+    /// How often to sample (default 1s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Spanned<HumanDuration>>,
+    /// `{ name = "REGEX", compose_project = "NAME" }`; `{}` watches every running container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<Spanned<crate::monitor::ContainerFilter>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prometheus: Vec<Spanned<crate::monitor::PrometheusEndpoint>>,
 }
 
 /// One service under test and how to load it.

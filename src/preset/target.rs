@@ -46,6 +46,12 @@ pub enum Metric {
     /// Failures of a preset's failure class (the class is named in the target).
     ClassCount,
     ClassRate,
+    /// Resource peaks over the level, from the monitors: the busiest GPU's utilisation and
+    /// memory, the busiest container's CPU, the load generator's own host CPU.
+    GpuUtilMax,
+    GpuMemMax,
+    ContainerCpuMax,
+    HostCpuMax,
 }
 
 /// The unit a metric's threshold is written in.
@@ -62,7 +68,7 @@ pub enum MetricUnit {
 }
 
 impl Metric {
-    const ALL: [(Metric, &'static str); 27] = [
+    const ALL: [(Metric, &'static str); 31] = [
         (Metric::P50, "p50"),
         (Metric::P90, "p90"),
         (Metric::P95, "p95"),
@@ -90,6 +96,10 @@ impl Metric {
         (Metric::LimitedRate, "limited_rate"),
         (Metric::HardFailures, "hard_failures"),
         (Metric::HardErrorRate, "hard_error_rate"),
+        (Metric::GpuUtilMax, "gpu_util_max"),
+        (Metric::GpuMemMax, "gpu_mem_max"),
+        (Metric::ContainerCpuMax, "container_cpu_max"),
+        (Metric::HostCpuMax, "host_cpu_max"),
     ];
 
     /// The name used in expressions.
@@ -149,7 +159,16 @@ impl Metric {
             | Metric::HardFailures
             | Metric::ClassCount => MetricUnit::Count,
             Metric::LimitedRate | Metric::HardErrorRate | Metric::ClassRate => MetricUnit::Percent,
+            Metric::GpuUtilMax | Metric::GpuMemMax | Metric::ContainerCpuMax | Metric::HostCpuMax => MetricUnit::Percent,
         }
+    }
+
+    /// Whether the metric comes from the resource monitors rather than the requests.
+    pub fn is_resource(self) -> bool {
+        matches!(
+            self,
+            Metric::GpuUtilMax | Metric::GpuMemMax | Metric::ContainerCpuMax | Metric::HostCpuMax
+        )
     }
 }
 

@@ -42,6 +42,9 @@ pub struct RunRecord {
     /// All requests of the run together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<TaskSummary>,
+    /// What each monitor could sample (None for runs from before monitors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitors: Option<crate::monitor::MonitorStatus>,
     /// Free-form notes.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
@@ -158,6 +161,13 @@ pub struct LevelRecord {
     pub late_starts: u64,
     pub failures: Vec<FailureRow>,
     pub verdicts: Vec<Verdict>,
+    /// The highest GPU, container and host readings during the level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<crate::monitor::ResourcePeaks>,
+    /// What the run noticed about this level that casts doubt on its numbers (a saturated
+    /// load generator).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl LevelRecord {
@@ -370,6 +380,9 @@ pub struct SeriesPoint {
     pub p95_micros: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p99_micros: Option<u64>,
+    /// What the monitors sampled in this second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<crate::monitor::ResourceSample>,
     /// Streamed chat replies completed in this second: time to first token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttft_p50_micros: Option<u64>,

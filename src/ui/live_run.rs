@@ -391,6 +391,7 @@ mod tests {
             ttft_p50_micros: None,
             ttft_p95_micros: None,
             output_tokens_per_sec: None,
+            resources: None,
         }
     }
 
