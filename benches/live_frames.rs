@@ -57,6 +57,7 @@ fn measure(draw_every_point: bool) -> Vec<f64> {
     let config = AppConfig {
         data_dir: data.path().to_path_buf(),
         open: Some("demo".into()),
+        probe_monitors: false,
         ..AppConfig::default()
     };
     let mut harness = Harness::builder()

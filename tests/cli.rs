@@ -172,7 +172,7 @@ fn validate_reports_every_mistake_and_exits_2() {
     .unwrap();
     let output = loadscope(&["validate", "api-gateway", path.to_str().unwrap()], dir.path());
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stdout).contains("ok  api-gateway: 1 scenario(s), 3 level(s), 3 target(s)"));
+    assert!(text(&output.stdout).contains("ok  api-gateway: 1 scenario(s), 3 level(s), 6 target(s)"));
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("line 8 column 1") && stderr.contains("needs users (closed model) or rate_per_sec"),
@@ -261,5 +261,28 @@ fn a_killed_run_leaves_a_readable_file_with_its_data() {
         record.series.len() >= 2,
         "at most a few seconds lost: {} series points",
         record.series.len()
+    );
+}
+
+#[test]
+fn probe_says_what_each_monitor_sees_and_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = loadscope(&["probe"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let gpu = stdout.lines().find(|line| line.contains("GPU ")).expect("a GPU line");
+    assert!(
+        gpu.starts_with("ok  ") || gpu.contains("unavailable: NVML") || gpu.contains("unavailable: the NVIDIA driver"),
+        "{stdout}"
+    );
+    assert!(stdout.lines().any(|line| line.starts_with("ok  Host")), "{stdout}");
+    let host = stdout.lines().find(|line| line.starts_with("host: CPU ")).expect("a host sample");
+    assert!(host.contains("GiB"), "{host}");
+    let bad = loadscope(&["probe", "--containers", "(unclosed"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("--containers \"(unclosed\": not a valid regular expression"),
+        "{}",
+        text(&bad.stderr)
     );
 }

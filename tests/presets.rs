@@ -60,9 +60,15 @@ fn api_gateway_has_the_guides_levels_and_targets() {
         vec![
             ("success_rate > 99%".into(), Some(0), None),
             ("error_rate < 1%".into(), Some(1), None),
-            ("p95 < 2s".into(), Some(2), None)
+            ("p95 < 2s".into(), Some(2), None),
+            ("gpu_util_max < 95%".into(), None, None),
+            ("gpu_mem_max < 95%".into(), None, None),
+            ("host_cpu_max < 90%".into(), None, None),
         ]
     );
+    // The guide's nvidia-smi and docker stats terminals, sampled by the run.
+    assert!(preset.monitors.gpu && preset.monitors.host);
+    assert_eq!(preset.monitors.containers, Some(loadscope::monitor::ContainerFilter::default()));
     let health = scenario.health.as_ref().unwrap();
     assert_eq!(
         (health.url.as_str(), health.start_hint.as_deref()),

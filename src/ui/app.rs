@@ -31,6 +31,9 @@ pub struct AppConfig {
     pub open: Option<String>,
     /// Start the demo stack when the window opens.
     pub start_demo_stack: bool,
+    /// Check in the background which monitors work on this machine (off in snapshot tests,
+    /// whose pictures must not depend on the machine).
+    pub probe_monitors: bool,
 }
 
 impl Default for AppConfig {
@@ -40,6 +43,7 @@ impl Default for AppConfig {
             demo: DemoConfig::default(),
             open: None,
             start_demo_stack: false,
+            probe_monitors: true,
         }
     }
 }
@@ -86,6 +90,9 @@ pub struct LoadscopeApp {
     background_rx: mpsc::Receiver<Background>,
     user_presets: Vec<PathBuf>,
     quitting: bool,
+    /// What the monitors can see on this machine (probed in the background at start).
+    machine_monitors: Option<crate::monitor::MonitorStatus>,
+    monitor_probe: Option<mpsc::Receiver<crate::monitor::MonitorStatus>>,
     /// The title last sent to the window, so it is only sent again when it changes.
     shown_title: String,
     ctx: egui::Context,
@@ -128,6 +135,8 @@ impl LoadscopeApp {
             user_presets: Vec::new(),
             quitting: false,
             shown_title: String::new(),
+            machine_monitors: None,
+            monitor_probe: None,
             engine,
             settings,
             config,
@@ -135,6 +144,9 @@ impl LoadscopeApp {
         };
         app.apply_theme();
         app.scan_user_presets();
+        if app.config.probe_monitors {
+            app.probe_monitors();
+        }
         let start = app.config.open.clone().map(|arg| {
             if Path::new(&arg).is_file() {
                 PresetRef::File(PathBuf::from(arg))
@@ -160,6 +172,23 @@ impl LoadscopeApp {
             ThemeChoice::Light => egui::ThemePreference::Light,
         };
         self.ctx.set_theme(preference);
+    }
+
+    /// Finds out in the background which monitors work here, for the status bar.
+    fn probe_monitors(&mut self) {
+        let (tx, rx) = mpsc::channel();
+        let ctx = self.ctx.clone();
+        self.monitor_probe = Some(rx);
+        spawn_named("loadscope-monitor-probe", move || {
+            let settings = crate::monitor::MonitorSettings {
+                containers: Some(crate::monitor::ContainerFilter::default()),
+                ..crate::monitor::MonitorSettings::default()
+            };
+            if let Ok(report) = crate::monitor::sampler::probe(settings) {
+                let _ = tx.send(report.status);
+                ctx.request_repaint();
+            }
+        });
     }
 
     fn user_presets_dir(&self) -> PathBuf {
@@ -419,6 +448,12 @@ impl LoadscopeApp {
             }
         }
         self.runs.poll();
+        if let Some(rx) = &self.monitor_probe
+            && let Ok(status) = rx.try_recv()
+        {
+            self.machine_monitors = Some(status);
+            self.monitor_probe = None;
+        }
         if self.live.state.is_active() {
             self.ctx.request_repaint_after(Duration::from_millis(250));
         }
@@ -591,8 +626,37 @@ impl LoadscopeApp {
                 None => ui.label("Demo stack: off"),
             };
             ui.separator();
-            ui.label("Monitors: GPU, container and host sampling not configured")
-                .on_hover_text("Latency and throughput come from the load engine; resource monitors are not part of this build yet");
+            let run_status = self
+                .live
+                .snapshot
+                .as_ref()
+                .filter(|_| self.live.record.is_none())
+                .and_then(|snapshot| snapshot.monitor_status.clone())
+                .or_else(|| self.live.record.as_ref().and_then(|record| record.monitors.clone()));
+            match run_status.as_ref().or(self.machine_monitors.as_ref()) {
+                Some(status) => {
+                    for (name, availability) in [
+                        ("GPU", &status.gpu),
+                        ("Containers", &status.containers),
+                        ("Host", &status.host),
+                        ("Prometheus", &status.prometheus),
+                    ] {
+                        let (word, color) = match availability {
+                            crate::monitor::Availability::Available(_) => ("on", PASS_GREEN),
+                            crate::monitor::Availability::Unavailable(_) => ("unavailable", Color32::from_rgb(251, 140, 0)),
+                            crate::monitor::Availability::Off => ("off", Color32::GRAY),
+                        };
+                        ui.colored_label(color, format!("{name}: {word}"))
+                            .on_hover_text(availability.describe());
+                    }
+                }
+                None if self.monitor_probe.is_some() => {
+                    ui.label("Monitors: checking…");
+                }
+                None => {
+                    ui.label("Monitors: not checked yet (a run reports them)");
+                }
+            }
         });
     }
 

@@ -23,8 +23,35 @@ pub struct ChartSpec {
     pub title: &'static str,
     pub unit: &'static str,
     pub series: &'static [SeriesSpec],
-    /// Targets on these metrics are drawn as horizontal lines (converted to the chart's unit).
+    /// Targets on these metrics are drawn as horizontal lines, their thresholds divided by
+    /// `target_scale` (1000 for latency in ms, 1 for percentages).
     pub target_metrics: &'static [Metric],
+    pub target_scale: f64,
+    /// Lines whose names come from the data (one per GPU, container or scraped metric).
+    pub dynamic: Option<DynamicLines>,
+}
+
+/// Named values of one series point, for charts whose lines come from the data.
+pub type DynamicLines = fn(&SeriesPoint) -> Vec<(String, f64)>;
+
+const NO_SERIES: &[SeriesSpec] = &[];
+
+/// How many named lines a chart draws at most.
+const MAX_DYNAMIC_LINES: usize = 8;
+
+const PALETTE: [Color32; 8] = [
+    BLUE,
+    ORANGE,
+    GREEN,
+    RED,
+    PURPLE,
+    Color32::from_rgb(0, 172, 193),
+    Color32::from_rgb(124, 179, 66),
+    Color32::from_rgb(255, 112, 67),
+];
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }
 
 const BLUE: Color32 = Color32::from_rgb(66, 133, 244);
@@ -56,6 +83,8 @@ pub const CHARTS: &[ChartSpec] = &[
             },
         ],
         target_metrics: &[],
+        target_scale: 1.0,
+        dynamic: None,
     },
     ChartSpec {
         id: "latency",
@@ -79,6 +108,8 @@ pub const CHARTS: &[ChartSpec] = &[
             },
         ],
         target_metrics: &[Metric::P50, Metric::P95, Metric::P99],
+        target_scale: 1000.0,
+        dynamic: None,
     },
     ChartSpec {
         id: "failures",
@@ -90,6 +121,8 @@ pub const CHARTS: &[ChartSpec] = &[
             value: |point| Some(point.failures_per_sec),
         }],
         target_metrics: &[],
+        target_scale: 1.0,
+        dynamic: None,
     },
     ChartSpec {
         id: "ttft",
@@ -108,6 +141,8 @@ pub const CHARTS: &[ChartSpec] = &[
             },
         ],
         target_metrics: &[Metric::TtftP50, Metric::TtftP95],
+        target_scale: 1000.0,
+        dynamic: None,
     },
     ChartSpec {
         id: "tokens",
@@ -119,6 +154,96 @@ pub const CHARTS: &[ChartSpec] = &[
             value: |point| point.output_tokens_per_sec,
         }],
         target_metrics: &[],
+        target_scale: 1.0,
+        dynamic: None,
+    },
+    ChartSpec {
+        id: "gpu",
+        title: "GPU utilisation and memory (%)",
+        unit: "%",
+        series: NO_SERIES,
+        target_metrics: &[Metric::GpuUtilMax, Metric::GpuMemMax],
+        target_scale: 1.0,
+        dynamic: Some(|point| {
+            let Some(resources) = &point.resources else { return Vec::new() };
+            resources
+                .gpus
+                .iter()
+                .flat_map(|gpu| {
+                    [
+                        (format!("GPU {} util", gpu.index), gpu.util_percent),
+                        (format!("GPU {} memory", gpu.index), gpu.mem_used_percent()),
+                    ]
+                })
+                .collect()
+        }),
+    },
+    ChartSpec {
+        id: "container-cpu",
+        title: "Container CPU (%, 100 = one core)",
+        unit: "%",
+        series: NO_SERIES,
+        target_metrics: &[Metric::ContainerCpuMax],
+        target_scale: 1.0,
+        dynamic: Some(|point| {
+            let Some(resources) = &point.resources else { return Vec::new() };
+            resources
+                .containers
+                .iter()
+                .map(|container| (container.name.clone(), container.cpu_percent))
+                .collect()
+        }),
+    },
+    ChartSpec {
+        id: "container-memory",
+        title: "Container memory (MiB)",
+        unit: "MiB",
+        series: NO_SERIES,
+        target_metrics: &[],
+        target_scale: 1.0,
+        dynamic: Some(|point| {
+            let Some(resources) = &point.resources else { return Vec::new() };
+            resources
+                .containers
+                .iter()
+                .map(|container| (container.name.clone(), mib(container.mem_bytes)))
+                .collect()
+        }),
+    },
+    ChartSpec {
+        id: "host",
+        title: "Load generator host (%)",
+        unit: "%",
+        series: &[
+            SeriesSpec {
+                name: "CPU",
+                color: BLUE,
+                value: |point| point.resources.as_ref().and_then(|resources| resources.host_cpu()),
+            },
+            SeriesSpec {
+                name: "memory",
+                color: PURPLE,
+                value: |point| {
+                    let host = point.resources.as_ref()?.host.as_ref()?;
+                    (host.mem_total_bytes > 0).then(|| host.mem_used_bytes as f64 * 100.0 / host.mem_total_bytes as f64)
+                },
+            },
+        ],
+        target_metrics: &[Metric::HostCpuMax],
+        target_scale: 1.0,
+        dynamic: None,
+    },
+    ChartSpec {
+        id: "target-metrics",
+        title: "Target metrics (Prometheus)",
+        unit: "",
+        series: NO_SERIES,
+        target_metrics: &[],
+        target_scale: 1.0,
+        dynamic: Some(|point| {
+            let Some(resources) = &point.resources else { return Vec::new() };
+            resources.metrics.iter().map(|metric| (metric.name.clone(), metric.value)).collect()
+        }),
     },
 ];
 
@@ -189,9 +314,33 @@ pub fn series_points(series: &[SeriesPoint], spec: &SeriesSpec, window: TimeWind
 
 /// Whether the run has any value for this chart (chat charts stay hidden without chat tasks).
 pub fn has_data(series: &[SeriesPoint], spec: &ChartSpec) -> bool {
-    series
+    series.iter().any(|point| {
+        spec.series.iter().any(|line| (line.value)(point).is_some()) || spec.dynamic.is_some_and(|lines| !lines(point).is_empty())
+    })
+}
+
+/// The named lines of a dynamic chart inside the window: at most [`MAX_DYNAMIC_LINES`], in
+/// order of first appearance, each decimated.
+pub fn dynamic_points(series: &[SeriesPoint], lines: DynamicLines, window: TimeWindow, buckets: usize) -> Vec<(String, Vec<[f64; 2]>)> {
+    let first = series.partition_point(|point| f64::from(point.second) + 1.0 < window.start_secs - 1.0);
+    let mut named: Vec<(String, Vec<[f64; 2]>)> = Vec::new();
+    for point in series[first..]
         .iter()
-        .any(|point| spec.series.iter().any(|line| (line.value)(point).is_some()))
+        .take_while(|point| f64::from(point.second) <= window.end_secs + 1.0)
+    {
+        let x = f64::from(point.second) + 1.0;
+        for (name, value) in lines(point) {
+            match named.iter().position(|(known, _)| *known == name) {
+                Some(index) => named[index].1.push([x, value]),
+                None if named.len() < MAX_DYNAMIC_LINES => named.push((name, vec![[x, value]])),
+                None => {}
+            }
+        }
+    }
+    for (_, points) in &mut named {
+        *points = decimate(points, buckets);
+    }
+    named
 }
 
 /// Draws one chart.
@@ -212,21 +361,26 @@ pub fn draw(
     } else {
         0
     };
-    let lines: Vec<(&SeriesSpec, Vec<[f64; 2]>)> = spec
+    let mut lines: Vec<(String, Color32, Vec<[f64; 2]>)> = spec
         .series
         .iter()
-        .map(|line| (line, series_points(series, line, window, buckets)))
+        .map(|line| (line.name.to_string(), line.color, series_points(series, line, window, buckets)))
         .collect();
+    if let Some(dynamic) = spec.dynamic {
+        for (index, (name, points)) in dynamic_points(series, dynamic, window, buckets).into_iter().enumerate() {
+            lines.push((name, PALETTE[index % PALETTE.len()], points));
+        }
+    }
     let data_max = lines
         .iter()
-        .flat_map(|(_, points)| points.iter().map(|point| point[1]))
+        .flat_map(|(_, _, points)| points.iter().map(|point| point[1]))
         .fold(0.0_f64, f64::max);
     // A target far above the data would flatten it against the axis: such a target is still
     // listed in the legend, but the scale follows the data.
     let y_max = targets
         .iter()
         .filter(|target| spec.target_metrics.contains(&target.metric))
-        .map(|target| target.threshold / 1000.0)
+        .map(|target| target.threshold / spec.target_scale)
         .filter(|threshold| data_max == 0.0 || *threshold <= data_max * 3.0)
         .fold(data_max, f64::max);
     let y_top = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
@@ -274,7 +428,7 @@ pub fn draw(
             }
             // A target is drawn over the levels it checks, not across the whole chart.
             for target in targets.iter().filter(|target| spec.target_metrics.contains(&target.metric)) {
-                let y = target.threshold / 1000.0;
+                let y = target.threshold / spec.target_scale;
                 for band in bands
                     .iter()
                     .filter(|band| band.scenario == target.scenario && target.level.is_none_or(|level| level == band.level))
@@ -290,8 +444,8 @@ pub fn draw(
                     );
                 }
             }
-            for (line, points) in lines {
-                plot.line(Line::new(line.name, PlotPoints::from(points)).color(line.color).width(1.5));
+            for (name, color, points) in lines {
+                plot.line(Line::new(name, PlotPoints::from(points)).color(color).width(1.5));
             }
         });
 }

@@ -16,6 +16,7 @@ use crate::preset::target::TargetExpr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TablePath {
     Root,
+    Monitors,
     Scenario(usize),
     Service(usize),
     Task(usize, usize),
@@ -32,6 +33,7 @@ fn lookup(doc: &DocumentMut, path: TablePath) -> Option<&Table> {
     };
     match path {
         TablePath::Root => Some(doc.as_table()),
+        TablePath::Monitors => doc.get("monitors").and_then(|item| item.as_table()),
         TablePath::Scenario(index) => scenario(index),
         TablePath::Service(index) => scenario(index)
             .and_then(|table| table.get("service"))
@@ -43,11 +45,13 @@ fn lookup(doc: &DocumentMut, path: TablePath) -> Option<&Table> {
 }
 
 fn lookup_mut(doc: &mut DocumentMut, path: TablePath) -> Option<&mut Table> {
-    if path == TablePath::Root {
-        return Some(doc.as_table_mut());
+    match path {
+        TablePath::Root => return Some(doc.as_table_mut()),
+        TablePath::Monitors => return fields::table_mut(doc.as_table_mut(), "monitors"),
+        _ => {}
     }
     let (index, key, row) = match path {
-        TablePath::Root => return None,
+        TablePath::Root | TablePath::Monitors => return None,
         TablePath::Scenario(index) => (index, "", 0),
         TablePath::Service(index) => (index, "service", 0),
         TablePath::Task(index, row) => (index, "task", row),
@@ -137,6 +141,9 @@ impl EditorState {
             labelled(ui, document, TablePath::Root, "name", "Preset name", Kind::Text, 280.0);
             labelled(ui, document, TablePath::Root, "description", "Description", Kind::Text, 280.0);
         });
+        egui::CollapsingHeader::new("Monitors")
+            .default_open(false)
+            .show(ui, |ui| self.monitors(ui, document));
         if scenarios == 0 {
             ui.label("This preset has no [[scenario]] yet: add one in the TOML view.");
             return;
@@ -180,6 +187,34 @@ impl EditorState {
         egui::CollapsingHeader::new("Targets")
             .default_open(true)
             .show(ui, |ui| self.targets(ui, document, index));
+    }
+
+    fn monitors(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument) {
+        let path = TablePath::Monitors;
+        ui.horizontal(|ui| {
+            for (key, label) in [("gpu", "Sample GPUs (NVML)"), ("host", "Sample this machine")] {
+                let mut on = read(document, path, key) != "false";
+                if ui.checkbox(&mut on, label).changed() {
+                    document.edit(|doc| {
+                        if let Some(table) = lookup_mut(doc, path) {
+                            fields::set_bool(table, key, (!on).then_some(false));
+                        }
+                    });
+                }
+            }
+        });
+        egui::Grid::new("monitor-fields").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+            labelled(ui, document, path, "interval", "Interval", Kind::Text, 80.0);
+            labelled(ui, document, path, "containers", "Containers", Kind::Toml, 320.0);
+            labelled(ui, document, path, "prometheus", "Prometheus", Kind::Toml, 320.0);
+        });
+        ui.label(
+            RichText::new(
+                "Containers: { name = \"vllm|gateway\" } (a regular expression) or { compose_project = \"stack\" }; {} watches all. Prometheus: [{ url = \"http://localhost:8000/metrics\", metrics = [\"vllm:num_requests_waiting\"] }]. Targets: gpu_util_max < 95%, gpu_mem_max < 95%, container_cpu_max < 90%, host_cpu_max < 90%.",
+            )
+            .small()
+            .weak(),
+        );
     }
 
     fn tasks(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenario: usize) {

@@ -370,7 +370,7 @@ impl LiveRun {
 
 /// Metrics drawn as target lines on the latency and TTFT charts.
 fn chart_metric(metric: Metric) -> bool {
-    matches!(metric, Metric::P50 | Metric::P95 | Metric::P99 | Metric::TtftP50 | Metric::TtftP95)
+    matches!(metric, Metric::P50 | Metric::P95 | Metric::P99 | Metric::TtftP50 | Metric::TtftP95) || metric.is_resource()
 }
 
 #[cfg(test)]
