@@ -225,8 +225,18 @@ fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
     };
 }
 
-/// Per level: load, numbers and each target's verdict.
+/// Per level: load, numbers and each target's verdict; then what makes a level doubtful.
 fn run_detail(ui: &mut egui::Ui, record: &RunRecord) {
+    for scenario in &record.scenarios {
+        for level in &scenario.levels {
+            for warning in &level.warnings {
+                ui.colored_label(
+                    Color32::from_rgb(251, 140, 0),
+                    format!("{} · {}: {warning}", scenario.name, level.name),
+                );
+            }
+        }
+    }
     ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
     egui::Grid::new("run-levels").striped(true).spacing([12.0, 3.0]).show(ui, |ui| {
         for header in ["Scenario", "Level", "Load", "Requests", "Errors", "p50", "p95", "RPS", "Targets"] {
