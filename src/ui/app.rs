@@ -721,7 +721,9 @@ impl LoadscopeApp {
             ui.separator();
             ui.heading("Demo stack");
             if self.demo.is_some() {
-                ui.label("Simulated gateway, RAG and MCP services are running on localhost.");
+                ui.label(
+                    "Simulated gateway, RAG and MCP services are running on localhost: press Start to run the open preset against them.",
+                );
                 if ui.button("Stop demo stack").clicked() {
                     self.stop_demo_stack();
                 }
