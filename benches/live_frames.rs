@@ -68,7 +68,6 @@ fn measure(draw_every_point: bool) -> Vec<f64> {
         let mut live = LiveRun::default();
         live.state = RunState::Saved(RunStatus::Completed);
         live.series = hour_of_series();
-        live.series_revision = 1;
         app.live = live;
         app.live_view.draw_every_point = draw_every_point;
         app.settings.charts_whole_run = true;

@@ -200,7 +200,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
         .unwrap();
     assert!(requests > 40);
     harness.get_by_label("Live users").set_text_value_accesskit("6");
-    harness.run_ok_steps();
+    harness.run_steps(3);
     harness.get_by_label("Set users").click();
     step_until(&mut harness, Duration::from_secs(5), "the user count to change", |harness| {
         harness.state().live.snapshot.as_ref().is_some_and(|snapshot| snapshot.users == 6)
@@ -249,7 +249,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     assert_eq!(record.status, RunStatus::Stopped);
     let started: String = record.started_at.replace('T', " ").chars().take(19).collect();
     harness.get_by_label(&started).click();
-    harness.run_ok_steps();
+    harness.run_steps(3);
     harness.get_by_label("UI demo · stopped");
     harness.get_by_label("Open in Live");
     assert_eq!(record.scenarios[0].levels.len(), 2);
@@ -259,17 +259,6 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
             .iter()
             .any(|verdict| verdict.target == "requests > 40" && verdict.passed)
     );
-}
-
-trait RunOkSteps {
-    fn run_ok_steps(&mut self);
-}
-
-impl RunOkSteps for Harness<'_, LoadscopeApp> {
-    /// A few frames, for apps that keep repainting while a run is live.
-    fn run_ok_steps(&mut self) {
-        self.run_steps(3);
-    }
 }
 
 /// Replays the saved fixture run as the engine's events up to `until_second`, so the Live tab

@@ -201,7 +201,9 @@ impl Samplers {
 async fn sample_loop(settings: MonitorSettings, reports: mpsc::UnboundedSender<MonitorReport>, mut stop: watch::Receiver<bool>) {
     let interval = Duration::from_secs_f64(settings.interval_secs.clamp(0.1, 60.0));
     let mut samplers = Samplers::open(settings).await;
-    let mut tick = tokio::time::interval(interval);
+    // The first round waits one interval: CPU figures (host and containers) are differences
+    // between two readings, and a reading taken right after opening would cover milliseconds.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {

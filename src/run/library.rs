@@ -28,16 +28,19 @@ pub fn run_file_name(started_at_rfc3339: &str, preset_name: &str) -> String {
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == 'T' || *c == 'Z')
         .collect();
-    let slug: String = preset_name
-        .to_lowercase()
+    format!("{stamp}-{}.json", slug(preset_name))
+}
+
+/// A name as lowercase ASCII words joined by dashes (`API Gateway` -> `api-gateway`).
+pub fn slug(name: &str) -> String {
+    name.to_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect::<String>()
         .split('-')
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
-        .join("-");
-    format!("{stamp}-{slug}.json")
+        .join("-")
 }
 
 /// One entry of the library.

@@ -14,6 +14,7 @@ use super::document::{NEW_PRESET, Origin, PresetDocument};
 use super::editor::EditorState;
 use super::live::LiveView;
 use super::live_run::{LiveRun, RunState};
+use super::palette;
 use super::runs::RunsTab;
 use super::settings::{PresetRef, STORAGE_KEY, Settings, ThemeChoice};
 use crate::demo::{DemoConfig, DemoStack};
@@ -274,7 +275,10 @@ impl LoadscopeApp {
         let tx = self.background_tx.clone();
         let ctx = self.ctx.clone();
         let dir = self.user_presets_dir();
-        let name = format!("{}.toml", slug(&self.document.title()));
+        let name = match crate::run::library::slug(&self.document.title()) {
+            slug if slug.is_empty() => "preset.toml".to_string(),
+            slug => format!("{slug}.toml"),
+        };
         spawn_named("loadscope-save-dialog", move || {
             let _ = std::fs::create_dir_all(&dir);
             let picked = rfd::FileDialog::new()
@@ -572,17 +576,17 @@ impl LoadscopeApp {
             // After the run: the count, and only the checks that failed.
             let failed = lights.iter().filter(|(_, verdict)| !verdict.passed).count();
             let summary = if failed == 0 {
-                RichText::new(format!("All {} target checks passed", lights.len())).color(PASS_GREEN)
+                RichText::new(format!("All {} target checks passed", lights.len())).color(palette::PASS)
             } else {
-                RichText::new(format!("{failed} of {} target checks failed", lights.len())).color(FAIL_RED)
+                RichText::new(format!("{failed} of {} target checks failed", lights.len())).color(palette::FAIL)
             };
             ui.label(summary.strong());
         }
         for (level, verdict) in lights.into_iter().filter(|(_, verdict)| !ended || !verdict.passed) {
             let color = match (verdict.observed, verdict.passed) {
                 (None, _) => Color32::GRAY,
-                (Some(_), true) => PASS_GREEN,
-                (Some(_), false) => FAIL_RED,
+                (Some(_), true) => palette::PASS,
+                (Some(_), false) => palette::FAIL,
             };
             let word = light_word(verdict.observed, verdict.passed);
             let task = verdict.task.as_deref().map(|task| format!(" [{task}]")).unwrap_or_default();
@@ -607,7 +611,7 @@ impl LoadscopeApp {
             ui.separator();
             match (&self.live.out_path, &self.live.save_error) {
                 (_, Some(error)) => {
-                    ui.colored_label(Color32::from_rgb(229, 57, 53), format!("Save failed: {error}"));
+                    ui.colored_label(palette::FAIL, format!("Save failed: {error}"));
                 }
                 (Some(path), None) => {
                     let when = match self.live.last_saved {
@@ -642,8 +646,8 @@ impl LoadscopeApp {
                         ("Prometheus", &status.prometheus),
                     ] {
                         let (word, color) = match availability {
-                            crate::monitor::Availability::Available(_) => ("on", PASS_GREEN),
-                            crate::monitor::Availability::Unavailable(_) => ("unavailable", Color32::from_rgb(251, 140, 0)),
+                            crate::monitor::Availability::Available(_) => ("on", palette::PASS),
+                            crate::monitor::Availability::Unavailable(_) => ("unavailable", palette::WARN),
                             crate::monitor::Availability::Off => ("off", Color32::GRAY),
                         };
                         ui.colored_label(color, format!("{name}: {word}"))
@@ -914,22 +918,9 @@ fn point_at_demo_stack(document: &mut PresetDocument, stack: &DemoStack) {
     });
 }
 
-fn slug(name: &str) -> String {
-    let slug: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let slug = slug.split('-').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("-");
-    if slug.is_empty() { "preset".to_string() } else { slug }
-}
-
 fn spawn_named(name: &str, work: impl FnOnce() + Send + 'static) {
     let _ = std::thread::Builder::new().name(name.to_string()).spawn(work);
 }
-
-const PASS_GREEN: Color32 = Color32::from_rgb(52, 168, 83);
-const FAIL_RED: Color32 = Color32::from_rgb(229, 57, 53);
 
 /// The word a verdict light shows, so it reads without colour too.
 pub fn light_word(observed: Option<f64>, passed: bool) -> &'static str {

@@ -10,6 +10,7 @@ use toml_edit::{DocumentMut, Table};
 
 use super::document::PresetDocument;
 use super::fields::{self, RowEdit};
+use super::palette;
 use crate::preset::target::TargetExpr;
 
 /// A table of the preset the forms edit.
@@ -129,7 +130,7 @@ impl EditorState {
     fn forms(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenarios: usize) {
         if let Err(why) = document.document() {
             ui.colored_label(
-                Color32::from_rgb(229, 57, 53),
+                palette::FAIL,
                 format!(
                     "The TOML does not parse, so the forms are paused until it does: {}",
                     first_line(why)
@@ -398,7 +399,7 @@ impl EditorState {
                     cell(ui, document, path, "expr", &format!("{name} expression"), Kind::Text, 180.0);
                     let expr = read(document, path, "expr");
                     if let Err(why) = TargetExpr::parse_with_classes(&expr, &class_refs) {
-                        ui.label(RichText::new(why).small().color(Color32::from_rgb(229, 57, 53)));
+                        ui.label(RichText::new(why).small().color(palette::FAIL));
                     }
                 });
                 cell(ui, document, path, "level", &format!("{name} level"), Kind::Text, 80.0);
@@ -468,9 +469,9 @@ impl EditorState {
                 }
             });
         if diagnostics.is_empty() {
-            ui.label(RichText::new("Valid: loadscope validate finds no problems").color(Color32::from_rgb(52, 168, 83)));
+            ui.label(RichText::new("Valid: loadscope validate finds no problems").color(palette::PASS));
         } else {
-            ui.label(RichText::new(format!("{} problem(s):", diagnostics.len())).color(Color32::from_rgb(229, 57, 53)));
+            ui.label(RichText::new(format!("{} problem(s):", diagnostics.len())).color(palette::FAIL));
             egui::ScrollArea::vertical()
                 .id_salt("diagnostics")
                 .max_height(120.0)
@@ -481,7 +482,7 @@ impl EditorState {
                             (Some(line), None) => format!("line {line}: "),
                             _ => String::new(),
                         };
-                        ui.label(RichText::new(format!("{place}{}", diagnostic.message)).color(Color32::from_rgb(229, 57, 53)));
+                        ui.label(RichText::new(format!("{place}{}", diagnostic.message)).color(palette::FAIL));
                     }
                 });
         }

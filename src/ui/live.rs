@@ -1,10 +1,11 @@
 //! The Live tab: live controls (user count, arrival rate), the charts, a Locust-style stats
 //! table per task and the failures table, for the current level or the whole run.
 
-use egui::{Color32, RichText};
+use egui::RichText;
 
 use super::charts::{self, CHARTS, TimeWindow};
 use super::live_run::{LiveRun, RunState};
+use super::palette;
 use super::settings::Settings;
 use crate::engine::Command;
 use crate::preset::LoadModel;
@@ -46,7 +47,7 @@ impl LiveView {
         self.controls(ui, live, &mut commands);
         self.preflight(ui, live);
         for message in &live.messages {
-            ui.colored_label(Color32::from_rgb(229, 57, 53), message);
+            ui.colored_label(palette::FAIL, message);
         }
         ui.horizontal_wrapped(|ui| {
             ui.label("Charts:");
@@ -143,7 +144,7 @@ impl LiveView {
             }
             if snapshot.late_starts > 0 {
                 ui.colored_label(
-                    Color32::from_rgb(251, 140, 0),
+                    palette::WARN,
                     format!(
                         "{} requests could not start on time (generator or in-flight cap)",
                         snapshot.late_starts
@@ -168,9 +169,9 @@ impl LiveView {
                 }
                 for report in &live.preflight {
                     let (mark, color) = if report.ok() {
-                        ("ok", Color32::from_rgb(52, 168, 83))
+                        ("ok", palette::PASS)
                     } else {
-                        ("FAIL", Color32::from_rgb(229, 57, 53))
+                        ("FAIL", palette::FAIL)
                     };
                     ui.colored_label(color, format!("{mark}  {}", report.describe()));
                 }

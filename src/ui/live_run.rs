@@ -40,18 +40,8 @@ impl RunState {
             RunState::Checked { passed: true } => "preflight passed".to_string(),
             RunState::Checked { passed: false } => "preflight failed".to_string(),
             RunState::Running => "running".to_string(),
-            RunState::Ended(status) | RunState::Saved(status) => status_word(*status).to_string(),
+            RunState::Ended(status) | RunState::Saved(status) => status.label().to_string(),
         }
-    }
-}
-
-fn status_word(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Running => "running",
-        RunStatus::Completed => "completed",
-        RunStatus::Stopped => "stopped",
-        RunStatus::Aborted => "aborted",
-        RunStatus::Interrupted => "interrupted",
     }
 }
 
@@ -93,8 +83,6 @@ pub struct LiveRun {
     pub save_error: Option<String>,
     pub record: Option<Box<RunRecord>>,
     pub messages: Vec<String>,
-    /// Bumped whenever the series grows, so drawing caches know when to refresh.
-    pub series_revision: u64,
 }
 
 impl Default for LiveRun {
@@ -113,7 +101,6 @@ impl Default for LiveRun {
             save_error: None,
             record: None,
             messages: Vec::new(),
-            series_revision: 0,
         }
     }
 }
@@ -181,7 +168,6 @@ impl LiveRun {
             series: record.series.clone(),
             finished_levels,
             out_path: Some(path),
-            series_revision: 1,
             record: Some(Box::new(record)),
             ..LiveRun::default()
         }
@@ -207,10 +193,7 @@ impl LiveRun {
                 self.out_path = Some(out_path);
             }
             Event::Snapshot(mut snapshot) => {
-                if !snapshot.new_series.is_empty() {
-                    self.series.append(&mut snapshot.new_series);
-                    self.series_revision += 1;
-                }
+                self.series.append(&mut snapshot.new_series);
                 if snapshot.phase == Phase::Running {
                     self.state = RunState::Running;
                 }
@@ -226,7 +209,6 @@ impl LiveRun {
                 self.state = RunState::Ended(record.status);
                 if record.series.len() > self.series.len() {
                     self.series = record.series.clone();
-                    self.series_revision += 1;
                 }
                 self.record = Some(record);
             }

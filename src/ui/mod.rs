@@ -8,6 +8,7 @@ pub mod editor;
 pub mod fields;
 pub mod live;
 pub mod live_run;
+pub mod palette;
 pub mod runs;
 pub mod settings;
 

@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 use std::sync::mpsc;
 
-use egui::{Color32, RichText};
+use egui::RichText;
 
+use super::palette;
 use crate::preset::target::{format_metric_value, format_micros};
+use crate::run::RunRecord;
 use crate::run::library::{LibraryEntry, list};
-use crate::run::{RunRecord, RunStatus};
 
 /// The Runs tab's state.
 pub struct RunsTab {
@@ -114,7 +115,7 @@ impl RunsTab {
             ui.label(RichText::new(self.dir.display().to_string()).weak());
         });
         if let Some(error) = &self.error {
-            ui.colored_label(Color32::from_rgb(229, 57, 53), error);
+            ui.colored_label(palette::FAIL, error);
         }
         if self.entries.is_empty() && self.loading.is_none() {
             ui.label("No saved runs yet: every run is saved here automatically. Drop a run file (.json) on the window to open one from elsewhere.");
@@ -147,7 +148,7 @@ impl RunsTab {
                                     self.selected = Some(path.clone());
                                 }
                                 ui.label(&record.preset.name);
-                                ui.label(status_text(record.status));
+                                ui.label(record.status.label());
                                 verdict_label(ui, record.passed);
                                 match &record.total {
                                     Some(total) => {
@@ -166,8 +167,7 @@ impl RunsTab {
                             }
                             LibraryEntry::Unreadable { path, error } => {
                                 ui.label(path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default());
-                                ui.colored_label(Color32::from_rgb(229, 57, 53), "unreadable")
-                                    .on_hover_text(error.to_string());
+                                ui.colored_label(palette::FAIL, "unreadable").on_hover_text(error.to_string());
                                 for _ in 0..6 {
                                     ui.label("");
                                 }
@@ -184,7 +184,7 @@ impl RunsTab {
         });
         if let Some((path, record)) = selected {
             ui.horizontal(|ui| {
-                ui.heading(format!("{} · {}", record.preset.name, status_text(record.status)));
+                ui.heading(format!("{} · {}", record.preset.name, record.status.label()));
                 if ui.button("Open in Live").clicked() {
                     open = Some((path.clone(), (**record).clone()));
                 }
@@ -207,20 +207,10 @@ fn entry_path(entry: &LibraryEntry) -> &PathBuf {
     }
 }
 
-fn status_text(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Running => "running",
-        RunStatus::Completed => "completed",
-        RunStatus::Stopped => "stopped",
-        RunStatus::Aborted => "aborted",
-        RunStatus::Interrupted => "interrupted",
-    }
-}
-
 fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
     match passed {
-        Some(true) => ui.colored_label(Color32::from_rgb(52, 168, 83), "passed"),
-        Some(false) => ui.colored_label(Color32::from_rgb(229, 57, 53), "failed"),
+        Some(true) => ui.colored_label(palette::PASS, "passed"),
+        Some(false) => ui.colored_label(palette::FAIL, "failed"),
         None => ui.label("no targets"),
     };
 }
@@ -230,10 +220,7 @@ fn run_detail(ui: &mut egui::Ui, record: &RunRecord) {
     for scenario in &record.scenarios {
         for level in &scenario.levels {
             for warning in &level.warnings {
-                ui.colored_label(
-                    Color32::from_rgb(251, 140, 0),
-                    format!("{} · {}: {warning}", scenario.name, level.name),
-                );
+                ui.colored_label(palette::WARN, format!("{} · {}: {warning}", scenario.name, level.name));
             }
         }
     }
@@ -263,11 +250,7 @@ fn run_detail(ui: &mut egui::Ui, record: &RunRecord) {
                             .observed
                             .map(|value| format_metric_value(verdict.metric, value))
                             .unwrap_or_else(|| "no data".to_string());
-                        let color = if verdict.passed {
-                            Color32::from_rgb(52, 168, 83)
-                        } else {
-                            Color32::from_rgb(229, 57, 53)
-                        };
+                        let color = if verdict.passed { palette::PASS } else { palette::FAIL };
                         let mark = if verdict.passed { "pass" } else { "FAIL" };
                         ui.colored_label(color, format!("{mark} {} (observed {observed})", verdict.target));
                     }
