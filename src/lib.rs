@@ -8,5 +8,6 @@ pub mod demo;
 pub mod engine;
 pub mod monitor;
 pub mod preset;
+pub mod report;
 pub mod run;
 pub mod ui;

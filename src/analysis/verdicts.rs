@@ -2,13 +2,15 @@
 //! value beside the threshold. Works on run-record values only, so a live run and a saved run
 //! get the same verdicts.
 
+use super::baseline::degradation_percent;
 use crate::monitor::ResourcePeaks;
 use crate::preset::target::{Metric, TargetExpr};
-use crate::run::{LevelRecord, TargetRecord, TaskStats, Verdict};
+use crate::run::{BaselineRecord, LevelRecord, TargetRecord, TaskStats, Verdict};
 
 /// Checks every target that applies to level `level_index`. `tasks` are the level's per-task
 /// numbers by task name; `total` is all tasks together; `classes` the preset's failure classes.
-/// `resources` are the level's resource peaks from the monitors (None without monitors).
+/// `resources` are the level's resource peaks from the monitors (None without monitors);
+/// `baseline` what `degradation` targets compare with (None: those targets stay unchecked).
 pub fn evaluate_level(
     targets: &[TargetRecord],
     classes: &[String],
@@ -16,6 +18,7 @@ pub fn evaluate_level(
     tasks: &[(&str, &TaskStats)],
     total: &TaskStats,
     resources: Option<&ResourcePeaks>,
+    baseline: Option<&BaselineRecord>,
 ) -> Vec<Verdict> {
     let classes: Vec<&str> = classes.iter().map(String::as_str).collect();
     targets
@@ -31,6 +34,18 @@ pub fn evaluate_level(
                 // A monitor that saw nothing (no GPU, no Docker) leaves its targets unchecked:
                 // the run's monitor status says why.
                 Some(resources.and_then(|peaks| resource_value(peaks, expr.metric))?)
+            } else if expr.metric == Metric::Degradation {
+                // Without a baseline (its scenario did not run) there is nothing to compare.
+                let baseline = baseline?;
+                let base = match &target.task {
+                    Some(task) => baseline.tasks.get(task)?,
+                    None => &baseline.total,
+                };
+                let now = stats.filter(|stats| stats.requests > 0);
+                match now {
+                    Some(now) => Some(degradation_percent(now.p95_micros as f64, base.p95_micros as f64)?),
+                    None => None,
+                }
             } else {
                 stats.and_then(|stats| stats.value(&expr))
             };
@@ -59,9 +74,22 @@ fn resource_value(peaks: &ResourcePeaks, metric: Metric) -> Option<f64> {
 }
 
 /// Verdicts of a finished level record.
-pub fn evaluate_record(targets: &[TargetRecord], classes: &[String], level: &LevelRecord) -> Vec<Verdict> {
+pub fn evaluate_record(
+    targets: &[TargetRecord],
+    classes: &[String],
+    level: &LevelRecord,
+    baseline: Option<&BaselineRecord>,
+) -> Vec<Verdict> {
     let tasks: Vec<(&str, &TaskStats)> = level.tasks.iter().map(|task| (task.task.as_str(), &task.stats)).collect();
-    evaluate_level(targets, classes, level.index, &tasks, &level.total.stats, level.resources.as_ref())
+    evaluate_level(
+        targets,
+        classes,
+        level.index,
+        &tasks,
+        &level.total.stats,
+        level.resources.as_ref(),
+        baseline,
+    )
 }
 
 /// Whether every verdict held (None when there are none).
@@ -113,15 +141,15 @@ mod tests {
         ];
         let query = stats(100, 0, 150_000);
         let total = stats(200, 3, 1_500_000);
-        let level0 = evaluate_level(&targets, &[], 0, &[("query", &query)], &total, None);
+        let level0 = evaluate_level(&targets, &[], 0, &[("query", &query)], &total, None, None);
         assert_eq!(level0.len(), 2, "the p95 < 2s target only applies to level 3");
         assert!(!level0[0].passed, "1.5% errors fail error_rate < 1%");
         assert_eq!(level0[0].observed, Some(1.5));
         assert!(!level0[1].passed, "query p95 150ms fails < 100ms");
-        let level2 = evaluate_level(&targets, &[], 2, &[("query", &query)], &total, None);
+        let level2 = evaluate_level(&targets, &[], 2, &[("query", &query)], &total, None, None);
         assert!(level2[0].passed, "1.5s p95 passes < 2s");
         assert_eq!(all_passed(&level2), Some(false));
-        let empty = evaluate_level(&targets, &[], 1, &[], &TaskStats::default(), None);
+        let empty = evaluate_level(&targets, &[], 1, &[], &TaskStats::default(), None, None);
         assert!(
             empty.iter().all(|verdict| !verdict.passed && verdict.observed.is_none()),
             "no requests cannot pass"
@@ -149,7 +177,7 @@ mod tests {
             host_cpu_max_percent: Some(97.5),
             ..ResourcePeaks::default()
         };
-        let verdicts = evaluate_level(&targets, &[], 0, &[], &stats(10, 0, 1000), Some(&peaks));
+        let verdicts = evaluate_level(&targets, &[], 0, &[], &stats(10, 0, 1000), Some(&peaks), None);
         assert_eq!(verdicts.len(), 1, "no GPU sampled: the GPU target is not checked");
         assert_eq!(verdicts[0].target, "host_cpu_max < 90%");
         assert_eq!(verdicts[0].observed, Some(97.5));

@@ -2,8 +2,10 @@
 //! uses. Exit codes: 0 every target held, 1 a target failed, 2 bad input or a service that
 //! failed its preflight health check.
 
+pub mod compare;
 pub mod demo_stack;
 pub mod probe;
+pub mod report;
 pub mod run;
 pub mod runs;
 pub mod table;
@@ -54,12 +56,23 @@ pub enum Commands {
     DemoStack(DemoStackArgs),
     /// Show what each resource monitor can see now, with one sample each.
     Probe(ProbeArgs),
-    /// List saved runs.
-    Runs {
-        /// Folder to list (default: the data dir's runs/).
+    /// The run library: list saved runs (sorted, filtered), rename, note, tag, delete, restore.
+    Runs(runs::RunsArgs),
+    /// Two or more runs side by side: per level and task, each number against the baseline
+    /// run's, with its change and whether it is better.
+    Compare {
+        /// Runs: files, ids or file names from `loadscope runs`, or `latest`.
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<String>,
+        /// The run the others are measured against (default: the first).
+        #[arg(long)]
+        baseline: Option<String>,
+        /// Folder of the run library (default: the data dir's runs/).
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Write a report of a run: Markdown (LOAD_TESTING_RESULTS.md), HTML or Locust CSV.
+    Report(report::ReportArgs),
 }
 
 /// `loadscope run`.
@@ -141,7 +154,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Commands::Run(args)) => ExitCode::from(run::run(args)),
         Some(Commands::Validate { presets }) => ExitCode::from(validate::validate(&presets)),
         Some(Commands::DemoStack(args)) => ExitCode::from(demo_stack::demo_stack(args)),
-        Some(Commands::Runs { dir }) => ExitCode::from(runs::runs(dir)),
+        Some(Commands::Runs(args)) => ExitCode::from(runs::runs(args)),
+        Some(Commands::Compare { runs, baseline, dir }) => ExitCode::from(compare::compare_runs(&runs, baseline.as_deref(), dir)),
+        Some(Commands::Report(args)) => ExitCode::from(report::report(args)),
         Some(Commands::Probe(args)) => ExitCode::from(probe::probe(args)),
         Some(Commands::Gui { preset, demo_stack }) => gui(preset, demo_stack),
         None => gui(None, false),

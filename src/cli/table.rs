@@ -202,6 +202,34 @@ pub fn run_summary(record: &RunRecord) -> String {
             let _ = writeln!(out, "  No targets defined.");
         }
     }
+    let findings = crate::analysis::findings::find(record);
+    if !findings.is_empty() {
+        let _ = writeln!(out, "\nFindings:");
+        out.push_str(&findings_text(&findings));
+    }
+    out
+}
+
+/// Findings as indented lines: what, where, the numbers, and what it suggests.
+pub fn findings_text(findings: &[crate::run::Finding]) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        let place = match &finding.level_name {
+            Some(level) => format!("{} / {level}", finding.scenario),
+            None => finding.scenario.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<8} {} ({place}): {}",
+            finding.severity.label().to_uppercase(),
+            finding.rule.label(),
+            finding.summary
+        );
+        for line in &finding.evidence {
+            let _ = writeln!(out, "             {line}");
+        }
+        let _ = writeln!(out, "           -> {}", finding.suggestion);
+    }
     out
 }
 

@@ -18,10 +18,11 @@ use super::{Command, Event, Phase, Snapshot, Waker, preflight};
 use crate::analysis::verdicts::{all_passed, evaluate_level};
 use crate::monitor::{MonitorReport, MonitorStatus, Monitors, ResourcePeaks, ResourceSample};
 use crate::preset::LoadModel;
+use crate::preset::compile::CompiledBaseline;
 use crate::preset::secrets::redact_header_value;
 use crate::run::{
-    FailureRow, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord, SeriesPoint,
-    TargetRecord, TaskStats, save_atomic,
+    BaselineRecord, FailureRow, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord,
+    SeriesPoint, TargetRecord, TaskStats, save_atomic,
 };
 
 const TICK: Duration = Duration::from_millis(100);
@@ -559,6 +560,47 @@ impl RunState {
         }
     }
 
+    /// What scenario `scenario_index`'s `degradation` targets compare with: a saved run's
+    /// numbers, or an earlier scenario of this run once it has run (None when it did not run).
+    fn baseline(&self, scenario_index: usize) -> Option<BaselineRecord> {
+        let compiled = &self.plan.scenarios.get(scenario_index)?.compiled;
+        match compiled.baseline.as_ref()? {
+            CompiledBaseline::Run(record) => Some((**record).clone()),
+            CompiledBaseline::Scenario(name) => {
+                let base_index = self.plan.scenarios.iter().position(|scenario| &scenario.compiled.name == name)?;
+                let stages: Vec<usize> = (0..self.stages.len())
+                    .filter(|&stage| self.stages[stage].scenario == base_index)
+                    .collect();
+                if stages.is_empty() {
+                    return None;
+                }
+                let duration: f64 = stages.iter().map(|&stage| self.stage_duration_secs(stage)).sum();
+                let base = &self.plan.scenarios[base_index];
+                let per_task: Vec<TaskAccum> = (0..base.tasks.len())
+                    .map(|task| {
+                        merged(
+                            stages
+                                .iter()
+                                .filter_map(|&stage| self.recorded.tasks.get(&(stage as u32, task as u32))),
+                        )
+                    })
+                    .collect();
+                Some(BaselineRecord {
+                    source: format!("scenario {name:?} of this run"),
+                    scenario: name.clone(),
+                    run_id: None,
+                    total: stats(&merged(&per_task), duration),
+                    tasks: base
+                        .tasks
+                        .iter()
+                        .zip(&per_task)
+                        .map(|(task, accum)| (task.name.clone(), stats(accum, duration)))
+                        .collect(),
+                })
+            }
+        }
+    }
+
     fn stage_duration_secs(&self, stage: usize) -> f64 {
         let Some(info) = self.stages.get(stage) else { return 0.0 };
         info.ended_secs.unwrap_or_else(|| self.elapsed_secs()) - info.started_secs
@@ -655,6 +697,7 @@ impl RunState {
             &tasks,
             total,
             self.stage_peaks.get(stage).filter(|peaks| !peaks.is_empty()),
+            self.baseline(info.scenario).as_ref(),
         )
     }
 
@@ -794,6 +837,7 @@ impl RunState {
                     targets: self.targets[info.scenario].clone(),
                     levels: Vec::new(),
                     total: None,
+                    baseline: self.baseline(info.scenario),
                 });
             }
             if let (Some(level), Some(scenario)) = (self.level_record(stage), scenarios.last_mut()) {
@@ -829,7 +873,7 @@ impl RunState {
         };
         let total = summary("Aggregated", &merged(self.recorded.tasks.values()), self.elapsed_secs());
         let now = SystemTime::now();
-        RunRecord {
+        let mut record = RunRecord {
             format: RUN_FORMAT.into(),
             version: RUN_VERSION,
             app_version: env!("CARGO_PKG_VERSION").into(),
@@ -851,7 +895,14 @@ impl RunState {
             total: Some(total),
             monitors: self.monitor_status.clone(),
             notes: String::new(),
+            title: None,
+            tags: Vec::new(),
+            findings: Vec::new(),
+        };
+        if status != RunStatus::Running {
+            record.findings = crate::analysis::findings::find(&record);
         }
+        record
     }
 
     /// Hands the record to the saver thread: disk writes (an fsync can take seconds on a busy

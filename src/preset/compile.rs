@@ -15,7 +15,7 @@ use super::diagnostic::{Diagnostic, PresetErrors};
 use super::model::{Check, ExpectStatus, LevelRef, McpSettings, Preset, Scenario, TaskKind, ThinkTime};
 use super::pools::load_pools;
 use super::source::LoadedPreset;
-use super::target::TargetExpr;
+use super::target::{Metric, TargetExpr};
 use super::template;
 
 /// A preset that passed every check.
@@ -139,6 +139,17 @@ pub struct CompiledScenario {
     pub failure_classes: Vec<FailureClass>,
     /// Requests run once before the first level.
     pub setup: Vec<CompiledSetup>,
+    /// What `degradation` targets compare against.
+    pub baseline: Option<CompiledBaseline>,
+}
+
+/// A scenario's baseline, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompiledBaseline {
+    /// An earlier scenario of the same suite, by name: its numbers once it has run.
+    Scenario(String),
+    /// A saved run's scenario, read when the preset was compiled.
+    Run(Box<crate::run::BaselineRecord>),
 }
 
 /// A setup step, ready to run.
@@ -347,6 +358,25 @@ impl std::fmt::Display for LoadModel {
     }
 }
 
+impl LoadModel {
+    /// The load in a few words: `15 users` or `20 req/s`.
+    pub fn brief(&self) -> String {
+        match self {
+            LoadModel::Closed { users: 1, .. } => "1 user".to_string(),
+            LoadModel::Closed { users, .. } => format!("{users} users"),
+            LoadModel::Open { rate_per_sec, .. } => format!("{rate_per_sec} req/s"),
+        }
+    }
+
+    /// How hard the level pushes: users (closed model) or arrivals per second (open model).
+    pub fn intensity(&self) -> f64 {
+        match self {
+            LoadModel::Closed { users, .. } => *users as f64,
+            LoadModel::Open { rate_per_sec, .. } => *rate_per_sec,
+        }
+    }
+}
+
 /// One level, ready to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledLevel {
@@ -390,7 +420,9 @@ pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
                 format!("scenario name {:?} is used twice; names must be unique", scenario.name.get_ref()),
             );
         }
-        if let Some(compiled) = compile_scenario(scenario, loaded, &mut errors) {
+        let baseline = compile_baseline(scenario, &preset.scenarios, loaded, &mut errors);
+        if let Some(mut compiled) = compile_scenario(scenario, loaded, &mut errors) {
+            compiled.baseline = baseline;
             scenarios.push(compiled);
         }
     }
@@ -821,7 +853,90 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         mcp: scenario.mcp.clone().unwrap_or_default(),
         failure_classes,
         setup,
+        baseline: None,
     })
+}
+
+/// `baseline = { scenario = "..." }` or `{ run = "...", scenario = "..." }`: an earlier scenario
+/// of this suite, or a saved run read now. A `degradation` target needs one.
+fn compile_baseline(scenario: &Scenario, all: &[Scenario], loaded: &LoadedPreset, errors: &mut Errors) -> Option<CompiledBaseline> {
+    let name = scenario.name.get_ref();
+    let Some(spec) = &scenario.baseline else {
+        for target in &scenario.targets {
+            let expr = target.get_ref().expr.get_ref();
+            if TargetExpr::parse(expr).is_ok_and(|parsed| parsed.metric == Metric::Degradation) {
+                errors.push_at(
+                    &target.get_ref().expr,
+                    format!(
+                        "target {expr:?} needs a baseline: add baseline = {{ scenario = \"<an earlier scenario>\" }} or baseline = {{ run = \"<saved run file>\" }} to scenario {name:?}"
+                    ),
+                );
+            }
+        }
+        return None;
+    };
+    let wanted = spec.get_ref().scenario.as_deref();
+    match &spec.get_ref().run {
+        None => {
+            let Some(wanted) = wanted else {
+                errors.push_at(
+                    spec,
+                    "baseline needs scenario = \"<an earlier scenario of this preset>\" or run = \"<saved run file>\"",
+                );
+                return None;
+            };
+            let position = all.iter().position(|other| other.name.get_ref() == wanted);
+            let own = all.iter().position(|other| other.name.get_ref() == name);
+            match (position, own) {
+                (Some(found), Some(own)) if found < own => Some(CompiledBaseline::Scenario(wanted.to_string())),
+                (Some(_), _) => {
+                    errors.push_at(
+                        spec,
+                        format!("baseline scenario {wanted:?} must come before {name:?} in the preset (scenarios run in order)"),
+                    );
+                    None
+                }
+                (None, _) => {
+                    let known: Vec<&str> = all.iter().map(|other| other.name.get_ref().as_str()).collect();
+                    errors.push_at(
+                        spec,
+                        format!("baseline scenario {wanted:?} does not exist (scenarios: {})", known.join(", ")),
+                    );
+                    None
+                }
+            }
+        }
+        Some(run) => {
+            let path = match loaded.source.base_dir.as_deref() {
+                Some(dir) => dir.join(run),
+                None => std::path::PathBuf::from(run),
+            };
+            let record = match crate::run::load(&path) {
+                Ok(record) => record,
+                Err(err) => {
+                    errors.push_at(
+                        spec,
+                        format!(
+                            "baseline run {}: {err} (save a baseline run first, e.g. loadscope run baseline --out {run})",
+                            path.display()
+                        ),
+                    );
+                    return None;
+                }
+            };
+            match crate::analysis::baseline::pick_scenario(&record, wanted, name) {
+                Ok(picked) => Some(CompiledBaseline::Run(Box::new(crate::analysis::baseline::from_scenario(
+                    picked,
+                    format!("run {}, scenario {:?}", path.display(), picked.name),
+                    Some(record.id.clone()),
+                )))),
+                Err(why) => {
+                    errors.push_at(spec, format!("baseline run {}: {why}", path.display()));
+                    None
+                }
+            }
+        }
+    }
 }
 
 fn compile_text(

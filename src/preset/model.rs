@@ -78,6 +78,24 @@ pub struct Scenario {
     /// Named kinds of failure, counted per level and usable in targets.
     #[serde(rename = "failure_class", default, skip_serializing_if = "Vec::is_empty")]
     pub failure_classes: Vec<Spanned<FailureClassSpec>>,
+    /// What `degradation` targets compare against: an earlier scenario of this suite
+    /// (`{ scenario = "API Gateway baseline" }`) or a saved run
+    /// (`{ run = "runs/baseline.json", scenario = "API Gateway baseline" }`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Spanned<BaselineSpec>>,
+}
+
+/// A scenario's baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineSpec {
+    /// A saved run file (relative to the preset's folder); absent: this suite's own run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// The baseline scenario's name (in the saved run, may be left out when it has one scenario
+    /// or one named like this scenario or "<this scenario> baseline").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
 }
 
 /// A named kind of failure: failed requests whose status is listed (any, when none is) and

@@ -52,6 +52,9 @@ pub enum Metric {
     GpuMemMax,
     ContainerCpuMax,
     HostCpuMax,
+    /// p95 now against the scenario's baseline p95, in percent:
+    /// `(p95 - baseline p95) / baseline p95 x 100` (the guide's degradation formula).
+    Degradation,
 }
 
 /// The unit a metric's threshold is written in.
@@ -68,7 +71,7 @@ pub enum MetricUnit {
 }
 
 impl Metric {
-    const ALL: [(Metric, &'static str); 31] = [
+    const ALL: [(Metric, &'static str); 32] = [
         (Metric::P50, "p50"),
         (Metric::P90, "p90"),
         (Metric::P95, "p95"),
@@ -100,6 +103,7 @@ impl Metric {
         (Metric::GpuMemMax, "gpu_mem_max"),
         (Metric::ContainerCpuMax, "container_cpu_max"),
         (Metric::HostCpuMax, "host_cpu_max"),
+        (Metric::Degradation, "degradation"),
     ];
 
     /// The name used in expressions.
@@ -160,6 +164,7 @@ impl Metric {
             | Metric::ClassCount => MetricUnit::Count,
             Metric::LimitedRate | Metric::HardErrorRate | Metric::ClassRate => MetricUnit::Percent,
             Metric::GpuUtilMax | Metric::GpuMemMax | Metric::ContainerCpuMax | Metric::HostCpuMax => MetricUnit::Percent,
+            Metric::Degradation => MetricUnit::Percent,
         }
     }
 
@@ -306,7 +311,12 @@ fn parse_threshold(metric: Metric, text: &str) -> Result<f64, String> {
                 .trim()
                 .parse::<f64>()
                 .map_err(|_| format!("{text:?} is not a percentage (write e.g. 1% or 99.5%)"))?;
-            if !(0.0..=100.0).contains(&value) {
+            // Degradation is a change (-50% to +150%); every other percent is a share.
+            if metric == Metric::Degradation {
+                if !value.is_finite() {
+                    return Err(format!("{text:?} is not a percentage (write e.g. 150%)"));
+                }
+            } else if !(0.0..=100.0).contains(&value) {
                 return Err(format!("{text:?} is outside 0% to 100%"));
             }
             Ok(value)

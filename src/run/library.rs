@@ -73,3 +73,224 @@ pub fn list(dir: &Path) -> std::io::Result<Vec<LibraryEntry>> {
         })
         .collect())
 }
+
+/// Where deleted runs wait until they are restored: `runs/.trash/`.
+pub fn trash_dir(runs_dir: &Path) -> PathBuf {
+    runs_dir.join(".trash")
+}
+
+/// Finds a run by reference: a path to a file, `latest` (the newest in `dir`), or a run id or
+/// file name (or the start of one) in `dir`.
+pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
+    let as_path = Path::new(reference);
+    if as_path.is_file() {
+        return Ok(as_path.to_path_buf());
+    }
+    let entries = list(dir).map_err(|err| format!("cannot list runs in {}: {err}", dir.display()))?;
+    let stem = |path: &Path| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+    if reference == "latest" {
+        return entries
+            .iter()
+            .find_map(|entry| match entry {
+                LibraryEntry::Run { path, .. } => Some(path.clone()),
+                LibraryEntry::Unreadable { .. } => None,
+            })
+            .ok_or_else(|| format!("no runs in {} yet (start one with: loadscope run demo --demo-stack)", dir.display()));
+    }
+    let wanted = reference.strip_suffix(".json").unwrap_or(reference);
+    let matches: Vec<&PathBuf> = entries
+        .iter()
+        .filter_map(|entry| match entry {
+            LibraryEntry::Run { path, record } if record.id == wanted || stem(path) == wanted => Some(path),
+            _ => None,
+        })
+        .collect();
+    if let [only] = matches.as_slice() {
+        return Ok((*only).clone());
+    }
+    let prefixed: Vec<&PathBuf> = entries
+        .iter()
+        .filter_map(|entry| match entry {
+            LibraryEntry::Run { path, record } if record.id.starts_with(wanted) || stem(path).starts_with(wanted) => Some(path),
+            _ => None,
+        })
+        .collect();
+    match prefixed.as_slice() {
+        [only] => Ok((*only).clone()),
+        [] => Err(format!(
+            "run {reference:?}: no such file, and no run in {} has that id or file name (list them with: loadscope runs)",
+            dir.display()
+        )),
+        several => Err(format!(
+            "run {reference:?} matches {} runs in {} ({}); give more of the name",
+            several.len(),
+            dir.display(),
+            several.iter().take(4).map(|path| stem(path)).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// Changes a saved run in place (title, notes, tags), written atomically.
+pub fn update(path: &Path, change: impl FnOnce(&mut RunRecord)) -> Result<RunRecord, RunFileError> {
+    let mut record = load(path)?;
+    change(&mut record);
+    super::save::save_atomic(&record, path)?;
+    Ok(record)
+}
+
+/// Moves a run into the trash folder beside it; returns where it went (for undo).
+pub fn delete(path: &Path) -> std::io::Result<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let trash = trash_dir(dir);
+    std::fs::create_dir_all(&trash)?;
+    let name = path.file_name().unwrap_or_default();
+    let target = trash.join(name);
+    std::fs::rename(path, &target)?;
+    Ok(target)
+}
+
+/// Puts a deleted run back where it was; returns its path.
+pub fn restore(trashed: &Path) -> std::io::Result<PathBuf> {
+    let trash = trashed.parent().unwrap_or(Path::new("."));
+    let dir = trash.parent().unwrap_or(Path::new("."));
+    let target = dir.join(trashed.file_name().unwrap_or_default());
+    if target.exists() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} already exists; move it away first", target.display()),
+        ));
+    }
+    std::fs::rename(trashed, &target)?;
+    Ok(target)
+}
+
+/// What the library shows of a run: one row of the Runs table or `loadscope runs`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    pub path: PathBuf,
+    pub id: String,
+    pub name: String,
+    pub preset: String,
+    pub scenarios: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_secs: f64,
+    pub status: super::record::RunStatus,
+    pub passed: Option<bool>,
+    pub requests: u64,
+    pub p95_micros: Option<u64>,
+    pub error_rate_percent: f64,
+    pub notes: String,
+    pub tags: Vec<String>,
+}
+
+impl RunRow {
+    pub fn of(path: &Path, record: &RunRecord) -> RunRow {
+        let total = record.total.as_ref().map(|total| &total.stats);
+        RunRow {
+            path: path.to_path_buf(),
+            id: record.id.clone(),
+            name: record.display_name().to_string(),
+            preset: record.preset.name.clone(),
+            scenarios: record
+                .scenarios
+                .iter()
+                .map(|scenario| scenario.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            started_at: record.started_at.clone(),
+            duration_secs: record.duration_secs(),
+            status: record.status,
+            passed: record.passed,
+            requests: total.map(|stats| stats.requests).unwrap_or(0),
+            p95_micros: total.filter(|stats| stats.requests > 0).map(|stats| stats.p95_micros),
+            error_rate_percent: total.map(|stats| stats.error_rate_percent()).unwrap_or(0.0),
+            notes: record.notes.clone(),
+            tags: record.tags.clone(),
+        }
+    }
+
+    /// `pass`, `FAIL` or `-` (no targets, or still running).
+    pub fn verdict_label(&self) -> &'static str {
+        match self.passed {
+            Some(true) => "pass",
+            Some(false) => "FAIL",
+            None => "-",
+        }
+    }
+
+    /// Whether the row contains `text` (case-insensitive) in its name, preset, scenarios,
+    /// notes, tags, status or verdict.
+    pub fn matches(&self, text: &str) -> bool {
+        let text = text.trim().to_lowercase();
+        if text.is_empty() {
+            return true;
+        }
+        [
+            self.name.as_str(),
+            &self.preset,
+            &self.scenarios,
+            &self.notes,
+            &self.id,
+            self.status.label(),
+            self.verdict_label(),
+        ]
+        .iter()
+        .any(|field| field.to_lowercase().contains(&text))
+            || self.tags.iter().any(|tag| tag.to_lowercase().contains(&text))
+    }
+}
+
+/// Columns the library sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    Date,
+    Name,
+    Duration,
+    Verdict,
+    Requests,
+    P95,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Date,
+        SortKey::Name,
+        SortKey::Duration,
+        SortKey::Verdict,
+        SortKey::Requests,
+        SortKey::P95,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Date => "date",
+            SortKey::Name => "name",
+            SortKey::Duration => "duration",
+            SortKey::Verdict => "verdict",
+            SortKey::Requests => "requests",
+            SortKey::P95 => "p95",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SortKey> {
+        SortKey::ALL.into_iter().find(|key| key.label() == text)
+    }
+}
+
+/// Sorts rows by `key`, ascending or not.
+pub fn sort_rows(rows: &mut [RunRow], key: SortKey, descending: bool) {
+    rows.sort_by(|a, b| {
+        let order = match key {
+            SortKey::Date => a.started_at.cmp(&b.started_at),
+            SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            SortKey::Duration => a.duration_secs.total_cmp(&b.duration_secs),
+            SortKey::Verdict => a.passed.cmp(&b.passed),
+            SortKey::Requests => a.requests.cmp(&b.requests),
+            SortKey::P95 => a.p95_micros.cmp(&b.p95_micros),
+        };
+        if descending { order.reverse() } else { order }
+    });
+}

@@ -48,6 +48,117 @@ pub struct RunRecord {
     /// Free-form notes.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// A name given in the run library (the preset's name is shown when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Labels given in the run library (`release-1.4`, `after-fix`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// What the analysis noticed about the finished run (bottleneck indicators with evidence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+}
+
+impl RunRecord {
+    /// The name people see: the title given in the library, else the preset's name.
+    pub fn display_name(&self) -> &str {
+        self.title.as_deref().filter(|title| !title.is_empty()).unwrap_or(&self.preset.name)
+    }
+
+    /// Seconds from start to the last level's end (or the last series point).
+    pub fn duration_secs(&self) -> f64 {
+        let levels_end = self
+            .scenarios
+            .iter()
+            .flat_map(|scenario| scenario.levels.iter())
+            .filter_map(|level| level.ended_offset_secs)
+            .fold(0.0, f64::max);
+        let series_end = self.series.last().map(|point| point.second as f64 + 1.0).unwrap_or(0.0);
+        levels_end.max(series_end)
+    }
+}
+
+/// What a finding is about: one of the guide's bottleneck indicators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingRule {
+    /// Error rate climbs with the number of users across levels.
+    ErrorRateRising,
+    /// p95 jumps between two consecutive levels by more than the knee factor.
+    LatencyKnee,
+    /// GPU memory close to full.
+    GpuMemoryHigh,
+    /// Connection errors appear at a level that had none before.
+    ConnectionErrors,
+    /// Timeouts appear at a level that had none before.
+    Timeouts,
+    /// Failures accelerate within a level.
+    CascadingFailure,
+    /// Failures stay high after the load drops.
+    NoRecovery,
+    /// The load generator's own CPU was saturated: the level's numbers are not trustworthy.
+    GeneratorSaturated,
+    /// Open-model requests that could not start on time.
+    LateStarts,
+}
+
+impl FindingRule {
+    pub fn label(self) -> &'static str {
+        match self {
+            FindingRule::ErrorRateRising => "Error rate rises with users",
+            FindingRule::LatencyKnee => "Latency knee",
+            FindingRule::GpuMemoryHigh => "GPU memory near full",
+            FindingRule::ConnectionErrors => "Connection errors appear",
+            FindingRule::Timeouts => "Timeouts appear",
+            FindingRule::CascadingFailure => "Cascading failure",
+            FindingRule::NoRecovery => "No recovery after load drops",
+            FindingRule::GeneratorSaturated => "Load generator saturated",
+            FindingRule::LateStarts => "Requests started late",
+        }
+    }
+}
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth a look.
+    Notice,
+    /// A bottleneck indicator.
+    Warning,
+    /// The numbers are not trustworthy, or the service is failing.
+    Critical,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Notice => "notice",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// One finding: where, which metric, the numbers, and what it suggests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: FindingRule,
+    pub severity: Severity,
+    pub scenario: String,
+    /// 0-based index of the level where it shows (None when it spans the scenario).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_name: Option<String>,
+    /// The metric it is about (`p95`, `error_rate`, `gpu_mem_max`, ...).
+    pub metric: String,
+    /// One sentence with the numbers.
+    pub summary: String,
+    /// The values behind it, one per line (per level, per third of a level).
+    pub evidence: Vec<String>,
+    /// What to look at next.
+    pub suggestion: String,
 }
 
 /// Where the run was made.
@@ -127,9 +238,38 @@ pub struct ScenarioRecord {
     /// All levels together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<TaskSummary>,
+    /// The numbers `degradation` targets were measured against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineRecord>,
 }
 
-/// A target as the run checked it.
+impl ScenarioRecord {
+    /// One task's summaries, a level each (levels where it ran).
+    pub fn task_parts(&self, task: &str) -> Vec<&TaskSummary> {
+        self.levels
+            .iter()
+            .filter_map(|level| level.tasks.iter().find(|summary| summary.task == task))
+            .collect()
+    }
+}
+
+/// A scenario's baseline: the numbers of a single-user run it is compared with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineRecord {
+    /// Where the numbers came from, in words (`scenario "API Gateway baseline" of this run`,
+    /// or a run file and its scenario).
+    pub source: String,
+    /// The baseline scenario's name.
+    pub scenario: String,
+    /// The baseline run's id, when it was a saved run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// All tasks together.
+    pub total: TaskStats,
+    /// Per task, by task name.
+    #[serde(default)]
+    pub tasks: std::collections::BTreeMap<String, TaskStats>,
+}
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetRecord {
     pub expr: String,

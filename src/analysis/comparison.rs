@@ -1,0 +1,490 @@
+//! Comparison: two or more runs side by side, level by level and task by task, each number
+//! against the baseline run's with its absolute and relative change and whether that change is
+//! better or worse. Also the runs' time series on a common axis for overlay charts.
+
+use crate::analysis::verdicts::all_passed;
+use crate::preset::target::format_micros;
+use crate::run::{LevelRecord, RunRecord, TaskStats};
+
+/// Changes smaller than this (percent) count as the same (run-to-run noise).
+pub const SAME_BAND_PERCENT: f64 = 5.0;
+
+/// A run as a column of the comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunColumn {
+    /// `A`, `B`, `C`...: short names for tables.
+    pub letter: String,
+    pub name: String,
+    pub id: String,
+    pub started_at: String,
+    pub passed: Option<bool>,
+}
+
+/// The numbers of one level and task of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareCell {
+    pub load: String,
+    pub requests: u64,
+    pub p50_micros: u64,
+    pub p95_micros: u64,
+    pub p99_micros: u64,
+    pub error_rate_percent: f64,
+    pub rps: f64,
+    pub ttft_p95_micros: Option<u64>,
+    /// Whether the targets checking this level (and task) held; None when none check it.
+    pub verdict: Option<bool>,
+    /// The targets that failed, as written.
+    pub failed_targets: Vec<String>,
+}
+
+/// One level x task row: a cell per run (None where that run lacks the level or task).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareRow {
+    pub scenario: String,
+    pub level: usize,
+    pub level_name: String,
+    /// A task name, or "Aggregated".
+    pub task: String,
+    pub cells: Vec<Option<CompareCell>>,
+}
+
+/// Runs compared: the columns, which one is the baseline, and the rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub runs: Vec<RunColumn>,
+    pub baseline: usize,
+    pub rows: Vec<CompareRow>,
+}
+
+/// The numbers a comparison shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    P50,
+    P95,
+    P99,
+    ErrorRate,
+    Rps,
+    TtftP95,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 6] = [
+        Measure::P50,
+        Measure::P95,
+        Measure::P99,
+        Measure::ErrorRate,
+        Measure::Rps,
+        Measure::TtftP95,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::P50 => "p50",
+            Measure::P95 => "p95",
+            Measure::P99 => "p99",
+            Measure::ErrorRate => "error rate",
+            Measure::Rps => "RPS",
+            Measure::TtftP95 => "TTFT p95",
+        }
+    }
+
+    /// Whether a smaller number is the better one.
+    pub fn lower_is_better(self) -> bool {
+        !matches!(self, Measure::Rps)
+    }
+
+    /// The cell's number (None for latency and error rate when the cell had no requests).
+    pub fn value(self, cell: &CompareCell) -> Option<f64> {
+        if cell.requests == 0 && self != Measure::Rps {
+            return None;
+        }
+        match self {
+            Measure::P50 => Some(cell.p50_micros as f64),
+            Measure::P95 => Some(cell.p95_micros as f64),
+            Measure::P99 => Some(cell.p99_micros as f64),
+            Measure::ErrorRate => Some(cell.error_rate_percent),
+            Measure::Rps => Some(cell.rps),
+            Measure::TtftP95 => cell.ttft_p95_micros.map(|micros| micros as f64),
+        }
+    }
+
+    /// A value in this measure's unit: `412ms`, `0.52%`, `18.3/s`.
+    pub fn format(self, value: f64) -> String {
+        match self {
+            Measure::ErrorRate => format!("{value:.2}%"),
+            Measure::Rps => format!("{value:.1}/s"),
+            _ => format_micros(value),
+        }
+    }
+
+    /// An absolute change in this measure's unit, signed.
+    pub fn format_change(self, change: f64) -> String {
+        let sign = if change < 0.0 { "-" } else { "+" };
+        match self {
+            Measure::ErrorRate => format!("{sign}{:.2} pt", change.abs()),
+            _ => format!("{sign}{}", self.format(change.abs())),
+        }
+    }
+}
+
+/// Whether a change is an improvement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Better,
+    Worse,
+    Same,
+}
+
+impl Change {
+    pub fn label(self) -> &'static str {
+        match self {
+            Change::Better => "better",
+            Change::Worse => "worse",
+            Change::Same => "same",
+        }
+    }
+}
+
+/// A number against the baseline's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delta {
+    pub absolute: f64,
+    /// None when the baseline's number is zero.
+    pub percent: Option<f64>,
+    pub change: Change,
+}
+
+/// How `other` compares with `base` on `measure` (None when either lacks the number).
+pub fn delta(measure: Measure, base: &CompareCell, other: &CompareCell) -> Option<Delta> {
+    let (base_value, value) = (measure.value(base)?, measure.value(other)?);
+    let absolute = value - base_value;
+    let percent = (base_value != 0.0).then(|| absolute / base_value * 100.0);
+    // Error rates are compared in points: 0% -> 0.3% is worse even though it has no percent.
+    let size = match measure {
+        Measure::ErrorRate => absolute.abs() * 100.0 / base_value.max(1.0),
+        _ => percent.map(f64::abs).unwrap_or(if absolute == 0.0 { 0.0 } else { f64::INFINITY }),
+    };
+    let change = if size < SAME_BAND_PERCENT {
+        Change::Same
+    } else if (absolute < 0.0) == measure.lower_is_better() {
+        Change::Better
+    } else {
+        Change::Worse
+    };
+    Some(Delta { absolute, percent, change })
+}
+
+/// A run's short label: its name and start time (`Demo 2026-11-27 10:33`).
+pub fn run_label(run: &RunRecord) -> String {
+    let started: String = run.started_at.chars().take(16).collect::<String>().replace('T', " ");
+    format!("{} {started}", run.display_name())
+}
+
+fn cell(level: &LevelRecord, task: Option<&str>, stats: &TaskStats) -> CompareCell {
+    let verdicts: Vec<&crate::run::Verdict> = level.verdicts.iter().filter(|verdict| verdict.task.as_deref() == task).collect();
+    CompareCell {
+        load: level.load.brief(),
+        requests: stats.requests,
+        p50_micros: stats.p50_micros,
+        p95_micros: stats.p95_micros,
+        p99_micros: stats.p99_micros,
+        error_rate_percent: stats.error_rate_percent(),
+        rps: stats.rps,
+        ttft_p95_micros: stats
+            .chat
+            .as_ref()
+            .filter(|chat| chat.streamed > 0)
+            .map(|chat| chat.ttft_p95_micros),
+        verdict: all_passed(verdicts.iter().copied()),
+        failed_targets: verdicts
+            .iter()
+            .filter(|verdict| !verdict.passed)
+            .map(|verdict| verdict.target.clone())
+            .collect(),
+    }
+}
+
+/// Lays `runs` side by side; `baseline` is the index of the run the others are measured
+/// against. Levels match by scenario name and level position; tasks by name.
+pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
+    let columns = runs
+        .iter()
+        .enumerate()
+        .map(|(index, run)| RunColumn {
+            letter: column_letter(index),
+            name: run.display_name().to_string(),
+            id: run.id.clone(),
+            started_at: run.started_at.clone(),
+            passed: run.passed,
+        })
+        .collect();
+    // Row keys in order of first appearance over the runs.
+    let mut keys: Vec<(String, usize, String, String)> = Vec::new();
+    for run in runs {
+        for scenario in &run.scenarios {
+            for level in &scenario.levels {
+                let tasks = std::iter::once("Aggregated".to_string()).chain(level.tasks.iter().map(|task| task.task.clone()));
+                for task in tasks {
+                    if !keys
+                        .iter()
+                        .any(|(name, index, _, known)| name == &scenario.name && *index == level.index && known == &task)
+                    {
+                        keys.push((scenario.name.clone(), level.index, level.name.clone(), task));
+                    }
+                }
+            }
+        }
+    }
+    // Keep each scenario's rows together, levels in order, Aggregated first.
+    let scenario_order: Vec<String> = keys.iter().fold(Vec::new(), |mut order, key| {
+        if !order.contains(&key.0) {
+            order.push(key.0.clone());
+        }
+        order
+    });
+    keys.sort_by_key(|(scenario, level, _, task)| {
+        (
+            scenario_order.iter().position(|known| known == scenario),
+            *level,
+            task != "Aggregated",
+        )
+    });
+    let rows = keys
+        .into_iter()
+        .map(|(scenario_name, level_index, level_name, task)| {
+            let cells = runs
+                .iter()
+                .map(|run| {
+                    let scenario = run.scenarios.iter().find(|scenario| scenario.name == scenario_name)?;
+                    let level = scenario.levels.iter().find(|level| level.index == level_index)?;
+                    if task == "Aggregated" {
+                        Some(cell(level, None, &level.total.stats))
+                    } else {
+                        let summary = level.tasks.iter().find(|summary| summary.task == task)?;
+                        Some(cell(level, Some(&task), &summary.stats))
+                    }
+                })
+                .collect();
+            CompareRow {
+                scenario: scenario_name,
+                level: level_index,
+                level_name,
+                task,
+                cells,
+            }
+        })
+        .collect();
+    Comparison {
+        runs: columns,
+        baseline: baseline.min(runs.len().saturating_sub(1)),
+        rows,
+    }
+}
+
+/// `A`..`Z`, then `AA`...
+pub fn column_letter(index: usize) -> String {
+    let mut index = index;
+    let mut letters = Vec::new();
+    loop {
+        letters.push((b'A' + (index % 26) as u8) as char);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    letters.iter().rev().collect()
+}
+
+/// How overlay charts line runs up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Seconds since each run started.
+    Elapsed,
+    /// Each level starts at the same x in every run (levels matched by scenario and position).
+    ByLevel,
+}
+
+/// What an overlay chart draws from each second of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesMeasure {
+    P95,
+    Rps,
+    FailuresPerSec,
+    Users,
+    TtftP95,
+}
+
+impl SeriesMeasure {
+    pub const ALL: [SeriesMeasure; 5] = [
+        SeriesMeasure::P95,
+        SeriesMeasure::Rps,
+        SeriesMeasure::FailuresPerSec,
+        SeriesMeasure::Users,
+        SeriesMeasure::TtftP95,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SeriesMeasure::P95 => "Latency p95 (ms)",
+            SeriesMeasure::Rps => "Throughput (req/s)",
+            SeriesMeasure::FailuresPerSec => "Failures (/s)",
+            SeriesMeasure::Users => "Users",
+            SeriesMeasure::TtftP95 => "Time to first token p95 (ms)",
+        }
+    }
+
+    /// The second's value in the chart's unit (latency in milliseconds).
+    pub fn value(self, point: &crate::run::SeriesPoint) -> Option<f64> {
+        match self {
+            SeriesMeasure::P95 => point.p95_micros.map(|micros| micros as f64 / 1000.0),
+            SeriesMeasure::Rps => Some(point.rps),
+            SeriesMeasure::FailuresPerSec => Some(point.failures_per_sec),
+            SeriesMeasure::Users => Some(point.users as f64),
+            SeriesMeasure::TtftP95 => point.ttft_p95_micros.map(|micros| micros as f64 / 1000.0),
+        }
+    }
+}
+
+/// A level's place on a by-level axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelSlot {
+    pub scenario: String,
+    pub level: usize,
+    pub label: String,
+    pub start_secs: f64,
+    pub end_secs: f64,
+}
+
+/// Every run's series on a common axis: one line of `[x seconds, value]` per run, and the
+/// level slots (for by-level alignment the levels' common starts; for elapsed time, the
+/// first run's levels).
+pub fn overlay(runs: &[&RunRecord], measure: SeriesMeasure, align: Align) -> (Vec<Vec<[f64; 2]>>, Vec<LevelSlot>) {
+    let slots = level_slots(runs, align);
+    let lines = runs
+        .iter()
+        .map(|run| {
+            run.series
+                .iter()
+                .filter_map(|point| {
+                    let value = measure.value(point)?;
+                    let x = match align {
+                        Align::Elapsed => point.second as f64,
+                        Align::ByLevel => {
+                            let scenario = run.scenarios.get(point.scenario)?;
+                            let level = scenario.levels.iter().find(|level| level.index == point.level)?;
+                            let slot = slots
+                                .iter()
+                                .find(|slot| slot.scenario == scenario.name && slot.level == level.index)?;
+                            let x = slot.start_secs + (point.second as f64 - level.started_offset_secs);
+                            if x > slot.end_secs {
+                                return None;
+                            }
+                            x
+                        }
+                    };
+                    Some([x, value])
+                })
+                .collect()
+        })
+        .collect();
+    (lines, slots)
+}
+
+fn level_slots(runs: &[&RunRecord], align: Align) -> Vec<LevelSlot> {
+    match align {
+        Align::Elapsed => runs
+            .first()
+            .map(|run| {
+                run.scenarios
+                    .iter()
+                    .flat_map(|scenario| {
+                        scenario.levels.iter().map(|level| LevelSlot {
+                            scenario: scenario.name.clone(),
+                            level: level.index,
+                            label: level.name.clone(),
+                            start_secs: level.started_offset_secs,
+                            end_secs: level.started_offset_secs + level.duration_secs(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Align::ByLevel => {
+            let mut slots: Vec<LevelSlot> = Vec::new();
+            for run in runs {
+                for scenario in &run.scenarios {
+                    for level in &scenario.levels {
+                        let width = level.duration_secs().ceil();
+                        match slots
+                            .iter_mut()
+                            .find(|slot| slot.scenario == scenario.name && slot.level == level.index)
+                        {
+                            Some(slot) => slot.end_secs = slot.end_secs.max(width),
+                            None => slots.push(LevelSlot {
+                                scenario: scenario.name.clone(),
+                                level: level.index,
+                                label: level.name.clone(),
+                                start_secs: 0.0,
+                                end_secs: width,
+                            }),
+                        }
+                    }
+                }
+            }
+            // Widths were collected in end_secs; lay the slots end to end.
+            let mut start = 0.0;
+            for slot in &mut slots {
+                let width = slot.end_secs;
+                slot.start_secs = start;
+                slot.end_secs = start + width;
+                start += width;
+            }
+            slots
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(p95_micros: u64, error_rate_percent: f64, rps: f64) -> CompareCell {
+        CompareCell {
+            load: "10 users".into(),
+            requests: 100,
+            p50_micros: 0,
+            p95_micros,
+            p99_micros: 0,
+            error_rate_percent,
+            rps,
+            ttft_p95_micros: None,
+            verdict: None,
+            failed_targets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn deltas_know_which_way_is_better() {
+        let base = cell(1_000_000, 0.0, 20.0);
+        let faster = cell(800_000, 0.0, 25.0);
+        let p95 = delta(Measure::P95, &base, &faster).expect("delta");
+        assert_eq!(p95.change, Change::Better);
+        assert_eq!(p95.percent, Some(-20.0));
+        assert_eq!(p95.absolute, -200_000.0);
+        assert_eq!(delta(Measure::Rps, &base, &faster).expect("delta").change, Change::Better);
+        let noisy = cell(1_030_000, 0.0, 20.0);
+        assert_eq!(delta(Measure::P95, &base, &noisy).expect("delta").change, Change::Same);
+        let failing = cell(1_000_000, 0.4, 20.0);
+        let errors = delta(Measure::ErrorRate, &base, &failing).expect("delta");
+        assert_eq!(errors.change, Change::Worse, "0% -> 0.4% errors is worse");
+        assert_eq!(errors.percent, None);
+        assert_eq!(delta(Measure::TtftP95, &base, &failing), None);
+    }
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+    }
+}

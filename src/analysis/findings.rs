@@ -1,0 +1,383 @@
+//! Findings: the guide's bottleneck indicators as rules over a run record, each with the level,
+//! the metric, the numbers behind it and what it suggests. Rules only read the record, so a
+//! saved run gets the same findings as the run that wrote it.
+
+use crate::preset::target::format_micros;
+use crate::run::{Finding, FindingRule, LevelRecord, RunRecord, ScenarioRecord, Severity};
+
+/// p95 growing by at least this factor from one level to the next is a knee.
+pub const KNEE_FACTOR: f64 = 2.0;
+/// Levels with fewer requests than this are too thin for a latency comparison.
+pub const MIN_REQUESTS: u64 = 20;
+/// The error rate (percent) the last level must reach for "error rate rises with users".
+pub const RISING_ERROR_RATE_PERCENT: f64 = 1.0;
+/// The correlation between load and error rate that counts as rising with users (3+ levels).
+pub const RISING_FIT_R: f64 = 0.8;
+/// GPU memory (percent) that counts as near full.
+pub const GPU_MEMORY_PERCENT: f64 = 95.0;
+/// Host CPU (percent) of the load generator that makes a level's numbers doubtful.
+pub const GENERATOR_CPU_PERCENT: f64 = 90.0;
+/// Failures in a level's last third at least this many times its first third: accelerating.
+pub const CASCADE_FACTOR: f64 = 3.0;
+/// ...when the last third's failures are at least this share of its requests (percent).
+pub const CASCADE_MIN_RATE_PERCENT: f64 = 5.0;
+
+/// Every finding of the run, by scenario, then level, most severe first within a level.
+pub fn find(run: &RunRecord) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (scenario_index, scenario) in run.scenarios.iter().enumerate() {
+        let mut found = Vec::new();
+        error_rate_rising(scenario, &mut found);
+        latency_knees(scenario, &mut found);
+        failure_kind_appears(scenario, "connect", FindingRule::ConnectionErrors, &mut found);
+        failure_kind_appears(scenario, "timeout", FindingRule::Timeouts, &mut found);
+        gpu_memory(scenario, &mut found);
+        cascading(run, scenario_index, scenario, &mut found);
+        no_recovery(scenario, &mut found);
+        generator_saturated(scenario, &mut found);
+        late_starts(scenario, &mut found);
+        found.sort_by(|a, b| {
+            a.level
+                .unwrap_or(usize::MAX)
+                .cmp(&b.level.unwrap_or(usize::MAX))
+                .then(b.severity.cmp(&a.severity))
+        });
+        findings.extend(found);
+    }
+    findings
+}
+
+fn finding(
+    (rule, severity): (FindingRule, Severity),
+    (scenario, level): (&ScenarioRecord, Option<&LevelRecord>),
+    metric: &str,
+    summary: String,
+    evidence: Vec<String>,
+    suggestion: &str,
+) -> Finding {
+    Finding {
+        rule,
+        severity,
+        scenario: scenario.name.clone(),
+        level: level.map(|level| level.index),
+        level_name: level.map(|level| level.name.clone()),
+        metric: metric.into(),
+        summary,
+        evidence,
+        suggestion: suggestion.into(),
+    }
+}
+
+/// `Level 2 (15 users)`.
+fn level_label(level: &LevelRecord) -> String {
+    format!("{} ({})", level.name, level.load.brief())
+}
+
+fn measured(scenario: &ScenarioRecord) -> Vec<&LevelRecord> {
+    scenario.levels.iter().filter(|level| level.total.stats.requests > 0).collect()
+}
+
+/// Pearson correlation and least-squares slope of y on x (None with fewer than two distinct x).
+pub fn linear_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return None;
+    }
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    let syy: f64 = points.iter().map(|p| (p.1 - mean_y).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    let r = if syy == 0.0 { 0.0 } else { sxy / (sxx * syy).sqrt() };
+    Some((r, slope))
+}
+
+fn error_rate_rising(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
+    let levels = measured(scenario);
+    if levels.len() < 2 {
+        return;
+    }
+    let points: Vec<(f64, f64)> = levels
+        .iter()
+        .map(|level| (level.load.intensity(), level.total.stats.error_rate_percent()))
+        .collect();
+    let Some((r, slope)) = linear_fit(&points) else { return };
+    let (first, last) = (points[0].1, points[points.len() - 1].1);
+    let fits = if levels.len() >= 3 { r >= RISING_FIT_R } else { true };
+    if slope > 0.0 && fits && last >= RISING_ERROR_RATE_PERCENT && last > first {
+        let last_level = levels[levels.len() - 1];
+        let unit = if matches!(last_level.load, crate::preset::LoadModel::Open { .. }) {
+            "req/s of arrivals"
+        } else {
+            "user"
+        };
+        found.push(finding(
+            (FindingRule::ErrorRateRising, Severity::Warning),
+            (scenario, Some(last_level)),
+            "error_rate",
+            format!(
+                "error rate rises with load: {first:.2}% at {} to {last:.2}% at {} (+{slope:.3} points per {unit}, r = {r:.2})",
+                levels[0].load.brief(),
+                last_level.load.brief()
+            ),
+            levels
+                .iter()
+                .map(|level| format!("{}: {:.2}% errors", level_label(level), level.total.stats.error_rate_percent()))
+                .collect(),
+            "the service sheds load as users grow: look for a capacity limit (worker pool, queue length, rate limiter) and at the failures table for the first error kind that grows",
+        ));
+    }
+}
+
+fn latency_knees(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
+    let levels: Vec<&LevelRecord> = measured(scenario)
+        .into_iter()
+        .filter(|level| level.total.stats.requests >= MIN_REQUESTS)
+        .collect();
+    for pair in levels.windows(2) {
+        let (before, after) = (pair[0], pair[1]);
+        let (p95_before, p95_after) = (before.total.stats.p95_micros as f64, after.total.stats.p95_micros as f64);
+        if p95_before <= 0.0 || after.load.intensity() <= before.load.intensity() {
+            continue;
+        }
+        let factor = p95_after / p95_before;
+        if factor >= KNEE_FACTOR {
+            let load_factor = after.load.intensity() / before.load.intensity().max(f64::MIN_POSITIVE);
+            found.push(finding(
+                (FindingRule::LatencyKnee, Severity::Warning),
+                (scenario, Some(after)),
+                "p95",
+                format!(
+                    "p95 jumps {factor:.1}x from {} at {} to {} at {} (load {load_factor:.1}x)",
+                    format_micros(p95_before),
+                    before.load.brief(),
+                    format_micros(p95_after),
+                    after.load.brief()
+                ),
+                vec![
+                    format!("{}: p95 {}", level_label(before), format_micros(p95_before)),
+                    format!("{}: p95 {}", level_label(after), format_micros(p95_after)),
+                ],
+                "the service saturates between these loads (requests queue for a GPU slot, worker or connection): find the exact point with levels in between, then raise that capacity",
+            ));
+        }
+    }
+}
+
+fn failure_kind_appears(scenario: &ScenarioRecord, kind: &str, rule: FindingRule, found: &mut Vec<Finding>) {
+    let count = |level: &LevelRecord| -> u64 { level.failures.iter().filter(|row| row.kind == kind).map(|row| row.count).sum() };
+    let mut seen_before = false;
+    for level in &scenario.levels {
+        let here = count(level);
+        if here > 0 && !seen_before {
+            let top = level
+                .failures
+                .iter()
+                .filter(|row| row.kind == kind)
+                .max_by_key(|row| row.count)
+                .map(|row| format!("most frequent: {:?} ({}x, task {})", row.message, row.count, row.task))
+                .unwrap_or_default();
+            let (what, suggestion) = if kind == "connect" {
+                (
+                    "connection errors",
+                    "the service or a proxy in front of it refuses connections under this load: check its connection limit, listen backlog and file descriptor limit",
+                )
+            } else {
+                (
+                    "timeouts",
+                    "requests wait longer than the scenario's timeout: the service queues more than it can serve; raise capacity or check upstream calls (model, vector database)",
+                )
+            };
+            let mut evidence: Vec<String> = scenario
+                .levels
+                .iter()
+                .map(|level| format!("{}: {} {what}", level_label(level), count(level)))
+                .collect();
+            evidence.push(top);
+            let percent = here as f64 * 100.0 / level.total.stats.requests.max(1) as f64;
+            found.push(finding(
+                (rule, if percent >= 1.0 { Severity::Warning } else { Severity::Notice }),
+                (scenario, Some(level)),
+                kind,
+                format!(
+                    "{here} {what} first appear at {} ({percent:.2}% of its requests)",
+                    level_label(level)
+                ),
+                evidence,
+                suggestion,
+            ));
+        }
+        seen_before |= here > 0;
+    }
+}
+
+fn gpu_memory(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
+    let values: Vec<(&LevelRecord, f64)> = scenario
+        .levels
+        .iter()
+        .filter_map(|level| Some((level, level.resources.as_ref()?.gpu_mem_max_percent?)))
+        .collect();
+    if let Some((level, value)) = values.iter().find(|(_, value)| *value >= GPU_MEMORY_PERCENT) {
+        found.push(finding(
+            (FindingRule::GpuMemoryHigh, if *value >= 99.0 { Severity::Critical } else { Severity::Warning }),
+            (scenario, Some(level)),
+            "gpu_mem_max",
+            format!("GPU memory reaches {value:.1}% at {}", level_label(level)),
+            values
+                .iter()
+                .map(|(level, value)| format!("{}: GPU memory max {value:.1}%", level_label(level)))
+                .collect(),
+            "the model server is close to out-of-memory: lower the batch size or context length, cap concurrent sequences, or expect OOM errors at the next load step",
+        ));
+    }
+}
+
+fn cascading(run: &RunRecord, scenario_index: usize, scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
+    for level in &scenario.levels {
+        let seconds: Vec<(f64, f64)> = run
+            .series
+            .iter()
+            .filter(|point| point.scenario == scenario_index && point.level == level.index)
+            .map(|point| (point.rps, point.failures_per_sec))
+            .collect();
+        if seconds.len() < 6 {
+            continue;
+        }
+        let third = seconds.len() / 3;
+        let sum = |part: &[(f64, f64)]| -> (f64, f64) { part.iter().fold((0.0, 0.0), |acc, point| (acc.0 + point.0, acc.1 + point.1)) };
+        let (first_requests, first_failures) = sum(&seconds[..third]);
+        let (_, middle_failures) = sum(&seconds[third..seconds.len() - third]);
+        let (last_requests, last_failures) = sum(&seconds[seconds.len() - third..]);
+        let last_rate = if last_requests > 0.0 {
+            last_failures * 100.0 / last_requests
+        } else {
+            0.0
+        };
+        let accelerating = last_failures >= CASCADE_FACTOR * first_failures.max(1.0) && middle_failures >= first_failures;
+        if accelerating && last_rate >= CASCADE_MIN_RATE_PERCENT {
+            let per_sec = |failures: f64| failures / third as f64;
+            found.push(finding(
+                (FindingRule::CascadingFailure, Severity::Critical),
+                (scenario, Some(level)),
+                "failures_per_sec",
+                format!(
+                    "failures accelerate within {}: {:.1}/s in its first third, {:.1}/s in its last ({last_rate:.1}% of requests)",
+                    level_label(level),
+                    per_sec(first_failures),
+                    per_sec(last_failures)
+                ),
+                vec![
+                    format!("first third: {first_failures:.0} failures of {first_requests:.0} requests"),
+                    format!("middle third: {middle_failures:.0} failures"),
+                    format!("last third: {last_failures:.0} failures of {last_requests:.0} requests"),
+                ],
+                "a failure feeds more failures (retries, a crashed worker, a full queue that never drains): read the failures table for the first error kind, and the service's logs around that time",
+            ));
+        }
+    }
+}
+
+fn no_recovery(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
+    let levels = measured(scenario);
+    for pair in levels.windows(2) {
+        let (before, after) = (pair[0], pair[1]);
+        let (rate_before, rate_after) = (before.total.stats.error_rate_percent(), after.total.stats.error_rate_percent());
+        if after.load.intensity() < before.load.intensity() && rate_before >= 1.0 && rate_after >= rate_before * 0.5 {
+            found.push(finding(
+                (FindingRule::NoRecovery, Severity::Critical),
+                (scenario, Some(after)),
+                "error_rate",
+                format!(
+                    "errors stay at {rate_after:.2}% after the load drops from {} to {} (was {rate_before:.2}%)",
+                    before.load.brief(),
+                    after.load.brief()
+                ),
+                vec![
+                    format!("{}: {rate_before:.2}% errors", level_label(before)),
+                    format!("{}: {rate_after:.2}% errors", level_label(after)),
+                ],
+                "the service does not recover when load falls: something is stuck (exhausted pool, leaked connections, a crashed replica); restart and watch it, or check its health endpoint",
+            ));
+        }
+    }
+}
+
+fn generator_saturated(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
+    for level in &scenario.levels {
+        let cpu = level.resources.as_ref().and_then(|peaks| peaks.host_cpu_max_percent);
+        if cpu.is_some_and(|cpu| cpu >= GENERATOR_CPU_PERCENT) || !level.warnings.is_empty() {
+            let mut evidence: Vec<String> = cpu
+                .map(|cpu| format!("load generator host CPU max {cpu:.0}%"))
+                .into_iter()
+                .collect();
+            evidence.extend(level.warnings.iter().cloned());
+            found.push(finding(
+                (FindingRule::GeneratorSaturated, Severity::Critical),
+                (scenario, Some(level)),
+                "host_cpu_max",
+                format!(
+                    "the load generator was saturated during {}: its numbers are not trustworthy",
+                    level_label(level)
+                ),
+                evidence,
+                "run the load generator on a machine with spare CPU (or fewer users per machine), then repeat this level",
+            ));
+        }
+    }
+}
+
+fn late_starts(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
+    for level in &scenario.levels {
+        if level.late_starts == 0 {
+            continue;
+        }
+        // The scheduled starts: the level's rate over its time (what ran, for closed levels).
+        let scheduled = match level.load {
+            crate::preset::LoadModel::Open { rate_per_sec, .. } => (rate_per_sec * level.duration_secs()).round() as u64,
+            _ => level.total.stats.requests,
+        }
+        .max(level.late_starts)
+        .max(1);
+        let percent = level.late_starts as f64 * 100.0 / scheduled as f64;
+        let cap = match level.load {
+            crate::preset::LoadModel::Open { max_in_flight, .. } => format!(", in-flight cap {max_in_flight}"),
+            _ => String::new(),
+        };
+        found.push(finding(
+            (FindingRule::LateStarts, if percent >= 1.0 { Severity::Warning } else { Severity::Notice }),
+            (scenario, Some(level)),
+            "late_starts",
+            format!(
+                "{} of about {scheduled} scheduled requests in {} started late or not at all ({percent:.0}%{cap})",
+                level.late_starts,
+                level_label(level),
+            ),
+            vec![format!(
+                "{}: {} requests ran, {} late starts",
+                level_label(level),
+                level.total.stats.requests,
+                level.late_starts
+            )],
+            "the service could not keep up with the arrival rate, so requests queued in the generator: the measured latency includes that wait; lower the rate or raise the in-flight cap to see the service's own limit",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_of_a_line() {
+        let (r, slope) = linear_fit(&[(1.0, 1.0), (2.0, 3.0), (3.0, 5.0)]).expect("fit");
+        assert!((r - 1.0).abs() < 1e-9);
+        assert!((slope - 2.0).abs() < 1e-9);
+        assert!(linear_fit(&[(1.0, 1.0), (1.0, 2.0)]).is_none());
+        let (flat_r, flat_slope) = linear_fit(&[(1.0, 2.0), (2.0, 2.0), (3.0, 2.0)]).expect("fit");
+        assert_eq!((flat_r, flat_slope), (0.0, 0.0));
+    }
+}

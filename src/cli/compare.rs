@@ -1,0 +1,132 @@
+//! `loadscope compare A B [C...] [--baseline A]`: runs side by side, level by level and task by
+//! task, each number against the baseline run's (the first unless `--baseline` names another).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::table::truncate;
+use super::{EXIT_BAD_INPUT, EXIT_PASSED};
+use crate::analysis::comparison::{Comparison, Measure, compare};
+use crate::report::format_started;
+use crate::report::tables::compared_cell;
+use crate::run::RunRecord;
+use crate::run::library::{default_runs_dir, resolve};
+
+/// Loads runs by reference (path, id, file name or `latest`), naming the one that fails.
+pub fn load_runs(references: &[String], dir: &std::path::Path) -> Result<Vec<(PathBuf, RunRecord)>, String> {
+    references
+        .iter()
+        .map(|reference| {
+            let path = resolve(reference, dir)?;
+            let record = crate::run::load(&path).map_err(|err| err.to_string())?;
+            Ok((path, record))
+        })
+        .collect()
+}
+
+/// Runs `loadscope compare`.
+pub fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<PathBuf>) -> u8 {
+    let dir = dir.unwrap_or_else(default_runs_dir);
+    if references.len() < 2 {
+        eprintln!("compare needs at least two runs (paths, ids or file names from `loadscope runs`)");
+        return EXIT_BAD_INPUT;
+    }
+    let runs = match load_runs(references, &dir) {
+        Ok(runs) => runs,
+        Err(why) => {
+            eprintln!("{why}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let baseline_index = match baseline {
+        None => 0,
+        Some(wanted) => match pick_baseline(wanted, references, &runs) {
+            Some(index) => index,
+            None => {
+                eprintln!(
+                    "--baseline {wanted:?} is not one of the compared runs; give one of: {} (or its letter A, B, ...)",
+                    references.join(", ")
+                );
+                return EXIT_BAD_INPUT;
+            }
+        },
+    };
+    let records: Vec<&RunRecord> = runs.iter().map(|(_, record)| record).collect();
+    print!("{}", comparison_text(&compare(&records, baseline_index)));
+    EXIT_PASSED
+}
+
+/// The run `--baseline` names: by the reference as given, its letter, id or file.
+fn pick_baseline(wanted: &str, references: &[String], runs: &[(PathBuf, RunRecord)]) -> Option<usize> {
+    references.iter().position(|reference| reference == wanted).or_else(|| {
+        runs.iter().enumerate().position(|(index, (path, record))| {
+            crate::analysis::comparison::column_letter(index).eq_ignore_ascii_case(wanted)
+                || record.id == wanted
+                || path.file_stem().is_some_and(|stem| stem.to_string_lossy() == wanted)
+        })
+    })
+}
+
+/// The comparison for a terminal: the runs, then a block per level and task with one line per
+/// measure; every number beside the baseline's with its change and whether it is better.
+pub fn comparison_text(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Runs:");
+    for (index, run) in comparison.runs.iter().enumerate() {
+        let verdict = match run.passed {
+            Some(true) => "pass",
+            Some(false) => "FAIL",
+            None => "-",
+        };
+        let _ = writeln!(
+            out,
+            "  {} {:<10} {:<28} {:<20} {verdict:<5} {}",
+            run.letter,
+            if index == comparison.baseline { "(baseline)" } else { "" },
+            truncate(&run.name, 28),
+            format_started(&run.started_at),
+            run.id
+        );
+    }
+    const WIDTH: usize = 34;
+    for row in &comparison.rows {
+        let load = row
+            .cells
+            .iter()
+            .flatten()
+            .next()
+            .map(|cell| format!(" ({})", cell.load))
+            .unwrap_or_default();
+        let _ = writeln!(out, "\n{} / {}{load} / {}", row.scenario, row.level_name, row.task);
+        let _ = write!(out, "  {:<11}", "");
+        for run in &comparison.runs {
+            let _ = write!(out, "{:<WIDTH$}", run.letter);
+        }
+        out.push('\n');
+        let base = row.cells.get(comparison.baseline).and_then(Option::as_ref);
+        for measure in Measure::ALL {
+            if row.cells.iter().flatten().all(|cell| measure.value(cell).is_none()) {
+                continue;
+            }
+            let _ = write!(out, "  {:<11}", measure.label());
+            for (index, cell) in row.cells.iter().enumerate() {
+                let base = base.filter(|_| index != comparison.baseline);
+                let _ = write!(out, "{:<WIDTH$}", compared_cell(measure, base, cell.as_ref()).text);
+            }
+            out.truncate(out.trim_end_matches(' ').len());
+            out.push('\n');
+        }
+        let _ = write!(out, "  {:<11}", "verdict");
+        for cell in &row.cells {
+            let text = match cell.as_ref().map(|cell| (cell.verdict, &cell.failed_targets)) {
+                None | Some((None, _)) => "-".to_string(),
+                Some((Some(true), _)) => "PASS".to_string(),
+                Some((Some(false), failed)) => format!("FAIL {}", failed.join(", ")),
+            };
+            let _ = write!(out, "{:<WIDTH$}", text);
+        }
+        out.truncate(out.trim_end_matches(' ').len());
+        out.push('\n');
+    }
+    out
+}

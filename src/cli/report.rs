@@ -1,0 +1,116 @@
+//! `loadscope report RUN [--compare RUN...] [--baseline RUN] --format md|html|csv [--out PATH]`.
+
+use std::path::{Path, PathBuf};
+
+use super::compare::load_runs;
+use super::{EXIT_BAD_INPUT, EXIT_PASSED};
+use crate::report::{Format, Report};
+use crate::run::RunRecord;
+use crate::run::library::default_runs_dir;
+
+/// `loadscope report`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The run: a run file, a run id or file name from `loadscope runs`, or `latest`.
+    pub run: String,
+    /// Runs to compare it with (it is the comparison's baseline).
+    #[arg(long = "compare", num_args = 1..)]
+    pub compare: Vec<String>,
+    /// A single-user run to measure degradation against (instead of the baseline the run
+    /// recorded).
+    #[arg(long)]
+    pub baseline: Option<String>,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: Format,
+    /// Where to write: a file for md and html (default: standard output for md,
+    /// RUN-STEM.html for html), a file prefix for csv (default: RUN-STEM, giving
+    /// RUN-STEM_stats.csv, RUN-STEM_stats_history.csv, RUN-STEM_failures.csv).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Folder of the run library (default: the data dir's runs/).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// Runs `loadscope report`.
+pub fn report(args: ReportArgs) -> u8 {
+    let dir = args.dir.clone().unwrap_or_else(default_runs_dir);
+    let mut references = vec![args.run.clone()];
+    references.extend(args.compare.iter().cloned());
+    let runs = match load_runs(&references, &dir) {
+        Ok(runs) => runs,
+        Err(why) => {
+            eprintln!("{why}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let baseline = match &args.baseline {
+        None => None,
+        Some(reference) => match load_runs(std::slice::from_ref(reference), &dir) {
+            Ok(mut loaded) => loaded.pop(),
+            Err(why) => {
+                eprintln!("--baseline: {why}");
+                return EXIT_BAD_INPUT;
+            }
+        },
+    };
+    let (path, run) = &runs[0];
+    let others: Vec<&RunRecord> = runs[1..].iter().map(|(_, record)| record).collect();
+    let baseline_label = baseline
+        .as_ref()
+        .map(|(path, _)| format!("run {}", path.display()))
+        .unwrap_or_default();
+    let report = Report::new(run, &others, baseline.as_ref().map(|(_, record)| (record, baseline_label.as_str())));
+    match write(&report, args.format, args.out.as_deref(), path) {
+        Ok(written) => {
+            for path in written {
+                eprintln!("Wrote {}", path.display());
+            }
+            EXIT_PASSED
+        }
+        Err(why) => {
+            eprintln!("{why}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+/// Renders and writes a report; returns the files written (none when Markdown went to
+/// standard output).
+pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Path) -> Result<Vec<PathBuf>, String> {
+    let stem = run_path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    let write_file = |path: &Path, text: &str| {
+        crate::run::save::write_atomic(path, text.as_bytes())
+            .map(|_| vec![path.to_path_buf()])
+            .map_err(|err| {
+                format!(
+                    "cannot write {}: {err} (check the folder exists and is writable, or pass --out)",
+                    path.display()
+                )
+            })
+    };
+    match format {
+        Format::Md => {
+            let text = crate::report::markdown::render(report);
+            match out {
+                Some(path) => write_file(path, &text),
+                None => {
+                    print!("{text}");
+                    Ok(Vec::new())
+                }
+            }
+        }
+        Format::Html => {
+            let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(format!("{stem}.html")));
+            write_file(&path, &crate::report::html::render_report(report))
+        }
+        Format::Csv => {
+            let prefix = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&stem));
+            crate::report::csv::write_all(report.run, &prefix)
+                .map_err(|err| format!("cannot write CSV files at {}: {err}", prefix.display()))
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The charts a report draws, as data: lines of `[seconds, value]`, level bands and target
+//! lines. The HTML report renders them as SVG; the same list decides what "every chart" is.
+
+use crate::analysis::comparison::{Align, LevelSlot, SeriesMeasure, overlay};
+use crate::preset::target::{Metric, MetricUnit, TargetExpr};
+use crate::run::{RunRecord, SeriesPoint};
+
+/// One line of a chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub name: String,
+    pub points: Vec<[f64; 2]>,
+}
+
+/// A horizontal target line over the levels it checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    pub label: String,
+    pub value: f64,
+    pub start_secs: f64,
+    pub end_secs: f64,
+}
+
+/// One chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartData {
+    /// Stable id (also the SVG's id in the HTML report).
+    pub id: String,
+    pub title: String,
+    /// The y axis's unit in words.
+    pub unit: String,
+    pub lines: Vec<Line>,
+    pub bands: Vec<LevelSlot>,
+    pub thresholds: Vec<Threshold>,
+}
+
+/// The charts of one run: load, latency, failures, and (when the run has them) time to first
+/// token, output tokens and resources.
+pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
+    let bands = crate::analysis::comparison::overlay(&[run], SeriesMeasure::Users, Align::Elapsed).1;
+    let series = &run.series;
+    let line = |name: &str, value: &dyn Fn(&SeriesPoint) -> Option<f64>| Line {
+        name: name.to_string(),
+        points: series
+            .iter()
+            .filter_map(|point| Some([point.second as f64, value(point)?]))
+            .collect(),
+    };
+    let millis = |micros: Option<u64>| micros.map(|micros| micros as f64 / 1000.0);
+    let mut charts = vec![
+        ChartData {
+            id: "load".into(),
+            title: "Users and throughput".into(),
+            unit: "users, requests/s".into(),
+            lines: vec![
+                line("users", &|point| Some(point.users as f64)),
+                line("requests/s", &|point| Some(point.rps)),
+            ],
+            bands: bands.clone(),
+            thresholds: thresholds(run, &[Metric::Rps], 1.0),
+        },
+        ChartData {
+            id: "latency".into(),
+            title: "Response time".into(),
+            unit: "ms".into(),
+            lines: vec![
+                line("p50", &|point| millis(point.p50_micros)),
+                line("p95", &|point| millis(point.p95_micros)),
+                line("p99", &|point| millis(point.p99_micros)),
+            ],
+            bands: bands.clone(),
+            thresholds: thresholds(run, &[Metric::P50, Metric::P95, Metric::P99], 1.0 / 1000.0),
+        },
+        ChartData {
+            id: "failures".into(),
+            title: "Failures".into(),
+            unit: "failures/s".into(),
+            lines: vec![line("failures/s", &|point| Some(point.failures_per_sec))],
+            bands: bands.clone(),
+            thresholds: Vec::new(),
+        },
+    ];
+    if series.iter().any(|point| point.ttft_p95_micros.is_some()) {
+        charts.push(ChartData {
+            id: "ttft".into(),
+            title: "Time to first token".into(),
+            unit: "ms".into(),
+            lines: vec![
+                line("TTFT p50", &|point| millis(point.ttft_p50_micros)),
+                line("TTFT p95", &|point| millis(point.ttft_p95_micros)),
+            ],
+            bands: bands.clone(),
+            thresholds: thresholds(run, &[Metric::TtftP50, Metric::TtftP95], 1.0 / 1000.0),
+        });
+    }
+    if series.iter().any(|point| point.output_tokens_per_sec.is_some()) {
+        charts.push(ChartData {
+            id: "tokens".into(),
+            title: "Output tokens".into(),
+            unit: "tokens/s".into(),
+            lines: vec![line("output tokens/s", &|point| point.output_tokens_per_sec)],
+            bands: bands.clone(),
+            thresholds: Vec::new(),
+        });
+    }
+    let resource_lines: Vec<Line> = [
+        line("GPU util % (max)", &|point| point.resources.as_ref()?.gpu_util_max()),
+        line("GPU memory % (max)", &|point| point.resources.as_ref()?.gpu_mem_max()),
+        line("container CPU % (max)", &|point| point.resources.as_ref()?.container_cpu_max()),
+        line("host CPU %", &|point| point.resources.as_ref()?.host_cpu()),
+    ]
+    .into_iter()
+    .filter(|line| !line.points.is_empty())
+    .collect();
+    if !resource_lines.is_empty() {
+        charts.push(ChartData {
+            id: "resources".into(),
+            title: "Resources".into(),
+            unit: "%".into(),
+            lines: resource_lines,
+            bands,
+            thresholds: thresholds(
+                run,
+                &[Metric::GpuUtilMax, Metric::GpuMemMax, Metric::ContainerCpuMax, Metric::HostCpuMax],
+                1.0,
+            ),
+        });
+    }
+    charts
+}
+
+/// The comparison's overlay charts: p95 and throughput of every run, aligned by level.
+pub fn overlay_charts(runs: &[&RunRecord], labels: &[String]) -> Vec<ChartData> {
+    [SeriesMeasure::P95, SeriesMeasure::Rps, SeriesMeasure::FailuresPerSec]
+        .into_iter()
+        .map(|measure| {
+            let (lines, bands) = overlay(runs, measure, Align::ByLevel);
+            ChartData {
+                id: format!("compare-{}", slug(measure.label())),
+                title: format!("{} by level, all runs", measure.label()),
+                unit: String::new(),
+                lines: lines
+                    .into_iter()
+                    .zip(labels)
+                    .map(|(points, name)| Line {
+                        name: name.clone(),
+                        points,
+                    })
+                    .collect(),
+                bands,
+                thresholds: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+fn slug(text: &str) -> String {
+    crate::run::library::slug(text)
+}
+
+/// Targets on `metrics` drawn over the levels they check (all-task targets only), scaled from
+/// the metric's canonical unit to the chart's.
+fn thresholds(run: &RunRecord, metrics: &[Metric], scale: f64) -> Vec<Threshold> {
+    let mut found = Vec::new();
+    for scenario in &run.scenarios {
+        for target in scenario.targets.iter().filter(|target| target.task.is_none()) {
+            let Ok(expr) = TargetExpr::parse(&target.expr) else { continue };
+            if !metrics.contains(&expr.metric) || expr.metric.unit() == MetricUnit::Count {
+                continue;
+            }
+            for level in &scenario.levels {
+                if target.level.is_some_and(|index| index != level.index) {
+                    continue;
+                }
+                found.push(Threshold {
+                    label: target.expr.clone(),
+                    value: expr.threshold * scale,
+                    start_secs: level.started_offset_secs,
+                    end_secs: level.started_offset_secs + level.duration_secs(),
+                });
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,220 @@
+//! Locust-compatible CSV: `PREFIX_stats.csv`, `PREFIX_stats_history.csv` and
+//! `PREFIX_failures.csv` with Locust's column names and units (milliseconds, bytes, per
+//! second), so spreadsheets and notebooks written for `locust --csv` keep working.
+//!
+//! Where Loadscope's data differs: `Type` holds the scenario (Locust puts the HTTP method
+//! there), the history has one row per second with the percentiles the run kept per second
+//! (50%, 95%, 99%; the others are `N/A`, as Locust writes for empty windows), and its `Total`
+//! latency columns are `N/A` (the run keeps cumulative latency per level, not per second).
+
+use std::path::{Path, PathBuf};
+
+use hdrhistogram::Histogram;
+
+use crate::run::histogram::{decode, new_histogram};
+use crate::run::{RunRecord, TaskSummary};
+
+/// Locust's reported percentiles.
+pub const PERCENTILES: [f64; 11] = [0.50, 0.66, 0.75, 0.80, 0.90, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0];
+const PERCENTILE_NAMES: [&str; 11] = ["50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%"];
+
+/// `*_stats.csv` columns, as Locust writes them.
+pub fn stats_header() -> Vec<&'static str> {
+    let mut header = vec![
+        "Type",
+        "Name",
+        "Request Count",
+        "Failure Count",
+        "Median Response Time",
+        "Average Response Time",
+        "Min Response Time",
+        "Max Response Time",
+        "Average Content Size",
+        "Requests/s",
+        "Failures/s",
+    ];
+    header.extend(PERCENTILE_NAMES);
+    header
+}
+
+/// `*_stats_history.csv` columns, as Locust writes them.
+pub fn history_header() -> Vec<&'static str> {
+    let mut header = vec!["Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s"];
+    header.extend(PERCENTILE_NAMES);
+    header.extend([
+        "Total Request Count",
+        "Total Failure Count",
+        "Total Median Response Time",
+        "Total Average Response Time",
+        "Total Min Response Time",
+        "Total Max Response Time",
+        "Total Average Content Size",
+    ]);
+    header
+}
+
+/// `*_failures.csv` columns, as Locust writes them.
+pub const FAILURES_HEADER: [&str; 4] = ["Method", "Name", "Error", "Occurrences"];
+
+fn millis(micros: f64) -> String {
+    format!("{:.0}", micros / 1000.0)
+}
+
+fn millis_precise(micros: f64) -> String {
+    format!("{:.2}", micros / 1000.0)
+}
+
+/// One stats row from summaries of one task over several levels.
+fn stats_row(kind: &str, name: &str, parts: &[&TaskSummary], duration_secs: f64) -> Vec<String> {
+    let requests: u64 = parts.iter().map(|part| part.stats.requests).sum();
+    let failures: u64 = parts.iter().map(|part| part.stats.failures).sum();
+    let bytes: u64 = parts.iter().map(|part| part.stats.bytes_received).sum();
+    let histogram = merged_histogram(parts);
+    let per_sec = |count: u64| {
+        if duration_secs > 0.0 {
+            format!("{:.6}", count as f64 / duration_secs)
+        } else {
+            "0".into()
+        }
+    };
+    let mut row = vec![kind.to_string(), name.to_string(), requests.to_string(), failures.to_string()];
+    match histogram.filter(|histogram| !histogram.is_empty()) {
+        Some(histogram) => {
+            row.push(millis(histogram.value_at_quantile(0.5) as f64));
+            row.push(millis_precise(histogram.mean()));
+            row.push(millis_precise(histogram.min() as f64));
+            row.push(millis_precise(histogram.max() as f64));
+            row.push(format!("{:.0}", bytes as f64 / requests.max(1) as f64));
+            row.push(per_sec(requests));
+            row.push(per_sec(failures));
+            row.extend(PERCENTILES.iter().map(|q| millis(histogram.value_at_quantile(*q) as f64)));
+        }
+        None => {
+            row.extend(["0", "0", "0", "0", "0"].map(String::from));
+            row.push(per_sec(requests));
+            row.push(per_sec(failures));
+            row.extend(PERCENTILES.iter().map(|_| "N/A".to_string()));
+        }
+    }
+    row
+}
+
+/// The parts' latency histograms together (None when one cannot be read).
+fn merged_histogram(parts: &[&TaskSummary]) -> Option<Histogram<u64>> {
+    let mut merged = new_histogram();
+    for part in parts {
+        merged.add(decode(&part.histogram).ok()?).ok()?;
+    }
+    Some(merged)
+}
+
+fn to_string(writer: csv::Writer<Vec<u8>>) -> String {
+    writer
+        .into_inner()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}
+
+/// `*_stats.csv`: one row per scenario and task over the whole run, then `Aggregated`.
+pub fn stats_csv(run: &RunRecord) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(stats_header());
+    let duration = run.duration_secs();
+    let mut all: Vec<&TaskSummary> = Vec::new();
+    for scenario in &run.scenarios {
+        for task in &scenario.tasks {
+            let parts = scenario.task_parts(task);
+            all.extend(parts.iter().copied());
+            let _ = writer.write_record(stats_row(&scenario.name, task, &parts, duration));
+        }
+    }
+    let _ = writer.write_record(stats_row("", "Aggregated", &all, duration));
+    to_string(writer)
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 time (0 when it cannot be read).
+fn unix_secs(rfc3339: &str) -> u64 {
+    humantime::parse_rfc3339_weak(rfc3339.trim_end_matches('Z'))
+        .or_else(|_| humantime::parse_rfc3339(rfc3339))
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|since| since.as_secs())
+        .unwrap_or(0)
+}
+
+/// `*_stats_history.csv`: one `Aggregated` row per second of the run.
+pub fn history_csv(run: &RunRecord) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(history_header());
+    let start = unix_secs(&run.started_at);
+    let (mut total_requests, mut total_failures) = (0.0, 0.0);
+    for point in &run.series {
+        total_requests += point.rps;
+        total_failures += point.failures_per_sec;
+        let percentile = |name: &str| -> String {
+            let micros = match name {
+                "50%" => point.p50_micros,
+                "95%" => point.p95_micros,
+                "99%" => point.p99_micros,
+                _ => None,
+            };
+            micros.map(|micros| millis(micros as f64)).unwrap_or_else(|| "N/A".into())
+        };
+        let mut row = vec![
+            (start + point.second as u64 + 1).to_string(),
+            point.users.to_string(),
+            String::new(),
+            "Aggregated".to_string(),
+            format!("{:.6}", point.rps),
+            format!("{:.6}", point.failures_per_sec),
+        ];
+        row.extend(PERCENTILE_NAMES.iter().map(|name| percentile(name)));
+        row.push(format!("{total_requests:.0}"));
+        row.push(format!("{total_failures:.0}"));
+        row.extend(["N/A", "N/A", "N/A", "N/A", "N/A"].map(String::from));
+        let _ = writer.write_record(row);
+    }
+    to_string(writer)
+}
+
+/// `*_failures.csv`: failures over the whole run by scenario, task, kind and message.
+pub fn failures_csv(run: &RunRecord) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(FAILURES_HEADER);
+    for scenario in &run.scenarios {
+        let mut groups: Vec<(String, String, u64)> = Vec::new();
+        for failure in scenario.levels.iter().flat_map(|level| level.failures.iter()) {
+            let error = format!("{}: {}", failure.kind, failure.message);
+            match groups.iter_mut().find(|(task, known, _)| task == &failure.task && known == &error) {
+                Some(group) => group.2 += failure.count,
+                None => groups.push((failure.task.clone(), error, failure.count)),
+            }
+        }
+        groups.sort_by_key(|group| std::cmp::Reverse(group.2));
+        for (task, error, count) in groups {
+            let _ = writer.write_record([scenario.name.clone(), task, error, count.to_string()]);
+        }
+    }
+    to_string(writer)
+}
+
+/// Writes the three files as `PREFIX_stats.csv` and so on, each atomically; returns the paths.
+pub fn write_all(run: &RunRecord, prefix: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let name = prefix
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = prefix.parent().unwrap_or(Path::new(""));
+    let files = [
+        (format!("{name}_stats.csv"), stats_csv(run)),
+        (format!("{name}_stats_history.csv"), history_csv(run)),
+        (format!("{name}_failures.csv"), failures_csv(run)),
+    ];
+    let mut written = Vec::new();
+    for (file, text) in files {
+        let path = dir.join(file);
+        crate::run::save::write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -1,0 +1,127 @@
+//! The Markdown report: the results document the guide asks for (`LOAD_TESTING_RESULTS.md`):
+//! per scenario the guide's "Metric | Baseline | Level 1 | ..." table, the targets with what
+//! was measured, degradation against the baseline, failures and resources; then the findings
+//! and, with `--compare`, the comparison table.
+
+use std::fmt::Write as _;
+
+use super::tables::{Cell, Table, Tone, comparison_table, results_table, scenario_tables};
+use super::{Report, format_duration_secs, format_started};
+
+fn cell_text(cell: &Cell) -> String {
+    let text = cell.text.replace('|', "\\|").replace('\n', " ");
+    match cell.tone {
+        Tone::Fail | Tone::Worse => format!("**{text}**"),
+        Tone::Code => format!("`{text}`"),
+        _ => text,
+    }
+}
+
+/// A table as Markdown, with its title (at `heading` level) and caption.
+pub fn table(out: &mut String, table: &Table, heading: &str) {
+    if let Some(title) = &table.title {
+        let _ = writeln!(out, "{heading} {title}\n");
+    }
+    if let Some(caption) = &table.caption {
+        let _ = writeln!(out, "{caption}\n");
+    }
+    let _ = writeln!(out, "| {} |", table.headers.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(table.headers.len()));
+    for row in &table.rows {
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out.push('\n');
+}
+
+/// The whole document.
+pub fn render(report: &Report) -> String {
+    let run = report.run;
+    let mut out = String::new();
+    let _ = writeln!(out, "# Load testing results: {}\n", run.display_name());
+    let _ = writeln!(
+        out,
+        "- **Run**: `{}`, {} ({}), {}",
+        run.id,
+        format_started(&run.started_at),
+        format_duration_secs(run.duration_secs()),
+        run.status.label()
+    );
+    let _ = writeln!(out, "- **Preset**: {} (`{}`)", run.preset.name, run.preset.source);
+    let _ = writeln!(
+        out,
+        "- **Load generator**: {} ({} {}, {} CPUs), Loadscope {}",
+        run.host.hostname, run.host.os, run.host.arch, run.host.cpus, run.app_version
+    );
+    if !run.tags.is_empty() {
+        let _ = writeln!(out, "- **Tags**: {}", run.tags.join(", "));
+    }
+    if let Some(monitors) = &run.monitors {
+        let _ = writeln!(out, "- **Monitors**: {}", super::monitors_line(monitors));
+    }
+    let _ = writeln!(
+        out,
+        "- **Verdict**: **{}**: {}",
+        super::verdict_word(run.passed),
+        report.verdict_line()
+    );
+    if let Some(reason) = &run.stop_reason {
+        let _ = writeln!(out, "- **Stopped**: {reason}");
+    }
+    if !run.notes.is_empty() {
+        let _ = writeln!(out, "\n> {}", run.notes.replace('\n', "\n> "));
+    }
+    out.push('\n');
+
+    for (index, scenario) in run.scenarios.iter().enumerate() {
+        let _ = writeln!(out, "## {}\n", scenario.name);
+        let _ = writeln!(out, "Service: `{}`; tasks: {}.\n", scenario.base_url, scenario.tasks.join(", "));
+        table(&mut out, &results_table(report, index), "###");
+        for found in scenario_tables(report, index) {
+            table(&mut out, &found, "###");
+        }
+    }
+    findings_section(&mut out, report);
+    if let Some(comparison) = &report.comparison {
+        let _ = writeln!(out, "## Comparison\n");
+        for (index, run) in comparison.runs.iter().enumerate() {
+            let role = if index == comparison.baseline { " (baseline)" } else { "" };
+            let _ = writeln!(
+                out,
+                "- **{}**{role}: {} (`{}`), {}, {}",
+                run.letter,
+                run.name,
+                run.id,
+                format_started(&run.started_at),
+                super::verdict_word(run.passed)
+            );
+        }
+        out.push('\n');
+        table(&mut out, &comparison_table(comparison), "###");
+    }
+    out
+}
+
+fn findings_section(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## Findings\n");
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "{}\n", super::NO_FINDINGS);
+        return;
+    }
+    for finding in &report.findings {
+        let _ = writeln!(
+            out,
+            "- **{}** ({}, {}, `{}`): {}.",
+            finding.rule.label(),
+            finding.severity.label(),
+            super::finding_place(finding),
+            finding.metric,
+            finding.summary
+        );
+        for line in &finding.evidence {
+            let _ = writeln!(out, "  - {line}");
+        }
+        let _ = writeln!(out, "  - Suggests: {}", finding.suggestion);
+    }
+    out.push('\n');
+}
