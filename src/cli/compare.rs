@@ -102,6 +102,7 @@ pub fn comparison_text(comparison: &Comparison) -> String {
         for run in &comparison.runs {
             let _ = write!(out, "{:<WIDTH$}", run.letter);
         }
+        out.truncate(out.trim_end_matches(' ').len());
         out.push('\n');
         let base = row.cells.get(comparison.baseline).and_then(Option::as_ref);
         for measure in Measure::ALL {
