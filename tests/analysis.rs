@@ -18,7 +18,9 @@ fn fixture(name: &str) -> RunRecord {
 }
 
 fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs").join(format!("{name}.json"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runs")
+        .join(format!("{name}.json"))
 }
 
 /// Compares `actual` with the golden file, or rewrites it under UPDATE_GOLDEN=1.
@@ -60,7 +62,8 @@ fn degradation_is_the_guides_formula_against_the_recorded_baseline() {
     let baseline = gateway.baseline.as_ref().expect("the Gateway scenario recorded its baseline");
     assert_eq!(baseline.scenario, "Gateway baseline");
     assert_eq!(
-        baseline.total.p95_micros, run.scenarios[0].total.as_ref().unwrap().stats.p95_micros,
+        baseline.total.p95_micros,
+        run.scenarios[0].total.as_ref().unwrap().stats.p95_micros,
         "the baseline is the baseline scenario's whole p95"
     );
     let rows = degradation_rows(gateway, baseline);
@@ -68,9 +71,7 @@ fn degradation_is_the_guides_formula_against_the_recorded_baseline() {
     assert_eq!(aggregated.len(), 3);
     for (row, limit) in aggregated.iter().zip([50.0, 100.0, 150.0]) {
         let level = &gateway.levels[row.level];
-        let expected = (level.total.stats.p95_micros as f64 - baseline.total.p95_micros as f64)
-            / baseline.total.p95_micros as f64
-            * 100.0;
+        let expected = (level.total.stats.p95_micros as f64 - baseline.total.p95_micros as f64) / baseline.total.p95_micros as f64 * 100.0;
         assert!((row.degradation_percent.unwrap() - expected).abs() < 1e-9);
         assert_eq!(row.limit_percent, Some(limit), "the guide's per-level limit");
         // The run's own verdict on the same target agrees with the analysis.
@@ -97,11 +98,11 @@ fn an_outside_baseline_run_replaces_the_recorded_one() {
     let report = Report::new(&run, &[], Some((&baseline_run, "run baseline.json")));
     let outside = report.baselines[1].as_ref().unwrap();
     assert_eq!(outside.run_id.as_deref(), Some("fixture-baseline"));
-    assert_eq!(
-        outside.total.p95_micros,
-        baseline_run.scenarios[0].levels[0].total.stats.p95_micros
-    );
-    let level3 = report.degradation[1].iter().find(|row| row.level == 2 && row.task == "Aggregated").unwrap();
+    assert_eq!(outside.total.p95_micros, baseline_run.scenarios[0].levels[0].total.stats.p95_micros);
+    let level3 = report.degradation[1]
+        .iter()
+        .find(|row| row.level == 2 && row.task == "Aggregated")
+        .unwrap();
     assert_eq!(level3.baseline_p95_micros, outside.total.p95_micros);
 }
 
@@ -120,7 +121,11 @@ fn findings_on_the_fixture_runs() {
     );
     let knee = &found[1];
     assert_eq!(knee.metric, "p95");
-    assert!(knee.summary.contains("12 users") && knee.summary.contains("48 users"), "{}", knee.summary);
+    assert!(
+        knee.summary.contains("12 users") && knee.summary.contains("48 users"),
+        "{}",
+        knee.summary
+    );
     // The run file stored the same findings when the run ended (their wording may be older).
     assert_eq!(rules(&run.findings), rules(&found));
     // The single-user baseline run shows none of the indicators.
@@ -134,11 +139,17 @@ fn findings_that_need_other_evidence() {
     let gateway = 1;
 
     let mut gpu = base.clone();
-    gpu.scenarios[gateway].levels[1].resources.get_or_insert_default().gpu_mem_max_percent = Some(97.0);
+    gpu.scenarios[gateway].levels[1]
+        .resources
+        .get_or_insert_default()
+        .gpu_mem_max_percent = Some(97.0);
     assert!(rules(&find(&gpu)).contains(&(FindingRule::GpuMemoryHigh, "Level 2".into())));
 
     let mut saturated = base.clone();
-    saturated.scenarios[gateway].levels[0].resources.get_or_insert_default().host_cpu_max_percent = Some(96.0);
+    saturated.scenarios[gateway].levels[0]
+        .resources
+        .get_or_insert_default()
+        .host_cpu_max_percent = Some(96.0);
     assert!(rules(&find(&saturated)).contains(&(FindingRule::GeneratorSaturated, "Level 1".into())));
 
     let mut timeouts = base.clone();
@@ -155,7 +166,10 @@ fn findings_that_need_other_evidence() {
         count: 40,
     });
     let timeout_rules = rules(&find(&timeouts));
-    assert!(timeout_rules.contains(&(FindingRule::Timeouts, "Level 2".into())), "first appearance only");
+    assert!(
+        timeout_rules.contains(&(FindingRule::Timeouts, "Level 2".into())),
+        "first appearance only"
+    );
     assert!(!timeout_rules.contains(&(FindingRule::Timeouts, "Level 3".into())));
     assert!(!timeout_rules.iter().any(|(rule, _)| *rule == FindingRule::ConnectionErrors));
 
@@ -214,12 +228,13 @@ fn comparison_of_two_runs() {
         .collect();
     assert_eq!(
         first,
-        vec![("Gateway baseline", "Aggregated"), ("Gateway baseline", "chat"), ("Gateway baseline", "models")]
+        vec![
+            ("Gateway baseline", "Aggregated"),
+            ("Gateway baseline", "chat"),
+            ("Gateway baseline", "models")
+        ]
     );
-    golden(
-        "compare-a-b.txt",
-        &loadscope::cli::compare::comparison_text(&compare(&[&a, &b], 1)),
-    );
+    golden("compare-a-b.txt", &loadscope::cli::compare::comparison_text(&compare(&[&a, &b], 1)));
 }
 
 #[test]
@@ -252,7 +267,11 @@ fn html_report_has_every_chart_and_fetches_nothing() {
         assert!(html.contains(&format!("id=\"chart-{}\"", chart.id)), "chart {} missing", chart.id);
     }
     for overlay in loadscope::report::charts::overlay_charts(&[&a, &b], &["A".into(), "B".into()]) {
-        assert!(html.contains(&format!("id=\"chart-{}\"", overlay.id)), "overlay {} missing", overlay.id);
+        assert!(
+            html.contains(&format!("id=\"chart-{}\"", overlay.id)),
+            "overlay {} missing",
+            overlay.id
+        );
     }
     assert_eq!(html.matches("<svg ").count(), charts.len() + 3);
     for external in ["src=", "href=", "url(", "@import", "<script", "<link", "<img"] {
@@ -323,10 +342,7 @@ fn cli_compare_report_and_run_library() {
     let out = loadscope(&["compare", "2026112a", "2026112b", "--baseline", "B"], data.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let (a, b) = (fixture("a"), fixture("b"));
-    assert_eq!(
-        text(&out.stdout),
-        loadscope::cli::compare::comparison_text(&compare(&[&a, &b], 1))
-    );
+    assert_eq!(text(&out.stdout), loadscope::cli::compare::comparison_text(&compare(&[&a, &b], 1)));
     let out = loadscope(&["compare", "2026112a", "nope"], data.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("run \"nope\""), "{}", text(&out.stderr));
@@ -334,7 +350,10 @@ fn cli_compare_report_and_run_library() {
     // Reports: CSV files at a prefix, HTML to a file, Markdown to stdout.
     let prefix = data.path().join("out/results");
     std::fs::create_dir_all(prefix.parent().unwrap()).unwrap();
-    let out = loadscope(&["report", "2026112a", "--format", "csv", "--out", prefix.to_str().unwrap()], data.path());
+    let out = loadscope(
+        &["report", "2026112a", "--format", "csv", "--out", prefix.to_str().unwrap()],
+        data.path(),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     for suffix in ["_stats.csv", "_stats_history.csv", "_failures.csv"] {
         let file = data.path().join(format!("out/results{suffix}"));
@@ -342,7 +361,16 @@ fn cli_compare_report_and_run_library() {
     }
     let html = data.path().join("out/a.html");
     let out = loadscope(
-        &["report", "latest", "--compare", "2026112a", "--format", "html", "--out", html.to_str().unwrap()],
+        &[
+            "report",
+            "latest",
+            "--compare",
+            "2026112a",
+            "--format",
+            "html",
+            "--out",
+            html.to_str().unwrap(),
+        ],
         data.path(),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -353,8 +381,16 @@ fn cli_compare_report_and_run_library() {
     // The library: rename, tag, note, filter, delete and restore; the broken file is listed.
     let out = loadscope(&["runs", "rename", "2026112a", "Tuning: before"], data.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(loadscope(&["runs", "tag", "2026112a", "+release-1.4", "-nothing"], data.path()).status.success());
-    assert!(loadscope(&["runs", "note", "2026112a", "queue size 32"], data.path()).status.success());
+    assert!(
+        loadscope(&["runs", "tag", "2026112a", "+release-1.4", "-nothing"], data.path())
+            .status
+            .success()
+    );
+    assert!(
+        loadscope(&["runs", "note", "2026112a", "queue size 32"], data.path())
+            .status
+            .success()
+    );
     let renamed = load(&runs.join("2026112a-fixture.json")).unwrap();
     assert_eq!(renamed.title.as_deref(), Some("Tuning: before"));
     assert_eq!(renamed.tags, vec!["release-1.4"]);
@@ -367,10 +403,18 @@ fn cli_compare_report_and_run_library() {
     let (first, second) = (sorted.find("After tuning").unwrap(), sorted.find("Tuning: before").unwrap());
     assert!(first < second, "the lower p95 first:\n{sorted}");
     let out = loadscope(&["runs", "delete", "2026112b"], data.path());
-    assert!(text(&out.stdout).contains("loadscope runs restore 2026112b-fixture.json"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("loadscope runs restore 2026112b-fixture.json"),
+        "{}",
+        text(&out.stdout)
+    );
     assert!(!runs.join("2026112b-fixture.json").exists());
     assert!(!text(&loadscope(&["runs"], data.path()).stdout).contains("After tuning"));
-    assert!(loadscope(&["runs", "restore", "2026112b-fixture.json"], data.path()).status.success());
+    assert!(
+        loadscope(&["runs", "restore", "2026112b-fixture.json"], data.path())
+            .status
+            .success()
+    );
     assert!(runs.join("2026112b-fixture.json").is_file());
     let out = loadscope(&["runs", "--sort", "size"], data.path());
     assert_eq!(out.status.code(), Some(2));

@@ -4,4 +4,5 @@
 pub mod baseline;
 pub mod comparison;
 pub mod findings;
+pub mod headline;
 pub mod verdicts;

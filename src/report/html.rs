@@ -126,6 +126,11 @@ pub fn render_report(report: &Report) -> String {
     if let Some(reason) = &run.stop_reason {
         let _ = write!(out, "<p>Stopped: {}</p>", escape(reason));
     }
+    let _ = write!(
+        out,
+        "<p>Peak throughput within targets: <strong>{}</strong></p>",
+        escape(&super::peak_line(run))
+    );
     if !run.notes.is_empty() {
         let _ = write!(out, "<blockquote>{}</blockquote>", escape(&run.notes));
     }

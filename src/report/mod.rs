@@ -148,3 +148,11 @@ pub fn finding_place(finding: &Finding) -> String {
         None => finding.scenario.clone(),
     }
 }
+
+/// `48.6 req/s at Level 2 (12 users)`, or why there is none.
+pub fn peak_line(run: &RunRecord) -> String {
+    match crate::analysis::headline::headline(run).peak_rps_within_targets {
+        Some((rps, label)) => format!("{rps:.1} req/s at {label}"),
+        None => "no level held all its targets".into(),
+    }
+}

@@ -15,7 +15,8 @@ use super::editor::EditorState;
 use super::live::LiveView;
 use super::live_run::{LiveRun, RunState};
 use super::palette;
-use super::runs::RunsTab;
+use super::present::Presentation;
+use super::runs::{RunsNotice, RunsRequest, RunsTab};
 use super::settings::{PresetRef, STORAGE_KEY, Settings, ThemeChoice};
 use crate::demo::{DemoConfig, DemoStack};
 use crate::engine::{Command, Engine, RunPlan};
@@ -70,6 +71,9 @@ enum Pending {
 enum Background {
     OpenPicked(Option<PathBuf>),
     SavePicked(Option<PathBuf>),
+    RunPicked(Option<PathBuf>),
+    /// A chart saved as PNG (its path), or why not.
+    ChartSaved(Result<PathBuf, String>),
 }
 
 /// The Loadscope desktop app.
@@ -84,8 +88,12 @@ pub struct LoadscopeApp {
     pub runs: RunsTab,
     pub tab: Tab,
     demo: Option<DemoStack>,
-    /// Messages for the person (errors first), shown until dismissed.
+    /// Errors for the person, shown until dismissed.
     pub notices: Vec<String>,
+    /// News for the person (a report written, a run deleted with Undo), shown until dismissed.
+    pub infos: Vec<RunsNotice>,
+    /// Presentation mode, when on: it takes the whole window.
+    pub presentation: Option<Presentation>,
     pending: Option<Pending>,
     background_tx: mpsc::Sender<Background>,
     background_rx: mpsc::Receiver<Background>,
@@ -130,6 +138,8 @@ impl LoadscopeApp {
             tab: Tab::Editor,
             demo: None,
             notices,
+            infos: Vec::new(),
+            presentation: None,
             pending: None,
             background_tx,
             background_rx,
@@ -316,6 +326,51 @@ impl LoadscopeApp {
         });
     }
 
+    fn pick_run_file(&mut self) {
+        let tx = self.background_tx.clone();
+        let ctx = self.ctx.clone();
+        spawn_named("loadscope-open-run-dialog", move || {
+            let picked = rfd::FileDialog::new().add_filter("Loadscope run", &["json"]).pick_file();
+            let _ = tx.send(Background::RunPicked(picked));
+            ctx.request_repaint();
+        });
+    }
+
+    /// Opens presentation mode over `runs` (the first is the baseline), full screen.
+    pub fn present(&mut self, runs: Vec<crate::run::RunRecord>) {
+        if runs.is_empty() {
+            return;
+        }
+        self.presentation = Some(Presentation::new(runs));
+        self.ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
+    }
+
+    /// Leaves presentation mode.
+    pub fn end_presentation(&mut self) {
+        self.presentation = None;
+        self.ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+    }
+
+    /// Saves the screen area `rect` (a chart) as a PNG in the data dir's `exports/`, taken
+    /// from the next rendered frame; the encoding and writing happen off the UI thread.
+    pub fn save_chart_png(&mut self, title: &str, rect: egui::Rect) {
+        let tx = self.background_tx.clone();
+        let ctx = self.ctx.clone();
+        let dir = self.config.data_dir.join("exports");
+        let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+        let name = run_file_name(&stamp, title).replace(".json", ".png");
+        let pixels_per_point = self.ctx.pixels_per_point();
+        self.ctx.request_screenshot(move |image| {
+            spawn_named("loadscope-chart-png", move || {
+                let path = dir.join(name);
+                let result = super::export::write_png(&image.region(&rect, Some(pixels_per_point)), &path).map(|_| path);
+                let _ = tx.send(Background::ChartSaved(result));
+                ctx.request_repaint();
+            });
+        });
+        self.ctx.request_repaint();
+    }
+
     /// Starts the built-in demo stack and points the open preset's demo URLs at it.
     pub fn start_demo_stack(&mut self) {
         if self.demo.is_some() {
@@ -448,10 +503,27 @@ impl LoadscopeApp {
             match result {
                 Background::OpenPicked(Some(path)) => self.open_file(&path),
                 Background::SavePicked(Some(path)) => self.save_to(&path),
-                Background::OpenPicked(None) | Background::SavePicked(None) => {}
+                Background::RunPicked(Some(path)) => {
+                    self.runs.open_path(path, &self.ctx);
+                    self.tab = Tab::Runs;
+                }
+                Background::ChartSaved(Ok(path)) => self.infos.push(RunsNotice {
+                    text: format!("Chart saved as {}", path.display()),
+                    is_error: false,
+                    undo: None,
+                }),
+                Background::ChartSaved(Err(why)) => self.notices.push(why),
+                Background::OpenPicked(None) | Background::SavePicked(None) | Background::RunPicked(None) => {}
             }
         }
-        self.runs.poll();
+        self.runs.poll(&self.ctx);
+        for notice in self.runs.take_notices() {
+            if notice.is_error {
+                self.notices.push(notice.text);
+            } else {
+                self.infos.push(notice);
+            }
+        }
         if let Some(rx) = &self.monitor_probe
             && let Ok(status) = rx.try_recv()
         {
@@ -759,6 +831,33 @@ impl LoadscopeApp {
         if let Some(index) = dismiss {
             self.notices.remove(index);
         }
+        let mut dismiss = None;
+        let mut undo = None;
+        for (index, info) in self.infos.iter().enumerate() {
+            egui::Frame::new()
+                .fill(Color32::from_rgba_unmultiplied(30, 136, 229, 40))
+                .inner_margin(6.0)
+                .corner_radius(4.0)
+                .show(ui, |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(&info.text);
+                        if let Some(trashed) = &info.undo
+                            && ui.small_button("Undo").clicked()
+                        {
+                            undo = Some((index, trashed.clone()));
+                        }
+                        if ui.small_button("Dismiss").clicked() {
+                            dismiss = Some(index);
+                        }
+                    });
+                });
+        }
+        if let Some((index, trashed)) = undo {
+            self.infos.remove(index);
+            self.runs.restore(trashed, &self.ctx);
+        } else if let Some(index) = dismiss {
+            self.infos.remove(index);
+        }
     }
 
     fn confirm_dialog(&mut self, ctx: &egui::Context) {
@@ -831,6 +930,19 @@ impl eframe::App for LoadscopeApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.shown_title = title;
         }
+        if self.presentation.is_some() {
+            let mut leave = false;
+            egui::CentralPanel::default_margins().show(ui, |ui| {
+                if let Some(presentation) = &mut self.presentation {
+                    leave = presentation.handle_keys(&ctx);
+                    leave |= presentation.show(ui);
+                }
+            });
+            if leave {
+                self.end_presentation();
+            }
+            return;
+        }
         egui::Panel::top("run-controls").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar(ui));
         egui::Panel::left("library")
@@ -853,10 +965,23 @@ impl eframe::App for LoadscopeApp {
                     for command in commands {
                         self.send(command);
                     }
+                    if let Some((title, rect)) = self.live_view.png_request.take() {
+                        self.save_chart_png(&title, rect);
+                    }
+                    if std::mem::take(&mut self.live_view.present_request)
+                        && let Some(record) = &self.live.record
+                    {
+                        let record = (**record).clone();
+                        self.present(vec![record]);
+                    }
                 }
                 Tab::Runs => {
-                    if let Some((path, record)) = self.runs.show(ui) {
-                        self.show_saved_run(path, record);
+                    for request in self.runs.show(ui) {
+                        match request {
+                            RunsRequest::OpenInLive(path, record) => self.show_saved_run(path, *record),
+                            RunsRequest::Present(runs) => self.present(runs),
+                            RunsRequest::PickFile => self.pick_run_file(),
+                        }
                     }
                 }
             }

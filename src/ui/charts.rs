@@ -354,7 +354,7 @@ pub fn draw(
     window: TimeWindow,
     height: f32,
     decimated: bool,
-) {
+) -> egui::Rect {
     // Two points (low and high) per bucket of two pixels: as many as the screen can show.
     let buckets = if decimated {
         (ui.available_width().max(100.0) as usize) / 2
@@ -385,7 +385,7 @@ pub fn draw(
         .fold(data_max, f64::max);
     let y_top = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
     let unit = spec.unit;
-    Plot::new(spec.id)
+    let response = Plot::new(spec.id)
         .height(height)
         .link_axis(Id::unique("live-time-axis"), [true, false])
         .link_cursor(Id::unique("live-time-axis"), [true, false])
@@ -448,6 +448,7 @@ pub fn draw(
                 plot.line(Line::new(name, PlotPoints::from(points)).color(color).width(1.5));
             }
         });
+    response.response.rect
 }
 
 /// An axis value with as many decimals as its grid step needs (0.2, 0.4, not 0, 0).

@@ -25,6 +25,10 @@ pub struct LiveView {
     rate_input: String,
     /// The level the inputs were filled for (they refill when the level changes).
     inputs_for: Option<(usize, usize)>,
+    /// A chart the person asked to save as PNG: its title and where it is on screen.
+    pub png_request: Option<(String, egui::Rect)>,
+    /// The person asked to present the finished run.
+    pub present_request: bool,
 }
 
 impl LiveView {
@@ -64,6 +68,12 @@ impl LiveView {
             ui.separator();
             ui.checkbox(&mut settings.charts_whole_run, "Whole run")
                 .on_hover_text(format!("Off: follow the last {FOLLOW_SECS:.0} s"));
+            if live.record.is_some() && !live.state.is_active() {
+                ui.separator();
+                if ui.button("Present").on_hover_text("Show this run full screen for a room").clicked() {
+                    self.present_request = true;
+                }
+            }
         });
         egui::ScrollArea::vertical().id_salt("live").show(ui, |ui| {
             let window = TimeWindow::new(live.elapsed_secs(), settings.charts_whole_run, FOLLOW_SECS);
@@ -77,8 +87,20 @@ impl LiveView {
             for row in shown.chunks(per_row) {
                 ui.columns(per_row, |columns| {
                     for (ui, spec) in columns.iter_mut().zip(row) {
-                        ui.label(RichText::new(spec.title).strong());
-                        charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0, !self.draw_every_point);
+                        let (title, save) = ui
+                            .horizontal(|ui| {
+                                let title = ui.label(RichText::new(spec.title).strong()).rect;
+                                let save = ui
+                                    .small_button("Save PNG")
+                                    .on_hover_text(format!("Save the {} chart as a PNG image", spec.title))
+                                    .clicked();
+                                (title, save)
+                            })
+                            .inner;
+                        let plot = charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0, !self.draw_every_point);
+                        if save {
+                            self.png_request = Some((spec.title.to_string(), title.union(plot).expand(4.0)));
+                        }
                     }
                 });
             }

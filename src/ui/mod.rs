@@ -5,12 +5,15 @@ pub mod app;
 pub mod charts;
 pub mod document;
 pub mod editor;
+pub mod export;
 pub mod fields;
 pub mod live;
 pub mod live_run;
 pub mod palette;
+pub mod present;
 pub mod runs;
 pub mod settings;
+pub mod tables;
 
 pub use app::{AppConfig, LoadscopeApp, Tab};
 

@@ -1,15 +1,66 @@
-//! The Runs tab: the saved runs of the run library (read on a background thread), newest
-//! first, with a run's levels and verdicts on selection and a way to open it in the Live tab.
+//! The Runs tab: the run library (read on a background thread) sorted and filtered; a run's
+//! details with its name, notes and tags editable, its verdicts, findings and the guide's
+//! results table; reports (Markdown, HTML, CSV), delete with undo, open in Live or present;
+//! and two or more runs compared: overlay charts and the delta table.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use egui::RichText;
 
 use super::palette;
-use crate::preset::target::{format_metric_value, format_micros};
-use crate::run::RunRecord;
-use crate::run::library::{LibraryEntry, list};
+use super::tables;
+use crate::analysis::comparison::{Align, SeriesMeasure, compare, overlay, run_label};
+use crate::preset::target::format_micros;
+use crate::report::charts::{ChartData, Line};
+use crate::report::tables::{Table, comparison_table, results_table, scenario_tables};
+use crate::report::{Format, Report, finding_place, format_duration_secs};
+use crate::run::library::{LibraryEntry, RunRow, SortKey, list, sort_rows};
+use crate::run::{Finding, RunRecord};
+
+/// What the Runs tab asks the app to do.
+pub enum RunsRequest {
+    OpenInLive(PathBuf, Box<RunRecord>),
+    /// Presentation mode over these runs (the first is the baseline).
+    Present(Vec<RunRecord>),
+    /// Pick a run file anywhere with the file dialog.
+    PickFile,
+}
+
+/// A message for the person from work the tab did in the background.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunsNotice {
+    pub text: String,
+    pub is_error: bool,
+    /// A deleted run's place in the trash, for Undo.
+    pub undo: Option<PathBuf>,
+}
+
+/// Which run's details the text fields hold, and their text.
+struct DetailEdit {
+    path: PathBuf,
+    title: String,
+    notes: String,
+    tags: String,
+}
+
+/// What the detail pane shows, computed once per selected run (not every frame).
+struct DetailCache {
+    path: PathBuf,
+    saved_at: String,
+    verdict_line: String,
+    peak: String,
+    findings: Vec<Finding>,
+    tables: Vec<(String, Vec<Table>)>,
+}
+
+/// Runs laid side by side.
+pub struct CompareView {
+    pub runs: Vec<(PathBuf, RunRecord)>,
+    pub baseline: usize,
+    pub align: Align,
+}
 
 /// The Runs tab's state.
 pub struct RunsTab {
@@ -17,12 +68,26 @@ pub struct RunsTab {
     entries: Vec<LibraryEntry>,
     loading: Option<mpsc::Receiver<Result<Vec<LibraryEntry>, String>>>,
     error: Option<String>,
-    selected: Option<PathBuf>,
+    pub selected: Option<PathBuf>,
     loaded_once: bool,
+    pub filter: String,
+    pub sort: SortKey,
+    pub descending: bool,
+    /// Runs ticked for comparison.
+    pub checked: BTreeSet<PathBuf>,
+    pub compare: Option<CompareView>,
+    edit: Option<DetailEdit>,
+    detail: Option<DetailCache>,
+    jobs_tx: mpsc::Sender<RunsNotice>,
+    jobs_rx: mpsc::Receiver<RunsNotice>,
+    notices: Vec<RunsNotice>,
+    /// Background jobs not yet reported back.
+    pub jobs_running: usize,
 }
 
 impl RunsTab {
     pub fn new(dir: PathBuf) -> RunsTab {
+        let (jobs_tx, jobs_rx) = mpsc::channel();
         RunsTab {
             dir,
             entries: Vec::new(),
@@ -30,7 +95,23 @@ impl RunsTab {
             error: None,
             selected: None,
             loaded_once: false,
+            filter: String::new(),
+            sort: SortKey::Date,
+            descending: true,
+            checked: BTreeSet::new(),
+            compare: None,
+            edit: None,
+            detail: None,
+            jobs_tx,
+            jobs_rx,
+            notices: Vec::new(),
+            jobs_running: 0,
         }
+    }
+
+    /// Where exported reports go: the data dir's `reports/`.
+    pub fn reports_dir(&self) -> PathBuf {
+        self.dir.parent().unwrap_or(Path::new(".")).join("reports")
     }
 
     /// Re-reads the library in the background.
@@ -47,12 +128,13 @@ impl RunsTab {
         });
     }
 
-    /// Adds a run file from elsewhere (dropped on the window) to the list and selects it.
+    /// Adds a run file from elsewhere (dropped on the window, or picked) and selects it.
     pub fn open_path(&mut self, path: PathBuf, ctx: &egui::Context) {
         let (tx, rx) = mpsc::channel();
         let ctx = ctx.clone();
         let known: Vec<LibraryEntry> = std::mem::take(&mut self.entries);
         self.selected = Some(path.clone());
+        self.compare = None;
         self.loading = Some(rx);
         let _ = std::thread::Builder::new().name("loadscope-run-file".into()).spawn(move || {
             let entry = match crate::run::load(&path) {
@@ -69,22 +151,40 @@ impl RunsTab {
         });
     }
 
-    /// Takes in a finished background read.
-    pub fn poll(&mut self) {
-        let Some(rx) = &self.loading else { return };
-        match rx.try_recv() {
-            Ok(Ok(entries)) => {
-                self.entries = entries;
-                self.error = None;
-                self.loading = None;
+    /// Takes in finished background work.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        if let Some(rx) = &self.loading {
+            match rx.try_recv() {
+                Ok(Ok(entries)) => {
+                    self.entries = entries;
+                    self.error = None;
+                    self.loading = None;
+                    self.detail = None;
+                    let known: BTreeSet<PathBuf> = self.entries.iter().map(|entry| entry_path(entry).clone()).collect();
+                    self.checked.retain(|path| known.contains(path));
+                }
+                Ok(Err(error)) => {
+                    self.error = Some(error);
+                    self.loading = None;
+                }
+                Err(mpsc::TryRecvError::Empty) => {}
+                Err(mpsc::TryRecvError::Disconnected) => self.loading = None,
             }
-            Ok(Err(error)) => {
-                self.error = Some(error);
-                self.loading = None;
-            }
-            Err(mpsc::TryRecvError::Empty) => {}
-            Err(mpsc::TryRecvError::Disconnected) => self.loading = None,
         }
+        let mut changed = false;
+        while let Ok(notice) = self.jobs_rx.try_recv() {
+            self.jobs_running = self.jobs_running.saturating_sub(1);
+            changed = true;
+            self.notices.push(notice);
+        }
+        if changed {
+            self.refresh(ctx);
+        }
+    }
+
+    /// Messages from finished jobs, for the app's notice area.
+    pub fn take_notices(&mut self) -> Vec<RunsNotice> {
+        std::mem::take(&mut self.notices)
     }
 
     pub fn run_count(&self) -> usize {
@@ -98,18 +198,136 @@ impl RunsTab {
         self.loading.is_some()
     }
 
-    /// Draws the tab; returns a run to open in the Live tab.
-    pub fn show(&mut self, ui: &mut egui::Ui) -> Option<(PathBuf, RunRecord)> {
+    /// The loaded run at `path`.
+    pub fn record(&self, path: &Path) -> Option<&RunRecord> {
+        self.entries.iter().find_map(|entry| match entry {
+            LibraryEntry::Run { path: known, record } if known == path => Some(record.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// Runs `work` on a thread; its message comes back through `poll`.
+    fn job(&mut self, ctx: &egui::Context, work: impl FnOnce() -> RunsNotice + Send + 'static) {
+        let tx = self.jobs_tx.clone();
+        let ctx = ctx.clone();
+        self.jobs_running += 1;
+        let _ = std::thread::Builder::new().name("loadscope-runs-job".into()).spawn(move || {
+            let _ = tx.send(work());
+            ctx.request_repaint();
+        });
+    }
+
+    /// Brings a deleted run back (Undo).
+    pub fn restore(&mut self, trashed: PathBuf, ctx: &egui::Context) {
+        self.job(ctx, move || match crate::run::library::restore(&trashed) {
+            Ok(path) => info(format!("Restored {}", path.display())),
+            Err(err) => error(format!("cannot restore {}: {err}", trashed.display())),
+        });
+    }
+
+    /// Writes a report of `path` (compared with `others`) into the reports folder.
+    pub fn export(&mut self, ctx: &egui::Context, path: PathBuf, others: Vec<PathBuf>, format: Format) {
+        let reports = self.reports_dir();
+        self.job(ctx, move || {
+            let load = |path: &Path| crate::run::load(path).map_err(|err| err.to_string());
+            let run = match load(&path) {
+                Ok(run) => run,
+                Err(why) => return error(why),
+            };
+            let others: Vec<RunRecord> = match others.iter().map(|other| load(other)).collect() {
+                Ok(others) => others,
+                Err(why) => return error(why),
+            };
+            let other_refs: Vec<&RunRecord> = others.iter().collect();
+            let report = Report::new(&run, &other_refs, None);
+            if let Err(err) = std::fs::create_dir_all(&reports) {
+                return error(format!("cannot create {}: {err}", reports.display()));
+            }
+            let stem = path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "run".into());
+            let stem = if others.is_empty() { stem } else { format!("{stem}-compared") };
+            let out = match format {
+                Format::Csv => reports.join(&stem),
+                _ => reports.join(format!("{stem}.{}", format.extension())),
+            };
+            match crate::cli::report::write(&report, format, Some(&out), &path) {
+                Ok(written) => info(format!(
+                    "Report written: {}",
+                    written.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", ")
+                )),
+                Err(why) => error(why),
+            }
+        });
+    }
+
+    /// The rows shown: filtered and sorted.
+    pub fn rows(&self) -> Vec<RunRow> {
+        let mut rows: Vec<RunRow> = self
+            .entries
+            .iter()
+            .filter_map(|entry| match entry {
+                LibraryEntry::Run { path, record } => Some(RunRow::of(path, record)),
+                LibraryEntry::Unreadable { .. } => None,
+            })
+            .filter(|row| row.matches(&self.filter))
+            .collect();
+        sort_rows(&mut rows, self.sort, self.descending);
+        rows
+    }
+
+    /// Opens the comparison of the ticked runs (in the table's order).
+    pub fn compare_checked(&mut self) {
+        let runs: Vec<(PathBuf, RunRecord)> = self
+            .rows()
+            .into_iter()
+            .filter(|row| self.checked.contains(&row.path))
+            .filter_map(|row| Some((row.path.clone(), self.record(&row.path)?.clone())))
+            .collect();
+        if runs.len() >= 2 {
+            self.compare = Some(CompareView {
+                runs,
+                baseline: 0,
+                align: Align::ByLevel,
+            });
+        }
+    }
+
+    /// Draws the tab; returns what the app should do.
+    pub fn show(&mut self, ui: &mut egui::Ui) -> Vec<RunsRequest> {
         if !self.loaded_once {
             self.refresh(ui.ctx());
         }
-        let mut open = None;
+        let mut requests = Vec::new();
+        if self.compare.is_some() {
+            self.compare_ui(ui, &mut requests);
+            return requests;
+        }
         ui.horizontal(|ui| {
             ui.heading("Saved runs");
             if ui.button("Refresh").clicked() {
                 self.refresh(ui.ctx());
             }
-            if self.loading.is_some() {
+            if ui.button("Open run file…").clicked() {
+                requests.push(RunsRequest::PickFile);
+            }
+            let filter = ui.label("Filter");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.filter)
+                    .hint_text("name, tag, notes, status…")
+                    .desired_width(180.0),
+            )
+            .labelled_by(filter.id);
+            let checked = self.checked.len();
+            if ui
+                .add_enabled(checked >= 2, egui::Button::new(format!("Compare {checked} runs")))
+                .on_disabled_hover_text("Tick two or more runs to compare them")
+                .clicked()
+            {
+                self.compare_checked();
+            }
+            if self.loading.is_some() || self.jobs_running > 0 {
                 ui.spinner();
             }
             ui.label(RichText::new(self.dir.display().to_string()).weak());
@@ -118,86 +336,374 @@ impl RunsTab {
             ui.colored_label(palette::FAIL, error);
         }
         if self.entries.is_empty() && self.loading.is_none() {
-            ui.label("No saved runs yet: every run is saved here automatically. Drop a run file (.json) on the window to open one from elsewhere.");
-            return None;
+            ui.label("No saved runs yet: every run is saved here automatically. Drop a run file (.json) on the window, or Open run file…, to open one from elsewhere.");
+            return requests;
         }
-        egui::ScrollArea::vertical()
+        self.table_ui(ui);
+        ui.separator();
+        self.detail_ui(ui, &mut requests);
+        requests
+    }
+
+    fn sort_header(&mut self, ui: &mut egui::Ui, key: SortKey, title: &str) {
+        let arrow = if self.sort == key {
+            if self.descending { " ⏷" } else { " ⏶" }
+        } else {
+            ""
+        };
+        let response = ui
+            .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false))
+            .on_hover_text(format!("Sort by {}", key.label()));
+        if response.clicked() {
+            if self.sort == key {
+                self.descending = !self.descending;
+            } else {
+                self.sort = key;
+                self.descending = !matches!(key, SortKey::Name);
+            }
+        }
+    }
+
+    fn table_ui(&mut self, ui: &mut egui::Ui) {
+        let rows = self.rows();
+        egui::ScrollArea::both()
             .id_salt("runs-list")
-            .max_height(ui.available_height() * 0.5)
+            .max_height(ui.available_height() * 0.42)
             .show(ui, |ui| {
                 egui::Grid::new("runs-table").striped(true).spacing([12.0, 3.0]).show(ui, |ui| {
-                    for header in [
-                        "Started (UTC)",
-                        "Preset",
-                        "Status",
-                        "Verdict",
-                        "Requests",
-                        "Errors",
-                        "p95",
-                        "Duration",
-                    ] {
-                        ui.label(RichText::new(header).strong());
-                    }
+                    ui.label(RichText::new("Compare").strong());
+                    self.sort_header(ui, SortKey::Date, "Started (UTC)");
+                    self.sort_header(ui, SortKey::Name, "Name");
+                    ui.label(RichText::new("Scenarios").strong());
+                    self.sort_header(ui, SortKey::Duration, "Duration");
+                    ui.label(RichText::new("Status").strong());
+                    self.sort_header(ui, SortKey::Verdict, "Verdict");
+                    self.sort_header(ui, SortKey::Requests, "Requests");
+                    self.sort_header(ui, SortKey::P95, "p95");
+                    ui.label(RichText::new("Tags / notes").strong());
                     ui.end_row();
-                    for entry in &self.entries {
-                        match entry {
-                            LibraryEntry::Run { path, record } => {
-                                let selected = self.selected.as_ref() == Some(path);
-                                let started: String = record.started_at.replace('T', " ").chars().take(19).collect();
-                                if ui.selectable_label(selected, started).clicked() {
-                                    self.selected = Some(path.clone());
-                                }
-                                ui.label(&record.preset.name);
-                                ui.label(record.status.label());
-                                verdict_label(ui, record.passed);
-                                match &record.total {
-                                    Some(total) => {
-                                        ui.label(total.stats.requests.to_string());
-                                        ui.label(format!("{:.2}%", total.stats.error_rate_percent()));
-                                        ui.label(format_micros(total.stats.p95_micros as f64));
-                                    }
-                                    None => {
-                                        for _ in 0..3 {
-                                            ui.label("-");
-                                        }
-                                    }
-                                }
-                                let duration = record.series.last().map(|point| point.second + 1).unwrap_or(0);
-                                ui.label(format!("{duration} s"));
-                            }
-                            LibraryEntry::Unreadable { path, error } => {
-                                ui.label(path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default());
-                                ui.colored_label(palette::FAIL, "unreadable").on_hover_text(error.to_string());
-                                for _ in 0..6 {
-                                    ui.label("");
-                                }
+                    for row in &rows {
+                        let mut ticked = self.checked.contains(&row.path);
+                        let name = format!("Compare {} {}", row.name, row.started_at.chars().take(19).collect::<String>());
+                        let response = ui.checkbox(&mut ticked, "").on_hover_text("Tick to compare");
+                        response.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, ticked, &name));
+                        if response.changed() {
+                            if ticked {
+                                self.checked.insert(row.path.clone());
+                            } else {
+                                self.checked.remove(&row.path);
                             }
                         }
+                        let started: String = row.started_at.replace('T', " ").chars().take(19).collect();
+                        let selected = self.selected.as_ref() == Some(&row.path);
+                        if ui.selectable_label(selected, started).clicked() {
+                            self.selected = Some(row.path.clone());
+                        }
+                        ui.label(&row.name);
+                        ui.label(crate::cli::table::truncate(&row.scenarios, 36));
+                        ui.label(format_duration_secs(row.duration_secs));
+                        ui.label(row.status.label());
+                        verdict_label(ui, row.passed);
+                        ui.label(row.requests.to_string());
+                        ui.label(
+                            row.p95_micros
+                                .map(|micros| format_micros(micros as f64))
+                                .unwrap_or_else(|| "-".into()),
+                        );
+                        let mut extra = row.tags.iter().map(|tag| format!("#{tag}")).collect::<Vec<_>>().join(" ");
+                        if !row.notes.is_empty() {
+                            extra.push_str(&format!(" {}", crate::cli::table::truncate(&row.notes.replace('\n', " "), 40)));
+                        }
+                        ui.label(RichText::new(extra).weak());
                         ui.end_row();
                     }
                 });
-            });
-        ui.separator();
-        let selected = self.entries.iter().find_map(|entry| match entry {
-            LibraryEntry::Run { path, record } if self.selected.as_ref() == Some(path) => Some((path, record)),
-            _ => None,
-        });
-        if let Some((path, record)) = selected {
-            ui.horizontal(|ui| {
-                ui.heading(format!("{} · {}", record.preset.name, record.status.label()));
-                if ui.button("Open in Live").clicked() {
-                    open = Some((path.clone(), (**record).clone()));
+                // Files that could not be read, with the reason (the others still load).
+                for entry in &self.entries {
+                    if let LibraryEntry::Unreadable { path, error } = entry {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.colored_label(
+                                palette::FAIL,
+                                format!(
+                                    "Unreadable: {}",
+                                    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
+                                ),
+                            );
+                            ui.label(RichText::new(error.to_string()).weak());
+                        });
+                    }
                 }
             });
-            ui.label(RichText::new(path.display().to_string()).weak());
+        if rows.is_empty() && !self.filter.is_empty() {
+            ui.label(format!("No run matches {:?}.", self.filter));
+        }
+    }
+
+    fn detail_ui(&mut self, ui: &mut egui::Ui, requests: &mut Vec<RunsRequest>) {
+        let Some(path) = self.selected.clone() else {
+            ui.label("Select a run to see its levels, findings and reports.");
+            return;
+        };
+        let Some(record) = self.record(&path).cloned() else { return };
+        if self.edit.as_ref().is_none_or(|edit| edit.path != path) {
+            self.edit = Some(DetailEdit {
+                path: path.clone(),
+                title: record.title.clone().unwrap_or_default(),
+                notes: record.notes.clone(),
+                tags: record.tags.join(", "),
+            });
+        }
+        if self
+            .detail
+            .as_ref()
+            .is_none_or(|detail| detail.path != path || detail.saved_at != record.saved_at)
+        {
+            self.detail = Some(detail_cache(&path, &record));
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.heading(format!("{} · {}", record.display_name(), record.status.label()));
+            if ui.button("Open in Live").clicked() {
+                requests.push(RunsRequest::OpenInLive(path.clone(), Box::new(record.clone())));
+            }
+            if ui.button("Present").clicked() {
+                requests.push(RunsRequest::Present(vec![record.clone()]));
+            }
+            ui.separator();
+            ui.label("Report:");
+            for (label, format) in [("Markdown", Format::Md), ("HTML", Format::Html), ("CSV", Format::Csv)] {
+                if ui
+                    .button(label)
+                    .on_hover_text(format!("Write a {label} report into {}", self.reports_dir().display()))
+                    .clicked()
+                {
+                    self.export(ui.ctx(), path.clone(), Vec::new(), format);
+                }
+            }
+            ui.separator();
+            if ui.button("Delete run").clicked() {
+                let target = path.clone();
+                self.selected = None;
+                self.checked.remove(&target);
+                self.job(ui.ctx(), move || match crate::run::library::delete(&target) {
+                    Ok(trashed) => RunsNotice {
+                        text: format!(
+                            "Deleted {} (kept in {} until you empty it)",
+                            target.display(),
+                            trashed.parent().map(|dir| dir.display().to_string()).unwrap_or_default()
+                        ),
+                        is_error: false,
+                        undo: Some(trashed),
+                    },
+                    Err(err) => error(format!("cannot delete {}: {err}", target.display())),
+                });
+            }
+        });
+        ui.label(RichText::new(path.display().to_string()).weak());
+        if let Some(edit) = &mut self.edit {
+            let mut save = false;
+            ui.horizontal(|ui| {
+                let name = ui.label("Run name");
+                ui.add(
+                    egui::TextEdit::singleline(&mut edit.title)
+                        .hint_text(&record.preset.name)
+                        .desired_width(220.0),
+                )
+                .labelled_by(name.id);
+                let tags = ui.label("Tags");
+                ui.add(
+                    egui::TextEdit::singleline(&mut edit.tags)
+                        .hint_text("release-1.4, after-fix")
+                        .desired_width(200.0),
+                )
+                .labelled_by(tags.id);
+                let changed = edit.title != record.title.clone().unwrap_or_default()
+                    || edit.notes != record.notes
+                    || edit.tags != record.tags.join(", ");
+                save = ui.add_enabled(changed, egui::Button::new("Save details")).clicked();
+            });
+            let notes = ui.label("Notes");
+            ui.add(
+                egui::TextEdit::multiline(&mut edit.notes)
+                    .desired_rows(2)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(notes.id);
+            if save {
+                let (title, notes, tags) = (edit.title.trim().to_string(), edit.notes.clone(), edit.tags.clone());
+                let target = path.clone();
+                self.job(ui.ctx(), move || {
+                    let tags: Vec<String> = tags
+                        .split(',')
+                        .map(|tag| tag.trim().trim_start_matches('#').to_string())
+                        .filter(|tag| !tag.is_empty())
+                        .collect();
+                    match crate::run::library::update(&target, |record| {
+                        record.title = Some(title).filter(|title| !title.is_empty());
+                        record.notes = notes;
+                        record.tags = tags;
+                    }) {
+                        Ok(_) => info(format!("Saved the details of {}", target.display())),
+                        Err(err) => error(err.to_string()),
+                    }
+                });
+            }
+        }
+        let Some(detail) = &self.detail else { return };
+        egui::ScrollArea::vertical().id_salt("run-detail").show(ui, |ui| {
+            ui.label(RichText::new(&detail.verdict_line).strong());
+            ui.label(format!("Peak throughput within targets: {}", detail.peak));
             if let Some(reason) = &record.stop_reason {
                 ui.label(format!("Ended early: {reason}"));
             }
-            egui::ScrollArea::vertical()
-                .id_salt("run-detail")
-                .show(ui, |ui| run_detail(ui, record));
+            findings_ui(ui, &detail.findings);
+            for (scenario, tables) in &detail.tables {
+                ui.add_space(4.0);
+                ui.heading(scenario);
+                for (index, table) in tables.iter().enumerate() {
+                    tables::table(ui, ("run-detail-table", scenario, index), table);
+                }
+            }
+        });
+    }
+
+    fn compare_ui(&mut self, ui: &mut egui::Ui, requests: &mut Vec<RunsRequest>) {
+        let Some(view) = &mut self.compare else { return };
+        let mut back = false;
+        let mut export = false;
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Back to runs").clicked() {
+                back = true;
+            }
+            ui.heading(format!("Comparing {} runs", view.runs.len()));
+            ui.separator();
+            ui.label("Baseline:");
+            for (index, (_, run)) in view.runs.iter().enumerate() {
+                let letter = crate::analysis::comparison::column_letter(index);
+                ui.radio_value(&mut view.baseline, index, format!("{letter}: {}", run.display_name()));
+            }
+            ui.separator();
+            ui.selectable_value(&mut view.align, Align::ByLevel, "Align by level");
+            ui.selectable_value(&mut view.align, Align::Elapsed, "Elapsed time");
+            ui.separator();
+            if ui.button("Present comparison").clicked() {
+                let mut runs: Vec<RunRecord> = view.runs.iter().map(|(_, run)| run.clone()).collect();
+                let baseline = runs.remove(view.baseline);
+                runs.insert(0, baseline);
+                requests.push(RunsRequest::Present(runs));
+            }
+            export = ui.button("Comparison report (HTML)").clicked();
+        });
+        if export {
+            let mut paths: Vec<PathBuf> = view.runs.iter().map(|(path, _)| path.clone()).collect();
+            let first = paths.remove(view.baseline);
+            self.export(ui.ctx(), first, paths, Format::Html);
         }
-        open
+        let Some(view) = &self.compare else { return };
+        let records: Vec<&RunRecord> = view.runs.iter().map(|(_, run)| run).collect();
+        let comparison = compare(&records, view.baseline);
+        egui::ScrollArea::both().id_salt("compare").show(ui, |ui| {
+            for (index, run) in comparison.runs.iter().enumerate() {
+                let role = if index == comparison.baseline { " (baseline)" } else { "" };
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(format!("{}{role}", run.letter)).strong());
+                    ui.label(run_label(records[index]));
+                    verdict_label(ui, run.passed);
+                });
+            }
+            let labels: Vec<String> = comparison.runs.iter().map(|run| format!("{}: {}", run.letter, run.name)).collect();
+            for measure in [SeriesMeasure::P95, SeriesMeasure::Rps, SeriesMeasure::FailuresPerSec] {
+                let (lines, bands) = overlay(&records, measure, view.align);
+                let data = ChartData {
+                    id: format!("compare-{measure:?}"),
+                    title: measure.label().to_string(),
+                    unit: String::new(),
+                    lines: lines
+                        .into_iter()
+                        .zip(&labels)
+                        .map(|(points, name)| Line {
+                            name: name.clone(),
+                            points,
+                        })
+                        .collect(),
+                    bands,
+                    thresholds: Vec::new(),
+                };
+                ui.label(RichText::new(measure.label()).strong());
+                tables::chart(ui, &data, 150.0, 1.5, None);
+            }
+            ui.add_space(6.0);
+            tables::table(ui, "comparison-table", &comparison_table(&comparison));
+        });
+        if back {
+            self.compare = None;
+        }
+    }
+}
+
+fn info(text: String) -> RunsNotice {
+    RunsNotice {
+        text,
+        is_error: false,
+        undo: None,
+    }
+}
+
+fn error(text: String) -> RunsNotice {
+    RunsNotice {
+        text,
+        is_error: true,
+        undo: None,
+    }
+}
+
+fn detail_cache(path: &Path, record: &RunRecord) -> DetailCache {
+    let report = Report::new(record, &[], None);
+    DetailCache {
+        path: path.to_path_buf(),
+        saved_at: record.saved_at.clone(),
+        verdict_line: report.verdict_line(),
+        peak: crate::report::peak_line(record),
+        findings: report.findings.clone(),
+        tables: record
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(index, scenario)| {
+                let mut found = vec![results_table(&report, index)];
+                found.extend(scenario_tables(&report, index));
+                (scenario.name.clone(), found)
+            })
+            .collect(),
+    }
+}
+
+/// Findings with their evidence and suggestion.
+pub fn findings_ui(ui: &mut egui::Ui, findings: &[Finding]) {
+    if findings.is_empty() {
+        ui.label(RichText::new("Findings: none of the bottleneck indicators showed.").weak());
+        return;
+    }
+    ui.label(RichText::new("Findings").strong());
+    for finding in findings {
+        let color = match finding.severity {
+            crate::run::Severity::Critical => palette::FAIL,
+            crate::run::Severity::Warning => palette::WARN,
+            crate::run::Severity::Notice => ui.visuals().text_color(),
+        };
+        ui.colored_label(
+            color,
+            format!(
+                "{} ({}, {}): {}",
+                finding.rule.label(),
+                finding.severity.label(),
+                finding_place(finding),
+                finding.summary
+            ),
+        );
+        for line in &finding.evidence {
+            ui.label(RichText::new(format!("    {line}")).weak());
+        }
+        ui.label(RichText::new(format!("    Suggests: {}", finding.suggestion)).italics());
     }
 }
 
@@ -213,50 +719,4 @@ fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
         Some(false) => ui.colored_label(palette::FAIL, "failed"),
         None => ui.label("no targets"),
     };
-}
-
-/// Per level: load, numbers and each target's verdict; then what makes a level doubtful.
-fn run_detail(ui: &mut egui::Ui, record: &RunRecord) {
-    for scenario in &record.scenarios {
-        for level in &scenario.levels {
-            for warning in &level.warnings {
-                ui.colored_label(palette::WARN, format!("{} · {}: {warning}", scenario.name, level.name));
-            }
-        }
-    }
-    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
-    egui::Grid::new("run-levels").striped(true).spacing([12.0, 3.0]).show(ui, |ui| {
-        for header in ["Scenario", "Level", "Load", "Requests", "Errors", "p50", "p95", "RPS", "Targets"] {
-            ui.label(RichText::new(header).strong());
-        }
-        ui.end_row();
-        for scenario in &record.scenarios {
-            for level in &scenario.levels {
-                ui.label(&scenario.name);
-                ui.label(&level.name);
-                ui.label(match level.load {
-                    crate::preset::LoadModel::Closed { users, .. } => format!("{users} users"),
-                    crate::preset::LoadModel::Open { rate_per_sec, .. } => format!("{rate_per_sec} req/s"),
-                });
-                let stats = &level.total.stats;
-                ui.label(stats.requests.to_string());
-                ui.label(format!("{:.2}%", stats.error_rate_percent()));
-                ui.label(format_micros(stats.p50_micros as f64));
-                ui.label(format_micros(stats.p95_micros as f64));
-                ui.label(format!("{:.1}", stats.rps));
-                ui.vertical(|ui| {
-                    for verdict in &level.verdicts {
-                        let observed = verdict
-                            .observed
-                            .map(|value| format_metric_value(verdict.metric, value))
-                            .unwrap_or_else(|| "no data".to_string());
-                        let color = if verdict.passed { palette::PASS } else { palette::FAIL };
-                        let mark = if verdict.passed { "pass" } else { "FAIL" };
-                        ui.colored_label(color, format!("{mark} {} (observed {observed})", verdict.target));
-                    }
-                });
-                ui.end_row();
-            }
-        }
-    });
 }

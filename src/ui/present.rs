@@ -1,0 +1,342 @@
+//! Presentation mode: one run (or runs under comparison) full screen for a room: big headline
+//! numbers, each level's verdict as a badge, the main charts, and the comparison with the
+//! baseline. Keys: Right/Left (or Space/Backspace) step through levels, Home shows them all,
+//! Down/Up (or PageDown/PageUp) step through runs, Escape leaves.
+
+use egui::{Color32, Key, RichText, Stroke};
+
+use super::tables;
+use crate::analysis::baseline::degradation_rows;
+use crate::analysis::comparison::{Measure, compare};
+use crate::analysis::headline::{Headline, headline};
+use crate::preset::target::format_micros;
+use crate::report::charts::{ChartData, run_charts};
+use crate::report::tables::compared_cell;
+use crate::run::RunRecord;
+
+const BACKGROUND: Color32 = Color32::from_rgb(13, 17, 23);
+const TEXT: Color32 = Color32::from_rgb(240, 246, 252);
+const MUTED: Color32 = Color32::from_rgb(180, 190, 200);
+const PASS: Color32 = Color32::from_rgb(35, 134, 54);
+const FAIL: Color32 = Color32::from_rgb(200, 40, 40);
+const NONE: Color32 = Color32::from_rgb(72, 79, 88);
+const PANEL: Color32 = Color32::from_rgb(22, 27, 34);
+
+/// What presentation mode shows.
+pub struct Presentation {
+    /// The first run is the baseline the others are compared with.
+    pub runs: Vec<RunRecord>,
+    pub run_index: usize,
+    /// The level in focus (index into the run's levels, all scenarios in order); None shows all.
+    pub level: Option<usize>,
+    headlines: Vec<Headline>,
+    charts: Vec<Vec<ChartData>>,
+}
+
+impl Presentation {
+    pub fn new(runs: Vec<RunRecord>) -> Presentation {
+        let headlines = runs.iter().map(headline).collect();
+        let charts = runs
+            .iter()
+            .map(|run| {
+                run_charts(run)
+                    .into_iter()
+                    .filter(|chart| chart.id == "load" || chart.id == "latency")
+                    .collect()
+            })
+            .collect();
+        Presentation {
+            runs,
+            run_index: 0,
+            level: None,
+            headlines,
+            charts,
+        }
+    }
+
+    fn level_count(&self) -> usize {
+        self.headlines
+            .get(self.run_index)
+            .map(|headline| headline.levels.len())
+            .unwrap_or(0)
+    }
+
+    /// Steps to the next level (from the overview: the first).
+    pub fn next_level(&mut self) {
+        let count = self.level_count();
+        self.level = match self.level {
+            None if count > 0 => Some(0),
+            Some(level) if level + 1 < count => Some(level + 1),
+            other => other,
+        };
+    }
+
+    /// Steps back a level (from the first: the overview).
+    pub fn previous_level(&mut self) {
+        self.level = match self.level {
+            Some(0) | None => None,
+            Some(level) => Some(level - 1),
+        };
+    }
+
+    pub fn next_run(&mut self) {
+        if self.run_index + 1 < self.runs.len() {
+            self.run_index += 1;
+            self.level = None;
+        }
+    }
+
+    pub fn previous_run(&mut self) {
+        if self.run_index > 0 {
+            self.run_index -= 1;
+            self.level = None;
+        }
+    }
+
+    /// Reads the keys; returns true when the person asked to leave.
+    pub fn handle_keys(&mut self, ctx: &egui::Context) -> bool {
+        let pressed = |key: Key| ctx.input_mut(|input| input.consume_key(egui::Modifiers::NONE, key));
+        if pressed(Key::ArrowRight) || pressed(Key::Space) {
+            self.next_level();
+        }
+        if pressed(Key::ArrowLeft) || pressed(Key::Backspace) {
+            self.previous_level();
+        }
+        if pressed(Key::Home) {
+            self.level = None;
+        }
+        if pressed(Key::ArrowDown) || pressed(Key::PageDown) {
+            self.next_run();
+        }
+        if pressed(Key::ArrowUp) || pressed(Key::PageUp) {
+            self.previous_run();
+        }
+        pressed(Key::Escape)
+    }
+
+    /// Draws the whole window; returns true when the person clicked to leave.
+    pub fn show(&mut self, ui: &mut egui::Ui) -> bool {
+        let mut leave = false;
+        let Some(run) = self.runs.get(self.run_index) else { return true };
+        let headline = &self.headlines[self.run_index];
+        ui.painter().rect_filled(ui.max_rect(), 0.0, BACKGROUND);
+        ui.visuals_mut().override_text_color = Some(TEXT);
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(run.display_name()).size(40.0).strong());
+            ui.add_space(16.0);
+            ui.label(
+                RichText::new(format!("{} · {}", crate::report::format_started(&run.started_at), run.preset.name))
+                    .size(22.0)
+                    .color(MUTED),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                leave = ui.button(RichText::new("Exit (Esc)").size(20.0)).clicked();
+                if self.runs.len() > 1 {
+                    ui.label(
+                        RichText::new(format!("Run {} of {} (Up/Down)", self.run_index + 1, self.runs.len()))
+                            .size(20.0)
+                            .color(MUTED),
+                    );
+                }
+                ui.label(RichText::new("Left/Right: levels · Home: all").size(20.0).color(MUTED));
+            });
+        });
+        ui.add_space(8.0);
+        let focus = self.level.and_then(|level| headline.levels.get(level));
+        ui.columns(3, |columns| {
+            let (peak, peak_label) = match &headline.peak_rps_within_targets {
+                Some((rps, label)) => (format!("{rps:.1} req/s"), format!("peak within targets, {label}")),
+                None => ("-".to_string(), "no level held all its targets".to_string()),
+            };
+            big_number(&mut columns[0], &peak, &peak_label);
+            let (p95, p95_label) = match focus {
+                Some(level) => (
+                    level
+                        .p95_micros
+                        .map(|micros| format_micros(micros as f64))
+                        .unwrap_or_else(|| "-".into()),
+                    format!("p95 at {}", level.label),
+                ),
+                None => {
+                    let last = headline.levels.iter().rev().find(|level| level.p95_micros.is_some());
+                    (
+                        last.and_then(|level| level.p95_micros)
+                            .map(|micros| format_micros(micros as f64))
+                            .unwrap_or_else(|| "-".into()),
+                        last.map(|level| format!("p95 at {}", level.label)).unwrap_or_default(),
+                    )
+                }
+            };
+            big_number(&mut columns[1], &p95, &p95_label);
+            let (errors, errors_label) = match focus {
+                Some(level) => (format!("{:.2}%", level.error_rate_percent), format!("errors at {}", level.label)),
+                None => (
+                    format!("{:.2}%", headline.error_rate_percent),
+                    format!("errors over {} requests", headline.requests),
+                ),
+            };
+            big_number(&mut columns[2], &errors, &errors_label);
+        });
+        ui.add_space(8.0);
+        // The verdict of each level as a badge, with its p95.
+        ui.horizontal_wrapped(|ui| {
+            for (index, level) in headline.levels.iter().enumerate() {
+                let (fill, word) = match level.passed {
+                    Some(true) => (PASS, "PASS"),
+                    Some(false) => (FAIL, "FAIL"),
+                    None => (NONE, "no targets"),
+                };
+                let focused = self.level == Some(index);
+                let response = egui::Frame::new()
+                    .fill(fill)
+                    .corner_radius(8.0)
+                    .inner_margin(egui::Margin::symmetric(14, 8))
+                    .stroke(if focused { Stroke::new(4.0, TEXT) } else { Stroke::NONE })
+                    .show(ui, |ui| {
+                        ui.vertical(|ui| {
+                            ui.label(RichText::new(&level.label).size(20.0).color(Color32::WHITE));
+                            ui.label(
+                                RichText::new(format!(
+                                    "{word} · p95 {}",
+                                    level
+                                        .p95_micros
+                                        .map(|micros| format_micros(micros as f64))
+                                        .unwrap_or_else(|| "-".into())
+                                ))
+                                .size(24.0)
+                                .strong()
+                                .color(Color32::WHITE),
+                            );
+                        });
+                    })
+                    .response
+                    .interact(egui::Sense::click());
+                if response.clicked() {
+                    self.level = Some(index);
+                }
+            }
+        });
+        if let Some(level) = focus
+            && !level.failed_targets.is_empty()
+        {
+            ui.label(
+                RichText::new(format!("Failed: {}", level.failed_targets.join(", ")))
+                    .size(22.0)
+                    .color(Color32::from_rgb(255, 160, 160)),
+            );
+        }
+        ui.add_space(6.0);
+        self.comparison_line(ui);
+        ui.add_space(6.0);
+        let charts = &self.charts[self.run_index];
+        let height = ((ui.available_height() - 40.0) / charts.len().max(1) as f32).clamp(120.0, 400.0);
+        for chart in charts {
+            ui.label(RichText::new(&chart.title).size(22.0).strong());
+            tables::chart(ui, chart, height, 3.0, self.level);
+        }
+        leave
+    }
+
+    /// The comparison with the baseline for the level in focus (or every level): against the
+    /// first run when several are shown, else against the run's single-user baseline.
+    fn comparison_line(&self, ui: &mut egui::Ui) {
+        let run = &self.runs[self.run_index];
+        let focus = self.level.and_then(|level| self.headlines[self.run_index].levels.get(level));
+        if self.runs.len() > 1 && self.run_index > 0 {
+            let comparison = compare(&[&self.runs[0], run], 0);
+            let rows = comparison.rows.iter().filter(|row| {
+                row.task == "Aggregated" && focus.is_none_or(|level| row.scenario == level.scenario && row.level == level.level)
+            });
+            ui.label(
+                RichText::new(format!("Against {} (baseline)", self.runs[0].display_name()))
+                    .size(22.0)
+                    .color(MUTED),
+            );
+            for row in rows.take(6) {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(format!("{}:", row.level_name)).size(20.0));
+                    for measure in [Measure::P95, Measure::ErrorRate, Measure::Rps] {
+                        let cell = compared_cell(measure, row.cells[0].as_ref(), row.cells[1].as_ref());
+                        ui.label(RichText::new(format!("{} ", measure.label())).size(20.0).color(MUTED));
+                        tables::cell(ui, &cell, Some(20.0));
+                    }
+                });
+            }
+            return;
+        }
+        for scenario in &run.scenarios {
+            let Some(baseline) = &scenario.baseline else { continue };
+            let rows: Vec<_> = degradation_rows(scenario, baseline)
+                .into_iter()
+                .filter(|row| row.task == "Aggregated")
+                .filter(|row| focus.is_none_or(|level| level.scenario == scenario.name && level.level == row.level))
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "p95 against the single-user baseline ({}):",
+                        format_micros(baseline.total.p95_micros as f64)
+                    ))
+                    .size(20.0)
+                    .color(MUTED),
+                );
+                for row in rows {
+                    let text = match (row.degradation_percent, row.limit_percent) {
+                        (Some(value), Some(limit)) => format!("{} {value:+.0}% (limit {limit:.0}%)", row.level_name),
+                        (Some(value), None) => format!("{} {value:+.0}%", row.level_name),
+                        _ => continue,
+                    };
+                    let color = match row.passed {
+                        Some(true) => Color32::from_rgb(120, 220, 140),
+                        Some(false) => Color32::from_rgb(255, 140, 140),
+                        None => TEXT,
+                    };
+                    ui.label(RichText::new(text).size(20.0).strong().color(color));
+                }
+            });
+        }
+    }
+}
+
+fn big_number(ui: &mut egui::Ui, value: &str, label: &str) {
+    egui::Frame::new()
+        .fill(PANEL)
+        .corner_radius(10.0)
+        .inner_margin(12.0)
+        .show(ui, |ui| {
+            ui.set_min_width(ui.available_width());
+            ui.label(RichText::new(value).size(56.0).strong().color(TEXT));
+            ui.label(RichText::new(label).size(20.0).color(MUTED));
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_through_levels_and_runs() {
+        let run: RunRecord = serde_json::from_str(include_str!("../../tests/fixtures/ui-run.json")).expect("fixture");
+        let levels: usize = run.scenarios.iter().map(|scenario| scenario.levels.len()).sum();
+        assert!(levels >= 2, "the fixture has levels to step through");
+        let mut presentation = Presentation::new(vec![run.clone(), run]);
+        assert_eq!(presentation.level, None, "starts on the overview");
+        presentation.next_level();
+        assert_eq!(presentation.level, Some(0));
+        for _ in 0..levels + 3 {
+            presentation.next_level();
+        }
+        assert_eq!(presentation.level, Some(levels - 1), "stops at the last level");
+        presentation.previous_level();
+        assert_eq!(presentation.level, Some(levels - 2));
+        presentation.next_run();
+        assert_eq!((presentation.run_index, presentation.level), (1, None));
+        presentation.next_run();
+        assert_eq!(presentation.run_index, 1, "stops at the last run");
+        presentation.previous_run();
+        assert_eq!(presentation.run_index, 0);
+    }
+}

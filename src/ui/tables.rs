@@ -1,0 +1,118 @@
+//! The report's tables and charts drawn with egui: the same [`Table`]s and [`ChartData`] the
+//! Markdown and HTML reports render, so the app and the reports show the same numbers.
+
+use egui::{Color32, RichText};
+use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Span, Text};
+
+use super::palette;
+use crate::report::charts::ChartData;
+use crate::report::tables::{Cell, Table, Tone};
+
+/// One cell: pass/better in green, fail/worse in red (with the words, never colour alone).
+pub fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) {
+    let mut text = RichText::new(&cell.text);
+    if let Some(size) = size {
+        text = text.size(size);
+    }
+    let text = match cell.tone {
+        Tone::Plain => text,
+        Tone::Pass | Tone::Better => text.color(palette::PASS).strong(),
+        Tone::Fail | Tone::Worse => text.color(palette::FAIL).strong(),
+        Tone::Same => text.weak(),
+        Tone::Code => text.monospace(),
+    };
+    ui.label(text);
+}
+
+/// A table with its title and caption, as a striped grid.
+pub fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, table: &Table) {
+    if let Some(title) = &table.title {
+        ui.label(RichText::new(title).strong());
+    }
+    if let Some(caption) = &table.caption {
+        ui.label(RichText::new(caption).weak());
+    }
+    egui::Grid::new(id).striped(true).spacing([14.0, 3.0]).show(ui, |ui| {
+        for header in &table.headers {
+            ui.label(RichText::new(header).strong());
+        }
+        ui.end_row();
+        for row in &table.rows {
+            for item in row {
+                cell(ui, item, None);
+            }
+            ui.end_row();
+        }
+    });
+    ui.add_space(6.0);
+}
+
+const COLOURS: [Color32; 8] = [
+    Color32::from_rgb(0, 114, 178),
+    Color32::from_rgb(230, 159, 0),
+    Color32::from_rgb(0, 158, 115),
+    Color32::from_rgb(204, 121, 167),
+    Color32::from_rgb(86, 180, 233),
+    Color32::from_rgb(213, 94, 0),
+    Color32::from_rgb(240, 228, 66),
+    Color32::from_rgb(160, 160, 160),
+];
+
+/// Draws a report chart with egui_plot: level bands, one line per series, target lines;
+/// `highlight` shades one band more strongly (the level being presented). Returns its rect.
+pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, highlight: Option<usize>) -> egui::Rect {
+    let y_max = data
+        .lines
+        .iter()
+        .flat_map(|line| line.points.iter().map(|point| point[1]))
+        .fold(0.0_f64, f64::max)
+        .max(1e-9);
+    let y_top = y_max * 1.15;
+    let response = Plot::new(("report-chart", &data.id, &data.title))
+        .height(height)
+        .legend(Legend::default().position(Corner::LeftTop))
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_boxed_zoom(false)
+        .y_axis_min_width(48.0)
+        .show(ui, |plot| {
+            plot.set_plot_bounds_y(0.0..=y_top);
+            for (index, band) in data.bands.iter().enumerate() {
+                let alpha = if highlight == Some(index) {
+                    90
+                } else if index % 2 == 0 {
+                    18
+                } else {
+                    36
+                };
+                plot.add(
+                    Span::new("", band.start_secs..=band.end_secs)
+                        .fill(Color32::from_rgba_unmultiplied(128, 128, 128, alpha))
+                        .border_width(0.0),
+                );
+                plot.text(
+                    Text::new("", [band.start_secs, y_top].into(), RichText::new(&band.label).small()).anchor(egui::Align2::LEFT_TOP),
+                );
+            }
+            for threshold in &data.thresholds {
+                plot.line(
+                    Line::new(
+                        format!("target {}", threshold.label),
+                        PlotPoints::from(vec![[threshold.start_secs, threshold.value], [threshold.end_secs, threshold.value]]),
+                    )
+                    .color(palette::FAIL)
+                    .style(egui_plot::LineStyle::dashed_loose())
+                    .width(1.0),
+                );
+            }
+            for (index, line) in data.lines.iter().enumerate() {
+                plot.line(
+                    Line::new(line.name.clone(), PlotPoints::from(line.points.clone()))
+                        .color(COLOURS[index % COLOURS.len()])
+                        .width(line_width),
+                );
+            }
+        });
+    response.response.rect
+}
