@@ -353,3 +353,170 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
     harness.run_ok();
     results.add(harness.try_snapshot("runs"));
 }
+
+/// A data dir whose library holds the analysis fixtures "Before tuning" (a) and "After
+/// tuning" (b).
+fn library_with_two_runs(data: &Path) {
+    let _ = std::fs::remove_dir_all(data);
+    std::fs::create_dir_all(data.join("runs")).unwrap();
+    for (name, file) in [("a", "20261127T144101Z-before.json"), ("b", "20261127T144137Z-after.json")] {
+        std::fs::copy(fixture(&format!("runs/{name}.json")), data.join("runs").join(file)).unwrap();
+    }
+}
+
+fn open_runs_tab(harness: &mut Harness<'_, LoadscopeApp>, runs: usize) {
+    harness.get_by_label("Runs").click();
+    step_until(harness, Duration::from_secs(10), "the runs list", |harness| {
+        harness.state().runs.run_count() == runs && !harness.state().runs.is_loading()
+    });
+}
+
+#[test]
+fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
+    let data = tempfile::tempdir().unwrap();
+    library_with_two_runs(data.path());
+    let mut harness = harness(config(data.path(), Some("demo".into())));
+    harness.run_ok();
+    open_runs_tab(&mut harness, 2);
+
+    // Details of a run: rename it and tag it; the file changes, the measurements do not.
+    harness.get_by_label("2026-11-27 14:41:01").click();
+    harness.run_ok();
+    harness.get_by_label("Run name").set_text_value_accesskit("Queue 32, before the fix");
+    harness.get_by_label("Tags").set_text_value_accesskit("release-1.4, #baseline");
+    harness.run_ok();
+    harness.get_by_label("Save details").click();
+    let path = data.path().join("runs/20261127T144101Z-before.json");
+    step_until(&mut harness, Duration::from_secs(10), "the details saved", |_| {
+        loadscope::run::load(&path).unwrap().title.as_deref() == Some("Queue 32, before the fix")
+    });
+    let saved = loadscope::run::load(&path).unwrap();
+    assert_eq!(saved.tags, vec!["release-1.4", "baseline"]);
+    assert_eq!(saved.scenarios, loadscope::run::load(&fixture("runs/a.json")).unwrap().scenarios);
+    // The findings and the guide's results table are on screen.
+    harness.get_by_label_contains("Latency knee (warning, Gateway / Level 3)");
+    harness.get_by_label("p95 degradation");
+
+    // A report from the Runs tab.
+    harness.get_by_label("HTML").click();
+    step_until(&mut harness, Duration::from_secs(10), "the report", |harness| {
+        harness.state().infos.iter().any(|info| info.text.starts_with("Report written"))
+    });
+    let report = data.path().join("reports/20261127T144101Z-before.html");
+    assert!(std::fs::read_to_string(&report).unwrap().contains("Queue 32, before the fix"));
+
+    // The filter finds runs by tag.
+    harness.get_by_label("Filter").set_text_value_accesskit("release-1.4");
+    harness.run_ok();
+    assert_eq!(harness.state().runs.rows().len(), 1);
+    harness.get_by_label("Filter").set_text_value_accesskit("");
+    harness.run_ok();
+
+    // Compare the two, then present the comparison and step through it by keys.
+    harness.get_by_label("Compare Queue 32, before the fix 2026-11-27T14:41:01").click();
+    harness.get_by_label("Compare After tuning 2026-11-27T14:41:37").click();
+    harness.run_ok();
+    harness.get_by_label("Compare 2 runs").click();
+    harness.run_ok();
+    let compared: Vec<String> = harness
+        .state()
+        .runs
+        .compare
+        .as_ref()
+        .unwrap()
+        .runs
+        .iter()
+        .map(|(_, run)| run.display_name().to_string())
+        .collect();
+    assert_eq!(compared.len(), 2);
+    harness.get_by_label("Comparing 2 runs");
+    assert!(harness.get_all_by_label_contains("Gateway / Level 3 / Aggregated").count() >= 6, "a row per measure");
+    harness.get_by_label("Present comparison").click();
+    harness.run_ok();
+    assert!(harness.state().presentation.is_some());
+    harness.key_press(egui::Key::ArrowRight);
+    harness.run_ok();
+    harness.key_press(egui::Key::ArrowRight);
+    harness.run_ok();
+    assert_eq!(harness.state().presentation.as_ref().unwrap().level, Some(1));
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run_ok();
+    assert_eq!(harness.state().presentation.as_ref().unwrap().run_index, 1);
+    harness.get_by_label_contains("(baseline)");
+    harness.key_press(egui::Key::Escape);
+    harness.run_ok();
+    assert!(harness.state().presentation.is_none());
+    harness.get_by_label("Back to runs").click();
+    harness.run_ok();
+
+    // Delete, then Undo.
+    harness.get_by_label("2026-11-27 14:41:37").click();
+    harness.run_ok();
+    harness.get_by_label("Delete run").click();
+    let after = data.path().join("runs/20261127T144137Z-after.json");
+    step_until(&mut harness, Duration::from_secs(10), "the delete", |harness| {
+        !after.exists() && harness.state().runs.run_count() == 1
+    });
+    harness.get_by_label("Undo").click();
+    step_until(&mut harness, Duration::from_secs(10), "the undo", |harness| {
+        after.exists() && harness.state().runs.run_count() == 2
+    });
+}
+
+#[test]
+fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
+    let data = Path::new("/tmp/loadscope-ui-snapshots-compare");
+    library_with_two_runs(data);
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .with_max_steps(50)
+        .wgpu()
+        .build_eframe({
+            let config = config(data, Some("demo".into()));
+            move |cc| LoadscopeApp::new(cc, config)
+        });
+    harness.run_ok();
+    open_runs_tab(&mut harness, 2);
+    let mut results = egui_kittest::SnapshotResults::new();
+    harness.get_by_label("Compare Before tuning 2026-11-27T14:41:01").click();
+    harness.get_by_label("Compare After tuning 2026-11-27T14:41:37").click();
+    harness.run_ok();
+    harness.get_by_label("Compare 2 runs").click();
+    harness.remove_cursor();
+    harness.run_ok();
+    results.add(harness.try_snapshot("compare"));
+
+    harness.get_by_label("Present comparison").click();
+    harness.run_ok();
+    harness.key_press(egui::Key::ArrowDown);
+    harness.key_press(egui::Key::ArrowRight);
+    harness.key_press(egui::Key::ArrowRight);
+    harness.key_press(egui::Key::ArrowRight);
+    harness.remove_cursor();
+    harness.run_ok();
+    results.add(harness.try_snapshot("presentation"));
+    harness.key_press(egui::Key::Escape);
+    harness.run_ok();
+
+    // A Live chart saved as PNG, through the viewport screenshot.
+    let record = loadscope::run::load(&data.join("runs/20261127T144101Z-before.json")).unwrap();
+    harness
+        .state_mut()
+        .show_saved_run(data.join("runs/20261127T144101Z-before.json"), record);
+    harness.run_ok();
+    harness.get_all_by_label("Save PNG").next().unwrap().click();
+    step_until(&mut harness, Duration::from_secs(10), "the PNG", |harness| {
+        harness.state().infos.iter().any(|info| info.text.starts_with("Chart saved as"))
+    });
+    let exports: Vec<PathBuf> = std::fs::read_dir(data.join("exports"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    let bytes = std::fs::read(&exports[0]).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+    // IHDR: width and height of the chart panel, not the whole window.
+    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert!((200..1400).contains(&width) && (100..400).contains(&height), "{width}x{height}");
+}

@@ -346,22 +346,36 @@ impl RunsTab {
     }
 
     fn sort_header(&mut self, ui: &mut egui::Ui, key: SortKey, title: &str) {
-        let arrow = if self.sort == key {
-            if self.descending { " ⏷" } else { " ⏶" }
+        let direction = if self.descending { "descending" } else { "ascending" };
+        let hover = if self.sort == key {
+            format!("Sorted by {}, {direction}; click to reverse", key.label())
         } else {
-            ""
+            format!("Sort by {}", key.label())
         };
-        let response = ui
-            .add(egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false))
-            .on_hover_text(format!("Sort by {}", key.label()));
-        if response.clicked() {
+        ui.horizontal(|ui| {
+            let response = ui
+                .add(egui::Button::new(RichText::new(title).strong()).frame(false))
+                .on_hover_text(hover);
             if self.sort == key {
-                self.descending = !self.descending;
-            } else {
-                self.sort = key;
-                self.descending = !matches!(key, SortKey::Name);
+                // A small painted triangle: the default fonts have no arrow glyphs.
+                let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 8.0), egui::Sense::hover());
+                let color = ui.visuals().strong_text_color();
+                let points = if self.descending {
+                    vec![rect.left_top(), rect.right_top(), rect.center_bottom()]
+                } else {
+                    vec![rect.left_bottom(), rect.right_bottom(), rect.center_top()]
+                };
+                ui.painter().add(egui::Shape::convex_polygon(points, color, egui::Stroke::NONE));
             }
-        }
+            if response.clicked() {
+                if self.sort == key {
+                    self.descending = !self.descending;
+                } else {
+                    self.sort = key;
+                    self.descending = !matches!(key, SortKey::Name);
+                }
+            }
+        });
     }
 
     fn table_ui(&mut self, ui: &mut egui::Ui) {
