@@ -420,3 +420,88 @@ fn cli_compare_report_and_run_library() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("use one of: date, name"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_suite_run_checks_degradation_against_its_baseline_scenario() {
+    use loadscope::demo::{DemoConfig, DemoStack};
+    use loadscope::engine::{RunPlan, run_blocking};
+    use loadscope::preset::{PresetSource, compile};
+    let demo = DemoStack::start(DemoConfig {
+        base_port: 0,
+        seed: Some(7),
+        error_rate: 0.0,
+        ..DemoConfig::default()
+    })
+    .unwrap();
+    let text = std::fs::read_to_string(fixture_path("analysis").with_extension("toml"))
+        .unwrap()
+        .replace("http://127.0.0.1:8000", &demo.urls()[0])
+        .replace("duration = \"6s\"", "duration = \"2s\"");
+    let loaded = PresetSource::from_text("analysis.toml", &text, None).parse().unwrap();
+    let mut compiled = compile(&loaded).unwrap();
+    compiled.scenarios.truncate(2);
+    let dir = tempfile::tempdir().unwrap();
+    let mut plan = RunPlan::new(compiled, dir.path().join("run.json"), &|_| None).unwrap();
+    plan.workers = 1;
+    let record = run_blocking(plan, |_| {}).unwrap().unwrap();
+    let gateway = &record.scenarios[1];
+    let baseline = gateway.baseline.as_ref().expect("the baseline scenario's numbers were recorded");
+    assert_eq!(baseline.source, "scenario \"Gateway baseline\" of this run");
+    assert!(baseline.total.requests > 0 && baseline.total.p95_micros > 0);
+    assert_eq!(baseline.total.requests, record.scenarios[0].total.as_ref().unwrap().stats.requests);
+    for level in &gateway.levels {
+        let verdict = level
+            .verdicts
+            .iter()
+            .find(|verdict| verdict.target.starts_with("degradation"))
+            .expect("each level checks its degradation limit");
+        let expected = degradation_percent(level.total.stats.p95_micros as f64, baseline.total.p95_micros as f64).unwrap();
+        assert!((verdict.observed.unwrap() - expected).abs() < 1e-6, "{verdict:?}");
+    }
+    // The baseline scenario alone (as `--scenario` would run it) has no degradation targets.
+    assert!(record.scenarios[0].levels[0].verdicts.is_empty());
+}
+
+#[test]
+fn presets_name_their_baseline_or_are_told_how() {
+    use loadscope::preset::{PresetSource, compile};
+    let errors = |text: &str, dir: Option<&Path>| -> Vec<String> {
+        let loaded = PresetSource::from_text("p.toml", text, dir.map(Path::to_path_buf)).parse().unwrap();
+        match compile(&loaded) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+        }
+    };
+    let scenario = |name: &str, extra: &str| {
+        format!(
+            "[[scenario]]\nname = \"{name}\"\n{extra}\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\n[[scenario.task]]\nname = \"chat\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n[[scenario.target]]\nexpr = \"degradation < 50%\"\n"
+        )
+    };
+    let missing = errors(&scenario("Gateway", ""), None);
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(missing[0].contains("needs a baseline: add baseline = { scenario"), "{}", missing[0]);
+    assert!(missing[0].contains("line 13"), "{}", missing[0]);
+
+    let later = format!(
+        "{}{}",
+        scenario("Gateway", "baseline = { scenario = \"Single\" }"),
+        scenario("Single", "baseline = { scenario = \"Gateway\" }")
+    );
+    let later = errors(&later, None);
+    assert!(later.iter().any(|error| error.contains("must come before")), "{later:?}");
+
+    // A saved run, relative to the preset's folder.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs");
+    let saved = scenario("Gateway", "baseline = { run = \"baseline.json\" }");
+    assert_eq!(errors(&saved, Some(&fixtures)), Vec::<String>::new(), "picks \"Gateway baseline\"");
+    let absent = errors(&scenario("Gateway", "baseline = { run = \"nope.json\" }"), Some(&fixtures));
+    assert!(
+        absent[0].contains("nope.json") && absent[0].contains("save a baseline run first"),
+        "{absent:?}"
+    );
+    let wrong = errors(
+        &scenario("Gateway", "baseline = { run = \"baseline.json\", scenario = \"RAG\" }"),
+        Some(&fixtures),
+    );
+    assert!(wrong[0].contains("has no scenario \"RAG\" (it has: Gateway baseline)"), "{wrong:?}");
+}

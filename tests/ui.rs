@@ -382,7 +382,9 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     // Details of a run: rename it and tag it; the file changes, the measurements do not.
     harness.get_by_label("2026-11-27 14:41:01").click();
     harness.run_ok();
-    harness.get_by_label("Run name").set_text_value_accesskit("Queue 32, before the fix");
+    harness
+        .get_by_label("Run name")
+        .set_text_value_accesskit("Queue 32, before the fix");
     harness.get_by_label("Tags").set_text_value_accesskit("release-1.4, #baseline");
     harness.run_ok();
     harness.get_by_label("Save details").click();
@@ -430,7 +432,10 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
         .collect();
     assert_eq!(compared.len(), 2);
     harness.get_by_label("Comparing 2 runs");
-    assert!(harness.get_all_by_label_contains("Gateway / Level 3 / Aggregated").count() >= 6, "a row per measure");
+    assert!(
+        harness.get_all_by_label_contains("Gateway / Level 3 / Aggregated").count() >= 6,
+        "a row per measure"
+    );
     harness.get_by_label("Present comparison").click();
     harness.run_ok();
     assert!(harness.state().presentation.is_some());

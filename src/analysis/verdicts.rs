@@ -183,4 +183,31 @@ mod tests {
         assert_eq!(verdicts[0].observed, Some(97.5));
         assert!(!verdicts[0].passed);
     }
+
+    #[test]
+    fn degradation_targets_read_the_baseline_of_their_task() {
+        let target = |task: Option<&str>| TargetRecord {
+            expr: "degradation < 100%".into(),
+            level: None,
+            task: task.map(String::from),
+            abort_on_fail: false,
+        };
+        let targets = vec![target(None), target(Some("query")), target(Some("index"))];
+        let baseline = BaselineRecord {
+            source: "test".into(),
+            scenario: "single user".into(),
+            run_id: None,
+            total: stats(20, 0, 400_000),
+            tasks: [("query".to_string(), stats(14, 0, 300_000))].into_iter().collect(),
+        };
+        let query = stats(100, 0, 750_000);
+        let total = stats(150, 0, 1_000_000);
+        let verdicts = evaluate_level(&targets, &[], 0, &[("query", &query)], &total, None, Some(&baseline));
+        assert_eq!(verdicts.len(), 2, "the index task has no baseline numbers: unchecked");
+        assert_eq!(verdicts[0].observed, Some(150.0), "(1s - 400ms) / 400ms");
+        assert!(!verdicts[0].passed);
+        assert_eq!(verdicts[1].observed, Some(150.0), "(750ms - 300ms) / 300ms");
+        let without = evaluate_level(&targets, &[], 0, &[("query", &query)], &total, None, None);
+        assert!(without.is_empty(), "no baseline (its scenario did not run): unchecked, not failed");
+    }
 }

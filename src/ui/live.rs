@@ -76,7 +76,9 @@ impl LiveView {
             }
         });
         egui::ScrollArea::vertical().id_salt("live").show(ui, |ui| {
-            let window = TimeWindow::new(live.elapsed_secs(), settings.charts_whole_run, FOLLOW_SECS);
+            // A saved or finished run is shown whole; a running one follows its last minutes.
+            let whole_run = settings.charts_whole_run || !live.state.is_active();
+            let window = TimeWindow::new(live.elapsed_secs(), whole_run, FOLLOW_SECS);
             let bands = live.bands();
             let shown: Vec<_> = CHARTS
                 .iter()
