@@ -183,6 +183,9 @@ fn list_runs(dir: &Path, args: &RunsArgs) -> u8 {
             row.path.display()
         );
         let mut extra = Vec::new();
+        if row.name != row.preset {
+            extra.push(format!("preset: {}", row.preset));
+        }
         if !row.tags.is_empty() {
             extra.push(format!("tags: {}", row.tags.join(", ")));
         }

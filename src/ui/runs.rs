@@ -45,6 +45,17 @@ struct DetailEdit {
     tags: String,
 }
 
+/// The few fields of the selected run the detail pane's header and fields need.
+struct RunHeader {
+    name: String,
+    status: &'static str,
+    preset: String,
+    title: Option<String>,
+    notes: String,
+    tags: Vec<String>,
+    stop_reason: Option<String>,
+}
+
 /// What the detail pane shows, computed once per selected run (not every frame).
 struct DetailCache {
     path: PathBuf,
@@ -200,10 +211,7 @@ impl RunsTab {
 
     /// The loaded run at `path`.
     pub fn record(&self, path: &Path) -> Option<&RunRecord> {
-        self.entries.iter().find_map(|entry| match entry {
-            LibraryEntry::Run { path: known, record } if known == path => Some(record.as_ref()),
-            _ => None,
-        })
+        find_record(&self.entries, path)
     }
 
     /// Runs `work` on a thread; its message comes back through `poll`.
@@ -388,6 +396,7 @@ impl RunsTab {
                     ui.label(RichText::new("Compare").strong());
                     self.sort_header(ui, SortKey::Date, "Started (UTC)");
                     self.sort_header(ui, SortKey::Name, "Name");
+                    ui.label(RichText::new("Preset").strong());
                     ui.label(RichText::new("Scenarios").strong());
                     self.sort_header(ui, SortKey::Duration, "Duration");
                     ui.label(RichText::new("Status").strong());
@@ -414,6 +423,7 @@ impl RunsTab {
                             self.selected = Some(row.path.clone());
                         }
                         ui.label(&row.name);
+                        ui.label(&row.preset);
                         ui.label(crate::cli::table::truncate(&row.scenarios, 36));
                         ui.label(format_duration_secs(row.duration_secs));
                         ui.label(row.status.label());
@@ -458,7 +468,24 @@ impl RunsTab {
             ui.label("Select a run to see its levels, findings and reports.");
             return;
         };
-        let Some(record) = self.record(&path).cloned() else { return };
+        let Some(full) = find_record(&self.entries, &path) else { return };
+        if self
+            .detail
+            .as_ref()
+            .is_none_or(|detail| detail.path != path || detail.saved_at != full.saved_at)
+        {
+            self.detail = Some(detail_cache(&path, full));
+        }
+        // What the pane shows of the run, without copying its series and histograms each frame.
+        let record = RunHeader {
+            name: full.display_name().to_string(),
+            status: full.status.label(),
+            preset: full.preset.name.clone(),
+            title: full.title.clone(),
+            notes: full.notes.clone(),
+            tags: full.tags.clone(),
+            stop_reason: full.stop_reason.clone(),
+        };
         if self.edit.as_ref().is_none_or(|edit| edit.path != path) {
             self.edit = Some(DetailEdit {
                 path: path.clone(),
@@ -467,20 +494,17 @@ impl RunsTab {
                 tags: record.tags.join(", "),
             });
         }
-        if self
-            .detail
-            .as_ref()
-            .is_none_or(|detail| detail.path != path || detail.saved_at != record.saved_at)
-        {
-            self.detail = Some(detail_cache(&path, &record));
-        }
         ui.horizontal_wrapped(|ui| {
-            ui.heading(format!("{} · {}", record.display_name(), record.status.label()));
-            if ui.button("Open in Live").clicked() {
-                requests.push(RunsRequest::OpenInLive(path.clone(), Box::new(record.clone())));
+            ui.heading(format!("{} · {}", record.name, record.status));
+            if ui.button("Open in Live").clicked()
+                && let Some(full) = self.record(&path)
+            {
+                requests.push(RunsRequest::OpenInLive(path.clone(), Box::new(full.clone())));
             }
-            if ui.button("Present").clicked() {
-                requests.push(RunsRequest::Present(vec![record.clone()]));
+            if ui.button("Present").clicked()
+                && let Some(full) = self.record(&path)
+            {
+                requests.push(RunsRequest::Present(vec![full.clone()]));
             }
             ui.separator();
             ui.label("Report:");
@@ -519,7 +543,7 @@ impl RunsTab {
                 let name = ui.label("Run name");
                 ui.add(
                     egui::TextEdit::singleline(&mut edit.title)
-                        .hint_text(&record.preset.name)
+                        .hint_text(&record.preset)
                         .desired_width(220.0),
                 )
                 .labelled_by(name.id);
@@ -719,6 +743,13 @@ pub fn findings_ui(ui: &mut egui::Ui, findings: &[Finding]) {
         }
         ui.label(RichText::new(format!("    Suggests: {}", finding.suggestion)).italics());
     }
+}
+
+fn find_record<'a>(entries: &'a [LibraryEntry], path: &Path) -> Option<&'a RunRecord> {
+    entries.iter().find_map(|entry| match entry {
+        LibraryEntry::Run { path: known, record } if known == path => Some(record.as_ref()),
+        _ => None,
+    })
 }
 
 fn entry_path(entry: &LibraryEntry) -> &PathBuf {
