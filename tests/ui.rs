@@ -525,3 +525,24 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
     assert!((200..1400).contains(&width) && (100..400).contains(&height), "{width}x{height}");
 }
+
+#[test]
+fn a_scenario_baseline_is_set_in_the_editor_and_checked() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = harness(config(data.path(), Some("demo".into())));
+    harness.run_ok();
+    harness.get_by_label("RAG Service").click();
+    harness.run_ok();
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Baseline")
+        .set_text_value_accesskit("{ scenario = \"API Gateway\" }");
+    harness.run_ok();
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    assert!(toml.contains("baseline = { scenario = \"API Gateway\" }"), "{toml}");
+    harness.get_by_label("Valid: loadscope validate finds no problems");
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Baseline")
+        .set_text_value_accesskit("{ scenario = \"Nope\" }");
+    harness.run_ok();
+    harness.get_by_label_contains("baseline scenario \"Nope\" does not exist (scenarios: API Gateway, RAG Service, MCP Server)");
+}

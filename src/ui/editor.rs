@@ -167,7 +167,13 @@ impl EditorState {
                     280.0,
                 );
                 labelled(ui, document, TablePath::Scenario(index), "timeout", "Timeout", Kind::Text, 120.0);
+                labelled(ui, document, TablePath::Scenario(index), "baseline", "Baseline", Kind::Toml, 280.0);
             });
+        ui.label(
+            RichText::new("Baseline: what degradation targets compare with, { scenario = \"an earlier scenario\" } or { run = \"a saved run file\" }.")
+                .small()
+                .weak(),
+        );
         egui::CollapsingHeader::new("Service").default_open(true).show(ui, |ui| {
             egui::Grid::new("service-fields").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
                 let service = TablePath::Service(index);
