@@ -436,6 +436,13 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
         harness.get_all_by_label_contains("Gateway / Level 3 / Aggregated").count() >= 6,
         "a row per measure"
     );
+    harness.get_by_label("Comparison report (HTML)").click();
+    // Named after the comparison's baseline: the first ticked run in the table (newest first).
+    let compared_report = data.path().join("reports/20261127T144137Z-after-compared.html");
+    step_until(&mut harness, Duration::from_secs(10), "the comparison report", |_| {
+        compared_report.is_file()
+    });
+    assert!(std::fs::read_to_string(&compared_report).unwrap().contains("<h2>Comparison</h2>"));
     harness.get_by_label("Present comparison").click();
     harness.run_ok();
     assert!(harness.state().presentation.is_some());
@@ -466,6 +473,16 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     step_until(&mut harness, Duration::from_secs(10), "the undo", |harness| {
         after.exists() && harness.state().runs.run_count() == 2
     });
+
+    // A saved run reopens in the Live tab, whole.
+    harness.get_by_label("2026-11-27 14:41:37").click();
+    harness.run_ok();
+    harness.get_by_label("Open in Live").click();
+    harness.run_ok();
+    assert_eq!(harness.state().tab, Tab::Live);
+    let shown = harness.state().live.record.as_ref().unwrap();
+    assert_eq!(shown.display_name(), "After tuning");
+    assert_eq!(harness.state().live.series.len(), shown.series.len());
 }
 
 #[test]
