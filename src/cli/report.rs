@@ -1,6 +1,6 @@
 //! `loadscope report RUN [--compare RUN...] [--baseline RUN] --format md|html|csv [--out PATH]`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::compare::load_runs;
 use super::{EXIT_BAD_INPUT, EXIT_PASSED};
@@ -61,7 +61,7 @@ pub fn report(args: ReportArgs) -> u8 {
         .map(|(path, _)| format!("run {}", path.display()))
         .unwrap_or_default();
     let report = Report::new(run, &others, baseline.as_ref().map(|(_, record)| (record, baseline_label.as_str())));
-    match write(&report, args.format, args.out.as_deref(), path) {
+    match crate::report::write(&report, args.format, args.out.as_deref(), path) {
         Ok(written) => {
             for path in written {
                 eprintln!("Wrote {}", path.display());
@@ -71,46 +71,6 @@ pub fn report(args: ReportArgs) -> u8 {
         Err(why) => {
             eprintln!("{why}");
             EXIT_BAD_INPUT
-        }
-    }
-}
-
-/// Renders and writes a report; returns the files written (none when Markdown went to
-/// standard output).
-pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Path) -> Result<Vec<PathBuf>, String> {
-    let stem = run_path
-        .file_stem()
-        .map(|stem| stem.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
-    let write_file = |path: &Path, text: &str| {
-        crate::run::save::write_atomic(path, text.as_bytes())
-            .map(|_| vec![path.to_path_buf()])
-            .map_err(|err| {
-                format!(
-                    "cannot write {}: {err} (check the folder exists and is writable, or pass --out)",
-                    path.display()
-                )
-            })
-    };
-    match format {
-        Format::Md => {
-            let text = crate::report::markdown::render(report);
-            match out {
-                Some(path) => write_file(path, &text),
-                None => {
-                    print!("{text}");
-                    Ok(Vec::new())
-                }
-            }
-        }
-        Format::Html => {
-            let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(format!("{stem}.html")));
-            write_file(&path, &crate::report::html::render_report(report))
-        }
-        Format::Csv => {
-            let prefix = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&stem));
-            crate::report::csv::write_all(report.run, &prefix)
-                .map_err(|err| format!("cannot write CSV files at {}: {err}", prefix.display()))
         }
     }
 }

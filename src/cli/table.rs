@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::preset::target::{format_metric_value, format_micros};
+pub use crate::report::truncate;
 use crate::run::{LevelRecord, RunRecord, TaskStats, Verdict};
 
 /// The stats table, failures and verdicts of one level.
@@ -214,10 +215,7 @@ pub fn run_summary(record: &RunRecord) -> String {
 pub fn findings_text(findings: &[crate::run::Finding]) -> String {
     let mut out = String::new();
     for finding in findings {
-        let place = match &finding.level_name {
-            Some(level) => format!("{} / {level}", finding.scenario),
-            None => finding.scenario.clone(),
-        };
+        let place = crate::report::finding_place(finding);
         let _ = writeln!(
             out,
             "  {:<8} {} ({place}): {}",
@@ -231,15 +229,4 @@ pub fn findings_text(findings: &[crate::run::Finding]) -> String {
         let _ = writeln!(out, "           -> {}", finding.suggestion);
     }
     out
-}
-
-/// `text` cut to `width` characters, with an ellipsis when cut.
-pub fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(width - 1).collect();
-        cut.push('…');
-        cut
-    }
 }

@@ -9,6 +9,8 @@ pub mod markdown;
 pub mod svg;
 pub mod tables;
 
+use std::path::{Path, PathBuf};
+
 use crate::analysis::baseline::{DegradationRow, baselines_for, degradation_rows};
 use crate::analysis::comparison::{Comparison, compare};
 use crate::analysis::findings::find;
@@ -154,5 +156,55 @@ pub fn peak_line(run: &RunRecord) -> String {
     match crate::analysis::headline::headline(run).peak_rps_within_targets {
         Some((rps, label)) => format!("{rps:.1} req/s at {label}"),
         None => "no level held all its targets".into(),
+    }
+}
+
+/// Renders and writes a report; returns the files written (none when Markdown went to
+/// standard output).
+pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Path) -> Result<Vec<PathBuf>, String> {
+    let stem = run_path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    let write_file = |path: &Path, text: &str| {
+        crate::run::save::write_atomic(path, text.as_bytes())
+            .map(|_| vec![path.to_path_buf()])
+            .map_err(|err| {
+                format!(
+                    "cannot write {}: {err} (check the folder exists and is writable, or pass --out)",
+                    path.display()
+                )
+            })
+    };
+    match format {
+        Format::Md => {
+            let text = markdown::render(report);
+            match out {
+                Some(path) => write_file(path, &text),
+                None => {
+                    print!("{text}");
+                    Ok(Vec::new())
+                }
+            }
+        }
+        Format::Html => {
+            let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(format!("{stem}.html")));
+            write_file(&path, &html::render_report(report))
+        }
+        Format::Csv => {
+            let prefix = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&stem));
+            csv::write_all(report.run, &prefix).map_err(|err| format!("cannot write CSV files at {}: {err}", prefix.display()))
+        }
+    }
+}
+
+/// `text` cut to `width` characters, with an ellipsis when cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
     }
 }

@@ -260,7 +260,7 @@ impl RunsTab {
                 Format::Csv => reports.join(&stem),
                 _ => reports.join(format!("{stem}.{}", format.extension())),
             };
-            match crate::cli::report::write(&report, format, Some(&out), &path) {
+            match crate::report::write(&report, format, Some(&out), &path) {
                 Ok(written) => info(format!(
                     "Report written: {}",
                     written.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", ")
@@ -424,7 +424,7 @@ impl RunsTab {
                         }
                         ui.label(&row.name);
                         ui.label(&row.preset);
-                        ui.label(crate::cli::table::truncate(&row.scenarios, 36));
+                        ui.label(crate::report::truncate(&row.scenarios, 36));
                         ui.label(format_duration_secs(row.duration_secs));
                         ui.label(row.status.label());
                         verdict_label(ui, row.passed);
@@ -436,7 +436,7 @@ impl RunsTab {
                         );
                         let mut extra = row.tags.iter().map(|tag| format!("#{tag}")).collect::<Vec<_>>().join(" ");
                         if !row.notes.is_empty() {
-                            extra.push_str(&format!(" {}", crate::cli::table::truncate(&row.notes.replace('\n', " "), 40)));
+                            extra.push_str(&format!(" {}", crate::report::truncate(&row.notes.replace('\n', " "), 40)));
                         }
                         ui.label(RichText::new(extra).weak());
                         ui.end_row();
