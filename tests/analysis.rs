@@ -460,6 +460,30 @@ fn a_suite_run_checks_degradation_against_its_baseline_scenario() {
     }
     // The baseline scenario alone (as `--scenario` would run it) has no degradation targets.
     assert!(record.scenarios[0].levels[0].verdicts.is_empty());
+
+    // `--scenario Gateway` leaves its baseline scenario out: the preset stays valid, the
+    // degradation targets go unchecked and each level says why.
+    let mut only = PresetSource::from_text("analysis.toml", &text, None).parse().unwrap();
+    loadscope::preset::Overrides {
+        scenario: Some("Gateway".into()),
+        ..Default::default()
+    }
+    .apply(&mut only.preset)
+    .unwrap();
+    let mut plan = RunPlan::new(compile(&only).unwrap(), dir.path().join("only.json"), &|_| None).unwrap();
+    plan.workers = 1;
+    let alone = run_blocking(plan, |_| {}).unwrap().unwrap();
+    let level = &alone.scenarios[0].levels[0];
+    assert!(level.verdicts.iter().all(|verdict| !verdict.target.starts_with("degradation")));
+    assert!(
+        level
+            .warnings
+            .iter()
+            .any(|warning| warning.starts_with("degradation targets unchecked: the baseline scenario \"Gateway baseline\" did not run")),
+        "{:?}",
+        level.warnings
+    );
+    assert!(alone.scenarios[0].baseline.is_none());
 }
 
 #[test]

@@ -477,6 +477,21 @@ impl RunState {
                 "the load generator's host reached {host:.0}% CPU: latency and throughput may be Loadscope's own limits, not the service's (use fewer users per machine or more workers/machines)"
             ));
         }
+        if let Some(info) = self.stages.get(stage) {
+            let compiled = &self.plan.scenarios[info.scenario].compiled;
+            let checks_degradation = compiled
+                .targets
+                .iter()
+                .any(|target| target.expr.metric == crate::preset::target::Metric::Degradation);
+            if checks_degradation
+                && let Some(CompiledBaseline::Scenario(name)) = &compiled.baseline
+                && self.baseline(info.scenario).is_none()
+            {
+                warnings.push(format!(
+                    "degradation targets unchecked: the baseline scenario {name:?} did not run in this run (run the whole preset, or set baseline = {{ run = \"<a saved run>\" }})"
+                ));
+            }
+        }
         warnings
     }
 

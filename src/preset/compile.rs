@@ -885,6 +885,9 @@ fn compile_baseline(scenario: &Scenario, all: &[Scenario], loaded: &LoadedPreset
                 );
                 return None;
             };
+            if spec.get_ref().left_out {
+                return Some(CompiledBaseline::Scenario(wanted.to_string()));
+            }
             let position = all.iter().position(|other| other.name.get_ref() == wanted);
             let own = all.iter().position(|other| other.name.get_ref() == name);
             match (position, own) {

@@ -96,6 +96,9 @@ pub struct BaselineSpec {
     /// or one named like this scenario or "<this scenario> baseline").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
+    /// Set when `--scenario` left the baseline scenario out of this run.
+    #[serde(skip)]
+    pub left_out: bool,
 }
 
 /// A named kind of failure: failed requests whose status is listed (any, when none is) and

@@ -27,6 +27,16 @@ impl Overrides {
                     known.join(", ")
                 ));
             }
+            // A baseline scenario left out by the choice: its degradation targets go unchecked
+            // (the run says so) rather than the preset becoming invalid.
+            for scenario in &mut preset.scenarios {
+                if let Some(baseline) = &mut scenario.baseline {
+                    let spec = baseline.get_mut();
+                    if spec.run.is_none() && spec.scenario.as_ref().is_some_and(|name| name != wanted && known.contains(name)) {
+                        spec.left_out = true;
+                    }
+                }
+            }
         }
         for scenario in &mut preset.scenarios {
             if let Some(host) = &self.host {
