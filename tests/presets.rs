@@ -164,7 +164,15 @@ fn demo_takes_about_two_minutes() {
         .sum();
     assert!((90..=150).contains(&total.as_secs()), "demo levels add up to {total:?}");
     let ports: Vec<u16> = demo.scenarios.iter().map(|scenario| scenario.base.port).collect();
-    assert_eq!(ports, vec![8000, 8002, 8020]);
+    assert_eq!(
+        ports,
+        vec![8000, 8000, 8002, 8020],
+        "the gateway's baseline, then the three services"
+    );
+    assert!(
+        matches!(&demo.scenarios[1].baseline, Some(loadscope::preset::compile::CompiledBaseline::Scenario(name)) if name == "API Gateway baseline"),
+        "the gateway is checked against its single-user baseline"
+    );
 }
 
 fn errors_of(text: &str) -> Vec<String> {

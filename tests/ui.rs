@@ -66,6 +66,9 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
     assert_eq!(harness.state().document.title(), "Demo");
     assert!(!harness.state().document.is_dirty());
 
+    // The demo's gateway runs after its single-user baseline.
+    harness.get_by_label("API Gateway").click();
+    harness.run_ok();
     harness.get_by_label("Level 2 users").set_text_value_accesskit("25");
     harness.run_ok();
     let toml = harness.get_by_label("Preset TOML").value().unwrap();
@@ -561,5 +564,7 @@ fn a_scenario_baseline_is_set_in_the_editor_and_checked() {
         .get_by_role_and_label(egui::accesskit::Role::TextInput, "Baseline")
         .set_text_value_accesskit("{ scenario = \"Nope\" }");
     harness.run_ok();
-    harness.get_by_label_contains("baseline scenario \"Nope\" does not exist (scenarios: API Gateway, RAG Service, MCP Server)");
+    harness.get_by_label_contains(
+        "baseline scenario \"Nope\" does not exist (scenarios: API Gateway baseline, API Gateway, RAG Service, MCP Server)",
+    );
 }
