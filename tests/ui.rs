@@ -404,11 +404,12 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
 
     // A report from the Runs tab.
     harness.get_by_label("HTML").click();
-    step_until(&mut harness, Duration::from_secs(10), "the report", |harness| {
-        harness.state().infos.iter().any(|info| info.text.starts_with("Report written"))
-    });
     let report = data.path().join("reports/20261127T144101Z-before.html");
-    assert!(std::fs::read_to_string(&report).unwrap().contains("Queue 32, before the fix"));
+    step_until(&mut harness, Duration::from_secs(10), "the report", |harness| {
+        report.is_file() && harness.state().infos.iter().any(|info| info.text.starts_with("Report written"))
+    });
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(written.contains("Queue 32, before the fix"));
 
     // The filter finds runs by tag.
     harness.get_by_label("Filter").set_text_value_accesskit("release-1.4");

@@ -8,7 +8,7 @@ use egui::{Color32, Key, RichText, Stroke};
 use super::tables;
 use crate::analysis::baseline::degradation_rows;
 use crate::analysis::comparison::{Measure, compare};
-use crate::analysis::headline::{Headline, headline};
+use crate::analysis::headline::{Headline, LevelHeadline, headline};
 use crate::preset::target::format_micros;
 use crate::report::charts::{ChartData, run_charts};
 use crate::report::tables::compared_cell;
@@ -143,6 +143,14 @@ impl Presentation {
         });
         ui.add_space(8.0);
         let focus = self.level.and_then(|level| headline.levels.get(level));
+        let several_scenarios = run.scenarios.len() > 1;
+        let place = |level: &LevelHeadline| {
+            if several_scenarios {
+                format!("{} / {}", level.scenario, level.label)
+            } else {
+                level.label.clone()
+            }
+        };
         ui.columns(3, |columns| {
             let (peak, peak_label) = match &headline.peak_rps_within_targets {
                 Some((rps, label)) => (format!("{rps:.1} req/s"), format!("peak within targets, {label}")),
@@ -155,7 +163,7 @@ impl Presentation {
                         .p95_micros
                         .map(|micros| format_micros(micros as f64))
                         .unwrap_or_else(|| "-".into()),
-                    format!("p95 at {}", level.label),
+                    format!("p95 at {}", place(level)),
                 ),
                 None => {
                     let last = headline.levels.iter().rev().find(|level| level.p95_micros.is_some());
@@ -163,13 +171,13 @@ impl Presentation {
                         last.and_then(|level| level.p95_micros)
                             .map(|micros| format_micros(micros as f64))
                             .unwrap_or_else(|| "-".into()),
-                        last.map(|level| format!("p95 at {}", level.label)).unwrap_or_default(),
+                        last.map(|level| format!("p95 at {}", place(level))).unwrap_or_default(),
                     )
                 }
             };
             big_number(&mut columns[1], &p95, &p95_label);
             let (errors, errors_label) = match focus {
-                Some(level) => (format!("{:.2}%", level.error_rate_percent), format!("errors at {}", level.label)),
+                Some(level) => (format!("{:.2}%", level.error_rate_percent), format!("errors at {}", place(level))),
                 None => (
                     format!("{:.2}%", headline.error_rate_percent),
                     format!("errors over {} requests", headline.requests),
@@ -178,44 +186,44 @@ impl Presentation {
             big_number(&mut columns[2], &errors, &errors_label);
         });
         ui.add_space(8.0);
-        // The verdict of each level as a badge, with its p95.
-        ui.horizontal_wrapped(|ui| {
-            for (index, level) in headline.levels.iter().enumerate() {
-                let (fill, word) = match level.passed {
-                    Some(true) => (PASS, "PASS"),
-                    Some(false) => (FAIL, "FAIL"),
-                    None => (NONE, "no targets"),
-                };
-                let focused = self.level == Some(index);
-                let response = egui::Frame::new()
-                    .fill(fill)
-                    .corner_radius(8.0)
-                    .inner_margin(egui::Margin::symmetric(14, 8))
-                    .stroke(if focused { Stroke::new(4.0, TEXT) } else { Stroke::NONE })
-                    .show(ui, |ui| {
-                        ui.vertical(|ui| {
-                            ui.label(RichText::new(&level.label).size(20.0).color(Color32::WHITE));
-                            ui.label(
-                                RichText::new(format!(
-                                    "{word} · p95 {}",
-                                    level
-                                        .p95_micros
-                                        .map(|micros| format_micros(micros as f64))
-                                        .unwrap_or_else(|| "-".into())
-                                ))
-                                .size(24.0)
-                                .strong()
-                                .color(Color32::WHITE),
-                            );
-                        });
-                    })
-                    .response
-                    .interact(egui::Sense::click());
-                if response.clicked() {
-                    self.level = Some(index);
-                }
+        // The verdict of each level as a badge with its p95: a row per scenario, badges of one
+        // width so they line up and wrap onto further rows instead of squeezing.
+        let several = run.scenarios.len() > 1;
+        let mut clicked = None;
+        let mut start = 0;
+        while start < headline.levels.len() {
+            let scenario = &headline.levels[start].scenario;
+            let end = headline.levels[start..]
+                .iter()
+                .position(|level| &level.scenario != scenario)
+                .map_or(headline.levels.len(), |offset| start + offset);
+            let name_width = if several { 220.0 } else { 0.0 };
+            let per_row = (((ui.available_width() - name_width) / BADGE_WIDTH) as usize).max(1);
+            for (row, chunk) in (start..end).collect::<Vec<_>>().chunks(per_row).enumerate() {
+                ui.horizontal(|ui| {
+                    if several {
+                        let text = if row == 0 { scenario.as_str() } else { "" };
+                        ui.allocate_ui_with_layout(
+                            egui::vec2(name_width - 8.0, 40.0),
+                            egui::Layout::left_to_right(egui::Align::Center),
+                            |ui| {
+                                ui.set_width(name_width - 8.0);
+                                ui.add(egui::Label::new(RichText::new(text).size(20.0).strong()).truncate());
+                            },
+                        );
+                    }
+                    for &index in chunk {
+                        if badge(ui, &headline.levels[index], self.level == Some(index)) {
+                            clicked = Some(index);
+                        }
+                    }
+                });
             }
-        });
+            start = end;
+        }
+        if clicked.is_some() {
+            self.level = clicked;
+        }
         if let Some(level) = focus
             && !level.failed_targets.is_empty()
         {
@@ -299,6 +307,43 @@ impl Presentation {
             });
         }
     }
+}
+
+/// Room for one level badge (its frame plus the gap after it).
+const BADGE_WIDTH: f32 = 280.0;
+
+/// One level's verdict as a coloured badge (the word says it too); true when clicked.
+fn badge(ui: &mut egui::Ui, level: &LevelHeadline, focused: bool) -> bool {
+    let (fill, word) = match level.passed {
+        Some(true) => (PASS, "PASS"),
+        Some(false) => (FAIL, "FAIL"),
+        None => (NONE, "no targets"),
+    };
+    let p95 = level
+        .p95_micros
+        .map(|micros| format_micros(micros as f64))
+        .unwrap_or_else(|| "-".into());
+    egui::Frame::new()
+        .fill(fill)
+        .corner_radius(8.0)
+        .inner_margin(egui::Margin::symmetric(12, 6))
+        .stroke(if focused { Stroke::new(4.0, TEXT) } else { Stroke::NONE })
+        .show(ui, |ui| {
+            ui.set_width(BADGE_WIDTH - 40.0);
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+            ui.vertical(|ui| {
+                ui.label(RichText::new(&level.label).size(18.0).color(Color32::WHITE));
+                ui.label(
+                    RichText::new(format!("{word} · p95 {p95}"))
+                        .size(22.0)
+                        .strong()
+                        .color(Color32::WHITE),
+                );
+            });
+        })
+        .response
+        .interact(egui::Sense::click())
+        .clicked()
 }
 
 fn big_number(ui: &mut egui::Ui, value: &str, label: &str) {
