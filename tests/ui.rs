@@ -392,8 +392,12 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     harness.run_ok();
     harness.get_by_label("Save details").click();
     let path = data.path().join("runs/20261127T144101Z-before.json");
-    step_until(&mut harness, Duration::from_secs(10), "the details saved", |_| {
+    // Wait for the notice too: it appears above the tabs and moves what follows, and a click
+    // is aimed at a widget of the frame it was queried in.
+    step_until(&mut harness, Duration::from_secs(10), "the details saved", |harness| {
         loadscope::run::load(&path).unwrap().title.as_deref() == Some("Queue 32, before the fix")
+            && harness.state().infos.iter().any(|info| info.text.starts_with("Saved the details"))
+            && !harness.state().runs.is_loading()
     });
     let saved = loadscope::run::load(&path).unwrap();
     assert_eq!(saved.tags, vec!["release-1.4", "baseline"]);
