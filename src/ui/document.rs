@@ -204,8 +204,9 @@ mod tests {
         assert!(document.diagnostics().is_empty(), "{:?}", document.diagnostics());
         assert!(!document.is_dirty());
         document.edit(|doc| {
+            // Scenario 2: the gateway, after its single-user baseline.
             let level = fields::array_mut(doc.as_table_mut(), "scenario")
-                .and_then(|scenarios| scenarios.get_mut(0))
+                .and_then(|scenarios| scenarios.get_mut(1))
                 .expect("scenario");
             let level = fields::array_mut(level, "level")
                 .and_then(|levels| levels.get_mut(1))
