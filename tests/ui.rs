@@ -515,6 +515,11 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     harness.remove_cursor();
     harness.run_ok();
     results.add(harness.try_snapshot("compare"));
+    // The overlay charts save as PNG too.
+    harness.get_all_by_label("Save PNG").next().unwrap().click();
+    step_until(&mut harness, Duration::from_secs(10), "the overlay PNG", |harness| {
+        harness.state().infos.iter().any(|info| info.text.contains("compare-latency-p95"))
+    });
 
     harness.get_by_label("Present comparison").click();
     harness.run_ok();
@@ -536,11 +541,16 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     harness.run_ok();
     harness.get_all_by_label("Save PNG").next().unwrap().click();
     step_until(&mut harness, Duration::from_secs(10), "the PNG", |harness| {
-        harness.state().infos.iter().any(|info| info.text.starts_with("Chart saved as"))
+        harness
+            .state()
+            .infos
+            .iter()
+            .any(|info| info.text.starts_with("Chart saved as") && info.text.contains("users-and-requests"))
     });
     let exports: Vec<PathBuf> = std::fs::read_dir(data.join("exports"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
+        .filter(|path| !path.file_name().unwrap().to_string_lossy().contains("compare"))
         .collect();
     assert_eq!(exports.len(), 1, "{exports:?}");
     let bytes = std::fs::read(&exports[0]).unwrap();

@@ -981,6 +981,7 @@ impl eframe::App for LoadscopeApp {
                             RunsRequest::OpenInLive(path, record) => self.show_saved_run(path, *record),
                             RunsRequest::Present(runs) => self.present(runs),
                             RunsRequest::PickFile => self.pick_run_file(),
+                            RunsRequest::SavePng(title, rect) => self.save_chart_png(&title, rect),
                         }
                     }
                 }

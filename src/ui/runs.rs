@@ -26,6 +26,8 @@ pub enum RunsRequest {
     Present(Vec<RunRecord>),
     /// Pick a run file anywhere with the file dialog.
     PickFile,
+    /// Save this screen area (a chart, named) as a PNG.
+    SavePng(String, egui::Rect),
 }
 
 /// A message for the person from work the tab did in the background.
@@ -639,6 +641,7 @@ impl RunsTab {
         let Some(view) = &self.compare else { return };
         let records: Vec<&RunRecord> = view.runs.iter().map(|(_, run)| run).collect();
         let comparison = compare(&records, view.baseline);
+        let mut png = None;
         egui::ScrollArea::both().id_salt("compare").show(ui, |ui| {
             for (index, run) in comparison.runs.iter().enumerate() {
                 let role = if index == comparison.baseline { " (baseline)" } else { "" };
@@ -666,12 +669,27 @@ impl RunsTab {
                     bands,
                     thresholds: Vec::new(),
                 };
-                ui.label(RichText::new(measure.label()).strong());
-                tables::chart(ui, &data, 150.0, 1.5, None);
+                let (title, save) = ui
+                    .horizontal(|ui| {
+                        let title = ui.label(RichText::new(measure.label()).strong()).rect;
+                        let save = ui
+                            .small_button("Save PNG")
+                            .on_hover_text(format!("Save the {} overlay as a PNG image", measure.label()))
+                            .clicked();
+                        (title, save)
+                    })
+                    .inner;
+                let plot = tables::chart(ui, &data, 150.0, 1.5, None);
+                if save {
+                    png = Some((format!("compare {}", measure.label()), title.union(plot).expand(4.0)));
+                }
             }
             ui.add_space(6.0);
             tables::table(ui, "comparison-table", &comparison_table(&comparison));
         });
+        if let Some((title, rect)) = png {
+            requests.push(RunsRequest::SavePng(title, rect));
+        }
         if back {
             self.compare = None;
         }
