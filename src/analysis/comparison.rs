@@ -315,14 +315,6 @@ pub enum SeriesMeasure {
 }
 
 impl SeriesMeasure {
-    pub const ALL: [SeriesMeasure; 5] = [
-        SeriesMeasure::P95,
-        SeriesMeasure::Rps,
-        SeriesMeasure::FailuresPerSec,
-        SeriesMeasure::Users,
-        SeriesMeasure::TtftP95,
-    ];
-
     pub fn label(self) -> &'static str {
         match self {
             SeriesMeasure::P95 => "Latency p95 (ms)",
