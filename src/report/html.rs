@@ -22,12 +22,12 @@ table { border-collapse: collapse; font-size: 0.92em; min-width: 60%; }
 th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child, td.text { text-align: left; white-space: normal; }
 thead th { background: #f6f8fa; }
-figure { margin: 12px 0; break-inside: avoid; } figcaption { font-weight: 600; }
+figure { margin: 12px 0; break-inside: avoid; overflow-x: auto; } figcaption { font-weight: 600; }
 svg.chart { width: 100%; height: auto; background: #fff; border: 1px solid #eaeef2; }
 .finding { border-left: 4px solid var(--muted); padding: 4px 12px; margin: 8px 0; break-inside: avoid; }
 .finding.warning { border-color: #bf8700; } .finding.critical { border-color: var(--fail); }
 .finding ul { margin: 4px 0; color: var(--muted); }
-@media (max-width: 600px) { body { font-size: 14px; padding: 8px; } }
+@media (max-width: 600px) { body { font-size: 14px; padding: 8px; } svg.chart { min-width: 620px; } }
 @media print { body { max-width: none; } a { color: inherit; } h2 { break-after: avoid; } }
 "#;
 
