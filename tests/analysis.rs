@@ -4,9 +4,11 @@
 //! `UPDATE_GOLDEN=1 cargo test --test analysis` rewrites tests/golden/ after a deliberate change.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{loadscope, text};
 use loadscope::analysis::baseline::{degradation_percent, degradation_rows};
 use loadscope::analysis::comparison::{Change, Measure, compare, delta};
 use loadscope::analysis::findings::find;
@@ -266,7 +268,11 @@ fn html_report_has_every_chart_and_fetches_nothing() {
     for chart in &charts {
         assert!(html.contains(&format!("id=\"chart-{}\"", chart.id)), "chart {} missing", chart.id);
     }
-    for overlay in loadscope::report::charts::overlay_charts(&[&a, &b], &["A".into(), "B".into()]) {
+    for overlay in loadscope::report::charts::overlay_charts(
+        &[&a, &b],
+        &["A".into(), "B".into()],
+        loadscope::analysis::comparison::Align::ByLevel,
+    ) {
         assert!(
             html.contains(&format!("id=\"chart-{}\"", overlay.id)),
             "overlay {} missing",
@@ -314,18 +320,6 @@ fn csv_files_have_locusts_columns_and_the_runs_numbers() {
         .map(|line| line.rsplit(',').next().unwrap().parse::<u64>().unwrap())
         .sum();
     assert_eq!(occurrences, failed);
-}
-
-fn loadscope(args: &[&str], data_dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_loadscope"))
-        .args(args)
-        .env("LOADSCOPE_DATA_DIR", data_dir)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

@@ -3,21 +3,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::Nginx;
-
-fn loadscope(args: &[&str], data_dir: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loadscope"))
-        .args(args)
-        .env("LOADSCOPE_DATA_DIR", data_dir)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{Nginx, loadscope, text};
 
 fn preset(url: &str, path: &str, target: &str) -> String {
     format!(

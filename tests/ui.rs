@@ -40,6 +40,15 @@ fn harness(config: AppConfig) -> Harness<'static, LoadscopeApp> {
         .build_eframe(move |cc| LoadscopeApp::new(cc, config))
 }
 
+/// A harness that renders (wgpu), for snapshots and screenshots.
+fn snapshot_harness(config: AppConfig) -> Harness<'static, LoadscopeApp> {
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .with_max_steps(50)
+        .wgpu()
+        .build_eframe(move |cc| LoadscopeApp::new(cc, config))
+}
+
 /// Steps the app in real time until `done` holds, failing after `limit`.
 fn step_until(harness: &mut Harness<'_, LoadscopeApp>, limit: Duration, what: &str, done: impl Fn(&Harness<'_, LoadscopeApp>) -> bool) {
     let started = Instant::now();
@@ -319,14 +328,7 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
     let record = fixture_record();
     std::fs::create_dir_all(data.join("runs")).unwrap();
     std::fs::copy(fixture("ui-run.json"), data.join("runs/20261127T132347Z-ui-demo.json")).unwrap();
-    let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .with_max_steps(50)
-        .wgpu()
-        .build_eframe({
-            let config = config(data, Some("demo".into()));
-            move |cc| LoadscopeApp::new(cc, config)
-        });
+    let mut harness = snapshot_harness(config(data, Some("demo".into())));
     harness.run_ok();
     let mut results = egui_kittest::SnapshotResults::new();
     results.add(harness.try_snapshot("editor"));
@@ -440,6 +442,10 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
         .collect();
     assert_eq!(compared.len(), 2);
     harness.get_by_label("Comparing 2 runs");
+    harness.get_by_label("Latency p95 (ms) by level, all runs");
+    harness.get_by_label("Elapsed time").click();
+    harness.run_ok();
+    harness.get_by_label("Latency p95 (ms) over elapsed time, all runs");
     assert!(
         harness.get_all_by_label_contains("Gateway / Level 3 / Aggregated").count() >= 6,
         "a row per measure"
@@ -497,14 +503,7 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
 fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     let data = Path::new("/tmp/loadscope-ui-snapshots-compare");
     library_with_two_runs(data);
-    let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .with_max_steps(50)
-        .wgpu()
-        .build_eframe({
-            let config = config(data, Some("demo".into()));
-            move |cc| LoadscopeApp::new(cc, config)
-        });
+    let mut harness = snapshot_harness(config(data, Some("demo".into())));
     harness.run_ok();
     open_runs_tab(&mut harness, 2);
     let mut results = egui_kittest::SnapshotResults::new();

@@ -27,10 +27,6 @@ pub fn load_runs(references: &[String], dir: &std::path::Path) -> Result<Vec<(Pa
 /// Runs `loadscope compare`.
 pub fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<PathBuf>) -> u8 {
     let dir = dir.unwrap_or_else(default_runs_dir);
-    if references.len() < 2 {
-        eprintln!("compare needs at least two runs (paths, ids or file names from `loadscope runs`)");
-        return EXIT_BAD_INPUT;
-    }
     let runs = match load_runs(references, &dir) {
         Ok(runs) => runs,
         Err(why) => {

@@ -857,6 +857,27 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
     })
 }
 
+/// A saved baseline run, read once per version of the file: the editor validates the preset on
+/// every keystroke, and a run file can hold megabytes of series and histograms.
+fn read_baseline_run(path: &std::path::Path) -> Result<Arc<crate::run::RunRecord>, crate::run::RunFileError> {
+    type Cache = std::collections::HashMap<std::path::PathBuf, (Option<std::time::SystemTime>, u64, Arc<crate::run::RunRecord>)>;
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
+    let version = std::fs::metadata(path).ok().map(|meta| (meta.modified().ok(), meta.len()));
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((modified, len)) = version
+        && let Ok(known) = cache.lock()
+        && let Some((known_modified, known_len, record)) = known.get(path)
+        && (*known_modified, *known_len) == (modified, len)
+    {
+        return Ok(record.clone());
+    }
+    let record = Arc::new(crate::run::load(path)?);
+    if let (Some((modified, len)), Ok(mut known)) = (version, cache.lock()) {
+        known.insert(path.to_path_buf(), (modified, len, record.clone()));
+    }
+    Ok(record)
+}
+
 /// `baseline = { scenario = "..." }` or `{ run = "...", scenario = "..." }`: an earlier scenario
 /// of this suite, or a saved run read now. A `degradation` target needs one.
 fn compile_baseline(scenario: &Scenario, all: &[Scenario], loaded: &LoadedPreset, errors: &mut Errors) -> Option<CompiledBaseline> {
@@ -914,7 +935,7 @@ fn compile_baseline(scenario: &Scenario, all: &[Scenario], loaded: &LoadedPreset
                 Some(dir) => dir.join(run),
                 None => std::path::PathBuf::from(run),
             };
-            let record = match crate::run::load(&path) {
+            let record = match read_baseline_run(&path) {
                 Ok(record) => record,
                 Err(err) => {
                     errors.push_at(

@@ -129,15 +129,20 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
     charts
 }
 
-/// The comparison's overlay charts: p95 and throughput of every run, aligned by level.
-pub fn overlay_charts(runs: &[&RunRecord], labels: &[String]) -> Vec<ChartData> {
+/// The comparison's overlay charts: p95, throughput and failures of every run, one line a run
+/// named by `labels`, on a common axis.
+pub fn overlay_charts(runs: &[&RunRecord], labels: &[String], align: Align) -> Vec<ChartData> {
     [SeriesMeasure::P95, SeriesMeasure::Rps, SeriesMeasure::FailuresPerSec]
         .into_iter()
         .map(|measure| {
-            let (lines, bands) = overlay(runs, measure, Align::ByLevel);
+            let (lines, bands) = overlay(runs, measure, align);
+            let aligned = match align {
+                Align::ByLevel => "by level",
+                Align::Elapsed => "over elapsed time",
+            };
             ChartData {
-                id: format!("compare-{}", slug(measure.label())),
-                title: format!("{} by level, all runs", measure.label()),
+                id: format!("compare-{}", crate::run::library::slug(measure.label())),
+                title: format!("{} {aligned}, all runs", measure.label()),
                 unit: String::new(),
                 lines: lines
                     .into_iter()
@@ -152,10 +157,6 @@ pub fn overlay_charts(runs: &[&RunRecord], labels: &[String]) -> Vec<ChartData> 
             }
         })
         .collect()
-}
-
-fn slug(text: &str) -> String {
-    crate::run::library::slug(text)
 }
 
 /// Targets on `metrics` drawn over the levels they check (all-task targets only), scaled from

@@ -199,7 +199,7 @@ pub fn render_report(report: &Report) -> String {
         }
         out.push_str("</ul>");
         let labels: Vec<String> = comparison.runs.iter().map(|run| format!("{}: {}", run.letter, run.name)).collect();
-        for chart in overlay_charts(&report.compared, &labels) {
+        for chart in overlay_charts(&report.compared, &labels, crate::analysis::comparison::Align::ByLevel) {
             figure(&mut out, &chart);
         }
         table(&mut out, &comparison_table(comparison));

@@ -343,6 +343,32 @@ pub fn dynamic_points(series: &[SeriesPoint], lines: DynamicLines, window: TimeW
     named
 }
 
+/// A chart that the data places, not the mouse: no zoom, drag or scroll, the legend top left.
+pub fn fixed_plot<'a>(id: impl std::hash::Hash + std::fmt::Debug, height: f32) -> Plot<'a> {
+    Plot::new(id)
+        .height(height)
+        .legend(Legend::default().position(Corner::LeftTop))
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_boxed_zoom(false)
+        .y_axis_min_width(48.0)
+}
+
+/// A chart's title with its Save PNG button; returns the title's rect and whether the button
+/// was clicked.
+pub fn title_with_save(ui: &mut egui::Ui, title: &str) -> (egui::Rect, bool) {
+    ui.horizontal(|ui| {
+        let rect = ui.label(egui::RichText::new(title).strong()).rect;
+        let save = ui
+            .small_button("Save PNG")
+            .on_hover_text(format!("Save the {title} chart as a PNG image"))
+            .clicked();
+        (rect, save)
+    })
+    .inner
+}
+
 /// Draws one chart.
 #[allow(clippy::too_many_arguments)]
 pub fn draw(
@@ -385,16 +411,9 @@ pub fn draw(
         .fold(data_max, f64::max);
     let y_top = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
     let unit = spec.unit;
-    let response = Plot::new(spec.id)
-        .height(height)
+    let response = fixed_plot(spec.id, height)
         .link_axis(Id::unique("live-time-axis"), [true, false])
         .link_cursor(Id::unique("live-time-axis"), [true, false])
-        .legend(Legend::default().position(Corner::LeftTop))
-        .allow_scroll(false)
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_boxed_zoom(false)
-        .y_axis_min_width(48.0)
         .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
             // About four labelled lines on a short chart, at 1, 2 or 5 times a power of ten.
             let big = nice_step((input.bounds.1 - input.bounds.0) / 4.0);

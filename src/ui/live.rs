@@ -89,16 +89,7 @@ impl LiveView {
             for row in shown.chunks(per_row) {
                 ui.columns(per_row, |columns| {
                     for (ui, spec) in columns.iter_mut().zip(row) {
-                        let (title, save) = ui
-                            .horizontal(|ui| {
-                                let title = ui.label(RichText::new(spec.title).strong()).rect;
-                                let save = ui
-                                    .small_button("Save PNG")
-                                    .on_hover_text(format!("Save the {} chart as a PNG image", spec.title))
-                                    .clicked();
-                                (title, save)
-                            })
-                            .inner;
+                        let (title, save) = charts::title_with_save(ui, spec.title);
                         let plot = charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0, !self.draw_every_point);
                         if save {
                             self.png_request = Some((spec.title.to_string(), title.union(plot).expand(4.0)));

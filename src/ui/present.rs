@@ -6,8 +6,8 @@
 use egui::{Color32, Key, RichText, Stroke};
 
 use super::tables;
-use crate::analysis::baseline::degradation_rows;
-use crate::analysis::comparison::{Measure, compare};
+use crate::analysis::baseline::{DegradationRow, degradation_rows};
+use crate::analysis::comparison::{Comparison, Measure, compare};
 use crate::analysis::headline::{Headline, LevelHeadline, headline};
 use crate::preset::target::format_micros;
 use crate::report::charts::{ChartData, run_charts};
@@ -31,6 +31,11 @@ pub struct Presentation {
     pub level: Option<usize>,
     headlines: Vec<Headline>,
     charts: Vec<Vec<ChartData>>,
+    /// Per run: the comparison with the first run (None for the first itself).
+    comparisons: Vec<Option<Comparison>>,
+    /// Per run: each scenario's degradation against its single-user baseline (name, baseline
+    /// p95, rows of all tasks together).
+    degradations: Vec<Vec<(String, u64, Vec<DegradationRow>)>>,
 }
 
 impl Presentation {
@@ -45,12 +50,35 @@ impl Presentation {
                     .collect()
             })
             .collect();
+        let comparisons = runs
+            .iter()
+            .enumerate()
+            .map(|(index, run)| (index > 0).then(|| compare(&[&runs[0], run], 0)))
+            .collect();
+        let degradations = runs
+            .iter()
+            .map(|run| {
+                run.scenarios
+                    .iter()
+                    .filter_map(|scenario| {
+                        let baseline = scenario.baseline.as_ref()?;
+                        let rows: Vec<DegradationRow> = degradation_rows(scenario, baseline)
+                            .into_iter()
+                            .filter(|row| row.task == "Aggregated")
+                            .collect();
+                        Some((scenario.name.clone(), baseline.total.p95_micros, rows))
+                    })
+                    .collect()
+            })
+            .collect();
         Presentation {
             runs,
             run_index: 0,
             level: None,
             headlines,
             charts,
+            comparisons,
+            degradations,
         }
     }
 
@@ -248,10 +276,8 @@ impl Presentation {
     /// The comparison with the baseline for the level in focus (or every level): against the
     /// first run when several are shown, else against the run's single-user baseline.
     fn comparison_line(&self, ui: &mut egui::Ui) {
-        let run = &self.runs[self.run_index];
         let focus = self.level.and_then(|level| self.headlines[self.run_index].levels.get(level));
-        if self.runs.len() > 1 && self.run_index > 0 {
-            let comparison = compare(&[&self.runs[0], run], 0);
+        if let Some(comparison) = &self.comparisons[self.run_index] {
             let rows = comparison.rows.iter().filter(|row| {
                 row.task == "Aggregated" && focus.is_none_or(|level| row.scenario == level.scenario && row.level == level.level)
             });
@@ -272,12 +298,10 @@ impl Presentation {
             }
             return;
         }
-        for scenario in &run.scenarios {
-            let Some(baseline) = &scenario.baseline else { continue };
-            let rows: Vec<_> = degradation_rows(scenario, baseline)
-                .into_iter()
-                .filter(|row| row.task == "Aggregated")
-                .filter(|row| focus.is_none_or(|level| level.scenario == scenario.name && level.level == row.level))
+        for (scenario, baseline_p95_micros, all_rows) in &self.degradations[self.run_index] {
+            let rows: Vec<&DegradationRow> = all_rows
+                .iter()
+                .filter(|row| focus.is_none_or(|level| &level.scenario == scenario && level.level == row.level))
                 .collect();
             if rows.is_empty() {
                 continue;
@@ -286,7 +310,7 @@ impl Presentation {
                 ui.label(
                     RichText::new(format!(
                         "p95 against the single-user baseline ({}):",
-                        format_micros(baseline.total.p95_micros as f64)
+                        format_micros(*baseline_p95_micros as f64)
                     ))
                     .size(20.0)
                     .color(MUTED),

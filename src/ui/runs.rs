@@ -11,9 +11,9 @@ use egui::RichText;
 
 use super::palette;
 use super::tables;
-use crate::analysis::comparison::{Align, SeriesMeasure, compare, overlay, run_label};
+use crate::analysis::comparison::{Align, Comparison, compare, run_label};
 use crate::preset::target::format_micros;
-use crate::report::charts::{ChartData, Line};
+use crate::report::charts::{ChartData, overlay_charts};
 use crate::report::tables::{Table, comparison_table, results_table, scenario_tables};
 use crate::report::{Format, Report, finding_place, format_duration_secs};
 use crate::run::library::{LibraryEntry, RunRow, SortKey, list, sort_rows};
@@ -73,6 +73,37 @@ pub struct CompareView {
     pub runs: Vec<(PathBuf, RunRecord)>,
     pub baseline: usize,
     pub align: Align,
+    /// The table and overlay charts for `shown_for` (baseline, alignment), computed when those
+    /// change rather than every frame.
+    shown_for: Option<(usize, Align)>,
+    comparison: Option<Comparison>,
+    charts: Vec<ChartData>,
+}
+
+impl CompareView {
+    fn new(runs: Vec<(PathBuf, RunRecord)>) -> CompareView {
+        CompareView {
+            runs,
+            baseline: 0,
+            align: Align::ByLevel,
+            shown_for: None,
+            comparison: None,
+            charts: Vec::new(),
+        }
+    }
+
+    /// Recomputes the comparison and charts after the baseline or alignment changed.
+    fn refresh(&mut self) {
+        if self.shown_for == Some((self.baseline, self.align)) {
+            return;
+        }
+        let records: Vec<&RunRecord> = self.runs.iter().map(|(_, run)| run).collect();
+        let comparison = compare(&records, self.baseline);
+        let labels: Vec<String> = comparison.runs.iter().map(|run| format!("{}: {}", run.letter, run.name)).collect();
+        self.charts = overlay_charts(&records, &labels, self.align);
+        self.comparison = Some(comparison);
+        self.shown_for = Some((self.baseline, self.align));
+    }
 }
 
 /// The Runs tab's state.
@@ -296,11 +327,7 @@ impl RunsTab {
             .filter_map(|row| Some((row.path.clone(), self.record(&row.path)?.clone())))
             .collect();
         if runs.len() >= 2 {
-            self.compare = Some(CompareView {
-                runs,
-                baseline: 0,
-                align: Align::ByLevel,
-            });
+            self.compare = Some(CompareView::new(runs));
         }
     }
 
@@ -638,54 +665,28 @@ impl RunsTab {
             let first = paths.remove(view.baseline);
             self.export(ui.ctx(), first, paths, Format::Html);
         }
-        let Some(view) = &self.compare else { return };
-        let records: Vec<&RunRecord> = view.runs.iter().map(|(_, run)| run).collect();
-        let comparison = compare(&records, view.baseline);
+        let Some(view) = &mut self.compare else { return };
+        view.refresh();
+        let Some(comparison) = &view.comparison else { return };
         let mut png = None;
         egui::ScrollArea::both().id_salt("compare").show(ui, |ui| {
             for (index, run) in comparison.runs.iter().enumerate() {
                 let role = if index == comparison.baseline { " (baseline)" } else { "" };
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(format!("{}{role}", run.letter)).strong());
-                    ui.label(run_label(records[index]));
+                    ui.label(run_label(&view.runs[index].1));
                     verdict_label(ui, run.passed);
                 });
             }
-            let labels: Vec<String> = comparison.runs.iter().map(|run| format!("{}: {}", run.letter, run.name)).collect();
-            for measure in [SeriesMeasure::P95, SeriesMeasure::Rps, SeriesMeasure::FailuresPerSec] {
-                let (lines, bands) = overlay(&records, measure, view.align);
-                let data = ChartData {
-                    id: format!("compare-{measure:?}"),
-                    title: measure.label().to_string(),
-                    unit: String::new(),
-                    lines: lines
-                        .into_iter()
-                        .zip(&labels)
-                        .map(|(points, name)| Line {
-                            name: name.clone(),
-                            points,
-                        })
-                        .collect(),
-                    bands,
-                    thresholds: Vec::new(),
-                };
-                let (title, save) = ui
-                    .horizontal(|ui| {
-                        let title = ui.label(RichText::new(measure.label()).strong()).rect;
-                        let save = ui
-                            .small_button("Save PNG")
-                            .on_hover_text(format!("Save the {} overlay as a PNG image", measure.label()))
-                            .clicked();
-                        (title, save)
-                    })
-                    .inner;
-                let plot = tables::chart(ui, &data, 150.0, 1.5, None);
+            for chart in &view.charts {
+                let (title, save) = super::charts::title_with_save(ui, &chart.title);
+                let plot = tables::chart(ui, chart, 150.0, 1.5, None);
                 if save {
-                    png = Some((format!("compare {}", measure.label()), title.union(plot).expand(4.0)));
+                    png = Some((chart.id.clone(), title.union(plot).expand(4.0)));
                 }
             }
             ui.add_space(6.0);
-            tables::table(ui, "comparison-table", &comparison_table(&comparison));
+            tables::table(ui, "comparison-table", &comparison_table(comparison));
         });
         if let Some((title, rect)) = png {
             requests.push(RunsRequest::SavePng(title, rect));

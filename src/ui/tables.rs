@@ -2,7 +2,7 @@
 //! Markdown and HTML reports render, so the app and the reports show the same numbers.
 
 use egui::{Color32, RichText};
-use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Span, Text};
+use egui_plot::{Line, PlotPoints, Span, Text};
 
 use super::palette;
 use crate::report::charts::ChartData;
@@ -68,51 +68,41 @@ pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, 
         .fold(0.0_f64, f64::max)
         .max(1e-9);
     let y_top = y_max * 1.15;
-    let response = Plot::new(("report-chart", &data.id, &data.title))
-        .height(height)
-        .legend(Legend::default().position(Corner::LeftTop))
-        .allow_scroll(false)
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_boxed_zoom(false)
-        .y_axis_min_width(48.0)
-        .show(ui, |plot| {
-            plot.set_plot_bounds_y(0.0..=y_top);
-            for (index, band) in data.bands.iter().enumerate() {
-                let alpha = if highlight == Some(index) {
-                    90
-                } else if index % 2 == 0 {
-                    18
-                } else {
-                    36
-                };
-                plot.add(
-                    Span::new("", band.start_secs..=band.end_secs)
-                        .fill(Color32::from_rgba_unmultiplied(128, 128, 128, alpha))
-                        .border_width(0.0),
-                );
-                plot.text(
-                    Text::new("", [band.start_secs, y_top].into(), RichText::new(&band.label).small()).anchor(egui::Align2::LEFT_TOP),
-                );
-            }
-            for threshold in &data.thresholds {
-                plot.line(
-                    Line::new(
-                        format!("target {}", threshold.label),
-                        PlotPoints::from(vec![[threshold.start_secs, threshold.value], [threshold.end_secs, threshold.value]]),
-                    )
-                    .color(palette::FAIL)
-                    .style(egui_plot::LineStyle::dashed_loose())
-                    .width(1.0),
-                );
-            }
-            for (index, line) in data.lines.iter().enumerate() {
-                plot.line(
-                    Line::new(line.name.clone(), PlotPoints::from(line.points.clone()))
-                        .color(COLOURS[index % COLOURS.len()])
-                        .width(line_width),
-                );
-            }
-        });
+    let response = super::charts::fixed_plot(("report-chart", &data.id, &data.title), height).show(ui, |plot| {
+        plot.set_plot_bounds_y(0.0..=y_top);
+        for (index, band) in data.bands.iter().enumerate() {
+            let alpha = if highlight == Some(index) {
+                90
+            } else if index % 2 == 0 {
+                18
+            } else {
+                36
+            };
+            plot.add(
+                Span::new("", band.start_secs..=band.end_secs)
+                    .fill(Color32::from_rgba_unmultiplied(128, 128, 128, alpha))
+                    .border_width(0.0),
+            );
+            plot.text(Text::new("", [band.start_secs, y_top].into(), RichText::new(&band.label).small()).anchor(egui::Align2::LEFT_TOP));
+        }
+        for threshold in &data.thresholds {
+            plot.line(
+                Line::new(
+                    format!("target {}", threshold.label),
+                    PlotPoints::from(vec![[threshold.start_secs, threshold.value], [threshold.end_secs, threshold.value]]),
+                )
+                .color(palette::FAIL)
+                .style(egui_plot::LineStyle::dashed_loose())
+                .width(1.0),
+            );
+        }
+        for (index, line) in data.lines.iter().enumerate() {
+            plot.line(
+                Line::new(line.name.clone(), PlotPoints::from(line.points.clone()))
+                    .color(COLOURS[index % COLOURS.len()])
+                    .width(line_width),
+            );
+        }
+    });
     response.response.rect
 }

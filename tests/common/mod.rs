@@ -253,3 +253,17 @@ impl Drop for NodeServer {
         let _ = self.child.wait();
     }
 }
+
+/// Runs the `loadscope` binary with `data_dir` as its data dir.
+pub fn loadscope(args: &[&str], data_dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_loadscope"))
+        .args(args)
+        .env("LOADSCOPE_DATA_DIR", data_dir)
+        .output()
+        .unwrap()
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
