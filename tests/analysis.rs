@@ -147,12 +147,25 @@ fn findings_that_need_other_evidence() {
         .gpu_mem_max_percent = Some(97.0);
     assert!(rules(&find(&gpu)).contains(&(FindingRule::GpuMemoryHigh, "Level 2".into())));
 
+    // The generator's own timers late by 50 ms (p99): saturated. A busy host whose generator
+    // kept up is a milder note, never "saturated".
     let mut saturated = base.clone();
-    saturated.scenarios[gateway].levels[0]
+    saturated.scenarios[gateway].levels[0].generator = Some(loadscope::run::GeneratorLoad {
+        cpu_percent: 40.0,
+        cores: 2,
+        scheduling_lag_p99_micros: 50_000,
+        scheduling_lag_max_micros: 80_000,
+        scheduling_lag_samples: 1_000,
+    });
+    assert!(rules(&find(&saturated)).contains(&(FindingRule::GeneratorSaturated, "Level 1".into())));
+    let mut busy = base.clone();
+    busy.scenarios[gateway].levels[0]
         .resources
         .get_or_insert_default()
         .host_cpu_max_percent = Some(96.0);
-    assert!(rules(&find(&saturated)).contains(&(FindingRule::GeneratorSaturated, "Level 1".into())));
+    let busy_rules = rules(&find(&busy));
+    assert!(busy_rules.contains(&(FindingRule::HostBusy, "Level 1".into())), "{busy_rules:?}");
+    assert!(!busy_rules.iter().any(|(rule, _)| *rule == FindingRule::GeneratorSaturated));
 
     let mut timeouts = base.clone();
     timeouts.scenarios[gateway].levels[1].failures.push(FailureRow {
@@ -160,12 +173,16 @@ fn findings_that_need_other_evidence() {
         kind: "timeout".into(),
         message: "no response within 5s".into(),
         count: 4,
+        first_seen_secs: None,
+        last_seen_secs: None,
     });
     timeouts.scenarios[gateway].levels[2].failures.push(FailureRow {
         task: "chat".into(),
         kind: "timeout".into(),
         message: "no response within 5s".into(),
         count: 40,
+        first_seen_secs: None,
+        last_seen_secs: None,
     });
     let timeout_rules = rules(&find(&timeouts));
     assert!(

@@ -258,7 +258,7 @@ duration = "60s"
             engine.send(Command::Stop);
             stop_sent = Some(Instant::now());
         }
-        if let Event::Finished(record) = event {
+        if let Event::Finished { record, .. } = event {
             break record;
         }
     };
@@ -391,7 +391,7 @@ duration = "2s"
             engine.send(Command::NextLevel);
             skipped = true;
         }
-        if let Event::Finished(record) = event {
+        if let Event::Finished { record, .. } = event {
             break record;
         }
     };

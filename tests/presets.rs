@@ -305,6 +305,7 @@ fn overrides_replace_host_users_and_duration() {
         users: Some(3),
         spawn_rate: Some(2.0),
         duration: Some(loadscope::preset::duration::HumanDuration(Duration::from_secs(7))),
+        insecure: false,
     };
     let preset = load("full-suite", &overrides).unwrap();
     assert_eq!(preset.scenarios.len(), 1);

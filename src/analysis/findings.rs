@@ -15,12 +15,25 @@ pub const RISING_ERROR_RATE_PERCENT: f64 = 1.0;
 pub const RISING_FIT_R: f64 = 0.8;
 /// GPU memory (percent) that counts as near full.
 pub const GPU_MEMORY_PERCENT: f64 = 95.0;
-/// Host CPU (percent) of the load generator that makes a level's numbers doubtful.
-pub const GENERATOR_CPU_PERCENT: f64 = 90.0;
-/// Failures in a level's last third at least this many times its first third: accelerating.
+/// Host CPU (percent) from which a busy host is noted (when the generator itself kept up).
+pub const HOST_BUSY_PERCENT: f64 = 90.0;
+/// The failure rate in a level's last third at least this many times its first third's:
+/// accelerating.
 pub const CASCADE_FACTOR: f64 = 3.0;
-/// ...when the last third's failures are at least this share of its requests (percent).
+/// ...when the last third's failure rate is at least this (percent) and this many points above
+/// the first third's.
 pub const CASCADE_MIN_RATE_PERCENT: f64 = 5.0;
+/// Least evidence for a rule about failures: this many service failures where it fires.
+pub const MIN_FAILURES: u64 = 5;
+/// Least evidence for a cascade: failures in the last third, requests in the first.
+pub const CASCADE_MIN_FAILURES: f64 = 20.0;
+pub const CASCADE_MIN_FIRST_REQUESTS: f64 = 10.0;
+/// Levels a trend needs (two points always fit a line).
+pub const MIN_TREND_LEVELS: usize = 3;
+/// A knee also moves p95 by at least this much (a 2x jump from 100 µs is noise, not a knee).
+pub const KNEE_MIN_INCREASE_MICROS: f64 = 5_000.0;
+/// Late starts below this count are scheduling noise.
+pub const MIN_LATE_STARTS: u64 = 5;
 
 /// Every finding of the run, by scenario, then level, most severe first within a level.
 pub fn find(run: &RunRecord) -> Vec<Finding> {
@@ -35,7 +48,9 @@ pub fn find(run: &RunRecord) -> Vec<Finding> {
         cascading(run, scenario_index, scenario, &mut found);
         no_recovery(scenario, &mut found);
         generator_saturated(scenario, &mut found);
+        generator_limits(scenario, &mut found);
         late_starts(scenario, &mut found);
+        let mut found = one_per_rule(found);
         found.sort_by(|a, b| {
             a.level
                 .unwrap_or(usize::MAX)
@@ -65,6 +80,54 @@ fn finding(
         summary,
         evidence,
         suggestion: suggestion.into(),
+    }
+}
+
+/// Folds a rule's findings in one scenario into one: the first level's (the most severe
+/// kept), naming the other levels, with every level's evidence.
+fn one_per_rule(found: Vec<Finding>) -> Vec<Finding> {
+    let mut merged: Vec<(Finding, Vec<String>)> = Vec::new();
+    for finding in found {
+        match merged.iter_mut().find(|(kept, _)| kept.rule == finding.rule) {
+            None => merged.push((finding, Vec::new())),
+            Some((kept, also)) => {
+                kept.severity = kept.severity.max(finding.severity);
+                if let Some(name) = finding.level_name
+                    && kept.level_name.as_ref() != Some(&name)
+                    && !also.contains(&name)
+                {
+                    also.push(name);
+                }
+                for line in finding.evidence {
+                    if !kept.evidence.contains(&line) {
+                        kept.evidence.push(line);
+                    }
+                }
+            }
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut finding, also)| {
+            if !also.is_empty() {
+                finding.summary.push_str(&format!(" (also {})", also.join(", ")));
+            }
+            finding
+        })
+        .collect()
+}
+
+/// Failures that are the service's: not limited (429 and the like, the service pacing on
+/// purpose) and not the load generator's own.
+fn service_failures(stats: &crate::run::TaskStats) -> u64 {
+    stats.failures.saturating_sub(stats.limited + stats.generator_failures)
+}
+
+fn service_error_rate(stats: &crate::run::TaskStats) -> f64 {
+    if stats.requests == 0 {
+        0.0
+    } else {
+        service_failures(stats) as f64 * 100.0 / stats.requests as f64
     }
 }
 
@@ -98,17 +161,17 @@ pub fn linear_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 
 fn error_rate_rising(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
     let levels = measured(scenario);
-    if levels.len() < 2 {
+    if levels.len() < MIN_TREND_LEVELS {
         return;
     }
     let points: Vec<(f64, f64)> = levels
         .iter()
-        .map(|level| (level.load.intensity(), level.total.stats.error_rate_percent()))
+        .map(|level| (level.load.intensity(), service_error_rate(&level.total.stats)))
         .collect();
     let Some((r, slope)) = linear_fit(&points) else { return };
     let (first, last) = (points[0].1, points[points.len() - 1].1);
-    let fits = if levels.len() >= 3 { r >= RISING_FIT_R } else { true };
-    if slope > 0.0 && fits && last >= RISING_ERROR_RATE_PERCENT && last > first {
+    let last_failures = service_failures(&levels[levels.len() - 1].total.stats);
+    if slope > 0.0 && r >= RISING_FIT_R && last >= RISING_ERROR_RATE_PERCENT && last > first && last_failures >= MIN_FAILURES {
         let last_level = levels[levels.len() - 1];
         let unit = if matches!(last_level.load, crate::preset::LoadModel::Open { .. }) {
             "req/s of arrivals"
@@ -126,7 +189,15 @@ fn error_rate_rising(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
             ),
             levels
                 .iter()
-                .map(|level| format!("{}: {:.2}% errors", level_label(level), level.total.stats.error_rate_percent()))
+                .map(|level| {
+                    format!(
+                        "{}: {:.2}% errors ({} of {} requests)",
+                        level_label(level),
+                        service_error_rate(&level.total.stats),
+                        service_failures(&level.total.stats),
+                        level.total.stats.requests
+                    )
+                })
                 .collect(),
             "the service sheds load as users grow: look for a capacity limit (worker pool, queue length, rate limiter) and at the failures table for the first error kind that grows",
         ));
@@ -145,7 +216,7 @@ fn latency_knees(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
             continue;
         }
         let factor = p95_after / p95_before;
-        if factor >= KNEE_FACTOR {
+        if factor >= KNEE_FACTOR && p95_after - p95_before >= KNEE_MIN_INCREASE_MICROS {
             let load_factor = after.load.intensity() / before.load.intensity().max(f64::MIN_POSITIVE);
             found.push(finding(
                 (FindingRule::LatencyKnee, Severity::Warning),
@@ -173,7 +244,7 @@ fn failure_kind_appears(scenario: &ScenarioRecord, kind: &str, rule: FindingRule
     let mut seen_before = false;
     for level in &scenario.levels {
         let here = count(level);
-        if here > 0 && !seen_before {
+        if here >= MIN_FAILURES.min(3) && !seen_before {
             let top = level
                 .failures
                 .iter()
@@ -238,6 +309,12 @@ fn gpu_memory(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
 
 fn cascading(run: &RunRecord, scenario_index: usize, scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
     for level in &scenario.levels {
+        // Limited and generator failures are not the service failing; a level made mostly of
+        // them says nothing about a cascade (the series does not split kinds).
+        let stats = &level.total.stats;
+        if service_failures(stats) * 2 < stats.failures {
+            continue;
+        }
         let seconds: Vec<(f64, f64)> = run
             .series
             .iter()
@@ -250,14 +327,21 @@ fn cascading(run: &RunRecord, scenario_index: usize, scenario: &ScenarioRecord, 
         let third = seconds.len() / 3;
         let sum = |part: &[(f64, f64)]| -> (f64, f64) { part.iter().fold((0.0, 0.0), |acc, point| (acc.0 + point.0, acc.1 + point.1)) };
         let (first_requests, first_failures) = sum(&seconds[..third]);
-        let (_, middle_failures) = sum(&seconds[third..seconds.len() - third]);
+        let (middle_requests, middle_failures) = sum(&seconds[third..seconds.len() - third]);
         let (last_requests, last_failures) = sum(&seconds[seconds.len() - third..]);
-        let last_rate = if last_requests > 0.0 {
-            last_failures * 100.0 / last_requests
-        } else {
-            0.0
-        };
-        let accelerating = last_failures >= CASCADE_FACTOR * first_failures.max(1.0) && middle_failures >= first_failures;
+        let rate = |failures: f64, requests: f64| if requests > 0.0 { failures * 100.0 / requests } else { 0.0 };
+        let (first_rate, middle_rate, last_rate) = (
+            rate(first_failures, first_requests),
+            rate(middle_failures, middle_requests),
+            rate(last_failures, last_requests),
+        );
+        // Rates, not counts (more requests finish late in a level), with enough of both to
+        // compare: a third with no requests has no rate to grow from.
+        let accelerating = first_requests >= CASCADE_MIN_FIRST_REQUESTS
+            && last_failures >= CASCADE_MIN_FAILURES
+            && last_rate >= CASCADE_FACTOR * first_rate
+            && last_rate - first_rate >= CASCADE_MIN_RATE_PERCENT
+            && middle_rate >= first_rate;
         if accelerating && last_rate >= CASCADE_MIN_RATE_PERCENT {
             let per_sec = |failures: f64| failures / third as f64;
             found.push(finding(
@@ -285,8 +369,9 @@ fn no_recovery(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
     let levels = measured(scenario);
     for pair in levels.windows(2) {
         let (before, after) = (pair[0], pair[1]);
-        let (rate_before, rate_after) = (before.total.stats.error_rate_percent(), after.total.stats.error_rate_percent());
-        if after.load.intensity() < before.load.intensity() && rate_before >= 1.0 && rate_after >= rate_before * 0.5 {
+        let (rate_before, rate_after) = (service_error_rate(&before.total.stats), service_error_rate(&after.total.stats));
+        let enough = service_failures(&before.total.stats) >= MIN_FAILURES && service_failures(&after.total.stats) >= MIN_FAILURES;
+        if after.load.intensity() < before.load.intensity() && enough && rate_before >= 1.0 && rate_after >= rate_before * 0.5 {
             found.push(finding(
                 (FindingRule::NoRecovery, Severity::Critical),
                 (scenario, Some(after)),
@@ -308,29 +393,72 @@ fn no_recovery(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
 
 fn generator_saturated(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
     for level in &scenario.levels {
-        let cpu = level.resources.as_ref().and_then(|peaks| peaks.host_cpu_max_percent);
-        if let Some(cpu) = cpu.filter(|cpu| *cpu >= GENERATOR_CPU_PERCENT) {
-            let evidence = vec![format!(
-                "load generator host CPU max {cpu:.0}% (at most {GENERATOR_CPU_PERCENT:.0}% keeps the numbers the service's)"
-            )];
+        let saturation = level.generator.as_ref().and_then(crate::run::GeneratorLoad::saturation);
+        if let Some(why) = saturation {
             found.push(finding(
                 (FindingRule::GeneratorSaturated, Severity::Critical),
                 (scenario, Some(level)),
-                "host_cpu_max",
+                "scheduling_lag_p99",
                 format!(
                     "the load generator was saturated during {}: its numbers are not trustworthy",
                     level_label(level)
                 ),
-                evidence,
+                vec![format!("{}: {why}", level_label(level))],
                 "run the load generator on a machine with spare CPU (or fewer users per machine), then repeat this level",
+            ));
+        } else if let Some(host) = level
+            .resources
+            .as_ref()
+            .and_then(|peaks| peaks.host_cpu_max_percent)
+            .filter(|host| *host >= HOST_BUSY_PERCENT)
+        {
+            let own = level
+                .generator
+                .as_ref()
+                .map(|load| format!(", of which Loadscope used {:.0}%", load.cpu_percent))
+                .unwrap_or_default();
+            found.push(finding(
+                (FindingRule::HostBusy, Severity::Notice),
+                (scenario, Some(level)),
+                "host_cpu_max",
+                format!(
+                    "the host's CPU reached {host:.0}% during {} while the load generator kept up",
+                    level_label(level)
+                ),
+                vec![format!("{}: host CPU max {host:.0}%{own}", level_label(level))],
+                "other programs shared this machine (a desktop, a build, the service itself): the numbers stand, but a quieter machine gives steadier ones",
             ));
         }
     }
 }
 
+fn generator_limits(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
+    for level in &scenario.levels {
+        let count = level.total.stats.generator_failures;
+        if count == 0 {
+            continue;
+        }
+        found.push(finding(
+            (FindingRule::GeneratorLimits, Severity::Critical),
+            (scenario, Some(level)),
+            "generator_failures",
+            format!(
+                "{count} requests in {} failed on the load generator itself (no file descriptors or local ports left), not at the service",
+                level_label(level)
+            ),
+            vec![format!(
+                "{}: {count} load generator failures of {} requests",
+                level_label(level),
+                level.total.stats.requests
+            )],
+            "raise the open-file limit (`ulimit -n`, LimitNOFILE=), use fewer users per machine, or spread them over machines; the level's error rate includes these",
+        ));
+    }
+}
+
 fn late_starts(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
     for level in &scenario.levels {
-        if level.late_starts == 0 {
+        if level.late_starts < MIN_LATE_STARTS {
             continue;
         }
         // The scheduled starts: the level's rate over its time (what ran, for closed levels).

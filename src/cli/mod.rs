@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand, all over the same library the desktop app
 //! uses. Exit codes: 0 every target held, 1 a target failed, 2 bad input or a service that
-//! failed its preflight health check.
+//! failed its preflight health check, 3 the run could not be saved anywhere, 130 stopped
+//! before any load was sent.
 
 pub mod compare;
 pub mod demo_stack;
@@ -24,6 +25,14 @@ pub const EXIT_PASSED: u8 = 0;
 pub const EXIT_TARGET_FAILED: u8 = 1;
 /// Exit code: bad input, or a service failed its preflight check.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: the run ended but its file could not be written anywhere (its summary was
+/// printed; nothing is on disk).
+pub const EXIT_NOT_SAVED: u8 = 3;
+/// Exit code: a signal stopped the command before any load was sent (as shells report SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The most users (or requests in flight) a level may ask for.
+pub const MAX_USERS: u32 = 1_000_000;
 
 /// Load testing for AI service stacks.
 #[derive(Debug, Parser)]
@@ -91,7 +100,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Users for every level (turns open-model levels into closed ones).
-    #[arg(short = 'u', long)]
+    #[arg(short = 'u', long, allow_negative_numbers = true, value_parser = parse_users)]
     pub users: Option<u32>,
     /// Spawn rate (users per second) for every closed-model level.
     #[arg(short = 'r', long = "spawn-rate")]
@@ -111,6 +120,9 @@ pub struct RunArgs {
     /// No live progress line.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Accept any https certificate (a development server's); the run and its reports say so.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// `loadscope probe`.
@@ -142,6 +154,16 @@ pub struct DemoStackArgs {
     /// Multiply every simulated delay (0.5 = twice as fast).
     #[arg(long, default_value_t = 1.0)]
     pub time_scale: f64,
+}
+
+fn parse_users(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<i64>() {
+        Ok(users) if users >= 1 && users <= i64::from(MAX_USERS) => Ok(users as u32),
+        Ok(users) if users > i64::from(MAX_USERS) => Err(format!(
+            "{users} users is more than one machine can run (at most {MAX_USERS}); spread the load over machines"
+        )),
+        _ => Err(format!("users must be a positive whole number, e.g. -u 10 (got {text:?})")),
+    }
 }
 
 fn parse_human_duration(text: &str) -> Result<HumanDuration, String> {

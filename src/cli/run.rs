@@ -2,19 +2,19 @@
 //! the target verdicts, and an exit code CI can act on.
 
 use std::io::IsTerminal;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::table::{level_report, run_summary};
-use super::{EXIT_BAD_INPUT, EXIT_PASSED, EXIT_TARGET_FAILED, RunArgs};
+use super::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_PASSED, EXIT_TARGET_FAILED, RunArgs};
 use crate::demo::{DemoConfig, DemoStack};
-use crate::engine::{Command, Engine, Event, RunPlan, Snapshot};
+use crate::engine::{Command, Engine, Event, RunPlan, SaveOutcome, Snapshot};
 use crate::preset::compile::BaseUrl;
 use crate::preset::target::format_micros;
 use crate::preset::{Overrides, secrets};
 use crate::run::RunStatus;
-use crate::run::library::{default_runs_dir, run_file_name};
+use crate::run::library::default_runs_dir;
 
 /// Runs `loadscope run` and returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
@@ -42,6 +42,7 @@ pub fn run(args: RunArgs) -> u8 {
         users: args.users,
         spawn_rate: args.spawn_rate,
         duration: args.duration,
+        insecure: args.insecure,
     };
     let compiled = match crate::preset::load(&args.preset, &overrides) {
         Ok(compiled) => compiled,
@@ -50,11 +51,14 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_runs_dir().join(run_file_name(&started, &compiled.name)));
+    // Before anything starts: a run whose file cannot be written is refused (the engine checks
+    // again, for the app and for a folder that changes in between).
+    if let Some(out) = &args.out
+        && let Err(why) = crate::run::save::check_writable(out, false)
+    {
+        eprintln!("--out: {why}");
+        return EXIT_BAD_INPUT;
+    }
 
     let _demo = if args.demo_stack {
         match DemoStack::start(DemoConfig::default()) {
@@ -74,8 +78,11 @@ pub fn run(args: RunArgs) -> u8 {
         None
     };
 
-    let out_display = out.display().to_string();
-    let mut plan = match RunPlan::new(compiled, out, &secrets::from_env) {
+    let planned = match &args.out {
+        Some(out) => RunPlan::new(compiled, out.clone(), &secrets::from_env),
+        None => RunPlan::in_library(compiled, &default_runs_dir(), &secrets::from_env),
+    };
+    let mut plan = match planned {
         Ok(plan) => plan,
         Err(err) => {
             eprintln!("{err}");
@@ -98,7 +105,7 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    install_ctrl_c(engine.commander());
+    install_stop_signals(engine.commander());
     if !args.quiet {
         eprintln!("Running {preset_name}: {stages} level(s). Ctrl-C stops the run and saves it.");
     }
@@ -106,6 +113,7 @@ pub fn run(args: RunArgs) -> u8 {
 
     let mut progress = Progress::new(args.quiet);
     let mut monitors_shown = false;
+    let mut save_failing: Option<String> = None;
     loop {
         let Some(event) = engine.recv_timeout(Duration::from_secs(1)) else {
             continue;
@@ -117,13 +125,28 @@ pub fn run(args: RunArgs) -> u8 {
                     progress.note(&format!("  ok  {}", report.describe()));
                 }
             }
-            Event::PreflightFailed(reports) => {
+            Event::PreflightFailed(reports) | Event::SetupFailed(reports) => {
                 progress.finish();
                 eprintln!("Preflight failed; no load was sent:");
                 for report in reports {
                     eprintln!("  {}  {}", if report.ok() { "ok  " } else { "FAIL" }, report.describe());
                 }
                 return EXIT_BAD_INPUT;
+            }
+            Event::SetupPassed(reports) => {
+                for report in reports {
+                    progress.note(&format!("  ok  {}", report.describe()));
+                }
+            }
+            Event::StartFailed(why) => {
+                progress.finish();
+                eprintln!("The run did not start; no load was sent: {why}");
+                return EXIT_BAD_INPUT;
+            }
+            Event::Cancelled => {
+                progress.finish();
+                eprintln!("Stopped before any load was sent; nothing was saved.");
+                return EXIT_INTERRUPTED;
             }
             Event::Started { out_path, .. } => progress.note(&format!("Load started; saving to {}", out_path.display())),
             Event::Snapshot(snapshot) => {
@@ -134,48 +157,127 @@ pub fn run(args: RunArgs) -> u8 {
                 progress.update(&snapshot)
             }
             Event::LevelFinished { scenario, level } => progress.print(&level_report(&scenario, &level)),
-            Event::Saved { .. } => {}
-            Event::SaveFailed { path, error } => progress.warn(&format!("warning: could not save {}: {error}", path.display())),
-            Event::Rejected(message) => progress.warn(&format!("engine: {message}")),
-            Event::Finished(record) => {
-                progress.finish();
-                if record.status != RunStatus::Completed {
-                    // The level that was cut short has not been printed yet.
-                    if let Some((scenario, level)) = record
-                        .scenarios
-                        .last()
-                        .and_then(|scenario| scenario.levels.last().map(|level| (scenario, level)))
-                    {
-                        println!("{}", level_report(&scenario.name, level));
-                    }
+            Event::Saved { .. } => {
+                if save_failing.take().is_some() {
+                    progress.warn("Saving works again; the run file is up to date.");
                 }
+            }
+            Event::SaveFailed { path, error } => {
+                // Said once per distinct reason, not every autosave.
+                if save_failing.as_deref() != Some(error.as_str()) {
+                    progress.warn(&format!(
+                        "warning: could not save {} ({error}); the last good save is kept and saving is retried",
+                        path.display()
+                    ));
+                    save_failing = Some(error);
+                }
+            }
+            Event::Warning(message) => progress.warn(&format!("warning: {message}")),
+            Event::Rejected(message) => progress.warn(&format!("engine: {message}")),
+            Event::Finished { record, saved } => {
+                progress.finish();
                 println!("{}", run_summary(&record));
-                println!("Run saved to {out_display}");
-                return match record.passed {
+                let verdict = match record.passed {
                     Some(false) => EXIT_TARGET_FAILED,
                     _ if record.status == RunStatus::Aborted => EXIT_TARGET_FAILED,
                     _ => EXIT_PASSED,
+                };
+                return match saved {
+                    SaveOutcome::Saved(path) => {
+                        println!("Run saved to {}", path.display());
+                        verdict
+                    }
+                    SaveOutcome::Fallback { path, planned, error } => {
+                        eprintln!("error: could not save the run to {} ({error})", planned.display());
+                        println!("Run saved to {} instead", path.display());
+                        verdict
+                    }
+                    SaveOutcome::NotSaved { error } => {
+                        eprintln!(
+                            "error: the run could not be saved anywhere ({error}); the numbers above are all that is left. Free disk space or pick a writable folder with --out"
+                        );
+                        EXIT_NOT_SAVED
+                    }
                 };
             }
         }
     }
 }
 
-fn install_ctrl_c(commander: crate::engine::Commander) {
+/// Ctrl-C, SIGTERM and SIGHUP (CI cancelling a job, `timeout`, a closed terminal) and on
+/// Windows Ctrl-Break and closing the console all stop the run as Stop does: traffic ends
+/// within a second and the run is saved as stopped. A second signal quits at once.
+fn install_stop_signals(commander: crate::engine::Commander) {
     let _ = std::thread::Builder::new().name("loadscope-signals".into()).spawn(move || {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
             return;
         };
         runtime.block_on(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nStopping: ending traffic and saving the run (Ctrl-C again to quit at once)...");
-                commander.send(Command::Stop);
-            }
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
-            }
+            let Some(mut signals) = StopSignals::new() else { return };
+            let first = signals.next().await;
+            eprintln!("\n{first}: stopping, ending traffic and saving the run (again to quit at once)...");
+            commander.send(Command::Stop);
+            signals.next().await;
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
         });
     });
+}
+
+/// The signals that stop a run, on this platform.
+struct StopSignals {
+    #[cfg(unix)]
+    unix: [tokio::signal::unix::Signal; 2],
+    #[cfg(windows)]
+    windows: (tokio::signal::windows::CtrlBreak, tokio::signal::windows::CtrlClose),
+}
+
+impl StopSignals {
+    fn new() -> Option<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Some(StopSignals {
+                unix: [signal(SignalKind::terminate()).ok()?, signal(SignalKind::hangup()).ok()?],
+            })
+        }
+        #[cfg(windows)]
+        {
+            Some(StopSignals {
+                windows: (tokio::signal::windows::ctrl_break().ok()?, tokio::signal::windows::ctrl_close().ok()?),
+            })
+        }
+        #[cfg(not(any(unix, windows)))]
+        {
+            Some(StopSignals {})
+        }
+    }
+
+    /// Waits for the next stop signal and names it.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let [term, hup] = &mut self.unix;
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = term.recv() => "SIGTERM",
+                _ = hup.recv() => "SIGHUP",
+            }
+        }
+        #[cfg(windows)]
+        {
+            let (brk, close) = &mut self.windows;
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = brk.recv() => "Ctrl-Break",
+                _ = close.recv() => "console closed",
+            }
+        }
+        #[cfg(not(any(unix, windows)))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
 }
 
 /// The live progress line: redrawn in place on a terminal, a plain line every 10 s otherwise.

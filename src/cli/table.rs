@@ -81,13 +81,30 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
     if level.late_starts > 0 {
         let _ = writeln!(out, "Open model: {} requests could not start on schedule", level.late_starts);
     }
+    if total.unfinished > 0 {
+        let _ = writeln!(
+            out,
+            "Unfinished: {} requests were still open when the run ended (neither finished nor timed out; not in the numbers above)",
+            total.unfinished
+        );
+    }
+    if total.generator_failures > 0 {
+        let _ = writeln!(
+            out,
+            "Load generator: {} failures were this machine's (no file descriptors or local ports left), not the service's",
+            total.generator_failures
+        );
+    }
     if !level.failures.is_empty() {
         let _ = writeln!(out, "Failures:");
         for failure in &level.failures {
             let _ = writeln!(
                 out,
                 "  {:>7}x  {:<16} {:<12} {}",
-                failure.count, failure.task, failure.kind, failure.message
+                failure.count,
+                failure.task,
+                failure.kind,
+                crate::report::one_line(&failure.message)
             );
         }
     }
@@ -165,6 +182,9 @@ pub fn run_summary(record: &RunRecord) -> String {
     let _ = writeln!(out, "\nRun {} ({})", record.id, record.status.label());
     if let Some(reason) = &record.stop_reason {
         let _ = writeln!(out, "  {reason}");
+    }
+    for warning in &record.warnings {
+        let _ = writeln!(out, "  Warning: {warning}");
     }
     if let Some(total) = &record.total {
         let _ = writeln!(

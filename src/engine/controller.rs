@@ -11,17 +11,17 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::plan::RunPlan;
-use super::recorder::{FailureKey, Recorder, TaskAccum};
+use super::recorder::{FailureCount, FailureKey, Recorder, TaskAccum};
 use super::summary::{merged, stats, summary};
 use super::worker::{WorkerCommand, WorkerReport, run_worker};
-use super::{Command, Event, Phase, Snapshot, Waker, preflight};
+use super::{Command, Event, Phase, SaveOutcome, Snapshot, Waker, preflight};
 use crate::analysis::verdicts::{all_passed, evaluate_level};
 use crate::monitor::{MonitorReport, MonitorStatus, Monitors, ResourcePeaks, ResourceSample};
 use crate::preset::LoadModel;
 use crate::preset::compile::CompiledBaseline;
 use crate::preset::secrets::redact_header_value;
 use crate::run::{
-    BaselineRecord, FailureRow, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord,
+    BaselineRecord, FailureRow, GeneratorLoad, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord,
     SeriesPoint, TargetRecord, TaskStats, save_atomic,
 };
 
@@ -54,7 +54,7 @@ pub fn serve(mut commands: UnboundedReceiver<Command>, sink: EventSink) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
-            sink.send(Event::Rejected(format!("cannot start the engine's runtime: {err}")));
+            sink.send(Event::StartFailed(format!("cannot start the engine's runtime: {err}")));
             return;
         }
     };
@@ -69,11 +69,11 @@ pub fn serve(mut commands: UnboundedReceiver<Command>, sink: EventSink) {
                 Command::Shutdown => break,
                 Command::Preflight(plan) => {
                     sink.send(Event::PreflightStarted);
-                    let reports = preflight::check(&plan).await;
-                    if reports.iter().all(|report| report.ok()) {
-                        sink.send(Event::PreflightPassed(reports));
-                    } else {
-                        sink.send(Event::PreflightFailed(reports));
+                    match interruptible(preflight::check(&plan), &mut commands, &sink).await {
+                        Interrupted::Done(reports) if reports.iter().all(|report| report.ok()) => sink.send(Event::PreflightPassed(reports)),
+                        Interrupted::Done(reports) => sink.send(Event::PreflightFailed(reports)),
+                        Interrupted::Stopped => sink.send(Event::Cancelled),
+                        Interrupted::Shutdown => break,
                     }
                 }
                 Command::Stop | Command::NextLevel | Command::SetUsers(_) | Command::SetRate(_) => {
@@ -99,14 +99,58 @@ enum LevelEnd {
     Aborted(String),
 }
 
+/// What happened to work done before the load (preflight, setup) when commands arrived.
+enum Interrupted<T> {
+    Done(T),
+    Stopped,
+    Shutdown,
+}
+
+/// Runs `work` (a preflight or setup) while obeying Stop and Shutdown: a person who presses
+/// Ctrl-C while a health check waits for a slow service gets their prompt back at once.
+async fn interruptible<T>(
+    work: impl std::future::Future<Output = T>,
+    commands: &mut UnboundedReceiver<Command>,
+    sink: &EventSink,
+) -> Interrupted<T> {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            result = &mut work => return Interrupted::Done(result),
+            command = commands.recv() => match command {
+                Some(Command::Stop) => return Interrupted::Stopped,
+                Some(Command::Shutdown) | None => return Interrupted::Shutdown,
+                Some(Command::Start(_) | Command::Preflight(_)) => {
+                    sink.send(Event::Rejected("a run is already starting; stop it first".into()))
+                }
+                Some(Command::NextLevel | Command::SetUsers(_) | Command::SetRate(_)) => {
+                    sink.send(Event::Rejected("no level is running yet (the services are being checked)".into()))
+                }
+            },
+        }
+    }
+}
+
 async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, sink: &EventSink) -> Continue {
+    // Before anything is sent: a run whose file cannot be written is refused, not run blind.
+    if let Err(why) = crate::run::save::check_writable(&plan.out_path, plan.out_must_be_new) {
+        sink.send(Event::StartFailed(why));
+        return Continue::WaitForCommands;
+    }
     let has_checks = plan
         .scenarios
         .iter()
         .any(|scenario| scenario.compiled.health.is_some() || scenario.mcp_init_task.is_some());
     if plan.preflight && has_checks {
         sink.send(Event::PreflightStarted);
-        let reports = preflight::check(&plan).await;
+        let reports = match interruptible(preflight::check(&plan), commands, sink).await {
+            Interrupted::Done(reports) => reports,
+            Interrupted::Stopped => {
+                sink.send(Event::Cancelled);
+                return Continue::WaitForCommands;
+            }
+            Interrupted::Shutdown => return Continue::Shutdown,
+        };
         if reports.iter().all(|report| report.ok()) {
             sink.send(Event::PreflightPassed(reports));
         } else {
@@ -116,25 +160,47 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     }
 
     if plan.scenarios.iter().any(|scenario| !scenario.compiled.setup.is_empty()) {
-        match super::setup::run(&plan).await {
-            Ok(reports) => sink.send(Event::PreflightPassed(reports)),
-            Err(reports) => {
-                sink.send(Event::PreflightFailed(reports));
+        match interruptible(super::setup::run(&plan), commands, sink).await {
+            Interrupted::Done(Ok(reports)) => sink.send(Event::SetupPassed(reports)),
+            Interrupted::Done(Err(reports)) => {
+                sink.send(Event::SetupFailed(reports));
                 return Continue::WaitForCommands;
             }
+            Interrupted::Stopped => {
+                sink.send(Event::Cancelled);
+                return Continue::WaitForCommands;
+            }
+            Interrupted::Shutdown => return Continue::Shutdown,
         }
     }
 
+    let start_warnings = super::generator::start_warnings(&plan);
+    for warning in &start_warnings {
+        sink.send(Event::Warning(warning.clone()));
+    }
+    let run_start = Instant::now();
+    let mut run = RunState::new(plan.clone(), run_start);
+    run.warnings = start_warnings;
+    // The first save claims the file (a library name is created new, never over another run's)
+    // before load starts, so a crash from here on leaves a run to recover.
+    let first = run.record(RunStatus::Running);
+    let claimed = if plan.out_must_be_new {
+        crate::run::save::save_new(&first, &plan.out_path)
+    } else {
+        save_atomic(&first, &plan.out_path)
+    };
+    if let Err(err) = claimed {
+        sink.send(Event::StartFailed(err.to_string()));
+        return Continue::WaitForCommands;
+    }
     sink.send(Event::Started {
         out_path: plan.out_path.clone(),
         stages: plan.stage_count(),
     });
-    let run_start = Instant::now();
-    let mut run = RunState::new(plan.clone(), run_start);
     let mut monitors = match Monitors::start(plan.preset.monitors.clone()) {
         Ok(monitors) => Some(monitors),
         Err(err) => {
-            sink.send(Event::Rejected(format!(
+            sink.send(Event::Warning(format!(
                 "cannot start the resource monitors: {err}; the run goes on without them"
             )));
             None
@@ -156,7 +222,10 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                 threads.push(thread);
             }
             Err(err) => {
-                sink.send(Event::Rejected(format!("cannot start worker thread {index}: {err}")));
+                for worker in &workers {
+                    let _ = worker.send(WorkerCommand::Stop);
+                }
+                sink.send(Event::StartFailed(format!("cannot start worker thread {index}: {err}")));
                 return Continue::WaitForCommands;
             }
         }
@@ -165,7 +234,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     let saver = match RunSaver::start(plan.out_path.clone(), sink.clone()) {
         Ok(saver) => saver,
         Err(err) => {
-            sink.send(Event::Rejected(format!("cannot start the run-file writer: {err}")));
+            sink.send(Event::StartFailed(format!("cannot start the run-file writer: {err}")));
             for worker in &workers {
                 let _ = worker.send(WorkerCommand::Stop);
             }
@@ -174,6 +243,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     };
     run.worker_users = vec![0; workers.len()];
     run.worker_in_flight = vec![0; workers.len()];
+    run.worker_progress = vec![WorkerProgress::default(); workers.len()];
 
     let broadcast = |command: &dyn Fn(usize) -> WorkerCommand| {
         for (index, worker) in workers.iter().enumerate() {
@@ -247,7 +317,10 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                     _ = autosave.tick() => {
                         run.save(RunStatus::Running, &saver);
                     }
-                    Some(report) = reports.recv() => run.absorb(report),
+                    Some(report) = reports.recv() => {
+                        run.absorb(report);
+                        run.emit_finished_levels(sink, false);
+                    }
                     Some(report) = next_monitor_report(&mut monitors) => run.absorb_resources(report),
                     command = commands.recv() => match command {
                         Some(Command::Stop) => break LevelEnd::Stopped,
@@ -280,15 +353,11 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                 }
             };
             run.end_stage(stage);
+            // Its numbers are final (and LevelFinished goes out) once every worker has moved on
+            // and recorded the requests it started in it: the CLI, the app and the file agree.
+            run.unreported_stages.push_back(stage);
             match end {
-                LevelEnd::Elapsed | LevelEnd::Skipped => {
-                    if let Some(record) = run.level_record(stage) {
-                        sink.send(Event::LevelFinished {
-                            scenario: scenario.compiled.name.clone(),
-                            level: Box::new(record),
-                        });
-                    }
-                }
+                LevelEnd::Elapsed | LevelEnd::Skipped => {}
                 LevelEnd::Stopped => {
                     outcome = RunStatus::Stopped;
                     run.stop_reason = Some("stopped by request".into());
@@ -317,6 +386,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                         *count = report.live_users;
                     }
                     run.absorb(report);
+                    run.emit_finished_levels(sink, false);
                 }
                 Ok(None) | Err(_) => break,
             }
@@ -339,12 +409,17 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     for thread in threads {
         let _ = thread.join();
     }
+    // Every worker has stopped: whatever is still open was counted as unfinished.
+    run.emit_finished_levels(sink, true);
     run.close_seconds(true);
     let final_snapshot = run.snapshot(stage.min(run.stages.len().saturating_sub(1)), Phase::Finished);
     sink.send(Event::Snapshot(Box::new(final_snapshot)));
     let record = run.save(outcome, &saver);
-    saver.finish();
-    sink.send(Event::Finished(Box::new(record)));
+    let saved = saver.finish();
+    sink.send(Event::Finished {
+        record: Box::new(record),
+        saved,
+    });
     after
 }
 
@@ -375,6 +450,19 @@ struct StageInfo {
     load: LoadModel,
     started_secs: f64,
     ended_secs: Option<f64>,
+    /// The process's CPU time at the start, and what the level used.
+    cpu_started_micros: Option<u64>,
+    cpu_used_micros: Option<u64>,
+}
+
+/// What the controller knows of a worker's progress through the stages.
+#[derive(Debug, Clone, Copy, Default)]
+struct WorkerProgress {
+    /// The stage it records new requests into.
+    stage: u32,
+    /// The earliest stage it still has requests in flight for.
+    oldest_open_stage: Option<u32>,
+    finished: bool,
 }
 
 /// The run as the controller knows it.
@@ -401,19 +489,20 @@ struct RunState {
     monitor_status: Option<MonitorStatus>,
     /// Resource peaks per stage.
     stage_peaks: Vec<ResourcePeaks>,
+    worker_progress: Vec<WorkerProgress>,
+    /// Stages that ended but whose LevelFinished has not gone out, oldest first.
+    unreported_stages: std::collections::VecDeque<usize>,
+    /// What the run warned about as it started.
+    warnings: Vec<String>,
 }
 
-/// The load generator's own CPU at or above this during a level makes its numbers doubtful.
-const HOST_CPU_SATURATED_PERCENT: f64 = 90.0;
+/// Host CPU at or above this (with the generator keeping up) is noted as a busy host.
+const HOST_BUSY_PERCENT: f64 = 90.0;
 
 impl RunState {
     fn new(plan: Arc<RunPlan>, run_start: Instant) -> RunState {
         let started_at = SystemTime::now();
-        let id = plan
-            .out_path
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let id = plan.run_id.clone();
         let targets = plan
             .scenarios
             .iter()
@@ -450,6 +539,32 @@ impl RunState {
             latest_resources: None,
             monitor_status: None,
             stage_peaks: Vec::new(),
+            worker_progress: Vec::new(),
+            unreported_stages: std::collections::VecDeque::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Sends LevelFinished for each ended stage whose numbers are final: every worker has
+    /// moved past it with nothing of it in flight (or `all`: every worker has stopped).
+    fn emit_finished_levels(&mut self, sink: &EventSink, all: bool) {
+        while let Some(&stage) = self.unreported_stages.front() {
+            let stage_u32 = stage as u32;
+            let settled = all
+                || self.worker_progress.iter().all(|worker| {
+                    worker.finished || (worker.stage > stage_u32 && worker.oldest_open_stage.is_none_or(|open| open > stage_u32))
+                });
+            if !settled {
+                break;
+            }
+            self.unreported_stages.pop_front();
+            if let Some(record) = self.level_record(stage) {
+                let scenario = self.stages[stage].scenario;
+                sink.send(Event::LevelFinished {
+                    scenario: self.plan.scenarios[scenario].compiled.name.clone(),
+                    level: Box::new(record),
+                });
+            }
         }
     }
 
@@ -470,11 +585,16 @@ impl RunState {
     /// Why a stage's numbers are doubtful, if they are.
     fn stage_warnings(&self, stage: usize) -> Vec<String> {
         let mut warnings = Vec::new();
-        if let Some(host) = self.stage_peaks.get(stage).and_then(|peaks| peaks.host_cpu_max_percent)
-            && host >= HOST_CPU_SATURATED_PERCENT
+        let generator = self.generator_load(stage);
+        if let Some(why) = generator.as_ref().and_then(GeneratorLoad::saturation) {
+            warnings.push(format!(
+                "{why}: latency and throughput may be Loadscope's own limits, not the service's (use fewer users per machine, or more machines)"
+            ));
+        } else if let Some(host) = self.stage_peaks.get(stage).and_then(|peaks| peaks.host_cpu_max_percent)
+            && host >= HOST_BUSY_PERCENT
         {
             warnings.push(format!(
-                "the load generator's host reached {host:.0}% CPU: latency and throughput may be Loadscope's own limits, not the service's (use fewer users per machine or more workers/machines)"
+                "the host was busy ({host:.0}% CPU) with other work, while the load generator itself kept up: its numbers stand, but the service may share this machine's CPU"
             ));
         }
         if let Some(info) = self.stages.get(stage) {
@@ -508,19 +628,53 @@ impl RunState {
             load,
             started_secs: self.elapsed_secs(),
             ended_secs: None,
+            cpu_started_micros: super::generator::process_cpu_micros(),
+            cpu_used_micros: None,
         });
     }
 
     fn end_stage(&mut self, stage: usize) {
         let now = self.elapsed_secs();
+        let cpu_now = super::generator::process_cpu_micros();
         if let Some(info) = self.stages.get_mut(stage) {
             info.ended_secs = Some(now);
+            info.cpu_used_micros = info.cpu_started_micros.zip(cpu_now).map(|(start, end)| end.saturating_sub(start));
         }
+    }
+
+    /// The generator's own load during a stage (so far, while it runs).
+    fn generator_load(&self, stage: usize) -> Option<GeneratorLoad> {
+        let info = self.stages.get(stage)?;
+        let wall_secs = self.stage_duration_secs(stage);
+        let cpu_micros = info
+            .cpu_used_micros
+            .or_else(|| Some(super::generator::process_cpu_micros()?.saturating_sub(info.cpu_started_micros?)))?;
+        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+        let cpu_percent = if wall_secs > 0.0 {
+            cpu_micros as f64 / 1e6 / wall_secs / cores as f64 * 100.0
+        } else {
+            0.0
+        };
+        let lag = self.recorded.scheduling_lag.get(&(stage as u32));
+        Some(GeneratorLoad {
+            cpu_percent,
+            cores,
+            scheduling_lag_p99_micros: lag.map(|lag| lag.value_at_quantile(0.99)).unwrap_or(0),
+            scheduling_lag_max_micros: lag.map(|lag| lag.max()).unwrap_or(0),
+            scheduling_lag_samples: lag.map(|lag| lag.len()).unwrap_or(0),
+        })
     }
 
     fn absorb(&mut self, report: WorkerReport) {
         if let Some(users) = self.worker_users.get_mut(report.worker) {
             *users = report.active_users;
+        }
+        if let Some(progress) = self.worker_progress.get_mut(report.worker) {
+            *progress = WorkerProgress {
+                stage: report.stage,
+                oldest_open_stage: report.oldest_open_stage,
+                finished: report.finished,
+            };
         }
         if let Some(in_flight) = self.worker_in_flight.get_mut(report.worker) {
             *in_flight = report.in_flight;
@@ -633,8 +787,8 @@ impl RunState {
     fn stage_failures(&self, stage: usize) -> Vec<FailureRow> {
         let Some(info) = self.stages.get(stage) else { return Vec::new() };
         let scenario = &self.plan.scenarios[info.scenario];
-        let mut rows: Vec<(&FailureKey, &u64)> = self.recorded.failures.iter().filter(|(key, _)| key.stage == stage as u32).collect();
-        rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        let mut rows: Vec<(&FailureKey, &FailureCount)> = self.recorded.failures.iter().filter(|(key, _)| key.stage == stage as u32).collect();
+        rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
         rows.into_iter()
             .map(|(key, count)| FailureRow {
                 task: scenario
@@ -644,7 +798,9 @@ impl RunState {
                     .unwrap_or_default(),
                 kind: key.kind.to_string(),
                 message: key.message.clone(),
-                count: *count,
+                count: count.count,
+                first_seen_secs: Some(count.first_second),
+                last_seen_secs: Some(count.last_second),
             })
             .collect()
     }
@@ -681,21 +837,23 @@ impl RunState {
 
     /// The failures of the whole run, grouped by task, kind and message, most frequent first.
     fn run_failures(&self) -> Vec<FailureRow> {
-        let mut groups: std::collections::BTreeMap<(String, String, String), u64> = std::collections::BTreeMap::new();
+        let mut groups: std::collections::BTreeMap<(String, String, String), FailureRow> = std::collections::BTreeMap::new();
         for stage in 0..self.stages.len() {
             for row in self.stage_failures(stage) {
-                *groups.entry((row.task, row.kind, row.message)).or_insert(0) += row.count;
+                match groups.entry((row.task.clone(), row.kind.clone(), row.message.clone())) {
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(row);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut slot) => {
+                        let group = slot.get_mut();
+                        group.count += row.count;
+                        group.first_seen_secs = group.first_seen_secs.min(row.first_seen_secs).or(row.first_seen_secs);
+                        group.last_seen_secs = group.last_seen_secs.max(row.last_seen_secs);
+                    }
+                }
             }
         }
-        let mut rows: Vec<FailureRow> = groups
-            .into_iter()
-            .map(|((task, kind, message), count)| FailureRow {
-                task,
-                kind,
-                message,
-                count,
-            })
-            .collect();
+        let mut rows: Vec<FailureRow> = groups.into_values().collect();
         rows.sort_by_key(|row| std::cmp::Reverse(row.count));
         rows
     }
@@ -836,6 +994,7 @@ impl RunState {
             verdicts,
             resources: self.stage_peaks.get(stage).filter(|peaks| !peaks.is_empty()).cloned(),
             warnings: self.stage_warnings(stage),
+            generator: self.generator_load(stage),
         })
     }
 
@@ -913,6 +1072,7 @@ impl RunState {
             title: None,
             tags: Vec::new(),
             findings: Vec::new(),
+            warnings: self.warnings.clone(),
         };
         if status != RunStatus::Running {
             record.findings = crate::analysis::findings::find(&record);
@@ -933,10 +1093,11 @@ impl RunState {
 type PendingSave = std::sync::Arc<(std::sync::Mutex<Option<(RunRecord, bool)>>, std::sync::Condvar)>;
 
 /// Writes run files on its own thread, latest record first: autosaves that pile up behind a
-/// slow disk are skipped in favour of the newest.
+/// slow disk are skipped in favour of the newest. A failed autosave keeps the last good file
+/// (saves are atomic) and the next one tries again; a failed final save goes to a fallback.
 struct RunSaver {
     pending: PendingSave,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: Option<std::thread::JoinHandle<SaveOutcome>>,
 }
 
 impl RunSaver {
@@ -961,17 +1122,24 @@ impl RunSaver {
                 };
                 let Some((record, final_save)) = next else { continue };
                 match save_atomic(&record, &path) {
-                    Ok(()) => sink.send(Event::Saved {
-                        path: path.clone(),
-                        final_save,
-                    }),
-                    Err(err) => sink.send(Event::SaveFailed {
-                        path: path.clone(),
-                        error: err.to_string(),
-                    }),
-                }
-                if final_save {
-                    return;
+                    Ok(()) => {
+                        sink.send(Event::Saved {
+                            path: path.clone(),
+                            final_save,
+                        });
+                        if final_save {
+                            return SaveOutcome::Saved(path);
+                        }
+                    }
+                    Err(err) => {
+                        sink.send(Event::SaveFailed {
+                            path: path.clone(),
+                            error: err.to_string(),
+                        });
+                        if final_save {
+                            return save_fallback(&record, &path, err.to_string());
+                        }
+                    }
                 }
             }
         })?;
@@ -994,12 +1162,39 @@ impl RunSaver {
         ready.notify_one();
     }
 
-    /// Waits until the final save is on disk.
-    fn finish(mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+    /// Waits until the final save is on disk (or could not be), and says where it went.
+    fn finish(mut self) -> SaveOutcome {
+        match self.thread.take().map(|thread| thread.join()) {
+            Some(Ok(outcome)) => outcome,
+            _ => SaveOutcome::NotSaved {
+                error: "the run-file writer stopped unexpectedly".into(),
+            },
         }
     }
+}
+
+/// The final save failed at `planned`: write the run into the data dir's `runs/`, else the
+/// temp dir, under a new name; NotSaved only when neither takes it.
+fn save_fallback(record: &RunRecord, planned: &std::path::Path, planned_error: String) -> SaveOutcome {
+    let file_name = crate::run::library::library_file_name(&record.id, &record.preset.name);
+    let mut tried = vec![format!("{}: {planned_error}", planned.display())];
+    for dir in [crate::run::library::default_runs_dir(), std::env::temp_dir()] {
+        let path = dir.join(&file_name);
+        if path == planned {
+            continue;
+        }
+        match crate::run::save::save_new(record, &path) {
+            Ok(()) => {
+                return SaveOutcome::Fallback {
+                    path,
+                    planned: planned.to_path_buf(),
+                    error: planned_error,
+                };
+            }
+            Err(err) => tried.push(err.to_string()),
+        }
+    }
+    SaveOutcome::NotSaved { error: tried.join("; ") }
 }
 
 /// The preset as run, as JSON, with literal credentials in headers replaced.

@@ -40,7 +40,7 @@ async fn post(scenario: &ScenarioPlan, task: usize, client: &mut Client, body: &
         &mut client.slot,
         &request,
         false,
-        true,
+        Some(crate::engine::protocols::http::DEFAULT_MAX_BODY_BYTES),
         scenario.compiled.timeout,
         &mut |_, _| {},
     )
@@ -142,7 +142,7 @@ pub async fn close_session(scenario: &ScenarioPlan, task: usize, client: &mut Cl
             &mut client.slot,
             &request,
             false,
-            false,
+            None,
             scenario.compiled.timeout,
             &mut |_, _| {},
         )
@@ -218,7 +218,7 @@ pub async fn perform(
             };
             Some((kind, format!("JSON-RPC error {code}: {message}")))
         }
-        (CallOutcome::ToolError(text), false) => Some((FailureKind::ToolError, format!("tool error: {text}"))),
+        (CallOutcome::ToolError(text), false) => Some((FailureKind::ToolError, text)),
     };
     client.session.calls += 1;
     let churn = scenario.compiled.mcp.session_churn.unwrap_or(0);

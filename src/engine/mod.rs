@@ -4,6 +4,7 @@
 //! engine knows nothing about how they are shown.
 
 pub mod controller;
+pub mod generator;
 pub mod mcp_client;
 pub mod plan;
 pub mod preflight;
@@ -52,6 +53,14 @@ pub enum Event {
     PreflightPassed(Vec<HealthReport>),
     /// A health check failed; the run does not start.
     PreflightFailed(Vec<HealthReport>),
+    /// Every setup step of the preset succeeded (what each saved is in its report).
+    SetupPassed(Vec<HealthReport>),
+    /// A setup step failed; the run does not start.
+    SetupFailed(Vec<HealthReport>),
+    /// The run cannot start (its file cannot be written, a thread cannot start); no load was sent.
+    StartFailed(String),
+    /// Stop arrived before any load was sent (during the preflight or setup): nothing was saved.
+    Cancelled,
     /// Load starts now; the run file is written to `out_path`.
     Started {
         out_path: std::path::PathBuf,
@@ -74,10 +83,41 @@ pub enum Event {
         path: std::path::PathBuf,
         error: String,
     },
-    /// The run ended; the record is what was saved.
-    Finished(Box<RunRecord>),
-    /// A command could not be carried out.
+    /// The run ended; the record and where it was saved (or why it could not be).
+    Finished {
+        record: Box<RunRecord>,
+        saved: SaveOutcome,
+    },
+    /// Something the person should know that does not end the run (a monitor that cannot
+    /// start, more users than the open-file limit allows).
+    Warning(String),
+    /// A command could not be carried out; the run (if any) goes on.
     Rejected(String),
+}
+
+/// Where a run's final save went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// Written and read back at the planned path.
+    Saved(std::path::PathBuf),
+    /// The planned path failed (`error`); the run was written to `path` instead.
+    Fallback {
+        path: std::path::PathBuf,
+        planned: std::path::PathBuf,
+        error: String,
+    },
+    /// Nothing could be written anywhere; `error` says why for each place tried.
+    NotSaved { error: String },
+}
+
+impl SaveOutcome {
+    /// Where the run file is, if anywhere.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            SaveOutcome::Saved(path) | SaveOutcome::Fallback { path, .. } => Some(path),
+            SaveOutcome::NotSaved { .. } => None,
+        }
+    }
 }
 
 /// Where the run is.
@@ -205,8 +245,8 @@ pub fn run_blocking(plan: RunPlan, mut on_event: impl FnMut(&Event)) -> std::io:
         };
         on_event(&event);
         match event {
-            Event::Finished(record) => return Ok(Some(*record)),
-            Event::PreflightFailed(_) | Event::Rejected(_) => return Ok(None),
+            Event::Finished { record, .. } => return Ok(Some(*record)),
+            Event::PreflightFailed(_) | Event::SetupFailed(_) | Event::StartFailed(_) | Event::Cancelled => return Ok(None),
             _ => {}
         }
     }

@@ -22,11 +22,12 @@ use crate::preset::template::request_context;
 /// Why a compiled preset cannot run as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("preset {preset}, scenario {scenario:?}, header {header}: {source}")]
+    #[error("preset {preset}, scenario {scenario:?}, {field}: {source}")]
     MissingSecret {
         preset: String,
         scenario: String,
-        header: String,
+        /// Where the reference is: `header Authorization`, `task "search" path`, ...
+        field: String,
         source: secrets::MissingSecret,
     },
     #[error("preset {preset}, scenario {scenario:?}: {message}")]
@@ -38,8 +39,13 @@ pub enum PlanError {
 pub struct RunPlan {
     pub preset: CompiledPreset,
     pub scenarios: Vec<Arc<ScenarioPlan>>,
+    /// The run's id (start time and a random suffix): unique across runs started together.
+    pub run_id: String,
     /// Where the run file goes.
     pub out_path: PathBuf,
+    /// The file must not exist yet (a library name); false for a path the person named, which
+    /// a new run replaces as `-o` does.
+    pub out_must_be_new: bool,
     /// How often the run file is rewritten during the run.
     pub autosave_every: Duration,
     /// Worker threads (each a current-thread runtime); users are spread over them.
@@ -49,8 +55,10 @@ pub struct RunPlan {
 }
 
 impl RunPlan {
-    /// Prepares a compiled preset, resolving `${VAR}` secrets with `lookup`.
+    /// Prepares a compiled preset that writes its run to `out_path` (replacing a file there),
+    /// resolving `${VAR}` secrets with `lookup`.
     pub fn new(preset: CompiledPreset, out_path: PathBuf, lookup: &dyn Fn(&str) -> Option<String>) -> Result<RunPlan, PlanError> {
+        let run_id = crate::run::library::new_run_id(std::time::SystemTime::now());
         let mut scenarios = Vec::new();
         for scenario in &preset.scenarios {
             scenarios.push(Arc::new(ScenarioPlan::new(&preset.source, scenario, lookup)?));
@@ -58,11 +66,22 @@ impl RunPlan {
         Ok(RunPlan {
             preset,
             scenarios,
+            run_id,
             out_path,
+            out_must_be_new: false,
             autosave_every: Duration::from_secs(2),
             workers: std::thread::available_parallelism().map(usize::from).unwrap_or(1),
             preflight: true,
         })
+    }
+
+    /// Like [`RunPlan::new`], writing a new file named after the run in the library folder
+    /// `runs_dir` (never over another run's).
+    pub fn in_library(preset: CompiledPreset, runs_dir: &std::path::Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<RunPlan, PlanError> {
+        let mut plan = RunPlan::new(preset, PathBuf::new(), lookup)?;
+        plan.out_path = runs_dir.join(crate::run::library::library_file_name(&plan.run_id, &plan.preset.name));
+        plan.out_must_be_new = true;
+        Ok(plan)
     }
 
     /// The number of stages (levels across all scenarios).
@@ -84,6 +103,11 @@ pub struct ScenarioPlan {
     setup: Vec<SetupPlan>,
     /// What the setup steps saved (`setup.NAME` in templates); set before the first level.
     setup_values: std::sync::RwLock<minijinja::Value>,
+    /// The `${VAR}` values this scenario sends: filled into rendered templates, and taken
+    /// back out of every failure message and report before it is recorded.
+    pub secrets: secrets::Secrets,
+    /// The service's headers, resolved (for the preflight's health check).
+    pub service_headers: HeaderMap,
 }
 
 /// A setup step ready to send.
@@ -113,6 +137,8 @@ pub struct TaskPlan {
     pub reply: Reply,
     /// MCP tasks: the call to make.
     pub mcp: Option<McpCall>,
+    /// The most of a reply body kept for checks and parsing.
+    pub max_body_bytes: usize,
 }
 
 /// How a task's reply is judged.
@@ -151,7 +177,7 @@ impl ScenarioPlan {
             scenario: scenario.name.clone(),
             message,
         };
-        let endpoint = Endpoint::new(&scenario.base, &scenario.extra_roots).map_err(endpoint_error)?;
+        let endpoint = Endpoint::new(&scenario.base, &scenario.extra_roots, scenario.tls_verify).map_err(endpoint_error)?;
         let mut base_headers = HeaderMap::new();
         let host = HeaderValue::from_str(&scenario.base.authority()).map_err(|err| endpoint_error(format!("host: {err}")))?;
         base_headers.insert(HOST, host);
@@ -159,14 +185,21 @@ impl ScenarioPlan {
             USER_AGENT,
             HeaderValue::from_static(concat!("loadscope/", env!("CARGO_PKG_VERSION"))),
         );
-        let resolve_into = |headers: &mut HeaderMap, pairs: &[(String, String)]| -> Result<(), PlanError> {
+        // One rule for `${VAR}`: it is resolved wherever a preset value is sent (headers,
+        // paths, queries, bodies, chat messages, MCP arguments, setup steps); in templates,
+        // after rendering.
+        let mut secrets = secrets::Secrets::default();
+        let missing = |field: String| {
+            move |source| PlanError::MissingSecret {
+                preset: preset.to_string(),
+                scenario: scenario.name.clone(),
+                field,
+                source,
+            }
+        };
+        let resolve_into = |secrets: &mut secrets::Secrets, headers: &mut HeaderMap, pairs: &[(String, String)]| -> Result<(), PlanError> {
             for (name, value) in pairs {
-                let resolved = secrets::resolve(value, lookup).map_err(|source| PlanError::MissingSecret {
-                    preset: preset.to_string(),
-                    scenario: scenario.name.clone(),
-                    header: name.clone(),
-                    source,
-                })?;
+                let resolved = secrets.resolve(value, lookup).map_err(missing(format!("header {name}")))?;
                 // Names and values were checked when the preset compiled; a secret's value may
                 // still hold characters HTTP refuses.
                 let name = HeaderName::from_bytes(name.as_bytes()).map_err(|err| endpoint_error(format!("header {name}: {err}")))?;
@@ -176,20 +209,49 @@ impl ScenarioPlan {
             }
             Ok(())
         };
-        resolve_into(&mut base_headers, &scenario.headers)?;
+        resolve_into(&mut secrets, &mut base_headers, &scenario.headers)?;
+        let mut service_headers = base_headers.clone();
+        service_headers.remove(HOST);
         let mut tasks = Vec::new();
         for task in &scenario.tasks {
             let mut headers = base_headers.clone();
-            resolve_into(&mut headers, &task.headers)?;
+            resolve_into(&mut secrets, &mut headers, &task.headers)?;
+            let field = |part: &str| format!("task {:?} {part}", task.name);
             let path = match &task.path {
                 TextSource::Literal(path) => {
+                    let path = secrets.resolve(path, lookup).map_err(missing(field("path")))?;
                     let target = format!("{}{}", scenario.base.path_prefix, path);
                     check_request_target(&target).map_err(|why| endpoint_error(format!("task {:?}: {why}", task.name)))?;
                     PreparedText::Ready(target)
                 }
-                TextSource::Template(name) => PreparedText::Template(name.clone()),
+                TextSource::Template(name) => {
+                    resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("path")))?;
+                    PreparedText::Template(name.clone())
+                }
             };
-            let body = match (&task.chat, &task.body) {
+            let chat = match &task.chat {
+                Some(chat) => {
+                    let mut chat = chat.clone();
+                    chat.model = secrets.resolve(&chat.model, lookup).map_err(missing(field("model")))?;
+                    for (_, content) in &mut chat.messages {
+                        match content {
+                            TextSource::Literal(text) => *text = secrets.resolve(text, lookup).map_err(missing(field("message")))?,
+                            TextSource::Template(name) => {
+                                resolve_template_source(&mut secrets, &scenario.templates, name, lookup)
+                                    .map_err(missing(field("message")))?
+                            }
+                        }
+                    }
+                    let mut extra = serde_json::Value::Object(chat.extra.clone());
+                    secrets.resolve_json(&mut extra, lookup).map_err(missing(field("body")))?;
+                    if let serde_json::Value::Object(extra) = extra {
+                        chat.extra = extra;
+                    }
+                    Some(chat)
+                }
+                None => None,
+            };
+            let body = match (&chat, &task.body) {
                 (Some(chat), _) => {
                     if chat.messages.iter().all(|(_, content)| matches!(content, TextSource::Literal(_))) {
                         let contents: Vec<String> = chat
@@ -204,9 +266,25 @@ impl ScenarioPlan {
                         Body::Chat(Arc::new(chat.clone()))
                     }
                 }
-                (None, Some(TextSource::Literal(text))) => Body::Ready(Bytes::from(text.clone())),
-                (None, Some(TextSource::Template(name))) => Body::Template(name.clone()),
+                (None, Some(TextSource::Literal(text))) => {
+                    Body::Ready(Bytes::from(secrets.resolve(text, lookup).map_err(missing(field("body")))?))
+                }
+                (None, Some(TextSource::Template(name))) => {
+                    resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("body")))?;
+                    Body::Template(name.clone())
+                }
                 (None, None) => Body::None,
+            };
+            let mcp = match &task.mcp {
+                Some(call) => {
+                    let mut call = call.clone();
+                    secrets.resolve_json(&mut call.arguments, lookup).map_err(missing(field("arguments")))?;
+                    for (_, name) in &call.templated {
+                        resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("arguments")))?;
+                    }
+                    Some(call)
+                }
+                None => None,
             };
             if task.mcp.is_some() {
                 if !headers.contains_key(hyper::header::ACCEPT) {
@@ -267,7 +345,8 @@ impl ScenarioPlan {
                     (None, Some(_)) => Reply::Mcp,
                     (None, None) => Reply::Plain,
                 },
-                mcp: task.mcp.clone(),
+                mcp,
+                max_body_bytes: task.max_body_bytes,
             });
         }
         // Sessions are opened on the first MCP task's endpoint and recorded as a task of their own.
@@ -289,6 +368,7 @@ impl ScenarioPlan {
                     checks: Vec::new(),
                     reply: Reply::McpInit,
                     mcp: None,
+                    max_body_bytes: crate::engine::protocols::http::DEFAULT_MAX_BODY_BYTES,
                 };
                 tasks.push(init);
                 Some(tasks.len() - 1)
@@ -298,7 +378,8 @@ impl ScenarioPlan {
         let mut setup = Vec::new();
         for step in &scenario.setup {
             let mut headers = base_headers.clone();
-            resolve_into(&mut headers, &step.headers)?;
+            resolve_into(&mut secrets, &mut headers, &step.headers)?;
+            let field = |part: &str| format!("setup {:?} {part}", step.name);
             if step.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }
@@ -306,14 +387,27 @@ impl ScenarioPlan {
             setup.push(SetupPlan {
                 method: step.method.clone(),
                 path: match &step.path {
-                    TextSource::Literal(path) => PreparedText::Ready(format!("{}{}", scenario.base.path_prefix, path)),
-                    TextSource::Template(name) => PreparedText::Template(name.clone()),
+                    TextSource::Literal(path) => PreparedText::Ready(format!(
+                        "{}{}",
+                        scenario.base.path_prefix,
+                        secrets.resolve(path, lookup).map_err(missing(field("path")))?
+                    )),
+                    TextSource::Template(name) => {
+                        resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("path")))?;
+                        PreparedText::Template(name.clone())
+                    }
                 },
                 header_lines,
-                body: step.body.as_ref().map(|body| match body {
-                    TextSource::Literal(text) => PreparedText::Ready(Bytes::from(text.clone())),
-                    TextSource::Template(name) => PreparedText::Template(name.clone()),
-                }),
+                body: match &step.body {
+                    Some(TextSource::Literal(text)) => Some(PreparedText::Ready(Bytes::from(
+                        secrets.resolve(text, lookup).map_err(missing(field("body")))?,
+                    ))),
+                    Some(TextSource::Template(name)) => {
+                        resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("body")))?;
+                        Some(PreparedText::Template(name.clone()))
+                    }
+                    None => None,
+                },
             });
         }
         let mut total = 0;
@@ -333,6 +427,8 @@ impl ScenarioPlan {
             mcp_init_task,
             setup,
             setup_values: std::sync::RwLock::new(minijinja::Value::from(std::collections::BTreeMap::<String, minijinja::Value>::new())),
+            secrets,
+            service_headers,
         })
     }
 
@@ -376,6 +472,7 @@ impl ScenarioPlan {
                 .map_err(|err| format!("template: {err}"))?;
             template
                 .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
+                .map(|text| self.secrets.substitute(&text).into_owned())
                 .map_err(|err| format!("template {}: {}", plan.name, err.detail().unwrap_or("render failed")))
         };
         let target = match &plan.path {
@@ -434,6 +531,7 @@ impl ScenarioPlan {
                 .map_err(|err| format!("template: {err}"))?;
             template
                 .render(request_context(&self.compiled.pools, &self.setup_values(), 0, 0))
+                .map(|text| self.secrets.substitute(&text).into_owned())
                 .map_err(|err| format!("template: {}", err.detail().unwrap_or("render failed")))
         };
         let target = match &step.path {
@@ -464,6 +562,7 @@ impl ScenarioPlan {
                 .map_err(|err| format!("template: {err}"))?;
             let rendered = template
                 .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
+                .map(|text| self.secrets.substitute(&text).into_owned())
                 .map_err(|err| format!("template {}: {}", plan.name, err.detail().unwrap_or("render failed")))?;
             if let Some(slot) = arguments.pointer_mut(pointer) {
                 *slot = serde_json::Value::String(rendered);
@@ -489,6 +588,20 @@ impl ScenarioPlan {
         }
         Bytes::from(serialize(method, target, &header_lines, body))
     }
+}
+
+/// Resolves the `${VAR}` references written in template `name`'s source, so rendering can
+/// fill them in.
+fn resolve_template_source(
+    secrets: &mut secrets::Secrets,
+    templates: &minijinja::Environment<'static>,
+    name: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), secrets::MissingSecret> {
+    if let Ok(template) = templates.get_template(name) {
+        secrets.resolve(template.source(), lookup)?;
+    }
+    Ok(())
 }
 
 /// `name: value\r\n` for every header. Host comes first, as servers expect: it is inserted

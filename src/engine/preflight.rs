@@ -18,6 +18,12 @@ pub struct HealthReport {
     pub error: Option<String>,
     pub start_hint: Option<String>,
     pub elapsed_micros: u64,
+    /// The start of the reply's body when the status was not the expected one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_start: Option<String>,
+    /// Nothing listened at the address (so "start the service" is the advice).
+    #[serde(default)]
+    pub refused: bool,
 }
 
 /// What a preflight check asked.
@@ -46,7 +52,10 @@ impl HealthReport {
         let outcome = match (&self.error, self.status) {
             (Some(error), _) => error.clone(),
             (None, Some(status)) if self.ok() => format!("HTTP {status} (ok)"),
-            (None, Some(status)) => format!("HTTP {status}, expected {}", self.expected_status),
+            (None, Some(status)) => match &self.body_start {
+                Some(body) => format!("HTTP {status}, expected {}: {body}", self.expected_status),
+                None => format!("HTTP {status}, expected {}", self.expected_status),
+            },
             (None, None) => "no answer".into(),
         };
         let asked = match self.check {
@@ -55,7 +64,7 @@ impl HealthReport {
             PreflightCheck::Setup => self.url.clone(),
         };
         let mut line = format!("{}: {asked} -> {outcome}", self.scenario);
-        if !self.ok() && self.check == PreflightCheck::Health {
+        if !self.ok() && self.check == PreflightCheck::Health && self.refused {
             match &self.start_hint {
                 Some(hint) => line.push_str(&format!(". Start it with: {hint}")),
                 None => line.push_str(". Is the service running? Check base_url, or pass --host"),
@@ -114,6 +123,8 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
                     error: Some(error.clone()),
                     start_hint: health.start_hint.clone(),
                     elapsed_micros: 0,
+                    body_start: None,
+                    refused: false,
                 })
                 .collect();
         }
@@ -121,27 +132,40 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
     let checks = plan.scenarios.iter().filter_map(|scenario| {
         let health = scenario.compiled.health.clone()?;
         let name = scenario.compiled.name.clone();
-        let client = if scenario.compiled.extra_roots.is_empty() {
-            client.clone()
-        } else {
-            http_client_with_roots(Duration::from_secs(5), &scenario.compiled.extra_roots).unwrap_or_else(|_| client.clone())
-        };
+        let client = scenario_client(Duration::from_secs(5), &scenario.compiled).unwrap_or_else(|_| client.clone());
+        // The request carries the service's headers (an API key), as every request will.
+        let headers = scenario.service_headers.clone();
+        let secrets = scenario.secrets.clone();
         Some(async move {
             let started = Instant::now();
-            let result = client.get(&health.url).send().await;
-            let (status, error) = match result {
-                Ok(response) => (Some(response.status().as_u16()), None),
-                Err(err) => (None, Some(describe_reqwest_error(&err))),
+            let result = client.get(&health.url).headers(headers).send().await;
+            let mut refused = false;
+            let (status, error, body_start) = match result {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let body_start = if status == health.expect_status {
+                        None
+                    } else {
+                        response.bytes().await.ok().map(|bytes| body_excerpt(&bytes)).filter(|text| !text.is_empty())
+                    };
+                    (Some(status), None, body_start)
+                }
+                Err(err) => {
+                    refused = is_refused(&err);
+                    (None, Some(describe_reqwest_error(&err)), None)
+                }
             };
             HealthReport {
                 scenario: name,
                 check: PreflightCheck::Health,
-                url: health.url,
+                url: secrets.redact(&health.url).into_owned(),
                 expected_status: health.expect_status,
                 status,
-                error,
+                error: error.map(|error| secrets.redact(&error).into_owned()),
                 start_hint: health.start_hint,
                 elapsed_micros: started.elapsed().as_micros() as u64,
+                body_start: body_start.map(|body| secrets.redact(&body).into_owned()),
+                refused,
             }
         })
     });
@@ -195,26 +219,76 @@ async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Option<HealthR
         url,
         expected_status: 200,
         status: Some(200),
-        error,
+        error: error.map(|error| scenario.secrets.redact(&error).into_owned()),
         start_hint: None,
         elapsed_micros: started.elapsed().as_micros() as u64,
+        body_start: None,
+        refused: false,
     })
 }
 
-fn describe_reqwest_error(err: &reqwest::Error) -> String {
+/// A client for a scenario's off-path requests: its ca_file roots, and no verification when
+/// the service says `tls_verify = false`.
+pub fn scenario_client(timeout: Duration, scenario: &crate::preset::compile::CompiledScenario) -> Result<reqwest::Client, String> {
+    install_crypto_provider();
+    let tls = super::protocols::tls::client_config(&scenario.extra_roots, scenario.tls_verify)?;
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("loadscope/", env!("CARGO_PKG_VERSION")))
+        .tls_backend_preconfigured(tls)
+        .build()
+        .map_err(|err| format!("cannot build an HTTP client: {err}"))
+}
+
+/// The start of a reply body as one line (at most 200 characters).
+fn body_excerpt(bytes: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(bytes).split_whitespace().collect::<Vec<_>>().join(" ");
+    let excerpt: String = text.chars().take(200).collect();
+    if text.chars().count() > 200 { format!("{excerpt}…") } else { excerpt }
+}
+
+fn causes(err: &reqwest::Error) -> Vec<String> {
     use std::error::Error as _;
+    let mut found = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        found.push(cause.to_string());
+        source = cause.source();
+    }
+    found
+}
+
+/// Whether nothing listened (connection refused): the one case where "start it" is advice.
+fn is_refused(err: &reqwest::Error) -> bool {
+    use std::error::Error as _;
+    let mut source = err.source();
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    err.is_connect() && causes(err).iter().any(|text| text.to_lowercase().contains("refused"))
+}
+
+fn describe_reqwest_error(err: &reqwest::Error) -> String {
     if err.is_timeout() {
         return "no answer within 5s".into();
     }
-    let mut deepest = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        deepest = cause.to_string();
-        source = cause.source();
-    }
-    if err.is_connect() {
+    let chain = causes(err);
+    let deepest = chain.last().cloned().unwrap_or_default();
+    let certificate = chain
+        .iter()
+        .any(|text| text.contains("certificate") || text.contains("CaUsedAsEndEntity") || text.contains("UnknownIssuer"));
+    let mut text = if err.is_connect() {
         format!("cannot connect ({deepest})")
     } else {
         deepest
+    };
+    if certificate {
+        text.push_str(crate::engine::protocols::tls::TLS_FIXES);
     }
+    text
 }

@@ -37,6 +37,9 @@ pub enum FailureKind {
     /// The service signalled a concurrency limit: HTTP 429, 503 with Retry-After, or a
     /// JSON-RPC error code the preset names.
     Limited,
+    /// The load generator's own limit, not the service's: out of file descriptors (EMFILE,
+    /// ENFILE) or local ports (EADDRNOTAVAIL) when opening a connection.
+    Generator,
     /// Anything else: the connection closed mid-response, a malformed reply.
     Other,
 }
@@ -55,6 +58,7 @@ impl fmt::Display for FailureKind {
             FailureKind::ToolError => f.write_str("tool error"),
             FailureKind::SandboxViolation => f.write_str("sandbox violation"),
             FailureKind::Limited => f.write_str("limited"),
+            FailureKind::Generator => f.write_str("load generator"),
             FailureKind::Other => f.write_str("other"),
         }
     }
@@ -76,6 +80,10 @@ pub struct TaskAccum {
     pub sandbox_violations: u64,
     /// Failures that signalled a concurrency limit.
     pub limited: u64,
+    /// Failures that were the load generator's own (no descriptors or ports left).
+    pub generator: u64,
+    /// Requests still open when the run ended (neither finished nor timed out).
+    pub unfinished: u64,
     /// Failures per failure class.
     pub classes: BTreeMap<String, u64>,
     /// Chat replies' own measurements (only for chat tasks).
@@ -167,6 +175,8 @@ impl Default for TaskAccum {
             bytes_received: 0,
             sandbox_violations: 0,
             limited: 0,
+            generator: 0,
+            unfinished: 0,
             classes: BTreeMap::new(),
             chat: None,
         }
@@ -187,6 +197,8 @@ impl TaskAccum {
         self.bytes_received += other.bytes_received;
         self.sandbox_violations += other.sandbox_violations;
         self.limited += other.limited;
+        self.generator += other.generator;
+        self.unfinished += other.unfinished;
         for (class, count) in &other.classes {
             *self.classes.entry(class.clone()).or_insert(0) += count;
         }
@@ -242,6 +254,22 @@ pub struct FailureKey {
     pub message: String,
 }
 
+/// How often a failure group happened, and when (seconds since the run started).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureCount {
+    pub count: u64,
+    pub first_second: u32,
+    pub last_second: u32,
+}
+
+impl FailureCount {
+    fn add(&mut self, other: FailureCount) {
+        self.count += other.count;
+        self.first_second = self.first_second.min(other.first_second);
+        self.last_second = self.last_second.max(other.last_second);
+    }
+}
+
 /// One finished request, as recorded.
 pub struct Sample<'a> {
     pub stage: u32,
@@ -263,9 +291,11 @@ pub struct Sample<'a> {
 pub struct Recorder {
     pub tasks: HashMap<StageTask, TaskAccum>,
     pub seconds: BTreeMap<u32, SecondAccum>,
-    pub failures: HashMap<FailureKey, u64>,
+    pub failures: HashMap<FailureKey, FailureCount>,
     /// Open model: requests per stage that could not start at their scheduled time.
     pub late_starts: HashMap<u32, u64>,
+    /// How late the workers' periodic timers fired, per stage: the generator's own load.
+    pub scheduling_lag: HashMap<u32, Histogram<u64>>,
     /// Distinct failure messages per (stage, task, kind), for the cap.
     failure_messages: HashMap<(u32, u32, FailureKind), usize>,
 }
@@ -302,6 +332,7 @@ impl Recorder {
             match kind {
                 FailureKind::SandboxViolation => accum.sandbox_violations += 1,
                 FailureKind::Limited => accum.limited += 1,
+                FailureKind::Generator => accum.generator += 1,
                 _ => {}
             }
             if let Some(class) = sample.class {
@@ -319,14 +350,31 @@ impl Recorder {
                 kind,
                 message: message.to_string(),
             };
-            self.add_failures(key, 1);
+            self.add_failures(
+                key,
+                FailureCount {
+                    count: 1,
+                    first_second: sample.second,
+                    last_second: sample.second,
+                },
+            );
         }
+    }
+
+    /// Counts requests of (stage, task) that were still open when the run ended.
+    pub fn record_unfinished(&mut self, stage: u32, task: u32, count: u64) {
+        self.tasks.entry((stage, task)).or_default().unfinished += count;
+    }
+
+    /// Records how late a worker's periodic timer fired during `stage`.
+    pub fn record_lag(&mut self, stage: u32, lag_micros: u64) {
+        record(self.scheduling_lag.entry(stage).or_insert_with(new_histogram), lag_micros);
     }
 
     /// Counts failures under their message, folding messages past the first
     /// [`MAX_MESSAGES_PER_KIND`] of a (stage, task, kind) into one row, so replies that put ids
     /// or times in their error text cannot grow the table without bound.
-    fn add_failures(&mut self, mut key: FailureKey, count: u64) {
+    fn add_failures(&mut self, mut key: FailureKey, count: FailureCount) {
         if key.message != OTHER_MESSAGES && !self.failures.contains_key(&key) {
             let group = (key.stage, key.task, key.kind);
             let distinct = self.failure_messages.entry(group).or_insert(0);
@@ -336,7 +384,12 @@ impl Recorder {
                 *distinct += 1;
             }
         }
-        *self.failures.entry(key).or_insert(0) += count;
+        match self.failures.get_mut(&key) {
+            Some(existing) => existing.add(count),
+            None => {
+                self.failures.insert(key, count);
+            }
+        }
     }
 
     /// Counts an open-model request that started late.
@@ -346,7 +399,7 @@ impl Recorder {
 
     /// Whether nothing has been recorded.
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty() && self.late_starts.is_empty()
+        self.tasks.is_empty() && self.late_starts.is_empty() && self.scheduling_lag.is_empty()
     }
 
     /// Takes everything recorded so far, leaving this recorder empty.
@@ -377,6 +430,16 @@ impl Recorder {
         }
         for (stage, count) in other.late_starts {
             *self.late_starts.entry(stage).or_insert(0) += count;
+        }
+        for (stage, lag) in other.scheduling_lag {
+            match self.scheduling_lag.get_mut(&stage) {
+                Some(existing) => {
+                    let _ = existing.add(&lag);
+                }
+                None => {
+                    self.scheduling_lag.insert(stage, lag);
+                }
+            }
         }
     }
 }
@@ -409,10 +472,10 @@ mod tests {
             .failures
             .iter()
             .find(|(key, _)| key.message == OTHER_MESSAGES)
-            .map(|(_, count)| *count);
+            .map(|(_, count)| count.count);
         assert_eq!(other, Some(30));
         assert_eq!(
-            run.failures.values().sum::<u64>(),
+            run.failures.values().map(|count| count.count).sum::<u64>(),
             (MAX_MESSAGES_PER_KIND + 30) as u64,
             "nothing is lost"
         );
@@ -456,7 +519,7 @@ mod tests {
         assert!(accum.latency.equivalent(accum.latency.max(), 9_000), "max {}", accum.latency.max());
         assert_eq!(run.seconds[&2].requests, 3);
         let (key, count) = run.failures.iter().next().expect("one failure group");
-        assert_eq!((key.kind, *count), (FailureKind::Status(500), 1));
+        assert_eq!((key.kind, count.count, count.first_second), (FailureKind::Status(500), 1, 2));
         assert_eq!(key.kind.to_string(), "status 500");
     }
 }

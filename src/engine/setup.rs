@@ -31,6 +31,8 @@ pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>>
                 error: None,
                 start_hint: None,
                 elapsed_micros: 0,
+                body_start: None,
+                refused: false,
             };
             let outcome = async {
                 let request = scenario.setup_request(index)?;
@@ -39,7 +41,7 @@ pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>>
                     &mut slot,
                     &request,
                     false,
-                    true,
+                    Some(http::DEFAULT_MAX_BODY_BYTES),
                     scenario.compiled.timeout,
                     &mut |_, _| {},
                 )
@@ -71,7 +73,7 @@ pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>>
             .await;
             report.elapsed_micros = started.elapsed().as_micros() as u64;
             let failed = outcome.is_err();
-            report.error = outcome.err();
+            report.error = outcome.err().map(|error| scenario.secrets.redact(&error).into_owned());
             reports.push(report);
             if failed {
                 return Err(reports);

@@ -36,6 +36,8 @@ pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
         connect_max_micros: if has_connect { connect.max() } else { 0 },
         sandbox_violations: accum.sandbox_violations,
         limited: accum.limited,
+        generator_failures: accum.generator,
+        unfinished: accum.unfinished,
         failure_classes: accum.classes.clone(),
         chat: accum.chat.as_deref().map(|chat| chat_stats(chat, duration)),
     }

@@ -52,7 +52,15 @@ pub struct WorkerReport {
     pub in_flight: u32,
     /// The worker has stopped; this is its last report.
     pub finished: bool,
+    /// The stage this worker records new requests into.
+    pub stage: u32,
+    /// The earliest stage that still has requests in flight on this worker: that stage's
+    /// numbers are not final until it is past.
+    pub oldest_open_stage: Option<u32>,
 }
+
+/// How often a worker's timer checks its own scheduling lag.
+pub const LAG_TICK: Duration = Duration::from_millis(20);
 
 struct WorkerState {
     run_start: Instant,
@@ -60,6 +68,24 @@ struct WorkerState {
     stage: Cell<u32>,
     scenario_index: Cell<usize>,
     in_flight: Cell<u32>,
+    /// Requests started and not yet recorded, per (stage, task).
+    open: RefCell<std::collections::BTreeMap<(u32, u32), u32>>,
+}
+
+impl WorkerState {
+    fn open_request(&self, stage: u32, task: u32) {
+        *self.open.borrow_mut().entry((stage, task)).or_insert(0) += 1;
+    }
+
+    fn close_request(&self, stage: u32, task: u32) {
+        let mut open = self.open.borrow_mut();
+        if let Some(count) = open.get_mut(&(stage, task)) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&(stage, task));
+            }
+        }
+    }
 }
 
 struct UserHandle {
@@ -111,6 +137,8 @@ pub fn run_worker(
                 live_users: 0,
                 in_flight: 0,
                 finished: true,
+                stage: u32::MAX,
+                oldest_open_stage: None,
             });
             return;
         }
@@ -123,6 +151,17 @@ pub fn run_worker(
             stage: Cell::new(0),
             scenario_index: Cell::new(usize::MAX),
             in_flight: Cell::new(0),
+            open: RefCell::new(std::collections::BTreeMap::new()),
+        });
+        // The generator's own load: how late a periodic timer fires on this thread's runtime.
+        let lag_state = state.clone();
+        tokio::task::spawn_local(async move {
+            loop {
+                let deadline = Instant::now() + LAG_TICK;
+                tokio::time::sleep_until(deadline.into()).await;
+                let lag_micros = deadline.elapsed().as_micros() as u64;
+                lag_state.recorder.borrow_mut().record_lag(lag_state.stage.get(), lag_micros);
+            }
         });
         let mut scenario: Option<Arc<ScenarioPlan>> = None;
         let mut users: Vec<UserHandle> = Vec::new();
@@ -134,6 +173,7 @@ pub fn run_worker(
             let recorded = state.recorder.borrow_mut().take();
             let active_users = users.iter().filter(|user| !user.stop.get() && !user.task.is_finished()).count() as u32;
             let live_users = users.iter().filter(|user| !user.task.is_finished()).count() as u32;
+            let oldest_open_stage = state.open.borrow().keys().next().map(|(stage, _)| *stage);
             let _ = reports.send(WorkerReport {
                 worker,
                 recorded,
@@ -141,6 +181,8 @@ pub fn run_worker(
                 live_users,
                 in_flight: state.in_flight.get(),
                 finished,
+                stage: state.stage.get(),
+                oldest_open_stage,
             });
         };
         loop {
@@ -210,6 +252,11 @@ pub fn run_worker(
             user.stop.stop();
             user.task.abort();
         }
+        // Requests cut off by the stop are counted, not lost.
+        let open = std::mem::take(&mut *state.open.borrow_mut());
+        for ((stage, task), count) in open {
+            state.recorder.borrow_mut().record_unfinished(stage, task, u64::from(count));
+        }
         report(&state, &[], true);
     });
     // Dropping the LocalSet drops every task still alive, closing its connection.
@@ -253,6 +300,9 @@ async fn run_task(
     seq: u64,
     intended: Option<Instant>,
 ) {
+    // Closed only when the request is recorded: an aborted one stays open and is counted as
+    // unfinished when the worker stops.
+    state.open_request(stage, task as u32);
     if scenario.tasks[task].reply == Reply::Mcp {
         let init_task = scenario.mcp_init_task.unwrap_or(task) as u32;
         let done = mcp_client::perform(scenario, task, client, user_id, seq, intended, &mut |opened| {
@@ -266,6 +316,7 @@ async fn run_task(
         let done = perform(scenario, task, &mut client.slot, user_id, seq, intended).await;
         record(state, scenario, stage, task as u32, &done);
     }
+    state.close_request(stage, task as u32);
 }
 
 async fn open_loop(
@@ -402,7 +453,7 @@ async fn perform(
         slot,
         &request,
         plan.head_request,
-        keep_body,
+        keep_body.then_some(plan.max_body_bytes),
         scenario.compiled.timeout,
         &mut observe,
     )
@@ -413,7 +464,7 @@ async fn perform(
     let mut answer: (Option<u16>, bool, Vec<u8>) = (None, false, Vec::new());
     let (bytes_received, failure) = match exchange.result {
         Err(failure) if stream && meter.started() && failure.kind == FailureKind::Other => {
-            (0, Some((FailureKind::StreamCut, format!("stream cut: {}", failure.message))))
+            (0, Some((FailureKind::StreamCut, failure.message)))
         }
         Err(failure) => (0, Some((failure.kind, failure.message))),
         Ok(response) => {
@@ -424,6 +475,14 @@ async fn perform(
             let body = response.body.as_deref().unwrap_or(&[]);
             let failure = if !accepted {
                 Some((FailureKind::Status(response.status), status_message(response.status, body)))
+            } else if response.body_cut {
+                Some((
+                    FailureKind::Check,
+                    format!(
+                        "reply of {} bytes is larger than the {} bytes read for checks (raise max_body_bytes on the task to check it whole)",
+                        response.bytes_received, plan.max_body_bytes
+                    ),
+                ))
             } else {
                 let mut json = None;
                 let checked = plan
@@ -473,6 +532,17 @@ async fn perform(
     done
 }
 
+/// A failure message as tables show it: one line, without the kind it is filed under repeated
+/// in front (`tool error: tool error: ...`).
+pub fn failure_message(kind: FailureKind, message: &str) -> String {
+    let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let kind_prefix = format!("{kind}: ");
+    match one_line.strip_prefix(&kind_prefix) {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => one_line,
+    }
+}
+
 /// `HTTP 400 Bad Request: <the start of the reply>`, so a refused request says why.
 fn status_message(status: u16, body: &[u8]) -> String {
     let reason = hyper::StatusCode::from_u16(status)
@@ -491,6 +561,12 @@ fn status_message(status: u16, body: &[u8]) -> String {
 
 fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &Done) {
     let second = done.done_at.saturating_duration_since(state.run_start).as_secs() as u32;
+    // The one place failures enter the run: secrets come out here, so no later output (table,
+    // file, report, app) can show them.
+    let message = done
+        .failure
+        .as_ref()
+        .map(|(kind, message)| (*kind, failure_message(*kind, &scenario.secrets.redact(message))));
     state.recorder.borrow_mut().record(Sample {
         stage,
         task,
@@ -498,7 +574,7 @@ fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, d
         latency_micros: done.latency_micros,
         connect_micros: done.connect_micros,
         bytes_received: done.bytes_received,
-        failure: done.failure.as_ref().map(|(kind, message)| (*kind, message.as_str())),
+        failure: message.as_ref().map(|(kind, message)| (*kind, message.as_str())),
         chat: done.chat.as_ref().map(|(metrics, micros)| (metrics, *micros)),
         class: done
             .class

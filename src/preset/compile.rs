@@ -121,6 +121,8 @@ pub struct CompiledScenario {
     pub base: BaseUrl,
     /// Extra https root certificates (DER) from the service's ca_file.
     pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// Whether https certificates are verified (`tls_verify = false` or `--insecure`: not).
+    pub tls_verify: bool,
     /// Service headers as written (values may hold `${VAR}`).
     pub headers: Vec<(String, String)>,
     pub health: Option<HealthCheck>,
@@ -223,6 +225,8 @@ pub struct CompiledTask {
     pub chat: Option<ChatSpec>,
     /// Set for MCP tasks: the tool call made on the user's session.
     pub mcp: Option<McpCall>,
+    /// The most of a reply body kept for checks and parsing.
+    pub max_body_bytes: usize,
 }
 
 /// An MCP tool call.
@@ -654,6 +658,10 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             checks,
             chat,
             mcp,
+            max_body_bytes: task
+                .max_body_bytes
+                .map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX))
+                .unwrap_or(crate::engine::protocols::http::DEFAULT_MAX_BODY_BYTES),
         });
     }
     if !tasks.is_empty() && tasks.iter().all(|task| task.weight == 0) {
@@ -816,6 +824,30 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             }
             found
         });
+        if let Some(expr) = &expr
+            && expr.metric.is_chat()
+        {
+            let chat_tasks: Vec<&str> = tasks.iter().filter(|task| task.chat.is_some()).map(|task| task.name.as_str()).collect();
+            match task {
+                Some(index) if tasks[index].chat.is_none() => errors.push_at(
+                    &spec.expr,
+                    format!(
+                        "target {:?} measures chat replies, but task {:?} is not a chat task (chat tasks here: {}); name a chat task with task = \"...\"",
+                        spec.expr.get_ref(),
+                        tasks[index].name,
+                        if chat_tasks.is_empty() { "none".to_string() } else { chat_tasks.join(", ") }
+                    ),
+                ),
+                None if chat_tasks.is_empty() => errors.push_at(
+                    &spec.expr,
+                    format!(
+                        "target {:?} measures chat replies, but {scenario_label} has no chat task (kind = \"chat\"); remove the target or add a chat task",
+                        spec.expr.get_ref()
+                    ),
+                ),
+                _ => {}
+            }
+        }
         if let Some(expr) = expr {
             targets.push(CompiledTarget {
                 text: spec.expr.get_ref().clone(),
@@ -841,6 +873,7 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         name,
         base,
         extra_roots,
+        tls_verify: scenario.service.tls_verify.unwrap_or(true),
         headers: scenario.service.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         health,
         think_time: scenario.think_time,
@@ -1243,6 +1276,9 @@ fn compile_check(check: &Check) -> Result<CheckRule, String> {
     }
 }
 
+/// The most users (or requests in flight) one level may ask of one load generator.
+pub const MAX_USERS: u32 = 1_000_000;
+
 fn compile_level(index: usize, level: &super::model::Level) -> Result<CompiledLevel, String> {
     let name = level.name.clone().unwrap_or_else(|| format!("Level {}", index + 1));
     if level.duration.0.is_zero() {
@@ -1252,6 +1288,14 @@ fn compile_level(index: usize, level: &super::model::Level) -> Result<CompiledLe
         (Some(_), Some(_)) => return Err("has both users (closed model) and rate_per_sec (open model); keep one".into()),
         (None, None) => return Err("needs users (closed model) or rate_per_sec (open model)".into()),
         (Some(users), None) => {
+            if users == 0 {
+                return Err("users = 0 sends nothing; a level needs at least 1 user (e.g. users = 10)".into());
+            }
+            if users > MAX_USERS {
+                return Err(format!(
+                    "users = {users} is more than one load generator can run (at most {MAX_USERS}); spread the load over machines"
+                ));
+            }
             if level.max_in_flight.is_some() {
                 return Err("max_in_flight applies to open-model levels (rate_per_sec), not users".into());
             }
@@ -1275,6 +1319,9 @@ fn compile_level(index: usize, level: &super::model::Level) -> Result<CompiledLe
             let max_in_flight = level.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT);
             if max_in_flight == 0 {
                 return Err("max_in_flight must be at least 1".into());
+            }
+            if max_in_flight > MAX_USERS {
+                return Err(format!("max_in_flight = {max_in_flight} is more than one load generator can hold (at most {MAX_USERS})"));
             }
             LoadModel::Open {
                 rate_per_sec: rate,

@@ -135,8 +135,13 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_hint: Option<String>,
     /// PEM file of extra root certificates for https (a private CA), relative to the preset.
+    /// A certificate in it that the server presents as its own is trusted as itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<Spanned<String>>,
+    /// false: accept any https certificate (a development server); the run, the app and the
+    /// reports say so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_verify: Option<bool>,
 }
 
 fn default_health_status() -> u16 {
@@ -298,6 +303,10 @@ pub struct Task {
     pub expect_status: Option<ExpectStatus>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Spanned<Check>>,
+    /// The most of a reply body read for checks and parsing (default 8 MiB): a longer reply
+    /// fails its checks instead of costing memory per user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<u64>,
     /// Chat: the model name sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,

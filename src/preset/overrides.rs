@@ -12,6 +12,8 @@ pub struct Overrides {
     pub users: Option<u32>,
     pub spawn_rate: Option<f64>,
     pub duration: Option<HumanDuration>,
+    /// `--insecure`: no https certificate verification for any scenario.
+    pub insecure: bool,
 }
 
 impl Overrides {
@@ -41,6 +43,9 @@ impl Overrides {
         for scenario in &mut preset.scenarios {
             if let Some(host) = &self.host {
                 *scenario.service.base_url.get_mut() = host.trim_end_matches('/').to_string();
+            }
+            if self.insecure {
+                scenario.service.tls_verify = Some(false);
             }
             for level in &mut scenario.levels {
                 let level = level.get_mut();

@@ -51,6 +51,116 @@ pub fn resolve(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<St
     Ok(out)
 }
 
+/// The `${VAR}` values a run resolved, kept for two jobs: filling references in text made at
+/// request time (rendered templates), and taking every value that came from the environment
+/// back out of anything shown or saved (failure messages, reports, logs).
+#[derive(Debug, Default, Clone)]
+pub struct Secrets {
+    /// (reference as written inside `${...}`, its value, whether the value came from the
+    /// environment rather than a `:-` fallback written in the preset).
+    resolved: Vec<(String, String, bool)>,
+}
+
+/// Values shorter than this are not taken out of outputs: replacing every "1" or "on" would
+/// garble every message, and a value that short is no secret.
+pub const MIN_REDACTED_CHARS: usize = 4;
+
+impl Secrets {
+    /// Resolves every `${VAR}` in `text` (remembering each value), or names the missing one.
+    pub fn resolve(&mut self, text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, MissingSecret> {
+        for reference in raw_references(text) {
+            if self.resolved.iter().any(|(known, _, _)| *known == reference) {
+                continue;
+            }
+            let (name, fallback) = match reference.split_once(":-") {
+                Some((name, fallback)) => (name, Some(fallback)),
+                None => (reference.as_str(), None),
+            };
+            let (value, from_env) = match (lookup(name), fallback) {
+                (Some(value), _) => (value, true),
+                (None, Some(fallback)) => (fallback.to_string(), false),
+                (None, None) => return Err(MissingSecret { name: name.to_string() }),
+            };
+            self.resolved.push((reference.clone(), value, from_env));
+        }
+        Ok(self.substitute(text).into_owned())
+    }
+
+    /// Resolves the references in every string of a JSON value, in place.
+    pub fn resolve_json(&mut self, value: &mut serde_json::Value, lookup: &dyn Fn(&str) -> Option<String>) -> Result<(), MissingSecret> {
+        match value {
+            serde_json::Value::String(text) if text.contains("${") => *text = self.resolve(text, lookup)?,
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    self.resolve_json(item, lookup)?;
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for item in fields.values_mut() {
+                    self.resolve_json(item, lookup)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Fills the references this run resolved into `text` (a rendered template); unknown
+    /// references stay as they are.
+    pub fn substitute<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        if !text.contains("${") || self.resolved.is_empty() {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let mut out = text.to_string();
+        for (reference, value, _) in &self.resolved {
+            out = out.replace(&format!("${{{reference}}}"), value);
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// `text` with every value that came from the environment replaced by its reference
+    /// (`${MY_KEY}`), longest values first.
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let mut hidden: Vec<(&str, &str)> = self
+            .resolved
+            .iter()
+            .filter(|(_, value, from_env)| *from_env && value.chars().count() >= MIN_REDACTED_CHARS)
+            .map(|(reference, value, _)| (value.as_str(), reference.split_once(":-").map_or(reference.as_str(), |(name, _)| name)))
+            .collect();
+        if !hidden.iter().any(|(value, _)| text.contains(value)) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        hidden.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        let mut out = text.to_string();
+        for (value, name) in hidden {
+            out = out.replace(value, &format!("${{{name}}}"));
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// Whether any value came from the environment (so outputs need redacting).
+    pub fn is_empty(&self) -> bool {
+        self.resolved.is_empty()
+    }
+}
+
+/// The text inside each `${...}` of `text`, fallback included.
+fn raw_references(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        match after.find('}') {
+            Some(end) => {
+                found.push(after[..end].to_string());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    found
+}
+
 /// The process environment as a lookup.
 pub fn from_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -101,6 +211,27 @@ mod tests {
         assert_eq!(references("a ${A} b ${B:-x}"), vec!["A".to_string(), "B".to_string()]);
         assert_eq!(resolve("Bearer ${NOPE:-none}", &lookup), Ok("Bearer none".into()));
         assert_eq!(resolve("Bearer ${KEY:-none}", &lookup), Ok("Bearer sk-123".into()));
+    }
+
+    #[test]
+    fn secrets_fill_templates_and_leave_outputs() {
+        let lookup = |name: &str| (name == "KEY").then(|| "sk-live-123456".to_string());
+        let mut secrets = Secrets::default();
+        assert_eq!(secrets.resolve("/q?key=${KEY}&m=${M:-small}", &lookup).as_deref(), Ok("/q?key=sk-live-123456&m=small"));
+        assert_eq!(secrets.substitute("rendered ${KEY} and ${OTHER}"), "rendered sk-live-123456 and ${OTHER}");
+        assert_eq!(
+            secrets.redact("HTTP 500: authorization: Bearer sk-live-123456, model small"),
+            "HTTP 500: authorization: Bearer ${KEY}, model small",
+            "the fallback written in the preset is no secret"
+        );
+        let mut body = serde_json::json!({"args": ["${KEY}", 3], "q": "plain"});
+        secrets.resolve_json(&mut body, &lookup).expect("resolves");
+        assert_eq!(body, serde_json::json!({"args": ["sk-live-123456", 3], "q": "plain"}));
+        assert_eq!(secrets.resolve("${NOPE}", &lookup).expect_err("missing").name, "NOPE");
+        let short = |_: &str| Some("ab".to_string());
+        let mut tiny = Secrets::default();
+        tiny.resolve("${A}", &short).expect("resolves");
+        assert_eq!(tiny.redact("a table of abc"), "a table of abc", "values under 4 characters stay");
     }
 
     #[test]

@@ -72,14 +72,101 @@ impl PresetSource {
     }
 
     /// Parses the TOML into the preset model; a syntax or type mistake is reported at its line.
+    /// Every unknown key is reported, not only the first: each is blanked out (spans stay put)
+    /// and the text read again.
     pub fn parse(self) -> Result<LoadedPreset, PresetErrors> {
-        match toml::from_str::<Preset>(&self.text) {
-            Ok(preset) => Ok(LoadedPreset { source: self, preset }),
-            Err(err) => {
-                let message = err.message().trim().to_string();
-                Err(PresetErrors(vec![Diagnostic::at(&self.name, &self.text, err.span(), message)]))
+        let mut text = self.text.clone();
+        let mut diagnostics = Vec::new();
+        for _ in 0..100 {
+            match toml::from_str::<Preset>(&text) {
+                Ok(preset) if diagnostics.is_empty() => return Ok(LoadedPreset { source: self, preset }),
+                Ok(_) => break,
+                Err(err) => {
+                    let found = err.span().and_then(|span| key_at(&text, span.start));
+                    let message = explain(err.message().trim(), found.as_ref().map(|found| found.0.as_str()));
+                    diagnostics.push(Diagnostic::at(&self.name, &self.text, err.span(), message));
+                    match found {
+                        Some((_, whole)) if err.message().starts_with("unknown field") => {
+                            let blank: String = text[whole.clone()].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+                            text.replace_range(whole, &blank);
+                        }
+                        _ => break,
+                    }
+                }
             }
         }
+        Err(PresetErrors(diagnostics))
+    }
+}
+
+/// A type mistake with what to write instead, for the keys people most often get wrong.
+fn explain(message: &str, key: Option<&str>) -> String {
+    let Some(key) = key else { return message.to_string() };
+    if !(message.starts_with("invalid type") || message.starts_with("invalid value")) {
+        return message.to_string();
+    }
+    let hint = match key {
+        "users" => "expected a whole number of users, e.g. users = 10",
+        "max_in_flight" => "expected a whole number of requests, e.g. max_in_flight = 64",
+        "weight" => "expected a whole number, e.g. weight = 70",
+        "spawn_rate" | "rate_per_sec" => "expected a number per second, e.g. 10 or 2.5",
+        "duration" | "timeout" | "abort_delay" | "interval" => "expected a duration in quotes, e.g. \"30s\" or \"5m\"",
+        "think_time" => "expected a duration (\"1s\") or { min = \"1s\", max = \"2s\" }",
+        "health_status" | "status" => "expected an HTTP status, e.g. 200",
+        "stream" | "abort_on_fail" | "tls_verify" | "gpu" | "host" => "expected true or false",
+        "max_tokens" => "expected a whole number of tokens, e.g. 256",
+        _ => return format!("{key}: {message}"),
+    };
+    format!("{key}: {message}; {hint}")
+}
+
+/// The key whose name or value spans `offset`, and the byte range of the whole `key = value`.
+fn key_at(text: &str, offset: usize) -> Option<(String, std::ops::Range<usize>)> {
+    let document = toml_edit::Document::parse(text.to_string()).ok()?;
+    find_in_table(document.as_table(), offset)
+}
+
+fn find_in_table(table: &toml_edit::Table, offset: usize) -> Option<(String, std::ops::Range<usize>)> {
+    for (name, item) in table.iter() {
+        let key_span = table.key(name).and_then(toml_edit::Key::span);
+        let value_span = item.span();
+        if let (Some(key_span), Some(value_span)) = (&key_span, &value_span)
+            && item.is_value()
+            && (key_span.contains(&offset) || value_span.contains(&offset))
+        {
+            if let Some(inner) = item.as_value().and_then(|value| find_in_value(value, offset)) {
+                return Some(inner);
+            }
+            return Some((name.to_string(), key_span.start..value_span.end));
+        }
+        let inner = match item {
+            toml_edit::Item::Table(inner) => find_in_table(inner, offset),
+            toml_edit::Item::ArrayOfTables(array) => array.iter().find_map(|inner| find_in_table(inner, offset)),
+            toml_edit::Item::Value(value) => find_in_value(value, offset),
+            toml_edit::Item::None => None,
+        };
+        if inner.is_some() {
+            return inner;
+        }
+    }
+    None
+}
+
+fn find_in_value(value: &toml_edit::Value, offset: usize) -> Option<(String, std::ops::Range<usize>)> {
+    match value {
+        toml_edit::Value::InlineTable(table) => {
+            for (name, inner) in table.iter() {
+                let key_span = table.key(name).and_then(toml_edit::Key::span);
+                if let (Some(key_span), Some(value_span)) = (key_span, inner.span())
+                    && (key_span.contains(&offset) || value_span.contains(&offset))
+                {
+                    return find_in_value(inner, offset).or(Some((name.to_string(), key_span.start..value_span.end)));
+                }
+            }
+            None
+        }
+        toml_edit::Value::Array(array) => array.iter().find_map(|inner| find_in_value(inner, offset)),
+        _ => None,
     }
 }
 

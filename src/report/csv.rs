@@ -53,8 +53,8 @@ pub fn history_header() -> Vec<&'static str> {
     header
 }
 
-/// `*_failures.csv` columns, as Locust writes them.
-pub const FAILURES_HEADER: [&str; 4] = ["Method", "Name", "Error", "Occurrences"];
+/// `*_failures.csv` columns, as Locust 2.47 writes them.
+pub const FAILURES_HEADER: [&str; 6] = ["Method", "Name", "Error", "Occurrences", "First Seen", "Last Seen"];
 
 fn millis(micros: f64) -> String {
     format!("{:.0}", micros / 1000.0)
@@ -119,16 +119,20 @@ fn to_string(writer: csv::Writer<Vec<u8>>) -> String {
 pub fn stats_csv(run: &RunRecord) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(stats_header());
-    let duration = run.duration_secs();
+    // Rates over the time the levels ran (as the run's own totals), not over a count of
+    // one-second buckets, which includes the drain after the last level.
     let mut all: Vec<&TaskSummary> = Vec::new();
+    let mut all_secs = 0.0;
     for scenario in &run.scenarios {
+        let duration: f64 = scenario.levels.iter().map(crate::run::LevelRecord::duration_secs).sum();
+        all_secs += duration;
         for task in &scenario.tasks {
             let parts = scenario.task_parts(task);
             all.extend(parts.iter().copied());
             let _ = writer.write_record(stats_row(&scenario.name, task, &parts, duration));
         }
     }
-    let _ = writer.write_record(stats_row("", "Aggregated", &all, duration));
+    let _ = writer.write_record(stats_row("", "Aggregated", &all, all_secs));
     to_string(writer)
 }
 
@@ -177,22 +181,58 @@ pub fn history_csv(run: &RunRecord) -> String {
     to_string(writer)
 }
 
-/// `*_failures.csv`: failures over the whole run by scenario, task, kind and message.
+/// `*_failures.csv`: failures over the whole run by scenario, task, kind and message, with
+/// when each was first and last seen.
 pub fn failures_csv(run: &RunRecord) -> String {
+    struct Group {
+        task: String,
+        error: String,
+        count: u64,
+        first: Option<u32>,
+        last: Option<u32>,
+    }
+    let start = humantime::parse_rfc3339_weak(run.started_at.trim_end_matches('Z'))
+        .or_else(|_| humantime::parse_rfc3339(&run.started_at))
+        .ok();
+    let at = |secs: Option<u32>| -> String {
+        match (start, secs) {
+            (Some(start), Some(secs)) => {
+                humantime::format_rfc3339_seconds(start + std::time::Duration::from_secs(u64::from(secs))).to_string()
+            }
+            _ => String::new(),
+        }
+    };
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(FAILURES_HEADER);
     for scenario in &run.scenarios {
-        let mut groups: Vec<(String, String, u64)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         for failure in scenario.levels.iter().flat_map(|level| level.failures.iter()) {
-            let error = format!("{}: {}", failure.kind, failure.message);
-            match groups.iter_mut().find(|(task, known, _)| task == &failure.task && known == &error) {
-                Some(group) => group.2 += failure.count,
-                None => groups.push((failure.task.clone(), error, failure.count)),
+            let error = crate::report::one_line(&format!("{}: {}", failure.kind, failure.message));
+            match groups.iter_mut().find(|group| group.task == failure.task && group.error == error) {
+                Some(group) => {
+                    group.count += failure.count;
+                    group.first = group.first.min(failure.first_seen_secs).or(failure.first_seen_secs);
+                    group.last = group.last.max(failure.last_seen_secs);
+                }
+                None => groups.push(Group {
+                    task: failure.task.clone(),
+                    error,
+                    count: failure.count,
+                    first: failure.first_seen_secs,
+                    last: failure.last_seen_secs,
+                }),
             }
         }
-        groups.sort_by_key(|group| std::cmp::Reverse(group.2));
-        for (task, error, count) in groups {
-            let _ = writer.write_record([scenario.name.clone(), task, error, count.to_string()]);
+        groups.sort_by_key(|group| std::cmp::Reverse(group.count));
+        for group in groups {
+            let _ = writer.write_record([
+                scenario.name.clone(),
+                group.task,
+                group.error,
+                group.count.to_string(),
+                at(group.first),
+                at(group.last),
+            ]);
         }
     }
     to_string(writer)

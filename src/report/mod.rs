@@ -198,6 +198,12 @@ pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Pat
     }
 }
 
+/// `text` on one line: every run of whitespace (newlines included) becomes one space. Tables
+/// and CSV rows show failure messages this way (older run files may hold multi-line ones).
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// `text` cut to `width` characters, with an ellipsis when cut.
 pub fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {

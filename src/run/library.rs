@@ -31,6 +31,31 @@ pub fn run_file_name(started_at_rfc3339: &str, preset_name: &str) -> String {
     format!("{stamp}-{}.json", slug(preset_name))
 }
 
+/// A new run's id: its start time to the second and a random suffix
+/// (`20261202T052444Z-3f9a1c`), so runs started in the same second never share one.
+pub fn new_run_id(started: std::time::SystemTime) -> String {
+    let stamp: String = humantime::format_rfc3339_seconds(started)
+        .to_string()
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T' || *c == 'Z')
+        .collect();
+    format!("{stamp}-{:06x}", rand::random::<u32>() & 0xff_ffff)
+}
+
+/// The library's file name for run `id` of `preset_name`: the time first (so names sort by
+/// start), then the preset, then the id's suffix: `20261202T052444Z-api-gateway-3f9a1c.json`.
+pub fn library_file_name(id: &str, preset_name: &str) -> String {
+    let (stamp, suffix) = id.split_once('-').unwrap_or((id, ""));
+    let slug = slug(preset_name);
+    [stamp, slug.as_str(), suffix]
+        .iter()
+        .filter(|part| !part.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("-")
+        + ".json"
+}
+
 /// A name as lowercase ASCII words joined by dashes (`API Gateway` -> `api-gateway`).
 pub fn slug(name: &str) -> String {
     name.to_lowercase()
@@ -50,7 +75,8 @@ pub enum LibraryEntry {
     Unreadable { path: PathBuf, error: RunFileError },
 }
 
-/// Every `*.json` in `dir`, newest first (by file name, which starts with the start time).
+/// Every `*.json` in `dir`, newest first by start time (unreadable files after the runs, by
+/// name).
 pub fn list(dir: &Path) -> std::io::Result<Vec<LibraryEntry>> {
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
@@ -62,7 +88,7 @@ pub fn list(dir: &Path) -> std::io::Result<Vec<LibraryEntry>> {
     };
     paths.sort();
     paths.reverse();
-    Ok(paths
+    let mut entries: Vec<LibraryEntry> = paths
         .into_iter()
         .map(|path| match load(&path) {
             Ok(record) => LibraryEntry::Run {
@@ -71,7 +97,15 @@ pub fn list(dir: &Path) -> std::io::Result<Vec<LibraryEntry>> {
             },
             Err(error) => LibraryEntry::Unreadable { path, error },
         })
-        .collect())
+        .collect();
+    // RFC 3339 times in UTC sort as text; the stable sort keeps name order among equals.
+    entries.sort_by(|a, b| match (a, b) {
+        (LibraryEntry::Run { record: a, .. }, LibraryEntry::Run { record: b, .. }) => b.started_at.cmp(&a.started_at),
+        (LibraryEntry::Run { .. }, LibraryEntry::Unreadable { .. }) => std::cmp::Ordering::Less,
+        (LibraryEntry::Unreadable { .. }, LibraryEntry::Run { .. }) => std::cmp::Ordering::Greater,
+        (LibraryEntry::Unreadable { .. }, LibraryEntry::Unreadable { .. }) => std::cmp::Ordering::Equal,
+    });
+    Ok(entries)
 }
 
 /// Where deleted runs wait until they are restored: `runs/.trash/`.
@@ -85,6 +119,11 @@ pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
     let as_path = Path::new(reference);
     if as_path.is_file() {
         return Ok(as_path.to_path_buf());
+    }
+    if as_path.exists() {
+        return Err(format!(
+            "run {reference:?} is not a file (a folder?); name a run file, or a run id from: loadscope runs"
+        ));
     }
     let entries = list(dir).map_err(|err| format!("cannot list runs in {}: {err}", dir.display()))?;
     let stem = |path: &Path| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
@@ -130,16 +169,35 @@ pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
-/// Changes a saved run in place (title, notes, tags), written atomically.
+/// Changes a saved run in place (title, notes, tags), written atomically. A run still being
+/// written is refused: its next autosave would undo the change.
 pub fn update(path: &Path, change: impl FnOnce(&mut RunRecord)) -> Result<RunRecord, RunFileError> {
     let mut record = load(path)?;
+    if record.status == super::record::RunStatus::Running {
+        return Err(RunFileError::StillRunning {
+            path: path.to_path_buf(),
+            saved_at: record.saved_at.clone(),
+        });
+    }
     change(&mut record);
     super::save::save_atomic(&record, path)?;
     Ok(record)
 }
 
-/// Moves a run into the trash folder beside it; returns where it went (for undo).
+/// Moves a run into the trash folder beside it; returns where it went (for undo). A run still
+/// being written is refused (its writer would put it back).
 pub fn delete(path: &Path) -> std::io::Result<PathBuf> {
+    if let Ok(record) = load(path)
+        && record.status == super::record::RunStatus::Running
+    {
+        return Err(std::io::Error::other(
+            RunFileError::StillRunning {
+                path: path.to_path_buf(),
+                saved_at: record.saved_at,
+            }
+            .to_string(),
+        ));
+    }
     let dir = path.parent().unwrap_or(Path::new("."));
     let trash = trash_dir(dir);
     std::fs::create_dir_all(&trash)?;

@@ -57,6 +57,10 @@ pub struct RunRecord {
     /// What the analysis noticed about the finished run (bottleneck indicators with evidence).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+    /// What the run warned about as it started (https not verified, an open-file limit below
+    /// what the levels need).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl RunRecord {
@@ -100,6 +104,10 @@ pub enum FindingRule {
     GeneratorSaturated,
     /// Open-model requests that could not start on time.
     LateStarts,
+    /// The host's CPU was full with other work while the generator kept up.
+    HostBusy,
+    /// The load generator ran out of file descriptors or local ports.
+    GeneratorLimits,
 }
 
 impl FindingRule {
@@ -114,6 +122,8 @@ impl FindingRule {
             FindingRule::NoRecovery => "No recovery after load drops",
             FindingRule::GeneratorSaturated => "Load generator saturated",
             FindingRule::LateStarts => "Requests started late",
+            FindingRule::HostBusy => "Host busy with other work",
+            FindingRule::GeneratorLimits => "Load generator out of connections",
         }
     }
 }
@@ -308,6 +318,50 @@ pub struct LevelRecord {
     /// load generator).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How hard the load generator itself worked during the level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<GeneratorLoad>,
+}
+
+/// The load generator's own load during a level: its process's CPU and how late its worker
+/// threads' timers fired (a saturated generator delays every request it sends).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorLoad {
+    /// The process's CPU time over the level's wall time, as a share of all the machine's
+    /// cores (100 = every core busy with Loadscope).
+    pub cpu_percent: f64,
+    /// The machine's cores (the share's denominator).
+    pub cores: usize,
+    /// Timer lateness on the worker threads: 99th percentile and maximum, and how many
+    /// timer firings were measured.
+    pub scheduling_lag_p99_micros: u64,
+    pub scheduling_lag_max_micros: u64,
+    pub scheduling_lag_samples: u64,
+}
+
+impl GeneratorLoad {
+    /// Process CPU (share of all cores) from which the generator counts as saturated.
+    pub const SATURATED_CPU_PERCENT: f64 = 90.0;
+    /// Worker timer lateness (p99) from which requests leave measurably late.
+    pub const SATURATED_LAG_P99_MICROS: u64 = 20_000;
+    /// Timer firings needed before the lag says anything (a second of one worker is 50).
+    pub const MIN_LAG_SAMPLES: u64 = 50;
+
+    /// Why the generator was saturated during the level, if it was.
+    pub fn saturation(&self) -> Option<String> {
+        let lagging = self.scheduling_lag_samples >= Self::MIN_LAG_SAMPLES && self.scheduling_lag_p99_micros >= Self::SATURATED_LAG_P99_MICROS;
+        let busy = self.cpu_percent >= Self::SATURATED_CPU_PERCENT;
+        match (lagging, busy) {
+            (false, false) => None,
+            _ => Some(format!(
+                "the load generator's worker timers fired {} late (p99; max {}) and its process used {:.0}% of {} cores",
+                crate::preset::target::format_micros(self.scheduling_lag_p99_micros as f64),
+                crate::preset::target::format_micros(self.scheduling_lag_max_micros as f64),
+                self.cpu_percent,
+                self.cores
+            )),
+        }
+    }
 }
 
 impl LevelRecord {
@@ -346,6 +400,13 @@ pub struct TaskStats {
     /// Failures that signalled a concurrency limit (429, 503 + Retry-After, named RPC codes).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub limited: u64,
+    /// Failures that were the load generator's own: no file descriptors or local ports left.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub generator_failures: u64,
+    /// Requests still open when the run ended: neither finished nor timed out, so in no other
+    /// number (an open request at a level's end is counted when it finishes).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unfinished: u64,
     /// Failures per failure class of the preset.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub failure_classes: std::collections::BTreeMap<String, u64>,
@@ -501,6 +562,18 @@ pub struct FailureRow {
     pub kind: String,
     pub message: String,
     pub count: u64,
+    /// When the first and the last of them happened, in seconds since the run started (absent
+    /// in files written before 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen_secs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_secs: Option<u32>,
+}
+
+/// Kinds of failure that are the load generator's own (`load generator`) or the service
+/// pacing its clients on purpose (`limited`): findings about the service leave them out.
+pub fn is_service_failure_kind(kind: &str) -> bool {
+    !matches!(kind, "load generator" | "limited")
 }
 
 /// One second of the run.

@@ -23,6 +23,10 @@ pub enum RunFileError {
     },
     #[error("{path} is not a Loadscope run file (format {found:?}, expected {RUN_FORMAT:?})")]
     NotARun { path: PathBuf, found: String },
+    #[error(
+        "run {path} is still being written (last saved {saved_at}): change or delete it after the run ends (Stop it first), or it would be undone by the run's next save"
+    )]
+    StillRunning { path: PathBuf, saved_at: String },
     #[error("run file {path} has version {found}, newer than this Loadscope reads ({RUN_VERSION}); upgrade Loadscope")]
     TooNew { path: PathBuf, found: u32 },
 }
@@ -37,24 +41,106 @@ pub fn save_atomic(record: &RunRecord, path: &Path) -> Result<(), RunFileError> 
     write_atomic(path, &json).map_err(wrap)
 }
 
+/// Like [`save_atomic`], but refuses to replace a file that is already there (another run's):
+/// the file appears whole or not at all, and never over someone else's.
+pub fn save_new(record: &RunRecord, path: &Path) -> Result<(), RunFileError> {
+    let wrap = |source| RunFileError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let json = serde_json::to_vec_pretty(record).map_err(|err| wrap(std::io::Error::other(err)))?;
+    write_new(path, &json).map_err(wrap)
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder (flushed, then renamed
-/// over the target), creating the folder if needed: a reader never sees half a file.
+/// over the target, then its size read back), creating the folder if needed: a reader never
+/// sees half a file, and a write the disk did not keep is an error, not a save.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_through_temp(path, bytes, |temp, path| std::fs::rename(temp, path))
+}
+
+/// Like [`write_atomic`], but fails with `AlreadyExists` when `path` exists: the temporary file
+/// is hard-linked to the name (which never replaces), falling back to a checked rename on file
+/// systems without hard links.
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_through_temp(path, bytes, |temp, path| match std::fs::hard_link(temp, path) {
+        Ok(()) => std::fs::remove_file(temp),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Err(err),
+        Err(_) if path.exists() => Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the file exists")),
+        Err(_) => std::fs::rename(temp, path),
+    })
+}
+
+fn write_through_temp(path: &Path, bytes: &[u8], put: impl FnOnce(&Path, &Path) -> std::io::Result<()>) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "this is a folder; name a file in it (e.g. run.json)",
+        ));
+    }
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let temp = temp_beside(path);
     let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&temp, path)
+        drop(file);
+        put(&temp, path)?;
+        let kept = std::fs::metadata(path)?.len();
+        if kept != bytes.len() as u64 {
+            return Err(std::io::Error::other(format!(
+                "the file holds {kept} bytes after writing {} (disk full?)",
+                bytes.len()
+            )));
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// A temporary name beside `path`, unique within this process and across processes.
+fn temp_beside(path: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let count = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    path.with_file_name(format!(".{file_name}.{}.{count}.tmp", std::process::id()))
+}
+
+/// Checks before a run that its file can be written at `path`: not a folder, the folder can be
+/// made, a file can be created (and removed) beside it, and (`must_be_new`) no file has the name.
+/// The error names the path and what to do.
+pub fn check_writable(path: &Path, must_be_new: bool) -> Result<(), String> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(format!(
+            "cannot write the run file {shown}: it is a folder; name a file in it (e.g. --out {})",
+            path.join("run.json").display()
+        ));
+    }
+    if must_be_new && path.exists() {
+        return Err(format!(
+            "cannot write the run file {shown}: a file with that name exists (another run's); start the run again for a new name"
+        ));
+    }
+    let probe = || -> std::io::Result<()> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let temp = temp_beside(path);
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        let written = file.write_all(b"{}");
+        drop(file);
+        let removed = std::fs::remove_file(&temp);
+        written.and(removed)
+    };
+    probe().map_err(|err| {
+        format!("cannot write the run file {shown}: {err} (pick a writable folder with --out, or fix the folder's permissions)")
+    })
 }
 
 /// How long after its last save an unfinished run file is taken as interrupted.

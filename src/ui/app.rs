@@ -426,9 +426,7 @@ impl LoadscopeApp {
 
     fn plan(&mut self) -> Option<(RunPlan, CompiledPreset)> {
         let compiled = self.compiled_or_show_errors()?;
-        let started = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-        let out = self.config.data_dir.join("runs").join(run_file_name(&started, &compiled.name));
-        match RunPlan::new(compiled.clone(), out, &secrets::from_env) {
+        match RunPlan::in_library(compiled.clone(), &self.config.data_dir.join("runs"), &secrets::from_env) {
             Ok(plan) => Some((plan, compiled)),
             Err(err) => {
                 self.notices.push(err.to_string());
@@ -492,7 +490,29 @@ impl LoadscopeApp {
         let mut ended = false;
         if let Some(engine) = &self.engine {
             while let Some(event) = engine.try_recv() {
-                ended |= matches!(event, crate::engine::Event::Finished(_));
+                use crate::engine::{Event, SaveOutcome};
+                ended |= matches!(event, Event::Finished { .. });
+                // Failures to save are errors in the notice bar, not only a status-bar line.
+                match &event {
+                    Event::StartFailed(why) => self.notices.push(format!("The run did not start: {why}")),
+                    Event::SaveFailed { path, error } if self.live.save_error.is_none() => self.notices.push(format!(
+                        "Could not save the run to {} ({error}); the last good save is kept and saving is retried",
+                        path.display()
+                    )),
+                    Event::Finished {
+                        saved: SaveOutcome::Fallback { path, planned, error },
+                        ..
+                    } => self.notices.push(format!(
+                        "Could not save the run to {} ({error}); it was saved to {} instead",
+                        planned.display(),
+                        path.display()
+                    )),
+                    Event::Finished {
+                        saved: SaveOutcome::NotSaved { error },
+                        ..
+                    } => self.notices.push(format!("The run could not be saved anywhere: {error}")),
+                    _ => {}
+                }
                 self.live.apply(event);
             }
         }

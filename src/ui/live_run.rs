@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::engine::{Event, HealthReport, Phase, Snapshot};
+use crate::engine::{Event, HealthReport, Phase, SaveOutcome, Snapshot};
 use crate::preset::CompiledPreset;
 use crate::preset::target::Metric;
 use crate::run::{FailureRow, LevelRecord, RunRecord, RunStatus, SeriesPoint, TaskStats, Verdict};
@@ -83,6 +83,8 @@ pub struct LiveRun {
     pub save_error: Option<String>,
     pub record: Option<Box<RunRecord>>,
     pub messages: Vec<String>,
+    /// Where the final save went, once the run has ended.
+    pub saved: Option<SaveOutcome>,
 }
 
 impl Default for LiveRun {
@@ -101,6 +103,7 @@ impl Default for LiveRun {
             save_error: None,
             record: None,
             messages: Vec::new(),
+            saved: None,
         }
     }
 }
@@ -184,10 +187,20 @@ impl LiveRun {
                     self.state = RunState::Checked { passed: true };
                 }
             }
-            Event::PreflightFailed(reports) => {
+            Event::PreflightFailed(reports) | Event::SetupFailed(reports) => {
                 self.preflight = reports;
                 self.state = RunState::Checked { passed: false };
             }
+            Event::SetupPassed(reports) => self.preflight.extend(reports),
+            Event::StartFailed(why) => {
+                self.messages.push(format!("The run did not start: {why}"));
+                self.state = RunState::Checked { passed: false };
+            }
+            Event::Cancelled => {
+                self.messages.push("Stopped before any load was sent; nothing was saved.".into());
+                self.state = RunState::Idle;
+            }
+            Event::Warning(message) => self.messages.push(message),
             Event::Started { out_path, .. } => {
                 self.state = RunState::Running;
                 self.out_path = Some(out_path);
@@ -205,8 +218,27 @@ impl LiveRun {
                 self.save_error = None;
             }
             Event::SaveFailed { path, error } => self.save_error = Some(format!("{}: {error}", path.display())),
-            Event::Finished(record) => {
+            Event::Finished { record, saved } => {
                 self.state = RunState::Ended(record.status);
+                match &saved {
+                    SaveOutcome::Saved(path) => {
+                        self.out_path = Some(path.clone());
+                        self.save_error = None;
+                    }
+                    SaveOutcome::Fallback { path, planned, error } => {
+                        self.out_path = Some(path.clone());
+                        self.save_error = Some(format!(
+                            "could not save to {} ({error}); the run was saved to {} instead",
+                            planned.display(),
+                            path.display()
+                        ));
+                    }
+                    SaveOutcome::NotSaved { error } => {
+                        self.out_path = None;
+                        self.save_error = Some(format!("the run could not be saved anywhere: {error}"));
+                    }
+                }
+                self.saved = Some(saved);
                 if record.series.len() > self.series.len() {
                     self.series = record.series.clone();
                 }

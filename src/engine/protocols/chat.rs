@@ -50,6 +50,10 @@ pub struct StreamMeter {
     done: bool,
     failure: Option<ChatFailure>,
     parser: SseParser,
+    /// Server-sent events parsed, and the body's first non-blank byte: a reply with no events
+    /// that starts with `{` is a plain JSON answer, not a stream.
+    events: u64,
+    first_byte: Option<u8>,
 }
 
 impl Default for StreamMeter {
@@ -70,6 +74,8 @@ impl StreamMeter {
             done: false,
             failure: None,
             parser: SseParser::default(),
+            events: 0,
+            first_byte: None,
         }
     }
 
@@ -81,6 +87,9 @@ impl StreamMeter {
     /// Body bytes arrived at `at`.
     pub fn on_data(&mut self, bytes: &[u8], at: Instant) {
         self.head_at.get_or_insert(at);
+        if self.first_byte.is_none() {
+            self.first_byte = bytes.iter().copied().find(|byte| !byte.is_ascii_whitespace());
+        }
         let mut events = Vec::new();
         self.parser.feed(bytes, &mut |event| events.push(event));
         for event in events {
@@ -94,6 +103,7 @@ impl StreamMeter {
     }
 
     fn on_event(&mut self, event: SseEvent, at: Instant) {
+        self.events += 1;
         if self.done || self.failure.is_some() {
             return;
         }
@@ -140,6 +150,12 @@ impl StreamMeter {
     pub fn finish(self, start: Instant) -> Result<ChatMetrics, ChatFailure> {
         if let Some(failure) = self.failure {
             return Err(failure);
+        }
+        if !self.done && self.events == 0 && matches!(self.first_byte, Some(b'{' | b'[')) {
+            return Err((
+                FailureKind::Malformed,
+                "not a stream: the service answered a stream = true request with one JSON body instead of server-sent events (set stream = false on the task, or check the service honours \"stream\": true)".into(),
+            ));
         }
         if !self.done {
             return Err((

@@ -39,25 +39,13 @@ impl std::fmt::Debug for Endpoint {
 }
 
 impl Endpoint {
-    /// The endpoint of a base URL; https gets a rustls client with the web PKI roots plus any
-    /// extra roots given as DER certificates (a private CA).
-    pub fn new(base: &BaseUrl, extra_roots: &[rustls::pki_types::CertificateDer<'static>]) -> Result<Endpoint, String> {
+    /// The endpoint of a base URL; https gets a rustls client with the web PKI roots plus the
+    /// service's ca_file certificates (see [`super::tls`]), verifying or not.
+    pub fn new(base: &BaseUrl, extra_roots: &[rustls::pki_types::CertificateDer<'static>], tls_verify: bool) -> Result<Endpoint, String> {
         let tls = match base.scheme {
             Scheme::Http => None,
             Scheme::Https => {
-                let provider = Arc::new(rustls::crypto::ring::default_provider());
-                let mut roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-                for cert in extra_roots {
-                    roots
-                        .add(cert.clone())
-                        .map_err(|err| format!("ca_file: a certificate cannot be used as a root: {err}"))?;
-                }
-                let mut config = rustls::ClientConfig::builder_with_provider(provider)
-                    .with_safe_default_protocol_versions()
-                    .map_err(|err| format!("TLS setup failed: {err}"))?
-                    .with_root_certificates(roots)
-                    .with_no_client_auth();
-                config.alpn_protocols = vec![b"http/1.1".to_vec()];
+                let config = super::tls::client_config(extra_roots, tls_verify)?;
                 let name = rustls::pki_types::ServerName::try_from(base.host.clone())
                     .map_err(|err| format!("{:?} is not a valid TLS server name: {err}", base.host))?;
                 Some((tokio_rustls::TlsConnector::from(Arc::new(config)), name))
@@ -143,8 +131,10 @@ fn describe_io(err: &std::io::Error) -> String {
 pub struct Response {
     pub status: u16,
     pub bytes_received: u64,
-    /// The body, when the caller asked for it.
+    /// The body, when the caller asked for it (up to the limit it gave).
     pub body: Option<Vec<u8>>,
+    /// The body was longer than the limit: `body` holds only its start.
+    pub body_cut: bool,
     /// Headers protocols read, kept along with the body.
     pub headers: Option<Box<KeptHeaders>>,
     /// The response carried Retry-After (a 503 with it signals a concurrency limit).
@@ -173,19 +163,47 @@ pub struct Exchange {
 /// Opens a connection (TCP, then TLS for https).
 pub async fn connect(endpoint: &Endpoint) -> Result<Connection, ExchangeFailure> {
     let stream = TcpStream::connect((endpoint.host.as_str(), endpoint.port)).await.map_err(|err| {
-        ExchangeFailure::new(
-            FailureKind::Connect,
-            format!("connect to {}:{}: {err}", endpoint.host, endpoint.port),
-        )
+        // Out of descriptors or local ports: the load generator's limit, not the service's.
+        let generator = matches!(err.raw_os_error(), Some(code) if is_generator_limit(code));
+        let kind = if generator { FailureKind::Generator } else { FailureKind::Connect };
+        let advice = if generator {
+            " (the load generator ran out of file descriptors or local ports: raise `ulimit -n`, use fewer users per machine, or spread them over machines)"
+        } else {
+            ""
+        };
+        ExchangeFailure::new(kind, format!("connect to {}:{}: {err}{advice}", endpoint.host, endpoint.port))
     })?;
     let _ = stream.set_nodelay(true);
     let io = match &endpoint.tls {
         None => Io::Plain(stream),
         Some((connector, name)) => Io::Tls(Box::new(connector.connect(name.clone(), stream).await.map_err(|err| {
-            ExchangeFailure::new(FailureKind::Connect, format!("TLS handshake with {}: {err}", endpoint.host))
+            let fixes = if err.to_string().contains("certificate") {
+                super::tls::TLS_FIXES
+            } else {
+                ""
+            };
+            ExchangeFailure::new(FailureKind::Connect, format!("TLS handshake with {}: {err}{fixes}", endpoint.host))
         })?)),
     };
     Ok(Connection { io, buffer: Vec::new() })
+}
+
+/// EMFILE, ENFILE (no file descriptors) and EADDRNOTAVAIL (no local port) on this platform.
+fn is_generator_limit(code: i32) -> bool {
+    #[cfg(unix)]
+    {
+        code == libc::EMFILE || code == libc::ENFILE || code == libc::EADDRNOTAVAIL
+    }
+    #[cfg(windows)]
+    {
+        // WSAEMFILE, WSAENOBUFS, WSAEADDRNOTAVAIL.
+        code == 10024 || code == 10055 || code == 10049
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = code;
+        false
+    }
 }
 
 /// Sends one serialized request on `slot`'s connection (opening one when there is none),
@@ -197,7 +215,7 @@ pub async fn exchange(
     slot: &mut Option<Connection>,
     request: &[u8],
     head_request: bool,
-    keep_body: bool,
+    keep_body: Option<usize>,
     timeout: Duration,
     on_data: &mut dyn FnMut(&[u8], Instant),
 ) -> Exchange {
@@ -270,7 +288,7 @@ async fn send_and_read(
     connection: &mut Connection,
     request: &[u8],
     head_request: bool,
-    keep_body: bool,
+    keep_body: Option<usize>,
     on_data: DataObserver<'_>,
 ) -> Result<(Response, bool), Attempt> {
     connection.buffer.clear();
@@ -284,7 +302,7 @@ async fn send_and_read(
             let mut response = httparse::Response::new(&mut headers);
             match response.parse(&connection.buffer) {
                 Ok(httparse::Status::Complete(head_len)) => Some(head_facts(&response, head_len, head_request).map(|facts| {
-                    let kept = keep_body.then(|| Box::new(kept_headers(&response)));
+                    let kept = keep_body.is_some().then(|| Box::new(kept_headers(&response)));
                     (facts, kept)
                 })),
                 Ok(httparse::Status::Partial) => None,
@@ -335,11 +353,12 @@ async fn send_and_read(
     };
     // Error replies are kept (their first bytes) even when the caller did not ask for the body:
     // the failure message quotes them.
-    let keep_limit = if keep_body { usize::MAX } else { ERROR_BODY_KEPT_BYTES };
+    let keep_limit = keep_body.unwrap_or(ERROR_BODY_KEPT_BYTES);
     let mut body = BodySink {
         bytes_received: 0,
-        kept: (keep_body || status >= 400).then(Vec::new),
+        kept: (keep_body.is_some() || status >= 400).then(Vec::new),
         keep_limit,
+        cut: false,
         on_data,
     };
     body.take(&[]);
@@ -366,6 +385,7 @@ async fn send_and_read(
         Response {
             status,
             bytes_received: body.bytes_received,
+            body_cut: body.cut && keep_body.is_some(),
             body: body.kept,
             headers,
             retry_after,
@@ -432,8 +452,14 @@ struct BodySink<'a> {
     bytes_received: u64,
     kept: Option<Vec<u8>>,
     keep_limit: usize,
+    /// More arrived than `keep_limit`.
+    cut: bool,
     on_data: DataObserver<'a>,
 }
+
+/// The most of a body kept for checks and parsing unless a task says otherwise (a reply
+/// beyond it fails its checks instead of growing memory with every user).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// How much of an error reply is kept when the body was not asked for.
 const ERROR_BODY_KEPT_BYTES: usize = 1024;
@@ -443,6 +469,7 @@ impl BodySink<'_> {
         self.bytes_received += data.len() as u64;
         if let Some(kept) = self.kept.as_mut() {
             let room = self.keep_limit.saturating_sub(kept.len());
+            self.cut |= data.len() > room;
             kept.extend_from_slice(&data[..data.len().min(room)]);
         }
         (self.on_data)(data, Instant::now());
@@ -535,7 +562,7 @@ mod tests {
             requests
         });
         let base = BaseUrl::parse(&format!("http://127.0.0.1:{port}")).expect("url");
-        (Endpoint::new(&base, &[]).expect("endpoint"), handle)
+        (Endpoint::new(&base, &[], true).expect("endpoint"), handle)
     }
 
     #[tokio::test]
@@ -550,21 +577,21 @@ mod tests {
         let mut slot = None;
         let timeout = Duration::from_secs(5);
         let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-        let first = exchange(&endpoint, &mut slot, request, false, true, timeout, &mut |_, _| {}).await;
+        let first = exchange(&endpoint, &mut slot, request, false, Some(usize::MAX), timeout, &mut |_, _| {}).await;
         assert!(first.connect_micros.is_some());
         let response = first.result.expect("first");
         assert_eq!((response.status, response.body.as_deref()), (200, Some(&b"hello"[..])));
-        let second = exchange(&endpoint, &mut slot, request, false, true, timeout, &mut |_, _| {}).await;
+        let second = exchange(&endpoint, &mut slot, request, false, Some(usize::MAX), timeout, &mut |_, _| {}).await;
         assert!(second.connect_micros.is_none(), "the connection was kept alive");
         let response = second.result.expect("chunked");
         assert_eq!((response.status, response.body.as_deref()), (201, Some(&b"wikipedia!"[..])));
         assert_eq!(response.bytes_received, 10);
-        let third = exchange(&endpoint, &mut slot, request, false, false, timeout, &mut |_, _| {})
+        let third = exchange(&endpoint, &mut slot, request, false, None, timeout, &mut |_, _| {})
             .await
             .result
             .expect("204");
         assert_eq!((third.status, third.bytes_received), (204, 0));
-        let fourth = exchange(&endpoint, &mut slot, request, false, false, timeout, &mut |_, _| {})
+        let fourth = exchange(&endpoint, &mut slot, request, false, None, timeout, &mut |_, _| {})
             .await
             .result
             .expect("500");
@@ -582,7 +609,7 @@ mod tests {
             &mut slot,
             b"GET / HTTP/1.1\r\n\r\n",
             false,
-            true,
+            Some(usize::MAX),
             Duration::from_secs(5),
             &mut |_, _| {},
         )
@@ -598,7 +625,7 @@ mod tests {
             &mut None,
             b"GET / HTTP/1.1\r\n\r\n",
             false,
-            false,
+            None,
             Duration::from_secs(5),
             &mut |_, _| {},
         )

@@ -5,3 +5,4 @@ pub mod chat;
 pub mod http;
 pub mod mcp;
 pub mod sse;
+pub mod tls;

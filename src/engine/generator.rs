@@ -1,0 +1,106 @@
+//! The load generator's own limits, kept apart from the service's: the open-file limit
+//! (raised to its hard limit at start, and checked against what the levels need), the
+//! process's CPU time, and the warnings a run starts with.
+
+use super::plan::RunPlan;
+use crate::preset::LoadModel;
+
+/// Descriptors a run uses besides its connections: standard streams, the runtimes' own,
+/// monitors, the run file.
+pub const DESCRIPTOR_OVERHEAD: u64 = 64;
+
+/// Raises the soft open-file limit to the hard limit (unix); returns the limit now in force.
+pub fn raise_open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return None;
+            }
+            if limit.rlim_cur < limit.rlim_max {
+                let raised = libc::rlimit {
+                    rlim_cur: limit.rlim_max,
+                    rlim_max: limit.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    limit.rlim_cur = limit.rlim_max;
+                }
+            }
+        }
+        Some(limit.rlim_cur as u64)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The connections the busiest level of the plan can hold at once: one per user (closed
+/// model) or per request in flight (open model).
+pub fn connections_needed(plan: &RunPlan) -> u64 {
+    plan.scenarios
+        .iter()
+        .flat_map(|scenario| scenario.compiled.levels.iter())
+        .map(|level| match level.load {
+            LoadModel::Closed { users, .. } => u64::from(users),
+            LoadModel::Open { max_in_flight, .. } => u64::from(max_in_flight),
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// What the person should know before load starts: more connections than the open-file
+/// limit allows, https certificates not verified.
+pub fn start_warnings(plan: &RunPlan) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(limit) = raise_open_file_limit() {
+        let needed = connections_needed(plan) + DESCRIPTOR_OVERHEAD;
+        if needed > limit {
+            warnings.push(format!(
+                "the load generator may open up to {needed} files and connections, but this process may hold {limit} (the open-file limit): requests beyond it fail as `load generator` failures, not the service's. Raise it (`ulimit -n {needed}` in the shell, LimitNOFILE= for a service) or use fewer users per machine"
+            ));
+        }
+    }
+    for scenario in &plan.scenarios {
+        if !scenario.compiled.tls_verify && scenario.compiled.base.scheme == crate::preset::compile::Scheme::Https {
+            warnings.push(format!(
+                "{}: https certificates are not verified (tls_verify = false or --insecure): anyone between this machine and {} could read and change the traffic",
+                scenario.compiled.name, scenario.compiled.base.text
+            ));
+        }
+    }
+    warnings
+}
+
+/// CPU time this process has used so far (user + system), in microseconds.
+pub fn process_cpu_micros() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage writes into the zeroed struct it is given.
+        let usage = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+                return None;
+            }
+            usage
+        };
+        let micros = |time: libc::timeval| time.tv_sec as u64 * 1_000_000 + time.tv_usec as u64;
+        Some(micros(usage.ru_utime) + micros(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    {
+        let pid = sysinfo::get_current_pid().ok()?;
+        let mut system = sysinfo::System::new();
+        system.refresh_processes_specifics(
+            sysinfo::ProcessesToUpdate::Some(&[pid]),
+            false,
+            sysinfo::ProcessRefreshKind::nothing().with_cpu(),
+        );
+        system.process(pid).map(|process| process.accumulated_cpu_time() * 1_000)
+    }
+}
