@@ -307,7 +307,7 @@ fn html_report_has_every_chart_and_fetches_nothing() {
 /// Locust's CSV columns, as `locust --csv` writes them.
 const LOCUST_STATS: &str = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
 const LOCUST_HISTORY: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size";
-const LOCUST_FAILURES: &str = "Method,Name,Error,Occurrences";
+const LOCUST_FAILURES: &str = "Method,Name,Error,Occurrences,First Seen,Last Seen";
 
 #[test]
 fn csv_files_have_locusts_columns_and_the_runs_numbers() {
@@ -334,7 +334,7 @@ fn csv_files_have_locusts_columns_and_the_runs_numbers() {
     let occurrences: u64 = failures
         .lines()
         .skip(1)
-        .map(|line| line.rsplit(',').next().unwrap().parse::<u64>().unwrap())
+        .map(|line| line.rsplit(',').nth(2).unwrap().parse::<u64>().unwrap())
         .sum();
     assert_eq!(occurrences, failed);
 }

@@ -64,7 +64,9 @@ fn the_chroma_preset_runs_clean_and_grows_the_collection() {
     plan.workers = 2;
     let mut setup_reports = Vec::new();
     let record = loadscope::engine::run_blocking(plan, |event| match event {
-        loadscope::engine::Event::PreflightPassed(reports) | loadscope::engine::Event::PreflightFailed(reports) => {
+        loadscope::engine::Event::SetupPassed(reports)
+        | loadscope::engine::Event::SetupFailed(reports)
+        | loadscope::engine::Event::PreflightFailed(reports) => {
             setup_reports.extend(reports.iter().map(|report| report.describe()));
         }
         _ => {}

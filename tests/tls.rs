@@ -5,22 +5,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{Nginx, out_path};
+use common::{Nginx, openssl, out_path};
 use loadscope::engine::{Event, RunPlan, run_blocking};
 use loadscope::preset::{PresetSource, compile};
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("openssl is installed (.ci/run installs it)");
-    assert!(status.success(), "openssl {args:?}");
-}
 
 /// A CA and a localhost certificate it signed.
 fn certificates(dir: &Path) {

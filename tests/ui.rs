@@ -100,7 +100,9 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
         .expect("the typo is in the TOML")
         + 1;
     harness.get_by_label("1 problem(s):");
-    harness.get_by_label_contains(&format!("line {line} column 9: invalid type: string \"lots\", expected u32"));
+    harness.get_by_label_contains(&format!(
+        "line {line} column 9: users: invalid type: string \"lots\", expected u32; expected a whole number of users, e.g. users = 10"
+    ));
 
     // Typing in the TOML view fixes it, and the table follows.
     harness

@@ -243,7 +243,10 @@ impl StopSignals {
         #[cfg(windows)]
         {
             Some(StopSignals {
-                windows: (tokio::signal::windows::ctrl_break().ok()?, tokio::signal::windows::ctrl_close().ok()?),
+                windows: (
+                    tokio::signal::windows::ctrl_break().ok()?,
+                    tokio::signal::windows::ctrl_close().ok()?,
+                ),
             })
         }
         #[cfg(not(any(unix, windows)))]

@@ -21,8 +21,8 @@ use crate::preset::LoadModel;
 use crate::preset::compile::CompiledBaseline;
 use crate::preset::secrets::redact_header_value;
 use crate::run::{
-    BaselineRecord, FailureRow, GeneratorLoad, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord,
-    SeriesPoint, TargetRecord, TaskStats, save_atomic,
+    BaselineRecord, FailureRow, GeneratorLoad, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus,
+    ScenarioRecord, SeriesPoint, TargetRecord, TaskStats, save_atomic,
 };
 
 const TICK: Duration = Duration::from_millis(100);
@@ -70,7 +70,9 @@ pub fn serve(mut commands: UnboundedReceiver<Command>, sink: EventSink) {
                 Command::Preflight(plan) => {
                     sink.send(Event::PreflightStarted);
                     match interruptible(preflight::check(&plan), &mut commands, &sink).await {
-                        Interrupted::Done(reports) if reports.iter().all(|report| report.ok()) => sink.send(Event::PreflightPassed(reports)),
+                        Interrupted::Done(reports) if reports.iter().all(|report| report.ok()) => {
+                            sink.send(Event::PreflightPassed(reports))
+                        }
                         Interrupted::Done(reports) => sink.send(Event::PreflightFailed(reports)),
                         Interrupted::Stopped => sink.send(Event::Cancelled),
                         Interrupted::Shutdown => break,
@@ -787,7 +789,8 @@ impl RunState {
     fn stage_failures(&self, stage: usize) -> Vec<FailureRow> {
         let Some(info) = self.stages.get(stage) else { return Vec::new() };
         let scenario = &self.plan.scenarios[info.scenario];
-        let mut rows: Vec<(&FailureKey, &FailureCount)> = self.recorded.failures.iter().filter(|(key, _)| key.stage == stage as u32).collect();
+        let mut rows: Vec<(&FailureKey, &FailureCount)> =
+            self.recorded.failures.iter().filter(|(key, _)| key.stage == stage as u32).collect();
         rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
         rows.into_iter()
             .map(|(key, count)| FailureRow {

@@ -13,10 +13,7 @@ pub const DESCRIPTOR_OVERHEAD: u64 = 64;
 pub fn raise_open_file_limit() -> Option<u64> {
     #[cfg(unix)]
     {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
         unsafe {
             if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
@@ -32,6 +29,8 @@ pub fn raise_open_file_limit() -> Option<u64> {
                 }
             }
         }
+        // rlim_t is u64 here but not on every unix.
+        #[allow(clippy::unnecessary_cast)]
         Some(limit.rlim_cur as u64)
     }
     #[cfg(not(unix))]

@@ -77,7 +77,11 @@ impl RunPlan {
 
     /// Like [`RunPlan::new`], writing a new file named after the run in the library folder
     /// `runs_dir` (never over another run's).
-    pub fn in_library(preset: CompiledPreset, runs_dir: &std::path::Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<RunPlan, PlanError> {
+    pub fn in_library(
+        preset: CompiledPreset,
+        runs_dir: &std::path::Path,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<RunPlan, PlanError> {
         let mut plan = RunPlan::new(preset, PathBuf::new(), lookup)?;
         plan.out_path = runs_dir.join(crate::run::library::library_file_name(&plan.run_id, &plan.preset.name));
         plan.out_must_be_new = true;
@@ -236,10 +240,8 @@ impl ScenarioPlan {
                     for (_, content) in &mut chat.messages {
                         match content {
                             TextSource::Literal(text) => *text = secrets.resolve(text, lookup).map_err(missing(field("message")))?,
-                            TextSource::Template(name) => {
-                                resolve_template_source(&mut secrets, &scenario.templates, name, lookup)
-                                    .map_err(missing(field("message")))?
-                            }
+                            TextSource::Template(name) => resolve_template_source(&mut secrets, &scenario.templates, name, lookup)
+                                .map_err(missing(field("message")))?,
                         }
                     }
                     let mut extra = serde_json::Value::Object(chat.extra.clone());
@@ -278,7 +280,9 @@ impl ScenarioPlan {
             let mcp = match &task.mcp {
                 Some(call) => {
                     let mut call = call.clone();
-                    secrets.resolve_json(&mut call.arguments, lookup).map_err(missing(field("arguments")))?;
+                    secrets
+                        .resolve_json(&mut call.arguments, lookup)
+                        .map_err(missing(field("arguments")))?;
                     for (_, name) in &call.templated {
                         resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("arguments")))?;
                     }

@@ -146,7 +146,12 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
                     let body_start = if status == health.expect_status {
                         None
                     } else {
-                        response.bytes().await.ok().map(|bytes| body_excerpt(&bytes)).filter(|text| !text.is_empty())
+                        response
+                            .bytes()
+                            .await
+                            .ok()
+                            .map(|bytes| body_excerpt(&bytes))
+                            .filter(|text| !text.is_empty())
                     };
                     (Some(status), None, body_start)
                 }
@@ -244,7 +249,11 @@ pub fn scenario_client(timeout: Duration, scenario: &crate::preset::compile::Com
 fn body_excerpt(bytes: &[u8]) -> String {
     let text: String = String::from_utf8_lossy(bytes).split_whitespace().collect::<Vec<_>>().join(" ");
     let excerpt: String = text.chars().take(200).collect();
-    if text.chars().count() > 200 { format!("{excerpt}…") } else { excerpt }
+    if text.chars().count() > 200 {
+        format!("{excerpt}…")
+    } else {
+        excerpt
+    }
 }
 
 fn causes(err: &reqwest::Error) -> Vec<String> {

@@ -272,8 +272,17 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
         }
         let stage = state.stage.get();
         let task = scenario.pick_task(&mut rng);
-        run_task(&state, &scenario, stage, task, &mut client, user_id, seq, None).await;
+        let generator_limited = run_task(&state, &scenario, stage, task, &mut client, user_id, seq, None).await;
         seq += 1;
+        if generator_limited && !stop.get() {
+            // Out of descriptors or ports: fails at once, so without a pause this user would
+            // spin and flood the failure table; the pause is the generator's, not measured.
+            stop.sleep(GENERATOR_BACKOFF).await;
+        }
+        // A request that fails without waiting (no descriptor left) never yields to the
+        // runtime: spend the task's cooperative budget so the worker's other users, its
+        // hand-overs and its commands still run.
+        tokio::task::coop::consume_budget().await;
         let think = scenario.think_time(&mut rng);
         if !think.is_zero() && !stop.get() {
             if let Some(connection) = client.slot.as_mut() {
@@ -288,7 +297,11 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
     }
 }
 
-/// Performs one task and records what happened (an MCP session opening included).
+/// How long a user waits after the load generator itself could not open a connection.
+pub const GENERATOR_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Performs one task and records what happened (an MCP session opening included); true when
+/// it failed on the load generator's own limits.
 #[allow(clippy::too_many_arguments)]
 async fn run_task(
     state: &WorkerState,
@@ -299,24 +312,32 @@ async fn run_task(
     user_id: u64,
     seq: u64,
     intended: Option<Instant>,
-) {
+) -> bool {
     // Closed only when the request is recorded: an aborted one stays open and is counted as
     // unfinished when the worker stops.
     state.open_request(stage, task as u32);
+    let is_generator = |done: &Done| matches!(done.failure, Some((FailureKind::Generator, _)));
+    let mut generator_limited = false;
     if scenario.tasks[task].reply == Reply::Mcp {
         let init_task = scenario.mcp_init_task.unwrap_or(task) as u32;
+        let mut opened_limited = false;
         let done = mcp_client::perform(scenario, task, client, user_id, seq, intended, &mut |opened| {
+            opened_limited |= matches!(opened.failure, Some((FailureKind::Generator, _)));
             record(state, scenario, stage, init_task, &opened)
         })
         .await;
         if let Some(done) = done {
+            generator_limited = is_generator(&done);
             record(state, scenario, stage, task as u32, &done);
         }
+        generator_limited |= opened_limited;
     } else {
         let done = perform(scenario, task, &mut client.slot, user_id, seq, intended).await;
+        generator_limited = is_generator(&done);
         record(state, scenario, stage, task as u32, &done);
     }
     state.close_request(stage, task as u32);
+    generator_limited
 }
 
 async fn open_loop(
@@ -360,7 +381,7 @@ async fn open_loop(
         let (state2, scenario2, pool2) = (state.clone(), scenario.clone(), pool.clone());
         state.in_flight.set(state.in_flight.get() + 1);
         tokio::task::spawn_local(async move {
-            run_task(&state2, &scenario2, stage, task, &mut client, issued, issued, Some(intended)).await;
+            let _ = run_task(&state2, &scenario2, stage, task, &mut client, issued, issued, Some(intended)).await;
             state2.in_flight.set(state2.in_flight.get().saturating_sub(1));
             if client.slot.is_some() {
                 pool2.borrow_mut().push(client);

@@ -500,6 +500,23 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
     let name = scenario.name.get_ref().clone();
     let scenario_label = format!("scenario {name:?}");
 
+    // `${VAR}` is resolved in what requests send, not in where they go: a reference here
+    // would be sent (and shown) literally.
+    for (field, text) in [
+        ("base_url", Some(scenario.service.base_url.get_ref())),
+        ("health_path", scenario.service.health_path.as_ref()),
+    ] {
+        if let Some(text) = text
+            && text.contains("${")
+        {
+            errors.push_at(
+                &scenario.service.base_url,
+                format!(
+                    "{scenario_label}: {field} {text:?} holds a ${{VAR}} reference, which is resolved only in headers, paths, bodies and arguments; write the address itself, or pass --host URL"
+                ),
+            );
+        }
+    }
     let base = match BaseUrl::parse(scenario.service.base_url.get_ref()) {
         Ok(base) => Some(base),
         Err(why) => {
@@ -827,7 +844,11 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
         if let Some(expr) = &expr
             && expr.metric.is_chat()
         {
-            let chat_tasks: Vec<&str> = tasks.iter().filter(|task| task.chat.is_some()).map(|task| task.name.as_str()).collect();
+            let chat_tasks: Vec<&str> = tasks
+                .iter()
+                .filter(|task| task.chat.is_some())
+                .map(|task| task.name.as_str())
+                .collect();
             match task {
                 Some(index) if tasks[index].chat.is_none() => errors.push_at(
                     &spec.expr,
@@ -1321,7 +1342,9 @@ fn compile_level(index: usize, level: &super::model::Level) -> Result<CompiledLe
                 return Err("max_in_flight must be at least 1".into());
             }
             if max_in_flight > MAX_USERS {
-                return Err(format!("max_in_flight = {max_in_flight} is more than one load generator can hold (at most {MAX_USERS})"));
+                return Err(format!(
+                    "max_in_flight = {max_in_flight} is more than one load generator can hold (at most {MAX_USERS})"
+                ));
             }
             LoadModel::Open {
                 rate_per_sec: rate,

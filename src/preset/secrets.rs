@@ -125,7 +125,12 @@ impl Secrets {
             .resolved
             .iter()
             .filter(|(_, value, from_env)| *from_env && value.chars().count() >= MIN_REDACTED_CHARS)
-            .map(|(reference, value, _)| (value.as_str(), reference.split_once(":-").map_or(reference.as_str(), |(name, _)| name)))
+            .map(|(reference, value, _)| {
+                (
+                    value.as_str(),
+                    reference.split_once(":-").map_or(reference.as_str(), |(name, _)| name),
+                )
+            })
             .collect();
         if !hidden.iter().any(|(value, _)| text.contains(value)) {
             return std::borrow::Cow::Borrowed(text);
@@ -217,8 +222,14 @@ mod tests {
     fn secrets_fill_templates_and_leave_outputs() {
         let lookup = |name: &str| (name == "KEY").then(|| "sk-live-123456".to_string());
         let mut secrets = Secrets::default();
-        assert_eq!(secrets.resolve("/q?key=${KEY}&m=${M:-small}", &lookup).as_deref(), Ok("/q?key=sk-live-123456&m=small"));
-        assert_eq!(secrets.substitute("rendered ${KEY} and ${OTHER}"), "rendered sk-live-123456 and ${OTHER}");
+        assert_eq!(
+            secrets.resolve("/q?key=${KEY}&m=${M:-small}", &lookup).as_deref(),
+            Ok("/q?key=sk-live-123456&m=small")
+        );
+        assert_eq!(
+            secrets.substitute("rendered ${KEY} and ${OTHER}"),
+            "rendered sk-live-123456 and ${OTHER}"
+        );
         assert_eq!(
             secrets.redact("HTTP 500: authorization: Bearer sk-live-123456, model small"),
             "HTTP 500: authorization: Bearer ${KEY}, model small",

@@ -126,6 +126,9 @@ pub fn render_report(report: &Report) -> String {
     if let Some(reason) = &run.stop_reason {
         let _ = write!(out, "<p>Stopped: {}</p>", escape(reason));
     }
+    for warning in &run.warnings {
+        let _ = write!(out, "<p class=\"warn\">Warning: {}</p>", escape(warning));
+    }
     let _ = write!(
         out,
         "<p>Peak throughput within targets: <strong>{}</strong></p>",

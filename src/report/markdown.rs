@@ -68,6 +68,9 @@ pub fn render(report: &Report) -> String {
     if let Some(reason) = &run.stop_reason {
         let _ = writeln!(out, "- **Stopped**: {reason}");
     }
+    for warning in &run.warnings {
+        let _ = writeln!(out, "- **Warning**: {warning}");
+    }
     let _ = writeln!(out, "- **Peak throughput within targets**: {}", super::peak_line(run));
     if !run.notes.is_empty() {
         let _ = writeln!(out, "\n> {}", run.notes.replace('\n', "\n> "));

@@ -349,7 +349,8 @@ impl GeneratorLoad {
 
     /// Why the generator was saturated during the level, if it was.
     pub fn saturation(&self) -> Option<String> {
-        let lagging = self.scheduling_lag_samples >= Self::MIN_LAG_SAMPLES && self.scheduling_lag_p99_micros >= Self::SATURATED_LAG_P99_MICROS;
+        let lagging =
+            self.scheduling_lag_samples >= Self::MIN_LAG_SAMPLES && self.scheduling_lag_p99_micros >= Self::SATURATED_LAG_P99_MICROS;
         let busy = self.cpu_percent >= Self::SATURATED_CPU_PERCENT;
         match (lagging, busy) {
             (false, false) => None,

@@ -127,8 +127,18 @@ pub fn check_writable(path: &Path, must_be_new: bool) -> Result<(), String> {
             "cannot write the run file {shown}: a file with that name exists (another run's); start the run again for a new name"
         ));
     }
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
+    // Folders this check makes are taken away again: a run refused later (a failed preflight)
+    // leaves nothing behind.
+    let made: Vec<&Path> = dir
+        .map(|dir| {
+            dir.ancestors()
+                .take_while(|ancestor| !ancestor.as_os_str().is_empty() && !ancestor.exists())
+                .collect()
+        })
+        .unwrap_or_default();
     let probe = || -> std::io::Result<()> {
-        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        if let Some(dir) = dir {
             std::fs::create_dir_all(dir)?;
         }
         let temp = temp_beside(path);
@@ -138,7 +148,11 @@ pub fn check_writable(path: &Path, must_be_new: bool) -> Result<(), String> {
         let removed = std::fs::remove_file(&temp);
         written.and(removed)
     };
-    probe().map_err(|err| {
+    let result = probe();
+    for folder in made {
+        let _ = std::fs::remove_dir(folder);
+    }
+    result.map_err(|err| {
         format!("cannot write the run file {shown}: {err} (pick a writable folder with --out, or fix the folder's permissions)")
     })
 }

@@ -56,6 +56,7 @@ struct RunHeader {
     notes: String,
     tags: Vec<String>,
     stop_reason: Option<String>,
+    warnings: Vec<String>,
 }
 
 /// What the detail pane shows, computed once per selected run (not every frame).
@@ -514,6 +515,7 @@ impl RunsTab {
             notes: full.notes.clone(),
             tags: full.tags.clone(),
             stop_reason: full.stop_reason.clone(),
+            warnings: full.warnings.clone(),
         };
         if self.edit.as_ref().is_none_or(|edit| edit.path != path) {
             self.edit = Some(DetailEdit {
@@ -621,6 +623,9 @@ impl RunsTab {
             ui.label(format!("Peak throughput within targets: {}", detail.peak));
             if let Some(reason) = &record.stop_reason {
                 ui.label(format!("Ended early: {reason}"));
+            }
+            for warning in &record.warnings {
+                ui.colored_label(palette::WARN, format!("Warning: {warning}"));
             }
             findings_ui(ui, &detail.findings);
             for (scenario, tables) in &detail.tables {

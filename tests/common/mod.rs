@@ -1,6 +1,9 @@
 //! Shared test fixtures: a real nginx on 127.0.0.1, presets written to temp files, and runs
-//! driven through the library.
+//! driven through the library. Every server runs in a process group of its own and is stopped
+//! with SIGTERM to the whole group (then waited for), so no worker or child outlives a test.
 #![allow(dead_code, clippy::unwrap_used)]
+
+pub mod faulty;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -60,6 +63,7 @@ impl Nginx {
                 r#"
 worker_processes 1;
 daemon off;
+master_process off;
 error_log {prefix}/error.log warn;
 pid {prefix}/nginx.pid;
 events {{ worker_connections 4096; }}
@@ -89,20 +93,22 @@ http {{
             );
             let conf_path = prefix.join("nginx.conf");
             std::fs::write(&conf_path, conf).unwrap();
-            let child = Command::new(binary)
-                .arg("-p")
-                .arg(prefix)
-                .arg("-c")
-                .arg(&conf_path)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("nginx starts");
+            let child = own_group(
+                Command::new(binary)
+                    .arg("-p")
+                    .arg(prefix)
+                    .arg("-c")
+                    .arg(&conf_path)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null()),
+            )
+            .spawn()
+            .expect("nginx starts");
             let mut nginx = Nginx { child, port, _dir: dir };
             if nginx.wait_ready() {
                 return nginx;
             }
-            let _ = nginx.child.kill();
+            stop_group(&mut nginx.child);
         }
         panic!("nginx did not start on a free port after 5 tries");
     }
@@ -128,8 +134,58 @@ http {{
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_group(&mut self.child);
+    }
+}
+
+impl Nginx {
+    /// The process ids of this nginx (one process: the tests run it without a master).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// Starts `command` as the leader of a new process group, so `stop_group` reaches its children.
+pub fn own_group(command: &mut Command) -> &mut Command {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    command
+}
+
+/// Stops a server and everything it started: SIGTERM to its process group, up to 5 s to exit,
+/// then SIGKILL to the group; always reaped.
+pub fn stop_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let group = child.id() as libc::pid_t;
+        // SAFETY: signalling a process group this test started.
+        unsafe {
+            libc::killpg(group, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: as above; the group may already be gone.
+        unsafe {
+            libc::killpg(group, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Whether a process id is alive (and not a zombie waiting to be reaped).
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat.rsplit(") ").next().is_some_and(|rest| rest.starts_with('Z')),
+        Err(_) => false,
     }
 }
 
@@ -218,7 +274,7 @@ impl NodeServer {
             for (key, value) in env {
                 command.env(key, value.replace("{port}", &port.to_string()));
             }
-            let child = command.spawn().unwrap();
+            let child = own_group(&mut command).spawn().unwrap();
             let mut server = NodeServer { child, port, _dir: dir };
             let deadline = Instant::now() + Duration::from_secs(60);
             while Instant::now() < deadline {
@@ -231,7 +287,7 @@ impl NodeServer {
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
-            let _ = server.child.kill();
+            stop_group(&mut server.child);
             last_log.push_str(&std::fs::read_to_string(server._dir.path().join("server.log")).unwrap_or_default());
         }
         panic!("{bin} did not start after 5 tries; its last output:\n{last_log}");
@@ -249,8 +305,7 @@ impl NodeServer {
 
 impl Drop for NodeServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_group(&mut self.child);
     }
 }
 
@@ -261,6 +316,18 @@ pub fn loadscope(args: &[&str], data_dir: &Path) -> std::process::Output {
         .env("LOADSCOPE_DATA_DIR", data_dir)
         .output()
         .unwrap()
+}
+
+/// Runs `openssl args...` in `dir` (test certificates).
+pub fn openssl(dir: &Path, args: &[&str]) {
+    let status = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed (.ci/run installs it)");
+    assert!(status.success(), "openssl {args:?}");
 }
 
 /// Output bytes as text.

@@ -64,7 +64,10 @@ impl ServerCertVerifier for Verifier {
         if !self.verify {
             return Ok(ServerCertVerified::assertion());
         }
-        match self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+        match self
+            .webpki
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
             Ok(verified) => Ok(verified),
             Err(_) if self.named.iter().any(|named| named.as_ref() == end_entity.as_ref()) => Ok(ServerCertVerified::assertion()),
             Err(err) => Err(err),

@@ -1,0 +1,247 @@
+//! A misbehaving HTTP server for fault tests, in the test process on 127.0.0.1: each route
+//! misbehaves on purpose, and every request that arrives is logged (line, headers, body, when)
+//! so a test can check what was sent and when traffic stopped.
+//!
+//! Routes (the query string is ignored for routing):
+//! - `/ok`: 200 "ok"
+//! - `/health-auth`: 200 when an Authorization header came, else 401 "unauthorized: ..."
+//! - `/echo-headers`: 500 whose body is the request line and every header, one per line
+//! - `/slow/MS`: 200 "slow" after MS milliseconds
+//! - `/trickle`: a 1000-byte body sent 10 bytes every 100 ms
+//! - `/garbage`: bytes that are not HTTP, then close
+//! - `/cut-stream`: a chat stream that stops after two chunks (no `[DONE]`) and closes
+//! - `/forever`: a chat stream with a chunk every 50 ms, never ending
+//! - `/json-chat`: one JSON chat completion (whatever `stream` asked)
+//! - `/big/MIB`: a JSON body of MIB mebibytes
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One request as it arrived.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub line: String,
+    pub headers: String,
+    pub body: String,
+    pub at: Instant,
+}
+
+/// The server; stops when dropped.
+pub struct Faulty {
+    pub port: u16,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Faulty {
+    pub fn start() -> Faulty {
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let log = seen.clone();
+        let thread = std::thread::Builder::new()
+            .name("faulty-server".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    port_tx.send(listener.local_addr().unwrap().port()).unwrap();
+                    let accept = async {
+                        loop {
+                            let Ok((stream, _)) = listener.accept().await else { continue };
+                            tokio::spawn(serve(stream, log.clone()));
+                        }
+                    };
+                    tokio::select! {
+                        _ = accept => {}
+                        _ = stop_rx => {}
+                    }
+                });
+                runtime.shutdown_timeout(Duration::from_millis(100));
+            })
+            .unwrap();
+        Faulty {
+            port: port_rx.recv().unwrap(),
+            seen,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every request so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Faulty {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Seen>>>) {
+    let mut buffer = Vec::new();
+    loop {
+        // One request: head, then a Content-Length body.
+        let (head_len, line, headers, content_length) = loop {
+            let mut parsed_headers = [httparse::EMPTY_HEADER; 64];
+            let mut request = httparse::Request::new(&mut parsed_headers);
+            if let Ok(httparse::Status::Complete(head_len)) = request.parse(&buffer) {
+                let line = format!("{} {}", request.method.unwrap_or(""), request.path.unwrap_or(""));
+                let mut headers = String::new();
+                let mut content_length = 0usize;
+                for header in request.headers.iter() {
+                    let value = String::from_utf8_lossy(header.value);
+                    headers.push_str(&format!("{}: {value}\n", header.name));
+                    if header.name.eq_ignore_ascii_case("content-length") {
+                        content_length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+                break (head_len, line, headers, content_length);
+            }
+            let mut chunk = [0u8; 8192];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+            }
+        };
+        while buffer.len() < head_len + content_length {
+            let mut chunk = [0u8; 8192];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+            }
+        }
+        let body = String::from_utf8_lossy(&buffer[head_len..head_len + content_length]).into_owned();
+        buffer.drain(..head_len + content_length);
+        log.lock().unwrap().push(Seen {
+            line: line.clone(),
+            headers: headers.clone(),
+            body,
+            at: Instant::now(),
+        });
+        let target = line.split_whitespace().nth(1).unwrap_or("/");
+        let path = target.split('?').next().unwrap_or("/");
+        let keep_going = respond(&mut stream, path, &line, &headers).await;
+        if !keep_going {
+            return;
+        }
+    }
+}
+
+fn reply(status: &str, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+const CHUNK: &str = "data: {\"choices\":[{\"delta\":{\"content\":\"tok\"}}]}\n\n";
+
+/// Answers one request; false when the connection is done.
+async fn respond(stream: &mut TcpStream, path: &str, line: &str, headers: &str) -> bool {
+    let write = |bytes: Vec<u8>| bytes;
+    let result = match path {
+        "/ok" => stream.write_all(&write(reply("200 OK", "text/plain", "ok"))).await,
+        "/health-auth" => {
+            if headers
+                .lines()
+                .any(|header| header.to_ascii_lowercase().starts_with("authorization:"))
+            {
+                stream.write_all(&reply("200 OK", "text/plain", "ok")).await
+            } else {
+                stream
+                    .write_all(&reply(
+                        "401 Unauthorized",
+                        "text/plain",
+                        "unauthorized: send an Authorization header",
+                    ))
+                    .await
+            }
+        }
+        "/echo-headers" => {
+            let body = format!("{line}\n{headers}");
+            stream.write_all(&reply("500 Internal Server Error", "text/plain", &body)).await
+        }
+        "/trickle" => {
+            if stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\n\r\n")
+                .await
+                .is_err()
+            {
+                return false;
+            }
+            for _ in 0..100 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if stream.write_all(&[b'x'; 10]).await.is_err() {
+                    return false;
+                }
+            }
+            Ok(())
+        }
+        "/garbage" => {
+            let _ = stream.write_all(b"NOT HTTP AT ALL\r\n\r\n").await;
+            return false;
+        }
+        "/cut-stream" => {
+            let _ = stream
+                .write_all(
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n{CHUNK}{CHUNK}").as_bytes(),
+                )
+                .await;
+            return false;
+        }
+        "/forever" => {
+            if stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
+                .await
+                .is_err()
+            {
+                return false;
+            }
+            loop {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if stream.write_all(CHUNK.as_bytes()).await.is_err() {
+                    return false;
+                }
+            }
+        }
+        "/json-chat" => {
+            let body = r#"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}"#;
+            stream.write_all(&reply("200 OK", "application/json", body)).await
+        }
+        _ => {
+            if let Some(millis) = path.strip_prefix("/slow/").and_then(|ms| ms.parse::<u64>().ok()) {
+                tokio::time::sleep(Duration::from_millis(millis)).await;
+                stream.write_all(&reply("200 OK", "text/plain", "slow")).await
+            } else if let Some(mib) = path.strip_prefix("/big/").and_then(|mib| mib.parse::<usize>().ok()) {
+                let padding = "x".repeat(mib * 1024 * 1024);
+                let body = format!("{{\"status\":\"ok\",\"padding\":\"{padding}\"}}");
+                stream.write_all(&reply("200 OK", "application/json", &body)).await
+            } else {
+                stream.write_all(&reply("404 Not Found", "text/plain", "no such route")).await
+            }
+        }
+    };
+    result.is_ok()
+}
