@@ -151,8 +151,8 @@ fn findings_that_need_other_evidence() {
     // kept up is a milder note, never "saturated".
     let mut saturated = base.clone();
     saturated.scenarios[gateway].levels[0].generator = Some(loadscope::run::GeneratorLoad {
-        cpu_percent: 40.0,
-        cores: 2,
+        cpu_percent: Some(40.0),
+        workers: 2,
         scheduling_lag_p99_micros: 50_000,
         scheduling_lag_max_micros: 80_000,
         scheduling_lag_samples: 1_000,

@@ -584,3 +584,43 @@ fn a_scenario_baseline_is_set_in_the_editor_and_checked() {
         "baseline scenario \"Nope\" does not exist (scenarios: API Gateway baseline, API Gateway, RAG Service, MCP Server)",
     );
 }
+
+#[test]
+fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = harness(config(data.path(), Some("demo".into())));
+    harness.run_ok();
+    let preset = loadscope::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
+    {
+        let app = harness.state_mut();
+        app.live = loadscope::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
+        app.take_event(Event::Started {
+            out_path: PathBuf::from("/mnt/full/run.json"),
+            stages: 2,
+        });
+        app.take_event(Event::SaveFailed {
+            path: PathBuf::from("/mnt/full/run.json"),
+            error: "No space left on device".into(),
+        });
+        app.take_event(Event::SaveFailed {
+            path: PathBuf::from("/mnt/full/run.json"),
+            error: "No space left on device".into(),
+        });
+    }
+    harness.run_ok();
+    harness.get_by_label_contains("Could not save the run to /mnt/full/run.json (No space left on device)");
+    harness.get_by_label_contains("Save failed: /mnt/full/run.json: No space left on device");
+    assert_eq!(harness.state().notices.len(), 1, "said once, not at every autosave");
+    harness.state_mut().take_event(Event::Finished {
+        record: Box::new(fixture_record()),
+        saved: loadscope::engine::SaveOutcome::NotSaved {
+            error: "/mnt/full/run.json: No space left on device".into(),
+        },
+    });
+    harness.run_ok();
+    harness.get_by_label_contains("The run could not be saved anywhere: /mnt/full/run.json: No space left on device");
+    assert!(
+        harness.query_by_label_contains("Run file: /mnt/full").is_none(),
+        "no file is shown as the run's"
+    );
+}

@@ -415,7 +415,8 @@ fn generator_saturated(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
             let own = level
                 .generator
                 .as_ref()
-                .map(|load| format!(", of which Loadscope used {:.0}%", load.cpu_percent))
+                .and_then(|load| load.cpu_percent)
+                .map(|cpu| format!("; Loadscope's worker threads were busy {cpu:.0}% of the time"))
                 .unwrap_or_default();
             found.push(finding(
                 (FindingRule::HostBusy, Severity::Notice),

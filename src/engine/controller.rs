@@ -452,9 +452,6 @@ struct StageInfo {
     load: LoadModel,
     started_secs: f64,
     ended_secs: Option<f64>,
-    /// The process's CPU time at the start, and what the level used.
-    cpu_started_micros: Option<u64>,
-    cpu_used_micros: Option<u64>,
 }
 
 /// What the controller knows of a worker's progress through the stages.
@@ -630,37 +627,32 @@ impl RunState {
             load,
             started_secs: self.elapsed_secs(),
             ended_secs: None,
-            cpu_started_micros: super::generator::process_cpu_micros(),
-            cpu_used_micros: None,
         });
     }
 
     fn end_stage(&mut self, stage: usize) {
         let now = self.elapsed_secs();
-        let cpu_now = super::generator::process_cpu_micros();
         if let Some(info) = self.stages.get_mut(stage) {
             info.ended_secs = Some(now);
-            info.cpu_used_micros = info.cpu_started_micros.zip(cpu_now).map(|(start, end)| end.saturating_sub(start));
         }
     }
 
-    /// The generator's own load during a stage (so far, while it runs).
+    /// The generator's own load during a stage (so far, while it runs): its worker threads'
+    /// CPU and timer lateness.
     fn generator_load(&self, stage: usize) -> Option<GeneratorLoad> {
-        let info = self.stages.get(stage)?;
+        self.stages.get(stage)?;
         let wall_secs = self.stage_duration_secs(stage);
-        let cpu_micros = info
-            .cpu_used_micros
-            .or_else(|| Some(super::generator::process_cpu_micros()?.saturating_sub(info.cpu_started_micros?)))?;
-        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
-        let cpu_percent = if wall_secs > 0.0 {
-            cpu_micros as f64 / 1e6 / wall_secs / cores as f64 * 100.0
-        } else {
-            0.0
-        };
+        let workers = self.worker_progress.len().max(1);
+        let cpu_percent = self
+            .recorded
+            .worker_cpu_micros
+            .get(&(stage as u32))
+            .filter(|_| wall_secs > 0.0)
+            .map(|micros| *micros as f64 / 1e6 / wall_secs / workers as f64 * 100.0);
         let lag = self.recorded.scheduling_lag.get(&(stage as u32));
         Some(GeneratorLoad {
             cpu_percent,
-            cores,
+            workers,
             scheduling_lag_p99_micros: lag.map(|lag| lag.value_at_quantile(0.99)).unwrap_or(0),
             scheduling_lag_max_micros: lag.map(|lag| lag.max()).unwrap_or(0),
             scheduling_lag_samples: lag.map(|lag| lag.len()).unwrap_or(0),

@@ -1,6 +1,7 @@
 //! The load generator's own limits, kept apart from the service's: the open-file limit
-//! (raised to its hard limit at start, and checked against what the levels need), the
-//! process's CPU time, and the warnings a run starts with.
+//! (raised to its hard limit at start, and checked against what the levels need), the worker
+//! threads' own CPU time (not the process's: in the app the same process draws the window),
+//! and the warnings a run starts with.
 
 use super::plan::RunPlan;
 use crate::preset::LoadModel;
@@ -76,30 +77,20 @@ pub fn start_warnings(plan: &RunPlan) -> Vec<String> {
     warnings
 }
 
-/// CPU time this process has used so far (user + system), in microseconds.
-pub fn process_cpu_micros() -> Option<u64> {
+/// CPU time the calling thread has used so far, in microseconds (None where the platform
+/// does not say).
+pub fn thread_cpu_micros() -> Option<u64> {
     #[cfg(unix)]
     {
-        // SAFETY: getrusage writes into the zeroed struct it is given.
-        let usage = unsafe {
-            let mut usage: libc::rusage = std::mem::zeroed();
-            if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
-                return None;
-            }
-            usage
-        };
-        let micros = |time: libc::timeval| time.tv_sec as u64 * 1_000_000 + time.tv_usec as u64;
-        Some(micros(usage.ru_utime) + micros(usage.ru_stime))
+        let mut time = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime writes into the struct it is given.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) } != 0 {
+            return None;
+        }
+        Some(time.tv_sec as u64 * 1_000_000 + time.tv_nsec as u64 / 1_000)
     }
     #[cfg(not(unix))]
     {
-        let pid = sysinfo::get_current_pid().ok()?;
-        let mut system = sysinfo::System::new();
-        system.refresh_processes_specifics(
-            sysinfo::ProcessesToUpdate::Some(&[pid]),
-            false,
-            sysinfo::ProcessRefreshKind::nothing().with_cpu(),
-        );
-        system.process(pid).map(|process| process.accumulated_cpu_time() * 1_000)
+        None
     }
 }

@@ -296,6 +296,8 @@ pub struct Recorder {
     pub late_starts: HashMap<u32, u64>,
     /// How late the workers' periodic timers fired, per stage: the generator's own load.
     pub scheduling_lag: HashMap<u32, Histogram<u64>>,
+    /// CPU time the worker threads spent, per stage.
+    pub worker_cpu_micros: HashMap<u32, u64>,
     /// Distinct failure messages per (stage, task, kind), for the cap.
     failure_messages: HashMap<(u32, u32, FailureKind), usize>,
 }
@@ -399,7 +401,7 @@ impl Recorder {
 
     /// Whether nothing has been recorded.
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty() && self.late_starts.is_empty() && self.scheduling_lag.is_empty()
+        self.tasks.is_empty() && self.late_starts.is_empty() && self.scheduling_lag.is_empty() && self.worker_cpu_micros.is_empty()
     }
 
     /// Takes everything recorded so far, leaving this recorder empty.
@@ -430,6 +432,9 @@ impl Recorder {
         }
         for (stage, count) in other.late_starts {
             *self.late_starts.entry(stage).or_insert(0) += count;
+        }
+        for (stage, micros) in other.worker_cpu_micros {
+            *self.worker_cpu_micros.entry(stage).or_insert(0) += micros;
         }
         for (stage, lag) in other.scheduling_lag {
             match self.scheduling_lag.get_mut(&stage) {

@@ -169,7 +169,19 @@ pub fn run_worker(
         let mut next_user_number = 0u64;
         let mut flush = tokio::time::interval(FLUSH_EVERY);
         flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let cpu_seen = Cell::new(super::generator::thread_cpu_micros());
         let report = |state: &WorkerState, users: &[UserHandle], finished: bool| {
+            // This thread's CPU since the last hand-over, charged to the stage it worked on.
+            let cpu_now = super::generator::thread_cpu_micros();
+            if let (Some(before), Some(now)) = (cpu_seen.get(), cpu_now) {
+                *state
+                    .recorder
+                    .borrow_mut()
+                    .worker_cpu_micros
+                    .entry(state.stage.get())
+                    .or_insert(0) += now.saturating_sub(before);
+            }
+            cpu_seen.set(cpu_now);
             let recorded = state.recorder.borrow_mut().take();
             let active_users = users.iter().filter(|user| !user.stop.get() && !user.task.is_finished()).count() as u32;
             let live_users = users.iter().filter(|user| !user.task.is_finished()).count() as u32;

@@ -323,15 +323,17 @@ pub struct LevelRecord {
     pub generator: Option<GeneratorLoad>,
 }
 
-/// The load generator's own load during a level: its process's CPU and how late its worker
-/// threads' timers fired (a saturated generator delays every request it sends).
+/// The load generator's own load during a level: how busy its worker threads were and how late
+/// their timers fired (a saturated generator delays every request it sends). The process as a
+/// whole is not measured: in the app it also draws the window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GeneratorLoad {
-    /// The process's CPU time over the level's wall time, as a share of all the machine's
-    /// cores (100 = every core busy with Loadscope).
-    pub cpu_percent: f64,
-    /// The machine's cores (the share's denominator).
-    pub cores: usize,
+    /// The worker threads' CPU time over the level's wall time (100 = every worker thread busy
+    /// all the time); absent where the platform cannot tell a thread's CPU time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_percent: Option<f64>,
+    /// Worker threads (the share's denominator).
+    pub workers: usize,
     /// Timer lateness on the worker threads: 99th percentile and maximum, and how many
     /// timer firings were measured.
     pub scheduling_lag_p99_micros: u64,
@@ -340,7 +342,7 @@ pub struct GeneratorLoad {
 }
 
 impl GeneratorLoad {
-    /// Process CPU (share of all cores) from which the generator counts as saturated.
+    /// Worker threads' CPU (share of their time) from which the generator counts as saturated.
     pub const SATURATED_CPU_PERCENT: f64 = 90.0;
     /// Worker timer lateness (p99) from which requests leave measurably late.
     pub const SATURATED_LAG_P99_MICROS: u64 = 20_000;
@@ -351,15 +353,17 @@ impl GeneratorLoad {
     pub fn saturation(&self) -> Option<String> {
         let lagging =
             self.scheduling_lag_samples >= Self::MIN_LAG_SAMPLES && self.scheduling_lag_p99_micros >= Self::SATURATED_LAG_P99_MICROS;
-        let busy = self.cpu_percent >= Self::SATURATED_CPU_PERCENT;
+        let busy = self.cpu_percent.is_some_and(|cpu| cpu >= Self::SATURATED_CPU_PERCENT);
         match (lagging, busy) {
             (false, false) => None,
             _ => Some(format!(
-                "the load generator's worker timers fired {} late (p99; max {}) and its process used {:.0}% of {} cores",
+                "the load generator's worker timers fired {} late (p99; max {}) and its {} worker thread(s) were busy {}",
                 crate::preset::target::format_micros(self.scheduling_lag_p99_micros as f64),
                 crate::preset::target::format_micros(self.scheduling_lag_max_micros as f64),
-                self.cpu_percent,
-                self.cores
+                self.workers,
+                self.cpu_percent
+                    .map(|cpu| format!("{cpu:.0}% of the time"))
+                    .unwrap_or_else(|| "(not measured here)".into())
             )),
         }
     }

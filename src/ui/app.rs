@@ -485,36 +485,45 @@ impl LoadscopeApp {
         self.tab = Tab::Live;
     }
 
+    /// Takes in one engine event: the Live tab's state, and failures to start or save as
+    /// error notices (not only a status-bar line).
+    pub fn take_event(&mut self, event: crate::engine::Event) {
+        use crate::engine::{Event, SaveOutcome};
+        match &event {
+            Event::StartFailed(why) => self.notices.push(format!("The run did not start: {why}")),
+            Event::SaveFailed { path, error } if self.live.save_error.is_none() => self.notices.push(format!(
+                "Could not save the run to {} ({error}); the last good save is kept and saving is retried",
+                path.display()
+            )),
+            Event::Finished {
+                saved: SaveOutcome::Fallback { path, planned, error },
+                ..
+            } => self.notices.push(format!(
+                "Could not save the run to {} ({error}); it was saved to {} instead",
+                planned.display(),
+                path.display()
+            )),
+            Event::Finished {
+                saved: SaveOutcome::NotSaved { error },
+                ..
+            } => self.notices.push(format!("The run could not be saved anywhere: {error}")),
+            _ => {}
+        }
+        self.live.apply(event);
+    }
+
     /// Drains engine events and background results (also called by tests between steps).
     pub fn drain(&mut self) {
         let mut ended = false;
+        let mut events = Vec::new();
         if let Some(engine) = &self.engine {
             while let Some(event) = engine.try_recv() {
-                use crate::engine::{Event, SaveOutcome};
-                ended |= matches!(event, Event::Finished { .. });
-                // Failures to save are errors in the notice bar, not only a status-bar line.
-                match &event {
-                    Event::StartFailed(why) => self.notices.push(format!("The run did not start: {why}")),
-                    Event::SaveFailed { path, error } if self.live.save_error.is_none() => self.notices.push(format!(
-                        "Could not save the run to {} ({error}); the last good save is kept and saving is retried",
-                        path.display()
-                    )),
-                    Event::Finished {
-                        saved: SaveOutcome::Fallback { path, planned, error },
-                        ..
-                    } => self.notices.push(format!(
-                        "Could not save the run to {} ({error}); it was saved to {} instead",
-                        planned.display(),
-                        path.display()
-                    )),
-                    Event::Finished {
-                        saved: SaveOutcome::NotSaved { error },
-                        ..
-                    } => self.notices.push(format!("The run could not be saved anywhere: {error}")),
-                    _ => {}
-                }
-                self.live.apply(event);
+                events.push(event);
             }
+        }
+        for event in events {
+            ended |= matches!(event, crate::engine::Event::Finished { .. });
+            self.take_event(event);
         }
         if ended {
             self.runs.refresh(&self.ctx);
