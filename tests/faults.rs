@@ -43,6 +43,16 @@ base_url = "{url}"
     )
 }
 
+/// A misbehaving server, a temp folder, its data dir and a `simple_preset` file against the
+/// server.
+fn faulty_case(task: &str, levels: &str) -> (Faulty, tempfile::TempDir, PathBuf, PathBuf) {
+    let server = Faulty::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = preset(dir.path(), "p.toml", &simple_preset(&server.url(), task, levels));
+    (server, dir, data, file)
+}
+
 /// The `loadscope` binary running in the background: stderr is read line by line (a test
 /// waits for a line), stdout is collected.
 struct Running {
@@ -177,16 +187,9 @@ fn only_run(data: &Path) -> PathBuf {
 
 #[test]
 fn an_output_that_cannot_be_written_is_refused_before_any_load() {
-    let server = Faulty::start();
-    let dir = tempfile::tempdir().unwrap();
-    let file = preset(
-        dir.path(),
-        "p.toml",
-        &simple_preset(
-            &server.url(),
-            "[[scenario.task]]\nname = \"ok\"\npath = \"/ok\"",
-            "[[scenario.level]]\nusers = 1\nduration = \"1s\"",
-        ),
+    let (server, dir, _data, file) = faulty_case(
+        "[[scenario.task]]\nname = \"ok\"\npath = \"/ok\"",
+        "[[scenario.level]]\nusers = 1\nduration = \"1s\"",
     );
     let folder = dir.path().join("a-folder");
     std::fs::create_dir(&folder).unwrap();
@@ -207,17 +210,9 @@ fn an_output_that_cannot_be_written_is_refused_before_any_load() {
 
 #[test]
 fn a_final_save_that_fails_goes_to_a_fallback_and_says_where() {
-    let server = Faulty::start();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let file = preset(
-        dir.path(),
-        "p.toml",
-        &simple_preset(
-            &server.url(),
-            "[[scenario.task]]\nname = \"ok\"\npath = \"/slow/20\"",
-            "[[scenario.level]]\nusers = 2\nduration = \"3s\"",
-        ),
+    let (_server, dir, data, file) = faulty_case(
+        "[[scenario.task]]\nname = \"ok\"\npath = \"/slow/20\"",
+        "[[scenario.level]]\nusers = 2\nduration = \"3s\"",
     );
     let out_dir = dir.path().join("out");
     let out = out_dir.join("run.json");
@@ -275,17 +270,9 @@ fn a_run_that_cannot_be_saved_anywhere_exits_3_and_never_says_saved() {
 
 #[test]
 fn runs_started_together_get_their_own_ids_and_files() {
-    let server = Faulty::start();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let file = preset(
-        dir.path(),
-        "p.toml",
-        &simple_preset(
-            &server.url(),
-            "[[scenario.task]]\nname = \"ok\"\npath = \"/ok\"",
-            "[[scenario.level]]\nusers = 1\nduration = \"1s\"",
-        ),
+    let (_server, _dir, data, file) = faulty_case(
+        "[[scenario.task]]\nname = \"ok\"\npath = \"/ok\"",
+        "[[scenario.level]]\nusers = 1\nduration = \"1s\"",
     );
     let runs: Vec<Running> = (0..3)
         .map(|_| Running::start(&["run", file.to_str().unwrap(), "--quiet"], &data, &[], &[]))
@@ -305,17 +292,9 @@ fn runs_started_together_get_their_own_ids_and_files() {
 
 #[test]
 fn library_edits_wait_for_a_run_to_end() {
-    let server = Faulty::start();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let file = preset(
-        dir.path(),
-        "p.toml",
-        &simple_preset(
-            &server.url(),
-            "[[scenario.task]]\nname = \"ok\"\npath = \"/slow/10\"",
-            "[[scenario.level]]\nusers = 1\nduration = \"30s\"",
-        ),
+    let (_server, _dir, data, file) = faulty_case(
+        "[[scenario.task]]\nname = \"ok\"\npath = \"/slow/10\"",
+        "[[scenario.level]]\nusers = 1\nduration = \"30s\"",
     );
     let running = Running::start(&["run", file.to_str().unwrap()], &data, &[], &[]);
     running.wait_for_line("Load started", Duration::from_secs(20));
@@ -435,17 +414,9 @@ duration = "1s"
 #[test]
 fn sigterm_and_sighup_stop_a_run_as_ctrl_c_does() {
     for signal in [libc::SIGTERM, libc::SIGHUP] {
-        let server = Faulty::start();
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let file = preset(
-            dir.path(),
-            "p.toml",
-            &simple_preset(
-                &server.url(),
-                "[[scenario.task]]\nname = \"slow\"\npath = \"/slow/50\"",
-                "[[scenario.level]]\nusers = 4\nduration = \"60s\"",
-            ),
+        let (server, _dir, data, file) = faulty_case(
+            "[[scenario.task]]\nname = \"slow\"\npath = \"/slow/50\"",
+            "[[scenario.level]]\nusers = 4\nduration = \"60s\"",
         );
         let running = Running::start(&["run", file.to_str().unwrap()], &data, &[], &[]);
         running.wait_for_line("Load started", Duration::from_secs(20));
@@ -518,17 +489,9 @@ duration = "5s"
 
 #[test]
 fn running_out_of_descriptors_is_the_generators_failure_and_is_said_first() {
-    let server = Faulty::start();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let file = preset(
-        dir.path(),
-        "p.toml",
-        &simple_preset(
-            &server.url(),
-            "[[scenario.task]]\nname = \"slow\"\npath = \"/slow/300\"",
-            "[[scenario.level]]\nusers = 200\nduration = \"2s\"\n[[scenario.level]]\nusers = 220\nduration = \"2s\"\n[[scenario.level]]\nusers = 240\nduration = \"2s\"",
-        ),
+    let (_server, _dir, data, file) = faulty_case(
+        "[[scenario.task]]\nname = \"slow\"\npath = \"/slow/300\"",
+        "[[scenario.level]]\nusers = 200\nduration = \"2s\"\n[[scenario.level]]\nusers = 220\nduration = \"2s\"\n[[scenario.level]]\nusers = 240\nduration = \"2s\"",
     );
     let running = Running::start(
         &["run", file.to_str().unwrap(), "--workers", "1"],
@@ -635,17 +598,9 @@ fn the_printed_level_tables_equal_the_run_file() {
 
 #[test]
 fn requests_still_open_at_the_end_are_counted_not_dropped() {
-    let server = Faulty::start();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let file = preset(
-        dir.path(),
-        "p.toml",
-        &simple_preset(
-            &server.url(),
-            "[[scenario.task]]\nname = \"stuck\"\npath = \"/slow/40000\"",
-            "[[scenario.level]]\nusers = 3\nduration = \"1s\"",
-        ),
+    let (_server, _dir, data, file) = faulty_case(
+        "[[scenario.task]]\nname = \"stuck\"\npath = \"/slow/40000\"",
+        "[[scenario.level]]\nusers = 3\nduration = \"1s\"",
     );
     let output = loadscope(&["run", file.to_str().unwrap()], &data);
     let stdout = text(&output.stdout);
@@ -658,17 +613,9 @@ fn requests_still_open_at_the_end_are_counted_not_dropped() {
 
 #[test]
 fn csv_rates_use_the_level_time_and_failures_are_one_line_with_times() {
-    let server = Faulty::start();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let file = preset(
-        dir.path(),
-        "p.toml",
-        &simple_preset(
-            &server.url(),
-            "[[scenario.task]]\nname = \"echo\"\npath = \"/echo-headers\"",
-            "[[scenario.level]]\nusers = 2\nduration = \"2s\"",
-        ),
+    let (_server, dir, data, file) = faulty_case(
+        "[[scenario.task]]\nname = \"echo\"\npath = \"/echo-headers\"",
+        "[[scenario.level]]\nusers = 2\nduration = \"2s\"",
     );
     let run = loadscope(&["run", file.to_str().unwrap()], &data);
     assert!(run.status.code().is_some());
