@@ -735,6 +735,52 @@ fn findings_need_evidence_and_come_once_per_rule() {
     }
     assert!(!rules(&late).contains(&FindingRule::LateStarts));
 
+    // Two timeouts in a level of hundreds of requests are not yet "timeouts appear".
+    let mut two_timeouts = fixture("a");
+    two_timeouts.scenarios[gateway].levels[1].failures.push(loadscope::run::FailureRow {
+        task: "chat".into(),
+        kind: "timeout".into(),
+        message: "no complete response within 5s".into(),
+        count: 2,
+        first_seen_secs: Some(30),
+        last_seen_secs: Some(31),
+    });
+    assert!(!rules(&two_timeouts).contains(&FindingRule::Timeouts));
+
+    // Errors "staying up" after the load drops need failures on both sides, not 4 of 12.
+    let mut cool = fixture("a");
+    let mut after = cool.scenarios[gateway].levels[2].clone();
+    after.index = 3;
+    after.name = "Cool down".into();
+    after.load = loadscope::preset::LoadModel::Closed {
+        users: 3,
+        spawn_rate: None,
+    };
+    after.total.stats.requests = 12;
+    after.total.stats.failures = 4;
+    cool.scenarios[gateway].levels.push(after);
+    assert!(!rules(&cool).contains(&FindingRule::NoRecovery));
+
+    // GPU memory at 94% is not near full; timers late for a handful of firings are no
+    // saturation.
+    let mut quiet = fixture("a");
+    quiet.scenarios[gateway].levels[1]
+        .resources
+        .get_or_insert_default()
+        .gpu_mem_max_percent = Some(94.0);
+    quiet.scenarios[gateway].levels[0].generator = Some(loadscope::run::GeneratorLoad {
+        cpu_percent: Some(12.0),
+        workers: 2,
+        scheduling_lag_p99_micros: 40_000,
+        scheduling_lag_max_micros: 45_000,
+        scheduling_lag_samples: 10,
+    });
+    let quiet_rules = rules(&quiet);
+    assert!(
+        !quiet_rules.contains(&FindingRule::GpuMemoryHigh) && !quiet_rules.contains(&FindingRule::GeneratorSaturated),
+        "{quiet_rules:?}"
+    );
+
     // One finding per rule and scenario, naming every level it saw.
     let mut knees = fixture("a");
     let levels = &mut knees.scenarios[gateway].levels;

@@ -96,7 +96,8 @@ pub struct RunArgs {
     /// Replace every scenario's base URL (e.g. http://localhost:9000).
     #[arg(long)]
     pub host: Option<String>,
-    /// Write the run file here (default: the data dir's runs/).
+    /// Write the run file here, replacing a file of that name (default: a new file in the
+    /// data dir's runs/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Users for every level (turns open-model levels into closed ones).
