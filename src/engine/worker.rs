@@ -68,23 +68,34 @@ struct WorkerState {
     stage: Cell<u32>,
     scenario_index: Cell<usize>,
     in_flight: Cell<u32>,
-    /// Requests started and not yet recorded, per (stage, task).
-    open: RefCell<std::collections::BTreeMap<(u32, u32), u32>>,
+    /// Requests started and not yet recorded, as (stage, task, count): a few entries (the
+    /// stages and tasks in flight at once), searched in place, so the request path does not
+    /// allocate once it has warmed up.
+    open: RefCell<Vec<(u32, u32, u32)>>,
 }
 
 impl WorkerState {
     fn open_request(&self, stage: u32, task: u32) {
-        *self.open.borrow_mut().entry((stage, task)).or_insert(0) += 1;
+        let mut open = self.open.borrow_mut();
+        match open.iter_mut().find(|(s, t, _)| (*s, *t) == (stage, task)) {
+            Some((_, _, count)) => *count += 1,
+            None => open.push((stage, task, 1)),
+        }
     }
 
     fn close_request(&self, stage: u32, task: u32) {
         let mut open = self.open.borrow_mut();
-        if let Some(count) = open.get_mut(&(stage, task)) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&(stage, task));
+        if let Some(index) = open.iter().position(|(s, t, _)| (*s, *t) == (stage, task)) {
+            open[index].2 -= 1;
+            if open[index].2 == 0 {
+                open.swap_remove(index);
             }
         }
+    }
+
+    /// The earliest stage with a request in flight.
+    fn oldest_open_stage(&self) -> Option<u32> {
+        self.open.borrow().iter().map(|(stage, _, _)| *stage).min()
     }
 }
 
@@ -151,7 +162,7 @@ pub fn run_worker(
             stage: Cell::new(0),
             scenario_index: Cell::new(usize::MAX),
             in_flight: Cell::new(0),
-            open: RefCell::new(std::collections::BTreeMap::new()),
+            open: RefCell::new(Vec::new()),
         });
         // The generator's own load: how late a periodic timer fires on this thread's runtime.
         let lag_state = state.clone();
@@ -185,7 +196,7 @@ pub fn run_worker(
             let recorded = state.recorder.borrow_mut().take();
             let active_users = users.iter().filter(|user| !user.stop.get() && !user.task.is_finished()).count() as u32;
             let live_users = users.iter().filter(|user| !user.task.is_finished()).count() as u32;
-            let oldest_open_stage = state.open.borrow().keys().next().map(|(stage, _)| *stage);
+            let oldest_open_stage = state.oldest_open_stage();
             let _ = reports.send(WorkerReport {
                 worker,
                 recorded,
@@ -266,7 +277,7 @@ pub fn run_worker(
         }
         // Requests cut off by the stop are counted, not lost.
         let open = std::mem::take(&mut *state.open.borrow_mut());
-        for ((stage, task), count) in open {
+        for (stage, task, count) in open {
             state.recorder.borrow_mut().record_unfinished(stage, task, u64::from(count));
         }
         report(&state, &[], true);
