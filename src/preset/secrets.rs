@@ -25,32 +25,6 @@ pub struct MissingSecret {
     pub name: String,
 }
 
-/// Replaces every `${VAR}` in `text` with `lookup(VAR)`.
-pub fn resolve(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, MissingSecret> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let reference = &after[..end];
-        // `${VAR:-fallback}` uses the fallback when VAR is unset, as shells do.
-        let value = match reference.split_once(":-") {
-            Some((name, fallback)) => lookup(name).unwrap_or_else(|| fallback.to_string()),
-            None => lookup(reference).ok_or_else(|| MissingSecret {
-                name: reference.to_string(),
-            })?,
-        };
-        out.push_str(&value);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
 /// The `${VAR}` values a run resolved, kept for two jobs: filling references in text made at
 /// request time (rendered templates), and taking every value that came from the environment
 /// back out of anything shown or saved (failure messages, reports, logs).
@@ -142,11 +116,6 @@ impl Secrets {
         }
         std::borrow::Cow::Owned(out)
     }
-
-    /// Whether any value came from the environment (so outputs need redacting).
-    pub fn is_empty(&self) -> bool {
-        self.resolved.is_empty()
-    }
 }
 
 /// The text inside each `${...}` of `text`, fallback included.
@@ -208,14 +177,15 @@ mod tests {
     #[test]
     fn resolves_and_reports_missing() {
         let lookup = |name: &str| (name == "KEY").then(|| "sk-123".to_string());
-        assert_eq!(resolve("Bearer ${KEY}", &lookup), Ok("Bearer sk-123".into()));
-        assert_eq!(resolve("plain", &lookup), Ok("plain".into()));
-        let missing = resolve("Bearer ${NOPE}", &lookup).expect_err("missing");
+        let resolve = |text: &str| Secrets::default().resolve(text, &lookup);
+        assert_eq!(resolve("Bearer ${KEY}"), Ok("Bearer sk-123".into()));
+        assert_eq!(resolve("plain"), Ok("plain".into()));
+        let missing = resolve("Bearer ${NOPE}").expect_err("missing");
         assert_eq!(missing.name, "NOPE");
         assert!(missing.to_string().contains("export NOPE"));
         assert_eq!(references("a ${A} b ${B:-x}"), vec!["A".to_string(), "B".to_string()]);
-        assert_eq!(resolve("Bearer ${NOPE:-none}", &lookup), Ok("Bearer none".into()));
-        assert_eq!(resolve("Bearer ${KEY:-none}", &lookup), Ok("Bearer sk-123".into()));
+        assert_eq!(resolve("Bearer ${NOPE:-none}"), Ok("Bearer none".into()));
+        assert_eq!(resolve("Bearer ${KEY:-none}"), Ok("Bearer sk-123".into()));
     }
 
     #[test]
