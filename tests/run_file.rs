@@ -64,7 +64,7 @@ fn other_tools_can_read_the_file() {
     save_atomic(&record, &path).unwrap();
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(json["format"], "loadscope-run");
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], 2);
     let level = &json["scenarios"][0]["levels"][0];
     assert!(level["total"]["p95_micros"].as_u64().unwrap() > 0);
     assert!(

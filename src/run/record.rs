@@ -9,8 +9,11 @@ use crate::preset::target::Metric;
 
 /// The `format` field of every run file.
 pub const RUN_FORMAT: &str = "loadscope-run";
-/// The current run file version. Readers accept this version and older.
-pub const RUN_VERSION: u32 = 1;
+/// The current run file version. Readers accept this version and older. Version 2 added
+/// `warnings`, per-level `generator`, `unfinished` and `generator_failures` counts, failure
+/// first/last seen times and the `host_busy` / `generator_limits` findings (version 1 files read
+/// with those empty; a version 1 reader refuses a version 2 file by its version).
+pub const RUN_VERSION: u32 = 2;
 
 /// One run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
