@@ -295,17 +295,18 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
         }
         let stage = state.stage.get();
         let task = scenario.pick_task(&mut rng);
-        let generator_limited = run_task(&state, &scenario, stage, task, &mut client, user_id, seq, None).await;
+        let failed = run_task(&state, &scenario, stage, task, &mut client, user_id, seq, None).await;
         seq += 1;
-        if generator_limited && !stop.get() {
+        match failed {
             // Out of descriptors or ports: fails at once, so without a pause this user would
             // spin and flood the failure table; the pause is the generator's, not measured.
-            stop.sleep(GENERATOR_BACKOFF).await;
+            Some(FailureKind::Generator) if !stop.get() => stop.sleep(GENERATOR_BACKOFF).await,
+            // A request that fails before any I/O (a template that cannot render) never yields
+            // to the runtime: spend the task's cooperative budget so the worker's other users,
+            // its hand-overs and its commands still run. (Requests that do I/O spend it there.)
+            Some(_) => tokio::task::coop::consume_budget().await,
+            None => {}
         }
-        // A request that fails without waiting (no descriptor left) never yields to the
-        // runtime: spend the task's cooperative budget so the worker's other users, its
-        // hand-overs and its commands still run.
-        tokio::task::coop::consume_budget().await;
         let think = scenario.think_time(&mut rng);
         if !think.is_zero() && !stop.get() {
             if let Some(connection) = client.slot.as_mut() {
@@ -323,8 +324,8 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
 /// How long a user waits after the load generator itself could not open a connection.
 pub const GENERATOR_BACKOFF: Duration = Duration::from_millis(100);
 
-/// Performs one task and records what happened (an MCP session opening included); true when
-/// it failed on the load generator's own limits.
+/// Performs one task and records what happened (an MCP session opening included); returns how
+/// it failed, if it did (a session that could not open counts as the task's failure).
 #[allow(clippy::too_many_arguments)]
 async fn run_task(
     state: &WorkerState,
@@ -335,32 +336,31 @@ async fn run_task(
     user_id: u64,
     seq: u64,
     intended: Option<Instant>,
-) -> bool {
+) -> Option<FailureKind> {
     // Closed only when the request is recorded: an aborted one stays open and is counted as
     // unfinished when the worker stops.
     state.open_request(stage, task as u32);
-    let is_generator = |done: &Done| matches!(done.failure, Some((FailureKind::Generator, _)));
-    let mut generator_limited = false;
-    if scenario.tasks[task].reply == Reply::Mcp {
+    let kind = |done: &Done| done.failure.as_ref().map(|(kind, _)| *kind);
+    let failed = if scenario.tasks[task].reply == Reply::Mcp {
         let init_task = scenario.mcp_init_task.unwrap_or(task) as u32;
-        let mut opened_limited = false;
+        let mut opening_failed = None;
         let done = mcp_client::perform(scenario, task, client, user_id, seq, intended, &mut |opened| {
-            opened_limited |= matches!(opened.failure, Some((FailureKind::Generator, _)));
+            opening_failed = opening_failed.or(kind(&opened));
             record(state, scenario, stage, init_task, &opened)
         })
         .await;
+        let call_failed = done.as_ref().and_then(kind);
         if let Some(done) = done {
-            generator_limited = is_generator(&done);
             record(state, scenario, stage, task as u32, &done);
         }
-        generator_limited |= opened_limited;
+        call_failed.or(opening_failed)
     } else {
         let done = perform(scenario, task, &mut client.slot, user_id, seq, intended).await;
-        generator_limited = is_generator(&done);
         record(state, scenario, stage, task as u32, &done);
-    }
+        kind(&done)
+    };
     state.close_request(stage, task as u32);
-    generator_limited
+    failed
 }
 
 async fn open_loop(
