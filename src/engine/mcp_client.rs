@@ -8,11 +8,10 @@ use std::time::Instant;
 
 use hyper::Method;
 
+use super::outcome::{Done, FailureKind};
 use super::plan::ScenarioPlan;
 use super::protocols::http::{self, Connection, Exchange};
 use super::protocols::mcp::{self, CallOutcome, DEFAULT_PROTOCOL_VERSION, McpSession};
-use super::recorder::FailureKind;
-use super::worker::Done;
 
 /// A connection and the MCP session on it.
 #[derive(Default)]
@@ -53,7 +52,7 @@ fn classified(scenario: &ScenarioPlan, mut done: Done, exchange: &Exchange) -> D
         Ok(response) => (Some(response.status), response.retry_after, response.body.as_deref().unwrap_or(&[])),
         Err(_) => (None, false, &[][..]),
     };
-    done.classify(scenario, status, retry_after, body);
+    done.classify(&scenario.compiled.failure_classes, status, retry_after, body);
     done
 }
 

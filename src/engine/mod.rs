@@ -6,6 +6,7 @@
 pub mod controller;
 pub mod generator;
 pub mod mcp_client;
+pub mod outcome;
 pub mod plan;
 pub mod preflight;
 pub mod protocols;

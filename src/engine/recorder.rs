@@ -4,65 +4,11 @@
 //! 250 ms, which merges them into the run's own `Recorder`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 use hdrhistogram::Histogram;
 
-use crate::engine::protocols::chat::{ChatMetrics, TokenSource};
+use crate::engine::outcome::{ChatMetrics, FailureKind, TokenSource};
 use crate::run::histogram::{new_histogram, record};
-
-/// How a request failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FailureKind {
-    /// The connection could not be opened (refused, DNS, TLS).
-    Connect,
-    /// No complete response within the scenario's timeout.
-    Timeout,
-    /// A status the task does not accept.
-    Status(u16),
-    /// A check on the body failed.
-    Check,
-    /// A reply that is not what the protocol says (bad JSON, missing fields).
-    Malformed,
-    /// The service answered with an error object or an error event.
-    ApiError,
-    /// A stream that ended before its end marker.
-    StreamCut,
-    /// A JSON-RPC error object.
-    RpcError,
-    /// An MCP tool result with `isError: true`.
-    ToolError,
-    /// A call the preset expects to be refused (`expect = "error"`) succeeded.
-    SandboxViolation,
-    /// The service signalled a concurrency limit: HTTP 429, 503 with Retry-After, or a
-    /// JSON-RPC error code the preset names.
-    Limited,
-    /// The load generator's own limit, not the service's: out of file descriptors (EMFILE,
-    /// ENFILE) or local ports (EADDRNOTAVAIL) when opening a connection.
-    Generator,
-    /// Anything else: the connection closed mid-response, a malformed reply.
-    Other,
-}
-
-impl fmt::Display for FailureKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FailureKind::Connect => f.write_str("connect"),
-            FailureKind::Timeout => f.write_str("timeout"),
-            FailureKind::Status(status) => write!(f, "status {status}"),
-            FailureKind::Check => f.write_str("check"),
-            FailureKind::Malformed => f.write_str("malformed"),
-            FailureKind::ApiError => f.write_str("api error"),
-            FailureKind::StreamCut => f.write_str("stream cut"),
-            FailureKind::RpcError => f.write_str("rpc error"),
-            FailureKind::ToolError => f.write_str("tool error"),
-            FailureKind::SandboxViolation => f.write_str("sandbox violation"),
-            FailureKind::Limited => f.write_str("limited"),
-            FailureKind::Generator => f.write_str("load generator"),
-            FailureKind::Other => f.write_str("other"),
-        }
-    }
-}
 
 /// Which (stage, task) a request belongs to. A stage is one level of one scenario, numbered
 /// across the whole suite.

@@ -13,10 +13,11 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
 use super::mcp_client::{self, Client};
+use super::outcome::{Done, FailureKind, failure_message};
 use super::plan::{Reply, ScenarioPlan};
-use super::protocols::chat::{ChatMetrics, StreamMeter, parse_completion};
+use super::protocols::chat::{StreamMeter, parse_completion};
 use super::protocols::http::{self, Connection};
-use super::recorder::{FailureKind, Recorder, Sample};
+use super::recorder::{Recorder, Sample};
 
 /// How often a worker hands its recordings to the controller.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
@@ -425,35 +426,6 @@ async fn open_loop(
     }
 }
 
-/// One finished request, ready to record.
-pub struct Done {
-    pub latency_micros: u64,
-    pub connect_micros: Option<u64>,
-    pub bytes_received: u64,
-    pub failure: Option<(FailureKind, String)>,
-    pub done_at: Instant,
-    /// A chat reply's measurements and its duration.
-    pub chat: Option<(ChatMetrics, u64)>,
-    /// Index of the scenario failure class the failure belongs to.
-    pub class: Option<usize>,
-}
-
-impl Done {
-    /// Sorts a failure into `limited` (429, or 503 with Retry-After) and into the first failure
-    /// class that matches it.
-    pub fn classify(&mut self, scenario: &ScenarioPlan, status: Option<u16>, retry_after: bool, body: &[u8]) {
-        let Some((kind, message)) = self.failure.as_mut() else { return };
-        if matches!(status, Some(429)) || (status == Some(503) && retry_after) {
-            *kind = FailureKind::Limited;
-        }
-        self.class = scenario
-            .compiled
-            .failure_classes
-            .iter()
-            .position(|class| class.matches(status, body, message));
-    }
-}
-
 /// Builds and sends one request and judges the response. Latency runs from `intended` (open
 /// model) or from when the request was handed to the connection (closed model).
 async fn perform(
@@ -572,19 +544,8 @@ async fn perform(
         chat,
         class: None,
     };
-    done.classify(scenario, answer.0, answer.1, &answer.2);
+    done.classify(&scenario.compiled.failure_classes, answer.0, answer.1, &answer.2);
     done
-}
-
-/// A failure message as tables show it: one line, without the kind it is filed under repeated
-/// in front (`tool error: tool error: ...`).
-pub fn failure_message(kind: FailureKind, message: &str) -> String {
-    let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    let kind_prefix = format!("{kind}: ");
-    match one_line.strip_prefix(&kind_prefix) {
-        Some(rest) if !rest.is_empty() => rest.to_string(),
-        _ => one_line,
-    }
 }
 
 /// `HTTP 400 Bad Request: <the start of the reply>`, so a refused request says why.

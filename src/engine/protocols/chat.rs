@@ -9,32 +9,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::sse::{SseEvent, SseParser};
-use crate::engine::recorder::FailureKind;
-
-/// Where an output token count came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenSource {
-    /// The server's `usage` object.
-    Usage,
-    /// Content chunks of a stream, one each.
-    Chunks,
-    /// Characters / 4 of a non-streamed reply without usage.
-    Estimated,
-}
-
-/// The measurements of one successful chat reply.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChatMetrics {
-    /// From sending to the response head.
-    pub ttfb_micros: u64,
-    /// From sending to the first content; None for non-streamed replies.
-    pub ttft_micros: Option<u64>,
-    /// Gaps between consecutive content events (streamed only).
-    pub itl_micros: Vec<u64>,
-    pub output_tokens: u64,
-    pub prompt_tokens: Option<u64>,
-    pub source: TokenSource,
-}
+use crate::engine::outcome::{ChatMetrics, FailureKind, TokenSource};
 
 /// A chat failure: kind and message.
 pub type ChatFailure = (FailureKind, String);

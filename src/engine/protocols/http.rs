@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::engine::recorder::FailureKind;
+use crate::engine::outcome::{Failure, FailureKind};
 use crate::preset::compile::{BaseUrl, Scheme};
 
 /// Most response headers accepted.
@@ -98,24 +98,9 @@ impl Connection {
     }
 }
 
-/// A failed exchange.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExchangeFailure {
-    pub kind: FailureKind,
-    pub message: String,
-}
-
-impl ExchangeFailure {
-    fn new(kind: FailureKind, message: impl Into<String>) -> Self {
-        ExchangeFailure {
-            kind,
-            message: message.into(),
-        }
-    }
-
-    fn io(context: &str, err: &std::io::Error) -> Self {
-        ExchangeFailure::new(FailureKind::Other, format!("{context}: {}", describe_io(err)))
-    }
+/// A failure while reading an exchange's bytes.
+fn io_failure(context: &str, err: &std::io::Error) -> Failure {
+    Failure::new(FailureKind::Other, format!("{context}: {}", describe_io(err)))
 }
 
 fn describe_io(err: &std::io::Error) -> String {
@@ -157,11 +142,11 @@ pub struct Exchange {
     pub sent_at: Instant,
     /// When the last byte of the body arrived (or the failure happened).
     pub done_at: Instant,
-    pub result: Result<Response, ExchangeFailure>,
+    pub result: Result<Response, Failure>,
 }
 
 /// Opens a connection (TCP, then TLS for https).
-pub async fn connect(endpoint: &Endpoint) -> Result<Connection, ExchangeFailure> {
+pub async fn connect(endpoint: &Endpoint) -> Result<Connection, Failure> {
     let stream = TcpStream::connect((endpoint.host.as_str(), endpoint.port)).await.map_err(|err| {
         // Out of descriptors or local ports: the load generator's limit, not the service's.
         let generator = matches!(err.raw_os_error(), Some(code) if is_generator_limit(code));
@@ -171,7 +156,7 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Connection, ExchangeFailure>
         } else {
             ""
         };
-        ExchangeFailure::new(kind, format!("connect to {}:{}: {err}{advice}", endpoint.host, endpoint.port))
+        Failure::new(kind, format!("connect to {}:{}: {err}{advice}", endpoint.host, endpoint.port))
     })?;
     let _ = stream.set_nodelay(true);
     let io = match &endpoint.tls {
@@ -182,7 +167,7 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Connection, ExchangeFailure>
             } else {
                 ""
             };
-            ExchangeFailure::new(FailureKind::Connect, format!("TLS handshake with {}: {err}{fixes}", endpoint.host))
+            Failure::new(FailureKind::Connect, format!("TLS handshake with {}: {err}{fixes}", endpoint.host))
         })?)),
     };
     Ok(Connection { io, buffer: Vec::new() })
@@ -230,7 +215,7 @@ pub async fn exchange(
                 connect_micros = Some(connect_started.elapsed().as_micros() as u64);
             }
             let Some(connection) = slot.as_mut() else {
-                return Err(ExchangeFailure::new(FailureKind::Other, "no connection"));
+                return Err(Failure::new(FailureKind::Other, "no connection"));
             };
             sent_at = Instant::now();
             match send_and_read(connection, request, head_request, keep_body, &mut *on_data).await {
@@ -250,7 +235,7 @@ pub async fn exchange(
     };
     let result = match tokio::time::timeout(timeout, work).await {
         Ok(result) => result,
-        Err(_) => Err(ExchangeFailure::new(
+        Err(_) => Err(Failure::new(
             FailureKind::Timeout,
             format!("no complete response within {}", crate::preset::duration::format_duration(timeout)),
         )),
@@ -269,8 +254,8 @@ pub async fn exchange(
 
 enum Attempt {
     /// Nothing came back at all: safe to retry on a new connection.
-    StaleConnection(ExchangeFailure),
-    Failed(ExchangeFailure),
+    StaleConnection(Failure),
+    Failed(Failure),
 }
 
 /// How the body of a response is delimited.
@@ -293,7 +278,7 @@ async fn send_and_read(
 ) -> Result<(Response, bool), Attempt> {
     connection.buffer.clear();
     if let Err(err) = connection.write_all(request).await {
-        return Err(Attempt::StaleConnection(ExchangeFailure::io("sending the request", &err)));
+        return Err(Attempt::StaleConnection(io_failure("sending the request", &err)));
     }
     // The head, skipping interim 1xx responses.
     let (status, framing, mut keep_alive, retry_after, headers) = loop {
@@ -307,7 +292,7 @@ async fn send_and_read(
                 })),
                 Ok(httparse::Status::Partial) => None,
                 Err(err) => {
-                    return Err(Attempt::Failed(ExchangeFailure::new(
+                    return Err(Attempt::Failed(Failure::new(
                         FailureKind::Other,
                         format!("malformed response head: {err}"),
                     )));
@@ -322,10 +307,10 @@ async fn send_and_read(
                 }
                 break (status, framing, keep_alive, retry_after, headers);
             }
-            Some(Err(message)) => return Err(Attempt::Failed(ExchangeFailure::new(FailureKind::Other, message))),
+            Some(Err(message)) => return Err(Attempt::Failed(Failure::new(FailureKind::Other, message))),
             None => {
                 if connection.buffer.len() > MAX_HEAD_BYTES {
-                    return Err(Attempt::Failed(ExchangeFailure::new(
+                    return Err(Attempt::Failed(Failure::new(
                         FailureKind::Other,
                         "response head larger than 64 KiB",
                     )));
@@ -333,20 +318,20 @@ async fn send_and_read(
                 let nothing_yet = connection.buffer.is_empty();
                 match connection.read_more().await {
                     Ok(0) if nothing_yet => {
-                        return Err(Attempt::StaleConnection(ExchangeFailure::new(
+                        return Err(Attempt::StaleConnection(Failure::new(
                             FailureKind::Other,
                             "the server closed the connection without answering",
                         )));
                     }
                     Ok(0) => {
-                        return Err(Attempt::Failed(ExchangeFailure::new(
+                        return Err(Attempt::Failed(Failure::new(
                             FailureKind::Other,
                             "the server closed the connection mid-response",
                         )));
                     }
                     Ok(_) => {}
-                    Err(err) if nothing_yet => return Err(Attempt::StaleConnection(ExchangeFailure::io("reading the response", &err))),
-                    Err(err) => return Err(Attempt::Failed(ExchangeFailure::io("reading the response", &err))),
+                    Err(err) if nothing_yet => return Err(Attempt::StaleConnection(io_failure("reading the response", &err))),
+                    Err(err) => return Err(Attempt::Failed(io_failure("reading the response", &err))),
                 }
             }
         }
@@ -362,7 +347,7 @@ async fn send_and_read(
         on_data,
     };
     body.take(&[]);
-    let fail = |err: std::io::Error| Attempt::Failed(ExchangeFailure::io("reading the body", &err));
+    let fail = |err: std::io::Error| Attempt::Failed(io_failure("reading the body", &err));
     match framing {
         Framing::Length(length) => read_length(connection, length, &mut body).await.map_err(fail)?,
         Framing::Chunked => read_chunked(connection, &mut body).await.map_err(fail)?,

@@ -1,0 +1,138 @@
+//! What one request came to: how a failure is classified (`FailureKind`), a failure with its
+//! message (`Failure`), and a finished request ready to record (`Done`). Every task kind's
+//! protocol code produces these and the recorder consumes them, so neither imports the other.
+
+use std::fmt;
+use std::time::Instant;
+
+use crate::preset::compile::FailureClass;
+
+/// How a request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FailureKind {
+    /// The connection could not be opened (refused, DNS, TLS).
+    Connect,
+    /// No complete response within the scenario's timeout.
+    Timeout,
+    /// A status the task does not accept.
+    Status(u16),
+    /// A check on the body failed.
+    Check,
+    /// A reply that is not what the protocol says (bad JSON, missing fields).
+    Malformed,
+    /// The service answered with an error object or an error event.
+    ApiError,
+    /// A stream that ended before its end marker.
+    StreamCut,
+    /// A JSON-RPC error object.
+    RpcError,
+    /// An MCP tool result with `isError: true`.
+    ToolError,
+    /// A call the preset expects to be refused (`expect = "error"`) succeeded.
+    SandboxViolation,
+    /// The service signalled a concurrency limit: HTTP 429, 503 with Retry-After, or a
+    /// JSON-RPC error code the preset names.
+    Limited,
+    /// The load generator's own limit, not the service's: out of file descriptors (EMFILE,
+    /// ENFILE) or local ports (EADDRNOTAVAIL) when opening a connection.
+    Generator,
+    /// Anything else: the connection closed mid-response, a malformed reply.
+    Other,
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailureKind::Connect => f.write_str("connect"),
+            FailureKind::Timeout => f.write_str("timeout"),
+            FailureKind::Status(status) => write!(f, "status {status}"),
+            FailureKind::Check => f.write_str("check"),
+            FailureKind::Malformed => f.write_str("malformed"),
+            FailureKind::ApiError => f.write_str("api error"),
+            FailureKind::StreamCut => f.write_str("stream cut"),
+            FailureKind::RpcError => f.write_str("rpc error"),
+            FailureKind::ToolError => f.write_str("tool error"),
+            FailureKind::SandboxViolation => f.write_str("sandbox violation"),
+            FailureKind::Limited => f.write_str("limited"),
+            FailureKind::Generator => f.write_str("load generator"),
+            FailureKind::Other => f.write_str("other"),
+        }
+    }
+}
+
+/// Where an output token count came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    /// The server's `usage` object.
+    Usage,
+    /// Content chunks of a stream, one each.
+    Chunks,
+    /// Characters / 4 of a non-streamed reply without usage.
+    Estimated,
+}
+
+/// The measurements of one successful chat reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatMetrics {
+    /// From sending to the response head.
+    pub ttfb_micros: u64,
+    /// From sending to the first content; None for non-streamed replies.
+    pub ttft_micros: Option<u64>,
+    /// Gaps between consecutive content events (streamed only).
+    pub itl_micros: Vec<u64>,
+    pub output_tokens: u64,
+    pub prompt_tokens: Option<u64>,
+    pub source: TokenSource,
+}
+
+/// A failed request: its kind and what happened, for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// One finished request, ready to record.
+pub struct Done {
+    pub latency_micros: u64,
+    pub connect_micros: Option<u64>,
+    pub bytes_received: u64,
+    pub failure: Option<(FailureKind, String)>,
+    pub done_at: Instant,
+    /// A chat reply's measurements and its duration.
+    pub chat: Option<(ChatMetrics, u64)>,
+    /// Index of the scenario failure class the failure belongs to.
+    pub class: Option<usize>,
+}
+
+impl Done {
+    /// Sorts a failure into `limited` (429, or 503 with Retry-After) and into the first failure
+    /// class that matches it.
+    pub fn classify(&mut self, classes: &[FailureClass], status: Option<u16>, retry_after: bool, body: &[u8]) {
+        let Some((kind, message)) = self.failure.as_mut() else { return };
+        if matches!(status, Some(429)) || (status == Some(503) && retry_after) {
+            *kind = FailureKind::Limited;
+        }
+        self.class = classes.iter().position(|class| class.matches(status, body, message));
+    }
+}
+
+/// A failure message as tables show it: one line, without the kind it is filed under repeated
+/// in front (`tool error: tool error: ...`).
+pub fn failure_message(kind: FailureKind, message: &str) -> String {
+    let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let kind_prefix = format!("{kind}: ");
+    match one_line.strip_prefix(&kind_prefix) {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => one_line,
+    }
+}
