@@ -39,7 +39,7 @@ async fn post(scenario: &ScenarioPlan, task: usize, client: &mut Client, body: &
         &mut client.slot,
         &request,
         false,
-        Some(crate::engine::protocols::http::DEFAULT_MAX_BODY_BYTES),
+        Some(crate::preset::compile::DEFAULT_MAX_BODY_BYTES),
         scenario.compiled.timeout,
         &mut |_, _| {},
     )

@@ -372,7 +372,7 @@ impl ScenarioPlan {
                     checks: Vec::new(),
                     reply: Reply::McpInit,
                     mcp: None,
-                    max_body_bytes: crate::engine::protocols::http::DEFAULT_MAX_BODY_BYTES,
+                    max_body_bytes: crate::preset::compile::DEFAULT_MAX_BODY_BYTES,
                 };
                 tasks.push(init);
                 Some(tasks.len() - 1)

@@ -41,7 +41,7 @@ pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>>
                     &mut slot,
                     &request,
                     false,
-                    Some(http::DEFAULT_MAX_BODY_BYTES),
+                    Some(crate::preset::compile::DEFAULT_MAX_BODY_BYTES),
                     scenario.compiled.timeout,
                     &mut |_, _| {},
                 )

@@ -208,6 +208,10 @@ pub enum TextSource {
     Template(String),
 }
 
+/// The most of a reply body kept for checks and parsing unless a task says otherwise
+/// (`max_body_bytes`): a longer reply fails its checks instead of growing memory per user.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 /// One task, ready to run.
 #[derive(Debug, Clone)]
 pub struct CompiledTask {
@@ -678,7 +682,7 @@ fn compile_scenario(scenario: &Scenario, loaded: &LoadedPreset, errors: &mut Err
             max_body_bytes: task
                 .max_body_bytes
                 .map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX))
-                .unwrap_or(crate::engine::protocols::http::DEFAULT_MAX_BODY_BYTES),
+                .unwrap_or(DEFAULT_MAX_BODY_BYTES),
         });
     }
     if !tasks.is_empty() && tasks.iter().all(|task| task.weight == 0) {

@@ -442,10 +442,6 @@ struct BodySink<'a> {
     on_data: DataObserver<'a>,
 }
 
-/// The most of a body kept for checks and parsing unless a task says otherwise (a reply
-/// beyond it fails its checks instead of growing memory with every user).
-pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-
 /// How much of an error reply is kept when the body was not asked for.
 const ERROR_BODY_KEPT_BYTES: usize = 1024;
 
