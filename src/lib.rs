@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod format;
 pub mod monitor;
 pub mod preset;
 pub mod report;

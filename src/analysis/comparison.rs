@@ -3,7 +3,7 @@
 //! better or worse. Also the runs' time series on a common axis for overlay charts.
 
 use crate::analysis::verdicts::all_passed;
-use crate::preset::target::format_micros;
+use crate::format;
 use crate::run::{LevelRecord, RunRecord, TaskStats};
 
 /// Changes smaller than this (percent) count as the same (run-to-run noise).
@@ -113,7 +113,7 @@ impl Measure {
         match self {
             Measure::ErrorRate => format!("{value:.2}%"),
             Measure::Rps => format!("{value:.1}/s"),
-            _ => format_micros(value),
+            _ => format::micros(value),
         }
     }
 

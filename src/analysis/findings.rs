@@ -2,7 +2,7 @@
 //! the metric, the numbers behind it and what it suggests. Rules only read the record, so a
 //! saved run gets the same findings as the run that wrote it.
 
-use crate::preset::target::format_micros;
+use crate::format;
 use crate::run::{Finding, FindingRule, LevelRecord, RunRecord, ScenarioRecord, Severity};
 
 /// p95 growing by at least this factor from one level to the next is a knee.
@@ -224,14 +224,14 @@ fn latency_knees(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
                 "p95",
                 format!(
                     "p95 jumps {factor:.1}x from {} at {} to {} at {} (load {load_factor:.1}x)",
-                    format_micros(p95_before),
+                    format::micros(p95_before),
                     before.load.brief(),
-                    format_micros(p95_after),
+                    format::micros(p95_after),
                     after.load.brief()
                 ),
                 vec![
-                    format!("{}: p95 {}", level_label(before), format_micros(p95_before)),
-                    format!("{}: p95 {}", level_label(after), format_micros(p95_after)),
+                    format!("{}: p95 {}", level_label(before), format::micros(p95_before)),
+                    format!("{}: p95 {}", level_label(after), format::micros(p95_after)),
                 ],
                 "the service saturates between these loads (requests queue for a GPU slot, worker or connection): find the exact point with levels in between, then raise that capacity",
             ));

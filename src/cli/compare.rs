@@ -4,10 +4,9 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::table::truncate;
 use super::{EXIT_BAD_INPUT, EXIT_PASSED};
 use crate::analysis::comparison::{Comparison, Measure, compare};
-use crate::report::format_started;
+use crate::format;
 use crate::report::tables::compared_cell;
 use crate::run::RunRecord;
 use crate::run::library::{default_runs_dir, resolve};
@@ -79,8 +78,8 @@ pub fn comparison_text(comparison: &Comparison) -> String {
             "  {} {:<10} {:<28} {:<20} {verdict:<5} {}",
             run.letter,
             if index == comparison.baseline { "(baseline)" } else { "" },
-            truncate(&run.name, 28),
-            format_started(&run.started_at),
+            format::truncate(&run.name, 28),
+            format::started_at(&run.started_at),
             run.id
         );
     }

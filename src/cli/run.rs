@@ -10,8 +10,8 @@ use super::table::{level_report, run_summary};
 use super::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_PASSED, EXIT_TARGET_FAILED, RunArgs};
 use crate::demo::{DemoConfig, DemoStack};
 use crate::engine::{Command, Engine, Event, RunPlan, SaveOutcome, Snapshot};
+use crate::format;
 use crate::preset::compile::BaseUrl;
-use crate::preset::target::format_micros;
 use crate::preset::{Overrides, secrets};
 use crate::run::RunStatus;
 use crate::run::library::default_runs_dir;
@@ -384,8 +384,8 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
         snapshot.level_index + 1,
         snapshot.level_count,
         snapshot.level_name,
-        clock(snapshot.level_elapsed_secs),
-        clock(snapshot.level_duration_secs),
+        format::clock(snapshot.level_elapsed_secs),
+        format::clock(snapshot.level_duration_secs),
         match snapshot.load {
             crate::preset::LoadModel::Closed { .. } => "users",
             crate::preset::LoadModel::Open { .. } => "in flight",
@@ -395,13 +395,8 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
         if total.requests == 0 {
             "-".into()
         } else {
-            format_micros(total.p95_micros as f64)
+            format::micros(total.p95_micros as f64)
         },
         total.error_rate_percent(),
     )
-}
-
-fn clock(secs: f64) -> String {
-    let secs = secs.max(0.0) as u64;
-    format!("{:02}:{:02}", secs / 60, secs % 60)
 }

@@ -4,10 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::table::truncate;
 use super::{EXIT_BAD_INPUT, EXIT_PASSED};
-use crate::preset::target::format_micros;
-use crate::report::format_duration_secs;
+use crate::format;
 use crate::run::library::{LibraryEntry, RunRow, SortKey, default_runs_dir, list, resolve, sort_rows, trash_dir};
 
 /// `loadscope runs`' arguments.
@@ -171,14 +169,14 @@ fn list_runs(dir: &Path, args: &RunsArgs) -> u8 {
         println!(
             "{:<20} {:<24} {:<24} {:>8} {:<11} {:<7} {:>9} {:>8}  {}",
             started,
-            truncate(&row.name, 24),
-            truncate(&row.scenarios, 24),
-            format_duration_secs(row.duration_secs),
+            format::truncate(&row.name, 24),
+            format::truncate(&row.scenarios, 24),
+            format::duration_secs(row.duration_secs),
             row.status.label(),
             row.verdict_label(),
             row.requests,
             row.p95_micros
-                .map(|micros| format_micros(micros as f64))
+                .map(|micros| format::micros(micros as f64))
                 .unwrap_or_else(|| "-".into()),
             row.path.display()
         );
@@ -190,7 +188,7 @@ fn list_runs(dir: &Path, args: &RunsArgs) -> u8 {
             extra.push(format!("tags: {}", row.tags.join(", ")));
         }
         if !row.notes.is_empty() {
-            extra.push(format!("notes: {}", truncate(&row.notes.replace('\n', " "), 80)));
+            extra.push(format!("notes: {}", format::truncate(&row.notes.replace('\n', " "), 80)));
         }
         if !extra.is_empty() {
             println!("{:<20} {}", "", extra.join("; "));

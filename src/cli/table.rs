@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::preset::target::{format_metric_value, format_micros};
-pub use crate::report::truncate;
+use crate::format;
+use crate::preset::target::format_metric_value;
 use crate::run::{LevelRecord, RunRecord, TaskStats, Verdict};
 
 /// The stats table, failures and verdicts of one level.
@@ -43,15 +43,15 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
                 if chat.streamed == 0 {
                     "-".to_string()
                 } else {
-                    format_micros(micros as f64)
+                    format::micros(micros as f64)
                 }
             };
             let _ = writeln!(
                 out,
                 "{:<22} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1} {:>10} {:>10.1}  {}",
-                truncate(name, 22),
+                format::truncate(name, 22),
                 chat.replies,
-                format_micros(chat.ttfb_p95_micros as f64),
+                format::micros(chat.ttfb_p95_micros as f64),
                 streamed(chat.ttft_p50_micros),
                 streamed(chat.ttft_p95_micros),
                 streamed(chat.itl_p50_micros),
@@ -104,7 +104,7 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
                 failure.count,
                 failure.task,
                 failure.kind,
-                crate::report::one_line(&failure.message)
+                format::one_line(&failure.message)
             );
         }
     }
@@ -140,13 +140,13 @@ fn stats_row(out: &mut String, name: &str, stats: &TaskStats) {
         if stats.requests == 0 {
             "-".to_string()
         } else {
-            format_micros(micros as f64)
+            format::micros(micros as f64)
         }
     };
     let _ = writeln!(
         out,
         "{:<22} {:>9} {:>16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.0} {:>8.1} {:>7.2}",
-        truncate(name, 22),
+        format::truncate(name, 22),
         stats.requests,
         fails,
         latency(stats.p50_micros),
@@ -155,7 +155,7 @@ fn stats_row(out: &mut String, name: &str, stats: &TaskStats) {
         if stats.requests == 0 {
             "-".to_string()
         } else {
-            format_micros(stats.avg_micros)
+            format::micros(stats.avg_micros)
         },
         latency(stats.min_micros),
         latency(stats.max_micros),
@@ -196,7 +196,7 @@ pub fn run_summary(record: &RunRecord) -> String {
             if total.stats.requests == 0 {
                 "-".into()
             } else {
-                format_micros(total.stats.p95_micros as f64)
+                format::micros(total.stats.p95_micros as f64)
             }
         );
     }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::format;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -46,35 +47,15 @@ fn secs_to_duration(secs: f64) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Formats a duration compactly: `5m`, `90s` stays `1m 30s`, `250ms`.
-pub fn format_duration(duration: Duration) -> String {
-    if duration.is_zero() {
-        return "0s".into();
-    }
-    if duration.subsec_nanos() != 0 && duration.as_secs() < 60 {
-        let millis = duration.as_secs_f64() * 1000.0;
-        if millis < 1000.0 {
-            return format!("{}ms", trim_float(millis));
-        }
-        return format!("{}s", trim_float(duration.as_secs_f64()));
-    }
-    humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
-}
-
-fn trim_float(value: f64) -> String {
-    let text = format!("{value:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 impl fmt::Display for HumanDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_duration(self.0))
+        f.write_str(&format::duration(self.0))
     }
 }
 
 impl Serialize for HumanDuration {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&format_duration(self.0))
+        serializer.serialize_str(&format::duration(self.0))
     }
 }
 
@@ -123,9 +104,9 @@ mod tests {
     fn formats_round_trip() {
         for text in ["5m", "90s", "250ms", "1.5s", "2h"] {
             let parsed = parse_duration(text).expect("valid");
-            assert_eq!(parse_duration(&format_duration(parsed)), Ok(parsed), "{text}");
+            assert_eq!(parse_duration(&format::duration(parsed)), Ok(parsed), "{text}");
         }
-        assert_eq!(format_duration(Duration::from_secs(300)), "5m");
-        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(format::duration(Duration::from_secs(300)), "5m");
+        assert_eq!(format::duration(Duration::from_millis(250)), "250ms");
     }
 }

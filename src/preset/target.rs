@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::format;
 use serde::{Deserialize, Serialize};
 
 /// What a target measures.
@@ -332,33 +333,17 @@ fn parse_threshold(metric: Metric, text: &str) -> Result<f64, String> {
 /// Formats a value of the metric's unit for people: `1.24s`, `830ms`, `0.50%`, `35.2`.
 pub fn format_metric_value(metric: Metric, value: f64) -> String {
     match metric.unit() {
-        MetricUnit::LatencyMicros => format_micros(value),
+        MetricUnit::LatencyMicros => format::micros(value),
         MetricUnit::Percent => format!("{value:.2}%"),
         MetricUnit::PerSecond => format!("{value:.1}/s"),
         MetricUnit::Count => format!("{value:.0}"),
     }
 }
 
-/// Formats microseconds as `1.24s`, `830ms`, `412µs`.
-pub fn format_micros(micros: f64) -> String {
-    if micros >= 1_000_000.0 {
-        format!("{:.2}s", micros / 1_000_000.0)
-    } else if micros >= 1_000.0 {
-        let millis = micros / 1000.0;
-        if millis >= 100.0 {
-            format!("{millis:.0}ms")
-        } else {
-            format!("{millis:.1}ms")
-        }
-    } else {
-        format!("{micros:.0}µs")
-    }
-}
-
 impl fmt::Display for TargetExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let value = match self.metric.unit() {
-            MetricUnit::LatencyMicros => format_micros(self.threshold),
+            MetricUnit::LatencyMicros => format::micros(self.threshold),
             MetricUnit::Percent => format!("{}%", self.threshold),
             _ => format!("{}", self.threshold),
         };

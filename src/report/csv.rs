@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use hdrhistogram::Histogram;
 
+use crate::format;
 use crate::run::histogram::{decode, new_histogram};
 use crate::run::{RunRecord, TaskSummary};
 
@@ -207,7 +208,7 @@ pub fn failures_csv(run: &RunRecord) -> String {
     for scenario in &run.scenarios {
         let mut groups: Vec<Group> = Vec::new();
         for failure in scenario.levels.iter().flat_map(|level| level.failures.iter()) {
-            let error = crate::report::one_line(&format!("{}: {}", failure.kind, failure.message));
+            let error = format::one_line(&format!("{}: {}", failure.kind, failure.message));
             match groups.iter_mut().find(|group| group.task == failure.task && group.error == error) {
                 Some(group) => {
                     group.count += failure.count;

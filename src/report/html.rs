@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use super::charts::{ChartData, overlay_charts, run_charts};
 use super::svg::{escape, render};
 use super::tables::{Cell, Table, Tone, comparison_table, results_table, scenario_tables};
-use super::{Report, finding_place, format_duration_secs, format_started, monitors_line, verdict_word};
+use super::{Report, finding_place, monitors_line, verdict_word};
+use crate::format;
 
 const STYLE: &str = r#"
 :root { color-scheme: light; --pass: #1a7f37; --fail: #b42318; --muted: #57606a; }
@@ -99,8 +100,8 @@ pub fn render_report(report: &Report) -> String {
         out,
         r#"<ul class="meta"><li>Run <code>{}</code>, {} ({}), {}</li><li>Preset {} (<code>{}</code>)</li><li>Load generator {} ({} {}, {} CPUs), Loadscope {}</li>"#,
         escape(&run.id),
-        escape(&format_started(&run.started_at)),
-        format_duration_secs(run.duration_secs()),
+        escape(&format::started_at(&run.started_at)),
+        format::duration_secs(run.duration_secs()),
         run.status.label(),
         escape(&run.preset.name),
         escape(&run.preset.source),
@@ -196,7 +197,7 @@ pub fn render_report(report: &Report) -> String {
                 if index == comparison.baseline { " (baseline)" } else { "" },
                 escape(&run.name),
                 escape(&run.id),
-                escape(&format_started(&run.started_at)),
+                escape(&format::started_at(&run.started_at)),
                 badge(run.passed, verdict_word(run.passed))
             );
         }

@@ -5,8 +5,9 @@
 
 use std::fmt::Write as _;
 
+use super::Report;
 use super::tables::{Cell, Table, Tone, comparison_table, results_table, scenario_tables};
-use super::{Report, format_duration_secs, format_started};
+use crate::format;
 
 fn cell_text(cell: &Cell) -> String {
     let text = cell.text.replace('|', "\\|").replace('\n', " ");
@@ -43,8 +44,8 @@ pub fn render(report: &Report) -> String {
         out,
         "- **Run**: `{}`, {} ({}), {}",
         run.id,
-        format_started(&run.started_at),
-        format_duration_secs(run.duration_secs()),
+        format::started_at(&run.started_at),
+        format::duration_secs(run.duration_secs()),
         run.status.label()
     );
     let _ = writeln!(out, "- **Preset**: {} (`{}`)", run.preset.name, run.preset.source);
@@ -96,7 +97,7 @@ pub fn render(report: &Report) -> String {
                 run.letter,
                 run.name,
                 run.id,
-                format_started(&run.started_at),
+                format::started_at(&run.started_at),
                 super::verdict_word(run.passed)
             );
         }

@@ -104,22 +104,6 @@ impl<'a> Report<'a> {
     }
 }
 
-/// `1m 52s`, `45s`, `1h 02m`.
-pub fn format_duration_secs(secs: f64) -> String {
-    let secs = secs.max(0.0).round() as u64;
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m {:02}s", secs / 60, secs % 60),
-        _ => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
-    }
-}
-
-/// `2026-11-27 10:33 UTC` from an RFC 3339 time.
-pub fn format_started(rfc3339: &str) -> String {
-    let minutes: String = rfc3339.chars().take(16).collect();
-    format!("{} UTC", minutes.replace('T', " "))
-}
-
 /// Said when no finding showed.
 pub const NO_FINDINGS: &str = "None of the bottleneck indicators showed (error rate rising with users, latency knee, GPU memory near full, connection errors or timeouts appearing, cascading failure, no recovery, saturated load generator, late starts).";
 
@@ -195,22 +179,5 @@ pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Pat
             let prefix = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&stem));
             csv::write_all(report.run, &prefix).map_err(|err| format!("cannot write CSV files at {}: {err}", prefix.display()))
         }
-    }
-}
-
-/// `text` on one line: every run of whitespace (newlines included) becomes one space. Tables
-/// and CSV rows show failure messages this way (older run files may hold multi-line ones).
-pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `text` cut to `width` characters, with an ellipsis when cut.
-pub fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
     }
 }

@@ -3,7 +3,8 @@
 
 use super::Report;
 use crate::analysis::comparison::{Change, CompareCell, Comparison, Measure, delta};
-use crate::preset::target::{format_metric_value, format_micros};
+use crate::format;
+use crate::preset::target::format_metric_value;
 use crate::run::{ScenarioRecord, TaskStats};
 
 /// How a cell should look.
@@ -68,7 +69,7 @@ pub struct Table {
 }
 
 fn latency(micros: f64, stats: &TaskStats) -> String {
-    if stats.requests == 0 { "-".into() } else { format_micros(micros) }
+    if stats.requests == 0 { "-".into() } else { format::micros(micros) }
 }
 
 /// The guide's results table: metrics down; the baseline and each level across.
@@ -111,7 +112,7 @@ pub fn results_table(report: &Report, index: usize) -> Table {
     if scenario.levels.iter().any(|level| streamed(&level.total.stats).is_some()) {
         metric_row("TTFT p95", &|stats| {
             streamed(stats)
-                .map(|micros| format_micros(micros as f64))
+                .map(|micros| format::micros(micros as f64))
                 .unwrap_or_else(|| "-".into())
         });
     }
@@ -214,8 +215,8 @@ pub fn degradation_table(report: &Report, index: usize) -> Option<Table> {
                 vec![
                     Cell::plain(format!("{} ({})", row.level_name, row.load)),
                     Cell::plain(&row.task),
-                    Cell::plain(format_micros(row.baseline_p95_micros as f64)),
-                    Cell::plain(format_micros(row.p95_micros as f64)),
+                    Cell::plain(format::micros(row.baseline_p95_micros as f64)),
+                    Cell::plain(format::micros(row.p95_micros as f64)),
                     degradation_cell(row.degradation_percent, row.limit_percent, row.passed),
                 ]
             })

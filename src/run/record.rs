@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::format;
 use crate::preset::LoadModel;
 use crate::preset::target::Metric;
 
@@ -361,8 +362,8 @@ impl GeneratorLoad {
             (false, false) => None,
             _ => Some(format!(
                 "the load generator's worker timers fired {} late (p99; max {}) and its {} worker thread(s) were busy {}",
-                crate::preset::target::format_micros(self.scheduling_lag_p99_micros as f64),
-                crate::preset::target::format_micros(self.scheduling_lag_max_micros as f64),
+                format::micros(self.scheduling_lag_p99_micros as f64),
+                format::micros(self.scheduling_lag_max_micros as f64),
                 self.workers,
                 self.cpu_percent
                     .map(|cpu| format!("{cpu:.0}% of the time"))

@@ -8,8 +8,8 @@ use super::live_run::{LiveRun, RunState};
 use super::palette;
 use super::settings::Settings;
 use crate::engine::Command;
+use crate::format;
 use crate::preset::LoadModel;
-use crate::preset::target::format_micros;
 use crate::run::TaskStats;
 
 /// How much of a run the charts show while following it.
@@ -234,12 +234,12 @@ fn stats_table(ui: &mut egui::Ui, rows: &[(String, TaskStats)]) {
             ui.label(text(stats.requests.to_string()));
             ui.label(text(stats.failures.to_string()));
             if stats.requests > 0 {
-                ui.label(text(format_micros(stats.p50_micros as f64)));
-                ui.label(text(format_micros(stats.p95_micros as f64)));
-                ui.label(text(format_micros(stats.p99_micros as f64)));
-                ui.label(text(format_micros(stats.avg_micros)));
-                ui.label(text(format_micros(stats.min_micros as f64)));
-                ui.label(text(format_micros(stats.max_micros as f64)));
+                ui.label(text(format::micros(stats.p50_micros as f64)));
+                ui.label(text(format::micros(stats.p95_micros as f64)));
+                ui.label(text(format::micros(stats.p99_micros as f64)));
+                ui.label(text(format::micros(stats.avg_micros)));
+                ui.label(text(format::micros(stats.min_micros as f64)));
+                ui.label(text(format::micros(stats.max_micros as f64)));
                 ui.label(text(format!("{:.0} B", stats.avg_bytes)));
             } else {
                 for _ in 0..7 {

@@ -9,7 +9,7 @@ use super::tables;
 use crate::analysis::baseline::{DegradationRow, degradation_rows};
 use crate::analysis::comparison::{Comparison, Measure, compare};
 use crate::analysis::headline::{Headline, LevelHeadline, headline};
-use crate::preset::target::format_micros;
+use crate::format;
 use crate::report::charts::{ChartData, run_charts};
 use crate::report::tables::compared_cell;
 use crate::run::RunRecord;
@@ -153,7 +153,7 @@ impl Presentation {
             ui.label(RichText::new(run.display_name()).size(40.0).strong());
             ui.add_space(16.0);
             ui.label(
-                RichText::new(format!("{} · {}", crate::report::format_started(&run.started_at), run.preset.name))
+                RichText::new(format!("{} · {}", format::started_at(&run.started_at), run.preset.name))
                     .size(22.0)
                     .color(MUTED),
             );
@@ -189,7 +189,7 @@ impl Presentation {
                 Some(level) => (
                     level
                         .p95_micros
-                        .map(|micros| format_micros(micros as f64))
+                        .map(|micros| format::micros(micros as f64))
                         .unwrap_or_else(|| "-".into()),
                     format!("p95 at {}", place(level)),
                 ),
@@ -197,7 +197,7 @@ impl Presentation {
                     let last = headline.levels.iter().rev().find(|level| level.p95_micros.is_some());
                     (
                         last.and_then(|level| level.p95_micros)
-                            .map(|micros| format_micros(micros as f64))
+                            .map(|micros| format::micros(micros as f64))
                             .unwrap_or_else(|| "-".into()),
                         last.map(|level| format!("p95 at {}", place(level))).unwrap_or_default(),
                     )
@@ -310,7 +310,7 @@ impl Presentation {
                 ui.label(
                     RichText::new(format!(
                         "p95 against the single-user baseline ({}):",
-                        format_micros(*baseline_p95_micros as f64)
+                        format::micros(*baseline_p95_micros as f64)
                     ))
                     .size(20.0)
                     .color(MUTED),
@@ -345,7 +345,7 @@ fn badge(ui: &mut egui::Ui, level: &LevelHeadline, focused: bool) -> bool {
     };
     let p95 = level
         .p95_micros
-        .map(|micros| format_micros(micros as f64))
+        .map(|micros| format::micros(micros as f64))
         .unwrap_or_else(|| "-".into());
     egui::Frame::new()
         .fill(fill)

@@ -12,10 +12,10 @@ use egui::RichText;
 use super::palette;
 use super::tables;
 use crate::analysis::comparison::{Align, Comparison, compare, run_label};
-use crate::preset::target::format_micros;
+use crate::format;
 use crate::report::charts::{ChartData, overlay_charts};
 use crate::report::tables::{Table, comparison_table, results_table, scenario_tables};
-use crate::report::{Format, Report, finding_place, format_duration_secs};
+use crate::report::{Format, Report, finding_place};
 use crate::run::library::{LibraryEntry, RunRow, SortKey, list, sort_rows};
 use crate::run::{Finding, RunRecord};
 
@@ -454,19 +454,19 @@ impl RunsTab {
                         }
                         ui.label(&row.name);
                         ui.label(&row.preset);
-                        ui.label(crate::report::truncate(&row.scenarios, 36));
-                        ui.label(format_duration_secs(row.duration_secs));
+                        ui.label(format::truncate(&row.scenarios, 36));
+                        ui.label(format::duration_secs(row.duration_secs));
                         ui.label(row.status.label());
                         verdict_label(ui, row.passed);
                         ui.label(row.requests.to_string());
                         ui.label(
                             row.p95_micros
-                                .map(|micros| format_micros(micros as f64))
+                                .map(|micros| format::micros(micros as f64))
                                 .unwrap_or_else(|| "-".into()),
                         );
                         let mut extra = row.tags.iter().map(|tag| format!("#{tag}")).collect::<Vec<_>>().join(" ");
                         if !row.notes.is_empty() {
-                            extra.push_str(&format!(" {}", crate::report::truncate(&row.notes.replace('\n', " "), 40)));
+                            extra.push_str(&format!(" {}", format::truncate(&row.notes.replace('\n', " "), 40)));
                         }
                         ui.label(RichText::new(extra).weak());
                         ui.end_row();

@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::engine::outcome::{Failure, FailureKind};
+use crate::format;
 use crate::preset::compile::{BaseUrl, Scheme};
 
 /// Most response headers accepted.
@@ -237,7 +238,7 @@ pub async fn exchange(
         Ok(result) => result,
         Err(_) => Err(Failure::new(
             FailureKind::Timeout,
-            format!("no complete response within {}", crate::preset::duration::format_duration(timeout)),
+            format!("no complete response within {}", format::duration(timeout)),
         )),
     };
     if result.is_err() {

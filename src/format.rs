@@ -1,0 +1,100 @@
+//! Formatting values for people: latencies, durations, times, and text cut to fit. Every face
+//! (the CLI, the app, the reports) formats through here, so one value reads the same
+//! everywhere. A leaf module: it imports nothing from the crate.
+
+use std::time::Duration;
+
+/// Formats microseconds as `1.24s`, `830ms`, `412µs`.
+pub fn micros(micros: f64) -> String {
+    if micros >= 1_000_000.0 {
+        format!("{:.2}s", micros / 1_000_000.0)
+    } else if micros >= 1_000.0 {
+        let millis = micros / 1000.0;
+        if millis >= 100.0 {
+            format!("{millis:.0}ms")
+        } else {
+            format!("{millis:.1}ms")
+        }
+    } else {
+        format!("{micros:.0}µs")
+    }
+}
+
+/// Formats a duration compactly: `5m`, `90s` stays `1m 30s`, `250ms`.
+pub fn duration(duration: Duration) -> String {
+    if duration.is_zero() {
+        return "0s".into();
+    }
+    if duration.subsec_nanos() != 0 && duration.as_secs() < 60 {
+        let millis = duration.as_secs_f64() * 1000.0;
+        if millis < 1000.0 {
+            return format!("{}ms", trim_float(millis));
+        }
+        return format!("{}s", trim_float(duration.as_secs_f64()));
+    }
+    humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
+}
+
+fn trim_float(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// `1m 52s`, `45s`, `1h 02m`.
+pub fn duration_secs(secs: f64) -> String {
+    let secs = secs.max(0.0).round() as u64;
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
+/// `2026-11-27 10:33 UTC` from an RFC 3339 time.
+pub fn started_at(rfc3339: &str) -> String {
+    let minutes: String = rfc3339.chars().take(16).collect();
+    format!("{} UTC", minutes.replace('T', " "))
+}
+
+/// `mm:ss` of a span in seconds (a progress line's clock).
+pub fn clock(secs: f64) -> String {
+    let secs = secs.max(0.0) as u64;
+    format!("{:02}:{:02}", secs / 60, secs % 60)
+}
+
+/// `text` on one line: every run of whitespace (newlines included) becomes one space. Tables
+/// and CSV rows show failure messages this way (older run files may hold multi-line ones).
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` cut to `width` characters, with an ellipsis when cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_read_the_same_everywhere() {
+        assert_eq!(micros(412.0), "412µs");
+        assert_eq!(micros(8_300.0), "8.3ms");
+        assert_eq!(micros(830_000.0), "830ms");
+        assert_eq!(micros(1_240_000.0), "1.24s");
+        assert_eq!(duration(Duration::from_secs(300)), "5m");
+        assert_eq!(duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(duration_secs(112.0), "1m 52s");
+        assert_eq!(started_at("2026-11-27T10:33:22Z"), "2026-11-27 10:33 UTC");
+        assert_eq!(clock(75.9), "01:15");
+        assert_eq!(one_line("a\n  b\tc"), "a b c");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+    }
+}
