@@ -1,7 +1,7 @@
 //! The load engine. A controller thread owns the run (levels, ramps, commands, snapshots,
 //! autosaves); worker threads, each a current-thread tokio runtime, run the virtual users.
-//! Front ends (the CLI now, the desktop app later) send [`Command`]s and drain [`Event`]s; the
-//! engine knows nothing about how they are shown.
+//! Front ends (the CLI and the desktop app) send [`Command`]s and drain [`Event`]s; the engine
+//! knows nothing about how they are shown.
 
 pub mod controller;
 pub mod generator;

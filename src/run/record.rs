@@ -567,7 +567,8 @@ pub struct ChatHistograms {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailureRow {
     pub task: String,
-    /// `connect`, `timeout`, `status 500`, `check` or `other`.
+    /// The failure kind as `engine::outcome::FailureKind` names it (`connect`, `timeout`,
+    /// `status 500`, `load generator`, ...).
     pub kind: String,
     pub message: String,
     pub count: u64,

@@ -1,5 +1,6 @@
 //! The desktop app (eframe/egui): a face over the same engine, presets and run files as the
-//! command line. Nothing outside this module imports it.
+//! command line. Only `cli` opens it; nothing under engine, monitor, run, analysis or report
+//! imports it.
 
 pub mod app;
 pub mod charts;
