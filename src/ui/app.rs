@@ -749,7 +749,7 @@ impl LoadscopeApp {
                         let (word, color) = match availability {
                             crate::monitor::Availability::Available(_) => ("on", palette::PASS),
                             crate::monitor::Availability::Unavailable(_) => ("unavailable", palette::WARN),
-                            crate::monitor::Availability::Off => ("off", Color32::GRAY),
+                            crate::monitor::Availability::Off => ("off", palette::OFF),
                         };
                         ui.colored_label(color, format!("{name}: {word}"))
                             .on_hover_text(availability.describe());
@@ -845,7 +845,7 @@ impl LoadscopeApp {
         let mut dismiss = None;
         for (index, notice) in self.notices.iter().enumerate() {
             egui::Frame::new()
-                .fill(Color32::from_rgba_unmultiplied(229, 57, 53, 40))
+                .fill(palette::error_fill())
                 .inner_margin(6.0)
                 .corner_radius(4.0)
                 .show(ui, |ui| {
@@ -864,7 +864,7 @@ impl LoadscopeApp {
         let mut undo = None;
         for (index, info) in self.infos.iter().enumerate() {
             egui::Frame::new()
-                .fill(Color32::from_rgba_unmultiplied(30, 136, 229, 40))
+                .fill(palette::info_fill())
                 .inner_margin(6.0)
                 .corner_radius(4.0)
                 .show(ui, |ui| {

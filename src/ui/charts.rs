@@ -6,6 +6,7 @@ use egui::{Color32, Id};
 use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Span, Text};
 
 use super::live_run::{LevelBand, TargetLine};
+use super::palette::{BLUE, GREEN, ORANGE, PURPLE, RED, SERIES, band_fill};
 use crate::preset::target::Metric;
 use crate::run::SeriesPoint;
 
@@ -39,26 +40,9 @@ const NO_SERIES: &[SeriesSpec] = &[];
 /// How many named lines a chart draws at most.
 const MAX_DYNAMIC_LINES: usize = 8;
 
-const PALETTE: [Color32; 8] = [
-    BLUE,
-    ORANGE,
-    GREEN,
-    RED,
-    PURPLE,
-    Color32::from_rgb(0, 172, 193),
-    Color32::from_rgb(124, 179, 66),
-    Color32::from_rgb(255, 112, 67),
-];
-
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
-
-const BLUE: Color32 = Color32::from_rgb(66, 133, 244);
-const GREEN: Color32 = Color32::from_rgb(52, 168, 83);
-const ORANGE: Color32 = Color32::from_rgb(251, 140, 0);
-const RED: Color32 = Color32::from_rgb(229, 57, 53);
-const PURPLE: Color32 = Color32::from_rgb(142, 68, 173);
 
 fn millis(micros: Option<u64>) -> Option<f64> {
     micros.map(|micros| micros as f64 / 1000.0)
@@ -394,7 +378,7 @@ pub fn draw(
         .collect();
     if let Some(dynamic) = spec.dynamic {
         for (index, (name, points)) in dynamic_points(series, dynamic, window, buckets).into_iter().enumerate() {
-            lines.push((name, PALETTE[index % PALETTE.len()], points));
+            lines.push((name, SERIES[index % SERIES.len()], points));
         }
     }
     let data_max = lines
@@ -436,11 +420,7 @@ pub fn draw(
                 if band.end_secs < window.start_secs || band.start_secs > window.end_secs {
                     continue;
                 }
-                let fill = if index % 2 == 0 {
-                    Color32::from_rgba_unmultiplied(128, 128, 128, 18)
-                } else {
-                    Color32::from_rgba_unmultiplied(128, 128, 128, 40)
-                };
+                let fill = band_fill(index);
                 plot.add(Span::new("", band.start_secs..=band.end_secs).fill(fill).border_width(0.0));
                 let x = band.start_secs.max(window.start_secs);
                 plot.text(Text::new("", [x, y_top].into(), egui::RichText::new(&band.label).small().weak()).anchor(egui::Align2::LEFT_TOP));

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use egui::text::LayoutJob;
-use egui::{Color32, FontId, RichText, TextEdit, TextFormat};
+use egui::{FontId, RichText, TextEdit, TextFormat};
 use toml_edit::{DocumentMut, Table};
 
 use super::document::PresetDocument;
@@ -643,7 +643,7 @@ fn highlight_lines(ui: &egui::Ui, text: &str, error_lines: &[usize]) -> LayoutJo
     let mut job = LayoutJob::default();
     let font = FontId::monospace(12.0);
     let color = ui.visuals().text_color();
-    let error_background = Color32::from_rgba_unmultiplied(229, 57, 53, 60);
+    let error_background = super::palette::error_line_fill();
     for (index, line) in text.split_inclusive('\n').enumerate() {
         let mut format = TextFormat::simple(font.clone(), color);
         if error_lines.contains(&(index + 1)) {

@@ -1,7 +1,71 @@
-//! The colours that carry meaning in the app: a passing check, a failing one, a warning.
+//! Every colour the app uses, in one place: the ones that carry meaning (pass, fail, warning,
+//! off), the chart series, the runs laid over each other in a comparison, the fills behind
+//! notices, errors and level bands, and the presentation mode's dark theme.
 
 use egui::Color32;
 
+// Meaning.
 pub const PASS: Color32 = Color32::from_rgb(52, 168, 83);
 pub const FAIL: Color32 = Color32::from_rgb(229, 57, 53);
 pub const WARN: Color32 = Color32::from_rgb(251, 140, 0);
+pub const OFF: Color32 = Color32::GRAY;
+
+// Chart series.
+pub const BLUE: Color32 = Color32::from_rgb(66, 133, 244);
+pub const GREEN: Color32 = PASS;
+pub const ORANGE: Color32 = WARN;
+pub const RED: Color32 = FAIL;
+pub const PURPLE: Color32 = Color32::from_rgb(142, 68, 173);
+/// Lines named from the data (GPUs, containers, metrics), in order.
+pub const SERIES: [Color32; 8] = [
+    BLUE,
+    ORANGE,
+    GREEN,
+    RED,
+    PURPLE,
+    Color32::from_rgb(0, 172, 193),
+    Color32::from_rgb(124, 179, 66),
+    Color32::from_rgb(255, 112, 67),
+];
+/// One colour per run in a comparison (Okabe-Ito: told apart with colour blindness).
+pub const RUNS: [Color32; 8] = [
+    Color32::from_rgb(0, 114, 178),
+    Color32::from_rgb(230, 159, 0),
+    Color32::from_rgb(0, 158, 115),
+    Color32::from_rgb(204, 121, 167),
+    Color32::from_rgb(86, 180, 233),
+    Color32::from_rgb(213, 94, 0),
+    Color32::from_rgb(240, 228, 66),
+    Color32::from_rgb(160, 160, 160),
+];
+
+// Fills (translucent; egui builds them at run time).
+pub fn error_fill() -> Color32 {
+    Color32::from_rgba_unmultiplied(229, 57, 53, 40)
+}
+pub fn info_fill() -> Color32 {
+    Color32::from_rgba_unmultiplied(30, 136, 229, 40)
+}
+pub fn error_line_fill() -> Color32 {
+    Color32::from_rgba_unmultiplied(229, 57, 53, 60)
+}
+/// Level bands behind the charts, alternating.
+pub fn band_fill(index: usize) -> Color32 {
+    grey_fill(if index.is_multiple_of(2) { 18 } else { 40 })
+}
+/// A neutral band behind a chart span, as opaque as `alpha`.
+pub fn grey_fill(alpha: u8) -> Color32 {
+    Color32::from_rgba_unmultiplied(128, 128, 128, alpha)
+}
+
+// Presentation mode (dark, high contrast, whatever the app's theme).
+pub const PRESENT_BACKGROUND: Color32 = Color32::from_rgb(13, 17, 23);
+pub const PRESENT_PANEL: Color32 = Color32::from_rgb(22, 27, 34);
+pub const PRESENT_TEXT: Color32 = Color32::from_rgb(240, 246, 252);
+pub const PRESENT_MUTED: Color32 = Color32::from_rgb(180, 190, 200);
+pub const BADGE_PASS: Color32 = Color32::from_rgb(35, 134, 54);
+pub const BADGE_FAIL: Color32 = Color32::from_rgb(200, 40, 40);
+pub const BADGE_NONE: Color32 = Color32::from_rgb(72, 79, 88);
+pub const PRESENT_PASS_TEXT: Color32 = Color32::from_rgb(120, 220, 140);
+pub const PRESENT_FAIL_TEXT: Color32 = Color32::from_rgb(255, 140, 140);
+pub const PRESENT_FAILED_TARGETS: Color32 = Color32::from_rgb(255, 160, 160);

@@ -5,7 +5,7 @@
 
 use egui::{Color32, Key, RichText, Stroke};
 
-use super::tables;
+use super::{palette, tables};
 use crate::analysis::baseline::{DegradationRow, degradation_rows};
 use crate::analysis::comparison::{Comparison, Measure, compare};
 use crate::analysis::headline::{Headline, LevelHeadline, headline};
@@ -13,14 +13,6 @@ use crate::format;
 use crate::report::charts::{ChartData, run_charts};
 use crate::report::tables::compared_cell;
 use crate::run::RunRecord;
-
-const BACKGROUND: Color32 = Color32::from_rgb(13, 17, 23);
-const TEXT: Color32 = Color32::from_rgb(240, 246, 252);
-const MUTED: Color32 = Color32::from_rgb(180, 190, 200);
-const PASS: Color32 = Color32::from_rgb(35, 134, 54);
-const FAIL: Color32 = Color32::from_rgb(200, 40, 40);
-const NONE: Color32 = Color32::from_rgb(72, 79, 88);
-const PANEL: Color32 = Color32::from_rgb(22, 27, 34);
 
 /// What presentation mode shows.
 pub struct Presentation {
@@ -147,15 +139,15 @@ impl Presentation {
         let mut leave = false;
         let Some(run) = self.runs.get(self.run_index) else { return true };
         let headline = &self.headlines[self.run_index];
-        ui.painter().rect_filled(ui.max_rect(), 0.0, BACKGROUND);
-        ui.visuals_mut().override_text_color = Some(TEXT);
+        ui.painter().rect_filled(ui.max_rect(), 0.0, palette::PRESENT_BACKGROUND);
+        ui.visuals_mut().override_text_color = Some(palette::PRESENT_TEXT);
         ui.horizontal(|ui| {
             ui.label(RichText::new(run.display_name()).size(40.0).strong());
             ui.add_space(16.0);
             ui.label(
                 RichText::new(format!("{} · {}", format::started_at(&run.started_at), run.preset.name))
                     .size(22.0)
-                    .color(MUTED),
+                    .color(palette::PRESENT_MUTED),
             );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 leave = ui.button(RichText::new("Exit (Esc)").size(20.0)).clicked();
@@ -163,10 +155,14 @@ impl Presentation {
                     ui.label(
                         RichText::new(format!("Run {} of {} (Up/Down)", self.run_index + 1, self.runs.len()))
                             .size(20.0)
-                            .color(MUTED),
+                            .color(palette::PRESENT_MUTED),
                     );
                 }
-                ui.label(RichText::new("Left/Right: levels · Home: all").size(20.0).color(MUTED));
+                ui.label(
+                    RichText::new("Left/Right: levels · Home: all")
+                        .size(20.0)
+                        .color(palette::PRESENT_MUTED),
+                );
             });
         });
         ui.add_space(8.0);
@@ -258,7 +254,7 @@ impl Presentation {
             ui.label(
                 RichText::new(format!("Failed: {}", level.failed_targets.join(", ")))
                     .size(22.0)
-                    .color(Color32::from_rgb(255, 160, 160)),
+                    .color(palette::PRESENT_FAILED_TARGETS),
             );
         }
         ui.add_space(6.0);
@@ -284,14 +280,18 @@ impl Presentation {
             ui.label(
                 RichText::new(format!("Against {} (baseline)", self.runs[0].display_name()))
                     .size(22.0)
-                    .color(MUTED),
+                    .color(palette::PRESENT_MUTED),
             );
             for row in rows.take(6) {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(format!("{}:", row.level_name)).size(20.0));
                     for measure in [Measure::P95, Measure::ErrorRate, Measure::Rps] {
                         let cell = compared_cell(measure, row.cells[0].as_ref(), row.cells[1].as_ref());
-                        ui.label(RichText::new(format!("{} ", measure.label())).size(20.0).color(MUTED));
+                        ui.label(
+                            RichText::new(format!("{} ", measure.label()))
+                                .size(20.0)
+                                .color(palette::PRESENT_MUTED),
+                        );
                         tables::cell(ui, &cell, Some(20.0));
                     }
                 });
@@ -313,7 +313,7 @@ impl Presentation {
                         format::micros(*baseline_p95_micros as f64)
                     ))
                     .size(20.0)
-                    .color(MUTED),
+                    .color(palette::PRESENT_MUTED),
                 );
                 for row in rows {
                     let text = match (row.degradation_percent, row.limit_percent) {
@@ -322,9 +322,9 @@ impl Presentation {
                         _ => continue,
                     };
                     let color = match row.passed {
-                        Some(true) => Color32::from_rgb(120, 220, 140),
-                        Some(false) => Color32::from_rgb(255, 140, 140),
-                        None => TEXT,
+                        Some(true) => palette::PRESENT_PASS_TEXT,
+                        Some(false) => palette::PRESENT_FAIL_TEXT,
+                        None => palette::PRESENT_TEXT,
                     };
                     ui.label(RichText::new(text).size(20.0).strong().color(color));
                 }
@@ -339,9 +339,9 @@ const BADGE_WIDTH: f32 = 280.0;
 /// One level's verdict as a coloured badge (the word says it too); true when clicked.
 fn badge(ui: &mut egui::Ui, level: &LevelHeadline, focused: bool) -> bool {
     let (fill, word) = match level.passed {
-        Some(true) => (PASS, "PASS"),
-        Some(false) => (FAIL, "FAIL"),
-        None => (NONE, "no targets"),
+        Some(true) => (palette::BADGE_PASS, "PASS"),
+        Some(false) => (palette::BADGE_FAIL, "FAIL"),
+        None => (palette::BADGE_NONE, "no targets"),
     };
     let p95 = level
         .p95_micros
@@ -351,7 +351,11 @@ fn badge(ui: &mut egui::Ui, level: &LevelHeadline, focused: bool) -> bool {
         .fill(fill)
         .corner_radius(8.0)
         .inner_margin(egui::Margin::symmetric(12, 6))
-        .stroke(if focused { Stroke::new(4.0, TEXT) } else { Stroke::NONE })
+        .stroke(if focused {
+            Stroke::new(4.0, palette::PRESENT_TEXT)
+        } else {
+            Stroke::NONE
+        })
         .show(ui, |ui| {
             ui.set_width(BADGE_WIDTH - 40.0);
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
@@ -372,13 +376,13 @@ fn badge(ui: &mut egui::Ui, level: &LevelHeadline, focused: bool) -> bool {
 
 fn big_number(ui: &mut egui::Ui, value: &str, label: &str) {
     egui::Frame::new()
-        .fill(PANEL)
+        .fill(palette::PRESENT_PANEL)
         .corner_radius(10.0)
         .inner_margin(12.0)
         .show(ui, |ui| {
             ui.set_min_width(ui.available_width());
-            ui.label(RichText::new(value).size(56.0).strong().color(TEXT));
-            ui.label(RichText::new(label).size(20.0).color(MUTED));
+            ui.label(RichText::new(value).size(56.0).strong().color(palette::PRESENT_TEXT));
+            ui.label(RichText::new(label).size(20.0).color(palette::PRESENT_MUTED));
         });
 }
 

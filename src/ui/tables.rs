@@ -47,17 +47,6 @@ pub fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, tabl
     ui.add_space(6.0);
 }
 
-const COLOURS: [Color32; 8] = [
-    Color32::from_rgb(0, 114, 178),
-    Color32::from_rgb(230, 159, 0),
-    Color32::from_rgb(0, 158, 115),
-    Color32::from_rgb(204, 121, 167),
-    Color32::from_rgb(86, 180, 233),
-    Color32::from_rgb(213, 94, 0),
-    Color32::from_rgb(240, 228, 66),
-    Color32::from_rgb(160, 160, 160),
-];
-
 /// Draws a report chart with egui_plot: level bands, one line per series, target lines;
 /// `highlight` shades one band more strongly (the level being presented). Returns its rect.
 pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, highlight: Option<usize>) -> egui::Rect {
@@ -80,7 +69,7 @@ pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, 
             };
             plot.add(
                 Span::new("", band.start_secs..=band.end_secs)
-                    .fill(Color32::from_rgba_unmultiplied(128, 128, 128, alpha))
+                    .fill(palette::grey_fill(alpha))
                     .border_width(0.0),
             );
             plot.text(Text::new("", [band.start_secs, y_top].into(), RichText::new(&band.label).small()).anchor(egui::Align2::LEFT_TOP));
@@ -99,7 +88,7 @@ pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, 
         for (index, line) in data.lines.iter().enumerate() {
             plot.line(
                 Line::new(line.name.clone(), PlotPoints::from(line.points.clone()))
-                    .color(COLOURS[index % COLOURS.len()])
+                    .color(palette::RUNS[index % palette::RUNS.len()])
                     .width(line_width),
             );
         }
