@@ -1,7 +1,7 @@
 //! The report's tables and charts drawn with egui: the same [`Table`]s and [`ChartData`] the
 //! Markdown and HTML reports render, so the app and the reports show the same numbers.
 
-use egui::{Color32, RichText};
+use egui::RichText;
 use egui_plot::{Line, PlotPoints, Span, Text};
 
 use super::palette;
