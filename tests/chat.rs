@@ -64,7 +64,7 @@ fn streamed_and_whole_replies_are_measured() {
 
     let chat = streamed.stats.chat.as_ref().unwrap();
     assert_eq!((chat.replies, chat.streamed), (streamed.stats.requests, streamed.stats.requests));
-    assert_eq!(chat.token_source, "usage");
+    assert_eq!(chat.token_source, loadscope::run::TokenCountSource::Usage);
     // The demo generates between max_tokens/2 and max_tokens.
     let per_reply = chat.output_tokens as f64 / chat.replies as f64;
     assert!((12.0..=24.0).contains(&per_reply), "{per_reply} tokens per reply");
@@ -84,7 +84,7 @@ fn streamed_and_whole_replies_are_measured() {
     );
 
     let whole_chat = whole.stats.chat.as_ref().unwrap();
-    assert_eq!((whole_chat.streamed, whole_chat.token_source.as_str()), (0, "usage"));
+    assert_eq!((whole_chat.streamed, whole_chat.token_source.label()), (0, "usage"));
     assert!(whole_chat.tokens_per_sec_p50 > 0.0);
 
     let verdicts: Vec<(&str, bool)> = level.verdicts.iter().map(|v| (v.target.as_str(), v.passed)).collect();
@@ -94,7 +94,7 @@ fn streamed_and_whole_replies_are_measured() {
     let (_dir2, out2) = common::out_path();
     let (record, _) = common::run_text(&chat_preset(&demo.urls()[0], false), &out2);
     let chat = record.scenarios[0].levels[0].tasks[0].stats.chat.clone().unwrap();
-    assert_eq!(chat.token_source, "chunks");
+    assert_eq!(chat.token_source, loadscope::run::TokenCountSource::Chunks);
     assert_eq!(chat.prompt_tokens, 0, "prompt tokens only come from usage");
 }
 

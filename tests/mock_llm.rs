@@ -68,7 +68,7 @@ fn streamed_replies_match_the_mocks_configured_pace() {
     assert!(streamed.stats.requests >= 5 && streamed.stats.failures == 0, "{:?}", streamed.stats);
     let chat = streamed.stats.chat.as_ref().unwrap();
     // No usage in the mock's streams: one token per content chunk, 10 a reply.
-    assert_eq!(chat.token_source, "chunks");
+    assert_eq!(chat.token_source, loadscope::run::TokenCountSource::Chunks);
     assert_eq!(chat.output_tokens, 10 * chat.replies);
     let interval_micros = CHUNK_INTERVAL_MILLIS * 1000;
     // The first chunk comes one interval after the request; each next one an interval later.
@@ -91,7 +91,7 @@ fn streamed_replies_match_the_mocks_configured_pace() {
     assert!(chat.ttft_p95_micros <= streamed.stats.p95_micros);
 
     let whole = by_name("whole").stats.chat.clone().unwrap();
-    assert_eq!(whole.token_source, "usage");
+    assert_eq!(whole.token_source, loadscope::run::TokenCountSource::Usage);
     assert_eq!(
         (whole.output_tokens, whole.prompt_tokens),
         (10 * whole.replies, 7 * whole.replies),

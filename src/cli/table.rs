@@ -59,7 +59,7 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
                 chat.tokens_per_sec_p50,
                 chat.output_tokens,
                 chat.output_tokens_per_sec,
-                chat.token_source
+                chat.token_source.label()
             );
         }
     }

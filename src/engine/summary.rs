@@ -3,7 +3,7 @@
 
 use crate::engine::recorder::{ChatAccum, TaskAccum};
 use crate::run::histogram::encode;
-use crate::run::{ChatHistograms, ChatStats, TaskStats, TaskSummary};
+use crate::run::{ChatHistograms, ChatStats, TaskStats, TaskSummary, TokenCountSource};
 
 /// The numbers of one accumulation over `duration_secs`.
 pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
@@ -47,11 +47,11 @@ fn chat_stats(chat: &ChatAccum, duration_secs: f64) -> ChatStats {
     let quantile = |histogram: &hdrhistogram::Histogram<u64>, q: f64| if histogram.is_empty() { 0 } else { histogram.value_at_quantile(q) };
     let per_sec = &chat.tokens_per_sec_x100;
     let token_source = match (chat.from_usage > 0, chat.from_chunks > 0, chat.estimated > 0) {
-        (true, false, false) => "usage",
-        (false, true, false) => "chunks",
-        (false, false, true) => "estimated",
-        (false, false, false) => "none",
-        _ => "mixed",
+        (true, false, false) => TokenCountSource::Usage,
+        (false, true, false) => TokenCountSource::Chunks,
+        (false, false, true) => TokenCountSource::Estimated,
+        (false, false, false) => TokenCountSource::None,
+        _ => TokenCountSource::Mixed,
     };
     ChatStats {
         replies: chat.replies,
@@ -70,7 +70,7 @@ fn chat_stats(chat: &ChatAccum, duration_secs: f64) -> ChatStats {
         output_tokens: chat.output_tokens,
         prompt_tokens: chat.prompt_tokens,
         output_tokens_per_sec: chat.output_tokens as f64 / duration_secs,
-        token_source: token_source.into(),
+        token_source,
     }
 }
 

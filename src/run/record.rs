@@ -428,6 +428,36 @@ fn is_zero(value: &u64) -> bool {
     *value == 0
 }
 
+/// Where the output token counts of a span's chat replies came from. Stored as its snake_case
+/// name (`"usage"`, `"chunks"`, ...), as run files have always had it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenCountSource {
+    /// The server's `usage` objects.
+    Usage,
+    /// One token per content chunk of a stream.
+    Chunks,
+    /// Characters / 4 of replies without usage.
+    Estimated,
+    /// Replies counted different ways.
+    Mixed,
+    /// No reply counted.
+    #[default]
+    None,
+}
+
+impl TokenCountSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenCountSource::Usage => "usage",
+            TokenCountSource::Chunks => "chunks",
+            TokenCountSource::Estimated => "estimated",
+            TokenCountSource::Mixed => "mixed",
+            TokenCountSource::None => "none",
+        }
+    }
+}
+
 /// What chat replies measured. Token counts say where they came from.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatStats {
@@ -452,7 +482,7 @@ pub struct ChatStats {
     /// Output tokens per second over the whole span (all replies together).
     pub output_tokens_per_sec: f64,
     /// `usage`, `chunks` (one per content event), `estimated` (characters / 4), or `mixed`.
-    pub token_source: String,
+    pub token_source: TokenCountSource,
 }
 
 impl TaskStats {
