@@ -6,24 +6,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::{loadscope, text};
 use loadscope::analysis::baseline::{degradation_percent, degradation_rows};
 use loadscope::analysis::comparison::{Change, Measure, compare, delta};
 use loadscope::analysis::findings::find;
 use loadscope::report::Report;
-use loadscope::run::{FailureRow, FindingRule, RunRecord, load};
+use loadscope::run::{FailureRow, FindingRule, load};
 
-fn fixture(name: &str) -> RunRecord {
-    load(&fixture_path(name)).unwrap()
-}
-
-fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/runs")
-        .join(format!("{name}.json"))
-}
+use common::{run_fixture as fixture, run_fixture_path as fixture_path};
 
 /// Compares `actual` with the golden file, or rewrites it under UPDATE_GOLDEN=1.
 fn golden(name: &str, actual: &str) {

@@ -43,6 +43,26 @@ base_url = "{url}"
     )
 }
 
+/// A one-scenario preset against `base_url` with `service_extra` lines in its service (a
+/// health path, headers, TLS settings) and one task GETting `path`, 1 user for 1 s.
+fn service_preset(name: &str, base_url: &str, service_extra: &str, path: &str) -> String {
+    format!(
+        r#"
+[[scenario]]
+name = "{name}"
+[scenario.service]
+base_url = "{base_url}"
+{service_extra}
+[[scenario.task]]
+name = "task"
+path = "{path}"
+[[scenario.level]]
+users = 1
+duration = "1s"
+"#
+    )
+}
+
 /// A misbehaving server, a temp folder, its data dir and a `simple_preset` file against the
 /// server.
 fn faulty_case(task: &str, levels: &str) -> (Faulty, tempfile::TempDir, PathBuf, PathBuf) {
@@ -454,22 +474,7 @@ fn ctrl_c_during_a_slow_preflight_quits_at_once() {
     let file = preset(
         dir.path(),
         "p.toml",
-        &format!(
-            r#"
-[[scenario]]
-name = "slow health"
-[scenario.service]
-base_url = "{}"
-health_path = "/slow/10000"
-[[scenario.task]]
-name = "ok"
-path = "/ok"
-[[scenario.level]]
-users = 1
-duration = "5s"
-"#,
-            server.url()
-        ),
+        &service_preset("slow health", &server.url(), "health_path = \"/slow/10000\"", "/ok"),
     );
     let running = Running::start(&["run", file.to_str().unwrap()], &data, &[], &[]);
     running.wait_for_line("Preflight: checking", Duration::from_secs(20));
@@ -658,9 +663,7 @@ fn csv_rates_use_the_level_time_and_failures_are_one_line_with_times() {
 // ---------------------------------------------------------------------------------------------
 // 7. Findings with evidence, not noise.
 
-fn fixture(name: &str) -> RunRecord {
-    loadscope::run::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/runs/{name}.json"))).unwrap()
-}
+use common::run_fixture as fixture;
 
 fn rules(run: &RunRecord) -> Vec<FindingRule> {
     loadscope::analysis::findings::find(run)
@@ -811,22 +814,11 @@ fn the_preflight_sends_the_services_headers_and_shows_what_came_back() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let with_key = |header: &str| {
-        format!(
-            r#"
-[[scenario]]
-name = "guarded"
-[scenario.service]
-base_url = "{}"
-health_path = "/health-auth"
-{header}
-[[scenario.task]]
-name = "ok"
-path = "/ok"
-[[scenario.level]]
-users = 1
-duration = "1s"
-"#,
-            server.url()
+        service_preset(
+            "guarded",
+            &server.url(),
+            &format!("health_path = \"/health-auth\"\n{header}"),
+            "/ok",
         )
     };
     let guarded = preset(
@@ -1008,24 +1000,7 @@ fn a_self_signed_development_certificate_is_trusted_when_named_or_when_verificat
     let nginx = common::Nginx::start_tls(&cert, &key);
     let data = dir.path().join("data");
     let https = format!("https://127.0.0.1:{}", nginx.port);
-    let with = |service_extra: &str| {
-        format!(
-            r#"
-[[scenario]]
-name = "dev tls"
-[scenario.service]
-base_url = "{https}"
-health_path = "/health"
-{service_extra}
-[[scenario.task]]
-name = "hello"
-path = "/hello"
-[[scenario.level]]
-users = 1
-duration = "1s"
-"#
-        )
-    };
+    let with = |service_extra: &str| service_preset("dev tls", &https, &format!("health_path = \"/health\"\n{service_extra}"), "/hello");
     // Not named: refused, and the message names both fixes.
     let plain = preset(dir.path(), "plain.toml", &with(""));
     let output = loadscope(&["run", plain.to_str().unwrap()], &data);

@@ -82,62 +82,45 @@ pub fn install_crypto_provider() {
     });
 }
 
-/// A client for everything off the hot path.
+/// A client for everything off the hot path that no scenario's TLS settings apply to.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
-    http_client_with_roots(timeout, &[])
-}
-
-/// A client that also trusts `extra_roots` (DER certificates of a private CA).
-pub fn http_client_with_roots(
-    timeout: Duration,
-    extra_roots: &[rustls::pki_types::CertificateDer<'static>],
-) -> Result<reqwest::Client, String> {
     install_crypto_provider();
-    let mut certs = Vec::new();
-    for der in extra_roots {
-        certs.push(reqwest::Certificate::from_der(der.as_ref()).map_err(|err| format!("ca_file certificate: {err}"))?);
-    }
     reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("loadscope/", env!("CARGO_PKG_VERSION")))
-        .tls_certs_merge(certs)
         .build()
         .map_err(|err| format!("cannot build an HTTP client: {err}"))
 }
 
 /// Checks every scenario that has a health path, all at once.
 pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
-    let client = match http_client(Duration::from_secs(5)) {
-        Ok(client) => client,
-        Err(error) => {
-            return plan
-                .scenarios
-                .iter()
-                .filter_map(|scenario| scenario.compiled.health.as_ref().map(|health| (scenario, health)))
-                .map(|(scenario, health)| HealthReport {
-                    scenario: scenario.compiled.name.clone(),
-                    check: PreflightCheck::Health,
-                    url: health.url.clone(),
-                    expected_status: health.expect_status,
-                    status: None,
-                    error: Some(error.clone()),
-                    start_hint: health.start_hint.clone(),
-                    elapsed_micros: 0,
-                    body_start: None,
-                    refused: false,
-                })
-                .collect();
-        }
-    };
     let checks = plan.scenarios.iter().filter_map(|scenario| {
         let health = scenario.compiled.health.clone()?;
         let name = scenario.compiled.name.clone();
-        let client = scenario_client(Duration::from_secs(5), &scenario.compiled).unwrap_or_else(|_| client.clone());
+        // The scenario's own TLS settings (ca_file, tls_verify), as its requests will use.
+        let client = scenario_client(Duration::from_secs(5), &scenario.compiled);
         // The request carries the service's headers (an API key), as every request will.
         let headers = scenario.service_headers.clone();
         let secrets = scenario.secrets.clone();
         Some(async move {
             let started = Instant::now();
+            let client = match client {
+                Ok(client) => client,
+                Err(error) => {
+                    return HealthReport {
+                        scenario: name,
+                        check: PreflightCheck::Health,
+                        url: secrets.redact(&health.url).into_owned(),
+                        expected_status: health.expect_status,
+                        status: None,
+                        error: Some(error),
+                        start_hint: health.start_hint,
+                        elapsed_micros: 0,
+                        body_start: None,
+                        refused: false,
+                    };
+                }
+            };
             let result = client.get(&health.url).headers(headers).send().await;
             let mut refused = false;
             let (status, error, body_start) = match result {

@@ -53,6 +53,9 @@ impl LiveView {
         for message in &live.messages {
             ui.colored_label(palette::FAIL, message);
         }
+        for warning in &live.warnings {
+            ui.colored_label(palette::WARN, format!("Warning: {warning}"));
+        }
         ui.horizontal_wrapped(|ui| {
             ui.label("Charts:");
             for spec in CHARTS {

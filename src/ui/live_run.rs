@@ -83,6 +83,8 @@ pub struct LiveRun {
     pub save_error: Option<String>,
     pub record: Option<Box<RunRecord>>,
     pub messages: Vec<String>,
+    /// What the engine warned about (the run goes on): https not verified, too few descriptors.
+    pub warnings: Vec<String>,
     /// Where the final save went, once the run has ended.
     pub saved: Option<SaveOutcome>,
 }
@@ -103,6 +105,7 @@ impl Default for LiveRun {
             save_error: None,
             record: None,
             messages: Vec::new(),
+            warnings: Vec::new(),
             saved: None,
         }
     }
@@ -200,7 +203,7 @@ impl LiveRun {
                 self.messages.push("Stopped before any load was sent; nothing was saved.".into());
                 self.state = RunState::Idle;
             }
-            Event::Warning(message) => self.messages.push(message),
+            Event::Warning(message) => self.warnings.push(message),
             Event::Started { out_path, .. } => {
                 self.state = RunState::Running;
                 self.out_path = Some(out_path);
@@ -424,6 +427,10 @@ mod tests {
         });
         assert_eq!(live.state, RunState::Running);
         assert!(live.state.is_active());
+        live.apply(Event::Warning("https certificates are not verified".into()));
+        assert_eq!(live.state, RunState::Running, "a warning does not end the run");
+        assert_eq!(live.warnings, vec!["https certificates are not verified".to_string()]);
+        assert!(live.messages.is_empty(), "warnings are not shown as errors");
         live.apply(Event::SaveFailed {
             path: PathBuf::from("run.json"),
             error: "disk full".into(),

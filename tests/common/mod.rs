@@ -318,6 +318,18 @@ pub fn loadscope(args: &[&str], data_dir: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// A run file from `tests/fixtures/runs` (made by the real engine: scripts/make-run-fixtures.sh).
+pub fn run_fixture_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runs")
+        .join(format!("{name}.json"))
+}
+
+/// The run of `run_fixture_path(name)`, read as any run file is.
+pub fn run_fixture(name: &str) -> RunRecord {
+    loadscope::run::load(&run_fixture_path(name)).unwrap()
+}
+
 /// Runs `openssl args...` in `dir` (test certificates).
 pub fn openssl(dir: &Path, args: &[&str]) {
     let status = Command::new("openssl")
