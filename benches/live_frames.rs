@@ -12,7 +12,7 @@ use std::time::Instant;
 use egui_kittest::Harness;
 use loadscope::run::{RunStatus, SeriesPoint};
 use loadscope::ui::live_run::{LiveRun, RunState};
-use loadscope::ui::{AppConfig, LoadscopeApp, Tab};
+use loadscope::ui::{AppCommand, AppConfig, LoadscopeApp, Tab};
 
 const SECONDS: u32 = 3600;
 const FRAMES: usize = 300;
@@ -68,10 +68,10 @@ fn measure(draw_every_point: bool) -> Vec<f64> {
         let mut live = LiveRun::default();
         live.state = RunState::Saved(RunStatus::Completed);
         live.series = hour_of_series();
-        app.live = live;
-        app.live_view.draw_every_point = draw_every_point;
-        app.settings.charts_whole_run = true;
-        app.tab = Tab::Live;
+        app.set_live(live);
+        app.draw_every_point(draw_every_point);
+        app.settings_mut().charts_whole_run = true;
+        app.command(AppCommand::ShowTab(Tab::Live));
     }
     for _ in 0..10 {
         harness.step();

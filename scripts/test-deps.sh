@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests start on 127.0.0.1: nginx (Debian), mock-llm and the MCP
-# "everything" server (npm, pinned), Chroma (PyPI, pinned) and a Docker engine (Debian). Run once as root before `cargo test`; .ci/run calls it.
+# "everything" server (npm, pinned), Chroma (PyPI, pinned) and a Docker engine (Debian); and what
+# they need besides: openssl and Mesa's software Vulkan driver for the UI snapshots. Run once as root before `cargo test`; .ci/run calls it.
 set -euo pipefail
 
 NPM_PREFIX="${LOADSCOPE_NPM_PREFIX:-$HOME/.cache/loadscope-npm}"
@@ -11,6 +12,12 @@ CHROMADB_VERSION="1.5.9"
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v nginx >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null
+fi
+# openssl makes the https tests' certificates; the UI tests render snapshots with wgpu on Mesa's
+# software Vulkan driver (lavapipe).
+if ! command -v openssl >/dev/null || ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 \
+   || ! ldconfig -p | grep -q libvulkan.so.1; then
+  apt-get update -qq && apt-get install -y -qq openssl mesa-vulkan-drivers libvulkan1 >/dev/null
 fi
 if ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null

@@ -61,7 +61,7 @@ fn degradation_is_the_guides_formula_against_the_recorded_baseline() {
         "the baseline is the baseline scenario's whole p95"
     );
     let rows = degradation_rows(gateway, baseline);
-    let aggregated: Vec<_> = rows.iter().filter(|row| row.task == "Aggregated").collect();
+    let aggregated: Vec<_> = rows.iter().filter(|row| row.task.is_aggregated()).collect();
     assert_eq!(aggregated.len(), 3);
     for (row, limit) in aggregated.iter().zip([50.0, 100.0, 150.0]) {
         let level = &gateway.levels[row.level];
@@ -81,7 +81,7 @@ fn degradation_is_the_guides_formula_against_the_recorded_baseline() {
     assert_eq!(aggregated[2].passed, Some(false));
     assert_eq!(aggregated[0].passed, Some(true));
     // A task the baseline never ran (models: no requests at one user) has no degradation row.
-    assert!(rows.iter().all(|row| row.task != "models"));
+    assert!(rows.iter().all(|row| row.task.name() != "models"));
     assert_eq!(degradation_percent(150.0, 100.0), Some(50.0));
 }
 
@@ -95,7 +95,7 @@ fn an_outside_baseline_run_replaces_the_recorded_one() {
     assert_eq!(outside.total.p95_micros, baseline_run.scenarios[0].levels[0].total.stats.p95_micros);
     let level3 = report.degradation[1]
         .iter()
-        .find(|row| row.level == 2 && row.task == "Aggregated")
+        .find(|row| row.level == 2 && row.task.is_aggregated())
         .unwrap();
     assert_eq!(level3.baseline_p95_micros, outside.total.p95_micros);
 }
@@ -162,7 +162,7 @@ fn findings_that_need_other_evidence() {
     let mut timeouts = base.clone();
     timeouts.scenarios[gateway].levels[1].failures.push(FailureRow {
         task: "chat".into(),
-        kind: "timeout".into(),
+        kind: loadscope::run::FailureKind::Timeout,
         message: "no response within 5s".into(),
         count: 4,
         first_seen_secs: None,
@@ -170,7 +170,7 @@ fn findings_that_need_other_evidence() {
     });
     timeouts.scenarios[gateway].levels[2].failures.push(FailureRow {
         task: "chat".into(),
-        kind: "timeout".into(),
+        kind: loadscope::run::FailureKind::Timeout,
         message: "no response within 5s".into(),
         count: 40,
         first_seen_secs: None,
@@ -206,7 +206,7 @@ fn findings_that_need_other_evidence() {
     let mut after = stuck.scenarios[gateway].levels[2].clone();
     after.index = 3;
     after.name = "Cool down".into();
-    after.load = loadscope::preset::LoadModel::Closed {
+    after.load = loadscope::measure::LoadModel::Closed {
         users: 3,
         spawn_rate: None,
     };
@@ -222,7 +222,7 @@ fn comparison_of_two_runs() {
     let level3 = comparison
         .rows
         .iter()
-        .find(|row| row.scenario == "Gateway" && row.level_name == "Level 3" && row.task == "Aggregated")
+        .find(|row| row.scenario == "Gateway" && row.level_name == "Level 3" && row.task.is_aggregated())
         .unwrap();
     let (before, after) = (level3.cells[0].as_ref().unwrap(), level3.cells[1].as_ref().unwrap());
     assert_eq!(before.p95_micros, a.scenarios[1].levels[2].total.stats.p95_micros);
@@ -235,7 +235,7 @@ fn comparison_of_two_runs() {
         .rows
         .iter()
         .take(3)
-        .map(|row| (row.scenario.as_str(), row.task.as_str()))
+        .map(|row| (row.scenario.as_str(), row.task.name()))
         .collect();
     assert_eq!(
         first,
@@ -491,10 +491,13 @@ fn a_suite_run_checks_degradation_against_its_baseline_scenario() {
 
 #[test]
 fn presets_name_their_baseline_or_are_told_how() {
+    use loadscope::analysis::baseline::SavedRuns;
     use loadscope::preset::{PresetSource, compile};
     let errors = |text: &str, dir: Option<&Path>| -> Vec<String> {
         let loaded = PresetSource::from_text("p.toml", text, dir.map(Path::to_path_buf)).parse().unwrap();
-        match compile(&loaded) {
+        // Saved baseline runs are read after compilation, as `loadscope run` and the editor do.
+        let checked = compile(&loaded).and_then(|mut compiled| SavedRuns::default().resolve(&mut compiled).map(|()| compiled));
+        match checked {
             Ok(_) => Vec::new(),
             Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
         }

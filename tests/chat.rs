@@ -4,6 +4,7 @@
 
 mod common;
 
+use loadscope::run::FailureKind;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
@@ -145,14 +146,14 @@ fn broken_streams_fail_with_their_own_kind() {
     let kind_of = |task: &str| {
         let rows: Vec<_> = level.failures.iter().filter(|row| row.task == task).collect();
         assert_eq!(rows.len(), 1, "{task}: {rows:?}");
-        (rows[0].kind.clone(), rows[0].message.clone(), rows[0].count)
+        (rows[0].kind, rows[0].message.clone(), rows[0].count)
     };
     let (kind, message, count) = kind_of("cut");
-    assert_eq!(kind, "stream cut");
+    assert_eq!(kind, FailureKind::StreamCut);
     assert!(message.contains("without [DONE]") || message.contains("stream cut"), "{message}");
     assert_eq!(count, level.tasks[0].stats.requests);
-    assert_eq!(kind_of("malformed").0, "malformed");
+    assert_eq!(kind_of("malformed").0, FailureKind::Malformed);
     let (kind, message, _) = kind_of("error");
-    assert_eq!((kind.as_str(), message.as_str()), ("api error", "API error: model overloaded"));
+    assert_eq!((kind, message.as_str()), (FailureKind::ApiError, "API error: model overloaded"));
     assert_eq!(level.total.stats.failures, level.total.stats.requests);
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::NodeServer;
-use loadscope::preset::duration::HumanDuration;
+use loadscope::measure::duration::HumanDuration;
 use loadscope::preset::{Overrides, load};
 
 fn chroma_binary() -> PathBuf {

@@ -124,7 +124,7 @@ fn host_users_and_duration_flags_override_the_preset() {
     let level = &record.scenarios[0].levels[0];
     assert_eq!(
         level.load,
-        loadscope::preset::LoadModel::Closed {
+        loadscope::measure::LoadModel::Closed {
             users: 3,
             spawn_rate: Some(3.0)
         }

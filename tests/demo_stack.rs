@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use loadscope::demo::{DemoConfig, DemoStack};
 use loadscope::engine::{RunPlan, run_blocking};
-use loadscope::preset::duration::HumanDuration;
+use loadscope::measure::duration::HumanDuration;
 use loadscope::preset::{Overrides, PresetSource, compile};
 use serde_json::{Value, json};
 

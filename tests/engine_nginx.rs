@@ -94,14 +94,22 @@ fn counts_percentiles_levels_failures_and_verdicts() {
         assert!(level.total.stats.p99_micros >= p50);
         assert!(level.total.stats.connections >= 2, "one connection per user at least");
         // Failures grouped by kind and message, with counts that add up.
-        let status_500 = level.failures.iter().find(|row| row.kind == "status 500").unwrap();
+        let status_500 = level
+            .failures
+            .iter()
+            .find(|row| row.kind == loadscope::run::FailureKind::Status(500))
+            .unwrap();
         assert_eq!(
             status_500.message, "HTTP 500 Internal Server Error: boom",
             "the reply's text is quoted"
         );
         assert_eq!(status_500.task, "fail");
         assert_eq!(status_500.count, fail.stats.requests);
-        let check = level.failures.iter().find(|row| row.kind == "check").unwrap();
+        let check = level
+            .failures
+            .iter()
+            .find(|row| row.kind == loadscope::run::FailureKind::Check)
+            .unwrap();
         assert_eq!(check.message, "check failed: JSON /items/5 missing");
         assert_eq!(check.count, json.stats.requests);
         // The histogram in the file holds the same requests.
@@ -410,7 +418,7 @@ duration = "2s"
     assert_eq!(levels.len(), 2);
     assert_eq!(
         levels[0].load,
-        loadscope::preset::LoadModel::Closed {
+        loadscope::measure::LoadModel::Closed {
             users: 8,
             spawn_rate: None
         },
@@ -467,10 +475,11 @@ expr = "unavailable_rate < 1%"
     let (record, _) = run_text(&text, &out);
     let level = &record.scenarios[0].levels[0];
     let row = |name: &str| level.tasks.iter().find(|task| task.task == name).unwrap();
-    let kinds = |task: &str| -> Vec<String> { level.failures.iter().filter(|f| f.task == task).map(|f| f.kind.clone()).collect() };
-    assert_eq!(kinds("limited"), vec!["limited"], "429 signals a concurrency limit");
-    assert_eq!(kinds("busy"), vec!["limited"], "503 with Retry-After too");
-    assert_eq!(kinds("down"), vec!["status 503"], "a bare 503 is a hard failure");
+    use loadscope::run::FailureKind;
+    let kinds = |task: &str| -> Vec<FailureKind> { level.failures.iter().filter(|f| f.task == task).map(|f| f.kind).collect() };
+    assert_eq!(kinds("limited"), vec![FailureKind::Limited], "429 signals a concurrency limit");
+    assert_eq!(kinds("busy"), vec![FailureKind::Limited], "503 with Retry-After too");
+    assert_eq!(kinds("down"), vec![FailureKind::Status(503)], "a bare 503 is a hard failure");
     assert_eq!(row("limited").stats.limited, row("limited").stats.requests);
     // The first matching class wins: "down" matches db_error before unavailable.
     assert_eq!(row("down").stats.failure_classes.get("db_error"), Some(&row("down").stats.requests));

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::faulty::Faulty;
 use common::{loadscope, text};
-use loadscope::run::{FindingRule, RunRecord, RunStatus};
+use loadscope::run::{FailureKind, FindingRule, RunRecord, RunStatus};
 
 const BIN: &str = env!("CARGO_BIN_EXE_loadscope");
 
@@ -513,8 +513,12 @@ fn running_out_of_descriptors_is_the_generators_failure_and_is_said_first() {
     let record = run_file(&only_run(&data));
     let level = &record.scenarios[0].levels[0];
     assert!(level.total.stats.generator_failures > 0, "{stdout}");
-    assert!(level.failures.iter().any(|row| row.kind == "load generator"));
-    assert!(!level.failures.iter().any(|row| row.kind == "connect"), "{:?}", level.failures);
+    assert!(level.failures.iter().any(|row| row.kind == FailureKind::Generator));
+    assert!(
+        !level.failures.iter().any(|row| row.kind == FailureKind::Connect),
+        "{:?}",
+        level.failures
+    );
     let rules: Vec<FindingRule> = record.findings.iter().map(|finding| finding.rule).collect();
     assert!(rules.contains(&FindingRule::GeneratorLimits), "{rules:?}");
     for blaming in [
@@ -595,7 +599,7 @@ fn the_printed_level_tables_equal_the_run_file() {
     );
     for level in &record.scenarios[0].levels {
         for verdict in &level.verdicts {
-            let observed = loadscope::preset::target::format_metric_value(verdict.metric, verdict.observed.unwrap());
+            let observed = verdict.metric.format_value(verdict.observed.unwrap());
             assert!(stdout.contains(&format!("observed {observed}")), "{observed} printed\n{stdout}");
         }
     }
@@ -742,7 +746,7 @@ fn findings_need_evidence_and_come_once_per_rule() {
     let mut two_timeouts = fixture("a");
     two_timeouts.scenarios[gateway].levels[1].failures.push(loadscope::run::FailureRow {
         task: "chat".into(),
-        kind: "timeout".into(),
+        kind: FailureKind::Timeout,
         message: "no complete response within 5s".into(),
         count: 2,
         first_seen_secs: Some(30),
@@ -755,7 +759,7 @@ fn findings_need_evidence_and_come_once_per_rule() {
     let mut after = cool.scenarios[gateway].levels[2].clone();
     after.index = 3;
     after.name = "Cool down".into();
-    after.load = loadscope::preset::LoadModel::Closed {
+    after.load = loadscope::measure::LoadModel::Closed {
         users: 3,
         spawn_rate: None,
     };
@@ -790,7 +794,7 @@ fn findings_need_evidence_and_come_once_per_rule() {
     let mut fourth = levels[2].clone();
     fourth.index = 3;
     fourth.name = "Level 4".into();
-    fourth.load = loadscope::preset::LoadModel::Closed {
+    fourth.load = loadscope::measure::LoadModel::Closed {
         users: 200,
         spawn_rate: None,
     };
@@ -928,7 +932,7 @@ duration = "1s"
     );
     let failures = &record.scenarios[0].levels[0].failures;
     let chat = failures.iter().find(|row| row.task == "chat").expect("chat failed");
-    assert_eq!(chat.kind, "malformed");
+    assert_eq!(chat.kind, FailureKind::Malformed);
     assert!(chat.message.starts_with("not a stream"), "{}", chat.message);
     let big = failures.iter().find(|row| row.task == "big").expect("big failed its check");
     assert!(

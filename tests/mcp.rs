@@ -63,7 +63,7 @@ fn sessions_calls_and_per_tool_stats_against_the_reference_server() {
     let nope = row("nope");
     assert_eq!(nope.stats.failures, nope.stats.requests);
     let failure = level.failures.iter().find(|failure| failure.task == "nope").unwrap();
-    assert_eq!(failure.kind, "rpc error");
+    assert_eq!(failure.kind, loadscope::run::FailureKind::RpcError);
     assert!(failure.message.starts_with("JSON-RPC error -32602"), "{}", failure.message);
     // Every user deleted its session when the run ended (the server logs each DELETE).
     let deleted = server.log().matches("Received session termination request").count();
@@ -178,7 +178,11 @@ task = "escape probe"
             .unwrap()
             .passed
     );
-    let failure = level.failures.iter().find(|failure| failure.kind == "sandbox violation").unwrap();
+    let failure = level
+        .failures
+        .iter()
+        .find(|failure| failure.kind == loadscope::run::FailureKind::SandboxViolation)
+        .unwrap();
     assert_eq!(failure.task, "wrong probe");
     assert_eq!(row("MCP initialize").stats.requests, 3);
     assert_eq!(demo.open_mcp_sessions(), 0, "every user deleted its session when the run ended");

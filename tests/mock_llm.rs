@@ -101,7 +101,7 @@ fn streamed_replies_match_the_mocks_configured_pace() {
     let failing = by_name("failing");
     assert_eq!(failing.stats.failures, failing.stats.requests);
     let row = level.failures.iter().find(|row| row.task == "failing").unwrap();
-    assert_eq!(row.kind, "status 500");
+    assert_eq!(row.kind, loadscope::run::FailureKind::Status(500));
     // The message quotes the start of the reply, so the cause is visible in the table.
     assert!(
         row.message.starts_with("HTTP 500 Internal Server Error: {") && row.message.contains("mock failure"),
@@ -110,7 +110,10 @@ fn streamed_replies_match_the_mocks_configured_pace() {
     );
     // Streaming errors arrive as a 200 with an error event, as OpenAI sends them.
     let row = level.failures.iter().find(|row| row.task == "failing stream").unwrap();
-    assert_eq!((row.kind.as_str(), row.message.as_str()), ("api error", "API error: mock failure"));
+    assert_eq!(
+        (row.kind, row.message.as_str()),
+        (loadscope::run::FailureKind::ApiError, "API error: mock failure")
+    );
     println!(
         "mock-llm, {CHUNK_INTERVAL_MILLIS} ms chunk interval: TTFT p50 {}µs p95 {}µs, ITL p50 {}µs p95 {}µs",
         chat.ttft_p50_micros, chat.ttft_p95_micros, chat.itl_p50_micros, chat.itl_p95_micros

@@ -2,7 +2,7 @@
 //! line, column and what was expected.
 #![allow(clippy::unwrap_used)]
 
-use loadscope::preset::compile::LoadModel;
+use loadscope::measure::LoadModel;
 use loadscope::preset::shipped;
 use loadscope::preset::{CompiledPreset, Overrides, PresetSource, compile, load};
 use std::time::Duration;
@@ -170,7 +170,7 @@ fn demo_takes_about_two_minutes() {
         "the gateway's baseline, then the three services"
     );
     assert!(
-        matches!(&demo.scenarios[1].baseline, Some(loadscope::preset::compile::CompiledBaseline::Scenario(name)) if name == "API Gateway baseline"),
+        matches!(&demo.scenarios[1].baseline, Some(loadscope::preset::compiled::CompiledBaseline::Scenario(name)) if name == "API Gateway baseline"),
         "the gateway is checked against its single-user baseline"
     );
 }
@@ -304,7 +304,7 @@ fn overrides_replace_host_users_and_duration() {
         host: Some("http://127.0.0.1:9999".into()),
         users: Some(3),
         spawn_rate: Some(2.0),
-        duration: Some(loadscope::preset::duration::HumanDuration(Duration::from_secs(7))),
+        duration: Some(loadscope::measure::duration::HumanDuration(Duration::from_secs(7))),
         insecure: false,
     };
     let preset = load("full-suite", &overrides).unwrap();

@@ -4,7 +4,7 @@
 mod common;
 
 use loadscope::run::library::{LibraryEntry, list, run_file_name};
-use loadscope::run::{RunFileError, RunStatus, load, save_atomic};
+use loadscope::run::{FailureKind, RunFileError, RunStatus, load, save_atomic};
 
 fn sample_record() -> loadscope::run::RunRecord {
     let nginx = common::Nginx::start();
@@ -64,7 +64,7 @@ fn other_tools_can_read_the_file() {
     save_atomic(&record, &path).unwrap();
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(json["format"], "loadscope-run");
-    assert_eq!(json["version"], 2);
+    assert_eq!(json["version"], 3);
     let level = &json["scenarios"][0]["levels"][0];
     assert!(level["total"]["p95_micros"].as_u64().unwrap() > 0);
     assert!(
@@ -103,4 +103,31 @@ fn the_library_lists_runs_and_explains_bad_files() {
     }
     assert_eq!(readable, 1);
     assert!(list(&dir.path().join("missing")).unwrap().is_empty(), "no folder yet: no runs");
+}
+
+#[test]
+fn a_version_2_file_reads_with_its_failure_kinds_typed() {
+    // Version 2 stored a failure's kind as display text ("status 404"); version 3 stores the
+    // serde enum ({"status": 404}). The fixture was written by Loadscope at commit 035fc11.
+    let path = common::run_fixture_path("v2");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(raw["version"], 2);
+    let written = raw["scenarios"][0]["levels"][0]["failures"][0]["kind"].clone();
+    assert_eq!(written, "status 404", "the fixture holds the old text");
+    let record = load(&path).unwrap();
+    let failures = &record.scenarios[0].levels[0].failures;
+    assert!(!failures.is_empty());
+    assert!(failures.iter().all(|row| row.kind == FailureKind::Status(404)), "{failures:?}");
+    // Saved again, it is a version 3 file with the typed kind, and reads back the same.
+    let dir = tempfile::tempdir().unwrap();
+    let again = dir.path().join("again.json");
+    save_atomic(&record, &again).unwrap();
+    let resaved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    assert_eq!(resaved["version"], 3);
+    assert_eq!(
+        resaved["scenarios"][0]["levels"][0]["failures"][0]["kind"],
+        serde_json::json!({"status": 404})
+    );
+    assert_eq!(load(&again).unwrap().scenarios, record.scenarios);
 }

@@ -12,7 +12,7 @@ use loadscope::demo::DemoConfig;
 use loadscope::engine::{Event, Phase, Snapshot};
 use loadscope::run::{RunRecord, RunStatus};
 use loadscope::ui::live_run::RunState;
-use loadscope::ui::{AppConfig, LoadscopeApp, Tab};
+use loadscope::ui::{AppCommand, AppConfig, LoadscopeApp, Tab};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
@@ -68,12 +68,12 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
     let data = tempfile::tempdir().unwrap();
     let mut harness = harness(config(data.path(), Some("api-gateway".into())));
     harness.run_ok();
-    assert_eq!(harness.state().document.title(), "API Gateway");
+    assert_eq!(harness.state().document().title(), "API Gateway");
 
     harness.get_by_label("demo").click();
     harness.run_ok();
-    assert_eq!(harness.state().document.title(), "Demo");
-    assert!(!harness.state().document.is_dirty());
+    assert_eq!(harness.state().document().title(), "Demo");
+    assert!(!harness.state().document().is_dirty());
 
     // The demo's gateway runs after its single-user baseline.
     harness.get_by_label("API Gateway").click();
@@ -86,7 +86,7 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
         "the TOML view shows the edit:\n{toml}"
     );
     assert!(toml.contains("# measures TTFT"), "comments survive form edits");
-    assert!(harness.state().document.is_dirty());
+    assert!(harness.state().document().is_dirty());
     harness.get_by_label("Editor •");
     harness.get_by_label("Valid: loadscope validate finds no problems");
 
@@ -128,16 +128,16 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
     harness.get_by_label("Unsaved changes");
     harness.get_by_label("Cancel").click();
     harness.run_ok();
-    assert_eq!(harness.state().document.title(), "Demo");
+    assert_eq!(harness.state().document().title(), "Demo");
     assert!(harness.query_by_label("Unsaved changes").is_none());
 
     // A broken target expression is explained beside it.
     harness.get_by_label("Target 3 expression").set_text_value_accesskit("p95 < fast");
     harness.run_ok();
-    let why = loadscope::preset::target::TargetExpr::parse("p95 < fast").unwrap_err();
+    let why = loadscope::measure::target::TargetExpr::parse("p95 < fast").unwrap_err();
     harness.get_by_label(&why);
-    assert!(harness.state().document.text().contains("expr = \"p95 < fast\""));
-    let diagnostics = harness.state().document.diagnostics();
+    assert!(harness.state().document().text().contains("expr = \"p95 < fast\""));
+    let diagnostics = harness.state().document().diagnostics();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert!(diagnostics[0].message.contains(&why), "{diagnostics:?}");
 
@@ -146,8 +146,8 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
     harness.run_ok();
     harness.get_by_label("Discard changes").click();
     harness.run_ok();
-    assert_eq!(harness.state().document.title(), "API Gateway");
-    assert!(!harness.state().document.is_dirty());
+    assert_eq!(harness.state().document().title(), "API Gateway");
+    assert!(!harness.state().document().is_dirty());
 }
 
 #[test]
@@ -156,13 +156,13 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     let preset = fixture("ui-demo.toml");
     let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
     harness.run_ok();
-    assert_eq!(harness.state().document.title(), "UI demo");
+    assert_eq!(harness.state().document().title(), "UI demo");
 
     harness.get_by_label("Start demo stack").click();
     harness.run_ok();
     let [gateway, _, _] = harness.state().demo_urls().expect("the demo stack runs");
     assert!(
-        harness.state().document.text().contains(&format!("base_url = \"{gateway}\"")),
+        harness.state().document().text().contains(&format!("base_url = \"{gateway}\"")),
         "the preset points at the demo stack"
     );
     harness.get_by_label_contains("Demo stack (simulated): ");
@@ -171,12 +171,12 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     step_until(&mut harness, Duration::from_secs(15), "requests in the stats table", |harness| {
         harness
             .state()
-            .live
+            .live()
             .stats_rows(false)
             .last()
             .is_some_and(|(_, total)| total.requests > 0)
     });
-    assert_eq!(harness.state().tab, Tab::Live);
+    assert_eq!(harness.state().tab(), Tab::Live);
     harness.get_by_label("Aggregated");
     harness.get_by_label("Current level").click();
 
@@ -184,14 +184,14 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     step_until(&mut harness, Duration::from_secs(5), "a light for the request target", |harness| {
         harness
             .state()
-            .live
+            .live()
             .verdict_lights()
             .iter()
             .any(|(_, verdict)| verdict.target == "requests > 40")
     });
     let early = harness
         .state()
-        .live
+        .live()
         .snapshot
         .as_ref()
         .map(|snapshot| snapshot.level_total.requests)
@@ -207,7 +207,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     // The stats table shows what the engine measured.
     let requests = harness
         .state()
-        .live
+        .live()
         .stats_rows(false)
         .last()
         .map(|(_, total)| total.requests)
@@ -217,14 +217,14 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.run_steps(3);
     harness.get_by_label("Set users").click();
     step_until(&mut harness, Duration::from_secs(5), "the user count to change", |harness| {
-        harness.state().live.snapshot.as_ref().is_some_and(|snapshot| snapshot.users == 6)
+        harness.state().live().snapshot.as_ref().is_some_and(|snapshot| snapshot.users == 6)
     });
 
     harness.get_by_label("Next level").click();
     step_until(&mut harness, Duration::from_secs(5), "the next level", |harness| {
         harness
             .state()
-            .live
+            .live()
             .snapshot
             .as_ref()
             .is_some_and(|snapshot| snapshot.level_name == "Peak")
@@ -232,16 +232,16 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     let stop_clicked = Instant::now();
     harness.get_by_label("Stop").click();
     step_until(&mut harness, Duration::from_secs(5), "the run to stop", |harness| {
-        matches!(harness.state().live.state, RunState::Ended(_))
+        matches!(harness.state().live().state, RunState::Ended(_))
     });
     assert!(
         stop_clicked.elapsed() < Duration::from_secs(3),
         "stopped in {:?}",
         stop_clicked.elapsed()
     );
-    assert_eq!(harness.state().live.state, RunState::Ended(RunStatus::Stopped));
+    assert_eq!(harness.state().live().state, RunState::Ended(RunStatus::Stopped));
     harness.get_by_label("Engine: ready, stopped");
-    let checks = harness.state().live.verdict_lights();
+    let checks = harness.state().live().verdict_lights();
     let failed = checks.iter().filter(|(_, verdict)| !verdict.passed).count();
     assert!(!checks.is_empty());
     if failed == 0 {
@@ -252,7 +252,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
 
     harness.get_by_label("Runs").click();
     step_until(&mut harness, Duration::from_secs(10), "the run in the library", |harness| {
-        !harness.state().runs.is_loading() && harness.state().runs.run_count() == 1
+        !harness.state().runs().is_loading() && harness.state().runs().run_count() == 1
     });
     let saved: Vec<PathBuf> = std::fs::read_dir(data.path().join("runs"))
         .unwrap()
@@ -337,21 +337,22 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
 
     let preset = loadscope::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
     {
-        let app = harness.state_mut();
-        app.live = loadscope::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
+        let mut live = loadscope::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
         for event in replay(&record, 6) {
-            app.live.apply(event);
+            live.apply(event);
         }
-        app.tab = Tab::Live;
+        let app = harness.state_mut();
+        app.set_live(live);
+        app.command(AppCommand::ShowTab(Tab::Live));
     }
     harness.run_ok();
     harness.get_by_label("Peak: 2 s left in this level");
     results.add(harness.try_snapshot("live_mid_run"));
 
-    harness.state_mut().live = Default::default();
+    harness.state_mut().set_live(Default::default());
     harness.get_by_label("Runs").click();
     step_until(&mut harness, Duration::from_secs(10), "the runs list", |harness| {
-        harness.state().runs.run_count() == 1
+        harness.state().runs().run_count() == 1
     });
     harness.get_by_label("2026-11-27 13:23:47").click();
     harness.run_ok();
@@ -374,7 +375,7 @@ fn library_with_two_runs(data: &Path) {
 fn open_runs_tab(harness: &mut Harness<'_, LoadscopeApp>, runs: usize) {
     harness.get_by_label("Runs").click();
     step_until(harness, Duration::from_secs(10), "the runs list", |harness| {
-        harness.state().runs.run_count() == runs && !harness.state().runs.is_loading()
+        harness.state().runs().run_count() == runs && !harness.state().runs().is_loading()
     });
 }
 
@@ -400,8 +401,12 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     // is aimed at a widget of the frame it was queried in.
     step_until(&mut harness, Duration::from_secs(10), "the details saved", |harness| {
         loadscope::run::load(&path).unwrap().title.as_deref() == Some("Queue 32, before the fix")
-            && harness.state().infos.iter().any(|info| info.text.starts_with("Saved the details"))
-            && !harness.state().runs.is_loading()
+            && harness
+                .state()
+                .notices()
+                .iter()
+                .any(|info| info.text.starts_with("Saved the details"))
+            && !harness.state().runs().is_loading()
     });
     let saved = loadscope::run::load(&path).unwrap();
     assert_eq!(saved.tags, vec!["release-1.4", "baseline"]);
@@ -414,7 +419,7 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     harness.get_by_label("HTML").click();
     let report = data.path().join("reports/20261127T144101Z-before.html");
     step_until(&mut harness, Duration::from_secs(10), "the report", |harness| {
-        report.is_file() && harness.state().infos.iter().any(|info| info.text.starts_with("Report written"))
+        report.is_file() && harness.state().notices().iter().any(|info| info.text.starts_with("Report written"))
     });
     let written = std::fs::read_to_string(&report).unwrap();
     assert!(written.contains("Queue 32, before the fix"));
@@ -422,7 +427,7 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     // The filter finds runs by tag.
     harness.get_by_label("Filter").set_text_value_accesskit("release-1.4");
     harness.run_ok();
-    assert_eq!(harness.state().runs.rows().len(), 1);
+    assert_eq!(harness.state().runs().rows().len(), 1);
     harness.get_by_label("Filter").set_text_value_accesskit("");
     harness.run_ok();
 
@@ -434,7 +439,7 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     harness.run_ok();
     let compared: Vec<String> = harness
         .state()
-        .runs
+        .runs()
         .compare
         .as_ref()
         .unwrap()
@@ -461,19 +466,19 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     assert!(std::fs::read_to_string(&compared_report).unwrap().contains("<h2>Comparison</h2>"));
     harness.get_by_label("Present comparison").click();
     harness.run_ok();
-    assert!(harness.state().presentation.is_some());
+    assert!(harness.state().presentation().is_some());
     harness.key_press(egui::Key::ArrowRight);
     harness.run_ok();
     harness.key_press(egui::Key::ArrowRight);
     harness.run_ok();
-    assert_eq!(harness.state().presentation.as_ref().unwrap().level, Some(1));
+    assert_eq!(harness.state().presentation().unwrap().level, Some(1));
     harness.key_press(egui::Key::ArrowDown);
     harness.run_ok();
-    assert_eq!(harness.state().presentation.as_ref().unwrap().run_index, 1);
+    assert_eq!(harness.state().presentation().unwrap().run_index, 1);
     harness.get_by_label_contains("(baseline)");
     harness.key_press(egui::Key::Escape);
     harness.run_ok();
-    assert!(harness.state().presentation.is_none());
+    assert!(harness.state().presentation().is_none());
     harness.get_by_label("Back to runs").click();
     harness.run_ok();
 
@@ -483,11 +488,11 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     harness.get_by_label("Delete run").click();
     let after = data.path().join("runs/20261127T144137Z-after.json");
     step_until(&mut harness, Duration::from_secs(10), "the delete", |harness| {
-        !after.exists() && harness.state().runs.run_count() == 1
+        !after.exists() && harness.state().runs().run_count() == 1
     });
     harness.get_by_label("Undo").click();
     step_until(&mut harness, Duration::from_secs(10), "the undo", |harness| {
-        after.exists() && harness.state().runs.run_count() == 2
+        after.exists() && harness.state().runs().run_count() == 2
     });
 
     // A saved run reopens in the Live tab, whole.
@@ -495,10 +500,10 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     harness.run_ok();
     harness.get_by_label("Open in Live").click();
     harness.run_ok();
-    assert_eq!(harness.state().tab, Tab::Live);
-    let shown = harness.state().live.record.as_ref().unwrap();
+    assert_eq!(harness.state().tab(), Tab::Live);
+    let shown = harness.state().live().record.as_ref().unwrap();
     assert_eq!(shown.display_name(), "After tuning");
-    assert_eq!(harness.state().live.series.len(), shown.series.len());
+    assert_eq!(harness.state().live().series.len(), shown.series.len());
 }
 
 #[test]
@@ -519,7 +524,11 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     // The overlay charts save as PNG too.
     harness.get_all_by_label("Save PNG").next().unwrap().click();
     step_until(&mut harness, Duration::from_secs(10), "the overlay PNG", |harness| {
-        harness.state().infos.iter().any(|info| info.text.contains("compare-latency-p95"))
+        harness
+            .state()
+            .notices()
+            .iter()
+            .any(|info| info.text.contains("compare-latency-p95"))
     });
 
     harness.get_by_label("Present comparison").click();
@@ -536,15 +545,16 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
 
     // A Live chart saved as PNG, through the viewport screenshot.
     let record = loadscope::run::load(&data.join("runs/20261127T144101Z-before.json")).unwrap();
-    harness
-        .state_mut()
-        .show_saved_run(data.join("runs/20261127T144101Z-before.json"), record);
+    harness.state_mut().command(AppCommand::ShowSavedRun(
+        data.join("runs/20261127T144101Z-before.json"),
+        Box::new(record),
+    ));
     harness.run_ok();
     harness.get_all_by_label("Save PNG").next().unwrap().click();
     step_until(&mut harness, Duration::from_secs(10), "the PNG", |harness| {
         harness
             .state()
-            .infos
+            .notices()
             .iter()
             .any(|info| info.text.starts_with("Chart saved as") && info.text.contains("users-and-requests"))
     });
@@ -593,7 +603,7 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
     let preset = loadscope::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
     {
         let app = harness.state_mut();
-        app.live = loadscope::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
+        app.set_live(loadscope::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight));
         app.take_event(Event::Started {
             out_path: PathBuf::from("/mnt/full/run.json"),
             stages: 2,
@@ -610,7 +620,7 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
     harness.run_ok();
     harness.get_by_label_contains("Could not save the run to /mnt/full/run.json (No space left on device)");
     harness.get_by_label_contains("Save failed: /mnt/full/run.json: No space left on device");
-    assert_eq!(harness.state().notices.len(), 1, "said once, not at every autosave");
+    assert_eq!(harness.state().notices().len(), 1, "said once, not at every autosave");
     harness.state_mut().take_event(Event::Finished {
         record: Box::new(fixture_record()),
         saved: loadscope::engine::SaveOutcome::NotSaved {

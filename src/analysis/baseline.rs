@@ -2,11 +2,17 @@
 //! per level and task is the guide's formula, `(p95 now - p95 baseline) / p95 baseline x 100`,
 //! checked against the scenario's `degradation` targets (the guide's 50% / 100% / 150%).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
 
-use crate::preset::target::{Metric, TargetExpr};
+use super::TaskRow;
+use crate::measure::{Metric, TargetExpr};
+use crate::preset::compiled::{CompiledBaseline, SavedRunBaseline};
+use crate::preset::{CompiledPreset, PresetErrors};
 use crate::run::histogram::decode;
-use crate::run::{BaselineRecord, RunRecord, ScenarioRecord, TaskStats, TaskSummary};
+use crate::run::{BaselineRecord, RunFileError, RunRecord, ScenarioRecord, TaskStats, TaskSummary};
 
 /// The guide's degradation formula; None when the baseline p95 is zero (nothing to divide by).
 pub fn degradation_percent(p95_micros: f64, baseline_p95_micros: f64) -> Option<f64> {
@@ -31,6 +37,67 @@ pub fn from_scenario(scenario: &ScenarioRecord, source: String, run_id: Option<S
         run_id,
         total,
         tasks,
+    }
+}
+
+/// Saved baseline runs by path, each read once per version of its file (modified time and
+/// size): the editor checks the preset on every keystroke, and a run file can hold megabytes
+/// of series and histograms. The caller owns the cache (the editor keeps one; a command-line
+/// run uses a fresh one), so nothing is shared between unrelated presets.
+#[derive(Default)]
+pub struct SavedRuns {
+    read: HashMap<PathBuf, (Option<SystemTime>, u64, Arc<RunRecord>)>,
+}
+
+impl SavedRuns {
+    /// Reads every `baseline = { run = ... }` of the preset and puts the picked scenario's numbers
+    /// in its place; every run that cannot be read or has no such scenario is a mistake at the
+    /// `baseline` key.
+    pub fn resolve(&mut self, preset: &mut CompiledPreset) -> Result<(), PresetErrors> {
+        let mut mistakes = Vec::new();
+        for scenario in &mut preset.scenarios {
+            let Some(CompiledBaseline::SavedRun(saved)) = &scenario.baseline else {
+                continue;
+            };
+            match self.baseline(saved, &scenario.name) {
+                Ok(record) => scenario.baseline = Some(CompiledBaseline::Run(Box::new(record))),
+                Err(message) => mistakes.push(saved.place.with_message(message)),
+            }
+        }
+        if mistakes.is_empty() { Ok(()) } else { Err(PresetErrors(mistakes)) }
+    }
+
+    fn baseline(&mut self, saved: &SavedRunBaseline, scenario_name: &str) -> Result<BaselineRecord, String> {
+        let path = &saved.path;
+        let record = self.read(path).map_err(|err| {
+            format!(
+                "baseline run {}: {err} (save a baseline run first, e.g. loadscope run baseline --out {})",
+                path.display(),
+                saved.written
+            )
+        })?;
+        let picked = pick_scenario(&record, saved.scenario.as_deref(), scenario_name)
+            .map_err(|why| format!("baseline run {}: {why}", path.display()))?;
+        Ok(from_scenario(
+            picked,
+            format!("run {}, scenario {:?}", path.display(), picked.name),
+            Some(record.id.clone()),
+        ))
+    }
+
+    fn read(&mut self, path: &Path) -> Result<Arc<RunRecord>, RunFileError> {
+        let version = std::fs::metadata(path).ok().map(|meta| (meta.modified().ok(), meta.len()));
+        if let Some((modified, len)) = version
+            && let Some((known_modified, known_len, record)) = self.read.get(path)
+            && (*known_modified, *known_len) == (modified, len)
+        {
+            return Ok(record.clone());
+        }
+        let record = Arc::new(crate::run::load(path)?);
+        if let Some((modified, len)) = version {
+            self.read.insert(path.to_path_buf(), (modified, len, record.clone()));
+        }
+        Ok(record)
     }
 }
 
@@ -131,8 +198,7 @@ pub struct DegradationRow {
     pub level_name: String,
     /// The users (closed model) or arrival rate (open model) of the level, in words.
     pub load: String,
-    /// The task's name, or "Aggregated" for all tasks together.
-    pub task: String,
+    pub task: TaskRow,
     pub baseline_p95_micros: u64,
     pub p95_micros: u64,
     /// None when the baseline p95 is zero or the level had no requests.
@@ -148,7 +214,11 @@ pub struct DegradationRow {
 pub fn degradation_rows(scenario: &ScenarioRecord, baseline: &BaselineRecord) -> Vec<DegradationRow> {
     let mut rows = Vec::new();
     for level in &scenario.levels {
-        let mut push = |task: &str, stats: &TaskStats, base: &TaskStats, target_task: Option<&str>| {
+        let mut push = |task: TaskRow, stats: &TaskStats, base: &TaskStats| {
+            let target_task = match &task {
+                TaskRow::Aggregated => None,
+                TaskRow::Task(name) => Some(name.as_str()),
+            };
             let degradation = (stats.requests > 0)
                 .then(|| degradation_percent(stats.p95_micros as f64, base.p95_micros as f64))
                 .flatten();
@@ -165,7 +235,7 @@ pub fn degradation_rows(scenario: &ScenarioRecord, baseline: &BaselineRecord) ->
                 level: level.index,
                 level_name: level.name.clone(),
                 load: level.load.brief(),
-                task: task.to_string(),
+                task: task.clone(),
                 baseline_p95_micros: base.p95_micros,
                 p95_micros: stats.p95_micros,
                 degradation_percent: degradation,
@@ -173,10 +243,10 @@ pub fn degradation_rows(scenario: &ScenarioRecord, baseline: &BaselineRecord) ->
                 passed: tightest.as_ref().zip(degradation).map(|(expr, value)| expr.holds(value)),
             });
         };
-        push("Aggregated", &level.total.stats, &baseline.total, None);
+        push(TaskRow::Aggregated, &level.total.stats, &baseline.total);
         for task in &level.tasks {
             if let Some(base) = baseline.tasks.get(&task.task).filter(|base| base.requests > 0) {
-                push(&task.task, &task.stats, base, Some(&task.task));
+                push(TaskRow::Task(task.task.clone()), &task.stats, base);
             }
         }
     }

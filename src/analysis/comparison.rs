@@ -2,6 +2,7 @@
 //! against the baseline run's with its absolute and relative change and whether that change is
 //! better or worse. Also the runs' time series on a common axis for overlay charts.
 
+use super::TaskRow;
 use crate::analysis::verdicts::all_passed;
 use crate::format;
 use crate::run::{LevelRecord, RunRecord, TaskStats};
@@ -43,8 +44,7 @@ pub struct CompareRow {
     pub scenario: String,
     pub level: usize,
     pub level_name: String,
-    /// A task name, or "Aggregated".
-    pub task: String,
+    pub task: TaskRow,
     pub cells: Vec<Option<CompareCell>>,
 }
 
@@ -219,11 +219,11 @@ pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
         })
         .collect();
     // Row keys in order of first appearance over the runs.
-    let mut keys: Vec<(String, usize, String, String)> = Vec::new();
+    let mut keys: Vec<(String, usize, String, TaskRow)> = Vec::new();
     for run in runs {
         for scenario in &run.scenarios {
             for level in &scenario.levels {
-                let tasks = std::iter::once("Aggregated".to_string()).chain(level.tasks.iter().map(|task| task.task.clone()));
+                let tasks = std::iter::once(TaskRow::Aggregated).chain(level.tasks.iter().map(|task| TaskRow::Task(task.task.clone())));
                 for task in tasks {
                     if !keys
                         .iter()
@@ -246,7 +246,7 @@ pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
         (
             scenario_order.iter().position(|known| known == scenario),
             *level,
-            task != "Aggregated",
+            !task.is_aggregated(),
         )
     });
     let rows = keys
@@ -257,11 +257,12 @@ pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
                 .map(|run| {
                     let scenario = run.scenarios.iter().find(|scenario| scenario.name == scenario_name)?;
                     let level = scenario.levels.iter().find(|level| level.index == level_index)?;
-                    if task == "Aggregated" {
-                        Some(cell(level, None, &level.total.stats))
-                    } else {
-                        let summary = level.tasks.iter().find(|summary| summary.task == task)?;
-                        Some(cell(level, Some(&task), &summary.stats))
+                    match &task {
+                        TaskRow::Aggregated => Some(cell(level, None, &level.total.stats)),
+                        TaskRow::Task(name) => {
+                            let summary = level.tasks.iter().find(|summary| &summary.task == name)?;
+                            Some(cell(level, Some(name), &summary.stats))
+                        }
                     }
                 })
                 .collect();

@@ -3,7 +3,7 @@
 //! saved run gets the same findings as the run that wrote it.
 
 use crate::format;
-use crate::run::{Finding, FindingRule, LevelRecord, RunRecord, ScenarioRecord, Severity};
+use crate::run::{FailureKind, Finding, FindingRule, LevelRecord, RunRecord, ScenarioRecord, Severity};
 
 /// p95 growing by at least this factor from one level to the next is a knee.
 pub const KNEE_FACTOR: f64 = 2.0;
@@ -42,8 +42,8 @@ pub fn find(run: &RunRecord) -> Vec<Finding> {
         let mut found = Vec::new();
         error_rate_rising(scenario, &mut found);
         latency_knees(scenario, &mut found);
-        failure_kind_appears(scenario, "connect", FindingRule::ConnectionErrors, &mut found);
-        failure_kind_appears(scenario, "timeout", FindingRule::Timeouts, &mut found);
+        failure_kind_appears(scenario, FailureKind::Connect, FindingRule::ConnectionErrors, &mut found);
+        failure_kind_appears(scenario, FailureKind::Timeout, FindingRule::Timeouts, &mut found);
         gpu_memory(scenario, &mut found);
         cascading(run, scenario_index, scenario, &mut found);
         no_recovery(scenario, &mut found);
@@ -173,7 +173,7 @@ fn error_rate_rising(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
     let last_failures = service_failures(&levels[levels.len() - 1].total.stats);
     if slope > 0.0 && r >= RISING_FIT_R && last >= RISING_ERROR_RATE_PERCENT && last > first && last_failures >= MIN_FAILURES {
         let last_level = levels[levels.len() - 1];
-        let unit = if matches!(last_level.load, crate::preset::LoadModel::Open { .. }) {
+        let unit = if matches!(last_level.load, crate::measure::LoadModel::Open { .. }) {
             "req/s of arrivals"
         } else {
             "user"
@@ -239,7 +239,7 @@ fn latency_knees(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
     }
 }
 
-fn failure_kind_appears(scenario: &ScenarioRecord, kind: &str, rule: FindingRule, found: &mut Vec<Finding>) {
+fn failure_kind_appears(scenario: &ScenarioRecord, kind: FailureKind, rule: FindingRule, found: &mut Vec<Finding>) {
     let count = |level: &LevelRecord| -> u64 { level.failures.iter().filter(|row| row.kind == kind).map(|row| row.count).sum() };
     let mut seen_before = false;
     for level in &scenario.levels {
@@ -252,7 +252,7 @@ fn failure_kind_appears(scenario: &ScenarioRecord, kind: &str, rule: FindingRule
                 .max_by_key(|row| row.count)
                 .map(|row| format!("most frequent: {:?} ({}x, task {})", row.message, row.count, row.task))
                 .unwrap_or_default();
-            let (what, suggestion) = if kind == "connect" {
+            let (what, suggestion) = if kind == FailureKind::Connect {
                 (
                     "connection errors",
                     "the service or a proxy in front of it refuses connections under this load: check its connection limit, listen backlog and file descriptor limit",
@@ -273,7 +273,7 @@ fn failure_kind_appears(scenario: &ScenarioRecord, kind: &str, rule: FindingRule
             found.push(finding(
                 (rule, if percent >= 1.0 { Severity::Warning } else { Severity::Notice }),
                 (scenario, Some(level)),
-                kind,
+                &kind.to_string(),
                 format!(
                     "{here} {what} first appear at {} ({percent:.2}% of its requests)",
                     level_label(level)
@@ -464,14 +464,14 @@ fn late_starts(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
         }
         // The scheduled starts: the level's rate over its time (what ran, for closed levels).
         let scheduled = match level.load {
-            crate::preset::LoadModel::Open { rate_per_sec, .. } => (rate_per_sec * level.duration_secs()).round() as u64,
+            crate::measure::LoadModel::Open { rate_per_sec, .. } => (rate_per_sec * level.duration_secs()).round() as u64,
             _ => level.total.stats.requests,
         }
         .max(level.late_starts)
         .max(1);
         let percent = level.late_starts as f64 * 100.0 / scheduled as f64;
         let cap = match level.load {
-            crate::preset::LoadModel::Open { max_in_flight, .. } => format!(", in-flight cap {max_in_flight}"),
+            crate::measure::LoadModel::Open { max_in_flight, .. } => format!(", in-flight cap {max_in_flight}"),
             _ => String::new(),
         };
         found.push(finding(

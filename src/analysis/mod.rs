@@ -6,3 +6,33 @@ pub mod comparison;
 pub mod findings;
 pub mod headline;
 pub mod verdicts;
+
+use std::fmt;
+
+/// A row of a per-task table: all tasks together (Locust's "Aggregated" row) or one task. Typed,
+/// so a task that happens to be named "Aggregated" is still a task.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TaskRow {
+    Aggregated,
+    Task(String),
+}
+
+impl TaskRow {
+    /// What the row is called in tables.
+    pub fn name(&self) -> &str {
+        match self {
+            TaskRow::Aggregated => "Aggregated",
+            TaskRow::Task(name) => name,
+        }
+    }
+
+    pub fn is_aggregated(&self) -> bool {
+        matches!(self, TaskRow::Aggregated)
+    }
+}
+
+impl fmt::Display for TaskRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

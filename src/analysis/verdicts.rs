@@ -3,8 +3,8 @@
 //! get the same verdicts.
 
 use super::baseline::degradation_percent;
+use crate::measure::{Metric, TargetExpr};
 use crate::monitor::ResourcePeaks;
-use crate::preset::target::{Metric, TargetExpr};
 use crate::run::{BaselineRecord, LevelRecord, TargetRecord, TaskStats, Verdict};
 
 /// Checks every target that applies to level `level_index`. `tasks` are the level's per-task

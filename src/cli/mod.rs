@@ -17,7 +17,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::preset::duration::{HumanDuration, parse_duration};
+use crate::measure::duration::{HumanDuration, parse_duration};
+use crate::preset::compiled::MAX_USERS;
 
 /// Exit code: every target held.
 pub const EXIT_PASSED: u8 = 0;
@@ -30,9 +31,6 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 pub const EXIT_NOT_SAVED: u8 = 3;
 /// Exit code: a signal stopped the command before any load was sent (as shells report SIGINT).
 pub const EXIT_INTERRUPTED: u8 = 130;
-
-/// The most users (or requests in flight) a level may ask for.
-pub const MAX_USERS: u32 = 1_000_000;
 
 /// Load testing for AI service stacks.
 #[derive(Debug, Parser)]

@@ -14,7 +14,7 @@ pub fn probe(args: ProbeArgs) -> u8 {
         return EXIT_BAD_INPUT;
     }
     for url in &args.prometheus {
-        if let Err(why) = crate::preset::compile::BaseUrl::parse(url) {
+        if let Err(why) = crate::preset::compiled::BaseUrl::parse(url) {
             eprintln!("--prometheus {url:?}: {why}");
             return EXIT_BAD_INPUT;
         }

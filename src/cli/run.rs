@@ -8,10 +8,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::table::{level_report, run_summary};
 use super::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_PASSED, EXIT_TARGET_FAILED, RunArgs};
+use crate::analysis::baseline::SavedRuns;
 use crate::demo::{DemoConfig, DemoStack};
 use crate::engine::{Command, Engine, Event, RunPlan, SaveOutcome, Snapshot};
 use crate::format;
-use crate::preset::compile::BaseUrl;
+use crate::preset::compiled::BaseUrl;
 use crate::preset::{Overrides, secrets};
 use crate::run::RunStatus;
 use crate::run::library::default_runs_dir;
@@ -44,7 +45,9 @@ pub fn run(args: RunArgs) -> u8 {
         duration: args.duration,
         insecure: args.insecure,
     };
-    let compiled = match crate::preset::load(&args.preset, &overrides) {
+    let loaded = crate::preset::load(&args.preset, &overrides)
+        .and_then(|mut compiled| SavedRuns::default().resolve(&mut compiled).map(|()| compiled));
+    let compiled = match loaded {
         Ok(compiled) => compiled,
         Err(errors) => {
             eprintln!("{errors}");
@@ -387,8 +390,8 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
         format::clock(snapshot.level_elapsed_secs),
         format::clock(snapshot.level_duration_secs),
         match snapshot.load {
-            crate::preset::LoadModel::Closed { .. } => "users",
-            crate::preset::LoadModel::Open { .. } => "in flight",
+            crate::measure::LoadModel::Closed { .. } => "users",
+            crate::measure::LoadModel::Open { .. } => "in flight",
         },
         snapshot.users,
         snapshot.rps_last_second,

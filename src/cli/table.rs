@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::format;
-use crate::preset::target::format_metric_value;
-use crate::run::{LevelRecord, RunRecord, TaskStats, Verdict};
+use crate::report::stats_table::{self, STATS_COLUMNS};
+use crate::run::{LevelRecord, RunRecord, Verdict};
 
 /// The stats table, failures and verdicts of one level.
 pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
@@ -17,16 +17,14 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
         level.load,
         level.duration_secs()
     );
-    let _ = writeln!(
-        out,
-        "{:<22} {:>9} {:>16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7}",
-        "Task", "Requests", "Fails", "Median", "p95", "p99", "Avg", "Min", "Max", "Avg size", "RPS", "Fail/s"
-    );
-    for task in &level.tasks {
-        stats_row(&mut out, &task.task, &task.stats);
+    let rows = stats_table::level_rows(level);
+    let _ = writeln!(out, "{}", text_row(&STATS_COLUMNS.map(String::from)));
+    for row in &rows {
+        if row.task.is_aggregated() {
+            let _ = writeln!(out, "{}", "-".repeat(STATS_WIDTHS.iter().sum::<usize>() + STATS_WIDTHS.len() - 1));
+        }
+        let _ = writeln!(out, "{}", text_row(&row.cells));
     }
-    let _ = writeln!(out, "{}", "-".repeat(128));
-    stats_row(&mut out, "Aggregated", &level.total.stats);
     let chat_rows: Vec<_> = level
         .tasks
         .iter()
@@ -134,35 +132,20 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
     out
 }
 
-fn stats_row(out: &mut String, name: &str, stats: &TaskStats) {
-    let fails = format!("{} ({:.2}%)", stats.failures, stats.error_rate_percent());
-    let latency = |micros: u64| {
-        if stats.requests == 0 {
-            "-".to_string()
+/// Column widths of the stats table in the terminal; the task name is cut to its column.
+const STATS_WIDTHS: [usize; STATS_COLUMNS.len()] = [22, 9, 16, 8, 8, 8, 8, 8, 8, 9, 8, 10];
+
+/// One line of the stats table: the task name left-aligned, numbers right-aligned.
+fn text_row(cells: &[String; STATS_COLUMNS.len()]) -> String {
+    let mut line = String::new();
+    for (index, (cell, width)) in cells.iter().zip(STATS_WIDTHS).enumerate() {
+        if index == 0 {
+            let _ = write!(line, "{:<width$}", format::truncate(cell, width));
         } else {
-            format::micros(micros as f64)
+            let _ = write!(line, " {cell:>width$}");
         }
-    };
-    let _ = writeln!(
-        out,
-        "{:<22} {:>9} {:>16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.0} {:>8.1} {:>7.2}",
-        format::truncate(name, 22),
-        stats.requests,
-        fails,
-        latency(stats.p50_micros),
-        latency(stats.p95_micros),
-        latency(stats.p99_micros),
-        if stats.requests == 0 {
-            "-".to_string()
-        } else {
-            format::micros(stats.avg_micros)
-        },
-        latency(stats.min_micros),
-        latency(stats.max_micros),
-        stats.avg_bytes,
-        stats.rps,
-        stats.failures_per_sec
-    );
+    }
+    line
 }
 
 /// `PASS  p95 < 2s  (query)  observed 1.24s`.
@@ -170,7 +153,7 @@ pub fn verdict_line(verdict: &Verdict) -> String {
     let mark = if verdict.passed { "PASS" } else { "FAIL" };
     let task = verdict.task.as_ref().map(|task| format!(" [task {task}]")).unwrap_or_default();
     let observed = match verdict.observed {
-        Some(value) => format_metric_value(verdict.metric, value),
+        Some(value) => verdict.metric.format_value(value),
         None => "no requests".into(),
     };
     format!("{mark}  {}{task}  observed {observed}", verdict.target)
@@ -235,7 +218,7 @@ pub fn run_summary(record: &RunRecord) -> String {
 pub fn findings_text(findings: &[crate::run::Finding]) -> String {
     let mut out = String::new();
     for finding in findings {
-        let place = crate::report::finding_place(finding);
+        let place = crate::report::lines::finding_place(finding);
         let _ = writeln!(
             out,
             "  {:<8} {} ({place}): {}",

@@ -4,7 +4,7 @@
 //! and the warnings a run starts with.
 
 use super::plan::RunPlan;
-use crate::preset::LoadModel;
+use crate::measure::LoadModel;
 
 /// Descriptors a run uses besides its connections: standard streams, the runtimes' own,
 /// monitors, the run file.
@@ -67,7 +67,7 @@ pub fn start_warnings(plan: &RunPlan) -> Vec<String> {
         }
     }
     for scenario in &plan.scenarios {
-        if !scenario.compiled.tls_verify && scenario.compiled.base.scheme == crate::preset::compile::Scheme::Https {
+        if !scenario.compiled.tls_verify && scenario.compiled.base.scheme == crate::preset::compiled::Scheme::Https {
             warnings.push(format!(
                 "{}: https certificates are not verified (tls_verify = false or --insecure): anyone between this machine and {} could read and change the traffic",
                 scenario.compiled.name, scenario.compiled.base.text

@@ -3,14 +3,15 @@
 //! Front ends (the CLI and the desktop app) send [`Command`]s and drain [`Event`]s; the engine
 //! knows nothing about how they are shown.
 
+mod autosave;
 pub mod controller;
 pub mod generator;
-pub mod mcp_client;
 pub mod outcome;
 pub mod plan;
 pub mod preflight;
 pub mod protocols;
 pub mod recorder;
+mod run_state;
 pub mod setup;
 pub mod summary;
 pub mod worker;
@@ -25,7 +26,7 @@ use serde::{Deserialize, Serialize};
 pub use plan::{PlanError, RunPlan};
 pub use preflight::HealthReport;
 
-use crate::preset::LoadModel;
+use crate::measure::LoadModel;
 use crate::run::{FailureRow, RunRecord, SeriesPoint, TaskStats, Verdict};
 
 /// What a front end asks of the engine.

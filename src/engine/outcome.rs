@@ -2,63 +2,10 @@
 //! message (`Failure`), and a finished request ready to record (`Done`). Every task kind's
 //! protocol code produces these and the recorder consumes them, so neither imports the other.
 
-use std::fmt;
 use std::time::Instant;
 
-use crate::preset::compile::FailureClass;
-
-/// How a request failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FailureKind {
-    /// The connection could not be opened (refused, DNS, TLS).
-    Connect,
-    /// No complete response within the scenario's timeout.
-    Timeout,
-    /// A status the task does not accept.
-    Status(u16),
-    /// A check on the body failed.
-    Check,
-    /// A reply that is not what the protocol says (bad JSON, missing fields).
-    Malformed,
-    /// The service answered with an error object or an error event.
-    ApiError,
-    /// A stream that ended before its end marker.
-    StreamCut,
-    /// A JSON-RPC error object.
-    RpcError,
-    /// An MCP tool result with `isError: true`.
-    ToolError,
-    /// A call the preset expects to be refused (`expect = "error"`) succeeded.
-    SandboxViolation,
-    /// The service signalled a concurrency limit: HTTP 429, 503 with Retry-After, or a
-    /// JSON-RPC error code the preset names.
-    Limited,
-    /// The load generator's own limit, not the service's: out of file descriptors (EMFILE,
-    /// ENFILE) or local ports (EADDRNOTAVAIL) when opening a connection.
-    Generator,
-    /// Anything else: the connection closed mid-response, a malformed reply.
-    Other,
-}
-
-impl fmt::Display for FailureKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FailureKind::Connect => f.write_str("connect"),
-            FailureKind::Timeout => f.write_str("timeout"),
-            FailureKind::Status(status) => write!(f, "status {status}"),
-            FailureKind::Check => f.write_str("check"),
-            FailureKind::Malformed => f.write_str("malformed"),
-            FailureKind::ApiError => f.write_str("api error"),
-            FailureKind::StreamCut => f.write_str("stream cut"),
-            FailureKind::RpcError => f.write_str("rpc error"),
-            FailureKind::ToolError => f.write_str("tool error"),
-            FailureKind::SandboxViolation => f.write_str("sandbox violation"),
-            FailureKind::Limited => f.write_str("limited"),
-            FailureKind::Generator => f.write_str("load generator"),
-            FailureKind::Other => f.write_str("other"),
-        }
-    }
-}
+use crate::preset::compiled::FailureClass;
+pub use crate::run::FailureKind;
 
 /// Where an output token count came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +62,19 @@ pub struct Done {
 }
 
 impl Done {
+    /// A request that failed before anything was sent (its template did not render, say).
+    pub fn not_sent(message: String) -> Done {
+        Done {
+            latency_micros: 0,
+            connect_micros: None,
+            bytes_received: 0,
+            failure: Some((FailureKind::Other, message)),
+            done_at: Instant::now(),
+            chat: None,
+            class: None,
+        }
+    }
+
     /// Sorts a failure into `limited` (429, or 503 with Retry-After) and into the first failure
     /// class that matches it.
     pub fn classify(&mut self, classes: &[FailureClass], status: Option<u16>, retry_after: bool, body: &[u8]) {

@@ -14,7 +14,7 @@ use rand::rngs::SmallRng;
 use crate::engine::protocols::http::Endpoint;
 use crate::engine::protocols::mcp::McpSession;
 use crate::preset::CompiledPreset;
-use crate::preset::compile::{ChatSpec, CheckRule, CompiledScenario, McpCall, TextSource};
+use crate::preset::compiled::{ChatSpec, CheckRule, CompiledScenario, McpCall, TextSource};
 use crate::preset::model::ExpectStatus;
 use crate::preset::secrets;
 use crate::preset::template::request_context;
@@ -32,6 +32,9 @@ pub enum PlanError {
     },
     #[error("preset {preset}, scenario {scenario:?}: {message}")]
     Endpoint { preset: String, scenario: String, message: String },
+    /// A saved baseline run the preset names cannot be used.
+    #[error("{0}")]
+    Baseline(crate::preset::PresetErrors),
 }
 
 /// Everything a run needs.
@@ -57,7 +60,11 @@ pub struct RunPlan {
 impl RunPlan {
     /// Prepares a compiled preset that writes its run to `out_path` (replacing a file there),
     /// resolving `${VAR}` secrets with `lookup`.
-    pub fn new(preset: CompiledPreset, out_path: PathBuf, lookup: &dyn Fn(&str) -> Option<String>) -> Result<RunPlan, PlanError> {
+    pub fn new(mut preset: CompiledPreset, out_path: PathBuf, lookup: &dyn Fn(&str) -> Option<String>) -> Result<RunPlan, PlanError> {
+        // Callers that checked the preset already read its saved baselines; this reads any left.
+        crate::analysis::baseline::SavedRuns::default()
+            .resolve(&mut preset)
+            .map_err(PlanError::Baseline)?;
         let run_id = crate::run::library::new_run_id(std::time::SystemTime::now());
         let mut scenarios = Vec::new();
         for scenario in &preset.scenarios {
@@ -263,7 +270,7 @@ impl ScenarioPlan {
                                 TextSource::Literal(text) | TextSource::Template(text) => text.clone(),
                             })
                             .collect();
-                        Body::Ready(Bytes::from(chat.body(&contents)))
+                        Body::Ready(Bytes::from(super::protocols::chat::request_body(chat, &contents)))
                     } else {
                         Body::Chat(Arc::new(chat.clone()))
                     }
@@ -372,7 +379,7 @@ impl ScenarioPlan {
                     checks: Vec::new(),
                     reply: Reply::McpInit,
                     mcp: None,
-                    max_body_bytes: crate::preset::compile::DEFAULT_MAX_BODY_BYTES,
+                    max_body_bytes: crate::preset::compiled::DEFAULT_MAX_BODY_BYTES,
                 };
                 tasks.push(init);
                 Some(tasks.len() - 1)
@@ -468,17 +475,7 @@ impl ScenarioPlan {
         if let Some(ready) = &plan.ready {
             return Ok(ready.clone());
         }
-        let render = |name: &str| -> Result<String, String> {
-            let template = self
-                .compiled
-                .templates
-                .get_template(name)
-                .map_err(|err| format!("template: {err}"))?;
-            template
-                .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
-                .map(|text| self.secrets.substitute(&text).into_owned())
-                .map_err(|err| format!("template {}: {}", plan.name, err.detail().unwrap_or("render failed")))
-        };
+        let render = |name: &str| self.render(name, user_id, seq, Some(&plan.name));
         let target = match &plan.path {
             PreparedText::Ready(target) => target.clone(),
             PreparedText::Template(name) => {
@@ -499,7 +496,7 @@ impl ScenarioPlan {
                         TextSource::Template(name) => render(name)?,
                     });
                 }
-                Bytes::from(chat.body(&contents))
+                Bytes::from(super::protocols::chat::request_body(chat, &contents))
             }
         };
         Ok(Bytes::from(serialize(&plan.method, &target, &plan.header_lines, &body)))
@@ -507,6 +504,26 @@ impl ScenarioPlan {
 }
 
 impl ScenarioPlan {
+    /// Renders template `name` for user `user_id`'s `seq`-th request, secrets substituted; a
+    /// failure names the task it belongs to (none for setup steps).
+    fn render(&self, name: &str, user_id: u64, seq: u64, task: Option<&str>) -> Result<String, String> {
+        let template = self
+            .compiled
+            .templates
+            .get_template(name)
+            .map_err(|err| format!("template: {err}"))?;
+        template
+            .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
+            .map(|text| self.secrets.substitute(&text).into_owned())
+            .map_err(|err| {
+                let detail = err.detail().unwrap_or("render failed");
+                match task {
+                    Some(task) => format!("template {task}: {detail}"),
+                    None => format!("template: {detail}"),
+                }
+            })
+    }
+
     /// What the setup steps saved, as templates see it.
     pub fn setup_values(&self) -> minijinja::Value {
         match self.setup_values.read() {
@@ -527,17 +544,7 @@ impl ScenarioPlan {
     /// The bytes of setup step `index`, rendered with the values saved so far.
     pub fn setup_request(&self, index: usize) -> Result<Bytes, String> {
         let step = &self.setup[index];
-        let render = |name: &str| -> Result<String, String> {
-            let template = self
-                .compiled
-                .templates
-                .get_template(name)
-                .map_err(|err| format!("template: {err}"))?;
-            template
-                .render(request_context(&self.compiled.pools, &self.setup_values(), 0, 0))
-                .map(|text| self.secrets.substitute(&text).into_owned())
-                .map_err(|err| format!("template: {}", err.detail().unwrap_or("render failed")))
-        };
+        let render = |name: &str| self.render(name, 0, 0, None);
         let target = match &step.path {
             PreparedText::Ready(target) => target.clone(),
             PreparedText::Template(name) => format!("{}{}", self.compiled.base.path_prefix, render(name)?),

@@ -183,8 +183,8 @@ async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Option<HealthR
         .filter_map(|task| task.mcp.as_ref().map(|call| call.tool.as_str()))
         .collect();
     let started = Instant::now();
-    let url = scenario.compiled.base.url(crate::preset::compile::MCP_PATH);
-    let error = match super::mcp_client::list_tools(scenario, first).await {
+    let url = scenario.compiled.base.url(crate::preset::compiled::MCP_PATH);
+    let error = match super::protocols::mcp::session::list_tools(scenario, first).await {
         Err(why) => Some(why),
         Ok(offered) => {
             let missing: Vec<&str> = wanted
@@ -217,7 +217,7 @@ async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Option<HealthR
 
 /// A client for a scenario's off-path requests: its ca_file roots, and no verification when
 /// the service says `tls_verify = false`.
-pub fn scenario_client(timeout: Duration, scenario: &crate::preset::compile::CompiledScenario) -> Result<reqwest::Client, String> {
+pub fn scenario_client(timeout: Duration, scenario: &crate::preset::compiled::CompiledScenario) -> Result<reqwest::Client, String> {
     install_crypto_provider();
     let tls = super::protocols::tls::client_config(&scenario.extra_roots, scenario.tls_verify)?;
     reqwest::Client::builder()

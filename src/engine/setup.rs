@@ -19,8 +19,8 @@ pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>>
         for (index, step) in scenario.compiled.setup.iter().enumerate() {
             let started = Instant::now();
             let target = match &step.path {
-                crate::preset::compile::TextSource::Literal(path) => path.clone(),
-                crate::preset::compile::TextSource::Template(_) => "(templated path)".into(),
+                crate::preset::compiled::TextSource::Literal(path) => path.clone(),
+                crate::preset::compiled::TextSource::Template(_) => "(templated path)".into(),
             };
             let mut report = HealthReport {
                 scenario: format!("{} setup {:?}", scenario.compiled.name, step.name),
@@ -41,7 +41,7 @@ pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>>
                     &mut slot,
                     &request,
                     false,
-                    Some(crate::preset::compile::DEFAULT_MAX_BODY_BYTES),
+                    Some(crate::preset::compiled::DEFAULT_MAX_BODY_BYTES),
                     scenario.compiled.timeout,
                     &mut |_, _| {},
                 )

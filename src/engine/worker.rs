@@ -12,11 +12,12 @@ use rand::rngs::SmallRng;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
-use super::mcp_client::{self, Client};
 use super::outcome::{Done, FailureKind, failure_message};
 use super::plan::{Reply, ScenarioPlan};
 use super::protocols::chat::{StreamMeter, parse_completion};
+use super::protocols::checks;
 use super::protocols::http::{self, Connection};
+use super::protocols::mcp::session::{self as mcp_session, Client};
 use super::recorder::{Recorder, Sample};
 
 /// How often a worker hands its recordings to the controller.
@@ -318,7 +319,7 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
     }
     // A user that stops gracefully ends its MCP session.
     if let Some(task) = scenario.tasks.iter().position(|task| task.reply == Reply::Mcp) {
-        mcp_client::close_session(&scenario, task, &mut client).await;
+        mcp_session::close_session(&scenario, task, &mut client).await;
     }
 }
 
@@ -345,7 +346,7 @@ async fn run_task(
     let failed = if scenario.tasks[task].reply == Reply::Mcp {
         let init_task = scenario.mcp_init_task.unwrap_or(task) as u32;
         let mut opening_failed = None;
-        let done = mcp_client::perform(scenario, task, client, user_id, seq, intended, &mut |opened| {
+        let done = mcp_session::perform(scenario, task, client, user_id, seq, intended, &mut |opened| {
             opening_failed = opening_failed.or(kind(&opened));
             record(state, scenario, stage, init_task, &opened)
         })
@@ -438,17 +439,7 @@ async fn perform(
 ) -> Done {
     let request = match scenario.request_bytes(task, user_id, seq) {
         Ok(request) => request,
-        Err(message) => {
-            return Done {
-                latency_micros: 0,
-                connect_micros: None,
-                bytes_received: 0,
-                failure: Some((FailureKind::Other, message)),
-                done_at: Instant::now(),
-                chat: None,
-                class: None,
-            };
-        }
+        Err(message) => return Done::not_sent(message),
     };
     let plan = &scenario.tasks[task];
     let classes_read_bodies = scenario.compiled.failure_classes.iter().any(|class| class.reads_body());
@@ -500,12 +491,7 @@ async fn perform(
                     ),
                 ))
             } else {
-                let mut json = None;
-                let checked = plan
-                    .checks
-                    .iter()
-                    .find(|check| !check.passes(body, &mut json))
-                    .map(|check| (FailureKind::Check, check.describe()));
+                let checked = checks::first_failure(&plan.checks, body).map(|message| (FailureKind::Check, message));
                 match (checked, plan.reply) {
                     (Some(failure), _) => Some(failure),
                     (None, Reply::Plain | Reply::Mcp | Reply::McpInit) => None,

@@ -31,6 +31,14 @@ impl Diagnostic {
             message: message.into(),
         }
     }
+
+    /// Another mistake at the same place.
+    pub fn with_message(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            message: message.into(),
+            ..self.clone()
+        }
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.

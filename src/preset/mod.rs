@@ -2,18 +2,18 @@
 //! validation and compilation, templates and data pools, `${ENV}` secrets, shipped presets.
 
 pub mod compile;
+pub mod compiled;
 pub mod diagnostic;
-pub mod duration;
 pub mod model;
 pub mod overrides;
 pub mod pools;
 pub mod secrets;
 pub mod shipped;
 pub mod source;
-pub mod target;
 pub mod template;
 
-pub use compile::{CompiledPreset, CompiledScenario, LoadModel, compile};
+pub use compile::compile;
+pub use compiled::{CompiledPreset, CompiledScenario};
 pub use diagnostic::{Diagnostic, PresetErrors};
 pub use overrides::Overrides;
 pub use source::{LoadedPreset, PresetSource};

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
-use super::duration::HumanDuration;
+use crate::measure::duration::HumanDuration;
 
 /// A preset: one or more scenarios run in order.
 #[derive(Debug, Clone, Serialize, Deserialize)]

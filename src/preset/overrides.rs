@@ -1,8 +1,8 @@
 //! Command-line overrides of a preset, as Locust's flags work: `--host` replaces the base URL,
 //! `-u -r -t` replace every level's users, spawn rate and duration, `--scenario` picks one.
 
-use super::duration::HumanDuration;
 use super::model::Preset;
+use crate::measure::duration::HumanDuration;
 
 /// What the command line replaces.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -2,7 +2,7 @@
 //! lines. The HTML report renders them as SVG; the same list decides what "every chart" is.
 
 use crate::analysis::comparison::{Align, LevelSlot, SeriesMeasure, overlay};
-use crate::preset::target::{Metric, MetricUnit, TargetExpr};
+use crate::measure::{Metric, MetricUnit, TargetExpr};
 use crate::run::{RunRecord, SeriesPoint};
 
 /// One line of a chart.

@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
+use super::Report;
 use super::charts::{ChartData, overlay_charts, run_charts};
+use super::lines::{finding_place, monitors_line, peak_line, verdict_word};
 use super::svg::{escape, render};
 use super::tables::{Cell, Table, Tone, comparison_table, results_table, scenario_tables};
-use super::{Report, finding_place, monitors_line, verdict_word};
 use crate::format;
 
 const STYLE: &str = r#"
@@ -133,7 +134,7 @@ pub fn render_report(report: &Report) -> String {
     let _ = write!(
         out,
         "<p>Peak throughput within targets: <strong>{}</strong></p>",
-        escape(&super::peak_line(run))
+        escape(&peak_line(run))
     );
     if !run.notes.is_empty() {
         let _ = write!(out, "<blockquote>{}</blockquote>", escape(&run.notes));
@@ -168,7 +169,7 @@ pub fn render_report(report: &Report) -> String {
 
     out.push_str("<h2>Findings</h2>");
     if report.findings.is_empty() {
-        let _ = write!(out, "<p>{}</p>", escape(super::NO_FINDINGS));
+        let _ = write!(out, "<p>{}</p>", escape(super::lines::NO_FINDINGS));
     }
     for finding in &report.findings {
         let _ = write!(

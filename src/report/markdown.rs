@@ -58,12 +58,12 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "- **Tags**: {}", run.tags.join(", "));
     }
     if let Some(monitors) = &run.monitors {
-        let _ = writeln!(out, "- **Monitors**: {}", super::monitors_line(monitors));
+        let _ = writeln!(out, "- **Monitors**: {}", super::lines::monitors_line(monitors));
     }
     let _ = writeln!(
         out,
         "- **Verdict**: **{}**: {}",
-        super::verdict_word(run.passed),
+        super::lines::verdict_word(run.passed),
         report.verdict_line()
     );
     if let Some(reason) = &run.stop_reason {
@@ -72,7 +72,7 @@ pub fn render(report: &Report) -> String {
     for warning in &run.warnings {
         let _ = writeln!(out, "- **Warning**: {warning}");
     }
-    let _ = writeln!(out, "- **Peak throughput within targets**: {}", super::peak_line(run));
+    let _ = writeln!(out, "- **Peak throughput within targets**: {}", super::lines::peak_line(run));
     if !run.notes.is_empty() {
         let _ = writeln!(out, "\n> {}", run.notes.replace('\n', "\n> "));
     }
@@ -98,7 +98,7 @@ pub fn render(report: &Report) -> String {
                 run.name,
                 run.id,
                 format::started_at(&run.started_at),
-                super::verdict_word(run.passed)
+                super::lines::verdict_word(run.passed)
             );
         }
         out.push('\n');
@@ -110,7 +110,7 @@ pub fn render(report: &Report) -> String {
 fn findings_section(out: &mut String, report: &Report) {
     let _ = writeln!(out, "## Findings\n");
     if report.findings.is_empty() {
-        let _ = writeln!(out, "{}\n", super::NO_FINDINGS);
+        let _ = writeln!(out, "{}\n", super::lines::NO_FINDINGS);
         return;
     }
     for finding in &report.findings {
@@ -119,7 +119,7 @@ fn findings_section(out: &mut String, report: &Report) {
             "- **{}** ({}, {}, `{}`): {}.",
             finding.rule.label(),
             finding.severity.label(),
-            super::finding_place(finding),
+            super::lines::finding_place(finding),
             finding.metric,
             finding.summary
         );

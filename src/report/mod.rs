@@ -5,11 +5,14 @@
 pub mod charts;
 pub mod csv;
 pub mod html;
+pub mod lines;
 pub mod markdown;
+mod output;
+pub mod stats_table;
 pub mod svg;
 pub mod tables;
 
-use std::path::{Path, PathBuf};
+pub use output::write;
 
 use crate::analysis::baseline::{DegradationRow, baselines_for, degradation_rows};
 use crate::analysis::comparison::{Comparison, compare};
@@ -100,84 +103,6 @@ impl<'a> Report<'a> {
             (0, _) => "No targets were checked".into(),
             (total, 0) => format!("All {total} target checks passed"),
             (total, failed) => format!("{failed} of {total} target checks failed"),
-        }
-    }
-}
-
-/// Said when no finding showed.
-pub const NO_FINDINGS: &str = "None of the bottleneck indicators showed (error rate rising with users, latency knee, GPU memory near full, connection errors or timeouts appearing, cascading failure, no recovery, saturated load generator, late starts).";
-
-/// `PASS`, `FAIL` or `no verdict`.
-pub fn verdict_word(passed: Option<bool>) -> &'static str {
-    match passed {
-        Some(true) => "PASS",
-        Some(false) => "FAIL",
-        None => "no verdict",
-    }
-}
-
-/// `GPU unavailable: ...; containers off; host ...; Prometheus off`.
-pub fn monitors_line(monitors: &crate::monitor::MonitorStatus) -> String {
-    format!(
-        "GPU {}; containers {}; host {}; Prometheus {}",
-        monitors.gpu.describe(),
-        monitors.containers.describe(),
-        monitors.host.describe(),
-        monitors.prometheus.describe()
-    )
-}
-
-/// `Gateway / Level 3`, or the scenario alone.
-pub fn finding_place(finding: &Finding) -> String {
-    match &finding.level_name {
-        Some(level) => format!("{} / {level}", finding.scenario),
-        None => finding.scenario.clone(),
-    }
-}
-
-/// `48.6 req/s at Level 2 (12 users)`, or why there is none.
-pub fn peak_line(run: &RunRecord) -> String {
-    match crate::analysis::headline::headline(run).peak_rps_within_targets {
-        Some((rps, label)) => format!("{rps:.1} req/s at {label}"),
-        None => "no level held all its targets".into(),
-    }
-}
-
-/// Renders and writes a report; returns the files written (none when Markdown went to
-/// standard output).
-pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Path) -> Result<Vec<PathBuf>, String> {
-    let stem = run_path
-        .file_stem()
-        .map(|stem| stem.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
-    let write_file = |path: &Path, text: &str| {
-        crate::run::save::write_atomic(path, text.as_bytes())
-            .map(|_| vec![path.to_path_buf()])
-            .map_err(|err| {
-                format!(
-                    "cannot write {}: {err} (check the folder exists and is writable, or pass --out)",
-                    path.display()
-                )
-            })
-    };
-    match format {
-        Format::Md => {
-            let text = markdown::render(report);
-            match out {
-                Some(path) => write_file(path, &text),
-                None => {
-                    print!("{text}");
-                    Ok(Vec::new())
-                }
-            }
-        }
-        Format::Html => {
-            let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(format!("{stem}.html")));
-            write_file(&path, &html::render_report(report))
-        }
-        Format::Csv => {
-            let prefix = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&stem));
-            csv::write_all(report.run, &prefix).map_err(|err| format!("cannot write CSV files at {}: {err}", prefix.display()))
         }
     }
 }

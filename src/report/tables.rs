@@ -2,9 +2,9 @@
 //! rendered by the Markdown and HTML writers, so both show the same numbers.
 
 use super::Report;
+use super::stats_table::{self, STATS_COLUMNS};
 use crate::analysis::comparison::{Change, CompareCell, Comparison, Measure, delta};
 use crate::format;
-use crate::preset::target::format_metric_value;
 use crate::run::{ScenarioRecord, TaskStats};
 
 /// How a cell should look.
@@ -120,7 +120,7 @@ pub fn results_table(report: &Report, index: usize) -> Table {
     if !degradation.is_empty() {
         let mut cells = vec![Cell::plain("p95 degradation"), Cell::plain("-")];
         for level in &scenario.levels {
-            let row = degradation.iter().find(|row| row.level == level.index && row.task == "Aggregated");
+            let row = degradation.iter().find(|row| row.level == level.index && row.task.is_aggregated());
             cells.push(match row {
                 Some(row) => degradation_cell(row.degradation_percent, row.limit_percent, row.passed),
                 None => Cell::plain("-"),
@@ -183,7 +183,7 @@ pub fn targets_table(scenario: &ScenarioRecord) -> Option<Table> {
                     Cell::plain(
                         verdict
                             .observed
-                            .map(|value| format_metric_value(verdict.metric, value))
+                            .map(|value| verdict.metric.format_value(value))
                             .unwrap_or_else(|| "no requests".into()),
                     ),
                     Cell::verdict(Some(verdict.passed)),
@@ -202,7 +202,7 @@ pub fn targets_table(scenario: &ScenarioRecord) -> Option<Table> {
 /// Degradation per level and task (only when some task has its own row).
 pub fn degradation_table(report: &Report, index: usize) -> Option<Table> {
     let rows = report.degradation.get(index)?;
-    if !rows.iter().any(|row| row.task != "Aggregated") {
+    if rows.iter().all(|row| row.task.is_aggregated()) {
         return None;
     }
     Some(Table {
@@ -214,7 +214,7 @@ pub fn degradation_table(report: &Report, index: usize) -> Option<Table> {
             .map(|row| {
                 vec![
                     Cell::plain(format!("{} ({})", row.level_name, row.load)),
-                    Cell::plain(&row.task),
+                    Cell::plain(row.task.name()),
                     Cell::plain(format::micros(row.baseline_p95_micros as f64)),
                     Cell::plain(format::micros(row.p95_micros as f64)),
                     degradation_cell(row.degradation_percent, row.limit_percent, row.passed),
@@ -224,35 +224,24 @@ pub fn degradation_table(report: &Report, index: usize) -> Option<Table> {
     })
 }
 
-/// Locust's per-task numbers for each level, with the level's aggregate.
+/// Locust's per-task numbers for each level, with the level's aggregate (the same cells as the
+/// terminal and the app).
 pub fn tasks_table(scenario: &ScenarioRecord) -> Table {
     let rows = scenario
         .levels
         .iter()
         .flat_map(|level| {
-            level.tasks.iter().chain(std::iter::once(&level.total)).map(move |task| {
-                let stats = &task.stats;
-                vec![
-                    Cell::plain(&level.name),
-                    Cell::plain(&task.task),
-                    Cell::plain(stats.requests.to_string()),
-                    Cell::plain(format!("{} ({:.2}%)", stats.failures, stats.error_rate_percent())),
-                    Cell::plain(latency(stats.avg_micros, stats)),
-                    Cell::plain(latency(stats.p50_micros as f64, stats)),
-                    Cell::plain(latency(stats.p95_micros as f64, stats)),
-                    Cell::plain(latency(stats.p99_micros as f64, stats)),
-                    Cell::plain(latency(stats.max_micros as f64, stats)),
-                    Cell::plain(format!("{:.1}", stats.rps)),
-                ]
+            stats_table::level_rows(level).into_iter().map(move |row| {
+                std::iter::once(Cell::plain(&level.name))
+                    .chain(row.cells.into_iter().map(Cell::plain))
+                    .collect()
             })
         })
         .collect();
     Table {
         title: Some("Per task".into()),
         caption: None,
-        headers: ["Level", "Task", "Requests", "Fails", "Avg", "p50", "p95", "p99", "Max", "RPS"]
-            .map(String::from)
-            .to_vec(),
+        headers: std::iter::once("Level").chain(STATS_COLUMNS).map(String::from).collect(),
         rows,
     }
 }
@@ -267,7 +256,7 @@ pub fn failures_table(scenario: &ScenarioRecord) -> Option<Table> {
                 vec![
                     Cell::plain(&level.name),
                     Cell::plain(&failure.task),
-                    Cell::plain(&failure.kind),
+                    Cell::plain(failure.kind.to_string()),
                     Cell::plain(&failure.message),
                     Cell::plain(failure.count.to_string()),
                 ]

@@ -1,9 +1,11 @@
 //! Runs: the run file format, atomic saving, and the library of saved runs.
 
+pub mod failure_kind;
 pub mod histogram;
 pub mod library;
 pub mod record;
 pub mod save;
 
+pub use failure_kind::FailureKind;
 pub use record::*;
 pub use save::{RunFileError, load, save_atomic};

@@ -4,17 +4,19 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::FailureKind;
 use crate::format;
-use crate::preset::LoadModel;
-use crate::preset::target::Metric;
+use crate::measure::{LoadModel, Metric};
 
 /// The `format` field of every run file.
 pub const RUN_FORMAT: &str = "loadscope-run";
 /// The current run file version. Readers accept this version and older. Version 2 added
 /// `warnings`, per-level `generator`, `unfinished` and `generator_failures` counts, failure
 /// first/last seen times and the `host_busy` / `generator_limits` findings (version 1 files read
-/// with those empty; a version 1 reader refuses a version 2 file by its version).
-pub const RUN_VERSION: u32 = 2;
+/// with those empty; a version 1 reader refuses a version 2 file by its version). Version 3
+/// stores failure kinds as serde names (`"api_error"`, `{"status": 500}`) instead of their
+/// display text; older files' text still reads.
+pub const RUN_VERSION: u32 = 3;
 
 /// One run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -496,7 +498,7 @@ impl TaskStats {
     }
 
     /// The value a target measures, in its metric's canonical unit; None without requests.
-    pub fn value(&self, expr: &crate::preset::target::TargetExpr) -> Option<f64> {
+    pub fn value(&self, expr: &crate::measure::TargetExpr) -> Option<f64> {
         let percent = |count: u64| {
             if self.requests == 0 {
                 0.0
@@ -597,9 +599,7 @@ pub struct ChatHistograms {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailureRow {
     pub task: String,
-    /// The failure kind as `engine::outcome::FailureKind` names it (`connect`, `timeout`,
-    /// `status 500`, `load generator`, ...).
-    pub kind: String,
+    pub kind: FailureKind,
     pub message: String,
     pub count: u64,
     /// When the first and the last of them happened, in seconds since the run started (absent
@@ -608,12 +608,6 @@ pub struct FailureRow {
     pub first_seen_secs: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen_secs: Option<u32>,
-}
-
-/// Kinds of failure that are the load generator's own (`load generator`) or the service
-/// pacing its clients on purpose (`limited`): findings about the service leave them out.
-pub fn is_service_failure_kind(kind: &str) -> bool {
-    !matches!(kind, "load generator" | "limited")
 }
 
 /// One second of the run.

@@ -183,6 +183,10 @@ pub fn load(path: &Path) -> Result<RunRecord, RunFileError> {
         });
     }
     let mut record: RunRecord = serde_json::from_value(header).map_err(|err| json_error(path, &err))?;
+    // Read into today's model, the record is today's version: saved again (its details edited,
+    // say), it is written in today's format and must say so, or an older Loadscope would take
+    // the new failure kinds for its own.
+    record.version = RUN_VERSION;
     if record.status == RunStatus::Running && is_stale(&record.saved_at) {
         record.status = RunStatus::Interrupted;
     }

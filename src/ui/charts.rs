@@ -7,7 +7,7 @@ use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Span, Text};
 
 use super::live_run::{LevelBand, TargetLine};
 use super::palette::{BLUE, GREEN, ORANGE, PURPLE, RED, SERIES, band_fill};
-use crate::preset::target::Metric;
+use crate::measure::Metric;
 use crate::run::SeriesPoint;
 
 /// One line on a chart.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::DocumentMut;
 
+use crate::analysis::baseline::SavedRuns;
 use crate::preset::{CompiledPreset, Diagnostic, PresetErrors, PresetSource, compile};
 
 /// Where the open preset came from, and so where "Save" writes.
@@ -59,6 +60,8 @@ pub struct PresetDocument {
     diagnostics: Vec<Diagnostic>,
     /// Bumped on every change, so views can tell their copy of the text is stale.
     revision: u64,
+    /// Saved baseline runs the preset names, read once per version of each file.
+    saved_runs: SavedRuns,
 }
 
 impl PresetDocument {
@@ -71,6 +74,7 @@ impl PresetDocument {
             parsed: Err(String::new()),
             diagnostics: Vec::new(),
             revision: 0,
+            saved_runs: SavedRuns::default(),
         };
         document.reparse();
         document
@@ -156,9 +160,11 @@ impl PresetDocument {
         }
     }
 
-    /// Compiles the preset as `loadscope run` would.
-    pub fn compile(&self) -> Result<CompiledPreset, PresetErrors> {
-        compile(&self.source().parse()?)
+    /// Compiles the preset as `loadscope run` would, saved baseline runs read.
+    pub fn compile(&mut self) -> Result<CompiledPreset, PresetErrors> {
+        let mut compiled = compile(&self.source().parse()?)?;
+        self.saved_runs.resolve(&mut compiled)?;
+        Ok(compiled)
     }
 
     /// Writes the text to `path` atomically (temp file, then rename) and makes it this

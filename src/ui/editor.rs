@@ -11,7 +11,7 @@ use toml_edit::{DocumentMut, Table};
 use super::document::PresetDocument;
 use super::fields::{self, RowEdit};
 use super::palette;
-use crate::preset::target::TargetExpr;
+use crate::measure::TargetExpr;
 
 /// A table of the preset the forms edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -308,11 +308,11 @@ impl EditorState {
             });
         }
         if ui.button("Add task").clicked() {
-            let mut table = Table::new();
-            table.insert("name", toml_edit::value(format!("task {}", count + 1)));
-            table.insert("weight", toml_edit::value(1));
-            table.insert("path", toml_edit::value("/"));
-            edit = Some(RowEdit::Add(table));
+            edit = Some(new_row([
+                ("name", format!("task {}", count + 1).into()),
+                ("weight", 1i64.into()),
+                ("path", "/".into()),
+            ]));
         }
         if let Some(edit) = edit {
             apply_row_edit(document, scenario, "task", edit);
@@ -374,14 +374,15 @@ impl EditorState {
             }
         });
         if ui.button("Add level").clicked() {
-            let mut table = Table::new();
+            // Twice the last level's users: the next step of a ramp.
             let last = (count > 0).then(|| read(document, TablePath::Level(scenario, count - 1), "users"));
             let users = last.and_then(|users| users.parse::<i64>().ok()).map(|users| users * 2).unwrap_or(5);
-            table.insert("name", toml_edit::value(format!("Level {}", count + 1)));
-            table.insert("users", toml_edit::value(users));
-            table.insert("spawn_rate", toml_edit::value(users.clamp(1, 50)));
-            table.insert("duration", toml_edit::value("1m"));
-            edit = Some(RowEdit::Add(table));
+            edit = Some(new_row([
+                ("name", format!("Level {}", count + 1).into()),
+                ("users", users.into()),
+                ("spawn_rate", users.clamp(1, 50).into()),
+                ("duration", "1m".into()),
+            ]));
         }
         if let Some(edit) = edit {
             apply_row_edit(document, scenario, "level", edit);
@@ -433,9 +434,7 @@ impl EditorState {
                 .weak(),
         );
         if ui.button("Add target").clicked() {
-            let mut table = Table::new();
-            table.insert("expr", toml_edit::value("p95 < 500ms"));
-            edit = Some(RowEdit::Add(table));
+            edit = Some(new_row([("expr", "p95 < 500ms".into())]));
         }
         if let Some(edit) = edit {
             apply_row_edit(document, scenario, "target", edit);
@@ -574,6 +573,15 @@ fn failure_classes(document: &PresetDocument, scenario: usize) -> Vec<String> {
         .and_then(|table| fields::array(table, "failure_class"))
         .map(|rows| rows.iter().map(|row| fields::text(row, "name")).collect())
         .unwrap_or_default()
+}
+
+/// A row to add to a scenario's table array, with its first values.
+fn new_row<const N: usize>(fields: [(&str, toml_edit::Value); N]) -> RowEdit {
+    let mut table = Table::new();
+    for (key, value) in fields {
+        table.insert(key, toml_edit::value(value));
+    }
+    RowEdit::Add(table)
 }
 
 fn apply_row_edit(document: &mut PresetDocument, scenario: usize, key: &str, edit: RowEdit) {

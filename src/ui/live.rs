@@ -4,12 +4,14 @@
 use egui::RichText;
 
 use super::charts::{self, CHARTS, TimeWindow};
+use super::command::AppCommand;
 use super::live_run::{LiveRun, RunState};
 use super::palette;
 use super::settings::Settings;
+use crate::analysis::TaskRow;
 use crate::engine::Command;
-use crate::format;
-use crate::preset::LoadModel;
+use crate::measure::LoadModel;
+use crate::report::stats_table::{STATS_COLUMNS, stats_row};
 use crate::run::TaskStats;
 
 /// How much of a run the charts show while following it.
@@ -25,10 +27,6 @@ pub struct LiveView {
     rate_input: String,
     /// The level the inputs were filled for (they refill when the level changes).
     inputs_for: Option<(usize, usize)>,
-    /// A chart the person asked to save as PNG: its title and where it is on screen.
-    pub png_request: Option<(String, egui::Rect)>,
-    /// The person asked to present the finished run.
-    pub present_request: bool,
 }
 
 impl LiveView {
@@ -41,7 +39,7 @@ impl LiveView {
     }
 
     /// Draws the tab; returns the commands the person gave.
-    pub fn show(&mut self, ui: &mut egui::Ui, live: &LiveRun, settings: &mut Settings) -> Vec<Command> {
+    pub(crate) fn show(&mut self, ui: &mut egui::Ui, live: &LiveRun, settings: &mut Settings) -> Vec<AppCommand> {
         let mut commands = Vec::new();
         if live.state == RunState::Idle && live.series.is_empty() {
             ui.label("No run yet. Press Start to run the open preset (or Preflight to check its services first).");
@@ -74,7 +72,7 @@ impl LiveView {
             if live.record.is_some() && !live.state.is_active() {
                 ui.separator();
                 if ui.button("Present").on_hover_text("Show this run full screen for a room").clicked() {
-                    self.present_request = true;
+                    commands.push(AppCommand::PresentLiveRun);
                 }
             }
         });
@@ -95,7 +93,7 @@ impl LiveView {
                         let (title, save) = charts::title_with_save(ui, spec.title);
                         let plot = charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0, !self.draw_every_point);
                         if save {
-                            self.png_request = Some((spec.title.to_string(), title.union(plot).expand(4.0)));
+                            commands.push(AppCommand::SaveChartPng(spec.title.to_string(), title.union(plot).expand(4.0)));
                         }
                     }
                 });
@@ -114,7 +112,7 @@ impl LiveView {
         commands
     }
 
-    fn controls(&mut self, ui: &mut egui::Ui, live: &LiveRun, commands: &mut Vec<Command>) {
+    fn controls(&mut self, ui: &mut egui::Ui, live: &LiveRun, commands: &mut Vec<AppCommand>) {
         let Some(snapshot) = &live.snapshot else { return };
         if live.state != RunState::Running {
             return;
@@ -140,7 +138,7 @@ impl LiveView {
                     if ui.add_enabled(parsed.is_some(), egui::Button::new("Set users")).clicked()
                         && let Some(users) = parsed
                     {
-                        commands.push(Command::SetUsers(users));
+                        commands.push(AppCommand::Engine(Command::SetUsers(users)));
                     }
                 }
                 LoadModel::Open { .. } => {
@@ -156,7 +154,7 @@ impl LiveView {
                     if ui.add_enabled(parsed.is_some(), egui::Button::new("Set rate")).clicked()
                         && let Some(rate) = parsed
                     {
-                        commands.push(Command::SetRate(rate));
+                        commands.push(AppCommand::Engine(Command::SetRate(rate)));
                     }
                 }
             }
@@ -200,57 +198,24 @@ impl LiveView {
     }
 }
 
-/// The Locust-style table: one row per task and an aggregated row.
-fn stats_table(ui: &mut egui::Ui, rows: &[(String, TaskStats)]) {
+/// The Locust-style table: one row per task and an aggregated row (the same cells as the
+/// terminal and the report).
+fn stats_table(ui: &mut egui::Ui, rows: &[(TaskRow, TaskStats)]) {
     if rows.is_empty() {
         ui.label("No requests yet.");
         return;
     }
     egui::Grid::new("stats-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
-        for header in [
-            "Task",
-            "Requests",
-            "Failures",
-            "Median",
-            "p95",
-            "p99",
-            "Average",
-            "Min",
-            "Max",
-            "Avg size",
-            "RPS",
-            "Failures/s",
-        ] {
+        for header in STATS_COLUMNS {
             ui.label(RichText::new(header).strong());
         }
         ui.end_row();
-        for (name, stats) in rows {
-            let total = name == "Aggregated";
-            let text = |value: String| {
-                if total {
-                    RichText::new(value).strong()
-                } else {
-                    RichText::new(value)
-                }
-            };
-            ui.label(text(name.clone()));
-            ui.label(text(stats.requests.to_string()));
-            ui.label(text(stats.failures.to_string()));
-            if stats.requests > 0 {
-                ui.label(text(format::micros(stats.p50_micros as f64)));
-                ui.label(text(format::micros(stats.p95_micros as f64)));
-                ui.label(text(format::micros(stats.p99_micros as f64)));
-                ui.label(text(format::micros(stats.avg_micros)));
-                ui.label(text(format::micros(stats.min_micros as f64)));
-                ui.label(text(format::micros(stats.max_micros as f64)));
-                ui.label(text(format!("{:.0} B", stats.avg_bytes)));
-            } else {
-                for _ in 0..7 {
-                    ui.label("-");
-                }
+        for (task, stats) in rows {
+            let row = stats_row(task.clone(), stats);
+            for cell in row.cells {
+                let text = RichText::new(cell);
+                ui.label(if row.task.is_aggregated() { text.strong() } else { text });
             }
-            ui.label(text(format!("{:.1}", stats.rps)));
-            ui.label(text(format!("{:.2}", stats.failures_per_sec)));
             ui.end_row();
         }
     });
@@ -270,7 +235,7 @@ fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
         for row in rows.iter().take(50) {
             ui.label(row.count.to_string());
             ui.label(&row.task);
-            ui.label(&row.kind);
+            ui.label(row.kind.to_string());
             ui.label(&row.message);
             ui.end_row();
         }

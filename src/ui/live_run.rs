@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::analysis::TaskRow;
 use crate::engine::{Event, HealthReport, Phase, SaveOutcome, Snapshot};
+use crate::measure::Metric;
 use crate::preset::CompiledPreset;
-use crate::preset::target::Metric;
 use crate::run::{FailureRow, LevelRecord, RunRecord, RunStatus, SeriesPoint, TaskStats, Verdict};
 
 /// Where a run is, as the top bar and status bar say it.
@@ -111,19 +112,23 @@ impl Default for LiveRun {
     }
 }
 
+/// Each scenario's name with its levels' names, for labels and the level picker.
+fn level_names<S>(scenarios: &[S], names: impl Fn(&S) -> (&String, Vec<&String>)) -> Vec<(String, Vec<String>)> {
+    scenarios
+        .iter()
+        .map(|scenario| {
+            let (name, levels) = names(scenario);
+            (name.clone(), levels.into_iter().cloned().collect())
+        })
+        .collect()
+}
+
 impl LiveRun {
     /// A fresh view for a run (or preflight) of `preset`.
     pub fn for_preset(preset: &CompiledPreset, state: RunState) -> LiveRun {
-        let levels = preset
-            .scenarios
-            .iter()
-            .map(|scenario| {
-                (
-                    scenario.name.clone(),
-                    scenario.levels.iter().map(|level| level.name.clone()).collect(),
-                )
-            })
-            .collect();
+        let levels = level_names(&preset.scenarios, |scenario| {
+            (&scenario.name, scenario.levels.iter().map(|level| &level.name).collect())
+        });
         let targets = preset
             .scenarios
             .iter()
@@ -152,16 +157,9 @@ impl LiveRun {
 
     /// A saved run, shown as it ended.
     pub fn from_record(record: RunRecord, path: PathBuf) -> LiveRun {
-        let levels = record
-            .scenarios
-            .iter()
-            .map(|scenario| {
-                (
-                    scenario.name.clone(),
-                    scenario.levels.iter().map(|level| level.name.clone()).collect(),
-                )
-            })
-            .collect();
+        let levels = level_names(&record.scenarios, |scenario| {
+            (&scenario.name, scenario.levels.iter().map(|level| &level.name).collect())
+        });
         let finished_levels = record
             .scenarios
             .iter()
@@ -295,7 +293,7 @@ impl LiveRun {
     }
 
     /// The stats rows to show: per task plus the total, for the current level or the whole run.
-    pub fn stats_rows(&self, whole_run: bool) -> Vec<(String, TaskStats)> {
+    pub fn stats_rows(&self, whole_run: bool) -> Vec<(TaskRow, TaskStats)> {
         if let Some(snapshot) = &self.snapshot
             && self.record.is_none()
         {
@@ -304,28 +302,37 @@ impl LiveRun {
             } else {
                 (&snapshot.level_tasks, &snapshot.level_total)
             };
-            let mut rows = tasks.clone();
-            rows.push(("Aggregated".to_string(), total.clone()));
+            let mut rows: Vec<(TaskRow, TaskStats)> = tasks
+                .iter()
+                .map(|(name, stats)| (TaskRow::Task(name.clone()), stats.clone()))
+                .collect();
+            rows.push((TaskRow::Aggregated, total.clone()));
             return rows;
         }
         let Some(record) = &self.record else { return Vec::new() };
         if whole_run {
             // A saved run keeps whole-run totals per scenario (per task only per level).
-            let mut rows: Vec<(String, TaskStats)> = record
+            let mut rows: Vec<(TaskRow, TaskStats)> = record
                 .scenarios
                 .iter()
-                .filter_map(|scenario| scenario.total.as_ref().map(|total| (scenario.name.clone(), total.stats.clone())))
+                .filter_map(|scenario| {
+                    let total = scenario.total.as_ref()?;
+                    Some((TaskRow::Task(scenario.name.clone()), total.stats.clone()))
+                })
                 .collect();
             if let Some(total) = &record.total {
-                rows.push(("Aggregated".to_string(), total.stats.clone()));
+                rows.push((TaskRow::Aggregated, total.stats.clone()));
             }
             rows
         } else {
             match self.finished_levels.last() {
                 Some((_, level)) => {
-                    let mut rows: Vec<(String, TaskStats)> =
-                        level.tasks.iter().map(|task| (task.task.clone(), task.stats.clone())).collect();
-                    rows.push(("Aggregated".to_string(), level.total.stats.clone()));
+                    let mut rows: Vec<(TaskRow, TaskStats)> = level
+                        .tasks
+                        .iter()
+                        .map(|task| (TaskRow::Task(task.task.clone()), task.stats.clone()))
+                        .collect();
+                    rows.push((TaskRow::Aggregated, level.total.stats.clone()));
                     rows
                 }
                 None => Vec::new(),

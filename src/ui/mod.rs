@@ -1,15 +1,21 @@
 //! The desktop app (eframe/egui): a face over the same engine, presets and run files as the
 //! command line. Only `cli` opens it; nothing under engine, monitor, run, analysis or report
-//! imports it.
+//! imports it. `app` holds the state and routes `command::AppCommand`s; the tabs (`editor`,
+//! `live`, `runs`, `present`) draw and return commands; `jobs` is the one way to work off the UI
+//! thread; `notice` the one way to tell the person something.
 
 pub mod app;
 pub mod charts;
+pub mod command;
+mod compare;
 pub mod document;
 pub mod editor;
 pub mod export;
 pub mod fields;
+pub(crate) mod jobs;
 pub mod live;
 pub mod live_run;
+pub mod notice;
 pub mod palette;
 pub mod present;
 pub mod runs;
@@ -17,6 +23,8 @@ pub mod settings;
 pub mod tables;
 
 pub use app::{AppConfig, LoadscopeApp, Tab};
+pub use command::AppCommand;
+pub use notice::{Notice, NoticeLevel};
 
 /// Opens the window and runs the app until it is closed.
 pub fn run(config: AppConfig) -> eframe::Result {

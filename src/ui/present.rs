@@ -56,7 +56,7 @@ impl Presentation {
                         let baseline = scenario.baseline.as_ref()?;
                         let rows: Vec<DegradationRow> = degradation_rows(scenario, baseline)
                             .into_iter()
-                            .filter(|row| row.task == "Aggregated")
+                            .filter(|row| row.task.is_aggregated())
                             .collect();
                         Some((scenario.name.clone(), baseline.total.p95_micros, rows))
                     })
@@ -275,7 +275,7 @@ impl Presentation {
         let focus = self.level.and_then(|level| self.headlines[self.run_index].levels.get(level));
         if let Some(comparison) = &self.comparisons[self.run_index] {
             let rows = comparison.rows.iter().filter(|row| {
-                row.task == "Aggregated" && focus.is_none_or(|level| row.scenario == level.scenario && row.level == level.level)
+                row.task.is_aggregated() && focus.is_none_or(|level| row.scenario == level.scenario && row.level == level.level)
             });
             ui.label(
                 RichText::new(format!("Against {} (baseline)", self.runs[0].display_name()))

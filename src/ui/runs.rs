@@ -5,39 +5,21 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 use egui::RichText;
 
+use super::command::AppCommand;
+use super::compare::{CompareAction, CompareView};
+use super::jobs::Jobs;
+use super::notice::{Notice, Undo};
 use super::palette;
 use super::tables;
-use crate::analysis::comparison::{Align, Comparison, compare, run_label};
 use crate::format;
-use crate::report::charts::{ChartData, overlay_charts};
-use crate::report::tables::{Table, comparison_table, results_table, scenario_tables};
-use crate::report::{Format, Report, finding_place};
+use crate::report::lines::finding_place;
+use crate::report::tables::{Table, results_table, scenario_tables};
+use crate::report::{Format, Report};
 use crate::run::library::{LibraryEntry, RunRow, SortKey, list, sort_rows};
 use crate::run::{Finding, RunRecord};
-
-/// What the Runs tab asks the app to do.
-pub enum RunsRequest {
-    OpenInLive(PathBuf, Box<RunRecord>),
-    /// Presentation mode over these runs (the first is the baseline).
-    Present(Vec<RunRecord>),
-    /// Pick a run file anywhere with the file dialog.
-    PickFile,
-    /// Save this screen area (a chart, named) as a PNG.
-    SavePng(String, egui::Rect),
-}
-
-/// A message for the person from work the tab did in the background.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunsNotice {
-    pub text: String,
-    pub is_error: bool,
-    /// A deleted run's place in the trash, for Undo.
-    pub undo: Option<PathBuf>,
-}
 
 /// Which run's details the text fields hold, and their text.
 struct DetailEdit {
@@ -69,49 +51,12 @@ struct DetailCache {
     tables: Vec<(String, Vec<Table>)>,
 }
 
-/// Runs laid side by side.
-pub struct CompareView {
-    pub runs: Vec<(PathBuf, RunRecord)>,
-    pub baseline: usize,
-    pub align: Align,
-    /// The table and overlay charts for `shown_for` (baseline, alignment), computed when those
-    /// change rather than every frame.
-    shown_for: Option<(usize, Align)>,
-    comparison: Option<Comparison>,
-    charts: Vec<ChartData>,
-}
-
-impl CompareView {
-    fn new(runs: Vec<(PathBuf, RunRecord)>) -> CompareView {
-        CompareView {
-            runs,
-            baseline: 0,
-            align: Align::ByLevel,
-            shown_for: None,
-            comparison: None,
-            charts: Vec::new(),
-        }
-    }
-
-    /// Recomputes the comparison and charts after the baseline or alignment changed.
-    fn refresh(&mut self) {
-        if self.shown_for == Some((self.baseline, self.align)) {
-            return;
-        }
-        let records: Vec<&RunRecord> = self.runs.iter().map(|(_, run)| run).collect();
-        let comparison = compare(&records, self.baseline);
-        let labels: Vec<String> = comparison.runs.iter().map(|run| format!("{}: {}", run.letter, run.name)).collect();
-        self.charts = overlay_charts(&records, &labels, self.align);
-        self.comparison = Some(comparison);
-        self.shown_for = Some((self.baseline, self.align));
-    }
-}
-
 /// The Runs tab's state.
 pub struct RunsTab {
     dir: PathBuf,
     entries: Vec<LibraryEntry>,
-    loading: Option<mpsc::Receiver<Result<Vec<LibraryEntry>, String>>>,
+    /// Listing the library (or reading a file from elsewhere); the latest result wins.
+    loading: Jobs<Result<Vec<LibraryEntry>, String>>,
     error: Option<String>,
     pub selected: Option<PathBuf>,
     loaded_once: bool,
@@ -123,20 +68,17 @@ pub struct RunsTab {
     pub compare: Option<CompareView>,
     edit: Option<DetailEdit>,
     detail: Option<DetailCache>,
-    jobs_tx: mpsc::Sender<RunsNotice>,
-    jobs_rx: mpsc::Receiver<RunsNotice>,
-    notices: Vec<RunsNotice>,
-    /// Background jobs not yet reported back.
-    pub jobs_running: usize,
+    /// Deletes, restores, detail saves and reports; each says how it went.
+    jobs: Jobs<Notice>,
+    notices: Vec<Notice>,
 }
 
 impl RunsTab {
-    pub fn new(dir: PathBuf) -> RunsTab {
-        let (jobs_tx, jobs_rx) = mpsc::channel();
+    pub fn new(dir: PathBuf, ctx: &egui::Context) -> RunsTab {
         RunsTab {
             dir,
             entries: Vec::new(),
-            loading: None,
+            loading: Jobs::new(ctx),
             error: None,
             selected: None,
             loaded_once: false,
@@ -147,10 +89,8 @@ impl RunsTab {
             compare: None,
             edit: None,
             detail: None,
-            jobs_tx,
-            jobs_rx,
+            jobs: Jobs::new(ctx),
             notices: Vec::new(),
-            jobs_running: 0,
         }
     }
 
@@ -160,28 +100,20 @@ impl RunsTab {
     }
 
     /// Re-reads the library in the background.
-    pub fn refresh(&mut self, ctx: &egui::Context) {
-        let (tx, rx) = mpsc::channel();
+    pub fn refresh(&mut self) {
         let dir = self.dir.clone();
-        let ctx = ctx.clone();
         self.loaded_once = true;
-        self.loading = Some(rx);
-        let _ = std::thread::Builder::new().name("loadscope-runs".into()).spawn(move || {
-            let result = list(&dir).map_err(|err| format!("cannot list {}: {err}", dir.display()));
-            let _ = tx.send(result);
-            ctx.request_repaint();
+        self.loading.spawn("loadscope-runs", move || {
+            list(&dir).map_err(|err| format!("cannot list {}: {err}", dir.display()))
         });
     }
 
     /// Adds a run file from elsewhere (dropped on the window, or picked) and selects it.
-    pub fn open_path(&mut self, path: PathBuf, ctx: &egui::Context) {
-        let (tx, rx) = mpsc::channel();
-        let ctx = ctx.clone();
+    pub fn open_path(&mut self, path: PathBuf) {
         let known: Vec<LibraryEntry> = std::mem::take(&mut self.entries);
         self.selected = Some(path.clone());
         self.compare = None;
-        self.loading = Some(rx);
-        let _ = std::thread::Builder::new().name("loadscope-run-file".into()).spawn(move || {
+        self.loading.spawn("loadscope-run-file", move || {
             let entry = match crate::run::load(&path) {
                 Ok(record) => LibraryEntry::Run {
                     path: path.clone(),
@@ -191,44 +123,33 @@ impl RunsTab {
             };
             let mut entries: Vec<LibraryEntry> = known.into_iter().filter(|known| entry_path(known) != &path).collect();
             entries.insert(0, entry);
-            let _ = tx.send(Ok(entries));
-            ctx.request_repaint();
+            Ok(entries)
         });
     }
 
     /// Takes in finished background work.
-    pub fn poll(&mut self, ctx: &egui::Context) {
-        if let Some(rx) = &self.loading {
-            match rx.try_recv() {
-                Ok(Ok(entries)) => {
+    pub fn poll(&mut self) {
+        if let Some(result) = self.loading.poll().pop() {
+            match result {
+                Ok(entries) => {
                     self.entries = entries;
                     self.error = None;
-                    self.loading = None;
                     self.detail = None;
                     let known: BTreeSet<PathBuf> = self.entries.iter().map(|entry| entry_path(entry).clone()).collect();
                     self.checked.retain(|path| known.contains(path));
                 }
-                Ok(Err(error)) => {
-                    self.error = Some(error);
-                    self.loading = None;
-                }
-                Err(mpsc::TryRecvError::Empty) => {}
-                Err(mpsc::TryRecvError::Disconnected) => self.loading = None,
+                Err(error) => self.error = Some(error),
             }
         }
-        let mut changed = false;
-        while let Ok(notice) = self.jobs_rx.try_recv() {
-            self.jobs_running = self.jobs_running.saturating_sub(1);
-            changed = true;
-            self.notices.push(notice);
-        }
-        if changed {
-            self.refresh(ctx);
+        let done = self.jobs.poll();
+        if !done.is_empty() {
+            self.notices.extend(done);
+            self.refresh();
         }
     }
 
     /// Messages from finished jobs, for the app's notice area.
-    pub fn take_notices(&mut self) -> Vec<RunsNotice> {
+    pub fn take_notices(&mut self) -> Vec<Notice> {
         std::mem::take(&mut self.notices)
     }
 
@@ -240,7 +161,12 @@ impl RunsTab {
     }
 
     pub fn is_loading(&self) -> bool {
-        self.loading.is_some()
+        self.loading.running() > 0
+    }
+
+    /// Whether deletes, saves or reports are still being done.
+    pub fn is_busy(&self) -> bool {
+        self.is_loading() || self.jobs.running() > 0
     }
 
     /// The loaded run at `path`.
@@ -248,29 +174,19 @@ impl RunsTab {
         find_record(&self.entries, path)
     }
 
-    /// Runs `work` on a thread; its message comes back through `poll`.
-    fn job(&mut self, ctx: &egui::Context, work: impl FnOnce() -> RunsNotice + Send + 'static) {
-        let tx = self.jobs_tx.clone();
-        let ctx = ctx.clone();
-        self.jobs_running += 1;
-        let _ = std::thread::Builder::new().name("loadscope-runs-job".into()).spawn(move || {
-            let _ = tx.send(work());
-            ctx.request_repaint();
-        });
-    }
-
     /// Brings a deleted run back (Undo).
-    pub fn restore(&mut self, trashed: PathBuf, ctx: &egui::Context) {
-        self.job(ctx, move || match crate::run::library::restore(&trashed) {
-            Ok(path) => info(format!("Restored {}", path.display())),
-            Err(err) => error(format!("cannot restore {}: {err}", trashed.display())),
-        });
+    pub fn restore(&mut self, trashed: PathBuf) {
+        self.jobs
+            .spawn("loadscope-runs-restore", move || match crate::run::library::restore(&trashed) {
+                Ok(path) => info(format!("Restored {}", path.display())),
+                Err(err) => error(format!("cannot restore {}: {err}", trashed.display())),
+            });
     }
 
     /// Writes a report of `path` (compared with `others`) into the reports folder.
-    pub fn export(&mut self, ctx: &egui::Context, path: PathBuf, others: Vec<PathBuf>, format: Format) {
+    pub fn export(&mut self, path: PathBuf, others: Vec<PathBuf>, format: Format) {
         let reports = self.reports_dir();
-        self.job(ctx, move || {
+        self.jobs.spawn("loadscope-report", move || {
             let load = |path: &Path| crate::run::load(path).map_err(|err| err.to_string());
             let run = match load(&path) {
                 Ok(run) => run,
@@ -333,9 +249,9 @@ impl RunsTab {
     }
 
     /// Draws the tab; returns what the app should do.
-    pub fn show(&mut self, ui: &mut egui::Ui) -> Vec<RunsRequest> {
+    pub fn show(&mut self, ui: &mut egui::Ui) -> Vec<AppCommand> {
         if !self.loaded_once {
-            self.refresh(ui.ctx());
+            self.refresh();
         }
         let mut requests = Vec::new();
         if self.compare.is_some() {
@@ -345,10 +261,10 @@ impl RunsTab {
         ui.horizontal(|ui| {
             ui.heading("Saved runs");
             if ui.button("Refresh").clicked() {
-                self.refresh(ui.ctx());
+                self.refresh();
             }
             if ui.button("Open run file…").clicked() {
-                requests.push(RunsRequest::PickFile);
+                requests.push(AppCommand::PickRunFile);
             }
             let filter = ui.label("Filter");
             ui.add(
@@ -365,7 +281,7 @@ impl RunsTab {
             {
                 self.compare_checked();
             }
-            if self.loading.is_some() || self.jobs_running > 0 {
+            if self.is_busy() {
                 ui.spinner();
             }
             ui.label(RichText::new(self.dir.display().to_string()).weak());
@@ -373,7 +289,7 @@ impl RunsTab {
         if let Some(error) = &self.error {
             ui.colored_label(palette::FAIL, error);
         }
-        if self.entries.is_empty() && self.loading.is_none() {
+        if self.entries.is_empty() && !self.is_loading() {
             ui.label("No saved runs yet: every run is saved here automatically. Drop a run file (.json) on the window, or Open run file…, to open one from elsewhere.");
             return requests;
         }
@@ -493,7 +409,7 @@ impl RunsTab {
         }
     }
 
-    fn detail_ui(&mut self, ui: &mut egui::Ui, requests: &mut Vec<RunsRequest>) {
+    fn detail_ui(&mut self, ui: &mut egui::Ui, requests: &mut Vec<AppCommand>) {
         let Some(path) = self.selected.clone() else {
             ui.label("Select a run to see its levels, findings and reports.");
             return;
@@ -530,12 +446,12 @@ impl RunsTab {
             if ui.button("Open in Live").clicked()
                 && let Some(full) = self.record(&path)
             {
-                requests.push(RunsRequest::OpenInLive(path.clone(), Box::new(full.clone())));
+                requests.push(AppCommand::ShowSavedRun(path.clone(), Box::new(full.clone())));
             }
             if ui.button("Present").clicked()
                 && let Some(full) = self.record(&path)
             {
-                requests.push(RunsRequest::Present(vec![full.clone()]));
+                requests.push(AppCommand::Present(vec![full.clone()]));
             }
             ui.separator();
             ui.label("Report:");
@@ -545,7 +461,7 @@ impl RunsTab {
                     .on_hover_text(format!("Write a {label} report into {}", self.reports_dir().display()))
                     .clicked()
                 {
-                    self.export(ui.ctx(), path.clone(), Vec::new(), format);
+                    self.export(path.clone(), Vec::new(), format);
                 }
             }
             ui.separator();
@@ -553,18 +469,16 @@ impl RunsTab {
                 let target = path.clone();
                 self.selected = None;
                 self.checked.remove(&target);
-                self.job(ui.ctx(), move || match crate::run::library::delete(&target) {
-                    Ok(trashed) => RunsNotice {
-                        text: format!(
+                self.jobs
+                    .spawn("loadscope-runs-delete", move || match crate::run::library::delete(&target) {
+                        Ok(trashed) => Notice::info(format!(
                             "Deleted {} (kept in {} until you empty it)",
                             target.display(),
                             trashed.parent().map(|dir| dir.display().to_string()).unwrap_or_default()
-                        ),
-                        is_error: false,
-                        undo: Some(trashed),
-                    },
-                    Err(err) => error(format!("cannot delete {}: {err}", target.display())),
-                });
+                        ))
+                        .with_undo(Undo::RestoreRun(trashed)),
+                        Err(err) => error(format!("cannot delete {}: {err}", target.display())),
+                    });
             }
         });
         ui.label(RichText::new(path.display().to_string()).weak());
@@ -600,7 +514,7 @@ impl RunsTab {
             if save {
                 let (title, notes, tags) = (edit.title.trim().to_string(), edit.notes.clone(), edit.tags.clone());
                 let target = path.clone();
-                self.job(ui.ctx(), move || {
+                self.jobs.spawn("loadscope-runs-details", move || {
                     let tags: Vec<String> = tags
                         .split(',')
                         .map(|tag| tag.trim().trim_start_matches('#').to_string())
@@ -638,84 +552,22 @@ impl RunsTab {
         });
     }
 
-    fn compare_ui(&mut self, ui: &mut egui::Ui, requests: &mut Vec<RunsRequest>) {
+    fn compare_ui(&mut self, ui: &mut egui::Ui, requests: &mut Vec<AppCommand>) {
         let Some(view) = &mut self.compare else { return };
-        let mut back = false;
-        let mut export = false;
-        ui.horizontal_wrapped(|ui| {
-            if ui.button("Back to runs").clicked() {
-                back = true;
-            }
-            ui.heading(format!("Comparing {} runs", view.runs.len()));
-            ui.separator();
-            ui.label("Baseline:");
-            for (index, (_, run)) in view.runs.iter().enumerate() {
-                let letter = crate::analysis::comparison::column_letter(index);
-                ui.radio_value(&mut view.baseline, index, format!("{letter}: {}", run.display_name()));
-            }
-            ui.separator();
-            ui.selectable_value(&mut view.align, Align::ByLevel, "Align by level");
-            ui.selectable_value(&mut view.align, Align::Elapsed, "Elapsed time");
-            ui.separator();
-            if ui.button("Present comparison").clicked() {
-                let mut runs: Vec<RunRecord> = view.runs.iter().map(|(_, run)| run.clone()).collect();
-                let baseline = runs.remove(view.baseline);
-                runs.insert(0, baseline);
-                requests.push(RunsRequest::Present(runs));
-            }
-            export = ui.button("Comparison report (HTML)").clicked();
-        });
-        if export {
-            let mut paths: Vec<PathBuf> = view.runs.iter().map(|(path, _)| path.clone()).collect();
-            let first = paths.remove(view.baseline);
-            self.export(ui.ctx(), first, paths, Format::Html);
-        }
-        let Some(view) = &mut self.compare else { return };
-        view.refresh();
-        let Some(comparison) = &view.comparison else { return };
-        let mut png = None;
-        egui::ScrollArea::both().id_salt("compare").show(ui, |ui| {
-            for (index, run) in comparison.runs.iter().enumerate() {
-                let role = if index == comparison.baseline { " (baseline)" } else { "" };
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(format!("{}{role}", run.letter)).strong());
-                    ui.label(run_label(&view.runs[index].1));
-                    verdict_label(ui, run.passed);
-                });
-            }
-            for chart in &view.charts {
-                let (title, save) = super::charts::title_with_save(ui, &chart.title);
-                let plot = tables::chart(ui, chart, 150.0, 1.5, None);
-                if save {
-                    png = Some((chart.id.clone(), title.union(plot).expand(4.0)));
-                }
-            }
-            ui.add_space(6.0);
-            tables::table(ui, "comparison-table", &comparison_table(comparison));
-        });
-        if let Some((title, rect)) = png {
-            requests.push(RunsRequest::SavePng(title, rect));
-        }
-        if back {
-            self.compare = None;
+        match view.show(ui, requests) {
+            Some(CompareAction::Back) => self.compare = None,
+            Some(CompareAction::Export { first, others }) => self.export(first, others, Format::Html),
+            None => {}
         }
     }
 }
 
-fn info(text: String) -> RunsNotice {
-    RunsNotice {
-        text,
-        is_error: false,
-        undo: None,
-    }
+fn info(text: String) -> Notice {
+    Notice::info(text)
 }
 
-fn error(text: String) -> RunsNotice {
-    RunsNotice {
-        text,
-        is_error: true,
-        undo: None,
-    }
+fn error(text: String) -> Notice {
+    Notice::error(text)
 }
 
 fn detail_cache(path: &Path, record: &RunRecord) -> DetailCache {
@@ -724,7 +576,7 @@ fn detail_cache(path: &Path, record: &RunRecord) -> DetailCache {
         path: path.to_path_buf(),
         saved_at: record.saved_at.clone(),
         verdict_line: report.verdict_line(),
-        peak: crate::report::peak_line(record),
+        peak: crate::report::lines::peak_line(record),
         findings: report.findings.clone(),
         tables: record
             .scenarios
@@ -782,7 +634,7 @@ fn entry_path(entry: &LibraryEntry) -> &PathBuf {
     }
 }
 
-fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
+pub(super) fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
     match passed {
         Some(true) => ui.colored_label(palette::PASS, "passed"),
         Some(false) => ui.colored_label(palette::FAIL, "failed"),

@@ -2,7 +2,8 @@
 //! give time to first byte, time to first token (the first event whose delta carries content,
 //! reasoning included), the gaps between content events, and output tokens; tokens come from
 //! the final `usage` chunk when the server sends one, else each content chunk counts as one
-//! (a chunk is not always one token, so the source is recorded with the number).
+//! (a chunk is not always one token, so the source is recorded with the number). The request
+//! body a chat task sends is built here too.
 
 use std::time::Instant;
 
@@ -10,6 +11,35 @@ use serde_json::Value;
 
 use super::sse::{SseEvent, SseParser};
 use crate::engine::outcome::{ChatMetrics, FailureKind, TokenSource};
+use crate::preset::compiled::ChatSpec;
+
+/// The request body of a chat task, with each message's content already rendered.
+pub fn request_body(spec: &ChatSpec, contents: &[String]) -> Vec<u8> {
+    use serde_json::json;
+    let messages: Vec<Value> = spec
+        .messages
+        .iter()
+        .zip(contents)
+        .map(|((role, _), content)| json!({"role": role, "content": content}))
+        .collect();
+    let mut body = serde_json::Map::new();
+    body.insert("model".into(), Value::from(spec.model.clone()));
+    body.insert("messages".into(), Value::from(messages));
+    if let Some(max_tokens) = spec.max_tokens {
+        body.insert("max_tokens".into(), Value::from(max_tokens));
+    }
+    if let Some(temperature) = spec.temperature {
+        body.insert("temperature".into(), Value::from(temperature));
+    }
+    body.insert("stream".into(), Value::from(spec.stream));
+    if spec.stream && spec.include_usage {
+        body.insert("stream_options".into(), json!({"include_usage": true}));
+    }
+    for (key, value) in &spec.extra {
+        body.insert(key.clone(), value.clone());
+    }
+    serde_json::to_vec(&Value::Object(body)).unwrap_or_default()
+}
 
 /// A chat failure: kind and message.
 pub type ChatFailure = (FailureKind, String);

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 
 use crate::engine::outcome::{Failure, FailureKind};
 use crate::format;
-use crate::preset::compile::{BaseUrl, Scheme};
+use crate::preset::compiled::{BaseUrl, Scheme};
 
 /// Most response headers accepted.
 const MAX_HEADERS: usize = 96;

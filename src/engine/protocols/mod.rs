@@ -1,7 +1,9 @@
 //! Request protocols. `http` is the raw HTTP/1.1 path every task kind stands on; `chat`
-//! measures OpenAI-compatible chat replies; `sse` parses server-sent events.
+//! builds and measures OpenAI-compatible chat completions; `mcp` the MCP session's JSON-RPC;
+//! `checks` judges reply bodies; `sse` parses server-sent events; `tls` the shared client config.
 
 pub mod chat;
+pub mod checks;
 pub mod http;
 pub mod mcp;
 pub mod sse;

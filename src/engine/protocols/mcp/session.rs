@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use hyper::Method;
 
-use super::outcome::{Done, FailureKind};
-use super::plan::ScenarioPlan;
-use super::protocols::http::{self, Connection, Exchange};
-use super::protocols::mcp::{self, CallOutcome, DEFAULT_PROTOCOL_VERSION, McpSession};
+use super::{self as mcp, CallOutcome, DEFAULT_PROTOCOL_VERSION, McpSession};
+use crate::engine::outcome::{Done, FailureKind};
+use crate::engine::plan::ScenarioPlan;
+use crate::engine::protocols::http::{self, Connection, Exchange};
 
 /// A connection and the MCP session on it.
 #[derive(Default)]
@@ -39,7 +39,7 @@ async fn post(scenario: &ScenarioPlan, task: usize, client: &mut Client, body: &
         &mut client.slot,
         &request,
         false,
-        Some(crate::preset::compile::DEFAULT_MAX_BODY_BYTES),
+        Some(crate::preset::compiled::DEFAULT_MAX_BODY_BYTES),
         scenario.compiled.timeout,
         &mut |_, _| {},
     )
@@ -172,17 +172,7 @@ pub async fn perform(
     let rpc_id = client.session.next_rpc_id();
     let body = match scenario.mcp_call_body(task, user_id, seq, rpc_id) {
         Ok(body) => body,
-        Err(message) => {
-            return Some(Done {
-                latency_micros: 0,
-                connect_micros: None,
-                bytes_received: 0,
-                failure: Some((FailureKind::Other, message)),
-                done_at: Instant::now(),
-                chat: None,
-                class: None,
-            });
-        }
+        Err(message) => return Some(Done::not_sent(message)),
     };
     let exchange = post(scenario, task, client, &body).await;
     let start = intended.unwrap_or(exchange.sent_at);

@@ -1,10 +1,13 @@
 //! Model Context Protocol over streamable HTTP: JSON-RPC bodies for initialize, the
 //! initialized notification, tools/list and tools/call, and reading a reply whether the
-//! server answered with JSON or with server-sent events.
+//! server answered with JSON or with server-sent events. `session` runs a client's session on
+//! the engine's request path.
 
 use serde_json::{Value, json};
 
 use super::sse::SseParser;
+
+pub mod session;
 
 /// The protocol version sent when the preset names none.
 pub const DEFAULT_PROTOCOL_VERSION: &str = "2025-06-18";

@@ -4,179 +4,9 @@
 
 use std::fmt;
 
-use crate::format;
 use serde::{Deserialize, Serialize};
 
-/// What a target measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    P50,
-    P90,
-    P95,
-    P99,
-    Max,
-    Min,
-    Avg,
-    ErrorRate,
-    SuccessRate,
-    Rps,
-    Requests,
-    Failures,
-    TtfbP95,
-    TtftP50,
-    TtftP90,
-    TtftP95,
-    TtftP99,
-    ItlP50,
-    ItlP95,
-    ItlP99,
-    /// Median output tokens per second of a chat reply.
-    TokensPerSec,
-    /// Output tokens per second over the level, all replies together.
-    OutputTokensPerSec,
-    /// MCP calls with `expect = "error"` that succeeded.
-    SandboxViolations,
-    /// Failures that signalled a concurrency limit (429, 503 with Retry-After, named RPC codes).
-    Limited,
-    LimitedRate,
-    /// Failures other than limited ones: "the concurrency limit was respected" is
-    /// `hard_failures == 0`.
-    HardFailures,
-    HardErrorRate,
-    /// Failures of a preset's failure class (the class is named in the target).
-    ClassCount,
-    ClassRate,
-    /// Resource peaks over the level, from the monitors: the busiest GPU's utilisation and
-    /// memory, the busiest container's CPU, the load generator's own host CPU.
-    GpuUtilMax,
-    GpuMemMax,
-    ContainerCpuMax,
-    HostCpuMax,
-    /// p95 now against the scenario's baseline p95, in percent:
-    /// `(p95 - baseline p95) / baseline p95 x 100` (the guide's degradation formula).
-    Degradation,
-}
-
-/// The unit a metric's threshold is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricUnit {
-    /// Microseconds (written as `2s`, `500ms`, or a bare number of milliseconds).
-    LatencyMicros,
-    /// Percent (written as `1%`).
-    Percent,
-    /// Requests per second (a bare number).
-    PerSecond,
-    /// A plain count.
-    Count,
-}
-
-impl Metric {
-    const ALL: [(Metric, &'static str); 32] = [
-        (Metric::P50, "p50"),
-        (Metric::P90, "p90"),
-        (Metric::P95, "p95"),
-        (Metric::P99, "p99"),
-        (Metric::Max, "max"),
-        (Metric::Min, "min"),
-        (Metric::Avg, "avg"),
-        (Metric::ErrorRate, "error_rate"),
-        (Metric::SuccessRate, "success_rate"),
-        (Metric::Rps, "rps"),
-        (Metric::Requests, "requests"),
-        (Metric::Failures, "failures"),
-        (Metric::TtfbP95, "ttfb_p95"),
-        (Metric::TtftP50, "ttft_p50"),
-        (Metric::TtftP90, "ttft_p90"),
-        (Metric::TtftP95, "ttft_p95"),
-        (Metric::TtftP99, "ttft_p99"),
-        (Metric::ItlP50, "itl_p50"),
-        (Metric::ItlP95, "itl_p95"),
-        (Metric::ItlP99, "itl_p99"),
-        (Metric::TokensPerSec, "tokens_per_sec"),
-        (Metric::OutputTokensPerSec, "output_tokens_per_sec"),
-        (Metric::SandboxViolations, "sandbox_violations"),
-        (Metric::Limited, "limited"),
-        (Metric::LimitedRate, "limited_rate"),
-        (Metric::HardFailures, "hard_failures"),
-        (Metric::HardErrorRate, "hard_error_rate"),
-        (Metric::GpuUtilMax, "gpu_util_max"),
-        (Metric::GpuMemMax, "gpu_mem_max"),
-        (Metric::ContainerCpuMax, "container_cpu_max"),
-        (Metric::HostCpuMax, "host_cpu_max"),
-        (Metric::Degradation, "degradation"),
-    ];
-
-    /// The name used in expressions.
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(metric, _)| *metric == self)
-            .map(|(_, name)| *name)
-            .unwrap_or("?")
-    }
-
-    fn from_name(name: &str) -> Option<Metric> {
-        let name = match name {
-            "median" => "p50",
-            "avg_latency" | "mean" => "avg",
-            other => other,
-        };
-        Self::ALL.iter().find(|(_, known)| *known == name).map(|(metric, _)| *metric)
-    }
-
-    /// Whether the metric is measured on chat replies only.
-    pub fn is_chat(self) -> bool {
-        matches!(
-            self,
-            Metric::TtfbP95
-                | Metric::TtftP50
-                | Metric::TtftP90
-                | Metric::TtftP95
-                | Metric::TtftP99
-                | Metric::ItlP50
-                | Metric::ItlP95
-                | Metric::ItlP99
-                | Metric::TokensPerSec
-                | Metric::OutputTokensPerSec
-        )
-    }
-
-    /// The unit of this metric's threshold.
-    pub fn unit(self) -> MetricUnit {
-        match self {
-            Metric::TtfbP95
-            | Metric::TtftP50
-            | Metric::TtftP90
-            | Metric::TtftP95
-            | Metric::TtftP99
-            | Metric::ItlP50
-            | Metric::ItlP95
-            | Metric::ItlP99 => MetricUnit::LatencyMicros,
-            Metric::TokensPerSec | Metric::OutputTokensPerSec => MetricUnit::PerSecond,
-            Metric::P50 | Metric::P90 | Metric::P95 | Metric::P99 | Metric::Max | Metric::Min | Metric::Avg => MetricUnit::LatencyMicros,
-            Metric::ErrorRate | Metric::SuccessRate => MetricUnit::Percent,
-            Metric::Rps => MetricUnit::PerSecond,
-            Metric::Requests
-            | Metric::Failures
-            | Metric::SandboxViolations
-            | Metric::Limited
-            | Metric::HardFailures
-            | Metric::ClassCount => MetricUnit::Count,
-            Metric::LimitedRate | Metric::HardErrorRate | Metric::ClassRate => MetricUnit::Percent,
-            Metric::GpuUtilMax | Metric::GpuMemMax | Metric::ContainerCpuMax | Metric::HostCpuMax => MetricUnit::Percent,
-            Metric::Degradation => MetricUnit::Percent,
-        }
-    }
-
-    /// Whether the metric comes from the resource monitors rather than the requests.
-    pub fn is_resource(self) -> bool {
-        matches!(
-            self,
-            Metric::GpuUtilMax | Metric::GpuMemMax | Metric::ContainerCpuMax | Metric::HostCpuMax
-        )
-    }
-}
+use super::metric::{Metric, MetricUnit};
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,7 +93,7 @@ impl TargetExpr {
             None => match metric_text.strip_suffix("_rate").filter(|class| classes.contains(class)) {
                 Some(class) => (Metric::ClassRate, Some(class.to_string())),
                 None => {
-                    let known: Vec<&str> = Metric::ALL.iter().map(|(_, name)| *name).collect();
+                    let known: Vec<&str> = Metric::all().map(Metric::name).collect();
                     let classes = if classes.is_empty() {
                         String::new()
                     } else {
@@ -330,20 +160,10 @@ fn parse_threshold(metric: Metric, text: &str) -> Result<f64, String> {
     }
 }
 
-/// Formats a value of the metric's unit for people: `1.24s`, `830ms`, `0.50%`, `35.2`.
-pub fn format_metric_value(metric: Metric, value: f64) -> String {
-    match metric.unit() {
-        MetricUnit::LatencyMicros => format::micros(value),
-        MetricUnit::Percent => format!("{value:.2}%"),
-        MetricUnit::PerSecond => format!("{value:.1}/s"),
-        MetricUnit::Count => format!("{value:.0}"),
-    }
-}
-
 impl fmt::Display for TargetExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let value = match self.metric.unit() {
-            MetricUnit::LatencyMicros => format::micros(self.threshold),
+            MetricUnit::LatencyMicros => crate::format::micros(self.threshold),
             MetricUnit::Percent => format!("{}%", self.threshold),
             _ => format!("{}", self.threshold),
         };

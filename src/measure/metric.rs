@@ -1,0 +1,278 @@
+//! The metrics targets can name, in one table: each metric's written name, the unit its
+//! threshold is written and shown in, and where its value comes from. Everything else about a
+//! metric (parsing a target, formatting a value, whether it needs a chat task) reads the table.
+
+use serde::{Deserialize, Serialize};
+
+use crate::format;
+
+/// What a target measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    P50,
+    P90,
+    P95,
+    P99,
+    Max,
+    Min,
+    Avg,
+    ErrorRate,
+    SuccessRate,
+    Rps,
+    Requests,
+    Failures,
+    TtfbP95,
+    TtftP50,
+    TtftP90,
+    TtftP95,
+    TtftP99,
+    ItlP50,
+    ItlP95,
+    ItlP99,
+    /// Median output tokens per second of a chat reply.
+    TokensPerSec,
+    /// Output tokens per second over the level, all replies together.
+    OutputTokensPerSec,
+    /// MCP calls with `expect = "error"` that succeeded.
+    SandboxViolations,
+    /// Failures that signalled a concurrency limit (429, 503 with Retry-After, named RPC codes).
+    Limited,
+    LimitedRate,
+    /// Failures other than limited ones: "the concurrency limit was respected" is
+    /// `hard_failures == 0`.
+    HardFailures,
+    HardErrorRate,
+    /// Failures of a preset's failure class (the class is named in the target).
+    ClassCount,
+    ClassRate,
+    /// Resource peaks over the level, from the monitors: the busiest GPU's utilisation and
+    /// memory, the busiest container's CPU, the load generator's own host CPU.
+    GpuUtilMax,
+    GpuMemMax,
+    ContainerCpuMax,
+    HostCpuMax,
+    /// p95 now against the scenario's baseline p95, in percent:
+    /// `(p95 - baseline p95) / baseline p95 x 100` (the guide's degradation formula).
+    Degradation,
+}
+
+/// The unit a metric's threshold is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricUnit {
+    /// Microseconds (written as `2s`, `500ms`, or a bare number of milliseconds).
+    LatencyMicros,
+    /// Percent (written as `1%`).
+    Percent,
+    /// Per second (a bare number).
+    PerSecond,
+    /// A plain count.
+    Count,
+}
+
+impl MetricUnit {
+    /// A value of this unit for people: `1.24s`, `830ms`, `0.50%`, `35.2/s`, `12`.
+    pub fn format(self, value: f64) -> String {
+        match self {
+            MetricUnit::LatencyMicros => format::micros(value),
+            MetricUnit::Percent => format!("{value:.2}%"),
+            MetricUnit::PerSecond => format!("{value:.1}/s"),
+            MetricUnit::Count => format!("{value:.0}"),
+        }
+    }
+}
+
+/// Where a metric's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricSource {
+    /// The requests' own numbers (latency, counts, rates).
+    Requests,
+    /// Chat replies, streamed or not.
+    ChatReplies,
+    /// Streamed chat replies only (time to first token, inter-token latency).
+    StreamedChat,
+    /// Failures of a class the preset defines; the target names the class.
+    FailureClass,
+    /// The resource monitors' peaks over the level.
+    Monitors,
+    /// The requests' p95 against the scenario's baseline.
+    Baseline,
+}
+
+/// One row of the metric table.
+struct MetricInfo {
+    metric: Metric,
+    /// The name written in targets; class metrics are written by their class's name.
+    name: &'static str,
+    unit: MetricUnit,
+    source: MetricSource,
+}
+
+const fn row(metric: Metric, name: &'static str, unit: MetricUnit, source: MetricSource) -> MetricInfo {
+    MetricInfo {
+        metric,
+        name,
+        unit,
+        source,
+    }
+}
+
+use MetricSource::{Baseline, ChatReplies, FailureClass, Monitors, Requests, StreamedChat};
+use MetricUnit::{Count, LatencyMicros, PerSecond, Percent};
+
+/// Every metric, once. The order is the order the error message for an unknown metric lists.
+const METRICS: [MetricInfo; 34] = [
+    row(Metric::P50, "p50", LatencyMicros, Requests),
+    row(Metric::P90, "p90", LatencyMicros, Requests),
+    row(Metric::P95, "p95", LatencyMicros, Requests),
+    row(Metric::P99, "p99", LatencyMicros, Requests),
+    row(Metric::Max, "max", LatencyMicros, Requests),
+    row(Metric::Min, "min", LatencyMicros, Requests),
+    row(Metric::Avg, "avg", LatencyMicros, Requests),
+    row(Metric::ErrorRate, "error_rate", Percent, Requests),
+    row(Metric::SuccessRate, "success_rate", Percent, Requests),
+    row(Metric::Rps, "rps", PerSecond, Requests),
+    row(Metric::Requests, "requests", Count, Requests),
+    row(Metric::Failures, "failures", Count, Requests),
+    row(Metric::TtfbP95, "ttfb_p95", LatencyMicros, ChatReplies),
+    row(Metric::TtftP50, "ttft_p50", LatencyMicros, StreamedChat),
+    row(Metric::TtftP90, "ttft_p90", LatencyMicros, StreamedChat),
+    row(Metric::TtftP95, "ttft_p95", LatencyMicros, StreamedChat),
+    row(Metric::TtftP99, "ttft_p99", LatencyMicros, StreamedChat),
+    row(Metric::ItlP50, "itl_p50", LatencyMicros, StreamedChat),
+    row(Metric::ItlP95, "itl_p95", LatencyMicros, StreamedChat),
+    row(Metric::ItlP99, "itl_p99", LatencyMicros, StreamedChat),
+    row(Metric::TokensPerSec, "tokens_per_sec", PerSecond, ChatReplies),
+    row(Metric::OutputTokensPerSec, "output_tokens_per_sec", PerSecond, ChatReplies),
+    row(Metric::SandboxViolations, "sandbox_violations", Count, Requests),
+    row(Metric::Limited, "limited", Count, Requests),
+    row(Metric::LimitedRate, "limited_rate", Percent, Requests),
+    row(Metric::HardFailures, "hard_failures", Count, Requests),
+    row(Metric::HardErrorRate, "hard_error_rate", Percent, Requests),
+    row(Metric::GpuUtilMax, "gpu_util_max", Percent, Monitors),
+    row(Metric::GpuMemMax, "gpu_mem_max", Percent, Monitors),
+    row(Metric::ContainerCpuMax, "container_cpu_max", Percent, Monitors),
+    row(Metric::HostCpuMax, "host_cpu_max", Percent, Monitors),
+    row(Metric::Degradation, "degradation", Percent, Baseline),
+    row(Metric::ClassCount, "?", Count, FailureClass),
+    row(Metric::ClassRate, "?", Percent, FailureClass),
+];
+
+/// Names people also write: `median`, `mean`.
+const ALIASES: [(&str, Metric); 3] = [("median", Metric::P50), ("avg_latency", Metric::Avg), ("mean", Metric::Avg)];
+
+impl Metric {
+    fn info(self) -> &'static MetricInfo {
+        // Every variant has a row (the table test checks), so the fallback is never taken.
+        METRICS.iter().find(|info| info.metric == self).unwrap_or(&METRICS[0])
+    }
+
+    /// The built-in metrics a target can name, in table order.
+    pub fn all() -> impl Iterator<Item = Metric> {
+        METRICS.iter().filter(|info| info.source != FailureClass).map(|info| info.metric)
+    }
+
+    /// The name used in expressions (`?` for class metrics, which are written by class name).
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// The built-in metric with this written name (or alias).
+    pub(crate) fn from_name(name: &str) -> Option<Metric> {
+        if let Some((_, metric)) = ALIASES.iter().find(|(alias, _)| *alias == name) {
+            return Some(*metric);
+        }
+        METRICS
+            .iter()
+            .find(|info| info.source != FailureClass && info.name == name)
+            .map(|info| info.metric)
+    }
+
+    /// The unit of this metric's threshold.
+    pub fn unit(self) -> MetricUnit {
+        self.info().unit
+    }
+
+    /// Where the value comes from.
+    pub fn source(self) -> MetricSource {
+        self.info().source
+    }
+
+    /// Whether the metric is measured on chat replies only.
+    pub fn is_chat(self) -> bool {
+        matches!(self.source(), ChatReplies | StreamedChat)
+    }
+
+    /// Whether the metric comes from the resource monitors rather than the requests.
+    pub fn is_resource(self) -> bool {
+        self.source() == Monitors
+    }
+
+    /// A value of this metric for people: `1.24s`, `830ms`, `0.50%`, `35.2/s`.
+    pub fn format_value(self, value: f64) -> String {
+        self.unit().format(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_one_row_and_names_are_unique() {
+        for (index, info) in METRICS.iter().enumerate() {
+            assert_eq!(
+                METRICS.iter().filter(|other| other.metric == info.metric).count(),
+                1,
+                "{:?} has more than one row",
+                info.metric
+            );
+            if info.source != FailureClass {
+                assert_eq!(Metric::from_name(info.name), Some(info.metric), "row {index}");
+            }
+        }
+        // Adding a variant breaks this match: give it a row in METRICS too.
+        let _every_variant = |metric: Metric| match metric {
+            Metric::P50
+            | Metric::P90
+            | Metric::P95
+            | Metric::P99
+            | Metric::Max
+            | Metric::Min
+            | Metric::Avg
+            | Metric::ErrorRate
+            | Metric::SuccessRate
+            | Metric::Rps
+            | Metric::Requests
+            | Metric::Failures
+            | Metric::TtfbP95
+            | Metric::TtftP50
+            | Metric::TtftP90
+            | Metric::TtftP95
+            | Metric::TtftP99
+            | Metric::ItlP50
+            | Metric::ItlP95
+            | Metric::ItlP99
+            | Metric::TokensPerSec
+            | Metric::OutputTokensPerSec
+            | Metric::SandboxViolations
+            | Metric::Limited
+            | Metric::LimitedRate
+            | Metric::HardFailures
+            | Metric::HardErrorRate
+            | Metric::ClassCount
+            | Metric::ClassRate
+            | Metric::GpuUtilMax
+            | Metric::GpuMemMax
+            | Metric::ContainerCpuMax
+            | Metric::HostCpuMax
+            | Metric::Degradation => (),
+        };
+        assert_eq!(METRICS.len(), 34, "one row per variant");
+        // Serde's snake_case names are the written names, so run files and presets agree.
+        for metric in Metric::all() {
+            let serialized = serde_json::to_value(metric).expect("serializes");
+            assert_eq!(serialized, serde_json::Value::from(metric.name()));
+        }
+    }
+}

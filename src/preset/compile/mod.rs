@@ -1,0 +1,173 @@
+//! Checks a parsed preset and turns it into what the engine runs: URLs parsed, templates
+//! compiled, pools loaded, levels and targets resolved. Every mistake becomes a [`Diagnostic`]
+//! at its line and column; all of them are collected, not just the first. One file per part
+//! (service, task kinds, setup, levels, targets, baseline, monitors), all writing through one
+//! [`Context`]. Nothing here reads a saved run: a `baseline = { run = ... }` stays a reference
+//! until `analysis::baseline::SavedRuns` reads it.
+
+mod baseline;
+mod chat;
+mod level;
+mod mcp;
+mod monitors;
+mod scenario;
+mod setup;
+mod targets;
+mod task;
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+
+use hyper::http::{HeaderName, HeaderValue};
+use minijinja::Environment;
+use toml::Spanned;
+
+use super::compiled::{CompiledPreset, TextSource};
+use super::diagnostic::{Diagnostic, PresetErrors};
+use super::source::LoadedPreset;
+use super::template;
+
+/// What every part of the compilation shares: the preset being compiled, the mistakes found so
+/// far, and the scenario being compiled now (its template environment and the names its
+/// templates may use).
+pub(super) struct Context<'a> {
+    pub loaded: &'a LoadedPreset,
+    found: Vec<Diagnostic>,
+    /// The scenario's templates; each part adds its own, named `task{i}.path` and so on.
+    env: Environment<'static>,
+    /// Dotted names the scenario's templates may use: `pool.NAME`, `setup.NAME`.
+    template_names: Vec<String>,
+}
+
+impl<'a> Context<'a> {
+    fn new(loaded: &'a LoadedPreset) -> Context<'a> {
+        Context {
+            loaded,
+            found: Vec::new(),
+            env: template::new_environment(),
+            template_names: Vec::new(),
+        }
+    }
+
+    /// A mistake at a byte span of the preset (or with no place).
+    pub fn push(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+        self.found
+            .push(Diagnostic::at(&self.loaded.source.name, &self.loaded.source.text, span, message));
+    }
+
+    /// A mistake at a spanned value.
+    pub fn push_at<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
+        self.push(Some(spanned.span()), message);
+    }
+
+    /// How many mistakes have been found so far.
+    pub fn mistakes(&self) -> usize {
+        self.found.len()
+    }
+
+    /// Where a mistake at this span would be reported.
+    pub fn place(&self, span: Range<usize>) -> Diagnostic {
+        Diagnostic::at(&self.loaded.source.name, &self.loaded.source.text, Some(span), "")
+    }
+
+    /// A path the preset wrote, relative to the preset's folder.
+    pub fn preset_relative(&self, written: &str) -> std::path::PathBuf {
+        match self.loaded.source.base_dir.as_deref() {
+            Some(dir) => dir.join(written),
+            None => std::path::PathBuf::from(written),
+        }
+    }
+
+    /// Starts a scenario: a fresh template environment and the names its templates may use.
+    fn begin_scenario(&mut self, template_names: Vec<String>) {
+        self.env = template::new_environment();
+        self.template_names = template_names;
+    }
+
+    /// The finished scenario's templates.
+    fn take_templates(&mut self) -> Environment<'static> {
+        std::mem::replace(&mut self.env, template::new_environment())
+    }
+
+    /// Literal text, or a template added to the scenario's environment under `name`; a
+    /// template that does not parse or names something undefined is a mistake of `label`'s
+    /// `field`.
+    pub fn text(&mut self, name: String, text: &Spanned<String>, label: &str, field: &str) -> TextSource {
+        if !template::is_template(text.get_ref()) {
+            return TextSource::Literal(text.get_ref().clone());
+        }
+        if let Err(err) = self.env.add_template_owned(name.clone(), text.get_ref().clone()) {
+            let detail = err.detail().unwrap_or("invalid template");
+            let line = err.line().map(|line| format!(" (template line {line})")).unwrap_or_default();
+            self.push_at(text, format!("{label}: {field} template error{line}: {detail}"));
+            return TextSource::Literal(text.get_ref().clone());
+        }
+        let names: Vec<&str> = self.template_names.iter().map(String::as_str).collect();
+        let unknown = template::unknown_names(&self.env, &name, &names);
+        if !unknown.is_empty() {
+            let pools = if names.is_empty() {
+                "none defined".to_string()
+            } else {
+                names.join(", ")
+            };
+            self.push_at(
+                text,
+                format!(
+                    "{label}: {field} uses {} which nothing defines (pools: {pools}; variables: user_id, seq; functions: uuid(), random_int(a, b))",
+                    unknown.join(", ")
+                ),
+            );
+        }
+        TextSource::Template(name)
+    }
+
+    /// Checks header names and values.
+    pub fn check_headers(&mut self, headers: &BTreeMap<String, String>, span: Option<Range<usize>>, label: &str) {
+        for (name, value) in headers {
+            if HeaderName::from_bytes(name.as_bytes()).is_err() {
+                self.push(span.clone(), format!("{label}: header name {name:?} is not valid"));
+            }
+            if HeaderValue::from_str(value).is_err() {
+                self.push(
+                    span.clone(),
+                    format!("{label}: header {name} has a value with characters HTTP does not allow"),
+                );
+            }
+        }
+    }
+}
+
+/// Checks the whole preset; returns every mistake found.
+pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
+    let mut ctx = Context::new(loaded);
+    let preset = &loaded.preset;
+    if preset.scenarios.is_empty() {
+        ctx.push(None, "no scenarios: add at least one [[scenario]] table");
+    }
+    let mut names = HashSet::new();
+    let mut scenarios = Vec::new();
+    for scenario in &preset.scenarios {
+        if !names.insert(scenario.name.get_ref().clone()) {
+            ctx.push_at(
+                &scenario.name,
+                format!("scenario name {:?} is used twice; names must be unique", scenario.name.get_ref()),
+            );
+        }
+        let baseline = baseline::compile(&mut ctx, scenario, &preset.scenarios);
+        if let Some(mut compiled) = scenario::compile(&mut ctx, scenario) {
+            compiled.baseline = baseline;
+            scenarios.push(compiled);
+        }
+    }
+    let monitors = monitors::compile(&mut ctx, preset.monitors.as_ref());
+    if !ctx.found.is_empty() {
+        return Err(PresetErrors(ctx.found));
+    }
+    Ok(CompiledPreset {
+        name: loaded.display_name(),
+        source: loaded.source.name.clone(),
+        document: preset.clone(),
+        scenarios,
+        monitors,
+    })
+}

@@ -1,0 +1,311 @@
+//! A compiled preset: what passed every check, in the shape the engine plans from. Types only;
+//! `compile` builds them and the engine's protocol code sends and judges what they describe.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::http::{Method, Uri};
+use minijinja::Environment;
+use serde::{Deserialize, Serialize};
+
+use super::diagnostic::Diagnostic;
+use super::model::{ExpectStatus, McpSettings, Preset, ThinkTime};
+use crate::measure::{LoadModel, TargetExpr};
+
+/// A preset that passed every check.
+#[derive(Debug, Clone)]
+pub struct CompiledPreset {
+    /// Display name (the preset's `name`, else its file stem).
+    pub name: String,
+    /// Where it came from: a path or `shipped:NAME`.
+    pub source: String,
+    /// The model as written (with any command-line overrides applied).
+    pub document: Preset,
+    pub scenarios: Vec<CompiledScenario>,
+    /// What the monitors sample during the run.
+    pub monitors: crate::monitor::MonitorSettings,
+}
+
+/// `http` or `https`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+/// A parsed base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    pub scheme: Scheme,
+    pub host: String,
+    pub port: u16,
+    /// Path prefix without a trailing slash ("" for none).
+    pub path_prefix: String,
+    /// The original text, for display.
+    pub text: String,
+}
+
+impl BaseUrl {
+    /// Parses `http(s)://host[:port][/prefix]`.
+    pub fn parse(text: &str) -> Result<BaseUrl, String> {
+        let uri: Uri = text
+            .parse()
+            .map_err(|err| format!("base_url {text:?} is not a URL ({err}); write e.g. \"http://localhost:8000\""))?;
+        let scheme = match uri.scheme_str() {
+            Some("http") => Scheme::Http,
+            Some("https") => Scheme::Https,
+            Some(other) => return Err(format!("base_url {text:?}: scheme {other:?} is not supported (use http or https)")),
+            None => return Err(format!("base_url {text:?} has no scheme; write e.g. \"http://{text}\"")),
+        };
+        let host = uri
+            .host()
+            .ok_or_else(|| format!("base_url {text:?} has no host"))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = uri.port_u16().unwrap_or(match scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        });
+        if uri.query().is_some() {
+            return Err(format!("base_url {text:?} has a query string; put queries in the task's path"));
+        }
+        Ok(BaseUrl {
+            scheme,
+            host,
+            port,
+            path_prefix: uri.path().trim_end_matches('/').to_string(),
+            text: text.to_string(),
+        })
+    }
+
+    /// `host:port` as the Host header wants it.
+    pub fn authority(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let default_port = match self.scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        };
+        if self.port == default_port {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// The full URL of a path below this base.
+    pub fn url(&self, path: &str) -> String {
+        let scheme = match self.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        };
+        format!("{scheme}://{}{}{}", self.authority(), self.path_prefix, path)
+    }
+}
+
+/// One scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct CompiledScenario {
+    pub name: String,
+    pub base: BaseUrl,
+    /// Extra https root certificates (DER) from the service's ca_file.
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// Whether https certificates are verified (`tls_verify = false` or `--insecure`: not).
+    pub tls_verify: bool,
+    /// Service headers as written (values may hold `${VAR}`).
+    pub headers: Vec<(String, String)>,
+    pub health: Option<HealthCheck>,
+    pub think_time: ThinkTime,
+    pub timeout: Duration,
+    /// The `pool` template variable.
+    pub pools: minijinja::Value,
+    /// Every task's templates, named `task{index}.path` / `task{index}.body`.
+    pub templates: Arc<Environment<'static>>,
+    pub tasks: Vec<CompiledTask>,
+    pub levels: Vec<CompiledLevel>,
+    pub targets: Vec<CompiledTarget>,
+    /// MCP session settings (used when the scenario has MCP tasks).
+    pub mcp: McpSettings,
+    /// Named failure classes, in the order they are tried.
+    pub failure_classes: Vec<FailureClass>,
+    /// Requests run once before the first level.
+    pub setup: Vec<CompiledSetup>,
+    /// What `degradation` targets compare against.
+    pub baseline: Option<CompiledBaseline>,
+}
+
+/// A scenario's baseline, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompiledBaseline {
+    /// An earlier scenario of the same suite, by name: its numbers once it has run.
+    Scenario(String),
+    /// A saved run's scenario, as the preset names it; read after compilation (see
+    /// `analysis::baseline::SavedRuns`), which turns it into `Run`.
+    SavedRun(SavedRunBaseline),
+    /// A saved run's scenario, read.
+    Run(Box<crate::run::BaselineRecord>),
+}
+
+/// `baseline = { run = "...", scenario = "..." }` before the file is read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedRunBaseline {
+    /// The run file, relative paths resolved against the preset's folder.
+    pub path: std::path::PathBuf,
+    /// The path as written in the preset.
+    pub written: String,
+    /// The run's scenario to compare with, when the preset names one.
+    pub scenario: Option<String>,
+    /// Where the `baseline` key is, for a mistake found when the run is read.
+    pub place: Diagnostic,
+}
+
+/// A setup step, ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledSetup {
+    pub name: String,
+    pub method: Method,
+    pub path: TextSource,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<TextSource>,
+    pub expect_status: Option<ExpectStatus>,
+    /// (name, JSON pointer) of the values to keep as `setup.NAME`.
+    pub save: Vec<(String, String)>,
+}
+
+/// A compiled failure class.
+#[derive(Debug, Clone)]
+pub struct FailureClass {
+    pub name: String,
+    pub status: Vec<u16>,
+    pub matches: Option<regex::Regex>,
+}
+
+impl FailureClass {
+    /// Whether a failure with this status, body and message belongs to the class.
+    pub fn matches(&self, status: Option<u16>, body: &[u8], message: &str) -> bool {
+        if !self.status.is_empty() && !status.is_some_and(|status| self.status.contains(&status)) {
+            return false;
+        }
+        match &self.matches {
+            None => true,
+            Some(regex) => regex.is_match(message) || regex.is_match(&String::from_utf8_lossy(body)),
+        }
+    }
+
+    /// Whether the class needs response bodies.
+    pub fn reads_body(&self) -> bool {
+        self.matches.is_some()
+    }
+}
+
+/// The preflight check of a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    pub url: String,
+    pub expect_status: u16,
+    pub start_hint: Option<String>,
+}
+
+/// Literal text, or the name of a template in the scenario's environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextSource {
+    Literal(String),
+    Template(String),
+}
+
+/// The most of a reply body kept for checks and parsing unless a task says otherwise
+/// (`max_body_bytes`): a longer reply fails its checks instead of growing memory per user.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// One task, ready to run.
+#[derive(Debug, Clone)]
+pub struct CompiledTask {
+    pub name: String,
+    pub weight: u32,
+    pub method: Method,
+    /// The path below the base URL's prefix.
+    pub path: TextSource,
+    /// Task headers as written (values may hold `${VAR}`).
+    pub headers: Vec<(String, String)>,
+    pub body: Option<TextSource>,
+    pub expect_status: Option<ExpectStatus>,
+    pub checks: Vec<CheckRule>,
+    /// Set for chat tasks: the body is built from it for each request.
+    pub chat: Option<ChatSpec>,
+    /// Set for MCP tasks: the tool call made on the user's session.
+    pub mcp: Option<McpCall>,
+    /// The most of a reply body kept for checks and parsing.
+    pub max_body_bytes: usize,
+}
+
+/// An MCP tool call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct McpCall {
+    pub tool: String,
+    /// The arguments object; string leaves named in `templated` are rendered per call.
+    pub arguments: serde_json::Value,
+    /// (JSON pointer, template name) of each templated string in `arguments`.
+    pub templated: Vec<(String, String)>,
+    /// The server must refuse this call; a success counts as a sandbox violation.
+    pub expect_error: bool,
+}
+
+/// Where MCP tasks post when no path is given.
+pub const MCP_PATH: &str = "/mcp";
+
+/// What a chat task sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatSpec {
+    pub model: String,
+    /// (role, content) pairs; content may be a template.
+    pub messages: Vec<(String, TextSource)>,
+    pub max_tokens: Option<u32>,
+    pub temperature: Option<f64>,
+    pub stream: bool,
+    pub include_usage: bool,
+    /// Extra body fields, merged last.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Where chat tasks post when no path is given.
+pub const CHAT_COMPLETIONS_PATH: &str = "/v1/chat/completions";
+
+/// A check on a response body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckRule {
+    JsonExists(String),
+    JsonAbsent(String),
+    JsonEquals(String, serde_json::Value),
+    BodyContains(String),
+}
+
+/// One level, ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledLevel {
+    pub name: String,
+    pub load: LoadModel,
+    pub duration: Duration,
+}
+
+/// Default in-flight cap for open-model levels.
+pub const DEFAULT_MAX_IN_FLIGHT: u32 = 1000;
+
+/// One target, resolved to level and task indexes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledTarget {
+    /// The expression as written.
+    pub text: String,
+    pub expr: TargetExpr,
+    pub level: Option<usize>,
+    pub task: Option<usize>,
+    pub abort_on_fail: bool,
+    pub abort_delay: Duration,
+}
+
+/// The most users (or requests in flight) one level may ask of one load generator.
+pub const MAX_USERS: u32 = 1_000_000;

@@ -1,0 +1,43 @@
+//! The short texts every report format and face says the same way: a verdict's word, the
+//! monitors' line, where a finding is, the peak throughput line.
+
+use crate::run::{Finding, RunRecord};
+
+/// Said when no finding showed.
+pub const NO_FINDINGS: &str = "None of the bottleneck indicators showed (error rate rising with users, latency knee, GPU memory near full, connection errors or timeouts appearing, cascading failure, no recovery, saturated load generator, late starts).";
+
+/// `PASS`, `FAIL` or `no verdict`.
+pub fn verdict_word(passed: Option<bool>) -> &'static str {
+    match passed {
+        Some(true) => "PASS",
+        Some(false) => "FAIL",
+        None => "no verdict",
+    }
+}
+
+/// `GPU unavailable: ...; containers off; host ...; Prometheus off`.
+pub fn monitors_line(monitors: &crate::monitor::MonitorStatus) -> String {
+    format!(
+        "GPU {}; containers {}; host {}; Prometheus {}",
+        monitors.gpu.describe(),
+        monitors.containers.describe(),
+        monitors.host.describe(),
+        monitors.prometheus.describe()
+    )
+}
+
+/// `Gateway / Level 3`, or the scenario alone.
+pub fn finding_place(finding: &Finding) -> String {
+    match &finding.level_name {
+        Some(level) => format!("{} / {level}", finding.scenario),
+        None => finding.scenario.clone(),
+    }
+}
+
+/// `48.6 req/s at Level 2 (12 users)`, or why there is none.
+pub fn peak_line(run: &RunRecord) -> String {
+    match crate::analysis::headline::headline(run).peak_rps_within_targets {
+        Some((rps, label)) => format!("{rps:.1} req/s at {label}"),
+        None => "no level held all its targets".into(),
+    }
+}

@@ -1,0 +1,45 @@
+//! Writing a rendered report where the person asked: Markdown to a file or standard output,
+//! one HTML file, or the Locust CSV files; every file written atomically.
+
+use std::path::{Path, PathBuf};
+
+use super::{Format, Report, csv, html, markdown};
+
+/// Renders and writes a report; returns the files written (none when Markdown went to
+/// standard output).
+pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Path) -> Result<Vec<PathBuf>, String> {
+    let stem = run_path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    let write_file = |path: &Path, text: &str| {
+        crate::run::save::write_atomic(path, text.as_bytes())
+            .map(|_| vec![path.to_path_buf()])
+            .map_err(|err| {
+                format!(
+                    "cannot write {}: {err} (check the folder exists and is writable, or pass --out)",
+                    path.display()
+                )
+            })
+    };
+    match format {
+        Format::Md => {
+            let text = markdown::render(report);
+            match out {
+                Some(path) => write_file(path, &text),
+                None => {
+                    print!("{text}");
+                    Ok(Vec::new())
+                }
+            }
+        }
+        Format::Html => {
+            let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(format!("{stem}.html")));
+            write_file(&path, &html::render_report(report))
+        }
+        Format::Csv => {
+            let prefix = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&stem));
+            csv::write_all(report.run, &prefix).map_err(|err| format!("cannot write CSV files at {}: {err}", prefix.display()))
+        }
+    }
+}

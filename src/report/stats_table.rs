@@ -1,0 +1,63 @@
+//! Locust's statistics table, built once from the numbers and drawn by every face: the
+//! terminal (`cli::table`), the app's Live tab (`ui::live`) and the Markdown/HTML report
+//! (`report::tables`). One row per task and an Aggregated row; the same columns and the same
+//! text everywhere.
+
+use crate::analysis::TaskRow;
+use crate::format;
+use crate::run::{LevelRecord, TaskStats};
+
+/// The columns, in order.
+pub const STATS_COLUMNS: [&str; 12] = [
+    "Task",
+    "Requests",
+    "Fails",
+    "Median",
+    "p95",
+    "p99",
+    "Average",
+    "Min",
+    "Max",
+    "Avg size",
+    "RPS",
+    "Failures/s",
+];
+
+/// One row: which task, and a cell of text per column of [`STATS_COLUMNS`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsRow {
+    pub task: TaskRow,
+    pub cells: [String; STATS_COLUMNS.len()],
+}
+
+/// The row of one task (or all tasks together). Latency and size read `-` without requests.
+pub fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
+    let measured = |text: String| if stats.requests == 0 { "-".to_string() } else { text };
+    StatsRow {
+        cells: [
+            task.name().to_string(),
+            stats.requests.to_string(),
+            format!("{} ({:.2}%)", stats.failures, stats.error_rate_percent()),
+            measured(format::micros(stats.p50_micros as f64)),
+            measured(format::micros(stats.p95_micros as f64)),
+            measured(format::micros(stats.p99_micros as f64)),
+            measured(format::micros(stats.avg_micros)),
+            measured(format::micros(stats.min_micros as f64)),
+            measured(format::micros(stats.max_micros as f64)),
+            measured(format!("{:.0} B", stats.avg_bytes)),
+            format!("{:.1}", stats.rps),
+            format!("{:.2}", stats.failures_per_sec),
+        ],
+        task,
+    }
+}
+
+/// A level's table: each task, then the Aggregated row.
+pub fn level_rows(level: &LevelRecord) -> Vec<StatsRow> {
+    level
+        .tasks
+        .iter()
+        .map(|task| stats_row(TaskRow::Task(task.task.clone()), &task.stats))
+        .chain(std::iter::once(stats_row(TaskRow::Aggregated, &level.total.stats)))
+        .collect()
+}

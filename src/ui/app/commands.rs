@@ -1,0 +1,431 @@
+//! What the app does when asked: `route` takes every `AppCommand` (from panels, jobs, tests)
+//! and carries it out on the app's state. Engine events come in through `take_event`.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::demo::{point_at_demo_stack, uses_demo_ports};
+use super::{LoadscopeApp, Pending, Tab};
+use crate::demo::DemoStack;
+use crate::engine::{Command, RunPlan};
+use crate::preset::{CompiledPreset, secrets};
+use crate::run::library::run_file_name;
+use crate::ui::command::{AppCommand, UnsavedChoice};
+use crate::ui::document::{NEW_PRESET, Origin, PresetDocument};
+use crate::ui::editor::EditorState;
+use crate::ui::live_run::{LiveRun, RunState};
+use crate::ui::notice::{Notice, Undo};
+use crate::ui::present::Presentation;
+use crate::ui::settings::{PresetRef, ThemeChoice};
+
+impl LoadscopeApp {
+    /// Carries out one command.
+    pub(super) fn route(&mut self, command: AppCommand) {
+        match command {
+            AppCommand::NewPreset => self.new_document(),
+            AppCommand::OpenShipped(name) => self.open_shipped(&name),
+            AppCommand::OpenPreset(path) => self.open_file(&path),
+            AppCommand::PickPreset => self.pick_preset(),
+            AppCommand::Save => self.save(),
+            AppCommand::SaveAs => self.save_as(),
+            AppCommand::SaveTo(path) => self.save_to(&path),
+            AppCommand::Unsaved(choice) => self.unsaved(choice),
+            AppCommand::SetTheme(theme) => {
+                self.settings.theme = theme;
+                self.apply_theme();
+            }
+            AppCommand::ShowTab(tab) => self.tab = tab,
+            AppCommand::SelectScenario(index) => {
+                self.editor.scenario = index;
+                self.tab = Tab::Editor;
+            }
+            AppCommand::Preflight => self.preflight(),
+            AppCommand::Start => self.start(),
+            AppCommand::Engine(command) => self.send(command),
+            AppCommand::ShowSavedRun(path, record) => self.show_saved_run(path, *record),
+            AppCommand::OpenRunFile(path) => {
+                self.runs.open_path(path);
+                self.tab = Tab::Runs;
+            }
+            AppCommand::PickRunFile => self.jobs.spawn("loadscope-open-run-dialog", || {
+                let picked = rfd::FileDialog::new().add_filter("Loadscope run", &["json"]).pick_file();
+                picked.map(AppCommand::OpenRunFile)
+            }),
+            AppCommand::Present(runs) => self.present(runs),
+            AppCommand::PresentLiveRun => {
+                if let Some(record) = &self.live.record {
+                    let record = (**record).clone();
+                    self.present(vec![record]);
+                }
+            }
+            AppCommand::EndPresentation => {
+                self.presentation = None;
+                self.ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+            }
+            AppCommand::SaveChartPng(title, rect) => self.save_chart_png(&title, rect),
+            AppCommand::StartDemoStack => self.start_demo_stack(),
+            AppCommand::StopDemoStack => self.demo = None,
+            AppCommand::Undo(Undo::RestoreRun(trashed)) => self.runs.restore(trashed),
+            AppCommand::Notify(notice) => self.notices.push(notice),
+            AppCommand::MonitorsProbed(status) => {
+                self.probing_monitors = false;
+                self.machine_monitors = status;
+            }
+        }
+    }
+
+    pub(super) fn apply_theme(&self) {
+        let preference = match self.settings.theme {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+        };
+        self.ctx.set_theme(preference);
+    }
+
+    /// Finds out in the background which monitors work here, for the status bar.
+    pub(super) fn probe_monitors(&mut self) {
+        self.probing_monitors = true;
+        self.jobs.spawn("loadscope-monitor-probe", || {
+            let settings = crate::monitor::MonitorSettings {
+                containers: Some(crate::monitor::ContainerFilter::default()),
+                ..crate::monitor::MonitorSettings::default()
+            };
+            let status = crate::monitor::sampler::probe(settings).ok().map(|report| report.status);
+            Some(AppCommand::MonitorsProbed(status))
+        });
+    }
+
+    fn user_presets_dir(&self) -> PathBuf {
+        self.config.data_dir.join("presets")
+    }
+
+    pub(super) fn scan_user_presets(&mut self) {
+        let dir = self.user_presets_dir();
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                    .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        self.user_presets = found;
+    }
+
+    /// Opens a shipped preset (asks first when there are unsaved changes).
+    fn open_shipped(&mut self, name: &str) {
+        if self.document.is_dirty() {
+            self.pending = Some(Pending::OpenShipped(name.to_string()));
+            return;
+        }
+        match PresetDocument::shipped(name) {
+            Some(document) => self.set_document(document),
+            None => self.notices.push(Notice::error(format!(
+                "there is no shipped preset {name:?} (shipped: {})",
+                crate::preset::shipped::names().join(", ")
+            ))),
+        }
+    }
+
+    /// Opens a preset file (asks first when there are unsaved changes).
+    fn open_file(&mut self, path: &Path) {
+        if self.document.is_dirty() {
+            self.pending = Some(Pending::Open(path.to_path_buf()));
+            return;
+        }
+        match PresetDocument::open(path) {
+            Ok(document) => {
+                self.settings.remember_file(path.to_path_buf());
+                self.set_document(document);
+            }
+            Err(err) => self.notices.push(Notice::error(err)),
+        }
+    }
+
+    fn new_document(&mut self) {
+        if self.document.is_dirty() {
+            self.pending = Some(Pending::New);
+            return;
+        }
+        self.set_document(PresetDocument::new(Origin::Untitled, NEW_PRESET.to_string()));
+    }
+
+    fn set_document(&mut self, document: PresetDocument) {
+        self.settings.last_preset = match document.origin() {
+            Origin::Shipped(name) => Some(PresetRef::Shipped(name.clone())),
+            Origin::File(path) => Some(PresetRef::File(path.clone())),
+            Origin::Untitled => None,
+        };
+        self.document = document;
+        self.editor = EditorState::default();
+        if let Some(stack) = &self.demo {
+            point_at_demo_stack(&mut self.document, stack);
+        }
+        self.tab = Tab::Editor;
+    }
+
+    /// Saves to the document's file, or asks for one.
+    fn save(&mut self) {
+        match self.document.origin().clone() {
+            Origin::File(path) => self.save_to(&path),
+            _ => self.save_as(),
+        }
+    }
+
+    /// Asks for a file to save to (on a background thread: the dialog blocks).
+    fn save_as(&mut self) {
+        let dir = self.user_presets_dir();
+        let name = match crate::run::library::slug(&self.document.title()) {
+            slug if slug.is_empty() => "preset.toml".to_string(),
+            slug => format!("{slug}.toml"),
+        };
+        self.jobs.spawn("loadscope-save-dialog", move || {
+            let _ = std::fs::create_dir_all(&dir);
+            let picked = rfd::FileDialog::new()
+                .add_filter("Loadscope preset", &["toml"])
+                .set_directory(&dir)
+                .set_file_name(name)
+                .save_file();
+            picked.map(AppCommand::SaveTo)
+        });
+    }
+
+    fn save_to(&mut self, path: &Path) {
+        match self.document.save_to(path) {
+            Ok(()) => {
+                self.settings.remember_file(path.to_path_buf());
+                self.settings.last_preset = Some(PresetRef::File(path.to_path_buf()));
+                self.scan_user_presets();
+            }
+            Err(err) => self.notices.push(Notice::error(err)),
+        }
+    }
+
+    fn pick_preset(&mut self) {
+        let dir = self.user_presets_dir();
+        self.jobs.spawn("loadscope-open-dialog", move || {
+            let picked = rfd::FileDialog::new()
+                .add_filter("Loadscope preset", &["toml"])
+                .set_directory(&dir)
+                .pick_file();
+            picked.map(AppCommand::OpenPreset)
+        });
+    }
+
+    /// The person's answer to "unsaved changes".
+    fn unsaved(&mut self, choice: UnsavedChoice) {
+        let Some(pending) = self.pending.take() else { return };
+        match choice {
+            UnsavedChoice::Cancel => {}
+            UnsavedChoice::Save => {
+                if matches!(self.document.origin(), Origin::File(_)) {
+                    self.save();
+                    self.carry_out(pending);
+                } else {
+                    // Save as needs a file first; the person repeats the action afterwards.
+                    self.save_as();
+                }
+            }
+            UnsavedChoice::Discard => {
+                self.document = PresetDocument::new(self.document.origin().clone(), self.document.text().to_string());
+                self.carry_out(pending);
+            }
+        }
+    }
+
+    fn carry_out(&mut self, pending: Pending) {
+        match pending {
+            Pending::Open(path) => self.open_file(&path),
+            Pending::OpenShipped(name) => self.open_shipped(&name),
+            Pending::New => self.new_document(),
+            Pending::Quit => {
+                self.quitting = true;
+                self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+
+    /// Opens presentation mode over `runs` (the first is the baseline), full screen.
+    fn present(&mut self, runs: Vec<crate::run::RunRecord>) {
+        if runs.is_empty() {
+            return;
+        }
+        self.presentation = Some(Presentation::new(runs));
+        self.ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
+    }
+
+    /// Saves the screen area `rect` (a chart) as a PNG in the data dir's `exports/`, taken
+    /// from the next rendered frame; the encoding and writing happen off the UI thread.
+    fn save_chart_png(&mut self, title: &str, rect: egui::Rect) {
+        let dir = self.config.data_dir.join("exports");
+        let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+        let name = run_file_name(&stamp, title).replace(".json", ".png");
+        let pixels_per_point = self.ctx.pixels_per_point();
+        let job = self.jobs.reserve();
+        self.ctx.request_screenshot(move |image| {
+            job.spawn("loadscope-chart-png", move || {
+                let path = dir.join(name);
+                let written = crate::ui::export::write_png(&image.region(&rect, Some(pixels_per_point)), &path);
+                Some(AppCommand::Notify(match written {
+                    Ok(_) => Notice::info(format!("Chart saved as {}", path.display())),
+                    Err(why) => Notice::error(why),
+                }))
+            });
+        });
+        self.ctx.request_repaint();
+    }
+
+    /// Starts the built-in demo stack and points the open preset's demo URLs at it.
+    fn start_demo_stack(&mut self) {
+        if self.demo.is_some() {
+            return;
+        }
+        let started = DemoStack::start(self.config.demo.clone()).or_else(|first| {
+            // The reference ports are taken (another demo stack?): any free ports will do,
+            // the preset is pointed at them.
+            let mut config = self.config.demo.clone();
+            config.base_port = 0;
+            DemoStack::start(config).map_err(|_| first)
+        });
+        match started {
+            Ok(stack) => {
+                // A newcomer's click: show the demo preset unless the open one already targets
+                // the demo stack or holds unsaved work.
+                if !self.document.is_dirty()
+                    && !uses_demo_ports(&self.document)
+                    && let Some(document) = PresetDocument::shipped("demo")
+                {
+                    self.set_document(document);
+                }
+                point_at_demo_stack(&mut self.document, &stack);
+                self.demo = Some(stack);
+            }
+            Err(err) => self.notices.push(Notice::error(format!("cannot start the demo stack: {err}"))),
+        }
+    }
+
+    fn compiled_or_show_errors(&mut self) -> Option<CompiledPreset> {
+        match self.document.compile() {
+            Ok(compiled) => Some(compiled),
+            Err(errors) => {
+                self.notices.push(Notice::error(format!(
+                    "the preset has {} error(s); fix them in the Editor (the first: {})",
+                    errors.0.len(),
+                    errors.0.first().map(ToString::to_string).unwrap_or_default()
+                )));
+                self.tab = Tab::Editor;
+                None
+            }
+        }
+    }
+
+    fn plan(&mut self) -> Option<(RunPlan, CompiledPreset)> {
+        let compiled = self.compiled_or_show_errors()?;
+        match RunPlan::in_library(compiled.clone(), &self.config.data_dir.join("runs"), &secrets::from_env) {
+            Ok(plan) => Some((plan, compiled)),
+            Err(err) => {
+                self.notices.push(Notice::error(err.to_string()));
+                None
+            }
+        }
+    }
+
+    /// Checks the services without sending load.
+    fn preflight(&mut self) {
+        if self.live.state.is_active() {
+            return;
+        }
+        if let Some((plan, compiled)) = self.plan() {
+            self.live = LiveRun::for_preset(&compiled, RunState::Preflight);
+            self.send(Command::Preflight(Box::new(plan)));
+            self.tab = Tab::Live;
+        }
+    }
+
+    /// Starts a run of the open preset.
+    fn start(&mut self) {
+        if self.live.state.is_active() {
+            return;
+        }
+        if let Some((plan, compiled)) = self.plan() {
+            self.live = LiveRun::for_preset(&compiled, RunState::Preflight);
+            self.live_view.reset_inputs();
+            self.send(Command::Start(Box::new(plan)));
+            self.tab = Tab::Live;
+        }
+    }
+
+    fn send(&self, command: Command) {
+        if let Some(engine) = &self.engine {
+            engine.send(command);
+        }
+    }
+
+    /// Shows a saved run in the Live tab.
+    fn show_saved_run(&mut self, path: PathBuf, record: crate::run::RunRecord) {
+        if self.live.state.is_active() {
+            self.notices.push(Notice::error(
+                "a run is in progress: stop it before opening a saved run in the Live tab",
+            ));
+            return;
+        }
+        self.live = LiveRun::from_record(record, path);
+        self.tab = Tab::Live;
+    }
+
+    /// Takes in one engine event: the Live tab's state, and failures to start or save as
+    /// error notices (not only a status-bar line).
+    pub fn take_event(&mut self, event: crate::engine::Event) {
+        use crate::engine::{Event, SaveOutcome};
+        let failure = match &event {
+            Event::StartFailed(why) => Some(format!("The run did not start: {why}")),
+            Event::SaveFailed { path, error } if self.live.save_error.is_none() => Some(format!(
+                "Could not save the run to {} ({error}); the last good save is kept and saving is retried",
+                path.display()
+            )),
+            Event::Finished {
+                saved: SaveOutcome::Fallback { path, planned, error },
+                ..
+            } => Some(format!(
+                "Could not save the run to {} ({error}); it was saved to {} instead",
+                planned.display(),
+                path.display()
+            )),
+            Event::Finished {
+                saved: SaveOutcome::NotSaved { error },
+                ..
+            } => Some(format!("The run could not be saved anywhere: {error}")),
+            _ => None,
+        };
+        if let Some(text) = failure {
+            self.notices.push(Notice::error(text));
+        }
+        self.live.apply(event);
+    }
+
+    pub(super) fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|input| input.raw.dropped_files.iter().map(|file| file.path().to_path_buf()).collect());
+        for path in dropped {
+            if path.extension().is_some_and(|ext| ext == "json") {
+                self.queue.push(AppCommand::OpenRunFile(path));
+            } else {
+                self.queue.push(AppCommand::OpenPreset(path));
+            }
+        }
+    }
+
+    pub(super) fn handle_close_request(&mut self, ctx: &egui::Context) {
+        let close_requested = ctx.input(|input| input.viewport().close_requested());
+        if close_requested && !self.quitting {
+            if self.document.is_dirty() {
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.pending = Some(Pending::Quit);
+            } else if self.live.state.is_active() {
+                // The engine saves the run as stopped when it shuts down (on drop).
+                self.send(Command::Stop);
+            }
+        }
+    }
+}

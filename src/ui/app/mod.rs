@@ -1,0 +1,292 @@
+//! The desktop app: its state (here), what it does when asked (`commands`: one `AppCommand`
+//! queue that every panel and background job feeds), and how it draws (`panels`). Engine events
+//! are drained in `logic` every frame; everything slow (file dialogs, run files, PNG exports,
+//! the monitor probe) runs through `Jobs` and comes back as commands.
+
+mod commands;
+mod demo;
+mod panels;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::command::AppCommand;
+use super::document::{NEW_PRESET, Origin, PresetDocument};
+use super::editor::EditorState;
+use super::jobs::Jobs;
+use super::live::LiveView;
+use super::live_run::LiveRun;
+use super::notice::Notice;
+use super::present::Presentation;
+use super::runs::RunsTab;
+use super::settings::{PresetRef, STORAGE_KEY, Settings};
+use crate::demo::{DemoConfig, DemoStack};
+use crate::engine::Engine;
+
+/// How the app starts: where its data lives, how the demo stack runs, what to open.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Runs go to `data_dir/runs`, user presets live in `data_dir/presets`.
+    pub data_dir: PathBuf,
+    pub demo: DemoConfig,
+    /// A preset path or shipped name to open instead of the last one.
+    pub open: Option<String>,
+    /// Start the demo stack when the window opens.
+    pub start_demo_stack: bool,
+    /// Check in the background which monitors work on this machine (off in snapshot tests,
+    /// whose pictures must not depend on the machine).
+    pub probe_monitors: bool,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            data_dir: crate::run::library::data_dir(),
+            demo: DemoConfig::default(),
+            open: None,
+            start_demo_stack: false,
+            probe_monitors: true,
+        }
+    }
+}
+
+/// The centre tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Editor,
+    Live,
+    Runs,
+}
+
+/// Something that would drop unsaved changes, waiting for the person to decide.
+#[derive(Debug, Clone, PartialEq)]
+enum Pending {
+    Open(PathBuf),
+    OpenShipped(String),
+    New,
+    Quit,
+}
+
+/// The Loadscope desktop app.
+pub struct LoadscopeApp {
+    config: AppConfig,
+    settings: Settings,
+    engine: Option<Engine>,
+    document: PresetDocument,
+    editor: EditorState,
+    live: LiveRun,
+    live_view: LiveView,
+    runs: RunsTab,
+    tab: Tab,
+    demo: Option<DemoStack>,
+    /// Errors and news for the person, shown until dismissed.
+    notices: Vec<Notice>,
+    /// Presentation mode, when on: it takes the whole window.
+    presentation: Option<Presentation>,
+    pending: Option<Pending>,
+    /// What panels and finished jobs asked for, routed once per frame.
+    queue: Vec<AppCommand>,
+    /// File dialogs, PNG exports and the monitor probe; each comes back as a command (None: the
+    /// person cancelled).
+    jobs: Jobs<Option<AppCommand>>,
+    user_presets: Vec<PathBuf>,
+    quitting: bool,
+    /// What the monitors can see on this machine (probed in the background at start).
+    machine_monitors: Option<crate::monitor::MonitorStatus>,
+    /// Whether that probe has not come back yet.
+    probing_monitors: bool,
+    /// The title last sent to the window, so it is only sent again when it changes.
+    shown_title: String,
+    ctx: egui::Context,
+}
+
+impl LoadscopeApp {
+    /// Builds the app: restores settings, starts the engine thread, opens the last preset.
+    pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> LoadscopeApp {
+        let settings: Settings = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, STORAGE_KEY))
+            .unwrap_or_default();
+        let ctx = cc.egui_ctx.clone();
+        let waker_ctx = ctx.clone();
+        let waker: crate::engine::Waker = Arc::new(move || waker_ctx.request_repaint_after(Duration::from_millis(30)));
+        let mut notices = Vec::new();
+        let engine = match Engine::spawn(Some(waker)) {
+            Ok(engine) => Some(engine),
+            Err(err) => {
+                notices.push(Notice::error(format!(
+                    "cannot start the load engine: {err}. Runs are unavailable; restart Loadscope."
+                )));
+                None
+            }
+        };
+        let runs_dir = config.data_dir.join("runs");
+        let mut app = LoadscopeApp {
+            document: PresetDocument::shipped("demo").unwrap_or_else(|| PresetDocument::new(Origin::Untitled, NEW_PRESET.to_string())),
+            editor: EditorState::default(),
+            live: LiveRun::default(),
+            live_view: LiveView::default(),
+            runs: RunsTab::new(runs_dir, &ctx),
+            tab: Tab::Editor,
+            demo: None,
+            notices,
+            presentation: None,
+            pending: None,
+            queue: Vec::new(),
+            jobs: Jobs::new(&ctx),
+            user_presets: Vec::new(),
+            quitting: false,
+            shown_title: String::new(),
+            machine_monitors: None,
+            probing_monitors: false,
+            engine,
+            settings,
+            config,
+            ctx,
+        };
+        app.apply_theme();
+        app.scan_user_presets();
+        if app.config.probe_monitors {
+            app.probe_monitors();
+        }
+        let start = app.config.open.clone().map(|arg| {
+            if Path::new(&arg).is_file() {
+                PresetRef::File(PathBuf::from(arg))
+            } else {
+                PresetRef::Shipped(arg)
+            }
+        });
+        match start.or_else(|| app.settings.last_preset.clone()) {
+            Some(PresetRef::File(path)) => app.route(AppCommand::OpenPreset(path)),
+            Some(PresetRef::Shipped(name)) => app.route(AppCommand::OpenShipped(name)),
+            None => {}
+        }
+        if app.config.start_demo_stack {
+            app.route(AppCommand::StartDemoStack);
+        }
+        app
+    }
+
+    /// Drains engine events and finished jobs, and routes every queued command (also called by
+    /// tests between steps).
+    pub fn drain(&mut self) {
+        let mut ended = false;
+        let mut events = Vec::new();
+        if let Some(engine) = &self.engine {
+            while let Some(event) = engine.try_recv() {
+                events.push(event);
+            }
+        }
+        for event in events {
+            ended |= matches!(event, crate::engine::Event::Finished { .. });
+            self.take_event(event);
+        }
+        if ended {
+            self.runs.refresh();
+        }
+        let finished: Vec<AppCommand> = self.jobs.poll().into_iter().flatten().collect();
+        self.queue.extend(finished);
+        self.runs.poll();
+        self.notices.extend(self.runs.take_notices());
+        self.route_queued();
+        if self.live.state.is_active() {
+            self.ctx.request_repaint_after(Duration::from_millis(250));
+        }
+    }
+
+    /// Routes the commands the last frame's panels returned.
+    fn route_queued(&mut self) {
+        for command in std::mem::take(&mut self.queue) {
+            self.route(command);
+        }
+    }
+
+    fn window_title(&self) -> String {
+        let dirty = if self.document.is_dirty() { " •" } else { "" };
+        format!("{}{dirty} — Loadscope", self.document.title())
+    }
+}
+
+/// What tests read and do, instead of reaching into the app's fields.
+impl LoadscopeApp {
+    /// Does what a panel would ask for, now.
+    pub fn command(&mut self, command: AppCommand) {
+        self.route(command);
+    }
+
+    pub fn document(&self) -> &PresetDocument {
+        &self.document
+    }
+
+    pub fn live(&self) -> &LiveRun {
+        &self.live
+    }
+
+    /// Shows this run state in the Live tab, as a run's events would.
+    pub fn set_live(&mut self, live: LiveRun) {
+        self.live = live;
+    }
+
+    /// The settings the person changes in the app (charts shown, whole run or not, theme).
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
+    /// Draw every chart point instead of a min/max envelope (the frame benchmark's baseline).
+    pub fn draw_every_point(&mut self, every_point: bool) {
+        self.live_view.draw_every_point = every_point;
+    }
+
+    pub fn runs(&self) -> &RunsTab {
+        &self.runs
+    }
+
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
+    }
+
+    pub fn presentation(&self) -> Option<&Presentation> {
+        self.presentation.as_ref()
+    }
+
+    /// The demo stack's gateway, RAG and MCP URLs while it runs.
+    pub fn demo_urls(&self) -> Option<[String; 3]> {
+        self.demo.as_ref().map(DemoStack::urls)
+    }
+}
+
+impl eframe::App for LoadscopeApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain();
+        self.handle_dropped_files(ctx);
+        self.handle_close_request(ctx);
+        self.route_queued();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let title = self.window_title();
+        if title != self.shown_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.shown_title = title;
+        }
+        let mut commands = Vec::new();
+        if self.presentation.is_some() {
+            self.presentation_frame(ui, &mut commands);
+        } else {
+            self.frame(ui, &mut commands);
+        }
+        // Routed now, so a click shows its effect in the next frame, not one later.
+        self.queue.extend(commands);
+        self.route_queued();
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.settings);
+    }
+}

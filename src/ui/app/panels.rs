@@ -1,0 +1,347 @@
+//! How the app draws: the run controls on top, the preset library on the left, the engine's
+//! state at the bottom, notices and the Editor, Live and Runs tabs in the centre, the
+//! unsaved-changes dialog, and presentation mode. Panels read the app's state and return
+//! `AppCommand`s; only the tabs' own view state (editor, live view, runs tab) changes here.
+
+use std::path::PathBuf;
+
+use egui::{Color32, RichText};
+
+use super::{LoadscopeApp, Tab};
+use crate::engine::Command;
+use crate::measure::LoadModel;
+use crate::ui::command::{AppCommand, UnsavedChoice};
+use crate::ui::document::Origin;
+use crate::ui::live_run::RunState;
+use crate::ui::notice;
+use crate::ui::palette;
+use crate::ui::settings::ThemeChoice;
+
+impl LoadscopeApp {
+    /// The normal window: panels around the tabs.
+    pub(super) fn frame(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
+        egui::Panel::top("run-controls").show(ui, |ui| self.top_bar(ui, commands));
+        egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::left("library")
+            .resizable(true)
+            .default_size(210.0)
+            .show(ui, |ui| self.library_panel(ui, commands));
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            notice::show(ui, &mut self.notices, commands);
+            ui.horizontal(|ui| {
+                let dirty = if self.document.is_dirty() { " •" } else { "" };
+                for (tab, label) in [
+                    (Tab::Editor, format!("Editor{dirty}")),
+                    (Tab::Live, "Live".into()),
+                    (Tab::Runs, "Runs".into()),
+                ] {
+                    if ui.selectable_label(self.tab == tab, label).clicked() && self.tab != tab {
+                        commands.push(AppCommand::ShowTab(tab));
+                    }
+                }
+            });
+            ui.separator();
+            match self.tab {
+                Tab::Editor => self.editor.show(ui, &mut self.document),
+                Tab::Live => commands.extend(self.live_view.show(ui, &self.live, &mut self.settings)),
+                Tab::Runs => commands.extend(self.runs.show(ui)),
+            }
+        });
+        self.confirm_dialog(ui.ctx(), commands);
+    }
+
+    /// Presentation mode: the whole window, keys to move, Escape to leave.
+    pub(super) fn presentation_frame(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
+        let ctx = ui.ctx().clone();
+        let mut leave = false;
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            if let Some(presentation) = &mut self.presentation {
+                leave = presentation.handle_keys(&ctx);
+                leave |= presentation.show(ui);
+            }
+        });
+        if leave {
+            commands.push(AppCommand::EndPresentation);
+        }
+    }
+
+    fn top_bar(&self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
+        ui.horizontal_wrapped(|ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("New preset").clicked() {
+                    commands.push(AppCommand::NewPreset);
+                }
+                if ui.button("Open…").clicked() {
+                    commands.push(AppCommand::PickPreset);
+                }
+                if ui.button("Save").clicked() {
+                    commands.push(AppCommand::Save);
+                }
+                if ui.button("Save as…").clicked() {
+                    commands.push(AppCommand::SaveAs);
+                }
+                ui.separator();
+                ui.label("Theme");
+                let mut theme = self.settings.theme;
+                ui.radio_value(&mut theme, ThemeChoice::System, "Follow the system");
+                ui.radio_value(&mut theme, ThemeChoice::Dark, "Dark");
+                ui.radio_value(&mut theme, ThemeChoice::Light, "Light");
+                if theme != self.settings.theme {
+                    commands.push(AppCommand::SetTheme(theme));
+                }
+            });
+            ui.separator();
+            let active = self.live.state.is_active();
+            let running = self.live.state == RunState::Running;
+            if ui
+                .add_enabled(!active, egui::Button::new("Preflight"))
+                .on_hover_text("Check the services' health without sending load")
+                .clicked()
+            {
+                commands.push(AppCommand::Preflight);
+            }
+            if ui
+                .add_enabled(!active, egui::Button::new("Start"))
+                .on_hover_text("Run the open preset")
+                .clicked()
+            {
+                commands.push(AppCommand::Start);
+            }
+            if ui
+                .add_enabled(active, egui::Button::new("Stop"))
+                .on_hover_text("End the run now and save it")
+                .clicked()
+            {
+                commands.push(AppCommand::Engine(Command::Stop));
+            }
+            if ui.add_enabled(running, egui::Button::new("Next level")).clicked() {
+                commands.push(AppCommand::Engine(Command::NextLevel));
+            }
+            ui.separator();
+            self.run_summary(ui);
+        });
+    }
+
+    fn run_summary(&self, ui: &mut egui::Ui) {
+        let state = self.live.state.label();
+        ui.label(RichText::new(state).strong()).on_hover_text("Run state");
+        if let Some(snapshot) = &self.live.snapshot
+            && self.live.record.is_none()
+        {
+            ui.label(format!("{:.0} s", snapshot.elapsed_secs));
+            ui.label(format!(
+                "{} · {} ({}/{})",
+                snapshot.scenario_name,
+                snapshot.level_name,
+                snapshot.level_index + 1,
+                snapshot.level_count
+            ));
+            let load = match snapshot.load {
+                LoadModel::Closed { .. } => format!("{} users", snapshot.users),
+                LoadModel::Open { .. } => format!("{} in flight", snapshot.users),
+            };
+            ui.label(load);
+            ui.label(format!("{:.1} req/s", snapshot.rps_last_second));
+            ui.label(format!("{:.2}% errors", snapshot.level_total.error_rate_percent()));
+        } else if let Some(record) = &self.live.record {
+            ui.label(format!("{} · {:.0} s", record.preset.name, self.live.elapsed_secs()));
+        }
+        let lights = self.live.verdict_lights();
+        let ended = self.live.record.is_some();
+        if ended && !lights.is_empty() {
+            // After the run: the count, and only the checks that failed.
+            let failed = lights.iter().filter(|(_, verdict)| !verdict.passed).count();
+            let summary = if failed == 0 {
+                RichText::new(format!("All {} target checks passed", lights.len())).color(palette::PASS)
+            } else {
+                RichText::new(format!("{failed} of {} target checks failed", lights.len())).color(palette::FAIL)
+            };
+            ui.label(summary.strong());
+        }
+        for (level, verdict) in lights.into_iter().filter(|(_, verdict)| !ended || !verdict.passed) {
+            let color = match (verdict.observed, verdict.passed) {
+                (None, _) => Color32::GRAY,
+                (Some(_), true) => palette::PASS,
+                (Some(_), false) => palette::FAIL,
+            };
+            let word = light_word(verdict.observed, verdict.passed);
+            let task = verdict.task.as_deref().map(|task| format!(" [{task}]")).unwrap_or_default();
+            let observed = verdict
+                .observed
+                .map(|value| verdict.metric.format_value(value))
+                .unwrap_or_else(|| "-".to_string());
+            let text = if ended {
+                format!("{word} {level}: {}{task}", verdict.target)
+            } else {
+                format!("{word} {}{task}", verdict.target)
+            };
+            ui.label(RichText::new(text).color(color))
+                .on_hover_text(format!("{level}: {}{task}: {word}, observed {observed}", verdict.target));
+        }
+    }
+
+    fn status_bar(&self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            let engine = if self.engine.is_some() { "ready" } else { "not running" };
+            ui.label(format!("Engine: {engine}, {}", self.live.state.label()));
+            ui.separator();
+            match (&self.live.out_path, &self.live.save_error) {
+                (_, Some(error)) => {
+                    ui.colored_label(palette::FAIL, format!("Save failed: {error}"));
+                }
+                (Some(path), None) => {
+                    let when = match self.live.last_saved {
+                        Some(at) if self.live.state.is_active() => format!(" (saved {:.0} s ago)", at.elapsed().as_secs_f64()),
+                        _ => String::new(),
+                    };
+                    ui.label(format!("Run file: {}{when}", path.display()));
+                }
+                (None, None) => {
+                    ui.label(format!("Runs are saved in {}", self.config.data_dir.join("runs").display()));
+                }
+            }
+            ui.separator();
+            match self.demo_urls() {
+                Some([gateway, rag, mcp]) => ui.label(format!("Demo stack (simulated): {gateway} · {rag} · {mcp}")),
+                None => ui.label("Demo stack: off"),
+            };
+            ui.separator();
+            let run_status = self
+                .live
+                .snapshot
+                .as_ref()
+                .filter(|_| self.live.record.is_none())
+                .and_then(|snapshot| snapshot.monitor_status.clone())
+                .or_else(|| self.live.record.as_ref().and_then(|record| record.monitors.clone()));
+            match run_status.as_ref().or(self.machine_monitors.as_ref()) {
+                Some(status) => {
+                    for (name, availability) in [
+                        ("GPU", &status.gpu),
+                        ("Containers", &status.containers),
+                        ("Host", &status.host),
+                        ("Prometheus", &status.prometheus),
+                    ] {
+                        let (word, color) = match availability {
+                            crate::monitor::Availability::Available(_) => ("on", palette::PASS),
+                            crate::monitor::Availability::Unavailable(_) => ("unavailable", palette::WARN),
+                            crate::monitor::Availability::Off => ("off", palette::OFF),
+                        };
+                        ui.colored_label(color, format!("{name}: {word}"))
+                            .on_hover_text(availability.describe());
+                    }
+                }
+                None if self.probing_monitors => {
+                    ui.label("Monitors: checking…");
+                }
+                None => {
+                    ui.label("Monitors: not checked yet (a run reports them)");
+                }
+            }
+        });
+    }
+
+    fn library_panel(&self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading("Presets");
+            ui.horizontal(|ui| {
+                if ui.button("New").clicked() {
+                    commands.push(AppCommand::NewPreset);
+                }
+                if ui.button("Open…").clicked() {
+                    commands.push(AppCommand::PickPreset);
+                }
+            });
+            ui.label(RichText::new("Shipped").small().weak());
+            for name in crate::preset::shipped::names() {
+                let selected = self.document.origin() == &Origin::Shipped(name.to_string());
+                if ui.selectable_label(selected, name).clicked() && !selected {
+                    commands.push(AppCommand::OpenShipped(name.to_string()));
+                }
+            }
+            if !self.user_presets.is_empty() {
+                ui.label(RichText::new("Yours").small().weak());
+                for path in &self.user_presets {
+                    let selected = self.document.origin() == &Origin::File(path.clone());
+                    let name = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+                    if ui
+                        .selectable_label(selected, name)
+                        .on_hover_text(path.display().to_string())
+                        .clicked()
+                        && !selected
+                    {
+                        commands.push(AppCommand::OpenPreset(path.clone()));
+                    }
+                }
+            }
+            let recent: Vec<PathBuf> = self
+                .settings
+                .recent_files
+                .iter()
+                .filter(|path| !self.user_presets.contains(path))
+                .cloned()
+                .collect();
+            if !recent.is_empty() {
+                ui.label(RichText::new("Recent").small().weak());
+                for path in recent {
+                    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+                    if ui.selectable_label(false, name).on_hover_text(path.display().to_string()).clicked() {
+                        commands.push(AppCommand::OpenPreset(path));
+                    }
+                }
+            }
+            ui.separator();
+            ui.heading("Scenarios");
+            let names = self.editor.scenario_names(&self.document);
+            for (index, name) in names.iter().enumerate() {
+                if ui.selectable_label(self.editor.scenario == index, name).clicked() {
+                    commands.push(AppCommand::SelectScenario(index));
+                }
+            }
+            ui.separator();
+            ui.heading("Demo stack");
+            if self.demo.is_some() {
+                ui.label(
+                    "Simulated gateway, RAG and MCP services are running on localhost: press Start to run the open preset against them.",
+                );
+                if ui.button("Stop demo stack").clicked() {
+                    commands.push(AppCommand::StopDemoStack);
+                }
+            } else {
+                ui.label("No services yet? Start simulated ones and run the demo preset.");
+                if ui.button("Start demo stack").clicked() {
+                    commands.push(AppCommand::StartDemoStack);
+                }
+            }
+        });
+    }
+
+    fn confirm_dialog(&self, ctx: &egui::Context, commands: &mut Vec<AppCommand>) {
+        if self.pending.is_none() {
+            return;
+        }
+        egui::Modal::new(egui::Id::unique("unsaved-changes")).show(ctx, |ui| {
+            ui.heading("Unsaved changes");
+            ui.label(format!("{} has changes that are not saved.", self.document.title()));
+            ui.horizontal(|ui| {
+                for (label, choice) in [
+                    ("Save", UnsavedChoice::Save),
+                    ("Discard changes", UnsavedChoice::Discard),
+                    ("Cancel", UnsavedChoice::Cancel),
+                ] {
+                    if ui.button(label).clicked() {
+                        commands.push(AppCommand::Unsaved(choice));
+                    }
+                }
+            });
+        });
+    }
+}
+
+/// The word a verdict light shows, so it reads without colour too.
+fn light_word(observed: Option<f64>, passed: bool) -> &'static str {
+    match (observed, passed) {
+        (None, _) => "WAIT",
+        (Some(_), true) => "PASS",
+        (Some(_), false) => "FAIL",
+    }
+}

@@ -1,0 +1,71 @@
+//! What the panels and background jobs ask the app to do. Panels draw from the app's state and
+//! return commands; jobs return them when their work is done; the app routes every one of them
+//! in one place (`app::commands`), so no panel changes state it does not own.
+
+use std::path::PathBuf;
+
+use super::Tab;
+use super::notice::{Notice, Undo};
+use super::settings::ThemeChoice;
+use crate::engine::Command;
+use crate::monitor::MonitorStatus;
+use crate::run::RunRecord;
+
+/// One thing for the app to do.
+pub enum AppCommand {
+    /// A fresh untitled preset (asks first about unsaved changes).
+    NewPreset,
+    /// A shipped preset by name (asks first about unsaved changes).
+    OpenShipped(String),
+    /// A preset file (asks first about unsaved changes).
+    OpenPreset(PathBuf),
+    /// Pick a preset file with the file dialog.
+    PickPreset,
+    /// Save the preset to its file, or ask for one.
+    Save,
+    /// Ask for a file and save the preset there.
+    SaveAs,
+    /// Save the preset to this file.
+    SaveTo(PathBuf),
+    /// The answer to "unsaved changes": save, discard or cancel.
+    Unsaved(UnsavedChoice),
+    SetTheme(ThemeChoice),
+    ShowTab(Tab),
+    /// Edit this scenario of the preset.
+    SelectScenario(usize),
+    /// Check the services without load.
+    Preflight,
+    /// Run the open preset.
+    Start,
+    /// Pass a command to the engine (stop, next level, pause...).
+    Engine(Command),
+    /// Show a saved run in the Live tab.
+    ShowSavedRun(PathBuf, Box<RunRecord>),
+    /// Add a run file from elsewhere to the Runs tab and select it.
+    OpenRunFile(PathBuf),
+    /// Pick a run file with the file dialog.
+    PickRunFile,
+    /// Presentation mode over these runs (the first is the baseline).
+    Present(Vec<RunRecord>),
+    /// Presentation mode over the run the Live tab shows.
+    PresentLiveRun,
+    EndPresentation,
+    /// Save this screen area (a chart, named) as a PNG.
+    SaveChartPng(String, egui::Rect),
+    StartDemoStack,
+    StopDemoStack,
+    /// Put back what a notice's Undo names.
+    Undo(Undo),
+    /// Tell the person something.
+    Notify(Notice),
+    /// What the monitors can see on this machine (None: the probe could not run).
+    MonitorsProbed(Option<MonitorStatus>),
+}
+
+/// The answer to the unsaved-changes dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsavedChoice {
+    Save,
+    Discard,
+    Cancel,
+}

@@ -1,0 +1,120 @@
+//! Two or more saved runs laid side by side: the baseline and alignment the person picks, the
+//! overlay charts and the delta table (computed when those change, not every frame).
+
+use std::path::PathBuf;
+
+use egui::RichText;
+
+use super::command::AppCommand;
+use super::runs::verdict_label;
+use super::tables;
+use crate::analysis::comparison::{Align, Comparison, compare, run_label};
+use crate::report::charts::{ChartData, overlay_charts};
+use crate::report::tables::comparison_table;
+use crate::run::RunRecord;
+
+/// What the comparison asks of the Runs tab.
+pub(super) enum CompareAction {
+    Back,
+    /// An HTML report of `first` compared with `others`.
+    Export {
+        first: PathBuf,
+        others: Vec<PathBuf>,
+    },
+}
+
+/// Runs laid side by side.
+pub struct CompareView {
+    pub runs: Vec<(PathBuf, RunRecord)>,
+    pub baseline: usize,
+    pub align: Align,
+    /// The table and overlay charts for `shown_for` (baseline, alignment), computed when those
+    /// change rather than every frame.
+    shown_for: Option<(usize, Align)>,
+    comparison: Option<Comparison>,
+    charts: Vec<ChartData>,
+}
+
+impl CompareView {
+    pub(super) fn new(runs: Vec<(PathBuf, RunRecord)>) -> CompareView {
+        CompareView {
+            runs,
+            baseline: 0,
+            align: Align::ByLevel,
+            shown_for: None,
+            comparison: None,
+            charts: Vec::new(),
+        }
+    }
+
+    /// Recomputes the comparison and charts after the baseline or alignment changed.
+    fn refresh(&mut self) {
+        if self.shown_for == Some((self.baseline, self.align)) {
+            return;
+        }
+        let records: Vec<&RunRecord> = self.runs.iter().map(|(_, run)| run).collect();
+        let comparison = compare(&records, self.baseline);
+        let labels: Vec<String> = comparison.runs.iter().map(|run| format!("{}: {}", run.letter, run.name)).collect();
+        self.charts = overlay_charts(&records, &labels, self.align);
+        self.comparison = Some(comparison);
+        self.shown_for = Some((self.baseline, self.align));
+    }
+
+    /// Draws the comparison; returns what the Runs tab should do about it.
+    pub(super) fn show(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) -> Option<CompareAction> {
+        let mut action = None;
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Back to runs").clicked() {
+                action = Some(CompareAction::Back);
+            }
+            ui.heading(format!("Comparing {} runs", self.runs.len()));
+            ui.separator();
+            ui.label("Baseline:");
+            for (index, (_, run)) in self.runs.iter().enumerate() {
+                let letter = crate::analysis::comparison::column_letter(index);
+                ui.radio_value(&mut self.baseline, index, format!("{letter}: {}", run.display_name()));
+            }
+            ui.separator();
+            ui.selectable_value(&mut self.align, Align::ByLevel, "Align by level");
+            ui.selectable_value(&mut self.align, Align::Elapsed, "Elapsed time");
+            ui.separator();
+            if ui.button("Present comparison").clicked() {
+                let mut runs: Vec<RunRecord> = self.runs.iter().map(|(_, run)| run.clone()).collect();
+                let baseline = runs.remove(self.baseline);
+                runs.insert(0, baseline);
+                commands.push(AppCommand::Present(runs));
+            }
+            if ui.button("Comparison report (HTML)").clicked() {
+                let mut others: Vec<PathBuf> = self.runs.iter().map(|(path, _)| path.clone()).collect();
+                let first = others.remove(self.baseline);
+                action = Some(CompareAction::Export { first, others });
+            }
+        });
+        self.refresh();
+        let Some(comparison) = &self.comparison else { return action };
+        let mut png = None;
+        egui::ScrollArea::both().id_salt("compare").show(ui, |ui| {
+            for (index, run) in comparison.runs.iter().enumerate() {
+                let role = if index == comparison.baseline { " (baseline)" } else { "" };
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(format!("{}{role}", run.letter)).strong());
+                    ui.label(run_label(&self.runs[index].1));
+                    verdict_label(ui, run.passed);
+                });
+            }
+            for chart in &self.charts {
+                let (title, save) = super::charts::title_with_save(ui, &chart.title);
+                let plot = tables::chart(ui, chart, 150.0, 1.5, None);
+                if save {
+                    png = Some((chart.id.clone(), title.union(plot).expand(4.0)));
+                }
+            }
+            ui.add_space(6.0);
+            tables::table(ui, "comparison-table", &comparison_table(comparison));
+        });
+        if let Some((title, rect)) = png {
+            commands.push(AppCommand::SaveChartPng(title, rect));
+        }
+        action
+    }
+}
