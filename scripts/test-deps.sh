@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the integration tests start on 127.0.0.1: nginx (Debian), mock-llm and the MCP
-# "everything" server (npm, pinned), Chroma (PyPI, pinned) and a Docker engine (Debian); and what
-# they need besides: openssl and Mesa's software Vulkan driver for the UI snapshots. Run once as root before `cargo test`; .ci/run calls it.
+# "everything" server (npm, pinned), Chroma and prometheus_client (PyPI, pinned) and a Docker
+# engine (Debian); and what they need besides: openssl and Mesa's software Vulkan driver for
+# the UI snapshots. Run once as root before `cargo test`; .ci/run calls it.
 set -euo pipefail
 
 NPM_PREFIX="${LOADSCOPE_NPM_PREFIX:-$HOME/.cache/loadscope-npm}"
 MOCK_LLM_VERSION="0.1.29"
 MCP_EVERYTHING_VERSION="2026.8.31"
 CHROMADB_VERSION="1.5.9"
+# The Prometheus client library vLLM exposes its metrics with: real exposition text for the parser.
+PROMETHEUS_CLIENT_VERSION="0.26.0"
 
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v nginx >/dev/null; then
@@ -31,6 +34,10 @@ if [ ! -x "$NPM_PREFIX/node_modules/.bin/mock-llm" ] || [ ! -x "$NPM_PREFIX/node
 fi
 if ! python3 -m pip show chromadb 2>/dev/null | grep -q "^Version: $CHROMADB_VERSION$"; then
   python3 -m pip install --quiet --disable-pip-version-check "chromadb==$CHROMADB_VERSION"
+fi
+
+if ! python3 -m pip show prometheus_client 2>/dev/null | grep -q "^Version: $PROMETHEUS_CLIENT_VERSION$"; then
+  python3 -m pip install --quiet --disable-pip-version-check "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
 fi
 
 # A Docker engine and the busybox test image for the container monitors.

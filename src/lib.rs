@@ -7,6 +7,7 @@ pub mod cli;
 pub mod demo;
 pub mod engine;
 pub mod format;
+pub mod identity;
 pub mod measure;
 pub mod monitor;
 pub mod preset;

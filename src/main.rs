@@ -1,4 +1,7 @@
 //! The `loadscope` binary: parses the command line and hands over to the library.
+// On Windows the binary is a GUI program (no console window opens behind the app); a command
+// run from a terminal attaches to that terminal's console below.
+#![cfg_attr(windows, windows_subsystem = "windows")]
 
 use clap::Parser;
 
@@ -9,6 +12,12 @@ fn main() -> std::process::ExitCode {
     // SAFETY: restoring a signal's default disposition at start-up, before any thread exists.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    #[cfg(windows)]
+    // SAFETY: attaching to the parent's console (when there is one) before anything is printed;
+    // a launch from the Start menu has none and the call fails harmlessly.
+    unsafe {
+        windows_sys::Win32::System::Console::AttachConsole(windows_sys::Win32::System::Console::ATTACH_PARENT_PROCESS);
     }
     loadscope::cli::main(loadscope::cli::Cli::parse())
 }

@@ -261,3 +261,73 @@ expr = "host_cpu_max <= 100%"
         "live snapshots carry the latest sample"
     );
 }
+
+/// Exposition text as the Prometheus client library vLLM serves its metrics with writes it, in
+/// both its formats (text 0.0.4 and OpenMetrics).
+fn prometheus_client_text(openmetrics: bool) -> String {
+    let script = format!(
+        r#"
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import generate_latest as text
+from prometheus_client.openmetrics.exposition import generate_latest as openmetrics
+registry = CollectorRegistry()
+Gauge("vllm:num_requests_waiting", "Requests waiting", ["model_name"], registry=registry).labels("llama").set(3)
+Gauge("vllm:gpu_cache_usage_perc", "KV cache use", ["model_name"], registry=registry).labels('say "hi"\n').set(0.42)
+Counter("vllm:request_success", "Finished", ["finished_reason", "model_name"], registry=registry).labels("stop", "llama").inc(120)
+Histogram("vllm:e2e_request_latency_seconds", "Latency", ["model_name"], registry=registry).labels("llama").observe(0.5)
+print(({})(registry).decode(), end="")
+"#,
+        if openmetrics { "openmetrics" } else { "text" }
+    );
+    let output = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .expect("python3 runs: install prometheus_client with scripts/test-deps.sh");
+    assert!(
+        output.status.success(),
+        "prometheus_client is missing (scripts/test-deps.sh installs it): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn real_prometheus_client_text_reads_as_the_chosen_values() {
+    use loadscope::monitor::prometheus::parse;
+    for openmetrics in [false, true] {
+        let text = prometheus_client_text(openmetrics);
+        let wanted = ["vllm:num_requests_waiting", "vllm:gpu_cache_usage_perc"].map(String::from);
+        let samples = parse(&text, &wanted).unwrap_or_else(|why| panic!("{why}\n{text}"));
+        let names: Vec<(&str, f64)> = samples.iter().map(|sample| (sample.name.as_str(), sample.value)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("vllm:gpu_cache_usage_perc{model_name=\"say \"hi\"\n\"}", 0.42),
+                ("vllm:num_requests_waiting{model_name=\"llama\"}", 3.0),
+            ],
+            "openmetrics: {openmetrics}\n{text}"
+        );
+        // Everything: the counter's count, never its _created time or the histogram's buckets.
+        let all = parse(&text, &[]).unwrap();
+        let success: Vec<&str> = all
+            .iter()
+            .filter(|sample| sample.name.contains("request_success"))
+            .map(|sample| sample.name.as_str())
+            .collect();
+        let expected_counter = if openmetrics {
+            "vllm:request_success{finished_reason=\"stop\",model_name=\"llama\"}"
+        } else {
+            "vllm:request_success_total{finished_reason=\"stop\",model_name=\"llama\"}"
+        };
+        assert!(success.contains(&expected_counter), "openmetrics: {openmetrics}: {success:?}");
+        assert!(
+            all.iter().all(|sample| !sample.name.contains("_bucket")),
+            "no histogram buckets: {all:?}"
+        );
+        assert!(
+            all.iter()
+                .all(|sample| !sample.name.contains("request_success_created") || !openmetrics),
+            "no counter creation times: {all:?}"
+        );
+    }
+}

@@ -634,3 +634,92 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
         "no file is shown as the run's"
     );
 }
+
+/// The text the app last put on the clipboard, in the frame just run.
+fn copied(harness: &Harness<'_, LoadscopeApp>) -> Option<String> {
+    harness.output().platform_output.commands.iter().find_map(|command| match command {
+        egui::OutputCommand::CopyText(text) => Some(text.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn shortcuts_the_help_menu_and_the_clipboard() {
+    use egui::{Key, Modifiers};
+    let data = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(data.path().join("runs")).unwrap();
+    std::fs::copy(fixture("ui-run.json"), data.path().join("runs/20261127T132347Z-ui-demo.json")).unwrap();
+    let mut harness = harness(config(data.path(), Some("demo".into())));
+    harness.run_ok();
+
+    // Pasted text lands in the field, and in the preset.
+    harness.get_by_label("Level 1 users").click();
+    harness.run_ok();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.event(egui::Event::Paste("12".into()));
+    harness.run_ok();
+    assert_eq!(harness.get_by_label("Level 1 users").value().as_deref(), Some("12"));
+    assert!(harness.state().document().text().contains("users = 12"));
+
+    // Ctrl+N with unsaved changes asks first, as the menu item does.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run_ok();
+    harness.get_by_label("Unsaved changes");
+    harness.get_by_label("Discard changes").click();
+    harness.run_ok();
+    assert_eq!(harness.state().document().title(), "New preset");
+
+    // The menus show the keys, and Help lists them all.
+    harness.get_by_label("File").click();
+    harness.run_ok();
+    harness.get_by_label_contains("Ctrl+Shift+S");
+    harness.key_press(Key::Escape);
+    harness.run_ok();
+    harness.get_by_label("Help").click();
+    harness.run_ok();
+    harness.get_by_label("Keyboard shortcuts").click();
+    harness.run_ok();
+    assert_eq!(harness.state().dialog(), Some(loadscope::ui::Dialog::Shortcuts));
+    harness.get_by_label("Stop the run");
+    harness.get_by_label("Shift+F5");
+    harness.get_by_label("Close").click();
+    harness.run_ok();
+    assert_eq!(harness.state().dialog(), None);
+    harness.get_by_label("Help").click();
+    harness.run_ok();
+    harness.get_by_label("About Loadscope").click();
+    harness.run_ok();
+    harness.get_by_label(&format!("Version {}", env!("CARGO_PKG_VERSION")));
+    harness.get_by_label("Close").click();
+    harness.run_ok();
+
+    // A table copies as tab-separated rows.
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, Duration::from_secs(10), "the runs list", |harness| {
+        harness.state().runs().run_count() == 1
+    });
+    harness.get_by_label("2026-11-27 13:23:47").click();
+    harness.run_ok();
+    let buttons = harness.get_all_by_label("Copy").count();
+    let mut tables = Vec::new();
+    for index in 0..buttons {
+        harness.get_all_by_label("Copy").nth(index).unwrap().click();
+        harness.step();
+        tables.extend(copied(&harness));
+        harness.run_ok();
+    }
+    let per_task = tables
+        .iter()
+        .find(|text| text.starts_with("Level\tTask\tRequests\tFails\tMedian"))
+        .unwrap_or_else(|| panic!("the Per task table was copied: {tables:?}"));
+    assert!(per_task.contains("\nPeak\tAggregated\t322\t0 (0.00%)\t"), "{per_task}");
+
+    // A chart's numbers copy as one row per second.
+    harness.get_by_label("Open in Live").click();
+    harness.run_ok();
+    harness.get_all_by_label("Copy data").next().unwrap().click();
+    harness.step();
+    let chart = copied(&harness).expect("the chart's numbers were copied");
+    assert!(chart.starts_with("second (values in "), "{chart}");
+    assert!(chart.lines().count() > 5, "{chart}");
+}

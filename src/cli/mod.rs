@@ -5,6 +5,7 @@
 
 pub mod compare;
 pub mod demo_stack;
+pub mod generate;
 pub mod probe;
 pub mod report;
 pub mod run;
@@ -63,6 +64,12 @@ pub enum Commands {
     DemoStack(DemoStackArgs),
     /// Show what each resource monitor can see now, with one sample each.
     Probe(ProbeArgs),
+    /// The man page or shell completions, on standard output (for packages).
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum)]
+        what: generate::Artifact,
+    },
     /// The run library: list saved runs (sorted, filtered), rename, note, tag, delete, restore.
     Runs(runs::RunsArgs),
     /// Two or more runs side by side: per level and task, each number against the baseline
@@ -179,6 +186,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Commands::Compare { runs, baseline, dir }) => ExitCode::from(compare::compare_runs(&runs, baseline.as_deref(), dir)),
         Some(Commands::Report(args)) => ExitCode::from(report::report(args)),
         Some(Commands::Probe(args)) => ExitCode::from(probe::probe(args)),
+        Some(Commands::Generate { what }) => ExitCode::from(generate::generate(what)),
         Some(Commands::Gui { preset, demo_stack }) => gui(preset, demo_stack),
         None => gui(None, false),
     }

@@ -4,6 +4,7 @@
 //! on the run's timeline. Nothing here knows about the engine or the UI.
 
 pub mod docker;
+pub mod exposition;
 pub mod gpu;
 pub mod host;
 pub mod prometheus;

@@ -1,9 +1,8 @@
 //! Target metrics from Prometheus text endpoints (vLLM's `/metrics`, an exporter): the chosen
-//! gauges and counters, parsed with the openmetrics-parser crate (its Prometheus text parser
-//! takes vLLM's `vllm:` names, which prometheus-parse's `\w+` names reject).
+//! gauges and counters, read with our own exposition parser (`exposition.rs`), which takes
+//! vLLM's `vllm:` names.
 
-use openmetrics_parser::PrometheusValue;
-
+use super::exposition::{self, FamilyType};
 use super::{MetricSample, PrometheusEndpoint};
 
 /// How many series one endpoint may add per sample when no names are chosen.
@@ -13,31 +12,27 @@ pub const MAX_SERIES_PER_ENDPOINT: usize = 40;
 /// labels (`vllm:num_requests_waiting{model="x"}`), sorted by label, and histograms and
 /// summaries are left out (their buckets are not one value).
 pub fn parse(text: &str, wanted: &[String]) -> Result<Vec<MetricSample>, String> {
-    let exposition = openmetrics_parser::prometheus::parse_prometheus(text).map_err(|err| format!("not Prometheus text: {err}"))?;
+    let exposition = exposition::parse(text).map_err(|why| format!("not Prometheus text: {why}"))?;
     let mut samples = Vec::new();
-    for family in exposition.families.values() {
-        if !(wanted.is_empty() || wanted.contains(&family.family_name)) {
+    for sample in exposition {
+        let one_value = match sample.family_type {
+            FamilyType::Gauge | FamilyType::Untyped => sample.suffix.is_empty(),
+            // `_created` is when the counter started, not a count.
+            FamilyType::Counter => sample.suffix != "_created",
+            _ => false,
+        };
+        if !one_value || !(wanted.is_empty() || wanted.contains(&sample.family)) {
             continue;
         }
-        for sample in family.iter_samples() {
-            let value = match &sample.value {
-                PrometheusValue::Gauge(number) | PrometheusValue::Unknown(number) => number.as_f64(),
-                PrometheusValue::Counter(counter) => counter.value.as_f64(),
-                PrometheusValue::Histogram(_) | PrometheusValue::Summary(_) => continue,
-            };
-            let mut labels: Vec<(String, String)> = sample
-                .get_labelset()
-                .map(|set| set.iter().map(|(key, value)| (key.clone(), value.clone())).collect())
-                .unwrap_or_default();
-            labels.sort();
-            let name = if labels.is_empty() {
-                family.family_name.clone()
-            } else {
-                let labels: Vec<String> = labels.iter().map(|(key, value)| format!("{key}=\"{value}\"")).collect();
-                format!("{}{{{}}}", family.family_name, labels.join(","))
-            };
-            samples.push(MetricSample { name, value });
-        }
+        let mut labels = sample.labels;
+        labels.sort();
+        let name = if labels.is_empty() {
+            sample.family
+        } else {
+            let labels: Vec<String> = labels.iter().map(|(key, value)| format!("{key}=\"{value}\"")).collect();
+            format!("{}{{{}}}", sample.family, labels.join(","))
+        };
+        samples.push(MetricSample { name, value: sample.value });
     }
     samples.sort_by(|a, b| a.name.cmp(&b.name));
     if wanted.is_empty() {

@@ -11,6 +11,7 @@ mod output;
 pub mod stats_table;
 pub mod svg;
 pub mod tables;
+pub mod tsv;
 
 pub use output::write;
 

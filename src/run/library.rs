@@ -12,13 +12,15 @@ pub fn default_runs_dir() -> PathBuf {
     data_dir().join("runs")
 }
 
-/// Loadscope's data dir.
+/// Loadscope's data dir: the local (not roaming) app data on Windows, where runs of many
+/// megabytes do not belong in a roaming profile (see `identity` for each platform's path).
 pub fn data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("LOADSCOPE_DATA_DIR") {
         return PathBuf::from(dir);
     }
-    directories::ProjectDirs::from("dev", "loadscope", "loadscope")
-        .map(|dirs| dirs.data_dir().to_path_buf())
+    use crate::identity::{APPLICATION, ORGANIZATION, QUALIFIER};
+    directories::ProjectDirs::from(QUALIFIER, ORGANIZATION, APPLICATION)
+        .map(|dirs| dirs.data_local_dir().to_path_buf())
         .unwrap_or_else(|| PathBuf::from(".loadscope"))
 }
 

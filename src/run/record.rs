@@ -189,10 +189,11 @@ pub struct HostInfo {
 impl HostInfo {
     /// This machine.
     pub fn current() -> HostInfo {
-        let hostname = std::env::var("HOSTNAME")
+        // The system's own call on every platform (gethostname, GetComputerNameEx), not a
+        // shell variable a GUI launch does not have.
+        let hostname = sysinfo::System::host_name()
             .ok()
             .filter(|name| !name.is_empty())
-            .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|name| name.trim().to_string()))
             .unwrap_or_else(|| "unknown".into());
         HostInfo {
             hostname,

@@ -56,7 +56,29 @@ pub fn save_new(record: &RunRecord, path: &Path) -> Result<(), RunFileError> {
 /// over the target, then its size read back), creating the folder if needed: a reader never
 /// sees half a file, and a write the disk did not keep is an error, not a save.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_through_temp(path, bytes, |temp, path| std::fs::rename(temp, path))
+    write_through_temp(path, bytes, |temp, path| {
+        retry_while_busy(|| std::fs::rename(temp, path), RENAME_TRIES)
+    })
+}
+
+/// How often a rename over a file another program holds open is tried (Windows refuses the
+/// rename while a virus scanner, an indexer or an editor has the file; they let go within
+/// moments), 50 ms apart.
+const RENAME_TRIES: u32 = 20;
+
+/// Runs `op` until it succeeds, fails for another reason, or `tries` are spent. Only Windows
+/// reports a held file as "permission denied"; elsewhere that error is final and not retried.
+fn retry_while_busy(mut op: impl FnMut() -> std::io::Result<()>, tries: u32) -> std::io::Result<()> {
+    let mut left = tries;
+    loop {
+        match op() {
+            Err(err) if cfg!(windows) && err.kind() == std::io::ErrorKind::PermissionDenied && left > 1 => {
+                left -= 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Like [`write_atomic`], but fails with `AlreadyExists` when `path` exists: the temporary file
@@ -206,5 +228,38 @@ fn is_stale(saved_at: &str) -> bool {
     match humantime::parse_rfc3339(saved_at) {
         Ok(saved) => saved.elapsed().map(|age| age.as_secs() > STALE_AFTER_SECS).unwrap_or(false),
         Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_file_is_retried_only_where_that_is_what_the_error_means() {
+        let mut calls = 0;
+        let result = retry_while_busy(
+            || {
+                calls += 1;
+                Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+            },
+            3,
+        );
+        assert!(result.is_err());
+        assert_eq!(calls, if cfg!(windows) { 3 } else { 1 });
+        let mut calls = 0;
+        let result = retry_while_busy(
+            || {
+                calls += 1;
+                if calls < 2 {
+                    Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+                } else {
+                    Ok(())
+                }
+            },
+            3,
+        );
+        assert!(result.is_err(), "other errors are final everywhere");
+        assert_eq!(calls, 1);
     }
 }

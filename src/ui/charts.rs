@@ -339,18 +339,50 @@ pub fn fixed_plot<'a>(id: impl std::hash::Hash + std::fmt::Debug, height: f32) -
         .y_axis_min_width(48.0)
 }
 
-/// A chart's title with its Save PNG button; returns the title's rect and whether the button
-/// was clicked.
-pub fn title_with_save(ui: &mut egui::Ui, title: &str) -> (egui::Rect, bool) {
+/// What the person asked for beside a chart's title.
+pub struct ChartHeader {
+    /// Where the title is (with the plot's rect, the area a PNG takes).
+    pub title_rect: egui::Rect,
+    pub save_png: bool,
+    pub copy_data: bool,
+}
+
+/// A chart's title with its Save PNG and Copy data buttons.
+pub fn chart_header(ui: &mut egui::Ui, title: &str) -> ChartHeader {
     ui.horizontal(|ui| {
-        let rect = ui.label(egui::RichText::new(title).strong()).rect;
-        let save = ui
+        let title_rect = ui.label(egui::RichText::new(title).strong()).rect;
+        let save_png = ui
             .small_button("Save PNG")
             .on_hover_text(format!("Save the {title} chart as a PNG image"))
             .clicked();
-        (rect, save)
+        let copy_data = ui
+            .small_button("Copy data")
+            .on_hover_text(format!("Copy the {title} chart's numbers (tab-separated, one row per second)"))
+            .clicked();
+        ChartHeader {
+            title_rect,
+            save_png,
+            copy_data,
+        }
     })
     .inner
+}
+
+/// A live chart's numbers over the whole run, every point, as tab-separated text.
+pub fn chart_tsv(spec: &ChartSpec, series: &[SeriesPoint]) -> String {
+    let window = TimeWindow {
+        start_secs: 0.0,
+        end_secs: f64::INFINITY,
+    };
+    let mut lines: Vec<(String, Vec<[f64; 2]>)> = spec
+        .series
+        .iter()
+        .map(|line| (line.name.to_string(), series_points(series, line, window, 0)))
+        .collect();
+    if let Some(dynamic) = spec.dynamic {
+        lines.extend(dynamic_points(series, dynamic, window, 0));
+    }
+    crate::report::tsv::chart(&format!("second (values in {})", spec.unit), &lines)
 }
 
 /// Draws one chart.

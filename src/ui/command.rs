@@ -58,8 +58,18 @@ pub enum AppCommand {
     Undo(Undo),
     /// Tell the person something.
     Notify(Notice),
+    /// Open one of Help's dialogs.
+    ShowDialog(Dialog),
+    CloseDialog,
     /// What the monitors can see on this machine (None: the probe could not run).
     MonitorsProbed(Option<MonitorStatus>),
+}
+
+/// Help's dialogs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialog {
+    Shortcuts,
+    About,
 }
 
 /// The answer to the unsaved-changes dialog.

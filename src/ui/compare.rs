@@ -103,10 +103,16 @@ impl CompareView {
                 });
             }
             for chart in &self.charts {
-                let (title, save) = super::charts::title_with_save(ui, &chart.title);
+                let header = super::charts::chart_header(ui, &chart.title);
                 let plot = tables::chart(ui, chart, 150.0, 1.5, None);
-                if save {
-                    png = Some((chart.id.clone(), title.union(plot).expand(4.0)));
+                if header.save_png {
+                    png = Some((chart.id.clone(), header.title_rect.union(plot).expand(4.0)));
+                }
+                if header.copy_data {
+                    let lines: Vec<(String, Vec<[f64; 2]>)> =
+                        chart.lines.iter().map(|line| (line.name.clone(), line.points.clone())).collect();
+                    ui.ctx()
+                        .copy_text(crate::report::tsv::chart(&format!("second (values in {})", chart.unit), &lines));
                 }
             }
             ui.add_space(6.0);

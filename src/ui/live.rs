@@ -90,10 +90,16 @@ impl LiveView {
             for row in shown.chunks(per_row) {
                 ui.columns(per_row, |columns| {
                     for (ui, spec) in columns.iter_mut().zip(row) {
-                        let (title, save) = charts::title_with_save(ui, spec.title);
+                        let header = charts::chart_header(ui, spec.title);
                         let plot = charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0, !self.draw_every_point);
-                        if save {
-                            commands.push(AppCommand::SaveChartPng(spec.title.to_string(), title.union(plot).expand(4.0)));
+                        if header.save_png {
+                            commands.push(AppCommand::SaveChartPng(
+                                spec.title.to_string(),
+                                header.title_rect.union(plot).expand(4.0),
+                            ));
+                        }
+                        if header.copy_data {
+                            ui.ctx().copy_text(charts::chart_tsv(spec, &live.series));
                         }
                     }
                 });

@@ -20,21 +20,26 @@ pub mod palette;
 pub mod present;
 pub mod runs;
 pub mod settings;
+mod shortcuts;
 pub mod tables;
 
 pub use app::{AppConfig, LoadscopeApp, Tab};
-pub use command::AppCommand;
+pub use command::{AppCommand, Dialog};
 pub use notice::{Notice, NoticeLevel};
 
 /// Opens the window and runs the app until it is closed.
 pub fn run(config: AppConfig) -> eframe::Result {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Loadscope")
+        .with_app_id(crate::identity::APP_ID)
+        .with_inner_size([1360.0, 860.0])
+        .with_min_inner_size([900.0, 560.0])
+        .with_drag_and_drop(true);
+    if let Some((width, height, rgba)) = crate::identity::icon_rgba() {
+        viewport = viewport.with_icon(egui::IconData { rgba, width, height });
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Loadscope")
-            .with_app_id("loadscope")
-            .with_inner_size([1360.0, 860.0])
-            .with_min_inner_size([900.0, 560.0])
-            .with_drag_and_drop(true),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(

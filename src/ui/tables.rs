@@ -24,11 +24,22 @@ pub fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) {
     ui.label(text);
 }
 
-/// A table with its title and caption, as a striped grid.
+/// A table with its title and caption, as a striped grid; Copy puts it on the clipboard as
+/// tab-separated text.
 pub fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, table: &Table) {
-    if let Some(title) = &table.title {
-        ui.label(RichText::new(title).strong());
-    }
+    ui.horizontal(|ui| {
+        if let Some(title) = &table.title {
+            ui.label(RichText::new(title).strong());
+        }
+        let what = table.title.as_deref().unwrap_or("table");
+        if ui
+            .small_button("Copy")
+            .on_hover_text(format!("Copy the {what} table (tab-separated, for a spreadsheet)"))
+            .clicked()
+        {
+            ui.ctx().copy_text(crate::report::tsv::table(table));
+        }
+    });
     if let Some(caption) = &table.caption {
         ui.label(RichText::new(caption).weak());
     }

@@ -67,6 +67,8 @@ impl LoadscopeApp {
             AppCommand::StopDemoStack => self.demo = None,
             AppCommand::Undo(Undo::RestoreRun(trashed)) => self.runs.restore(trashed),
             AppCommand::Notify(notice) => self.notices.push(notice),
+            AppCommand::ShowDialog(dialog) => self.dialog = Some(dialog),
+            AppCommand::CloseDialog => self.dialog = None,
             AppCommand::MonitorsProbed(status) => {
                 self.probing_monitors = false;
                 self.machine_monitors = status;

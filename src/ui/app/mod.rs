@@ -96,6 +96,10 @@ pub struct LoadscopeApp {
     machine_monitors: Option<crate::monitor::MonitorStatus>,
     /// Whether that probe has not come back yet.
     probing_monitors: bool,
+    /// Help's dialog, while open.
+    dialog: Option<super::command::Dialog>,
+    /// The app's icon, for About.
+    icon: Option<egui::TextureHandle>,
     /// The title last sent to the window, so it is only sent again when it changes.
     shown_title: String,
     ctx: egui::Context,
@@ -140,6 +144,11 @@ impl LoadscopeApp {
             shown_title: String::new(),
             machine_monitors: None,
             probing_monitors: false,
+            dialog: None,
+            icon: crate::identity::icon_rgba().map(|(width, height, rgba)| {
+                let image = egui::ColorImage::from_rgba_unmultiplied([width as usize, height as usize], &rgba);
+                ctx.load_texture("loadscope-icon", image, egui::TextureOptions::LINEAR)
+            }),
             engine,
             settings,
             config,
@@ -250,6 +259,11 @@ impl LoadscopeApp {
         &self.notices
     }
 
+    /// Help's dialog, while open.
+    pub fn dialog(&self) -> Option<super::command::Dialog> {
+        self.dialog
+    }
+
     pub fn presentation(&self) -> Option<&Presentation> {
         self.presentation.as_ref()
     }
@@ -262,6 +276,7 @@ impl LoadscopeApp {
 
 impl eframe::App for LoadscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.queue.extend(super::shortcuts::pressed(ctx));
         self.drain();
         self.handle_dropped_files(ctx);
         self.handle_close_request(ctx);

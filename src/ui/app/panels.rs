@@ -10,12 +10,13 @@ use egui::{Color32, RichText};
 use super::{LoadscopeApp, Tab};
 use crate::engine::Command;
 use crate::measure::LoadModel;
-use crate::ui::command::{AppCommand, UnsavedChoice};
+use crate::ui::command::{AppCommand, Dialog, UnsavedChoice};
 use crate::ui::document::Origin;
 use crate::ui::live_run::RunState;
 use crate::ui::notice;
 use crate::ui::palette;
 use crate::ui::settings::ThemeChoice;
+use crate::ui::shortcuts::{Action, SHORTCUTS};
 
 impl LoadscopeApp {
     /// The normal window: panels around the tabs.
@@ -48,6 +49,44 @@ impl LoadscopeApp {
             }
         });
         self.confirm_dialog(ui.ctx(), commands);
+        self.help_dialog(ui.ctx(), commands);
+    }
+
+    /// Help's dialogs: the keyboard shortcuts and About.
+    fn help_dialog(&self, ctx: &egui::Context, commands: &mut Vec<AppCommand>) {
+        let Some(dialog) = self.dialog else { return };
+        let modal = egui::Modal::new(egui::Id::unique("help-dialog")).show(ctx, |ui| {
+            match dialog {
+                Dialog::Shortcuts => {
+                    ui.heading("Keyboard shortcuts");
+                    egui::Grid::new("shortcuts").spacing([24.0, 6.0]).show(ui, |ui| {
+                        for (action, keys) in &SHORTCUTS {
+                            ui.label(RichText::new(ctx.format_shortcut(keys)).monospace());
+                            ui.label(action.what());
+                            ui.end_row();
+                        }
+                    });
+                }
+                Dialog::About => {
+                    ui.horizontal(|ui| {
+                        if let Some(icon) = &self.icon {
+                            ui.image((icon.id(), egui::vec2(64.0, 64.0)));
+                        }
+                        ui.vertical(|ui| {
+                            ui.heading("Loadscope");
+                            ui.label(format!("Version {}", crate::identity::VERSION));
+                            ui.label("Load testing for AI service stacks: OpenAI-compatible gateways, RAG services and MCP servers.");
+                            ui.label(RichText::new(format!("{} · MIT OR Apache-2.0", crate::identity::APP_ID)).weak());
+                        });
+                    });
+                }
+            }
+            ui.add_space(8.0);
+            ui.button("Close").clicked()
+        });
+        if modal.inner || modal.should_close() {
+            commands.push(AppCommand::CloseDialog);
+        }
     }
 
     /// Presentation mode: the whole window, keys to move, Escape to leave.
@@ -68,17 +107,16 @@ impl LoadscopeApp {
     fn top_bar(&self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
         ui.horizontal_wrapped(|ui| {
             ui.menu_button("File", |ui| {
-                if ui.button("New preset").clicked() {
-                    commands.push(AppCommand::NewPreset);
-                }
-                if ui.button("Open…").clicked() {
-                    commands.push(AppCommand::PickPreset);
-                }
-                if ui.button("Save").clicked() {
-                    commands.push(AppCommand::Save);
-                }
-                if ui.button("Save as…").clicked() {
-                    commands.push(AppCommand::SaveAs);
+                for (label, action) in [
+                    ("New preset", Action::NewPreset),
+                    ("Open…", Action::OpenPreset),
+                    ("Save", Action::Save),
+                    ("Save as…", Action::SaveAs),
+                ] {
+                    let item = egui::Button::new(label).shortcut_text(action.keys_text(ui.ctx()));
+                    if ui.add(item).clicked() {
+                        commands.push(action.command());
+                    }
                 }
                 ui.separator();
                 ui.label("Theme");
@@ -90,26 +128,37 @@ impl LoadscopeApp {
                     commands.push(AppCommand::SetTheme(theme));
                 }
             });
+            ui.menu_button("Help", |ui| {
+                if ui.button("Keyboard shortcuts").clicked() {
+                    commands.push(AppCommand::ShowDialog(Dialog::Shortcuts));
+                }
+                if ui.button("About Loadscope").clicked() {
+                    commands.push(AppCommand::ShowDialog(Dialog::About));
+                }
+            });
             ui.separator();
             let active = self.live.state.is_active();
             let running = self.live.state == RunState::Running;
             if ui
                 .add_enabled(!active, egui::Button::new("Preflight"))
-                .on_hover_text("Check the services' health without sending load")
+                .on_hover_text(format!(
+                    "Check the services' health without sending load ({})",
+                    Action::Preflight.keys_text(ui.ctx())
+                ))
                 .clicked()
             {
                 commands.push(AppCommand::Preflight);
             }
             if ui
                 .add_enabled(!active, egui::Button::new("Start"))
-                .on_hover_text("Run the open preset")
+                .on_hover_text(format!("Run the open preset ({})", Action::Start.keys_text(ui.ctx())))
                 .clicked()
             {
                 commands.push(AppCommand::Start);
             }
             if ui
                 .add_enabled(active, egui::Button::new("Stop"))
-                .on_hover_text("End the run now and save it")
+                .on_hover_text(format!("End the run now and save it ({})", Action::Stop.keys_text(ui.ctx())))
                 .clicked()
             {
                 commands.push(AppCommand::Engine(Command::Stop));

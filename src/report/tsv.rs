@@ -1,0 +1,69 @@
+//! Tables and chart data as tab-separated text, for the clipboard: a spreadsheet or a terminal
+//! takes them as they are. Tabs and line breaks inside a cell become spaces.
+
+use std::fmt::Write as _;
+
+use super::tables::Table;
+
+fn clean(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ")
+}
+
+/// A table's headers and rows.
+pub fn table(table: &Table) -> String {
+    let mut out = String::new();
+    let headers: Vec<String> = table.headers.iter().map(|header| clean(header)).collect();
+    let _ = writeln!(out, "{}", headers.join("\t"));
+    for row in &table.rows {
+        let cells: Vec<String> = row.iter().map(|cell| clean(&cell.text)).collect();
+        let _ = writeln!(out, "{}", cells.join("\t"));
+    }
+    out
+}
+
+/// Lines of a chart: one row per x value any line has, a column per line (empty where that
+/// line has no point at that x).
+pub fn chart(x_label: &str, lines: &[(String, Vec<[f64; 2]>)]) -> String {
+    let mut xs: Vec<f64> = lines.iter().flat_map(|(_, points)| points.iter().map(|point| point[0])).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let mut out = String::new();
+    let names: Vec<String> = lines.iter().map(|(name, _)| clean(name)).collect();
+    let _ = writeln!(out, "{}\t{}", clean(x_label), names.join("\t"));
+    for x in xs {
+        let cells: Vec<String> = lines
+            .iter()
+            .map(|(_, points)| {
+                points
+                    .iter()
+                    .find(|point| point[0] == x)
+                    .map(|point| format!("{}", point[1]))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let _ = writeln!(out, "{x}\t{}", cells.join("\t"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tables::Cell;
+
+    #[test]
+    fn tables_and_charts_become_tab_separated_rows() {
+        let t = Table {
+            title: Some("Per task".into()),
+            caption: None,
+            headers: vec!["Task".into(), "p95".into()],
+            rows: vec![vec![Cell::plain("chat\tcompletion"), Cell::plain("1.2s")]],
+        };
+        assert_eq!(table(&t), "Task\tp95\nchat completion\t1.2s\n");
+        let lines = vec![
+            ("p50".to_string(), vec![[1.0, 10.0], [2.0, 12.5]]),
+            ("p95".to_string(), vec![[2.0, 30.0]]),
+        ];
+        assert_eq!(chart("second", &lines), "second\tp50\tp95\n1\t10\t\n2\t12.5\t30\n");
+    }
+}
