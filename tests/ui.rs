@@ -30,6 +30,7 @@ fn config(data_dir: &Path, open: Option<String>) -> AppConfig {
         open,
         start_demo_stack: false,
         probe_monitors: false,
+        native_dialogs: false,
     }
 }
 
@@ -722,4 +723,69 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
     let chart = copied(&harness).expect("the chart's numbers were copied");
     assert!(chart.starts_with("second (values in "), "{chart}");
     assert!(chart.lines().count() > 5, "{chart}");
+}
+
+#[test]
+fn save_as_goes_through_the_in_app_file_dialog_where_the_system_has_none() {
+    use egui::{Key, Modifiers};
+    let data = tempfile::tempdir().unwrap();
+    let app_config = config(data.path(), Some("api-gateway".into()));
+    // egui_file's path and file-name fields carry no accessible name (the crate's; they are
+    // found here by their text), so the harness's accessibility check is off for this test.
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .with_max_steps(50)
+        .with_accessibility_check(false)
+        .build_eframe(move |cc| LoadscopeApp::new(cc, app_config));
+    harness.run_ok();
+    harness.key_press_modifiers(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::S);
+    harness.run_ok();
+    harness.get_by_label_contains("Using Loadscope's own file dialog");
+    harness.get_by_label_contains("Save the preset as");
+    // The file name the dialog offers: the preset's name.
+    assert!(harness.get_all_by_value("api-gateway.toml").next().is_some());
+    harness.get_by_label("Save").click();
+    harness.run_ok();
+    let saved = data.path().join("presets/api-gateway.toml");
+    let listing: Vec<_> = walk(data.path());
+    assert!(
+        saved.is_file(),
+        "the preset was written through the in-app dialog; found {listing:?}, notices {:?}",
+        harness.state().notices()
+    );
+    assert!(std::fs::read_to_string(&saved).unwrap().contains("[[scenario]]"));
+    assert!(!harness.state().document().is_dirty());
+    assert_eq!(
+        harness.state().document().origin(),
+        &loadscope::ui::document::Origin::File(saved.clone())
+    );
+    // Saved presets are one click away in the library panel (beside the shipped one).
+    assert_eq!(harness.get_all_by_label("api-gateway").count(), 2);
+    // Said once: a second dialog does not repeat why.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    harness.run_ok();
+    harness.get_by_label_contains("Open a preset");
+    assert_eq!(
+        harness
+            .state()
+            .notices()
+            .iter()
+            .filter(|notice| notice.text.starts_with("Using Loadscope's own"))
+            .count(),
+        1
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
 }

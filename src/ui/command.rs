@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::Tab;
+use super::file_dialog::FilePurpose;
 use super::notice::{Notice, Undo};
 use super::settings::ThemeChoice;
 use crate::engine::Command;
@@ -58,6 +59,12 @@ pub enum AppCommand {
     Undo(Undo),
     /// Tell the person something.
     Notify(Notice),
+    /// Choose a file with the in-app dialog: the system's could not be used, for `reason`.
+    InAppFileDialog {
+        purpose: FilePurpose,
+        dir: PathBuf,
+        reason: String,
+    },
     /// Open one of Help's dialogs.
     ShowDialog(Dialog),
     CloseDialog,

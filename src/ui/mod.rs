@@ -12,6 +12,7 @@ pub mod document;
 pub mod editor;
 pub mod export;
 pub mod fields;
+pub mod file_dialog;
 pub(crate) mod jobs;
 pub mod live;
 pub mod live_run;

@@ -13,6 +13,7 @@ use crate::run::library::run_file_name;
 use crate::ui::command::{AppCommand, UnsavedChoice};
 use crate::ui::document::{NEW_PRESET, Origin, PresetDocument};
 use crate::ui::editor::EditorState;
+use crate::ui::file_dialog::FilePurpose;
 use crate::ui::live_run::{LiveRun, RunState};
 use crate::ui::notice::{Notice, Undo};
 use crate::ui::present::Presentation;
@@ -47,10 +48,10 @@ impl LoadscopeApp {
                 self.runs.open_path(path);
                 self.tab = Tab::Runs;
             }
-            AppCommand::PickRunFile => self.jobs.spawn("loadscope-open-run-dialog", || {
-                let picked = rfd::FileDialog::new().add_filter("Loadscope run", &["json"]).pick_file();
-                picked.map(AppCommand::OpenRunFile)
-            }),
+            AppCommand::PickRunFile => {
+                let dir = self.config.data_dir.join("runs");
+                self.choose_file(FilePurpose::OpenRun, dir);
+            }
             AppCommand::Present(runs) => self.present(runs),
             AppCommand::PresentLiveRun => {
                 if let Some(record) = &self.live.record {
@@ -67,6 +68,14 @@ impl LoadscopeApp {
             AppCommand::StopDemoStack => self.demo = None,
             AppCommand::Undo(Undo::RestoreRun(trashed)) => self.runs.restore(trashed),
             AppCommand::Notify(notice) => self.notices.push(notice),
+            AppCommand::InAppFileDialog { purpose, dir, reason } => {
+                if !std::mem::replace(&mut self.told_in_app_dialog, true) {
+                    self.notices.push(Notice::info(format!(
+                        "Using Loadscope's own file dialog: {reason}. Recent presets stay in the panel on the left."
+                    )));
+                }
+                self.file_dialog = Some((crate::ui::file_dialog::in_app(&purpose, dir), purpose));
+            }
             AppCommand::ShowDialog(dialog) => self.dialog = Some(dialog),
             AppCommand::CloseDialog => self.dialog = None,
             AppCommand::MonitorsProbed(status) => {
@@ -176,22 +185,30 @@ impl LoadscopeApp {
         }
     }
 
-    /// Asks for a file to save to (on a background thread: the dialog blocks).
+    /// Asks for a file to save to.
     fn save_as(&mut self) {
         let dir = self.user_presets_dir();
-        let name = match crate::run::library::slug(&self.document.title()) {
+        let _ = std::fs::create_dir_all(&dir);
+        let file_name = match crate::run::library::slug(&self.document.title()) {
             slug if slug.is_empty() => "preset.toml".to_string(),
             slug => format!("{slug}.toml"),
         };
-        self.jobs.spawn("loadscope-save-dialog", move || {
-            let _ = std::fs::create_dir_all(&dir);
-            let picked = rfd::FileDialog::new()
-                .add_filter("Loadscope preset", &["toml"])
-                .set_directory(&dir)
-                .set_file_name(name)
-                .save_file();
-            picked.map(AppCommand::SaveTo)
-        });
+        self.choose_file(FilePurpose::SavePreset { file_name }, dir);
+    }
+
+    /// The system's file dialog on a job thread (it blocks), or the in-app one straight away
+    /// when the app was told not to use the system's.
+    fn choose_file(&mut self, purpose: FilePurpose, dir: PathBuf) {
+        if !self.config.native_dialogs {
+            self.route(AppCommand::InAppFileDialog {
+                purpose,
+                dir,
+                reason: "the system's dialogs are turned off for this window".into(),
+            });
+            return;
+        }
+        self.jobs
+            .spawn("loadscope-file-dialog", move || crate::ui::file_dialog::native(purpose, dir));
     }
 
     fn save_to(&mut self, path: &Path) {
@@ -207,13 +224,7 @@ impl LoadscopeApp {
 
     fn pick_preset(&mut self) {
         let dir = self.user_presets_dir();
-        self.jobs.spawn("loadscope-open-dialog", move || {
-            let picked = rfd::FileDialog::new()
-                .add_filter("Loadscope preset", &["toml"])
-                .set_directory(&dir)
-                .pick_file();
-            picked.map(AppCommand::OpenPreset)
-        });
+        self.choose_file(FilePurpose::OpenPreset, dir);
     }
 
     /// The person's answer to "unsaved changes".

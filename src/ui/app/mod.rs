@@ -37,6 +37,8 @@ pub struct AppConfig {
     /// Check in the background which monitors work on this machine (off in snapshot tests,
     /// whose pictures must not depend on the machine).
     pub probe_monitors: bool,
+    /// Use the system's file dialogs where they work (off: always the in-app one, as tests do).
+    pub native_dialogs: bool,
 }
 
 impl Default for AppConfig {
@@ -47,6 +49,7 @@ impl Default for AppConfig {
             open: None,
             start_demo_stack: false,
             probe_monitors: true,
+            native_dialogs: true,
         }
     }
 }
@@ -98,6 +101,10 @@ pub struct LoadscopeApp {
     probing_monitors: bool,
     /// Help's dialog, while open.
     dialog: Option<super::command::Dialog>,
+    /// The in-app file dialog, while open, and what its file is for.
+    file_dialog: Option<(egui_file::FileDialog, super::file_dialog::FilePurpose)>,
+    /// Whether the person was told why the in-app file dialog stands in for the system's.
+    told_in_app_dialog: bool,
     /// The app's icon, for About.
     icon: Option<egui::TextureHandle>,
     /// The title last sent to the window, so it is only sent again when it changes.
@@ -145,6 +152,8 @@ impl LoadscopeApp {
             machine_monitors: None,
             probing_monitors: false,
             dialog: None,
+            file_dialog: None,
+            told_in_app_dialog: false,
             icon: crate::identity::icon_rgba().map(|(width, height, rgba)| {
                 let image = egui::ColorImage::from_rgba_unmultiplied([width as usize, height as usize], &rgba);
                 ctx.load_texture("loadscope-icon", image, egui::TextureOptions::LINEAR)

@@ -50,6 +50,22 @@ impl LoadscopeApp {
         });
         self.confirm_dialog(ui.ctx(), commands);
         self.help_dialog(ui.ctx(), commands);
+        self.file_dialog(ui.ctx(), commands);
+    }
+
+    /// The in-app file dialog, while open: a chosen file becomes its purpose's command.
+    fn file_dialog(&mut self, ctx: &egui::Context, commands: &mut Vec<AppCommand>) {
+        let Some((dialog, purpose)) = &mut self.file_dialog else { return };
+        match dialog.show(ctx).state() {
+            egui_file::State::Open => {}
+            egui_file::State::Selected => {
+                if let Some(path) = dialog.path() {
+                    commands.push(purpose.command(path.to_path_buf()));
+                }
+                self.file_dialog = None;
+            }
+            egui_file::State::Cancelled | egui_file::State::Closed => self.file_dialog = None,
+        }
     }
 
     /// Help's dialogs: the keyboard shortcuts and About.
