@@ -1101,3 +1101,41 @@ fn a_stopped_nginx_leaves_no_process_behind() {
         "nothing listens on its port"
     );
 }
+
+#[test]
+fn a_secret_from_the_env_file_beside_the_preset_is_sent_and_kept_out_of_the_run() {
+    // What File > Secrets writes for an app started from a menu, which has no shell variables.
+    const SECRET: &str = "sk-dotenv-7c1e93";
+    let server = Faulty::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = preset(
+        dir.path(),
+        "p.toml",
+        &service_preset(
+            "echo",
+            &server.url(),
+            "headers = { Authorization = \"Bearer ${DOTENV_FAULTS_KEY}\" }",
+            "/echo-headers",
+        ),
+    );
+    std::fs::write(dir.path().join(".env"), format!("DOTENV_FAULTS_KEY=\"{SECRET}\"\n")).unwrap();
+    let running = Running::start(&["run", file.to_str().unwrap()], &data, &[], &[]);
+    let (code, stdout, stderr) = running.finish(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    let seen = server.seen();
+    assert!(!seen.is_empty());
+    assert!(seen.iter().all(|request| request.headers.contains(&format!("Bearer {SECRET}"))));
+    let run = std::fs::read_to_string(only_run(&data)).unwrap();
+    for (name, output) in [("stdout", &stdout), ("stderr", &stderr), ("run file", &run)] {
+        assert!(!output.contains(SECRET), "{name} shows the secret");
+    }
+    // A broken .env names itself and the line, and sends nothing.
+    std::fs::write(dir.path().join(".env"), "DOTENV_FAULTS_KEY\n").unwrap();
+    let before = server.seen().len();
+    let output = loadscope(&["run", file.to_str().unwrap()], &data);
+    assert_eq!(output.status.code(), Some(2));
+    let message = text(&output.stderr);
+    assert!(message.contains(".env line 1: expected NAME=value"), "{message}");
+    assert_eq!(server.seen().len(), before, "no request was sent");
+}

@@ -789,3 +789,42 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     found
 }
+
+#[test]
+fn secrets_entered_once_go_to_a_private_env_file_beside_the_preset() {
+    let data = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let preset = folder.path().join("keyed.toml");
+    let text = "name = \"Keyed\"\n\n[[scenario]]\nname = \"Gateway\"\n\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\nheaders = { Authorization = \"Bearer ${LOADSCOPE_UI_TEST_KEY}\" }\n\n[[scenario.task]]\nname = \"models\"\npath = \"/v1/models\"\n\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n";
+    std::fs::write(&preset, text).unwrap();
+    let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
+    harness.run_ok();
+    assert_eq!(harness.state().document().title(), "Keyed");
+    harness.get_by_label("File").click();
+    harness.run_ok();
+    harness.get_by_label("Secrets…").click();
+    harness.run_ok();
+    harness.get_by_label("missing");
+    harness
+        .get_by_label("LOADSCOPE_UI_TEST_KEY")
+        .set_text_value_accesskit("sk-test-secret-123");
+    harness.run_ok();
+    harness.get_by_label("Save to .env").click();
+    harness.run_ok();
+    harness.get_by_label("in .env");
+    let env_file = folder.path().join(".env");
+    let saved = std::fs::read_to_string(&env_file).unwrap();
+    assert!(saved.contains("LOADSCOPE_UI_TEST_KEY=\"sk-test-secret-123\""), "{saved}");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&env_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert_eq!(std::fs::read_to_string(&preset).unwrap(), text, "the preset keeps its reference");
+    assert!(!harness.state().document().text().contains("sk-test"));
+    assert!(
+        harness.state().notices().iter().all(|notice| !notice.text.contains("sk-test")),
+        "no notice shows the value"
+    );
+    let dotenv = loadscope::preset::secrets::DotEnv::read(&env_file).unwrap();
+    assert_eq!(dotenv.lookup("LOADSCOPE_UI_TEST_KEY").as_deref(), Some("sk-test-secret-123"));
+}

@@ -81,9 +81,24 @@ pub fn run(args: RunArgs) -> u8 {
         None
     };
 
+    // `${VAR}` values: the environment, else the .env beside the preset file (the data dir's
+    // for a shipped preset), the same file the app's File > Secrets writes.
+    let preset_path = std::path::Path::new(&args.preset);
+    let dotenv_path = match preset_path.parent() {
+        Some(dir) if preset_path.is_file() => dir.join(".env"),
+        _ => crate::run::library::data_dir().join(".env"),
+    };
+    let dotenv = match secrets::DotEnv::read(&dotenv_path) {
+        Ok(dotenv) => dotenv,
+        Err(why) => {
+            eprintln!("{why}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let lookup = |name: &str| dotenv.lookup(name);
     let planned = match &args.out {
-        Some(out) => RunPlan::new(compiled, out.clone(), &secrets::from_env),
-        None => RunPlan::in_library(compiled, &default_runs_dir(), &secrets::from_env),
+        Some(out) => RunPlan::new(compiled, out.clone(), &lookup),
+        None => RunPlan::in_library(compiled, &default_runs_dir(), &lookup),
     };
     let mut plan = match planned {
         Ok(plan) => plan,

@@ -226,3 +226,115 @@ mod tests {
         assert_eq!(redact_header_value("Accept", "application/json"), "application/json");
     }
 }
+
+/// A preset's `.env` file: `NAME=value` lines beside the preset file (in the data dir for a
+/// shipped or unsaved preset). It holds the `${VAR}` values an app started from a dock or menu
+/// has no shell for; the process environment wins over it. It is never part of a preset or a
+/// run file.
+pub struct DotEnv {
+    pub path: std::path::PathBuf,
+    pub values: std::collections::BTreeMap<String, String>,
+}
+
+impl DotEnv {
+    /// Reads `path` (a missing file is an empty one): `NAME=value` lines, `#` comments, values
+    /// optionally in single or double quotes.
+    pub fn read(path: &std::path::Path) -> Result<DotEnv, String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
+        };
+        let mut values = std::collections::BTreeMap::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let (name, value) = line
+                .split_once('=')
+                .ok_or_else(|| format!("{} line {}: expected NAME=value", path.display(), index + 1))?;
+            let value = value.trim();
+            let unquoted = [('"', '"'), ('\'', '\'')]
+                .iter()
+                .find_map(|(open, close)| value.strip_prefix(*open).and_then(|inner| inner.strip_suffix(*close)))
+                .unwrap_or(value);
+            values.insert(name.trim().to_string(), unquoted.to_string());
+        }
+        Ok(DotEnv {
+            path: path.to_path_buf(),
+            values,
+        })
+    }
+
+    /// A value from the process environment, else from this file.
+    pub fn lookup(&self, name: &str) -> Option<String> {
+        from_env(name).or_else(|| self.values.get(name).cloned())
+    }
+
+    /// Writes the file whole, readable by its owner only (created so from the start: the values
+    /// are secrets), through a temporary file renamed over it.
+    pub fn write(&self) -> Result<(), String> {
+        use std::io::Write as _;
+        let fail = |err: std::io::Error| format!("cannot write {}: {err}", self.path.display());
+        let mut text = String::from("# Secrets for presets in this folder, read by Loadscope. Keep this file out of version control.\n");
+        for (name, value) in &self.values {
+            if value.contains(['"', '\n', '\r']) {
+                return Err(format!(
+                    "the value of {name} has a quote or a line break, which a .env line cannot hold"
+                ));
+            }
+            text.push_str(&format!("{name}=\"{value}\"\n"));
+        }
+        if let Some(dir) = self.path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let temp = self.path.with_extension(format!("tmp{}", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = options.open(&temp).and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        });
+        let renamed = written.and_then(|()| std::fs::rename(&temp, &self.path));
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        renamed.map_err(fail)
+    }
+}
+
+#[cfg(test)]
+mod dotenv_tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_it_writes_and_only_the_owner_can_read_it() {
+        let dir = std::env::temp_dir().join(format!("loadscope-dotenv-{}", std::process::id()));
+        let path = dir.join(".env");
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(&path, "# keys\nexport A_KEY='sk-1'\nB_KEY = \"two words\"\n\nC_KEY=plain\n").expect("write");
+        let read = DotEnv::read(&path).expect("reads");
+        assert_eq!(read.values.get("A_KEY").map(String::as_str), Some("sk-1"));
+        assert_eq!(read.values.get("B_KEY").map(String::as_str), Some("two words"));
+        assert_eq!(read.lookup("C_KEY").as_deref(), Some("plain"));
+        assert_eq!(read.lookup("PATH"), std::env::var("PATH").ok(), "the environment wins");
+        read.write().expect("writes");
+        assert_eq!(DotEnv::read(&path).expect("reads back").values, read.values);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let bad = dir.join("bad.env");
+        std::fs::write(&bad, "NO_EQUALS_SIGN\n").expect("write");
+        let why = DotEnv::read(&bad).err().expect("refused");
+        assert!(why.contains("line 1: expected NAME=value"), "{why}");
+        assert!(DotEnv::read(&dir.join("missing.env")).expect("missing is empty").values.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

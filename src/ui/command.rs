@@ -68,13 +68,16 @@ pub enum AppCommand {
     /// Open one of Help's dialogs.
     ShowDialog(Dialog),
     CloseDialog,
+    /// Put these `${VAR}` values in the preset's `.env` file.
+    SaveSecrets(std::collections::BTreeMap<String, String>),
     /// What the monitors can see on this machine (None: the probe could not run).
     MonitorsProbed(Option<MonitorStatus>),
 }
 
-/// Help's dialogs.
+/// The app's dialogs (File > Secrets, Help's two).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialog {
+    Secrets,
     Shortcuts,
     About,
 }

@@ -160,6 +160,15 @@ impl PresetDocument {
         }
     }
 
+    /// The `.env` file this preset's `${VAR}` values may come from: beside the preset file, or
+    /// in `data_dir` for a shipped or unsaved preset.
+    pub fn dotenv_path(&self, data_dir: &Path) -> PathBuf {
+        match &self.origin {
+            Origin::File(path) => path.parent().unwrap_or(data_dir).join(".env"),
+            _ => data_dir.join(".env"),
+        }
+    }
+
     /// Compiles the preset as `loadscope run` would, saved baseline runs read.
     pub fn compile(&mut self) -> Result<CompiledPreset, PresetErrors> {
         let mut compiled = compile(&self.source().parse()?)?;

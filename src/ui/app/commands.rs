@@ -8,9 +8,10 @@ use super::demo::{point_at_demo_stack, uses_demo_ports};
 use super::{LoadscopeApp, Pending, Tab};
 use crate::demo::DemoStack;
 use crate::engine::{Command, RunPlan};
-use crate::preset::{CompiledPreset, secrets};
+use crate::preset::CompiledPreset;
+use crate::preset::secrets::DotEnv;
 use crate::run::library::run_file_name;
-use crate::ui::command::{AppCommand, UnsavedChoice};
+use crate::ui::command::{AppCommand, Dialog, UnsavedChoice};
 use crate::ui::document::{NEW_PRESET, Origin, PresetDocument};
 use crate::ui::editor::EditorState;
 use crate::ui::file_dialog::FilePurpose;
@@ -76,8 +77,22 @@ impl LoadscopeApp {
                 }
                 self.file_dialog = Some((crate::ui::file_dialog::in_app(&purpose, dir), purpose));
             }
+            AppCommand::ShowDialog(Dialog::Secrets) => {
+                let path = self.document.dotenv_path(&self.config.data_dir);
+                match DotEnv::read(&path) {
+                    Ok(file) => {
+                        self.secrets = Some((file, Default::default()));
+                        self.dialog = Some(Dialog::Secrets);
+                    }
+                    Err(why) => self.notices.push(Notice::error(why)),
+                }
+            }
             AppCommand::ShowDialog(dialog) => self.dialog = Some(dialog),
-            AppCommand::CloseDialog => self.dialog = None,
+            AppCommand::CloseDialog => {
+                self.dialog = None;
+                self.secrets = None;
+            }
+            AppCommand::SaveSecrets(entered) => self.save_secrets(entered),
             AppCommand::MonitorsProbed(status) => {
                 self.probing_monitors = false;
                 self.machine_monitors = status;
@@ -334,9 +349,41 @@ impl LoadscopeApp {
         }
     }
 
+    /// Puts the typed `${VAR}` values in the preset's `.env` (the dialog stays open, showing
+    /// them as set there).
+    fn save_secrets(&mut self, entered: std::collections::BTreeMap<String, String>) {
+        let Some((file, inputs)) = &mut self.secrets else { return };
+        let count = entered.len();
+        let mut updated = DotEnv {
+            path: file.path.clone(),
+            values: file.values.clone(),
+        };
+        updated.values.extend(entered);
+        match updated.write() {
+            Ok(()) => {
+                self.notices.push(Notice::info(format!(
+                    "Saved {count} secret(s) to {} (readable by you only; never written into presets or runs)",
+                    updated.path.display()
+                )));
+                *file = updated;
+                inputs.clear();
+            }
+            Err(why) => self.notices.push(Notice::error(why)),
+        }
+    }
+
     fn plan(&mut self) -> Option<(RunPlan, CompiledPreset)> {
         let compiled = self.compiled_or_show_errors()?;
-        match RunPlan::in_library(compiled.clone(), &self.config.data_dir.join("runs"), &secrets::from_env) {
+        // `${VAR}` values: the environment, else the preset's .env (an app started from a menu
+        // has no shell variables).
+        let dotenv = match DotEnv::read(&self.document.dotenv_path(&self.config.data_dir)) {
+            Ok(dotenv) => dotenv,
+            Err(why) => {
+                self.notices.push(Notice::error(why));
+                return None;
+            }
+        };
+        match RunPlan::in_library(compiled.clone(), &self.config.data_dir.join("runs"), &|name| dotenv.lookup(name)) {
             Ok(plan) => Some((plan, compiled)),
             Err(err) => {
                 self.notices.push(Notice::error(err.to_string()));

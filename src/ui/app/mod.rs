@@ -105,6 +105,8 @@ pub struct LoadscopeApp {
     file_dialog: Option<(egui_file::FileDialog, super::file_dialog::FilePurpose)>,
     /// Whether the person was told why the in-app file dialog stands in for the system's.
     told_in_app_dialog: bool,
+    /// The preset's `.env` file while File > Secrets is open, and what is typed in its fields.
+    secrets: Option<(crate::preset::secrets::DotEnv, std::collections::BTreeMap<String, String>)>,
     /// The app's icon, for About.
     icon: Option<egui::TextureHandle>,
     /// The title last sent to the window, so it is only sent again when it changes.
@@ -152,6 +154,7 @@ impl LoadscopeApp {
             machine_monitors: None,
             probing_monitors: false,
             dialog: None,
+            secrets: None,
             file_dialog: None,
             told_in_app_dialog: false,
             icon: crate::identity::icon_rgba().map(|(width, height, rgba)| {

@@ -10,6 +10,7 @@ use egui::{Color32, RichText};
 use super::{LoadscopeApp, Tab};
 use crate::engine::Command;
 use crate::measure::LoadModel;
+use crate::preset::secrets::DotEnv;
 use crate::ui::command::{AppCommand, Dialog, UnsavedChoice};
 use crate::ui::document::Origin;
 use crate::ui::live_run::RunState;
@@ -68,11 +69,13 @@ impl LoadscopeApp {
         }
     }
 
-    /// Help's dialogs: the keyboard shortcuts and About.
-    fn help_dialog(&self, ctx: &egui::Context, commands: &mut Vec<AppCommand>) {
+    /// The app's dialogs: File > Secrets, Help > Keyboard shortcuts and About.
+    fn help_dialog(&mut self, ctx: &egui::Context, commands: &mut Vec<AppCommand>) {
         let Some(dialog) = self.dialog else { return };
-        let modal = egui::Modal::new(egui::Id::unique("help-dialog")).show(ctx, |ui| {
+        let (document, secrets, icon) = (&self.document, &mut self.secrets, &self.icon);
+        let modal = egui::Modal::new(egui::Id::unique("app-dialog")).show(ctx, |ui| {
             match dialog {
+                Dialog::Secrets => secrets_form(ui, document, secrets, commands),
                 Dialog::Shortcuts => {
                     ui.heading("Keyboard shortcuts");
                     egui::Grid::new("shortcuts").spacing([24.0, 6.0]).show(ui, |ui| {
@@ -85,7 +88,7 @@ impl LoadscopeApp {
                 }
                 Dialog::About => {
                     ui.horizontal(|ui| {
-                        if let Some(icon) = &self.icon {
+                        if let Some(icon) = icon {
                             ui.image((icon.id(), egui::vec2(64.0, 64.0)));
                         }
                         ui.vertical(|ui| {
@@ -133,6 +136,9 @@ impl LoadscopeApp {
                     if ui.add(item).clicked() {
                         commands.push(action.command());
                     }
+                }
+                if ui.button("Secrets…").clicked() {
+                    commands.push(AppCommand::ShowDialog(Dialog::Secrets));
                 }
                 ui.separator();
                 ui.label("Theme");
@@ -403,6 +409,57 @@ impl LoadscopeApp {
 }
 
 /// The word a verdict light shows, so it reads without colour too.
+/// File > Secrets: each `${VAR}` the preset uses, where its value comes from, and a masked
+/// field to put a value in the preset's `.env`.
+fn secrets_form(
+    ui: &mut egui::Ui,
+    document: &crate::ui::document::PresetDocument,
+    secrets: &mut Option<(DotEnv, std::collections::BTreeMap<String, String>)>,
+    commands: &mut Vec<AppCommand>,
+) {
+    ui.heading("Secrets");
+    ui.label("Values for the preset's ${VAR} references. The environment wins; an app started from a menu has none, so they can live in a .env file beside the preset, readable by you only. They are never written into the preset or a run.");
+    let Some((file, inputs)) = secrets else { return };
+    let mut names = crate::preset::secrets::references(document.text());
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        ui.label(RichText::new("This preset has no ${VAR} references.").weak());
+        return;
+    }
+    egui::Grid::new("secrets").spacing([16.0, 6.0]).show(ui, |ui| {
+        for name in &names {
+            let label = ui.label(RichText::new(name).monospace());
+            let state = if std::env::var_os(name).is_some() {
+                RichText::new("set in the environment").color(palette::PASS)
+            } else if file.values.contains_key(name) {
+                RichText::new("in .env").color(palette::PASS)
+            } else {
+                RichText::new("missing").color(palette::WARN)
+            };
+            ui.label(state);
+            let input = inputs.entry(name.clone()).or_default();
+            ui.add(
+                egui::TextEdit::singleline(input)
+                    .password(true)
+                    .hint_text("new value")
+                    .desired_width(260.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+        }
+    });
+    ui.label(RichText::new(file.path.display().to_string()).weak());
+    let entered: std::collections::BTreeMap<String, String> = inputs
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    if ui.add_enabled(!entered.is_empty(), egui::Button::new("Save to .env")).clicked() {
+        commands.push(AppCommand::SaveSecrets(entered));
+    }
+}
+
 fn light_word(observed: Option<f64>, passed: bool) -> &'static str {
     match (observed, passed) {
         (None, _) => "WAIT",
