@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Builds Loadscope's Linux packages from one release build: a .deb (cargo-deb) and a .tar.gz of
+# the same files (and an .rpm of them too when cargo-generate-rpm is installed). The man page and
+# shell completions come from the built binary (`loadscope generate`), THIRD-PARTY.md from
+# scripts/third-party.py. Packages land in $CARGO_TARGET_DIR/packages (target/packages).
+#
+#   scripts/package.sh           build the packages
+#   scripts/package.sh --check   also validate the desktop entry and AppStream metainfo, install
+#                                the .deb with dpkg -i, run the installed binary, and remove it
+#                                again, checking nothing is left behind (needs root; CI runs it)
+#
+# macOS (.app in a .dmg) and Windows (installer) packages are built by the release workflow on
+# hosted runners (.github/workflows/release.yml, packaging/Packager.toml); not on Linux.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+check=false
+[ "${1:-}" = "--check" ] && check=true
+
+export DEBIAN_FRONTEND=noninteractive
+need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
+command -v cargo-deb >/dev/null || cargo install cargo-deb --locked --version 3.8.0
+
+target=${CARGO_TARGET_DIR:-target}
+started=$(date +%s)
+cargo build --release --locked
+echo "release build: $(( $(date +%s) - started )) s"
+bin=$target/release/loadscope
+stage=$target/release/package
+rm -rf "$stage"
+mkdir -p "$stage"
+"$bin" generate man | gzip -9n > "$stage/loadscope.1.gz"
+"$bin" generate bash > "$stage/loadscope.bash"
+"$bin" generate zsh > "$stage/_loadscope"
+"$bin" generate fish > "$stage/loadscope.fish"
+python3 scripts/third-party.py > "$stage/THIRD-PARTY.md"
+
+out=$target/packages
+rm -rf "$out"
+mkdir -p "$out"
+# The profile already strips the binary.
+cargo deb --no-build --no-strip --output "$out/"
+deb=$(ls "$out"/*.deb)
+version=$("$bin" --version | awk '{print $2}')
+arch=$(uname -m)
+tree=$(mktemp -d)
+trap 'rm -rf "$tree"' EXIT
+dpkg-deb -x "$deb" "$tree/loadscope-$version"
+tar -C "$tree" -czf "$out/loadscope-$version-$arch-linux.tar.gz" "loadscope-$version"
+if command -v cargo-generate-rpm >/dev/null; then
+  cargo generate-rpm --target-dir "$target" --output "$out/"
+fi
+echo "stripped binary: $(stat -c %s "$bin") bytes"
+ls -l "$out"
+
+if $check; then
+  need desktop-file-validate desktop-file-utils
+  need appstreamcli appstream
+  desktop-file-validate packaging/linux/dev.loadscope.Loadscope.desktop
+  appstreamcli validate --no-net packaging/linux/dev.loadscope.Loadscope.metainfo.xml
+  dpkg -s loadscope >/dev/null 2>&1 && dpkg -r loadscope >/dev/null
+  # dpkg -i does not fetch dependencies; apt-get -f install brings any the machine lacks.
+  dpkg -i "$deb" || { apt-get update -qq && apt-get -f install -y -qq >/dev/null; }
+  installed=/usr/bin/loadscope
+  "$installed" --version
+  "$installed" validate api-gateway
+  for file in /usr/share/applications/dev.loadscope.Loadscope.desktop \
+              /usr/share/metainfo/dev.loadscope.Loadscope.metainfo.xml \
+              /usr/share/icons/hicolor/16x16/apps/dev.loadscope.Loadscope.png \
+              /usr/share/icons/hicolor/512x512/apps/dev.loadscope.Loadscope.png \
+              /usr/share/icons/hicolor/scalable/apps/dev.loadscope.Loadscope.svg \
+              /usr/share/man/man1/loadscope.1.gz \
+              /usr/share/bash-completion/completions/loadscope \
+              /usr/share/doc/loadscope/THIRD-PARTY.md; do
+    [ -f "$file" ] || { echo "package check: $file was not installed" >&2; exit 1; }
+  done
+  desktop-file-validate /usr/share/applications/dev.loadscope.Loadscope.desktop
+  files=$(dpkg -L loadscope | grep -v '/$' | while read -r path; do [ -f "$path" ] && echo "$path"; done)
+  dpkg -r loadscope >/dev/null
+  for path in $files; do
+    [ ! -e "$path" ] || { echo "package check: $path is left after dpkg -r" >&2; exit 1; }
+  done
+  echo "package check: installed, ran (--version, validate api-gateway) and removed cleanly"
+fi
