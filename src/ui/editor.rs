@@ -67,6 +67,31 @@ fn lookup_mut(doc: &mut DocumentMut, path: TablePath) -> Option<&mut Table> {
     }
 }
 
+/// A task field the form shows: its key, the words of its accessible label, its title, how
+/// its text is written back, and its width.
+type TaskField = (&'static str, &'static str, &'static str, Kind, f32);
+
+/// The fields of each task kind, in the order the form shows them (after name, kind, weight).
+const CHAT_FIELDS: [TaskField; 5] = [
+    ("path", "path", "Path", Kind::Text, 240.0),
+    ("model", "model", "Model", Kind::Text, 240.0),
+    ("messages", "messages", "Messages", Kind::Toml, 320.0),
+    ("max_tokens", "max tokens", "Max tokens", Kind::Number, 60.0),
+    ("stream", "stream", "Stream", Kind::Toml, 60.0),
+];
+const MCP_FIELDS: [TaskField; 3] = [
+    ("tool", "tool", "Tool", Kind::Text, 240.0),
+    ("arguments", "arguments", "Arguments", Kind::Toml, 320.0),
+    ("expect", "expect", "Expect", Kind::Text, 80.0),
+];
+const HTTP_FIELDS: [TaskField; 5] = [
+    ("method", "method", "Method", Kind::Text, 80.0),
+    ("path", "path", "Path", Kind::Text, 240.0),
+    ("body", "body", "Body", Kind::Text, 320.0),
+    ("expect_status", "expected status", "Expected status", Kind::Toml, 80.0),
+    ("checks", "checks", "Checks", Kind::Toml, 320.0),
+];
+
 /// How a form field's text is written back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -265,44 +290,13 @@ impl EditorState {
                             });
                         }
                         field_row(ui, document, path, "weight", &label("weight"), "Weight", Kind::Number, 60.0);
-                        match chosen.as_str() {
-                            "chat" => {
-                                field_row(ui, document, path, "path", &label("path"), "Path", Kind::Text, 240.0);
-                                field_row(ui, document, path, "model", &label("model"), "Model", Kind::Text, 240.0);
-                                field_row(ui, document, path, "messages", &label("messages"), "Messages", Kind::Toml, 320.0);
-                                field_row(
-                                    ui,
-                                    document,
-                                    path,
-                                    "max_tokens",
-                                    &label("max tokens"),
-                                    "Max tokens",
-                                    Kind::Number,
-                                    60.0,
-                                );
-                                field_row(ui, document, path, "stream", &label("stream"), "Stream", Kind::Toml, 60.0);
-                            }
-                            "mcp" => {
-                                field_row(ui, document, path, "tool", &label("tool"), "Tool", Kind::Text, 240.0);
-                                field_row(ui, document, path, "arguments", &label("arguments"), "Arguments", Kind::Toml, 320.0);
-                                field_row(ui, document, path, "expect", &label("expect"), "Expect", Kind::Text, 80.0);
-                            }
-                            _ => {
-                                field_row(ui, document, path, "method", &label("method"), "Method", Kind::Text, 80.0);
-                                field_row(ui, document, path, "path", &label("path"), "Path", Kind::Text, 240.0);
-                                field_row(ui, document, path, "body", &label("body"), "Body", Kind::Text, 320.0);
-                                field_row(
-                                    ui,
-                                    document,
-                                    path,
-                                    "expect_status",
-                                    &label("expected status"),
-                                    "Expected status",
-                                    Kind::Toml,
-                                    80.0,
-                                );
-                                field_row(ui, document, path, "checks", &label("checks"), "Checks", Kind::Toml, 320.0);
-                            }
+                        let fields: &[TaskField] = match chosen.as_str() {
+                            "chat" => &CHAT_FIELDS,
+                            "mcp" => &MCP_FIELDS,
+                            _ => &HTTP_FIELDS,
+                        };
+                        for &(key, words, title, kind, width) in fields {
+                            field_row(ui, document, path, key, &label(words), title, kind, width);
                         }
                     });
             });
