@@ -18,11 +18,17 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The icon at 256 px, as PNG (rendered from assets/loadscope.svg by scripts/make-icons.sh).
 pub const ICON_PNG: &[u8] = include_bytes!("../assets/icons/hicolor/256x256/apps/dev.loadscope.Loadscope.png");
 
-/// The icon as RGBA pixels: (width, height, pixels).
-pub fn icon_rgba() -> Option<(u32, u32, Vec<u8>)> {
-    let image = image::load_from_memory_with_format(ICON_PNG, image::ImageFormat::Png).ok()?;
-    let rgba = image.into_rgba8();
-    Some((rgba.width(), rgba.height(), rgba.into_raw()))
+/// The icon as RGBA pixels: (width, height, pixels), decoded once (the window and About both
+/// want it at start-up).
+pub fn icon_rgba() -> Option<&'static (u32, u32, Vec<u8>)> {
+    static DECODED: std::sync::OnceLock<Option<(u32, u32, Vec<u8>)>> = std::sync::OnceLock::new();
+    DECODED
+        .get_or_init(|| {
+            let image = image::load_from_memory_with_format(ICON_PNG, image::ImageFormat::Png).ok()?;
+            let rgba = image.into_rgba8();
+            Some((rgba.width(), rgba.height(), rgba.into_raw()))
+        })
+        .as_ref()
 }
 
 #[cfg(test)]
@@ -33,7 +39,7 @@ mod tests {
     fn the_id_is_the_sum_of_its_parts_and_the_icon_decodes() {
         assert_eq!(APP_ID, format!("{QUALIFIER}.{ORGANIZATION}.{APPLICATION}"));
         let (width, height, pixels) = icon_rgba().expect("the committed icon is a PNG");
-        assert_eq!((width, height), (256, 256));
+        assert_eq!((*width, *height), (256, 256));
         assert_eq!(pixels.len(), 256 * 256 * 4);
     }
 }

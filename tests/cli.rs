@@ -180,6 +180,31 @@ fn validate_reports_every_mistake_and_exits_2() {
 }
 
 #[test]
+fn validate_reads_the_saved_baseline_run_a_preset_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("baselined.toml");
+    std::fs::write(
+        &path,
+        "[[scenario]]\nname = \"Gateway\"\nbaseline = { run = \"nope.json\" }\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\n[[scenario.task]]\nname = \"t\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n[[scenario.target]]\nexpr = \"degradation < 50%\"\n",
+    )
+    .unwrap();
+    let output = loadscope(&["validate", path.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(2), "a missing baseline run is a mistake");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("line 3") && stderr.contains("nope.json") && stderr.contains("save a baseline run first"),
+        "{stderr}"
+    );
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs/baseline.json"),
+        dir.path().join("nope.json"),
+    )
+    .unwrap();
+    let output = loadscope(&["validate", path.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+#[test]
 fn runs_lists_saved_runs_and_unreadable_files() {
     let nginx = Nginx::start();
     let dir = tempfile::tempdir().unwrap();

@@ -176,6 +176,17 @@ fn parse_human_duration(text: &str) -> Result<HumanDuration, String> {
     parse_duration(text).map(HumanDuration)
 }
 
+/// A preset as `run` and `validate` check it: located, parsed, overridden, compiled, and its
+/// saved baseline runs read (a missing or unusable one is a mistake at its `baseline` key).
+pub(crate) fn load_checked(
+    arg: &str,
+    overrides: &crate::preset::Overrides,
+) -> Result<crate::preset::CompiledPreset, crate::preset::PresetErrors> {
+    let mut compiled = crate::preset::load(arg, overrides)?;
+    crate::analysis::baseline::SavedRuns::default().resolve(&mut compiled)?;
+    Ok(compiled)
+}
+
 /// Runs the parsed command line.
 pub fn main(cli: Cli) -> ExitCode {
     match cli.command {

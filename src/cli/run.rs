@@ -8,7 +8,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::table::{level_report, run_summary};
 use super::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_PASSED, EXIT_TARGET_FAILED, RunArgs};
-use crate::analysis::baseline::SavedRuns;
 use crate::demo::{DemoConfig, DemoStack};
 use crate::engine::{Command, Engine, Event, RunPlan, SaveOutcome, Snapshot};
 use crate::format;
@@ -45,9 +44,7 @@ pub fn run(args: RunArgs) -> u8 {
         duration: args.duration,
         insecure: args.insecure,
     };
-    let loaded = crate::preset::load(&args.preset, &overrides)
-        .and_then(|mut compiled| SavedRuns::default().resolve(&mut compiled).map(|()| compiled));
-    let compiled = match loaded {
+    let compiled = match super::load_checked(&args.preset, &overrides) {
         Ok(compiled) => compiled,
         Err(errors) => {
             eprintln!("{errors}");

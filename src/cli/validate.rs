@@ -1,13 +1,14 @@
 //! `loadscope validate`: every mistake in each preset, with file, line and column.
 
+use super::load_checked;
 use super::{EXIT_BAD_INPUT, EXIT_PASSED};
-use crate::preset::{Overrides, load};
+use crate::preset::Overrides;
 
 /// Validates each preset; prints a line per preset that is fine and every mistake otherwise.
 pub fn validate(presets: &[String]) -> u8 {
     let mut code = EXIT_PASSED;
     for arg in presets {
-        match load(arg, &Overrides::default()) {
+        match load_checked(arg, &Overrides::default()) {
             Ok(compiled) => {
                 let levels: usize = compiled.scenarios.iter().map(|scenario| scenario.levels.len()).sum();
                 let targets: usize = compiled.scenarios.iter().map(|scenario| scenario.targets.len()).sum();

@@ -30,15 +30,29 @@ pub fn chart(x_label: &str, lines: &[(String, Vec<[f64; 2]>)]) -> String {
     let mut out = String::new();
     let names: Vec<String> = lines.iter().map(|(name, _)| clean(name)).collect();
     let _ = writeln!(out, "{}\t{}", clean(x_label), names.join("\t"));
+    // Each line's points in x order, one cursor per line walking them with the rows (an hour
+    // of seconds copies in one pass, not a search per cell).
+    let sorted: Vec<Vec<[f64; 2]>> = lines
+        .iter()
+        .map(|(_, points)| {
+            let mut points = points.clone();
+            points.sort_by(|a, b| a[0].total_cmp(&b[0]));
+            points
+        })
+        .collect();
+    let mut cursors = vec![0usize; lines.len()];
     for x in xs {
-        let cells: Vec<String> = lines
+        let cells: Vec<String> = sorted
             .iter()
-            .map(|(_, points)| {
-                points
-                    .iter()
-                    .find(|point| point[0] == x)
-                    .map(|point| format!("{}", point[1]))
-                    .unwrap_or_default()
+            .zip(cursors.iter_mut())
+            .map(|(points, cursor)| {
+                while points.get(*cursor).is_some_and(|point| point[0] < x) {
+                    *cursor += 1;
+                }
+                match points.get(*cursor) {
+                    Some(point) if point[0] == x => format!("{}", point[1]),
+                    _ => String::new(),
+                }
             })
             .collect();
         let _ = writeln!(out, "{x}\t{}", cells.join("\t"));
@@ -64,6 +78,8 @@ mod tests {
             ("p50".to_string(), vec![[1.0, 10.0], [2.0, 12.5]]),
             ("p95".to_string(), vec![[2.0, 30.0]]),
         ];
+        let unsorted = vec![("p50".to_string(), vec![[2.0, 12.5], [1.0, 10.0]])];
+        assert_eq!(chart("second", &unsorted), "second\tp50\n1\t10\n2\t12.5\n");
         assert_eq!(chart("second", &lines), "second\tp50\tp95\n1\t10\t\n2\t12.5\t30\n");
     }
 }

@@ -37,7 +37,11 @@ pub fn run(config: AppConfig) -> eframe::Result {
         .with_min_inner_size([900.0, 560.0])
         .with_drag_and_drop(true);
     if let Some((width, height, rgba)) = crate::identity::icon_rgba() {
-        viewport = viewport.with_icon(egui::IconData { rgba, width, height });
+        viewport = viewport.with_icon(egui::IconData {
+            rgba: rgba.clone(),
+            width: *width,
+            height: *height,
+        });
     }
     let options = eframe::NativeOptions {
         viewport,

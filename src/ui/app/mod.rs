@@ -158,7 +158,7 @@ impl LoadscopeApp {
             file_dialog: None,
             told_in_app_dialog: false,
             icon: crate::identity::icon_rgba().map(|(width, height, rgba)| {
-                let image = egui::ColorImage::from_rgba_unmultiplied([width as usize, height as usize], &rgba);
+                let image = egui::ColorImage::from_rgba_unmultiplied([*width as usize, *height as usize], rgba);
                 ctx.load_texture("loadscope-icon", image, egui::TextureOptions::LINEAR)
             }),
             engine,
