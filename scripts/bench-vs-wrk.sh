@@ -16,8 +16,11 @@ done
 [ "$(nproc)" -ge 2 ] || { echo "needs two cores (one for nginx, one for the load generator)" >&2; exit 2; }
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-cargo build --release --quiet
-LOADSCOPE="${CARGO_TARGET_DIR:-target}/release/loadscope"
+# LOADSCOPE=path/to/loadscope measures another build (the release profile's own by default).
+if [ -z "${LOADSCOPE:-}" ]; then
+  cargo build --release --quiet
+  LOADSCOPE="${CARGO_TARGET_DIR:-target}/release/loadscope"
+fi
 
 WORK="$(mktemp -d)"
 trap 'kill "$NGINX_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT

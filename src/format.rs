@@ -62,6 +62,35 @@ pub fn clock(secs: f64) -> String {
     format!("{:02}:{:02}", secs / 60, secs % 60)
 }
 
+/// Elapsed time on a chart's axis: `0:05`, `2:30`, `1:02:03`.
+pub fn elapsed(secs: f64) -> String {
+    let negative = secs < 0.0;
+    let secs = secs.abs().round() as u64;
+    let sign = if negative { "-" } else { "" };
+    if secs >= 3600 {
+        format!("{sign}{}:{:02}:{:02}", secs / 3600, (secs % 3600) / 60, secs % 60)
+    } else {
+        format!("{sign}{}:{:02}", secs / 60, secs % 60)
+    }
+}
+
+/// A number on a chart's axis with as many decimals as its grid step needs (`0.4` beside `0.2`,
+/// `1500` beside `500`).
+pub fn axis_number(value: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 || step <= 0.0 || !step.is_finite() {
+        0
+    } else {
+        (-step.log10()).ceil().min(6.0) as usize
+    };
+    let text = format!("{value:.decimals$}");
+    // -0 reads as a mistake.
+    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        text.trim_start_matches('-').to_string()
+    } else {
+        text
+    }
+}
+
 /// `text` on one line: every run of whitespace (newlines included) becomes one space. Tables
 /// and CSV rows show failure messages this way (older run files may hold multi-line ones).
 pub fn one_line(text: &str) -> String {
@@ -82,6 +111,16 @@ pub fn truncate(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chart_axes_read_as_clock_time_and_round_numbers() {
+        assert_eq!(elapsed(5.0), "0:05");
+        assert_eq!(elapsed(150.0), "2:30");
+        assert_eq!(elapsed(3723.0), "1:02:03");
+        assert_eq!(axis_number(0.4, 0.2), "0.4");
+        assert_eq!(axis_number(1500.0, 500.0), "1500");
+        assert_eq!(axis_number(-0.0001, 0.5), "0.0");
+    }
 
     #[test]
     fn units_read_the_same_everywhere() {

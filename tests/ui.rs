@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use loadscope::demo::DemoConfig;
 use loadscope::engine::{Event, Phase, Snapshot};
 use loadscope::run::{RunRecord, RunStatus};
@@ -22,7 +22,7 @@ fn config(data_dir: &Path, open: Option<String>) -> AppConfig {
     AppConfig {
         data_dir: data_dir.to_path_buf(),
         demo: DemoConfig {
-            // Free ports: the app points the preset at wherever the stack listens.
+            // Free ports: the app points its runs at wherever the stack listens.
             base_port: 0,
             seed: Some(7),
             ..DemoConfig::default()
@@ -159,16 +159,21 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.run_ok();
     assert_eq!(harness.state().document().title(), "UI demo");
 
+    let text_before = harness.state().document().text().to_string();
     harness.get_by_label("Start demo stack").click();
     harness.run_ok();
     let [gateway, _, _] = harness.state().demo_urls().expect("the demo stack runs");
-    assert!(
-        harness.state().document().text().contains(&format!("base_url = \"{gateway}\"")),
-        "the preset points at the demo stack"
-    );
+    // The stack fell back to free ports: runs go there, the preset stays as written.
+    assert_eq!(harness.state().document().text(), text_before, "the preset's text is untouched");
+    assert!(!harness.state().document().is_dirty());
     harness.get_by_label_contains("Demo stack (simulated): ");
+    harness.get_by_label_contains("Its usual ports were taken");
+    harness.get_by_label("Live").click();
+    harness.run_ok();
+    harness.get_by_label("The demo stack is running: Start runs the open preset against it.");
 
     harness.get_by_label("Start").click();
+    harness.run_ok();
     step_until(&mut harness, Duration::from_secs(15), "requests in the stats table", |harness| {
         harness
             .state()
@@ -178,6 +183,8 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
             .is_some_and(|(_, total)| total.requests > 0)
     });
     assert_eq!(harness.state().tab(), Tab::Live);
+    harness.get_by_label("Statistics").click();
+    harness.run_ok();
     harness.get_by_label("Aggregated");
     harness.get_by_label("Current level").click();
 
@@ -262,6 +269,11 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     assert_eq!(saved.len(), 1, "{saved:?}");
     let record = loadscope::run::load(&saved[0]).unwrap();
     assert_eq!(record.status, RunStatus::Stopped);
+    assert!(
+        record.scenarios[0].base_url.starts_with(&gateway),
+        "the run records where the load went: {} (the stack: {gateway})",
+        record.scenarios[0].base_url
+    );
     let started: String = record.started_at.replace('T', " ").chars().take(19).collect();
     harness.get_by_label(&started).click();
     harness.run_steps(3);
@@ -454,13 +466,18 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     harness.get_by_label("Elapsed time").click();
     harness.run_ok();
     harness.get_by_label("Latency p95 (ms) over elapsed time, all runs");
+    // The summary first (a row per scenario and level); every task and measure unfolds.
+    harness.get_by_label("Summary");
+    assert!(harness.query_by_label_contains("Gateway / Level 3 / Aggregated").is_none());
+    harness.get_by_label("Every task and measure").click_accesskit();
+    harness.run_ok();
     assert!(
         harness.get_all_by_label_contains("Gateway / Level 3 / Aggregated").count() >= 6,
         "a row per measure"
     );
     harness.get_by_label("Comparison report (HTML)").click();
-    // Named after the comparison's baseline: the first ticked run in the table (newest first).
-    let compared_report = data.path().join("reports/20261127T144137Z-after-compared.html");
+    // Named after the comparison's baseline: the older run unless another is picked.
+    let compared_report = data.path().join("reports/20261127T144101Z-before-compared.html");
     step_until(&mut harness, Duration::from_secs(10), "the comparison report", |_| {
         compared_report.is_file()
     });
@@ -539,8 +556,13 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     harness.key_press(egui::Key::ArrowRight);
     harness.key_press(egui::Key::ArrowRight);
     harness.remove_cursor();
-    harness.run_ok();
-    results.add(harness.try_snapshot("presentation"));
+    // A room's screens: a laptop projector and a full-HD display.
+    for (width, height) in [(1280.0, 720.0), (1920.0, 1080.0)] {
+        harness.set_size(egui::vec2(width, height));
+        harness.run_ok();
+        results.add(harness.try_snapshot(format!("presentation_{width}x{height}")));
+    }
+    harness.set_size(egui::vec2(1400.0, 900.0));
     harness.key_press(egui::Key::Escape);
     harness.run_ok();
 
@@ -557,7 +579,7 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
             .state()
             .notices()
             .iter()
-            .any(|info| info.text.starts_with("Chart saved as") && info.text.contains("users-and-requests"))
+            .any(|info| info.text.starts_with("Chart saved as") && info.text.contains("throughput"))
     });
     let exports: Vec<PathBuf> = std::fs::read_dir(data.join("exports"))
         .unwrap()
@@ -567,10 +589,10 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     assert_eq!(exports.len(), 1, "{exports:?}");
     let bytes = std::fs::read(&exports[0]).unwrap();
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
-    // IHDR: width and height of the chart panel, not the whole window.
+    // IHDR: width and height of the chart with its legend and axes, not the whole window.
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-    assert!((200..1400).contains(&width) && (100..400).contains(&height), "{width}x{height}");
+    assert!((200..1400).contains(&width) && (150..450).contains(&height), "{width}x{height}");
 }
 
 #[test]
@@ -827,4 +849,250 @@ fn secrets_entered_once_go_to_a_private_env_file_beside_the_preset() {
     );
     let dotenv = loadscope::preset::secrets::DotEnv::read(&env_file).unwrap();
     assert_eq!(dotenv.lookup("LOADSCOPE_UI_TEST_KEY").as_deref(), Some("sk-test-secret-123"));
+}
+
+#[test]
+fn the_first_launch_is_clean() {
+    // A new user: no settings, no preset named, the demo stack started from the panel.
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = harness(config(data.path(), None));
+    harness.run_ok();
+    assert_eq!(harness.state().document().title(), "Demo");
+    let shipped = harness.state().document().text().to_string();
+    assert!(!harness.state().document().is_dirty(), "the shipped preset opens without changes");
+    assert!(harness.state().notices().is_empty(), "{:?}", harness.state().notices());
+    harness.get_by_label("Live").click();
+    harness.run_ok();
+    harness.get_by_label("New here? Start the demo stack in the panel on the left, then press Start.");
+    harness.get_by_label("Start demo stack").click();
+    harness.run_ok();
+    assert!(harness.state().demo_urls().is_some());
+    assert_eq!(
+        harness.state().document().text(),
+        shipped,
+        "fallback ports are not written into the preset"
+    );
+    assert!(!harness.state().document().is_dirty());
+    assert!(
+        harness.query_by_label_contains("New here?").is_none(),
+        "no offer to start what runs"
+    );
+    harness.get_by_label("The demo stack is running: Start runs the open preset against it.");
+    // Empty fields say what they default to.
+    harness.get_by_label("Editor").click();
+    harness.run_ok();
+    harness.get_by_label("API Gateway").click();
+    harness.run_ok();
+    assert!(harness.state().notices().is_empty(), "{:?}", harness.state().notices());
+}
+
+#[test]
+fn a_broken_preset_keeps_its_scenario_and_its_error_notice_goes_when_fixed() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = harness(config(data.path(), Some("demo".into())));
+    harness.run_ok();
+    harness.get_by_label("RAG Service").click();
+    harness.run_ok();
+    let picked = harness.state().editor_scenario();
+    assert!(picked > 0);
+    let good = harness.state().document().text().to_string();
+    harness
+        .get_by_label("Preset TOML")
+        .set_text_value_accesskit(&format!("{good}\n[[scenario]\n"));
+    harness.run_ok();
+    // Start with a broken preset: one notice, however often it is pressed.
+    harness.key_press(egui::Key::F5);
+    harness.run_ok();
+    harness.key_press(egui::Key::F5);
+    harness.run_ok();
+    let errors = harness.state().notices().iter().filter(|notice| notice.is_error()).count();
+    assert_eq!(errors, 1, "{:?}", harness.state().notices());
+    harness.get_by_label("Preset TOML").set_text_value_accesskit(&good);
+    harness.run_ok();
+    assert_eq!(harness.state().editor_scenario(), picked, "fixing the text keeps the scenario");
+    assert!(
+        harness.state().notices().iter().all(|notice| !notice.is_error()),
+        "the error went with its cause"
+    );
+}
+
+/// The Live tab showing the UI fixture run, at 1400x900.
+fn live_tab_with_fixture_run(data: &Path) -> Harness<'static, LoadscopeApp> {
+    let mut harness = harness(config(data, Some("demo".into())));
+    harness.run_ok();
+    harness
+        .state_mut()
+        .command(AppCommand::ShowSavedRun(fixture("ui-run.json"), Box::new(fixture_record())));
+    harness.run_ok();
+    assert_eq!(harness.state().tab(), Tab::Live);
+    harness
+}
+
+#[test]
+fn hovering_a_chart_reads_every_series_at_that_time_on_every_chart() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = live_tab_with_fixture_run(data.path());
+    let record = fixture_record();
+    let plot = harness.get_by_label("Response time chart").rect();
+    harness.hover_at(plot.center());
+    harness.run_ok();
+    harness.run_ok();
+    // Every chart's legend reads the same time.
+    // Every chart's legend reads the same time.
+    let at_secs = harness.state().live_view().cursor.hover_secs.expect("the pointer is over a chart");
+    let readout = format!("at {}", loadscope::format::elapsed(at_secs));
+    assert!(harness.get_all_by_label(&readout).count() >= 2, "{readout} on each chart");
+    let at_secs = at_secs.round() as u32;
+    // The series' point nearest that time (points sit at the end of their second).
+    let point = record
+        .series
+        .iter()
+        .min_by_key(|point| (i64::from(point.second) + 1 - i64::from(at_secs)).abs())
+        .unwrap();
+    let p95_ms = point.p95_micros.unwrap() as f64 / 1000.0;
+    let expected = if p95_ms >= 100.0 {
+        format!("p95 {p95_ms:.0} ms")
+    } else {
+        format!("p95 {p95_ms:.1} ms")
+    };
+    harness.get_by_label(&expected);
+    let rps = if point.rps >= 100.0 {
+        format!("requests/s {:.0} req/s", point.rps)
+    } else {
+        format!("requests/s {:.1} req/s", point.rps)
+    };
+    harness.get_by_label(&rps);
+    // Away from the charts, the legends show the latest values again.
+    harness.remove_cursor();
+    harness.run_ok();
+    harness.run_ok();
+    assert!(harness.query_by_label(&readout).is_none());
+}
+
+#[test]
+fn dragging_across_a_chart_zooms_every_chart_and_reset_undoes_it() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = live_tab_with_fixture_run(data.path());
+    harness.get_by_label("Drag across a chart to zoom all of them");
+    let plot = harness.get_by_label("Response time chart").rect();
+    let y = plot.center().y;
+    harness.hover_at(egui::pos2(plot.left() + plot.width() * 0.25, y));
+    harness.run_ok();
+    harness.drag_at(egui::pos2(plot.left() + plot.width() * 0.25, y));
+    harness.run_ok();
+    for step in 1..=5 {
+        harness.hover_at(egui::pos2(plot.left() + plot.width() * (0.25 + 0.07 * step as f32), y));
+        harness.run_ok();
+    }
+    harness.drop_at(egui::pos2(plot.left() + plot.width() * 0.6, y));
+    harness.run_ok();
+    let zoom = harness.state().live_view().cursor.zoom.expect("a zoomed range");
+    let whole = harness.state().live().elapsed_secs();
+    assert!(
+        zoom.start_secs > whole * 0.1 && zoom.end_secs < whole * 0.75,
+        "{zoom:?} of {whole} s"
+    );
+    harness.get_by_label_contains("Zoomed to ");
+    // Another chart shows the same range: its readout at the same pointer time matches.
+    let other = harness.get_by_label("Throughput chart").rect();
+    harness.hover_at(other.center());
+    harness.run_ok();
+    assert_eq!(
+        harness.state().live_view().cursor.zoom,
+        Some(zoom),
+        "hovering does not change the zoom"
+    );
+    // Reset zoom (as a double-click on a chart does) shows the whole run again.
+    harness.get_by_label("Reset zoom").click();
+    harness.run_ok();
+    assert_eq!(harness.state().live_view().cursor.zoom, None);
+    harness.get_by_label("Drag across a chart to zoom all of them");
+}
+
+#[test]
+fn the_present_headline_leads_with_the_worst_failure() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = harness(config(data.path(), Some("demo".into())));
+    harness.run_ok();
+    let failing = loadscope::run::load(&fixture("runs/a.json")).unwrap();
+    harness.state_mut().command(AppCommand::Present(vec![failing]));
+    harness.run_ok();
+    // 31% errors against a 1% limit at the gateway's busiest level, not a fast level's p95.
+    harness.get_by_label("31.19%");
+    harness.get_by_label("FAILED error_rate < 1%: limit 1.00% at Gateway / Level 3 (48 users)");
+    // Every level label names its scenario.
+    assert!(harness.query_all_by_label_contains("Gateway / Level 1").count() >= 1);
+    harness.key_press(egui::Key::Escape);
+    harness.run_ok();
+
+    // A run whose targets all held leads with its peak load within targets.
+    let mut passing = loadscope::run::load(&fixture("runs/b.json")).unwrap();
+    for scenario in &mut passing.scenarios {
+        for level in &mut scenario.levels {
+            for verdict in &mut level.verdicts {
+                verdict.passed = true;
+            }
+        }
+    }
+    harness.state_mut().command(AppCommand::Present(vec![passing]));
+    harness.run_ok();
+    assert!(harness.query_by_label_contains("FAILED").is_none());
+    harness.get_by_label_contains("peak within targets, ");
+}
+
+#[test]
+fn comparisons_call_a_change_only_beyond_noise() {
+    // b ran against a stack twice as fast as a's: a real change. a2 ran against the same stack
+    // as a, minutes later: only noise.
+    let a = loadscope::run::load(&fixture("runs/a.json")).unwrap();
+    let b = loadscope::run::load(&fixture("runs/b.json")).unwrap();
+    let a2 = loadscope::run::load(&fixture("runs/a2.json")).unwrap();
+    let summary = |first: &RunRecord, second: &RunRecord| {
+        let comparison = loadscope::analysis::comparison::compare(&[first, second], 0);
+        loadscope::report::tables::comparison_summary_table(&comparison)
+    };
+    let words =
+        |table: &loadscope::report::tables::Table| -> Vec<String> { table.rows.iter().flatten().map(|cell| cell.text.clone()).collect() };
+    let real = words(&summary(&a, &b));
+    assert!(real.iter().any(|text| text.ends_with(" better")), "{real:?}");
+    let noise = words(&summary(&a, &a2));
+    assert!(
+        noise.iter().all(|text| !text.ends_with(" better") && !text.ends_with(" worse")),
+        "a rerun of the same thing is no clear change: {noise:?}"
+    );
+    assert!(noise.iter().any(|text| text.ends_with("no clear change")));
+    // Each call shows its reason on hover: both runs' intervals.
+    let table = summary(&a, &a2);
+    let hover = table
+        .rows
+        .iter()
+        .flatten()
+        .find(|cell| cell.text.ends_with("no clear change"))
+        .and_then(|cell| cell.hover.clone())
+        .unwrap();
+    assert!(hover.starts_with("95% confidence intervals\nbaseline: "), "{hover}");
+
+    // The app shows the summary first, its intervals on hover, the details folded.
+    let data = Path::new("/tmp/loadscope-ui-compare-noise");
+    let _ = std::fs::remove_dir_all(data);
+    std::fs::create_dir_all(data.join("runs")).unwrap();
+    std::fs::copy(fixture("runs/a.json"), data.join("runs/20261127T144101Z-before.json")).unwrap();
+    std::fs::copy(fixture("runs/a2.json"), data.join("runs/20261127T150000Z-again.json")).unwrap();
+    let mut harness = harness(config(data, Some("demo".into())));
+    harness.run_ok();
+    open_runs_tab(&mut harness, 2);
+    for node in harness
+        .get_all_by_label_contains("Compare ")
+        .filter(|node| node.accesskit_node().role() == egui::accesskit::Role::CheckBox)
+    {
+        node.click();
+    }
+    harness.run_ok();
+    harness.get_by_label("Compare 2 runs").click();
+    harness.run_ok();
+    harness.get_by_label("Summary");
+    harness.get_by_label("Every task and measure");
+    // The caption says "Better or worse only beyond run-to-run noise"; no cell says either.
+    assert_eq!(harness.query_all_by_label_contains(" worse").count(), 1);
+    assert_eq!(harness.query_all_by_label_contains(" better").count(), 0);
 }

@@ -1,13 +1,15 @@
 //! Comparison: two or more runs side by side, level by level and task by task, each number
 //! against the baseline run's with its absolute and relative change and whether that change is
-//! better or worse. Also the runs' time series on a common axis for overlay charts.
+//! better, worse or not clearly either (within noise, see [`super::noise`]). Also the runs'
+//! time series on a common axis for overlay charts.
 
 use super::TaskRow;
+use super::noise::{self, Interval};
 use crate::analysis::verdicts::all_passed;
 use crate::format;
-use crate::run::{LevelRecord, RunRecord, TaskStats};
+use crate::run::{LevelRecord, RunRecord, TaskSummary, histogram};
 
-/// Changes smaller than this (percent) count as the same (run-to-run noise).
+/// Changes smaller than this (percent) are too small to call, however sure they are.
 pub const SAME_BAND_PERCENT: f64 = 5.0;
 
 /// A run as a column of the comparison.
@@ -26,6 +28,7 @@ pub struct RunColumn {
 pub struct CompareCell {
     pub load: String,
     pub requests: u64,
+    pub failures: u64,
     pub p50_micros: u64,
     pub p95_micros: u64,
     pub p99_micros: u64,
@@ -36,6 +39,19 @@ pub struct CompareCell {
     pub verdict: Option<bool>,
     /// The targets that failed, as written.
     pub failed_targets: Vec<String>,
+    /// Each number's 95% confidence interval.
+    pub intervals: CellIntervals,
+}
+
+/// The 95% intervals of a cell's numbers (None where the run holds too little to say).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CellIntervals {
+    pub p50: Option<Interval>,
+    pub p95: Option<Interval>,
+    pub p99: Option<Interval>,
+    pub error_rate: Option<Interval>,
+    pub rps: Option<Interval>,
+    pub ttft_p95: Option<Interval>,
 }
 
 /// One level x task row: a cell per run (None where that run lacks the level or task).
@@ -108,6 +124,19 @@ impl Measure {
         }
     }
 
+    /// The 95% interval of the cell's number.
+    pub fn interval(self, cell: &CompareCell) -> Option<Interval> {
+        let intervals = &cell.intervals;
+        match self {
+            Measure::P50 => intervals.p50,
+            Measure::P95 => intervals.p95,
+            Measure::P99 => intervals.p99,
+            Measure::ErrorRate => intervals.error_rate,
+            Measure::Rps => intervals.rps,
+            Measure::TtftP95 => intervals.ttft_p95,
+        }
+    }
+
     /// A value in this measure's unit: `412ms`, `0.52%`, `18.3/s`.
     pub fn format(self, value: f64) -> String {
         match self {
@@ -132,6 +161,7 @@ impl Measure {
 pub enum Change {
     Better,
     Worse,
+    /// Within noise, or too small to matter.
     Same,
 }
 
@@ -140,7 +170,7 @@ impl Change {
         match self {
             Change::Better => "better",
             Change::Worse => "worse",
-            Change::Same => "same",
+            Change::Same => "no clear change",
         }
     }
 }
@@ -152,39 +182,107 @@ pub struct Delta {
     /// None when the baseline's number is zero.
     pub percent: Option<f64>,
     pub change: Change,
+    /// The baseline's and this run's 95% intervals (None where a run holds too little).
+    pub base_interval: Option<Interval>,
+    pub interval: Option<Interval>,
 }
 
-/// How `other` compares with `base` on `measure` (None when either lacks the number).
+impl Delta {
+    /// Why the change is called what it is, with both intervals, for a hover text.
+    pub fn explain(&self, measure: Measure) -> String {
+        let show = |interval: Option<Interval>| match interval {
+            Some(interval) => format!("{} to {}", measure.format(interval.low), measure.format(interval.high)),
+            None => "unknown".to_string(),
+        };
+        let rule = match (self.change, measure) {
+            (Change::Same, Measure::ErrorRate) => {
+                "The difference could be chance (two-proportion test at 5%), or is under 5% of the baseline."
+            }
+            (Change::Same, _) => "The intervals overlap, so the difference could be noise (or it is under 5%).",
+            (_, Measure::ErrorRate) => "The difference is beyond chance (two-proportion test at 5%).",
+            _ => "The intervals do not overlap: the change is beyond run-to-run noise.",
+        };
+        format!(
+            "95% confidence intervals\nbaseline: {}\nthis run: {}\n{rule}",
+            show(self.base_interval),
+            show(self.interval)
+        )
+    }
+}
+
+/// How `other` compares with `base` on `measure` (None when either lacks the number). The
+/// change is better or worse only when it is both beyond noise (see [`noise`]) and at least
+/// [`SAME_BAND_PERCENT`] of the baseline.
 pub fn delta(measure: Measure, base: &CompareCell, other: &CompareCell) -> Option<Delta> {
     let (base_value, value) = (measure.value(base)?, measure.value(other)?);
     let absolute = value - base_value;
     let percent = (base_value != 0.0).then(|| absolute / base_value * 100.0);
-    // Error rates are compared in points: 0% -> 0.3% is worse even though it has no percent.
+    // Error rates are compared in points: 0% -> 0.3% can matter though it has no percent.
     let size = match measure {
         Measure::ErrorRate => absolute.abs() * 100.0 / base_value.max(1.0),
         _ => percent.map(f64::abs).unwrap_or(if absolute == 0.0 { 0.0 } else { f64::INFINITY }),
     };
-    let change = if size < SAME_BAND_PERCENT {
+    let (base_interval, interval) = (measure.interval(base), measure.interval(other));
+    let beyond_noise = match measure {
+        Measure::ErrorRate => noise::error_rates_differ(base.failures, base.requests, other.failures, other.requests),
+        _ => matches!((base_interval, interval), (Some(base), Some(other)) if !base.overlaps(other)),
+    };
+    let change = if size < SAME_BAND_PERCENT || !beyond_noise {
         Change::Same
     } else if (absolute < 0.0) == measure.lower_is_better() {
         Change::Better
     } else {
         Change::Worse
     };
-    Some(Delta { absolute, percent, change })
+    Some(Delta {
+        absolute,
+        percent,
+        change,
+        base_interval,
+        interval,
+    })
 }
 
-/// A run's short label: its name and start time (`Demo 2026-11-27 10:33`).
+/// A run's short label: its name and start time (`Demo 2026-11-27 10:33:05`).
 pub fn run_label(run: &RunRecord) -> String {
-    let started: String = run.started_at.chars().take(16).collect::<String>().replace('T', " ");
+    let started: String = run.started_at.chars().take(19).collect::<String>().replace('T', " ");
     format!("{} {started}", run.display_name())
 }
 
-fn cell(level: &LevelRecord, task: Option<&str>, stats: &TaskStats) -> CompareCell {
+/// The 95% intervals of a task's numbers, from its stored histograms. A histogram that does not
+/// decode leaves its intervals unknown, and its changes are then never called.
+fn intervals(summary: &TaskSummary, level_secs: f64) -> CellIntervals {
+    let stats = &summary.stats;
+    let latency = histogram::decode(&summary.histogram).ok();
+    let quantile = |quantile: f64| latency.as_ref().and_then(|latency| noise::quantile_interval(latency, quantile));
+    let ttft = summary
+        .chat_histograms
+        .as_ref()
+        .and_then(|chat| histogram::decode(&chat.ttft).ok())
+        .and_then(|ttft| noise::quantile_interval(&ttft, 0.95));
+    CellIntervals {
+        p50: quantile(0.50),
+        p95: quantile(0.95),
+        p99: quantile(0.99),
+        error_rate: noise::error_rate_interval_percent(stats.failures, stats.requests),
+        rps: noise::rate_interval(stats.requests, level_secs),
+        ttft_p95: ttft,
+    }
+}
+
+fn cell(level: &LevelRecord, task: Option<&str>, summary: &TaskSummary) -> CompareCell {
+    let stats = &summary.stats;
     let verdicts: Vec<&crate::run::Verdict> = level.verdicts.iter().filter(|verdict| verdict.task.as_deref() == task).collect();
+    // The seconds the rate was measured over: requests / rate, or the level's own length.
+    let level_secs = if stats.rps > 0.0 {
+        stats.requests as f64 / stats.rps
+    } else {
+        level.duration_secs()
+    };
     CompareCell {
         load: level.load.brief(),
         requests: stats.requests,
+        failures: stats.failures,
         p50_micros: stats.p50_micros,
         p95_micros: stats.p95_micros,
         p99_micros: stats.p99_micros,
@@ -201,6 +299,7 @@ fn cell(level: &LevelRecord, task: Option<&str>, stats: &TaskStats) -> CompareCe
             .filter(|verdict| !verdict.passed)
             .map(|verdict| verdict.target.clone())
             .collect(),
+        intervals: intervals(summary, level_secs),
     }
 }
 
@@ -258,10 +357,10 @@ pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
                     let scenario = run.scenarios.iter().find(|scenario| scenario.name == scenario_name)?;
                     let level = scenario.levels.iter().find(|level| level.index == level_index)?;
                     match &task {
-                        TaskRow::Aggregated => Some(cell(level, None, &level.total.stats)),
+                        TaskRow::Aggregated => Some(cell(level, None, &level.total)),
                         TaskRow::Task(name) => {
                             let summary = level.tasks.iter().find(|summary| &summary.task == name)?;
-                            Some(cell(level, Some(name), &summary.stats))
+                            Some(cell(level, Some(name), summary))
                         }
                     }
                 })
@@ -323,6 +422,16 @@ impl SeriesMeasure {
             SeriesMeasure::FailuresPerSec => "Failures (/s)",
             SeriesMeasure::Users => "Users",
             SeriesMeasure::TtftP95 => "Time to first token p95 (ms)",
+        }
+    }
+
+    /// The unit of [`SeriesMeasure::value`], for the chart's axis.
+    pub fn unit(self) -> &'static str {
+        match self {
+            SeriesMeasure::P95 | SeriesMeasure::TtftP95 => "ms",
+            SeriesMeasure::Rps => "req/s",
+            SeriesMeasure::FailuresPerSec => "failures/s",
+            SeriesMeasure::Users => "users",
         }
     }
 
@@ -441,10 +550,14 @@ fn level_slots(runs: &[&RunRecord], align: Align) -> Vec<LevelSlot> {
 mod tests {
     use super::*;
 
+    /// A cell of 10,000 requests whose p95 is known to within 2%.
     fn cell(p95_micros: u64, error_rate_percent: f64, rps: f64) -> CompareCell {
+        let requests = 10_000;
+        let p95 = p95_micros as f64;
         CompareCell {
             load: "10 users".into(),
-            requests: 100,
+            requests,
+            failures: (error_rate_percent / 100.0 * requests as f64).round() as u64,
             p50_micros: 0,
             p95_micros,
             p99_micros: 0,
@@ -453,6 +566,14 @@ mod tests {
             ttft_p95_micros: None,
             verdict: None,
             failed_targets: Vec::new(),
+            intervals: CellIntervals {
+                p95: Some(Interval {
+                    low: p95 * 0.99,
+                    high: p95 * 1.01,
+                }),
+                rps: noise::rate_interval(requests, requests as f64 / rps),
+                ..CellIntervals::default()
+            },
         }
     }
 
@@ -465,13 +586,44 @@ mod tests {
         assert_eq!(p95.percent, Some(-20.0));
         assert_eq!(p95.absolute, -200_000.0);
         assert_eq!(delta(Measure::Rps, &base, &faster).expect("delta").change, Change::Better);
-        let noisy = cell(1_030_000, 0.0, 20.0);
-        assert_eq!(delta(Measure::P95, &base, &noisy).expect("delta").change, Change::Same);
+        let small = cell(1_030_000, 0.0, 20.0);
+        assert_eq!(
+            delta(Measure::P95, &base, &small).expect("delta").change,
+            Change::Same,
+            "3% is under the band"
+        );
         let failing = cell(1_000_000, 0.4, 20.0);
         let errors = delta(Measure::ErrorRate, &base, &failing).expect("delta");
-        assert_eq!(errors.change, Change::Worse, "0% -> 0.4% errors is worse");
+        assert_eq!(errors.change, Change::Worse, "0% -> 0.4% of 10,000 requests is worse");
         assert_eq!(errors.percent, None);
         assert_eq!(delta(Measure::TtftP95, &base, &failing), None);
+    }
+
+    #[test]
+    fn a_large_change_within_noise_is_no_clear_change() {
+        // +13% on a short run whose p95 could be anywhere from 0.8 s to 1.4 s.
+        let mut base = cell(1_000_000, 0.0, 20.0);
+        let mut other = cell(1_130_000, 1.0, 20.0);
+        for (cell, low, high) in [(&mut base, 800_000.0, 1_200_000.0), (&mut other, 950_000.0, 1_400_000.0)] {
+            cell.requests = 134;
+            cell.failures = (cell.error_rate_percent * 1.34).round() as u64;
+            cell.intervals.p95 = Some(Interval { low, high });
+        }
+        let p95 = delta(Measure::P95, &base, &other).expect("delta");
+        assert_eq!(p95.change, Change::Same);
+        assert!(
+            p95.explain(Measure::P95).contains("could be noise"),
+            "{}",
+            p95.explain(Measure::P95)
+        );
+        assert_eq!(
+            delta(Measure::ErrorRate, &base, &other).expect("delta").change,
+            Change::Same,
+            "0 vs 1 failure in 134"
+        );
+        // Without intervals (a histogram that would not decode) nothing is called.
+        other.intervals.p95 = None;
+        assert_eq!(delta(Measure::P95, &base, &other).expect("delta").change, Change::Same);
     }
 
     #[test]

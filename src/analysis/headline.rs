@@ -1,5 +1,6 @@
-//! Headline numbers for a room: the highest throughput a level sustained while every target
-//! held, the p95 and error rate of each level, and each level's verdict.
+//! Headline numbers for a room: the worst failing target when anything failed, the highest
+//! throughput a level sustained while every target held, the p95 and error rate of each level,
+//! and each level's verdict.
 
 use crate::analysis::verdicts::all_passed;
 use crate::run::RunRecord;
@@ -20,9 +21,27 @@ pub struct LevelHeadline {
     pub failed_targets: Vec<String>,
 }
 
+/// The target that missed by the most, where it missed and by how much.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorstFailure {
+    pub scenario: String,
+    /// `Level 3 (48 users)`.
+    pub level_label: String,
+    /// The target as written: `p95 < 500ms`.
+    pub target: String,
+    /// The task it checks (None: all tasks).
+    pub task: Option<String>,
+    /// What was measured (`1.80s`), or "no requests".
+    pub observed: String,
+    /// The limit in the metric's unit (`500ms`).
+    pub limit: String,
+}
+
 /// A run's headline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Headline {
+    /// The failing target furthest past its limit (None when every target held).
+    pub worst_failure: Option<WorstFailure>,
     /// The busiest level whose targets all held: its RPS and label.
     pub peak_rps_within_targets: Option<(f64, String)>,
     pub error_rate_percent: f64,
@@ -71,9 +90,91 @@ pub fn headline(run: &RunRecord) -> Headline {
         });
     let total = run.total.as_ref().map(|total| &total.stats);
     Headline {
+        worst_failure: worst_failure(run),
         peak_rps_within_targets,
         error_rate_percent: total.map(|stats| stats.error_rate_percent()).unwrap_or(0.0),
         requests: total.map(|stats| stats.requests).unwrap_or(0),
         levels,
+    }
+}
+
+/// How far past its limit a failed target's measurement is, as a ratio (2.0: twice the limit,
+/// or half of a floor); a level without requests ranks below any measured miss.
+fn miss_ratio(verdict: &crate::run::Verdict) -> f64 {
+    let Some(observed) = verdict.observed else { return 1.0 };
+    let (high, low) = if observed >= verdict.threshold {
+        (observed, verdict.threshold)
+    } else {
+        (verdict.threshold, observed)
+    };
+    if low <= 0.0 {
+        1.0 + high.max(f64::MIN_POSITIVE) * 1e6
+    } else {
+        high / low
+    }
+}
+
+/// The failed target furthest past its limit, over every scenario and level.
+fn worst_failure(run: &RunRecord) -> Option<WorstFailure> {
+    let mut failures = run.scenarios.iter().flat_map(|scenario| {
+        scenario.levels.iter().flat_map(move |level| {
+            level
+                .verdicts
+                .iter()
+                .filter(|verdict| !verdict.passed)
+                .map(move |verdict| (scenario, level, verdict))
+        })
+    });
+    let first = failures.next()?;
+    let (scenario, level, verdict) = failures.fold(first, |worst, candidate| {
+        if miss_ratio(candidate.2) > miss_ratio(worst.2) {
+            candidate
+        } else {
+            worst
+        }
+    });
+    Some(WorstFailure {
+        scenario: scenario.name.clone(),
+        level_label: format!("{} ({})", level.name, level.load.brief()),
+        target: verdict.target.clone(),
+        task: verdict.task.clone(),
+        observed: verdict
+            .observed
+            .map(|value| verdict.metric.format_value(value))
+            .unwrap_or_else(|| "no requests".into()),
+        limit: verdict.metric.format_value(verdict.threshold),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_miss_leads_over_a_fast_passing_level() {
+        let run: RunRecord = serde_json::from_str(include_str!("../../tests/fixtures/runs/a.json")).expect("fixture");
+        let headline = headline(&run);
+        let worst = headline.worst_failure.expect("the fixture fails targets");
+        // 31% errors against a 1% limit misses by more than 654% degradation against 150%.
+        assert_eq!((worst.scenario.as_str(), worst.target.as_str()), ("Gateway", "error_rate < 1%"));
+        assert!(worst.level_label.starts_with("Level 3"), "{}", worst.level_label);
+        assert_eq!((worst.observed.as_str(), worst.limit.as_str()), ("31.19%", "1.00%"));
+        // Every failed verdict misses by no more than the one chosen.
+        let chosen = run
+            .scenarios
+            .iter()
+            .flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.verdicts.iter()))
+            .filter(|verdict| !verdict.passed)
+            .map(miss_ratio)
+            .fold(0.0, f64::max);
+        let found = run
+            .scenarios
+            .iter()
+            .find(|scenario| scenario.name == worst.scenario)
+            .and_then(|scenario| scenario.levels.iter().find(|level| worst.level_label.starts_with(&level.name)))
+            .and_then(|level| level.verdicts.iter().find(|verdict| verdict.target == worst.target))
+            .expect("the worst failure names a real verdict");
+        assert!(!found.passed);
+        assert_eq!(miss_ratio(found), chosen);
     }
 }

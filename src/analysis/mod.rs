@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod comparison;
 pub mod findings;
 pub mod headline;
+pub mod noise;
 pub mod verdicts;
 
 use std::fmt;

@@ -83,7 +83,22 @@ pub fn comparison_text(comparison: &Comparison) -> String {
             run.id
         );
     }
-    const WIDTH: usize = 34;
+    // Columns as wide as the longest cell ("412ms -88ms -18% no clear change") and a gap.
+    let longest = comparison
+        .rows
+        .iter()
+        .flat_map(|row| {
+            let base = row.cells.get(comparison.baseline).and_then(Option::as_ref);
+            Measure::ALL.into_iter().flat_map(move |measure| {
+                row.cells.iter().enumerate().map(move |(index, cell)| {
+                    let base = base.filter(|_| index != comparison.baseline);
+                    compared_cell(measure, base, cell.as_ref()).text.chars().count()
+                })
+            })
+        })
+        .max()
+        .unwrap_or(0);
+    let width = (longest + 2).max(34);
     for row in &comparison.rows {
         let load = row
             .cells
@@ -95,7 +110,7 @@ pub fn comparison_text(comparison: &Comparison) -> String {
         let _ = writeln!(out, "\n{} / {}{load} / {}", row.scenario, row.level_name, row.task);
         let _ = write!(out, "  {:<11}", "");
         for run in &comparison.runs {
-            let _ = write!(out, "{:<WIDTH$}", run.letter);
+            let _ = write!(out, "{:<width$}", run.letter);
         }
         out.truncate(out.trim_end_matches(' ').len());
         out.push('\n');
@@ -107,7 +122,7 @@ pub fn comparison_text(comparison: &Comparison) -> String {
             let _ = write!(out, "  {:<11}", measure.label());
             for (index, cell) in row.cells.iter().enumerate() {
                 let base = base.filter(|_| index != comparison.baseline);
-                let _ = write!(out, "{:<WIDTH$}", compared_cell(measure, base, cell.as_ref()).text);
+                let _ = write!(out, "{:<width$}", compared_cell(measure, base, cell.as_ref()).text);
             }
             out.truncate(out.trim_end_matches(' ').len());
             out.push('\n');
@@ -119,7 +134,7 @@ pub fn comparison_text(comparison: &Comparison) -> String {
                 Some((Some(true), _)) => "PASS".to_string(),
                 Some((Some(false), failed)) => format!("FAIL {}", failed.join(", ")),
             };
-            let _ = write!(out, "{:<WIDTH$}", text);
+            let _ = write!(out, "{:<width$}", text);
         }
         out.truncate(out.trim_end_matches(' ').len());
         out.push('\n');

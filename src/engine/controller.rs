@@ -34,8 +34,11 @@ impl EventSink {
     }
 
     pub(crate) fn send(&self, event: Event) {
+        let snapshot = matches!(event, Event::Snapshot(_));
         let _ = self.events.send(event);
-        if let Some(waker) = &self.waker {
+        if let Some(waker) = &self.waker
+            && !snapshot
+        {
             waker();
         }
     }

@@ -180,7 +180,8 @@ impl Commander {
     }
 }
 
-/// Called after each event, so a UI can wake up and repaint.
+/// Called after each event but snapshots, so a UI can wake up and show it at once. Snapshots
+/// (four a second) wake nobody: a UI reads them at its own pace (the app once a second).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// A handle on the engine's controller thread.
@@ -191,7 +192,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts the controller thread. `waker` is called after every event.
+    /// Starts the controller thread. `waker` is called after every event but snapshots.
     pub fn spawn(waker: Option<Waker>) -> std::io::Result<Engine> {
         let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::channel();

@@ -208,6 +208,19 @@ impl Metric {
         self.source() == Monitors
     }
 
+    /// Whether a target on this metric is drawn as a line on the run's charts: latency, time to
+    /// first token and resource targets. A target on one task is drawn only where the chart is
+    /// that task's alone: time to first token (only chat tasks have one).
+    pub fn charted(self, for_one_task: bool) -> bool {
+        let time_to_first_token = matches!(self, Metric::TtftP50 | Metric::TtftP95);
+        let latency = matches!(self, Metric::P50 | Metric::P95 | Metric::P99);
+        if for_one_task {
+            time_to_first_token
+        } else {
+            latency || time_to_first_token || self.is_resource()
+        }
+    }
+
     /// A value of this metric for people: `1.24s`, `830ms`, `0.50%`, `35.2/s`.
     pub fn format_value(self, value: f64) -> String {
         self.unit().format(value)

@@ -307,5 +307,21 @@ pub struct CompiledTarget {
     pub abort_delay: Duration,
 }
 
+impl CompiledScenario {
+    /// Sends the scenario's traffic and its health check to `host:port` instead of where its
+    /// base URL points (the same scheme and path prefix).
+    pub fn redirect(&mut self, host: &str, port: u16) {
+        let old = self.base.url("");
+        self.base.host = host.to_string();
+        self.base.port = port;
+        self.base.text = self.base.url("");
+        if let Some(health) = &mut self.health
+            && let Some(path) = health.url.strip_prefix(&old)
+        {
+            health.url = self.base.url(path);
+        }
+    }
+}
+
 /// The most users (or requests in flight) one level may ask of one load generator.
 pub const MAX_USERS: u32 = 1_000_000;

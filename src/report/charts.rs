@@ -49,13 +49,10 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
     let millis = |micros: Option<u64>| micros.map(|micros| micros as f64 / 1000.0);
     let mut charts = vec![
         ChartData {
-            id: "load".into(),
-            title: "Users and throughput".into(),
-            unit: "users, requests/s".into(),
-            lines: vec![
-                line("users", &|point| Some(point.users as f64)),
-                line("requests/s", &|point| Some(point.rps)),
-            ],
+            id: "throughput".into(),
+            title: "Throughput".into(),
+            unit: "req/s".into(),
+            lines: vec![line("requests/s", &|point| Some(point.rps))],
             bands: bands.clone(),
             thresholds: thresholds(run, &[Metric::Rps], 1.0),
         },
@@ -70,6 +67,14 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             ],
             bands: bands.clone(),
             thresholds: thresholds(run, &[Metric::P50, Metric::P95, Metric::P99], 1.0 / 1000.0),
+        },
+        ChartData {
+            id: "users".into(),
+            title: "Users".into(),
+            unit: "users".into(),
+            lines: vec![line("users", &|point| Some(point.users as f64))],
+            bands: bands.clone(),
+            thresholds: Vec::new(),
         },
         ChartData {
             id: "failures".into(),
@@ -143,7 +148,7 @@ pub fn overlay_charts(runs: &[&RunRecord], labels: &[String], align: Align) -> V
             ChartData {
                 id: format!("compare-{}", crate::run::library::slug(measure.label())),
                 title: format!("{} {aligned}, all runs", measure.label()),
-                unit: String::new(),
+                unit: measure.unit().to_string(),
                 lines: lines
                     .into_iter()
                     .zip(labels)
@@ -159,22 +164,31 @@ pub fn overlay_charts(runs: &[&RunRecord], labels: &[String], align: Align) -> V
         .collect()
 }
 
-/// Targets on `metrics` drawn over the levels they check (all-task targets only), scaled from
-/// the metric's canonical unit to the chart's.
+/// Targets on `metrics` drawn over the levels they check, scaled from the metric's canonical
+/// unit to the chart's. A target on one task is drawn only where the chart is that task's alone
+/// (see [`Metric::charted`]).
 fn thresholds(run: &RunRecord, metrics: &[Metric], scale: f64) -> Vec<Threshold> {
     let mut found = Vec::new();
     for scenario in &run.scenarios {
-        for target in scenario.targets.iter().filter(|target| target.task.is_none()) {
+        for target in &scenario.targets {
             let Ok(expr) = TargetExpr::parse(&target.expr) else { continue };
             if !metrics.contains(&expr.metric) || expr.metric.unit() == MetricUnit::Count {
                 continue;
             }
+            let charted = expr.metric.charted(target.task.is_some()) || (target.task.is_none() && expr.metric == Metric::Rps);
+            if !charted {
+                continue;
+            }
+            let label = match &target.task {
+                Some(task) => format!("{} ({task})", target.expr),
+                None => target.expr.clone(),
+            };
             for level in &scenario.levels {
                 if target.level.is_some_and(|index| index != level.index) {
                     continue;
                 }
                 found.push(Threshold {
-                    label: target.expr.clone(),
+                    label: label.clone(),
                     value: expr.threshold * scale,
                     start_secs: level.started_offset_secs,
                     end_secs: level.started_offset_secs + level.duration_secs(),

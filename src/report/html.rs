@@ -7,7 +7,7 @@ use super::Report;
 use super::charts::{ChartData, overlay_charts, run_charts};
 use super::lines::{finding_place, monitors_line, peak_line, verdict_word};
 use super::svg::{escape, render};
-use super::tables::{Cell, Table, Tone, comparison_table, results_table, scenario_tables};
+use super::tables::{Cell, Table, Tone, comparison_summary_table, comparison_table, results_table, scenario_tables};
 use crate::format;
 
 const STYLE: &str = r#"
@@ -21,8 +21,9 @@ h1 { font-size: 1.6em; margin: 0.2em 0; } h2 { border-bottom: 1px solid #d0d7de;
 .better { color: var(--pass); font-weight: 600; } .worse { color: var(--fail); font-weight: 600; } .same { color: var(--muted); }
 .table-wrap { overflow-x: auto; margin: 8px 0 16px; }
 table { border-collapse: collapse; font-size: 0.92em; min-width: 60%; }
-th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child, td.text { text-align: left; white-space: normal; }
+th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; }
+td.num { text-align: right; white-space: nowrap; }
+details > summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
 thead th { background: #f6f8fa; }
 figure { margin: 12px 0; break-inside: avoid; overflow-x: auto; } figcaption { font-weight: 600; }
 svg.chart { width: 100%; height: auto; background: #fff; border: 1px solid #eaeef2; }
@@ -71,7 +72,13 @@ fn table(out: &mut String, table: &Table) {
     for row in &table.rows {
         out.push_str("<tr>");
         for cell in row {
-            let _ = write!(out, "<td>{}</td>", cell_html(cell));
+            let class = if cell.numeric { r#" class="num""# } else { "" };
+            let title = cell
+                .hover
+                .as_ref()
+                .map(|hover| format!(r#" title="{}""#, escape(hover)))
+                .unwrap_or_default();
+            let _ = write!(out, "<td{class}{title}>{}</td>", cell_html(cell));
         }
         out.push_str("</tr>");
     }
@@ -149,24 +156,6 @@ pub fn render_report(report: &Report) -> String {
         out.push_str("</p>");
     }
 
-    out.push_str("<h2>Charts</h2>");
-    for chart in run_charts(run) {
-        figure(&mut out, &chart);
-    }
-    for (index, scenario) in run.scenarios.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<h2>{}</h2><p>Service <code>{}</code>; tasks: {}.</p>",
-            escape(&scenario.name),
-            escape(&scenario.base_url),
-            escape(&scenario.tasks.join(", "))
-        );
-        table(&mut out, &results_table(report, index));
-        for found in scenario_tables(report, index) {
-            table(&mut out, &found);
-        }
-    }
-
     out.push_str("<h2>Findings</h2>");
     if report.findings.is_empty() {
         let _ = write!(out, "<p>{}</p>", escape(super::lines::NO_FINDINGS));
@@ -188,6 +177,24 @@ pub fn render_report(report: &Report) -> String {
         let _ = write!(out, "</ul>Suggests: {}</div>", escape(&finding.suggestion));
     }
 
+    out.push_str("<h2>Charts</h2>");
+    for chart in run_charts(run) {
+        figure(&mut out, &chart);
+    }
+    for (index, scenario) in run.scenarios.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<h2>{}</h2><p>Service <code>{}</code>; tasks: {}.</p>",
+            escape(&scenario.name),
+            escape(&scenario.base_url),
+            escape(&scenario.tasks.join(", "))
+        );
+        table(&mut out, &results_table(report, index));
+        for found in scenario_tables(report, index) {
+            table(&mut out, &found);
+        }
+    }
+
     if let Some(comparison) = &report.comparison {
         out.push_str("<h2>Comparison</h2><ul>");
         for (index, run) in comparison.runs.iter().enumerate() {
@@ -207,7 +214,10 @@ pub fn render_report(report: &Report) -> String {
         for chart in overlay_charts(&report.compared, &labels, crate::analysis::comparison::Align::ByLevel) {
             figure(&mut out, &chart);
         }
+        table(&mut out, &comparison_summary_table(comparison));
+        out.push_str("<details><summary>Every task and measure</summary>");
         table(&mut out, &comparison_table(comparison));
+        out.push_str("</details>");
     }
     out.push_str("</body></html>\n");
     out

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::Report;
-use super::tables::{Cell, Table, Tone, comparison_table, results_table, scenario_tables};
+use super::tables::{Cell, Table, Tone, comparison_summary_table, comparison_table, results_table, scenario_tables};
 use crate::format;
 
 fn cell_text(cell: &Cell) -> String {
@@ -102,6 +102,7 @@ pub fn render(report: &Report) -> String {
             );
         }
         out.push('\n');
+        table(&mut out, &comparison_summary_table(comparison), "###");
         table(&mut out, &comparison_table(comparison), "###");
     }
     out

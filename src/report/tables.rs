@@ -25,35 +25,56 @@ pub enum Tone {
 pub struct Cell {
     pub text: String,
     pub tone: Tone,
+    /// A number (right-aligned) rather than text (left-aligned).
+    pub numeric: bool,
+    /// More about the cell, shown on hover (the app) or as a tooltip (HTML).
+    pub hover: Option<String>,
 }
 
 impl Cell {
-    pub fn plain(text: impl Into<String>) -> Cell {
+    /// Text with a tone.
+    pub fn toned(text: impl Into<String>, tone: Tone) -> Cell {
         Cell {
             text: text.into(),
-            tone: Tone::Plain,
+            tone,
+            numeric: false,
+            hover: None,
+        }
+    }
+
+    pub fn plain(text: impl Into<String>) -> Cell {
+        Cell::toned(text, Tone::Plain)
+    }
+
+    /// A number, aligned right.
+    pub fn number(text: impl Into<String>) -> Cell {
+        Cell {
+            numeric: true,
+            ..Cell::plain(text)
         }
     }
 
     pub fn code(text: impl Into<String>) -> Cell {
-        Cell {
-            text: text.into(),
-            tone: Tone::Code,
-        }
+        Cell::toned(text, Tone::Code)
     }
 
     /// `PASS`, `FAIL`, or `-` when there is no verdict.
     pub fn verdict(passed: Option<bool>) -> Cell {
         match passed {
-            Some(true) => Cell {
-                text: "PASS".into(),
-                tone: Tone::Pass,
-            },
-            Some(false) => Cell {
-                text: "FAIL".into(),
-                tone: Tone::Fail,
-            },
+            Some(true) => Cell::toned("PASS", Tone::Pass),
+            Some(false) => Cell::toned("FAIL", Tone::Fail),
             None => Cell::plain("-"),
+        }
+    }
+
+    fn numeric(self) -> Cell {
+        Cell { numeric: true, ..self }
+    }
+
+    fn with_hover(self, hover: String) -> Cell {
+        Cell {
+            hover: Some(hover),
+            ..self
         }
     }
 }
@@ -90,9 +111,9 @@ pub fn results_table(report: &Report, index: usize) -> Table {
     let mut metric_row = |name: &str, value: &dyn Fn(&TaskStats) -> String| {
         let mut cells = vec![Cell::plain(name)];
         if let Some(baseline) = baseline {
-            cells.push(Cell::plain(value(&baseline.total)));
+            cells.push(Cell::number(value(&baseline.total)));
         }
-        cells.extend(scenario.levels.iter().map(|level| Cell::plain(value(&level.total.stats))));
+        cells.extend(scenario.levels.iter().map(|level| Cell::number(value(&level.total.stats))));
         rows.push(cells);
     };
     metric_row("Avg latency", &|stats| latency(stats.avg_micros, stats));
@@ -143,14 +164,12 @@ fn degradation_cell(value: Option<f64>, limit: Option<f64>, passed: Option<bool>
         Some(limit) => format!("{value:+.1}% (< {limit:.0}%)"),
         None => format!("{value:+.1}%"),
     };
-    Cell {
-        text,
-        tone: match passed {
-            Some(true) => Tone::Pass,
-            Some(false) => Tone::Fail,
-            None => Tone::Plain,
-        },
-    }
+    let tone = match passed {
+        Some(true) => Tone::Pass,
+        Some(false) => Tone::Fail,
+        None => Tone::Plain,
+    };
+    Cell::toned(text, tone).numeric()
 }
 
 /// A scenario's tables after the results table, in report order: targets, degradation, per
@@ -180,7 +199,7 @@ pub fn targets_table(scenario: &ScenarioRecord) -> Option<Table> {
                     Cell::plain(&level.name),
                     Cell::code(&verdict.target),
                     Cell::plain(verdict.task.as_deref().unwrap_or("all")),
-                    Cell::plain(
+                    Cell::number(
                         verdict
                             .observed
                             .map(|value| verdict.metric.format_value(value))
@@ -215,8 +234,8 @@ pub fn degradation_table(report: &Report, index: usize) -> Option<Table> {
                 vec![
                     Cell::plain(format!("{} ({})", row.level_name, row.load)),
                     Cell::plain(row.task.name()),
-                    Cell::plain(format::micros(row.baseline_p95_micros as f64)),
-                    Cell::plain(format::micros(row.p95_micros as f64)),
+                    Cell::number(format::micros(row.baseline_p95_micros as f64)),
+                    Cell::number(format::micros(row.p95_micros as f64)),
                     degradation_cell(row.degradation_percent, row.limit_percent, row.passed),
                 ]
             })
@@ -232,8 +251,14 @@ pub fn tasks_table(scenario: &ScenarioRecord) -> Table {
         .iter()
         .flat_map(|level| {
             stats_table::level_rows(level).into_iter().map(move |row| {
+                // The task's name, then its numbers.
                 std::iter::once(Cell::plain(&level.name))
-                    .chain(row.cells.into_iter().map(Cell::plain))
+                    .chain(
+                        row.cells
+                            .into_iter()
+                            .enumerate()
+                            .map(|(column, text)| if column == 0 { Cell::plain(text) } else { Cell::number(text) }),
+                    )
                     .collect()
             })
         })
@@ -258,7 +283,7 @@ pub fn failures_table(scenario: &ScenarioRecord) -> Option<Table> {
                     Cell::plain(&failure.task),
                     Cell::plain(failure.kind.to_string()),
                     Cell::plain(&failure.message),
-                    Cell::plain(failure.count.to_string()),
+                    Cell::number(failure.count.to_string()),
                 ]
             })
         })
@@ -273,7 +298,7 @@ pub fn failures_table(scenario: &ScenarioRecord) -> Option<Table> {
 
 /// The monitors' peaks per level.
 pub fn resources_table(scenario: &ScenarioRecord) -> Option<Table> {
-    let percent = |value: Option<f64>| Cell::plain(value.map(|value| format!("{value:.0}%")).unwrap_or_else(|| "-".into()));
+    let percent = |value: Option<f64>| Cell::number(value.map(|value| format!("{value:.0}%")).unwrap_or_else(|| "-".into()));
     let rows: Vec<Vec<Cell>> = scenario
         .levels
         .iter()
@@ -303,25 +328,97 @@ pub fn resources_table(scenario: &ScenarioRecord) -> Option<Table> {
     })
 }
 
-/// A compared number with its change against the baseline's: `412ms -88ms -18% better`.
+/// A compared number with its change against the baseline's: `412ms -88ms -18% better`, the
+/// 95% intervals behind the call on hover.
 pub fn compared_cell(measure: Measure, base: Option<&CompareCell>, cell: Option<&CompareCell>) -> Cell {
-    let Some(cell) = cell else { return Cell::plain("-") };
+    let Some(cell) = cell else { return Cell::number("-") };
     let value = measure.value(cell).map(|value| measure.format(value)).unwrap_or_else(|| "-".into());
     match base.and_then(|base| delta(measure, base, cell)) {
-        Some(change) => Cell {
-            text: format!(
+        Some(change) => Cell::toned(
+            format!(
                 "{value} {}{} {}",
                 measure.format_change(change.absolute),
                 change.percent.map(|percent| format!(" {percent:+.0}%")).unwrap_or_default(),
                 change.change.label()
             ),
-            tone: match change.change {
-                Change::Better => Tone::Better,
-                Change::Worse => Tone::Worse,
-                Change::Same => Tone::Same,
-            },
-        },
-        None => Cell::plain(value),
+            change_tone(change.change),
+        )
+        .numeric()
+        .with_hover(change.explain(measure)),
+        None => {
+            let interval = measure.interval(cell).map(|interval| {
+                format!(
+                    "95% confidence interval: {} to {}",
+                    measure.format(interval.low),
+                    measure.format(interval.high)
+                )
+            });
+            let cell = Cell::number(value);
+            match interval {
+                Some(interval) => cell.with_hover(interval),
+                None => cell,
+            }
+        }
+    }
+}
+
+fn change_tone(change: Change) -> Tone {
+    match change {
+        Change::Better => Tone::Better,
+        Change::Worse => Tone::Worse,
+        Change::Same => Tone::Same,
+    }
+}
+
+/// The measures of the comparison's summary.
+const SUMMARY_MEASURES: [Measure; 4] = [Measure::P95, Measure::ErrorRate, Measure::Rps, Measure::TtftP95];
+
+/// The comparison at a glance: one row per scenario and level (all tasks together), with p95,
+/// error rate, throughput and TTFT p95 of each run and each run's verdict.
+pub fn comparison_summary_table(comparison: &Comparison) -> Table {
+    let aggregated: Vec<_> = comparison.rows.iter().filter(|row| row.task.is_aggregated()).collect();
+    let measures: Vec<Measure> = SUMMARY_MEASURES
+        .into_iter()
+        .filter(|measure| {
+            aggregated
+                .iter()
+                .any(|row| row.cells.iter().flatten().any(|cell| measure.value(cell).is_some()))
+        })
+        .collect();
+    let mut headers = vec!["Scenario".to_string(), "Level".to_string()];
+    for measure in &measures {
+        headers.extend(comparison.runs.iter().map(|run| format!("{} {}", measure.label(), run.letter)));
+    }
+    headers.extend(comparison.runs.iter().map(|run| format!("Verdict {}", run.letter)));
+    let rows = aggregated
+        .iter()
+        .map(|row| {
+            let base = row.cells.get(comparison.baseline).and_then(Option::as_ref);
+            let load = row.cells.iter().flatten().next().map(|cell| cell.load.as_str()).unwrap_or_default();
+            let mut cells = vec![Cell::plain(&row.scenario), Cell::plain(format!("{} ({load})", row.level_name))];
+            for measure in &measures {
+                cells.extend(row.cells.iter().enumerate().map(|(index, cell)| {
+                    let base = base.filter(|_| index != comparison.baseline);
+                    compared_cell(*measure, base, cell.as_ref())
+                }));
+            }
+            cells.extend(
+                row.cells
+                    .iter()
+                    .map(|cell| Cell::verdict(cell.as_ref().and_then(|cell| cell.verdict))),
+            );
+            cells
+        })
+        .collect();
+    Table {
+        title: Some("Summary".into()),
+        caption: Some(
+            "Better or worse only beyond run-to-run noise (95% intervals from each run's histograms and counts); \
+             otherwise no clear change."
+                .into(),
+        ),
+        headers,
+        rows,
     }
 }
 
@@ -353,7 +450,7 @@ pub fn comparison_table(comparison: &Comparison) -> Table {
         rows.push(verdicts);
     }
     Table {
-        title: None,
+        title: Some("Every task and measure".into()),
         caption: None,
         headers,
         rows,

@@ -1,12 +1,15 @@
 //! The Live tab's charts: one list of chart specs (a new series is one entry), min/max
 //! decimation so an hour-long run draws as fast as a minute-long one, and drawing with
-//! egui_plot on one shared time axis with level bands and target lines.
+//! egui_plot on one shared time axis (elapsed m:ss) with level bands, target lines in their
+//! series' colours, a legend above the plot that reads the values under the pointer, a
+//! crosshair every chart shares, and drag-to-zoom on all charts at once.
 
-use egui::{Color32, Id};
-use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Span, Text};
+use egui::{Color32, RichText};
+use egui_plot::{GridInput, GridMark, Line, Plot, PlotPoints, Span, Text, VLine};
 
 use super::live_run::{LevelBand, TargetLine};
-use super::palette::{BLUE, GREEN, ORANGE, PURPLE, RED, SERIES, band_fill};
+use super::palette::{self, SERIES, band_fill};
+use crate::format;
 use crate::measure::Metric;
 use crate::run::SeriesPoint;
 
@@ -15,6 +18,8 @@ pub struct SeriesSpec {
     pub name: &'static str,
     pub color: Color32,
     pub value: fn(&SeriesPoint) -> Option<f64>,
+    /// The metric whose targets are drawn in this line's colour.
+    pub target: Option<Metric>,
 }
 
 /// One chart: its series, the unit on its value axis and which targets it draws.
@@ -22,6 +27,7 @@ pub struct ChartSpec {
     /// Stable id, used for the persisted "hidden charts" set.
     pub id: &'static str,
     pub title: &'static str,
+    /// The value axis's unit, after each number: `ms`, `req/s`, `%`, `MiB`.
     pub unit: &'static str,
     pub series: &'static [SeriesSpec],
     /// Targets on these metrics are drawn as horizontal lines, their thresholds divided by
@@ -51,44 +57,41 @@ fn millis(micros: Option<u64>) -> Option<f64> {
 /// Every chart the Live tab can show, in order.
 pub const CHARTS: &[ChartSpec] = &[
     ChartSpec {
-        id: "load",
-        title: "Users and requests/s",
-        unit: "",
-        series: &[
-            SeriesSpec {
-                name: "users",
-                color: PURPLE,
-                value: |point| Some(f64::from(point.users)),
-            },
-            SeriesSpec {
-                name: "requests/s",
-                color: BLUE,
-                value: |point| Some(point.rps),
-            },
-        ],
+        id: "throughput",
+        title: "Throughput",
+        unit: "req/s",
+        series: &[SeriesSpec {
+            name: "requests/s",
+            color: palette::BLUE,
+            value: |point| Some(point.rps),
+            target: None,
+        }],
         target_metrics: &[],
         target_scale: 1.0,
         dynamic: None,
     },
     ChartSpec {
         id: "latency",
-        title: "Latency",
+        title: "Response time",
         unit: "ms",
         series: &[
             SeriesSpec {
                 name: "p50",
-                color: GREEN,
+                color: palette::P50,
                 value: |point| millis(point.p50_micros),
+                target: Some(Metric::P50),
             },
             SeriesSpec {
                 name: "p95",
-                color: ORANGE,
+                color: palette::P95,
                 value: |point| millis(point.p95_micros),
+                target: Some(Metric::P95),
             },
             SeriesSpec {
                 name: "p99",
-                color: RED,
+                color: palette::P99,
                 value: |point| millis(point.p99_micros),
+                target: Some(Metric::P99),
             },
         ],
         target_metrics: &[Metric::P50, Metric::P95, Metric::P99],
@@ -96,13 +99,28 @@ pub const CHARTS: &[ChartSpec] = &[
         dynamic: None,
     },
     ChartSpec {
+        id: "users",
+        title: "Users",
+        unit: "users",
+        series: &[SeriesSpec {
+            name: "users",
+            color: palette::PURPLE,
+            value: |point| Some(f64::from(point.users)),
+            target: None,
+        }],
+        target_metrics: &[],
+        target_scale: 1.0,
+        dynamic: None,
+    },
+    ChartSpec {
         id: "failures",
-        title: "Failures/s",
-        unit: "",
+        title: "Failures",
+        unit: "failures/s",
         series: &[SeriesSpec {
             name: "failures/s",
-            color: RED,
+            color: palette::RED,
             value: |point| Some(point.failures_per_sec),
+            target: None,
         }],
         target_metrics: &[],
         target_scale: 1.0,
@@ -115,13 +133,15 @@ pub const CHARTS: &[ChartSpec] = &[
         series: &[
             SeriesSpec {
                 name: "TTFT p50",
-                color: GREEN,
+                color: palette::P50,
                 value: |point| millis(point.ttft_p50_micros),
+                target: Some(Metric::TtftP50),
             },
             SeriesSpec {
                 name: "TTFT p95",
-                color: ORANGE,
+                color: palette::P95,
                 value: |point| millis(point.ttft_p95_micros),
+                target: Some(Metric::TtftP95),
             },
         ],
         target_metrics: &[Metric::TtftP50, Metric::TtftP95],
@@ -130,12 +150,13 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         id: "tokens",
-        title: "Output tokens/s (chat)",
-        unit: "",
+        title: "Output tokens (chat)",
+        unit: "tokens/s",
         series: &[SeriesSpec {
             name: "tokens/s",
-            color: BLUE,
+            color: palette::BLUE,
             value: |point| point.output_tokens_per_sec,
+            target: None,
         }],
         target_metrics: &[],
         target_scale: 1.0,
@@ -143,7 +164,7 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         id: "gpu",
-        title: "GPU utilisation and memory (%)",
+        title: "GPU utilisation and memory",
         unit: "%",
         series: NO_SERIES,
         target_metrics: &[Metric::GpuUtilMax, Metric::GpuMemMax],
@@ -164,7 +185,7 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         id: "container-cpu",
-        title: "Container CPU (%, 100 = one core)",
+        title: "Container CPU (100% = one core)",
         unit: "%",
         series: NO_SERIES,
         target_metrics: &[Metric::ContainerCpuMax],
@@ -180,7 +201,7 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         id: "container-memory",
-        title: "Container memory (MiB)",
+        title: "Container memory",
         unit: "MiB",
         series: NO_SERIES,
         target_metrics: &[],
@@ -196,21 +217,23 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         id: "host",
-        title: "Load generator host (%)",
+        title: "Load generator host",
         unit: "%",
         series: &[
             SeriesSpec {
                 name: "CPU",
-                color: BLUE,
+                color: palette::BLUE,
                 value: |point| point.resources.as_ref().and_then(|resources| resources.host_cpu()),
+                target: Some(Metric::HostCpuMax),
             },
             SeriesSpec {
                 name: "memory",
-                color: PURPLE,
+                color: palette::PURPLE,
                 value: |point| {
                     let host = point.resources.as_ref()?.host.as_ref()?;
                     (host.mem_total_bytes > 0).then(|| host.mem_used_bytes as f64 * 100.0 / host.mem_total_bytes as f64)
                 },
+                target: None,
             },
         ],
         target_metrics: &[Metric::HostCpuMax],
@@ -327,16 +350,139 @@ pub fn dynamic_points(series: &[SeriesPoint], lines: DynamicLines, window: TimeW
     named
 }
 
-/// A chart that the data places, not the mouse: no zoom, drag or scroll, the legend top left.
+/// What the pointer does to the charts, shared by all of them: the time under it (each chart
+/// draws a crosshair there and its legend reads the values at that time), a drag in progress,
+/// and the time range a finished drag zoomed every chart to (a double-click resets it).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ChartCursor {
+    /// Seconds under the pointer, on any chart.
+    pub hover_secs: Option<f64>,
+    /// Where a drag started and where it is now (seconds).
+    drag: Option<(f64, f64)>,
+    /// The range every chart shows instead of following the run.
+    pub zoom: Option<TimeWindow>,
+    /// What this frame's charts saw, taken in by [`ChartCursor::end_frame`].
+    next_hover: Option<f64>,
+}
+
+impl ChartCursor {
+    /// The range the charts show: the zoom if there is one, else `default`.
+    pub fn window(&self, default: TimeWindow) -> TimeWindow {
+        self.zoom.unwrap_or(default)
+    }
+
+    /// Takes in the pointer over one chart.
+    fn observe(&mut self, response: &egui::Response, transform: &egui_plot::PlotTransform) {
+        let at = |pos: egui::Pos2| transform.value_from_position(pos).x;
+        if let Some(pos) = response.hover_pos() {
+            self.next_hover = Some(at(pos));
+        }
+        let double_clicked = response.double_clicked()
+            || (response.hovered()
+                && response
+                    .ctx
+                    .input(|input| input.pointer.button_double_clicked(egui::PointerButton::Primary)));
+        if double_clicked {
+            self.zoom = None;
+            self.drag = None;
+            return;
+        }
+        if response.drag_started()
+            && let Some(pos) = response.interact_pointer_pos()
+        {
+            self.drag = Some((at(pos), at(pos)));
+        }
+        if response.dragged()
+            && let (Some(pos), Some(drag)) = (response.interact_pointer_pos(), self.drag.as_mut())
+        {
+            drag.1 = at(pos);
+        }
+        if response.drag_stopped()
+            && let Some((start, end)) = self.drag.take()
+        {
+            let (start, end) = (start.min(end), start.max(end));
+            // A wobble of the hand is a click, not a zoom.
+            if end - start >= 1.0 {
+                self.zoom = Some(TimeWindow {
+                    start_secs: start.max(0.0),
+                    end_secs: end,
+                });
+            }
+        }
+    }
+
+    /// Ends a frame: the hover seen by this frame's charts is the one the next frame draws.
+    pub fn end_frame(&mut self) {
+        self.hover_secs = self.next_hover.take();
+    }
+}
+
+/// Round steps for elapsed time on the x axis (seconds).
+const TIME_STEPS: [f64; 14] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+];
+
+/// Grid marks every `step` across `bounds`.
+fn marks(bounds: (f64, f64), step: f64) -> Vec<GridMark> {
+    if !(step.is_finite() && step > 0.0 && bounds.0.is_finite() && bounds.1.is_finite()) {
+        return Vec::new();
+    }
+    let first = (bounds.0 / step).ceil() as i64;
+    let last = (bounds.1 / step).floor() as i64;
+    (first..=last.min(first + 200))
+        .map(|index| GridMark {
+            value: index as f64 * step,
+            step_size: step,
+        })
+        .collect()
+}
+
+/// Elapsed-time marks: a round step (5 s, 30 s, 2 min...) giving about six labels.
+fn time_marks(input: GridInput) -> Vec<GridMark> {
+    let rough = (input.bounds.1 - input.bounds.0) / 6.0;
+    let step = TIME_STEPS
+        .into_iter()
+        .find(|step| *step >= rough.max(input.base_step_size))
+        .unwrap_or(3600.0 * ((rough / 3600.0).ceil()));
+    marks(input.bounds, step)
+}
+
+/// Value marks at 1, 2 or 5 times a power of ten, about four labelled lines.
+fn value_marks(input: GridInput) -> Vec<GridMark> {
+    marks(input.bounds, nice_step((input.bounds.1 - input.bounds.0) / 4.0))
+}
+
+/// A tick value with its unit: `250 ms`, `40 req/s`, `50%`.
+fn tick_label(value: f64, step: f64, unit: &str) -> String {
+    let number = format::axis_number(value, step);
+    match unit {
+        "" => number,
+        "%" => format!("{number}%"),
+        unit => format!("{number} {unit}"),
+    }
+}
+
+/// A chart's axes: elapsed time as m:ss at round steps, values with their unit at round steps.
+pub fn with_axes<'a>(plot: Plot<'a>, unit: &'a str) -> Plot<'a> {
+    plot.x_grid_spacer(time_marks)
+        .y_grid_spacer(value_marks)
+        .x_axis_formatter(|mark, _| format::elapsed(mark.value))
+        .y_axis_formatter(move |mark, _| tick_label(mark.value, mark.step_size, unit))
+        .y_axis_min_width(64.0)
+}
+
+/// A chart that the data places, not the mouse: egui_plot's own zoom, drag and scroll are off
+/// (the Live tab zooms all charts together instead), no legend inside the plot.
 pub fn fixed_plot<'a>(id: impl std::hash::Hash + std::fmt::Debug, height: f32) -> Plot<'a> {
     Plot::new(id)
         .height(height)
-        .legend(Legend::default().position(Corner::LeftTop))
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
         .allow_boxed_zoom(false)
-        .y_axis_min_width(48.0)
+        .allow_double_click_reset(false)
+        .show_x(false)
+        .show_y(false)
 }
 
 /// What the person asked for beside a chart's title.
@@ -382,10 +528,101 @@ pub fn chart_tsv(spec: &ChartSpec, series: &[SeriesPoint]) -> String {
     if let Some(dynamic) = spec.dynamic {
         lines.extend(dynamic_points(series, dynamic, window, 0));
     }
-    crate::report::tsv::chart(&format!("second (values in {})", spec.unit), &lines)
+    let unit = if spec.unit.is_empty() { "as scraped" } else { spec.unit };
+    crate::report::tsv::chart(&format!("second (values in {unit})"), &lines)
 }
 
-/// Draws one chart.
+/// The value of a line at `secs`: its point nearest in time, within a second.
+fn value_at(points: &[[f64; 2]], secs: f64) -> Option<f64> {
+    let index = points.partition_point(|point| point[0] < secs);
+    [index.checked_sub(1), Some(index)]
+        .into_iter()
+        .flatten()
+        .filter_map(|index| points.get(index))
+        .filter(|point| (point[0] - secs).abs() <= 1.0)
+        .min_by(|a, b| (a[0] - secs).abs().total_cmp(&(b[0] - secs).abs()))
+        .map(|point| point[1])
+}
+
+/// A value with the chart's unit, for the legend: `41.3 ms`, `12.0 req/s`, `63%`.
+fn legend_value(value: f64, unit: &str) -> String {
+    let number = if value.abs() >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    };
+    tick_label_text(&number, unit)
+}
+
+fn tick_label_text(number: &str, unit: &str) -> String {
+    match unit {
+        "" => number.to_string(),
+        "%" => format!("{number}%"),
+        unit => format!("{number} {unit}"),
+    }
+}
+
+/// The legend above a chart: a swatch and name per line with its value at the hovered time
+/// (or its latest), and the targets drawn. Outside the plot, so it never covers data.
+fn legend(ui: &mut egui::Ui, lines: &[(String, Color32, Vec<[f64; 2]>)], targets: &[(String, Color32)], unit: &str, hover: Option<f64>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 10.0;
+        if let Some(secs) = hover {
+            ui.label(RichText::new(format!("at {}", format::elapsed(secs))).strong());
+        }
+        for (name, color, points) in lines {
+            let value = match hover {
+                Some(secs) => value_at(points, secs),
+                None => points.last().map(|point| point[1]),
+            };
+            let text = match value {
+                Some(value) => format!("{name} {}", legend_value(value, unit)),
+                None => format!("{name} -"),
+            };
+            ui.label(RichText::new("■").color(*color));
+            ui.add_space(-8.0);
+            ui.label(text);
+        }
+        for (label, color) in targets {
+            ui.label(RichText::new("- -").color(*color).strong());
+            ui.add_space(-8.0);
+            ui.label(RichText::new(format!("target {label}")).weak());
+        }
+    });
+}
+
+/// Level bands with readable labels: the level's name where its band is wide enough for it,
+/// and the scenario's name on the line above where the scenario starts.
+fn draw_bands(plot: &mut egui_plot::PlotUi<'_>, bands: &[LevelBand], window: TimeWindow, y_top: f64) {
+    let transform = *plot.transform();
+    let pixels_per_sec = transform.dpos_dvalue_x().abs();
+    let line_height_value = 15.0 * transform.dvalue_dpos()[1].abs();
+    // About seven pixels a character at the label size.
+    let fits = |text: &str, secs: f64| text.chars().count() as f64 * 7.0 + 6.0 <= secs * pixels_per_sec;
+    for (index, band) in bands.iter().enumerate() {
+        if band.end_secs < window.start_secs || band.start_secs > window.end_secs {
+            continue;
+        }
+        plot.add(
+            Span::new("", band.start_secs..=band.end_secs)
+                .fill(band_fill(index))
+                .border_width(0.0),
+        );
+        let x = band.start_secs.max(window.start_secs);
+        let visible_secs = band.end_secs.min(window.end_secs) - x;
+        if let Some(scenario) = &band.scenario_start {
+            // The scenario's name may run on over its later levels: it names where it starts.
+            plot.text(Text::new("", [x, y_top].into(), RichText::new(scenario).size(12.0).strong()).anchor(egui::Align2::LEFT_TOP));
+        }
+        if fits(&band.label, visible_secs) {
+            plot.text(
+                Text::new("", [x, y_top - line_height_value].into(), RichText::new(&band.label).size(12.0)).anchor(egui::Align2::LEFT_TOP),
+            );
+        }
+    }
+}
+
+/// Draws one chart with its legend; returns the rect of legend and plot (what a PNG shows).
 #[allow(clippy::too_many_arguments)]
 pub fn draw(
     ui: &mut egui::Ui,
@@ -396,6 +633,7 @@ pub fn draw(
     window: TimeWindow,
     height: f32,
     decimated: bool,
+    cursor: &mut ChartCursor,
 ) -> egui::Rect {
     // Two points (low and high) per bucket of two pixels: as many as the screen can show.
     let buckets = if decimated {
@@ -413,83 +651,89 @@ pub fn draw(
             lines.push((name, SERIES[index % SERIES.len()], points));
         }
     }
+    // Each target in its line's colour (a neutral one for lines named from the data).
+    let shown_targets: Vec<(&TargetLine, Color32)> = targets
+        .iter()
+        .filter(|target| spec.target_metrics.contains(&target.metric))
+        .filter(|target| {
+            bands.iter().any(|band| {
+                band.scenario == target.scenario
+                    && target.level.is_none_or(|level| level == band.level)
+                    && band.end_secs >= window.start_secs
+                    && band.start_secs <= window.end_secs
+            })
+        })
+        .map(|target| {
+            let color = spec
+                .series
+                .iter()
+                .find(|line| line.target == Some(target.metric))
+                .map_or(palette::TARGET, |line| line.color);
+            (target, color)
+        })
+        .collect();
     let data_max = lines
         .iter()
         .flat_map(|(_, _, points)| points.iter().map(|point| point[1]))
         .fold(0.0_f64, f64::max);
-    // A target far above the data would flatten it against the axis: such a target is still
-    // listed in the legend, but the scale follows the data.
-    let y_max = targets
+    // Targets are scaled into view, unless one is so far above the data that the lines would
+    // flatten against the axis: the legend still names it.
+    let y_max = shown_targets
         .iter()
-        .filter(|target| spec.target_metrics.contains(&target.metric))
-        .map(|target| target.threshold / spec.target_scale)
-        .filter(|threshold| data_max == 0.0 || *threshold <= data_max * 3.0)
+        .map(|(target, _)| target.threshold / spec.target_scale)
+        .filter(|threshold| data_max == 0.0 || *threshold <= data_max * 10.0)
         .fold(data_max, f64::max);
-    let y_top = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
-    let unit = spec.unit;
-    let response = fixed_plot(spec.id, height)
-        .link_axis(Id::unique("live-time-axis"), [true, false])
-        .link_cursor(Id::unique("live-time-axis"), [true, false])
-        .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
-            // About four labelled lines on a short chart, at 1, 2 or 5 times a power of ten.
-            let big = nice_step((input.bounds.1 - input.bounds.0) / 4.0);
-            [big / 5.0, big / 2.0, big]
-        }))
-        .y_axis_formatter(|mark, _range| axis_label(mark.value, mark.step_size))
-        .label_formatter(move |hover| {
-            use egui_plot::HoverPosition;
-            Some(match hover {
-                HoverPosition::NearDataPoint { plot_name, position, .. } if !plot_name.is_empty() => {
-                    format!("{plot_name}\n{:.0} s: {:.1} {unit}", position.x, position.y)
-                }
-                HoverPosition::NearDataPoint { position, .. } | HoverPosition::Elsewhere { position } => format!("{:.0} s", position.x),
-            })
-        })
-        .show(ui, |plot| {
+    // Room above the lines for the band labels.
+    let y_top = if y_max > 0.0 { y_max * 1.3 } else { 1.0 };
+    let mut unique_targets: Vec<(String, Color32)> = Vec::new();
+    for (target, color) in &shown_targets {
+        if !unique_targets.iter().any(|(label, _)| *label == target.label) {
+            unique_targets.push((target.label.clone(), *color));
+        }
+    }
+    let hover = cursor.hover_secs;
+    let drag = cursor.drag;
+    let shown = ui.vertical(|ui| {
+        legend(ui, &lines, &unique_targets, spec.unit, hover);
+        with_axes(fixed_plot(spec.id, height), spec.unit).show(ui, |plot| {
             plot.set_plot_bounds_x(window.start_secs..=window.end_secs);
             plot.set_plot_bounds_y(0.0..=y_top);
-            for (index, band) in bands.iter().enumerate() {
-                if band.end_secs < window.start_secs || band.start_secs > window.end_secs {
-                    continue;
-                }
-                let fill = band_fill(index);
-                plot.add(Span::new("", band.start_secs..=band.end_secs).fill(fill).border_width(0.0));
-                let x = band.start_secs.max(window.start_secs);
-                plot.text(Text::new("", [x, y_top].into(), egui::RichText::new(&band.label).small().weak()).anchor(egui::Align2::LEFT_TOP));
-            }
+            draw_bands(plot, bands, window, y_top);
             // A target is drawn over the levels it checks, not across the whole chart.
-            for target in targets.iter().filter(|target| spec.target_metrics.contains(&target.metric)) {
+            for (target, color) in &shown_targets {
                 let y = target.threshold / spec.target_scale;
                 for band in bands
                     .iter()
                     .filter(|band| band.scenario == target.scenario && target.level.is_none_or(|level| level == band.level))
                 {
                     plot.line(
-                        Line::new(
-                            format!("target {}", target.label),
-                            PlotPoints::from(vec![[band.start_secs, y], [band.end_secs, y]]),
-                        )
-                        .color(RED)
-                        .style(egui_plot::LineStyle::dashed_loose())
-                        .width(1.0),
+                        Line::new("", PlotPoints::from(vec![[band.start_secs, y], [band.end_secs, y]]))
+                            .color(*color)
+                            .style(egui_plot::LineStyle::dashed_loose())
+                            .width(1.5),
                     );
                 }
             }
             for (name, color, points) in lines {
                 plot.line(Line::new(name, PlotPoints::from(points)).color(color).width(1.5));
             }
-        });
-    response.response.rect
-}
-
-/// An axis value with as many decimals as its grid step needs (0.2, 0.4, not 0, 0).
-fn axis_label(value: f64, step: f64) -> String {
-    let decimals = if step >= 1.0 || step <= 0.0 {
-        0
-    } else {
-        (-step.log10()).ceil() as usize
-    };
-    format!("{value:.decimals$}")
+            if let Some((start, end)) = drag {
+                plot.add(
+                    Span::new("", start.min(end)..=start.max(end))
+                        .fill(palette::selection_fill())
+                        .border_width(0.0),
+                );
+            }
+            if let Some(secs) = hover {
+                plot.vline(VLine::new("", secs).color(palette::CROSSHAIR).width(1.0));
+            }
+        })
+    });
+    let plot = &shown.inner.response;
+    // Named for screen readers and tests: "Response time chart".
+    plot.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Figure, true, format!("{} chart", spec.title)));
+    cursor.observe(plot, &shown.inner.transform);
+    shown.response.rect
 }
 
 /// The smallest of 1, 2, 5 times a power of ten that is at least `rough`.
@@ -530,8 +774,21 @@ mod tests {
         assert_eq!(nice_step(14.0), 20.0);
         assert_eq!(nice_step(0.3), 0.5);
         assert_eq!(nice_step(0.0), 1.0);
-        assert_eq!(axis_label(0.4, 0.2), "0.4");
-        assert_eq!(axis_label(1500.0, 500.0), "1500");
+        assert_eq!(tick_label(0.4, 0.2, "ms"), "0.4 ms");
+        assert_eq!(tick_label(50.0, 10.0, "%"), "50%");
+        assert_eq!(tick_label(1500.0, 500.0, "req/s"), "1500 req/s");
+        let labels: Vec<f64> = marks((0.0, 95.0), 20.0).iter().map(|mark| mark.value).collect();
+        assert_eq!(labels, [0.0, 20.0, 40.0, 60.0, 80.0]);
+    }
+
+    #[test]
+    fn a_value_is_read_at_the_nearest_second() {
+        let points = [[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [10.0, 99.0]];
+        assert_eq!(value_at(&points, 2.2), Some(20.0));
+        assert_eq!(value_at(&points, 2.6), Some(30.0));
+        assert_eq!(value_at(&points, 6.0), None, "no point within a second");
+        assert_eq!(legend_value(41.25, "ms"), "41.2 ms");
+        assert_eq!(legend_value(63.0, "%"), "63.0%");
     }
 
     #[test]

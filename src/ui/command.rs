@@ -59,6 +59,8 @@ pub enum AppCommand {
     Undo(Undo),
     /// Tell the person something.
     Notify(Notice),
+    /// Show a folder in the system's file manager.
+    OpenFolder(PathBuf),
     /// Choose a file with the in-app dialog: the system's could not be used, for `reason`.
     InAppFileDialog {
         purpose: FilePurpose,

@@ -10,7 +10,7 @@ use super::runs::verdict_label;
 use super::tables;
 use crate::analysis::comparison::{Align, Comparison, compare, run_label};
 use crate::report::charts::{ChartData, overlay_charts};
-use crate::report::tables::comparison_table;
+use crate::report::tables::{comparison_summary_table, comparison_table};
 use crate::run::RunRecord;
 
 /// What the comparison asks of the Runs tab.
@@ -36,10 +36,18 @@ pub struct CompareView {
 }
 
 impl CompareView {
+    /// Runs side by side, the oldest (by start time) the baseline: a comparison asks what
+    /// changed since.
     pub(super) fn new(runs: Vec<(PathBuf, RunRecord)>) -> CompareView {
+        let baseline = runs
+            .iter()
+            .enumerate()
+            .min_by(|(_, (_, a)), (_, (_, b))| a.started_at.cmp(&b.started_at))
+            .map(|(index, _)| index)
+            .unwrap_or(0);
         CompareView {
             runs,
-            baseline: 0,
+            baseline,
             align: Align::ByLevel,
             shown_for: None,
             comparison: None,
@@ -54,7 +62,12 @@ impl CompareView {
         }
         let records: Vec<&RunRecord> = self.runs.iter().map(|(_, run)| run).collect();
         let comparison = compare(&records, self.baseline);
-        let labels: Vec<String> = comparison.runs.iter().map(|run| format!("{}: {}", run.letter, run.name)).collect();
+        let labels: Vec<String> = comparison
+            .runs
+            .iter()
+            .zip(&records)
+            .map(|(column, run)| format!("{}: {}", column.letter, run_label(run)))
+            .collect();
         self.charts = overlay_charts(&records, &labels, self.align);
         self.comparison = Some(comparison);
         self.shown_for = Some((self.baseline, self.align));
@@ -72,7 +85,7 @@ impl CompareView {
             ui.label("Baseline:");
             for (index, (_, run)) in self.runs.iter().enumerate() {
                 let letter = crate::analysis::comparison::column_letter(index);
-                ui.radio_value(&mut self.baseline, index, format!("{letter}: {}", run.display_name()));
+                ui.radio_value(&mut self.baseline, index, format!("{letter}: {}", run_label(run)));
             }
             ui.separator();
             ui.selectable_value(&mut self.align, Align::ByLevel, "Align by level");
@@ -116,7 +129,10 @@ impl CompareView {
                 }
             }
             ui.add_space(6.0);
-            tables::table(ui, "comparison-table", &comparison_table(comparison));
+            tables::table(ui, "comparison-summary", &comparison_summary_table(comparison));
+            egui::CollapsingHeader::new("Every task and measure")
+                .id_salt("comparison-details")
+                .show(ui, |ui| tables::table(ui, "comparison-table", &comparison_table(comparison)));
         });
         if let Some((title, rect)) = png {
             commands.push(AppCommand::SaveChartPng(title, rect));

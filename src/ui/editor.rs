@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use egui::text::LayoutJob;
-use egui::{FontId, RichText, TextEdit, TextFormat};
+use egui::{FontId, RichText, TextEdit};
 use toml_edit::{DocumentMut, Table};
 
 use super::document::PresetDocument;
@@ -107,6 +106,8 @@ pub struct EditorState {
     pub scenario: usize,
     toml_buffer: String,
     toml_revision: Option<u64>,
+    /// The scenario the TOML view last scrolled to.
+    toml_scrolled_to: Option<usize>,
 }
 
 impl EditorState {
@@ -127,8 +128,10 @@ impl EditorState {
     }
 
     pub fn show(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument) {
+        // While the text does not parse there are no scenarios to count: the selection waits
+        // for the fix rather than falling back to the first.
         let scenarios = self.scenario_names(document).len();
-        if self.scenario >= scenarios {
+        if document.document().is_ok() && self.scenario >= scenarios {
             self.scenario = scenarios.saturating_sub(1);
         }
         ui.horizontal(|ui| {
@@ -269,7 +272,7 @@ impl EditorState {
                     .spacing([8.0, 4.0])
                     .show(ui, |ui| {
                         let label = |field: &str| format!("Task {} {field}", task + 1);
-                        field_row(ui, document, path, "name", &label("name"), "Name", Kind::Text, 240.0);
+                        field_row(ui, document, path, "name", &label("name"), "Name", Kind::Text, 240.0, "");
                         ui.label("Kind");
                         let mut chosen = kind.clone();
                         egui::ComboBox::from_id_salt(("task-kind", task))
@@ -289,14 +292,24 @@ impl EditorState {
                                 }
                             });
                         }
-                        field_row(ui, document, path, "weight", &label("weight"), "Weight", Kind::Number, 60.0);
+                        field_row(
+                            ui,
+                            document,
+                            path,
+                            "weight",
+                            &label("weight"),
+                            "Weight",
+                            Kind::Number,
+                            60.0,
+                            hint("weight", ""),
+                        );
                         let fields: &[TaskField] = match chosen.as_str() {
                             "chat" => &CHAT_FIELDS,
                             "mcp" => &MCP_FIELDS,
                             _ => &HTTP_FIELDS,
                         };
                         for &(key, words, title, kind, width) in fields {
-                            field_row(ui, document, path, key, &label(words), title, kind, width);
+                            field_row(ui, document, path, key, &label(words), title, kind, width, hint(key, &chosen));
                         }
                     });
             });
@@ -445,15 +458,24 @@ impl EditorState {
         ui.label(RichText::new("TOML").strong());
         let list_height = (diagnostics.len().min(6) as f32) * 20.0 + 28.0;
         let editor_height = (ui.available_height() - list_height).max(120.0);
-        egui::ScrollArea::vertical()
-            .id_salt("toml")
-            .max_height(editor_height)
-            .show(ui, |ui| {
-                let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, wrap_width: f32| -> Arc<egui::Galley> {
-                    let mut job = highlight_lines(ui, text.as_str(), &error_lines);
-                    job.wrap.max_width = wrap_width;
-                    ui.fonts_mut(|fonts| fonts.layout_job(job))
-                };
+        let scroll_to = (self.toml_scrolled_to != Some(self.scenario))
+            .then(|| super::toml_highlight::scenario_line(&self.toml_buffer, self.scenario))
+            .flatten();
+        // Lines are not wrapped (the numbers beside them stay on their lines): long ones scroll.
+        egui::ScrollArea::both().id_salt("toml").max_height(editor_height).show(ui, |ui| {
+            let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, _wrap_width: f32| -> Arc<egui::Galley> {
+                let mut job = super::toml_highlight::highlight(ui, text.as_str(), &error_lines);
+                job.wrap.max_width = f32::INFINITY;
+                ui.fonts_mut(|fonts| fonts.layout_job(job))
+            };
+            ui.horizontal_top(|ui| {
+                // Line numbers beside the text, in the same font and spacing.
+                let lines = self.toml_buffer.lines().count().max(1) + usize::from(self.toml_buffer.ends_with('\n'));
+                let numbers: String = (1..=lines).map(|line| format!("{line:>4}\n")).collect();
+                ui.add_space(2.0);
+                let gutter =
+                    ui.add(egui::Label::new(RichText::new(numbers.trim_end()).font(FontId::monospace(12.0)).weak()).selectable(false));
+                let gutter_top = gutter.rect.top();
                 let response = ui.add(
                     TextEdit::multiline(&mut self.toml_buffer)
                         .code_editor()
@@ -466,7 +488,19 @@ impl EditorState {
                     document.set_text(self.toml_buffer.clone());
                     self.toml_revision = Some(document.revision());
                 }
+                if let Some(line) = scroll_to {
+                    let row_height = ui.fonts_mut(|fonts| fonts.row_height(&FontId::monospace(12.0)));
+                    let top = gutter_top.min(response.rect.top()) + line as f32 * row_height;
+                    ui.scroll_to_rect(
+                        egui::Rect::from_min_size(egui::pos2(response.rect.left(), top), egui::vec2(1.0, row_height)),
+                        Some(egui::Align::TOP),
+                    );
+                }
             });
+        });
+        if scroll_to.is_some() || document.document().is_ok() {
+            self.toml_scrolled_to = Some(self.scenario);
+        }
         if diagnostics.is_empty() {
             ui.label(RichText::new("Valid: loadscope validate finds no problems").color(palette::PASS));
         } else {
@@ -490,7 +524,35 @@ impl EditorState {
 
 /// A label and a field in a two-column grid.
 fn labelled(ui: &mut egui::Ui, document: &mut PresetDocument, path: TablePath, key: &str, label: &str, kind: Kind, width: f32) {
-    field_row(ui, document, path, key, label, label, kind, width);
+    field_row(ui, document, path, key, label, label, kind, width, hint(key, ""));
+}
+
+/// What an empty field means (the default the run uses), shown greyed in the field.
+fn hint(key: &str, task_kind: &str) -> &'static str {
+    match (key, task_kind) {
+        ("path", "chat") => crate::preset::compiled::CHAT_COMPLETIONS_PATH,
+        ("path", "mcp") => crate::preset::compiled::MCP_PATH,
+        ("method", _) => "GET",
+        ("weight", _) => "1",
+        ("stream", _) => "false",
+        ("max_tokens", _) => "the server's default",
+        ("expect_status", _) => "any 2xx",
+        ("expect", _) => "success",
+        ("checks", _) => "none",
+        ("timeout", _) => "30s",
+        ("baseline", _) => "none",
+        ("health_path", _) => "none: no preflight check",
+        ("health_status", _) => "200",
+        ("headers", _) => "none",
+        ("interval", _) => "1s",
+        ("containers", _) => "none watched",
+        ("prometheus", _) => "none scraped",
+        ("spawn_rate", _) => "all at once",
+        ("max_in_flight", _) => "1000",
+        ("level", _) => "every level",
+        ("task", _) => "every task",
+        _ => "",
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -503,15 +565,31 @@ fn field_row(
     label: &str,
     kind: Kind,
     width: f32,
+    hint: &str,
 ) {
     ui.label(label);
-    cell(ui, document, path, key, name, kind, width);
+    hinted_cell(ui, document, path, key, name, kind, width, hint);
     ui.end_row();
 }
 
 /// One editable value. While it has focus it edits its own copy of the text (so "0." can be
 /// typed on the way to "0.5"); every change is written to the document at once.
 fn cell(ui: &mut egui::Ui, document: &mut PresetDocument, path: TablePath, key: &str, name: &str, kind: Kind, width: f32) {
+    hinted_cell(ui, document, path, key, name, kind, width, hint(key, ""));
+}
+
+/// [`cell`] with the default shown while it is empty.
+#[allow(clippy::too_many_arguments)]
+fn hinted_cell(
+    ui: &mut egui::Ui,
+    document: &mut PresetDocument,
+    path: TablePath,
+    key: &str,
+    name: &str,
+    kind: Kind,
+    width: f32,
+    hint: &str,
+) {
     let id = ui.make_persistent_id(("field", path, key));
     let current = read(document, path, key);
     let focused = ui.memory(|memory| memory.has_focus(id));
@@ -522,7 +600,7 @@ fn cell(ui: &mut egui::Ui, document: &mut PresetDocument, path: TablePath, key: 
     };
     let height = ui.spacing().interact_size.y;
     let response = ui
-        .add_sized([width, height], TextEdit::singleline(&mut value).id(id))
+        .add_sized([width, height], TextEdit::singleline(&mut value).id(id).hint_text(hint))
         .accessible_name(name);
     if response.has_focus() {
         ui.data_mut(|data| data.insert_temp(id, value.clone()));
@@ -641,24 +719,6 @@ fn switch_model(table: &mut Table, open: bool) {
 }
 
 /// The TOML text with the lines that have errors on a red background.
-fn highlight_lines(ui: &egui::Ui, text: &str, error_lines: &[usize]) -> LayoutJob {
-    let mut job = LayoutJob::default();
-    let font = FontId::monospace(12.0);
-    let color = ui.visuals().text_color();
-    let error_background = super::palette::error_line_fill();
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let mut format = TextFormat::simple(font.clone(), color);
-        if error_lines.contains(&(index + 1)) {
-            format.background = error_background;
-        }
-        job.append(line, 0.0, format);
-    }
-    if text.is_empty() {
-        job.append("", 0.0, TextFormat::simple(font, color));
-    }
-    job
-}
-
 fn first_line(text: &str) -> &str {
     text.lines().find(|line| !line.trim().is_empty()).unwrap_or(text)
 }

@@ -1,9 +1,10 @@
-//! The Live tab: live controls (user count, arrival rate), the charts, a Locust-style stats
-//! table per task and the failures table, for the current level or the whole run.
+//! The Live tab: live controls (user count, arrival rate), then three views a click apart: the
+//! charts (sharing a crosshair and a zoom), a Locust-style stats table per task, and the
+//! failures table, for the current level or the whole run.
 
 use egui::RichText;
 
-use super::charts::{self, CHARTS, TimeWindow};
+use super::charts::{self, CHARTS, ChartCursor, TimeWindow};
 use super::command::AppCommand;
 use super::live_run::{LiveRun, RunState};
 use super::palette;
@@ -17,9 +18,22 @@ use crate::run::TaskStats;
 /// How much of a run the charts show while following it.
 pub const FOLLOW_SECS: f64 = 120.0;
 
-/// The Live tab's own state: the text of the load inputs.
+/// Which of the Live tab's views is showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LiveSection {
+    #[default]
+    Charts,
+    Statistics,
+    Failures,
+}
+
+/// The Live tab's own state: the view, the charts' pointer state and the text of the load
+/// inputs.
 #[derive(Default)]
 pub struct LiveView {
+    pub section: LiveSection,
+    /// The crosshair and zoom every chart shares.
+    pub cursor: ChartCursor,
     /// Draw every point instead of a min/max envelope per pixel pair (the benchmark's
     /// baseline; the app always decimates).
     pub draw_every_point: bool,
@@ -34,16 +48,21 @@ impl LiveView {
     pub fn reset_inputs(&mut self) {
         *self = LiveView {
             draw_every_point: self.draw_every_point,
+            section: self.section,
             ..LiveView::default()
         };
     }
 
     /// Draws the tab; returns the commands the person gave.
-    pub(crate) fn show(&mut self, ui: &mut egui::Ui, live: &LiveRun, settings: &mut Settings) -> Vec<AppCommand> {
+    pub(crate) fn show(&mut self, ui: &mut egui::Ui, live: &LiveRun, settings: &mut Settings, demo_running: bool) -> Vec<AppCommand> {
         let mut commands = Vec::new();
         if live.state == RunState::Idle && live.series.is_empty() {
             ui.label("No run yet. Press Start to run the open preset (or Preflight to check its services first).");
-            ui.label("New here? Start the demo stack in the panel on the left, then press Start.");
+            if demo_running {
+                ui.label("The demo stack is running: Start runs the open preset against it.");
+            } else {
+                ui.label("New here? Start the demo stack in the panel on the left, then press Start.");
+            }
             return commands;
         }
         self.controls(ui, live, &mut commands);
@@ -54,21 +73,56 @@ impl LiveView {
         for warning in &live.warnings {
             ui.colored_label(palette::WARN, format!("Warning: {warning}"));
         }
+        // Charts without data (no GPU, no containers, no chat) are not offered until data comes.
+        let with_data: Vec<&charts::ChartSpec> = CHARTS.iter().filter(|spec| charts::has_data(&live.series, spec)).collect();
         ui.horizontal_wrapped(|ui| {
-            ui.label("Charts:");
-            for spec in CHARTS {
-                let mut shown = !settings.hidden_charts.contains(spec.id);
-                if ui.checkbox(&mut shown, spec.title).changed() {
-                    if shown {
-                        settings.hidden_charts.remove(spec.id);
-                    } else {
-                        settings.hidden_charts.insert(spec.id.to_string());
+            ui.selectable_value(&mut self.section, LiveSection::Charts, "Charts");
+            ui.selectable_value(&mut self.section, LiveSection::Statistics, "Statistics");
+            let failures = live.failure_rows(true).iter().map(|(_, row)| row.count).sum::<u64>();
+            let failures_label = if failures > 0 {
+                format!("Failures ({failures})")
+            } else {
+                "Failures".to_string()
+            };
+            ui.selectable_value(&mut self.section, LiveSection::Failures, failures_label);
+            ui.separator();
+            match self.section {
+                LiveSection::Charts => {
+                    ui.menu_button("Show charts", |ui| {
+                        for spec in &with_data {
+                            let mut shown = !settings.hidden_charts.contains(spec.id);
+                            if ui.checkbox(&mut shown, spec.title).changed() {
+                                if shown {
+                                    settings.hidden_charts.remove(spec.id);
+                                } else {
+                                    settings.hidden_charts.insert(spec.id.to_string());
+                                }
+                            }
+                        }
+                    });
+                    ui.checkbox(&mut settings.charts_whole_run, "Whole run")
+                        .on_hover_text(format!("Off: follow the last {FOLLOW_SECS:.0} s"));
+                    match self.cursor.zoom {
+                        Some(zoom) => {
+                            ui.label(format!(
+                                "Zoomed to {}–{}",
+                                crate::format::elapsed(zoom.start_secs),
+                                crate::format::elapsed(zoom.end_secs)
+                            ));
+                            if ui.button("Reset zoom").on_hover_text("Or double-click a chart").clicked() {
+                                self.cursor.zoom = None;
+                            }
+                        }
+                        None => {
+                            ui.label(RichText::new("Drag across a chart to zoom all of them").weak());
+                        }
                     }
                 }
+                LiveSection::Statistics | LiveSection::Failures => {
+                    ui.selectable_value(&mut settings.stats_whole_run, false, "Current level");
+                    ui.selectable_value(&mut settings.stats_whole_run, true, "Whole run");
+                }
             }
-            ui.separator();
-            ui.checkbox(&mut settings.charts_whole_run, "Whole run")
-                .on_hover_text(format!("Off: follow the last {FOLLOW_SECS:.0} s"));
             if live.record.is_some() && !live.state.is_active() {
                 ui.separator();
                 if ui.button("Present").on_hover_text("Show this run full screen for a room").clicked() {
@@ -76,46 +130,60 @@ impl LiveView {
                 }
             }
         });
-        egui::ScrollArea::vertical().id_salt("live").show(ui, |ui| {
-            // A saved or finished run is shown whole; a running one follows its last minutes.
-            let whole_run = settings.charts_whole_run || !live.state.is_active();
-            let window = TimeWindow::new(live.elapsed_secs(), whole_run, FOLLOW_SECS);
-            let bands = live.bands();
-            let shown: Vec<_> = CHARTS
-                .iter()
-                .filter(|spec| !settings.hidden_charts.contains(spec.id) && charts::has_data(&live.series, spec))
-                .collect();
-            // Two charts a row on a wide window, so the tables stay in view.
-            let per_row = if ui.available_width() > 1000.0 { 2 } else { 1 };
-            for row in shown.chunks(per_row) {
-                ui.columns(per_row, |columns| {
-                    for (ui, spec) in columns.iter_mut().zip(row) {
-                        let header = charts::chart_header(ui, spec.title);
-                        let plot = charts::draw(ui, spec, &live.series, &bands, &live.targets, window, 150.0, !self.draw_every_point);
-                        if header.save_png {
-                            commands.push(AppCommand::SaveChartPng(
-                                spec.title.to_string(),
-                                header.title_rect.union(plot).expand(4.0),
-                            ));
-                        }
-                        if header.copy_data {
-                            ui.ctx().copy_text(charts::chart_tsv(spec, &live.series));
-                        }
-                    }
-                });
-            }
-            ui.add_space(6.0);
-            ui.horizontal(|ui| {
-                ui.heading("Statistics");
-                ui.selectable_value(&mut settings.stats_whole_run, false, "Current level");
-                ui.selectable_value(&mut settings.stats_whole_run, true, "Whole run");
+        egui::ScrollArea::vertical()
+            .id_salt("live")
+            .auto_shrink(false)
+            .show(ui, |ui| match self.section {
+                LiveSection::Charts => self.charts(ui, live, settings, &with_data, &mut commands),
+                LiveSection::Statistics => stats_table(ui, &live.stats_rows(settings.stats_whole_run)),
+                LiveSection::Failures => failures_table(ui, live, settings.stats_whole_run),
             });
-            stats_table(ui, &live.stats_rows(settings.stats_whole_run));
-            ui.add_space(6.0);
-            ui.heading("Failures");
-            failures_table(ui, live, settings.stats_whole_run);
-        });
         commands
+    }
+
+    fn charts(
+        &mut self,
+        ui: &mut egui::Ui,
+        live: &LiveRun,
+        settings: &Settings,
+        with_data: &[&charts::ChartSpec],
+        commands: &mut Vec<AppCommand>,
+    ) {
+        // A saved or finished run is shown whole; a running one follows its last minutes.
+        let whole_run = settings.charts_whole_run || !live.state.is_active();
+        let window = self.cursor.window(TimeWindow::new(live.elapsed_secs(), whole_run, FOLLOW_SECS));
+        let bands = live.bands();
+        let shown: Vec<&&charts::ChartSpec> = with_data.iter().filter(|spec| !settings.hidden_charts.contains(spec.id)).collect();
+        // Two charts a row on a wide window; on a tall one the charts share its height.
+        let per_row = if ui.available_width() > 1000.0 { 2 } else { 1 };
+        let rows = shown.len().div_ceil(per_row).max(1);
+        let height = ((ui.available_height() / rows as f32) - 60.0).clamp(150.0, 320.0);
+        for row in shown.chunks(per_row) {
+            ui.columns(per_row, |columns| {
+                for (ui, spec) in columns.iter_mut().zip(row) {
+                    let header = charts::chart_header(ui, spec.title);
+                    let chart = charts::draw(
+                        ui,
+                        spec,
+                        &live.series,
+                        &bands,
+                        &live.targets,
+                        window,
+                        height,
+                        !self.draw_every_point,
+                        &mut self.cursor,
+                    );
+                    if header.save_png {
+                        commands.push(AppCommand::SaveChartPng(spec.title.to_string(), chart.expand(4.0)));
+                    }
+                    if header.copy_data {
+                        ui.ctx().copy_text(charts::chart_tsv(spec, &live.series));
+                    }
+                }
+            });
+            ui.add_space(4.0);
+        }
+        self.cursor.end_frame();
     }
 
     fn controls(&mut self, ui: &mut egui::Ui, live: &LiveRun, commands: &mut Vec<AppCommand>) {
@@ -180,8 +248,13 @@ impl LiveView {
         if live.preflight.is_empty() && live.state != RunState::Preflight {
             return;
         }
-        egui::CollapsingHeader::new("Preflight")
-            .default_open(matches!(live.state, RunState::Preflight | RunState::Checked { .. }))
+        // Open while it runs and when it failed; a passing preflight folds away (a new header,
+        // so the fold happens even if the person had opened it).
+        let passed = !live.preflight.is_empty() && live.preflight.iter().all(|report| report.ok());
+        let open = live.state == RunState::Preflight || !passed;
+        egui::CollapsingHeader::new(if passed { "Preflight: every check passed" } else { "Preflight" })
+            .id_salt(("preflight", open))
+            .default_open(open)
             .show(ui, |ui| {
                 if live.state == RunState::Preflight {
                     ui.horizontal(|ui| {
@@ -234,12 +307,13 @@ fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
         return;
     }
     egui::Grid::new("failures-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
-        for header in ["Count", "Task", "Kind", "Message"] {
+        for header in ["Count", "Scenario", "Task", "Kind", "Message"] {
             ui.label(RichText::new(header).strong());
         }
         ui.end_row();
-        for row in rows.iter().take(50) {
+        for (scenario, row) in rows.iter().take(50) {
             ui.label(row.count.to_string());
+            ui.label(scenario);
             ui.label(&row.task);
             ui.label(row.kind.to_string());
             ui.label(&row.message);

@@ -53,7 +53,10 @@ pub struct LevelBand {
     pub end_secs: f64,
     pub scenario: usize,
     pub level: usize,
+    /// The level's name.
     pub label: String,
+    /// The scenario's name, on the band where it starts (when the run has several).
+    pub scenario_start: Option<String>,
 }
 
 /// A latency target drawn as a line on a chart.
@@ -136,7 +139,7 @@ impl LiveRun {
             .flat_map(|(scenario_index, scenario)| {
                 scenario.targets.iter().filter_map(move |target| {
                     let metric = target.expr.metric;
-                    chart_metric(metric).then(|| TargetLine {
+                    metric.charted(target.task.is_some()).then(|| TargetLine {
                         scenario: scenario_index,
                         level: target.level,
                         metric,
@@ -165,10 +168,29 @@ impl LiveRun {
             .iter()
             .flat_map(|scenario| scenario.levels.iter().map(|level| (scenario.name.clone(), level.clone())))
             .collect();
+        // The targets as the run recorded them, so a saved run shows its target lines too.
+        let targets = record
+            .scenarios
+            .iter()
+            .enumerate()
+            .flat_map(|(scenario_index, scenario)| {
+                scenario.targets.iter().filter_map(move |target| {
+                    let expr = crate::measure::TargetExpr::parse(&target.expr).ok()?;
+                    expr.metric.charted(target.task.is_some()).then(|| TargetLine {
+                        scenario: scenario_index,
+                        level: target.level,
+                        metric: expr.metric,
+                        threshold: expr.threshold,
+                        label: target.expr.clone(),
+                    })
+                })
+            })
+            .collect();
         LiveRun {
             state: RunState::Saved(record.status),
             preset_name: record.preset.name.clone(),
             levels,
+            targets,
             series: record.series.clone(),
             finished_levels,
             out_path: Some(path),
@@ -261,26 +283,27 @@ impl LiveRun {
                     end_secs: start + 1.0,
                     scenario: point.scenario,
                     level: point.level,
-                    label: self.level_label(point.scenario, point.level),
+                    label: self.level_name(point.scenario, point.level),
+                    scenario_start: self.scenario_start(point.scenario, bands.last().map(|band| band.scenario)),
                 }),
             }
         }
         bands
     }
 
-    fn level_label(&self, scenario: usize, level: usize) -> String {
-        match self.levels.get(scenario) {
-            Some((name, levels)) => {
-                let level_name = levels.get(level).cloned().unwrap_or_else(|| format!("level {}", level + 1));
-                // The scenario is named where it starts; its later levels by their own name.
-                if self.levels.len() > 1 && level == 0 {
-                    format!("{name}: {level_name}")
-                } else {
-                    level_name
-                }
-            }
-            None => format!("level {}", level + 1),
+    fn level_name(&self, scenario: usize, level: usize) -> String {
+        self.levels
+            .get(scenario)
+            .and_then(|(_, levels)| levels.get(level).cloned())
+            .unwrap_or_else(|| format!("level {}", level + 1))
+    }
+
+    /// The scenario's name where it starts (its first band), when the run has several.
+    fn scenario_start(&self, scenario: usize, previous: Option<usize>) -> Option<String> {
+        if self.levels.len() < 2 || previous == Some(scenario) {
+            return None;
         }
+        self.levels.get(scenario).map(|(name, _)| name.clone())
     }
 
     /// Seconds since the run started, as far as the engine has reported.
@@ -340,38 +363,45 @@ impl LiveRun {
         }
     }
 
-    /// The failures table, for the current level or the whole run.
-    pub fn failure_rows(&self, whole_run: bool) -> Vec<FailureRow> {
-        if let Some(snapshot) = &self.snapshot
-            && self.record.is_none()
-        {
-            return if whole_run {
-                snapshot.run_failures.clone()
-            } else {
-                snapshot.failures.clone()
-            };
+    /// The failures with their scenario, most frequent first: the current level's, or the whole
+    /// run's (the finished levels and the one running).
+    pub fn failure_rows(&self, whole_run: bool) -> Vec<(String, FailureRow)> {
+        let live = self.snapshot.as_ref().filter(|_| self.record.is_none());
+        // The running level, unless it has just been reported finished.
+        let running: Vec<(&str, &FailureRow)> = live
+            .filter(|snapshot| {
+                self.finished_levels
+                    .last()
+                    .is_none_or(|(scenario, level)| !(scenario == &snapshot.scenario_name && level.name == snapshot.level_name))
+            })
+            .map(|snapshot| snapshot.failures.iter().map(|row| (snapshot.scenario_name.as_str(), row)).collect())
+            .unwrap_or_default();
+        fn finished((scenario, level): &(String, LevelRecord)) -> impl Iterator<Item = (&str, &FailureRow)> {
+            level.failures.iter().map(move |row| (scenario.as_str(), row))
         }
-        if whole_run {
-            let mut rows: Vec<FailureRow> = Vec::new();
-            for (_, level) in &self.finished_levels {
-                for row in &level.failures {
-                    match rows
-                        .iter_mut()
-                        .find(|known| known.task == row.task && known.kind == row.kind && known.message == row.message)
-                    {
-                        Some(known) => known.count += row.count,
-                        None => rows.push(row.clone()),
-                    }
-                }
-            }
-            rows.sort_by_key(|row| std::cmp::Reverse(row.count));
-            rows
+        let rows: Vec<(&str, &FailureRow)> = if whole_run {
+            self.finished_levels.iter().flat_map(finished).chain(running).collect()
+        } else if live.is_some() && !running.is_empty() {
+            running
+        } else if live.is_some() {
+            Vec::new()
         } else {
             self.finished_levels
                 .last()
-                .map(|(_, level)| level.failures.clone())
+                .map(|level| finished(level).collect())
                 .unwrap_or_default()
+        };
+        let mut merged: Vec<(String, FailureRow)> = Vec::new();
+        for (scenario, row) in rows {
+            match merged.iter_mut().find(|(known_scenario, known)| {
+                known_scenario == scenario && known.task == row.task && known.kind == row.kind && known.message == row.message
+            }) {
+                Some((_, known)) => known.count += row.count,
+                None => merged.push((scenario.to_string(), row.clone())),
+            }
         }
+        merged.sort_by_key(|(_, row)| std::cmp::Reverse(row.count));
+        merged
     }
 
     /// The verdict lights: the current level's while running, every level's once ended.
@@ -393,10 +423,6 @@ impl LiveRun {
 }
 
 /// Metrics drawn as target lines on the latency and TTFT charts.
-fn chart_metric(metric: Metric) -> bool {
-    matches!(metric, Metric::P50 | Metric::P95 | Metric::P99 | Metric::TtftP50 | Metric::TtftP95) || metric.is_resource()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,10 +486,9 @@ mod tests {
             .iter()
             .map(|band| (band.start_secs, band.end_secs, band.label.as_str()))
             .collect();
-        assert_eq!(
-            spans,
-            [(0.0, 2.0, "Gateway: Level 1"), (2.0, 3.0, "Level 2"), (3.0, 5.0, "RAG: Level 1")]
-        );
+        assert_eq!(spans, [(0.0, 2.0, "Level 1"), (2.0, 3.0, "Level 2"), (3.0, 5.0, "Level 1")]);
+        let starts: Vec<Option<&str>> = bands.iter().map(|band| band.scenario_start.as_deref()).collect();
+        assert_eq!(starts, [Some("Gateway"), None, Some("RAG")]);
         assert_eq!(live.elapsed_secs(), 5.0);
     }
 }

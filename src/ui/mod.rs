@@ -23,6 +23,7 @@ pub mod runs;
 pub mod settings;
 mod shortcuts;
 pub mod tables;
+mod toml_highlight;
 
 pub use app::{AppConfig, LoadscopeApp, Tab};
 pub use command::{AppCommand, Dialog};

@@ -23,12 +23,24 @@ pub enum Undo {
     RestoreRun(PathBuf),
 }
 
+/// What an error notice is about, so it can go away by itself once that is fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The open preset has errors (gone when it compiles).
+    PresetInvalid,
+    /// The demo stack could not start (gone when it runs).
+    DemoStack,
+}
+
 /// One message for the person.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
     pub level: NoticeLevel,
     pub text: String,
     pub undo: Option<Undo>,
+    /// A file the notice is about (a report or chart written): Open folder and Copy path.
+    pub path: Option<PathBuf>,
+    pub cause: Option<Cause>,
 }
 
 impl Notice {
@@ -37,15 +49,28 @@ impl Notice {
             level: NoticeLevel::Info,
             text: text.into(),
             undo: None,
+            path: None,
+            cause: None,
         }
     }
 
     pub fn error(text: impl Into<String>) -> Notice {
         Notice {
             level: NoticeLevel::Error,
-            text: text.into(),
-            undo: None,
+            ..Notice::info(text)
         }
+    }
+
+    /// The file the notice is about.
+    pub fn with_path(mut self, path: PathBuf) -> Notice {
+        self.path = Some(path);
+        self
+    }
+
+    /// What the error is about (it is dismissed when that is fixed).
+    pub fn with_cause(mut self, cause: Cause) -> Notice {
+        self.cause = Some(cause);
+        self
     }
 
     pub fn with_undo(mut self, undo: Undo) -> Notice {
@@ -58,8 +83,15 @@ impl Notice {
     }
 }
 
-/// Draws the notices, errors first; Dismiss removes one, Undo removes it and asks the app to
-/// put back what it names.
+/// Adds `notice` unless the same words are already shown (a key pressed twice says it once).
+pub fn push(notices: &mut Vec<Notice>, notice: Notice) {
+    if !notices.iter().any(|shown| shown.text == notice.text && shown.level == notice.level) {
+        notices.push(notice);
+    }
+}
+
+/// Draws the notices in one area, errors first; Dismiss removes one, Undo removes it and asks
+/// the app to put back what it names; a notice about a file offers Open folder and Copy path.
 pub(crate) fn show(ui: &mut egui::Ui, notices: &mut Vec<Notice>, commands: &mut Vec<AppCommand>) {
     let mut order: Vec<usize> = (0..notices.len()).collect();
     order.sort_by_key(|&index| !notices[index].is_error());
@@ -78,6 +110,16 @@ pub(crate) fn show(ui: &mut egui::Ui, notices: &mut Vec<Notice>, commands: &mut 
                 {
                     commands.push(AppCommand::Undo(undo.clone()));
                     remove = Some(index);
+                }
+                if let Some(path) = &notice.path {
+                    if let Some(folder) = path.parent()
+                        && ui.small_button("Open folder").on_hover_text(folder.display().to_string()).clicked()
+                    {
+                        commands.push(AppCommand::OpenFolder(folder.to_path_buf()));
+                    }
+                    if ui.small_button("Copy path").clicked() {
+                        ui.ctx().copy_text(path.display().to_string());
+                    }
                 }
                 if ui.small_button("Dismiss").clicked() {
                     remove = Some(index);

@@ -16,6 +16,14 @@ pub const GREEN: Color32 = PASS;
 pub const ORANGE: Color32 = WARN;
 pub const RED: Color32 = FAIL;
 pub const PURPLE: Color32 = Color32::from_rgb(142, 68, 173);
+/// Latency percentiles, told apart from each other and from the meaning colours (Okabe-Ito).
+pub const P50: Color32 = Color32::from_rgb(0, 114, 178);
+pub const P95: Color32 = Color32::from_rgb(230, 159, 0);
+pub const P99: Color32 = Color32::from_rgb(204, 121, 167);
+/// Targets on lines named from the data.
+pub const TARGET: Color32 = Color32::from_rgb(120, 120, 120);
+/// The shared crosshair.
+pub const CROSSHAIR: Color32 = Color32::from_rgb(110, 110, 110);
 /// Lines named from the data (GPUs, containers, metrics), in order.
 pub const SERIES: [Color32; 8] = [
     BLUE,
@@ -49,9 +57,13 @@ pub fn info_fill() -> Color32 {
 pub fn error_line_fill() -> Color32 {
     Color32::from_rgba_unmultiplied(229, 57, 53, 60)
 }
-/// Level bands behind the charts, alternating.
+/// Level bands behind the charts, alternating (visibly: one clear, one shaded).
 pub fn band_fill(index: usize) -> Color32 {
-    grey_fill(if index.is_multiple_of(2) { 18 } else { 40 })
+    grey_fill(if index.is_multiple_of(2) { 10 } else { 48 })
+}
+/// The time range being dragged out to zoom.
+pub fn selection_fill() -> Color32 {
+    Color32::from_rgba_unmultiplied(66, 133, 244, 50)
 }
 /// A neutral band behind a chart span, as opaque as `alpha`.
 pub fn grey_fill(alpha: u8) -> Color32 {

@@ -38,7 +38,7 @@ impl Presentation {
             .map(|run| {
                 run_charts(run)
                     .into_iter()
-                    .filter(|chart| chart.id == "load" || chart.id == "latency")
+                    .filter(|chart| chart.id == "throughput" || chart.id == "latency")
                     .collect()
             })
             .collect();
@@ -165,106 +165,124 @@ impl Presentation {
                 );
             });
         });
-        ui.add_space(8.0);
-        let focus = self.level.and_then(|level| headline.levels.get(level));
-        let several_scenarios = run.scenarios.len() > 1;
-        let place = |level: &LevelHeadline| {
-            if several_scenarios {
-                format!("{} / {}", level.scenario, level.label)
-            } else {
-                level.label.clone()
-            }
-        };
-        ui.columns(3, |columns| {
-            let (peak, peak_label) = match &headline.peak_rps_within_targets {
-                Some((rps, label)) => (format!("{rps:.1} req/s"), format!("peak within targets, {label}")),
-                None => ("-".to_string(), "no level held all its targets".to_string()),
-            };
-            big_number(&mut columns[0], &peak, &peak_label);
-            let (p95, p95_label) = match focus {
-                Some(level) => (
-                    level
-                        .p95_micros
-                        .map(|micros| format::micros(micros as f64))
-                        .unwrap_or_else(|| "-".into()),
-                    format!("p95 at {}", place(level)),
-                ),
-                None => {
-                    let last = headline.levels.iter().rev().find(|level| level.p95_micros.is_some());
-                    (
-                        last.and_then(|level| level.p95_micros)
-                            .map(|micros| format::micros(micros as f64))
-                            .unwrap_or_else(|| "-".into()),
-                        last.map(|level| format!("p95 at {}", place(level))).unwrap_or_default(),
-                    )
-                }
-            };
-            big_number(&mut columns[1], &p95, &p95_label);
-            let (errors, errors_label) = match focus {
-                Some(level) => (format!("{:.2}%", level.error_rate_percent), format!("errors at {}", place(level))),
-                None => (
-                    format!("{:.2}%", headline.error_rate_percent),
-                    format!("errors over {} requests", headline.requests),
-                ),
-            };
-            big_number(&mut columns[2], &errors, &errors_label);
-        });
-        ui.add_space(8.0);
-        // The verdict of each level as a badge with its p95: a row per scenario, badges of one
-        // width so they line up and wrap onto further rows instead of squeezing.
-        let several = run.scenarios.len() > 1;
-        let mut clicked = None;
-        let mut start = 0;
-        while start < headline.levels.len() {
-            let scenario = &headline.levels[start].scenario;
-            let end = headline.levels[start..]
-                .iter()
-                .position(|level| &level.scenario != scenario)
-                .map_or(headline.levels.len(), |offset| start + offset);
-            let name_width = if several { 220.0 } else { 0.0 };
-            let per_row = (((ui.available_width() - name_width) / BADGE_WIDTH) as usize).max(1);
-            for (row, chunk) in (start..end).collect::<Vec<_>>().chunks(per_row).enumerate() {
-                ui.horizontal(|ui| {
-                    if several {
-                        let text = if row == 0 { scenario.as_str() } else { "" };
-                        ui.allocate_ui_with_layout(
-                            egui::vec2(name_width - 8.0, 40.0),
-                            egui::Layout::left_to_right(egui::Align::Center),
-                            |ui| {
-                                ui.set_width(name_width - 8.0);
-                                ui.add(egui::Label::new(RichText::new(text).size(20.0).strong()).truncate());
-                            },
-                        );
+        let clicked = egui::ScrollArea::vertical()
+            .id_salt("present")
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.add_space(8.0);
+                let focus = self.level.and_then(|level| headline.levels.get(level));
+                let several_scenarios = run.scenarios.len() > 1;
+                let place = |level: &LevelHeadline| {
+                    if several_scenarios {
+                        format!("{} / {}", level.scenario, level.label)
+                    } else {
+                        level.label.clone()
                     }
-                    for &index in chunk {
-                        if badge(ui, &headline.levels[index], self.level == Some(index)) {
-                            clicked = Some(index);
+                };
+                ui.columns(3, |columns| {
+                    let peak = match &headline.peak_rps_within_targets {
+                        Some((rps, label)) => (format!("{rps:.1} req/s"), format!("peak within targets, {label}")),
+                        None => ("-".to_string(), "no level held all its targets".to_string()),
+                    };
+                    // What a room must hear first: the worst miss when anything failed.
+                    match &headline.worst_failure {
+                        Some(worst) => {
+                            let task = worst.task.as_ref().map(|task| format!(" ({task})")).unwrap_or_default();
+                            big_number_toned(
+                                &mut columns[0],
+                                &worst.observed,
+                                &format!(
+                                    "FAILED {}{task}: limit {} at {} / {}",
+                                    worst.target, worst.limit, worst.scenario, worst.level_label
+                                ),
+                                palette::PRESENT_FAIL_TEXT,
+                            );
                         }
+                        None => big_number(&mut columns[0], &peak.0, &peak.1),
                     }
+                    let (p95, p95_label) = match focus {
+                        Some(level) => (
+                            level
+                                .p95_micros
+                                .map(|micros| format::micros(micros as f64))
+                                .unwrap_or_else(|| "-".into()),
+                            format!("p95 at {}", place(level)),
+                        ),
+                        None if headline.worst_failure.is_some() => peak,
+                        None => {
+                            let last = headline.levels.iter().rev().find(|level| level.p95_micros.is_some());
+                            (
+                                last.and_then(|level| level.p95_micros)
+                                    .map(|micros| format::micros(micros as f64))
+                                    .unwrap_or_else(|| "-".into()),
+                                last.map(|level| format!("p95 at {}", place(level))).unwrap_or_default(),
+                            )
+                        }
+                    };
+                    big_number(&mut columns[1], &p95, &p95_label);
+                    let (errors, errors_label) = match focus {
+                        Some(level) => (format!("{:.2}%", level.error_rate_percent), format!("errors at {}", place(level))),
+                        None => (
+                            format!("{:.2}%", headline.error_rate_percent),
+                            format!("errors over {} requests", headline.requests),
+                        ),
+                    };
+                    big_number(&mut columns[2], &errors, &errors_label);
                 });
-            }
-            start = end;
-        }
+                ui.add_space(8.0);
+                // The verdict of each level as a badge with its p95: a row per scenario, badges of one
+                // width so they line up and wrap onto further rows instead of squeezing.
+                // A row of badges per scenario (each badge names its scenario and level).
+                let mut clicked = None;
+                let mut start = 0;
+                while start < headline.levels.len() {
+                    let scenario = &headline.levels[start].scenario;
+                    let end = headline.levels[start..]
+                        .iter()
+                        .position(|level| &level.scenario != scenario)
+                        .map_or(headline.levels.len(), |offset| start + offset);
+                    let per_row = ((ui.available_width() / BADGE_WIDTH) as usize).max(1);
+                    for chunk in (start..end).collect::<Vec<_>>().chunks(per_row) {
+                        ui.horizontal(|ui| {
+                            for &index in chunk {
+                                if badge(
+                                    ui,
+                                    &headline.levels[index],
+                                    &place(&headline.levels[index]),
+                                    self.level == Some(index),
+                                ) {
+                                    clicked = Some(index);
+                                }
+                            }
+                        });
+                    }
+                    start = end;
+                }
+                if let Some(level) = focus
+                    && !level.failed_targets.is_empty()
+                {
+                    ui.label(
+                        RichText::new(format!("Failed: {}", level.failed_targets.join(", ")))
+                            .size(22.0)
+                            .color(palette::PRESENT_FAILED_TARGETS),
+                    );
+                }
+                ui.add_space(6.0);
+                self.comparison_line(ui);
+                ui.add_space(6.0);
+                let charts = &self.charts[self.run_index];
+                // The charts share what is left of the screen (a title line each); on a small screen
+                // they keep a readable height and the page scrolls.
+                let height = ((ui.available_height() - 36.0 * charts.len() as f32) / charts.len().max(1) as f32).clamp(140.0, 400.0);
+                for chart in charts {
+                    ui.label(RichText::new(&chart.title).size(22.0).strong());
+                    tables::chart(ui, chart, height, 3.0, self.level);
+                }
+                clicked
+            })
+            .inner;
         if clicked.is_some() {
             self.level = clicked;
-        }
-        if let Some(level) = focus
-            && !level.failed_targets.is_empty()
-        {
-            ui.label(
-                RichText::new(format!("Failed: {}", level.failed_targets.join(", ")))
-                    .size(22.0)
-                    .color(palette::PRESENT_FAILED_TARGETS),
-            );
-        }
-        ui.add_space(6.0);
-        self.comparison_line(ui);
-        ui.add_space(6.0);
-        let charts = &self.charts[self.run_index];
-        let height = ((ui.available_height() - 40.0) / charts.len().max(1) as f32).clamp(120.0, 400.0);
-        for chart in charts {
-            ui.label(RichText::new(&chart.title).size(22.0).strong());
-            tables::chart(ui, chart, height, 3.0, self.level);
         }
         leave
     }
@@ -284,7 +302,7 @@ impl Presentation {
             );
             for row in rows.take(6) {
                 ui.horizontal_wrapped(|ui| {
-                    ui.label(RichText::new(format!("{}:", row.level_name)).size(20.0));
+                    ui.label(RichText::new(format!("{} / {}:", row.scenario, row.level_name)).size(20.0));
                     for measure in [Measure::P95, Measure::ErrorRate, Measure::Rps] {
                         let cell = compared_cell(measure, row.cells[0].as_ref(), row.cells[1].as_ref());
                         ui.label(
@@ -334,10 +352,11 @@ impl Presentation {
 }
 
 /// Room for one level badge (its frame plus the gap after it).
-const BADGE_WIDTH: f32 = 280.0;
+const BADGE_WIDTH: f32 = 330.0;
 
 /// One level's verdict as a coloured badge (the word says it too); true when clicked.
-fn badge(ui: &mut egui::Ui, level: &LevelHeadline, focused: bool) -> bool {
+/// `label` names the level (with its scenario when the run has several).
+fn badge(ui: &mut egui::Ui, level: &LevelHeadline, label: &str, focused: bool) -> bool {
     let (fill, word) = match level.passed {
         Some(true) => (palette::BADGE_PASS, "PASS"),
         Some(false) => (palette::BADGE_FAIL, "FAIL"),
@@ -360,7 +379,7 @@ fn badge(ui: &mut egui::Ui, level: &LevelHeadline, focused: bool) -> bool {
             ui.set_width(BADGE_WIDTH - 40.0);
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
             ui.vertical(|ui| {
-                ui.label(RichText::new(&level.label).size(18.0).color(Color32::WHITE));
+                ui.label(RichText::new(label).size(18.0).color(Color32::WHITE));
                 ui.label(
                     RichText::new(format!("{word} · p95 {p95}"))
                         .size(22.0)
@@ -371,17 +390,22 @@ fn badge(ui: &mut egui::Ui, level: &LevelHeadline, focused: bool) -> bool {
         })
         .response
         .interact(egui::Sense::click())
+        .on_hover_text(label)
         .clicked()
 }
 
 fn big_number(ui: &mut egui::Ui, value: &str, label: &str) {
+    big_number_toned(ui, value, label, palette::PRESENT_TEXT);
+}
+
+fn big_number_toned(ui: &mut egui::Ui, value: &str, label: &str, color: Color32) {
     egui::Frame::new()
         .fill(palette::PRESENT_PANEL)
         .corner_radius(10.0)
         .inner_margin(12.0)
         .show(ui, |ui| {
             ui.set_min_width(ui.available_width());
-            ui.label(RichText::new(value).size(56.0).strong().color(palette::PRESENT_TEXT));
+            ui.label(RichText::new(value).size(56.0).strong().color(color));
             ui.label(RichText::new(label).size(20.0).color(palette::PRESENT_MUTED));
         });
 }

@@ -211,10 +211,16 @@ impl RunsTab {
                 _ => reports.join(format!("{stem}.{}", format.extension())),
             };
             match crate::report::write(&report, format, Some(&out), &path) {
-                Ok(written) => info(format!(
-                    "Report written: {}",
-                    written.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", ")
-                )),
+                Ok(written) => {
+                    let notice = info(format!(
+                        "Report written: {}",
+                        written.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", ")
+                    ));
+                    match written.first() {
+                        Some(first) => notice.with_path(first.clone()),
+                        None => notice,
+                    }
+                }
                 Err(why) => error(why),
             }
         });
@@ -532,7 +538,8 @@ impl RunsTab {
             }
         }
         let Some(detail) = &self.detail else { return };
-        egui::ScrollArea::vertical().id_salt("run-detail").show(ui, |ui| {
+        // Each run's details start at their top (not where the last run's were scrolled to).
+        egui::ScrollArea::vertical().id_salt(("run-detail", &detail.path)).show(ui, |ui| {
             ui.label(RichText::new(&detail.verdict_line).strong());
             ui.label(format!("Peak throughput within targets: {}", detail.peak));
             if let Some(reason) = &record.stop_reason {

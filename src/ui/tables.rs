@@ -21,7 +21,10 @@ pub fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) {
         Tone::Same => text.weak(),
         Tone::Code => text.monospace(),
     };
-    ui.label(text);
+    let response = ui.label(text);
+    if let Some(hover) = &cell.hover {
+        response.on_hover_text(hover);
+    }
 }
 
 /// A table with its title and caption, as a striped grid; Copy puts it on the clipboard as
@@ -58,51 +61,85 @@ pub fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, tabl
     ui.add_space(6.0);
 }
 
-/// Draws a report chart with egui_plot: level bands, one line per series, target lines;
-/// `highlight` shades one band more strongly (the level being presented). Returns its rect.
+/// Draws a report chart with egui_plot: a legend above it (one swatch per line, then the
+/// targets), level bands with their names, one line per series, target lines; `highlight`
+/// shades one band more strongly (the level being presented). Returns the rect of legend and
+/// plot.
 pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, highlight: Option<usize>) -> egui::Rect {
     let y_max = data
         .lines
         .iter()
         .flat_map(|line| line.points.iter().map(|point| point[1]))
+        .chain(data.thresholds.iter().map(|threshold| threshold.value))
         .fold(0.0_f64, f64::max)
         .max(1e-9);
-    let y_top = y_max * 1.15;
-    let response = super::charts::fixed_plot(("report-chart", &data.id, &data.title), height).show(ui, |plot| {
-        plot.set_plot_bounds_y(0.0..=y_top);
-        for (index, band) in data.bands.iter().enumerate() {
-            let alpha = if highlight == Some(index) {
-                90
-            } else if index % 2 == 0 {
-                18
-            } else {
-                36
-            };
-            plot.add(
-                Span::new("", band.start_secs..=band.end_secs)
-                    .fill(palette::grey_fill(alpha))
-                    .border_width(0.0),
-            );
-            plot.text(Text::new("", [band.start_secs, y_top].into(), RichText::new(&band.label).small()).anchor(egui::Align2::LEFT_TOP));
-        }
-        for threshold in &data.thresholds {
-            plot.line(
-                Line::new(
-                    format!("target {}", threshold.label),
-                    PlotPoints::from(vec![[threshold.start_secs, threshold.value], [threshold.end_secs, threshold.value]]),
-                )
-                .color(palette::FAIL)
-                .style(egui_plot::LineStyle::dashed_loose())
-                .width(1.0),
-            );
-        }
-        for (index, line) in data.lines.iter().enumerate() {
-            plot.line(
-                Line::new(line.name.clone(), PlotPoints::from(line.points.clone()))
-                    .color(palette::RUNS[index % palette::RUNS.len()])
-                    .width(line_width),
-            );
-        }
-    });
-    response.response.rect
+    let y_top = y_max * 1.25;
+    let color = |index: usize| palette::RUNS[index % palette::RUNS.len()];
+    ui.vertical(|ui| {
+        ui.horizontal_wrapped(|ui| {
+            for (index, line) in data.lines.iter().enumerate() {
+                ui.label(RichText::new("■").color(color(index)));
+                ui.add_space(-6.0);
+                ui.label(&line.name);
+            }
+            let mut seen: Vec<&str> = Vec::new();
+            for threshold in &data.thresholds {
+                if !seen.contains(&threshold.label.as_str()) {
+                    seen.push(&threshold.label);
+                    ui.label(RichText::new("- -").color(palette::TARGET).strong());
+                    ui.add_space(-6.0);
+                    ui.label(RichText::new(format!("target {}", threshold.label)).weak());
+                }
+            }
+        });
+        let plot = super::charts::with_axes(
+            super::charts::fixed_plot(("report-chart", &data.id, &data.title), height),
+            &data.unit,
+        );
+        plot.show(ui, |plot| {
+            plot.set_plot_bounds_y(0.0..=y_top);
+            let several = data.bands.windows(2).any(|pair| pair[0].scenario != pair[1].scenario);
+            for (index, band) in data.bands.iter().enumerate() {
+                let alpha = if highlight == Some(index) {
+                    90
+                } else if index % 2 == 0 {
+                    10
+                } else {
+                    48
+                };
+                plot.add(
+                    Span::new("", band.start_secs..=band.end_secs)
+                        .fill(palette::grey_fill(alpha))
+                        .border_width(0.0),
+                );
+                let starts_scenario = index == 0 || data.bands[index - 1].scenario != band.scenario;
+                let label = if several && starts_scenario {
+                    format!("{}: {}", band.scenario, band.label)
+                } else {
+                    band.label.clone()
+                };
+                plot.text(Text::new("", [band.start_secs, y_top].into(), RichText::new(label).size(12.0)).anchor(egui::Align2::LEFT_TOP));
+            }
+            for threshold in &data.thresholds {
+                plot.line(
+                    Line::new(
+                        "",
+                        PlotPoints::from(vec![[threshold.start_secs, threshold.value], [threshold.end_secs, threshold.value]]),
+                    )
+                    .color(palette::TARGET)
+                    .style(egui_plot::LineStyle::dashed_loose())
+                    .width(1.5),
+                );
+            }
+            for (index, line) in data.lines.iter().enumerate() {
+                plot.line(
+                    Line::new(line.name.clone(), PlotPoints::from(line.points.clone()))
+                        .color(color(index))
+                        .width(line_width),
+                );
+            }
+        });
+    })
+    .response
+    .rect
 }

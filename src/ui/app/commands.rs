@@ -16,7 +16,7 @@ use crate::ui::document::{NEW_PRESET, Origin, PresetDocument};
 use crate::ui::editor::EditorState;
 use crate::ui::file_dialog::FilePurpose;
 use crate::ui::live_run::{LiveRun, RunState};
-use crate::ui::notice::{Notice, Undo};
+use crate::ui::notice::{self, Cause, Notice, Undo};
 use crate::ui::present::Presentation;
 use crate::ui::settings::{PresetRef, ThemeChoice};
 
@@ -68,7 +68,10 @@ impl LoadscopeApp {
             AppCommand::StartDemoStack => self.start_demo_stack(),
             AppCommand::StopDemoStack => self.demo = None,
             AppCommand::Undo(Undo::RestoreRun(trashed)) => self.runs.restore(trashed),
-            AppCommand::Notify(notice) => self.notices.push(notice),
+            AppCommand::Notify(notice) => notice::push(&mut self.notices, notice),
+            AppCommand::OpenFolder(folder) => {
+                self.ctx.open_url(egui::OpenUrl::same_tab(format!("file://{}", folder.display())));
+            }
             AppCommand::InAppFileDialog { purpose, dir, reason } => {
                 if !std::mem::replace(&mut self.told_in_app_dialog, true) {
                     self.notices.push(Notice::info(format!(
@@ -186,9 +189,6 @@ impl LoadscopeApp {
         };
         self.document = document;
         self.editor = EditorState::default();
-        if let Some(stack) = &self.demo {
-            point_at_demo_stack(&mut self.document, stack);
-        }
         self.tab = Tab::Editor;
     }
 
@@ -297,7 +297,7 @@ impl LoadscopeApp {
                 let path = dir.join(name);
                 let written = crate::ui::export::write_png(&image.region(&rect, Some(pixels_per_point)), &path);
                 Some(AppCommand::Notify(match written {
-                    Ok(_) => Notice::info(format!("Chart saved as {}", path.display())),
+                    Ok(_) => Notice::info(format!("Chart saved as {}", path.display())).with_path(path),
                     Err(why) => Notice::error(why),
                 }))
             });
@@ -305,14 +305,15 @@ impl LoadscopeApp {
         self.ctx.request_repaint();
     }
 
-    /// Starts the built-in demo stack and points the open preset's demo URLs at it.
+    /// Starts the built-in demo stack; runs of presets that name its reference ports go to
+    /// wherever it listens (see `point_at_demo_stack`).
     fn start_demo_stack(&mut self) {
         if self.demo.is_some() {
             return;
         }
         let started = DemoStack::start(self.config.demo.clone()).or_else(|first| {
             // The reference ports are taken (another demo stack?): any free ports will do,
-            // the preset is pointed at them.
+            // runs are pointed at them.
             let mut config = self.config.demo.clone();
             config.base_port = 0;
             DemoStack::start(config).map_err(|_| first)
@@ -327,22 +328,33 @@ impl LoadscopeApp {
                 {
                     self.set_document(document);
                 }
-                point_at_demo_stack(&mut self.document, &stack);
                 self.demo = Some(stack);
             }
-            Err(err) => self.notices.push(Notice::error(format!("cannot start the demo stack: {err}"))),
+            Err(err) => notice::push(
+                &mut self.notices,
+                Notice::error(format!("cannot start the demo stack: {err}")).with_cause(Cause::DemoStack),
+            ),
         }
     }
 
     fn compiled_or_show_errors(&mut self) -> Option<CompiledPreset> {
         match self.document.compile() {
-            Ok(compiled) => Some(compiled),
+            Ok(mut compiled) => {
+                if let Some(stack) = &self.demo {
+                    point_at_demo_stack(&mut compiled, stack);
+                }
+                Some(compiled)
+            }
             Err(errors) => {
-                self.notices.push(Notice::error(format!(
-                    "the preset has {} error(s); fix them in the Editor (the first: {})",
-                    errors.0.len(),
-                    errors.0.first().map(ToString::to_string).unwrap_or_default()
-                )));
+                notice::push(
+                    &mut self.notices,
+                    Notice::error(format!(
+                        "the preset has {} error(s); fix them in the Editor (the first: {})",
+                        errors.0.len(),
+                        errors.0.first().map(ToString::to_string).unwrap_or_default()
+                    ))
+                    .with_cause(Cause::PresetInvalid),
+                );
                 self.tab = Tab::Editor;
                 None
             }

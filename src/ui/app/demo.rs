@@ -2,6 +2,8 @@
 //! reference ports is pointed at wherever the running stack listens.
 
 use crate::demo::DemoStack;
+use crate::preset::CompiledPreset;
+use crate::preset::compiled::Scheme;
 use crate::ui::document::PresetDocument;
 
 /// Whether any scenario's base URL is one of the demo stack's reference addresses.
@@ -18,37 +20,57 @@ pub(super) fn uses_demo_ports(document: &PresetDocument) -> bool {
     .any(|address| document.text().contains(address))
 }
 
-/// Rewrites base URLs that name the demo stack's reference ports (8000, 8002, 8020 on
-/// localhost) to where the running stack listens.
-pub(super) fn point_at_demo_stack(document: &mut PresetDocument, stack: &DemoStack) {
-    let [gateway, rag, mcp] = stack.urls();
-    let mapping: Vec<(u16, String)> = [(8000, stack.gateway, gateway), (8002, stack.rag, rag), (8020, stack.mcp, mcp)]
-        .into_iter()
-        .filter(|(port, address, _)| address.port() != *port)
-        .map(|(port, _, url)| (port, url))
-        .collect();
-    if mapping.is_empty() {
-        return;
-    }
-    document.edit(|doc| {
-        let Some(scenarios) = crate::ui::fields::array_mut(doc.as_table_mut(), "scenario") else {
-            return;
-        };
-        for scenario in scenarios.iter_mut() {
-            let Some(service) = scenario.get_mut("service").and_then(|item| item.as_table_like_mut()) else {
-                continue;
-            };
-            let Some(url) = service.get("base_url").and_then(|item| item.as_str()).map(str::to_string) else {
-                continue;
-            };
-            for (port, target) in &mapping {
-                let matches = ["http://localhost", "http://127.0.0.1"]
-                    .iter()
-                    .any(|host| url.trim_end_matches('/') == format!("{host}:{port}"));
-                if matches && url != *target {
-                    service.insert("base_url", toml_edit::value(target.as_str()));
-                }
-            }
+/// Points the compiled preset's services that name the demo stack's reference ports (8000,
+/// 8002, 8020 on localhost) at wherever the running stack listens. An override for the run
+/// only: the preset's text keeps the ports it was written with (where the stack fell back to
+/// other ports, the demo panel says which).
+pub(super) fn point_at_demo_stack(compiled: &mut CompiledPreset, stack: &DemoStack) {
+    let listening = [(8000, stack.gateway), (8002, stack.rag), (8020, stack.mcp)];
+    for scenario in &mut compiled.scenarios {
+        let base = &scenario.base;
+        let local = matches!(base.host.as_str(), "localhost" | "127.0.0.1");
+        if base.scheme != Scheme::Http || !local {
+            continue;
         }
-    });
+        let Some((_, address)) = listening
+            .iter()
+            .find(|(port, address)| *port == base.port && address.port() != *port)
+        else {
+            continue;
+        };
+        scenario.redirect(&address.ip().to_string(), address.port());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fallback_port_changes_the_run_not_the_preset() {
+        let mut document = PresetDocument::shipped("demo").expect("the demo preset ships");
+        let mut compiled = document.compile().expect("the demo preset compiles");
+        let stack = DemoStack::start(crate::demo::DemoConfig {
+            base_port: 0,
+            ..crate::demo::DemoConfig::default()
+        })
+        .expect("a demo stack on free ports");
+        point_at_demo_stack(&mut compiled, &stack);
+        let urls: Vec<String> = compiled.scenarios.iter().map(|scenario| scenario.base.text.clone()).collect();
+        for url in &urls {
+            assert!(
+                stack.urls().iter().any(|listening| url.starts_with(listening.as_str())),
+                "{url} is not the stack's"
+            );
+        }
+        for scenario in &compiled.scenarios {
+            let health = scenario.health.as_ref().map(|health| health.url.as_str()).unwrap_or_default();
+            assert!(
+                health.is_empty() || health.starts_with(&scenario.base.text),
+                "{health} checks elsewhere"
+            );
+        }
+        assert!(!document.is_dirty(), "the preset's text is untouched");
+        assert!(document.text().contains("127.0.0.1:8000") || document.text().contains("localhost:8000"));
+    }
 }

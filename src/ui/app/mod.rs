@@ -114,6 +114,9 @@ pub struct LoadscopeApp {
     ctx: egui::Context,
 }
 
+/// How often the window repaints during a run when nothing else asks it to.
+const LIVE_REPAINT: Duration = Duration::from_secs(1);
+
 impl LoadscopeApp {
     /// Builds the app: restores settings, starts the engine thread, opens the last preset.
     pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> LoadscopeApp {
@@ -124,6 +127,7 @@ impl LoadscopeApp {
         let ctx = cc.egui_ctx.clone();
         let waker_ctx = ctx.clone();
         let waker: crate::engine::Waker = Arc::new(move || waker_ctx.request_repaint_after(Duration::from_millis(30)));
+        // Snapshots do not wake the window (see LIVE_REPAINT).
         let mut notices = Vec::new();
         let engine = match Engine::spawn(Some(waker)) {
             Ok(engine) => Some(engine),
@@ -209,10 +213,23 @@ impl LoadscopeApp {
         let finished: Vec<AppCommand> = self.jobs.poll().into_iter().flatten().collect();
         self.queue.extend(finished);
         self.runs.poll();
-        self.notices.extend(self.runs.take_notices());
+        for notice in self.runs.take_notices() {
+            super::notice::push(&mut self.notices, notice);
+        }
         self.route_queued();
+        // An error whose cause has been fixed goes away by itself.
+        let preset_valid = self.document.diagnostics().is_empty();
+        let demo_running = self.demo.is_some();
+        self.notices.retain(|notice| match notice.cause {
+            Some(super::notice::Cause::PresetInvalid) => !preset_valid,
+            Some(super::notice::Cause::DemoStack) => !demo_running,
+            None => true,
+        });
+        // During a run the window shows the engine's numbers once a second (the charts' points
+        // are seconds; a frame costs the software renderer hundreds of milliseconds): every
+        // other frame comes from input or from an event that needs showing at once.
         if self.live.state.is_active() {
-            self.ctx.request_repaint_after(Duration::from_millis(250));
+            self.ctx.request_repaint_after(LIVE_REPAINT);
         }
     }
 
@@ -265,6 +282,16 @@ impl LoadscopeApp {
 
     pub fn tab(&self) -> Tab {
         self.tab
+    }
+
+    /// The Live tab's view state (its section, the charts' hover and zoom).
+    pub fn live_view(&self) -> &super::live::LiveView {
+        &self.live_view
+    }
+
+    /// The scenario the Editor's forms show.
+    pub fn editor_scenario(&self) -> usize {
+        self.editor.scenario
     }
 
     pub fn notices(&self) -> &[Notice] {

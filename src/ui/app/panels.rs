@@ -45,7 +45,7 @@ impl LoadscopeApp {
             ui.separator();
             match self.tab {
                 Tab::Editor => self.editor.show(ui, &mut self.document),
-                Tab::Live => commands.extend(self.live_view.show(ui, &self.live, &mut self.settings)),
+                Tab::Live => commands.extend(self.live_view.show(ui, &self.live, &mut self.settings, self.demo.is_some())),
                 Tab::Runs => commands.extend(self.runs.show(ui)),
             }
         });
@@ -370,10 +370,24 @@ impl LoadscopeApp {
             }
             ui.separator();
             ui.heading("Demo stack");
-            if self.demo.is_some() {
+            if let Some(stack) = &self.demo {
                 ui.label(
                     "Simulated gateway, RAG and MCP services are running on localhost: press Start to run the open preset against them.",
                 );
+                let moved: Vec<String> = [(8000, stack.gateway), (8002, stack.rag), (8020, stack.mcp)]
+                    .into_iter()
+                    .filter(|(port, address)| address.port() != *port)
+                    .map(|(port, address)| format!("{} instead of {port}", address.port()))
+                    .collect();
+                if !moved.is_empty() {
+                    ui.label(
+                        RichText::new(format!(
+                            "Its usual ports were taken, so it listens elsewhere ({}). Runs of presets that name the usual ports go there; the presets stay as written.",
+                            moved.join(", ")
+                        ))
+                        .weak(),
+                    );
+                }
                 if ui.button("Stop demo stack").clicked() {
                     commands.push(AppCommand::StopDemoStack);
                 }
