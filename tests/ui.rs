@@ -186,6 +186,9 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.get_by_label("Statistics").click();
     harness.run_ok();
     harness.get_by_label("Aggregated");
+    // Locust's current ratio: chat has weight 4 and models 1 in the UI demo preset.
+    harness.get_by_label("Task ratio");
+    assert!(harness.query_all_by_label("80.0%").count() >= 1 && harness.query_all_by_label("20.0%").count() >= 1);
     harness.get_by_label("Current level").click();
 
     // `requests > 40` starts out failing and passes once the level has done enough.

@@ -135,7 +135,10 @@ impl LiveView {
             .auto_shrink(false)
             .show(ui, |ui| match self.section {
                 LiveSection::Charts => self.charts(ui, live, settings, &with_data, &mut commands),
-                LiveSection::Statistics => stats_table(ui, &live.stats_rows(settings.stats_whole_run)),
+                LiveSection::Statistics => {
+                    stats_table(ui, &live.stats_rows(settings.stats_whole_run));
+                    task_ratio(ui, live, settings.stats_whole_run);
+                }
                 LiveSection::Failures => failures_table(ui, live, settings.stats_whole_run),
             });
         commands
@@ -295,6 +298,30 @@ fn stats_table(ui: &mut egui::Ui, rows: &[(TaskRow, TaskStats)]) {
                 let text = RichText::new(cell);
                 ui.label(if row.task.is_aggregated() { text.strong() } else { text });
             }
+            ui.end_row();
+        }
+    });
+}
+
+/// Locust's "current ratio": each task's share of the requests beside its share of the weights.
+fn task_ratio(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
+    let shares = live.task_ratio(whole_run);
+    if shares.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.label(RichText::new("Task ratio").strong());
+    let percent = |value: Option<f64>| value.map(|value| format!("{value:.1}%")).unwrap_or_else(|| "-".into());
+    egui::Grid::new("task-ratio").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
+        for header in ["Task", "Requests", "Share of requests", "Share of weights"] {
+            ui.label(RichText::new(header).strong());
+        }
+        ui.end_row();
+        for share in &shares {
+            ui.label(&share.task);
+            ui.label(share.requests.to_string());
+            ui.label(percent(share.observed_percent));
+            ui.label(percent(share.planned_percent));
             ui.end_row();
         }
     });

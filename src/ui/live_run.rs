@@ -59,6 +59,17 @@ pub struct LevelBand {
     pub scenario_start: Option<String>,
 }
 
+/// One task's share of a level's (or the run's) requests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskShare {
+    pub task: String,
+    pub requests: u64,
+    /// Its share of all requests (None before any).
+    pub observed_percent: Option<f64>,
+    /// Its share of the scenario's task weights (None when not known: a saved run).
+    pub planned_percent: Option<f64>,
+}
+
 /// A latency target drawn as a line on a chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetLine {
@@ -77,6 +88,8 @@ pub struct LiveRun {
     /// `(scenario name, level names)` of the preset run, for band labels.
     levels: Vec<(String, Vec<String>)>,
     pub targets: Vec<TargetLine>,
+    /// Per scenario of the preset run: each task's name and weight (empty for a saved run).
+    task_weights: Vec<Vec<(String, u32)>>,
     pub series: Vec<SeriesPoint>,
     pub snapshot: Option<Snapshot>,
     pub preflight: Vec<HealthReport>,
@@ -100,6 +113,7 @@ impl Default for LiveRun {
             preset_name: String::new(),
             levels: Vec::new(),
             targets: Vec::new(),
+            task_weights: Vec::new(),
             series: Vec::new(),
             snapshot: None,
             preflight: Vec::new(),
@@ -149,11 +163,17 @@ impl LiveRun {
                 })
             })
             .collect();
+        let task_weights = preset
+            .scenarios
+            .iter()
+            .map(|scenario| scenario.tasks.iter().map(|task| (task.name.clone(), task.weight)).collect())
+            .collect();
         LiveRun {
             state,
             preset_name: preset.name.clone(),
             levels,
             targets,
+            task_weights,
             ..LiveRun::default()
         }
     }
@@ -269,6 +289,38 @@ impl LiveRun {
             }
             Event::Rejected(message) => self.messages.push(message),
         }
+    }
+
+    /// Locust's "current ratio": each task's share of the requests (of the current level, or
+    /// the whole run) beside its share of the weights the preset gave it (while running).
+    pub fn task_ratio(&self, whole_run: bool) -> Vec<TaskShare> {
+        let rows = self.stats_rows(whole_run);
+        let total: u64 = rows
+            .iter()
+            .filter(|(task, _)| !task.is_aggregated())
+            .map(|(_, stats)| stats.requests)
+            .sum();
+        let weights = self
+            .snapshot
+            .as_ref()
+            .filter(|_| self.record.is_none())
+            .and_then(|snapshot| self.task_weights.get(snapshot.scenario_index));
+        let weight_total: u32 = weights.map(|weights| weights.iter().map(|(_, weight)| weight).sum()).unwrap_or(0);
+        rows.into_iter()
+            .filter_map(|(task, stats)| {
+                let TaskRow::Task(name) = task else { return None };
+                let planned_percent = weights
+                    .and_then(|weights| weights.iter().find(|(known, _)| *known == name))
+                    .filter(|_| weight_total > 0)
+                    .map(|(_, weight)| f64::from(*weight) * 100.0 / f64::from(weight_total));
+                Some(TaskShare {
+                    observed_percent: (total > 0).then(|| stats.requests as f64 * 100.0 / total as f64),
+                    task: name,
+                    requests: stats.requests,
+                    planned_percent,
+                })
+            })
+            .collect()
     }
 
     /// The stretches of the run at each level, from the series.
@@ -469,6 +521,20 @@ mod tests {
             error: "disk full".into(),
         });
         assert_eq!(live.save_error.as_deref(), Some("run.json: disk full"));
+    }
+
+    #[test]
+    fn a_saved_runs_task_ratio_is_its_share_of_requests() {
+        let record: RunRecord = serde_json::from_str(include_str!("../../tests/fixtures/ui-run.json")).expect("fixture");
+        let live = LiveRun::from_record(record, PathBuf::from("run.json"));
+        let shares = live.task_ratio(false);
+        assert!(shares.len() >= 2, "{shares:?}");
+        let total: f64 = shares.iter().filter_map(|share| share.observed_percent).sum();
+        assert!((total - 100.0).abs() < 1e-6, "{total}");
+        assert!(
+            shares.iter().all(|share| share.planned_percent.is_none()),
+            "a saved run has no weights"
+        );
     }
 
     #[test]
