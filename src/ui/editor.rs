@@ -462,39 +462,47 @@ impl EditorState {
             .then(|| super::toml_highlight::scenario_line(&self.toml_buffer, self.scenario))
             .flatten();
         // Lines are not wrapped (the numbers beside them stay on their lines): long ones scroll.
-        egui::ScrollArea::both().id_salt("toml").max_height(editor_height).show(ui, |ui| {
+        let mut area = egui::ScrollArea::both().id_salt("toml").max_height(editor_height);
+        if let Some(line) = scroll_to {
+            // Down to the scenario's header, leaving the line numbers in view.
+            let row_height = ui.fonts_mut(|fonts| fonts.row_height(&FontId::monospace(12.0)));
+            area = area.vertical_scroll_offset(line as f32 * row_height).horizontal_scroll_offset(0.0);
+        }
+        area.show(ui, |ui| {
             let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, _wrap_width: f32| -> Arc<egui::Galley> {
                 let mut job = super::toml_highlight::highlight(ui, text.as_str(), &error_lines);
                 job.wrap.max_width = f32::INFINITY;
                 ui.fonts_mut(|fonts| fonts.layout_job(job))
             };
             ui.horizontal_top(|ui| {
-                // Line numbers beside the text, in the same font and spacing.
-                let lines = self.toml_buffer.lines().count().max(1) + usize::from(self.toml_buffer.ends_with('\n'));
-                let numbers: String = (1..=lines).map(|line| format!("{line:>4}\n")).collect();
-                ui.add_space(2.0);
-                let gutter =
-                    ui.add(egui::Label::new(RichText::new(numbers.trim_end()).font(FontId::monospace(12.0)).weak()).selectable(false));
-                let gutter_top = gutter.rect.top();
-                let response = ui.add(
-                    TextEdit::multiline(&mut self.toml_buffer)
-                        .code_editor()
-                        .desired_width(f32::INFINITY)
-                        .desired_rows(30)
-                        .layouter(&mut layouter),
-                );
-                let response = response.accessible_name("Preset TOML");
+                // Room for the line numbers, painted beside the text's own rows below.
+                let (gutter, _) = ui.allocate_exact_size(egui::vec2(34.0, 1.0), egui::Sense::hover());
+                let output = TextEdit::multiline(&mut self.toml_buffer)
+                    .code_editor()
+                    .desired_width(f32::INFINITY)
+                    .desired_rows(30)
+                    .layouter(&mut layouter)
+                    .show(ui);
+                let font = FontId::monospace(12.0);
+                let color = ui.visuals().weak_text_color();
+                let mut line = 1;
+                for row in &output.galley.rows {
+                    let y = output.galley_pos.y + row.pos.y;
+                    ui.painter().text(
+                        egui::pos2(gutter.right() - 4.0, y),
+                        egui::Align2::RIGHT_TOP,
+                        line.to_string(),
+                        font.clone(),
+                        color,
+                    );
+                    if row.ends_with_newline {
+                        line += 1;
+                    }
+                }
+                let response = output.response.response.accessible_name("Preset TOML");
                 if response.changed() {
                     document.set_text(self.toml_buffer.clone());
                     self.toml_revision = Some(document.revision());
-                }
-                if let Some(line) = scroll_to {
-                    let row_height = ui.fonts_mut(|fonts| fonts.row_height(&FontId::monospace(12.0)));
-                    let top = gutter_top.min(response.rect.top()) + line as f32 * row_height;
-                    ui.scroll_to_rect(
-                        egui::Rect::from_min_size(egui::pos2(response.rect.left(), top), egui::vec2(1.0, row_height)),
-                        Some(egui::Align::TOP),
-                    );
                 }
             });
         });
