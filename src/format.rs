@@ -91,6 +91,16 @@ pub fn axis_number(value: f64, step: f64) -> String {
     }
 }
 
+/// A number with its unit as a chart writes it: `250 ms`, `40 req/s`, `50%`, or the number
+/// alone when the unit is unknown.
+pub fn with_unit(number: &str, unit: &str) -> String {
+    match unit {
+        "" => number.to_string(),
+        "%" => format!("{number}%"),
+        unit => format!("{number} {unit}"),
+    }
+}
+
 /// `text` on one line: every run of whitespace (newlines included) becomes one space. Tables
 /// and CSV rows show failure messages this way (older run files may hold multi-line ones).
 pub fn one_line(text: &str) -> String {

@@ -99,7 +99,8 @@ pub fn headline(run: &RunRecord) -> Headline {
 }
 
 /// How far past its limit a failed target's measurement is, as a ratio (2.0: twice the limit,
-/// or half of a floor); a level without requests ranks below any measured miss.
+/// or half of a floor); a level without requests ranks below any measured miss, a missed zero
+/// limit above all.
 fn miss_ratio(verdict: &crate::run::Verdict) -> f64 {
     let Some(observed) = verdict.observed else { return 1.0 };
     let (high, low) = if observed >= verdict.threshold {
@@ -107,11 +108,8 @@ fn miss_ratio(verdict: &crate::run::Verdict) -> f64 {
     } else {
         (verdict.threshold, observed)
     };
-    if low <= 0.0 {
-        1.0 + high.max(f64::MIN_POSITIVE) * 1e6
-    } else {
-        high / low
-    }
+    // A limit of zero (`db_error == 0`) missed at all is missed without measure: it ranks first.
+    if low <= 0.0 { f64::INFINITY } else { high / low }
 }
 
 /// The failed target furthest past its limit, over every scenario and level.
@@ -149,6 +147,22 @@ fn worst_failure(run: &RunRecord) -> Option<WorstFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missed_zero_limit_outranks_any_ratio() {
+        let verdict = |threshold: f64, observed: f64| crate::run::Verdict {
+            target: String::new(),
+            level: 0,
+            task: None,
+            metric: crate::measure::Metric::ErrorRate,
+            threshold,
+            observed: Some(observed),
+            passed: false,
+        };
+        assert_eq!(miss_ratio(&verdict(1.0, 31.0)), 31.0);
+        assert_eq!(miss_ratio(&verdict(20.0, 5.0)), 4.0, "a floor missed: 5 against at least 20");
+        assert!(miss_ratio(&verdict(0.0, 3.0)) > miss_ratio(&verdict(1.0, 31.0)));
+    }
 
     #[test]
     fn the_worst_miss_leads_over_a_fast_passing_level() {

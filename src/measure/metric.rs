@@ -209,7 +209,7 @@ impl Metric {
     }
 
     /// Whether a target on this metric is drawn as a line on the run's charts: latency, time to
-    /// first token and resource targets. A target on one task is drawn only where the chart is
+    /// first token, throughput and resource targets. A target on one task is drawn only where the chart is
     /// that task's alone: time to first token (only chat tasks have one).
     pub fn charted(self, for_one_task: bool) -> bool {
         let time_to_first_token = matches!(self, Metric::TtftP50 | Metric::TtftP95);
@@ -217,7 +217,7 @@ impl Metric {
         if for_one_task {
             time_to_first_token
         } else {
-            latency || time_to_first_token || self.is_resource()
+            latency || time_to_first_token || self == Metric::Rps || self.is_resource()
         }
     }
 

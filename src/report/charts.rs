@@ -175,8 +175,7 @@ fn thresholds(run: &RunRecord, metrics: &[Metric], scale: f64) -> Vec<Threshold>
             if !metrics.contains(&expr.metric) || expr.metric.unit() == MetricUnit::Count {
                 continue;
             }
-            let charted = expr.metric.charted(target.task.is_some()) || (target.task.is_none() && expr.metric == Metric::Rps);
-            if !charted {
+            if !expr.metric.charted(target.task.is_some()) {
                 continue;
             }
             let label = match &target.task {

@@ -64,9 +64,9 @@ pub const CHARTS: &[ChartSpec] = &[
             name: "requests/s",
             color: palette::BLUE,
             value: |point| Some(point.rps),
-            target: None,
+            target: Some(Metric::Rps),
         }],
-        target_metrics: &[],
+        target_metrics: &[Metric::Rps],
         target_scale: 1.0,
         dynamic: None,
     },
@@ -454,12 +454,7 @@ fn value_marks(input: GridInput) -> Vec<GridMark> {
 
 /// A tick value with its unit: `250 ms`, `40 req/s`, `50%`.
 fn tick_label(value: f64, step: f64, unit: &str) -> String {
-    let number = format::axis_number(value, step);
-    match unit {
-        "" => number,
-        "%" => format!("{number}%"),
-        unit => format!("{number} {unit}"),
-    }
+    format::with_unit(&format::axis_number(value, step), unit)
 }
 
 /// A chart's axes: elapsed time as m:ss at round steps, values with their unit at round steps.
@@ -551,15 +546,7 @@ fn legend_value(value: f64, unit: &str) -> String {
     } else {
         format!("{value:.1}")
     };
-    tick_label_text(&number, unit)
-}
-
-fn tick_label_text(number: &str, unit: &str) -> String {
-    match unit {
-        "" => number.to_string(),
-        "%" => format!("{number}%"),
-        unit => format!("{number} {unit}"),
-    }
+    format::with_unit(&number, unit)
 }
 
 /// The legend above a chart: a swatch and name per line with its value at the hovered time

@@ -141,6 +141,9 @@ impl LiveView {
                 }
                 LiveSection::Failures => failures_table(ui, live, settings.stats_whole_run),
             });
+        // Whatever the view, the pointer seen this frame is the one the next frame draws (no
+        // stale crosshair when the charts come back).
+        self.cursor.end_frame();
         commands
     }
 
@@ -186,7 +189,6 @@ impl LiveView {
             });
             ui.add_space(4.0);
         }
-        self.cursor.end_frame();
     }
 
     fn controls(&mut self, ui: &mut egui::Ui, live: &LiveRun, commands: &mut Vec<AppCommand>) {
