@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use egui_kittest::Harness;
-use loadscope::run::{RunStatus, SeriesPoint};
+use loadscope::run::{RunStatus, SecondStats, SeriesPoint};
 use loadscope::ui::live_run::{LiveRun, RunState};
 use loadscope::ui::{AppCommand, AppConfig, LoadscopeApp, Tab};
 
@@ -38,15 +38,18 @@ fn hour_of_series() -> Vec<SeriesPoint> {
                 scenario: 0,
                 level,
                 users,
-                rps: f64::from(users) * (4.0 + jitter),
-                failures_per_sec: if jitter > 0.97 { 1.0 } else { 0.0 },
-                p50_micros: Some((base_ms * 1000.0 * (0.9 + 0.2 * jitter)) as u64),
-                p95_micros: Some((base_ms * 1900.0 * (0.9 + 0.3 * jitter)) as u64),
-                p99_micros: Some((base_ms * 2600.0 * (0.9 + 0.4 * jitter)) as u64),
-                ttft_p50_micros: Some((base_ms * 400.0) as u64),
-                ttft_p95_micros: Some((base_ms * 700.0 * (0.9 + 0.3 * jitter)) as u64),
-                output_tokens_per_sec: Some(f64::from(users) * 60.0 * (0.8 + 0.4 * jitter)),
+                requests: SecondStats {
+                    rps: f64::from(users) * (4.0 + jitter),
+                    failures_per_sec: if jitter > 0.97 { 1.0 } else { 0.0 },
+                    p50_micros: Some((base_ms * 1000.0 * (0.9 + 0.2 * jitter)) as u64),
+                    p95_micros: Some((base_ms * 1900.0 * (0.9 + 0.3 * jitter)) as u64),
+                    p99_micros: Some((base_ms * 2600.0 * (0.9 + 0.4 * jitter)) as u64),
+                    ttft_p50_micros: Some((base_ms * 400.0) as u64),
+                    ttft_p95_micros: Some((base_ms * 700.0 * (0.9 + 0.3 * jitter)) as u64),
+                    output_tokens_per_sec: Some(f64::from(users) * 60.0 * (0.8 + 0.4 * jitter)),
+                },
                 resources: None,
+                tasks: Vec::new(),
             }
         })
         .collect()

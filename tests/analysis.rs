@@ -195,8 +195,8 @@ fn findings_that_need_other_evidence() {
         .collect();
     for (position, &index) in level3.iter().enumerate() {
         let point = &mut cascading.series[index];
-        point.rps = 80.0;
-        point.failures_per_sec = (position * position) as f64 * 2.0;
+        point.requests.rps = 80.0;
+        point.requests.failures_per_sec = (position * position) as f64 * 2.0;
     }
     assert!(rules(&find(&cascading)).contains(&(FindingRule::CascadingFailure, "Level 3".into())));
     assert!(!rules(&find(&base)).iter().any(|(rule, _)| *rule == FindingRule::CascadingFailure));

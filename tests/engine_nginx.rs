@@ -130,7 +130,7 @@ fn counts_percentiles_levels_failures_and_verdicts() {
     assert_eq!(record.passed, Some(false));
 
     // One series point per second; their requests add up to the run's.
-    let series_total: f64 = record.series.iter().map(|point| point.rps).sum();
+    let series_total: f64 = record.series.iter().map(|point| point.requests.rps).sum();
     assert_eq!(series_total as u64, record.total.as_ref().unwrap().stats.requests);
     assert!(
         (4..=6).contains(&record.series.len()),
@@ -138,6 +138,47 @@ fn counts_percentiles_levels_failures_and_verdicts() {
         record.series.len()
     );
     assert!(record.series.iter().any(|point| point.level == 1 && point.users == 6));
+    // Each second per task: the tasks' requests and failures add up to the second's, each
+    // task's per-second requests add up to its level totals, and a task that only fails
+    // charts all failures.
+    for point in &record.series {
+        let requests: f64 = point.tasks.iter().map(|part| part.requests.rps).sum();
+        let failures: f64 = point.tasks.iter().map(|part| part.requests.failures_per_sec).sum();
+        assert_eq!(
+            (requests, failures),
+            (point.requests.rps, point.requests.failures_per_sec),
+            "second {}",
+            point.second
+        );
+        for part in &point.tasks {
+            assert!(
+                part.requests.p95_micros >= part.requests.p50_micros
+                    && part.requests.p95_micros <= point.requests.p99_micros.max(part.requests.p99_micros)
+            );
+        }
+    }
+    for (index, name) in ["hello", "fail", "json"].iter().enumerate() {
+        let charted: f64 = record
+            .series
+            .iter()
+            .filter_map(|point| point.for_task(0, index))
+            .map(|point| point.requests.rps)
+            .sum();
+        let summed: u64 = scenario.levels.iter().map(|level| level.tasks[index].stats.requests).sum();
+        assert_eq!(charted as u64, summed, "task {name}: its seconds hold all its requests");
+    }
+    let fail_seconds: Vec<_> = record.series.iter().filter_map(|point| point.for_task(0, 1)).collect();
+    assert!(!fail_seconds.is_empty());
+    assert!(
+        fail_seconds
+            .iter()
+            .all(|point| point.requests.failures_per_sec == point.requests.rps),
+        "{fail_seconds:?}"
+    );
+    assert!(
+        record.series.iter().all(|point| point.for_task(1, 0).is_none()),
+        "no second scenario"
+    );
 
     // The saved file is the record.
     let reloaded = load(&out).unwrap();

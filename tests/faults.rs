@@ -720,8 +720,8 @@ fn findings_need_evidence_and_come_once_per_rule() {
             } else {
                 (30.0, last / 2.0)
             };
-            point.rps = requests;
-            point.failures_per_sec = failures;
+            point.requests.rps = requests;
+            point.requests.failures_per_sec = failures;
         }
         assert!(!rules(&flat).contains(&FindingRule::CascadingFailure), "{first} vs {last}");
     }

@@ -252,6 +252,49 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     );
     assert_eq!(harness.state().live().state, RunState::Ended(RunStatus::Stopped));
     harness.get_by_label("Engine: ready, stopped");
+
+    // Locust's per-task charts: pick a task, its requests and times are charted alone.
+    harness.get_by_label("Charts").click();
+    harness.run_ok();
+    harness.get_by_label("Time to first token (chat)");
+    let task_picker = || egui::accesskit::Role::ComboBox;
+    harness.get_by_role(task_picker()).click();
+    harness.run_ok();
+    harness.get_by_label("All tasks");
+    harness.get_by_label("models").click();
+    harness.run_ok();
+    harness.get_by_label("Throughput · models");
+    harness.get_by_label("Response time · models");
+    assert!(
+        harness.query_by_label_contains("Time to first token").is_none(),
+        "the models task streams nothing: no TTFT chart"
+    );
+    let models = loadscope::ui::live_run::TaskChoice {
+        scenario: 0,
+        task: 1,
+        name: "models".into(),
+        label: "models".into(),
+    };
+    let model_seconds = harness.state().live().task_series(&models);
+    let all_seconds = &harness.state().live().series;
+    let model_requests: f64 = model_seconds.iter().map(|point| point.requests.rps).sum();
+    let all_requests: f64 = all_seconds.iter().map(|point| point.requests.rps).sum();
+    assert!(
+        model_requests > 0.0 && model_requests < all_requests * 0.5,
+        "{model_requests} of {all_requests}"
+    );
+    // The legend reads the task's own last second, not the run's.
+    harness.remove_cursor();
+    harness.run_ok();
+    let last = model_seconds.last().unwrap().requests.rps;
+    harness.get_by_label(&format!("requests/s {last:.1} req/s"));
+    harness.get_by_role(task_picker()).click();
+    harness.run_ok();
+    harness.get_by_label("chat").click();
+    harness.run_ok();
+    harness.get_by_label("Time to first token (chat) · chat");
+    harness.get_by_label("Users");
+
     let checks = harness.state().live().verdict_lights();
     let failed = checks.iter().filter(|(_, verdict)| !verdict.passed).count();
     assert!(!checks.is_empty());
@@ -311,7 +354,7 @@ fn replay(record: &RunRecord, until_second: u32) -> Vec<Event> {
         level_duration_secs: level.planned_duration_secs,
         load: level.load,
         users: series.last().map(|point| point.users).unwrap_or(0),
-        rps_last_second: series.last().map(|point| point.rps).unwrap_or(0.0),
+        rps_last_second: series.last().map(|point| point.requests.rps).unwrap_or(0.0),
         level_tasks: level.tasks.iter().map(|task| (task.task.clone(), task.stats.clone())).collect(),
         level_total: level.total.stats.clone(),
         run_total: record.total.clone().map(|total| total.stats).unwrap_or_default(),
@@ -465,10 +508,10 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
         .collect();
     assert_eq!(compared.len(), 2);
     harness.get_by_label("Comparing 2 runs");
-    harness.get_by_label("Latency p95 (ms) by level, all runs");
+    harness.get_by_label("Latency p95 by level, all runs");
     harness.get_by_label("Elapsed time").click();
     harness.run_ok();
-    harness.get_by_label("Latency p95 (ms) over elapsed time, all runs");
+    harness.get_by_label("Latency p95 over elapsed time, all runs");
     // The summary first (a row per scenario and level); every task and measure unfolds.
     harness.get_by_label("Summary");
     assert!(harness.query_by_label_contains("Gateway / Level 3 / Aggregated").is_none());
@@ -569,7 +612,7 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     harness.key_press(egui::Key::Escape);
     harness.run_ok();
 
-    // A Live chart saved as PNG, through the viewport screenshot.
+    // A Live chart saved as PNG: drawn again at twice the screen's scale, title to axes.
     let record = loadscope::run::load(&data.join("runs/20261127T144101Z-before.json")).unwrap();
     harness.state_mut().command(AppCommand::ShowSavedRun(
         data.join("runs/20261127T144101Z-before.json"),
@@ -592,10 +635,28 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     assert_eq!(exports.len(), 1, "{exports:?}");
     let bytes = std::fs::read(&exports[0]).unwrap();
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
-    // IHDR: width and height of the chart with its legend and axes, not the whole window.
+    // IHDR: twice the chart's size on screen (its plot, with the title, legend and axes
+    // around it), not the window.
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-    assert!((200..1400).contains(&width) && (150..450).contains(&height), "{width}x{height}");
+    let plot = harness.get_by_label("Throughput chart").rect();
+    assert!(
+        f64::from(width) >= 2.0 * f64::from(plot.width()) && f64::from(width) <= 2.0 * (f64::from(plot.width()) + 120.0),
+        "{width} px wide for a plot {} points wide",
+        plot.width()
+    );
+    assert!(
+        f64::from(height) >= 2.0 * (f64::from(plot.height()) + 30.0) && height < 2 * 900,
+        "{height} px high for a plot {} points high",
+        plot.height()
+    );
+    let image = image::load_from_memory(&bytes).unwrap().to_rgba8();
+    let background = *image.get_pixel(2, 2);
+    let drawn = image.pixels().filter(|pixel| **pixel != background).count();
+    assert!(
+        drawn > image.pixels().len() / 50,
+        "the chart is drawn, not a blank page: {drawn} pixels"
+    );
 }
 
 #[test]
@@ -952,17 +1013,17 @@ fn hovering_a_chart_reads_every_series_at_that_time_on_every_chart() {
         .iter()
         .min_by_key(|point| (i64::from(point.second) + 1 - i64::from(at_secs)).abs())
         .unwrap();
-    let p95_ms = point.p95_micros.unwrap() as f64 / 1000.0;
+    let p95_ms = point.requests.p95_micros.unwrap() as f64 / 1000.0;
     let expected = if p95_ms >= 100.0 {
         format!("p95 {p95_ms:.0} ms")
     } else {
         format!("p95 {p95_ms:.1} ms")
     };
     harness.get_by_label(&expected);
-    let rps = if point.rps >= 100.0 {
-        format!("requests/s {:.0} req/s", point.rps)
+    let rps = if point.requests.rps >= 100.0 {
+        format!("requests/s {:.0} req/s", point.requests.rps)
     } else {
-        format!("requests/s {:.1} req/s", point.rps)
+        format!("requests/s {:.1} req/s", point.requests.rps)
     };
     harness.get_by_label(&rps);
     // Away from the charts, the legends show the latest values again.

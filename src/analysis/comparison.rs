@@ -417,11 +417,11 @@ pub enum SeriesMeasure {
 impl SeriesMeasure {
     pub fn label(self) -> &'static str {
         match self {
-            SeriesMeasure::P95 => "Latency p95 (ms)",
-            SeriesMeasure::Rps => "Throughput (req/s)",
-            SeriesMeasure::FailuresPerSec => "Failures (/s)",
+            SeriesMeasure::P95 => "Latency p95",
+            SeriesMeasure::Rps => "Throughput",
+            SeriesMeasure::FailuresPerSec => "Failures",
             SeriesMeasure::Users => "Users",
-            SeriesMeasure::TtftP95 => "Time to first token p95 (ms)",
+            SeriesMeasure::TtftP95 => "Time to first token p95",
         }
     }
 
@@ -438,11 +438,11 @@ impl SeriesMeasure {
     /// The second's value in the chart's unit (latency in milliseconds).
     pub fn value(self, point: &crate::run::SeriesPoint) -> Option<f64> {
         match self {
-            SeriesMeasure::P95 => point.p95_micros.map(|micros| micros as f64 / 1000.0),
-            SeriesMeasure::Rps => Some(point.rps),
-            SeriesMeasure::FailuresPerSec => Some(point.failures_per_sec),
+            SeriesMeasure::P95 => point.requests.p95_micros.map(|micros| micros as f64 / 1000.0),
+            SeriesMeasure::Rps => Some(point.requests.rps),
+            SeriesMeasure::FailuresPerSec => Some(point.requests.failures_per_sec),
             SeriesMeasure::Users => Some(point.users as f64),
-            SeriesMeasure::TtftP95 => point.ttft_p95_micros.map(|micros| micros as f64 / 1000.0),
+            SeriesMeasure::TtftP95 => point.requests.ttft_p95_micros.map(|micros| micros as f64 / 1000.0),
         }
     }
 }

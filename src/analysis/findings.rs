@@ -319,7 +319,7 @@ fn cascading(run: &RunRecord, scenario_index: usize, scenario: &ScenarioRecord, 
             .series
             .iter()
             .filter(|point| point.scenario == scenario_index && point.level == level.index)
-            .map(|point| (point.rps, point.failures_per_sec))
+            .map(|point| (point.requests.rps, point.requests.failures_per_sec))
             .collect();
         if seconds.len() < 6 {
             continue;

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use hdrhistogram::Histogram;
 
 use crate::engine::outcome::{ChatMetrics, FailureKind, TokenSource};
+use crate::run::SecondStats;
 use crate::run::histogram::{new_histogram, record};
 
 /// Which (stage, task) a request belongs to. A stage is one level of one scenario, numbered
@@ -151,9 +152,9 @@ impl TaskAccum {
     }
 }
 
-/// Totals for one second of the run (all tasks).
+/// One task's requests in one second of the run.
 #[derive(Debug, Clone)]
-pub struct SecondAccum {
+pub struct TaskSecondAccum {
     pub latency: Histogram<u64>,
     pub requests: u64,
     pub failures: u64,
@@ -163,9 +164,9 @@ pub struct SecondAccum {
     pub output_tokens: u64,
 }
 
-impl Default for SecondAccum {
+impl Default for TaskSecondAccum {
     fn default() -> Self {
-        SecondAccum {
+        TaskSecondAccum {
             latency: new_histogram(),
             requests: 0,
             failures: 0,
@@ -175,19 +176,76 @@ impl Default for SecondAccum {
     }
 }
 
-impl SecondAccum {
-    fn merge(&mut self, other: SecondAccum) {
+impl TaskSecondAccum {
+    pub fn merge(&mut self, other: &TaskSecondAccum) {
         let _ = self.latency.add(&other.latency);
         self.requests += other.requests;
         self.failures += other.failures;
         self.output_tokens += other.output_tokens;
-        match (&mut self.ttft, other.ttft) {
+        match (&mut self.ttft, &other.ttft) {
             (Some(mine), Some(theirs)) => {
-                let _ = mine.add(&theirs);
+                let _ = mine.add(theirs);
             }
-            (mine @ None, theirs) => *mine = theirs,
-            (Some(_), None) => {}
+            (mine @ None, Some(theirs)) => *mine = Some(theirs.clone()),
+            (_, None) => {}
         }
+    }
+
+    /// This second's numbers as the run file keeps them.
+    pub fn stats(&self) -> SecondStats {
+        let has = !self.latency.is_empty();
+        SecondStats {
+            rps: self.requests as f64,
+            failures_per_sec: self.failures as f64,
+            p50_micros: has.then(|| self.latency.value_at_quantile(0.50)),
+            p95_micros: has.then(|| self.latency.value_at_quantile(0.95)),
+            p99_micros: has.then(|| self.latency.value_at_quantile(0.99)),
+            ttft_p50_micros: self.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.50)),
+            ttft_p95_micros: self.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.95)),
+            output_tokens_per_sec: (self.output_tokens > 0 || self.ttft.is_some()).then_some(self.output_tokens as f64),
+        }
+    }
+}
+
+/// One second of the run, per (stage, task). A request is recorded once, into its task's
+/// entry (a short list: a scenario has a handful of tasks); the second's totals are the merge
+/// of its entries, taken when the second closes, so per-task charts cost the request path
+/// nothing.
+#[derive(Debug, Clone, Default)]
+pub struct SecondAccum {
+    pub tasks: Vec<(StageTask, TaskSecondAccum)>,
+}
+
+impl SecondAccum {
+    fn task(&mut self, key: StageTask) -> &mut TaskSecondAccum {
+        let index = match self.tasks.iter().position(|(known, _)| *known == key) {
+            Some(index) => index,
+            None => {
+                self.tasks.push((key, TaskSecondAccum::default()));
+                self.tasks.len() - 1
+            }
+        };
+        &mut self.tasks[index].1
+    }
+
+    fn merge(&mut self, other: SecondAccum) {
+        for (key, accum) in &other.tasks {
+            self.task(*key).merge(accum);
+        }
+    }
+
+    /// Every task of the second together.
+    pub fn total(&self) -> TaskSecondAccum {
+        let mut total = TaskSecondAccum::default();
+        for (_, accum) in &self.tasks {
+            total.merge(accum);
+        }
+        total
+    }
+
+    /// Requests completed in this second, all tasks.
+    pub fn requests(&self) -> u64 {
+        self.tasks.iter().map(|(_, accum)| accum.requests).sum()
     }
 }
 
@@ -266,7 +324,7 @@ impl Recorder {
         if let Some((metrics, reply_micros)) = sample.chat {
             accum.chat.get_or_insert_with(Default::default).record(metrics, reply_micros);
         }
-        let second = self.seconds.entry(sample.second).or_default();
+        let second = self.seconds.entry(sample.second).or_default().task((sample.stage, sample.task));
         record(&mut second.latency, sample.latency_micros);
         second.requests += 1;
         if let Some((metrics, _)) = sample.chat {
@@ -468,7 +526,7 @@ mod tests {
         assert_eq!((accum.requests, accum.failures, accum.bytes_received), (3, 1, 34));
         assert_eq!(accum.connect.len(), 2);
         assert!(accum.latency.equivalent(accum.latency.max(), 9_000), "max {}", accum.latency.max());
-        assert_eq!(run.seconds[&2].requests, 3);
+        assert_eq!(run.seconds[&2].requests(), 3);
         let (key, count) = run.failures.iter().next().expect("one failure group");
         assert_eq!((key.kind, count.count, count.first_second), (FailureKind::Status(500), 1, 2));
         assert_eq!(key.kind.to_string(), "status 500");

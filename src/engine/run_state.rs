@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::autosave::RunSaver;
 use super::controller::EventSink;
 use super::plan::RunPlan;
-use super::recorder::{FailureCount, FailureKey, Recorder, TaskAccum};
+use super::recorder::{FailureCount, FailureKey, Recorder, TaskAccum, TaskSecondAccum};
 use super::summary::{merged, stats, summary};
 use super::worker::WorkerReport;
 use super::{Event, Phase, Snapshot};
@@ -20,7 +20,7 @@ use crate::preset::compiled::CompiledBaseline;
 use crate::preset::secrets::redact_header_value;
 use crate::run::{
     BaselineRecord, FailureRow, GeneratorLoad, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus,
-    ScenarioRecord, SeriesPoint, TargetRecord, TaskStats,
+    ScenarioRecord, SeriesPoint, TargetRecord, TaskSecond, TaskStats,
 };
 
 /// A stage: one level of one scenario, as it ran.
@@ -279,22 +279,36 @@ impl RunState {
                 .map(|(_, value)| *value)
                 .unwrap_or((users, stage));
             let accum = self.recorded.seconds.remove(&second).unwrap_or_default();
-            let has = !accum.latency.is_empty();
+            let total = accum.total();
             let info = self.stages.get(stage);
+            let scenario = info.map(|info| info.scenario).unwrap_or(0);
+            // Each task of the point's scenario, merged over the levels that shared the second
+            // (a level change mid-second); a scenario that ended in this second is in the totals.
+            let mut tasks: Vec<(usize, TaskSecondAccum)> = Vec::new();
+            for ((task_stage, task), part) in &accum.tasks {
+                if self.stages.get(*task_stage as usize).map(|info| info.scenario) != Some(scenario) {
+                    continue;
+                }
+                match tasks.iter_mut().find(|(known, _)| *known == *task as usize) {
+                    Some((_, merged)) => merged.merge(part),
+                    None => tasks.push((*task as usize, part.clone())),
+                }
+            }
+            tasks.sort_by_key(|(task, _)| *task);
             self.series.push(SeriesPoint {
                 second,
-                scenario: info.map(|info| info.scenario).unwrap_or(0),
+                scenario,
                 level: info.map(|info| info.level).unwrap_or(0),
                 users,
-                rps: accum.requests as f64,
-                failures_per_sec: accum.failures as f64,
-                p50_micros: has.then(|| accum.latency.value_at_quantile(0.50)),
-                p95_micros: has.then(|| accum.latency.value_at_quantile(0.95)),
-                p99_micros: has.then(|| accum.latency.value_at_quantile(0.99)),
-                ttft_p50_micros: accum.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.50)),
-                ttft_p95_micros: accum.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.95)),
-                output_tokens_per_sec: (accum.output_tokens > 0 || accum.ttft.is_some()).then_some(accum.output_tokens as f64),
+                requests: total.stats(),
                 resources: self.resource_seconds.remove(&second),
+                tasks: tasks
+                    .iter()
+                    .map(|(task, part)| TaskSecond {
+                        task: *task,
+                        requests: part.stats(),
+                    })
+                    .collect(),
             });
             self.users_at_second.remove(&second);
             self.next_second += 1;
@@ -526,7 +540,7 @@ impl RunState {
             level_duration_secs: level.duration.as_secs_f64(),
             load: info.map(|info| info.load).unwrap_or(level.load),
             users: self.current_users(stage),
-            rps_last_second: self.series.last().map(|point| point.rps).unwrap_or(0.0),
+            rps_last_second: self.series.last().map(|point| point.requests.rps).unwrap_or(0.0),
             level_tasks,
             level_total,
             run_total,

@@ -52,7 +52,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             id: "throughput".into(),
             title: "Throughput".into(),
             unit: "req/s".into(),
-            lines: vec![line("requests/s", &|point| Some(point.rps))],
+            lines: vec![line("requests/s", &|point| Some(point.requests.rps))],
             bands: bands.clone(),
             thresholds: thresholds(run, &[Metric::Rps], 1.0),
         },
@@ -61,9 +61,9 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             title: "Response time".into(),
             unit: "ms".into(),
             lines: vec![
-                line("p50", &|point| millis(point.p50_micros)),
-                line("p95", &|point| millis(point.p95_micros)),
-                line("p99", &|point| millis(point.p99_micros)),
+                line("p50", &|point| millis(point.requests.p50_micros)),
+                line("p95", &|point| millis(point.requests.p95_micros)),
+                line("p99", &|point| millis(point.requests.p99_micros)),
             ],
             bands: bands.clone(),
             thresholds: thresholds(run, &[Metric::P50, Metric::P95, Metric::P99], 1.0 / 1000.0),
@@ -80,30 +80,30 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             id: "failures".into(),
             title: "Failures".into(),
             unit: "failures/s".into(),
-            lines: vec![line("failures/s", &|point| Some(point.failures_per_sec))],
+            lines: vec![line("failures/s", &|point| Some(point.requests.failures_per_sec))],
             bands: bands.clone(),
             thresholds: Vec::new(),
         },
     ];
-    if series.iter().any(|point| point.ttft_p95_micros.is_some()) {
+    if series.iter().any(|point| point.requests.ttft_p95_micros.is_some()) {
         charts.push(ChartData {
             id: "ttft".into(),
             title: "Time to first token".into(),
             unit: "ms".into(),
             lines: vec![
-                line("TTFT p50", &|point| millis(point.ttft_p50_micros)),
-                line("TTFT p95", &|point| millis(point.ttft_p95_micros)),
+                line("TTFT p50", &|point| millis(point.requests.ttft_p50_micros)),
+                line("TTFT p95", &|point| millis(point.requests.ttft_p95_micros)),
             ],
             bands: bands.clone(),
             thresholds: thresholds(run, &[Metric::TtftP50, Metric::TtftP95], 1.0 / 1000.0),
         });
     }
-    if series.iter().any(|point| point.output_tokens_per_sec.is_some()) {
+    if series.iter().any(|point| point.requests.output_tokens_per_sec.is_some()) {
         charts.push(ChartData {
             id: "tokens".into(),
             title: "Output tokens".into(),
             unit: "tokens/s".into(),
-            lines: vec![line("output tokens/s", &|point| point.output_tokens_per_sec)],
+            lines: vec![line("output tokens/s", &|point| point.requests.output_tokens_per_sec)],
             bands: bands.clone(),
             thresholds: Vec::new(),
         });

@@ -154,13 +154,13 @@ pub fn history_csv(run: &RunRecord) -> String {
     let start = unix_secs(&run.started_at);
     let (mut total_requests, mut total_failures) = (0.0, 0.0);
     for point in &run.series {
-        total_requests += point.rps;
-        total_failures += point.failures_per_sec;
+        total_requests += point.requests.rps;
+        total_failures += point.requests.failures_per_sec;
         let percentile = |name: &str| -> String {
             let micros = match name {
-                "50%" => point.p50_micros,
-                "95%" => point.p95_micros,
-                "99%" => point.p99_micros,
+                "50%" => point.requests.p50_micros,
+                "95%" => point.requests.p95_micros,
+                "99%" => point.requests.p99_micros,
                 _ => None,
             };
             micros.map(|micros| millis(micros as f64)).unwrap_or_else(|| "N/A".into())
@@ -170,8 +170,8 @@ pub fn history_csv(run: &RunRecord) -> String {
             point.users.to_string(),
             String::new(),
             "Aggregated".to_string(),
-            format!("{:.6}", point.rps),
-            format!("{:.6}", point.failures_per_sec),
+            format!("{:.6}", point.requests.rps),
+            format!("{:.6}", point.requests.failures_per_sec),
         ];
         row.extend(PERCENTILE_NAMES.iter().map(|name| percentile(name)));
         row.push(format!("{total_requests:.0}"));

@@ -619,6 +619,22 @@ pub struct SeriesPoint {
     pub scenario: usize,
     pub level: usize,
     pub users: u32,
+    /// The requests completed in this second, all tasks together (stored inline, as the
+    /// point's own fields).
+    #[serde(flatten)]
+    pub requests: SecondStats,
+    /// What the monitors sampled in this second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<crate::monitor::ResourceSample>,
+    /// The same numbers per task of the scenario. Optional within version 3: files written
+    /// before per-task series read with none, and older readers skip it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<TaskSecond>,
+}
+
+/// What the requests completed in one second measured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecondStats {
     /// Requests completed in this second.
     pub rps: f64,
     pub failures_per_sec: f64,
@@ -628,9 +644,6 @@ pub struct SeriesPoint {
     pub p95_micros: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p99_micros: Option<u64>,
-    /// What the monitors sampled in this second.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resources: Option<crate::monitor::ResourceSample>,
     /// Streamed chat replies completed in this second: time to first token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttft_p50_micros: Option<u64>,
@@ -639,6 +652,38 @@ pub struct SeriesPoint {
     /// Chat replies completed in this second: their output tokens (None without chat replies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens_per_sec: Option<f64>,
+}
+
+/// One task's requests in one second of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSecond {
+    /// The task's index in its scenario's `tasks`.
+    pub task: usize,
+    #[serde(flatten)]
+    pub requests: SecondStats,
+}
+
+impl SeriesPoint {
+    /// This second as one task of its scenario saw it: the task's requests, latency and tokens
+    /// in place of the totals, the users and monitor samples as they were (a task that
+    /// completed nothing in the second shows none). None when the point belongs to another
+    /// scenario, or comes from a file without per-task seconds.
+    pub fn for_task(&self, scenario: usize, task: usize) -> Option<SeriesPoint> {
+        if self.scenario != scenario || (self.tasks.is_empty() && self.requests.rps > 0.0) {
+            return None;
+        }
+        let requests = self
+            .tasks
+            .iter()
+            .find(|part| part.task == task)
+            .map(|part| part.requests.clone())
+            .unwrap_or_default();
+        Some(SeriesPoint {
+            requests,
+            tasks: Vec::new(),
+            ..self.clone()
+        })
+    }
 }
 
 /// A target checked against one level.

@@ -7,6 +7,7 @@
 use egui::{Color32, RichText};
 use egui_plot::{GridInput, GridMark, Line, Plot, PlotPoints, Span, Text, VLine};
 
+use super::chart_png::ChartPicture;
 use super::live_run::{LevelBand, TargetLine};
 use super::palette::{self, SERIES, band_fill};
 use crate::format;
@@ -36,6 +37,9 @@ pub struct ChartSpec {
     pub target_scale: f64,
     /// Lines whose names come from the data (one per GPU, container or scraped metric).
     pub dynamic: Option<DynamicLines>,
+    /// Whether the chart can show one task alone (requests, latency, tokens), or only the whole
+    /// run (users, monitors).
+    pub per_task: bool,
 }
 
 /// Named values of one series point, for charts whose lines come from the data.
@@ -63,12 +67,13 @@ pub const CHARTS: &[ChartSpec] = &[
         series: &[SeriesSpec {
             name: "requests/s",
             color: palette::BLUE,
-            value: |point| Some(point.rps),
+            value: |point| Some(point.requests.rps),
             target: Some(Metric::Rps),
         }],
         target_metrics: &[Metric::Rps],
         target_scale: 1.0,
         dynamic: None,
+        per_task: true,
     },
     ChartSpec {
         id: "latency",
@@ -78,25 +83,26 @@ pub const CHARTS: &[ChartSpec] = &[
             SeriesSpec {
                 name: "p50",
                 color: palette::P50,
-                value: |point| millis(point.p50_micros),
+                value: |point| millis(point.requests.p50_micros),
                 target: Some(Metric::P50),
             },
             SeriesSpec {
                 name: "p95",
                 color: palette::P95,
-                value: |point| millis(point.p95_micros),
+                value: |point| millis(point.requests.p95_micros),
                 target: Some(Metric::P95),
             },
             SeriesSpec {
                 name: "p99",
                 color: palette::P99,
-                value: |point| millis(point.p99_micros),
+                value: |point| millis(point.requests.p99_micros),
                 target: Some(Metric::P99),
             },
         ],
         target_metrics: &[Metric::P50, Metric::P95, Metric::P99],
         target_scale: 1000.0,
         dynamic: None,
+        per_task: true,
     },
     ChartSpec {
         id: "users",
@@ -111,6 +117,7 @@ pub const CHARTS: &[ChartSpec] = &[
         target_metrics: &[],
         target_scale: 1.0,
         dynamic: None,
+        per_task: false,
     },
     ChartSpec {
         id: "failures",
@@ -119,12 +126,13 @@ pub const CHARTS: &[ChartSpec] = &[
         series: &[SeriesSpec {
             name: "failures/s",
             color: palette::RED,
-            value: |point| Some(point.failures_per_sec),
+            value: |point| Some(point.requests.failures_per_sec),
             target: None,
         }],
         target_metrics: &[],
         target_scale: 1.0,
         dynamic: None,
+        per_task: true,
     },
     ChartSpec {
         id: "ttft",
@@ -134,19 +142,20 @@ pub const CHARTS: &[ChartSpec] = &[
             SeriesSpec {
                 name: "TTFT p50",
                 color: palette::P50,
-                value: |point| millis(point.ttft_p50_micros),
+                value: |point| millis(point.requests.ttft_p50_micros),
                 target: Some(Metric::TtftP50),
             },
             SeriesSpec {
                 name: "TTFT p95",
                 color: palette::P95,
-                value: |point| millis(point.ttft_p95_micros),
+                value: |point| millis(point.requests.ttft_p95_micros),
                 target: Some(Metric::TtftP95),
             },
         ],
         target_metrics: &[Metric::TtftP50, Metric::TtftP95],
         target_scale: 1000.0,
         dynamic: None,
+        per_task: true,
     },
     ChartSpec {
         id: "tokens",
@@ -155,12 +164,13 @@ pub const CHARTS: &[ChartSpec] = &[
         series: &[SeriesSpec {
             name: "tokens/s",
             color: palette::BLUE,
-            value: |point| point.output_tokens_per_sec,
+            value: |point| point.requests.output_tokens_per_sec,
             target: None,
         }],
         target_metrics: &[],
         target_scale: 1.0,
         dynamic: None,
+        per_task: true,
     },
     ChartSpec {
         id: "gpu",
@@ -182,6 +192,7 @@ pub const CHARTS: &[ChartSpec] = &[
                 })
                 .collect()
         }),
+        per_task: false,
     },
     ChartSpec {
         id: "container-cpu",
@@ -198,6 +209,7 @@ pub const CHARTS: &[ChartSpec] = &[
                 .map(|container| (container.name.clone(), container.cpu_percent))
                 .collect()
         }),
+        per_task: false,
     },
     ChartSpec {
         id: "container-memory",
@@ -214,6 +226,7 @@ pub const CHARTS: &[ChartSpec] = &[
                 .map(|container| (container.name.clone(), mib(container.mem_bytes)))
                 .collect()
         }),
+        per_task: false,
     },
     ChartSpec {
         id: "host",
@@ -239,6 +252,7 @@ pub const CHARTS: &[ChartSpec] = &[
         target_metrics: &[Metric::HostCpuMax],
         target_scale: 1.0,
         dynamic: None,
+        per_task: false,
     },
     ChartSpec {
         id: "target-metrics",
@@ -251,6 +265,7 @@ pub const CHARTS: &[ChartSpec] = &[
             let Some(resources) = &point.resources else { return Vec::new() };
             resources.metrics.iter().map(|metric| (metric.name.clone(), metric.value)).collect()
         }),
+        per_task: false,
     },
 ];
 
@@ -721,6 +736,35 @@ pub fn draw(
     plot.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Figure, true, format!("{} chart", spec.title)));
     cursor.observe(plot, &shown.inner.transform);
     shown.response.rect
+}
+
+/// A chart to save as PNG: its title above the same drawing as on screen, every point drawn,
+/// no crosshair, at the width it has on screen.
+#[allow(clippy::too_many_arguments)]
+pub fn picture(
+    spec: &'static ChartSpec,
+    title: String,
+    series: Vec<SeriesPoint>,
+    bands: Vec<LevelBand>,
+    targets: Vec<TargetLine>,
+    window: TimeWindow,
+    height: f32,
+    width_points: f32,
+) -> ChartPicture {
+    ChartPicture::new(title.clone(), width_points, move |ui| {
+        ui.label(RichText::new(&title).strong());
+        draw(
+            ui,
+            spec,
+            &series,
+            &bands,
+            &targets,
+            window,
+            height,
+            false,
+            &mut ChartCursor::default(),
+        );
+    })
 }
 
 /// The smallest of 1, 2, 5 times a power of ten that is at least `rough`.

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::Tab;
+use super::chart_png::ChartPicture;
 use super::file_dialog::FilePurpose;
 use super::notice::{Notice, Undo};
 use super::settings::ThemeChoice;
@@ -51,8 +52,8 @@ pub enum AppCommand {
     /// Presentation mode over the run the Live tab shows.
     PresentLiveRun,
     EndPresentation,
-    /// Save this screen area (a chart, named) as a PNG.
-    SaveChartPng(String, egui::Rect),
+    /// Save this chart as a PNG.
+    SaveChartPng(ChartPicture),
     StartDemoStack,
     StopDemoStack,
     /// Put back what a notice's Undo names.

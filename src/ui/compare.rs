@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use egui::RichText;
 
+use super::chart_png::ChartPicture;
 use super::command::AppCommand;
 use super::runs::verdict_label;
 use super::tables;
@@ -119,7 +120,11 @@ impl CompareView {
                 let header = super::charts::chart_header(ui, &chart.title);
                 let plot = tables::chart(ui, chart, 150.0, 1.5, None);
                 if header.save_png {
-                    png = Some((chart.id.clone(), header.title_rect.union(plot).expand(4.0)));
+                    let data = chart.clone();
+                    png = Some(ChartPicture::new(chart.id.clone(), plot.width(), move |ui| {
+                        ui.label(RichText::new(&data.title).strong());
+                        tables::chart(ui, &data, 150.0, 1.5, None);
+                    }));
                 }
                 if header.copy_data {
                     let lines: Vec<(String, Vec<[f64; 2]>)> =
@@ -134,8 +139,8 @@ impl CompareView {
                 .id_salt("comparison-details")
                 .show(ui, |ui| tables::table(ui, "comparison-table", &comparison_table(comparison)));
         });
-        if let Some((title, rect)) = png {
-            commands.push(AppCommand::SaveChartPng(title, rect));
+        if let Some(picture) = png {
+            commands.push(AppCommand::SaveChartPng(picture));
         }
         action
     }

@@ -6,14 +6,14 @@ use egui::RichText;
 
 use super::charts::{self, CHARTS, ChartCursor, TimeWindow};
 use super::command::AppCommand;
-use super::live_run::{LiveRun, RunState};
+use super::live_run::{LiveRun, RunState, TargetLine, TaskChoice};
 use super::palette;
 use super::settings::Settings;
 use crate::analysis::TaskRow;
 use crate::engine::Command;
 use crate::measure::LoadModel;
 use crate::report::stats_table::{STATS_COLUMNS, stats_row};
-use crate::run::TaskStats;
+use crate::run::{SeriesPoint, TaskStats};
 
 /// How much of a run the charts show while following it.
 pub const FOLLOW_SECS: f64 = 120.0;
@@ -34,6 +34,8 @@ pub struct LiveView {
     pub section: LiveSection,
     /// The crosshair and zoom every chart shares.
     pub cursor: ChartCursor,
+    /// The task the request charts show alone (None: every task together).
+    pub task: Option<TaskChoice>,
     /// Draw every point instead of a min/max envelope per pixel pair (the benchmark's
     /// baseline; the app always decimates).
     pub draw_every_point: bool,
@@ -46,6 +48,7 @@ pub struct LiveView {
 impl LiveView {
     /// Clears the load inputs for a new run.
     pub fn reset_inputs(&mut self) {
+        // A new run may have other tasks: the charts start with all of them again.
         *self = LiveView {
             draw_every_point: self.draw_every_point,
             section: self.section,
@@ -73,8 +76,17 @@ impl LiveView {
         for warning in &live.warnings {
             ui.colored_label(palette::WARN, format!("Warning: {warning}"));
         }
+        let choices = live.task_choices();
+        if self.task.as_ref().is_some_and(|task| !choices.contains(task)) {
+            self.task = None;
+        }
+        let task_series = self.task.as_ref().map(|task| live.task_series(task));
+        let series_of = |spec: &charts::ChartSpec| match &task_series {
+            Some(points) if spec.per_task => points.as_slice(),
+            _ => live.series.as_slice(),
+        };
         // Charts without data (no GPU, no containers, no chat) are not offered until data comes.
-        let with_data: Vec<&charts::ChartSpec> = CHARTS.iter().filter(|spec| charts::has_data(&live.series, spec)).collect();
+        let with_data: Vec<&charts::ChartSpec> = CHARTS.iter().filter(|spec| charts::has_data(series_of(spec), spec)).collect();
         ui.horizontal_wrapped(|ui| {
             ui.selectable_value(&mut self.section, LiveSection::Charts, "Charts");
             ui.selectable_value(&mut self.section, LiveSection::Statistics, "Statistics");
@@ -100,6 +112,20 @@ impl LiveView {
                             }
                         }
                     });
+                    if !choices.is_empty() {
+                        let shown = self.task.as_ref().map_or("All tasks", |task| task.label.as_str()).to_string();
+                        ui.label("Task");
+                        egui::ComboBox::from_id_salt("chart-task")
+                            .selected_text(shown)
+                            .show_ui(ui, |ui| {
+                                ui.selectable_value(&mut self.task, None, "All tasks");
+                                for choice in &choices {
+                                    ui.selectable_value(&mut self.task, Some(choice.clone()), &choice.label);
+                                }
+                            })
+                            .response
+                            .on_hover_text("Chart one task's requests, response times and tokens alone");
+                    }
                     ui.checkbox(&mut settings.charts_whole_run, "Whole run")
                         .on_hover_text(format!("Off: follow the last {FOLLOW_SECS:.0} s"));
                     match self.cursor.zoom {
@@ -134,7 +160,7 @@ impl LiveView {
             .id_salt("live")
             .auto_shrink(false)
             .show(ui, |ui| match self.section {
-                LiveSection::Charts => self.charts(ui, live, settings, &with_data, &mut commands),
+                LiveSection::Charts => self.charts(ui, live, settings, &with_data, &series_of, &mut commands),
                 LiveSection::Statistics => {
                     stats_table(ui, &live.stats_rows(settings.stats_whole_run));
                     task_ratio(ui, live, settings.stats_whole_run);
@@ -147,19 +173,26 @@ impl LiveView {
         commands
     }
 
-    fn charts(
+    fn charts<'a>(
         &mut self,
         ui: &mut egui::Ui,
-        live: &LiveRun,
+        live: &'a LiveRun,
         settings: &Settings,
-        with_data: &[&charts::ChartSpec],
+        with_data: &[&'static charts::ChartSpec],
+        series_of: &dyn Fn(&charts::ChartSpec) -> &'a [SeriesPoint],
         commands: &mut Vec<AppCommand>,
     ) {
         // A saved or finished run is shown whole; a running one follows its last minutes.
         let whole_run = settings.charts_whole_run || !live.state.is_active();
         let window = self.cursor.window(TimeWindow::new(live.elapsed_secs(), whole_run, FOLLOW_SECS));
         let bands = live.bands();
-        let shown: Vec<&&charts::ChartSpec> = with_data.iter().filter(|spec| !settings.hidden_charts.contains(spec.id)).collect();
+        let view = self.task.as_ref().map(|task| (task.scenario, task.name.as_str()));
+        let targets: Vec<TargetLine> = live.targets.iter().filter(|target| target.shown_for(view)).cloned().collect();
+        let shown: Vec<&'static charts::ChartSpec> = with_data
+            .iter()
+            .copied()
+            .filter(|spec| !settings.hidden_charts.contains(spec.id))
+            .collect();
         // Two charts a row on a wide window; on a tall one the charts share its height.
         let per_row = if ui.available_width() > 1000.0 { 2 } else { 1 };
         let rows = shown.len().div_ceil(per_row).max(1);
@@ -167,23 +200,38 @@ impl LiveView {
         for row in shown.chunks(per_row) {
             ui.columns(per_row, |columns| {
                 for (ui, spec) in columns.iter_mut().zip(row) {
-                    let header = charts::chart_header(ui, spec.title);
+                    let title = match &self.task {
+                        Some(task) if spec.per_task => format!("{} · {}", spec.title, task.label),
+                        _ => spec.title.to_string(),
+                    };
+                    let series = series_of(spec);
+                    let header = charts::chart_header(ui, &title);
                     let chart = charts::draw(
                         ui,
                         spec,
-                        &live.series,
+                        series,
                         &bands,
-                        &live.targets,
+                        &targets,
                         window,
                         height,
                         !self.draw_every_point,
                         &mut self.cursor,
                     );
                     if header.save_png {
-                        commands.push(AppCommand::SaveChartPng(spec.title.to_string(), chart.expand(4.0)));
+                        let picture = charts::picture(
+                            spec,
+                            title.clone(),
+                            series.to_vec(),
+                            bands.clone(),
+                            targets.clone(),
+                            window,
+                            height,
+                            chart.width(),
+                        );
+                        commands.push(AppCommand::SaveChartPng(picture));
                     }
                     if header.copy_data {
-                        ui.ctx().copy_text(charts::chart_tsv(spec, &live.series));
+                        ui.ctx().copy_text(charts::chart_tsv(spec, series));
                     }
                 }
             });

@@ -76,8 +76,33 @@ pub struct TargetLine {
     pub scenario: usize,
     /// The level the target checks; None for every level.
     pub level: Option<usize>,
+    /// The task the target checks; None for all of them together.
+    pub task: Option<String>,
     pub metric: Metric,
     pub threshold: f64,
+    pub label: String,
+}
+
+impl TargetLine {
+    /// Whether the charts draw this target while they show `view`: one task of a scenario
+    /// (its index and name), or every task together (None).
+    pub fn shown_for(&self, view: Option<(usize, &str)>) -> bool {
+        match (view, self.task.as_deref()) {
+            (None, task) => self.metric.charted(task.is_some()),
+            (Some((scenario, name)), Some(task)) => scenario == self.scenario && name == task && self.metric.charted(false),
+            // Ceilings on the machines (GPU, CPU) hold whichever task is charted.
+            (Some(_), None) => self.metric.is_resource(),
+        }
+    }
+}
+
+/// A task the charts can show alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskChoice {
+    pub scenario: usize,
+    pub task: usize,
+    pub name: String,
+    /// The task's name, after its scenario's when the run has several.
     pub label: String,
 }
 
@@ -153,9 +178,10 @@ impl LiveRun {
             .flat_map(|(scenario_index, scenario)| {
                 scenario.targets.iter().filter_map(move |target| {
                     let metric = target.expr.metric;
-                    metric.charted(target.task.is_some()).then(|| TargetLine {
+                    metric.charted(false).then(|| TargetLine {
                         scenario: scenario_index,
                         level: target.level,
+                        task: target.task.and_then(|task| scenario.tasks.get(task)).map(|task| task.name.clone()),
                         metric,
                         threshold: target.expr.threshold,
                         label: target.text.clone(),
@@ -196,9 +222,10 @@ impl LiveRun {
             .flat_map(|(scenario_index, scenario)| {
                 scenario.targets.iter().filter_map(move |target| {
                     let expr = crate::measure::TargetExpr::parse(&target.expr).ok()?;
-                    expr.metric.charted(target.task.is_some()).then(|| TargetLine {
+                    expr.metric.charted(false).then(|| TargetLine {
                         scenario: scenario_index,
                         level: target.level,
+                        task: target.task.clone(),
                         metric: expr.metric,
                         threshold: expr.threshold,
                         label: target.expr.clone(),
@@ -320,6 +347,50 @@ impl LiveRun {
                     planned_percent,
                 })
             })
+            .collect()
+    }
+
+    /// The tasks the charts can show one at a time: none for a run recorded without per-task
+    /// seconds, or with a single task.
+    pub fn task_choices(&self) -> Vec<TaskChoice> {
+        if !self.series.iter().any(|point| !point.tasks.is_empty()) {
+            return Vec::new();
+        }
+        let names: Vec<Vec<String>> = match &self.record {
+            Some(record) => record.scenarios.iter().map(|scenario| scenario.tasks.clone()).collect(),
+            None => self
+                .task_weights
+                .iter()
+                .map(|tasks| tasks.iter().map(|(name, _)| name.clone()).collect())
+                .collect(),
+        };
+        let several_scenarios = names.len() > 1;
+        let choices: Vec<TaskChoice> = names
+            .iter()
+            .enumerate()
+            .flat_map(|(scenario, tasks)| {
+                let scenario_name = self.levels.get(scenario).map(|(name, _)| name.as_str()).unwrap_or("");
+                tasks.iter().enumerate().map(move |(task, name)| TaskChoice {
+                    scenario,
+                    task,
+                    name: name.clone(),
+                    label: if several_scenarios {
+                        format!("{scenario_name} / {name}")
+                    } else {
+                        name.clone()
+                    },
+                })
+            })
+            .collect();
+        if choices.len() > 1 { choices } else { Vec::new() }
+    }
+
+    /// The run's seconds as `choice`'s task saw them (its requests, latency and tokens; the
+    /// users and monitors as they were), over the seconds its scenario ran.
+    pub fn task_series(&self, choice: &TaskChoice) -> Vec<SeriesPoint> {
+        self.series
+            .iter()
+            .filter_map(|point| point.for_task(choice.scenario, choice.task))
             .collect()
     }
 
@@ -478,6 +549,7 @@ impl LiveRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::SecondStats;
 
     fn point(second: u32, scenario: usize, level: usize) -> SeriesPoint {
         SeriesPoint {
@@ -485,15 +557,12 @@ mod tests {
             scenario,
             level,
             users: 1,
-            rps: 1.0,
-            failures_per_sec: 0.0,
-            p50_micros: None,
-            p95_micros: None,
-            p99_micros: None,
-            ttft_p50_micros: None,
-            ttft_p95_micros: None,
-            output_tokens_per_sec: None,
+            requests: SecondStats {
+                rps: 1.0,
+                ..SecondStats::default()
+            },
             resources: None,
+            tasks: Vec::new(),
         }
     }
 

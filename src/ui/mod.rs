@@ -5,6 +5,7 @@
 //! thread; `notice` the one way to tell the person something.
 
 pub mod app;
+pub mod chart_png;
 pub mod charts;
 pub mod command;
 mod compare;

@@ -11,6 +11,7 @@ use crate::engine::{Command, RunPlan};
 use crate::preset::CompiledPreset;
 use crate::preset::secrets::DotEnv;
 use crate::run::library::run_file_name;
+use crate::ui::chart_png::{self, ChartPicture, Look};
 use crate::ui::command::{AppCommand, Dialog, UnsavedChoice};
 use crate::ui::document::{NEW_PRESET, Origin, PresetDocument};
 use crate::ui::editor::EditorState;
@@ -64,7 +65,7 @@ impl LoadscopeApp {
                 self.presentation = None;
                 self.ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
             }
-            AppCommand::SaveChartPng(title, rect) => self.save_chart_png(&title, rect),
+            AppCommand::SaveChartPng(picture) => self.save_chart_png(picture),
             AppCommand::StartDemoStack => self.start_demo_stack(),
             AppCommand::StopDemoStack => self.demo = None,
             AppCommand::Undo(Undo::RestoreRun(trashed)) => self.runs.restore(trashed),
@@ -286,23 +287,30 @@ impl LoadscopeApp {
 
     /// Saves the screen area `rect` (a chart) as a PNG in the data dir's `exports/`, taken
     /// from the next rendered frame; the encoding and writing happen off the UI thread.
-    fn save_chart_png(&mut self, title: &str, rect: egui::Rect) {
+    /// Draws the chart again at twice the screen's scale on a worker thread and writes it
+    /// under `exports/`.
+    fn save_chart_png(&mut self, mut picture: ChartPicture) {
+        let Some(render_state) = self.render_state.clone() else {
+            notice::push(
+                &mut self.notices,
+                Notice::error("cannot save the chart as PNG: the window has no GPU renderer (wgpu); Copy data gives its numbers"),
+            );
+            return;
+        };
         let dir = self.config.data_dir.join("exports");
         let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-        let name = run_file_name(&stamp, title).replace(".json", ".png");
-        let pixels_per_point = self.ctx.pixels_per_point();
-        let job = self.jobs.reserve();
-        self.ctx.request_screenshot(move |image| {
-            job.spawn("loadscope-chart-png", move || {
-                let path = dir.join(name);
-                let written = crate::ui::export::write_png(&image.region(&rect, Some(pixels_per_point)), &path);
-                Some(AppCommand::Notify(match written {
-                    Ok(_) => Notice::info(format!("Chart saved as {}", path.display())).with_path(path),
-                    Err(why) => Notice::error(why),
-                }))
-            });
+        let name = run_file_name(&stamp, &picture.name).replace(".json", ".png");
+        let look = Look::of(&self.ctx);
+        self.jobs.spawn("loadscope-chart-png", move || {
+            let path = dir.join(name);
+            let written = chart_png::render(&render_state, &look, &mut picture)
+                .map_err(|why| format!("cannot save {}: {why}", path.display()))
+                .and_then(|image| crate::ui::export::write_png(&image, &path));
+            Some(AppCommand::Notify(match written {
+                Ok(_) => Notice::info(format!("Chart saved as {}", path.display())).with_path(path),
+                Err(why) => Notice::error(why),
+            }))
         });
-        self.ctx.request_repaint();
     }
 
     /// Starts the built-in demo stack; runs of presets that name its reference ports go to

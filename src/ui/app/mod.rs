@@ -111,6 +111,8 @@ pub struct LoadscopeApp {
     icon: Option<egui::TextureHandle>,
     /// The title last sent to the window, so it is only sent again when it changes.
     shown_title: String,
+    /// The window's GPU device, which draws charts saved as PNG (None without wgpu).
+    render_state: Option<eframe::egui_wgpu::RenderState>,
     ctx: egui::Context,
 }
 
@@ -168,6 +170,7 @@ impl LoadscopeApp {
             engine,
             settings,
             config,
+            render_state: cc.wgpu_render_state.clone(),
             ctx,
         };
         app.apply_theme();
