@@ -257,8 +257,15 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.get_by_label("Charts").click();
     harness.run_ok();
     harness.get_by_label("Time to first token (chat)");
-    let task_picker = || egui::accesskit::Role::ComboBox;
-    harness.get_by_role(task_picker()).click();
+    // The task picker is the combo box that reads "All tasks" (the other sets the redraw).
+    let task_picker = |harness: &Harness<'_, LoadscopeApp>, shown: &str| {
+        harness
+            .get_all_by_role(egui::accesskit::Role::ComboBox)
+            .find(|node| node.value().as_deref() == Some(shown))
+            .unwrap_or_else(|| panic!("no combo box shows {shown:?}"))
+            .click()
+    };
+    task_picker(&harness, "All tasks");
     harness.run_ok();
     harness.get_by_label("All tasks");
     harness.get_by_label("models").click();
@@ -288,7 +295,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.run_ok();
     let last = model_seconds.last().unwrap().requests.rps;
     harness.get_by_label(&format!("requests/s {last:.1} req/s"));
-    harness.get_by_role(task_picker()).click();
+    task_picker(&harness, "models");
     harness.run_ok();
     harness.get_by_label("chat").click();
     harness.run_ok();

@@ -8,7 +8,7 @@ use super::charts::{self, CHARTS, ChartCursor, TimeWindow};
 use super::command::AppCommand;
 use super::live_run::{LiveRun, RunState, TargetLine, TaskChoice};
 use super::palette;
-use super::settings::Settings;
+use super::settings::{LiveRefresh, Settings};
 use crate::analysis::TaskRow;
 use crate::engine::Command;
 use crate::measure::LoadModel;
@@ -126,6 +126,15 @@ impl LiveView {
                             .response
                             .on_hover_text("Chart one task's requests, response times and tokens alone");
                     }
+                    egui::ComboBox::from_id_salt("live-refresh")
+                        .selected_text(format!("Redraw {}", settings.live_refresh.label()))
+                        .show_ui(ui, |ui| {
+                            for refresh in LiveRefresh::ALL {
+                                ui.selectable_value(&mut settings.live_refresh, refresh, refresh.label());
+                            }
+                        })
+                        .response
+                        .on_hover_text("How often the charts redraw during a run (each redraw costs a software renderer CPU)");
                     ui.checkbox(&mut settings.charts_whole_run, "Whole run")
                         .on_hover_text(format!("Off: follow the last {FOLLOW_SECS:.0} s"));
                     match self.cursor.zoom {

@@ -19,6 +19,39 @@ pub enum ThemeChoice {
     Light,
 }
 
+/// How often the window redraws during a run when nothing else asks it to (input, an event
+/// that must show at once). The numbers change once a second; each frame costs a software
+/// renderer a few hundred milliseconds of CPU at full HD, so the default draws every other
+/// second, as Locust's web UI refreshes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveRefresh {
+    OneSecond,
+    #[default]
+    TwoSeconds,
+    FiveSeconds,
+}
+
+impl LiveRefresh {
+    pub const ALL: [LiveRefresh; 3] = [LiveRefresh::OneSecond, LiveRefresh::TwoSeconds, LiveRefresh::FiveSeconds];
+
+    pub fn interval(self) -> std::time::Duration {
+        std::time::Duration::from_secs(match self {
+            LiveRefresh::OneSecond => 1,
+            LiveRefresh::TwoSeconds => 2,
+            LiveRefresh::FiveSeconds => 5,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LiveRefresh::OneSecond => "every 1 s",
+            LiveRefresh::TwoSeconds => "every 2 s",
+            LiveRefresh::FiveSeconds => "every 5 s",
+        }
+    }
+}
+
 /// A preset to reopen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PresetRef {
@@ -38,6 +71,8 @@ pub struct Settings {
     pub charts_whole_run: bool,
     /// The stats table shows the whole run instead of the current level.
     pub stats_whole_run: bool,
+    /// How often the Live tab redraws during a run.
+    pub live_refresh: LiveRefresh,
 }
 
 impl Default for Settings {
@@ -49,6 +84,7 @@ impl Default for Settings {
             hidden_charts: BTreeSet::new(),
             charts_whole_run: false,
             stats_whole_run: false,
+            live_refresh: LiveRefresh::default(),
         }
     }
 }
@@ -74,6 +110,7 @@ mod tests {
         let settings: Settings = serde_json::from_str(r#"{"theme":"Dark"}"#).expect("partial settings");
         assert_eq!(settings.theme, ThemeChoice::Dark);
         assert!(settings.recent_files.is_empty());
+        assert_eq!(settings.live_refresh, LiveRefresh::TwoSeconds);
         let mut settings = Settings::default();
         for index in 0..10 {
             settings.remember_file(PathBuf::from(format!("{index}.toml")));

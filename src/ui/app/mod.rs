@@ -116,9 +116,6 @@ pub struct LoadscopeApp {
     ctx: egui::Context,
 }
 
-/// How often the window repaints during a run when nothing else asks it to.
-const LIVE_REPAINT: Duration = Duration::from_secs(1);
-
 impl LoadscopeApp {
     /// Builds the app: restores settings, starts the engine thread, opens the last preset.
     pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> LoadscopeApp {
@@ -129,7 +126,7 @@ impl LoadscopeApp {
         let ctx = cc.egui_ctx.clone();
         let waker_ctx = ctx.clone();
         let waker: crate::engine::Waker = Arc::new(move || waker_ctx.request_repaint_after(Duration::from_millis(30)));
-        // Snapshots do not wake the window (see LIVE_REPAINT).
+        // Snapshots do not wake the window (see `Settings::live_refresh`).
         let mut notices = Vec::new();
         let engine = match Engine::spawn(Some(waker)) {
             Ok(engine) => Some(engine),
@@ -228,11 +225,12 @@ impl LoadscopeApp {
             Some(super::notice::Cause::DemoStack) => !demo_running,
             None => true,
         });
-        // During a run the window shows the engine's numbers once a second (the charts' points
-        // are seconds; a frame costs the software renderer hundreds of milliseconds): every
-        // other frame comes from input or from an event that needs showing at once.
+        // During a run the window shows the engine's numbers at the chosen refresh (every 2 s
+        // by default: the charts' points are seconds, and a frame costs a software renderer a
+        // few hundred milliseconds): every other frame comes from input or from an event that
+        // needs showing at once.
         if self.live.state.is_active() {
-            self.ctx.request_repaint_after(LIVE_REPAINT);
+            self.ctx.request_repaint_after(self.settings.live_refresh.interval());
         }
     }
 
