@@ -854,7 +854,7 @@ fn the_preflight_sends_the_services_headers_and_shows_what_came_back() {
 }
 
 #[test]
-fn validation_refuses_absurd_users_misplaced_chat_metrics_and_names_every_unknown_key() {
+fn validation_refuses_absurd_users_misplaced_chat_metrics_and_objectives_and_names_every_unknown_key() {
     let dir = tempfile::tempdir().unwrap();
     let base = |task: &str, level: &str, target: &str| {
         format!(
@@ -872,6 +872,34 @@ fn validation_refuses_absurd_users_misplaced_chat_metrics_and_names_every_unknow
             "chat-metric.toml",
             base("path = \"/\"", "users = 1", "[[scenario.target]]\nexpr = \"ttft_p95 < 1s\""),
             vec!["line 12", "measures chat replies", "no chat task"],
+        ),
+        (
+            "slo-target.toml",
+            base("path = \"/\"", "users = 1", "[[scenario.target]]\nexpr = \"goodput > 5\""),
+            vec!["line 12", "\"goodput > 5\"", "declares none", "add [scenario.objectives]"],
+        ),
+        (
+            "chat-objective.toml",
+            base("path = \"/\"", "users = 1", "[scenario.objectives]\nttft = \"500ms\""),
+            vec!["line 11", "measure chat replies", "no chat task", "keep latency alone"],
+        ),
+        (
+            "itl-within.toml",
+            base(
+                "path = \"/\"",
+                "users = 1",
+                "[scenario.objectives]\nlatency = \"1s\"\nitl_within = \"p42\"",
+            ),
+            vec![
+                "line 11",
+                "itl_within \"p42\" is not one of mean, p50, p90, p95, p99, max",
+                "without itl",
+            ],
+        ),
+        (
+            "no-objective.toml",
+            base("path = \"/\"", "users = 1", "[scenario.objectives]\nlatnecy = \"1s\""),
+            vec!["line 12", "unknown field `latnecy`"],
         ),
         (
             "typos.toml",
@@ -1138,4 +1166,68 @@ fn a_secret_from_the_env_file_beside_the_preset_is_sent_and_kept_out_of_the_run(
     let message = text(&output.stderr);
     assert!(message.contains(".env line 1: expected NAME=value"), "{message}");
     assert_eq!(server.seen().len(), before, "no request was sent");
+}
+
+#[test]
+fn slo_attainment_and_goodput_count_the_requests_that_met_every_objective() {
+    // Four tasks whose fate is known in advance: quick chat replies meet every objective, a
+    // slow first token misses TTFT, slow gaps miss ITL (mean within the reply), and a plain
+    // request answers to the latency objective alone.
+    let server = Faulty::start();
+    let (_dir, out) = common::out_path();
+    let chat = |name: &str, pace: &str| {
+        format!(
+            "[[scenario.task]]\nname = \"{name}\"\nkind = \"chat\"\npath = \"/paced-chat/{pace}\"\nmodel = \"m\"\nstream = true\nmessages = [{{ role = \"user\", content = \"hi\" }}]\n"
+        )
+    };
+    let text = format!(
+        "[[scenario]]\nname = \"slo\"\n[scenario.service]\nbase_url = \"{}\"\n{}{}{}[[scenario.task]]\nname = \"plain\"\npath = \"/ok\"\n[[scenario.level]]\nusers = 4\nduration = \"3s\"\n[scenario.objectives]\nttft = \"150ms\"\nitl = \"60ms\"\nlatency = \"2s\"\n[[scenario.target]]\nexpr = \"slo_attainment > 90%\"\n[[scenario.target]]\nexpr = \"goodput > 1\"\n",
+        server.url(),
+        chat("quick", "10/10/5"),
+        chat("late", "300/10/5"),
+        chat("gappy", "10/150/3"),
+    );
+    let (record, _) = common::run_text(&text, &out);
+    let scenario = &record.scenarios[0];
+    assert!(scenario.objectives.is_some(), "the run file keeps the objectives");
+    let level = &scenario.levels[0];
+    let task = |name: &str| &level.tasks.iter().find(|task| task.task == name).unwrap().stats;
+    let met = |name: &str| task(name).objectives.as_ref().unwrap().met;
+    for (name, all_met) in [("quick", true), ("late", false), ("gappy", false), ("plain", true)] {
+        let stats = task(name);
+        assert!(stats.requests > 0, "{name} ran");
+        assert_eq!(stats.failures, 0, "{name}: {:?}", level.failures);
+        let expected = if all_met { stats.requests } else { 0 };
+        assert_eq!(met(name), expected, "{name}: met {} of {}", met(name), stats.requests);
+    }
+    // By hand: the level's attainment is what quick and plain met over every request; goodput
+    // those requests over the level's duration; token goodput quick's five tokens a reply.
+    let total = &level.total.stats;
+    let good = met("quick") + met("plain");
+    let objectives = total.objectives.as_ref().unwrap();
+    assert_eq!(objectives.met, good);
+    let attainment = good as f64 * 100.0 / total.requests as f64;
+    assert!((objectives.attainment_percent - attainment).abs() < 1e-9);
+    let duration = level.duration_secs();
+    assert!((objectives.goodput_per_sec - good as f64 / duration).abs() < 1e-6);
+    assert_eq!(objectives.met_output_tokens, met("quick") * 5);
+    assert!((objectives.token_goodput_per_sec - (met("quick") * 5) as f64 / duration).abs() < 1e-6);
+    // The targets read the same numbers; attainment is far below 90%.
+    let verdict = |expr: &str| level.verdicts.iter().find(|verdict| verdict.target == expr).unwrap();
+    assert!(!verdict("slo_attainment > 90%").passed);
+    assert_eq!(verdict("slo_attainment > 90%").observed, Some(objectives.attainment_percent));
+    assert_eq!(verdict("goodput > 1").observed, Some(objectives.goodput_per_sec));
+    // Every second of the series says how many requests met the objectives then.
+    let per_second: f64 = record.series.iter().filter_map(|point| point.requests.goodput_per_sec).sum();
+    assert_eq!(per_second as u64, good);
+    // The report prints the same numbers, with the objectives in words.
+    let markdown = loadscope::report::markdown::render(&loadscope::report::Report::new(&record, &[], None));
+    assert!(
+        markdown.contains("Objectives per request: TTFT ≤ 150ms, ITL (mean within a reply) ≤ 60.0ms, latency ≤ 2.00s."),
+        "{markdown}"
+    );
+    let attainment_row = format!("| SLO attainment | {:.1}% |", objectives.attainment_percent);
+    assert!(markdown.contains(&attainment_row), "{attainment_row} in\n{markdown}");
+    let goodput_row = format!("| Goodput (req/s) | {:.1} |", objectives.goodput_per_sec);
+    assert!(markdown.contains(&goodput_row), "{goodput_row} in\n{markdown}");
 }

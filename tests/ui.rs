@@ -257,6 +257,17 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.get_by_label("Charts").click();
     harness.run_ok();
     harness.get_by_label("Time to first token (chat)");
+    // The preset declares objectives: goodput is charted beside the requests each second.
+    harness.get_by_label("Goodput");
+    assert!(
+        harness
+            .state()
+            .live()
+            .series
+            .iter()
+            .any(|point| point.requests.goodput_per_sec.is_some_and(|good| good > 0.0)),
+        "some requests met the objectives"
+    );
     // The task picker is the combo box that reads "All tasks" (the other sets the redraw).
     let task_picker = |harness: &Harness<'_, LoadscopeApp>, shown: &str| {
         harness
@@ -272,6 +283,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.run_ok();
     harness.get_by_label("Throughput · models");
     harness.get_by_label("Response time · models");
+    harness.get_by_label("Goodput · models");
     assert!(
         harness.query_by_label_contains("Time to first token").is_none(),
         "the models task streams nothing: no TTFT chart"
@@ -294,7 +306,8 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.remove_cursor();
     harness.run_ok();
     let last = model_seconds.last().unwrap().requests.rps;
-    harness.get_by_label(&format!("requests/s {last:.1} req/s"));
+    // Throughput and goodput both draw the task's requests/s.
+    assert_eq!(harness.query_all_by_label(&format!("requests/s {last:.1} req/s")).count(), 2);
     task_picker(&harness, "models");
     harness.run_ok();
     harness.get_by_label("chat").click();

@@ -142,6 +142,16 @@ pub fn merge_stats(parts: &[&TaskSummary], duration_secs: f64) -> TaskStats {
         stats.rps = requests as f64 / duration_secs;
         stats.failures_per_sec = failures as f64 / duration_secs;
     }
+    // Requests against the objectives add up like the other counts.
+    let objectives: Option<Vec<&crate::run::ObjectiveStats>> = parts.iter().map(|part| part.stats.objectives.as_ref()).collect();
+    stats.objectives = objectives.map(|parts| {
+        crate::run::ObjectiveStats::new(
+            parts.iter().map(|part| part.met).sum(),
+            parts.iter().map(|part| part.met_output_tokens).sum(),
+            requests,
+            duration_secs,
+        )
+    });
     stats
 }
 

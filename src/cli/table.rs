@@ -62,6 +62,18 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
         }
     }
     let total = &level.total.stats;
+    if let Some(objectives) = &total.objectives {
+        let tokens = if total.chat.is_some() {
+            format!(", token goodput {:.1} tokens/s", objectives.token_goodput_per_sec)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "Objectives: {} of {} requests met every objective: SLO attainment {:.1}%, goodput {:.1} req/s{tokens}",
+            objectives.met, total.requests, objectives.attainment_percent, objectives.goodput_per_sec
+        );
+    }
     if !total.failure_classes.is_empty() || total.limited > 0 || total.sandbox_violations > 0 {
         let mut parts: Vec<String> = total
             .failure_classes

@@ -35,6 +35,16 @@ pub struct TaskAccum {
     pub classes: BTreeMap<String, u64>,
     /// Chat replies' own measurements (only for chat tasks).
     pub chat: Option<Box<ChatAccum>>,
+    /// Requests measured against the scenario's per-request objectives (only when it has some).
+    pub objectives: Option<ObjectivesAccum>,
+}
+
+/// Requests that met every per-request objective, and the output tokens of those that were
+/// chat replies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ObjectivesAccum {
+    pub met: u64,
+    pub met_output_tokens: u64,
 }
 
 /// Chat measurements of one (stage, task).
@@ -126,6 +136,7 @@ impl Default for TaskAccum {
             unfinished: 0,
             classes: BTreeMap::new(),
             chat: None,
+            objectives: None,
         }
     }
 }
@@ -135,6 +146,11 @@ impl TaskAccum {
     pub fn merge(&mut self, other: &TaskAccum) {
         if let Some(theirs) = &other.chat {
             self.chat.get_or_insert_with(Default::default).merge(theirs);
+        }
+        if let Some(theirs) = other.objectives {
+            let mine = self.objectives.get_or_insert_with(Default::default);
+            mine.met += theirs.met;
+            mine.met_output_tokens += theirs.met_output_tokens;
         }
         // Auto-resizing histograms of the same precision always add.
         let _ = self.latency.add(&other.latency);
@@ -162,6 +178,8 @@ pub struct TaskSecondAccum {
     pub ttft: Option<Histogram<u64>>,
     /// Output tokens of the chat replies completed in this second.
     pub output_tokens: u64,
+    /// Requests that met every per-request objective (only when the scenario has some).
+    pub objectives_met: Option<u64>,
 }
 
 impl Default for TaskSecondAccum {
@@ -172,6 +190,7 @@ impl Default for TaskSecondAccum {
             failures: 0,
             ttft: None,
             output_tokens: 0,
+            objectives_met: None,
         }
     }
 }
@@ -182,6 +201,9 @@ impl TaskSecondAccum {
         self.requests += other.requests;
         self.failures += other.failures;
         self.output_tokens += other.output_tokens;
+        if let Some(theirs) = other.objectives_met {
+            *self.objectives_met.get_or_insert(0) += theirs;
+        }
         match (&mut self.ttft, &other.ttft) {
             (Some(mine), Some(theirs)) => {
                 let _ = mine.add(theirs);
@@ -203,6 +225,7 @@ impl TaskSecondAccum {
             ttft_p50_micros: self.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.50)),
             ttft_p95_micros: self.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.95)),
             output_tokens_per_sec: (self.output_tokens > 0 || self.ttft.is_some()).then_some(self.output_tokens as f64),
+            goodput_per_sec: self.objectives_met.map(|met| met as f64),
         }
     }
 }
@@ -288,6 +311,8 @@ pub struct Sample<'a> {
     pub chat: Option<(&'a ChatMetrics, u64)>,
     /// The failure class the failure belongs to.
     pub class: Option<&'a str>,
+    /// Whether the request met every per-request objective (None: the scenario declares none).
+    pub objectives_met: Option<bool>,
 }
 
 /// Everything recorded (by a worker since its last hand-over, or by the run so far).
@@ -324,9 +349,19 @@ impl Recorder {
         if let Some((metrics, reply_micros)) = sample.chat {
             accum.chat.get_or_insert_with(Default::default).record(metrics, reply_micros);
         }
+        if let Some(met) = sample.objectives_met {
+            let objectives = accum.objectives.get_or_insert_with(Default::default);
+            if met {
+                objectives.met += 1;
+                objectives.met_output_tokens += sample.chat.map(|(metrics, _)| metrics.output_tokens).unwrap_or(0);
+            }
+        }
         let second = self.seconds.entry(sample.second).or_default().task((sample.stage, sample.task));
         record(&mut second.latency, sample.latency_micros);
         second.requests += 1;
+        if let Some(met) = sample.objectives_met {
+            *second.objectives_met.get_or_insert(0) += u64::from(met);
+        }
         if let Some((metrics, _)) = sample.chat {
             second.output_tokens += metrics.output_tokens;
             if let Some(ttft) = metrics.ttft_micros {
@@ -472,6 +507,7 @@ mod tests {
                 failure: Some((FailureKind::ApiError, &message)),
                 chat: None,
                 class: None,
+                objectives_met: None,
             });
         }
         let mut run = Recorder::default();
@@ -505,6 +541,7 @@ mod tests {
                 failure: None,
                 chat: None,
                 class: None,
+                objectives_met: None,
             });
         }
         worker_b.record(Sample {
@@ -517,6 +554,7 @@ mod tests {
             failure: Some((FailureKind::Status(500), "HTTP 500 Internal Server Error")),
             chat: None,
             class: None,
+            objectives_met: None,
         });
         let mut run = Recorder::default();
         run.merge(worker_a.take());

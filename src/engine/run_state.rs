@@ -602,6 +602,7 @@ impl RunState {
                     levels: Vec::new(),
                     total: None,
                     baseline: self.baseline(info.scenario),
+                    objectives: scenario.compiled.objectives.clone(),
                 });
             }
             if let (Some(level), Some(scenario)) = (self.level_record(stage), scenarios.last_mut()) {

@@ -3,7 +3,7 @@
 
 use crate::engine::recorder::{ChatAccum, TaskAccum};
 use crate::run::histogram::encode;
-use crate::run::{ChatHistograms, ChatStats, TaskStats, TaskSummary, TokenCountSource};
+use crate::run::{ChatHistograms, ChatStats, ObjectiveStats, TaskStats, TaskSummary, TokenCountSource};
 
 /// The numbers of one accumulation over `duration_secs`.
 pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
@@ -40,6 +40,9 @@ pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
         unfinished: accum.unfinished,
         failure_classes: accum.classes.clone(),
         chat: accum.chat.as_deref().map(|chat| chat_stats(chat, duration)),
+        objectives: accum
+            .objectives
+            .map(|objectives| ObjectiveStats::new(objectives.met, objectives.met_output_tokens, accum.requests, duration_secs)),
     }
 }
 

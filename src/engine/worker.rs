@@ -19,6 +19,7 @@ use super::protocols::checks;
 use super::protocols::http::{self, Connection};
 use super::protocols::mcp::session::{self as mcp_session, Client};
 use super::recorder::{Recorder, Sample};
+use crate::measure::objectives::{ReplyMeasures, RequestMeasures};
 
 /// How often a worker hands its recordings to the controller.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
@@ -346,19 +347,19 @@ async fn run_task(
     let failed = if scenario.tasks[task].reply == Reply::Mcp {
         let init_task = scenario.mcp_init_task.unwrap_or(task) as u32;
         let mut opening_failed = None;
-        let done = mcp_session::perform(scenario, task, client, user_id, seq, intended, &mut |opened| {
+        let done = mcp_session::perform(scenario, task, client, user_id, seq, intended, &mut |mut opened| {
             opening_failed = opening_failed.or(kind(&opened));
-            record(state, scenario, stage, init_task, &opened)
+            record(state, scenario, stage, init_task, &mut opened)
         })
         .await;
         let call_failed = done.as_ref().and_then(kind);
-        if let Some(done) = done {
-            record(state, scenario, stage, task as u32, &done);
+        if let Some(mut done) = done {
+            record(state, scenario, stage, task as u32, &mut done);
         }
         call_failed.or(opening_failed)
     } else {
-        let done = perform(scenario, task, &mut client.slot, user_id, seq, intended).await;
-        record(state, scenario, stage, task as u32, &done);
+        let mut done = perform(scenario, task, &mut client.slot, user_id, seq, intended).await;
+        record(state, scenario, stage, task as u32, &mut done);
         kind(&done)
     };
     state.close_request(stage, task as u32);
@@ -550,8 +551,20 @@ fn status_message(status: u16, body: &[u8]) -> String {
     format!("{head}: {snippet}{ellipsis}")
 }
 
-fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &Done) {
+fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &mut Done) {
     let second = done.done_at.saturating_duration_since(state.run_start).as_secs() as u32;
+    let objectives_met = scenario.compiled.objectives.as_ref().map(|objectives| {
+        objectives.met_by(RequestMeasures {
+            failed: done.failure.is_some(),
+            latency_micros: done.latency_micros,
+            reply: done.chat.as_mut().map(|(metrics, reply_micros)| ReplyMeasures {
+                ttft_micros: metrics.ttft_micros,
+                itl_micros: &mut metrics.itl_micros,
+                output_tokens: metrics.output_tokens,
+                reply_micros: *reply_micros,
+            }),
+        })
+    });
     // The one place failures enter the run: secrets come out here, so no later output (table,
     // file, report, app) can show them.
     let message = done
@@ -571,5 +584,6 @@ fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, d
             .class
             .and_then(|index| scenario.compiled.failure_classes.get(index))
             .map(|class| class.name.as_str()),
+        objectives_met,
     });
 }

@@ -52,6 +52,13 @@ pub enum Metric {
     GpuMemMax,
     ContainerCpuMax,
     HostCpuMax,
+    /// Requests that met every per-request objective of the scenario, as a percentage of all
+    /// requests (failures count against it).
+    SloAttainment,
+    /// Requests per second that met every objective.
+    Goodput,
+    /// Output tokens per second of the chat replies that met every objective.
+    TokenGoodput,
     /// p95 now against the scenario's baseline p95, in percent:
     /// `(p95 - baseline p95) / baseline p95 x 100` (the guide's degradation formula).
     Degradation,
@@ -97,6 +104,8 @@ pub enum MetricSource {
     Monitors,
     /// The requests' p95 against the scenario's baseline.
     Baseline,
+    /// The scenario's per-request objectives (`[scenario.objectives]`).
+    Objectives,
 }
 
 /// One row of the metric table.
@@ -117,11 +126,11 @@ const fn row(metric: Metric, name: &'static str, unit: MetricUnit, source: Metri
     }
 }
 
-use MetricSource::{Baseline, ChatReplies, FailureClass, Monitors, Requests, StreamedChat};
+use MetricSource::{Baseline, ChatReplies, FailureClass, Monitors, Objectives, Requests, StreamedChat};
 use MetricUnit::{Count, LatencyMicros, PerSecond, Percent};
 
 /// Every metric, once. The order is the order the error message for an unknown metric lists.
-const METRICS: [MetricInfo; 34] = [
+const METRICS: [MetricInfo; 37] = [
     row(Metric::P50, "p50", LatencyMicros, Requests),
     row(Metric::P90, "p90", LatencyMicros, Requests),
     row(Metric::P95, "p95", LatencyMicros, Requests),
@@ -154,6 +163,9 @@ const METRICS: [MetricInfo; 34] = [
     row(Metric::ContainerCpuMax, "container_cpu_max", Percent, Monitors),
     row(Metric::HostCpuMax, "host_cpu_max", Percent, Monitors),
     row(Metric::Degradation, "degradation", Percent, Baseline),
+    row(Metric::SloAttainment, "slo_attainment", Percent, Objectives),
+    row(Metric::Goodput, "goodput", PerSecond, Objectives),
+    row(Metric::TokenGoodput, "token_goodput", PerSecond, Objectives),
     row(Metric::ClassCount, "?", Count, FailureClass),
     row(Metric::ClassRate, "?", Percent, FailureClass),
 ];
@@ -203,13 +215,18 @@ impl Metric {
         matches!(self.source(), ChatReplies | StreamedChat)
     }
 
+    /// Whether the metric counts requests against the scenario's per-request objectives.
+    pub fn needs_objectives(self) -> bool {
+        self.source() == Objectives
+    }
+
     /// Whether the metric comes from the resource monitors rather than the requests.
     pub fn is_resource(self) -> bool {
         self.source() == Monitors
     }
 
     /// Whether a target on this metric is drawn as a line on the run's charts: latency, time to
-    /// first token, throughput and resource targets. A target on one task is drawn only where the chart is
+    /// first token, throughput, goodput and resource targets. A target on one task is drawn only where the chart is
     /// that task's alone: time to first token (only chat tasks have one).
     pub fn charted(self, for_one_task: bool) -> bool {
         let time_to_first_token = matches!(self, Metric::TtftP50 | Metric::TtftP95);
@@ -217,7 +234,7 @@ impl Metric {
         if for_one_task {
             time_to_first_token
         } else {
-            latency || time_to_first_token || self == Metric::Rps || self.is_resource()
+            latency || time_to_first_token || matches!(self, Metric::Rps | Metric::Goodput) || self.is_resource()
         }
     }
 
@@ -279,9 +296,12 @@ mod tests {
             | Metric::GpuMemMax
             | Metric::ContainerCpuMax
             | Metric::HostCpuMax
-            | Metric::Degradation => (),
+            | Metric::Degradation
+            | Metric::SloAttainment
+            | Metric::Goodput
+            | Metric::TokenGoodput => (),
         };
-        assert_eq!(METRICS.len(), 34, "one row per variant");
+        assert_eq!(METRICS.len(), 37, "one row per variant");
         // Serde's snake_case names are the written names, so run files and presets agree.
         for metric in Metric::all() {
             let serialized = serde_json::to_value(metric).expect("serializes");

@@ -5,8 +5,10 @@
 pub mod duration;
 pub mod load_model;
 pub mod metric;
+pub mod objectives;
 pub mod target;
 
 pub use load_model::LoadModel;
 pub use metric::{Metric, MetricUnit};
+pub use objectives::Objectives;
 pub use target::TargetExpr;

@@ -137,6 +137,8 @@ pub struct CompiledScenario {
     pub setup: Vec<CompiledSetup>,
     /// What `degradation` targets compare against.
     pub baseline: Option<CompiledBaseline>,
+    /// Per-request objectives (SLO attainment, goodput).
+    pub objectives: Option<crate::measure::Objectives>,
 }
 
 /// A scenario's baseline, resolved.

@@ -83,6 +83,31 @@ pub struct Scenario {
     /// (`{ run = "runs/baseline.json", scenario = "API Gateway baseline" }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Spanned<BaselineSpec>>,
+    /// Per-request objectives (`[scenario.objectives]`): what one request must meet to count
+    /// as good, for SLO attainment and goodput.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objectives: Option<Spanned<ObjectivesSpec>>,
+}
+
+/// `[scenario.objectives]`: limits on one request. Durations as elsewhere (`"500ms"`, `"2s"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectivesSpec {
+    /// Time to first token, at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft: Option<HumanDuration>,
+    /// Inter-token latency within a reply, at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub itl: Option<HumanDuration>,
+    /// Which of a reply's gaps `itl` limits: `mean` (default), `p50`, `p90`, `p95`, `p99`, `max`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub itl_within: Option<String>,
+    /// End-to-end latency, at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<HumanDuration>,
+    /// A reply's output tokens per second, at least.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens_per_sec: Option<f64>,
 }
 
 /// A scenario's baseline.

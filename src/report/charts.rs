@@ -98,6 +98,19 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             thresholds: thresholds(run, &[Metric::TtftP50, Metric::TtftP95], 1.0 / 1000.0),
         });
     }
+    if series.iter().any(|point| point.requests.goodput_per_sec.is_some()) {
+        charts.push(ChartData {
+            id: "goodput".into(),
+            title: "Goodput (requests within the objectives)".into(),
+            unit: "req/s".into(),
+            lines: vec![
+                line("requests/s", &|point| point.requests.goodput_per_sec.map(|_| point.requests.rps)),
+                line("goodput", &|point| point.requests.goodput_per_sec),
+            ],
+            bands: bands.clone(),
+            thresholds: thresholds(run, &[Metric::Goodput], 1.0),
+        });
+    }
     if series.iter().any(|point| point.requests.output_tokens_per_sec.is_some()) {
         charts.push(ChartData {
             id: "tokens".into(),

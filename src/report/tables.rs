@@ -137,6 +137,23 @@ pub fn results_table(report: &Report, index: usize) -> Table {
                 .unwrap_or_else(|| "-".into())
         });
     }
+    if scenario.objectives.is_some() {
+        let objective = |stats: &TaskStats, value: &dyn Fn(&crate::run::ObjectiveStats) -> String| match &stats.objectives {
+            Some(objectives) if stats.requests > 0 => value(objectives),
+            _ => "-".into(),
+        };
+        metric_row("SLO attainment", &|stats| {
+            objective(stats, &|o| format!("{:.1}%", o.attainment_percent))
+        });
+        metric_row("Goodput (req/s)", &|stats| {
+            objective(stats, &|o| format!("{:.1}", o.goodput_per_sec))
+        });
+        if scenario.levels.iter().any(|level| level.total.stats.chat.is_some()) {
+            metric_row("Token goodput (tokens/s)", &|stats| {
+                objective(stats, &|o| format!("{:.0}", o.token_goodput_per_sec))
+            });
+        }
+    }
     let degradation = report.degradation.get(index).map(Vec::as_slice).unwrap_or_default();
     if !degradation.is_empty() {
         let mut cells = vec![Cell::plain("p95 degradation"), Cell::plain("-")];
@@ -149,9 +166,19 @@ pub fn results_table(report: &Report, index: usize) -> Table {
         }
         rows.push(cells);
     }
+    let captions: Vec<String> = [
+        baseline.map(|baseline| format!("Baseline: {}.", baseline.source)),
+        scenario
+            .objectives
+            .as_ref()
+            .map(|objectives| format!("Objectives per request: {}.", objectives.describe())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     Table {
         title: None,
-        caption: baseline.map(|baseline| format!("Baseline: {}.", baseline.source)),
+        caption: (!captions.is_empty()).then(|| captions.join(" ")),
         headers,
         rows,
     }

@@ -258,6 +258,9 @@ pub struct ScenarioRecord {
     /// The numbers `degradation` targets were measured against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineRecord>,
+    /// The per-request objectives SLO attainment and goodput were measured against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objectives: Option<crate::measure::Objectives>,
 }
 
 impl ScenarioRecord {
@@ -425,6 +428,39 @@ pub struct TaskStats {
     /// Chat tasks: time to first byte/token, inter-token latency, tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<ChatStats>,
+    /// Scenarios with per-request objectives: how many requests met them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objectives: Option<ObjectiveStats>,
+}
+
+/// Requests measured against the scenario's per-request objectives over a span.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObjectiveStats {
+    /// Requests that succeeded and met every objective.
+    pub met: u64,
+    /// Output tokens of the chat replies among them.
+    pub met_output_tokens: u64,
+    /// `met` over all requests, in percent (SLO attainment).
+    pub attainment_percent: f64,
+    /// `met` per second (goodput).
+    pub goodput_per_sec: f64,
+    /// `met_output_tokens` per second (token goodput).
+    pub token_goodput_per_sec: f64,
+}
+
+impl ObjectiveStats {
+    /// The numbers of `met` conforming requests (with `met_output_tokens` output tokens) out of
+    /// `requests` over `duration_secs`.
+    pub fn new(met: u64, met_output_tokens: u64, requests: u64, duration_secs: f64) -> ObjectiveStats {
+        let duration = if duration_secs > 0.0 { duration_secs } else { f64::INFINITY };
+        ObjectiveStats {
+            met,
+            met_output_tokens,
+            attainment_percent: if requests == 0 { 0.0 } else { met as f64 * 100.0 / requests as f64 },
+            goodput_per_sec: met as f64 / duration,
+            token_goodput_per_sec: met_output_tokens as f64 / duration,
+        }
+    }
 }
 
 fn is_zero(value: &u64) -> bool {
@@ -534,6 +570,14 @@ impl TaskStats {
             )
         {
             return None;
+        }
+        if metric.needs_objectives() {
+            let objectives = self.objectives.as_ref()?;
+            return Some(match metric {
+                Metric::SloAttainment => objectives.attainment_percent,
+                Metric::Goodput => objectives.goodput_per_sec,
+                _ => objectives.token_goodput_per_sec,
+            });
         }
         if metric.is_chat() {
             let chat = self.chat.as_ref().filter(|chat| chat.replies > 0)?;
@@ -652,6 +696,10 @@ pub struct SecondStats {
     /// Chat replies completed in this second: their output tokens (None without chat replies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens_per_sec: Option<f64>,
+    /// Requests completed in this second that met every per-request objective (None when the
+    /// scenario declares none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goodput_per_sec: Option<f64>,
 }
 
 /// One task's requests in one second of the run.

@@ -105,6 +105,31 @@ pub const CHARTS: &[ChartSpec] = &[
         per_task: true,
     },
     ChartSpec {
+        id: "goodput",
+        title: "Goodput",
+        unit: "req/s",
+        // Requests first, so goodput draws over them where every request was good.
+        series: &[
+            // Beside goodput only: a scenario without objectives has no goodput chart.
+            SeriesSpec {
+                name: "requests/s",
+                color: palette::BLUE,
+                value: |point| point.requests.goodput_per_sec.map(|_| point.requests.rps),
+                target: None,
+            },
+            SeriesSpec {
+                name: "goodput",
+                color: palette::GREEN,
+                value: |point| point.requests.goodput_per_sec,
+                target: Some(Metric::Goodput),
+            },
+        ],
+        target_metrics: &[Metric::Goodput],
+        target_scale: 1.0,
+        dynamic: None,
+        per_task: true,
+    },
+    ChartSpec {
         id: "users",
         title: "Users",
         unit: "users",

@@ -196,9 +196,23 @@ impl EditorState {
                 );
                 labelled(ui, document, TablePath::Scenario(index), "timeout", "Timeout", Kind::Text, 120.0);
                 labelled(ui, document, TablePath::Scenario(index), "baseline", "Baseline", Kind::Toml, 280.0);
+                labelled(
+                    ui,
+                    document,
+                    TablePath::Scenario(index),
+                    "objectives",
+                    "Objectives",
+                    Kind::Toml,
+                    280.0,
+                );
             });
         ui.label(
             RichText::new("Baseline: what degradation targets compare with, { scenario = \"an earlier scenario\" } or { run = \"a saved run file\" }.")
+                .small()
+                .weak(),
+        );
+        ui.label(
+            RichText::new("Objectives: what one request must meet to count toward goodput, e.g. { ttft = \"500ms\", itl = \"50ms\", latency = \"10s\" }.")
                 .small()
                 .weak(),
         );
@@ -549,6 +563,7 @@ fn hint(key: &str, task_kind: &str) -> &'static str {
         ("checks", _) => "none",
         ("timeout", _) => "30s",
         ("baseline", _) => "none",
+        ("objectives", _) => "none: no SLO attainment or goodput",
         ("health_path", _) => "none: no preflight check",
         ("health_status", _) => "200",
         ("headers", _) => "none",

@@ -158,6 +158,22 @@ fn reply(status: &str, content_type: &str, body: &str) -> Vec<u8> {
 
 const CHUNK: &str = "data: {\"choices\":[{\"delta\":{\"content\":\"tok\"}}]}\n\n";
 
+async fn paced_chat(stream: &mut TcpStream, first_ms: u64, gap_ms: u64, chunks: u64) -> std::io::Result<()> {
+    stream
+        .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
+        .await?;
+    for index in 0..chunks {
+        let wait = if index == 0 { first_ms } else { gap_ms };
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        stream.write_all(CHUNK.as_bytes()).await?;
+    }
+    let usage = format!(
+        "data: {{\"choices\":[],\"usage\":{{\"prompt_tokens\":3,\"completion_tokens\":{chunks},\"total_tokens\":{}}}}}\n\ndata: [DONE]\n\n",
+        chunks + 3
+    );
+    stream.write_all(usage.as_bytes()).await
+}
+
 /// Answers one request; false when the connection is done.
 async fn respond(stream: &mut TcpStream, path: &str, line: &str, headers: &str) -> bool {
     let write = |bytes: Vec<u8>| bytes;
@@ -231,6 +247,15 @@ async fn respond(stream: &mut TcpStream, path: &str, line: &str, headers: &str) 
             stream.write_all(&reply("200 OK", "application/json", body)).await
         }
         _ => {
+            if let Some(pace) = path.strip_prefix("/paced-chat/") {
+                // `/paced-chat/FIRST_MS/GAP_MS/CHUNKS`: a streamed chat reply whose first
+                // content comes after FIRST_MS, then one chunk every GAP_MS, CHUNKS in all, then
+                // usage (completion_tokens = CHUNKS) and [DONE]; the connection closes.
+                let numbers: Vec<u64> = pace.split('/').filter_map(|part| part.parse().ok()).collect();
+                let [first_ms, gap_ms, chunks] = numbers[..] else { return false };
+                let _ = paced_chat(stream, first_ms, gap_ms, chunks).await;
+                return false;
+            }
             if let Some(millis) = path.strip_prefix("/slow/").and_then(|ms| ms.parse::<u64>().ok()) {
                 tokio::time::sleep(Duration::from_millis(millis)).await;
                 stream.write_all(&reply("200 OK", "text/plain", "slow")).await

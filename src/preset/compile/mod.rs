@@ -10,6 +10,7 @@ mod chat;
 mod level;
 mod mcp;
 mod monitors;
+mod objectives;
 mod scenario;
 mod setup;
 mod targets;

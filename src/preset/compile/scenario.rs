@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
-use super::{Context, level, setup, targets, task};
+use super::{Context, level, objectives, setup, targets, task};
 use crate::preset::compiled::{BaseUrl, CompiledScenario, HealthCheck};
 use crate::preset::model::Scenario;
 use crate::preset::pools::load_pools;
@@ -55,11 +55,13 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
     }
     let setup = setup::compile_all(ctx, scenario);
     let failure_classes = targets::compile_failure_classes(ctx, scenario);
+    let objectives = objectives::compile(ctx, scenario, &tasks, &label);
     let named = targets::Named {
         label: &label,
         levels: &levels,
         tasks: &tasks,
         failure_classes: &failure_classes,
+        objectives: objectives.as_ref(),
     };
     let targets = targets::compile_all(ctx, scenario, &named);
     let templates = ctx.take_templates();
@@ -91,6 +93,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
         failure_classes,
         setup,
         baseline: None,
+        objectives,
     })
 }
 

@@ -53,6 +53,7 @@ pub(super) struct Named<'p> {
     pub levels: &'p [CompiledLevel],
     pub tasks: &'p [CompiledTask],
     pub failure_classes: &'p [FailureClass],
+    pub objectives: Option<&'p crate::measure::Objectives>,
 }
 
 pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, named: &Named<'_>) -> Vec<CompiledTarget> {
@@ -73,6 +74,20 @@ pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, named: &Na
             && expr.metric.is_chat()
         {
             check_chat_task(ctx, spec, task, named);
+        }
+        if let Some(expr) = &expr
+            && expr.metric.needs_objectives()
+            && named.objectives.is_none()
+            && scenario.objectives.is_none()
+        {
+            ctx.push_at(
+                &spec.expr,
+                format!(
+                    "target {:?} counts requests that meet the per-request objectives, but {} declares none; add [scenario.objectives] (e.g. ttft = \"500ms\", latency = \"5s\")",
+                    spec.expr.get_ref(),
+                    named.label
+                ),
+            );
         }
         if let Some(expr) = expr {
             targets.push(CompiledTarget {
