@@ -13,4 +13,5 @@ pub mod monitor;
 pub mod preset;
 pub mod report;
 pub mod run;
+pub mod tokens;
 pub mod ui;

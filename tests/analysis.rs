@@ -429,16 +429,9 @@ fn cli_compare_report_and_run_library() {
 
 #[test]
 fn a_suite_run_checks_degradation_against_its_baseline_scenario() {
-    use loadscope::demo::{DemoConfig, DemoStack};
     use loadscope::engine::{RunPlan, run_blocking};
     use loadscope::preset::{PresetSource, compile};
-    let demo = DemoStack::start(DemoConfig {
-        base_port: 0,
-        seed: Some(7),
-        error_rate: 0.0,
-        ..DemoConfig::default()
-    })
-    .unwrap();
+    let demo = common::seeded_demo(7);
     let text = std::fs::read_to_string(fixture_path("analysis").with_extension("toml"))
         .unwrap()
         .replace("http://127.0.0.1:8000", &demo.urls()[0])

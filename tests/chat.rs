@@ -8,7 +8,6 @@ use loadscope::run::FailureKind;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use loadscope::demo::{DemoConfig, DemoStack};
 use loadscope::run::histogram::decode;
 
 fn chat_preset(url: &str, include_usage: bool) -> String {
@@ -49,13 +48,7 @@ task = "streamed"
 
 #[test]
 fn streamed_and_whole_replies_are_measured() {
-    let demo = DemoStack::start(DemoConfig {
-        base_port: 0,
-        seed: Some(3),
-        error_rate: 0.0,
-        ..DemoConfig::default()
-    })
-    .unwrap();
+    let demo = common::seeded_demo(3);
     let (_dir, out) = common::out_path();
     let (record, _) = common::run_text(&chat_preset(&demo.urls()[0], true), &out);
     let level = &record.scenarios[0].levels[0];
@@ -96,7 +89,64 @@ fn streamed_and_whole_replies_are_measured() {
     let (record, _) = common::run_text(&chat_preset(&demo.urls()[0], false), &out2);
     let chat = record.scenarios[0].levels[0].tasks[0].stats.chat.clone().unwrap();
     assert_eq!(chat.token_source, loadscope::run::TokenCountSource::Chunks);
-    assert_eq!(chat.prompt_tokens, 0, "prompt tokens only come from usage");
+    assert_eq!(chat.prompt_token_source, loadscope::run::TokenCountSource::Tokenizer);
+    assert!(chat.prompt_tokens > 0, "without usage, prompt tokens are the tokenizer's count");
+}
+
+fn synthetic_preset(url: &str, include_usage: bool) -> String {
+    format!(
+        r#"
+[[scenario]]
+name = "tokens"
+[scenario.service]
+base_url = "{url}"
+[[scenario.task]]
+name = "synthetic"
+kind = "chat"
+model = "demo-llm"
+stream = true
+include_usage = {include_usage}
+messages = [{{ role = "system", content = "Be brief." }}]
+[scenario.task.synthetic]
+prompt_tokens = 300
+shared_prefix_tokens = 50
+output_tokens = {{ dist = "uniform", min = 8, max = 24 }}
+exact_output = true
+seed = 5
+[[scenario.level]]
+users = 3
+duration = "2s"
+"#
+    )
+}
+
+#[test]
+fn synthetic_prompts_are_counted_as_the_server_counts_them() {
+    // The demo gateway reports usage counted with o200k_base, the tokenizer the task uses.
+    let demo = common::seeded_demo(5);
+    let tokenizer = loadscope::tokens::Tokenizer::O200kBase;
+    // What one request's prompt is: the system message, then 300 synthetic tokens as the user's.
+    let per_request = tokenizer.chat_prompt_tokens([("system", "Be brief.")]) + 3 + tokenizer.count("user") + 300;
+    let mut counted = Vec::new();
+    for include_usage in [true, false] {
+        let (_dir, out) = common::out_path();
+        let (record, _) = common::run_text(&synthetic_preset(&demo.urls()[0], include_usage), &out);
+        let level = &record.scenarios[0].levels[0];
+        assert_eq!(level.total.stats.failures, 0, "{:?}", level.failures);
+        let chat = level.tasks[0].stats.chat.clone().unwrap();
+        assert!(chat.replies > 5, "{} replies", chat.replies);
+        assert_eq!(chat.prompt_tokens, chat.replies * per_request, "usage: {include_usage}");
+        let source = if include_usage { "usage" } else { "tokenizer" };
+        assert_eq!(chat.prompt_token_source.label(), source);
+        assert!((chat.prompt_tokens_per_sec.unwrap() - chat.prompt_tokens as f64 / level.duration_secs()).abs() < 1e-6);
+        counted.push(chat.prompt_tokens / chat.replies);
+        if include_usage {
+            // exact_output asks for max_tokens exactly; the lengths are drawn from 8 to 24.
+            let per_reply = chat.output_tokens as f64 / chat.replies as f64;
+            assert!((10.0..=22.0).contains(&per_reply), "{per_reply} tokens a reply");
+        }
+    }
+    assert_eq!(counted[0], counted[1], "the tokenizer's count is the server's");
 }
 
 /// Answers every request on a connection with the reply its path names, then closes.

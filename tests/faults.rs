@@ -902,6 +902,36 @@ fn validation_refuses_absurd_users_misplaced_chat_metrics_and_objectives_and_nam
             vec!["line 12", "unknown field `latnecy`"],
         ),
         (
+            "synthetic-dist.toml",
+            base(
+                "kind = \"chat\"\nmodel = \"m\"\nsynthetic = { prompt_tokens = { dist = \"poisson\", mean = 5 } }",
+                "users = 1",
+                "",
+            ),
+            vec![
+                "line 9",
+                "synthetic prompt_tokens: dist \"poisson\" is not one of fixed, uniform, normal, histogram",
+            ],
+        ),
+        (
+            "synthetic-prefix.toml",
+            base(
+                "kind = \"chat\"\nmodel = \"m\"\nsynthetic = { prompt_tokens = { dist = \"uniform\", min = 64, max = 128 }, shared_prefix_tokens = 64 }",
+                "users = 1",
+                "",
+            ),
+            vec!["shared_prefix_tokens of 64 tokens is not shorter than the shortest prompt (64 tokens)"],
+        ),
+        (
+            "tokenizer.toml",
+            base(
+                "kind = \"chat\"\nmodel = \"m\"\ntokenizer = \"llama3\"\nmessages = [{ role = \"user\", content = \"hi\" }]",
+                "users = 1",
+                "",
+            ),
+            vec!["tokenizer \"llama3\" is not shipped (shipped: o200k_base, cl100k_base)"],
+        ),
+        (
             "typos.toml",
             base("path = \"/\"\nwieght = 3\nheaderz = {}", "users = 1", ""),
             vec!["line 8", "unknown field `wieght`", "line 9", "unknown field `headerz`"],
@@ -1230,4 +1260,69 @@ fn slo_attainment_and_goodput_count_the_requests_that_met_every_objective() {
     assert!(markdown.contains(&attainment_row), "{attainment_row} in\n{markdown}");
     let goodput_row = format!("| Goodput (req/s) | {:.1} |", objectives.goodput_per_sec);
     assert!(markdown.contains(&goodput_row), "{goodput_row} in\n{markdown}");
+}
+
+#[test]
+fn synthetic_prompts_send_exact_lengths_a_shared_prefix_and_drawn_reply_lengths() {
+    let server = Faulty::start();
+    let (_dir, out) = common::out_path();
+    let text = format!(
+        r#"
+[[scenario]]
+name = "s"
+[scenario.service]
+base_url = "{}"
+[[scenario.task]]
+name = "chat"
+kind = "chat"
+path = "/json-chat"
+model = "m"
+tokenizer = "cl100k_base"
+[scenario.task.synthetic]
+prompt_tokens = {{ dist = "normal", mean = 200, stddev = 40, min = 120, max = 280 }}
+shared_prefix_tokens = 40
+output_tokens = {{ dist = "uniform", min = 10, max = 90 }}
+exact_output = true
+[[scenario.level]]
+users = 2
+duration = "1s"
+"#,
+        server.url()
+    );
+    let (record, _) = common::run_text(&text, &out);
+    assert_eq!(record.scenarios[0].levels[0].total.stats.failures, 0);
+    let tokenizer = loadscope::tokens::Tokenizer::Cl100kBase;
+    let bodies: Vec<serde_json::Value> = server
+        .seen()
+        .iter()
+        .filter(|seen| seen.line.contains("/json-chat"))
+        .map(|seen| serde_json::from_str(&seen.body).unwrap())
+        .collect();
+    assert!(bodies.len() > 20, "{} requests", bodies.len());
+    let prompts: Vec<Vec<u32>> = bodies
+        .iter()
+        .map(|body| tokenizer.encode(body["messages"][0]["content"].as_str().unwrap()))
+        .collect();
+    for (body, prompt) in bodies.iter().zip(&prompts) {
+        assert_eq!(
+            body["messages"].as_array().unwrap().len(),
+            1,
+            "the synthetic prompt is the user's message"
+        );
+        assert!((120..=280).contains(&prompt.len()), "{} tokens", prompt.len());
+        assert_eq!(prompt[..38], prompts[0][..38], "every prompt opens with the shared prefix");
+        let max_tokens = body["max_tokens"].as_u64().unwrap();
+        assert!((10..=90).contains(&max_tokens), "max_tokens {max_tokens}");
+        assert_eq!(
+            body["min_tokens"].as_u64(),
+            Some(max_tokens),
+            "exact_output asks for the length exactly"
+        );
+        assert_eq!(body["ignore_eos"], serde_json::Value::Bool(true));
+    }
+    let lengths: std::collections::BTreeSet<usize> = prompts.iter().map(Vec::len).collect();
+    let replies: std::collections::BTreeSet<u64> = bodies.iter().map(|body| body["max_tokens"].as_u64().unwrap()).collect();
+    assert!(lengths.len() > 5 && replies.len() > 5, "lengths are drawn: {lengths:?} {replies:?}");
+    let after_prefix: std::collections::BTreeSet<&[u32]> = prompts.iter().map(|prompt| &prompt[40..60]).collect();
+    assert!(after_prefix.len() > 5, "prompts differ after the prefix");
 }

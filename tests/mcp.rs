@@ -6,7 +6,6 @@
 mod common;
 
 use common::NodeServer;
-use loadscope::demo::{DemoConfig, DemoStack};
 use loadscope::engine::{Event, run_blocking};
 
 fn everything() -> NodeServer {
@@ -110,13 +109,7 @@ fn preflight_names_tools_the_server_lacks() {
 
 #[test]
 fn sandbox_probes_count_violations_and_users_close_their_sessions() {
-    let demo = DemoStack::start(DemoConfig {
-        base_port: 0,
-        seed: Some(5),
-        error_rate: 0.0,
-        ..DemoConfig::default()
-    })
-    .unwrap();
+    let demo = common::seeded_demo(5);
     let text = format!(
         r#"
 [[scenario]]

@@ -5,7 +5,17 @@ use std::fmt::Write as _;
 
 use crate::format;
 use crate::report::stats_table::{self, STATS_COLUMNS};
-use crate::run::{LevelRecord, RunRecord, Verdict};
+use crate::run::{ChatStats, LevelRecord, RunRecord, TokenCountSource, Verdict};
+
+/// Where a chat row's token counts came from: `usage`, or output and prompt apart when they
+/// differ (`chunks, prompt tokenizer`).
+fn tokens_from(chat: &ChatStats) -> String {
+    match chat.prompt_token_source {
+        TokenCountSource::None => chat.token_source.label().to_string(),
+        prompt if prompt == chat.token_source => prompt.label().to_string(),
+        prompt => format!("{}, prompt {}", chat.token_source.label(), prompt.label()),
+    }
+}
 
 /// The stats table, failures and verdicts of one level.
 pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
@@ -33,8 +43,8 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
     if !chat_rows.is_empty() {
         let _ = writeln!(
             out,
-            "{:<22} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10}  Tokens from",
-            "Chat", "Replies", "TTFB p95", "TTFT p50", "TTFT p95", "ITL p50", "ITL p95", "tok/s p50", "Out tokens", "Out tok/s"
+            "{:<22} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10}  Tokens from",
+            "Chat", "Replies", "TTFB p95", "TTFT p50", "TTFT p95", "ITL p50", "ITL p95", "tok/s p50", "Out tokens", "Out tok/s", "In tok/s"
         );
         for (name, chat) in chat_rows {
             let streamed = |micros: u64| {
@@ -46,7 +56,7 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<22} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1} {:>10} {:>10.1}  {}",
+                "{:<22} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1} {:>10} {:>10.1} {:>10}  {}",
                 format::truncate(name, 22),
                 chat.replies,
                 format::micros(chat.ttfb_p95_micros as f64),
@@ -57,7 +67,10 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
                 chat.tokens_per_sec_p50,
                 chat.output_tokens,
                 chat.output_tokens_per_sec,
-                chat.token_source.label()
+                chat.prompt_tokens_per_sec
+                    .map(|per_sec| format!("{per_sec:.1}"))
+                    .unwrap_or_else(|| "-".into()),
+                tokens_from(chat)
             );
         }
     }

@@ -80,19 +80,31 @@ impl Gateway {
                 "'messages' is required and must be an array",
             );
         };
-        let prompt_chars: usize = messages
-            .iter()
-            .filter_map(|message| message.get("content").and_then(Value::as_str))
-            .map(str::len)
-            .sum();
-        let prompt_tokens = (prompt_chars / 4 + messages.len() * 4) as u32;
+        // Counted as OpenAI's API counts a chat prompt, with its tokenizer.
+        let prompt_tokens = crate::tokens::Tokenizer::O200kBase.chat_prompt_tokens(messages.iter().map(|message| {
+            (
+                message.get("role").and_then(Value::as_str).unwrap_or(""),
+                message.get("content").and_then(Value::as_str).unwrap_or(""),
+            )
+        })) as u32;
         let max_tokens = body
             .get("max_tokens")
             .or_else(|| body.get("max_completion_tokens"))
             .and_then(Value::as_u64)
             .unwrap_or(64)
             .clamp(1, 4096) as u32;
-        let completion_tokens = self.jitter.between(max_tokens.div_ceil(2), max_tokens);
+        // vLLM's switches for an exact length: no stop at end-of-sequence, and a floor.
+        let ignore_eos = body.get("ignore_eos").and_then(Value::as_bool).unwrap_or(false);
+        let min_tokens = body
+            .get("min_tokens")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+            .min(u64::from(max_tokens)) as u32;
+        let completion_tokens = if ignore_eos {
+            max_tokens
+        } else {
+            self.jitter.between(max_tokens.div_ceil(2).max(min_tokens), max_tokens)
+        };
         let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
         let include_usage = body
             .pointer("/stream_options/include_usage")

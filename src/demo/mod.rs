@@ -97,6 +97,11 @@ impl DemoStack {
             rag_listener.local_addr()?,
             mcp_listener.local_addr()?,
         );
+        // The gateway counts prompt tokens with a tokenizer whose tables are read once (a
+        // fraction of a second): read them now, off the caller's thread, not on a first request.
+        let _ = std::thread::Builder::new()
+            .name("loadscope-demo-tokenizer".into())
+            .spawn(|| crate::tokens::Tokenizer::O200kBase.count(""));
         let jitter = Arc::new(Jitter::new(config.seed, config.time_scale, config.error_rate));
         let (shutdown, watcher) = watch::channel(false);
         let gateway = Arc::new(gateway::Gateway {

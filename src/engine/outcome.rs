@@ -30,6 +30,8 @@ pub struct ChatMetrics {
     pub output_tokens: u64,
     pub prompt_tokens: Option<u64>,
     pub source: TokenSource,
+    /// The prompt tokens are the tokenizer's count (the server's usage did not say).
+    pub prompt_counted: bool,
 }
 
 /// A failed request: its kind and what happened, for people.

@@ -9,8 +9,10 @@ use bytes::Bytes;
 use hyper::header::{CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use hyper::http::{Method, Uri};
 use rand::RngExt;
+use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
+use crate::engine::protocols::chat::ChatExtras;
 use crate::engine::protocols::http::Endpoint;
 use crate::engine::protocols::mcp::McpSession;
 use crate::preset::CompiledPreset;
@@ -18,6 +20,7 @@ use crate::preset::compiled::{ChatSpec, CheckRule, CompiledScenario, McpCall, Te
 use crate::preset::model::ExpectStatus;
 use crate::preset::secrets;
 use crate::preset::template::request_context;
+use crate::tokens::SyntheticPrompts;
 
 /// Why a compiled preset cannot run as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -150,6 +153,40 @@ pub struct TaskPlan {
     pub mcp: Option<McpCall>,
     /// The most of a reply body kept for checks and parsing.
     pub max_body_bytes: usize,
+    /// Chat tasks with synthetic prompts: the pool each request picks from.
+    synthetic: Option<Arc<SyntheticPrompts>>,
+    /// Chat tasks whose body never changes: its prompt tokens, counted once.
+    ready_prompt_tokens: Option<u64>,
+}
+
+/// A request ready to send, and what it asks of a chat model.
+pub struct PreparedRequest {
+    pub bytes: Bytes,
+    /// A chat request's prompt tokens as its tokenizer counts them.
+    pub prompt_tokens: Option<u64>,
+}
+
+/// A chat request's prompt tokens: its messages and the synthetic prompt after them.
+fn chat_prompt_tokens(chat: &ChatSpec, contents: &[String], synthetic: Option<&(String, u64)>) -> u64 {
+    let messages = chat
+        .messages
+        .iter()
+        .zip(contents)
+        .map(|((role, _), content)| (role.as_str(), content.as_str()));
+    let written = chat.tokenizer.chat_prompt_tokens(messages);
+    match synthetic {
+        Some((_, tokens)) => written + crate::tokens::CHAT_TOKENS_PER_MESSAGE + chat.tokenizer.count("user") + tokens,
+        None => written,
+    }
+}
+
+/// Mixes a task's seed with who sends a request and when, for per-request draws that repeat
+/// with the seed (SplitMix64's finaliser).
+fn request_key(seed: u64, user_id: u64, seq: u64) -> u64 {
+    let mut z = seed ^ user_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seq.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// How a task's reply is judged.
@@ -260,9 +297,21 @@ impl ScenarioPlan {
                 }
                 None => None,
             };
+            let mut ready_prompt_tokens = None;
+            let synthetic = match chat
+                .as_ref()
+                .and_then(|chat| chat.synthetic.as_ref().map(|spec| (chat.tokenizer, spec)))
+            {
+                Some((tokenizer, spec)) => Some(Arc::new(
+                    SyntheticPrompts::build(tokenizer, &spec.prompt_tokens, spec.shared_prefix_tokens, spec.seed)
+                        .map_err(|why| endpoint_error(format!("task {:?}: {why}", task.name)))?,
+                )),
+                None => None,
+            };
             let body = match (&chat, &task.body) {
                 (Some(chat), _) => {
-                    if chat.messages.iter().all(|(_, content)| matches!(content, TextSource::Literal(_))) {
+                    let literal = chat.messages.iter().all(|(_, content)| matches!(content, TextSource::Literal(_)));
+                    if literal && chat.synthetic.is_none() {
                         let contents: Vec<String> = chat
                             .messages
                             .iter()
@@ -270,7 +319,12 @@ impl ScenarioPlan {
                                 TextSource::Literal(text) | TextSource::Template(text) => text.clone(),
                             })
                             .collect();
-                        Body::Ready(Bytes::from(super::protocols::chat::request_body(chat, &contents)))
+                        ready_prompt_tokens = Some(chat_prompt_tokens(chat, &contents, None));
+                        Body::Ready(Bytes::from(super::protocols::chat::request_body(
+                            chat,
+                            &contents,
+                            &ChatExtras::default(),
+                        )))
                     } else {
                         Body::Chat(Arc::new(chat.clone()))
                     }
@@ -358,6 +412,8 @@ impl ScenarioPlan {
                 },
                 mcp,
                 max_body_bytes: task.max_body_bytes,
+                synthetic,
+                ready_prompt_tokens,
             });
         }
         // Sessions are opened on the first MCP task's endpoint and recorded as a task of their own.
@@ -380,6 +436,8 @@ impl ScenarioPlan {
                     reply: Reply::McpInit,
                     mcp: None,
                     max_body_bytes: crate::preset::compiled::DEFAULT_MAX_BODY_BYTES,
+                    synthetic: None,
+                    ready_prompt_tokens: None,
                 };
                 tasks.push(init);
                 Some(tasks.len() - 1)
@@ -470,11 +528,15 @@ impl ScenarioPlan {
     }
 
     /// The bytes of task `task`'s request for user `user_id`'s `seq`-th request.
-    pub fn request_bytes(&self, task: usize, user_id: u64, seq: u64) -> Result<Bytes, String> {
+    pub fn request_bytes(&self, task: usize, user_id: u64, seq: u64) -> Result<PreparedRequest, String> {
         let plan = &self.tasks[task];
         if let Some(ready) = &plan.ready {
-            return Ok(ready.clone());
+            return Ok(PreparedRequest {
+                bytes: ready.clone(),
+                prompt_tokens: plan.ready_prompt_tokens,
+            });
         }
+        let mut prompt_tokens = plan.ready_prompt_tokens;
         let render = |name: &str| self.render(name, user_id, seq, Some(&plan.name));
         let target = match &plan.path {
             PreparedText::Ready(target) => target.clone(),
@@ -496,10 +558,25 @@ impl ScenarioPlan {
                         TextSource::Template(name) => render(name)?,
                     });
                 }
-                Bytes::from(super::protocols::chat::request_body(chat, &contents))
+                let key = request_key(chat.synthetic.as_ref().map(|spec| spec.seed).unwrap_or(0), user_id, seq);
+                let synthetic = plan.synthetic.as_ref().map(|pool| pool.pick(key));
+                let spec = chat.synthetic.as_ref();
+                let max_tokens = spec
+                    .and_then(|spec| spec.output_tokens.as_ref())
+                    .map(|dist| dist.sample(&mut SmallRng::seed_from_u64(key.rotate_left(17))));
+                prompt_tokens = Some(chat_prompt_tokens(chat, &contents, synthetic));
+                let extras = ChatExtras {
+                    user_prompt: synthetic.map(|(text, _)| text.as_str()),
+                    max_tokens,
+                    exact_output: spec.is_some_and(|spec| spec.exact_output),
+                };
+                Bytes::from(super::protocols::chat::request_body(chat, &contents, &extras))
             }
         };
-        Ok(Bytes::from(serialize(&plan.method, &target, &plan.header_lines, &body)))
+        Ok(PreparedRequest {
+            bytes: Bytes::from(serialize(&plan.method, &target, &plan.header_lines, &body)),
+            prompt_tokens,
+        })
     }
 }
 

@@ -60,6 +60,9 @@ pub struct ChatAccum {
     pub streamed: u64,
     pub output_tokens: u64,
     pub prompt_tokens: u64,
+    /// Replies whose prompt tokens came from usage, and from the tokenizer's count.
+    pub prompt_from_usage: u64,
+    pub prompt_counted: u64,
     /// Replies whose output tokens came from usage, from counted chunks, from an estimate.
     pub from_usage: u64,
     pub from_chunks: u64,
@@ -77,6 +80,8 @@ impl Default for ChatAccum {
             streamed: 0,
             output_tokens: 0,
             prompt_tokens: 0,
+            prompt_from_usage: 0,
+            prompt_counted: 0,
             from_usage: 0,
             from_chunks: 0,
             estimated: 0,
@@ -94,6 +99,8 @@ impl ChatAccum {
         self.streamed += other.streamed;
         self.output_tokens += other.output_tokens;
         self.prompt_tokens += other.prompt_tokens;
+        self.prompt_from_usage += other.prompt_from_usage;
+        self.prompt_counted += other.prompt_counted;
         self.from_usage += other.from_usage;
         self.from_chunks += other.from_chunks;
         self.estimated += other.estimated;
@@ -113,7 +120,14 @@ impl ChatAccum {
         }
         self.replies += 1;
         self.output_tokens += metrics.output_tokens;
-        self.prompt_tokens += metrics.prompt_tokens.unwrap_or(0);
+        if let Some(tokens) = metrics.prompt_tokens {
+            self.prompt_tokens += tokens;
+            if metrics.prompt_counted {
+                self.prompt_counted += 1;
+            } else {
+                self.prompt_from_usage += 1;
+            }
+        }
         match metrics.source {
             TokenSource::Usage => self.from_usage += 1,
             TokenSource::Chunks => self.from_chunks += 1,

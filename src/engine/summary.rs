@@ -72,6 +72,13 @@ fn chat_stats(chat: &ChatAccum, duration_secs: f64) -> ChatStats {
         tokens_per_sec_avg: if per_sec.is_empty() { 0.0 } else { per_sec.mean() / 100.0 },
         output_tokens: chat.output_tokens,
         prompt_tokens: chat.prompt_tokens,
+        prompt_tokens_per_sec: Some(chat.prompt_tokens as f64 / duration_secs),
+        prompt_token_source: match (chat.prompt_from_usage > 0, chat.prompt_counted > 0) {
+            (true, false) => TokenCountSource::Usage,
+            (false, true) => TokenCountSource::Tokenizer,
+            (false, false) => TokenCountSource::None,
+            (true, true) => TokenCountSource::Mixed,
+        },
         output_tokens_per_sec: chat.output_tokens as f64 / duration_secs,
         token_source,
     }

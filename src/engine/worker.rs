@@ -459,7 +459,7 @@ async fn perform(
     let exchange = http::exchange(
         &scenario.endpoint,
         slot,
-        &request,
+        &request.bytes,
         plan.head_request,
         keep_body.then_some(plan.max_body_bytes),
         scenario.compiled.timeout,
@@ -506,7 +506,11 @@ async fn perform(
                             parse_completion(body, ttfb)
                         };
                         match measured {
-                            Ok(metrics) => {
+                            Ok(mut metrics) => {
+                                if metrics.prompt_tokens.is_none() && request.prompt_tokens.is_some() {
+                                    metrics.prompt_tokens = request.prompt_tokens;
+                                    metrics.prompt_counted = true;
+                                }
                                 let reply_micros = exchange.done_at.saturating_duration_since(start).as_micros() as u64;
                                 chat = Some((metrics, reply_micros));
                                 None

@@ -272,6 +272,22 @@ pub struct ChatSpec {
     pub include_usage: bool,
     /// Extra body fields, merged last.
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Token-shaped prompts and replies, when the task asks for them.
+    pub synthetic: Option<CompiledSynthetic>,
+    /// What prompt tokens are counted with when the server does not say.
+    pub tokenizer: crate::tokens::Tokenizer,
+}
+
+/// A chat task's synthetic prompts: lengths, the shared prefix, reply lengths, the seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledSynthetic {
+    pub prompt_tokens: crate::tokens::TokenDist,
+    pub shared_prefix_tokens: u32,
+    /// Drawn per request and sent as `max_tokens`.
+    pub output_tokens: Option<crate::tokens::TokenDist>,
+    /// Also send `min_tokens` (= max_tokens) and `ignore_eos`.
+    pub exact_output: bool,
+    pub seed: u64,
 }
 
 /// Where chat tasks post when no path is given.

@@ -351,6 +351,13 @@ pub struct Task {
     /// Chat: more fields merged into the request body (`top_p`, `seed`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<toml::Table>,
+    /// Chat: prompts of a number of tokens drawn from a distribution, built from the shipped
+    /// corpus (`[scenario.task.synthetic]`); the task's messages, if any, go before them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic: Option<Spanned<SyntheticSpec>>,
+    /// Chat: the tokenizer prompt tokens are counted with (`o200k_base`, `cl100k_base`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<String>,
     /// MCP: the tool to call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
@@ -360,6 +367,80 @@ pub struct Task {
     /// MCP: `"error"` for probes the server must refuse (a success is a sandbox violation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<String>,
+}
+
+/// `[scenario.task.synthetic]`: token-shaped prompts and replies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticSpec {
+    /// The prompt's length in tokens: a number, or `{ dist = "normal", mean, stddev, min, max }`.
+    pub prompt_tokens: TokenCountSpec,
+    /// Tokens at the start of every prompt that are the same in all (prefix caching).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_prefix_tokens: Option<u32>,
+    /// The reply's length: sent as `max_tokens`, drawn per request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<TokenCountSpec>,
+    /// Ask vLLM-style servers to produce exactly `output_tokens` (`min_tokens` and `ignore_eos`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_output: Option<bool>,
+    /// Seeds the lengths and the prompts (default 0): the same seed, the same prompts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+/// A token count: a number, or a distribution table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TokenCountSpec {
+    Fixed(u32),
+    Shaped(TokenShapeSpec),
+}
+
+/// `{ dist = "uniform", min = 100, max = 300 }`, `{ dist = "normal", mean = 512, stddev = 64,
+/// min = 128, max = 1024 }`, `{ dist = "histogram", buckets = [[128, 3], [1024, 1]] }` or
+/// `{ dist = "fixed", value = 256 }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenShapeSpec {
+    pub dist: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stddev: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+    /// (tokens, weight) pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<(u32, f64)>,
+}
+
+impl<'de> Deserialize<'de> for TokenCountSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CountVisitor;
+        impl<'de> serde::de::Visitor<'de> for CountVisitor {
+            type Value = TokenCountSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of tokens, or a table such as { dist = \"uniform\", min = 100, max = 300 }")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TokenCountSpec, E> {
+                u32::try_from(v)
+                    .map(TokenCountSpec::Fixed)
+                    .map_err(|_| E::custom(format!("{v} is not a number of tokens")))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TokenCountSpec, E> {
+                self.visit_i64(v as i64)
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<TokenCountSpec, M::Error> {
+                TokenShapeSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(TokenCountSpec::Shaped)
+            }
+        }
+        deserializer.deserialize_any(CountVisitor)
+    }
 }
 
 fn default_weight() -> u32 {

@@ -137,6 +137,14 @@ pub fn results_table(report: &Report, index: usize) -> Table {
                 .unwrap_or_else(|| "-".into())
         });
     }
+    if scenario.levels.iter().any(|level| level.total.stats.chat.is_some()) {
+        let tokens = |stats: &TaskStats, value: &dyn Fn(&crate::run::ChatStats) -> Option<f64>| match &stats.chat {
+            Some(chat) if stats.requests > 0 => value(chat).map(|per_sec| format!("{per_sec:.0}")).unwrap_or_else(|| "-".into()),
+            _ => "-".into(),
+        };
+        metric_row("Input tokens/s", &|stats| tokens(stats, &|chat| chat.prompt_tokens_per_sec));
+        metric_row("Output tokens/s", &|stats| tokens(stats, &|chat| Some(chat.output_tokens_per_sec)));
+    }
     if scenario.objectives.is_some() {
         let objective = |stats: &TaskStats, value: &dyn Fn(&crate::run::ObjectiveStats) -> String| match &stats.objectives {
             Some(objectives) if stats.requests > 0 => value(objectives),

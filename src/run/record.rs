@@ -478,6 +478,8 @@ pub enum TokenCountSource {
     Chunks,
     /// Characters / 4 of replies without usage.
     Estimated,
+    /// Prompt tokens: the tokenizer's count of what was sent.
+    Tokenizer,
     /// Replies counted different ways.
     Mixed,
     /// No reply counted.
@@ -491,6 +493,7 @@ impl TokenCountSource {
             TokenCountSource::Usage => "usage",
             TokenCountSource::Chunks => "chunks",
             TokenCountSource::Estimated => "estimated",
+            TokenCountSource::Tokenizer => "tokenizer",
             TokenCountSource::Mixed => "mixed",
             TokenCountSource::None => "none",
         }
@@ -518,6 +521,13 @@ pub struct ChatStats {
     pub tokens_per_sec_avg: f64,
     pub output_tokens: u64,
     pub prompt_tokens: u64,
+    /// Prompt (input) tokens per second over the whole span (None in files from before it
+    /// was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens_per_sec: Option<f64>,
+    /// Where the prompt token counts came from: `usage`, `tokenizer` or `mixed`.
+    #[serde(default)]
+    pub prompt_token_source: TokenCountSource,
     /// Output tokens per second over the whole span (all replies together).
     pub output_tokens_per_sec: f64,
     /// `usage`, `chunks` (one per content event), `estimated` (characters / 4), or `mixed`.

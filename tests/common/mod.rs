@@ -210,6 +210,17 @@ pub fn run_text(text: &str, out: &Path) -> (RunRecord, Vec<Event>) {
     (record, events)
 }
 
+/// The demo stack on free ports with a fixed seed and no injected errors.
+pub fn seeded_demo(seed: u64) -> loadscope::demo::DemoStack {
+    loadscope::demo::DemoStack::start(loadscope::demo::DemoConfig {
+        base_port: 0,
+        seed: Some(seed),
+        error_rate: 0.0,
+        ..loadscope::demo::DemoConfig::default()
+    })
+    .unwrap()
+}
+
 /// A temp folder and a run-file path inside it.
 pub fn out_path() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -13,20 +13,36 @@ use super::sse::{SseEvent, SseParser};
 use crate::engine::outcome::{ChatMetrics, FailureKind, TokenSource};
 use crate::preset::compiled::ChatSpec;
 
+/// What one request adds to a chat task's body: a synthetic prompt as the last user message,
+/// a drawn `max_tokens`, and the switches that make vLLM-style servers produce exactly that.
+#[derive(Debug, Default)]
+pub struct ChatExtras<'a> {
+    pub user_prompt: Option<&'a str>,
+    pub max_tokens: Option<u32>,
+    pub exact_output: bool,
+}
+
 /// The request body of a chat task, with each message's content already rendered.
-pub fn request_body(spec: &ChatSpec, contents: &[String]) -> Vec<u8> {
+pub fn request_body(spec: &ChatSpec, contents: &[String], extras: &ChatExtras<'_>) -> Vec<u8> {
     use serde_json::json;
-    let messages: Vec<Value> = spec
+    let mut messages: Vec<Value> = spec
         .messages
         .iter()
         .zip(contents)
         .map(|((role, _), content)| json!({"role": role, "content": content}))
         .collect();
+    if let Some(prompt) = extras.user_prompt {
+        messages.push(json!({"role": "user", "content": prompt}));
+    }
     let mut body = serde_json::Map::new();
     body.insert("model".into(), Value::from(spec.model.clone()));
     body.insert("messages".into(), Value::from(messages));
-    if let Some(max_tokens) = spec.max_tokens {
+    if let Some(max_tokens) = extras.max_tokens.or(spec.max_tokens) {
         body.insert("max_tokens".into(), Value::from(max_tokens));
+        if extras.exact_output {
+            body.insert("min_tokens".into(), Value::from(max_tokens));
+            body.insert("ignore_eos".into(), Value::from(true));
+        }
     }
     if let Some(temperature) = spec.temperature {
         body.insert("temperature".into(), Value::from(temperature));
@@ -180,6 +196,7 @@ impl StreamMeter {
             output_tokens,
             prompt_tokens,
             source,
+            prompt_counted: false,
         })
     }
 }
@@ -208,6 +225,7 @@ pub fn parse_completion(body: &[u8], ttfb_micros: u64) -> Result<ChatMetrics, Ch
         output_tokens,
         prompt_tokens: prompt,
         source,
+        prompt_counted: false,
     })
 }
 

@@ -5,8 +5,9 @@ use toml::Spanned;
 
 use super::Context;
 use super::task::TaskInput;
-use crate::preset::compiled::ChatSpec;
-use crate::preset::model::TaskKind;
+use crate::preset::compiled::{ChatSpec, CompiledSynthetic};
+use crate::preset::model::{SyntheticSpec, TaskKind, TokenCountSpec};
+use crate::tokens::{TokenDist, Tokenizer};
 
 /// Roles an OpenAI-compatible chat completion accepts.
 const ROLES: [&str; 5] = ["system", "user", "assistant", "developer", "tool"];
@@ -21,6 +22,8 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         ("stream", task.stream.is_some()),
         ("include_usage", task.include_usage.is_some()),
         ("extra", task.extra.is_some()),
+        ("synthetic", task.synthetic.is_some()),
+        ("tokenizer", task.tokenizer.is_some()),
     ];
     if task.kind != TaskKind::Chat {
         input.refuse_fields(ctx, &chat_fields, "chat", "chat");
@@ -36,13 +39,22 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         input.refuse(ctx, "chat tasks need a model (e.g. model = \"gpt-4o-mini\")");
         return None;
     };
-    if task.messages.is_empty() {
+    if task.messages.is_empty() && task.synthetic.is_none() {
         input.refuse(
             ctx,
-            "chat tasks need messages, e.g. messages = [{ role = \"user\", content = \"{{ pool.prompts | random }}\" }]",
+            "chat tasks need messages, e.g. messages = [{ role = \"user\", content = \"{{ pool.prompts | random }}\" }], or synthetic prompts ([scenario.task.synthetic] with prompt_tokens)",
         );
         return None;
     }
+    let tokenizer = match task.tokenizer.as_deref() {
+        None => Tokenizer::default(),
+        Some(name) => Tokenizer::from_name(name).unwrap_or_else(|| {
+            let known: Vec<&str> = Tokenizer::ALL.iter().map(|tokenizer| tokenizer.name()).collect();
+            input.refuse(ctx, format!("tokenizer {name:?} is not shipped (shipped: {})", known.join(", ")));
+            Tokenizer::default()
+        }),
+    };
+    let synthetic = task.synthetic.as_ref().and_then(|spec| compile_synthetic(ctx, input, spec));
     let mut messages = Vec::new();
     for (number, message) in task.messages.iter().enumerate() {
         if !ROLES.contains(&message.role.as_str()) {
@@ -85,5 +97,116 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         stream: task.stream.unwrap_or(false),
         include_usage: task.include_usage.unwrap_or(true),
         extra,
+        synthetic,
+        tokenizer,
     })
+}
+
+/// `[scenario.task.synthetic]`: each length distribution checked, the prefix shorter than
+/// every prompt, `max_tokens` not set twice.
+fn compile_synthetic(ctx: &mut Context<'_>, input: &TaskInput<'_>, spec: &Spanned<SyntheticSpec>) -> Option<CompiledSynthetic> {
+    let place = |what: &str| format!("{}: synthetic {what}", input.label);
+    let refuse = |ctx: &mut Context<'_>, message: String| ctx.push_at(spec, message);
+    let synthetic = spec.get_ref();
+    let prompt_tokens = match token_dist(&synthetic.prompt_tokens) {
+        Ok(dist) => Some(dist),
+        Err(why) => {
+            refuse(ctx, format!("{}: {why}", place("prompt_tokens")));
+            None
+        }
+    };
+    let output_tokens = match synthetic.output_tokens.as_ref().map(token_dist) {
+        None => None,
+        Some(Ok(dist)) => Some(dist),
+        Some(Err(why)) => {
+            refuse(ctx, format!("{}: {why}", place("output_tokens")));
+            None
+        }
+    };
+    let shared_prefix_tokens = synthetic.shared_prefix_tokens.unwrap_or(0);
+    if let Some(dist) = &prompt_tokens
+        && dist.min() <= shared_prefix_tokens
+    {
+        refuse(
+            ctx,
+            format!(
+                "{} of {shared_prefix_tokens} tokens is not shorter than the shortest prompt ({} tokens); lower it or lengthen the prompts",
+                place("shared_prefix_tokens"),
+                dist.min()
+            ),
+        );
+    }
+    if synthetic.output_tokens.is_some() && input.task.max_tokens.is_some() {
+        refuse(
+            ctx,
+            format!(
+                "{}: max_tokens is drawn from synthetic output_tokens; remove max_tokens",
+                input.label
+            ),
+        );
+    }
+    if synthetic.exact_output == Some(true) && synthetic.output_tokens.is_none() {
+        refuse(ctx, format!("{} needs output_tokens (how many to produce)", place("exact_output")));
+    }
+    Some(CompiledSynthetic {
+        prompt_tokens: prompt_tokens?,
+        shared_prefix_tokens,
+        output_tokens,
+        exact_output: synthetic.exact_output.unwrap_or(false),
+        seed: synthetic.seed.unwrap_or(0),
+    })
+}
+
+/// The most tokens a synthetic prompt or reply may have.
+const MAX_SYNTHETIC_TOKENS: u32 = 1_000_000;
+
+/// A token count as written, checked: counts at least 1, ranges in order, known shapes.
+fn token_dist(spec: &TokenCountSpec) -> Result<TokenDist, String> {
+    let check = |count: u32| {
+        if count == 0 || count > MAX_SYNTHETIC_TOKENS {
+            Err(format!("{count} tokens is outside 1 to {MAX_SYNTHETIC_TOKENS}"))
+        } else {
+            Ok(count)
+        }
+    };
+    let shape = match spec {
+        TokenCountSpec::Fixed(count) => return check(*count).map(TokenDist::Fixed),
+        TokenCountSpec::Shaped(shape) => shape,
+    };
+    let range = || -> Result<(u32, u32), String> {
+        match (shape.min, shape.max) {
+            (Some(min), Some(max)) if min <= max => Ok((check(min)?, check(max)?)),
+            (Some(min), Some(max)) => Err(format!("min {min} is above max {max}")),
+            _ => Err(format!("dist = {:?} needs min and max", shape.dist)),
+        }
+    };
+    match shape.dist.as_str() {
+        "fixed" => shape
+            .value
+            .ok_or_else(|| "dist = \"fixed\" needs value = N".to_string())
+            .and_then(check)
+            .map(TokenDist::Fixed),
+        "uniform" => range().map(|(min, max)| TokenDist::Uniform { min, max }),
+        "normal" => {
+            let (min, max) = range()?;
+            let (Some(mean), Some(stddev)) = (shape.mean, shape.stddev) else {
+                return Err("dist = \"normal\" needs mean and stddev (and min, max)".into());
+            };
+            if !(mean.is_finite() && stddev.is_finite() && stddev >= 0.0) {
+                return Err(format!("mean {mean} and stddev {stddev} must be numbers, stddev not negative"));
+            }
+            Ok(TokenDist::Normal { mean, stddev, min, max })
+        }
+        "histogram" => {
+            for (count, weight) in &shape.buckets {
+                check(*count)?;
+                if !(weight.is_finite() && *weight >= 0.0) {
+                    return Err(format!("bucket {count} has weight {weight}; weights are numbers from 0 up"));
+                }
+            }
+            TokenDist::histogram(&shape.buckets)
+                .ok_or_else(|| "dist = \"histogram\" needs buckets = [[tokens, weight], ...] with a positive weight".into())
+        }
+        other => Err(format!("dist {other:?} is not one of fixed, uniform, normal, histogram")),
+    }
 }

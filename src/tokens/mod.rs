@@ -1,0 +1,95 @@
+//! Tokens as a model counts them: the tokenizers Loadscope ships (OpenAI's BPE encodings, read
+//! offline from tiktoken-rs), how a chat prompt's tokens are counted, distributions of token
+//! counts, and synthetic prompts of an exact length built from a shipped corpus. A leaf: it
+//! imports nothing of the crate.
+
+pub mod dist;
+pub mod synthetic;
+
+use tiktoken_rs::CoreBPE;
+
+pub use dist::TokenDist;
+pub use synthetic::SyntheticPrompts;
+
+/// A shipped tokenizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tokenizer {
+    /// GPT-4o, GPT-4.1, o-series (and a fair stand-in for most recent models).
+    #[default]
+    O200kBase,
+    /// GPT-4, GPT-3.5.
+    Cl100kBase,
+}
+
+impl Tokenizer {
+    pub const ALL: [Tokenizer; 2] = [Tokenizer::O200kBase, Tokenizer::Cl100kBase];
+
+    /// The name written in a preset.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tokenizer::O200kBase => "o200k_base",
+            Tokenizer::Cl100kBase => "cl100k_base",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Tokenizer> {
+        Tokenizer::ALL.into_iter().find(|tokenizer| tokenizer.name() == name)
+    }
+
+    /// The encoding, read once per process (a few hundred milliseconds the first time).
+    fn bpe(self) -> &'static CoreBPE {
+        match self {
+            Tokenizer::O200kBase => tiktoken_rs::o200k_base_singleton(),
+            Tokenizer::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
+        }
+    }
+
+    /// The tokens of `text` (special tokens read as text).
+    pub fn encode(self, text: &str) -> Vec<u32> {
+        self.bpe().encode_ordinary(text)
+    }
+
+    /// How many tokens `text` is.
+    pub fn count(self, text: &str) -> u64 {
+        self.encode(text).len() as u64
+    }
+
+    /// The text of `tokens`; None when they split a character (never for an ASCII corpus).
+    pub fn decode(self, tokens: &[u32]) -> Option<String> {
+        self.bpe().decode(tokens).ok()
+    }
+
+    /// The prompt tokens of a chat request as OpenAI counts them: each message is its role and
+    /// content plus 3 tokens of framing, and the reply is primed with 3 more.
+    pub fn chat_prompt_tokens<'a>(self, messages: impl IntoIterator<Item = (&'a str, &'a str)>) -> u64 {
+        messages
+            .into_iter()
+            .map(|(role, content)| CHAT_TOKENS_PER_MESSAGE + self.count(role) + self.count(content))
+            .sum::<u64>()
+            + CHAT_REPLY_PRIMING_TOKENS
+    }
+}
+
+/// Framing tokens around each chat message (`<|start|>role<|message|>...<|end|>`).
+pub const CHAT_TOKENS_PER_MESSAGE: u64 = 3;
+/// Tokens that prime the assistant's reply.
+pub const CHAT_REPLY_PRIMING_TOKENS: u64 = 3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_text_and_chat_prompts_as_openai_does() {
+        // Reference counts from OpenAI's tiktoken (Python) for the same strings.
+        assert_eq!(Tokenizer::Cl100kBase.count("hello world"), 2);
+        assert_eq!(Tokenizer::O200kBase.count("hello world"), 2);
+        assert_eq!(Tokenizer::Cl100kBase.count("tiktoken is great!"), 6);
+        // The cookbook's framing: 3 per message, its role and content, 3 to prime the reply.
+        let counted = Tokenizer::O200kBase.chat_prompt_tokens([("system", "Be brief."), ("user", "hello world")]);
+        let by_hand = 3 + 1 + Tokenizer::O200kBase.count("Be brief.") + 3 + 1 + 2 + 3;
+        assert_eq!(counted, by_hand);
+        assert_eq!(Tokenizer::from_name("cl100k_base"), Some(Tokenizer::Cl100kBase));
+        assert_eq!(Tokenizer::from_name("gpt2"), None);
+    }
+}
