@@ -1292,12 +1292,7 @@ duration = "1s"
     let (record, _) = common::run_text(&text, &out);
     assert_eq!(record.scenarios[0].levels[0].total.stats.failures, 0);
     let tokenizer = loadscope::tokens::Tokenizer::Cl100kBase;
-    let bodies: Vec<serde_json::Value> = server
-        .seen()
-        .iter()
-        .filter(|seen| seen.line.contains("/json-chat"))
-        .map(|seen| serde_json::from_str(&seen.body).unwrap())
-        .collect();
+    let bodies = server.json_bodies("/json-chat");
     assert!(bodies.len() > 20, "{} requests", bodies.len());
     let prompts: Vec<Vec<u32>> = bodies
         .iter()
@@ -1325,4 +1320,70 @@ duration = "1s"
     assert!(lengths.len() > 5 && replies.len() > 5, "lengths are drawn: {lengths:?} {replies:?}");
     let after_prefix: std::collections::BTreeSet<&[u32]> = prompts.iter().map(|prompt| &prompt[40..60]).collect();
     assert!(after_prefix.len() > 5, "prompts differ after the prefix");
+}
+
+#[test]
+fn dataset_prompts_are_sent_filtered_by_length_and_bad_lines_are_named() {
+    let server = Faulty::start();
+    let dir = tempfile::tempdir().unwrap();
+    let long = "word ".repeat(400);
+    let lines = [
+        r#"{"prompt": "short one"}"#.to_string(),
+        r#"{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "medium length question about queues"}]}"#
+            .to_string(),
+        format!(r#"{{"prompt": "{long}"}}"#),
+        r#"{"prompt": "another short one"}"#.to_string(),
+    ];
+    std::fs::write(dir.path().join("prompts.jsonl"), lines.join("\n") + "\n").unwrap();
+    let preset_text = |file: &str, filter: &str| {
+        format!(
+            "[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"{}\"\n[[scenario.task]]\nname = \"chat\"\nkind = \"chat\"\npath = \"/json-chat\"\nmodel = \"m\"\n[scenario.task.dataset]\nfile = \"{file}\"\n{filter}\nseed = 4\n[[scenario.level]]\nusers = 2\nduration = \"1s\"\n",
+            server.url()
+        )
+    };
+    // The long prompt (400+ tokens) is filtered out; the rest are sent as written.
+    let path = preset(dir.path(), "dataset.toml", &preset_text("prompts.jsonl", "max_prompt_tokens = 100"));
+    let output = loadscope(
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            dir.path().join("run.json").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
+    let bodies = server.json_bodies("/json-chat");
+    assert!(bodies.len() > 10, "{} requests", bodies.len());
+    let sent: std::collections::BTreeSet<String> = bodies.iter().map(|body| body["messages"].to_string()).collect();
+    assert_eq!(sent.len(), 3, "each kept prompt is sent, the long one never: {sent:?}");
+    assert!(
+        sent.iter()
+            .any(|messages| messages.contains("Be brief.") && messages.contains("queues"))
+    );
+    assert!(!sent.iter().any(|messages| messages.contains("word word")));
+    let record = loadscope::run::load(&dir.path().join("run.json")).unwrap();
+    let chat = record.scenarios[0].levels[0].tasks[0].stats.chat.clone().unwrap();
+    // The server's usage says 3 prompt tokens a reply; it wins over the tokenizer.
+    assert_eq!(chat.prompt_tokens, chat.replies * 3);
+
+    // A filter nothing passes, and a file with a bad line, are refused by validate.
+    let path = preset(dir.path(), "none.toml", &preset_text("prompts.jsonl", "min_prompt_tokens = 5000"));
+    let output = loadscope(&["validate", path.to_str().unwrap()], dir.path());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no prompt of prompts.jsonl is within 5000 to any tokens (its prompts are"),
+        "{stderr}"
+    );
+    std::fs::write(dir.path().join("bad.jsonl"), "{\"prompt\": \"ok\"}\n{\"prompt\": \"ok\"\n").unwrap();
+    let path = preset(dir.path(), "bad.toml", &preset_text("bad.jsonl", ""));
+    let output = loadscope(&["validate", path.to_str().unwrap()], dir.path());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad.jsonl: line 2, column 15: not JSON: EOF while parsing an object"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.toml line 10"), "the place in the preset: {stderr}");
 }

@@ -166,18 +166,15 @@ pub struct PreparedRequest {
     pub prompt_tokens: Option<u64>,
 }
 
-/// A chat request's prompt tokens: its messages and the synthetic prompt after them.
-fn chat_prompt_tokens(chat: &ChatSpec, contents: &[String], synthetic: Option<&(String, u64)>) -> u64 {
+/// A chat request's prompt tokens: its own messages, and `appended_tokens` for the messages a
+/// synthetic prompt or a dataset adds after them (framing included).
+fn chat_prompt_tokens(chat: &ChatSpec, contents: &[String], appended_tokens: u64) -> u64 {
     let messages = chat
         .messages
         .iter()
         .zip(contents)
         .map(|((role, _), content)| (role.as_str(), content.as_str()));
-    let written = chat.tokenizer.chat_prompt_tokens(messages);
-    match synthetic {
-        Some((_, tokens)) => written + crate::tokens::CHAT_TOKENS_PER_MESSAGE + chat.tokenizer.count("user") + tokens,
-        None => written,
-    }
+    chat.tokenizer.chat_prompt_tokens(messages) + appended_tokens
 }
 
 /// Mixes a task's seed with who sends a request and when, for per-request draws that repeat
@@ -311,7 +308,7 @@ impl ScenarioPlan {
             let body = match (&chat, &task.body) {
                 (Some(chat), _) => {
                     let literal = chat.messages.iter().all(|(_, content)| matches!(content, TextSource::Literal(_)));
-                    if literal && chat.synthetic.is_none() {
+                    if literal && chat.synthetic.is_none() && chat.dataset.is_none() {
                         let contents: Vec<String> = chat
                             .messages
                             .iter()
@@ -319,7 +316,7 @@ impl ScenarioPlan {
                                 TextSource::Literal(text) | TextSource::Template(text) => text.clone(),
                             })
                             .collect();
-                        ready_prompt_tokens = Some(chat_prompt_tokens(chat, &contents, None));
+                        ready_prompt_tokens = Some(chat_prompt_tokens(chat, &contents, 0));
                         Body::Ready(Bytes::from(super::protocols::chat::request_body(
                             chat,
                             &contents,
@@ -558,14 +555,30 @@ impl ScenarioPlan {
                         TextSource::Template(name) => render(name)?,
                     });
                 }
-                let key = request_key(chat.synthetic.as_ref().map(|spec| spec.seed).unwrap_or(0), user_id, seq);
+                let seed = chat
+                    .synthetic
+                    .as_ref()
+                    .map(|spec| spec.seed)
+                    .or(chat.dataset.as_ref().map(|dataset| dataset.seed))
+                    .unwrap_or(0);
+                let key = request_key(seed, user_id, seq);
                 let synthetic = plan.synthetic.as_ref().map(|pool| pool.pick(key));
+                let conversation = chat
+                    .dataset
+                    .as_ref()
+                    .map(|dataset| &dataset.conversations[(key % dataset.conversations.len() as u64) as usize]);
                 let spec = chat.synthetic.as_ref();
                 let max_tokens = spec
                     .and_then(|spec| spec.output_tokens.as_ref())
                     .map(|dist| dist.sample(&mut SmallRng::seed_from_u64(key.rotate_left(17))));
-                prompt_tokens = Some(chat_prompt_tokens(chat, &contents, synthetic));
+                let appended_tokens = match (synthetic, conversation) {
+                    (Some((_, tokens)), _) => crate::tokens::CHAT_TOKENS_PER_MESSAGE + chat.tokenizer.count("user") + tokens,
+                    (None, Some(conversation)) => conversation.first_prompt_tokens - crate::tokens::CHAT_REPLY_PRIMING_TOKENS,
+                    (None, None) => 0,
+                };
+                prompt_tokens = Some(chat_prompt_tokens(chat, &contents, appended_tokens));
                 let extras = ChatExtras {
+                    messages: conversation.map(|conversation| conversation.first_prompt()).unwrap_or(&[]),
                     user_prompt: synthetic.map(|(text, _)| text.as_str()),
                     max_tokens,
                     exact_output: spec.is_some_and(|spec| spec.exact_output),

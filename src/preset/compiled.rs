@@ -274,8 +274,19 @@ pub struct ChatSpec {
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// Token-shaped prompts and replies, when the task asks for them.
     pub synthetic: Option<CompiledSynthetic>,
+    /// Prompts from a dataset file, when the task names one.
+    pub dataset: Option<CompiledDataset>,
     /// What prompt tokens are counted with when the server does not say.
     pub tokenizer: crate::tokens::Tokenizer,
+}
+
+/// A chat task's dataset: the conversations within the length filter, and the seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledDataset {
+    /// The file as written (`shipped:...` or a path).
+    pub file: String,
+    pub conversations: std::sync::Arc<Vec<crate::preset::dataset::Conversation>>,
+    pub seed: u64,
 }
 
 /// A chat task's synthetic prompts: lengths, the shared prefix, reply lengths, the seed.

@@ -3,6 +3,7 @@
 
 pub mod compile;
 pub mod compiled;
+pub mod dataset;
 pub mod diagnostic;
 pub mod model;
 pub mod overrides;

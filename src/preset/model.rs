@@ -355,6 +355,9 @@ pub struct Task {
     /// corpus (`[scenario.task.synthetic]`); the task's messages, if any, go before them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synthetic: Option<Spanned<SyntheticSpec>>,
+    /// Chat: prompts from a dataset file (`[scenario.task.dataset]`), after the task's messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<Spanned<DatasetSpec>>,
     /// Chat: the tokenizer prompt tokens are counted with (`o200k_base`, `cl100k_base`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokenizer: Option<String>,
@@ -367,6 +370,25 @@ pub struct Task {
     /// MCP: `"error"` for probes the server must refuse (a success is a sandbox violation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<String>,
+}
+
+/// `[scenario.task.dataset]`: prompts read from a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSpec {
+    /// A JSONL or ShareGPT file, relative to the preset (or `shipped:chat-prompts.jsonl`).
+    pub file: String,
+    /// `jsonl` (default) or `sharegpt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Keep only prompts of at least / at most this many tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_prompt_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_prompt_tokens: Option<u64>,
+    /// Seeds which prompt each request gets (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
 }
 
 /// `[scenario.task.synthetic]`: token-shaped prompts and replies.

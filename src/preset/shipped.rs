@@ -9,6 +9,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("full-suite", include_str!("../../presets/full-suite.toml")),
     ("demo", include_str!("../../presets/demo.toml")),
     ("chroma", include_str!("../../presets/chroma.toml")),
+    ("llm-dataset", include_str!("../../presets/llm-dataset.toml")),
 ];
 
 /// The text of a shipped preset, by name (with or without `.toml`).

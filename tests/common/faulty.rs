@@ -85,6 +85,15 @@ impl Faulty {
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
+
+    /// The JSON bodies of the requests seen on `path`, in order.
+    pub fn json_bodies(&self, path: &str) -> Vec<serde_json::Value> {
+        self.seen()
+            .iter()
+            .filter(|seen| seen.line.contains(path))
+            .map(|seen| serde_json::from_str(&seen.body).unwrap())
+            .collect()
+    }
 }
 
 impl Drop for Faulty {

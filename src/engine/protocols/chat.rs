@@ -17,6 +17,8 @@ use crate::preset::compiled::ChatSpec;
 /// a drawn `max_tokens`, and the switches that make vLLM-style servers produce exactly that.
 #[derive(Debug, Default)]
 pub struct ChatExtras<'a> {
+    /// Messages from a dataset, after the task's own.
+    pub messages: &'a [(String, String)],
     pub user_prompt: Option<&'a str>,
     pub max_tokens: Option<u32>,
     pub exact_output: bool,
@@ -31,6 +33,9 @@ pub fn request_body(spec: &ChatSpec, contents: &[String], extras: &ChatExtras<'_
         .zip(contents)
         .map(|((role, _), content)| json!({"role": role, "content": content}))
         .collect();
+    for (role, content) in extras.messages {
+        messages.push(json!({"role": role, "content": content}));
+    }
     if let Some(prompt) = extras.user_prompt {
         messages.push(json!({"role": "user", "content": prompt}));
     }

@@ -5,8 +5,9 @@ use toml::Spanned;
 
 use super::Context;
 use super::task::TaskInput;
-use crate::preset::compiled::{ChatSpec, CompiledSynthetic};
-use crate::preset::model::{SyntheticSpec, TaskKind, TokenCountSpec};
+use crate::preset::compiled::{ChatSpec, CompiledDataset, CompiledSynthetic};
+use crate::preset::dataset::{self, DatasetFormat};
+use crate::preset::model::{DatasetSpec, SyntheticSpec, TaskKind, TokenCountSpec};
 use crate::tokens::{TokenDist, Tokenizer};
 
 /// Roles an OpenAI-compatible chat completion accepts.
@@ -23,6 +24,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         ("include_usage", task.include_usage.is_some()),
         ("extra", task.extra.is_some()),
         ("synthetic", task.synthetic.is_some()),
+        ("dataset", task.dataset.is_some()),
         ("tokenizer", task.tokenizer.is_some()),
     ];
     if task.kind != TaskKind::Chat {
@@ -39,12 +41,15 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         input.refuse(ctx, "chat tasks need a model (e.g. model = \"gpt-4o-mini\")");
         return None;
     };
-    if task.messages.is_empty() && task.synthetic.is_none() {
+    if task.messages.is_empty() && task.synthetic.is_none() && task.dataset.is_none() {
         input.refuse(
             ctx,
-            "chat tasks need messages, e.g. messages = [{ role = \"user\", content = \"{{ pool.prompts | random }}\" }], or synthetic prompts ([scenario.task.synthetic] with prompt_tokens)",
+            "chat tasks need messages, e.g. messages = [{ role = \"user\", content = \"{{ pool.prompts | random }}\" }], synthetic prompts ([scenario.task.synthetic] with prompt_tokens) or a dataset ([scenario.task.dataset] with file)",
         );
         return None;
+    }
+    if task.synthetic.is_some() && task.dataset.is_some() {
+        input.refuse(ctx, "has both synthetic prompts and a dataset; keep one");
     }
     let tokenizer = match task.tokenizer.as_deref() {
         None => Tokenizer::default(),
@@ -55,6 +60,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         }),
     };
     let synthetic = task.synthetic.as_ref().and_then(|spec| compile_synthetic(ctx, input, spec));
+    let dataset = task.dataset.as_ref().and_then(|spec| compile_dataset(ctx, input, spec, tokenizer));
     let mut messages = Vec::new();
     for (number, message) in task.messages.iter().enumerate() {
         if !ROLES.contains(&message.role.as_str()) {
@@ -98,7 +104,64 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         include_usage: task.include_usage.unwrap_or(true),
         extra,
         synthetic,
+        dataset,
         tokenizer,
+    })
+}
+
+/// `[scenario.task.dataset]`: the file read (once per version), its conversations filtered by
+/// their first prompt's length.
+fn compile_dataset(
+    ctx: &mut Context<'_>,
+    input: &TaskInput<'_>,
+    spec: &Spanned<DatasetSpec>,
+    tokenizer: Tokenizer,
+) -> Option<CompiledDataset> {
+    let dataset_spec = spec.get_ref();
+    let format = match dataset_spec.format.as_deref() {
+        None => DatasetFormat::Jsonl,
+        Some(name) => match DatasetFormat::from_name(name) {
+            Some(format) => format,
+            None => {
+                ctx.push_at(spec, format!("{}: dataset format {name:?} is not jsonl or sharegpt", input.label));
+                return None;
+            }
+        },
+    };
+    let base_dir = ctx.loaded.source.base_dir.clone();
+    let dataset = match dataset::load(&dataset_spec.file, base_dir.as_deref(), format, tokenizer) {
+        Ok(dataset) => dataset,
+        Err(why) => {
+            ctx.push_at(spec, format!("{}: {why}", input.label));
+            return None;
+        }
+    };
+    let min = dataset_spec.min_prompt_tokens.unwrap_or(0);
+    let max = dataset_spec.max_prompt_tokens.unwrap_or(u64::MAX);
+    let kept: Vec<_> = dataset
+        .conversations
+        .iter()
+        .filter(|conversation| (min..=max).contains(&conversation.first_prompt_tokens))
+        .cloned()
+        .collect();
+    if kept.is_empty() {
+        let shortest = dataset.conversations.iter().map(|c| c.first_prompt_tokens).min().unwrap_or(0);
+        let longest = dataset.conversations.iter().map(|c| c.first_prompt_tokens).max().unwrap_or(0);
+        ctx.push_at(
+            spec,
+            format!(
+                "{}: no prompt of {} is within {min} to {} tokens (its prompts are {shortest} to {longest} tokens); widen min_prompt_tokens / max_prompt_tokens",
+                input.label,
+                dataset_spec.file,
+                if max == u64::MAX { "any".to_string() } else { max.to_string() }
+            ),
+        );
+        return None;
+    }
+    Some(CompiledDataset {
+        file: dataset_spec.file.clone(),
+        conversations: std::sync::Arc::new(kept),
+        seed: dataset_spec.seed.unwrap_or(0),
     })
 }
 
