@@ -27,6 +27,14 @@ fn preset(dir: &Path, name: &str, body: &str) -> PathBuf {
     path
 }
 
+/// Runs the preset at `path` with the binary, its run file saved as `dir/run.json`, and
+/// checks it completed.
+fn run_to_completion(dir: &Path, path: &Path) {
+    let out = dir.join("run.json");
+    let output = loadscope(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()], dir);
+    assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
+}
+
 /// A preset with one scenario against `url`, one task, and the given levels.
 fn simple_preset(url: &str, task: &str, levels: &str) -> String {
     format!(
@@ -932,6 +940,15 @@ fn validation_refuses_absurd_users_misplaced_chat_metrics_and_objectives_and_nam
             vec!["tokenizer \"llama3\" is not shipped (shipped: o200k_base, cl100k_base)"],
         ),
         (
+            "turns.toml",
+            base(
+                "kind = \"chat\"\nmodel = \"m\"\nturns = 3\nmessages = [{ role = \"system\", content = \"Be brief.\" }]",
+                "users = 1",
+                "",
+            ),
+            vec!["turns needs a next user message each turn"],
+        ),
+        (
             "typos.toml",
             base("path = \"/\"\nwieght = 3\nheaderz = {}", "users = 1", ""),
             vec!["line 8", "unknown field `wieght`", "line 9", "unknown field `headerz`"],
@@ -1343,16 +1360,7 @@ fn dataset_prompts_are_sent_filtered_by_length_and_bad_lines_are_named() {
     };
     // The long prompt (400+ tokens) is filtered out; the rest are sent as written.
     let path = preset(dir.path(), "dataset.toml", &preset_text("prompts.jsonl", "max_prompt_tokens = 100"));
-    let output = loadscope(
-        &[
-            "run",
-            path.to_str().unwrap(),
-            "--out",
-            dir.path().join("run.json").to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
+    run_to_completion(dir.path(), &path);
     let bodies = server.json_bodies("/json-chat");
     assert!(bodies.len() > 10, "{} requests", bodies.len());
     let sent: std::collections::BTreeSet<String> = bodies.iter().map(|body| body["messages"].to_string()).collect();
@@ -1386,4 +1394,86 @@ fn dataset_prompts_are_sent_filtered_by_length_and_bad_lines_are_named() {
         "{stderr}"
     );
     assert!(stderr.contains("bad.toml line 10"), "the place in the preset: {stderr}");
+}
+
+#[test]
+fn a_multi_turn_conversation_sends_its_history_with_each_reply_appended() {
+    let server = Faulty::start();
+    let (_dir, out) = common::out_path();
+    let chat = |name: &str, path: &str, stream: bool| {
+        format!(
+            "[[scenario.task]]\nname = \"{name}\"\nkind = \"chat\"\npath = \"{path}\"\nmodel = \"m\"\nstream = {stream}\nturns = 3\nmessages = [{{ role = \"system\", content = \"Be brief.\" }}, {{ role = \"user\", content = \"question {{{{ seq }}}}\" }}]\n"
+        )
+    };
+    let text = format!(
+        "[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"{}\"\n{}{}[[scenario.level]]\nusers = 1\nduration = \"2s\"\n",
+        server.url(),
+        chat("whole", "/json-chat", false),
+        chat("streamed", "/paced-chat/5/5/3", true),
+    );
+    let (record, _) = common::run_text(&text, &out);
+    assert_eq!(
+        record.scenarios[0].levels[0].total.stats.failures, 0,
+        "{:?}",
+        record.scenarios[0].levels[0].failures
+    );
+    for (path, reply) in [("/json-chat", "hello"), ("/paced-chat", "toktoktok")] {
+        let bodies = server.json_bodies(path);
+        assert!(bodies.len() >= 4, "{path}: {} requests", bodies.len());
+        let mut expected_turn = 0;
+        for body in &bodies {
+            let messages = body["messages"].as_array().unwrap();
+            // Turn n sends the system message, n earlier exchanges and the new question.
+            assert_eq!(messages.len(), 2 + 2 * expected_turn, "{path}: {messages:?}");
+            assert_eq!(messages[0]["content"], "Be brief.");
+            for exchange in 0..expected_turn {
+                assert_eq!(messages[1 + 2 * exchange]["role"], "user");
+                assert_eq!(messages[2 + 2 * exchange]["role"], "assistant");
+                assert_eq!(messages[2 + 2 * exchange]["content"], reply, "the reply as it came back");
+            }
+            let question = messages.last().unwrap();
+            assert_eq!(question["role"], "user");
+            assert!(question["content"].as_str().unwrap().starts_with("question "));
+            expected_turn = (expected_turn + 1) % 3;
+        }
+        // Each question is new: the template renders anew every turn.
+        let questions: std::collections::BTreeSet<String> = bodies
+            .iter()
+            .map(|body| body["messages"].as_array().unwrap().last().unwrap()["content"].to_string())
+            .collect();
+        assert_eq!(questions.len(), bodies.len());
+    }
+}
+
+#[test]
+fn a_sharegpt_conversation_is_replayed_turn_by_turn_with_the_servers_replies() {
+    let server = Faulty::start();
+    let dir = tempfile::tempdir().unwrap();
+    let conversation = r#"[{"conversations": [{"from": "system", "value": "You are kind."}, {"from": "human", "value": "first"}, {"from": "gpt", "value": "recorded reply"}, {"from": "human", "value": "second"}, {"from": "gpt", "value": "x"}, {"from": "human", "value": "third"}]}]"#;
+    std::fs::write(dir.path().join("chats.json"), conversation).unwrap();
+    let preset_text = format!(
+        "[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"{}\"\n[[scenario.task]]\nname = \"chat\"\nkind = \"chat\"\npath = \"/json-chat\"\nmodel = \"m\"\nturns = 10\n[scenario.task.dataset]\nfile = \"chats.json\"\nformat = \"sharegpt\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n",
+        server.url()
+    );
+    let path = preset(dir.path(), "chats.toml", &preset_text);
+    run_to_completion(dir.path(), &path);
+    let bodies = server.json_bodies("/json-chat");
+    assert!(bodies.len() >= 6, "{} requests", bodies.len());
+    // Ten turns asked, three human turns in the conversation: it replays those three, the
+    // server's replies in place of the recorded ones, then starts again.
+    let questions: Vec<String> = bodies
+        .iter()
+        .map(|body| {
+            let messages = body["messages"].as_array().unwrap();
+            assert_eq!(messages[0]["content"], "You are kind.");
+            assert!(messages.iter().all(|message| message["content"] != "recorded reply"));
+            messages.last().unwrap()["content"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(questions[..6], ["first", "second", "third", "first", "second", "third"]);
+    assert_eq!(
+        bodies[2]["messages"].as_array().unwrap().len(),
+        6,
+        "system, two exchanges, the third question"
+    );
 }

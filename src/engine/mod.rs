@@ -5,6 +5,7 @@
 
 mod autosave;
 pub mod controller;
+pub mod conversation;
 pub mod generator;
 pub mod outcome;
 pub mod plan;

@@ -32,6 +32,8 @@ pub struct ChatMetrics {
     pub source: TokenSource,
     /// The prompt tokens are the tokenizer's count (the server's usage did not say).
     pub prompt_counted: bool,
+    /// The reply's text, kept only for multi-turn conversations (it joins the history).
+    pub reply_text: Option<String>,
 }
 
 /// A failed request: its kind and what happened, for people.

@@ -12,6 +12,7 @@ use rand::RngExt;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
+use crate::engine::conversation::ChatSession;
 use crate::engine::protocols::chat::ChatExtras;
 use crate::engine::protocols::http::Endpoint;
 use crate::engine::protocols::mcp::McpSession;
@@ -155,6 +156,8 @@ pub struct TaskPlan {
     pub max_body_bytes: usize,
     /// Chat tasks with synthetic prompts: the pool each request picks from.
     synthetic: Option<Arc<SyntheticPrompts>>,
+    /// Chat tasks whose users hold conversations over several turns.
+    pub multi_turn: bool,
     /// Chat tasks whose body never changes: its prompt tokens, counted once.
     ready_prompt_tokens: Option<u64>,
 }
@@ -164,17 +167,135 @@ pub struct PreparedRequest {
     pub bytes: Bytes,
     /// A chat request's prompt tokens as its tokenizer counts them.
     pub prompt_tokens: Option<u64>,
+    /// A multi-turn chat request: the user message of this turn (joins the history with the
+    /// reply).
+    pub turn_text: Option<String>,
 }
 
-/// A chat request's prompt tokens: its own messages, and `appended_tokens` for the messages a
-/// synthetic prompt or a dataset adds after them (framing included).
-fn chat_prompt_tokens(chat: &ChatSpec, contents: &[String], appended_tokens: u64) -> u64 {
-    let messages = chat
-        .messages
-        .iter()
-        .zip(contents)
-        .map(|((role, _), content)| (role.as_str(), content.as_str()));
-    chat.tokenizer.chat_prompt_tokens(messages) + appended_tokens
+/// One chat request's body, its prompt tokens and (multi-turn) its user message.
+struct ChatTurn {
+    body: Bytes,
+    prompt_tokens: u64,
+    turn_text: Option<String>,
+}
+
+/// Builds a chat request: the task's messages (rendered as `contents`), then what this request
+/// adds: a dataset conversation's prompt, a synthetic prompt, or, in a conversation, its
+/// history and the turn's user message. Prompt tokens are counted with the task's tokenizer,
+/// reusing the counts already known (synthetic prompts, dataset prompts, the history).
+fn chat_turn(
+    chat: &ChatSpec,
+    synthetic: Option<&SyntheticPrompts>,
+    contents: &[String],
+    key: u64,
+    session: Option<&mut ChatSession>,
+) -> Result<ChatTurn, String> {
+    use crate::tokens::{CHAT_REPLY_PRIMING_TOKENS, CHAT_TOKENS_PER_MESSAGE};
+    let tokenizer = chat.tokenizer;
+    let session = match (&chat.turns, session) {
+        (Some(turns), Some(session)) => {
+            if !session.active() {
+                session.end();
+                session.turns = turns.sample(&mut SmallRng::seed_from_u64(key.rotate_left(29))).max(1);
+                if let Some(dataset) = &chat.dataset {
+                    let index = (key % dataset.conversations.len() as u64) as usize;
+                    session.conversation = Some(index);
+                    let available = dataset.conversations[index].user_turns().max(1) as u32;
+                    session.turns = session.turns.min(available);
+                }
+            }
+            Some(&*session)
+        }
+        _ => None,
+    };
+    // In a conversation without a dataset or synthetic prompts, the task's last user message is
+    // the turn's: it renders anew each turn, after the history.
+    let turn_slot = match (session, synthetic, &chat.dataset) {
+        (Some(_), None, None) => chat.messages.iter().rposition(|(role, _)| role == "user"),
+        _ => None,
+    };
+    let mut messages: Vec<(&str, &str)> = Vec::with_capacity(chat.messages.len() + 4);
+    // Messages the tokenizer counts now; the rest add their known counts.
+    let mut counted: Vec<(&str, &str)> = Vec::new();
+    let mut known_tokens = 0u64;
+    for (index, ((role, _), content)) in chat.messages.iter().zip(contents).enumerate() {
+        if Some(index) != turn_slot {
+            messages.push((role, content));
+            counted.push((role, content));
+        }
+    }
+    let conversation = chat.dataset.as_ref().map(|dataset| {
+        let index = session
+            .and_then(|session| session.conversation)
+            .unwrap_or((key % dataset.conversations.len() as u64) as usize);
+        &dataset.conversations[index]
+    });
+    fn add_history<'a>(session: Option<&'a ChatSession>, messages: &mut Vec<(&'a str, &'a str)>, known: &mut u64) {
+        if let Some(session) = session {
+            messages.extend(session.history.iter().map(|(role, content)| (role.as_str(), content.as_str())));
+            *known += session.history_tokens;
+        }
+    }
+    let mut turn_text = None;
+    match (conversation, synthetic.map(|pool| pool.pick(key))) {
+        (Some(conversation), _) => match session {
+            None => {
+                messages.extend(
+                    conversation
+                        .first_prompt()
+                        .iter()
+                        .map(|(role, content)| (role.as_str(), content.as_str())),
+                );
+                known_tokens += conversation.first_prompt_tokens - CHAT_REPLY_PRIMING_TOKENS;
+            }
+            Some(active) => {
+                for (role, content) in conversation.messages.iter().take_while(|(role, _)| role != "user") {
+                    messages.push((role, content));
+                    counted.push((role, content));
+                }
+                add_history(Some(active), &mut messages, &mut known_tokens);
+                let text = conversation
+                    .messages
+                    .iter()
+                    .filter(|(role, _)| role == "user")
+                    .nth(active.turn as usize)
+                    .map(|(_, content)| content.as_str())
+                    .unwrap_or_default();
+                messages.push(("user", text));
+                counted.push(("user", text));
+                turn_text = Some(text.to_string());
+            }
+        },
+        (None, Some((text, tokens))) => {
+            add_history(session, &mut messages, &mut known_tokens);
+            messages.push(("user", text));
+            known_tokens += CHAT_TOKENS_PER_MESSAGE + tokenizer.count("user") + tokens;
+            turn_text = session.map(|_| text.clone());
+        }
+        (None, None) => {
+            if let Some(slot) = turn_slot {
+                add_history(session, &mut messages, &mut known_tokens);
+                let text = contents[slot].as_str();
+                messages.push((chat.messages[slot].0.as_str(), text));
+                counted.push((chat.messages[slot].0.as_str(), text));
+                turn_text = Some(text.to_string());
+            }
+        }
+    }
+    let max_tokens = chat
+        .synthetic
+        .as_ref()
+        .and_then(|spec| spec.output_tokens.as_ref())
+        .map(|dist| dist.sample(&mut SmallRng::seed_from_u64(key.rotate_left(17))));
+    let extras = ChatExtras {
+        max_tokens,
+        exact_output: chat.synthetic.as_ref().is_some_and(|spec| spec.exact_output),
+    };
+    Ok(ChatTurn {
+        body: Bytes::from(super::protocols::chat::request_body(chat, &messages, &extras)),
+        prompt_tokens: tokenizer.chat_prompt_tokens(counted) + known_tokens,
+        turn_text,
+    })
 }
 
 /// Mixes a task's seed with who sends a request and when, for per-request draws that repeat
@@ -308,7 +429,7 @@ impl ScenarioPlan {
             let body = match (&chat, &task.body) {
                 (Some(chat), _) => {
                     let literal = chat.messages.iter().all(|(_, content)| matches!(content, TextSource::Literal(_)));
-                    if literal && chat.synthetic.is_none() && chat.dataset.is_none() {
+                    if literal && chat.synthetic.is_none() && chat.dataset.is_none() && chat.turns.is_none() {
                         let contents: Vec<String> = chat
                             .messages
                             .iter()
@@ -316,10 +437,16 @@ impl ScenarioPlan {
                                 TextSource::Literal(text) | TextSource::Template(text) => text.clone(),
                             })
                             .collect();
-                        ready_prompt_tokens = Some(chat_prompt_tokens(chat, &contents, 0));
+                        let messages: Vec<(&str, &str)> = chat
+                            .messages
+                            .iter()
+                            .zip(&contents)
+                            .map(|((role, _), content)| (role.as_str(), content.as_str()))
+                            .collect();
+                        ready_prompt_tokens = Some(chat.tokenizer.chat_prompt_tokens(messages.iter().copied()));
                         Body::Ready(Bytes::from(super::protocols::chat::request_body(
                             chat,
-                            &contents,
+                            &messages,
                             &ChatExtras::default(),
                         )))
                     } else {
@@ -411,6 +538,7 @@ impl ScenarioPlan {
                 max_body_bytes: task.max_body_bytes,
                 synthetic,
                 ready_prompt_tokens,
+                multi_turn: task.chat.as_ref().is_some_and(|chat| chat.turns.is_some()),
             });
         }
         // Sessions are opened on the first MCP task's endpoint and recorded as a task of their own.
@@ -435,6 +563,7 @@ impl ScenarioPlan {
                     max_body_bytes: crate::preset::compiled::DEFAULT_MAX_BODY_BYTES,
                     synthetic: None,
                     ready_prompt_tokens: None,
+                    multi_turn: false,
                 };
                 tasks.push(init);
                 Some(tasks.len() - 1)
@@ -525,15 +654,27 @@ impl ScenarioPlan {
     }
 
     /// The bytes of task `task`'s request for user `user_id`'s `seq`-th request.
-    pub fn request_bytes(&self, task: usize, user_id: u64, seq: u64) -> Result<PreparedRequest, String> {
+    /// The tokenizer a chat task counts prompt tokens with (the default for other tasks).
+    pub fn tasks_chat_tokenizer(&self, task: usize) -> crate::tokens::Tokenizer {
+        self.compiled
+            .tasks
+            .get(task)
+            .and_then(|task| task.chat.as_ref())
+            .map(|chat| chat.tokenizer)
+            .unwrap_or_default()
+    }
+
+    pub fn request_bytes(&self, task: usize, user_id: u64, seq: u64, session: Option<&mut ChatSession>) -> Result<PreparedRequest, String> {
         let plan = &self.tasks[task];
         if let Some(ready) = &plan.ready {
             return Ok(PreparedRequest {
                 bytes: ready.clone(),
                 prompt_tokens: plan.ready_prompt_tokens,
+                turn_text: None,
             });
         }
         let mut prompt_tokens = plan.ready_prompt_tokens;
+        let mut turn_text = None;
         let render = |name: &str| self.render(name, user_id, seq, Some(&plan.name));
         let target = match &plan.path {
             PreparedText::Ready(target) => target.clone(),
@@ -562,33 +703,16 @@ impl ScenarioPlan {
                     .or(chat.dataset.as_ref().map(|dataset| dataset.seed))
                     .unwrap_or(0);
                 let key = request_key(seed, user_id, seq);
-                let synthetic = plan.synthetic.as_ref().map(|pool| pool.pick(key));
-                let conversation = chat
-                    .dataset
-                    .as_ref()
-                    .map(|dataset| &dataset.conversations[(key % dataset.conversations.len() as u64) as usize]);
-                let spec = chat.synthetic.as_ref();
-                let max_tokens = spec
-                    .and_then(|spec| spec.output_tokens.as_ref())
-                    .map(|dist| dist.sample(&mut SmallRng::seed_from_u64(key.rotate_left(17))));
-                let appended_tokens = match (synthetic, conversation) {
-                    (Some((_, tokens)), _) => crate::tokens::CHAT_TOKENS_PER_MESSAGE + chat.tokenizer.count("user") + tokens,
-                    (None, Some(conversation)) => conversation.first_prompt_tokens - crate::tokens::CHAT_REPLY_PRIMING_TOKENS,
-                    (None, None) => 0,
-                };
-                prompt_tokens = Some(chat_prompt_tokens(chat, &contents, appended_tokens));
-                let extras = ChatExtras {
-                    messages: conversation.map(|conversation| conversation.first_prompt()).unwrap_or(&[]),
-                    user_prompt: synthetic.map(|(text, _)| text.as_str()),
-                    max_tokens,
-                    exact_output: spec.is_some_and(|spec| spec.exact_output),
-                };
-                Bytes::from(super::protocols::chat::request_body(chat, &contents, &extras))
+                let built = chat_turn(chat, plan.synthetic.as_deref(), &contents, key, session)?;
+                prompt_tokens = Some(built.prompt_tokens);
+                turn_text = built.turn_text;
+                built.body
             }
         };
         Ok(PreparedRequest {
             bytes: Bytes::from(serialize(&plan.method, &target, &plan.header_lines, &body)),
             prompt_tokens,
+            turn_text,
         })
     }
 }

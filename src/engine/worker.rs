@@ -16,7 +16,7 @@ use super::outcome::{Done, FailureKind, failure_message};
 use super::plan::{Reply, ScenarioPlan};
 use super::protocols::chat::{StreamMeter, parse_completion};
 use super::protocols::checks;
-use super::protocols::http::{self, Connection};
+use super::protocols::http;
 use super::protocols::mcp::session::{self as mcp_session, Client};
 use super::recorder::{Recorder, Sample};
 use crate::measure::objectives::{ReplyMeasures, RequestMeasures};
@@ -358,7 +358,7 @@ async fn run_task(
         }
         call_failed.or(opening_failed)
     } else {
-        let mut done = perform(scenario, task, &mut client.slot, user_id, seq, intended).await;
+        let mut done = perform(scenario, task, client, user_id, seq, intended).await;
         record(state, scenario, stage, task as u32, &mut done);
         kind(&done)
     };
@@ -404,6 +404,8 @@ async fn open_loop(
         }
         let task = scenario.pick_task(&mut rng);
         let mut client = pool.borrow_mut().pop().unwrap_or_default();
+        // Each arrival is a new visitor: a pooled connection carries no conversation over.
+        client.conversations = Default::default();
         let (state2, scenario2, pool2) = (state.clone(), scenario.clone(), pool.clone());
         state.in_flight.set(state.in_flight.get() + 1);
         tokio::task::spawn_local(async move {
@@ -430,25 +432,29 @@ async fn open_loop(
 
 /// Builds and sends one request and judges the response. Latency runs from `intended` (open
 /// model) or from when the request was handed to the connection (closed model).
-async fn perform(
-    scenario: &ScenarioPlan,
-    task: usize,
-    slot: &mut Option<Connection>,
-    user_id: u64,
-    seq: u64,
-    intended: Option<Instant>,
-) -> Done {
-    let request = match scenario.request_bytes(task, user_id, seq) {
-        Ok(request) => request,
-        Err(message) => return Done::not_sent(message),
-    };
+async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user_id: u64, seq: u64, intended: Option<Instant>) -> Done {
     let plan = &scenario.tasks[task];
+    let Client { slot, conversations, .. } = client;
+    let mut session = plan.multi_turn.then(|| conversations.with(task));
+    let request = match scenario.request_bytes(task, user_id, seq, session.as_deref_mut()) {
+        Ok(request) => request,
+        Err(message) => {
+            if let Some(session) = session {
+                session.end();
+            }
+            return Done::not_sent(message);
+        }
+    };
     let classes_read_bodies = scenario.compiled.failure_classes.iter().any(|class| class.reads_body());
     let (stream, keep_body) = match plan.reply {
         Reply::Plain | Reply::Mcp | Reply::McpInit => (false, !plan.checks.is_empty() || classes_read_bodies),
         Reply::Chat { stream } => (stream, !stream || !plan.checks.is_empty() || classes_read_bodies),
     };
-    let mut meter = StreamMeter::new();
+    let mut meter = if plan.multi_turn {
+        StreamMeter::capturing()
+    } else {
+        StreamMeter::new()
+    };
     let mut head_at: Option<Instant> = None;
     let mut observe = |bytes: &[u8], at: Instant| {
         head_at.get_or_insert(at);
@@ -503,7 +509,7 @@ async fn perform(
                             let ttfb = head_at
                                 .map(|at| at.saturating_duration_since(start).as_micros() as u64)
                                 .unwrap_or(0);
-                            parse_completion(body, ttfb)
+                            parse_completion(body, ttfb, plan.multi_turn)
                         };
                         match measured {
                             Ok(mut metrics) => {
@@ -536,6 +542,19 @@ async fn perform(
         class: None,
     };
     done.classify(&scenario.compiled.failure_classes, answer.0, answer.1, &answer.2);
+    // A conversation goes on with this turn and its reply in its history; a failure ends it.
+    if let Some(session) = session {
+        let reply = done.chat.as_mut().and_then(|(metrics, _)| metrics.reply_text.take());
+        match (done.failure.is_none(), request.turn_text, reply) {
+            (true, Some(user_text), Some(reply_text)) => {
+                let tokenizer = scenario.tasks_chat_tokenizer(task);
+                session.complete_turn(user_text, reply_text, |role, content| {
+                    crate::tokens::CHAT_TOKENS_PER_MESSAGE + tokenizer.count(role) + tokenizer.count(content)
+                });
+            }
+            _ => session.end(),
+        }
+    }
     done
 }
 

@@ -276,6 +276,8 @@ pub struct ChatSpec {
     pub synthetic: Option<CompiledSynthetic>,
     /// Prompts from a dataset file, when the task names one.
     pub dataset: Option<CompiledDataset>,
+    /// Multi-turn: how many turns a user's conversation lasts.
+    pub turns: Option<crate::tokens::TokenDist>,
     /// What prompt tokens are counted with when the server does not say.
     pub tokenizer: crate::tokens::Tokenizer,
 }

@@ -358,6 +358,10 @@ pub struct Task {
     /// Chat: prompts from a dataset file (`[scenario.task.dataset]`), after the task's messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset: Option<Spanned<DatasetSpec>>,
+    /// Chat: a user's conversation lasts this many turns (a number or a distribution), each
+    /// reply appended to the history it sends next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turns: Option<TokenCountSpec>,
     /// Chat: the tokenizer prompt tokens are counted with (`o200k_base`, `cl100k_base`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokenizer: Option<String>,

@@ -13,32 +13,21 @@ use super::sse::{SseEvent, SseParser};
 use crate::engine::outcome::{ChatMetrics, FailureKind, TokenSource};
 use crate::preset::compiled::ChatSpec;
 
-/// What one request adds to a chat task's body: a synthetic prompt as the last user message,
-/// a drawn `max_tokens`, and the switches that make vLLM-style servers produce exactly that.
+/// What one request sets beyond the task: a drawn `max_tokens`, and the switches that make
+/// vLLM-style servers produce exactly that.
 #[derive(Debug, Default)]
-pub struct ChatExtras<'a> {
-    /// Messages from a dataset, after the task's own.
-    pub messages: &'a [(String, String)],
-    pub user_prompt: Option<&'a str>,
+pub struct ChatExtras {
     pub max_tokens: Option<u32>,
     pub exact_output: bool,
 }
 
-/// The request body of a chat task, with each message's content already rendered.
-pub fn request_body(spec: &ChatSpec, contents: &[String], extras: &ChatExtras<'_>) -> Vec<u8> {
+/// The request body of a chat task: `messages` (role, content) as sent, in order.
+pub fn request_body(spec: &ChatSpec, messages: &[(&str, &str)], extras: &ChatExtras) -> Vec<u8> {
     use serde_json::json;
-    let mut messages: Vec<Value> = spec
-        .messages
+    let messages: Vec<Value> = messages
         .iter()
-        .zip(contents)
-        .map(|((role, _), content)| json!({"role": role, "content": content}))
+        .map(|(role, content)| json!({"role": role, "content": content}))
         .collect();
-    for (role, content) in extras.messages {
-        messages.push(json!({"role": role, "content": content}));
-    }
-    if let Some(prompt) = extras.user_prompt {
-        messages.push(json!({"role": "user", "content": prompt}));
-    }
     let mut body = serde_json::Map::new();
     body.insert("model".into(), Value::from(spec.model.clone()));
     body.insert("messages".into(), Value::from(messages));
@@ -80,6 +69,8 @@ pub struct StreamMeter {
     /// that starts with `{` is a plain JSON answer, not a stream.
     events: u64,
     first_byte: Option<u8>,
+    /// The content so far, when kept (multi-turn conversations).
+    reply_text: Option<String>,
 }
 
 impl Default for StreamMeter {
@@ -102,6 +93,15 @@ impl StreamMeter {
             parser: SseParser::default(),
             events: 0,
             first_byte: None,
+            reply_text: None,
+        }
+    }
+
+    /// A meter that also keeps the reply's text.
+    pub fn capturing() -> StreamMeter {
+        StreamMeter {
+            reply_text: Some(String::new()),
+            ..StreamMeter::new()
         }
     }
 
@@ -161,6 +161,12 @@ impl StreamMeter {
                 .any(|field| delta.get(field).and_then(Value::as_str).is_some_and(|text| !text.is_empty()))
         });
         if has_content {
+            if let (Some(text), Some(content)) = (
+                self.reply_text.as_mut(),
+                delta.and_then(|delta| delta.get("content")).and_then(Value::as_str),
+            ) {
+                text.push_str(content);
+            }
             self.content_chunks += 1;
             if self.first_token.is_none() {
                 self.first_token = Some(at);
@@ -202,12 +208,14 @@ impl StreamMeter {
             prompt_tokens,
             source,
             prompt_counted: false,
+            reply_text: self.reply_text,
         })
     }
 }
 
 /// The metrics of a non-streamed reply body, or why it is not a completion.
-pub fn parse_completion(body: &[u8], ttfb_micros: u64) -> Result<ChatMetrics, ChatFailure> {
+/// `capture` keeps the reply's text (multi-turn conversations append it to their history).
+pub fn parse_completion(body: &[u8], ttfb_micros: u64, capture: bool) -> Result<ChatMetrics, ChatFailure> {
     let value: Value = serde_json::from_slice(body).map_err(|err| (FailureKind::Malformed, format!("reply is not JSON: {err}")))?;
     if value.get("error").is_some() {
         return Err((FailureKind::ApiError, error_message(&value)));
@@ -231,6 +239,7 @@ pub fn parse_completion(body: &[u8], ttfb_micros: u64) -> Result<ChatMetrics, Ch
         prompt_tokens: prompt,
         source,
         prompt_counted: false,
+        reply_text: capture.then(|| content.to_string()),
     })
 }
 
@@ -323,13 +332,15 @@ mod tests {
     fn parses_non_streamed_replies() {
         let body =
             br#"{"choices":[{"message":{"role":"assistant","content":"Hi there"}}],"usage":{"prompt_tokens":4,"completion_tokens":2}}"#;
-        let metrics = parse_completion(body, 1_000).expect("valid");
+        let metrics = parse_completion(body, 1_000, false).expect("valid");
+        assert_eq!(metrics.reply_text, None, "the text is kept only when asked");
         assert_eq!(
             (metrics.output_tokens, metrics.source, metrics.ttft_micros),
             (2, TokenSource::Usage, None)
         );
-        let no_usage = parse_completion(br#"{"choices":[{"message":{"content":"12345678"}}]}"#, 0).expect("valid");
+        let no_usage = parse_completion(br#"{"choices":[{"message":{"content":"12345678"}}]}"#, 0, true).expect("valid");
+        assert_eq!(no_usage.reply_text.as_deref(), Some("12345678"));
         assert_eq!((no_usage.output_tokens, no_usage.source), (2, TokenSource::Estimated));
-        assert_eq!(parse_completion(b"<html>", 0).expect_err("html").0, FailureKind::Malformed);
+        assert_eq!(parse_completion(b"<html>", 0, false).expect_err("html").0, FailureKind::Malformed);
     }
 }

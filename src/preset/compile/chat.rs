@@ -26,6 +26,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         ("synthetic", task.synthetic.is_some()),
         ("dataset", task.dataset.is_some()),
         ("tokenizer", task.tokenizer.is_some()),
+        ("turns", task.turns.is_some()),
     ];
     if task.kind != TaskKind::Chat {
         input.refuse_fields(ctx, &chat_fields, "chat", "chat");
@@ -61,6 +62,21 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
     };
     let synthetic = task.synthetic.as_ref().and_then(|spec| compile_synthetic(ctx, input, spec));
     let dataset = task.dataset.as_ref().and_then(|spec| compile_dataset(ctx, input, spec, tokenizer));
+    let turns = match task.turns.as_ref().map(token_dist) {
+        None => None,
+        Some(Ok(dist)) => Some(dist),
+        Some(Err(why)) => {
+            input.refuse(ctx, format!("turns: {}", why.replace("tokens", "turns")));
+            None
+        }
+    };
+    if turns.is_some() && task.synthetic.is_none() && task.dataset.is_none() && !task.messages.iter().any(|message| message.role == "user")
+    {
+        input.refuse(
+            ctx,
+            "turns needs a next user message each turn: a user message (its template renders anew each turn), synthetic prompts or a dataset",
+        );
+    }
     let mut messages = Vec::new();
     for (number, message) in task.messages.iter().enumerate() {
         if !ROLES.contains(&message.role.as_str()) {
@@ -105,6 +121,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         extra,
         synthetic,
         dataset,
+        turns,
         tokenizer,
     })
 }

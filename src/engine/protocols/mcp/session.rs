@@ -13,11 +13,12 @@ use crate::engine::outcome::{Done, FailureKind};
 use crate::engine::plan::ScenarioPlan;
 use crate::engine::protocols::http::{self, Connection, Exchange};
 
-/// A connection and the MCP session on it.
+/// A user's connection, the MCP session on it, and its chat conversations.
 #[derive(Default)]
 pub struct Client {
     pub slot: Option<Connection>,
     pub session: McpSession,
+    pub conversations: crate::engine::conversation::Conversations,
 }
 
 fn failed(kind: FailureKind, message: impl Into<String>, start: Instant, exchange: &Exchange) -> Done {
