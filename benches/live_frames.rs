@@ -48,6 +48,7 @@ fn hour_of_series() -> Vec<SeriesPoint> {
                     ttft_p95_micros: Some((base_ms * 700.0 * (0.9 + 0.3 * jitter)) as u64),
                     output_tokens_per_sec: Some(f64::from(users) * 60.0 * (0.8 + 0.4 * jitter)),
                     goodput_per_sec: None,
+                    prompt_tokens_per_sec: None,
                 },
                 resources: None,
                 tasks: Vec::new(),

@@ -140,6 +140,9 @@ fn synthetic_prompts_are_counted_as_the_server_counts_them() {
         assert_eq!(chat.prompt_token_source.label(), source);
         assert!((chat.prompt_tokens_per_sec.unwrap() - chat.prompt_tokens as f64 / level.duration_secs()).abs() < 1e-6);
         counted.push(chat.prompt_tokens / chat.replies);
+        // The Tokens chart's input line is the same count, second by second.
+        let per_second: f64 = record.series.iter().filter_map(|point| point.requests.prompt_tokens_per_sec).sum();
+        assert_eq!(per_second as u64, chat.prompt_tokens);
         if include_usage {
             // exact_output asks for max_tokens exactly; the lengths are drawn from 8 to 24.
             let per_reply = chat.output_tokens as f64 / chat.replies as f64;

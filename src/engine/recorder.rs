@@ -192,6 +192,8 @@ pub struct TaskSecondAccum {
     pub ttft: Option<Histogram<u64>>,
     /// Output tokens of the chat replies completed in this second.
     pub output_tokens: u64,
+    /// Prompt tokens of the chat replies completed in this second (usage, else counted).
+    pub prompt_tokens: u64,
     /// Requests that met every per-request objective (only when the scenario has some).
     pub objectives_met: Option<u64>,
 }
@@ -204,6 +206,7 @@ impl Default for TaskSecondAccum {
             failures: 0,
             ttft: None,
             output_tokens: 0,
+            prompt_tokens: 0,
             objectives_met: None,
         }
     }
@@ -215,6 +218,7 @@ impl TaskSecondAccum {
         self.requests += other.requests;
         self.failures += other.failures;
         self.output_tokens += other.output_tokens;
+        self.prompt_tokens += other.prompt_tokens;
         if let Some(theirs) = other.objectives_met {
             *self.objectives_met.get_or_insert(0) += theirs;
         }
@@ -239,6 +243,7 @@ impl TaskSecondAccum {
             ttft_p50_micros: self.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.50)),
             ttft_p95_micros: self.ttft.as_ref().map(|ttft| ttft.value_at_quantile(0.95)),
             output_tokens_per_sec: (self.output_tokens > 0 || self.ttft.is_some()).then_some(self.output_tokens as f64),
+            prompt_tokens_per_sec: (self.prompt_tokens > 0).then_some(self.prompt_tokens as f64),
             goodput_per_sec: self.objectives_met.map(|met| met as f64),
         }
     }
@@ -378,6 +383,7 @@ impl Recorder {
         }
         if let Some((metrics, _)) = sample.chat {
             second.output_tokens += metrics.output_tokens;
+            second.prompt_tokens += metrics.prompt_tokens.unwrap_or(0);
             if let Some(ttft) = metrics.ttft_micros {
                 record(second.ttft.get_or_insert_with(new_histogram), ttft);
             }

@@ -114,9 +114,16 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
     if series.iter().any(|point| point.requests.output_tokens_per_sec.is_some()) {
         charts.push(ChartData {
             id: "tokens".into(),
-            title: "Output tokens".into(),
+            title: "Tokens".into(),
             unit: "tokens/s".into(),
-            lines: vec![line("output tokens/s", &|point| point.requests.output_tokens_per_sec)],
+            // Input tokens only where the run counted them (older files did not).
+            lines: [
+                line("output tokens/s", &|point| point.requests.output_tokens_per_sec),
+                line("input tokens/s", &|point| point.requests.prompt_tokens_per_sec),
+            ]
+            .into_iter()
+            .filter(|line| !line.points.is_empty())
+            .collect(),
             bands: bands.clone(),
             thresholds: Vec::new(),
         });

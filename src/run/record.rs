@@ -706,6 +706,9 @@ pub struct SecondStats {
     /// Chat replies completed in this second: their output tokens (None without chat replies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens_per_sec: Option<f64>,
+    /// ...and their prompt (input) tokens (None without a count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens_per_sec: Option<f64>,
     /// Requests completed in this second that met every per-request objective (None when the
     /// scenario declares none).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -184,14 +184,22 @@ pub const CHARTS: &[ChartSpec] = &[
     },
     ChartSpec {
         id: "tokens",
-        title: "Output tokens (chat)",
+        title: "Tokens (chat)",
         unit: "tokens/s",
-        series: &[SeriesSpec {
-            name: "tokens/s",
-            color: palette::BLUE,
-            value: |point| point.requests.output_tokens_per_sec,
-            target: None,
-        }],
+        series: &[
+            SeriesSpec {
+                name: "output",
+                color: palette::BLUE,
+                value: |point| point.requests.output_tokens_per_sec,
+                target: None,
+            },
+            SeriesSpec {
+                name: "input",
+                color: palette::PURPLE,
+                value: |point| point.requests.prompt_tokens_per_sec,
+                target: None,
+            },
+        ],
         target_metrics: &[],
         target_scale: 1.0,
         dynamic: None,
