@@ -949,6 +949,25 @@ fn validation_refuses_absurd_users_misplaced_chat_metrics_and_objectives_and_nam
             vec!["turns needs a next user message each turn"],
         ),
         (
+            "capacity-levels.toml",
+            base(
+                "path = \"/\"",
+                "users = 1",
+                "[[scenario.target]]\nexpr = \"p95 < 1s\"\n[scenario.capacity]\nover = \"users\"\nstart = 2\nmax = 10\nstep = \"5s\"",
+            ),
+            vec!["capacity replaces fixed levels: remove the [[scenario.level]] tables"],
+        ),
+        (
+            "capacity-target.toml",
+            base("path = \"/\"", "users = 1", "[[scenario.target]]\nexpr = \"capacity_users >= 4\""),
+            vec!["checks a capacity search's result, but scenario \"s\" runs fixed levels"],
+        ),
+        (
+            "capacity-over.toml",
+            "[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\n[[scenario.task]]\nname = \"t\"\npath = \"/\"\n[[scenario.target]]\nexpr = \"p95 < 1s\"\n[scenario.capacity]\nover = \"rps\"\nstart = 2\nmax = 10\nstep = \"5s\"\n".to_string(),
+            vec!["line 10", "capacity over = \"rps\" is not \"users\" (closed model) or \"rate\" (open model)"],
+        ),
+        (
             "typos.toml",
             base("path = \"/\"\nwieght = 3\nheaderz = {}", "users = 1", ""),
             vec!["line 8", "unknown field `wieght`", "line 9", "unknown field `headerz`"],

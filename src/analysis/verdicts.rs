@@ -3,9 +3,10 @@
 //! get the same verdicts.
 
 use super::baseline::degradation_percent;
+use crate::measure::capacity::CapacityAxis;
 use crate::measure::{Metric, TargetExpr};
 use crate::monitor::ResourcePeaks;
-use crate::run::{BaselineRecord, LevelRecord, TargetRecord, TaskStats, Verdict};
+use crate::run::{BaselineRecord, CapacityVerdict, LevelRecord, TargetRecord, TaskStats, Verdict};
 
 /// Checks every target that applies to level `level_index`. `tasks` are the level's per-task
 /// numbers by task name; `total` is all tasks together; `classes` the preset's failure classes.
@@ -26,6 +27,10 @@ pub fn evaluate_level(
         .filter(|target| target.level.is_none_or(|level| level == level_index))
         .filter_map(|target| {
             let expr = TargetExpr::parse_with_classes(&target.expr, &classes).ok()?;
+            // A capacity target judges the search's result, not a step.
+            if expr.metric.is_capacity() {
+                return None;
+            }
             let stats = match &target.task {
                 Some(task) => tasks.iter().find(|(name, _)| name == task).map(|(_, stats)| *stats),
                 None => Some(total),
@@ -71,6 +76,29 @@ fn resource_value(peaks: &ResourcePeaks, metric: Metric) -> Option<f64> {
         Metric::HostCpuMax => peaks.host_cpu_max_percent,
         _ => None,
     }
+}
+
+/// The capacity targets of a scenario (`capacity_users >= 40`) against its search's result;
+/// None when the search found no load at all that held (every such target fails).
+pub fn evaluate_capacity(targets: &[TargetRecord], found: Option<f64>, axis: CapacityAxis) -> Vec<CapacityVerdict> {
+    targets
+        .iter()
+        .filter_map(|target| {
+            let expr = TargetExpr::parse(&target.expr).ok()?;
+            let metric_axis = match expr.metric {
+                Metric::CapacityUsers => CapacityAxis::Users,
+                Metric::CapacityRate => CapacityAxis::Rate,
+                _ => return None,
+            };
+            let observed = found.filter(|_| metric_axis == axis);
+            Some(CapacityVerdict {
+                target: target.expr.clone(),
+                threshold: expr.threshold,
+                observed,
+                passed: observed.is_some_and(|value| expr.holds(value)),
+            })
+        })
+        .collect()
 }
 
 /// Verdicts of a finished level record.

@@ -200,11 +200,13 @@ pub fn run(args: RunArgs) -> u8 {
                 return match saved {
                     SaveOutcome::Saved(path) => {
                         println!("Run saved to {}", path.display());
+                        print_capacity(&record);
                         verdict
                     }
                     SaveOutcome::Fallback { path, planned, error } => {
                         eprintln!("error: could not save the run to {} ({error})", planned.display());
                         println!("Run saved to {} instead", path.display());
+                        print_capacity(&record);
                         verdict
                     }
                     SaveOutcome::NotSaved { error } => {
@@ -215,6 +217,33 @@ pub fn run(args: RunArgs) -> u8 {
                     }
                 };
             }
+        }
+    }
+}
+
+/// The search's answer, as the last line: `capacity: 24 users` (with the scenario's name when
+/// several scenarios searched).
+fn print_capacity(record: &crate::run::RunRecord) {
+    let searched: Vec<_> = record
+        .scenarios
+        .iter()
+        .filter_map(|scenario| scenario.capacity.as_ref().map(|capacity| (scenario.name.as_str(), capacity)))
+        .collect();
+    for (name, capacity) in &searched {
+        let found = match capacity.capacity {
+            Some(load) => capacity.axis.format(load),
+            None => format!(
+                "none (even {} failed)",
+                capacity
+                    .axis
+                    .format(capacity.steps.iter().map(|step| step.load).fold(f64::MAX, f64::min))
+            ),
+        };
+        let unfinished = if capacity.done { "" } else { " (search not finished)" };
+        if searched.len() == 1 {
+            println!("capacity: {found}{unfinished}");
+        } else {
+            println!("capacity: {found}{unfinished} ({name})");
         }
     }
 }
@@ -393,11 +422,14 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
             resources.push_str(&format!("  {} {:.0}% CPU", container.name, container.cpu_percent));
         }
     }
+    let place = if snapshot.level_count == 0 {
+        "search".to_string()
+    } else {
+        format!("{}/{}", snapshot.level_index + 1, snapshot.level_count)
+    };
     format!(
-        "{} [{}/{}] {}  {}/{}  {} {}  {:.1} req/s  p95 {}  errors {:.2}%{resources}{verdicts}",
+        "{} [{place}] {}  {}/{}  {} {}  {:.1} req/s  p95 {}  errors {:.2}%{resources}{verdicts}",
         snapshot.scenario_name,
-        snapshot.level_index + 1,
-        snapshot.level_count,
         snapshot.level_name,
         format::clock(snapshot.level_elapsed_secs),
         format::clock(snapshot.level_duration_secs),

@@ -208,18 +208,45 @@ pub fn run_summary(record: &RunRecord) -> String {
             }
         );
     }
+    // A capacity search's steps are its evidence, not the run's checks: its result is.
+    for scenario in &record.scenarios {
+        let Some(capacity) = &scenario.capacity else { continue };
+        let held = capacity.steps.iter().filter(|step| step.held).count();
+        let found = match capacity.capacity {
+            Some(load) => format!("{} within every target", capacity.axis.format(load)),
+            None => "no load within every target".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  {}: capacity search {found} ({} steps, {held} held{})",
+            scenario.name,
+            capacity.steps.len(),
+            if capacity.done { "" } else { "; not finished" }
+        );
+        for verdict in &capacity.verdicts {
+            let observed = verdict
+                .observed
+                .map(|value| capacity.axis.format(value))
+                .unwrap_or_else(|| "none".into());
+            let word = if verdict.passed { "PASS" } else { "FAIL" };
+            let _ = writeln!(out, "    {word}  {}  observed {observed}", verdict.target);
+        }
+    }
     let (passed, failed): (Vec<&Verdict>, Vec<&Verdict>) = record
         .scenarios
         .iter()
+        .filter(|scenario| scenario.capacity.is_none())
         .flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.verdicts.iter()))
         .partition(|verdict| verdict.passed);
     match record.passed {
+        // Only capacity searches: their lines above are the verdict.
+        Some(true) if passed.is_empty() => {}
         Some(true) => {
             let _ = writeln!(out, "  All {} target checks passed.", passed.len());
         }
         Some(false) => {
             let _ = writeln!(out, "  {} of {} target checks failed:", failed.len(), failed.len() + passed.len());
-            for scenario in &record.scenarios {
+            for scenario in record.scenarios.iter().filter(|scenario| scenario.capacity.is_none()) {
                 for level in &scenario.levels {
                     for verdict in level.verdicts.iter().filter(|verdict| !verdict.passed) {
                         let _ = writeln!(out, "    {} / {}: {}", scenario.name, level.name, verdict_line(verdict));

@@ -12,8 +12,14 @@ pub fn validate(presets: &[String]) -> u8 {
             Ok(compiled) => {
                 let levels: usize = compiled.scenarios.iter().map(|scenario| scenario.levels.len()).sum();
                 let targets: usize = compiled.scenarios.iter().map(|scenario| scenario.targets.len()).sum();
+                let searches = compiled.scenarios.iter().filter(|scenario| scenario.capacity.is_some()).count();
+                let searches = if searches > 0 {
+                    format!(", {searches} capacity search(es)")
+                } else {
+                    String::new()
+                };
                 println!(
-                    "ok  {arg}: {} scenario(s), {levels} level(s), {targets} target(s)",
+                    "ok  {arg}: {} scenario(s), {levels} level(s){searches}, {targets} target(s)",
                     compiled.scenarios.len()
                 );
             }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::autosave::RunSaver;
+use super::level_source::{LevelSource, NextLevel};
 use super::plan::RunPlan;
 use super::run_state::{RunState, WorkerProgress};
 use super::worker::{WorkerCommand, WorkerReport, run_worker};
@@ -93,6 +94,8 @@ enum Continue {
 enum LevelEnd {
     Elapsed,
     Skipped,
+    /// A capacity search found its answer (during the warm-up after its last step).
+    SearchDone,
     Stopped,
     Aborted(String),
 }
@@ -266,14 +269,23 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     let mut stage = 0usize;
     'scenarios: for (scenario_index, scenario) in plan.scenarios.iter().enumerate() {
         let mut users_now = 0u32;
-        for (level_index, level) in scenario.compiled.levels.iter().enumerate() {
-            run.begin_stage(stage, scenario_index, level_index, level.load);
+        let mut levels = LevelSource::new(scenario_index, scenario);
+        while let Some(next) = levels.next() {
+            let NextLevel {
+                index: level_index,
+                level,
+                warmup,
+                waiting_for,
+            } = next;
+            run.begin_stage(stage, scenario_index, level_index, &level, warmup);
             broadcast(&|_| WorkerCommand::Stage {
                 stage: stage as u32,
                 scenario_index,
                 scenario: scenario.clone(),
             });
-            let level_start = Instant::now();
+            let mut level_start = Instant::now();
+            // A warm-up waiting for the step before it to settle lasts until it has.
+            let mut level_duration = if waiting_for.is_some() { Duration::MAX } else { level.duration };
             let mut ramp_start = level_start;
             let mut ramp_from = users_now;
             let mut last_abort_check = level_start;
@@ -301,11 +313,17 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                             }
                         }
                         run.close_seconds(false);
-                        if now - level_start >= level.duration {
+                        if now - level_start >= level_duration {
                             break LevelEnd::Elapsed;
                         }
-                        if now - last_abort_check >= Duration::from_secs(1) {
+                        if !warmup && now - last_abort_check >= Duration::from_secs(1) {
                             last_abort_check = now;
+                            if levels.searching()
+                                && let Some(why) = run.step_breakdown(stage)
+                            {
+                                levels.broke_down(stage, why);
+                                break LevelEnd::Elapsed;
+                            }
                             if let Some(reason) = run.abort_reason(stage, now - level_start) {
                                 break LevelEnd::Aborted(reason);
                             }
@@ -318,6 +336,31 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                     Some(report) = reports.recv() => {
                         run.absorb(report);
                         run.emit_finished_levels(sink, false);
+                        // The step before this warm-up has its final numbers: the search decides
+                        // the next load (or ends), and the warm-up starts over at it.
+                        if let Some(measured) = waiting_for
+                            && level_duration == Duration::MAX
+                            && !run.unreported_stages.contains(&measured)
+                        {
+                            match levels.decide(&mut run, measured) {
+                                Some(load) => {
+                                    run.stages[stage].load = load;
+                                    match load {
+                                        LoadModel::Closed { .. } => {
+                                            ramp_from = users_now;
+                                            ramp_start = Instant::now();
+                                        }
+                                        LoadModel::Open { rate_per_sec, max_in_flight } => {
+                                            let count = workers.len() as f64;
+                                            broadcast(&|index| WorkerCommand::Open { rate_per_sec: rate_per_sec / count, max_in_flight: share(max_in_flight, index).max(1) });
+                                        }
+                                    }
+                                    level_start = Instant::now();
+                                    level_duration = level.duration;
+                                }
+                                None => break LevelEnd::SearchDone,
+                            }
+                        }
                     }
                     Some(report) = next_monitor_report(&mut monitors) => run.absorb_resources(report),
                     command = commands.recv() => match command {
@@ -355,7 +398,11 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
             // and recorded the requests it started in it: the CLI, the app and the file agree.
             run.unreported_stages.push_back(stage);
             match end {
-                LevelEnd::Elapsed | LevelEnd::Skipped => {}
+                LevelEnd::Elapsed | LevelEnd::Skipped => levels.ended(stage, warmup),
+                LevelEnd::SearchDone => {
+                    stage += 1;
+                    break;
+                }
                 LevelEnd::Stopped => {
                     outcome = RunStatus::Stopped;
                     run.stop_reason = Some("stopped by request".into());

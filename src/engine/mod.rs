@@ -7,6 +7,7 @@ mod autosave;
 pub mod controller;
 pub mod conversation;
 pub mod generator;
+mod level_source;
 pub mod outcome;
 pub mod plan;
 pub mod preflight;

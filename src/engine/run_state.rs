@@ -16,17 +16,22 @@ use super::{Event, Phase, Snapshot};
 use crate::analysis::verdicts::{all_passed, evaluate_level};
 use crate::measure::LoadModel;
 use crate::monitor::{MonitorReport, MonitorStatus, ResourcePeaks, ResourceSample};
-use crate::preset::compiled::CompiledBaseline;
+use crate::preset::compiled::{CompiledBaseline, CompiledLevel};
 use crate::preset::secrets::redact_header_value;
 use crate::run::{
-    BaselineRecord, FailureRow, GeneratorLoad, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus,
-    ScenarioRecord, SeriesPoint, TargetRecord, TaskSecond, TaskStats,
+    BaselineRecord, CapacityRecord, FailureRow, GeneratorLoad, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord,
+    RunStatus, ScenarioRecord, SeriesPoint, TargetRecord, TaskSecond, TaskStats,
 };
 
 /// A stage: one level of one scenario, as it ran.
 pub(super) struct StageInfo {
     pub(super) scenario: usize,
     pub(super) level: usize,
+    /// The level's name and planned duration (a capacity search makes its levels as it goes).
+    pub(super) name: String,
+    pub(super) planned: Duration,
+    /// A capacity step's warm-up: its requests are not counted in any level.
+    pub(super) warmup: bool,
     pub(super) load: LoadModel,
     pub(super) started_secs: f64,
     pub(super) ended_secs: Option<f64>,
@@ -71,7 +76,14 @@ pub(super) struct RunState {
     pub(super) unreported_stages: std::collections::VecDeque<usize>,
     /// What the run warned about as it started.
     pub(super) warnings: Vec<String>,
+    /// Each scenario's capacity search so far (None for fixed levels).
+    pub(super) capacity: Vec<Option<CapacityRecord>>,
 }
+
+/// Requests a capacity step needs before half of them failing stops it early.
+const STEP_BREAKDOWN_MIN_REQUESTS: u64 = 20;
+/// Seconds of a capacity step before its latency trend can stop it early.
+const STEP_BREAKDOWN_MIN_SECONDS: usize = 6;
 
 /// Host CPU at or above this (with the generator keeping up) is noted as a busy host.
 pub(super) const HOST_BUSY_PERCENT: f64 = 90.0;
@@ -119,6 +131,7 @@ impl RunState {
             worker_progress: Vec::new(),
             unreported_stages: std::collections::VecDeque::new(),
             warnings: Vec::new(),
+            capacity: Vec::new(),
         }
     }
 
@@ -192,17 +205,28 @@ impl RunState {
         warnings
     }
 
+    /// Where a scenario's capacity search stands.
+    pub(super) fn set_capacity(&mut self, scenario: usize, record: CapacityRecord) {
+        if self.capacity.len() <= scenario {
+            self.capacity.resize(scenario + 1, None);
+        }
+        self.capacity[scenario] = Some(record);
+    }
+
     pub(super) fn elapsed_secs(&self) -> f64 {
         self.run_start.elapsed().as_secs_f64()
     }
 
-    pub(super) fn begin_stage(&mut self, stage: usize, scenario: usize, level: usize, load: LoadModel) {
+    pub(super) fn begin_stage(&mut self, stage: usize, scenario: usize, level: usize, spec: &CompiledLevel, warmup: bool) {
         debug_assert_eq!(stage, self.stages.len());
         self.stage_peaks.push(ResourcePeaks::default());
         self.stages.push(StageInfo {
             scenario,
             level,
-            load,
+            name: spec.name.clone(),
+            planned: spec.duration,
+            warmup,
+            load: spec.load,
             started_secs: self.elapsed_secs(),
             ended_secs: None,
         });
@@ -372,6 +396,41 @@ impl RunState {
             .collect()
     }
 
+    /// Why a capacity step cannot hold, seen before it ends: most requests failing, or latency
+    /// growing without bound (each third of the step's seconds slower than the one before, the
+    /// last at least twice the first: requests queue faster than they are served).
+    pub(super) fn step_breakdown(&self, stage: usize) -> Option<String> {
+        let info = self.stages.get(stage)?;
+        let total = merged(&self.stage_tasks(stage));
+        if total.requests >= STEP_BREAKDOWN_MIN_REQUESTS && total.failures * 2 >= total.requests {
+            return Some(format!("stopped early: {} of {} requests failed", total.failures, total.requests));
+        }
+        let medians: Vec<f64> = self
+            .series
+            .iter()
+            .filter(|point| point.scenario == info.scenario && f64::from(point.second) >= info.started_secs.ceil())
+            .filter_map(|point| point.requests.p50_micros.map(|micros| micros as f64))
+            .collect();
+        if medians.len() < STEP_BREAKDOWN_MIN_SECONDS {
+            return None;
+        }
+        let third = medians.len() / 3;
+        let mean = |part: &[f64]| part.iter().sum::<f64>() / part.len() as f64;
+        let (first, middle, last) = (
+            mean(&medians[..third]),
+            mean(&medians[third..medians.len() - third]),
+            mean(&medians[medians.len() - third..]),
+        );
+        (middle > first && last > middle && last >= 2.0 * first).then(|| {
+            format!(
+                "stopped early: over-saturated, median latency rising without bound ({} to {} to {} over the step)",
+                crate::format::micros(first),
+                crate::format::micros(middle),
+                crate::format::micros(last)
+            )
+        })
+    }
+
     pub(super) fn stage_failures(&self, stage: usize) -> Vec<FailureRow> {
         let Some(info) = self.stages.get(stage) else { return Vec::new() };
         let scenario = &self.plan.scenarios[info.scenario];
@@ -490,7 +549,7 @@ impl RunState {
             .collect();
         let total = stats(&merged(&accums), duration);
         let verdicts = self.stage_verdicts(stage, &task_stats, &total);
-        let level_name = &scenario.compiled.levels[info.level].name;
+        let level_name = &info.name;
         verdicts
             .iter()
             .filter(|verdict| !verdict.passed && due.iter().any(|target| target.text == verdict.target))
@@ -512,7 +571,9 @@ impl RunState {
         let scenario_index = info.map(|info| info.scenario).unwrap_or(0);
         let level_index = info.map(|info| info.level).unwrap_or(0);
         let scenario = &self.plan.scenarios[scenario_index];
-        let level = &scenario.compiled.levels[level_index];
+        let (level_name, planned) = info
+            .map(|info| (info.name.clone(), info.planned))
+            .unwrap_or_else(|| (String::new(), Duration::ZERO));
         let duration = self.stage_duration_secs(stage);
         let accums = self.stage_tasks(stage);
         let level_tasks: Vec<(String, TaskStats)> = scenario
@@ -534,11 +595,15 @@ impl RunState {
             scenario_count: self.plan.scenarios.len(),
             scenario_name: scenario.compiled.name.clone(),
             level_index,
+            // A capacity search has no count (0): it decides its steps as it goes.
             level_count: scenario.compiled.levels.len(),
-            level_name: level.name.clone(),
+            level_name,
             level_elapsed_secs: duration,
-            level_duration_secs: level.duration.as_secs_f64(),
-            load: info.map(|info| info.load).unwrap_or(level.load),
+            level_duration_secs: planned.as_secs_f64(),
+            load: info.map(|info| info.load).unwrap_or(LoadModel::Closed {
+                users: 0,
+                spawn_rate: None,
+            }),
             users: self.current_users(stage),
             rps_last_second: self.series.last().map(|point| point.requests.rps).unwrap_or(0.0),
             level_tasks,
@@ -556,9 +621,8 @@ impl RunState {
     }
 
     pub(super) fn level_record(&self, stage: usize) -> Option<LevelRecord> {
-        let info = self.stages.get(stage)?;
+        let info = self.stages.get(stage).filter(|info| !info.warmup)?;
         let scenario = &self.plan.scenarios[info.scenario];
-        let level = &scenario.compiled.levels[info.level];
         let duration = self.stage_duration_secs(stage);
         let accums = self.stage_tasks(stage);
         let tasks: Vec<_> = scenario
@@ -572,9 +636,9 @@ impl RunState {
         let verdicts = self.stage_verdicts(stage, &task_stats, &total.stats);
         Some(LevelRecord {
             index: info.level,
-            name: level.name.clone(),
+            name: info.name.clone(),
             load: info.load,
-            planned_duration_secs: level.duration.as_secs_f64(),
+            planned_duration_secs: info.planned.as_secs_f64(),
             started_offset_secs: info.started_secs,
             ended_offset_secs: info.ended_secs,
             tasks,
@@ -603,6 +667,7 @@ impl RunState {
                     total: None,
                     baseline: self.baseline(info.scenario),
                     objectives: scenario.compiled.objectives.clone(),
+                    capacity: self.capacity.get(info.scenario).cloned().flatten(),
                 });
             }
             if let (Some(level), Some(scenario)) = (self.level_record(stage), scenarios.last_mut()) {
@@ -630,11 +695,22 @@ impl RunState {
         let passed = if status == RunStatus::Running {
             None
         } else {
-            all_passed(
+            // A capacity search's steps fail by design: its scenario passes on the search's
+            // result and capacity targets.
+            let levels = all_passed(
                 scenarios
                     .iter()
+                    .filter(|scenario| scenario.capacity.is_none())
                     .flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.verdicts.iter())),
-            )
+            );
+            let searches: Vec<bool> = scenarios
+                .iter()
+                .filter_map(|scenario| scenario.capacity.as_ref().map(CapacityRecord::passed))
+                .collect();
+            match (levels, searches.is_empty()) {
+                (levels, true) => levels,
+                (levels, false) => Some(levels.unwrap_or(true) && searches.iter().all(|passed| *passed)),
+            }
         };
         let total = summary("Aggregated", &merged(self.recorded.tasks.values()), self.elapsed_secs());
         let now = SystemTime::now();

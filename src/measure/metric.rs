@@ -59,6 +59,10 @@ pub enum Metric {
     Goodput,
     /// Output tokens per second of the chat replies that met every objective.
     TokenGoodput,
+    /// A capacity search's result: the most users (closed model) or arrivals per second (open
+    /// model) at which every other target held.
+    CapacityUsers,
+    CapacityRate,
     /// p95 now against the scenario's baseline p95, in percent:
     /// `(p95 - baseline p95) / baseline p95 x 100` (the guide's degradation formula).
     Degradation,
@@ -106,6 +110,8 @@ pub enum MetricSource {
     Baseline,
     /// The scenario's per-request objectives (`[scenario.objectives]`).
     Objectives,
+    /// The scenario's capacity search (`[scenario.capacity]`), once it is done.
+    Capacity,
 }
 
 /// One row of the metric table.
@@ -126,11 +132,11 @@ const fn row(metric: Metric, name: &'static str, unit: MetricUnit, source: Metri
     }
 }
 
-use MetricSource::{Baseline, ChatReplies, FailureClass, Monitors, Objectives, Requests, StreamedChat};
+use MetricSource::{Baseline, Capacity, ChatReplies, FailureClass, Monitors, Objectives, Requests, StreamedChat};
 use MetricUnit::{Count, LatencyMicros, PerSecond, Percent};
 
 /// Every metric, once. The order is the order the error message for an unknown metric lists.
-const METRICS: [MetricInfo; 37] = [
+const METRICS: [MetricInfo; 39] = [
     row(Metric::P50, "p50", LatencyMicros, Requests),
     row(Metric::P90, "p90", LatencyMicros, Requests),
     row(Metric::P95, "p95", LatencyMicros, Requests),
@@ -166,6 +172,8 @@ const METRICS: [MetricInfo; 37] = [
     row(Metric::SloAttainment, "slo_attainment", Percent, Objectives),
     row(Metric::Goodput, "goodput", PerSecond, Objectives),
     row(Metric::TokenGoodput, "token_goodput", PerSecond, Objectives),
+    row(Metric::CapacityUsers, "capacity_users", Count, Capacity),
+    row(Metric::CapacityRate, "capacity_rate", PerSecond, Capacity),
     row(Metric::ClassCount, "?", Count, FailureClass),
     row(Metric::ClassRate, "?", Percent, FailureClass),
 ];
@@ -218,6 +226,12 @@ impl Metric {
     /// Whether the metric counts requests against the scenario's per-request objectives.
     pub fn needs_objectives(self) -> bool {
         self.source() == Objectives
+    }
+
+    /// Whether the metric is a capacity search's result (checked once the search is done, not
+    /// at each step).
+    pub fn is_capacity(self) -> bool {
+        self.source() == Capacity
     }
 
     /// Whether the metric comes from the resource monitors rather than the requests.
@@ -299,9 +313,11 @@ mod tests {
             | Metric::Degradation
             | Metric::SloAttainment
             | Metric::Goodput
-            | Metric::TokenGoodput => (),
+            | Metric::TokenGoodput
+            | Metric::CapacityUsers
+            | Metric::CapacityRate => (),
         };
-        assert_eq!(METRICS.len(), 37, "one row per variant");
+        assert_eq!(METRICS.len(), 39, "one row per variant");
         // Serde's snake_case names are the written names, so run files and presets agree.
         for metric in Metric::all() {
             let serialized = serde_json::to_value(metric).expect("serializes");

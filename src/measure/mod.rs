@@ -2,6 +2,7 @@
 //! expressions, load models, durations as people write them. A leaf: it imports nothing of the
 //! crate but `format`, so a run file can be read without the preset compiler.
 
+pub mod capacity;
 pub mod duration;
 pub mod load_model;
 pub mod metric;

@@ -139,6 +139,36 @@ pub struct CompiledScenario {
     pub baseline: Option<CompiledBaseline>,
     /// Per-request objectives (SLO attainment, goodput).
     pub objectives: Option<crate::measure::Objectives>,
+    /// A capacity search in place of fixed levels (`levels` is then empty).
+    pub capacity: Option<CompiledCapacity>,
+}
+
+/// A scenario's capacity search: how loads are chosen, and each step's timing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledCapacity {
+    pub rule: crate::measure::capacity::SearchRule,
+    /// Each step's measured time.
+    pub step: Duration,
+    /// Each step's warm-up before it, not counted.
+    pub warmup: Duration,
+    pub spawn_rate: Option<f64>,
+    pub max_in_flight: u32,
+}
+
+impl CompiledCapacity {
+    /// The load model of a step at `load`.
+    pub fn load_model(&self, load: f64) -> LoadModel {
+        match self.rule.axis {
+            crate::measure::capacity::CapacityAxis::Users => LoadModel::Closed {
+                users: load.round().max(1.0) as u32,
+                spawn_rate: self.spawn_rate,
+            },
+            crate::measure::capacity::CapacityAxis::Rate => LoadModel::Open {
+                rate_per_sec: load,
+                max_in_flight: self.max_in_flight,
+            },
+        }
+    }
 }
 
 /// A scenario's baseline, resolved.

@@ -87,6 +87,38 @@ pub struct Scenario {
     /// as good, for SLO attainment and goodput.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objectives: Option<Spanned<ObjectivesSpec>>,
+    /// A capacity search instead of fixed levels (`[scenario.capacity]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Spanned<CapacitySpec>>,
+}
+
+/// `[scenario.capacity]`: search for the highest load at which every target holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacitySpec {
+    /// `users` (closed model) or `rate` (open model, arrivals per second).
+    pub over: String,
+    /// The first step's load.
+    pub start: f64,
+    /// The highest load tried.
+    pub max: f64,
+    /// While targets hold, each step is this many times the last (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth: Option<f64>,
+    /// Bisecting stops when the failing load is within this much of the held one (default "10%").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<String>,
+    /// How long each step is measured.
+    pub step: HumanDuration,
+    /// Before each step's measurement, not counted (default 5s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<HumanDuration>,
+    /// Users joining per second (closed model; default all at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spawn_rate: Option<f64>,
+    /// The in-flight cap (open model; default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u32>,
 }
 
 /// `[scenario.objectives]`: limits on one request. Durations as elsewhere (`"500ms"`, `"2s"`).

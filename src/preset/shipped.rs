@@ -10,6 +10,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("demo", include_str!("../../presets/demo.toml")),
     ("chroma", include_str!("../../presets/chroma.toml")),
     ("llm-dataset", include_str!("../../presets/llm-dataset.toml")),
+    ("llm-capacity", include_str!("../../presets/llm-capacity.toml")),
 ];
 
 /// The text of a shipped preset, by name (with or without `.toml`).

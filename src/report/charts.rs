@@ -2,8 +2,10 @@
 //! lines. The HTML report renders them as SVG; the same list decides what "every chart" is.
 
 use crate::analysis::comparison::{Align, LevelSlot, SeriesMeasure, overlay};
+use crate::format;
+use crate::measure::capacity::CapacityAxis;
 use crate::measure::{Metric, MetricUnit, TargetExpr};
-use crate::run::{RunRecord, SeriesPoint};
+use crate::run::{LevelRecord, RunRecord, ScenarioRecord, SeriesPoint};
 
 /// One line of a chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,27 @@ pub struct ChartData {
     pub lines: Vec<Line>,
     pub bands: Vec<LevelSlot>,
     pub thresholds: Vec<Threshold>,
+    /// What the x axis is: elapsed seconds, or a capacity search's load.
+    pub x_axis: XAxis,
+}
+
+/// A chart's x axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum XAxis {
+    /// Seconds since the run started (m:ss).
+    Elapsed,
+    /// A capacity search's load: users or arrivals per second.
+    Load(CapacityAxis),
+}
+
+impl XAxis {
+    /// A tick's label: `1:30`, `24 users`, `12.5 req/s`.
+    pub fn label(self, value: f64) -> String {
+        match self {
+            XAxis::Elapsed => format::elapsed(value),
+            XAxis::Load(axis) => axis.format(value),
+        }
+    }
 }
 
 /// The charts of one run: load, latency, failures, and (when the run has them) time to first
@@ -55,6 +78,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             lines: vec![line("requests/s", &|point| Some(point.requests.rps))],
             bands: bands.clone(),
             thresholds: thresholds(run, &[Metric::Rps], 1.0),
+            x_axis: XAxis::Elapsed,
         },
         ChartData {
             id: "latency".into(),
@@ -67,6 +91,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             ],
             bands: bands.clone(),
             thresholds: thresholds(run, &[Metric::P50, Metric::P95, Metric::P99], 1.0 / 1000.0),
+            x_axis: XAxis::Elapsed,
         },
         ChartData {
             id: "users".into(),
@@ -75,6 +100,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             lines: vec![line("users", &|point| Some(point.users as f64))],
             bands: bands.clone(),
             thresholds: Vec::new(),
+            x_axis: XAxis::Elapsed,
         },
         ChartData {
             id: "failures".into(),
@@ -83,6 +109,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             lines: vec![line("failures/s", &|point| Some(point.requests.failures_per_sec))],
             bands: bands.clone(),
             thresholds: Vec::new(),
+            x_axis: XAxis::Elapsed,
         },
     ];
     if series.iter().any(|point| point.requests.ttft_p95_micros.is_some()) {
@@ -96,6 +123,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             ],
             bands: bands.clone(),
             thresholds: thresholds(run, &[Metric::TtftP50, Metric::TtftP95], 1.0 / 1000.0),
+            x_axis: XAxis::Elapsed,
         });
     }
     if series.iter().any(|point| point.requests.goodput_per_sec.is_some()) {
@@ -109,6 +137,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             ],
             bands: bands.clone(),
             thresholds: thresholds(run, &[Metric::Goodput], 1.0),
+            x_axis: XAxis::Elapsed,
         });
     }
     if series.iter().any(|point| point.requests.output_tokens_per_sec.is_some()) {
@@ -126,6 +155,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             .collect(),
             bands: bands.clone(),
             thresholds: Vec::new(),
+            x_axis: XAxis::Elapsed,
         });
     }
     let resource_lines: Vec<Line> = [
@@ -149,9 +179,115 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
                 &[Metric::GpuUtilMax, Metric::GpuMemMax, Metric::ContainerCpuMax, Metric::HostCpuMax],
                 1.0,
             ),
+            x_axis: XAxis::Elapsed,
         });
     }
     charts
+}
+
+/// A capacity search's curve, one point per step by its load: latency (p95, TTFT p95, with the
+/// latency targets), and throughput beside goodput and the busiest GPU's utilisation.
+pub fn capacity_charts(scenario: &ScenarioRecord) -> Vec<ChartData> {
+    let Some(capacity) = &scenario.capacity else { return Vec::new() };
+    let steps: Vec<(f64, &LevelRecord)> = capacity.steps.iter().map(|step| step.load).zip(&scenario.levels).collect();
+    let targets: Vec<CurveTarget> = scenario
+        .targets
+        .iter()
+        .filter_map(|target| {
+            TargetExpr::parse(&target.expr).ok().map(|expr| CurveTarget {
+                metric: expr.metric,
+                threshold: expr.threshold,
+                text: target.expr.clone(),
+            })
+        })
+        .collect();
+    load_curves(&scenario.name, capacity.axis, steps, &targets)
+}
+
+/// A target as a load curve draws it: its metric, its threshold in the metric's unit, its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveTarget {
+    pub metric: Metric,
+    pub threshold: f64,
+    pub text: String,
+}
+
+/// The load curves of `steps` (each step's load and its level), with the latency targets drawn:
+/// what the Live tab draws while a search runs and the report draws after.
+pub fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &LevelRecord)>, targets: &[CurveTarget]) -> Vec<ChartData> {
+    if steps.is_empty() {
+        return Vec::new();
+    }
+    steps.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let line = |name: &str, value: &dyn Fn(&LevelRecord) -> Option<f64>| Line {
+        name: name.to_string(),
+        points: steps.iter().filter_map(|(load, level)| Some([*load, value(level)?])).collect(),
+    };
+    let streamed = |level: &LevelRecord| level.total.stats.chat.clone().filter(|chat| chat.streamed > 0);
+    // The mean only where a target limits it (the search then stops on it).
+    let avg_target = targets.iter().any(|target| target.metric == Metric::Avg);
+    let latency_lines: Vec<Line> = [
+        line("p95", &|level| {
+            (level.total.stats.requests > 0).then(|| level.total.stats.p95_micros as f64 / 1000.0)
+        }),
+        line("avg", &|level| {
+            (avg_target && level.total.stats.requests > 0).then(|| level.total.stats.avg_micros / 1000.0)
+        }),
+        line("TTFT p95", &|level| {
+            streamed(level).map(|chat| chat.ttft_p95_micros as f64 / 1000.0)
+        }),
+    ]
+    .into_iter()
+    .filter(|line| !line.points.is_empty())
+    .collect();
+    let load_lines: Vec<Line> = [
+        line("requests/s", &|level| Some(level.total.stats.rps)),
+        line("goodput", &|level| {
+            level.total.stats.objectives.as_ref().map(|objectives| objectives.goodput_per_sec)
+        }),
+        line("GPU util % (max)", &|level| level.resources.as_ref()?.gpu_util_max_percent),
+    ]
+    .into_iter()
+    .filter(|line| !line.points.is_empty())
+    .collect();
+    let end = steps.iter().map(|(load, _)| *load).fold(0.0, f64::max);
+    let latency_thresholds = targets
+        .iter()
+        .filter(|target| {
+            matches!(
+                target.metric,
+                Metric::Avg | Metric::P50 | Metric::P95 | Metric::P99 | Metric::TtftP50 | Metric::TtftP95
+            )
+        })
+        .map(|target| Threshold {
+            label: target.text.clone(),
+            value: target.threshold / 1000.0,
+            start_secs: 0.0,
+            end_secs: end,
+        })
+        .collect();
+    let axis = XAxis::Load(axis);
+    let id = crate::run::library::slug(name);
+    vec![
+        ChartData {
+            id: format!("capacity-latency-{id}"),
+            title: format!("{name}: latency by load"),
+            unit: "ms".into(),
+            lines: latency_lines,
+            bands: Vec::new(),
+            thresholds: latency_thresholds,
+            x_axis: axis,
+        },
+        ChartData {
+            id: format!("capacity-throughput-{id}"),
+            title: format!("{name}: throughput by load"),
+            unit: "req/s, %".into(),
+            lines: load_lines,
+            bands: Vec::new(),
+            thresholds: Vec::new(),
+            x_axis: axis,
+        },
+    ]
 }
 
 /// The comparison's overlay charts: p95, throughput and failures of every run, one line a run
@@ -179,6 +315,7 @@ pub fn overlay_charts(runs: &[&RunRecord], labels: &[String], align: Align) -> V
                     .collect(),
                 bands,
                 thresholds: Vec::new(),
+                x_axis: XAxis::Elapsed,
             }
         })
         .collect()

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::Report;
-use super::charts::{ChartData, overlay_charts, run_charts};
+use super::charts::{ChartData, capacity_charts, overlay_charts, run_charts};
 use super::lines::{finding_place, monitors_line, peak_line, verdict_word};
 use super::svg::{escape, render};
 use super::tables::{Cell, Table, Tone, comparison_summary_table, comparison_table, results_table, scenario_tables};
@@ -190,6 +190,9 @@ pub fn render_report(report: &Report) -> String {
             escape(&scenario.tasks.join(", "))
         );
         table(&mut out, &results_table(report, index));
+        for chart in capacity_charts(scenario) {
+            figure(&mut out, &chart);
+        }
         for found in scenario_tables(report, index) {
             table(&mut out, &found);
         }

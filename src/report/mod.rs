@@ -85,25 +85,50 @@ impl<'a> Report<'a> {
     }
 
     /// Every verdict of the run, with its scenario's name.
+    /// Every level's target checks; a capacity search's steps are its evidence, not checks.
     pub fn verdicts(&self) -> impl Iterator<Item = (&'a str, &'a str, &'a Verdict)> {
-        self.run.scenarios.iter().flat_map(|scenario| {
-            scenario.levels.iter().flat_map(move |level| {
-                level
-                    .verdicts
-                    .iter()
-                    .map(move |verdict| (scenario.name.as_str(), level.name.as_str(), verdict))
+        self.run
+            .scenarios
+            .iter()
+            .filter(|scenario| scenario.capacity.is_none())
+            .flat_map(|scenario| {
+                scenario.levels.iter().flat_map(move |level| {
+                    level
+                        .verdicts
+                        .iter()
+                        .map(move |verdict| (scenario.name.as_str(), level.name.as_str(), verdict))
+                })
             })
-        })
     }
 
     /// "All 7 target checks passed" / "2 of 7 target checks failed" / "No targets".
     pub fn verdict_line(&self) -> String {
         let total = self.verdicts().count();
         let failed = self.verdicts().filter(|(_, _, verdict)| !verdict.passed).count();
-        match (total, failed) {
-            (0, _) => "No targets were checked".into(),
-            (total, 0) => format!("All {total} target checks passed"),
-            (total, failed) => format!("{failed} of {total} target checks failed"),
+        let levels = match (total, failed) {
+            (0, _) => None,
+            (total, 0) => Some(format!("All {total} target checks passed")),
+            (total, failed) => Some(format!("{failed} of {total} target checks failed")),
+        };
+        // A capacity search's verdict is its result.
+        let searches = self.run.scenarios.iter().filter_map(|scenario| {
+            let capacity = scenario.capacity.as_ref()?;
+            let found = match capacity.capacity {
+                Some(load) => format!("capacity {}", capacity.axis.format(load)),
+                None => "no load held".into(),
+            };
+            let checks = match capacity.verdicts.iter().filter(|verdict| !verdict.passed).count() {
+                _ if capacity.verdicts.is_empty() => String::new(),
+                0 => ", capacity targets passed".into(),
+                failed => format!(", {failed} capacity target(s) failed"),
+            };
+            Some(format!("{}: {found}{checks}", scenario.name))
+        });
+        let lines: Vec<String> = levels.into_iter().chain(searches).collect();
+        if lines.is_empty() {
+            "No targets were checked".into()
+        } else {
+            lines.join("; ")
         }
     }
 }

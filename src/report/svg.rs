@@ -125,16 +125,20 @@ pub fn render(chart: &ChartData) -> String {
         );
         tick += y_step;
     }
-    // X ticks in seconds.
+    // X ticks in seconds, or in a capacity search's load.
     let x_step = nice_step(x_max, 8.0);
     let mut secs = 0.0;
     while secs <= x_max + 1e-9 {
+        let label = match chart.x_axis {
+            super::charts::XAxis::Elapsed => format!("{}s", format_tick(secs)),
+            axis => axis.label(secs),
+        };
         let _ = write!(
             svg,
-            r##"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="#444">{}s</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="#444">{}</text>"##,
             x(secs),
             TOP + plot_h + 14.0,
-            format_tick(secs)
+            escape(&label)
         );
         secs += x_step;
     }
@@ -215,6 +219,7 @@ mod tests {
                 points: vec![[0.0, 10.0], [1.0, 20.0]],
             }],
             bands: Vec::new(),
+            x_axis: crate::report::charts::XAxis::Elapsed,
             thresholds: vec![Threshold {
                 label: "p95 < 15ms".into(),
                 value: 15.0,

@@ -212,6 +212,7 @@ fn degradation_cell(value: Option<f64>, limit: Option<f64>, passed: Option<bool>
 pub fn scenario_tables(report: &Report, index: usize) -> Vec<Table> {
     let scenario = &report.run.scenarios[index];
     [
+        capacity_table(scenario),
         targets_table(scenario),
         degradation_table(report, index),
         Some(tasks_table(scenario)),
@@ -221,6 +222,74 @@ pub fn scenario_tables(report: &Report, index: usize) -> Vec<Table> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// A capacity search step by step: each load, whether every target held (and why not), and
+/// what the step measured: the curve behind the result.
+pub fn capacity_table(scenario: &ScenarioRecord) -> Option<Table> {
+    let capacity = scenario.capacity.as_ref()?;
+    let optional = |value: Option<String>| Cell::number(value.unwrap_or_else(|| "-".into()));
+    let rows = capacity
+        .steps
+        .iter()
+        .zip(&scenario.levels)
+        .map(|(step, level)| {
+            let stats = &level.total.stats;
+            let ttft = stats
+                .chat
+                .as_ref()
+                .filter(|chat| chat.streamed > 0)
+                .map(|chat| format::micros(chat.ttft_p95_micros as f64));
+            let goodput = stats
+                .objectives
+                .as_ref()
+                .map(|objectives| format!("{:.1}", objectives.goodput_per_sec));
+            let gpu = level
+                .resources
+                .as_ref()
+                .and_then(|peaks| peaks.gpu_util_max_percent)
+                .map(|percent| format!("{percent:.0}%"));
+            vec![
+                Cell::plain(&level.name),
+                Cell::number(capacity.axis.format(step.load)),
+                Cell::verdict(Some(step.held)),
+                Cell::plain(step.why.clone().unwrap_or_default()),
+                Cell::number(latency(stats.p95_micros as f64, stats)),
+                optional(ttft),
+                Cell::number(format!("{:.1}", stats.rps)),
+                optional(goodput),
+                optional(gpu),
+            ]
+        })
+        .collect();
+    let found = match capacity.capacity {
+        Some(load) => format!("Capacity: {} within every target", capacity.axis.format(load)),
+        None => "Capacity: no load held within every target".into(),
+    };
+    let precision = format!(
+        "{found}; the search grew the load {}x a step while targets held, then bisected to within {:.0}%{}.",
+        capacity.rule.growth,
+        capacity.rule.precision * 100.0,
+        if capacity.done { "" } else { " (it did not finish)" }
+    );
+    Some(Table {
+        title: Some("Capacity search".into()),
+        caption: Some(precision),
+        headers: [
+            "Step",
+            "Load",
+            "Verdict",
+            "Why",
+            "p95",
+            "TTFT p95",
+            "RPS",
+            "Goodput",
+            "GPU util max",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    })
 }
 
 /// Every target verdict of the scenario with what was measured.

@@ -261,6 +261,43 @@ pub struct ScenarioRecord {
     /// The per-request objectives SLO attainment and goodput were measured against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objectives: Option<crate::measure::Objectives>,
+    /// A capacity search's steps and result (its levels are the measured steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<CapacityRecord>,
+}
+
+/// A capacity search as it went: how it moved, each step, and the highest load that held.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityRecord {
+    pub axis: crate::measure::capacity::CapacityAxis,
+    pub rule: crate::measure::capacity::SearchRule,
+    /// The highest load at which every target held (None: not even the smallest).
+    pub capacity: Option<f64>,
+    pub steps: Vec<crate::measure::capacity::SearchStep>,
+    /// The search reached its precision (false: stopped or still running).
+    pub done: bool,
+    /// Its capacity targets (`capacity_users >= 40`), checked against the result.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<CapacityVerdict>,
+}
+
+impl CapacityRecord {
+    /// Whether the search held up: it found a load within every target, and its capacity
+    /// targets pass.
+    pub fn passed(&self) -> bool {
+        self.capacity.is_some() && self.verdicts.iter().all(|verdict| verdict.passed)
+    }
+}
+
+/// A capacity target checked against a search's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityVerdict {
+    pub target: String,
+    pub threshold: f64,
+    /// The capacity found (None: nothing held, or the search ran on the other axis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<f64>,
+    pub passed: bool,
 }
 
 impl ScenarioRecord {

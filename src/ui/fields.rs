@@ -35,7 +35,15 @@ pub fn text(table: &Table, key: &str) -> String {
             Some(Value::Float(value)) => value.value().to_string(),
             Some(Value::Boolean(value)) => value.value().to_string(),
             Some(other) => other.to_string().trim().to_string(),
-            None => item.to_string().trim().to_string(),
+            // A `[section]` table reads as the inline table it edits as, on one line.
+            None => match item.as_table() {
+                Some(section) => {
+                    let mut inline = section.clone().into_inline_table();
+                    inline.fmt();
+                    inline.to_string().trim().to_string()
+                }
+                None => item.to_string().trim().to_string(),
+            },
         },
     }
 }
@@ -187,6 +195,14 @@ expr = "p95 < 1s"
         assert!(written.contains("users = 10  # start small"), "{written}");
         assert!(written.contains("spawn_rate = 0.5"), "{written}");
         assert!(written.contains("max_in_flight = \"ten\""), "{written}");
+    }
+
+    #[test]
+    fn a_section_reads_as_one_inline_table() {
+        let mut doc: DocumentMut = "[[scenario]]\nname = \"s\"\n[scenario.objectives]\nttft = \"1s\"\nitl = \"50ms\"\n"
+            .parse()
+            .expect("toml");
+        assert_eq!(text(scenario(&mut doc), "objectives"), "{ ttft = \"1s\", itl = \"50ms\" }");
     }
 
     #[test]

@@ -202,6 +202,20 @@ impl LiveView {
             .copied()
             .filter(|spec| !settings.hidden_charts.contains(spec.id))
             .collect();
+        // A capacity search's curve comes first: each finished step by its load.
+        let curves = live.capacity_curves();
+        if !curves.is_empty() {
+            let per_row = if ui.available_width() > 1000.0 { 2 } else { 1 };
+            for row in curves.chunks(per_row) {
+                ui.columns(per_row, |columns| {
+                    for (ui, chart) in columns.iter_mut().zip(row) {
+                        ui.label(egui::RichText::new(&chart.title).strong());
+                        super::tables::chart(ui, chart, 200.0, 2.0, None);
+                    }
+                });
+            }
+            ui.add_space(4.0);
+        }
         // Two charts a row on a wide window; on a tall one the charts share its height.
         let per_row = if ui.available_width() > 1000.0 { 2 } else { 1 };
         let rows = shown.len().div_ceil(per_row).max(1);

@@ -7,8 +7,10 @@ use std::time::Instant;
 
 use crate::analysis::TaskRow;
 use crate::engine::{Event, HealthReport, Phase, SaveOutcome, Snapshot};
-use crate::measure::Metric;
+use crate::measure::capacity::CapacityAxis;
+use crate::measure::{LoadModel, Metric};
 use crate::preset::CompiledPreset;
+use crate::report::charts::CurveTarget;
 use crate::run::{FailureRow, LevelRecord, RunRecord, RunStatus, SeriesPoint, TaskStats, Verdict};
 
 /// Where a run is, as the top bar and status bar say it.
@@ -129,6 +131,9 @@ pub struct LiveRun {
     pub warnings: Vec<String>,
     /// Where the final save went, once the run has ended.
     pub saved: Option<SaveOutcome>,
+    /// Per scenario: its capacity search's axis and its latency targets (metric, threshold,
+    /// text), None for fixed levels.
+    searches: Vec<Option<(CapacityAxis, Vec<CurveTarget>)>>,
 }
 
 impl Default for LiveRun {
@@ -148,6 +153,7 @@ impl Default for LiveRun {
             save_error: None,
             record: None,
             messages: Vec::new(),
+            searches: Vec::new(),
             warnings: Vec::new(),
             saved: None,
         }
@@ -194,12 +200,30 @@ impl LiveRun {
             .iter()
             .map(|scenario| scenario.tasks.iter().map(|task| (task.name.clone(), task.weight)).collect())
             .collect();
+        let searches = preset
+            .scenarios
+            .iter()
+            .map(|scenario| {
+                let capacity = scenario.capacity.as_ref()?;
+                let targets = scenario
+                    .targets
+                    .iter()
+                    .map(|target| CurveTarget {
+                        metric: target.expr.metric,
+                        threshold: target.expr.threshold,
+                        text: target.text.clone(),
+                    })
+                    .collect();
+                Some((capacity.rule.axis, targets))
+            })
+            .collect();
         LiveRun {
             state,
             preset_name: preset.name.clone(),
             levels,
             targets,
             task_weights,
+            searches,
             ..LiveRun::default()
         }
     }
@@ -233,9 +257,30 @@ impl LiveRun {
                 })
             })
             .collect();
+        let searches = record
+            .scenarios
+            .iter()
+            .map(|scenario| {
+                let capacity = scenario.capacity.as_ref()?;
+                let targets = scenario
+                    .targets
+                    .iter()
+                    .filter_map(|target| {
+                        let expr = crate::measure::TargetExpr::parse(&target.expr).ok()?;
+                        Some(CurveTarget {
+                            metric: expr.metric,
+                            threshold: expr.threshold,
+                            text: target.expr.clone(),
+                        })
+                    })
+                    .collect();
+                Some((capacity.axis, targets))
+            })
+            .collect();
         LiveRun {
             state: RunState::Saved(record.status),
             preset_name: record.preset.name.clone(),
+            searches,
             levels,
             targets,
             series: record.series.clone(),
@@ -244,6 +289,30 @@ impl LiveRun {
             record: Some(Box::new(record)),
             ..LiveRun::default()
         }
+    }
+
+    /// The load curves of each capacity search so far, from its finished steps.
+    pub fn capacity_curves(&self) -> Vec<crate::report::charts::ChartData> {
+        let mut charts = Vec::new();
+        for (index, search) in self.searches.iter().enumerate() {
+            let (Some((axis, targets)), Some((name, _))) = (search, self.levels.get(index)) else {
+                continue;
+            };
+            let steps: Vec<(f64, &LevelRecord)> = self
+                .finished_levels
+                .iter()
+                .filter(|(scenario, _)| scenario == name)
+                .map(|(_, level)| {
+                    let load = match level.load {
+                        LoadModel::Closed { users, .. } => f64::from(users),
+                        LoadModel::Open { rate_per_sec, .. } => rate_per_sec,
+                    };
+                    (load, level)
+                })
+                .collect();
+            charts.extend(crate::report::charts::load_curves(name, *axis, steps, targets));
+        }
+        charts
     }
 
     /// Takes in one engine event.
@@ -277,6 +346,17 @@ impl LiveRun {
             }
             Event::Snapshot(mut snapshot) => {
                 self.series.append(&mut snapshot.new_series);
+                // A capacity search names its steps as it makes them (`level_count` 0): the
+                // bands read "Step 3 · 24 users".
+                if snapshot.level_count == 0
+                    && let Some((_, names)) = self.levels.get_mut(snapshot.scenario_index)
+                {
+                    if names.len() <= snapshot.level_index {
+                        names.resize(snapshot.level_index + 1, String::new());
+                    }
+                    let step = snapshot.level_name.trim_end_matches(" warm-up");
+                    names[snapshot.level_index] = format!("{step} · {}", snapshot.load.brief());
+                }
                 if snapshot.phase == Phase::Running {
                     self.state = RunState::Running;
                 }

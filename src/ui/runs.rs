@@ -49,6 +49,8 @@ struct DetailCache {
     peak: String,
     findings: Vec<Finding>,
     tables: Vec<(String, Vec<Table>)>,
+    /// Each scenario's capacity search curve (none for fixed levels), by scenario name.
+    curves: Vec<(String, Vec<crate::report::charts::ChartData>)>,
 }
 
 /// The Runs tab's state.
@@ -552,6 +554,15 @@ impl RunsTab {
             for (scenario, tables) in &detail.tables {
                 ui.add_space(4.0);
                 ui.heading(scenario);
+                let curves = detail
+                    .curves
+                    .iter()
+                    .find(|(name, _)| name == scenario)
+                    .map(|(_, charts)| charts.as_slice());
+                for chart in curves.unwrap_or_default() {
+                    ui.label(RichText::new(&chart.title).strong());
+                    tables::chart(ui, chart, 180.0, 2.0, None);
+                }
                 for (index, table) in tables.iter().enumerate() {
                     tables::table(ui, ("run-detail-table", scenario, index), table);
                 }
@@ -594,6 +605,11 @@ fn detail_cache(path: &Path, record: &RunRecord) -> DetailCache {
                 found.extend(scenario_tables(&report, index));
                 (scenario.name.clone(), found)
             })
+            .collect(),
+        curves: record
+            .scenarios
+            .iter()
+            .map(|scenario| (scenario.name.clone(), crate::report::charts::capacity_charts(scenario)))
             .collect(),
     }
 }

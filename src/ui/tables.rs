@@ -5,7 +5,7 @@ use egui::RichText;
 use egui_plot::{Line, PlotPoints, Span, Text};
 
 use super::palette;
-use crate::report::charts::ChartData;
+use crate::report::charts::{ChartData, XAxis};
 use crate::report::tables::{Cell, Table, Tone};
 
 /// One cell: pass/better in green, fail/worse in red (with the words, never colour alone).
@@ -96,6 +96,13 @@ pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, 
             super::charts::fixed_plot(("report-chart", &data.id, &data.title), height),
             &data.unit,
         );
+        // A capacity curve's x axis is the search's load, not time.
+        let plot = match data.x_axis {
+            XAxis::Elapsed => plot,
+            XAxis::Load(axis) => plot
+                .x_grid_spacer(egui_plot::log_grid_spacer(10))
+                .x_axis_formatter(move |mark, _| axis.format(mark.value)),
+        };
         plot.show(ui, |plot| {
             plot.set_plot_bounds_y(0.0..=y_top);
             let several = data.bands.windows(2).any(|pair| pair[0].scenario != pair[1].scenario);

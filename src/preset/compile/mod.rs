@@ -6,6 +6,7 @@
 //! until `analysis::baseline::SavedRuns` reads it.
 
 mod baseline;
+mod capacity;
 mod chat;
 mod level;
 mod mcp;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
-use super::{Context, level, objectives, setup, targets, task};
+use super::{Context, capacity, level, objectives, setup, targets, task};
 use crate::preset::compiled::{BaseUrl, CompiledScenario, HealthCheck};
 use crate::preset::model::Scenario;
 use crate::preset::pools::load_pools;
@@ -44,9 +44,13 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
 
     let tasks = task::compile_all(ctx, scenario, &label);
     let mut levels = Vec::new();
-    if scenario.levels.is_empty() {
-        ctx.push_at(&scenario.name, format!("{label} has no levels: add a [[scenario.level]] table"));
+    if scenario.levels.is_empty() && scenario.capacity.is_none() {
+        ctx.push_at(
+            &scenario.name,
+            format!("{label} has no levels: add a [[scenario.level]] table (or a [scenario.capacity] search)"),
+        );
     }
+    let capacity = capacity::compile(ctx, scenario, &label);
     for (index, spec) in scenario.levels.iter().enumerate() {
         match level::compile(index, spec.get_ref()) {
             Ok(compiled) => levels.push(compiled),
@@ -94,6 +98,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
         setup,
         baseline: None,
         objectives,
+        capacity,
     })
 }
 

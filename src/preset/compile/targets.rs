@@ -76,6 +76,36 @@ pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, named: &Na
             check_chat_task(ctx, spec, task, named);
         }
         if let Some(expr) = &expr
+            && expr.metric.is_capacity()
+        {
+            let wanted = if expr.metric == crate::measure::Metric::CapacityUsers {
+                "users"
+            } else {
+                "rate"
+            };
+            match scenario.capacity.as_ref().map(|capacity| capacity.get_ref().over.as_str()) {
+                Some(over) if over == wanted => {}
+                Some(over) => ctx.push_at(
+                    &spec.expr,
+                    format!("target {:?} checks a search over {wanted}, but this one is over {over}; use capacity_{over}", spec.expr.get_ref()),
+                ),
+                None => ctx.push_at(
+                    &spec.expr,
+                    format!(
+                        "target {:?} checks a capacity search's result, but {} runs fixed levels; add [scenario.capacity] or remove the target",
+                        spec.expr.get_ref(),
+                        named.label
+                    ),
+                ),
+            }
+            if spec.task.is_some() {
+                ctx.push_at(
+                    &spec.expr,
+                    format!("target {:?} checks the whole search; remove task", spec.expr.get_ref()),
+                );
+            }
+        }
+        if let Some(expr) = &expr
             && expr.metric.needs_objectives()
             && named.objectives.is_none()
             && scenario.objectives.is_none()

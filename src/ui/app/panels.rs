@@ -200,13 +200,19 @@ impl LoadscopeApp {
             && self.live.record.is_none()
         {
             ui.label(format!("{:.0} s", snapshot.elapsed_secs));
-            ui.label(format!(
-                "{} · {} ({}/{})",
-                snapshot.scenario_name,
-                snapshot.level_name,
-                snapshot.level_index + 1,
-                snapshot.level_count
-            ));
+            let place = if snapshot.level_count == 0 {
+                // A capacity search: its steps are decided as it goes.
+                format!("{} · {} (capacity search)", snapshot.scenario_name, snapshot.level_name)
+            } else {
+                format!(
+                    "{} · {} ({}/{})",
+                    snapshot.scenario_name,
+                    snapshot.level_name,
+                    snapshot.level_index + 1,
+                    snapshot.level_count
+                )
+            };
+            ui.label(place);
             let load = match snapshot.load {
                 LoadModel::Closed { .. } => format!("{} users", snapshot.users),
                 LoadModel::Open { .. } => format!("{} in flight", snapshot.users),
