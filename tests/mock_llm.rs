@@ -119,3 +119,42 @@ fn streamed_replies_match_the_mocks_configured_pace() {
         chat.ttft_p50_micros, chat.ttft_p95_micros, chat.itl_p50_micros, chat.itl_p95_micros
     );
 }
+
+#[test]
+fn a_capacity_search_against_the_mock_reaches_its_maximum_or_finds_no_load_within_a_limit_below_its_delay() {
+    // Every streamed reply takes ten chunks 20 ms apart: about 200 ms, whatever the load (the
+    // mock serves any number of streams at once).
+    let mock = NodeServer::start(
+        "mock-llm",
+        &["--config", "mock-llm.yaml"],
+        &[("PORT", "{port}".into()), ("HOST", "127.0.0.1".into())],
+        &[("mock-llm.yaml", &config())],
+    );
+    let search = |limit: &str| {
+        format!(
+            "[[scenario]]\nname = \"mock\"\n[scenario.service]\nbase_url = \"{}\"\n{}[scenario.capacity]\nover = \"users\"\nstart = 4\nmax = 16\nstep = \"2s\"\nwarmup = \"1s\"\n[[scenario.target]]\nexpr = \"p95 < {limit}\"\n",
+            mock.url(),
+            task("streamed", "hello", true),
+        )
+    };
+    let (_dir, out) = common::out_path();
+    let (record, _) = common::run_text(&search("600ms"), &out);
+    let capacity = record.scenarios[0].capacity.clone().unwrap();
+    let loads: Vec<(f64, bool)> = capacity.steps.iter().map(|step| (step.load, step.held)).collect();
+    assert_eq!(loads, vec![(4.0, true), (8.0, true), (16.0, true)], "doubling up to the maximum");
+    assert_eq!((capacity.capacity, capacity.done, record.passed), (Some(16.0), true, Some(true)));
+
+    // A limit below the mock's own delay holds at no load: the search steps down to one user.
+    let (_dir, out) = common::out_path();
+    let (record, _) = common::run_text(&search("150ms"), &out);
+    let capacity = record.scenarios[0].capacity.clone().unwrap();
+    let loads: Vec<f64> = capacity.steps.iter().map(|step| step.load).collect();
+    assert_eq!(loads, vec![4.0, 2.0, 1.0]);
+    assert!(
+        capacity
+            .steps
+            .iter()
+            .all(|step| step.why.as_deref().is_some_and(|why| why.starts_with("p95 < 150ms (observed")))
+    );
+    assert_eq!((capacity.capacity, record.passed), (None, Some(false)));
+}
