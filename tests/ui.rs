@@ -1180,3 +1180,68 @@ fn comparisons_call_a_change_only_beyond_noise() {
     assert_eq!(harness.query_all_by_label_contains(" worse").count(), 1);
     assert_eq!(harness.query_all_by_label_contains(" better").count(), 0);
 }
+
+#[test]
+fn a_capacity_search_draws_its_curve_in_live_and_its_steps_in_the_runs_tab() {
+    let data = tempfile::tempdir().unwrap();
+    let preset = data.path().join("capacity.toml");
+    std::fs::write(
+        &preset,
+        r#"
+name = "UI capacity"
+[[scenario]]
+name = "Gateway capacity"
+[scenario.service]
+base_url = "http://localhost:8000"
+health_path = "/health"
+[[scenario.task]]
+name = "models"
+path = "/v1/models"
+[scenario.capacity]
+over = "users"
+start = 2
+max = 4
+step = "1s"
+warmup = "0s"
+[[scenario.target]]
+expr = "p95 < 5s"
+"#,
+    )
+    .unwrap();
+    let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
+    harness.run_ok();
+    harness.get_by_label("Start demo stack").click();
+    harness.run_ok();
+    harness.get_by_label("Live").click();
+    harness.run_ok();
+    harness.get_by_label("Start").click();
+    step_until(&mut harness, Duration::from_secs(20), "the search to end", |harness| {
+        matches!(harness.state().live().state, RunState::Ended(_))
+    });
+    assert_eq!(harness.state().live().state, RunState::Ended(RunStatus::Completed));
+    // Live: the curve of the finished steps, by load, above the time charts.
+    harness.get_by_label("Charts").click();
+    harness.run_ok();
+    harness.get_by_label("Gateway capacity: latency by load");
+    harness.get_by_label("Gateway capacity: throughput by load");
+
+    // Runs: the step table and its result.
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, Duration::from_secs(10), "the run in the library", |harness| {
+        !harness.state().runs().is_loading() && harness.state().runs().run_count() == 1
+    });
+    let saved: Vec<PathBuf> = std::fs::read_dir(data.path().join("runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    let record = loadscope::run::load(&saved[0]).unwrap();
+    assert_eq!(
+        record.scenarios[0].capacity.as_ref().and_then(|capacity| capacity.capacity),
+        Some(4.0)
+    );
+    let started: String = record.started_at.replace('T', " ").chars().take(19).collect();
+    harness.get_by_label(&started).click();
+    harness.run_ok();
+    harness.get_by_label("Gateway capacity: capacity 4 users");
+    harness.get_by_label_contains("Capacity: 4 users within every target");
+}
