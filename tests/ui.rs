@@ -64,6 +64,21 @@ fn step_until(harness: &mut Harness<'_, LoadscopeApp>, limit: Duration, what: &s
     }
 }
 
+/// Opens the Runs tab, waits for the library to list the one run saved under `data_dir`, and
+/// reads that run's file.
+fn the_one_saved_run(harness: &mut Harness<'_, LoadscopeApp>, data_dir: &Path) -> RunRecord {
+    harness.get_by_label("Runs").click();
+    step_until(harness, Duration::from_secs(10), "the run in the library", |harness| {
+        !harness.state().runs().is_loading() && harness.state().runs().run_count() == 1
+    });
+    let saved: Vec<PathBuf> = std::fs::read_dir(data_dir.join("runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    loadscope::run::load(&saved[0]).unwrap()
+}
+
 #[test]
 fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line() {
     let data = tempfile::tempdir().unwrap();
@@ -324,16 +339,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
         harness.get_by_label(&format!("{failed} of {} target checks failed", checks.len()));
     }
 
-    harness.get_by_label("Runs").click();
-    step_until(&mut harness, Duration::from_secs(10), "the run in the library", |harness| {
-        !harness.state().runs().is_loading() && harness.state().runs().run_count() == 1
-    });
-    let saved: Vec<PathBuf> = std::fs::read_dir(data.path().join("runs"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    assert_eq!(saved.len(), 1, "{saved:?}");
-    let record = loadscope::run::load(&saved[0]).unwrap();
+    let record = the_one_saved_run(&mut harness, data.path());
     assert_eq!(record.status, RunStatus::Stopped);
     assert!(
         record.scenarios[0].base_url.starts_with(&gateway),
@@ -1226,15 +1232,7 @@ expr = "p95 < 5s"
     harness.get_by_label("Gateway capacity: throughput by load");
 
     // Runs: the step table and its result.
-    harness.get_by_label("Runs").click();
-    step_until(&mut harness, Duration::from_secs(10), "the run in the library", |harness| {
-        !harness.state().runs().is_loading() && harness.state().runs().run_count() == 1
-    });
-    let saved: Vec<PathBuf> = std::fs::read_dir(data.path().join("runs"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    let record = loadscope::run::load(&saved[0]).unwrap();
+    let record = the_one_saved_run(&mut harness, data.path());
     assert_eq!(
         record.scenarios[0].capacity.as_ref().and_then(|capacity| capacity.capacity),
         Some(4.0)
