@@ -321,8 +321,9 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.remove_cursor();
     harness.run_ok();
     let last = model_seconds.last().unwrap().requests.rps;
-    // Throughput and goodput both draw the task's requests/s.
-    assert_eq!(harness.query_all_by_label(&format!("requests/s {last:.1} req/s")).count(), 2);
+    // Throughput draws the task's requests/s (and goodput too, in a second the task met its
+    // objectives).
+    assert!(harness.query_all_by_label(&format!("requests/s {last:.1} req/s")).count() >= 1);
     task_picker(&harness, "models");
     harness.run_ok();
     harness.get_by_label("chat").click();
@@ -1242,4 +1243,9 @@ expr = "p95 < 5s"
     harness.run_ok();
     harness.get_by_label("Gateway capacity: capacity 4 users");
     harness.get_by_label_contains("Capacity: 4 users within every target");
+    // Present leads with the search's answer, not a step that failed on the way.
+    harness.get_by_label("Present").click();
+    harness.run_ok();
+    harness.get_by_label("4 users");
+    harness.get_by_label("capacity within every target, Gateway capacity");
 }

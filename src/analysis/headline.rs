@@ -47,6 +47,19 @@ pub struct Headline {
     pub error_rate_percent: f64,
     pub requests: u64,
     pub levels: Vec<LevelHeadline>,
+    /// A capacity search's result: `20 users`, where, and whether it passed (its steps' failed
+    /// targets are the search's evidence, never the worst failure).
+    pub capacity: Option<CapacityHeadline>,
+}
+
+/// A capacity search's answer, for a room.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityHeadline {
+    /// `20 users`, or `none`.
+    pub found: String,
+    /// `capacity within every target, Chat capacity`.
+    pub label: String,
+    pub passed: bool,
 }
 
 /// The headline of `run`.
@@ -89,8 +102,30 @@ pub fn headline(run: &RunRecord) -> Headline {
             (level.rps, label)
         });
     let total = run.total.as_ref().map(|total| &total.stats);
+    let capacity = run.scenarios.iter().find_map(|scenario| {
+        let capacity = scenario.capacity.as_ref()?;
+        let checks: Vec<String> = capacity
+            .verdicts
+            .iter()
+            .map(|verdict| format!("{} {}", if verdict.passed { "PASS" } else { "FAIL" }, verdict.target))
+            .collect();
+        let checks = if checks.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", checks.join(", "))
+        };
+        Some(CapacityHeadline {
+            found: capacity
+                .capacity
+                .map(|load| capacity.axis.format(load))
+                .unwrap_or_else(|| "none".into()),
+            label: format!("capacity within every target, {}{checks}", scenario.name),
+            passed: capacity.passed(),
+        })
+    });
     Headline {
         worst_failure: worst_failure(run),
+        capacity,
         peak_rps_within_targets,
         error_rate_percent: total.map(|stats| stats.error_rate_percent()).unwrap_or(0.0),
         requests: total.map(|stats| stats.requests).unwrap_or(0),
@@ -114,15 +149,8 @@ fn miss_ratio(verdict: &crate::run::Verdict) -> f64 {
 
 /// The failed target furthest past its limit, over every scenario and level.
 fn worst_failure(run: &RunRecord) -> Option<WorstFailure> {
-    let mut failures = run.scenarios.iter().flat_map(|scenario| {
-        scenario.levels.iter().flat_map(move |level| {
-            level
-                .verdicts
-                .iter()
-                .filter(|verdict| !verdict.passed)
-                .map(move |verdict| (scenario, level, verdict))
-        })
-    });
+    // A capacity search's failed steps are how it found its answer, not failures.
+    let mut failures = run.checked_verdicts().filter(|(_, _, verdict)| !verdict.passed);
     let first = failures.next()?;
     let (scenario, level, verdict) = failures.fold(first, |worst, candidate| {
         if miss_ratio(candidate.2) > miss_ratio(worst.2) {

@@ -84,21 +84,11 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// Every verdict of the run, with its scenario's name.
     /// Every level's target checks; a capacity search's steps are its evidence, not checks.
     pub fn verdicts(&self) -> impl Iterator<Item = (&'a str, &'a str, &'a Verdict)> {
         self.run
-            .scenarios
-            .iter()
-            .filter(|scenario| scenario.capacity.is_none())
-            .flat_map(|scenario| {
-                scenario.levels.iter().flat_map(move |level| {
-                    level
-                        .verdicts
-                        .iter()
-                        .map(move |verdict| (scenario.name.as_str(), level.name.as_str(), verdict))
-                })
-            })
+            .checked_verdicts()
+            .map(|(scenario, level, verdict)| (scenario.name.as_str(), level.name.as_str(), verdict))
     }
 
     /// "All 7 target checks passed" / "2 of 7 target checks failed" / "No targets".

@@ -75,6 +75,20 @@ impl RunRecord {
         self.title.as_deref().filter(|title| !title.is_empty()).unwrap_or(&self.preset.name)
     }
 
+    /// Every level's target checks that judge the run, with their scenario and level: a
+    /// capacity search's steps are left out (they are how it found its answer).
+    pub fn checked_verdicts(&self) -> impl Iterator<Item = (&ScenarioRecord, &LevelRecord, &Verdict)> {
+        self.scenarios
+            .iter()
+            .filter(|scenario| scenario.capacity.is_none())
+            .flat_map(|scenario| {
+                scenario
+                    .levels
+                    .iter()
+                    .flat_map(move |level| level.verdicts.iter().map(move |verdict| (scenario, level, verdict)))
+            })
+    }
+
     /// Seconds from start to the last level's end (or the last series point).
     pub fn duration_secs(&self) -> f64 {
         let levels_end = self

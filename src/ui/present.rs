@@ -205,7 +205,13 @@ impl Presentation {
                                 palette::PRESENT_FAIL_TEXT,
                             );
                         }
-                        None => big_number(&mut columns[0], &peak.0, &peak.1),
+                        None => match &headline.capacity {
+                            Some(capacity) if capacity.passed => big_number(&mut columns[0], &capacity.found, &capacity.label),
+                            Some(capacity) => {
+                                big_number_toned(&mut columns[0], &capacity.found, &capacity.label, palette::PRESENT_FAIL_TEXT)
+                            }
+                            None => big_number(&mut columns[0], &peak.0, &peak.1),
+                        },
                     }
                     let (p95, p95_label) = match focus {
                         Some(level) => (
