@@ -414,14 +414,7 @@ impl RunState {
         if medians.len() < STEP_BREAKDOWN_MIN_SECONDS {
             return None;
         }
-        let third = medians.len() / 3;
-        let mean = |part: &[f64]| part.iter().sum::<f64>() / part.len() as f64;
-        let (first, middle, last) = (
-            mean(&medians[..third]),
-            mean(&medians[third..medians.len() - third]),
-            mean(&medians[medians.len() - third..]),
-        );
-        (middle > first && last > middle && last >= 2.0 * first).then(|| {
+        crate::measure::capacity::rising_without_bound(&medians).map(|[first, middle, last]| {
             format!(
                 "stopped early: over-saturated, median latency rising without bound ({} to {} to {} over the step)",
                 crate::format::micros(first),

@@ -127,6 +127,24 @@ impl CapacitySearch {
     }
 }
 
+/// Whether per-second latencies grow without bound: each third of them slower on average than
+/// the one before, the last at least twice the first (requests queue faster than they are
+/// served). Returns the three thirds' means when they do.
+pub fn rising_without_bound(per_second: &[f64]) -> Option<[f64; 3]> {
+    let third = per_second.len() / 3;
+    if third == 0 {
+        return None;
+    }
+    let mean = |part: &[f64]| part.iter().sum::<f64>() / part.len() as f64;
+    let thirds = [
+        mean(&per_second[..third]),
+        mean(&per_second[third..per_second.len() - third]),
+        mean(&per_second[per_second.len() - third..]),
+    ];
+    let [first, middle, last] = thirds;
+    (middle > first && last > middle && last >= 2.0 * first).then_some(thirds)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +190,20 @@ mod tests {
         let none = search(users(4.0, 100.0), 0.0);
         assert_eq!(none.capacity(), None, "nothing held, not even one user");
         assert_eq!(none.steps.last().map(|step| step.load), Some(1.0));
+    }
+
+    #[test]
+    fn latency_that_keeps_climbing_is_over_saturation_and_a_plateau_is_not() {
+        // An open-model step past capacity: the queue grows, so does each second's median.
+        let climbing: Vec<f64> = (0..9).map(|second| 100.0 + 60.0 * f64::from(second)).collect();
+        assert_eq!(rising_without_bound(&climbing), Some([160.0, 340.0, 520.0]));
+        // A closed-model step at saturation: slower, but level.
+        let plateau = [100.0, 400.0, 410.0, 395.0, 405.0, 400.0, 398.0, 402.0, 401.0];
+        assert_eq!(rising_without_bound(&plateau), None);
+        // Rising, but not twice as slow: noise on a busy service, not a growing queue.
+        let drifting = [100.0, 105.0, 110.0, 115.0, 120.0, 125.0];
+        assert_eq!(rising_without_bound(&drifting), None);
+        assert_eq!(rising_without_bound(&[1.0, 2.0]), None);
     }
 
     #[test]
