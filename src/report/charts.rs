@@ -190,17 +190,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
 pub fn capacity_charts(scenario: &ScenarioRecord) -> Vec<ChartData> {
     let Some(capacity) = &scenario.capacity else { return Vec::new() };
     let steps: Vec<(f64, &LevelRecord)> = capacity.steps.iter().map(|step| step.load).zip(&scenario.levels).collect();
-    let targets: Vec<CurveTarget> = scenario
-        .targets
-        .iter()
-        .filter_map(|target| {
-            TargetExpr::parse(&target.expr).ok().map(|expr| CurveTarget {
-                metric: expr.metric,
-                threshold: expr.threshold,
-                text: target.expr.clone(),
-            })
-        })
-        .collect();
+    let targets = CurveTarget::of_records(&scenario.targets);
     load_curves(&scenario.name, capacity.axis, steps, &targets)
 }
 
@@ -210,6 +200,23 @@ pub struct CurveTarget {
     pub metric: Metric,
     pub threshold: f64,
     pub text: String,
+}
+
+impl CurveTarget {
+    /// The targets a run file recorded (those that still parse).
+    pub fn of_records(targets: &[crate::run::TargetRecord]) -> Vec<CurveTarget> {
+        targets
+            .iter()
+            .filter_map(|target| {
+                let expr = TargetExpr::parse(&target.expr).ok()?;
+                Some(CurveTarget {
+                    metric: expr.metric,
+                    threshold: expr.threshold,
+                    text: target.expr.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// The load curves of `steps` (each step's load and its level), with the latency targets drawn:
@@ -223,7 +230,9 @@ pub fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &LevelRe
         name: name.to_string(),
         points: steps.iter().filter_map(|(load, level)| Some([*load, value(level)?])).collect(),
     };
-    let streamed = |level: &LevelRecord| level.total.stats.chat.clone().filter(|chat| chat.streamed > 0);
+    fn streamed(level: &LevelRecord) -> Option<&crate::run::ChatStats> {
+        level.total.stats.chat.as_ref().filter(|chat| chat.streamed > 0)
+    }
     // The mean only where a target limits it (the search then stops on it).
     let avg_target = targets.iter().any(|target| target.metric == Metric::Avg);
     let latency_lines: Vec<Line> = [

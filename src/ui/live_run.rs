@@ -262,18 +262,7 @@ impl LiveRun {
             .iter()
             .map(|scenario| {
                 let capacity = scenario.capacity.as_ref()?;
-                let targets = scenario
-                    .targets
-                    .iter()
-                    .filter_map(|target| {
-                        let expr = crate::measure::TargetExpr::parse(&target.expr).ok()?;
-                        Some(CurveTarget {
-                            metric: expr.metric,
-                            threshold: expr.threshold,
-                            text: target.expr.clone(),
-                        })
-                    })
-                    .collect();
+                let targets = CurveTarget::of_records(&scenario.targets);
                 Some((capacity.axis, targets))
             })
             .collect();
