@@ -150,3 +150,101 @@ expr = "error_rate < 1%"
     let level = &record.scenarios[0].levels[position];
     assert!(level.duration_secs() < 7.0, "stopped before its 8 s: {}", level.duration_secs());
 }
+
+#[test]
+fn loadscope_capacity_turns_a_presets_levels_into_a_search() {
+    let demo = common::seeded_demo(12);
+    let dir = tempfile::tempdir().unwrap();
+    let preset = format!(
+        r#"
+[[scenario]]
+name = "Gateway"
+timeout = "30s"
+[scenario.service]
+base_url = "{}"
+[[scenario.task]]
+name = "chat"
+kind = "chat"
+model = "demo-llm"
+messages = [{{ role = "user", content = "hi" }}]
+max_tokens = 64
+[[scenario.level]]
+users = 2
+duration = "2s"
+[[scenario.level]]
+name = "Peak"
+users = 6
+duration = "10s"
+[[scenario.target]]
+expr = "avg < 500ms"
+level = "Peak"
+"#,
+        demo.urls()[0]
+    );
+    let path = dir.path().join("levels.toml");
+    std::fs::write(&path, preset).unwrap();
+    let preset_arg = path.to_str().unwrap();
+
+    // Flags are checked before anything runs, each naming itself and the fix.
+    let zero = loadscope(&["capacity", preset_arg, "--start", "0"], dir.path());
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(
+        text(&zero.stderr).contains("--start") && text(&zero.stderr).contains("positive number"),
+        "{}",
+        text(&zero.stderr)
+    );
+    let below = loadscope(&["capacity", preset_arg, "--max", "1"], dir.path());
+    assert_eq!(below.status.code(), Some(2));
+    assert!(
+        text(&below.stderr).contains("scenario \"Gateway\": the search would start at 2 but stop at 1; give --start and --max"),
+        "{}",
+        text(&below.stderr)
+    );
+    let rate = loadscope(&["capacity", preset_arg, "--over", "rate"], dir.path());
+    assert_eq!(rate.status.code(), Some(2));
+    assert!(
+        text(&rate.stderr).contains("no open-model (rate_per_sec) levels to start from; give --start and --max"),
+        "{}",
+        text(&rate.stderr)
+    );
+
+    // The search starts at the lowest level, each step as long as the first level; the target
+    // that named the peak level is checked at every step.
+    let out = dir.path().join("run.json");
+    let output = loadscope(
+        &[
+            "capacity",
+            preset_arg,
+            "--max",
+            "48",
+            "--warmup",
+            "1s",
+            "--precision",
+            "20%",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("Gateway: search over users from 2 users to 48 users, doubling while every target holds, then bisecting to 20%; each step 1s warm-up and 2s measured; every step must hold avg < 500ms"),
+        "{stderr}"
+    );
+    let record = loadscope::run::load(&out).unwrap();
+    let scenario = &record.scenarios[0];
+    let capacity = scenario.capacity.as_ref().unwrap();
+    assert_eq!(capacity.steps[0].load, 2.0);
+    assert!(capacity.steps.iter().any(|step| !step.held), "{:?}", capacity.steps);
+    for level in &scenario.levels {
+        assert_eq!(level.verdicts.len(), 1, "{}", level.name);
+        assert_eq!(level.verdicts[0].target, "avg < 500ms");
+    }
+    let found = capacity.capacity.unwrap();
+    assert_eq!(
+        stdout.lines().last(),
+        Some(format!("capacity: {found:.0} users").as_str()),
+        "{stdout}"
+    );
+}

@@ -306,6 +306,7 @@ fn overrides_replace_host_users_and_duration() {
         spawn_rate: Some(2.0),
         duration: Some(loadscope::measure::duration::HumanDuration(Duration::from_secs(7))),
         insecure: false,
+        search: None,
     };
     let preset = load("full-suite", &overrides).unwrap();
     assert_eq!(preset.scenarios.len(), 1);

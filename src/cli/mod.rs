@@ -54,6 +54,10 @@ pub enum Commands {
     },
     /// Run a preset headless: live progress, then per-level stats and target verdicts.
     Run(RunArgs),
+    /// Search for the highest load at which every target holds: each scenario's levels become
+    /// a capacity search (rising until a target fails, then bisecting). The last line printed
+    /// is the answer, e.g. `capacity: 24 users`.
+    Capacity(CapacityArgs),
     /// Check presets for mistakes (file, line and column for each).
     Validate {
         /// Preset files or shipped preset names.
@@ -129,6 +133,93 @@ pub struct RunArgs {
     /// Accept any https certificate (a development server's); the run and its reports say so.
     #[arg(long)]
     pub insecure: bool,
+    /// Set by `loadscope capacity`: a search in place of every scenario's levels.
+    #[arg(skip)]
+    pub search: Option<crate::preset::overrides::SearchOverride>,
+}
+
+/// `loadscope capacity`. Flags left out keep the scenario's `[scenario.capacity]` values, else
+/// follow from its levels: its axis, its lowest level as the start, eight times its highest as
+/// the maximum, its first level's duration as each step's.
+#[derive(Debug, clap::Args)]
+pub struct CapacityArgs {
+    /// A preset file, or a shipped preset's name (llm-capacity, api-gateway, demo, ...).
+    pub preset: String,
+    /// Search only this scenario of the preset.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Search over `users` (closed model) or `rate` (open model, requests per second).
+    #[arg(long, value_parser = ["users", "rate"])]
+    pub over: Option<String>,
+    /// The first step's load (users, or requests per second).
+    #[arg(long, value_parser = parse_load)]
+    pub start: Option<f64>,
+    /// The highest load tried.
+    #[arg(long, value_parser = parse_load)]
+    pub max: Option<f64>,
+    /// While targets hold, each step is this many times the last (default 2).
+    #[arg(long, value_parser = parse_growth)]
+    pub growth: Option<f64>,
+    /// Stop bisecting when the failing load is within this much of the held one (default 10%).
+    #[arg(long, value_parser = parse_percent)]
+    pub precision: Option<String>,
+    /// How long each step is measured, e.g. 30s.
+    #[arg(long, value_parser = parse_human_duration)]
+    pub step: Option<HumanDuration>,
+    /// Load before each step's measurement, not counted (default 5s).
+    #[arg(long, value_parser = parse_human_duration)]
+    pub warmup: Option<HumanDuration>,
+    /// Replace every scenario's base URL (e.g. http://localhost:9000).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Write the run file here, replacing a file of that name (default: a new file in the
+    /// data dir's runs/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Start the built-in demo stack first (on ports 8000, 8002, 8020).
+    #[arg(long)]
+    pub demo_stack: bool,
+    /// Skip the health checks before the first step.
+    #[arg(long)]
+    pub no_preflight: bool,
+    /// Worker threads (default: one per CPU).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// No live progress line.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Accept any https certificate (a development server's); the run and its reports say so.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl CapacityArgs {
+    /// The same run as `loadscope run`, with the search in place of the levels.
+    fn into_run(self) -> RunArgs {
+        RunArgs {
+            preset: self.preset,
+            scenario: self.scenario,
+            host: self.host,
+            out: self.out,
+            users: None,
+            spawn_rate: None,
+            duration: None,
+            demo_stack: self.demo_stack,
+            no_preflight: self.no_preflight,
+            workers: self.workers,
+            quiet: self.quiet,
+            insecure: self.insecure,
+            search: Some(crate::preset::overrides::SearchOverride {
+                over: self.over,
+                start: self.start,
+                max: self.max,
+                growth: self.growth,
+                precision: self.precision,
+                step: self.step,
+                warmup: self.warmup,
+            }),
+        }
+    }
 }
 
 /// `loadscope probe`.
@@ -172,6 +263,31 @@ fn parse_users(text: &str) -> Result<u32, String> {
     }
 }
 
+fn parse_load(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(load) if load.is_finite() && load > 0.0 => Ok(load),
+        _ => Err(format!(
+            "must be a positive number of users or requests per second, e.g. 10 (got {text:?})"
+        )),
+    }
+}
+
+fn parse_growth(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(growth) if growth.is_finite() && growth > 1.0 => Ok(growth),
+        _ => Err(format!(
+            "must be a number above 1, e.g. 2 doubles the load each step (got {text:?})"
+        )),
+    }
+}
+
+fn parse_percent(text: &str) -> Result<String, String> {
+    match text.trim().strip_suffix('%').and_then(|number| number.trim().parse::<f64>().ok()) {
+        Some(percent) if percent > 0.0 && percent < 100.0 => Ok(text.trim().to_string()),
+        _ => Err(format!("must be a percentage between 0% and 100%, e.g. 5% (got {text:?})")),
+    }
+}
+
 fn parse_human_duration(text: &str) -> Result<HumanDuration, String> {
     parse_duration(text).map(HumanDuration)
 }
@@ -191,6 +307,7 @@ pub(crate) fn load_checked(
 pub fn main(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Commands::Run(args)) => ExitCode::from(run::run(args)),
+        Some(Commands::Capacity(args)) => ExitCode::from(run::run(args.into_run())),
         Some(Commands::Validate { presets }) => ExitCode::from(validate::validate(&presets)),
         Some(Commands::DemoStack(args)) => ExitCode::from(demo_stack::demo_stack(args)),
         Some(Commands::Runs(args)) => ExitCode::from(runs::runs(args)),

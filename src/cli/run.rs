@@ -43,6 +43,7 @@ pub fn run(args: RunArgs) -> u8 {
         spawn_rate: args.spawn_rate,
         duration: args.duration,
         insecure: args.insecure,
+        search: args.search.clone(),
     };
     let compiled = match super::load_checked(&args.preset, &overrides) {
         Ok(compiled) => compiled,
@@ -112,6 +113,11 @@ pub fn run(args: RunArgs) -> u8 {
     }
     let preset_name = plan.preset.name.clone();
     let stages = plan.stage_count();
+    let searches: Vec<String> = plan
+        .scenarios
+        .iter()
+        .filter_map(|scenario| describe_search(&scenario.compiled))
+        .collect();
 
     let engine = match Engine::spawn(None) {
         Ok(engine) => engine,
@@ -122,7 +128,15 @@ pub fn run(args: RunArgs) -> u8 {
     };
     install_stop_signals(engine.commander());
     if !args.quiet {
-        eprintln!("Running {preset_name}: {stages} level(s). Ctrl-C stops the run and saves it.");
+        let what = match (stages, searches.len()) {
+            (levels, 0) => format!("{levels} level(s)"),
+            (0, searched) => format!("{searched} capacity search(es)"),
+            (levels, searched) => format!("{levels} level(s) and {searched} capacity search(es)"),
+        };
+        eprintln!("Running {preset_name}: {what}. Ctrl-C stops the run and saves it.");
+        for search in &searches {
+            eprintln!("  {search}");
+        }
     }
     engine.send(Command::Start(Box::new(plan)));
 
@@ -219,6 +233,39 @@ pub fn run(args: RunArgs) -> u8 {
             }
         }
     }
+}
+
+/// What a scenario's search will do, for the line before it starts: `Chat: over users from 2 to
+/// 64, doubling while every target holds, then bisecting to 10%; each step 5s warm-up and 20s
+/// measured; every step must hold p95 < 2s and error_rate < 1%`.
+fn describe_search(scenario: &crate::preset::compiled::CompiledScenario) -> Option<String> {
+    let capacity = scenario.capacity.as_ref()?;
+    let rule = &capacity.rule;
+    let axis = match rule.axis {
+        crate::measure::capacity::CapacityAxis::Users => "users",
+        crate::measure::capacity::CapacityAxis::Rate => "rate",
+    };
+    let growth = if (rule.growth - 2.0).abs() < f64::EPSILON {
+        "doubling".to_string()
+    } else {
+        format!("times {} each step", rule.growth)
+    };
+    let targets: Vec<&str> = scenario
+        .targets
+        .iter()
+        .filter(|target| !target.expr.metric.is_capacity())
+        .map(|target| target.text.as_str())
+        .collect();
+    Some(format!(
+        "{}: search over {axis} from {} to {}, {growth} while every target holds, then bisecting to {}%; each step {} warm-up and {} measured; every step must hold {}",
+        scenario.name,
+        rule.axis.format(rule.start),
+        rule.axis.format(rule.max),
+        rule.precision * 100.0,
+        format::duration(capacity.warmup),
+        format::duration(capacity.step),
+        targets.join(" and ")
+    ))
 }
 
 /// The search's answer, as the last line: `capacity: 24 users` (with the scenario's name when

@@ -1,7 +1,11 @@
 //! Command-line overrides of a preset, as Locust's flags work: `--host` replaces the base URL,
-//! `-u -r -t` replace every level's users, spawn rate and duration, `--scenario` picks one.
+//! `-u -r -t` replace every level's users, spawn rate and duration, `--scenario` picks one;
+//! `loadscope capacity` turns each scenario's levels into a capacity search.
 
-use super::model::Preset;
+use toml::Spanned;
+
+use super::compiled::MAX_USERS;
+use super::model::{CapacitySpec, Preset, Scenario};
 use crate::measure::duration::HumanDuration;
 
 /// What the command line replaces.
@@ -14,6 +18,129 @@ pub struct Overrides {
     pub duration: Option<HumanDuration>,
     /// `--insecure`: no https certificate verification for any scenario.
     pub insecure: bool,
+    /// `loadscope capacity`: search every scenario instead of running its levels.
+    pub search: Option<SearchOverride>,
+}
+
+/// `loadscope capacity`'s flags: a search in place of each scenario's levels. A flag left out
+/// keeps the scenario's own `[scenario.capacity]` value, else follows from its levels.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchOverride {
+    /// `users` or `rate`.
+    pub over: Option<String>,
+    pub start: Option<f64>,
+    pub max: Option<f64>,
+    pub growth: Option<f64>,
+    /// `"10%"`.
+    pub precision: Option<String>,
+    pub step: Option<HumanDuration>,
+    pub warmup: Option<HumanDuration>,
+}
+
+/// Without `--max`, a search derived from levels goes up to this many times the highest level.
+pub const DEFAULT_SEARCH_HEADROOM: f64 = 8.0;
+
+impl SearchOverride {
+    /// Replaces the scenario's levels with a search. Targets scoped to one level apply at every
+    /// step (the levels they named are gone): the search finds where all of them hold at once.
+    fn apply(&self, scenario: &mut Scenario) -> Result<(), String> {
+        let name = scenario.name.get_ref().clone();
+        let span = scenario.name.span();
+        let mut spec = match scenario.capacity.take() {
+            Some(own) => own.into_inner(),
+            None => self.spec_over_levels(scenario, &name)?,
+        };
+        if let Some(over) = &self.over {
+            spec.over = over.clone();
+        }
+        if let Some(start) = self.start {
+            spec.start = start;
+        }
+        if let Some(max) = self.max {
+            spec.max = max;
+        }
+        if self.growth.is_some() {
+            spec.growth = self.growth;
+        }
+        if self.precision.is_some() {
+            spec.precision = self.precision.clone();
+        }
+        if let Some(step) = self.step {
+            spec.step = step;
+        }
+        if self.warmup.is_some() {
+            spec.warmup = self.warmup;
+        }
+        if spec.over == "rate" {
+            spec.spawn_rate = None;
+        } else {
+            spec.max_in_flight = None;
+        }
+        if spec.start > spec.max {
+            return Err(format!(
+                "scenario {name:?}: the search would start at {} but stop at {}; give --start and --max with start at most max",
+                spec.start, spec.max
+            ));
+        }
+        for target in &mut scenario.targets {
+            target.get_mut().level = None;
+        }
+        scenario.levels.clear();
+        scenario.capacity = Some(Spanned::new(span, spec));
+        Ok(())
+    }
+
+    /// A search over the scenario's own levels' axis, from its lowest level to
+    /// [`DEFAULT_SEARCH_HEADROOM`] times its highest, each step as long as its first level.
+    fn spec_over_levels(&self, scenario: &Scenario, name: &str) -> Result<CapacitySpec, String> {
+        let levels: Vec<&super::model::Level> = scenario.levels.iter().map(|level| level.get_ref()).collect();
+        let closed = levels.iter().any(|level| level.users.is_some());
+        let over = self
+            .over
+            .clone()
+            .unwrap_or_else(|| if closed { "users" } else { "rate" }.to_string());
+        let loads: Vec<f64> = if over == "rate" {
+            levels.iter().filter_map(|level| level.rate_per_sec).collect()
+        } else {
+            levels.iter().filter_map(|level| level.users.map(f64::from)).collect()
+        };
+        let lowest = loads.iter().copied().fold(f64::INFINITY, f64::min);
+        let highest = loads.iter().copied().fold(0.0, f64::max);
+        let start = match self.start {
+            Some(start) => start,
+            None if lowest.is_finite() => lowest,
+            None => {
+                return Err(format!(
+                    "--over {over}: scenario {name:?} has no {} levels to start from; give --start and --max",
+                    if over == "rate" {
+                        "open-model (rate_per_sec)"
+                    } else {
+                        "closed-model (users)"
+                    }
+                ));
+            }
+        };
+        let max = self.max.unwrap_or_else(|| {
+            let max = highest.max(start) * DEFAULT_SEARCH_HEADROOM;
+            if over == "rate" { max } else { max.min(f64::from(MAX_USERS)) }
+        });
+        let step = match (self.step, levels.first()) {
+            (Some(step), _) => step,
+            (None, Some(level)) => level.duration,
+            (None, None) => return Err(format!("scenario {name:?} has no levels; give --step (e.g. --step 30s)")),
+        };
+        Ok(CapacitySpec {
+            over,
+            start,
+            max,
+            growth: None,
+            precision: None,
+            step,
+            warmup: None,
+            spawn_rate: levels.iter().find_map(|level| level.spawn_rate),
+            max_in_flight: levels.iter().find_map(|level| level.max_in_flight),
+        })
+    }
 }
 
 impl Overrides {
@@ -41,6 +168,9 @@ impl Overrides {
             }
         }
         for scenario in &mut preset.scenarios {
+            if let Some(search) = &self.search {
+                search.apply(scenario)?;
+            }
             if let Some(host) = &self.host {
                 *scenario.service.base_url.get_mut() = host.trim_end_matches('/').to_string();
             }
