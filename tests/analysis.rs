@@ -215,6 +215,88 @@ fn findings_that_need_other_evidence() {
 }
 
 #[test]
+fn a_capacity_searchs_steps_are_read_by_load() {
+    // A search's steps, in the order it ran them: it doubled to 32 users, which overloaded the
+    // service, then bisected down to 24 (still failing) and 20 (held).
+    let mut run = fixture("a");
+    let template = run.scenarios[1].levels[0].clone();
+    let step = |index: usize, users: u32, p95_millis: u64, failures: u64| {
+        let mut level = template.clone();
+        level.index = index;
+        level.name = format!("Step {}", index + 1);
+        level.load = loadscope::measure::LoadModel::Closed { users, spawn_rate: None };
+        let stats = &mut level.total.stats;
+        stats.requests = 400;
+        stats.failures = failures;
+        stats.limited = 0;
+        stats.generator_failures = 0;
+        stats.p95_micros = p95_millis * 1000;
+        level.failures.clear();
+        level
+    };
+    let steps = vec![
+        step(0, 8, 100, 0),
+        step(1, 16, 120, 0),
+        step(2, 32, 900, 40),
+        step(3, 24, 600, 20),
+        step(4, 20, 150, 2),
+    ];
+    let scenario = &mut run.scenarios[1];
+    scenario.levels = steps;
+    scenario.capacity = Some(loadscope::run::CapacityRecord {
+        axis: loadscope::measure::capacity::CapacityAxis::Users,
+        rule: loadscope::measure::capacity::SearchRule {
+            axis: loadscope::measure::capacity::CapacityAxis::Users,
+            start: 8.0,
+            max: 64.0,
+            growth: 2.0,
+            precision: 0.1,
+        },
+        capacity: Some(20.0),
+        steps: [(8.0, true), (16.0, true), (32.0, false), (24.0, false), (20.0, true)]
+            .into_iter()
+            .map(|(load, held)| loadscope::measure::capacity::SearchStep { load, held, why: None })
+            .collect(),
+        done: true,
+        verdicts: Vec::new(),
+    });
+    run.scenarios.truncate(2);
+    run.scenarios.remove(0);
+    let found = find(&run);
+    let gateway: Vec<(FindingRule, String)> = rules(&found);
+    // By load (8, 16, 20, 24, 32): p95 jumps between 20 and 24 users, where the search put the
+    // capacity; in run order the knee would be at 32 and 24 would read as a load that fell.
+    assert!(gateway.contains(&(FindingRule::LatencyKnee, "Step 4".into())), "{gateway:?}");
+    let knee = found.iter().find(|finding| finding.rule == FindingRule::LatencyKnee).unwrap();
+    assert!(
+        knee.summary.contains("at 20 users to") && knee.summary.contains("at 24 users"),
+        "{}",
+        knee.summary
+    );
+    // Errors rise with load, from 0% at 8 users to 10% at 32 (in run order the last step, 20
+    // users at 0.5%, hid it).
+    let rising = found.iter().find(|finding| finding.rule == FindingRule::ErrorRateRising).unwrap();
+    assert!(
+        rising.summary.contains("0.00% at 8 users to 10.00% at 32 users"),
+        "{}",
+        rising.summary
+    );
+    // Bisecting down from an overload is not "no recovery"...
+    assert!(!gateway.iter().any(|(rule, _)| *rule == FindingRule::NoRecovery), "{gateway:?}");
+    // ...but failing at a load that ran clean before the overload is.
+    let mut stuck = run.clone();
+    let mut again = stuck.scenarios[0].levels[3].clone();
+    again.index = 5;
+    again.name = "Step 6".into();
+    again.load = loadscope::measure::LoadModel::Closed {
+        users: 16,
+        spawn_rate: None,
+    };
+    stuck.scenarios[0].levels.push(again);
+    assert!(rules(&find(&stuck)).contains(&(FindingRule::NoRecovery, "Step 6".into())));
+}
+
+#[test]
 fn comparison_of_two_runs() {
     let (a, b) = (fixture("a"), fixture("b"));
     let comparison = compare(&[&a, &b], 0);

@@ -140,6 +140,17 @@ fn measured(scenario: &ScenarioRecord) -> Vec<&LevelRecord> {
     scenario.levels.iter().filter(|level| level.total.stats.requests > 0).collect()
 }
 
+/// The measured levels as the load-trend rules read them: in run order for fixed levels (a
+/// preset's levels are its ramp), by load for a capacity search (whose steps rise, then bisect
+/// back and forth: in run order, a step down would read as a load that fell).
+fn by_load(scenario: &ScenarioRecord) -> Vec<&LevelRecord> {
+    let mut levels = measured(scenario);
+    if scenario.capacity.is_some() {
+        levels.sort_by(|a, b| a.load.intensity().total_cmp(&b.load.intensity()));
+    }
+    levels
+}
+
 /// Pearson correlation and least-squares slope of y on x (None with fewer than two distinct x).
 pub fn linear_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     let n = points.len() as f64;
@@ -160,7 +171,7 @@ pub fn linear_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 }
 
 fn error_rate_rising(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
-    let levels = measured(scenario);
+    let levels = by_load(scenario);
     if levels.len() < MIN_TREND_LEVELS {
         return;
     }
@@ -205,7 +216,7 @@ fn error_rate_rising(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
 }
 
 fn latency_knees(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
-    let levels: Vec<&LevelRecord> = measured(scenario)
+    let levels: Vec<&LevelRecord> = by_load(scenario)
         .into_iter()
         .filter(|level| level.total.stats.requests >= MIN_REQUESTS)
         .collect();
@@ -365,10 +376,18 @@ fn cascading(run: &RunRecord, scenario_index: usize, scenario: &ScenarioRecord, 
     }
 }
 
+/// Errors that stay after the load falls. Between fixed levels: a level with less load than the
+/// one before it and still failing. In a capacity search, stepping down after a failed step is
+/// the bisection, and a lower load that still fails is only above capacity; errors stay when
+/// a step fails at a load no higher than one that ran clean before the overload.
 fn no_recovery(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
     let levels = measured(scenario);
-    for pair in levels.windows(2) {
-        let (before, after) = (pair[0], pair[1]);
+    let pairs: Vec<(&LevelRecord, &LevelRecord)> = if scenario.capacity.is_some() {
+        stuck_after_overload(&levels)
+    } else {
+        levels.windows(2).map(|pair| (pair[0], pair[1])).collect()
+    };
+    for (before, after) in pairs {
         let (rate_before, rate_after) = (service_error_rate(&before.total.stats), service_error_rate(&after.total.stats));
         let enough = service_failures(&before.total.stats) >= MIN_FAILURES && service_failures(&after.total.stats) >= MIN_FAILURES;
         if after.load.intensity() < before.load.intensity() && enough && rate_before >= 1.0 && rate_after >= rate_before * 0.5 {
@@ -389,6 +408,30 @@ fn no_recovery(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// A search's (overloaded step, later step) pairs where the later step's load is no higher than
+/// a step that ran clean (under 1% service errors) before the overload.
+fn stuck_after_overload<'a>(steps: &[&'a LevelRecord]) -> Vec<(&'a LevelRecord, &'a LevelRecord)> {
+    let clean = |level: &LevelRecord| service_error_rate(&level.total.stats) < 1.0;
+    let mut pairs = Vec::new();
+    for (overload_at, overload) in steps.iter().enumerate() {
+        if clean(overload) {
+            continue;
+        }
+        let clean_before = steps[..overload_at]
+            .iter()
+            .filter(|step| clean(step))
+            .map(|step| step.load.intensity())
+            .fold(f64::NEG_INFINITY, f64::max);
+        if let Some(after) = steps[overload_at + 1..]
+            .iter()
+            .find(|step| step.load.intensity() <= clean_before && step.load.intensity() < overload.load.intensity())
+        {
+            pairs.push((*overload, *after));
+        }
+    }
+    pairs
 }
 
 fn generator_saturated(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
