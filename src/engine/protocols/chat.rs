@@ -7,6 +7,7 @@
 
 use std::time::Instant;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::sse::{SseEvent, SseParser};
@@ -49,6 +50,47 @@ pub fn request_body(spec: &ChatSpec, messages: &[(&str, &str)], extras: &ChatExt
         body.insert(key.clone(), value.clone());
     }
     serde_json::to_vec(&Value::Object(body)).unwrap_or_default()
+}
+
+/// A stream chunk as the common path reads it: only what is measured, strings borrowed from
+/// the event where they have no escapes; every other field is skipped unread.
+#[derive(serde::Deserialize)]
+struct Chunk<'a> {
+    #[serde(default, borrow)]
+    choices: Vec<ChunkChoice<'a>>,
+    #[serde(default)]
+    usage: Option<ChunkUsage>,
+    /// An `error` field of any value (null included) is present.
+    #[serde(default, deserialize_with = "present")]
+    error: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct ChunkChoice<'a> {
+    #[serde(default, borrow)]
+    delta: Option<ChunkDelta<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ChunkDelta<'a> {
+    #[serde(default, borrow)]
+    content: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    reasoning_content: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    reasoning: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ChunkUsage {
+    #[serde(default)]
+    prompt_tokens: Option<u64>,
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
 /// A chat failure: kind and message.
@@ -116,11 +158,9 @@ impl StreamMeter {
         if self.first_byte.is_none() {
             self.first_byte = bytes.iter().copied().find(|byte| !byte.is_ascii_whitespace());
         }
-        let mut events = Vec::new();
-        self.parser.feed(bytes, &mut |event| events.push(event));
-        for event in events {
-            self.on_event(event, at);
-        }
+        let mut parser = std::mem::take(&mut self.parser);
+        parser.feed(bytes, &mut |event| self.on_event(event, at));
+        self.parser = parser;
     }
 
     /// Whether any byte of the reply arrived (a failure after that is a cut stream).
@@ -128,7 +168,7 @@ impl StreamMeter {
         self.head_at.is_some()
     }
 
-    fn on_event(&mut self, event: SseEvent, at: Instant) {
+    fn on_event(&mut self, event: &SseEvent, at: Instant) {
         self.events += 1;
         if self.done || self.failure.is_some() {
             return;
@@ -136,6 +176,28 @@ impl StreamMeter {
         let data = event.data.trim();
         if data == "[DONE]" {
             self.done = true;
+            return;
+        }
+        // The common chunk, read into borrowed fields (no allocation); anything else (an
+        // error, an odd shape) takes the general path below, which decides exactly as before.
+        if event.event != "error"
+            && let Ok(chunk) = serde_json::from_str::<Chunk<'_>>(data)
+            && !chunk.error
+        {
+            if let Some(usage) = &chunk.usage
+                && let Some(completion) = usage.completion_tokens
+            {
+                self.usage = Some((usage.prompt_tokens, completion));
+            }
+            let delta = chunk.choices.first().and_then(|choice| choice.delta.as_ref());
+            let has_content = delta.is_some_and(|delta| {
+                [&delta.content, &delta.reasoning_content, &delta.reasoning]
+                    .iter()
+                    .any(|field| field.as_deref().is_some_and(|text| !text.is_empty()))
+            });
+            if has_content {
+                self.on_content(delta.and_then(|delta| delta.content.as_deref()), at);
+            }
             return;
         }
         let value: Value = match serde_json::from_str(data) {
@@ -161,21 +223,23 @@ impl StreamMeter {
                 .any(|field| delta.get(field).and_then(Value::as_str).is_some_and(|text| !text.is_empty()))
         });
         if has_content {
-            if let (Some(text), Some(content)) = (
-                self.reply_text.as_mut(),
-                delta.and_then(|delta| delta.get("content")).and_then(Value::as_str),
-            ) {
-                text.push_str(content);
-            }
-            self.content_chunks += 1;
-            if self.first_token.is_none() {
-                self.first_token = Some(at);
-            }
-            if let Some(last) = self.last_token {
-                self.itl_micros.push(at.saturating_duration_since(last).as_micros() as u64);
-            }
-            self.last_token = Some(at);
+            self.on_content(delta.and_then(|delta| delta.get("content")).and_then(Value::as_str), at);
         }
+    }
+
+    /// A chunk with content (or reasoning) arrived at `at`: its time, and its text when kept.
+    fn on_content(&mut self, content: Option<&str>, at: Instant) {
+        if let (Some(text), Some(content)) = (self.reply_text.as_mut(), content) {
+            text.push_str(content);
+        }
+        self.content_chunks += 1;
+        if self.first_token.is_none() {
+            self.first_token = Some(at);
+        }
+        if let Some(last) = self.last_token {
+            self.itl_micros.push(at.saturating_duration_since(last).as_micros() as u64);
+        }
+        self.last_token = Some(at);
     }
 
     /// The metrics of a complete stream, timed from `start`, or why it failed.
@@ -326,6 +390,35 @@ mod tests {
         );
         let (kind, message) = errored.finish(Instant::now()).expect_err("error event");
         assert_eq!((kind, message.as_str()), (FailureKind::ApiError, "API error: rate limited"));
+    }
+
+    #[test]
+    fn odd_chunks_read_as_the_general_path_reads_them() {
+        // Escaped text is kept whole; a chunk whose usage is not whole numbers, or whose delta
+        // is not text, takes the general path and counts as it always did.
+        let mut meter = StreamMeter::capturing();
+        meter.on_data(chunk("say \"hi\"\n").as_bytes(), Instant::now());
+        meter.on_data(b"data: {\"choices\":[{\"delta\":{\"content\":[1]}}]}\n\n", Instant::now());
+        meter.on_data(b"data: {\"choices\":[],\"usage\":{\"completion_tokens\":2.5}}\n\n", Instant::now());
+        meter.on_data(
+            b"data: {\"choices\":[{\"delta\":{\"content\":\"\\u00e9\"}}],\"usage\":null}\n\n",
+            Instant::now(),
+        );
+        meter.on_data(b"data: [DONE]\n\n", Instant::now());
+        let metrics = meter.finish(Instant::now()).expect("complete");
+        assert_eq!(metrics.reply_text.as_deref(), Some("say \"hi\"\n\u{e9}"));
+        assert_eq!((metrics.output_tokens, metrics.source), (2, TokenSource::Chunks));
+
+        // An `error` field, even null, and an `error` event are the service's errors.
+        for stream in [
+            &b"data: {\"error\":null,\"choices\":[]}\n\n"[..],
+            &b"event: error\ndata: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"[..],
+        ] {
+            let mut meter = StreamMeter::new();
+            meter.on_data(stream, Instant::now());
+            meter.on_data(b"data: [DONE]\n\n", Instant::now());
+            assert_eq!(meter.finish(Instant::now()).expect_err("error").0, FailureKind::ApiError);
+        }
     }
 
     #[test]

@@ -4,85 +4,87 @@
 //! bodies in the user's task and times each event, so a push parser fits it better.)
 
 /// One event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SseEvent {
     /// The `event:` field, "message" when absent.
     pub event: String,
     pub data: String,
 }
 
-/// Incremental parser state.
+/// Incremental parser state. Its buffers are reused from event to event: a stream of
+/// thousands of chunks parses without allocating once they have grown.
 #[derive(Debug, Default)]
 pub struct SseParser {
     line: Vec<u8>,
     after_cr: bool,
-    event: String,
-    data: String,
+    current: SseEvent,
     has_data: bool,
 }
 
 impl SseParser {
-    /// Feeds bytes; calls `on_event` for every complete event.
-    pub fn feed(&mut self, bytes: &[u8], on_event: &mut dyn FnMut(SseEvent)) {
-        for &byte in bytes {
+    /// Feeds bytes; calls `on_event` for every complete event (borrowed: copy what you keep).
+    pub fn feed(&mut self, mut bytes: &[u8], on_event: &mut dyn FnMut(&SseEvent)) {
+        while !bytes.is_empty() {
             if self.after_cr {
                 self.after_cr = false;
-                if byte == b'\n' {
+                if bytes[0] == b'\n' {
+                    bytes = &bytes[1..];
                     continue;
                 }
             }
-            match byte {
-                b'\n' => self.end_line(on_event),
-                b'\r' => {
-                    self.after_cr = true;
+            match bytes.iter().position(|&byte| byte == b'\n' || byte == b'\r') {
+                None => {
+                    self.line.extend_from_slice(bytes);
+                    return;
+                }
+                Some(end) => {
+                    self.line.extend_from_slice(&bytes[..end]);
+                    self.after_cr = bytes[end] == b'\r';
+                    bytes = &bytes[end + 1..];
                     self.end_line(on_event);
                 }
-                _ => self.line.push(byte),
             }
         }
     }
 
-    fn end_line(&mut self, on_event: &mut dyn FnMut(SseEvent)) {
-        let line = std::mem::take(&mut self.line);
-        if line.is_empty() {
+    fn end_line(&mut self, on_event: &mut dyn FnMut(&SseEvent)) {
+        if self.line.is_empty() {
             if self.has_data {
-                let event = if self.event.is_empty() {
-                    "message".to_string()
-                } else {
-                    std::mem::take(&mut self.event)
-                };
-                on_event(SseEvent {
-                    event,
-                    data: std::mem::take(&mut self.data),
-                });
+                if self.current.event.is_empty() {
+                    self.current.event.push_str("message");
+                }
+                on_event(&self.current);
             }
-            self.event.clear();
-            self.data.clear();
+            self.current.event.clear();
+            self.current.data.clear();
             self.has_data = false;
             return;
         }
-        if line[0] == b':' {
-            return;
-        }
-        let text = String::from_utf8_lossy(&line);
-        let (field, value) = match text.find(':') {
-            Some(colon) => {
-                let value = &text[colon + 1..];
-                (&text[..colon], value.strip_prefix(' ').unwrap_or(value))
-            }
-            None => (&text[..], ""),
-        };
-        match field {
-            "data" => {
-                if self.has_data {
-                    self.data.push('\n');
+        if self.line[0] != b':' {
+            let text = String::from_utf8_lossy(&self.line);
+            let (field, value) = match text.find(':') {
+                Some(colon) => {
+                    let value = &text[colon + 1..];
+                    (&text[..colon], value.strip_prefix(' ').unwrap_or(value))
                 }
-                self.data.push_str(value);
-                self.has_data = true;
+                None => (&text[..], ""),
+            };
+            match field {
+                "data" => {
+                    if self.has_data {
+                        self.current.data.push('\n');
+                    }
+                    self.current.data.push_str(value);
+                    self.has_data = true;
+                }
+                "event" => {
+                    self.current.event.clear();
+                    self.current.event.push_str(value);
+                }
+                _ => {}
             }
-            "event" => self.event = value.to_string(),
-            _ => {}
         }
+        self.line.clear();
     }
 }
 
@@ -94,7 +96,7 @@ mod tests {
         let mut parser = SseParser::default();
         let mut events = Vec::new();
         for chunk in input.chunks(piece) {
-            parser.feed(chunk, &mut |event| events.push(event));
+            parser.feed(chunk, &mut |event| events.push(event.clone()));
         }
         events
     }
