@@ -10,9 +10,10 @@
 #   - The generator's CPU (all its processes, % of one core while chunks flow) and peak RSS
 #     (all its processes together).
 # One line per tool and concurrency, then ratios against Loadscope. Not part of CI: the peers
-# pull about 3 GB of Python packages (torch among them) into a venv, once. A full run takes
-# about 15 minutes here (2 cores), 25 with the venv's first install.
-# PEERS="" measures Loadscope alone; STREAMS="1000" one concurrency; LOADSCOPE=path another build.
+# pull about 6.5 GB of Python packages (torch among them) into a venv, once. A full run takes
+# about 6 minutes here (2 cores), plus 5 to 10 for the venv's first install.
+# PEERS="" measures Loadscope alone; STREAMS="1000" one concurrency; LOADSCOPE=path and
+# STREAM_SERVER=path use those builds instead of building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,8 +31,11 @@ done
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 [ "$(ulimit -n)" -ge 12000 ] || { echo "needs 12000 open files per process for 10,000 streams (ulimit -n is $(ulimit -n)); raise the hard limit" >&2; exit 2; }
 
-cargo build --release --quiet --example stream_server
-SERVER="${CARGO_TARGET_DIR:-target}/release/examples/stream_server"
+if [ -z "${STREAM_SERVER:-}" ]; then
+  cargo build --release --quiet --example stream_server
+  STREAM_SERVER="${CARGO_TARGET_DIR:-target}/release/examples/stream_server"
+fi
+SERVER="$STREAM_SERVER"
 if [ -z "${LOADSCOPE:-}" ]; then
   cargo build --release --quiet
   LOADSCOPE="${CARGO_TARGET_DIR:-target}/release/loadscope"
@@ -73,7 +77,8 @@ EOF
 fi
 
 # Runs a command pinned to core 1 and watches it: CPU of all its processes while the server's
-# chunk count grows, peak RSS of all of them together. Prints "cpu_percent rss_mb".
+# chunk count grows, peak RSS of all of them together, and its CPU per chunk the server sent
+# meanwhile. Prints "cpu_percent rss_mb cpu_micros_per_chunk".
 cat >"$WORK/watch.py" <<'EOF'
 import json, os, subprocess, sys, time, urllib.request
 url, log = sys.argv[1], sys.argv[2]
@@ -92,16 +97,17 @@ def tree(root):
         found.append(pid)
         todo.extend(children.get(pid, []))
     return found
+cpu_seen = {}  # pid -> its CPU ticks when last seen: a process that exits keeps its share
 def usage(root):
-    cpu = rss = 0
+    rss = 0
     for pid in tree(root):
         try:
             stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-            cpu += int(stat[11]) + int(stat[12])
+            cpu_seen[pid] = int(stat[11]) + int(stat[12])
             rss += int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, IndexError):
             pass
-    return cpu, rss
+    return sum(cpu_seen.values()), rss
 def chunks():
     return json.load(urllib.request.urlopen(url + "/stats"))["late"]["count"]
 with open(log, "w") as out:
@@ -116,7 +122,8 @@ flowing = [i for i in range(1, len(samples)) if samples[i][2] > samples[i - 1][2
 if child.returncode != 0 or len(flowing) < 2:
     sys.exit(f"{sys.argv[3]} failed (exit {child.returncode}); see its output:\n" + open(log).read()[-3000:])
 first, last = samples[flowing[0] - 1], samples[flowing[-1]]
-print("%.0f %.0f" % ((last[1] - first[1]) / tick * 100 / (last[0] - first[0]), peak_rss / 2**20))
+cpu_secs = (last[1] - first[1]) / tick
+print("%.0f %.0f %.1f" % (cpu_secs * 100 / (last[0] - first[0]), peak_rss / 2**20, cpu_secs * 1e6 / (last[2] - first[2])))
 EOF
 
 # The server's own schedule since the last reset: "ttft_p50 ttft_p99 gap_p50 gap_p99 late_p99" (ms).
@@ -198,22 +205,18 @@ done
 python3 - "$results" "$TTFT_MS" "$GAP_MS" <<'EOF'
 import sys
 rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
-print(f"schedule: first chunk after {sys.argv[2]} ms, then one every {sys.argv[3]} ms; errors are the tool's figure minus the server's (ms)")
-print("%-10s %7s %8s %9s %9s %9s %9s %10s %7s %8s" % ("tool", "streams", "replies", "TTFT p50", "TTFT p99", "ITL p50", "ITL p99", "srv late99", "CPU %", "RSS MB"))
-ours = {}
-for tool, streams, ttft50, ttft99, itl50, itl99, replies, s_ttft50, s_ttft99, s_gap50, s_gap99, late99, cpu, rss in rows:
+print(f"schedule: first chunk {sys.argv[2]} ms after the request, then one every {sys.argv[3]} ms. Errors: the tool's figure minus the server's, in ms.")
+print("srv late99: how far the server's own writes slipped behind the schedule (it is the limit when this grows).")
+print("%-10s %7s %8s %9s %9s %9s %9s %10s %6s %7s %12s" % ("tool", "streams", "replies", "TTFT p50", "TTFT p99", "ITL p50", "ITL p99", "srv late99", "CPU %", "RSS MB", "CPU us/chunk"))
+table = {}
+for tool, streams, ttft50, ttft99, itl50, itl99, replies, s_ttft50, s_ttft99, s_gap50, s_gap99, late99, cpu, rss, per_chunk in rows:
     errors = [float(ttft50) - float(s_ttft50), float(ttft99) - float(s_ttft99), float(itl50) - float(s_gap50), float(itl99) - float(s_gap99)]
-    row = dict(errors=errors, cpu=float(cpu), rss=float(rss))
-    if tool == "loadscope":
-        ours[streams] = row
-    print("%-10s %7s %8s %+9.2f %+9.2f %+9.3f %+9.3f %10.2f %7.0f %8.0f" % (tool, streams, replies, *errors, float(late99), float(cpu), float(rss)))
-for tool, streams, *_ in rows:
-    if tool == "loadscope" or streams not in ours:
+    table[(tool, streams)] = dict(errors=errors, rss=float(rss), per_chunk=float(per_chunk))
+    print("%-10s %7s %8s %+9.2f %+9.2f %+9.3f %+9.3f %10.2f %6.0f %7.0f %12.1f" % (tool, streams, replies, *errors, float(late99), float(cpu), float(rss), float(per_chunk)))
+for (tool, streams), them in table.items():
+    us = table.get(("loadscope", streams))
+    if tool == "loadscope" or us is None:
         continue
-    row = next(r for r in rows if r[0] == tool and r[1] == streams)
-    them = dict(cpu=float(row[-2]), rss=float(row[-1]), itl=abs(float(row[4]) - float(row[9])), ttft=abs(float(row[2]) - float(row[7])))
-    us = ours[streams]
-    ratio = lambda a, b: "%.1fx" % (a / b) if b > 0 else "n/a"
-    print(f"{tool} / loadscope at {streams} streams: CPU {ratio(them['cpu'], us['cpu'])}, RSS {ratio(them['rss'], us['rss'])}, "
-          f"|ITL p50 error| {ratio(them['itl'], abs(us['errors'][2]))}, |TTFT p50 error| {ratio(them['ttft'], abs(us['errors'][0]))}")
+    print(f"{tool} / loadscope at {streams} streams: CPU per chunk {them['per_chunk'] / us['per_chunk']:.1f}x, RSS {them['rss'] / us['rss']:.1f}x, "
+          f"|ITL p50 error| {abs(them['errors'][2]):.2f} ms vs {abs(us['errors'][2]):.2f} ms, |TTFT p50 error| {abs(them['errors'][0]):.1f} ms vs {abs(us['errors'][0]):.1f} ms")
 EOF
