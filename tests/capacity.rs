@@ -58,6 +58,7 @@ expr = "capacity_users >= 15"
     let scenario = &record.scenarios[0];
     let capacity = scenario.capacity.as_ref().unwrap();
     let found = capacity.capacity.unwrap();
+    println!("capacity search: found {found} users, computed {computed:.1} from the demo's parameters");
     assert!(capacity.done, "the search reached its precision");
     assert!(
         (found - computed).abs() <= computed * 0.10,
