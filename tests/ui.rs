@@ -1249,3 +1249,32 @@ expr = "p95 < 5s"
     harness.get_by_label("4 users");
     harness.get_by_label("capacity within every target, Gateway capacity");
 }
+
+#[test]
+fn snapshots_of_a_capacity_search_in_the_runs_tab_and_present() {
+    // A search saved by `loadscope run` against the demo stack (4 and 8 users held, 16, 12,
+    // 10 and 9 failed): the Runs tab shows its steps and curves, Present leads with 8 users.
+    let data = Path::new("/tmp/loadscope-ui-capacity-snapshots");
+    let _ = std::fs::remove_dir_all(data);
+    std::fs::create_dir_all(data.join("runs")).unwrap();
+    std::fs::copy(fixture("ui-capacity-run.json"), data.join("runs/20261203T130306Z-capacity.json")).unwrap();
+    let mut harness = snapshot_harness(config(data, Some("demo".into())));
+    harness.run_ok();
+    harness.get_by_label("Runs").click();
+    step_until(&mut harness, Duration::from_secs(10), "the runs list", |harness| {
+        harness.state().runs().run_count() == 1
+    });
+    harness.get_by_label("2026-12-03 13:03:06").click();
+    harness.run_ok();
+    harness.get_by_label("Chat: capacity 8 users");
+    harness.remove_cursor();
+    harness.run_ok();
+    let mut results = egui_kittest::SnapshotResults::new();
+    results.add(harness.try_snapshot("runs_capacity"));
+    harness.get_by_label("Present").click();
+    harness.run_ok();
+    harness.get_by_label("8 users");
+    harness.remove_cursor();
+    harness.run_ok();
+    results.add(harness.try_snapshot("presentation_capacity"));
+}
