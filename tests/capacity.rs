@@ -194,6 +194,13 @@ level = "Peak"
         "{}",
         text(&zero.stderr)
     );
+    let precision = loadscope(&["capacity", preset_arg, "--precision", "150%"], dir.path());
+    assert_eq!(precision.status.code(), Some(2));
+    assert!(
+        text(&precision.stderr).contains("--precision") && text(&precision.stderr).contains("between 0% and 100%, e.g. 5%"),
+        "{}",
+        text(&precision.stderr)
+    );
     let below = loadscope(&["capacity", preset_arg, "--max", "1"], dir.path());
     assert_eq!(below.status.code(), Some(2));
     assert!(

@@ -93,11 +93,11 @@ pub enum Commands {
     Report(report::ReportArgs),
 }
 
-/// `loadscope run`.
+/// What `run` and `capacity` share: the preset, where it runs, and how the run is kept.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub struct RunTarget {
     /// A preset file, or a shipped preset's name (api-gateway, rag-service, mcp-server,
-    /// baseline, full-suite, demo).
+    /// baseline, full-suite, demo, llm-capacity, llm-dataset).
     pub preset: String,
     /// Run only this scenario of the preset.
     #[arg(long)]
@@ -109,19 +109,10 @@ pub struct RunArgs {
     /// data dir's runs/).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Users for every level (turns open-model levels into closed ones).
-    #[arg(short = 'u', long, allow_negative_numbers = true, value_parser = parse_users)]
-    pub users: Option<u32>,
-    /// Spawn rate (users per second) for every closed-model level.
-    #[arg(short = 'r', long = "spawn-rate")]
-    pub spawn_rate: Option<f64>,
-    /// Duration of every level, e.g. 30s or 5m.
-    #[arg(short = 't', long = "run-time", value_parser = parse_human_duration)]
-    pub duration: Option<HumanDuration>,
     /// Start the built-in demo stack first (on ports 8000, 8002, 8020).
     #[arg(long)]
     pub demo_stack: bool,
-    /// Skip the health checks before the first level.
+    /// Skip the health checks before any load is sent.
     #[arg(long)]
     pub no_preflight: bool,
     /// Worker threads (default: one per CPU).
@@ -133,6 +124,22 @@ pub struct RunArgs {
     /// Accept any https certificate (a development server's); the run and its reports say so.
     #[arg(long)]
     pub insecure: bool,
+}
+
+/// `loadscope run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: RunTarget,
+    /// Users for every level (turns open-model levels into closed ones).
+    #[arg(short = 'u', long, allow_negative_numbers = true, value_parser = parse_users)]
+    pub users: Option<u32>,
+    /// Spawn rate (users per second) for every closed-model level.
+    #[arg(short = 'r', long = "spawn-rate")]
+    pub spawn_rate: Option<f64>,
+    /// Duration of every level, e.g. 30s or 5m.
+    #[arg(short = 't', long = "run-time", value_parser = parse_human_duration)]
+    pub duration: Option<HumanDuration>,
     /// Set by `loadscope capacity`: a search in place of every scenario's levels.
     #[arg(skip)]
     pub search: Option<crate::preset::overrides::SearchOverride>,
@@ -143,11 +150,8 @@ pub struct RunArgs {
 /// the maximum, its first level's duration as each step's.
 #[derive(Debug, clap::Args)]
 pub struct CapacityArgs {
-    /// A preset file, or a shipped preset's name (llm-capacity, api-gateway, demo, ...).
-    pub preset: String,
-    /// Search only this scenario of the preset.
-    #[arg(long)]
-    pub scenario: Option<String>,
+    #[command(flatten)]
+    pub target: RunTarget,
     /// Search over `users` (closed model) or `rate` (open model, requests per second).
     #[arg(long, value_parser = ["users", "rate"])]
     pub over: Option<String>,
@@ -169,46 +173,16 @@ pub struct CapacityArgs {
     /// Load before each step's measurement, not counted (default 5s).
     #[arg(long, value_parser = parse_human_duration)]
     pub warmup: Option<HumanDuration>,
-    /// Replace every scenario's base URL (e.g. http://localhost:9000).
-    #[arg(long)]
-    pub host: Option<String>,
-    /// Write the run file here, replacing a file of that name (default: a new file in the
-    /// data dir's runs/).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Start the built-in demo stack first (on ports 8000, 8002, 8020).
-    #[arg(long)]
-    pub demo_stack: bool,
-    /// Skip the health checks before the first step.
-    #[arg(long)]
-    pub no_preflight: bool,
-    /// Worker threads (default: one per CPU).
-    #[arg(long)]
-    pub workers: Option<usize>,
-    /// No live progress line.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Accept any https certificate (a development server's); the run and its reports say so.
-    #[arg(long)]
-    pub insecure: bool,
 }
 
 impl CapacityArgs {
     /// The same run as `loadscope run`, with the search in place of the levels.
     fn into_run(self) -> RunArgs {
         RunArgs {
-            preset: self.preset,
-            scenario: self.scenario,
-            host: self.host,
-            out: self.out,
+            target: self.target,
             users: None,
             spawn_rate: None,
             duration: None,
-            demo_stack: self.demo_stack,
-            no_preflight: self.no_preflight,
-            workers: self.workers,
-            quiet: self.quiet,
-            insecure: self.insecure,
             search: Some(crate::preset::overrides::SearchOverride {
                 over: self.over,
                 start: self.start,
@@ -282,9 +256,9 @@ fn parse_growth(text: &str) -> Result<f64, String> {
 }
 
 fn parse_percent(text: &str) -> Result<String, String> {
-    match text.trim().strip_suffix('%').and_then(|number| number.trim().parse::<f64>().ok()) {
-        Some(percent) if percent > 0.0 && percent < 100.0 => Ok(text.trim().to_string()),
-        _ => Err(format!("must be a percentage between 0% and 100%, e.g. 5% (got {text:?})")),
+    match crate::measure::capacity::parse_precision(text) {
+        Some(_) => Ok(text.trim().to_string()),
+        None => Err(format!("must be a percentage between 0% and 100%, e.g. 5% (got {text:?})")),
     }
 }
 

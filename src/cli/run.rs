@@ -18,7 +18,7 @@ use crate::run::library::default_runs_dir;
 
 /// Runs `loadscope run` and returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
-    if let Some(host) = &args.host
+    if let Some(host) = &args.target.host
         && let Err(why) = BaseUrl::parse(host)
     {
         eprintln!("--host: {why}");
@@ -37,15 +37,15 @@ pub fn run(args: RunArgs) -> u8 {
         return EXIT_BAD_INPUT;
     }
     let overrides = Overrides {
-        scenario: args.scenario.clone(),
-        host: args.host.clone(),
+        scenario: args.target.scenario.clone(),
+        host: args.target.host.clone(),
         users: args.users,
         spawn_rate: args.spawn_rate,
         duration: args.duration,
-        insecure: args.insecure,
+        insecure: args.target.insecure,
         search: args.search.clone(),
     };
-    let compiled = match super::load_checked(&args.preset, &overrides) {
+    let compiled = match super::load_checked(&args.target.preset, &overrides) {
         Ok(compiled) => compiled,
         Err(errors) => {
             eprintln!("{errors}");
@@ -54,14 +54,14 @@ pub fn run(args: RunArgs) -> u8 {
     };
     // Before anything starts: a run whose file cannot be written is refused (the engine checks
     // again, for the app and for a folder that changes in between).
-    if let Some(out) = &args.out
+    if let Some(out) = &args.target.out
         && let Err(why) = crate::run::save::check_writable(out, false)
     {
         eprintln!("--out: {why}");
         return EXIT_BAD_INPUT;
     }
 
-    let _demo = if args.demo_stack {
+    let _demo = if args.target.demo_stack {
         match DemoStack::start(DemoConfig::default()) {
             Ok(stack) => {
                 let [gateway, rag, mcp] = stack.urls();
@@ -81,7 +81,7 @@ pub fn run(args: RunArgs) -> u8 {
 
     // `${VAR}` values: the environment, else the .env beside the preset file (the data dir's
     // for a shipped preset), the same file the app's File > Secrets writes.
-    let preset_path = std::path::Path::new(&args.preset);
+    let preset_path = std::path::Path::new(&args.target.preset);
     let dotenv_path = match preset_path.parent() {
         Some(dir) if preset_path.is_file() => dir.join(".env"),
         _ => crate::run::library::data_dir().join(".env"),
@@ -94,7 +94,7 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let lookup = |name: &str| dotenv.lookup(name);
-    let planned = match &args.out {
+    let planned = match &args.target.out {
         Some(out) => RunPlan::new(compiled, out.clone(), &lookup),
         None => RunPlan::in_library(compiled, &default_runs_dir(), &lookup),
     };
@@ -105,10 +105,10 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    if args.no_preflight {
+    if args.target.no_preflight {
         plan.preflight = false;
     }
-    if let Some(workers) = args.workers {
+    if let Some(workers) = args.target.workers {
         plan.workers = workers.max(1);
     }
     let preset_name = plan.preset.name.clone();
@@ -127,7 +127,7 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     install_stop_signals(engine.commander());
-    if !args.quiet {
+    if !args.target.quiet {
         let what = match (stages, searches.len()) {
             (levels, 0) => format!("{levels} level(s)"),
             (0, searched) => format!("{searched} capacity search(es)"),
@@ -140,7 +140,7 @@ pub fn run(args: RunArgs) -> u8 {
     }
     engine.send(Command::Start(Box::new(plan)));
 
-    let mut progress = Progress::new(args.quiet);
+    let mut progress = Progress::new(args.target.quiet);
     let mut monitors_shown = false;
     let mut save_failing: Option<String> = None;
     loop {

@@ -55,6 +55,13 @@ pub struct SearchRule {
     pub precision: f64,
 }
 
+/// A search's precision as written (`"10%"`) as a fraction (0.1); None unless it is a
+/// percentage strictly between 0% and 100%.
+pub fn parse_precision(text: &str) -> Option<f64> {
+    let percent = text.trim().strip_suffix('%')?.trim().parse::<f64>().ok()?;
+    (percent > 0.0 && percent < 100.0).then_some(percent / 100.0)
+}
+
 /// One step as it ran: its load, whether every target held, and why not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchStep {

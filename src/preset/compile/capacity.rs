@@ -77,9 +77,9 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario, label: &str) -
     }
     let precision = match spec.precision.as_deref() {
         None => 0.10,
-        Some(text) => match text.trim().strip_suffix('%').and_then(|number| number.trim().parse::<f64>().ok()) {
-            Some(percent) if percent > 0.0 && percent < 100.0 => percent / 100.0,
-            _ => {
+        Some(text) => match crate::measure::capacity::parse_precision(text) {
+            Some(precision) => precision,
+            None => {
                 refuse(
                     ctx,
                     format!("precision {text:?} must be a percentage between 0% and 100%, e.g. \"5%\""),
