@@ -1,10 +1,13 @@
-//! Tokens as a model counts them: the tokenizers Loadscope ships (OpenAI's BPE encodings, read
-//! offline from tiktoken-rs), how a chat prompt's tokens are counted, distributions of token
+//! Tokens as a model counts them: the tokenizers Loadscope ships (OpenAI's BPE encodings, embedded
+//! and run by tiktoken-rs offline), how a chat prompt's tokens are counted, distributions of token
 //! counts, and synthetic prompts of an exact length built from a shipped corpus. A leaf: it
 //! imports nothing of the crate.
 
 pub mod dist;
 pub mod synthetic;
+mod table;
+
+use std::sync::OnceLock;
 
 use tiktoken_rs::CoreBPE;
 
@@ -36,12 +39,17 @@ impl Tokenizer {
         Tokenizer::ALL.into_iter().find(|tokenizer| tokenizer.name() == name)
     }
 
-    /// The encoding, read once per process (a few hundred milliseconds the first time).
+    /// The encoding, built once per process (about a hundred milliseconds the first time).
     fn bpe(self) -> &'static CoreBPE {
-        match self {
-            Tokenizer::O200kBase => tiktoken_rs::o200k_base_singleton(),
-            Tokenizer::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
-        }
+        static O200K_BASE: OnceLock<CoreBPE> = OnceLock::new();
+        static CL100K_BASE: OnceLock<CoreBPE> = OnceLock::new();
+        let (cell, table) = match self {
+            Tokenizer::O200kBase => (&O200K_BASE, &table::O200K_BASE),
+            Tokenizer::Cl100kBase => (&CL100K_BASE, &table::CL100K_BASE),
+        };
+        // The tables are part of the binary and their tests check every token, so a failure here
+        // is a damaged install, not bad input.
+        cell.get_or_init(|| table.encoding().unwrap_or_else(|err| panic!("{err}")))
     }
 
     /// The tokens of `text` (special tokens read as text).
