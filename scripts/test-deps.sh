@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the integration tests start on 127.0.0.1: nginx (Debian), mock-llm and the MCP
+# Installs what the integration tests start on 127.0.0.1: nginx and Prometheus (Debian), mock-llm and the MCP
 # "everything" server (npm, pinned), Chroma and prometheus_client (PyPI, pinned) and a Docker
 # engine (Debian); and what they need besides: openssl and Mesa's software Vulkan driver for
 # the UI snapshots. Run once as root before `cargo test`; .ci/run calls it.
@@ -21,6 +21,10 @@ fi
 if ! command -v openssl >/dev/null || ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 \
    || ! ldconfig -p | grep -q libvulkan.so.1; then
   apt-get update -qq && apt-get install -y -qq openssl mesa-vulkan-drivers libvulkan1 >/dev/null
+fi
+# Prometheus scrapes `loadscope run --metrics-addr` in tests/export.rs.
+if ! command -v prometheus >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 if ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod export;
 pub mod format;
 pub mod identity;
 pub mod measure;

@@ -390,6 +390,8 @@ fn replay(record: &RunRecord, until_second: u32) -> Vec<Event> {
         late_starts: 0,
         new_series: series,
         failures: level.failures.clone(),
+        level_buckets: Vec::new(),
+        warmup: false,
         verdicts: level.verdicts.clone(),
         resources: None,
         monitor_status: None,
@@ -398,6 +400,7 @@ fn replay(record: &RunRecord, until_second: u32) -> Vec<Event> {
         Event::Started {
             out_path: PathBuf::from("/runs/ui-demo.json"),
             stages: 2,
+            run_id: "ui-demo".into(),
         },
         Event::Snapshot(Box::new(snapshot)),
     ]
@@ -721,6 +724,7 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
         app.take_event(Event::Started {
             out_path: PathBuf::from("/mnt/full/run.json"),
             stages: 2,
+            run_id: "full".into(),
         });
         app.take_event(Event::SaveFailed {
             path: PathBuf::from("/mnt/full/run.json"),
@@ -1277,4 +1281,88 @@ fn snapshots_of_a_capacity_search_in_the_runs_tab_and_present() {
     harness.remove_cursor();
     harness.run_ok();
     results.add(harness.try_snapshot("presentation_capacity"));
+}
+
+/// A GET of `/metrics` on 127.0.0.1 (HTTP/1.0): the body, if it answered 200.
+fn scrape(port: u16) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").ok()?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).ok()?;
+    reply.starts_with("HTTP/1.0 200").then(|| reply.split_once("\r\n\r\n").map(|(_, body)| body.to_string()))?
+}
+
+#[test]
+fn a_presets_metrics_address_serves_the_apps_run_to_prometheus() {
+    let demo = loadscope::demo::DemoStack::start(DemoConfig {
+        base_port: 0,
+        seed: Some(3),
+        error_rate: 0.0,
+        ..DemoConfig::default()
+    })
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let preset = data.path().join("export.toml");
+    let write_preset = |port: u16| {
+        std::fs::write(
+            &preset,
+            format!(
+                "name = \"Exported\"\n[export]\nmetrics_addr = \"127.0.0.1:{port}\"\n[[scenario]]\nname = \"Gateway\"\n[scenario.service]\nbase_url = \"{}\"\n[[scenario.task]]\nname = \"models\"\nkind = \"http\"\npath = \"/v1/models\"\n[[scenario.level]]\nname = \"One\"\nusers = 2\nduration = \"3s\"\n",
+                demo.urls()[0]
+            ),
+        )
+        .unwrap();
+    };
+
+    // A port another program holds: the run does not start, and the notice says why and where.
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    write_preset(holder.local_addr().unwrap().port());
+    let mut refusing = harness(config(data.path(), Some(preset.display().to_string())));
+    refusing.run_ok();
+    refusing.get_by_label("Live").click();
+    refusing.run_ok();
+    refusing.get_by_label("Start").click();
+    refusing.run_ok();
+    let refused = refusing.state().notices().iter().map(|notice| notice.text.clone()).collect::<Vec<_>>();
+    assert!(
+        refused.iter().any(|text| text.contains("cannot listen there") && text.contains("[export] metrics_addr")),
+        "{refused:?}"
+    );
+    assert!(!refusing.state().live().state.is_active(), "the run did not start");
+    drop(refusing);
+
+    write_preset(port);
+    let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
+    harness.run_ok();
+    harness.get_by_label("Live").click();
+    harness.run_ok();
+    harness.get_by_label("Start").click();
+    harness.run_ok();
+    harness.get_by_label(&format!("Live metrics for Prometheus at http://127.0.0.1:{port}/metrics"));
+    // The exporter hears the engine itself: scraped while the window is not redrawn.
+    let started = Instant::now();
+    let counted = loop {
+        let body = scrape(port).unwrap_or_default();
+        if let Some(line) = body.lines().find(|line| line.starts_with("loadscope_requests_total{scenario=\"Gateway\",task=\"models\",level=\"One\"}"))
+            && !line.ends_with(" 0")
+        {
+            break body;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no requests in /metrics: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(counted.contains("preset=\"Exported\""), "{counted}");
+    step_until(&mut harness, Duration::from_secs(15), "the run to end", |harness| {
+        matches!(harness.state().live().state, RunState::Ended(_))
+    });
+    let record = the_one_saved_run(&mut harness, data.path());
+    let last = scrape(port).unwrap();
+    let requests = record.scenarios[0].levels[0].tasks[0].stats.requests;
+    assert!(
+        last.contains(&format!("loadscope_requests_total{{scenario=\"Gateway\",task=\"models\",level=\"One\"}} {requests}\n")),
+        "the final count is the run file's {requests}: {last}"
+    );
 }

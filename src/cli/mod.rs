@@ -124,6 +124,14 @@ pub struct RunTarget {
     /// Accept any https certificate (a development server's); the run and its reports say so.
     #[arg(long)]
     pub insecure: bool,
+    /// Serve live metrics for Prometheus at http://ADDR/metrics during the run: HOST:PORT, or a
+    /// port alone for 127.0.0.1 (replaces the preset's `[export] metrics_addr`).
+    #[arg(long, value_name = "ADDR", value_parser = parse_metrics_addr)]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+}
+
+fn parse_metrics_addr(text: &str) -> Result<std::net::SocketAddr, String> {
+    crate::preset::compile::export::parse_metrics_addr(text)
 }
 
 /// `loadscope run`.

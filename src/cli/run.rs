@@ -2,6 +2,7 @@
 //! the target verdicts, and an exit code CI can act on.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,11 +11,16 @@ use super::table::{level_report, run_summary};
 use super::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_PASSED, EXIT_TARGET_FAILED, RunArgs};
 use crate::demo::{DemoConfig, DemoStack};
 use crate::engine::{Command, Engine, Event, RunPlan, SaveOutcome, Snapshot};
+use crate::export::MetricsServer;
+use crate::export::metrics::RunMetrics;
 use crate::format;
 use crate::preset::compiled::BaseUrl;
 use crate::preset::{Overrides, secrets};
 use crate::run::RunStatus;
 use crate::run::library::default_runs_dir;
+
+/// The longest a finished run waits for its final numbers to be scraped.
+const METRICS_LINGER_LIMIT: Duration = Duration::from_secs(60);
 
 /// Runs `loadscope run` and returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
@@ -113,13 +119,27 @@ pub fn run(args: RunArgs) -> u8 {
     }
     let preset_name = plan.preset.name.clone();
     let stages = plan.stage_count();
+    let metrics = match args.target.metrics_addr.or(plan.preset.metrics_addr) {
+        Some(address) => match MetricsServer::start(address, RunMetrics::new(&preset_name)) {
+            Ok(server) => Some(server),
+            Err(why) => {
+                eprintln!("{why}");
+                return EXIT_BAD_INPUT;
+            }
+        },
+        None => None,
+    };
     let searches: Vec<String> = plan
         .scenarios
         .iter()
         .filter_map(|scenario| describe_search(&scenario.compiled))
         .collect();
 
-    let engine = match Engine::spawn(None) {
+    let observer = metrics.as_ref().map(|server| {
+        let metrics = server.metrics();
+        Arc::new(move |event: &Event| metrics.observe(event)) as crate::engine::Observer
+    });
+    let engine = match Engine::spawn_observed(None, observer) {
         Ok(engine) => engine,
         Err(err) => {
             eprintln!("cannot start the engine: {err}");
@@ -136,6 +156,9 @@ pub fn run(args: RunArgs) -> u8 {
         eprintln!("Running {preset_name}: {what}. Ctrl-C stops the run and saves it.");
         for search in &searches {
             eprintln!("  {search}");
+        }
+        if let Some(server) = &metrics {
+            eprintln!("Live metrics for Prometheus at http://{}/metrics", server.address());
         }
     }
     engine.send(Command::Start(Box::new(plan)));
@@ -205,6 +228,10 @@ pub fn run(args: RunArgs) -> u8 {
             Event::Rejected(message) => progress.warn(&format!("engine: {message}")),
             Event::Finished { record, saved } => {
                 progress.finish();
+                if let Some(server) = &metrics {
+                    // A scraper that was reading the run gets its final numbers.
+                    server.wait_for_final_scrape(METRICS_LINGER_LIMIT);
+                }
                 println!("{}", run_summary(&record));
                 let verdict = match record.passed {
                     Some(false) => EXIT_TARGET_FAILED,

@@ -14,7 +14,7 @@ use super::level_source::{LevelSource, NextLevel};
 use super::plan::RunPlan;
 use super::run_state::{RunState, WorkerProgress};
 use super::worker::{WorkerCommand, WorkerReport, run_worker};
-use super::{Command, Event, Phase, Waker, preflight};
+use super::{Command, Event, Observer, Phase, Waker, preflight};
 use crate::measure::LoadModel;
 use crate::monitor::{MonitorReport, Monitors};
 use crate::run::{RunStatus, save_atomic};
@@ -27,14 +27,18 @@ const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
 pub struct EventSink {
     events: mpsc::Sender<Event>,
     waker: Option<Waker>,
+    observer: Option<Observer>,
 }
 
 impl EventSink {
-    pub fn new(events: mpsc::Sender<Event>, waker: Option<Waker>) -> EventSink {
-        EventSink { events, waker }
+    pub fn new(events: mpsc::Sender<Event>, waker: Option<Waker>, observer: Option<Observer>) -> EventSink {
+        EventSink { events, waker, observer }
     }
 
     pub(crate) fn send(&self, event: Event) {
+        if let Some(observer) = &self.observer {
+            observer(&event);
+        }
         let snapshot = matches!(event, Event::Snapshot(_));
         let _ = self.events.send(event);
         if let Some(waker) = &self.waker
@@ -197,6 +201,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     sink.send(Event::Started {
         out_path: plan.out_path.clone(),
         stages: plan.stage_count(),
+        run_id: plan.run_id.clone(),
     });
     let mut monitors = match Monitors::start(plan.preset.monitors.clone()) {
         Ok(monitors) => Some(monitors),

@@ -69,6 +69,8 @@ pub enum Event {
     Started {
         out_path: std::path::PathBuf,
         stages: usize,
+        /// The run's id, as its file records it.
+        run_id: String,
     },
     /// The live state, at least every 250 ms.
     Snapshot(Box<Snapshot>),
@@ -143,6 +145,9 @@ pub struct Snapshot {
     pub level_index: usize,
     pub level_count: usize,
     pub level_name: String,
+    /// The level is a capacity step's warm-up: its numbers are not counted or saved.
+    #[serde(default)]
+    pub warmup: bool,
     pub level_elapsed_secs: f64,
     pub level_duration_secs: f64,
     /// The current level's load, with any live change applied.
@@ -164,6 +169,9 @@ pub struct Snapshot {
     pub new_series: Vec<SeriesPoint>,
     /// The current level's failures, most frequent first.
     pub failures: Vec<FailureRow>,
+    /// The current level's distributions per task, counted at fixed bounds (for exporters).
+    #[serde(default)]
+    pub level_buckets: Vec<summary::TaskBuckets>,
     /// The current level's targets, checked on the numbers so far.
     pub verdicts: Vec<Verdict>,
     /// The latest monitor sample, and what each monitor can see.
@@ -186,6 +194,11 @@ impl Commander {
 /// (four a second) wake nobody: a UI reads them at its own pace (the app once a second).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
+/// Called with every event, snapshots included, on the engine's thread before the event is
+/// queued for the front end: for what must follow the run as it happens whatever the front end
+/// is doing (live metrics for other tools). It must return quickly.
+pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
+
 /// A handle on the engine's controller thread.
 pub struct Engine {
     commands: tokio::sync::mpsc::UnboundedSender<Command>,
@@ -196,9 +209,14 @@ pub struct Engine {
 impl Engine {
     /// Starts the controller thread. `waker` is called after every event but snapshots.
     pub fn spawn(waker: Option<Waker>) -> std::io::Result<Engine> {
+        Engine::spawn_observed(waker, None)
+    }
+
+    /// Starts the controller thread with an observer of every event.
+    pub fn spawn_observed(waker: Option<Waker>, observer: Option<Observer>) -> std::io::Result<Engine> {
         let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::channel();
-        let sink = controller::EventSink::new(event_tx, waker);
+        let sink = controller::EventSink::new(event_tx, waker, observer);
         let thread = std::thread::Builder::new()
             .name("loadscope-engine".into())
             .spawn(move || controller::serve(command_rx, sink))?;

@@ -10,7 +10,7 @@ use super::autosave::RunSaver;
 use super::controller::EventSink;
 use super::plan::RunPlan;
 use super::recorder::{FailureCount, FailureKey, Recorder, TaskAccum, TaskSecondAccum};
-use super::summary::{merged, stats, summary};
+use super::summary::{TaskBuckets, merged, stats, summary};
 use super::worker::WorkerReport;
 use super::{Event, Phase, Snapshot};
 use crate::analysis::verdicts::{all_passed, evaluate_level};
@@ -607,6 +607,13 @@ impl RunState {
             late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
             new_series,
             failures: self.stage_failures(stage),
+            level_buckets: scenario
+                .tasks
+                .iter()
+                .zip(&accums)
+                .map(|(task, accum)| TaskBuckets::new(&task.name, accum))
+                .collect(),
+            warmup: info.is_some_and(|info| info.warmup),
             verdicts,
             resources: self.latest_resources.clone(),
             monitor_status: self.monitor_status.clone(),

@@ -2,7 +2,7 @@
 //! summaries a run file stores (TaskSummary, with encoded histograms).
 
 use crate::engine::recorder::{ChatAccum, TaskAccum};
-use crate::run::histogram::encode;
+use crate::run::histogram::{BucketCounts, bucket_counts, decode, encode};
 use crate::run::{ChatHistograms, ChatStats, ObjectiveStats, TaskStats, TaskSummary, TokenCountSource};
 
 /// The numbers of one accumulation over `duration_secs`.
@@ -43,6 +43,44 @@ pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
         objectives: accum
             .objectives
             .map(|objectives| ObjectiveStats::new(objectives.met, objectives.met_output_tokens, accum.requests, duration_secs)),
+    }
+}
+
+/// One task's distributions counted at fixed bounds, for tools that read buckets (Prometheus).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TaskBuckets {
+    pub task: String,
+    pub latency: BucketCounts,
+    /// Chat tasks only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft: Option<BucketCounts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub itl: Option<BucketCounts>,
+}
+
+impl TaskBuckets {
+    /// From a live accumulation.
+    pub fn new(task: &str, accum: &TaskAccum) -> TaskBuckets {
+        TaskBuckets {
+            task: task.to_string(),
+            latency: bucket_counts(&accum.latency),
+            ttft: accum.chat.as_deref().map(|chat| bucket_counts(&chat.ttft)),
+            itl: accum.chat.as_deref().map(|chat| bucket_counts(&chat.itl)),
+        }
+    }
+
+    /// From a saved summary (its encoded histograms), so final numbers are the run file's.
+    pub fn from_summary(summary: &TaskSummary) -> Result<TaskBuckets, crate::run::histogram::DecodeError> {
+        let chat = match &summary.chat_histograms {
+            Some(chat) => Some((bucket_counts(&decode(&chat.ttft)?), bucket_counts(&decode(&chat.itl)?))),
+            None => None,
+        };
+        Ok(TaskBuckets {
+            task: summary.task.clone(),
+            latency: bucket_counts(&decode(&summary.histogram)?),
+            ttft: chat.as_ref().map(|(ttft, _)| ttft.clone()),
+            itl: chat.map(|(_, itl)| itl),
+        })
     }
 }
 

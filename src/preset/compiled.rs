@@ -24,6 +24,8 @@ pub struct CompiledPreset {
     pub scenarios: Vec<CompiledScenario>,
     /// What the monitors sample during the run.
     pub monitors: crate::monitor::MonitorSettings,
+    /// Where to serve `/metrics` during the run (`[export] metrics_addr`, or `--metrics-addr`).
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// `http` or `https`.

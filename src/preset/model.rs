@@ -25,6 +25,18 @@ pub struct Preset {
     /// What to sample beside the load: GPUs, containers, the host, Prometheus endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitors: Option<MonitorsSpec>,
+    /// What Loadscope shows other tools while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<ExportSpec>,
+}
+
+/// `[export]`: live metrics for Prometheus.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSpec {
+    /// Serve `/metrics` here during runs: `HOST:PORT`, or a port alone for 127.0.0.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_addr: Option<Spanned<String>>,
 }
 
 /// `[monitors]`: GPU and host sampling are on unless turned off; containers and Prometheus

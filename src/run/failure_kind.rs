@@ -59,6 +59,18 @@ const NAMED: [(FailureKind, &str, &str); 12] = [
 ];
 
 impl FailureKind {
+    /// A name for labels and identifiers: the serde name, `status_500` for a status.
+    pub fn label(self) -> String {
+        match self {
+            FailureKind::Status(code) => format!("status_{code}"),
+            kind => NAMED
+                .iter()
+                .find(|(named, _, _)| *named == kind)
+                .map(|(_, serde_name, _)| (*serde_name).to_string())
+                .unwrap_or_else(|| "other".to_string()),
+        }
+    }
+
     /// The kind a name stands for: the serde name, or the display text older files stored.
     fn from_name(name: &str) -> Option<FailureKind> {
         if let Some(status) = name.strip_prefix("status ") {

@@ -56,6 +56,49 @@ pub fn decode(text: &str) -> Result<Histogram<u64>, DecodeError> {
     Ok(histogram)
 }
 
+/// The bounds (µs) at which distributions are counted for tools that want fixed buckets
+/// (Prometheus histograms' `le`): 0.1 ms to 60 s, then everything above.
+pub const BUCKET_BOUNDS_MICROS: [u64; 18] = [
+    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000,
+    30_000_000, 60_000_000,
+];
+
+/// A histogram counted at [`BUCKET_BOUNDS_MICROS`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BucketCounts {
+    /// Values at or below each bound, one per bound (cumulative).
+    pub cumulative: Vec<u64>,
+    /// All values, the ones above the last bound included.
+    pub count: u64,
+    /// The values' sum, from the histogram (within its 3 significant digits).
+    pub sum_micros: f64,
+}
+
+/// Counts `histogram` at the fixed bounds. Each of its buckets (3 significant digits wide) is
+/// counted at the first bound at or above the bucket's lowest value.
+pub fn bucket_counts(histogram: &Histogram<u64>) -> BucketCounts {
+    let mut per_bound = [0u64; BUCKET_BOUNDS_MICROS.len()];
+    for value in histogram.iter_recorded() {
+        let lowest = histogram.lowest_equivalent(value.value_iterated_to());
+        if let Some(bound) = BUCKET_BOUNDS_MICROS.iter().position(|&bound| lowest <= bound) {
+            per_bound[bound] += value.count_at_value();
+        }
+    }
+    let cumulative = per_bound
+        .iter()
+        .scan(0u64, |total, &count| {
+            *total += count;
+            Some(*total)
+        })
+        .collect();
+    let count = histogram.len();
+    BucketCounts {
+        cumulative,
+        count,
+        sum_micros: if count == 0 { 0.0 } else { histogram.mean() * count as f64 },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +116,30 @@ mod tests {
         assert!((p95 - 950_000.0).abs() / 950_000.0 < 0.001, "p95 {p95}");
         assert!(decode("not base64!").is_err());
         assert_eq!(decode("").expect("empty").len(), 0);
+    }
+
+    #[test]
+    fn bucket_counts_are_cumulative_at_the_bounds() {
+        let mut histogram = new_histogram();
+        for micros in [50, 100, 101, 999, 1_000, 42_000, 42_000, 99_000_000] {
+            record(&mut histogram, micros);
+        }
+        let buckets = bucket_counts(&histogram);
+        let at = |bound: u64| buckets.cumulative[BUCKET_BOUNDS_MICROS.iter().position(|&b| b == bound).expect("a bound")];
+        assert_eq!(
+            (at(100), at(250), at(1_000), at(25_000), at(50_000), at(60_000_000)),
+            (2, 3, 5, 5, 7, 7)
+        );
+        assert_eq!(buckets.count, 8);
+        let sum: f64 = [50.0, 100.0, 101.0, 999.0, 1_000.0, 42_000.0, 42_000.0, 99_000_000.0].iter().sum();
+        assert!((buckets.sum_micros - sum).abs() / sum < 0.001, "{}", buckets.sum_micros);
+        assert_eq!(
+            bucket_counts(&new_histogram()),
+            BucketCounts {
+                cumulative: vec![0; 18],
+                count: 0,
+                sum_micros: 0.0
+            }
+        );
     }
 }

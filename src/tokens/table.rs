@@ -49,7 +49,12 @@ impl Table {
 
     /// Token bytes to rank, unpacked.
     fn ranks(&self) -> Result<FxHashMap<Vec<u8>, Rank>, String> {
-        let damaged = |what: &str| format!("the embedded {} tokenizer table is damaged ({what}); reinstall Loadscope", self.name);
+        let damaged = |what: &str| {
+            format!(
+                "the embedded {} tokenizer table is damaged ({what}); reinstall Loadscope",
+                self.name
+            )
+        };
         let mut raw = Vec::new();
         flate2::read::ZlibDecoder::new(self.packed)
             .read_to_end(&mut raw)
@@ -59,7 +64,9 @@ impl Table {
         let (lengths, mut bytes) = rest.split_at_checked(count).ok_or_else(|| damaged("lengths cut short"))?;
         let mut ranks = FxHashMap::with_capacity_and_hasher(count, Default::default());
         for (rank, &length) in (0..).zip(lengths) {
-            let (token, tail) = bytes.split_at_checked(usize::from(length)).ok_or_else(|| damaged("tokens cut short"))?;
+            let (token, tail) = bytes
+                .split_at_checked(usize::from(length))
+                .ok_or_else(|| damaged("tokens cut short"))?;
             ranks.insert(token.to_vec(), rank);
             bytes = tail;
         }
@@ -79,7 +86,12 @@ mod tests {
     fn same_as_tiktoken(table: &Table, reference: &CoreBPE, count: Rank) {
         let ours = table.encoding().expect("the packed table builds");
         for rank in 0..count {
-            assert_eq!(ours.decode_bytes(&[rank]).ok(), reference.decode_bytes(&[rank]).ok(), "{} rank {rank}", table.name);
+            assert_eq!(
+                ours.decode_bytes(&[rank]).ok(),
+                reference.decode_bytes(&[rank]).ok(),
+                "{} rank {rank}",
+                table.name
+            );
         }
         assert!(ours.decode_bytes(&[count]).is_err() && reference.decode_bytes(&[count]).is_err());
         for &(text, rank) in table.special_tokens {
@@ -102,7 +114,10 @@ mod tests {
 
     #[test]
     fn a_damaged_table_says_so() {
-        let damaged = Table { packed: &O200K_BASE.packed[..1000], ..O200K_BASE };
+        let damaged = Table {
+            packed: &O200K_BASE.packed[..1000],
+            ..O200K_BASE
+        };
         let err = damaged.ranks().expect_err("a cut table is refused");
         assert!(err.contains("o200k_base") && err.contains("damaged"), "{err}");
     }

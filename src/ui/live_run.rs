@@ -647,6 +647,7 @@ mod tests {
         live.apply(Event::Started {
             out_path: PathBuf::from("run.json"),
             stages: 1,
+            run_id: "run".into(),
         });
         assert_eq!(live.state, RunState::Running);
         assert!(live.state.is_active());

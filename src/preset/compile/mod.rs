@@ -8,6 +8,7 @@
 mod baseline;
 mod capacity;
 mod chat;
+pub mod export;
 mod level;
 mod mcp;
 mod monitors;
@@ -162,6 +163,7 @@ pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
         }
     }
     let monitors = monitors::compile(&mut ctx, preset.monitors.as_ref());
+    let metrics_addr = export::compile(&mut ctx, preset.export.as_ref());
     if !ctx.found.is_empty() {
         return Err(PresetErrors(ctx.found));
     }
@@ -171,5 +173,6 @@ pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
         document: preset.clone(),
         scenarios,
         monitors,
+        metrics_addr,
     })
 }

@@ -8,6 +8,7 @@ use super::demo::{point_at_demo_stack, uses_demo_ports};
 use super::{LoadscopeApp, Pending, Tab};
 use crate::demo::DemoStack;
 use crate::engine::{Command, RunPlan};
+use crate::export::MetricsServer;
 use crate::preset::CompiledPreset;
 use crate::preset::secrets::DotEnv;
 use crate::run::library::run_file_name;
@@ -430,10 +431,43 @@ impl LoadscopeApp {
             return;
         }
         if let Some((plan, compiled)) = self.plan() {
+            if !self.serve_metrics(&compiled) {
+                return;
+            }
             self.live = LiveRun::for_preset(&compiled, RunState::Preflight);
             self.live_view.reset_inputs();
             self.send(Command::Start(Box::new(plan)));
             self.tab = Tab::Live;
+        }
+    }
+
+    /// Serves `/metrics` where the preset's `[export] metrics_addr` asks (and stops serving
+    /// when it asks for nothing); false, with a notice, when that address cannot be used.
+    fn serve_metrics(&mut self, compiled: &CompiledPreset) -> bool {
+        self.metrics.set_preset(&compiled.name);
+        let Some(address) = compiled.metrics_addr else {
+            self.metrics_server = None;
+            return true;
+        };
+        if self.metrics_server.as_ref().is_some_and(|server| server.address() == address) {
+            return true;
+        }
+        self.metrics_server = None;
+        match MetricsServer::start(address, self.metrics.clone()) {
+            Ok(server) => {
+                self.notices.push(Notice::info(format!(
+                    "Live metrics for Prometheus at http://{}/metrics",
+                    server.address()
+                )));
+                self.metrics_server = Some(server);
+                true
+            }
+            Err(why) => {
+                self.notices.push(Notice::error(format!(
+                    "{why} (the preset's [export] metrics_addr); the run did not start"
+                )));
+                false
+            }
         }
     }
 

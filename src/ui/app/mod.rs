@@ -23,6 +23,8 @@ use super::runs::RunsTab;
 use super::settings::{PresetRef, STORAGE_KEY, Settings};
 use crate::demo::{DemoConfig, DemoStack};
 use crate::engine::Engine;
+use crate::export::MetricsServer;
+use crate::export::metrics::RunMetrics;
 
 /// How the app starts: where its data lives, how the demo stack runs, what to open.
 #[derive(Debug, Clone)]
@@ -76,6 +78,10 @@ pub struct LoadscopeApp {
     config: AppConfig,
     settings: Settings,
     engine: Option<Engine>,
+    /// What `/metrics` serves: the engine reports every event to it.
+    metrics: RunMetrics,
+    /// Serving `/metrics` for the running preset's `[export] metrics_addr`.
+    metrics_server: Option<MetricsServer>,
     document: PresetDocument,
     editor: EditorState,
     live: LiveRun,
@@ -128,7 +134,12 @@ impl LoadscopeApp {
         let waker: crate::engine::Waker = Arc::new(move || waker_ctx.request_repaint_after(Duration::from_millis(30)));
         // Snapshots do not wake the window (see `Settings::live_refresh`).
         let mut notices = Vec::new();
-        let engine = match Engine::spawn(Some(waker)) {
+        let metrics = RunMetrics::default();
+        let observer: crate::engine::Observer = {
+            let metrics = metrics.clone();
+            Arc::new(move |event| metrics.observe(event))
+        };
+        let engine = match Engine::spawn_observed(Some(waker), Some(observer)) {
             Ok(engine) => Some(engine),
             Err(err) => {
                 notices.push(Notice::error(format!(
@@ -165,6 +176,8 @@ impl LoadscopeApp {
                 ctx.load_texture("loadscope-icon", image, egui::TextureOptions::LINEAR)
             }),
             engine,
+            metrics,
+            metrics_server: None,
             settings,
             config,
             render_state: cc.wgpu_render_state.clone(),
