@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the integration tests start on 127.0.0.1: nginx and Prometheus (Debian), mock-llm and the MCP
-# "everything" server (npm, pinned), Chroma and prometheus_client (PyPI, pinned) and a Docker
+# "everything" server (npm, pinned), Chroma, prometheus_client and junitparser (PyPI, pinned) and a Docker
 # engine (Debian); and what they need besides: openssl and Mesa's software Vulkan driver for
 # the UI snapshots. Run once as root before `cargo test`; .ci/run calls it.
 set -euo pipefail
@@ -11,6 +11,8 @@ MCP_EVERYTHING_VERSION="2026.8.31"
 CHROMADB_VERSION="1.5.9"
 # The Prometheus client library vLLM exposes its metrics with: real exposition text for the parser.
 PROMETHEUS_CLIENT_VERSION="0.26.0"
+# A JUnit XML reader from PyPI: tests/junit.rs checks `--junit` files with it.
+JUNITPARSER_VERSION="5.0.3"
 
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v nginx >/dev/null; then
@@ -42,6 +44,10 @@ fi
 
 if ! python3 -m pip show prometheus_client 2>/dev/null | grep -q "^Version: $PROMETHEUS_CLIENT_VERSION$"; then
   python3 -m pip install --quiet --disable-pip-version-check "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
+fi
+
+if ! python3 -m pip show junitparser 2>/dev/null | grep -q "^Version: $JUNITPARSER_VERSION$"; then
+  python3 -m pip install --quiet --disable-pip-version-check "junitparser==$JUNITPARSER_VERSION"
 fi
 
 # A Docker engine and the busybox test image for the container monitors.

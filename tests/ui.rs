@@ -1291,7 +1291,9 @@ fn scrape(port: u16) -> Option<String> {
     stream.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").ok()?;
     let mut reply = String::new();
     stream.read_to_string(&mut reply).ok()?;
-    reply.starts_with("HTTP/1.0 200").then(|| reply.split_once("\r\n\r\n").map(|(_, body)| body.to_string()))?
+    reply
+        .starts_with("HTTP/1.0 200")
+        .then(|| reply.split_once("\r\n\r\n").map(|(_, body)| body.to_string()))?
 }
 
 #[test]
@@ -1326,9 +1328,16 @@ fn a_presets_metrics_address_serves_the_apps_run_to_prometheus() {
     refusing.run_ok();
     refusing.get_by_label("Start").click();
     refusing.run_ok();
-    let refused = refusing.state().notices().iter().map(|notice| notice.text.clone()).collect::<Vec<_>>();
+    let refused = refusing
+        .state()
+        .notices()
+        .iter()
+        .map(|notice| notice.text.clone())
+        .collect::<Vec<_>>();
     assert!(
-        refused.iter().any(|text| text.contains("cannot listen there") && text.contains("[export] metrics_addr")),
+        refused
+            .iter()
+            .any(|text| text.contains("cannot listen there") && text.contains("[export] metrics_addr")),
         "{refused:?}"
     );
     assert!(!refusing.state().live().state.is_active(), "the run did not start");
@@ -1346,7 +1355,9 @@ fn a_presets_metrics_address_serves_the_apps_run_to_prometheus() {
     let started = Instant::now();
     let counted = loop {
         let body = scrape(port).unwrap_or_default();
-        if let Some(line) = body.lines().find(|line| line.starts_with("loadscope_requests_total{scenario=\"Gateway\",task=\"models\",level=\"One\"}"))
+        if let Some(line) = body
+            .lines()
+            .find(|line| line.starts_with("loadscope_requests_total{scenario=\"Gateway\",task=\"models\",level=\"One\"}"))
             && !line.ends_with(" 0")
         {
             break body;
@@ -1362,7 +1373,9 @@ fn a_presets_metrics_address_serves_the_apps_run_to_prometheus() {
     let last = scrape(port).unwrap();
     let requests = record.scenarios[0].levels[0].tasks[0].stats.requests;
     assert!(
-        last.contains(&format!("loadscope_requests_total{{scenario=\"Gateway\",task=\"models\",level=\"One\"}} {requests}\n")),
+        last.contains(&format!(
+            "loadscope_requests_total{{scenario=\"Gateway\",task=\"models\",level=\"One\"}} {requests}\n"
+        )),
         "the final count is the run file's {requests}: {last}"
     );
 }

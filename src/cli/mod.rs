@@ -128,6 +128,10 @@ pub struct RunTarget {
     /// port alone for 127.0.0.1 (replaces the preset's `[export] metrics_addr`).
     #[arg(long, value_name = "ADDR", value_parser = parse_metrics_addr)]
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Also write the verdicts as JUnit XML here, for CI: a test suite per scenario, a test
+    /// case per target and level.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 fn parse_metrics_addr(text: &str) -> Result<std::net::SocketAddr, String> {

@@ -66,6 +66,12 @@ pub fn run(args: RunArgs) -> u8 {
         eprintln!("--out: {why}");
         return EXIT_BAD_INPUT;
     }
+    if let Some(junit) = &args.target.junit
+        && let Err(why) = crate::run::save::check_writable_as(junit, false, "the JUnit file", "--junit", "junit.xml")
+    {
+        eprintln!("--junit: {why}");
+        return EXIT_BAD_INPUT;
+    }
 
     let _demo = if args.target.demo_stack {
         match DemoStack::start(DemoConfig::default()) {
@@ -238,6 +244,18 @@ pub fn run(args: RunArgs) -> u8 {
                     _ if record.status == RunStatus::Aborted => EXIT_TARGET_FAILED,
                     _ => EXIT_PASSED,
                 };
+                if let Some(junit) = &args.target.junit {
+                    match crate::run::save::write_atomic(junit, crate::report::junit::render(&record).as_bytes()) {
+                        Ok(()) => eprintln!("JUnit results written to {}", junit.display()),
+                        Err(err) => {
+                            eprintln!(
+                                "error: could not write the JUnit file {} ({err}); CI gets no test results. Check the folder exists and is writable",
+                                junit.display()
+                            );
+                            return EXIT_NOT_SAVED;
+                        }
+                    }
+                }
                 return match saved {
                     SaveOutcome::Saved(path) => {
                         println!("Run saved to {}", path.display());

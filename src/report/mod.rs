@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod csv;
 pub mod html;
+pub mod junit;
 pub mod lines;
 pub mod markdown;
 mod output;
@@ -29,6 +30,8 @@ pub enum Format {
     Html,
     /// Locust-compatible `*_stats.csv`, `*_stats_history.csv`, `*_failures.csv`.
     Csv,
+    /// JUnit XML for CI: a test suite per scenario, a test case per target and level.
+    Junit,
 }
 
 impl Format {
@@ -37,6 +40,7 @@ impl Format {
             Format::Md => "md",
             Format::Html => "html",
             Format::Csv => "csv",
+            Format::Junit => "xml",
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Writing a rendered report where the person asked: Markdown to a file or standard output,
-//! one HTML file, or the Locust CSV files; every file written atomically.
+//! one HTML file, the Locust CSV files, or JUnit XML; every file written atomically.
 
 use std::path::{Path, PathBuf};
 
-use super::{Format, Report, csv, html, markdown};
+use super::{Format, Report, csv, html, junit, markdown};
 
 /// Renders and writes a report; returns the files written (none when Markdown went to
 /// standard output).
@@ -36,6 +36,10 @@ pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Pat
         Format::Html => {
             let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(format!("{stem}.html")));
             write_file(&path, &html::render_report(report))
+        }
+        Format::Junit => {
+            let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(format!("{stem}.xml")));
+            write_file(&path, &junit::render(report.run))
         }
         Format::Csv => {
             let prefix = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&stem));

@@ -137,16 +137,22 @@ fn temp_beside(path: &Path) -> PathBuf {
 /// made, a file can be created (and removed) beside it, and (`must_be_new`) no file has the name.
 /// The error names the path and what to do.
 pub fn check_writable(path: &Path, must_be_new: bool) -> Result<(), String> {
+    check_writable_as(path, must_be_new, "the run file", "--out", "run.json")
+}
+
+/// [`check_writable`] for another file a run writes: `what` names it in messages, `flag` is the
+/// option that picks it and `example` a file name to suggest.
+pub fn check_writable_as(path: &Path, must_be_new: bool, what: &str, flag: &str, example: &str) -> Result<(), String> {
     let shown = path.display();
     if path.is_dir() {
         return Err(format!(
-            "cannot write the run file {shown}: it is a folder; name a file in it (e.g. --out {})",
-            path.join("run.json").display()
+            "cannot write {what} {shown}: it is a folder; name a file in it (e.g. {flag} {})",
+            path.join(example).display()
         ));
     }
     if must_be_new && path.exists() {
         return Err(format!(
-            "cannot write the run file {shown}: a file with that name exists (another run's); start the run again for a new name"
+            "cannot write {what} {shown}: a file with that name exists (another run's); start the run again for a new name"
         ));
     }
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
@@ -174,9 +180,8 @@ pub fn check_writable(path: &Path, must_be_new: bool) -> Result<(), String> {
     for folder in made {
         let _ = std::fs::remove_dir(folder);
     }
-    result.map_err(|err| {
-        format!("cannot write the run file {shown}: {err} (pick a writable folder with --out, or fix the folder's permissions)")
-    })
+    result
+        .map_err(|err| format!("cannot write {what} {shown}: {err} (pick a writable folder with {flag}, or fix the folder's permissions)"))
 }
 
 /// How long after its last save an unfinished run file is taken as interrupted.
