@@ -299,3 +299,122 @@ fn probe_says_what_each_monitor_sees_and_why_not() {
         text(&bad.stderr)
     );
 }
+
+/// One JSON document on standard output, of the kind and version asked for.
+fn json_document(output: &std::process::Output, kind: &str) -> serde_json::Value {
+    let stdout = text(&output.stdout);
+    let document: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|err| panic!("not one JSON document ({err}): {stdout}{}", text(&output.stderr)));
+    assert_eq!(document["kind"], kind, "{document}");
+    assert_eq!(document["version"], 1, "{document}");
+    document
+}
+
+#[test]
+fn json_outputs_carry_the_numbers_the_run_files_hold() {
+    let nginx = Nginx::start();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, preset(&nginx.url(), "/hello", "p95 < 5s")).unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, preset(&nginx.url(), "/hello", "p95 <<< 5s")).unwrap();
+
+    let output = loadscope(&["validate", good.to_str().unwrap(), bad.to_str().unwrap(), "--json"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let validation = json_document(&output, "validation");
+    let presets = validation["presets"].as_array().unwrap();
+    assert_eq!(presets[0]["ok"], true);
+    assert_eq!(
+        (
+            presets[0]["scenarios"].as_u64(),
+            presets[0]["levels"].as_u64(),
+            presets[0]["targets"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(presets[1]["ok"], false);
+    let error = &presets[1]["errors"][0];
+    assert_eq!(error["source"], bad.display().to_string());
+    assert_eq!((error["line"].as_u64(), error["column"].as_u64()), (Some(17), Some(8)), "{error}");
+    assert!(error["message"].as_str().unwrap().contains("p95 <<< 5s"), "{error}");
+
+    // Two runs into the library, each summary as JSON; tables and lines went to stderr.
+    let mut summaries = Vec::new();
+    for _ in 0..2 {
+        let output = loadscope(&["run", good.to_str().unwrap(), "--json", "-q"], dir.path());
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert!(text(&output.stderr).contains("Run saved to"));
+        summaries.push(json_document(&output, "run"));
+    }
+    let summary = &summaries[1];
+    assert_eq!(summary["exit_code"], 0);
+    assert_eq!(summary["passed"], true);
+    let record = loadscope::run::load(std::path::Path::new(summary["path"].as_str().unwrap())).unwrap();
+    assert_eq!(summary["id"], serde_json::json!(record.id));
+    let level = &record.scenarios[0].levels[0];
+    let level_json = &summary["scenarios"][0]["levels"][0];
+    assert_eq!(level_json["total"]["requests"], level.total.stats.requests);
+    assert_eq!(level_json["total"]["p95_micros"], level.total.stats.p95_micros);
+    assert_eq!(level_json["tasks"][0]["task"], "get");
+    let verdict = &level_json["verdicts"][0];
+    assert_eq!(verdict["target"], "p95 < 5s");
+    assert_eq!(verdict["observed"], serde_json::json!(level.verdicts[0].observed));
+    assert_eq!(summary["total"]["requests"], record.total.as_ref().unwrap().stats.requests);
+
+    let output = loadscope(&["runs", "--json"], dir.path());
+    assert_eq!(output.status.code(), Some(0));
+    let runs = json_document(&output, "runs");
+    let listed: Vec<&str> = runs["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        vec![summaries[1]["id"].as_str().unwrap(), summaries[0]["id"].as_str().unwrap()],
+        "newest first"
+    );
+    assert_eq!(runs["runs"][0]["requests"], record.total.as_ref().unwrap().stats.requests);
+    assert_eq!(runs["runs"][0]["status"], "completed");
+
+    let first = summaries[0]["id"].as_str().unwrap();
+    let output = loadscope(&["compare", first, "latest", "--json"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let comparison = json_document(&output, "comparison");
+    assert_eq!(comparison["baseline"], "A");
+    let row = comparison["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["task"] == "get")
+        .unwrap();
+    assert_eq!(row["level_name"], "only");
+    assert_eq!(row["cells"][1]["p95_micros"], level.tasks[0].stats.p95_micros);
+    assert!(
+        row["cells"][0]["changes"].as_array().unwrap().is_empty(),
+        "the baseline's own cell has no changes"
+    );
+    let change = row["cells"][1]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|change| change["measure"] == "p95")
+        .unwrap();
+    let base_p95 = row["cells"][0]["p95_micros"].as_f64().unwrap();
+    assert_eq!(
+        change["absolute"].as_f64().unwrap(),
+        level.tasks[0].stats.p95_micros as f64 - base_p95
+    );
+    assert!(["better", "worse", "same"].contains(&change["change"].as_str().unwrap()));
+
+    let output = loadscope(&["probe", "--json"], dir.path());
+    assert_eq!(output.status.code(), Some(0));
+    let probe = json_document(&output, "probe");
+    assert_eq!(probe["monitors"]["host"]["state"], "available", "{probe}");
+    assert!(
+        ["available", "unavailable"].contains(&probe["monitors"]["gpu"]["state"].as_str().unwrap()),
+        "{probe}"
+    );
+    assert!(probe["sample"]["host"]["cpu_percent"].is_number(), "{probe}");
+}

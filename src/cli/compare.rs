@@ -24,7 +24,7 @@ pub fn load_runs(references: &[String], dir: &std::path::Path) -> Result<Vec<(Pa
 }
 
 /// Runs `loadscope compare`.
-pub fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<PathBuf>) -> u8 {
+pub fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<PathBuf>, json: bool) -> u8 {
     let dir = dir.unwrap_or_else(default_runs_dir);
     let runs = match load_runs(references, &dir) {
         Ok(runs) => runs,
@@ -47,7 +47,12 @@ pub fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<P
         },
     };
     let records: Vec<&RunRecord> = runs.iter().map(|(_, record)| record).collect();
-    print!("{}", comparison_text(&compare(&records, baseline_index)));
+    let comparison = compare(&records, baseline_index);
+    if json {
+        super::json::print(&super::json::ComparisonDocument::new(&comparison));
+    } else {
+        print!("{}", comparison_text(&comparison));
+    }
     EXIT_PASSED
 }
 

@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod demo_stack;
 pub mod generate;
+pub mod json;
 pub mod probe;
 pub mod report;
 pub mod run;
@@ -63,6 +64,9 @@ pub enum Commands {
         /// Preset files or shipped preset names.
         #[arg(required = true)]
         presets: Vec<String>,
+        /// One JSON document on standard output: each preset's counts or mistakes.
+        #[arg(long)]
+        json: bool,
     },
     /// Start the built-in demo stack (gateway, RAG, MCP) on loopback until Ctrl-C.
     DemoStack(DemoStackArgs),
@@ -88,6 +92,9 @@ pub enum Commands {
         /// Folder of the run library (default: the data dir's runs/).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// One JSON document on standard output: every cell with its change and its call.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a report of a run: Markdown (LOAD_TESTING_RESULTS.md), HTML or Locust CSV.
     Report(report::ReportArgs),
@@ -132,6 +139,10 @@ pub struct RunTarget {
     /// case per target and level.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Print the run's summary as one JSON document on standard output (see the README's
+    /// "JSON output"); progress and level tables go to standard error.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_metrics_addr(text: &str) -> Result<std::net::SocketAddr, String> {
@@ -220,6 +231,9 @@ pub struct ProbeArgs {
     /// Scrape this Prometheus endpoint (repeatable).
     #[arg(long)]
     pub prometheus: Vec<String>,
+    /// One JSON document on standard output: each monitor's state and the sample.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `loadscope demo-stack`.
@@ -294,10 +308,12 @@ pub fn main(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Commands::Run(args)) => ExitCode::from(run::run(args)),
         Some(Commands::Capacity(args)) => ExitCode::from(run::run(args.into_run())),
-        Some(Commands::Validate { presets }) => ExitCode::from(validate::validate(&presets)),
+        Some(Commands::Validate { presets, json }) => ExitCode::from(validate::validate(&presets, json)),
         Some(Commands::DemoStack(args)) => ExitCode::from(demo_stack::demo_stack(args)),
         Some(Commands::Runs(args)) => ExitCode::from(runs::runs(args)),
-        Some(Commands::Compare { runs, baseline, dir }) => ExitCode::from(compare::compare_runs(&runs, baseline.as_deref(), dir)),
+        Some(Commands::Compare { runs, baseline, dir, json }) => {
+            ExitCode::from(compare::compare_runs(&runs, baseline.as_deref(), dir, json))
+        }
         Some(Commands::Report(args)) => ExitCode::from(report::report(args)),
         Some(Commands::Probe(args)) => ExitCode::from(probe::probe(args)),
         Some(Commands::Generate { what }) => ExitCode::from(generate::generate(what)),

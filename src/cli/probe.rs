@@ -38,6 +38,15 @@ pub fn probe(args: ProbeArgs) -> u8 {
         interval_secs: 1.0,
     };
     match take_probe(settings) {
+        Ok(report) if args.json => {
+            super::json::print(&super::json::ProbeDocument {
+                kind: "probe",
+                version: super::json::JSON_VERSION,
+                monitors: &report.status,
+                sample: &report.sample,
+            });
+            EXIT_PASSED
+        }
         Ok(report) => {
             for line in status_lines(&report.status) {
                 println!("{line}");

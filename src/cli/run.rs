@@ -169,7 +169,7 @@ pub fn run(args: RunArgs) -> u8 {
     }
     engine.send(Command::Start(Box::new(plan)));
 
-    let mut progress = Progress::new(args.target.quiet);
+    let mut progress = Progress::new(args.target.quiet, args.target.json);
     let mut monitors_shown = false;
     let mut save_failing: Option<String> = None;
     loop {
@@ -238,12 +238,18 @@ pub fn run(args: RunArgs) -> u8 {
                     // A scraper that was reading the run gets its final numbers.
                     server.wait_for_final_scrape(METRICS_LINGER_LIMIT);
                 }
-                println!("{}", run_summary(&record));
+                let json = args.target.json;
+                if !json {
+                    println!("{}", run_summary(&record));
+                }
                 let verdict = match record.passed {
                     Some(false) => EXIT_TARGET_FAILED,
                     _ if record.status == RunStatus::Aborted => EXIT_TARGET_FAILED,
                     _ => EXIT_PASSED,
                 };
+                // With --json, standard output holds the document alone; the lines go to stderr.
+                let say = |line: String| if json { eprintln!("{line}") } else { println!("{line}") };
+                let mut code = verdict;
                 if let Some(junit) = &args.target.junit {
                     match crate::run::save::write_atomic(junit, crate::report::junit::render(&record).as_bytes()) {
                         Ok(()) => eprintln!("JUnit results written to {}", junit.display()),
@@ -252,29 +258,37 @@ pub fn run(args: RunArgs) -> u8 {
                                 "error: could not write the JUnit file {} ({err}); CI gets no test results. Check the folder exists and is writable",
                                 junit.display()
                             );
-                            return EXIT_NOT_SAVED;
+                            code = EXIT_NOT_SAVED;
                         }
                     }
                 }
-                return match saved {
+                let path = match &saved {
                     SaveOutcome::Saved(path) => {
-                        println!("Run saved to {}", path.display());
-                        print_capacity(&record);
-                        verdict
+                        say(format!("Run saved to {}", path.display()));
+                        Some(path.clone())
                     }
                     SaveOutcome::Fallback { path, planned, error } => {
                         eprintln!("error: could not save the run to {} ({error})", planned.display());
-                        println!("Run saved to {} instead", path.display());
-                        print_capacity(&record);
-                        verdict
+                        say(format!("Run saved to {} instead", path.display()));
+                        Some(path.clone())
                     }
                     SaveOutcome::NotSaved { error } => {
                         eprintln!(
                             "error: the run could not be saved anywhere ({error}); the numbers above are all that is left. Free disk space or pick a writable folder with --out"
                         );
-                        EXIT_NOT_SAVED
+                        code = EXIT_NOT_SAVED;
+                        None
                     }
                 };
+                if path.is_some() {
+                    for line in capacity_lines(&record) {
+                        say(line);
+                    }
+                }
+                if json {
+                    super::json::print(&super::json::RunSummaryDocument::new(&record, path.as_deref(), code));
+                }
+                return code;
             }
         }
     }
@@ -315,12 +329,14 @@ fn describe_search(scenario: &crate::preset::compiled::CompiledScenario) -> Opti
 
 /// The search's answer, as the last line: `capacity: 24 users` (with the scenario's name when
 /// several scenarios searched).
-fn print_capacity(record: &crate::run::RunRecord) {
+/// `capacity: 24 users`, one line per search (the last lines a search prints).
+fn capacity_lines(record: &crate::run::RunRecord) -> Vec<String> {
     let searched: Vec<_> = record
         .scenarios
         .iter()
         .filter_map(|scenario| scenario.capacity.as_ref().map(|capacity| (scenario.name.as_str(), capacity)))
         .collect();
+    let mut lines = Vec::new();
     for (name, capacity) in &searched {
         let found = match capacity.capacity {
             Some(load) => capacity.axis.format(load),
@@ -333,11 +349,12 @@ fn print_capacity(record: &crate::run::RunRecord) {
         };
         let unfinished = if capacity.done { "" } else { " (search not finished)" };
         if searched.len() == 1 {
-            println!("capacity: {found}{unfinished}");
+            lines.push(format!("capacity: {found}{unfinished}"));
         } else {
-            println!("capacity: {found}{unfinished} ({name})");
+            lines.push(format!("capacity: {found}{unfinished} ({name})"));
         }
     }
+    lines
 }
 
 /// Ctrl-C, SIGTERM and SIGHUP (CI cancelling a job, `timeout`, a closed terminal) and on
@@ -425,16 +442,19 @@ struct Progress {
     plain: bool,
     quiet: bool,
     last_plain: Option<Instant>,
+    /// Level tables go to standard error (standard output is for the JSON summary).
+    tables_to_stderr: bool,
 }
 
 impl Progress {
-    fn new(quiet: bool) -> Progress {
+    fn new(quiet: bool, tables_to_stderr: bool) -> Progress {
         if quiet {
             return Progress {
                 bar: None,
                 plain: false,
                 quiet: true,
                 last_plain: None,
+                tables_to_stderr,
             };
         }
         if std::io::stderr().is_terminal() {
@@ -445,6 +465,7 @@ impl Progress {
                 plain: false,
                 quiet: false,
                 last_plain: None,
+                tables_to_stderr,
             }
         } else {
             Progress {
@@ -452,6 +473,7 @@ impl Progress {
                 plain: true,
                 quiet: false,
                 last_plain: None,
+                tables_to_stderr,
             }
         }
     }
@@ -483,6 +505,9 @@ impl Progress {
     }
 
     fn print(&self, text: &str) {
+        if self.tables_to_stderr {
+            return self.warn(text);
+        }
         match &self.bar {
             Some(bar) => bar.suspend(|| println!("{text}")),
             None => println!("{text}"),

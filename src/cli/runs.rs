@@ -28,6 +28,9 @@ pub struct RunsArgs {
     /// Only runs with this tag.
     #[arg(long)]
     pub tag: Option<String>,
+    /// The list as one JSON document on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What to do to one run.
@@ -146,7 +149,7 @@ fn list_runs(dir: &Path, args: &RunsArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    if entries.is_empty() {
+    if entries.is_empty() && !args.json {
         println!("No runs in {} yet. Start one with: loadscope run demo --demo-stack", dir.display());
         return EXIT_PASSED;
     }
@@ -160,6 +163,20 @@ fn list_runs(dir: &Path, args: &RunsArgs) -> u8 {
         .filter(|row| args.tag.as_deref().is_none_or(|tag| row.tags.iter().any(|known| known == tag)))
         .collect();
     sort_rows(&mut rows, args.sort, !args.asc);
+    if args.json {
+        let unreadable = entries
+            .iter()
+            .filter_map(|entry| match entry {
+                LibraryEntry::Unreadable { path, error } => Some(super::json::UnreadableEntry {
+                    path: path.display().to_string(),
+                    error: error.to_string(),
+                }),
+                LibraryEntry::Run { .. } => None,
+            })
+            .collect();
+        super::json::print(&super::json::RunsDocument::new(dir, &rows, unreadable));
+        return EXIT_PASSED;
+    }
     println!(
         "{:<20} {:<24} {:<24} {:>8} {:<11} {:<7} {:>9} {:>8}  File",
         "Started (UTC)", "Name", "Scenarios", "Duration", "Status", "Verdict", "Requests", "p95"

@@ -1,14 +1,32 @@
 //! `loadscope validate`: every mistake in each preset, with file, line and column.
 
+use super::json::{JSON_VERSION, PresetValidation, ValidationDocument};
 use super::load_checked;
 use super::{EXIT_BAD_INPUT, EXIT_PASSED};
 use crate::preset::Overrides;
 
-/// Validates each preset; prints a line per preset that is fine and every mistake otherwise.
-pub fn validate(presets: &[String]) -> u8 {
+/// Validates each preset; prints a line per preset that is fine and every mistake otherwise
+/// (with `json`, one document with both).
+pub fn validate(presets: &[String], json: bool) -> u8 {
     let mut code = EXIT_PASSED;
+    let mut document = ValidationDocument {
+        kind: "validation",
+        version: JSON_VERSION,
+        presets: Vec::new(),
+    };
     for arg in presets {
-        match load_checked(arg, &Overrides::default()) {
+        let checked = load_checked(arg, &Overrides::default());
+        if checked.is_err() {
+            code = EXIT_BAD_INPUT;
+        }
+        if json {
+            document.presets.push(match &checked {
+                Ok(compiled) => PresetValidation::ok(arg, compiled),
+                Err(errors) => PresetValidation::failed(arg, &errors.0),
+            });
+            continue;
+        }
+        match checked {
             Ok(compiled) => {
                 let levels: usize = compiled.scenarios.iter().map(|scenario| scenario.levels.len()).sum();
                 let targets: usize = compiled.scenarios.iter().map(|scenario| scenario.targets.len()).sum();
@@ -23,11 +41,11 @@ pub fn validate(presets: &[String]) -> u8 {
                     compiled.scenarios.len()
                 );
             }
-            Err(errors) => {
-                eprintln!("{errors}");
-                code = EXIT_BAD_INPUT;
-            }
+            Err(errors) => eprintln!("{errors}"),
         }
+    }
+    if json {
+        super::json::print(&document);
     }
     code
 }
