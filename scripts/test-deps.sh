@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the integration tests start on 127.0.0.1: nginx and Prometheus (Debian), mock-llm and the MCP
-# "everything" server (npm, pinned), Chroma, prometheus_client and junitparser (PyPI, pinned) and a Docker
+# "everything" server (npm, pinned), Chroma, prometheus_client, junitparser and Locust (PyPI, pinned) and a Docker
 # engine (Debian); and what they need besides: openssl and Mesa's software Vulkan driver for
 # the UI snapshots. Run once as root before `cargo test`; .ci/run calls it.
 set -euo pipefail
@@ -13,6 +13,8 @@ CHROMADB_VERSION="1.5.9"
 PROMETHEUS_CLIENT_VERSION="0.26.0"
 # A JUnit XML reader from PyPI: tests/junit.rs checks `--junit` files with it.
 JUNITPARSER_VERSION="5.0.3"
+# Locust writes the CSV files tests/locust_import.rs imports.
+LOCUST_VERSION="2.47.0"
 
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v nginx >/dev/null; then
@@ -48,6 +50,10 @@ fi
 
 if ! python3 -m pip show junitparser 2>/dev/null | grep -q "^Version: $JUNITPARSER_VERSION$"; then
   python3 -m pip install --quiet --disable-pip-version-check "junitparser==$JUNITPARSER_VERSION"
+fi
+
+if ! python3 -m pip show locust 2>/dev/null | grep -q "^Version: $LOCUST_VERSION$"; then
+  python3 -m pip install --quiet --disable-pip-version-check "locust==$LOCUST_VERSION"
 fi
 
 # A Docker engine and the busybox test image for the container monitors.

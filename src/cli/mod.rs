@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod demo_stack;
 pub mod generate;
+pub mod import;
 pub mod json;
 pub mod probe;
 pub mod report;
@@ -96,6 +97,9 @@ pub enum Commands {
         #[arg(long)]
         json: bool,
     },
+    /// Save another tool's run in the run library (`import locust PREFIX`: Locust's CSV files),
+    /// so Compare and reports lay it beside Loadscope's runs.
+    Import(import::ImportArgs),
     /// Write a report of a run: Markdown (LOAD_TESTING_RESULTS.md), HTML or Locust CSV.
     Report(report::ReportArgs),
 }
@@ -315,6 +319,7 @@ pub fn main(cli: Cli) -> ExitCode {
             ExitCode::from(compare::compare_runs(&runs, baseline.as_deref(), dir, json))
         }
         Some(Commands::Report(args)) => ExitCode::from(report::report(args)),
+        Some(Commands::Import(args)) => ExitCode::from(import::import_run(args)),
         Some(Commands::Probe(args)) => ExitCode::from(probe::probe(args)),
         Some(Commands::Generate { what }) => ExitCode::from(generate::generate(what)),
         Some(Commands::Gui { preset, demo_stack }) => gui(preset, demo_stack),

@@ -740,6 +740,7 @@ impl RunState {
             tags: Vec::new(),
             findings: Vec::new(),
             warnings: self.warnings.clone(),
+            imported: None,
         };
         if status != RunStatus::Running {
             record.findings = crate::analysis::findings::find(&record);

@@ -106,18 +106,14 @@ pub fn render_report(report: &Report) -> String {
     let _ = write!(out, "<h1>Load testing results: {}</h1>", escape(run.display_name()));
     let _ = write!(
         out,
-        r#"<ul class="meta"><li>Run <code>{}</code>, {} ({}), {}</li><li>Preset {} (<code>{}</code>)</li><li>Load generator {} ({} {}, {} CPUs), Loadscope {}</li>"#,
+        r#"<ul class="meta"><li>Run <code>{}</code>, {} ({}), {}</li><li>Preset {} (<code>{}</code>)</li><li>Load generator {}</li>"#,
         escape(&run.id),
         escape(&format::started_at(&run.started_at)),
         format::duration_secs(run.duration_secs()),
         run.status.label(),
         escape(&run.preset.name),
         escape(&run.preset.source),
-        escape(&run.host.hostname),
-        escape(&run.host.os),
-        escape(&run.host.arch),
-        run.host.cpus,
-        escape(&run.app_version),
+        escape(&super::lines::generator_line(run)),
     );
     if !run.tags.is_empty() {
         let _ = write!(out, "<li>Tags: {}</li>", escape(&run.tags.join(", ")));

@@ -41,3 +41,19 @@ pub fn peak_line(run: &RunRecord) -> String {
         None => "no level held all its targets".into(),
     }
 }
+
+/// Who measured the run: the load generator's host and Loadscope's version, or the tool an
+/// imported run came from.
+pub fn generator_line(run: &crate::run::RunRecord) -> String {
+    match &run.imported {
+        Some(imported) => format!(
+            "{} (imported from {}; Loadscope did not measure this run)",
+            imported.tool,
+            imported.files.join(", ")
+        ),
+        None => format!(
+            "{} ({} {}, {} CPUs), Loadscope {}",
+            run.host.hostname, run.host.os, run.host.arch, run.host.cpus, run.app_version
+        ),
+    }
+}

@@ -49,11 +49,7 @@ pub fn render(report: &Report) -> String {
         run.status.label()
     );
     let _ = writeln!(out, "- **Preset**: {} (`{}`)", run.preset.name, run.preset.source);
-    let _ = writeln!(
-        out,
-        "- **Load generator**: {} ({} {}, {} CPUs), Loadscope {}",
-        run.host.hostname, run.host.os, run.host.arch, run.host.cpus, run.app_version
-    );
+    let _ = writeln!(out, "- **Load generator**: {}", super::lines::generator_line(run));
     if !run.tags.is_empty() {
         let _ = writeln!(out, "- **Tags**: {}", run.tags.join(", "));
     }

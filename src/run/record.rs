@@ -67,6 +67,19 @@ pub struct RunRecord {
     /// what the levels need).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Set for a run another tool measured and Loadscope read in (`loadscope import locust`):
+    /// its numbers are that tool's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportedFrom>,
+}
+
+/// Where an imported run came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedFrom {
+    /// `locust`.
+    pub tool: String,
+    /// The files read.
+    pub files: Vec<String>,
 }
 
 impl RunRecord {

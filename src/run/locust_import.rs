@@ -1,0 +1,499 @@
+//! A Locust run, read from the CSV files `locust --csv PREFIX` writes (`PREFIX_stats.csv`,
+//! `PREFIX_stats_history.csv`, `PREFIX_failures.csv`), as a Loadscope run record: one level
+//! holding the whole Locust run, a task per Locust request name, one series point per history
+//! row. Percentiles are Locust's own (from its rounded response-time buckets), so they are
+//! approximate, and there are no histograms (no confidence intervals). Every malformed line is
+//! reported with its file, line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use super::FailureKind;
+use super::record::{
+    FailureRow, HostInfo, ImportedFrom, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord,
+    SecondStats, SeriesPoint, TaskStats, TaskSummary,
+};
+use crate::measure::LoadModel;
+
+/// What the imported run is called and where it sits beside Loadscope's runs: names that match
+/// a preset's make Compare lay it beside that preset's runs.
+#[derive(Debug, Clone)]
+pub struct ImportNames {
+    pub preset_name: String,
+    pub preset_source: String,
+    pub scenario: String,
+    pub base_url: String,
+    /// Which level of the preset the Locust run stands for (Compare matches levels by index).
+    pub level: LevelChoice,
+    /// Locust request names (`/v1/models`, or `GET /v1/models` when a name has two methods)
+    /// to the preset's task names.
+    pub task_names: BTreeMap<String, String>,
+}
+
+/// Which level the imported run is.
+#[derive(Debug, Clone)]
+pub enum LevelChoice {
+    /// Level 0, named by the Locust run's peak users (`40 users`).
+    Own,
+    /// This index and name.
+    Named { index: usize, name: String },
+    /// The level among these (index, name, closed-model users) whose users equal the Locust
+    /// run's peak user count.
+    MatchingUsers(Vec<(usize, String, u32)>),
+}
+
+/// The three files of a prefix.
+pub fn files(prefix: &Path) -> [PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut name = prefix.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    [with("_stats.csv"), with("_stats_history.csv"), with("_failures.csv")]
+}
+
+/// One row of a CSV file, with its line for messages.
+struct Row<'a> {
+    file: &'a Path,
+    line: u64,
+    columns: &'a [String],
+    record: csv::StringRecord,
+}
+
+impl Row<'_> {
+    fn text(&self, column: &str) -> Result<&str, String> {
+        let index = self
+            .columns
+            .iter()
+            .position(|known| known == column)
+            .ok_or_else(|| format!("{}: no column {column:?}", self.file.display()))?;
+        Ok(self.record.get(index).unwrap_or("").trim())
+    }
+
+    fn number(&self, column: &str) -> Result<f64, String> {
+        let text = self.text(column)?;
+        text.parse::<f64>()
+            .ok()
+            .filter(|value| value.is_finite() && *value >= 0.0)
+            .ok_or_else(|| {
+                format!(
+                    "{} line {}, column {column:?}: {text:?} is not a number (Locust writes non-negative numbers there)",
+                    self.file.display(),
+                    self.line
+                )
+            })
+    }
+
+    /// A number, or None for Locust's `N/A`.
+    fn optional(&self, column: &str) -> Result<Option<f64>, String> {
+        match self.text(column)? {
+            "N/A" | "" => Ok(None),
+            _ => self.number(column).map(Some),
+        }
+    }
+
+    fn count(&self, column: &str) -> Result<u64, String> {
+        let value = self.number(column)?;
+        if value.fract() != 0.0 {
+            return Err(format!(
+                "{} line {}, column {column:?}: {value} is not a whole number",
+                self.file.display(),
+                self.line
+            ));
+        }
+        Ok(value as u64)
+    }
+}
+
+/// Reads a CSV file's rows, checking the columns a Locust file of this kind has.
+/// A CSV file's column names, and its rows with their line numbers.
+struct Table {
+    columns: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+fn read_rows(path: &Path, needed: &[&str], what: &str) -> Result<Table, String> {
+    let shown = path.display();
+    let bytes =
+        std::fs::read(path).map_err(|err| format!("{shown}: cannot read it ({err}); `locust --csv PREFIX` writes its {what} there"))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
+    let columns: Vec<String> = reader
+        .headers()
+        .map_err(|err| format!("{shown} line 1: {}", csv_reason(&err)))?
+        .iter()
+        .map(|column| column.trim().to_string())
+        .collect();
+    if columns.iter().all(String::is_empty) {
+        return Err(format!("{shown}: empty; `locust --csv PREFIX` writes its {what} there"));
+    }
+    if let Some(missing) = needed.iter().find(|column| !columns.iter().any(|known| known == *column)) {
+        return Err(format!(
+            "{shown} line 1: no column {missing:?}; is this Locust's {what}? (it starts with {})",
+            needed
+                .iter()
+                .take(4)
+                .map(|column| format!("{column:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|err| {
+            let line = err.position().map(|position| position.line()).unwrap_or(0);
+            format!("{shown} line {line}: {}", csv_reason(&err))
+        })?;
+        let line = record.position().map(|position| position.line()).unwrap_or(0);
+        rows.push((line, record));
+    }
+    Ok(Table { columns, rows })
+}
+
+fn csv_reason(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("{len} fields where the header has {expected_len}; the file is cut or not Locust's")
+        }
+        csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".into(),
+        _ => err.to_string(),
+    }
+}
+
+const STATS_COLUMNS: [&str; 19] = [
+    "Type",
+    "Name",
+    "Request Count",
+    "Failure Count",
+    "Median Response Time",
+    "Average Response Time",
+    "Min Response Time",
+    "Max Response Time",
+    "Average Content Size",
+    "Requests/s",
+    "Failures/s",
+    "50%",
+    "66%",
+    "75%",
+    "80%",
+    "90%",
+    "95%",
+    "99%",
+    "100%",
+];
+const HISTORY_COLUMNS: [&str; 10] = [
+    "Timestamp",
+    "User Count",
+    "Type",
+    "Name",
+    "50%",
+    "95%",
+    "99%",
+    "Total Request Count",
+    "Total Failure Count",
+    "Total Average Response Time",
+];
+const FAILURE_COLUMNS: [&str; 4] = ["Method", "Name", "Error", "Occurrences"];
+
+fn micros(millis: f64) -> u64 {
+    (millis * 1000.0).round() as u64
+}
+
+/// One stats row: the name and method, and its numbers.
+fn task_stats(row: &Row<'_>) -> Result<TaskStats, String> {
+    let requests = row.count("Request Count")?;
+    let avg_bytes = row.number("Average Content Size")?;
+    let percentile = |column: &str| row.optional(column).map(|value| value.map(micros).unwrap_or(0));
+    Ok(TaskStats {
+        requests,
+        failures: row.count("Failure Count")?,
+        min_micros: micros(row.number("Min Response Time")?),
+        avg_micros: row.number("Average Response Time")? * 1000.0,
+        p50_micros: percentile("50%")?,
+        p90_micros: percentile("90%")?,
+        p95_micros: percentile("95%")?,
+        p99_micros: percentile("99%")?,
+        max_micros: micros(row.number("Max Response Time")?),
+        rps: row.number("Requests/s")?,
+        failures_per_sec: row.number("Failures/s")?,
+        bytes_received: (avg_bytes * requests as f64).round() as u64,
+        avg_bytes,
+        ..TaskStats::default()
+    })
+}
+
+fn summary(task: String, stats: TaskStats) -> TaskSummary {
+    TaskSummary {
+        task,
+        stats,
+        // No histograms: Locust keeps response times in rounded buckets it does not write out.
+        histogram: String::new(),
+        connect_histogram: String::new(),
+        chat_histograms: None,
+    }
+}
+
+/// How a Locust error reads as a failure kind: `HTTPError('500 ...')` is status 500,
+/// connection and timeout errors are what they say, anything else is "other".
+fn failure_kind(error: &str) -> FailureKind {
+    if let Some(rest) = error.strip_prefix("HTTPError('")
+        && let Some(code) = rest.get(..3).and_then(|code| code.parse::<u16>().ok())
+    {
+        return FailureKind::Status(code);
+    }
+    if let Some(rest) = error.strip_prefix("CatchResponseError('Status ")
+        && let Some(code) = rest.get(..3).and_then(|code| code.parse::<u16>().ok())
+    {
+        return FailureKind::Status(code);
+    }
+    let lower = error.to_ascii_lowercase();
+    if lower.contains("timeout") || lower.contains("timed out") {
+        FailureKind::Timeout
+    } else if lower.contains("connectionrefused") || lower.contains("connectionerror") || lower.contains("newconnectionerror") {
+        FailureKind::Connect
+    } else {
+        FailureKind::Other
+    }
+}
+
+/// Reads the three files of `prefix` into a run record named by `names`.
+pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
+    let [stats_path, history_path, failures_path] = files(prefix);
+
+    let Table { columns, rows } = read_rows(&stats_path, &STATS_COLUMNS, "stats file")?;
+    let stats_rows: Vec<Row<'_>> = rows
+        .into_iter()
+        .map(|(line, record)| Row {
+            file: &stats_path,
+            line,
+            columns: &columns,
+            record,
+        })
+        .collect();
+    let mut aggregated = None;
+    let mut requests: Vec<(String, String, TaskStats)> = Vec::new();
+    for row in &stats_rows {
+        let stats = task_stats(row)?;
+        let (method, name) = (row.text("Type")?.to_string(), row.text("Name")?.to_string());
+        if name == "Aggregated" && method.is_empty() {
+            aggregated = Some(stats);
+        } else {
+            requests.push((method, name, stats));
+        }
+    }
+    let aggregated = aggregated.ok_or_else(|| {
+        format!(
+            "{}: no Aggregated row (Locust writes it last); the file is cut short",
+            stats_path.display()
+        )
+    })?;
+    // A name used with two methods is told apart by its method, as Locust's table does.
+    let task_name = |method: &str, name: &str| -> String {
+        let shared = requests.iter().filter(|(_, other, _)| other == name).count() > 1;
+        let locust = if shared { format!("{method} {name}") } else { name.to_string() };
+        names.task_names.get(&locust).cloned().unwrap_or(locust)
+    };
+    let tasks: Vec<TaskSummary> = requests
+        .iter()
+        .map(|(method, name, stats)| summary(task_name(method, name), stats.clone()))
+        .collect();
+
+    let Table { columns, rows } = read_rows(&history_path, &HISTORY_COLUMNS, "stats history file")?;
+    let mut history = Vec::new();
+    for (line, record) in rows {
+        let row = Row {
+            file: &history_path,
+            line,
+            columns: &columns,
+            record,
+        };
+        // With --csv-full-history Locust adds a row per request name; the Aggregated ones are
+        // the run's.
+        if row.text("Name")? == "Aggregated" {
+            history.push((
+                row.count("Timestamp")?,
+                row.count("User Count")?,
+                row.count("Total Request Count")?,
+                row.count("Total Failure Count")?,
+                [row.optional("50%")?, row.optional("95%")?, row.optional("99%")?],
+            ));
+        }
+    }
+    let (Some(first), Some(last)) = (history.first(), history.last()) else {
+        return Err(format!(
+            "{}: no Aggregated rows; Locust writes one each second of a run",
+            history_path.display()
+        ));
+    };
+    if let Some(pair) = history.windows(2).find(|pair| pair[1].0 < pair[0].0) {
+        return Err(format!(
+            "{}: timestamps go back in time ({} after {}); the file mixes two runs",
+            history_path.display(),
+            pair[1].0,
+            pair[0].0
+        ));
+    }
+    let start_secs = first.0;
+    let duration_secs = (last.0 - start_secs) as f64;
+    let peak_users = history.iter().map(|row| row.1).max().unwrap_or(0) as u32;
+    let (level_index, level_name) = match &names.level {
+        LevelChoice::Own => (0, format!("{peak_users} users")),
+        LevelChoice::Named { index, name } => (*index, name.clone()),
+        LevelChoice::MatchingUsers(levels) => levels
+            .iter()
+            .find(|(_, _, users)| *users == peak_users)
+            .map(|(index, name, _)| (*index, name.clone()))
+            .ok_or_else(|| {
+                let known: Vec<String> = levels.iter().map(|(_, name, users)| format!("{name} ({users} users)")).collect();
+                format!(
+                    "the Locust run peaked at {peak_users} users ({}); no level of scenario {:?} has {peak_users} users ({}); name the level it stands for with --level",
+                    history_path.display(),
+                    names.scenario,
+                    if known.is_empty() { "it has no closed-model levels".to_string() } else { known.join(", ") }
+                )
+            })?,
+    };
+    let started = SystemTime::UNIX_EPOCH + Duration::from_secs(start_secs);
+    let ended = SystemTime::UNIX_EPOCH + Duration::from_secs(last.0);
+    let series: Vec<SeriesPoint> = history
+        .windows(2)
+        .map(|pair| {
+            let (previous, row) = (&pair[0], &pair[1]);
+            let span = (row.0 - previous.0).max(1) as f64;
+            SeriesPoint {
+                second: (row.0 - start_secs).saturating_sub(1) as u32,
+                scenario: 0,
+                level: level_index,
+                users: row.1 as u32,
+                requests: SecondStats {
+                    rps: row.2.saturating_sub(previous.2) as f64 / span,
+                    failures_per_sec: row.3.saturating_sub(previous.3) as f64 / span,
+                    p50_micros: row.4[0].map(micros),
+                    p95_micros: row.4[1].map(micros),
+                    p99_micros: row.4[2].map(micros),
+                    ..SecondStats::default()
+                },
+                resources: None,
+                tasks: Vec::new(),
+            }
+        })
+        .collect();
+
+    let Table { columns, rows } = read_rows(&failures_path, &FAILURE_COLUMNS, "failures file")?;
+    let mut failures = Vec::new();
+    for (line, record) in rows {
+        let row = Row {
+            file: &failures_path,
+            line,
+            columns: &columns,
+            record,
+        };
+        let error = row.text("Error")?.to_string();
+        let seen = |column: &str| -> Option<u32> {
+            let text = row.text(column).ok()?;
+            let at = humantime::parse_rfc3339_weak(text).ok()?;
+            Some(at.duration_since(started).ok()?.as_secs() as u32)
+        };
+        failures.push(FailureRow {
+            task: task_name(row.text("Method")?, row.text("Name")?),
+            kind: failure_kind(&error),
+            message: error,
+            count: row.count("Occurrences")?,
+            first_seen_secs: seen("First Seen"),
+            last_seen_secs: seen("Last Seen"),
+        });
+    }
+    failures.sort_by_key(|failure| std::cmp::Reverse(failure.count));
+
+    let level = LevelRecord {
+        index: level_index,
+        name: level_name,
+        load: LoadModel::Closed {
+            users: peak_users,
+            spawn_rate: None,
+        },
+        planned_duration_secs: duration_secs,
+        started_offset_secs: 0.0,
+        ended_offset_secs: Some(duration_secs),
+        tasks: tasks.clone(),
+        total: summary("Aggregated".into(), aggregated.clone()),
+        late_starts: 0,
+        failures,
+        verdicts: Vec::new(),
+        resources: None,
+        warnings: Vec::new(),
+        generator: None,
+    };
+    let started_at = humantime::format_rfc3339_millis(started).to_string();
+    let source_files: Vec<String> = files(prefix).iter().map(|path| path.display().to_string()).collect();
+    Ok(RunRecord {
+        format: RUN_FORMAT.to_string(),
+        version: RUN_VERSION,
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+        id: super::library::new_run_id(started),
+        host: HostInfo {
+            hostname: "unknown (imported from Locust)".into(),
+            os: String::new(),
+            arch: String::new(),
+            cpus: 0,
+        },
+        started_at: started_at.clone(),
+        ended_at: Some(humantime::format_rfc3339_millis(ended).to_string()),
+        saved_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        status: RunStatus::Completed,
+        stop_reason: None,
+        preset: PresetRecord {
+            name: names.preset_name.clone(),
+            source: names.preset_source.clone(),
+            document: serde_json::Value::Null,
+        },
+        scenarios: vec![ScenarioRecord {
+            name: names.scenario.clone(),
+            base_url: names.base_url.clone(),
+            tasks: tasks.iter().map(|task| task.task.clone()).collect(),
+            failure_classes: Vec::new(),
+            targets: Vec::new(),
+            levels: vec![level.clone()],
+            total: Some(level.total.clone()),
+            baseline: None,
+            objectives: None,
+            capacity: None,
+        }],
+        series,
+        passed: None,
+        total: Some(level.total),
+        monitors: None,
+        notes: String::new(),
+        title: None,
+        tags: vec!["locust-import".into()],
+        findings: Vec::new(),
+        warnings: vec![format!(
+            "Imported from Locust's CSV files ({}): its percentiles are approximate (Locust rounds response times into buckets) and there are no histograms, so no confidence intervals",
+            source_files.join(", ")
+        )],
+        imported: Some(ImportedFrom {
+            tool: "locust".into(),
+            files: source_files,
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locust_errors_read_as_failure_kinds() {
+        assert_eq!(
+            failure_kind("HTTPError('500 Server Error: Internal Server Error for url: /fail')"),
+            FailureKind::Status(500)
+        );
+        assert_eq!(failure_kind("CatchResponseError('Status 429')"), FailureKind::Status(429));
+        assert_eq!(
+            failure_kind("ConnectionRefusedError(111, 'Connection refused')"),
+            FailureKind::Connect
+        );
+        assert_eq!(failure_kind("ReadTimeout('timed out')"), FailureKind::Timeout);
+        assert_eq!(failure_kind("ValueError('x')"), FailureKind::Other);
+    }
+}
