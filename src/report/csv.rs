@@ -15,47 +15,8 @@ use crate::format;
 use crate::run::histogram::{decode, new_histogram};
 use crate::run::{RunRecord, TaskSummary};
 
-/// Locust's reported percentiles.
-pub const PERCENTILES: [f64; 11] = [0.50, 0.66, 0.75, 0.80, 0.90, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0];
-const PERCENTILE_NAMES: [&str; 11] = ["50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%"];
-
-/// `*_stats.csv` columns, as Locust writes them.
-pub fn stats_header() -> Vec<&'static str> {
-    let mut header = vec![
-        "Type",
-        "Name",
-        "Request Count",
-        "Failure Count",
-        "Median Response Time",
-        "Average Response Time",
-        "Min Response Time",
-        "Max Response Time",
-        "Average Content Size",
-        "Requests/s",
-        "Failures/s",
-    ];
-    header.extend(PERCENTILE_NAMES);
-    header
-}
-
-/// `*_stats_history.csv` columns, as Locust writes them.
-pub fn history_header() -> Vec<&'static str> {
-    let mut header = vec!["Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s"];
-    header.extend(PERCENTILE_NAMES);
-    header.extend([
-        "Total Request Count",
-        "Total Failure Count",
-        "Total Median Response Time",
-        "Total Average Response Time",
-        "Total Min Response Time",
-        "Total Max Response Time",
-        "Total Average Content Size",
-    ]);
-    header
-}
-
-/// `*_failures.csv` columns, as Locust 2.47 writes them.
-pub const FAILURES_HEADER: [&str; 6] = ["Method", "Name", "Error", "Occurrences", "First Seen", "Last Seen"];
+use crate::run::locust_csv::PERCENTILE_NAMES;
+pub use crate::run::locust_csv::{FAILURES_HEADER, PERCENTILES, history_header, stats_header};
 
 fn millis(micros: f64) -> String {
     format!("{:.0}", micros / 1000.0)

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::FailureKind;
+use super::locust_csv::{history_header, stats_header};
 use super::record::{
     FailureRow, HostInfo, ImportedFrom, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord,
     SecondStats, SeriesPoint, TaskStats, TaskSummary,
@@ -160,39 +161,7 @@ fn csv_reason(err: &csv::Error) -> String {
     }
 }
 
-const STATS_COLUMNS: [&str; 19] = [
-    "Type",
-    "Name",
-    "Request Count",
-    "Failure Count",
-    "Median Response Time",
-    "Average Response Time",
-    "Min Response Time",
-    "Max Response Time",
-    "Average Content Size",
-    "Requests/s",
-    "Failures/s",
-    "50%",
-    "66%",
-    "75%",
-    "80%",
-    "90%",
-    "95%",
-    "99%",
-    "100%",
-];
-const HISTORY_COLUMNS: [&str; 10] = [
-    "Timestamp",
-    "User Count",
-    "Type",
-    "Name",
-    "50%",
-    "95%",
-    "99%",
-    "Total Request Count",
-    "Total Failure Count",
-    "Total Average Response Time",
-];
+/// The columns the import reads from each file (Locust 2.x writes more).
 const FAILURE_COLUMNS: [&str; 4] = ["Method", "Name", "Error", "Occurrences"];
 
 fn micros(millis: f64) -> u64 {
@@ -260,7 +229,7 @@ fn failure_kind(error: &str) -> FailureKind {
 pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
     let [stats_path, history_path, failures_path] = files(prefix);
 
-    let Table { columns, rows } = read_rows(&stats_path, &STATS_COLUMNS, "stats file")?;
+    let Table { columns, rows } = read_rows(&stats_path, &stats_header(), "stats file")?;
     let stats_rows: Vec<Row<'_>> = rows
         .into_iter()
         .map(|(line, record)| Row {
@@ -298,7 +267,7 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
         .map(|(method, name, stats)| summary(task_name(method, name), stats.clone()))
         .collect();
 
-    let Table { columns, rows } = read_rows(&history_path, &HISTORY_COLUMNS, "stats history file")?;
+    let Table { columns, rows } = read_rows(&history_path, &history_header(), "stats history file")?;
     let mut history = Vec::new();
     for (line, record) in rows {
         let row = Row {

@@ -3,6 +3,7 @@
 pub mod failure_kind;
 pub mod histogram;
 pub mod library;
+pub mod locust_csv;
 pub mod locust_import;
 pub mod record;
 pub mod save;
