@@ -65,7 +65,29 @@ impl Prometheus {
             assert!(Instant::now() < deadline, "prometheus did not become ready: {}", prometheus.log());
             std::thread::sleep(Duration::from_millis(100));
         }
+        // Prometheus applies new targets some seconds after it starts: wait for its first try
+        // at ours, so the whole run is scraped.
+        while !prometheus.has_tried_its_target() {
+            assert!(
+                Instant::now() < deadline,
+                "prometheus never scraped its target: {}",
+                prometheus.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
         prometheus
+    }
+
+    fn has_tried_its_target(&self) -> bool {
+        let Some((200, body)) = http_get(self.port, "/api/v1/targets") else {
+            return false;
+        };
+        let targets: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        targets["data"]["activeTargets"]
+            .as_array()
+            .and_then(|targets| targets.first())
+            .and_then(|target| target["lastScrape"].as_str())
+            .is_some_and(|last| !last.starts_with("0001-"))
     }
 
     fn log(&self) -> String {
@@ -155,40 +177,58 @@ fn prometheus_scrapes_the_run_and_stores_the_run_files_counts() {
 
     let record = loadscope::run::load(&out).unwrap();
     let scenario = &record.scenarios[0];
-    assert!(
-        prometheus.query("up").iter().all(|(_, up)| *up == 1.0),
-        "the exposition parses: {}",
-        prometheus.log()
-    );
+    // The exposition parsed: scrapes succeeded and took in samples. (Scrapes after the
+    // process ended fail, as they should.)
+    let scraped = prometheus.query("sum_over_time(up[5m])");
+    assert!(scraped[0].1 >= 3.0, "successful scrapes: {scraped:?}; {}", prometheus.log());
+    let samples = prometheus.query("max_over_time(scrape_samples_scraped[5m])");
+    assert!(samples[0].1 > 50.0, "{samples:?}");
 
-    // Each level's request count as Prometheus stored it is the run file's.
+    // Once the run has ended Prometheus marks its series stale, so instant queries read each
+    // series' last sample. Each level's request count as Prometheus stored it is the run file's.
+    let last = |selector: String| prometheus.query(&format!("last_over_time({selector}[5m])"));
     for level in &scenario.levels {
-        let stored = prometheus.query(&format!(
+        let stored = last(format!(
             "loadscope_requests_total{{scenario=\"Gateway\",task=\"chat\",level=\"{}\"}}",
             level.name
         ));
         assert_eq!(stored.len(), 1, "level {}: {stored:?}", level.name);
         assert_eq!(stored[0].1, level.tasks[0].stats.requests as f64, "level {}", level.name);
         assert!(level.tasks[0].stats.requests > 0);
-        let counted = prometheus.query(&format!("loadscope_request_duration_seconds_count{{level=\"{}\"}}", level.name));
+        let counted = last(format!("loadscope_request_duration_seconds_count{{level=\"{}\"}}", level.name));
         let histogram = loadscope::run::histogram::decode(&level.tasks[0].histogram).unwrap();
         assert_eq!(counted[0].1, histogram.len() as f64, "level {}", level.name);
-        let tokens = prometheus.query(&format!("loadscope_output_tokens_total{{level=\"{}\"}}", level.name));
+        let tokens = last(format!("loadscope_output_tokens_total{{level=\"{}\"}}", level.name));
         assert_eq!(tokens[0].1, level.tasks[0].stats.chat.as_ref().unwrap().output_tokens as f64);
-        let passing = prometheus.query(&format!("loadscope_target_passing{{level=\"{}\"}}", level.name));
+        let passing = last(format!("loadscope_target_passing{{level=\"{}\"}}", level.name));
         assert_eq!(passing[0].1, 1.0, "p95 < 5s holds at level {}", level.name);
+        // Prometheus's p95 from the buckets lies in the bucket that holds the file's p95.
+        let p95 = prometheus.query(&format!(
+            "histogram_quantile(0.95, sum by (le) (last_over_time(loadscope_request_duration_seconds_bucket{{level=\"{}\"}}[5m])))",
+            level.name
+        ))[0]
+            .1;
+        let exact = level.tasks[0].stats.p95_micros;
+        let bounds = &loadscope::run::histogram::BUCKET_BOUNDS_MICROS;
+        let upper = bounds.iter().copied().find(|&bound| bound >= exact).unwrap() as f64 / 1e6;
+        let lower = bounds.iter().copied().rev().find(|&bound| bound < exact).unwrap_or(0) as f64 / 1e6;
+        assert!(
+            p95 >= lower && p95 <= upper,
+            "level {}: Prometheus p95 {p95} s, the file's {exact} µs",
+            level.name
+        );
     }
-    let total = prometheus.query("sum(loadscope_requests_total)");
+    let total = prometheus.query("sum(last_over_time(loadscope_requests_total[5m]))");
     let file_total: u64 = scenario.levels.iter().map(|level| level.total.stats.requests).sum();
     assert_eq!(total[0].1, file_total as f64);
 
     // The run is named by its id, and the users gauge followed the levels.
-    let info = prometheus.query("loadscope_run_info");
+    let info = prometheus.query("last_over_time(loadscope_run_info[5m])");
     assert_eq!(info[0].0["run_id"], serde_json::json!(record.id), "{info:?}");
     let peak_users = prometheus.query("max_over_time(loadscope_users[5m])");
     assert_eq!(peak_users[0].1, 6.0);
     // TTFT is a histogram Prometheus can take quantiles of.
-    let ttft = prometheus.query("histogram_quantile(0.5, sum by (le) (loadscope_time_to_first_token_seconds_bucket))");
+    let ttft = prometheus.query("histogram_quantile(0.5, sum by (le) (last_over_time(loadscope_time_to_first_token_seconds_bucket[5m])))");
     assert!(ttft[0].1 > 0.0 && ttft[0].1 < 5.0, "{ttft:?}");
 }
 

@@ -57,10 +57,14 @@ pub fn decode(text: &str) -> Result<Histogram<u64>, DecodeError> {
 }
 
 /// The bounds (µs) at which distributions are counted for tools that want fixed buckets
-/// (Prometheus histograms' `le`): 0.1 ms to 60 s, then everything above.
-pub const BUCKET_BOUNDS_MICROS: [u64; 18] = [
-    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000,
-    30_000_000, 60_000_000,
+/// (Prometheus histograms' `le`): 0.1 ms to 60 s at about ten bounds a decade (1, 1.25, 1.5, 2,
+/// 2.5, 3, 4, 5, 6, 8), so a quantile Prometheus interpolates lands within a third of its
+/// bucket's bounds; then everything above.
+pub const BUCKET_BOUNDS_MICROS: [u64; 59] = [
+    100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1_000, 1_250, 1_500, 2_000, 2_500, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_500,
+    15_000, 20_000, 25_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000, 125_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000,
+    600_000, 800_000, 1_000_000, 1_250_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000, 4_000_000, 5_000_000, 6_000_000, 8_000_000,
+    10_000_000, 12_500_000, 15_000_000, 20_000_000, 25_000_000, 30_000_000, 40_000_000, 50_000_000, 60_000_000,
 ];
 
 /// A histogram counted at [`BUCKET_BOUNDS_MICROS`].
@@ -136,7 +140,7 @@ mod tests {
         assert_eq!(
             bucket_counts(&new_histogram()),
             BucketCounts {
-                cumulative: vec![0; 18],
+                cumulative: vec![0; BUCKET_BOUNDS_MICROS.len()],
                 count: 0,
                 sum_micros: 0.0
             }
