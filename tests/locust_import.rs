@@ -159,6 +159,8 @@ fn a_real_locust_run_imports_under_a_presets_names_and_compares_with_loadscopes(
     let output = loadscope(&["compare", &imported.id, "latest", "--json"], dir.path());
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let comparison: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(comparison["runs"][0]["imported_from"], "locust");
+    assert_eq!(comparison["runs"][1]["imported_from"], serde_json::Value::Null);
     let row = comparison["rows"]
         .as_array()
         .unwrap()

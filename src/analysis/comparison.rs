@@ -21,6 +21,8 @@ pub struct RunColumn {
     pub id: String,
     pub started_at: String,
     pub passed: Option<bool>,
+    /// The tool that measured an imported run (`locust`); None for Loadscope's own.
+    pub imported_from: Option<String>,
 }
 
 /// The numbers of one level and task of one run.
@@ -163,6 +165,9 @@ pub enum Change {
     Worse,
     /// Within noise, or too small to matter.
     Same,
+    /// Big enough to matter, but a run has no interval to tell it from noise (too few
+    /// requests, or an imported run with no histogram).
+    Unknown,
 }
 
 impl Change {
@@ -171,6 +176,7 @@ impl Change {
             Change::Better => "better",
             Change::Worse => "worse",
             Change::Same => "no clear change",
+            Change::Unknown => "cannot tell from noise",
         }
     }
 }
@@ -199,6 +205,9 @@ impl Delta {
                 "The difference could be chance (two-proportion test at 5%), or is under 5% of the baseline."
             }
             (Change::Same, _) => "The intervals overlap, so the difference could be noise (or it is under 5%).",
+            (Change::Unknown, _) => {
+                "A run has no interval (too few requests, or no histogram: an imported run), so noise cannot be ruled out."
+            }
             (_, Measure::ErrorRate) => "The difference is beyond chance (two-proportion test at 5%).",
             _ => "The intervals do not overlap: the change is beyond run-to-run noise.",
         };
@@ -227,7 +236,12 @@ pub fn delta(measure: Measure, base: &CompareCell, other: &CompareCell) -> Optio
         Measure::ErrorRate => noise::error_rates_differ(base.failures, base.requests, other.failures, other.requests),
         _ => matches!((base_interval, interval), (Some(base), Some(other)) if !base.overlaps(other)),
     };
-    let change = if size < SAME_BAND_PERCENT || !beyond_noise {
+    let unknown = measure != Measure::ErrorRate && (base_interval.is_none() || interval.is_none());
+    let change = if size < SAME_BAND_PERCENT {
+        Change::Same
+    } else if unknown {
+        Change::Unknown
+    } else if !beyond_noise {
         Change::Same
     } else if (absolute < 0.0) == measure.lower_is_better() {
         Change::Better
@@ -315,6 +329,7 @@ pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
             id: run.id.clone(),
             started_at: run.started_at.clone(),
             passed: run.passed,
+            imported_from: run.imported.as_ref().map(|imported| imported.tool.clone()),
         })
         .collect();
     // Row keys in order of first appearance over the runs.
@@ -621,9 +636,23 @@ mod tests {
             Change::Same,
             "0 vs 1 failure in 134"
         );
-        // Without intervals (a histogram that would not decode) nothing is called.
+        // Without an interval (an imported run has no histogram) a change past the band is
+        // neither better nor worse, and says why rather than "no clear change".
         other.intervals.p95 = None;
-        assert_eq!(delta(Measure::P95, &base, &other).expect("delta").change, Change::Same);
+        let unknown = delta(Measure::P95, &base, &other).expect("delta");
+        assert_eq!(unknown.change, Change::Unknown);
+        assert_eq!(unknown.change.label(), "cannot tell from noise");
+        assert!(
+            unknown.explain(Measure::P95).contains("no histogram"),
+            "{}",
+            unknown.explain(Measure::P95)
+        );
+        other.p95_micros = 1_020_000;
+        assert_eq!(
+            delta(Measure::P95, &base, &other).expect("delta").change,
+            Change::Same,
+            "2% is under the band either way"
+        );
     }
 
     #[test]

@@ -83,7 +83,13 @@ pub fn comparison_text(comparison: &Comparison) -> String {
             "  {} {:<10} {:<28} {:<20} {verdict:<5} {}",
             run.letter,
             if index == comparison.baseline { "(baseline)" } else { "" },
-            format::truncate(&run.name, 28),
+            format::truncate(
+                &match &run.imported_from {
+                    Some(tool) => format!("{} ({tool})", run.name),
+                    None => run.name.clone(),
+                },
+                28
+            ),
             format::started_at(&run.started_at),
             run.id
         );

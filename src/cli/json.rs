@@ -117,6 +117,8 @@ pub struct ComparedRun {
     pub id: String,
     pub started_at: String,
     pub passed: Option<bool>,
+    /// The tool that measured an imported run (`locust`); null for Loadscope's own runs.
+    pub imported_from: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -170,7 +172,8 @@ pub struct MeasureChange {
     pub absolute: f64,
     /// Null when the baseline's value is zero.
     pub percent: Option<f64>,
-    /// `better`, `worse` or `same` (within noise, or under 5%).
+    /// `better`, `worse`, `same` (within noise, or under 5%) or `unknown` (5% or more, but a
+    /// run has no interval to tell it from noise).
     pub change: &'static str,
 }
 
@@ -202,6 +205,7 @@ impl ComparisonDocument {
                     id: run.id.clone(),
                     started_at: run.started_at.clone(),
                     passed: run.passed,
+                    imported_from: run.imported_from.clone(),
                 })
                 .collect(),
             rows: comparison
@@ -269,6 +273,7 @@ fn compared_cell(run: String, base: Option<&CompareCell>, cell: &CompareCell) ->
                                 crate::analysis::comparison::Change::Better => "better",
                                 crate::analysis::comparison::Change::Worse => "worse",
                                 crate::analysis::comparison::Change::Same => "same",
+                                crate::analysis::comparison::Change::Unknown => "unknown",
                             },
                         })
                     })

@@ -470,7 +470,7 @@ fn change_tone(change: Change) -> Tone {
     match change {
         Change::Better => Tone::Better,
         Change::Worse => Tone::Worse,
-        Change::Same => Tone::Same,
+        Change::Same | Change::Unknown => Tone::Same,
     }
 }
 
