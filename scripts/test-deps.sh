@@ -52,6 +52,10 @@ if ! python3 -m pip show junitparser 2>/dev/null | grep -q "^Version: $JUNITPARS
   python3 -m pip install --quiet --disable-pip-version-check "junitparser==$JUNITPARSER_VERSION"
 fi
 
+# PyYAML reads the Kubernetes manifests in tests/kubernetes.rs.
+if ! python3 -c "import yaml" 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check "PyYAML==6.0.3"
+fi
 if ! python3 -m pip show locust 2>/dev/null | grep -q "^Version: $LOCUST_VERSION$"; then
   python3 -m pip install --quiet --disable-pip-version-check "locust==$LOCUST_VERSION"
 fi

@@ -14,5 +14,6 @@ pub mod monitor;
 pub mod preset;
 pub mod report;
 pub mod run;
+pub mod segments;
 pub mod tokens;
 pub mod ui;

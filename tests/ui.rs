@@ -1379,3 +1379,113 @@ fn a_presets_metrics_address_serves_the_apps_run_to_prometheus() {
         "the final count is the run file's {requests}: {last}"
     );
 }
+
+#[test]
+fn a_folder_of_segment_files_shows_merged_while_the_segments_still_write() {
+    let demo = loadscope::demo::DemoStack::start(DemoConfig {
+        base_port: 0,
+        seed: Some(4),
+        error_rate: 0.0,
+        ..DemoConfig::default()
+    })
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let shared = data.path().join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let preset = data.path().join("split.toml");
+    std::fs::write(
+        &preset,
+        format!(
+            "name = \"Split\"\n[[scenario]]\nname = \"Gateway\"\nthink_time = \"20ms\"\n[scenario.service]\nbase_url = \"{}\"\n[[scenario.task]]\nname = \"models\"\npath = \"/v1/models\"\n[[scenario.level]]\nname = \"One\"\nusers = 4\nduration = \"8s\"\n",
+            demo.urls()[0]
+        ),
+    )
+    .unwrap();
+    let segments: Vec<std::process::Child> = (0..2)
+        .map(|index| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_loadscope"))
+                .args([
+                    "run",
+                    preset.to_str().unwrap(),
+                    "--segment",
+                    &format!("{index}/2"),
+                    "--run-id",
+                    "ui-split",
+                    "-q",
+                    "--workers",
+                    "1",
+                    "--out",
+                ])
+                .arg(shared.join(format!("segment-{index}.json")))
+                .env("LOADSCOPE_DATA_DIR", data.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+
+    let mut harness = harness(config(data.path(), None));
+    harness.run_ok();
+    harness.state_mut().command(AppCommand::FollowSegments(shared.clone()));
+    // The window shows what the folder holds merged, while both segments are still running:
+    // its numbers are the ones the merge of the same files gives.
+    let started = Instant::now();
+    let shown = loop {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(100));
+        let app_requests = harness
+            .state()
+            .live()
+            .record
+            .as_ref()
+            .and_then(|record| record.total.as_ref().map(|total| total.stats.requests));
+        let folder = loadscope::segments::folder::read_folder(&shared);
+        if let (Some(app_requests), Ok(folder)) = (app_requests, folder) {
+            let merged = folder.record.total.as_ref().unwrap().stats.requests;
+            let writing = folder
+                .record
+                .merged_from
+                .iter()
+                .filter(|segment| segment.status == RunStatus::Running)
+                .count();
+            if app_requests > 0 && app_requests == merged && folder.files.len() == 2 && writing == 2 {
+                break merged;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "no merged numbers while the segments ran"
+        );
+    };
+    harness.run_steps(2);
+    harness.get_by_label_contains(&format!("{shown} requests merged"));
+    harness.get_by_label_contains("2 still running");
+    assert_eq!(harness.state().tab(), Tab::Live);
+
+    // Once both have finished the folder shows the whole run and is not read again.
+    for mut segment in segments {
+        assert!(segment.wait().unwrap().success(), "a segment failed");
+    }
+    step_until(&mut harness, Duration::from_secs(10), "every segment finished", |harness| {
+        harness.state().segment_folder().is_some_and(|folder| folder.done)
+    });
+    let merged = loadscope::segments::folder::read_folder(&shared).unwrap().record;
+    let total = merged.total.as_ref().unwrap().stats.requests;
+    assert_eq!(
+        harness
+            .state()
+            .live()
+            .record
+            .as_ref()
+            .unwrap()
+            .total
+            .as_ref()
+            .unwrap()
+            .stats
+            .requests,
+        total
+    );
+    harness.get_by_label_contains(&format!("{total} requests merged"));
+    harness.get_by_label_contains("every segment has finished");
+}

@@ -8,6 +8,7 @@ pub mod demo_stack;
 pub mod generate;
 pub mod import;
 pub mod json;
+pub mod merge;
 pub mod probe;
 pub mod report;
 pub mod run;
@@ -97,6 +98,9 @@ pub enum Commands {
         #[arg(long)]
         json: bool,
     },
+    /// Make one run of the segment files of a run split over processes (`run --segment i/n`):
+    /// histograms added, counts summed, verdicts and findings on the merged numbers.
+    Merge(merge::MergeArgs),
     /// Save another tool's run in the run library (`import locust PREFIX`: Locust's CSV files),
     /// so Compare and reports lay it beside Loadscope's runs.
     Import(import::ImportArgs),
@@ -147,6 +151,43 @@ pub struct RunTarget {
     /// "JSON output"); progress and level tables go to standard error.
     #[arg(long)]
     pub json: bool,
+    /// Run segment i of n (from 0, e.g. 2/4): this process's share of every level's users,
+    /// spawn rate and arrival rate. `loadscope merge` makes one run of the n files.
+    #[arg(long, value_name = "i/n", value_parser = parse_segment)]
+    pub segment: Option<crate::preset::segment::Segment>,
+    /// The id of the run the segments belong to (the same for all of them; letters, digits,
+    /// `.`, `_` and `-`).
+    #[arg(long, value_name = "ID", value_parser = parse_run_id)]
+    pub run_id: Option<String>,
+    /// Start the first level at this time (RFC 3339, e.g. 2026-12-03T14:30:00Z), after the
+    /// checks, so segments start together; a start later than 50 ms is noted in the run.
+    #[arg(long, value_name = "TIME", value_parser = parse_start_at)]
+    pub start_at: Option<std::time::SystemTime>,
+}
+
+fn parse_segment(text: &str) -> Result<crate::preset::segment::Segment, String> {
+    crate::preset::segment::Segment::parse(text)
+}
+
+fn parse_run_id(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty() && text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!("{text:?}: use 1 to 64 letters, digits, '.', '_' or '-' (it names files)"))
+    }
+}
+
+fn parse_start_at(text: &str) -> Result<std::time::SystemTime, String> {
+    let at = humantime::parse_rfc3339_weak(text.trim())
+        .map_err(|err| format!("{text:?} is not an RFC 3339 time ({err}); write e.g. 2026-12-03T14:30:00Z (UTC)"))?;
+    if at
+        .duration_since(std::time::SystemTime::now())
+        .is_ok_and(|ahead| ahead > std::time::Duration::from_secs(24 * 3600))
+    {
+        return Err(format!("{text:?} is more than a day away; give a time within the next 24 hours"));
+    }
+    Ok(at)
 }
 
 fn parse_metrics_addr(text: &str) -> Result<std::net::SocketAddr, String> {
@@ -320,6 +361,7 @@ pub fn main(cli: Cli) -> ExitCode {
         }
         Some(Commands::Report(args)) => ExitCode::from(report::report(args)),
         Some(Commands::Import(args)) => ExitCode::from(import::import_run(args)),
+        Some(Commands::Merge(args)) => ExitCode::from(merge::merge_segments(args)),
         Some(Commands::Probe(args)) => ExitCode::from(probe::probe(args)),
         Some(Commands::Generate { what }) => ExitCode::from(generate::generate(what)),
         Some(Commands::Gui { preset, demo_stack }) => gui(preset, demo_stack),

@@ -51,13 +51,19 @@ pub fn run(args: RunArgs) -> u8 {
         insecure: args.target.insecure,
         search: args.search.clone(),
     };
-    let compiled = match super::load_checked(&args.target.preset, &overrides) {
+    let mut compiled = match super::load_checked(&args.target.preset, &overrides) {
         Ok(compiled) => compiled,
         Err(errors) => {
             eprintln!("{errors}");
             return EXIT_BAD_INPUT;
         }
     };
+    if let Some(segment) = args.target.segment
+        && let Err(why) = segment.apply(&mut compiled)
+    {
+        eprintln!("{why}");
+        return EXIT_BAD_INPUT;
+    }
     // Before anything starts: a run whose file cannot be written is refused (the engine checks
     // again, for the app and for a folder that changes in between).
     if let Some(out) = &args.target.out
@@ -120,6 +126,21 @@ pub fn run(args: RunArgs) -> u8 {
     if args.target.no_preflight {
         plan.preflight = false;
     }
+    if let Some(run_id) = &args.target.run_id {
+        plan.run_id = run_id.clone();
+    }
+    if let Some(segment) = args.target.segment {
+        plan.set_segment(segment);
+    }
+    if args.target.out.is_none() && (args.target.run_id.is_some() || args.target.segment.is_some()) {
+        // Segments of one run share its id: each file is named for its segment too.
+        plan.out_path = default_runs_dir().join(crate::run::library::segment_file_name(
+            &plan.run_id,
+            &plan.preset.name,
+            args.target.segment.map(|segment| (segment.index, segment.count)),
+        ));
+    }
+    plan.start_at = args.target.start_at;
     if let Some(workers) = args.target.workers {
         plan.workers = workers.max(1);
     }
@@ -165,6 +186,15 @@ pub fn run(args: RunArgs) -> u8 {
         }
         if let Some(server) = &metrics {
             eprintln!("Live metrics for Prometheus at http://{}/metrics", server.address());
+        }
+        if let Some(segment) = args.target.segment {
+            eprintln!(
+                "Segment {segment} of run {}: this process runs its share of every level.",
+                plan.run_id
+            );
+        }
+        if let Some(at) = args.target.start_at {
+            eprintln!("The first level starts at {} (--start-at).", humantime::format_rfc3339_millis(at));
         }
     }
     engine.send(Command::Start(Box::new(plan)));

@@ -136,6 +136,9 @@ async fn interruptible<T>(
     }
 }
 
+/// A segment whose first level begins later than this after `--start-at` says so in its record.
+pub const LATE_START_TOLERANCE_MILLIS: f64 = 50.0;
+
 async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, sink: &EventSink) -> Continue {
     // Before anything is sent: a run whose file cannot be written is refused, not run blind.
     if let Err(why) = crate::run::save::check_writable(&plan.out_path, plan.out_must_be_new) {
@@ -179,13 +182,41 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
         }
     }
 
-    let start_warnings = super::generator::start_warnings(&plan);
+    let mut start_warnings = super::generator::start_warnings(&plan);
+    // Segments of one run start their first level together, at `--start-at`.
+    let start_offset_millis = match plan.start_at {
+        Some(at) => {
+            if let Ok(wait) = at.duration_since(std::time::SystemTime::now()) {
+                match interruptible(tokio::time::sleep(wait), commands, sink).await {
+                    Interrupted::Done(()) => {}
+                    Interrupted::Stopped => {
+                        sink.send(Event::Cancelled);
+                        return Continue::WaitForCommands;
+                    }
+                    Interrupted::Shutdown => return Continue::Shutdown,
+                }
+            }
+            let offset = match std::time::SystemTime::now().duration_since(at) {
+                Ok(late) => late.as_secs_f64() * 1000.0,
+                Err(early) => -early.duration().as_secs_f64() * 1000.0,
+            };
+            if offset > LATE_START_TOLERANCE_MILLIS {
+                start_warnings.push(format!(
+                    "Late start: load began {offset:.0} ms after --start-at {} (the checks or the process start took longer); this segment did not run in step with the others. Give --start-at more lead time",
+                    humantime::format_rfc3339_millis(at)
+                ));
+            }
+            Some(offset)
+        }
+        None => None,
+    };
     for warning in &start_warnings {
         sink.send(Event::Warning(warning.clone()));
     }
     let run_start = Instant::now();
     let mut run = RunState::new(plan.clone(), run_start);
     run.warnings = start_warnings;
+    run.start_offset_millis = start_offset_millis;
     // The first save claims the file (a library name is created new, never over another run's)
     // before load starts, so a crash from here on leaves a run to recover.
     let first = run.record(RunStatus::Running);

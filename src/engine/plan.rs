@@ -20,6 +20,7 @@ use crate::preset::CompiledPreset;
 use crate::preset::compiled::{ChatSpec, CheckRule, CompiledScenario, McpCall, TextSource};
 use crate::preset::model::ExpectStatus;
 use crate::preset::secrets;
+use crate::preset::segment::Segment;
 use crate::preset::template::request_context;
 use crate::tokens::SyntheticPrompts;
 
@@ -59,6 +60,10 @@ pub struct RunPlan {
     pub workers: usize,
     /// Check each service's health before the first level.
     pub preflight: bool,
+    /// `--segment i/n`: this process runs one share of every level (see [`RunPlan::set_segment`]).
+    pub segment: Option<Segment>,
+    /// `--start-at`: the first level starts at this wall-clock time (after the checks).
+    pub start_at: Option<std::time::SystemTime>,
 }
 
 impl RunPlan {
@@ -83,7 +88,21 @@ impl RunPlan {
             autosave_every: Duration::from_secs(2),
             workers: std::thread::available_parallelism().map(usize::from).unwrap_or(1),
             preflight: true,
+            segment: None,
+            start_at: None,
         })
+    }
+
+    /// Makes this plan segment `segment` of a run: its users get ids no other segment uses.
+    /// (The levels' loads are split before planning, by `Segment::apply` on the preset.)
+    pub fn set_segment(&mut self, segment: Segment) {
+        self.segment = Some(segment);
+        for scenario in &mut self.scenarios {
+            match Arc::get_mut(scenario) {
+                Some(scenario) => scenario.segment = Some(segment),
+                None => unreachable!("a plan's scenarios are not shared before it starts"),
+            }
+        }
     }
 
     /// Like [`RunPlan::new`], writing a new file named after the run in the library folder
@@ -123,6 +142,8 @@ pub struct ScenarioPlan {
     pub secrets: secrets::Secrets,
     /// The service's headers, resolved (for the preflight's health check).
     pub service_headers: HeaderMap,
+    /// This process's segment of the run: user ids interleave with the other segments'.
+    segment: Option<Segment>,
 }
 
 /// A setup step ready to send.
@@ -624,6 +645,7 @@ impl ScenarioPlan {
             setup_values: std::sync::RwLock::new(minijinja::Value::from(std::collections::BTreeMap::<String, minijinja::Value>::new())),
             secrets,
             service_headers,
+            segment: None,
         })
     }
 
@@ -665,6 +687,7 @@ impl ScenarioPlan {
     }
 
     pub fn request_bytes(&self, task: usize, user_id: u64, seq: u64, session: Option<&mut ChatSession>) -> Result<PreparedRequest, String> {
+        let user_id = self.run_user_id(user_id);
         let plan = &self.tasks[task];
         if let Some(ready) = &plan.ready {
             return Ok(PreparedRequest {
@@ -718,6 +741,12 @@ impl ScenarioPlan {
 }
 
 impl ScenarioPlan {
+    /// A user's id in the whole run: the same in one process, interleaved with the other
+    /// segments' in a segmented run.
+    fn run_user_id(&self, local: u64) -> u64 {
+        self.segment.map(|segment| segment.user_id(local)).unwrap_or(local)
+    }
+
     /// Renders template `name` for user `user_id`'s `seq`-th request, secrets substituted; a
     /// failure names the task it belongs to (none for setup steps).
     fn render(&self, name: &str, user_id: u64, seq: u64, task: Option<&str>) -> Result<String, String> {
@@ -774,6 +803,7 @@ impl ScenarioPlan {
 
     /// The tools/call body of MCP task `task`, arguments rendered.
     pub fn mcp_call_body(&self, task: usize, user_id: u64, seq: u64, rpc_id: u64) -> Result<Vec<u8>, String> {
+        let user_id = self.run_user_id(user_id);
         let plan = &self.tasks[task];
         let Some(call) = &plan.mcp else {
             return Err(format!("task {} is not an MCP task", plan.name));

@@ -76,6 +76,8 @@ pub(super) struct RunState {
     pub(super) unreported_stages: std::collections::VecDeque<usize>,
     /// What the run warned about as it started.
     pub(super) warnings: Vec<String>,
+    /// A segment with `--start-at`: when its first level began against that time, in ms.
+    pub(super) start_offset_millis: Option<f64>,
     /// Each scenario's capacity search so far (None for fixed levels).
     pub(super) capacity: Vec<Option<CapacityRecord>>,
 }
@@ -131,6 +133,7 @@ impl RunState {
             worker_progress: Vec::new(),
             unreported_stages: std::collections::VecDeque::new(),
             warnings: Vec::new(),
+            start_offset_millis: None,
             capacity: Vec::new(),
         }
     }
@@ -741,6 +744,13 @@ impl RunState {
             findings: Vec::new(),
             warnings: self.warnings.clone(),
             imported: None,
+            segment: self.plan.segment.map(|segment| crate::run::SegmentRecord {
+                index: segment.index,
+                count: segment.count,
+                start_at: self.plan.start_at.map(|at| humantime::format_rfc3339_millis(at).to_string()),
+                start_offset_millis: self.start_offset_millis,
+            }),
+            merged_from: Vec::new(),
         };
         if status != RunStatus::Running {
             record.findings = crate::analysis::findings::find(&record);

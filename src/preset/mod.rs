@@ -9,6 +9,7 @@ pub mod model;
 pub mod overrides;
 pub mod pools;
 pub mod secrets;
+pub mod segment;
 pub mod shipped;
 pub mod source;
 pub mod template;

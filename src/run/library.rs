@@ -58,6 +58,18 @@ pub fn library_file_name(id: &str, preset_name: &str) -> String {
         + ".json"
 }
 
+/// The library's file name for run `id` of `preset_name` written by one segment (or, without
+/// one, [`library_file_name`]): `...-seg2of4.json`, so the segments of a run sharing one folder
+/// do not collide.
+/// `segment` is (index, count).
+pub fn segment_file_name(id: &str, preset_name: &str, segment: Option<(u32, u32)>) -> String {
+    let name = library_file_name(id, preset_name);
+    match segment {
+        Some((index, count)) => format!("{}-seg{index}of{count}.json", name.trim_end_matches(".json")),
+        None => name,
+    }
+}
+
 /// A name as lowercase ASCII words joined by dashes (`API Gateway` -> `api-gateway`).
 pub fn slug(name: &str) -> String {
     name.to_lowercase()

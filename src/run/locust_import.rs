@@ -444,6 +444,8 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
             tool: "locust".into(),
             files: source_files,
         }),
+        segment: None,
+        merged_from: Vec::new(),
     })
 }
 

@@ -71,6 +71,43 @@ pub struct RunRecord {
     /// its numbers are that tool's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported: Option<ImportedFrom>,
+    /// Set for one segment of a run split over processes (`run --segment i/n`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<SegmentRecord>,
+    /// Set for a run merged from segments (`loadscope merge`): where each came from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<MergedSegment>,
+}
+
+/// Which share of a split run this file holds, and how its start met `--start-at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentRecord {
+    /// From 0.
+    pub index: u32,
+    pub count: u32,
+    /// `--start-at`, RFC 3339 (None: it started when ready).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<String>,
+    /// When its first level began against `--start-at`, in milliseconds (positive: late).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_offset_millis: Option<f64>,
+}
+
+/// One segment of a merged run: its file, host and start, and what its monitors saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedSegment {
+    pub index: u32,
+    pub file: String,
+    pub host: HostInfo,
+    pub started_at: String,
+    pub status: RunStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_offset_millis: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitors: Option<crate::monitor::MonitorStatus>,
+    /// Each level's resource peaks on this host, by scenario and level index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<(usize, usize, crate::monitor::ResourcePeaks)>,
 }
 
 /// Where an imported run came from.

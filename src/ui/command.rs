@@ -47,6 +47,14 @@ pub enum AppCommand {
     OpenRunFile(PathBuf),
     /// Pick a run file with the file dialog.
     PickRunFile,
+    /// Pick a folder of segment files (a split run's shared volume) with the file dialog.
+    PickSegmentFolder,
+    /// Follow a folder of segment files: the Live tab shows them merged, reread every 2 s.
+    FollowSegments(PathBuf),
+    /// A read of the followed folder (from a job thread).
+    SegmentsRead(PathBuf, Result<Box<crate::segments::folder::FolderRun>, String>),
+    /// Stop following the folder.
+    StopFollowingSegments,
     /// Presentation mode over these runs (the first is the baseline).
     Present(Vec<RunRecord>),
     /// Presentation mode over the run the Live tab shows.

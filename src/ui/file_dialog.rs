@@ -16,6 +16,8 @@ pub enum FilePurpose {
         file_name: String,
     },
     OpenRun,
+    /// A folder of segment files to follow.
+    SegmentFolder,
 }
 
 impl FilePurpose {
@@ -25,6 +27,7 @@ impl FilePurpose {
             FilePurpose::OpenPreset => AppCommand::OpenPreset(path),
             FilePurpose::SavePreset { .. } => AppCommand::SaveTo(path),
             FilePurpose::OpenRun => AppCommand::OpenRunFile(path),
+            FilePurpose::SegmentFolder => AppCommand::FollowSegments(path),
         }
     }
 }
@@ -57,6 +60,7 @@ pub fn native(purpose: FilePurpose, dir: PathBuf) -> Option<AppCommand> {
             .set_file_name(file_name)
             .save_file(),
         FilePurpose::OpenRun => dialog.add_filter("Loadscope run", &["json"]).pick_file(),
+        FilePurpose::SegmentFolder => dialog.pick_folder(),
     };
     match picked {
         Some(path) => Some(purpose.command(path)),
@@ -77,6 +81,7 @@ pub fn in_app(purpose: &FilePurpose, dir: PathBuf) -> egui_file::FileDialog {
             .title("Save the preset as")
             .default_filename(file_name.clone()),
         FilePurpose::OpenRun => egui_file::FileDialog::open_file().title("Open a run file"),
+        FilePurpose::SegmentFolder => egui_file::FileDialog::select_folder().title("Follow a folder of segment files"),
     }
     .initial_path(dir)
     .default_size([640.0, 420.0]);

@@ -21,6 +21,7 @@ pub mod notice;
 pub mod palette;
 pub mod present;
 pub mod runs;
+pub mod segment_folder;
 pub mod settings;
 mod shortcuts;
 pub mod tables;

@@ -274,6 +274,15 @@ impl RunsTab {
             if ui.button("Open run file…").clicked() {
                 requests.push(AppCommand::PickRunFile);
             }
+            if ui
+                .button("Follow segment folder…")
+                .on_hover_text(
+                    "A split run's folder of segment files (run --segment i/n): shown merged in the Live tab as the segments write",
+                )
+                .clicked()
+            {
+                requests.push(AppCommand::PickSegmentFolder);
+            }
             let filter = ui.label("Filter");
             ui.add(
                 egui::TextEdit::singleline(&mut self.filter)

@@ -20,6 +20,7 @@ use crate::ui::file_dialog::FilePurpose;
 use crate::ui::live_run::{LiveRun, RunState};
 use crate::ui::notice::{self, Cause, Notice, Undo};
 use crate::ui::present::Presentation;
+use crate::ui::segment_folder::SegmentFolder;
 use crate::ui::settings::{PresetRef, ThemeChoice};
 
 impl LoadscopeApp {
@@ -55,6 +56,22 @@ impl LoadscopeApp {
                 let dir = self.config.data_dir.join("runs");
                 self.choose_file(FilePurpose::OpenRun, dir);
             }
+            AppCommand::PickSegmentFolder => {
+                let dir = self.config.data_dir.clone();
+                self.choose_file(FilePurpose::SegmentFolder, dir);
+            }
+            AppCommand::FollowSegments(dir) => {
+                if self.live.state.is_active() {
+                    self.notices.push(Notice::error(
+                        "a run is in progress: stop it before following a folder of segment files in the Live tab",
+                    ));
+                } else {
+                    self.segment_folder = Some(SegmentFolder::new(dir));
+                    self.tab = Tab::Live;
+                }
+            }
+            AppCommand::SegmentsRead(dir, read) => self.segments_read(dir, read),
+            AppCommand::StopFollowingSegments => self.segment_folder = None,
             AppCommand::Present(runs) => self.present(runs),
             AppCommand::PresentLiveRun => {
                 if let Some(record) = &self.live.record {
@@ -434,6 +451,7 @@ impl LoadscopeApp {
             if !self.serve_metrics(&compiled) {
                 return;
             }
+            self.segment_folder = None;
             self.live = LiveRun::for_preset(&compiled, RunState::Preflight);
             self.live_view.reset_inputs();
             self.send(Command::Start(Box::new(plan)));
@@ -478,6 +496,19 @@ impl LoadscopeApp {
     }
 
     /// Shows a saved run in the Live tab.
+    /// A read of the followed segment folder: the Live tab shows the merged run.
+    fn segments_read(&mut self, dir: PathBuf, read: Result<Box<crate::segments::folder::FolderRun>, String>) {
+        let Some(folder) = self.segment_folder.as_mut().filter(|folder| folder.dir == dir) else {
+            return;
+        };
+        folder.took(&read);
+        if let Ok(run) = read
+            && !self.live.state.is_active()
+        {
+            self.live = LiveRun::from_record(run.record, dir);
+        }
+    }
+
     fn show_saved_run(&mut self, path: PathBuf, record: crate::run::RunRecord) {
         if self.live.state.is_active() {
             self.notices.push(Notice::error(
@@ -485,6 +516,7 @@ impl LoadscopeApp {
             ));
             return;
         }
+        self.segment_folder = None;
         self.live = LiveRun::from_record(record, path);
         self.tab = Tab::Live;
     }

@@ -82,6 +82,8 @@ pub struct LoadscopeApp {
     metrics: RunMetrics,
     /// Serving `/metrics` for the running preset's `[export] metrics_addr`.
     metrics_server: Option<MetricsServer>,
+    /// A folder of segment files the Live tab follows.
+    segment_folder: Option<super::segment_folder::SegmentFolder>,
     document: PresetDocument,
     editor: EditorState,
     live: LiveRun,
@@ -178,6 +180,7 @@ impl LoadscopeApp {
             engine,
             metrics,
             metrics_server: None,
+            segment_folder: None,
             settings,
             config,
             render_state: cc.wgpu_render_state.clone(),
@@ -245,6 +248,11 @@ impl LoadscopeApp {
         if self.live.state.is_active() {
             self.ctx.request_repaint_after(self.settings.live_refresh.interval());
         }
+        if let Some(folder) = &mut self.segment_folder
+            && let Some(next) = folder.tick(&mut self.jobs)
+        {
+            self.ctx.request_repaint_after(next);
+        }
     }
 
     /// Routes the commands the last frame's panels returned.
@@ -306,6 +314,11 @@ impl LoadscopeApp {
     /// The scenario the Editor's forms show.
     pub fn editor_scenario(&self) -> usize {
         self.editor.scenario
+    }
+
+    /// The folder of segment files the Live tab follows.
+    pub fn segment_folder(&self) -> Option<&super::segment_folder::SegmentFolder> {
+        self.segment_folder.as_ref()
     }
 
     pub fn notices(&self) -> &[Notice] {

@@ -45,7 +45,17 @@ impl LoadscopeApp {
             ui.separator();
             match self.tab {
                 Tab::Editor => self.editor.show(ui, &mut self.document),
-                Tab::Live => commands.extend(self.live_view.show(ui, &self.live, &mut self.settings, self.demo.is_some())),
+                Tab::Live => {
+                    if let Some(folder) = &self.segment_folder {
+                        ui.horizontal(|ui| {
+                            ui.label(format!("Segments in {}: {}", folder.dir.display(), folder.status));
+                            if ui.button("Stop following").clicked() {
+                                commands.push(AppCommand::StopFollowingSegments);
+                            }
+                        });
+                    }
+                    commands.extend(self.live_view.show(ui, &self.live, &mut self.settings, self.demo.is_some()))
+                }
                 Tab::Runs => commands.extend(self.runs.show(ui)),
             }
         });

@@ -1,0 +1,84 @@
+//! `loadscope merge SEGMENT... [--out FILE]`: the segment files of a split run (`run --segment
+//! i/n`) made one run, with exact percentiles and verdicts on the merged numbers.
+
+use std::path::PathBuf;
+
+use super::table::run_summary;
+use super::{EXIT_BAD_INPUT, EXIT_NOT_SAVED, EXIT_PASSED, EXIT_TARGET_FAILED};
+use crate::run::library::{default_runs_dir, library_file_name};
+use crate::segments::{Completeness, merge};
+
+/// `loadscope merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The segment files, or one folder holding them (every segment of the run must be there).
+    #[arg(required = true)]
+    pub segments: Vec<PathBuf>,
+    /// Where to write the merged run (default: a new file in the data dir's runs/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `loadscope merge`: exit 0 when every target holds on the merged numbers, 1 when one
+/// fails, 2 for files that are not one run's segments, 3 when the merged run cannot be written.
+pub fn merge_segments(args: MergeArgs) -> u8 {
+    let mut files = Vec::new();
+    for path in &args.segments {
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+                        .collect();
+                    found.sort();
+                    files.extend(found);
+                }
+                Err(err) => {
+                    eprintln!("cannot read the folder {}: {err}", path.display());
+                    return EXIT_BAD_INPUT;
+                }
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut segments = Vec::new();
+    for path in files {
+        match crate::run::load(&path) {
+            Ok(record) => segments.push((path, record)),
+            Err(err) => {
+                eprintln!("{err}");
+                return EXIT_BAD_INPUT;
+            }
+        }
+    }
+    let record = match merge(&segments, Completeness::All) {
+        Ok(record) => record,
+        Err(why) => {
+            eprintln!("merge: {why}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_runs_dir().join(library_file_name(&record.id, &record.preset.name)));
+    if let Err(err) = crate::run::save_atomic(&record, &out) {
+        eprintln!("merge: {err}");
+        return EXIT_NOT_SAVED;
+    }
+    println!("{}", run_summary(&record));
+    for segment in &record.merged_from {
+        let offset = segment
+            .start_offset_millis
+            .map(|millis| format!(", started {millis:+.1} ms from --start-at"))
+            .unwrap_or_default();
+        println!("  segment {} on {}: {}{offset}", segment.index, segment.host.hostname, segment.file);
+    }
+    println!("Merged {} segments into {}", record.merged_from.len(), out.display());
+    match record.passed {
+        Some(false) => EXIT_TARGET_FAILED,
+        _ => EXIT_PASSED,
+    }
+}
