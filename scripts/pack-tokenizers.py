@@ -7,6 +7,9 @@ implied: the packed form is the token count (u32, little-endian), every token's 
 byte each), then every token's bytes, all zlib-compressed (1.0 and 0.43 MB). src/tokens/table.rs
 reads it; its tests check every token against tiktoken-rs's own table.
 
+The tables are tiktoken-rs's assets (OpenAI's tiktoken encodings, MIT), repacked; THIRD-PARTY.md
+lists tiktoken-rs and its licence, which covers them.
+
 Run from the repository root after upgrading tiktoken-rs:
     python3 scripts/pack-tokenizers.py
 """
