@@ -310,7 +310,7 @@ fn merge_scenario(template: &ScenarioRecord, parts: &[(&ScenarioRecord, f64)]) -
         .map(accum_of)
         .collect::<Result<_, _>>()
         .map_err(|why| format!("scenario {:?}: {why}", template.name))?;
-    let duration: f64 = levels.iter().map(LevelRecord::duration_secs).sum();
+    let duration: f64 = levels.iter().map(measured_secs).sum();
     Ok(ScenarioRecord {
         levels,
         total: Some(summary("Aggregated", &merged(&accums), duration)),
@@ -329,7 +329,7 @@ fn merge_level(template: &LevelRecord, parts: &[(&LevelRecord, f64)]) -> Result<
         .collect::<Option<Vec<f64>>>()
         .map(|ends| ends.into_iter().fold(0.0, f64::max));
     // Rates are over the time the level ran in every segment at once: the longest segment.
-    let duration = parts.iter().map(|(level, _)| level.duration_secs()).fold(0.0, f64::max);
+    let duration = parts.iter().map(|(level, _)| measured_secs(level)).fold(0.0, f64::max);
     let mut names: Vec<&str> = Vec::new();
     for (level, _) in parts {
         for task in &level.tasks {
@@ -410,6 +410,17 @@ fn merge_level(template: &LevelRecord, parts: &[(&LevelRecord, f64)]) -> Result<
         generator: None,
         ..template.clone()
     })
+}
+
+/// How long a level's numbers were measured over: its run time once it has ended; while it
+/// runs (a segment still writing), the span its own rate was computed over.
+fn measured_secs(level: &LevelRecord) -> f64 {
+    let stats = &level.total.stats;
+    match level.ended_offset_secs {
+        Some(_) => level.duration_secs(),
+        None if stats.rps > 0.0 => stats.requests as f64 / stats.rps,
+        None => level.planned_duration_secs,
+    }
 }
 
 fn raise(slot: &mut Option<f64>, value: Option<f64>) {
