@@ -104,7 +104,7 @@ pub enum Commands {
     /// Save another tool's run in the run library (`import locust PREFIX`: Locust's CSV files),
     /// so Compare and reports lay it beside Loadscope's runs.
     Import(import::ImportArgs),
-    /// Write a report of a run: Markdown (LOAD_TESTING_RESULTS.md), HTML or Locust CSV.
+    /// Write a report of a run: Markdown (LOAD_TESTING_RESULTS.md), HTML, Locust CSV or JUnit XML.
     Report(report::ReportArgs),
 }
 

@@ -1,4 +1,4 @@
-//! `loadscope report RUN [--compare RUN...] [--baseline RUN] --format md|html|csv [--out PATH]`.
+//! `loadscope report RUN [--compare RUN...] [--baseline RUN] --format md|html|csv|junit [--out PATH]`.
 
 use std::path::PathBuf;
 
@@ -22,9 +22,9 @@ pub struct ReportArgs {
     pub baseline: Option<String>,
     #[arg(long, value_enum, default_value = "md")]
     pub format: Format,
-    /// Where to write: a file for md and html (default: standard output for md,
-    /// RUN-STEM.html for html), a file prefix for csv (default: RUN-STEM, giving
-    /// RUN-STEM_stats.csv, RUN-STEM_stats_history.csv, RUN-STEM_failures.csv).
+    /// Where to write: a file for md, html and junit (default: standard output for md,
+    /// RUN-STEM.html for html, RUN-STEM.xml for junit), a file prefix for csv (default:
+    /// RUN-STEM, giving RUN-STEM_stats.csv, RUN-STEM_stats_history.csv, RUN-STEM_failures.csv).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Folder of the run library (default: the data dir's runs/).
