@@ -230,6 +230,27 @@ fn prometheus_scrapes_the_run_and_stores_the_run_files_counts() {
     // TTFT is a histogram Prometheus can take quantiles of.
     let ttft = prometheus.query("histogram_quantile(0.5, sum by (le) (last_over_time(loadscope_time_to_first_token_seconds_bucket[5m])))");
     assert!(ttft[0].1 > 0.0 && ttft[0].1 < 5.0, "{ttft:?}");
+
+    // Every query of the shipped dashboard is PromQL this Prometheus accepts (with Grafana's
+    // variables filled in as Grafana would), and its Loadscope panels find the run.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/grafana/loadscope.json");
+    let dashboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut found_data = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            let filled = expr
+                .replace("$__rate_interval", "5m")
+                .replace("$scenario", ".*")
+                .replace("$vllm_job", ".*");
+            // `query` asserts Prometheus answered 200 (a syntax error is a 400).
+            let result = prometheus.query(&filled);
+            if expr.contains("loadscope_") && !expr.contains("vllm:") && !result.is_empty() {
+                found_data += 1;
+            }
+        }
+    }
+    assert!(found_data >= 5, "the Loadscope panels' queries find the run: {found_data}");
 }
 
 #[test]
