@@ -94,6 +94,13 @@ fn four_segments_started_together_merge_into_the_load_of_one_process() {
         );
     }
 
+    // The folder the segments wrote to merges the same as the files named one by one.
+    let from_folder = dir.path().join("from-folder.json");
+    let output = loadscope(
+        &["merge", dir.path().to_str().unwrap(), "--out", from_folder.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let merged_path = dir.path().join("merged.json");
     let mut args = vec!["merge".to_string()];
     args.extend(files.iter().map(|file| file.display().to_string()));
@@ -104,6 +111,15 @@ fn four_segments_started_together_merge_into_the_load_of_one_process() {
     assert!(stdout.contains("Merged 4 segments into"), "{stdout}");
     let merged = loadscope::run::load(&merged_path).unwrap();
     assert_eq!(merged.id, "split-test");
+    let folder_merged = loadscope::run::load(&from_folder).unwrap();
+    assert_eq!(folder_merged.scenarios, merged.scenarios);
+    // Merged again from the folder, the merged files beside the segments are passed over.
+    let output = loadscope(
+        &["merge", dir.path().to_str().unwrap(), "--out", from_folder.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("Passed over") && text(&output.stderr).contains("merged.json"));
     assert_eq!(merged.merged_from.len(), SEGMENTS as usize);
     let level = &merged.scenarios[0].levels[0];
     assert_eq!(level.load.to_string(), "400 req/s, max 64 in flight");

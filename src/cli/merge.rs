@@ -11,7 +11,8 @@ use crate::segments::{Completeness, merge};
 /// `loadscope merge`.
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
-    /// The segment files, or one folder holding them (every segment of the run must be there).
+    /// The segment files, or a folder holding them (every segment of the run must be there;
+    /// a folder's other run files, such as an earlier merge, are passed over).
     #[arg(required = true)]
     pub segments: Vec<PathBuf>,
     /// Where to write the merged run (default: a new file in the data dir's runs/).
@@ -22,6 +23,8 @@ pub struct MergeArgs {
 /// Runs `loadscope merge`: exit 0 when every target holds on the merged numbers, 1 when one
 /// fails, 2 for files that are not one run's segments, 3 when the merged run cannot be written.
 pub fn merge_segments(args: MergeArgs) -> u8 {
+    // (file, named on the command line): files found in a folder that are not segments (a
+    // merged run written beside them) are passed over; named ones must be segments.
     let mut files = Vec::new();
     for path in &args.segments {
         if path.is_dir() {
@@ -32,7 +35,7 @@ pub fn merge_segments(args: MergeArgs) -> u8 {
                         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
                         .collect();
                     found.sort();
-                    files.extend(found);
+                    files.extend(found.into_iter().map(|file| (file, false)));
                 }
                 Err(err) => {
                     eprintln!("cannot read the folder {}: {err}", path.display());
@@ -40,12 +43,15 @@ pub fn merge_segments(args: MergeArgs) -> u8 {
                 }
             }
         } else {
-            files.push(path.clone());
+            files.push((path.clone(), true));
         }
     }
     let mut segments = Vec::new();
-    for path in files {
+    for (path, named) in files {
         match crate::run::load(&path) {
+            Ok(record) if record.segment.is_none() && !named => {
+                eprintln!("Passed over {}: not a segment (run without --segment)", path.display());
+            }
             Ok(record) => segments.push((path, record)),
             Err(err) => {
                 eprintln!("{err}");
