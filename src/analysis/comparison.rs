@@ -95,6 +95,18 @@ impl Measure {
         Measure::TtftP95,
     ];
 
+    /// Its name in machine-read output (`--json`): `p50`, `error_rate`, `ttft_p95`...
+    pub fn key(self) -> &'static str {
+        match self {
+            Measure::P50 => "p50",
+            Measure::P95 => "p95",
+            Measure::P99 => "p99",
+            Measure::ErrorRate => "error_rate",
+            Measure::Rps => "rps",
+            Measure::TtftP95 => "ttft_p95",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Measure::P50 => "p50",
@@ -177,6 +189,16 @@ impl Change {
             Change::Worse => "worse",
             Change::Same => "no clear change",
             Change::Unknown => "cannot tell from noise",
+        }
+    }
+
+    /// Its name in machine-read output (`--json`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Change::Better => "better",
+            Change::Worse => "worse",
+            Change::Same => "same",
+            Change::Unknown => "unknown",
         }
     }
 }

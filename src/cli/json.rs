@@ -177,18 +177,6 @@ pub struct MeasureChange {
     pub change: &'static str,
 }
 
-/// A measure's name in JSON.
-fn measure_key(measure: Measure) -> &'static str {
-    match measure {
-        Measure::P50 => "p50",
-        Measure::P95 => "p95",
-        Measure::P99 => "p99",
-        Measure::ErrorRate => "error_rate",
-        Measure::Rps => "rps",
-        Measure::TtftP95 => "ttft_p95",
-    }
-}
-
 impl ComparisonDocument {
     pub fn new(comparison: &Comparison) -> ComparisonDocument {
         let letter = |index: usize| comparison.runs.get(index).map(|run| run.letter.clone()).unwrap_or_default();
@@ -237,7 +225,7 @@ impl ComparisonDocument {
 fn compared_cell(run: String, base: Option<&CompareCell>, cell: &CompareCell) -> ComparedCell {
     let interval = |measure: Measure, interval: Option<Interval>| {
         interval.map(|interval| MeasureInterval {
-            measure: measure_key(measure),
+            measure: measure.key(),
             low: interval.low,
             high: interval.high,
         })
@@ -266,15 +254,10 @@ fn compared_cell(run: String, base: Option<&CompareCell>, cell: &CompareCell) ->
                     .filter_map(|measure| {
                         let change = delta(measure, base, cell)?;
                         Some(MeasureChange {
-                            measure: measure_key(measure),
+                            measure: measure.key(),
                             absolute: change.absolute,
                             percent: change.percent,
-                            change: match change.change {
-                                crate::analysis::comparison::Change::Better => "better",
-                                crate::analysis::comparison::Change::Worse => "worse",
-                                crate::analysis::comparison::Change::Same => "same",
-                                crate::analysis::comparison::Change::Unknown => "unknown",
-                            },
+                            change: change.change.key(),
                         })
                     })
                     .collect()

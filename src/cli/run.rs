@@ -357,9 +357,8 @@ fn describe_search(scenario: &crate::preset::compiled::CompiledScenario) -> Opti
     ))
 }
 
-/// The search's answer, as the last line: `capacity: 24 users` (with the scenario's name when
-/// several scenarios searched).
-/// `capacity: 24 users`, one line per search (the last lines a search prints).
+/// The search's answer, the last lines a run prints: `capacity: 24 users`, one per search (with
+/// the scenario's name when several scenarios searched).
 fn capacity_lines(record: &crate::run::RunRecord) -> Vec<String> {
     let searched: Vec<_> = record
         .scenarios

@@ -35,6 +35,12 @@ impl EventSink {
         EventSink { events, waker, observer }
     }
 
+    /// Whether something besides the front end reads the events (it wants the snapshots'
+    /// bucket counts).
+    pub(crate) fn observed(&self) -> bool {
+        self.observer.is_some()
+    }
+
     pub(crate) fn send(&self, event: Event) {
         if let Some(observer) = &self.observer {
             observer(&event);
@@ -365,7 +371,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                             }
                         }
                     }
-                    _ = snapshot_tick.tick() => sink.send(Event::Snapshot(Box::new(run.snapshot(stage, Phase::Running)))),
+                    _ = snapshot_tick.tick() => sink.send(Event::Snapshot(Box::new(run.snapshot(stage, Phase::Running, sink.observed())))),
                     _ = autosave.tick() => {
                         run.save(RunStatus::Running, &saver);
                     }
@@ -493,7 +499,7 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
     // Every worker has stopped: whatever is still open was counted as unfinished.
     run.emit_finished_levels(sink, true);
     run.close_seconds(true);
-    let final_snapshot = run.snapshot(stage.min(run.stages.len().saturating_sub(1)), Phase::Finished);
+    let final_snapshot = run.snapshot(stage.min(run.stages.len().saturating_sub(1)), Phase::Finished, sink.observed());
     sink.send(Event::Snapshot(Box::new(final_snapshot)));
     let record = run.save(outcome, &saver);
     let saved = saver.finish();

@@ -169,7 +169,8 @@ pub struct Snapshot {
     pub new_series: Vec<SeriesPoint>,
     /// The current level's failures, most frequent first.
     pub failures: Vec<FailureRow>,
-    /// The current level's distributions per task, counted at fixed bounds (for exporters).
+    /// The current level's distributions per task, counted at fixed bounds (only when an
+    /// [`Observer`] reads the events: exporters want them, front ends do not).
     #[serde(default)]
     pub level_buckets: Vec<summary::TaskBuckets>,
     /// The current level's targets, checked on the numbers so far.

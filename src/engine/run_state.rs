@@ -562,7 +562,9 @@ impl RunState {
             .next()
     }
 
-    pub(super) fn snapshot(&mut self, stage: usize, phase: Phase) -> Snapshot {
+    /// `with_buckets`: count the level's distributions at fixed bounds (for an observer that
+    /// exports them; nobody else reads them).
+    pub(super) fn snapshot(&mut self, stage: usize, phase: Phase, with_buckets: bool) -> Snapshot {
         let info = self.stages.get(stage);
         let scenario_index = info.map(|info| info.scenario).unwrap_or(0);
         let level_index = info.map(|info| info.level).unwrap_or(0);
@@ -610,12 +612,16 @@ impl RunState {
             late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
             new_series,
             failures: self.stage_failures(stage),
-            level_buckets: scenario
-                .tasks
-                .iter()
-                .zip(&accums)
-                .map(|(task, accum)| TaskBuckets::new(&task.name, accum))
-                .collect(),
+            level_buckets: if with_buckets {
+                scenario
+                    .tasks
+                    .iter()
+                    .zip(&accums)
+                    .map(|(task, accum)| TaskBuckets::new(&task.name, accum))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             warmup: info.is_some_and(|info| info.warmup),
             verdicts,
             resources: self.latest_resources.clone(),

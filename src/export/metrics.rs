@@ -62,7 +62,7 @@ struct Current {
 }
 
 /// Everything exported, updated from events.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct State {
     run_id: Option<String>,
     preset: String,
@@ -254,7 +254,8 @@ fn histogram(encoder: &mut DescriptorEncoder, name: &str, help: &str, rows: Vec<
 
 impl Collector for Exposition {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let state = self.0.lock();
+        // A copy, so the engine's thread (which updates the state) never waits on an encoding.
+        let state = self.0.lock().clone();
         let levels: Vec<&LevelMetrics> = state.levels.values().collect();
         let per_task = |value: &dyn Fn(&TaskStats) -> Option<u64>| -> Vec<(Labels, u64)> {
             levels

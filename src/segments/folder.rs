@@ -14,6 +14,9 @@ pub struct FolderRun {
     pub record: RunRecord,
     /// The segment files read.
     pub files: Vec<PathBuf>,
+    /// How many segments the run has (n of `--segment i/n`): more than `files` while some
+    /// have not written yet.
+    pub segment_count: u32,
     /// Files left out, and why (not a segment, unreadable, another run).
     pub skipped: Vec<(PathBuf, String)>,
 }
@@ -53,8 +56,14 @@ pub fn read_folder(dir: &Path) -> Result<FolderRun, String> {
             .map(|(path, record)| (path, format!("segment of an older run, {}", record.id))),
     );
     let record = merge(&mine, Completeness::SoFar)?;
+    let segment_count = mine
+        .iter()
+        .filter_map(|(_, record)| record.segment.as_ref().map(|segment| segment.count))
+        .max()
+        .unwrap_or(0);
     Ok(FolderRun {
         record,
+        segment_count,
         files: mine.into_iter().map(|(path, _)| path).collect(),
         skipped,
     })

@@ -31,7 +31,9 @@ pub enum Completeness {
 
 /// Merges segment runs (`(file, record)`) into one run.
 pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> Result<RunRecord, String> {
-    let first = segments.first().ok_or("no segment files given")?;
+    if segments.is_empty() {
+        return Err("no segment files given".into());
+    }
     check_same_run(segments, completeness)?;
     let mut ordered: Vec<&(PathBuf, RunRecord)> = segments.iter().collect();
     ordered.sort_by_key(|(_, record)| record.segment.as_ref().map(|segment| segment.index));
@@ -49,9 +51,9 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
         .map(|start| start.duration_since(earliest).map(|shift| shift.as_secs_f64()).unwrap_or(0.0))
         .collect();
 
-    let base = &first.1;
+    let base = &ordered[0].1;
     let mut scenarios = Vec::new();
-    for template in &ordered[0].1.scenarios {
+    for template in &base.scenarios {
         let parts: Vec<(&ScenarioRecord, f64)> = ordered
             .iter()
             .zip(&shifts)
@@ -92,10 +94,12 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
         .flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.tasks.iter()))
         .map(accum_of)
         .collect::<Result<_, _>>()?;
+    // From the first start to the last level's end (or, for a level still running, as far as
+    // its numbers go).
     let duration = scenarios
         .iter()
         .flat_map(|scenario| scenario.levels.iter())
-        .filter_map(|level| level.ended_offset_secs)
+        .map(|level| level.started_offset_secs + measured_secs(level))
         .fold(0.0, f64::max);
     let status = ordered
         .iter()

@@ -60,19 +60,16 @@ impl SegmentFolder {
         let read_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
         self.status = match read {
             Ok(run) => {
-                let count = run.record.merged_from.first().map(|_| run.files.len()).unwrap_or(0);
-                let expected = run.record.warnings.first().filter(|warning| warning.contains(" segments so far"));
+                let (read, count) = (run.files.len(), run.segment_count as usize);
                 let running = run
                     .record
                     .merged_from
                     .iter()
                     .filter(|segment| segment.status == RunStatus::Running)
                     .count();
-                self.done = expected.is_none() && running == 0;
+                self.done = read >= count && running == 0;
                 format!(
-                    "{count} segment file(s){}, {} still running; {} requests merged; read {read_at}{}",
-                    expected.map(|warning| format!(" ({warning})")).unwrap_or_default(),
-                    running,
+                    "{read} of {count} segment file(s), {running} still running; {} requests merged; read {read_at}{}",
                     run.record.total.as_ref().map(|total| total.stats.requests).unwrap_or(0),
                     if self.done { "; every segment has finished" } else { "" }
                 )
