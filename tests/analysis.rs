@@ -255,9 +255,15 @@ fn a_capacity_searchs_steps_are_read_by_load() {
         capacity: Some(20.0),
         steps: [(8.0, true), (16.0, true), (32.0, false), (24.0, false), (20.0, true)]
             .into_iter()
-            .map(|(load, held)| loadscope::measure::capacity::SearchStep { load, held, why: None })
+            .map(|(load, held)| loadscope::measure::capacity::SearchStep {
+                load,
+                held,
+                why: None,
+                note: None,
+            })
             .collect(),
         done: true,
+        stopped: None,
         verdicts: Vec::new(),
     });
     run.scenarios.truncate(2);

@@ -12,6 +12,85 @@ use crate::run::{LevelRecord, RunRecord, TaskSummary, histogram};
 /// Changes smaller than this (percent) are too small to call, however sure they are.
 pub const SAME_BAND_PERCENT: f64 = 5.0;
 
+/// Requests each side needs in a level before a change there is called better or worse.
+pub const MIN_COMPARED_REQUESTS: u64 = 100;
+
+/// Said under every comparison table: what the intervals are, and what they are not.
+pub const INTERVALS_NOTE: &str = "Intervals are within-run sampling intervals (95%); a rerun of the same load can spread wider. Measure that spread with `loadscope run --repeat N`. Better or worse is called only beyond noise, with at least 100 requests on each side, and never between levels whose loads differ.";
+
+/// What a level asked of the service: its load model, planned length and task mix. Numbers
+/// from levels whose loads differ are not better or worse than each other, only different.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadSignature {
+    pub load: crate::measure::LoadModel,
+    pub planned_secs: f64,
+    /// Each task and its weight, in the scenario's order.
+    pub mix: Vec<(String, f64)>,
+}
+
+impl LoadSignature {
+    /// Whether two levels ran the same load (durations within 1%).
+    pub fn matches(&self, other: &LoadSignature) -> bool {
+        let close = |a: f64, b: f64| (a - b).abs() <= a.abs().max(b.abs()) * 0.01 + 1e-9;
+        let load = match (self.load, other.load) {
+            (
+                crate::measure::LoadModel::Closed { users, spawn_rate },
+                crate::measure::LoadModel::Closed {
+                    users: other_users,
+                    spawn_rate: other_spawn,
+                },
+            ) => {
+                users == other_users
+                    && match (spawn_rate, other_spawn) {
+                        (Some(a), Some(b)) => close(a, b),
+                        (None, None) => true,
+                        _ => false,
+                    }
+            }
+            (
+                crate::measure::LoadModel::Open {
+                    rate_per_sec,
+                    max_in_flight,
+                },
+                crate::measure::LoadModel::Open {
+                    rate_per_sec: other_rate,
+                    max_in_flight: other_cap,
+                },
+            ) => close(rate_per_sec, other_rate) && max_in_flight == other_cap,
+            _ => false,
+        };
+        let mix = self.mix.len() == other.mix.len()
+            && self
+                .mix
+                .iter()
+                .zip(&other.mix)
+                .all(|((name, weight), (other_name, other_weight))| name == other_name && close(*weight, *other_weight));
+        load && close(self.planned_secs, other.planned_secs) && mix
+    }
+
+    /// The load in a few words; with `detail`, its spawn rate, length and task mix too (for
+    /// loads whose brief words are the same but that differ).
+    pub fn describe(&self, detail: bool) -> String {
+        let brief = self.load.brief();
+        if !detail {
+            return brief;
+        }
+        let spawn = match self.load {
+            crate::measure::LoadModel::Closed {
+                spawn_rate: Some(rate), ..
+            } => format!(", spawn {rate}/s"),
+            crate::measure::LoadModel::Open { max_in_flight, .. } => format!(", at most {max_in_flight} in flight"),
+            _ => String::new(),
+        };
+        let mix: Vec<String> = self.mix.iter().map(|(name, weight)| format!("{name} ×{weight}")).collect();
+        format!(
+            "{brief}{spawn} for {}, tasks {}",
+            format::duration_secs(self.planned_secs),
+            mix.join(" ")
+        )
+    }
+}
+
 /// A run as a column of the comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunColumn {
@@ -29,6 +108,8 @@ pub struct RunColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareCell {
     pub load: String,
+    /// What the level asked of the service, to tell whether two cells may be compared.
+    pub signature: LoadSignature,
     pub requests: u64,
     pub failures: u64,
     pub p50_micros: u64,
@@ -66,12 +147,50 @@ pub struct CompareRow {
     pub cells: Vec<Option<CompareCell>>,
 }
 
+impl CompareRow {
+    /// Whether a run's level asked a different load of the service than the baseline's.
+    pub fn load_differs(&self, baseline: usize) -> bool {
+        let Some(Some(base)) = self.cells.get(baseline) else { return false };
+        self.cells.iter().flatten().any(|cell| !cell.signature.matches(&base.signature))
+    }
+
+    /// The row's load: `20 users`, or each run's when they differ (`20 users vs 40 users`).
+    pub fn load_label(&self, baseline: usize) -> String {
+        let present: Vec<&CompareCell> = self.cells.iter().flatten().collect();
+        let Some(first) = present.first() else { return String::new() };
+        if !self.load_differs(baseline) {
+            return first.load.clone();
+        }
+        let briefs_differ = present.iter().any(|cell| cell.load != first.load);
+        let mut loads: Vec<String> = Vec::new();
+        for cell in &present {
+            let text = cell.signature.describe(!briefs_differ);
+            if !loads.contains(&text) {
+                loads.push(text);
+            }
+        }
+        loads.join(" vs ")
+    }
+}
+
 /// Runs compared: the columns, which one is the baseline, and the rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
     pub runs: Vec<RunColumn>,
     pub baseline: usize,
     pub rows: Vec<CompareRow>,
+}
+
+impl Comparison {
+    /// The levels whose runs put different loads on the service than the baseline did, as
+    /// `Gateway / Level 3: 20 users vs 40 users`: no better or worse is called for them.
+    pub fn load_differences(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|row| row.task.is_aggregated() && row.load_differs(self.baseline))
+            .map(|row| format!("{} / {}: {}", row.scenario, row.level_name, row.load_label(self.baseline)))
+            .collect()
+    }
 }
 
 /// The numbers a comparison shows.
@@ -180,6 +299,11 @@ pub enum Change {
     /// Big enough to matter, but a run has no interval to tell it from noise (too few
     /// requests, or an imported run with no histogram).
     Unknown,
+    /// The levels ran different loads (users, rate, spawn rate, length or task mix): their
+    /// numbers differ for that reason, not better or worse.
+    LoadDiffers,
+    /// A side has fewer than [`MIN_COMPARED_REQUESTS`] requests in the level.
+    TooFewRequests,
 }
 
 impl Change {
@@ -189,6 +313,8 @@ impl Change {
             Change::Worse => "worse",
             Change::Same => "no clear change",
             Change::Unknown => "cannot tell from noise",
+            Change::LoadDiffers => "load differs",
+            Change::TooFewRequests => "too few requests",
         }
     }
 
@@ -199,6 +325,8 @@ impl Change {
             Change::Worse => "worse",
             Change::Same => "same",
             Change::Unknown => "unknown",
+            Change::LoadDiffers => "load_differs",
+            Change::TooFewRequests => "too_few_requests",
         }
     }
 }
@@ -230,6 +358,10 @@ impl Delta {
             (Change::Unknown, _) => {
                 "A run has no interval (too few requests, or no histogram: an imported run), so noise cannot be ruled out."
             }
+            (Change::LoadDiffers, _) => {
+                "The runs put different loads on this level, so its numbers differ for that reason: neither is better."
+            }
+            (Change::TooFewRequests, _) => "A run has fewer than 100 requests in this level: too few to call a change.",
             (_, Measure::ErrorRate) => "The difference is beyond chance (two-proportion test at 5%).",
             _ => "The intervals do not overlap: the change is beyond run-to-run noise.",
         };
@@ -259,8 +391,12 @@ pub fn delta(measure: Measure, base: &CompareCell, other: &CompareCell) -> Optio
         _ => matches!((base_interval, interval), (Some(base), Some(other)) if !base.overlaps(other)),
     };
     let unknown = measure != Measure::ErrorRate && (base_interval.is_none() || interval.is_none());
-    let change = if size < SAME_BAND_PERCENT {
+    let change = if !base.signature.matches(&other.signature) {
+        Change::LoadDiffers
+    } else if size < SAME_BAND_PERCENT {
         Change::Same
+    } else if base.requests < MIN_COMPARED_REQUESTS || other.requests < MIN_COMPARED_REQUESTS {
+        Change::TooFewRequests
     } else if unknown {
         Change::Unknown
     } else if !beyond_noise {
@@ -306,7 +442,42 @@ fn intervals(summary: &TaskSummary, level_secs: f64) -> CellIntervals {
     }
 }
 
-fn cell(level: &LevelRecord, task: Option<&str>, summary: &TaskSummary) -> CompareCell {
+/// A scenario's tasks and their weights, from the preset document the run kept (weight 1 where
+/// the document does not say).
+fn task_mix(run: &RunRecord, scenario: &crate::run::ScenarioRecord) -> Vec<(String, f64)> {
+    let documented = run
+        .preset
+        .document
+        .get("scenario")
+        .and_then(serde_json::Value::as_array)
+        .and_then(|scenarios| {
+            scenarios
+                .iter()
+                .find(|candidate| candidate.get("name").and_then(serde_json::Value::as_str) == Some(scenario.name.as_str()))
+        })
+        .and_then(|found| found.get("task"))
+        .and_then(serde_json::Value::as_array);
+    scenario
+        .tasks
+        .iter()
+        .map(|name| {
+            let weight = documented
+                .and_then(|tasks| {
+                    tasks.iter().find(|task| {
+                        let task = task.get("value").unwrap_or(task);
+                        task.get("name").and_then(serde_json::Value::as_str) == Some(name.as_str())
+                    })
+                })
+                .map(|task| task.get("value").unwrap_or(task))
+                .and_then(|task| task.get("weight"))
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(1.0);
+            (name.clone(), weight)
+        })
+        .collect()
+}
+
+fn cell(level: &LevelRecord, task: Option<&str>, summary: &TaskSummary, mix: &[(String, f64)]) -> CompareCell {
     let stats = &summary.stats;
     let verdicts: Vec<&crate::run::Verdict> = level.verdicts.iter().filter(|verdict| verdict.task.as_deref() == task).collect();
     // The seconds the rate was measured over: requests / rate, or the level's own length.
@@ -317,6 +488,11 @@ fn cell(level: &LevelRecord, task: Option<&str>, summary: &TaskSummary) -> Compa
     };
     CompareCell {
         load: level.load.brief(),
+        signature: LoadSignature {
+            load: level.load,
+            planned_secs: level.planned_duration_secs,
+            mix: mix.to_vec(),
+        },
         requests: stats.requests,
         failures: stats.failures,
         p50_micros: stats.p50_micros,
@@ -393,11 +569,12 @@ pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
                 .map(|run| {
                     let scenario = run.scenarios.iter().find(|scenario| scenario.name == scenario_name)?;
                     let level = scenario.levels.iter().find(|level| level.index == level_index)?;
+                    let mix = task_mix(run, scenario);
                     match &task {
-                        TaskRow::Aggregated => Some(cell(level, None, &level.total)),
+                        TaskRow::Aggregated => Some(cell(level, None, &level.total, &mix)),
                         TaskRow::Task(name) => {
                             let summary = level.tasks.iter().find(|summary| &summary.task == name)?;
-                            Some(cell(level, Some(name), summary))
+                            Some(cell(level, Some(name), summary, &mix))
                         }
                     }
                 })
@@ -593,6 +770,14 @@ mod tests {
         let p95 = p95_micros as f64;
         CompareCell {
             load: "10 users".into(),
+            signature: LoadSignature {
+                load: crate::measure::LoadModel::Closed {
+                    users: 10,
+                    spawn_rate: None,
+                },
+                planned_secs: 30.0,
+                mix: vec![("chat".into(), 1.0)],
+            },
             requests,
             failures: (error_rate_percent / 100.0 * requests as f64).round() as u64,
             p50_micros: 0,
@@ -675,6 +860,53 @@ mod tests {
             Change::Same,
             "2% is under the band either way"
         );
+    }
+
+    #[test]
+    fn a_halved_load_is_not_better_and_a_few_requests_say_so() {
+        let base = cell(1_000_000, 0.0, 20.0);
+        let mut halved = cell(379_000, 0.0, 10.0);
+        halved.signature.load = crate::measure::LoadModel::Closed {
+            users: 5,
+            spawn_rate: None,
+        };
+        halved.load = "5 users".into();
+        for measure in [Measure::P95, Measure::Rps, Measure::ErrorRate] {
+            let change = delta(measure, &base, &halved).expect("delta");
+            assert_eq!(change.change, Change::LoadDiffers, "{measure:?}");
+            assert_eq!(change.change.key(), "load_differs");
+        }
+        let row = CompareRow {
+            scenario: "Gateway".into(),
+            level: 2,
+            level_name: "Level 3".into(),
+            task: TaskRow::Aggregated,
+            cells: vec![Some(base.clone()), Some(halved.clone())],
+        };
+        assert!(row.load_differs(0));
+        assert_eq!(row.load_label(0), "10 users vs 5 users");
+        // Same users, other length: the words say what differs.
+        let mut longer = base.clone();
+        longer.signature.planned_secs = 60.0;
+        let row = CompareRow {
+            cells: vec![Some(base.clone()), Some(longer.clone())],
+            ..row
+        };
+        assert_eq!(
+            row.load_label(0),
+            "10 users for 30s, tasks chat ×1 vs 10 users for 1m 00s, tasks chat ×1"
+        );
+        assert_eq!(delta(Measure::P95, &base, &longer).expect("delta").change, Change::LoadDiffers);
+        // 14 requests: a 61% faster p95 is too few requests to call.
+        let mut few = cell(288, 0.0, 20.0);
+        few.requests = 14;
+        few.intervals.p95 = Some(Interval { low: 200.0, high: 300.0 });
+        let mut few_base = cell(740, 0.0, 20.0);
+        few_base.requests = 14;
+        few_base.intervals.p95 = Some(Interval { low: 700.0, high: 780.0 });
+        let change = delta(Measure::P95, &few_base, &few).expect("delta");
+        assert_eq!(change.change, Change::TooFewRequests);
+        assert_eq!(change.change.label(), "too few requests");
     }
 
     #[test]

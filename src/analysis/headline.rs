@@ -114,12 +114,24 @@ pub fn headline(run: &RunRecord) -> Headline {
         } else {
             format!(" · {}", checks.join(", "))
         };
+        let at_max = crate::measure::capacity::CapacitySearch::held_at_max(&capacity.steps, &capacity.rule);
+        let (found, label) = match (&capacity.stopped, capacity.capacity) {
+            (Some(stopped), _) => (
+                "unknown".to_string(),
+                format!("capacity unknown: {}, {}", stopped.describe(), scenario.name),
+            ),
+            (None, Some(load)) if at_max => (
+                format!("at least {}", capacity.axis.format(load)),
+                format!("held at the maximum tried; raise max, {}{checks}", scenario.name),
+            ),
+            (None, found) => (
+                found.map(|load| capacity.axis.format(load)).unwrap_or_else(|| "none".into()),
+                format!("capacity within every target, {}{checks}", scenario.name),
+            ),
+        };
         Some(CapacityHeadline {
-            found: capacity
-                .capacity
-                .map(|load| capacity.axis.format(load))
-                .unwrap_or_else(|| "none".into()),
-            label: format!("capacity within every target, {}{checks}", scenario.name),
+            found,
+            label,
             passed: capacity.passed(),
         })
     });

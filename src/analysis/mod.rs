@@ -6,6 +6,7 @@ pub mod comparison;
 pub mod findings;
 pub mod headline;
 pub mod noise;
+pub mod search_step;
 pub mod verdicts;
 
 use std::fmt;

@@ -110,13 +110,17 @@ pub fn comparison_text(comparison: &Comparison) -> String {
         .max()
         .unwrap_or(0);
     let width = (longest + 2).max(34);
+    let differing = comparison.load_differences();
+    if !differing.is_empty() {
+        let _ = writeln!(out, "\nLoad differs (no better or worse is called there):");
+        for line in &differing {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     for row in &comparison.rows {
-        let load = row
-            .cells
-            .iter()
-            .flatten()
-            .next()
-            .map(|cell| format!(" ({})", cell.load))
+        let load = Some(row.load_label(comparison.baseline))
+            .filter(|load| !load.is_empty())
+            .map(|load| format!(" ({load})"))
             .unwrap_or_default();
         let _ = writeln!(out, "\n{} / {}{load} / {}", row.scenario, row.level_name, row.task);
         let _ = write!(out, "  {:<11}", "");
@@ -150,5 +154,6 @@ pub fn comparison_text(comparison: &Comparison) -> String {
         out.truncate(out.trim_end_matches(' ').len());
         out.push('\n');
     }
+    let _ = writeln!(out, "\n{}", crate::analysis::comparison::INTERVALS_NOTE);
     out
 }

@@ -129,6 +129,12 @@ pub struct ComparedRow {
     pub level_name: String,
     /// A task's name, or `Aggregated` for all tasks together.
     pub task: String,
+    /// `compared`, or `load_differs` when a run's level asked a different load of the service
+    /// than the baseline's (users, rate, spawn rate, length or task mix): no better or worse is
+    /// called for it.
+    pub verdict: &'static str,
+    /// The row's load, or each run's joined by ` vs ` when they differ.
+    pub load: String,
     /// One per run, in the runs' order; null where that run lacks the level or task.
     pub cells: Vec<Option<ComparedCell>>,
 }
@@ -172,8 +178,9 @@ pub struct MeasureChange {
     pub absolute: f64,
     /// Null when the baseline's value is zero.
     pub percent: Option<f64>,
-    /// `better`, `worse`, `same` (within noise, or under 5%) or `unknown` (5% or more, but a
-    /// run has no interval to tell it from noise).
+    /// `better`, `worse`, `same` (within noise, or under 5%), `unknown` (5% or more, but a
+    /// run has no interval to tell it from noise), `load_differs` (the levels ran different
+    /// loads) or `too_few_requests` (under 100 requests on a side).
     pub change: &'static str,
 }
 
@@ -206,6 +213,12 @@ impl ComparisonDocument {
                         level: row.level,
                         level_name: row.level_name.clone(),
                         task: row.task.to_string(),
+                        verdict: if row.load_differs(comparison.baseline) {
+                            "load_differs"
+                        } else {
+                            "compared"
+                        },
+                        load: row.load_label(comparison.baseline),
                         cells: row
                             .cells
                             .iter()
@@ -428,6 +441,14 @@ pub struct CapacitySummary {
     pub held_steps: usize,
     /// The search reached its precision.
     pub done: bool,
+    /// Every step held up to the maximum tried: the capacity is at least `capacity`.
+    pub held_at_max: bool,
+    /// Why the search has no answer about the service (`capacity` is then null):
+    /// `{"cause": "unreachable" | "generator_limit", "step": N, "first_error": "..."}`.
+    pub stopped: Option<crate::measure::capacity::SearchStop>,
+    /// The answer as the CLI's last line says it (`24 users`, `unknown (service unreachable
+    /// during step 2: ...)`).
+    pub answer: String,
 }
 
 fn numbers(summary: &TaskSummary) -> Numbers {
@@ -488,6 +509,9 @@ fn scenario_summary(scenario: &ScenarioRecord) -> ScenarioSummary<'_> {
             steps: capacity.steps.len(),
             held_steps: capacity.steps.iter().filter(|step| step.held).count(),
             done: capacity.done,
+            held_at_max: crate::measure::capacity::CapacitySearch::held_at_max(&capacity.steps, &capacity.rule),
+            stopped: capacity.stopped.clone(),
+            answer: capacity.answer(),
         }),
     }
 }

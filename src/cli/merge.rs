@@ -15,9 +15,17 @@ pub struct MergeArgs {
     /// a folder's other run files, such as an earlier merge, are passed over).
     #[arg(required = true)]
     pub segments: Vec<PathBuf>,
-    /// Where to write the merged run (default: a new file in the data dir's runs/).
+    /// Where to write the merged run (default: a new file in the data dir's runs/); never one
+    /// of the segment files.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Merge even when segments are missing or did not complete (interrupted, stopped, still
+    /// running): the merged run is marked partial, lists them, and never passes (exit 1).
+    #[arg(long)]
+    pub partial: bool,
+    /// Also write a JUnit XML file of the merged run's checks (a partial merge is an error case).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// Runs `loadscope merge`: exit 0 when every target holds on the merged numbers, 1 when one
@@ -59,7 +67,18 @@ pub fn merge_segments(args: MergeArgs) -> u8 {
             }
         }
     }
-    let record = match merge(&segments, Completeness::All) {
+    let completeness = if args.partial { Completeness::Partial } else { Completeness::All };
+    if let Some(out) = &args.out
+        && let Some((input, _)) = segments.iter().find(|(path, _)| same_file(path, out))
+    {
+        eprintln!(
+            "merge: --out {} is one of the segment files it reads ({}); write the merged run to another file",
+            out.display(),
+            input.display()
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let record = match merge(&segments, completeness) {
         Ok(record) => record,
         Err(why) => {
             eprintln!("merge: {why}");
@@ -82,9 +101,28 @@ pub fn merge_segments(args: MergeArgs) -> u8 {
             .unwrap_or_default();
         println!("  segment {} on {}: {}{offset}", segment.index, segment.host.hostname, segment.file);
     }
+    if let Some(junit) = &args.junit
+        && let Err(err) = crate::run::save::write_atomic(junit, crate::report::junit::render(&record).as_bytes())
+    {
+        eprintln!("merge: cannot write the JUnit file {}: {err}", junit.display());
+        return EXIT_NOT_SAVED;
+    }
+    if record.status == crate::run::RunStatus::Partial {
+        for warning in record.warnings.iter().take(1) {
+            println!("{warning}");
+        }
+    }
     println!("Merged {} segments into {}", record.merged_from.len(), out.display());
     match record.passed {
         Some(false) => EXIT_TARGET_FAILED,
         _ => EXIT_PASSED,
     }
+}
+
+/// Whether two paths name one file (the second may not exist yet).
+fn same_file(path: &std::path::Path, other: &std::path::Path) -> bool {
+    let absolute = |path: &std::path::Path| {
+        std::fs::canonicalize(path).unwrap_or_else(|_| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+    };
+    absolute(path) == absolute(other)
 }

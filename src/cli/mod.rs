@@ -159,8 +159,9 @@ pub struct RunTarget {
     /// `.`, `_` and `-`).
     #[arg(long, value_name = "ID", value_parser = parse_run_id)]
     pub run_id: Option<String>,
-    /// Start the first level at this time (RFC 3339, e.g. 2026-12-03T14:30:00Z), after the
-    /// checks, so segments start together; a start later than 50 ms is noted in the run.
+    /// Start the first level at this time (RFC 3339, e.g. 2026-12-03T14:30:00Z or
+    /// 2026-12-03T20:00:00+05:30), after the checks, so segments start together; a start later
+    /// than 50 ms is noted in the run, and a time more than a minute gone is refused.
     #[arg(long, value_name = "TIME", value_parser = parse_start_at)]
     pub start_at: Option<std::time::SystemTime>,
 }
@@ -179,15 +180,88 @@ fn parse_run_id(text: &str) -> Result<String, String> {
 }
 
 fn parse_start_at(text: &str) -> Result<std::time::SystemTime, String> {
-    let at = humantime::parse_rfc3339_weak(text.trim())
-        .map_err(|err| format!("{text:?} is not an RFC 3339 time ({err}); write e.g. 2026-12-03T14:30:00Z (UTC)"))?;
+    start_at_from(text, std::time::SystemTime::now())
+}
+
+/// How far in the past `--start-at` may be: segments whose pods started late still run (their
+/// late start is noted), but a time long gone is a mistake, not a plan.
+pub const START_AT_PAST_TOLERANCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `--start-at` read against `now`: RFC 3339 with `Z` or any offset (`+05:00`), within the next
+/// day and not more than [`START_AT_PAST_TOLERANCE`] ago.
+fn start_at_from(text: &str, now: std::time::SystemTime) -> Result<std::time::SystemTime, String> {
+    let example = "write e.g. 2026-12-03T14:30:00Z or 2026-12-03T20:00:00+05:30";
+    let at = parse_rfc3339(text.trim()).map_err(|why| format!("{text:?} is not an RFC 3339 time ({why}); {example}"))?;
     if at
-        .duration_since(std::time::SystemTime::now())
+        .duration_since(now)
         .is_ok_and(|ahead| ahead > std::time::Duration::from_secs(24 * 3600))
     {
         return Err(format!("{text:?} is more than a day away; give a time within the next 24 hours"));
     }
+    if let Ok(ago) = now.duration_since(at)
+        && ago > START_AT_PAST_TOLERANCE
+    {
+        return Err(format!(
+            "{text:?} is {} in the past; give a future time (every segment the same one, a minute or more ahead)",
+            crate::format::duration_secs(ago.as_secs_f64())
+        ));
+    }
     Ok(at)
+}
+
+/// An RFC 3339 time with `Z` or a numeric offset.
+fn parse_rfc3339(text: &str) -> Result<std::time::SystemTime, String> {
+    let bytes = text.as_bytes();
+    // A numeric offset is the last six characters: `+05:00` or `-08:00`.
+    let offset = (bytes.len() > 6).then(|| &text[text.len() - 6..]).filter(|tail| {
+        let tail = tail.as_bytes();
+        matches!(tail[0], b'+' | b'-') && tail[3] == b':' && tail[1..3].iter().chain(&tail[4..]).all(u8::is_ascii_digit)
+    });
+    let Some(offset) = offset else {
+        return humantime::parse_rfc3339_weak(text).map_err(|err| err.to_string());
+    };
+    let hours: u64 = offset[1..3].parse().map_err(|_| "bad offset hours".to_string())?;
+    let minutes: u64 = offset[4..].parse().map_err(|_| "bad offset minutes".to_string())?;
+    if hours > 23 || minutes > 59 {
+        return Err(format!("offset {offset} is out of range"));
+    }
+    let local = humantime::parse_rfc3339_weak(&format!("{}Z", &text[..text.len() - 6])).map_err(|err| err.to_string())?;
+    let shift = std::time::Duration::from_secs(hours * 3600 + minutes * 60);
+    // The time is `local` in a zone `offset` ahead of UTC: UTC is `local - offset`.
+    let utc = if offset.starts_with('+') {
+        local.checked_sub(shift)
+    } else {
+        local.checked_add(shift)
+    };
+    utc.ok_or_else(|| format!("{text} is out of range"))
+}
+
+#[cfg(test)]
+mod start_at_tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn offsets_are_read_and_past_times_refused() {
+        let now = humantime::parse_rfc3339("2026-12-05T12:00:00Z").expect("now");
+        let utc = start_at_from("2026-12-05T12:30:00Z", now).expect("utc");
+        assert_eq!(start_at_from("2026-12-05T18:00:00+05:30", now).expect("+05:30"), utc);
+        assert_eq!(start_at_from("2026-12-05T04:30:00-08:00", now).expect("-08:00"), utc);
+        assert_eq!(
+            start_at_from("2026-12-05T12:30:00.250Z", now).expect("fraction"),
+            utc + Duration::from_millis(250)
+        );
+        // Late pods still run: a time just gone is accepted.
+        assert!(start_at_from("2026-12-05T11:59:30Z", now).is_ok());
+        let past = start_at_from("2026-12-05T09:00:00Z", now).expect_err("3 h ago");
+        assert!(past.contains("is 3h 00m in the past; give a future time"), "{past}");
+        let far = start_at_from("2026-12-07T12:00:00Z", now).expect_err("two days");
+        assert!(far.contains("more than a day away"), "{far}");
+        let bad = start_at_from("tomorrow", now).expect_err("not a time");
+        assert!(bad.contains("is not an RFC 3339 time"), "{bad}");
+        let bad_offset = start_at_from("2026-12-05T18:00:00+25:00", now).expect_err("offset");
+        assert!(bad_offset.contains("out of range"), "{bad_offset}");
+    }
 }
 
 fn parse_metrics_addr(text: &str) -> Result<std::net::SocketAddr, String> {

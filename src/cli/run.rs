@@ -22,6 +22,16 @@ use crate::run::library::default_runs_dir;
 /// The longest a finished run waits for its final numbers to be scraped.
 const METRICS_LINGER_LIMIT: Duration = Duration::from_secs(60);
 
+/// The exit code once every output of the run is written (`u16::MAX` before): a signal that
+/// arrives then (during the wait for the last scrape) exits at once with it.
+static FINAL_EXIT_CODE: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(u16::MAX);
+
+/// The exit code if every output has been written.
+fn final_exit_code() -> Option<i32> {
+    let code = FINAL_EXIT_CODE.load(std::sync::atomic::Ordering::SeqCst);
+    (code != u16::MAX).then_some(i32::from(code))
+}
+
 /// Runs `loadscope run` and returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
     if let Some(host) = &args.target.host
@@ -145,6 +155,7 @@ pub fn run(args: RunArgs) -> u8 {
         plan.workers = workers.max(1);
     }
     let preset_name = plan.preset.name.clone();
+    let final_scrape_wait = plan.preset.final_scrape_wait;
     let stages = plan.stage_count();
     let metrics = match args.target.metrics_addr.or(plan.preset.metrics_addr) {
         Some(address) => match MetricsServer::start(address, RunMetrics::new(&preset_name)) {
@@ -264,10 +275,6 @@ pub fn run(args: RunArgs) -> u8 {
             Event::Rejected(message) => progress.warn(&format!("engine: {message}")),
             Event::Finished { record, saved } => {
                 progress.finish();
-                if let Some(server) = &metrics {
-                    // A scraper that was reading the run gets its final numbers.
-                    server.wait_for_final_scrape(METRICS_LINGER_LIMIT);
-                }
                 let json = args.target.json;
                 if !json {
                     println!("{}", run_summary(&record));
@@ -318,6 +325,25 @@ pub fn run(args: RunArgs) -> u8 {
                 if json {
                     super::json::print(&super::json::RunSummaryDocument::new(&record, path.as_deref(), code));
                 }
+                // Every output is written: a signal from here on exits at once with this code.
+                FINAL_EXIT_CODE.store(u16::from(code), std::sync::atomic::Ordering::SeqCst);
+                if let Some(server) = &metrics {
+                    // A scraper that was reading the run gets its final numbers, within a bound
+                    // a container's grace period covers when the run was stopped by a signal.
+                    let limit = if record.status == RunStatus::Stopped {
+                        final_scrape_wait
+                    } else {
+                        METRICS_LINGER_LIMIT
+                    };
+                    if let Some(wait) = server.final_scrape_wait_bound(limit) {
+                        let _ = std::io::Write::flush(&mut std::io::stdout());
+                        eprintln!(
+                            "waiting up to {} for Prometheus's last scrape (Ctrl-C to skip)",
+                            format::duration(Duration::from_secs(wait.as_secs_f64().ceil() as u64))
+                        );
+                        server.wait_for_final_scrape(limit);
+                    }
+                }
                 return code;
             }
         }
@@ -367,16 +393,12 @@ fn capacity_lines(record: &crate::run::RunRecord) -> Vec<String> {
         .collect();
     let mut lines = Vec::new();
     for (name, capacity) in &searched {
-        let found = match capacity.capacity {
-            Some(load) => capacity.axis.format(load),
-            None => format!(
-                "none (even {} failed)",
-                capacity
-                    .axis
-                    .format(capacity.steps.iter().map(|step| step.load).fold(f64::MAX, f64::min))
-            ),
+        let found = capacity.answer();
+        let unfinished = if capacity.done || capacity.stopped.is_some() {
+            ""
+        } else {
+            " (search not finished)"
         };
-        let unfinished = if capacity.done { "" } else { " (search not finished)" };
         if searched.len() == 1 {
             lines.push(format!("capacity: {found}{unfinished}"));
         } else {
@@ -397,10 +419,14 @@ fn install_stop_signals(commander: crate::engine::Commander) {
         runtime.block_on(async {
             let Some(mut signals) = StopSignals::new() else { return };
             let first = signals.next().await;
+            if let Some(code) = final_exit_code() {
+                // The run is over and written; only the wait for a last scrape is left.
+                std::process::exit(code);
+            }
             eprintln!("\n{first}: stopping, ending traffic and saving the run (again to quit at once)...");
             commander.send(Command::Stop);
             signals.next().await;
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
+            std::process::exit(final_exit_code().unwrap_or(i32::from(EXIT_INTERRUPTED)));
         });
     });
 }

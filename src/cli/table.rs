@@ -104,6 +104,9 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
     if level.late_starts > 0 {
         let _ = writeln!(out, "Open model: {} requests could not start on schedule", level.late_starts);
     }
+    if let Some(line) = crate::report::lines::resends(level) {
+        let _ = writeln!(out, "{line}");
+    }
     if total.unfinished > 0 {
         let _ = writeln!(
             out,
@@ -212,7 +215,9 @@ pub fn run_summary(record: &RunRecord) -> String {
     for scenario in &record.scenarios {
         let Some(capacity) = &scenario.capacity else { continue };
         let held = capacity.steps.iter().filter(|step| step.held).count();
+        let at_max = crate::measure::capacity::CapacitySearch::held_at_max(&capacity.steps, &capacity.rule);
         let found = match capacity.capacity {
+            _ if capacity.stopped.is_some() || at_max => capacity.answer(),
             Some(load) => format!("{} within every target", capacity.axis.format(load)),
             None => "no load within every target".into(),
         };

@@ -337,11 +337,17 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
             } = level.load
             {
                 users_now = 0;
-                let count = workers.len() as f64;
-                broadcast(&|index| WorkerCommand::Open {
-                    rate_per_sec: rate_per_sec / count,
-                    max_in_flight: share(max_in_flight, index).max(1),
-                });
+                // After an open-model search step, arrivals stop until the requests in flight
+                // have finished (each within the scenario's timeout), so the next step starts
+                // with no queue left from this one: a failed step's backlog would otherwise
+                // make every later step look slower than its own load.
+                if waiting_for.is_none() {
+                    let count = workers.len() as f64;
+                    broadcast(&|index| WorkerCommand::Open {
+                        rate_per_sec: rate_per_sec / count,
+                        max_in_flight: share(max_in_flight, index).max(1),
+                    });
+                }
             }
             let end = loop {
                 tokio::select! {
@@ -356,7 +362,13 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
                         }
                         run.close_seconds(false);
                         if now - level_start >= level_duration {
-                            break LevelEnd::Elapsed;
+                            // A search step that cannot tell yet whether it held is measured
+                            // longer rather than judged on too little.
+                            let more = if warmup { None } else { levels.wants_more(&run, stage) };
+                            match more {
+                                Some(more) => level_duration += more,
+                                None => break LevelEnd::Elapsed,
+                            }
                         }
                         if !warmup && now - last_abort_check >= Duration::from_secs(1) {
                             last_abort_check = now;

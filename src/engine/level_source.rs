@@ -6,9 +6,10 @@
 
 use super::plan::ScenarioPlan;
 use super::run_state::RunState;
+use crate::analysis::search_step::{StepJudgement, judge_step};
 use crate::analysis::verdicts::evaluate_capacity;
 use crate::measure::LoadModel;
-use crate::measure::capacity::CapacitySearch;
+use crate::measure::capacity::{CapacitySearch, SearchStop};
 use crate::preset::compiled::{CompiledCapacity, CompiledLevel};
 use crate::run::CapacityRecord;
 
@@ -42,7 +43,14 @@ struct Search {
     phase: Phase,
     /// Steps stopped early, and why (they fail whatever their verdicts).
     broken: Vec<(usize, String)>,
+    /// Steps measured longer than planned (for want of evidence), and how many times.
+    extended: Vec<(usize, u32)>,
+    /// Why the search ended without an answer about the service.
+    stopped: Option<SearchStop>,
 }
+
+/// A step that cannot tell yet is measured for another step's length, at most this many times.
+pub(super) const MAX_STEP_EXTENSIONS: u32 = 2;
 
 pub(super) struct LevelSource<'a> {
     scenario_index: usize,
@@ -61,6 +69,8 @@ impl<'a> LevelSource<'a> {
                 search,
                 step: 0,
                 broken: Vec::new(),
+                extended: Vec::new(),
+                stopped: None,
                 phase: Phase::Warmup {
                     load: start,
                     waiting_for: None,
@@ -126,6 +136,37 @@ impl<'a> LevelSource<'a> {
         }
     }
 
+    /// The step in `stage` reached its planned end: how much longer to measure it when its
+    /// numbers so far cannot tell whether it held (too few requests, a rate past its limit
+    /// only within noise), or None to end it.
+    pub(super) fn wants_more(&mut self, run: &RunState, stage: usize) -> Option<std::time::Duration> {
+        let search = self.search.as_mut()?;
+        if search.broken.iter().any(|(broken, _)| *broken == stage) {
+            return None;
+        }
+        let times = search
+            .extended
+            .iter()
+            .find(|(extended, _)| *extended == stage)
+            .map_or(0, |(_, times)| *times);
+        if times >= MAX_STEP_EXTENSIONS {
+            return None;
+        }
+        let level = run.level_record(stage)?;
+        let classes = &self.scenario.compiled.failure_classes;
+        let classes: Vec<String> = classes.iter().map(|class| class.name.clone()).collect();
+        match judge_step(&level, search.step + 1, &classes, false) {
+            StepJudgement::CannotTell { .. } => {
+                match search.extended.iter_mut().find(|(extended, _)| *extended == stage) {
+                    Some((_, times)) => *times += 1,
+                    None => search.extended.push((stage, 1)),
+                }
+                Some(search.capacity.step)
+            }
+            _ => None,
+        }
+    }
+
     /// A level ran to its end (or was skipped).
     pub(super) fn ended(&mut self, stage: usize, warmup: bool) {
         let Some(search) = &mut self.search else { return };
@@ -159,36 +200,68 @@ impl<'a> LevelSource<'a> {
             LoadModel::Closed { users, .. } => f64::from(users),
             LoadModel::Open { rate_per_sec, .. } => rate_per_sec,
         };
-        let record = run.level_record(stage);
-        let failed = record
-            .as_ref()
-            .and_then(|level| level.verdicts.iter().find(|verdict| !verdict.passed))
-            .map(|verdict| {
-                let observed = verdict
-                    .observed
-                    .map(|value| verdict.metric.format_value(value))
-                    .unwrap_or_else(|| "no requests".into());
-                format!("{} (observed {observed})", verdict.target)
-            });
-        let ran = record.as_ref().is_some_and(|level| level.total.stats.requests > 0);
+        let step_number = search.search.steps.len() + 1;
+        let classes: Vec<String> = self
+            .scenario
+            .compiled
+            .failure_classes
+            .iter()
+            .map(|class| class.name.clone())
+            .collect();
+        let judgement = match run.level_record(stage) {
+            Some(level) => judge_step(&level, step_number, &classes, true),
+            None => StepJudgement::Failed {
+                why: "no request completed".into(),
+            },
+        };
         let broken = search
             .broken
             .iter()
             .find(|(broken, _)| *broken == stage)
             .map(|(_, why)| why.clone());
-        let held = ran && failed.is_none() && broken.is_none();
-        let why = match (ran, broken) {
-            (_, Some(why)) => Some(why),
-            (false, None) => Some("no request completed".into()),
-            (true, None) => failed,
+        let extended = search
+            .extended
+            .iter()
+            .find(|(extended, _)| *extended == stage)
+            .map(|(_, times)| *times)
+            .unwrap_or(0);
+        let measured_longer = (extended > 0).then(|| {
+            format!(
+                "measured {} instead of {} for enough evidence",
+                crate::format::duration(search.capacity.step * (extended + 1)),
+                crate::format::duration(search.capacity.step)
+            )
+        });
+        let (held, why, note) = match (judgement, broken) {
+            (StepJudgement::Stop(stop), _) => {
+                let why = stop.describe();
+                search.stopped = Some(stop);
+                (false, Some(why), None)
+            }
+            (_, Some(why)) => (false, Some(why), None),
+            (StepJudgement::Failed { why }, None) => (false, Some(why), measured_longer),
+            (StepJudgement::Held { note }, None) => {
+                let note = [measured_longer, note].into_iter().flatten().collect::<Vec<_>>().join("; ");
+                (true, None, (!note.is_empty()).then_some(note))
+            }
+            // Not given on the last word; judged as failed should it ever come.
+            (StepJudgement::CannotTell { why }, None) => (false, Some(why), measured_longer),
         };
         search.search.record(load, held, why);
-        let next = search.search.next_load();
+        if let Some(step) = search.search.steps.last_mut() {
+            step.note = note;
+        }
+        let next = if search.stopped.is_some() {
+            None
+        } else {
+            search.search.next_load()
+        };
         search.phase = match next {
             Some(load) => Phase::Warmup { load, waiting_for: None },
             None => Phase::Done,
         };
-        let found = search.search.capacity();
+        // A search that stopped has no answer about the service, whatever held before.
+        let found = if search.stopped.is_some() { None } else { search.search.capacity() };
         let verdicts = evaluate_capacity(&run.targets[self.scenario_index], found, search.capacity.rule.axis);
         run.set_capacity(
             self.scenario_index,
@@ -198,6 +271,7 @@ impl<'a> LevelSource<'a> {
                 capacity: found,
                 steps: search.search.steps.clone(),
                 done: next.is_none(),
+                stopped: search.stopped.clone(),
                 verdicts,
             },
         );

@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+pub use crate::engine::protocols::http::Resend;
 use crate::preset::compiled::FailureClass;
 pub use crate::run::FailureKind;
 
@@ -63,6 +64,8 @@ pub struct Done {
     pub chat: Option<(ChatMetrics, u64)>,
     /// Index of the scenario failure class the failure belongs to.
     pub class: Option<usize>,
+    /// Whether the request needed a new connection or a second send.
+    pub resend: Resend,
 }
 
 impl Done {
@@ -76,6 +79,7 @@ impl Done {
             done_at: Instant::now(),
             chat: None,
             class: None,
+            resend: Resend::default(),
         }
     }
 

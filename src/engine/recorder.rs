@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hdrhistogram::Histogram;
 
-use crate::engine::outcome::{ChatMetrics, FailureKind, TokenSource};
+use crate::engine::outcome::{ChatMetrics, FailureKind, Resend, TokenSource};
 use crate::run::SecondStats;
 use crate::run::histogram::{new_histogram, record};
 
@@ -332,6 +332,16 @@ pub struct Sample<'a> {
     pub class: Option<&'a str>,
     /// Whether the request met every per-request objective (None: the scenario declares none).
     pub objectives_met: Option<bool>,
+    /// Whether it needed a new connection or a second send.
+    pub resend: Resend,
+}
+
+/// A stage's requests that needed a new connection (a kept-alive one was found closed before
+/// sending) or a second send (an idempotent request the server dropped unanswered).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ResendCounts {
+    pub reconnects: u64,
+    pub retries: u64,
 }
 
 /// Everything recorded (by a worker since its last hand-over, or by the run so far).
@@ -346,6 +356,8 @@ pub struct Recorder {
     pub scheduling_lag: HashMap<u32, Histogram<u64>>,
     /// CPU time the worker threads spent, per stage.
     pub worker_cpu_micros: HashMap<u32, u64>,
+    /// Reconnects and retries per stage.
+    pub resends: HashMap<u32, ResendCounts>,
     /// Distinct failure messages per (stage, task, kind), for the cap.
     failure_messages: HashMap<(u32, u32, FailureKind), usize>,
 }
@@ -365,6 +377,11 @@ impl Recorder {
         }
         accum.requests += 1;
         accum.bytes_received += sample.bytes_received;
+        if sample.resend != Resend::default() {
+            let counts = self.resends.entry(sample.stage).or_default();
+            counts.reconnects += u64::from(sample.resend.reconnected);
+            counts.retries += u64::from(sample.resend.retried);
+        }
         if let Some((metrics, reply_micros)) = sample.chat {
             accum.chat.get_or_insert_with(Default::default).record(metrics, reply_micros);
         }
@@ -460,7 +477,11 @@ impl Recorder {
 
     /// Whether nothing has been recorded.
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty() && self.late_starts.is_empty() && self.scheduling_lag.is_empty() && self.worker_cpu_micros.is_empty()
+        self.tasks.is_empty()
+            && self.late_starts.is_empty()
+            && self.scheduling_lag.is_empty()
+            && self.worker_cpu_micros.is_empty()
+            && self.resends.is_empty()
     }
 
     /// Takes everything recorded so far, leaving this recorder empty.
@@ -491,6 +512,11 @@ impl Recorder {
         }
         for (stage, count) in other.late_starts {
             *self.late_starts.entry(stage).or_insert(0) += count;
+        }
+        for (stage, counts) in other.resends {
+            let mine = self.resends.entry(stage).or_default();
+            mine.reconnects += counts.reconnects;
+            mine.retries += counts.retries;
         }
         for (stage, micros) in other.worker_cpu_micros {
             *self.worker_cpu_micros.entry(stage).or_insert(0) += micros;
@@ -528,6 +554,7 @@ mod tests {
                 chat: None,
                 class: None,
                 objectives_met: None,
+                resend: Default::default(),
             });
         }
         let mut run = Recorder::default();
@@ -562,6 +589,7 @@ mod tests {
                 chat: None,
                 class: None,
                 objectives_met: None,
+                resend: Default::default(),
             });
         }
         worker_b.record(Sample {
@@ -575,6 +603,7 @@ mod tests {
             chat: None,
             class: None,
             objectives_met: None,
+            resend: Default::default(),
         });
         let mut run = Recorder::default();
         run.merge(worker_a.take());

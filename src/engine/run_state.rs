@@ -35,6 +35,9 @@ pub(super) struct StageInfo {
     pub(super) load: LoadModel,
     pub(super) started_secs: f64,
     pub(super) ended_secs: Option<f64>,
+    /// Open model: requests in flight at its start and end.
+    pub(super) in_flight_at_start: Option<u32>,
+    pub(super) in_flight_at_end: Option<u32>,
 }
 
 /// What the controller knows of a worker's progress through the stages.
@@ -232,13 +235,22 @@ impl RunState {
             load: spec.load,
             started_secs: self.elapsed_secs(),
             ended_secs: None,
+            in_flight_at_start: self.open_in_flight(spec.load),
+            in_flight_at_end: None,
         });
+    }
+
+    /// Requests in flight as the workers last reported, for an open-model load.
+    fn open_in_flight(&self, load: LoadModel) -> Option<u32> {
+        matches!(load, LoadModel::Open { .. }).then(|| self.worker_in_flight.iter().sum())
     }
 
     pub(super) fn end_stage(&mut self, stage: usize) {
         let now = self.elapsed_secs();
+        let in_flight = self.stages.get(stage).and_then(|info| self.open_in_flight(info.load));
         if let Some(info) = self.stages.get_mut(stage) {
             info.ended_secs = Some(now);
+            info.in_flight_at_end = in_flight;
         }
     }
 
@@ -643,6 +655,7 @@ impl RunState {
         let total = summary("Aggregated", &merged(&accums), duration);
         let task_stats: Vec<(String, TaskStats)> = tasks.iter().map(|task| (task.task.clone(), task.stats.clone())).collect();
         let verdicts = self.stage_verdicts(stage, &task_stats, &total.stats);
+        let resends = self.recorded.resends.get(&(stage as u32)).copied().unwrap_or_default();
         Some(LevelRecord {
             index: info.level,
             name: info.name.clone(),
@@ -653,6 +666,10 @@ impl RunState {
             tasks,
             total,
             late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
+            reconnects: resends.reconnects,
+            retries: resends.retries,
+            in_flight_at_start: info.in_flight_at_start.map(u64::from),
+            in_flight_at_end: info.in_flight_at_end.map(u64::from),
             failures: self.stage_failures(stage),
             verdicts,
             resources: self.stage_peaks.get(stage).filter(|peaks| !peaks.is_empty()).cloned(),
@@ -734,11 +751,11 @@ impl RunState {
             saved_at: humantime::format_rfc3339_millis(now).to_string(),
             status,
             stop_reason: self.stop_reason.clone(),
-            preset: PresetRecord {
-                name: self.plan.preset.name.clone(),
-                source: self.plan.preset.source.clone(),
-                document: preset_document(&self.plan.preset.document),
-            },
+            preset: PresetRecord::new(
+                self.plan.preset.name.clone(),
+                self.plan.preset.source.clone(),
+                preset_document(&self.plan.preset.document),
+            ),
             scenarios,
             series: self.series.clone(),
             passed,
@@ -757,6 +774,7 @@ impl RunState {
                 start_offset_millis: self.start_offset_millis,
             }),
             merged_from: Vec::new(),
+            missing_segments: Vec::new(),
         };
         if status != RunStatus::Running {
             record.findings = crate::analysis::findings::find(&record);

@@ -540,6 +540,7 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
         done_at: exchange.done_at,
         chat,
         class: None,
+        resend: exchange.resend,
     };
     done.classify(&scenario.compiled.failure_classes, answer.0, answer.1, &answer.2);
     // A conversation goes on with this turn and its reply in its history; a failure ends it.
@@ -608,5 +609,6 @@ fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, d
             .and_then(|index| scenario.compiled.failure_classes.get(index))
             .map(|class| class.name.as_str()),
         objectives_met,
+        resend: done.resend,
     });
 }

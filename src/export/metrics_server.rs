@@ -77,6 +77,15 @@ impl MetricsServer {
         self.metrics.clone()
     }
 
+    /// How long [`Self::wait_for_final_scrape`] would wait at most, or None when it would not
+    /// wait (nothing scraped the run, or the final numbers were already read).
+    pub fn final_scrape_wait_bound(&self, limit: Duration) -> Option<Duration> {
+        let (lock, _) = &*self.scrapes;
+        let scrapes = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        (scrapes.count > 0 && self.metrics.finished() && scrapes.since_finished == 0)
+            .then(|| (scrapes.longest_gap.max(Duration::from_secs(1)) * 2).min(limit))
+    }
+
     /// After the run: when something has been scraping, waits until it has read the final
     /// numbers once, for at most twice its interval (and never longer than `limit`). Returns
     /// whether the final numbers were read.

@@ -69,6 +69,41 @@ pub struct SearchStep {
     pub held: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
+    /// What a held step's verdict rests on when it is less than plain: a rate past its limit
+    /// only within sampling noise, a step measured longer for want of requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Why a search ended without an answer about the service: what it measured in its last step
+/// was not the service's capacity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "cause")]
+pub enum SearchStop {
+    /// Most of a step's requests could not reach the service (connection refused or reset, DNS,
+    /// TLS): it went away.
+    Unreachable {
+        /// The step's number, from 1.
+        step: usize,
+        first_error: String,
+    },
+    /// Most of a step's failures were the load generator's own (no file descriptors or local
+    /// ports left): the step measured this machine.
+    GeneratorLimit { step: usize, first_error: String },
+}
+
+impl SearchStop {
+    /// `service unreachable during step 2: connect to 127.0.0.1:9: Connection refused`.
+    pub fn describe(&self) -> String {
+        match self {
+            SearchStop::Unreachable { step, first_error } => {
+                format!("service unreachable during step {step}: {first_error}")
+            }
+            SearchStop::GeneratorLimit { step, first_error } => format!(
+                "the load generator ran out of connections during step {step}, so the step measured this machine, not the service: {first_error}"
+            ),
+        }
+    }
 }
 
 /// The search so far.
@@ -95,7 +130,18 @@ impl CapacitySearch {
 
     /// Records how a step went.
     pub fn record(&mut self, load: f64, held: bool, why: Option<String>) {
-        self.steps.push(SearchStep { load, held, why });
+        self.steps.push(SearchStep {
+            load,
+            held,
+            why,
+            note: None,
+        });
+    }
+
+    /// Whether every step held and the last was at the maximum: the capacity is at least the
+    /// maximum, not found.
+    pub fn held_at_max(steps: &[SearchStep], rule: &SearchRule) -> bool {
+        !steps.is_empty() && steps.iter().all(|step| step.held) && steps.iter().any(|step| step.load >= rule.max - 1e-9)
     }
 
     /// The next step's load, or None when the search is done: the failing load is within the

@@ -239,6 +239,12 @@ impl Metric {
         self.source() == Monitors
     }
 
+    /// Whether the metric is a share of a level's requests (error rate, success rate, SLO
+    /// attainment, ...): a count out of the requests, whose sampling noise is binomial.
+    pub fn is_share_of_requests(self) -> bool {
+        self.unit() == Percent && matches!(self.source(), Requests | FailureClass | Objectives)
+    }
+
     /// Whether a target on this metric is drawn as a line on the run's charts: latency, time to
     /// first token, throughput, goodput and resource targets. A target on one task is drawn only where the chart is
     /// that task's alone: time to first token (only chat tasks have one).

@@ -12,4 +12,4 @@ pub mod target;
 pub use load_model::LoadModel;
 pub use metric::{Metric, MetricUnit};
 pub use objectives::Objectives;
-pub use target::TargetExpr;
+pub use target::{Comparison, TargetExpr};

@@ -26,6 +26,9 @@ pub struct CompiledPreset {
     pub monitors: crate::monitor::MonitorSettings,
     /// Where to serve `/metrics` during the run (`[export] metrics_addr`, or `--metrics-addr`).
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// After a run stopped by a signal, the longest wait for Prometheus's last scrape
+    /// (`[export] final_scrape_wait`).
+    pub final_scrape_wait: std::time::Duration,
 }
 
 /// `http` or `https`.

@@ -37,6 +37,10 @@ pub struct ExportSpec {
     /// Serve `/metrics` here during runs: `HOST:PORT`, or a port alone for 127.0.0.1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_addr: Option<Spanned<String>>,
+    /// After a run stopped by a signal, how long to wait for Prometheus's last scrape once
+    /// every output is written (default 5s; a container's grace period must cover it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_scrape_wait: Option<Spanned<HumanDuration>>,
 }
 
 /// `[monitors]`: GPU and host sampling are on unless turned off; containers and Prometheus

@@ -120,20 +120,21 @@ fn cases(record: &RunRecord, scenario: &ScenarioRecord) -> Vec<Case> {
     let mut cases = Vec::new();
     if let Some(capacity) = &scenario.capacity {
         let time = scenario.levels.iter().map(level_secs).sum();
-        let outcome = match capacity.capacity {
-            Some(_) if !capacity.done => Outcome::Error {
+        let outcome = match (&capacity.stopped, capacity.capacity) {
+            (Some(stopped), _) => Outcome::Failed {
+                message: format!("capacity unknown: {}", stopped.describe()),
+                detail: format!("{} steps ran; the search stopped: {}", capacity.steps.len(), stopped.describe()),
+            },
+            (None, Some(_)) if !capacity.done => Outcome::Error {
                 message: "the search did not reach its precision (the run ended first)".into(),
             },
-            Some(_) => Outcome::Passed,
-            None => Outcome::Failed {
+            (None, Some(_)) => Outcome::Passed,
+            (None, None) => Outcome::Failed {
                 message: "no load held every target".into(),
                 detail: format!("{} steps ran; none held every target", capacity.steps.len()),
             },
         };
-        let found = capacity
-            .capacity
-            .map(|load| capacity.axis.format(load))
-            .unwrap_or_else(|| "none".into());
+        let found = capacity.answer();
         cases.push(Case {
             name: format!("capacity search: {found}"),
             classname: classname.clone(),
@@ -169,6 +170,19 @@ fn cases(record: &RunRecord, scenario: &ScenarioRecord) -> Vec<Case> {
                 cases.push(level_case(&classname, level, verdict));
             }
         }
+    }
+    if record.status == RunStatus::Partial {
+        let why = record
+            .warnings
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "a partial merge: some segments are missing or unfinished".into());
+        cases.push(Case {
+            name: "all segments merged".into(),
+            classname: classname.clone(),
+            time_secs: 0.0,
+            outcome: Outcome::Error { message: why },
+        });
     }
     if matches!(
         record.status,

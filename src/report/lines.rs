@@ -57,3 +57,22 @@ pub fn generator_line(run: &crate::run::RunRecord) -> String {
         ),
     }
 }
+
+/// `Connections: 3 requests went on a new connection (...); 2 idempotent requests were sent
+/// again (...)`, or None when every request went once on the connection it found.
+pub fn resends(level: &crate::run::LevelRecord) -> Option<String> {
+    let mut parts = Vec::new();
+    if level.reconnects > 0 {
+        parts.push(format!(
+            "{} requests went on a new connection (the kept-alive one was closed before sending)",
+            level.reconnects
+        ));
+    }
+    if level.retries > 0 {
+        parts.push(format!(
+            "{} idempotent requests were sent again after the server closed without replying (timed from the first send)",
+            level.retries
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("Connections: {}", parts.join("; ")))
+}

@@ -217,6 +217,7 @@ pub fn scenario_tables(report: &Report, index: usize) -> Vec<Table> {
         degradation_table(report, index),
         Some(tasks_table(scenario)),
         failures_table(scenario),
+        connections_table(scenario),
         resources_table(scenario),
     ]
     .into_iter()
@@ -253,7 +254,7 @@ pub fn capacity_table(scenario: &ScenarioRecord) -> Option<Table> {
                 Cell::plain(&level.name),
                 Cell::number(capacity.axis.format(step.load)),
                 Cell::verdict(Some(step.held)),
-                Cell::plain(step.why.clone().unwrap_or_default()),
+                Cell::plain(step.why.clone().or_else(|| step.note.clone()).unwrap_or_default()),
                 Cell::number(latency(stats.p95_micros as f64, stats)),
                 optional(ttft),
                 Cell::number(format!("{:.1}", stats.rps)),
@@ -262,15 +263,28 @@ pub fn capacity_table(scenario: &ScenarioRecord) -> Option<Table> {
             ]
         })
         .collect();
-    let found = match capacity.capacity {
-        Some(load) => format!("Capacity: {} within every target", capacity.axis.format(load)),
-        None => "Capacity: no load held within every target".into(),
+    let how = if let Some(stopped) = &capacity.stopped {
+        format!("Capacity: unknown. The search stopped: {}.", stopped.describe())
+    } else if crate::measure::capacity::CapacitySearch::held_at_max(&capacity.steps, &capacity.rule) {
+        format!(
+            "Capacity: at least {}: every step held, up to the maximum tried ({}); raise max to search higher.",
+            capacity.axis.format(capacity.capacity.unwrap_or(capacity.rule.max)),
+            capacity.axis.format(capacity.rule.max)
+        )
+    } else {
+        let found = match capacity.capacity {
+            Some(load) => format!("Capacity: {} within every target", capacity.axis.format(load)),
+            None => "Capacity: no load held within every target".into(),
+        };
+        format!(
+            "{found}; the search grew the load {}x a step while targets held, then bisected to within {:.0}%{}.",
+            capacity.rule.growth,
+            capacity.rule.precision * 100.0,
+            if capacity.done { "" } else { " (it did not finish)" }
+        )
     };
     let precision = format!(
-        "{found}; the search grew the load {}x a step while targets held, then bisected to within {:.0}%{}.",
-        capacity.rule.growth,
-        capacity.rule.precision * 100.0,
-        if capacity.done { "" } else { " (it did not finish)" }
+        "{how} Each step starts with no queue left from the one before (arrivals stop between open-model steps until the requests in flight finish); a rate target fails a step only beyond sampling noise."
     );
     Some(Table {
         title: Some("Capacity search".into()),
@@ -400,6 +414,34 @@ pub fn failures_table(scenario: &ScenarioRecord) -> Option<Table> {
     })
 }
 
+/// Per level, requests that needed a new connection or a second send; only when some did.
+pub fn connections_table(scenario: &ScenarioRecord) -> Option<Table> {
+    let rows: Vec<Vec<Cell>> = scenario
+        .levels
+        .iter()
+        .filter(|level| level.reconnects > 0 || level.retries > 0)
+        .map(|level| {
+            vec![
+                Cell::plain(&level.name),
+                Cell::number(level.total.stats.requests.to_string()),
+                Cell::number(level.reconnects.to_string()),
+                Cell::number(level.retries.to_string()),
+            ]
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table {
+        title: Some("Connections".into()),
+        caption: Some(
+            "Reconnects: a kept-alive connection was found closed before the request went on it (the server never had the request). \
+             Retries: an idempotent request (GET, HEAD, PUT, DELETE, ...) the server closed on without a reply byte was sent once more, timed from the first send. \
+             Other requests the server closed on unanswered are failures (closed)."
+                .into(),
+        ),
+        headers: ["Level", "Requests", "Reconnects", "Retries"].map(String::from).to_vec(),
+        rows,
+    })
+}
+
 /// The monitors' peaks per level.
 pub fn resources_table(scenario: &ScenarioRecord) -> Option<Table> {
     let percent = |value: Option<f64>| Cell::number(value.map(|value| format!("{value:.0}%")).unwrap_or_else(|| "-".into()));
@@ -470,7 +512,7 @@ fn change_tone(change: Change) -> Tone {
     match change {
         Change::Better => Tone::Better,
         Change::Worse => Tone::Worse,
-        Change::Same | Change::Unknown => Tone::Same,
+        Change::Same | Change::Unknown | Change::LoadDiffers | Change::TooFewRequests => Tone::Same,
     }
 }
 
@@ -498,7 +540,7 @@ pub fn comparison_summary_table(comparison: &Comparison) -> Table {
         .iter()
         .map(|row| {
             let base = row.cells.get(comparison.baseline).and_then(Option::as_ref);
-            let load = row.cells.iter().flatten().next().map(|cell| cell.load.as_str()).unwrap_or_default();
+            let load = row.load_label(comparison.baseline);
             let mut cells = vec![Cell::plain(&row.scenario), Cell::plain(format!("{} ({load})", row.level_name))];
             for measure in &measures {
                 cells.extend(row.cells.iter().enumerate().map(|(index, cell)| {
@@ -516,14 +558,25 @@ pub fn comparison_summary_table(comparison: &Comparison) -> Table {
         .collect();
     Table {
         title: Some("Summary".into()),
-        caption: Some(
-            "Better or worse only beyond run-to-run noise (95% intervals from each run's histograms and counts); \
-             otherwise no clear change."
-                .into(),
-        ),
+        caption: Some(comparison_caption(comparison)),
         headers,
         rows,
     }
+}
+
+/// Said under a comparison table: which levels ran different loads (no better or worse is
+/// called for them), and what the intervals are.
+pub fn comparison_caption(comparison: &Comparison) -> String {
+    let differing = comparison.load_differences();
+    let mut caption = String::new();
+    if !differing.is_empty() {
+        caption.push_str(&format!(
+            "Load differs, so these levels are not compared: {}. ",
+            differing.join("; ")
+        ));
+    }
+    caption.push_str(crate::analysis::comparison::INTERVALS_NOTE);
+    caption
 }
 
 /// The comparison: a row per level, task and measure, a cell per run, then each run's verdict.
@@ -533,7 +586,16 @@ pub fn comparison_table(comparison: &Comparison) -> Table {
     let mut rows = Vec::new();
     for row in &comparison.rows {
         let base = row.cells.get(comparison.baseline).and_then(Option::as_ref);
-        let place = format!("{} / {} / {}", row.scenario, row.level_name, row.task);
+        let place = match row.load_differs(comparison.baseline) {
+            true => format!(
+                "{} / {} ({}) / {}",
+                row.scenario,
+                row.level_name,
+                row.load_label(comparison.baseline),
+                row.task
+            ),
+            false => format!("{} / {} / {}", row.scenario, row.level_name, row.task),
+        };
         for measure in Measure::ALL {
             if row.cells.iter().flatten().all(|cell| measure.value(cell).is_none()) {
                 continue;
@@ -555,7 +617,7 @@ pub fn comparison_table(comparison: &Comparison) -> Table {
     }
     Table {
         title: Some("Every task and measure".into()),
-        caption: None,
+        caption: Some(comparison_caption(comparison)),
         headers,
         rows,
     }

@@ -25,6 +25,10 @@ pub enum FailureKind {
     ApiError,
     /// A stream that ended before its end marker.
     StreamCut,
+    /// The server closed the connection (or reset it) after the request was written and
+    /// before any byte of a reply: it may have read the request, so it is not sent again
+    /// (unless its method is idempotent; see `engine::protocols::http::exchange`).
+    Closed,
     /// A JSON-RPC error object.
     RpcError,
     /// An MCP tool result with `isError: true`.
@@ -43,13 +47,14 @@ pub enum FailureKind {
 
 /// Each kind without data: its serde name and the text people read (which files before
 /// version 3 stored).
-const NAMED: [(FailureKind, &str, &str); 12] = [
+const NAMED: [(FailureKind, &str, &str); 13] = [
     (FailureKind::Connect, "connect", "connect"),
     (FailureKind::Timeout, "timeout", "timeout"),
     (FailureKind::Check, "check", "check"),
     (FailureKind::Malformed, "malformed", "malformed"),
     (FailureKind::ApiError, "api_error", "api error"),
     (FailureKind::StreamCut, "stream_cut", "stream cut"),
+    (FailureKind::Closed, "closed", "closed"),
     (FailureKind::RpcError, "rpc_error", "rpc error"),
     (FailureKind::ToolError, "tool_error", "tool error"),
     (FailureKind::SandboxViolation, "sandbox_violation", "sandbox violation"),

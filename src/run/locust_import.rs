@@ -387,6 +387,10 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
         tasks: tasks.clone(),
         total: summary("Aggregated".into(), aggregated.clone()),
         late_starts: 0,
+        reconnects: 0,
+        retries: 0,
+        in_flight_at_start: None,
+        in_flight_at_end: None,
         failures,
         verdicts: Vec::new(),
         resources: None,
@@ -415,6 +419,7 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
             name: names.preset_name.clone(),
             source: names.preset_source.clone(),
             document: serde_json::Value::Null,
+            sha256: None,
         },
         scenarios: vec![ScenarioRecord {
             name: names.scenario.clone(),
@@ -446,6 +451,7 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
         }),
         segment: None,
         merged_from: Vec::new(),
+        missing_segments: Vec::new(),
     })
 }
 

@@ -77,6 +77,9 @@ pub struct RunRecord {
     /// Set for a run merged from segments (`loadscope merge`): where each came from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<MergedSegment>,
+    /// A partial merge (`merge --partial`): the segments that were not there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_segments: Vec<u32>,
 }
 
 /// Which share of a split run this file holds, and how its start met `--start-at`.
@@ -282,6 +285,9 @@ pub enum RunStatus {
     Aborted,
     /// The process died before finishing; the data up to the last save is kept.
     Interrupted,
+    /// Merged from segments some of which are missing or did not finish (`merge --partial`):
+    /// its numbers are short of the run's load, and it never passes.
+    Partial,
 }
 
 impl RunStatus {
@@ -292,6 +298,7 @@ impl RunStatus {
             RunStatus::Stopped => "stopped",
             RunStatus::Aborted => "aborted",
             RunStatus::Interrupted => "interrupted",
+            RunStatus::Partial => "partial",
         }
     }
 }
@@ -303,6 +310,51 @@ pub struct PresetRecord {
     /// A path or `shipped:NAME`.
     pub source: String,
     pub document: serde_json::Value,
+    /// `sha256:` and the hex SHA-256 of `document` as JSON: two runs with the same hash ran
+    /// the same preset, overrides included (files before 0.3 lack it; [`Self::hash`] computes
+    /// it from the document then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+impl PresetRecord {
+    /// A preset record with its hash.
+    pub fn new(name: String, source: String, document: serde_json::Value) -> PresetRecord {
+        let sha256 = Some(document_hash(&document));
+        PresetRecord {
+            name,
+            source,
+            document,
+            sha256,
+        }
+    }
+
+    /// The stored hash, or one computed from the document for files that stored none.
+    pub fn hash(&self) -> String {
+        self.sha256.clone().unwrap_or_else(|| document_hash(&self.document))
+    }
+}
+
+/// `sha256:` and the hex SHA-256 of a preset document's JSON (its maps' keys in order, so the
+/// same preset always hashes the same).
+fn document_hash(document: &serde_json::Value) -> String {
+    let bytes = serde_json::to_vec(&canonical(document)).unwrap_or_default();
+    let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+    let hex: String = digest.as_ref().iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// The document with every object's keys sorted.
+fn canonical(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            serde_json::Value::Object(keys.into_iter().map(|key| (key.clone(), canonical(&map[key]))).collect())
+        }
+        serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
 }
 
 /// One scenario of the run.
@@ -340,6 +392,10 @@ pub struct CapacityRecord {
     pub steps: Vec<crate::measure::capacity::SearchStep>,
     /// The search reached its precision (false: stopped or still running).
     pub done: bool,
+    /// The search ended without an answer about the service (it went away, or the load
+    /// generator hit its own limit); `capacity` is then None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<crate::measure::capacity::SearchStop>,
     /// Its capacity targets (`capacity_users >= 40`), checked against the result.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verdicts: Vec<CapacityVerdict>,
@@ -349,7 +405,28 @@ impl CapacityRecord {
     /// Whether the search held up: it found a load within every target, and its capacity
     /// targets pass.
     pub fn passed(&self) -> bool {
-        self.capacity.is_some() && self.verdicts.iter().all(|verdict| verdict.passed)
+        self.stopped.is_none() && self.capacity.is_some() && self.verdicts.iter().all(|verdict| verdict.passed)
+    }
+
+    /// The answer in a few words: `24 users`, `at least 128 users (held at the maximum tried;
+    /// raise max)`, `unknown (service unreachable during step 2: ...)`, `none (even 1 user
+    /// failed)`. The CLI's last line, its JSON and JUnit, and the reports say it so.
+    pub fn answer(&self) -> String {
+        if let Some(stopped) = &self.stopped {
+            return format!("unknown ({})", stopped.describe());
+        }
+        match self.capacity {
+            Some(load) if crate::measure::capacity::CapacitySearch::held_at_max(&self.steps, &self.rule) => format!(
+                "at least {} (held at the maximum tried, {}; raise max)",
+                self.axis.format(load),
+                self.axis.format(self.rule.max)
+            ),
+            Some(load) => self.axis.format(load),
+            None => match self.steps.iter().map(|step| step.load).reduce(f64::min) {
+                Some(lowest) => format!("none (even {} failed)", self.axis.format(lowest)),
+                None => "none (no step ran)".into(),
+            },
+        }
     }
 }
 
@@ -420,6 +497,21 @@ pub struct LevelRecord {
     /// Open model: requests that could not start at their scheduled time.
     #[serde(default)]
     pub late_starts: u64,
+    /// Requests that went on a new connection because the kept-alive one was found closed
+    /// before sending (the server never had them).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reconnects: u64,
+    /// Idempotent requests sent a second time, on a new connection, after the server closed
+    /// the first without a reply byte (timed from the first send).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u64,
+    /// Open model: requests in flight when the level began and when it ended (as the workers
+    /// last reported, within 250 ms). A capacity step begins with what its warm-up left: the
+    /// step before it drained first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_flight_at_start: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_flight_at_end: Option<u64>,
     pub failures: Vec<FailureRow>,
     pub verdicts: Vec<Verdict>,
     /// The highest GPU, container and host readings during the level.
@@ -861,4 +953,31 @@ pub struct Verdict {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed: Option<f64>,
     pub passed: bool,
+}
+
+/// Where two preset documents first differ, for people: `scenarios/0/levels/1/users: 20 vs 40`;
+/// None when they are equal.
+pub fn preset_difference(first: &serde_json::Value, other: &serde_json::Value) -> Option<String> {
+    fn shown(value: Option<&serde_json::Value>) -> String {
+        let text = value.map(|value| value.to_string()).unwrap_or_else(|| "(absent)".into());
+        crate::format::truncate(&text, 60)
+    }
+    fn walk(path: &str, first: Option<&serde_json::Value>, other: Option<&serde_json::Value>) -> Option<String> {
+        use serde_json::Value;
+        match (first, other) {
+            (Some(Value::Object(a)), Some(Value::Object(b))) => {
+                let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                keys.into_iter()
+                    .find_map(|key| walk(&format!("{path}/{key}"), a.get(key), b.get(key)))
+            }
+            (Some(Value::Array(a)), Some(Value::Array(b))) => {
+                (0..a.len().max(b.len())).find_map(|index| walk(&format!("{path}/{index}"), a.get(index), b.get(index)))
+            }
+            (a, b) if a == b => None,
+            (a, b) => Some(format!("{}: {} vs {}", path.trim_start_matches('/'), shown(a), shown(b))),
+        }
+    }
+    walk("", Some(first), Some(other))
 }

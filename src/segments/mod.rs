@@ -23,9 +23,13 @@ use crate::run::{
 /// How strict a merge is about the segments it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Completeness {
-    /// Every segment of the run must be there (`loadscope merge`).
+    /// Every segment of the run must be there and completed (`loadscope merge`).
     All,
-    /// Some may be missing (a folder whose segments are still starting).
+    /// Some may be missing or unfinished (`loadscope merge --partial`): the merged run is then
+    /// `partial` and never passes.
+    Partial,
+    /// Some may be missing or still running (a folder whose segments are being written: the
+    /// app's live view).
     SoFar,
 }
 
@@ -101,11 +105,24 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
         .flat_map(|scenario| scenario.levels.iter())
         .map(|level| level.started_offset_secs + measured_secs(level))
         .fold(0.0, f64::max);
-    let status = ordered
+    let mut status = ordered
         .iter()
         .map(|(_, record)| record.status)
         .max_by_key(|status| status_rank(*status))
         .unwrap_or(RunStatus::Completed);
+    let missing = missing_segments(segments);
+    let unfinished: Vec<String> = ordered
+        .iter()
+        .filter(|(_, record)| record.status != RunStatus::Completed)
+        .map(|(path, record)| {
+            let index = record.segment.as_ref().map(|segment| segment.index).unwrap_or(0);
+            format!("segment {index} {} ({})", record.status.label(), path.display())
+        })
+        .collect();
+    let partial = completeness == Completeness::Partial && (!missing.is_empty() || !unfinished.is_empty());
+    if partial {
+        status = RunStatus::Partial;
+    }
     let mut warnings: Vec<String> = Vec::new();
     for (path, record) in &ordered {
         for warning in &record.warnings {
@@ -121,6 +138,21 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
         && (segments.len() as u32) < count
     {
         warnings.insert(0, format!("{} of {count} segments so far", segments.len()));
+    }
+    if partial {
+        let mut short = Vec::new();
+        if !missing.is_empty() {
+            let listed: Vec<String> = missing.iter().map(u32::to_string).collect();
+            short.push(format!("segment(s) {} missing", listed.join(", ")));
+        }
+        short.extend(unfinished);
+        warnings.insert(
+            0,
+            format!(
+                "Partial merge (--partial): {}. Its numbers are short of the run's load, so it does not pass.",
+                short.join("; ")
+            ),
+        );
     }
     let mut record = RunRecord {
         id: base.id.clone(),
@@ -159,9 +191,14 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
                     .collect(),
             })
             .collect(),
+        missing_segments: if partial { missing } else { Vec::new() },
         ..base.clone()
     };
     record.passed = all_passed(record.checked_verdicts().map(|(_, _, verdict)| verdict));
+    if partial {
+        // Short of the run's load: whatever its verdicts say, it does not pass.
+        record.passed = Some(false);
+    }
     record.findings = crate::analysis::findings::find(&record);
     Ok(record)
 }
@@ -174,6 +211,7 @@ fn status_rank(status: RunStatus) -> u8 {
         RunStatus::Running => 2,
         RunStatus::Interrupted => 3,
         RunStatus::Aborted => 4,
+        RunStatus::Partial => 5,
     }
 }
 
@@ -205,6 +243,28 @@ fn check_same_run(segments: &[(PathBuf, RunRecord)], completeness: Completeness)
                 first.preset.source
             ));
         }
+        if record.preset.hash() != first.preset.hash() {
+            let differs = crate::run::record::preset_difference(&first.preset.document, &record.preset.document)
+                .unwrap_or_else(|| "their documents differ".into());
+            return Err(format!(
+                "{shown} ran a different preset from {} ({differs}): the preset file or its command-line overrides changed between segments. Rerun the segments with one preset",
+                first_path.display()
+            ));
+        }
+        if completeness == Completeness::All && record.status != RunStatus::Completed {
+            let index = segment.index;
+            let what = match record.status {
+                RunStatus::Running => "is still running (or its process died without a final save)",
+                RunStatus::Interrupted => "was interrupted (its process died before the end)",
+                RunStatus::Stopped => "was stopped before the end",
+                RunStatus::Aborted => "was aborted by an abort_on_fail target",
+                RunStatus::Partial => "is itself a partial merge",
+                RunStatus::Completed => "completed",
+            };
+            return Err(format!(
+                "segment {index} ({shown}) {what}: a merge needs every segment completed. Wait for it or rerun it, or merge what there is with --partial (the merged run is then marked partial and never passes)"
+            ));
+        }
         if *count.get_or_insert(segment.count) != segment.count {
             return Err(format!(
                 "{shown} is a segment of {} but {} one of {}: give every segment the same n in --segment i/n",
@@ -223,17 +283,29 @@ fn check_same_run(segments: &[(PathBuf, RunRecord)], completeness: Completeness)
         }
     }
     let count = count.unwrap_or(0);
-    let missing: Vec<String> = (0..count)
-        .filter(|index| !seen.contains_key(index))
-        .map(|index| index.to_string())
-        .collect();
+    let missing: Vec<String> = missing_segments(segments).iter().map(u32::to_string).collect();
     if completeness == Completeness::All && !missing.is_empty() {
         return Err(format!(
-            "segment(s) {} of {count} missing: give every segment's file (the merged numbers would be short of the run's load)",
+            "segment(s) {} of {count} missing: give every segment's file (the merged numbers would be short of the run's load), or merge what there is with --partial",
             missing.join(", ")
         ));
     }
     Ok(())
+}
+
+/// The segment numbers of the run that are not among `segments`.
+fn missing_segments(segments: &[(PathBuf, RunRecord)]) -> Vec<u32> {
+    let count = segments
+        .iter()
+        .find_map(|(_, record)| record.segment.as_ref().map(|segment| segment.count))
+        .unwrap_or(0);
+    (0..count)
+        .filter(|index| {
+            !segments
+                .iter()
+                .any(|(_, record)| record.segment.as_ref().is_some_and(|segment| segment.index == *index))
+        })
+        .collect()
 }
 
 /// A saved task summary as an accumulation again: its histograms decoded, its counts taken.
@@ -406,6 +478,10 @@ fn merge_level(template: &LevelRecord, parts: &[(&LevelRecord, f64)]) -> Result<
         tasks,
         total,
         late_starts: parts.iter().map(|(level, _)| level.late_starts).sum(),
+        reconnects: parts.iter().map(|(level, _)| level.reconnects).sum(),
+        retries: parts.iter().map(|(level, _)| level.retries).sum(),
+        in_flight_at_start: parts.iter().filter_map(|(level, _)| level.in_flight_at_start).reduce(|a, b| a + b),
+        in_flight_at_end: parts.iter().filter_map(|(level, _)| level.in_flight_at_end).reduce(|a, b| a + b),
         failures,
         verdicts: Vec::new(),
         resources,

@@ -13,6 +13,16 @@
 //! - `/forever`: a chat stream with a chunk every 50 ms, never ending
 //! - `/json-chat`: one JSON chat completion (whatever `stream` asked)
 //! - `/big/MIB`: a JSON body of MIB mebibytes
+//! - `/drop-after-first/MS`: the first request on a connection gets 200 "ok" (kept alive);
+//!   each later one on it is read, held MS milliseconds, and the connection closed unanswered
+//!   (a server shedding load)
+//! - `/idle-close/MS`: 200 "ok", then the connection is closed when no next request arrives
+//!   within MS milliseconds (a keep-alive timeout)
+//! - `/slots/N/MS`: a service with N slots shared by every connection: a request waits for a
+//!   free slot, holds it MS milliseconds, then gets 200 "ok" (its capacity is N / MS per ms)
+//! - `/flaky/MS`: 200 "ok" after MS milliseconds, except the server's first two requests on
+//!   this route and every fiftieth after them, which get 500 (a 2% error rate that starts
+//!   unluckily)
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
@@ -30,6 +40,13 @@ pub struct Seen {
     pub at: Instant,
 }
 
+/// State the routes share across connections.
+#[derive(Default)]
+struct Shared {
+    slots: Mutex<std::collections::HashMap<usize, Arc<tokio::sync::Semaphore>>>,
+    flaky_count: std::sync::atomic::AtomicU64,
+}
+
 /// The server; stops when dropped.
 pub struct Faulty {
     pub port: u16,
@@ -44,6 +61,7 @@ impl Faulty {
         let (port_tx, port_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let log = seen.clone();
+        let shared: Arc<Shared> = Arc::default();
         let thread = std::thread::Builder::new()
             .name("faulty-server".into())
             .spawn(move || {
@@ -58,7 +76,7 @@ impl Faulty {
                     let accept = async {
                         loop {
                             let Ok((stream, _)) = listener.accept().await else { continue };
-                            tokio::spawn(serve(stream, log.clone()));
+                            tokio::spawn(serve(stream, log.clone(), shared.clone()));
                         }
                     };
                     tokio::select! {
@@ -107,8 +125,11 @@ impl Drop for Faulty {
     }
 }
 
-async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Seen>>>) {
+async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Seen>>>, shared: Arc<Shared>) {
     let mut buffer = Vec::new();
+    // Requests answered on this connection, and how long it may stay idle (`/idle-close`).
+    let mut answered = 0usize;
+    let mut idle_limit: Option<Duration> = None;
     loop {
         // One request: head, then a Content-Length body.
         let (head_len, line, headers, content_length) = loop {
@@ -128,7 +149,14 @@ async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Seen>>>) {
                 break (head_len, line, headers, content_length);
             }
             let mut chunk = [0u8; 8192];
-            match stream.read(&mut chunk).await {
+            let read = match idle_limit.filter(|_| buffer.is_empty()) {
+                Some(limit) => match tokio::time::timeout(limit, stream.read(&mut chunk)).await {
+                    Ok(read) => read,
+                    Err(_) => return,
+                },
+                None => stream.read(&mut chunk).await,
+            };
+            match read {
                 Ok(0) | Err(_) => return,
                 Ok(read) => buffer.extend_from_slice(&chunk[..read]),
             }
@@ -150,10 +178,47 @@ async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Seen>>>) {
         });
         let target = line.split_whitespace().nth(1).unwrap_or("/");
         let path = target.split('?').next().unwrap_or("/");
-        let keep_going = respond(&mut stream, path, &line, &headers).await;
+        if let Some(millis) = path.strip_prefix("/drop-after-first/").and_then(|ms| ms.parse::<u64>().ok())
+            && answered > 0
+        {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            return;
+        }
+        idle_limit = path
+            .strip_prefix("/idle-close/")
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .map(Duration::from_millis);
+        let keep_going = if let Some(slots) = path.strip_prefix("/slots/") {
+            let numbers: Vec<u64> = slots.split('/').filter_map(|part| part.parse().ok()).collect();
+            let [count, millis] = numbers[..] else { return };
+            let semaphore = shared
+                .slots
+                .lock()
+                .unwrap()
+                .entry(count as usize)
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(count as usize)))
+                .clone();
+            let permit = semaphore.acquire_owned().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            drop(permit);
+            stream.write_all(&reply("200 OK", "text/plain", "ok")).await.is_ok()
+        } else if let Some(millis) = path.strip_prefix("/flaky/").and_then(|ms| ms.parse::<u64>().ok()) {
+            let index = shared.flaky_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            let fails = index < 2 || (index - 2) % 50 == 49;
+            let answer = if fails {
+                reply("500 Internal Server Error", "text/plain", "flaky")
+            } else {
+                reply("200 OK", "text/plain", "ok")
+            };
+            stream.write_all(&answer).await.is_ok()
+        } else {
+            respond(&mut stream, path, &line, &headers).await
+        };
         if !keep_going {
             return;
         }
+        answered += 1;
     }
 }
 
@@ -188,6 +253,9 @@ async fn respond(stream: &mut TcpStream, path: &str, line: &str, headers: &str) 
     let write = |bytes: Vec<u8>| bytes;
     let result = match path {
         "/ok" => stream.write_all(&write(reply("200 OK", "text/plain", "ok"))).await,
+        _ if path.starts_with("/drop-after-first/") || path.starts_with("/idle-close/") => {
+            stream.write_all(&reply("200 OK", "text/plain", "ok")).await
+        }
         "/health-auth" => {
             if headers
                 .lines()

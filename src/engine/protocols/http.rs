@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::engine::outcome::{Failure, FailureKind};
@@ -24,6 +24,11 @@ const MAX_HEADERS: usize = 96;
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Bytes asked of the socket per read.
 const READ_CHUNK_BYTES: usize = 8 * 1024;
+/// A kept-alive connection idle longer than this is checked before a request goes on it (a
+/// server closes idle connections on its own timer). One busy with back-to-back requests is
+/// not: the check would cost a poll per request, and a server that closes a connection it has
+/// just answered on says so with `Connection: close`.
+const CHECK_IDLE_AFTER: Duration = Duration::from_millis(5);
 
 /// Where a scenario's connections go.
 #[derive(Clone)]
@@ -69,9 +74,28 @@ enum Io {
 pub struct Connection {
     io: Io,
     buffer: Vec<u8>,
+    /// When its last exchange ended.
+    idle_since: Instant,
 }
 
 impl Connection {
+    /// Whether an idle connection can still carry a request, checked without waiting, as
+    /// urllib3 does: a readable socket with nothing asked of it has either been closed by the
+    /// server (end of file, reset) or holds bytes no request asked for; both mean it is dead.
+    /// tokio remembers the socket's readiness, so a quiet socket costs no system call here.
+    fn is_alive(&mut self) -> bool {
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut probe = [0u8; 1];
+        let mut probe = tokio::io::ReadBuf::new(&mut probe);
+        let polled = match &mut self.io {
+            Io::Plain(stream) => stream.poll_peek(&mut context, &mut probe).map_ok(|_| ()),
+            // Through TLS, so that records the server may send unasked (session tickets) are
+            // taken in and only application data or a close counts.
+            Io::Tls(stream) => std::pin::Pin::new(&mut **stream).poll_read(&mut context, &mut probe),
+        };
+        polled.is_pending()
+    }
+
     async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match &mut self.io {
             Io::Plain(stream) => stream.write_all(bytes).await,
@@ -135,12 +159,26 @@ pub struct KeptHeaders {
     pub retry_after: Option<String>,
 }
 
+/// What an exchange did beyond sending its request once on the connection it found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resend {
+    /// The kept-alive connection was found closed (checked before sending, or the write
+    /// failed), so the request went on a new one. Nothing had reached the server.
+    pub reconnected: bool,
+    /// The request was written, nothing came back before the server closed the connection,
+    /// and it was sent again on a new connection. Only idempotent methods are (RFC 9110
+    /// §9.2.2), once.
+    pub retried: bool,
+}
+
 /// Timing and result of one exchange.
 pub struct Exchange {
     /// Time to open a new connection; None when a kept-alive one was reused.
     pub connect_micros: Option<u64>,
-    /// When the request was handed to the connection (after any connect).
+    /// When the request was first handed to a connection (after any connect); a retry is timed
+    /// from here too.
     pub sent_at: Instant,
+    pub resend: Resend,
     /// When the last byte of the body arrived (or the failure happened).
     pub done_at: Instant,
     pub result: Result<Response, Failure>,
@@ -171,7 +209,11 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Connection, Failure> {
             Failure::new(FailureKind::Connect, format!("TLS handshake with {}: {err}{fixes}", endpoint.host))
         })?)),
     };
-    Ok(Connection { io, buffer: Vec::new() })
+    Ok(Connection {
+        io,
+        buffer: Vec::new(),
+        idle_since: Instant::now(),
+    })
 }
 
 /// EMFILE, ENFILE (no file descriptors) and EADDRNOTAVAIL (no local port) on this platform.
@@ -193,9 +235,15 @@ fn is_generator_limit(code: i32) -> bool {
 }
 
 /// Sends one serialized request on `slot`'s connection (opening one when there is none),
-/// reads the whole response, and leaves the connection in `slot` when it can be reused. A
-/// kept-alive connection that the server closed while idle gets one retry on a new
-/// connection. The whole exchange is bounded by `timeout`.
+/// reads the whole response, and leaves the connection in `slot` when it can be reused. The
+/// whole exchange is bounded by `timeout`.
+///
+/// A request is sent once (DESIGN.md, measurement rules). A kept-alive connection idle for a
+/// while is checked before the request goes on it, and one found closed is replaced. A request
+/// that was written and drew no reply byte before the server closed the connection fails as
+/// `closed`: the server may have read it and acted on it. Only an idempotent method (GET, HEAD,
+/// OPTIONS, TRACE, PUT, DELETE) on a reused connection is sent once more on a new connection,
+/// as Go's net/http does, and timed from the first send.
 pub async fn exchange(
     endpoint: &Endpoint,
     slot: &mut Option<Connection>,
@@ -206,8 +254,17 @@ pub async fn exchange(
     on_data: &mut dyn FnMut(&[u8], Instant),
 ) -> Exchange {
     let mut connect_micros = None;
-    let mut sent_at = Instant::now();
+    let mut first_sent: Option<Instant> = None;
+    let mut resend = Resend::default();
+    let started = Instant::now();
     let work = async {
+        if let Some(connection) = slot.as_mut()
+            && started.saturating_duration_since(connection.idle_since) > CHECK_IDLE_AFTER
+            && !connection.is_alive()
+        {
+            *slot = None;
+            resend.reconnected = true;
+        }
         loop {
             let reused = slot.is_some();
             if slot.is_none() {
@@ -218,7 +275,7 @@ pub async fn exchange(
             let Some(connection) = slot.as_mut() else {
                 return Err(Failure::new(FailureKind::Other, "no connection"));
             };
-            sent_at = Instant::now();
+            first_sent.get_or_insert_with(Instant::now);
             match send_and_read(connection, request, head_request, keep_body, &mut *on_data).await {
                 Ok((response, keep_alive)) => {
                     if !keep_alive {
@@ -226,11 +283,27 @@ pub async fn exchange(
                     }
                     return Ok(response);
                 }
-                Err(Attempt::StaleConnection(_)) if reused => {
-                    // The server closed the idle connection before reading the request.
+                Err(Attempt::NotWritten(_)) if reused => {
+                    // The server had closed the idle connection: it never had this request.
                     *slot = None;
+                    resend.reconnected = true;
                 }
-                Err(Attempt::StaleConnection(failure) | Attempt::Failed(failure)) => return Err(failure),
+                Err(Attempt::NoReply(_)) if reused && !resend.retried && is_idempotent(request) => {
+                    *slot = None;
+                    resend.retried = true;
+                }
+                Err(Attempt::NoReply(why)) => {
+                    let resent = if resend.retried {
+                        " (sent twice: the retry on a new connection got no reply either)"
+                    } else {
+                        ""
+                    };
+                    return Err(Failure::new(
+                        FailureKind::Closed,
+                        format!("the server closed the connection without replying ({why}){resent}"),
+                    ));
+                }
+                Err(Attempt::NotWritten(failure) | Attempt::Failed(failure)) => return Err(failure),
             }
         }
     };
@@ -241,21 +314,35 @@ pub async fn exchange(
             format!("no complete response within {}", format::duration(timeout)),
         )),
     };
-    if result.is_err() {
+    let done_at = Instant::now();
+    match slot.as_mut() {
         // A failed or timed-out exchange leaves the connection in an unknown state.
-        *slot = None;
+        Some(_) if result.is_err() => *slot = None,
+        Some(connection) => connection.idle_since = done_at,
+        None => {}
     }
     Exchange {
         connect_micros,
-        sent_at,
-        done_at: Instant::now(),
+        sent_at: first_sent.unwrap_or(started),
+        resend,
+        done_at,
         result,
     }
 }
 
+/// Whether a serialized request's method is idempotent (RFC 9110 §9.2.2), read from its first
+/// bytes.
+fn is_idempotent(request: &[u8]) -> bool {
+    const IDEMPOTENT: [&[u8]; 6] = [b"GET ", b"HEAD ", b"OPTIONS ", b"TRACE ", b"PUT ", b"DELETE "];
+    IDEMPOTENT.iter().any(|method| request.starts_with(method))
+}
+
 enum Attempt {
-    /// Nothing came back at all: safe to retry on a new connection.
-    StaleConnection(Failure),
+    /// Writing the request failed: the connection was closed before the server read it.
+    NotWritten(Failure),
+    /// The request was written and the connection closed (or was reset) before any byte of a
+    /// reply: the server may have read the request. Says how it ended.
+    NoReply(&'static str),
     Failed(Failure),
 }
 
@@ -279,7 +366,7 @@ async fn send_and_read(
 ) -> Result<(Response, bool), Attempt> {
     connection.buffer.clear();
     if let Err(err) = connection.write_all(request).await {
-        return Err(Attempt::StaleConnection(io_failure("sending the request", &err)));
+        return Err(Attempt::NotWritten(io_failure("sending the request", &err)));
     }
     // The head, skipping interim 1xx responses.
     let (status, framing, mut keep_alive, retry_after, headers) = loop {
@@ -318,12 +405,7 @@ async fn send_and_read(
                 }
                 let nothing_yet = connection.buffer.is_empty();
                 match connection.read_more().await {
-                    Ok(0) if nothing_yet => {
-                        return Err(Attempt::StaleConnection(Failure::new(
-                            FailureKind::Other,
-                            "the server closed the connection without answering",
-                        )));
-                    }
+                    Ok(0) if nothing_yet => return Err(Attempt::NoReply("end of stream")),
                     Ok(0) => {
                         return Err(Attempt::Failed(Failure::new(
                             FailureKind::Other,
@@ -331,7 +413,15 @@ async fn send_and_read(
                         )));
                     }
                     Ok(_) => {}
-                    Err(err) if nothing_yet => return Err(Attempt::StaleConnection(io_failure("reading the response", &err))),
+                    Err(err)
+                        if nothing_yet
+                            && matches!(
+                                err.kind(),
+                                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+                            ) =>
+                    {
+                        return Err(Attempt::NoReply("connection reset"));
+                    }
                     Err(err) => return Err(Attempt::Failed(io_failure("reading the response", &err))),
                 }
             }

@@ -1,17 +1,42 @@
 //! `[export]`: where live metrics are served, and the address rule `--metrics-addr` shares.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use super::Context;
 use crate::preset::model::ExportSpec;
 
-pub(super) fn compile(ctx: &mut Context<'_>, spec: Option<&ExportSpec>) -> Option<SocketAddr> {
-    let addr = spec?.metrics_addr.as_ref()?;
+/// How long a run stopped by a signal waits for Prometheus's last scrape, by default: inside
+/// docker's 10 s grace period, with room for the outputs written before it.
+pub const DEFAULT_FINAL_SCRAPE_WAIT: Duration = Duration::from_secs(5);
+
+/// Where `/metrics` is served, and how long a signalled run waits for its last scrape.
+pub(super) fn compile(ctx: &mut Context<'_>, spec: Option<&ExportSpec>) -> (Option<SocketAddr>, Duration) {
+    let Some(spec) = spec else {
+        return (None, DEFAULT_FINAL_SCRAPE_WAIT);
+    };
+    let wait = match &spec.final_scrape_wait {
+        Some(wait) if wait.get_ref().0 > Duration::from_secs(60) => {
+            ctx.push_at(
+                wait,
+                format!(
+                    "export final_scrape_wait {}: at most 60s (a container's grace period, e.g. Kubernetes' 30s, must cover it)",
+                    crate::format::duration(wait.get_ref().0)
+                ),
+            );
+            DEFAULT_FINAL_SCRAPE_WAIT
+        }
+        Some(wait) => wait.get_ref().0,
+        None => DEFAULT_FINAL_SCRAPE_WAIT,
+    };
+    let Some(addr) = spec.metrics_addr.as_ref() else {
+        return (None, wait);
+    };
     match parse_metrics_addr(addr.get_ref()) {
-        Ok(parsed) => Some(parsed),
+        Ok(parsed) => (Some(parsed), wait),
         Err(why) => {
             ctx.push_at(addr, format!("export metrics_addr {:?}: {why}", addr.get_ref()));
-            None
+            (None, wait)
         }
     }
 }

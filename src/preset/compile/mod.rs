@@ -163,7 +163,7 @@ pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
         }
     }
     let monitors = monitors::compile(&mut ctx, preset.monitors.as_ref());
-    let metrics_addr = export::compile(&mut ctx, preset.export.as_ref());
+    let (metrics_addr, final_scrape_wait) = export::compile(&mut ctx, preset.export.as_ref());
     if !ctx.found.is_empty() {
         return Err(PresetErrors(ctx.found));
     }
@@ -174,5 +174,6 @@ pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
         scenarios,
         monitors,
         metrics_addr,
+        final_scrape_wait,
     })
 }

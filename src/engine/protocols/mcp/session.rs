@@ -11,7 +11,7 @@ use hyper::Method;
 use super::{self as mcp, CallOutcome, DEFAULT_PROTOCOL_VERSION, McpSession};
 use crate::engine::outcome::{Done, FailureKind};
 use crate::engine::plan::ScenarioPlan;
-use crate::engine::protocols::http::{self, Connection, Exchange};
+use crate::engine::protocols::http::{self, Connection, Exchange, Resend};
 
 /// A user's connection, the MCP session on it, and its chat conversations.
 #[derive(Default)]
@@ -30,6 +30,7 @@ fn failed(kind: FailureKind, message: impl Into<String>, start: Instant, exchang
         done_at: exchange.done_at,
         chat: None,
         class: None,
+        resend: exchange.resend,
     }
 }
 
@@ -92,6 +93,7 @@ pub async fn open_session(scenario: &ScenarioPlan, task: usize, client: &mut Cli
         return failed(FailureKind::RpcError, format!("initialize refused: {error}"), start, &exchange);
     }
     let connect_micros = exchange.connect_micros;
+    let resend = exchange.resend;
     let mut bytes_received = exchange.result.as_ref().map(|response| response.bytes_received).unwrap_or(0);
     client.session.id = exchange
         .result
@@ -130,6 +132,10 @@ pub async fn open_session(scenario: &ScenarioPlan, task: usize, client: &mut Cli
         done_at: notified.done_at,
         chat: None,
         class: None,
+        resend: Resend {
+            reconnected: resend.reconnected || notified.resend.reconnected,
+            retried: resend.retried || notified.resend.retried,
+        },
     }
 }
 
@@ -223,6 +229,7 @@ pub async fn perform(
         done_at: exchange.done_at,
         chat: None,
         class: None,
+        resend: exchange.resend,
     };
     Some(classified(scenario, done, &exchange))
 }
