@@ -602,3 +602,47 @@ fn a_second_signal_during_the_wait_for_the_last_scrape_quits_at_once() {
     assert!(signalled.elapsed() < std::time::Duration::from_secs(2), "{:?}", signalled.elapsed());
     assert!(status.code().is_some_and(|code| code <= 1), "the run's own exit code: {status:?}");
 }
+
+// ---- 8. Messages that say what is wrong ----
+
+#[test]
+fn a_stream_metric_on_an_unstreamed_task_and_an_unmeasurable_search_target_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("chat.toml");
+    let chat = "kind = \"chat\"\nmodel = \"m\"\nstream = false\nmessages = [{ role = \"user\", content = \"hi\" }]";
+    std::fs::write(
+        &preset,
+        one_task("http://127.0.0.1:9", chat, 1, "1s") + "[[scenario.target]]\nexpr = \"ttft_p95 < 1s\"\n",
+    )
+    .unwrap();
+    let output = common::loadscope(&["validate", preset.to_str().unwrap()], dir.path());
+    let stderr = common::text(&output.stderr) + &common::text(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ttft is measured only on streamed replies: set stream = true on task \"t\" or use p95"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("chat.toml line 18 column 8"), "names the file and line: {stderr}");
+
+    // A search whose GPU target can never be measured would hold on it at every step.
+    let search = dir.path().join("search.toml");
+    std::fs::write(
+        &search,
+        search_preset(
+            "http://127.0.0.1:9",
+            "/",
+            "over = \"users\"\nstart = 1\nmax = 8\nstep = \"2s\"",
+            &["p95 < 1s", "gpu_util_max < 95%"],
+        ) + "[monitors]\ngpu = false\n",
+    )
+    .unwrap();
+    for command in ["validate", "capacity"] {
+        let output = common::loadscope(&[command, search.to_str().unwrap()], dir.path());
+        let stderr = common::text(&output.stderr) + &common::text(&output.stdout);
+        assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("target \"gpu_util_max < 95%\" can never be measured ([monitors] gpu = false)"),
+            "{command}: {stderr}"
+        );
+    }
+}

@@ -140,6 +140,35 @@ impl<'a> Context<'a> {
     }
 }
 
+/// A capacity search holds on a target it cannot measure at every step, so its answer would
+/// rest on the other targets alone: a resource target whose monitor is off is refused there.
+/// (Fixed levels leave such a target unchecked and say so.)
+fn unmeasurable_search_targets(ctx: &mut Context<'_>, preset: &crate::preset::model::Preset, monitors: &crate::monitor::MonitorSettings) {
+    use crate::measure::Metric;
+    for scenario in preset.scenarios.iter().filter(|scenario| scenario.capacity.is_some()) {
+        for target in &scenario.targets {
+            let expr = &target.get_ref().expr;
+            let Ok(parsed) = crate::measure::TargetExpr::parse(expr.get_ref()) else { continue };
+            let off = match parsed.metric {
+                Metric::GpuUtilMax | Metric::GpuMemMax if !monitors.gpu => Some("gpu = false"),
+                Metric::HostCpuMax if !monitors.host => Some("host = false"),
+                Metric::ContainerCpuMax if monitors.containers.is_none() => Some("no containers named"),
+                _ => None,
+            };
+            if let Some(off) = off {
+                ctx.push_at(
+                    expr,
+                    format!(
+                        "scenario {:?}: target {:?} can never be measured ([monitors] {off}), so the capacity search would hold on it at every step; turn the monitor on in [monitors] or remove the target",
+                        scenario.name.get_ref(),
+                        expr.get_ref()
+                    ),
+                );
+            }
+        }
+    }
+}
+
 /// Checks the whole preset; returns every mistake found.
 pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
     let mut ctx = Context::new(loaded);
@@ -163,6 +192,7 @@ pub fn compile(loaded: &LoadedPreset) -> Result<CompiledPreset, PresetErrors> {
         }
     }
     let monitors = monitors::compile(&mut ctx, preset.monitors.as_ref());
+    unmeasurable_search_targets(&mut ctx, preset, &monitors);
     let (metrics_addr, final_scrape_wait) = export::compile(&mut ctx, preset.export.as_ref());
     if !ctx.found.is_empty() {
         return Err(PresetErrors(ctx.found));

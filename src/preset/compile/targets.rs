@@ -209,6 +209,37 @@ fn check_chat_task(ctx: &mut Context<'_>, spec: &TargetSpec, task: Option<usize>
                 named.label
             ),
         ),
-        _ => {}
+        _ => check_streamed_task(ctx, spec, task, named),
     }
+}
+
+/// Time to first token and inter-token latency exist only in streamed replies: a target on
+/// them needs a streamed chat task, or it would observe nothing however many replies came.
+fn check_streamed_task(ctx: &mut Context<'_>, spec: &TargetSpec, task: Option<usize>, named: &Named<'_>) {
+    let Ok(expr) = TargetExpr::parse(spec.expr.get_ref()) else { return };
+    if expr.metric.source() != crate::measure::metric::MetricSource::StreamedChat {
+        return;
+    }
+    let streamed = |task: &CompiledTask| task.chat.as_ref().is_some_and(|chat| chat.stream);
+    let measure = expr.metric.name().split('_').next().unwrap_or("ttft");
+    let unstreamed: Vec<&str> = match task {
+        Some(index) if !streamed(&named.tasks[index]) => vec![named.tasks[index].name.as_str()],
+        Some(_) => return,
+        None if named.tasks.iter().any(streamed) => return,
+        None => named
+            .tasks
+            .iter()
+            .filter(|task| task.chat.is_some())
+            .map(|task| task.name.as_str())
+            .collect(),
+    };
+    let tasks: Vec<String> = unstreamed.iter().map(|name| format!("{name:?}")).collect();
+    ctx.push_at(
+        &spec.expr,
+        format!(
+            "target {:?}: {measure} is measured only on streamed replies: set stream = true on task {} or use p95",
+            spec.expr.get_ref(),
+            tasks.join(", ")
+        ),
+    );
 }
