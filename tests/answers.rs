@@ -646,3 +646,124 @@ fn a_stream_metric_on_an_unstreamed_task_and_an_unmeasurable_search_target_are_r
         );
     }
 }
+
+// ---- 7. A live view that agrees with the verdict ----
+
+#[test]
+fn the_live_view_shows_the_search_and_its_answer_not_its_failing_steps() {
+    let server = Faulty::start();
+    let (_dir, out) = common::out_path();
+    // Four slots of 100 ms: past four users a request waits for a slot (n users answer in
+    // n x 25 ms), so p95 < 150 ms holds up to five users and the search has steps that fail.
+    let text = search_preset(
+        &server.url(),
+        "/slots/4/100",
+        "over = \"users\"\nstart = 2\nmax = 32\ngrowth = 2\nstep = \"2s\"\nwarmup = \"500ms\"\nprecision = \"25%\"",
+        &["p95 < 150ms"],
+    );
+    let plan = common::plan_from_text(&text, &out, &|_| None);
+    let compiled = plan.preset.clone();
+    let (run, events) = common::run_text(&text, &out);
+    let capacity = run.scenarios[0].capacity.as_ref().unwrap();
+    assert!(capacity.steps.iter().any(|step| !step.held), "{:?}", capacity.steps);
+    let found = capacity.capacity.unwrap();
+
+    // The app's view of the same events, as it draws them.
+    let mut live = loadscope::ui::live_run::LiveRun::for_preset(&compiled, loadscope::ui::live_run::RunState::Running);
+    let mut seen_mid_run = Vec::new();
+    for event in events {
+        live.apply(event);
+        seen_mid_run.extend(live.search_lines());
+        assert!(
+            live.verdict_lights().iter().all(|(_, verdict)| verdict.passed),
+            "a failing step is not a failed target of the run"
+        );
+    }
+    assert!(
+        seen_mid_run
+            .iter()
+            .any(|(line, answered)| !answered && line.contains("failed, now bisecting")),
+        "{seen_mid_run:?}"
+    );
+    assert!(
+        seen_mid_run
+            .iter()
+            .any(|(line, _)| line.starts_with("capacity search: ") && line.contains("at ")),
+        "{seen_mid_run:?}"
+    );
+    assert_eq!(live.search_lines(), [(format!("capacity: {found:.0} users"), true)]);
+    assert!(live.verdict_lights().is_empty());
+    assert_eq!(run.passed, Some(true));
+}
+
+// ---- 6. Repeats: the run-to-run spread, and compare weighing changes against it ----
+
+#[test]
+fn repeated_runs_write_their_spread_and_compare_weighs_changes_against_it() {
+    let server = Faulty::start();
+    let dir = tempfile::tempdir().unwrap();
+    let repeat = |path: &str, count: &str| {
+        let preset = dir.path().join(format!("p{count}.toml"));
+        std::fs::write(&preset, one_task(&server.url(), &format!("path = \"{path}\""), 4, "2s")).unwrap();
+        let output = common::loadscope(
+            &["run", preset.to_str().unwrap(), "--repeat", count, "-q", "--workers", "1"],
+            dir.path(),
+        );
+        let stdout = common::text(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{stdout}{}", common::text(&output.stderr));
+        stdout
+    };
+    let fast = repeat("/slow/20", "3");
+    assert!(
+        fast.contains("Spread over 3 of 3 runs of Answers (lowest / median / highest per level):"),
+        "{fast}"
+    );
+    assert!(fast.contains("s / Level 1 (4 users, 3 runs): p95 "), "{fast}");
+    let saved = fast.lines().find_map(|line| line.strip_prefix("Spread saved to ")).unwrap();
+    let spread: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(saved).unwrap()).unwrap();
+    assert_eq!(spread["run_ids"].as_array().unwrap().len(), 3);
+    let p95 = &spread["levels"][0]["p95_micros"];
+    assert!(p95["min"].as_f64().unwrap() <= p95["median"].as_f64().unwrap());
+    assert!(p95["median"].as_f64().unwrap() <= p95["max"].as_f64().unwrap());
+    assert!(p95["min"].as_f64().unwrap() >= 20_000.0, "{p95}");
+    let slow = repeat("/slow/40", "2");
+    assert!(slow.contains("Spread over 2 of 2 runs"), "{slow}");
+
+    // Every run is in the library, marked with its group.
+    let runs = dir.path().join("runs");
+    let records: Vec<loadscope::run::RunRecord> = std::fs::read_dir(&runs)
+        .unwrap()
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| loadscope::run::load(&path).unwrap())
+        .collect();
+    assert_eq!(records.len(), 5);
+    let first_of = |count: u32| {
+        records
+            .iter()
+            .find(|record| {
+                record
+                    .repeat
+                    .as_ref()
+                    .is_some_and(|repeat| repeat.count == count && repeat.index == 1)
+            })
+            .unwrap()
+            .id
+            .clone()
+    };
+    let output = common::loadscope(&["compare", &first_of(3), &first_of(2), "--json"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let row = &document["rows"][0];
+    assert_eq!(row["task"], "Aggregated");
+    assert_eq!(row["verdict"], "compared");
+    let changes = row["cells"][1]["changes"].as_array().unwrap();
+    let p95 = changes.iter().find(|change| change["measure"] == "p95").unwrap();
+    assert_eq!(p95["noise"], "spread", "{p95}");
+    assert_eq!(
+        p95["change"], "worse",
+        "20 ms vs 40 ms a request, beyond either group's spread: {p95}"
+    );
+    let p50 = changes.iter().find(|change| change["measure"] == "p50").unwrap();
+    assert_eq!(p50["noise"], "interval", "the spread keeps p95, error rate and RPS");
+}

@@ -393,6 +393,7 @@ fn replay(record: &RunRecord, until_second: u32) -> Vec<Event> {
         level_buckets: Vec::new(),
         warmup: false,
         verdicts: level.verdicts.clone(),
+        capacity: None,
         resources: None,
         monitor_status: None,
     };
@@ -1246,12 +1247,14 @@ expr = "p95 < 5s"
     harness.get_by_label(&started).click();
     harness.run_ok();
     harness.get_by_label("Gateway capacity: capacity 4 users");
-    harness.get_by_label_contains("Capacity: 4 users within every target");
+    // Every step held up to the maximum: the capacity is at least that, and the search says
+    // to raise max rather than claim it bisected.
+    harness.get_by_label_contains("Capacity: at least 4 users: every step held, up to the maximum tried (4 users); raise max");
     // Present leads with the search's answer, not a step that failed on the way.
     harness.get_by_label("Present").click();
     harness.run_ok();
-    harness.get_by_label("4 users");
-    harness.get_by_label("capacity within every target, Gateway capacity");
+    harness.get_by_label("at least 4 users");
+    harness.get_by_label("held at the maximum tried; raise max, Gateway capacity");
 }
 
 #[test]

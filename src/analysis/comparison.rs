@@ -124,6 +124,18 @@ pub struct CompareCell {
     pub failed_targets: Vec<String>,
     /// Each number's 95% confidence interval.
     pub intervals: CellIntervals,
+    /// The level's spread over the run's repeats (`run --repeat N`, all tasks together), when
+    /// the run has them: a comparison then uses it as the noise instead of the intervals.
+    pub spread: Option<CellSpread>,
+}
+
+/// A level's numbers over a run's repeats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellSpread {
+    pub runs: usize,
+    pub p95: Option<super::spread::Range>,
+    pub rps: Option<super::spread::Range>,
+    pub error_rate: Option<super::spread::Range>,
 }
 
 /// The 95% intervals of a cell's numbers (None where the run holds too little to say).
@@ -270,6 +282,18 @@ impl Measure {
         }
     }
 
+    /// The run-to-run spread of the cell's number, where the run has repeats and the measure
+    /// is one the spread keeps (p95, error rate, RPS).
+    pub fn spread(self, cell: &CompareCell) -> Option<super::spread::Range> {
+        let spread = cell.spread.as_ref()?;
+        match self {
+            Measure::P95 => spread.p95,
+            Measure::ErrorRate => spread.error_rate,
+            Measure::Rps => spread.rps,
+            Measure::P50 | Measure::P99 | Measure::TtftP95 => None,
+        }
+    }
+
     /// A value in this measure's unit: `412ms`, `0.52%`, `18.3/s`.
     pub fn format(self, value: f64) -> String {
         match self {
@@ -341,11 +365,33 @@ pub struct Delta {
     /// The baseline's and this run's 95% intervals (None where a run holds too little).
     pub base_interval: Option<Interval>,
     pub interval: Option<Interval>,
+    /// When both runs have repeats: how many each, and their spreads, which were the noise.
+    pub spreads: Option<((usize, super::spread::Range), (usize, super::spread::Range))>,
 }
 
 impl Delta {
     /// Why the change is called what it is, with both intervals, for a hover text.
     pub fn explain(&self, measure: Measure) -> String {
+        if let Some(((base_runs, base), (runs, other))) = self.spreads {
+            let rule = match self.change {
+                Change::Better | Change::Worse => "The ranges do not overlap: the change is beyond run-to-run spread.",
+                Change::Same => "The ranges overlap, so reruns of either could land here (or the change is under 5%).",
+                _ => self.change.label(),
+            };
+            let show = |range: super::spread::Range| {
+                format!(
+                    "{} to {} (median {})",
+                    measure.format(range.min),
+                    measure.format(range.max),
+                    measure.format(range.median)
+                )
+            };
+            return format!(
+                "Run-to-run spread over repeats\nbaseline ({base_runs} runs): {}\nthis run ({runs} runs): {}\n{rule}",
+                show(base),
+                show(other)
+            );
+        }
         let show = |interval: Option<Interval>| match interval {
             Some(interval) => format!("{} to {}", measure.format(interval.low), measure.format(interval.high)),
             None => "unknown".to_string(),
@@ -386,11 +432,20 @@ pub fn delta(measure: Measure, base: &CompareCell, other: &CompareCell) -> Optio
         _ => percent.map(f64::abs).unwrap_or(if absolute == 0.0 { 0.0 } else { f64::INFINITY }),
     };
     let (base_interval, interval) = (measure.interval(base), measure.interval(other));
-    let beyond_noise = match measure {
-        Measure::ErrorRate => noise::error_rates_differ(base.failures, base.requests, other.failures, other.requests),
-        _ => matches!((base_interval, interval), (Some(base), Some(other)) if !base.overlaps(other)),
+    // Both runs repeated: their run-to-run spreads are the noise (wider than one run's
+    // sampling interval, and what a rerun would show).
+    let spreads = match (measure.spread(base), measure.spread(other), &base.spread, &other.spread) {
+        (Some(base_range), Some(range), Some(base_spread), Some(spread)) if base_spread.runs >= 2 && spread.runs >= 2 => {
+            Some(((base_spread.runs, base_range), (spread.runs, range)))
+        }
+        _ => None,
     };
-    let unknown = measure != Measure::ErrorRate && (base_interval.is_none() || interval.is_none());
+    let beyond_noise = match (spreads, measure) {
+        (Some(((_, base_range), (_, range))), _) => !base_range.overlaps(&range),
+        (None, Measure::ErrorRate) => noise::error_rates_differ(base.failures, base.requests, other.failures, other.requests),
+        (None, _) => matches!((base_interval, interval), (Some(base), Some(other)) if !base.overlaps(other)),
+    };
+    let unknown = spreads.is_none() && measure != Measure::ErrorRate && (base_interval.is_none() || interval.is_none());
     let change = if !base.signature.matches(&other.signature) {
         Change::LoadDiffers
     } else if size < SAME_BAND_PERCENT {
@@ -412,6 +467,7 @@ pub fn delta(measure: Measure, base: &CompareCell, other: &CompareCell) -> Optio
         change,
         base_interval,
         interval,
+        spreads,
     })
 }
 
@@ -512,12 +568,20 @@ fn cell(level: &LevelRecord, task: Option<&str>, summary: &TaskSummary, mix: &[(
             .map(|verdict| verdict.target.clone())
             .collect(),
         intervals: intervals(summary, level_secs),
+        spread: None,
     }
 }
 
 /// Lays `runs` side by side; `baseline` is the index of the run the others are measured
 /// against. Levels match by scenario name and level position; tasks by name.
 pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
+    compare_with_spreads(runs, baseline, &[])
+}
+
+/// [`compare`], with each run's repeat spread where it has one (`spreads[i]` for `runs[i]`):
+/// between two runs that both have repeats, p95, error rate and RPS are called better or worse
+/// only when their run-to-run ranges do not overlap.
+pub fn compare_with_spreads(runs: &[&RunRecord], baseline: usize, spreads: &[Option<super::spread::Spread>]) -> Comparison {
     let columns = runs
         .iter()
         .enumerate()
@@ -566,12 +630,26 @@ pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
         .map(|(scenario_name, level_index, level_name, task)| {
             let cells = runs
                 .iter()
-                .map(|run| {
+                .enumerate()
+                .map(|(run_index, run)| {
                     let scenario = run.scenarios.iter().find(|scenario| scenario.name == scenario_name)?;
                     let level = scenario.levels.iter().find(|level| level.index == level_index)?;
                     let mix = task_mix(run, scenario);
                     match &task {
-                        TaskRow::Aggregated => Some(cell(level, None, &level.total, &mix)),
+                        TaskRow::Aggregated => {
+                            let mut cell = cell(level, None, &level.total, &mix);
+                            cell.spread = spreads
+                                .get(run_index)
+                                .and_then(Option::as_ref)
+                                .and_then(|spread| spread.level(&scenario_name, level_index))
+                                .map(|level| CellSpread {
+                                    runs: level.runs,
+                                    p95: level.p95_micros,
+                                    rps: level.rps,
+                                    error_rate: level.error_rate_percent,
+                                });
+                            Some(cell)
+                        }
                         TaskRow::Task(name) => {
                             let summary = level.tasks.iter().find(|summary| &summary.task == name)?;
                             Some(cell(level, Some(name), summary, &mix))
@@ -796,6 +874,7 @@ mod tests {
                 rps: noise::rate_interval(requests, requests as f64 / rps),
                 ..CellIntervals::default()
             },
+            spread: None,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod findings;
 pub mod headline;
 pub mod noise;
 pub mod search_step;
+pub mod spread;
 pub mod verdicts;
 
 use std::fmt;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{EXIT_BAD_INPUT, EXIT_PASSED};
-use crate::analysis::comparison::{Comparison, Measure, compare};
+use crate::analysis::comparison::{Comparison, Measure, compare_with_spreads};
 use crate::format;
 use crate::report::tables::compared_cell;
 use crate::run::RunRecord;
@@ -47,7 +47,13 @@ pub fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<P
         },
     };
     let records: Vec<&RunRecord> = runs.iter().map(|(_, record)| record).collect();
-    let comparison = compare(&records, baseline_index);
+    // Runs with repeats (`run --repeat N`) bring their group's spread, read from the folder
+    // each was saved in.
+    let spreads: Vec<Option<crate::analysis::spread::Spread>> = runs
+        .iter()
+        .map(|(path, record)| super::repeat::group_spread(record, path.parent().unwrap_or(&dir)))
+        .collect();
+    let comparison = compare_with_spreads(&records, baseline_index, &spreads);
     if json {
         super::json::print(&super::json::ComparisonDocument::new(&comparison));
     } else {

@@ -98,6 +98,25 @@ impl RunsDocument {
     }
 }
 
+/// `loadscope run --repeat N --json`: each level's spread over the repeats.
+#[derive(Debug, Serialize)]
+pub struct SpreadDocument<'a> {
+    pub kind: &'static str,
+    pub version: u32,
+    #[serde(flatten)]
+    pub spread: &'a crate::analysis::spread::Spread,
+}
+
+impl<'a> SpreadDocument<'a> {
+    pub fn new(spread: &'a crate::analysis::spread::Spread) -> SpreadDocument<'a> {
+        SpreadDocument {
+            kind: "repeat",
+            version: JSON_VERSION,
+            spread,
+        }
+    }
+}
+
 /// `loadscope compare --json`.
 #[derive(Debug, Serialize)]
 pub struct ComparisonDocument {
@@ -182,6 +201,9 @@ pub struct MeasureChange {
     /// run has no interval to tell it from noise), `load_differs` (the levels ran different
     /// loads) or `too_few_requests` (under 100 requests on a side).
     pub change: &'static str,
+    /// What the change was weighed against: `spread` (both runs have repeats: their
+    /// run-to-run ranges) or `interval` (each run's 95% sampling interval).
+    pub noise: &'static str,
 }
 
 impl ComparisonDocument {
@@ -271,6 +293,7 @@ fn compared_cell(run: String, base: Option<&CompareCell>, cell: &CompareCell) ->
                             absolute: change.absolute,
                             percent: change.percent,
                             change: change.change.key(),
+                            noise: if change.spreads.is_some() { "spread" } else { "interval" },
                         })
                     })
                     .collect()

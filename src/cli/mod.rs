@@ -10,6 +10,7 @@ pub mod import;
 pub mod json;
 pub mod merge;
 pub mod probe;
+pub mod repeat;
 pub mod report;
 pub mod run;
 pub mod runs;
@@ -282,6 +283,11 @@ pub struct RunArgs {
     /// Duration of every level, e.g. 30s or 5m.
     #[arg(short = 't', long = "run-time", value_parser = parse_human_duration)]
     pub duration: Option<HumanDuration>,
+    /// Run the preset N times (2 to 100), keeping each run, then print the spread of each
+    /// level's p95, RPS and error rate (lowest, median, highest) and save it under
+    /// runs/repeats/. `compare` uses that spread as its noise for runs that have repeats.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: Option<u32>,
     /// Set by `loadscope capacity`: a search in place of every scenario's levels.
     #[arg(skip)]
     pub search: Option<crate::preset::overrides::SearchOverride>,
@@ -325,6 +331,7 @@ impl CapacityArgs {
             users: None,
             spawn_rate: None,
             duration: None,
+            repeat: None,
             search: Some(crate::preset::overrides::SearchOverride {
                 over: self.over,
                 start: self.start,

@@ -34,23 +34,31 @@ fn final_exit_code() -> Option<i32> {
 
 /// Runs `loadscope run` and returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
+    match args.repeat {
+        Some(count) if count > 1 => super::repeat::run_repeated(&args, count, run_once),
+        _ => run_once(&args, None).0,
+    }
+}
+
+/// Runs the preset once; the exit code, and the run's record when it ran to a saved end.
+fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Option<crate::run::RunRecord>) {
     if let Some(host) = &args.target.host
         && let Err(why) = BaseUrl::parse(host)
     {
         eprintln!("--host: {why}");
-        return EXIT_BAD_INPUT;
+        return (EXIT_BAD_INPUT, None);
     }
     for (flag, value) in [("--spawn-rate", args.spawn_rate)] {
         if let Some(value) = value
             && !(value.is_finite() && value > 0.0)
         {
             eprintln!("{flag} {value}: must be a positive number of users per second");
-            return EXIT_BAD_INPUT;
+            return (EXIT_BAD_INPUT, None);
         }
     }
     if args.duration.is_some_and(|duration| duration.0.is_zero()) {
         eprintln!("--run-time: must be longer than 0s (e.g. 30s or 5m)");
-        return EXIT_BAD_INPUT;
+        return (EXIT_BAD_INPUT, None);
     }
     let overrides = Overrides {
         scenario: args.target.scenario.clone(),
@@ -65,14 +73,14 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(compiled) => compiled,
         Err(errors) => {
             eprintln!("{errors}");
-            return EXIT_BAD_INPUT;
+            return (EXIT_BAD_INPUT, None);
         }
     };
     if let Some(segment) = args.target.segment
         && let Err(why) = segment.apply(&mut compiled)
     {
         eprintln!("{why}");
-        return EXIT_BAD_INPUT;
+        return (EXIT_BAD_INPUT, None);
     }
     // Before anything starts: a run whose file cannot be written is refused (the engine checks
     // again, for the app and for a folder that changes in between).
@@ -80,13 +88,13 @@ pub fn run(args: RunArgs) -> u8 {
         && let Err(why) = crate::run::save::check_writable(out, false)
     {
         eprintln!("--out: {why}");
-        return EXIT_BAD_INPUT;
+        return (EXIT_BAD_INPUT, None);
     }
     if let Some(junit) = &args.target.junit
         && let Err(why) = crate::run::save::check_writable_as(junit, false, "the JUnit file", "--junit", "junit.xml")
     {
         eprintln!("--junit: {why}");
-        return EXIT_BAD_INPUT;
+        return (EXIT_BAD_INPUT, None);
     }
 
     let _demo = if args.target.demo_stack {
@@ -100,7 +108,7 @@ pub fn run(args: RunArgs) -> u8 {
                 eprintln!(
                     "cannot start the demo stack: {err}. Another program holds port 8000, 8002 or 8020: stop it, or start `loadscope demo-stack --base-port N` yourself and pass --host"
                 );
-                return EXIT_BAD_INPUT;
+                return (EXIT_BAD_INPUT, None);
             }
         }
     } else {
@@ -118,7 +126,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(dotenv) => dotenv,
         Err(why) => {
             eprintln!("{why}");
-            return EXIT_BAD_INPUT;
+            return (EXIT_BAD_INPUT, None);
         }
     };
     let lookup = |name: &str| dotenv.lookup(name);
@@ -130,7 +138,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(plan) => plan,
         Err(err) => {
             eprintln!("{err}");
-            return EXIT_BAD_INPUT;
+            return (EXIT_BAD_INPUT, None);
         }
     };
     if args.target.no_preflight {
@@ -151,6 +159,7 @@ pub fn run(args: RunArgs) -> u8 {
         ));
     }
     plan.start_at = args.target.start_at;
+    plan.repeat = repeat;
     if let Some(workers) = args.target.workers {
         plan.workers = workers.max(1);
     }
@@ -162,7 +171,7 @@ pub fn run(args: RunArgs) -> u8 {
             Ok(server) => Some(server),
             Err(why) => {
                 eprintln!("{why}");
-                return EXIT_BAD_INPUT;
+                return (EXIT_BAD_INPUT, None);
             }
         },
         None => None,
@@ -181,9 +190,10 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(engine) => engine,
         Err(err) => {
             eprintln!("cannot start the engine: {err}");
-            return EXIT_BAD_INPUT;
+            return (EXIT_BAD_INPUT, None);
         }
     };
+    FINAL_EXIT_CODE.store(u16::MAX, std::sync::atomic::Ordering::SeqCst);
     install_stop_signals(engine.commander());
     if !args.target.quiet {
         let what = match (stages, searches.len()) {
@@ -230,7 +240,7 @@ pub fn run(args: RunArgs) -> u8 {
                 for report in reports {
                     eprintln!("  {}  {}", if report.ok() { "ok  " } else { "FAIL" }, report.describe());
                 }
-                return EXIT_BAD_INPUT;
+                return (EXIT_BAD_INPUT, None);
             }
             Event::SetupPassed(reports) => {
                 for report in reports {
@@ -240,12 +250,12 @@ pub fn run(args: RunArgs) -> u8 {
             Event::StartFailed(why) => {
                 progress.finish();
                 eprintln!("The run did not start; no load was sent: {why}");
-                return EXIT_BAD_INPUT;
+                return (EXIT_BAD_INPUT, None);
             }
             Event::Cancelled => {
                 progress.finish();
                 eprintln!("Stopped before any load was sent; nothing was saved.");
-                return EXIT_INTERRUPTED;
+                return (EXIT_INTERRUPTED, None);
             }
             Event::Started { out_path, .. } => progress.note(&format!("Load started; saving to {}", out_path.display())),
             Event::Snapshot(snapshot) => {
@@ -344,7 +354,7 @@ pub fn run(args: RunArgs) -> u8 {
                         server.wait_for_final_scrape(limit);
                     }
                 }
-                return code;
+                return (code, Some(*record));
             }
         }
     }
@@ -412,23 +422,42 @@ fn capacity_lines(record: &crate::run::RunRecord) -> Vec<String> {
 /// Windows Ctrl-Break and closing the console all stop the run as Stop does: traffic ends
 /// within a second and the run is saved as stopped. A second signal quits at once.
 fn install_stop_signals(commander: crate::engine::Commander) {
-    let _ = std::thread::Builder::new().name("loadscope-signals".into()).spawn(move || {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-            return;
-        };
-        runtime.block_on(async {
-            let Some(mut signals) = StopSignals::new() else { return };
-            let first = signals.next().await;
-            if let Some(code) = final_exit_code() {
-                // The run is over and written; only the wait for a last scrape is left.
-                std::process::exit(code);
-            }
-            eprintln!("\n{first}: stopping, ending traffic and saving the run (again to quit at once)...");
-            commander.send(Command::Stop);
-            signals.next().await;
-            std::process::exit(final_exit_code().unwrap_or(i32::from(EXIT_INTERRUPTED)));
+    *CURRENT_RUN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(commander);
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    // One thread for the process (repeated runs share it); it stops whichever run is current.
+    INSTALLED.call_once(|| {
+        let _ = std::thread::Builder::new().name("loadscope-signals".into()).spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async {
+                let Some(mut signals) = StopSignals::new() else { return };
+                let first = signals.next().await;
+                if let Some(code) = final_exit_code() {
+                    // The run is over and written; only the wait for a last scrape is left.
+                    std::process::exit(code);
+                }
+                eprintln!("\n{first}: stopping, ending traffic and saving the run (again to quit at once)...");
+                STOP_REQUESTED.store(true, std::sync::atomic::Ordering::SeqCst);
+                if let Some(commander) = CURRENT_RUN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
+                    commander.send(Command::Stop);
+                }
+                signals.next().await;
+                std::process::exit(final_exit_code().unwrap_or(i32::from(EXIT_INTERRUPTED)));
+            });
         });
     });
+}
+
+/// The engine of the run going on now, for the signal thread.
+static CURRENT_RUN: std::sync::Mutex<Option<crate::engine::Commander>> = std::sync::Mutex::new(None);
+
+/// A signal asked the process to stop: repeated runs start no further run.
+static STOP_REQUESTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a signal asked the process to stop.
+pub(super) fn stop_requested() -> bool {
+    STOP_REQUESTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// The signals that stop a run, on this platform.

@@ -175,6 +175,10 @@ pub struct Snapshot {
     pub level_buckets: Vec<summary::TaskBuckets>,
     /// The current level's targets, checked on the numbers so far.
     pub verdicts: Vec<Verdict>,
+    /// The current scenario's capacity search so far (None for fixed levels): its steps are how
+    /// it finds the answer, not failures of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<crate::run::CapacityRecord>,
     /// The latest monitor sample, and what each monitor can see.
     pub resources: Option<crate::monitor::ResourceSample>,
     pub monitor_status: Option<crate::monitor::MonitorStatus>,

@@ -64,6 +64,8 @@ pub struct RunPlan {
     pub segment: Option<Segment>,
     /// `--start-at`: the first level starts at this wall-clock time (after the checks).
     pub start_at: Option<std::time::SystemTime>,
+    /// `--repeat N`: this run is one of N of the preset.
+    pub repeat: Option<crate::run::RepeatRecord>,
 }
 
 impl RunPlan {
@@ -90,6 +92,7 @@ impl RunPlan {
             preflight: true,
             segment: None,
             start_at: None,
+            repeat: None,
         })
     }
 

@@ -636,6 +636,7 @@ impl RunState {
             },
             warmup: info.is_some_and(|info| info.warmup),
             verdicts,
+            capacity: self.capacity.get(scenario_index).cloned().flatten(),
             resources: self.latest_resources.clone(),
             monitor_status: self.monitor_status.clone(),
         }
@@ -775,6 +776,7 @@ impl RunState {
             }),
             merged_from: Vec::new(),
             missing_segments: Vec::new(),
+            repeat: self.plan.repeat.clone(),
         };
         if status != RunStatus::Running {
             record.findings = crate::analysis::findings::find(&record);

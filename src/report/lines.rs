@@ -76,3 +76,33 @@ pub fn resends(level: &crate::run::LevelRecord) -> Option<String> {
     }
     (!parts.is_empty()).then(|| format!("Connections: {}", parts.join("; ")))
 }
+
+/// Where a capacity search stands, for the live view's top bar: `capacity search: step 5 (32
+/// users) failed, now bisecting; Step 6 warm-up at 24 users` (the default fonts have no arrow), and once it is done its answer:
+/// `capacity: 24 users`. `now` is the level running (its name and load), if any.
+pub fn search_state(capacity: &crate::run::CapacityRecord, now: Option<(&str, crate::measure::LoadModel)>) -> String {
+    if capacity.done || capacity.stopped.is_some() {
+        return format!("capacity: {}", capacity.answer());
+    }
+    let axis = capacity.axis;
+    let mut parts = Vec::new();
+    if let Some(last) = capacity.steps.last() {
+        let any_held = capacity.steps.iter().any(|step| step.held);
+        let any_failed = capacity.steps.iter().any(|step| !step.held);
+        let next = match (any_held, any_failed) {
+            (true, true) => "bisecting",
+            (false, _) => "stepping down",
+            (true, false) => "growing",
+        };
+        parts.push(format!(
+            "step {} ({}) {}, now {next}",
+            capacity.steps.len(),
+            axis.format(last.load),
+            if last.held { "held" } else { "failed" }
+        ));
+    }
+    if let Some((name, load)) = now {
+        parts.push(format!("{name} at {}", axis.format(load.intensity())));
+    }
+    format!("capacity search: {}", parts.join("; "))
+}

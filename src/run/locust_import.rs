@@ -452,6 +452,7 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
         segment: None,
         merged_from: Vec::new(),
         missing_segments: Vec::new(),
+        repeat: None,
     })
 }
 

@@ -80,6 +80,19 @@ pub struct RunRecord {
     /// A partial merge (`merge --partial`): the segments that were not there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_segments: Vec<u32>,
+    /// Set for one of N runs of a preset (`run --repeat N`): its group and place in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<RepeatRecord>,
+}
+
+/// One run of a repeated preset (`run --repeat N`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepeatRecord {
+    /// The id every run of the group carries (the first run's id).
+    pub group: String,
+    /// From 1.
+    pub index: u32,
+    pub count: u32,
 }
 
 /// Which share of a split run this file holds, and how its start met `--start-at`.

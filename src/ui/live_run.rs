@@ -596,11 +596,16 @@ impl LiveRun {
         merged
     }
 
-    /// The verdict lights: the current level's while running, every level's once ended.
+    /// The verdict lights: the current level's while running, every level's once ended. A
+    /// capacity search's steps have none: failing steps are how it finds its answer, which
+    /// [`Self::search_lines`] says instead.
     pub fn verdict_lights(&self) -> Vec<(String, Verdict)> {
         if self.state == RunState::Running
             && let Some(snapshot) = &self.snapshot
         {
+            if snapshot.capacity.is_some() || snapshot.level_count == 0 {
+                return Vec::new();
+            }
             return snapshot
                 .verdicts
                 .iter()
@@ -609,8 +614,44 @@ impl LiveRun {
         }
         self.finished_levels
             .iter()
+            .filter(|(scenario, _)| !self.searched(scenario))
             .flat_map(|(_, level)| level.verdicts.iter().map(|verdict| (level.name.clone(), verdict.clone())))
             .collect()
+    }
+
+    /// Whether the scenario of this name ran a capacity search.
+    fn searched(&self, scenario: &str) -> bool {
+        self.levels
+            .iter()
+            .position(|(name, _)| name == scenario)
+            .is_some_and(|index| self.searches.get(index).is_some_and(Option::is_some))
+    }
+
+    /// Where each capacity search stands, and whether it has its answer: while running, the
+    /// running one's steps so far and the step now measured; after the run, each search's
+    /// answer.
+    pub fn search_lines(&self) -> Vec<(String, bool)> {
+        if let Some(record) = &self.record {
+            return record
+                .scenarios
+                .iter()
+                .filter_map(|scenario| scenario.capacity.as_ref())
+                .map(|capacity| {
+                    let answered = capacity.done || capacity.stopped.is_some();
+                    (crate::report::lines::search_state(capacity, None), answered)
+                })
+                .collect();
+        }
+        let Some(snapshot) = &self.snapshot else { return Vec::new() };
+        let searching = snapshot.level_count == 0 || snapshot.capacity.is_some();
+        if !searching {
+            return Vec::new();
+        }
+        let line = match &snapshot.capacity {
+            Some(capacity) => crate::report::lines::search_state(capacity, Some((snapshot.level_name.as_str(), snapshot.load))),
+            None => format!("capacity search: {} at {}", snapshot.level_name, snapshot.load.brief()),
+        };
+        vec![(line, false)]
     }
 }
 

@@ -148,7 +148,9 @@ fn unmeasurable_search_targets(ctx: &mut Context<'_>, preset: &crate::preset::mo
     for scenario in preset.scenarios.iter().filter(|scenario| scenario.capacity.is_some()) {
         for target in &scenario.targets {
             let expr = &target.get_ref().expr;
-            let Ok(parsed) = crate::measure::TargetExpr::parse(expr.get_ref()) else { continue };
+            let Ok(parsed) = crate::measure::TargetExpr::parse(expr.get_ref()) else {
+                continue;
+            };
             let off = match parsed.metric {
                 Metric::GpuUtilMax | Metric::GpuMemMax if !monitors.gpu => Some("gpu = false"),
                 Metric::HostCpuMax if !monitors.host => Some("host = false"),

@@ -233,6 +233,12 @@ impl LoadscopeApp {
         } else if let Some(record) = &self.live.record {
             ui.label(format!("{} · {:.0} s", record.preset.name, self.live.elapsed_secs()));
         }
+        for (line, answered) in self.live.search_lines() {
+            // The search's own state, not its steps' verdicts: a failing step is how it finds
+            // its answer.
+            let text = RichText::new(line).strong();
+            ui.label(if answered { text.size(18.0) } else { text });
+        }
         let lights = self.live.verdict_lights();
         let ended = self.live.record.is_some();
         if ended && !lights.is_empty() {
