@@ -52,6 +52,12 @@ fn a_post_the_server_read_and_dropped_is_a_closed_failure_and_never_sent_again()
     let level = only_level(&run);
     let total = &level.total.stats;
     let read_by_server = server.seen().len() as u64;
+    println!(
+        "POST to a server dropping all but each connection's first request: Loadscope {} requests, {} failed (closed {}); the server read {read_by_server}",
+        total.requests,
+        total.failures,
+        failures_of(level, FailureKind::Closed)
+    );
     // Each request went once: what the server read is what Loadscope counted (a request still
     // being written when the run stopped may be in neither).
     assert!(
@@ -87,6 +93,10 @@ fn a_get_the_server_dropped_is_retried_once_and_timed_from_the_first_send() {
         "the server read {read_by_server}: {} requests + {} retries",
         total.requests,
         level.retries
+    );
+    println!(
+        "GET, each dropped after 300 ms: {} requests, {} retries, {} failures, p50 {} µs, p95 {} µs; the server read {read_by_server}",
+        total.requests, level.retries, total.failures, total.p50_micros, total.p95_micros
     );
     // The 300 ms the server held each dropped request stays in the latency.
     assert!(total.max_micros >= 300_000, "max {} µs", total.max_micros);
@@ -553,6 +563,7 @@ fn sigterm_writes_every_output_then_waits_for_the_last_scrape_at_most_five_secon
     assert!(junit_when_waiting, "the JUnit file is written before the wait");
     let status = child.wait().unwrap();
     let took = signalled.elapsed();
+    println!("SIGTERM to exit with a scraper gone away: {took:?}");
     // Traffic ends within a second, the outputs are written, then at most 5 s of waiting: not
     // twice the scraper's 6 s interval.
     assert!(took < std::time::Duration::from_secs(9), "exited {took:?} after SIGTERM");

@@ -124,6 +124,18 @@ pub fn spread(group: &str, runs: &[&RunRecord]) -> Spread {
     }
 }
 
+/// The spread of the repeat group `run` belongs to, over the completed runs of that group in
+/// `library`; None when the run is not a repeat or fewer than two of its group are there.
+pub fn group_spread<'a>(run: &RunRecord, library: impl IntoIterator<Item = &'a RunRecord>) -> Option<Spread> {
+    let group = &run.repeat.as_ref()?.group;
+    let members: Vec<&RunRecord> = library
+        .into_iter()
+        .filter(|record| record.repeat.as_ref().is_some_and(|repeat| &repeat.group == group))
+        .filter(|record| record.status == crate::run::RunStatus::Completed)
+        .collect();
+    (members.len() >= 2).then(|| spread(group, &members))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -135,19 +135,16 @@ pub fn spread_text(found: &Spread, asked: u32) -> String {
     out
 }
 
-/// The spread of the repeat group `run` belongs to, from the runs of that group saved in
-/// `dir`; None when the run is not a repeat or fewer than two of its group are there.
+/// The spread of the repeat group `run` belongs to, from the runs saved in `dir`.
 pub fn group_spread(run: &RunRecord, dir: &std::path::Path) -> Option<Spread> {
-    let group = &run.repeat.as_ref()?.group;
-    let entries = crate::run::library::list(dir).ok()?;
-    let members: Vec<RunRecord> = entries
+    run.repeat.as_ref()?;
+    let library: Vec<RunRecord> = crate::run::library::list(dir)
+        .ok()?
         .into_iter()
         .filter_map(|entry| match entry {
             crate::run::library::LibraryEntry::Run { record, .. } => Some(*record),
             crate::run::library::LibraryEntry::Unreadable { .. } => None,
         })
-        .filter(|record| record.repeat.as_ref().is_some_and(|repeat| &repeat.group == group))
-        .filter(|record| record.status == crate::run::RunStatus::Completed)
         .collect();
-    (members.len() >= 2).then(|| spread(group, &members.iter().collect::<Vec<_>>()))
+    crate::analysis::spread::group_spread(run, &library)
 }

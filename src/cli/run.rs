@@ -381,8 +381,15 @@ fn describe_search(scenario: &crate::preset::compiled::CompiledScenario) -> Opti
         .filter(|target| !target.expr.metric.is_capacity())
         .map(|target| target.text.as_str())
         .collect();
+    let drain = match rule.axis {
+        crate::measure::capacity::CapacityAxis::Rate => format!(
+            "; between steps arrivals stop until the requests in flight finish (each within the {} timeout)",
+            format::duration(scenario.timeout)
+        ),
+        crate::measure::capacity::CapacityAxis::Users => String::new(),
+    };
     Some(format!(
-        "{}: search over {axis} from {} to {}, {growth} while every target holds, then bisecting to {}%; each step {} warm-up and {} measured; every step must hold {}",
+        "{}: search over {axis} from {} to {}, {growth} while every target holds, then bisecting to {}%; each step {} warm-up and {} measured{drain}; every step must hold {}",
         scenario.name,
         rule.axis.format(rule.start),
         rule.axis.format(rule.max),

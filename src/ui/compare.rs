@@ -9,7 +9,7 @@ use super::chart_png::ChartPicture;
 use super::command::AppCommand;
 use super::runs::verdict_label;
 use super::tables;
-use crate::analysis::comparison::{Align, Comparison, compare, run_label};
+use crate::analysis::comparison::{Align, Comparison, compare_with_spreads, run_label};
 use crate::report::charts::{ChartData, overlay_charts};
 use crate::report::tables::{comparison_summary_table, comparison_table};
 use crate::run::RunRecord;
@@ -27,6 +27,8 @@ pub(super) enum CompareAction {
 /// Runs laid side by side.
 pub struct CompareView {
     pub runs: Vec<(PathBuf, RunRecord)>,
+    /// Each run's repeat spread, where it has one (the comparison's noise then).
+    spreads: Vec<Option<crate::analysis::spread::Spread>>,
     pub baseline: usize,
     pub align: Align,
     /// The table and overlay charts for `shown_for` (baseline, alignment), computed when those
@@ -39,7 +41,7 @@ pub struct CompareView {
 impl CompareView {
     /// Runs side by side, the oldest (by start time) the baseline: a comparison asks what
     /// changed since.
-    pub(super) fn new(runs: Vec<(PathBuf, RunRecord)>) -> CompareView {
+    pub(super) fn new(runs: Vec<(PathBuf, RunRecord)>, spreads: Vec<Option<crate::analysis::spread::Spread>>) -> CompareView {
         let baseline = runs
             .iter()
             .enumerate()
@@ -48,6 +50,7 @@ impl CompareView {
             .unwrap_or(0);
         CompareView {
             runs,
+            spreads,
             baseline,
             align: Align::ByLevel,
             shown_for: None,
@@ -62,7 +65,7 @@ impl CompareView {
             return;
         }
         let records: Vec<&RunRecord> = self.runs.iter().map(|(_, run)| run).collect();
-        let comparison = compare(&records, self.baseline);
+        let comparison = compare_with_spreads(&records, self.baseline, &self.spreads);
         let labels: Vec<String> = comparison
             .runs
             .iter()

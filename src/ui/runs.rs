@@ -252,7 +252,20 @@ impl RunsTab {
             .filter_map(|row| Some((row.path.clone(), self.record(&row.path)?.clone())))
             .collect();
         if runs.len() >= 2 {
-            self.compare = Some(CompareView::new(runs));
+            // Runs with repeats bring their group's spread (the library is in memory here).
+            let library: Vec<&RunRecord> = self
+                .entries
+                .iter()
+                .filter_map(|entry| match entry {
+                    LibraryEntry::Run { record, .. } => Some(record.as_ref()),
+                    LibraryEntry::Unreadable { .. } => None,
+                })
+                .collect();
+            let spreads = runs
+                .iter()
+                .map(|(_, run)| crate::analysis::spread::group_spread(run, library.iter().copied()))
+                .collect();
+            self.compare = Some(CompareView::new(runs, spreads));
         }
     }
 

@@ -376,6 +376,8 @@ async fn send_and_read(
     if let Err(err) = connection.write_all(request).await {
         return Err(Attempt::NotWritten(io_failure("sending the request", &err)));
     }
+    // Whether any byte of a reply came (an interim 1xx counts: the server answered).
+    let mut replied = false;
     // The head, skipping interim 1xx responses.
     let (status, framing, mut keep_alive, retry_after, headers) = loop {
         let parsed = {
@@ -411,9 +413,10 @@ async fn send_and_read(
                         "response head larger than 64 KiB",
                     )));
                 }
-                let nothing_yet = connection.buffer.is_empty();
+                let nothing_yet = !replied && connection.buffer.is_empty();
                 match connection.read_more().await {
                     Ok(0) if nothing_yet => return Err(Attempt::NoReply("end of stream")),
+                    Ok(_) if nothing_yet => replied = true,
                     Ok(0) => {
                         return Err(Attempt::Failed(Failure::new(
                             FailureKind::Other,
@@ -719,5 +722,35 @@ mod tests {
             "{}",
             failure.message
         );
+    }
+
+    #[test]
+    fn only_idempotent_methods_are_resent() {
+        for method in ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"] {
+            assert!(is_idempotent(format!("{method} / HTTP/1.1\r\n").as_bytes()), "{method}");
+        }
+        for method in ["POST", "PATCH", "CONNECT", "GETX"] {
+            assert!(!is_idempotent(format!("{method} / HTTP/1.1\r\n").as_bytes()), "{method}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_interim_reply_then_a_close_is_an_answer_cut_short_not_a_silent_drop() {
+        let (endpoint, server) = serve(vec![
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            b"HTTP/1.1 100 Continue\r\n\r\n",
+        ])
+        .await;
+        let mut slot = None;
+        let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        let timeout = Duration::from_secs(5);
+        let first = exchange(&endpoint, &mut slot, request, false, None, timeout, &mut |_, _| {}).await;
+        assert_eq!(first.result.expect("first").status, 200);
+        let second = exchange(&endpoint, &mut slot, request, false, None, timeout, &mut |_, _| {}).await;
+        assert!(!second.resend.retried, "the server answered (100 Continue): nothing to resend");
+        let failure = second.result.err().expect("cut short");
+        assert_eq!(failure.kind, FailureKind::Other);
+        assert!(failure.message.contains("mid-response"), "{}", failure.message);
+        assert_eq!(server.await.expect("server").len(), 2);
     }
 }
