@@ -244,10 +244,7 @@ fn an_error_rate_past_its_limit_only_within_noise_does_not_end_a_search() {
     let first = &capacity.steps[0];
     let note = first.note.as_deref().unwrap_or("");
     assert!(note.contains("for enough evidence"), "the first step was measured longer: {note:?}");
-    assert_eq!(
-        capacity.answer(),
-        "at least 8 users (held at the maximum tried, 8 users; raise max)"
-    );
+    assert_eq!(capacity.answer(), "at least 8 users (held at the maximum tried; raise max)");
     let caption = loadscope::report::tables::capacity_table(&run.scenarios[0])
         .unwrap()
         .caption

@@ -429,11 +429,9 @@ impl CapacityRecord {
             return format!("unknown ({})", stopped.describe());
         }
         match self.capacity {
-            Some(load) if crate::measure::capacity::CapacitySearch::held_at_max(&self.steps, &self.rule) => format!(
-                "at least {} (held at the maximum tried, {}; raise max)",
-                self.axis.format(load),
-                self.axis.format(self.rule.max)
-            ),
+            Some(load) if crate::measure::capacity::CapacitySearch::held_at_max(&self.steps, &self.rule) => {
+                format!("at least {} (held at the maximum tried; raise max)", self.axis.format(load))
+            }
             Some(load) => self.axis.format(load),
             None => match self.steps.iter().map(|step| step.load).reduce(f64::min) {
                 Some(lowest) => format!("none (even {} failed)", self.axis.format(lowest)),
