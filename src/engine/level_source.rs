@@ -153,9 +153,7 @@ impl<'a> LevelSource<'a> {
             return None;
         }
         let level = run.level_record(stage)?;
-        let classes = &self.scenario.compiled.failure_classes;
-        let classes: Vec<String> = classes.iter().map(|class| class.name.clone()).collect();
-        match judge_step(&level, search.step + 1, &classes, false) {
+        match judge_step(&level, search.step + 1, &class_names(self.scenario), false) {
             StepJudgement::CannotTell { .. } => {
                 match search.extended.iter_mut().find(|(extended, _)| *extended == stage) {
                     Some((_, times)) => *times += 1,
@@ -201,15 +199,8 @@ impl<'a> LevelSource<'a> {
             LoadModel::Open { rate_per_sec, .. } => rate_per_sec,
         };
         let step_number = search.search.steps.len() + 1;
-        let classes: Vec<String> = self
-            .scenario
-            .compiled
-            .failure_classes
-            .iter()
-            .map(|class| class.name.clone())
-            .collect();
         let judgement = match run.level_record(stage) {
-            Some(level) => judge_step(&level, step_number, &classes, true),
+            Some(level) => judge_step(&level, step_number, &class_names(self.scenario), true),
             None => StepJudgement::Failed {
                 why: "no request completed".into(),
             },
@@ -277,4 +268,9 @@ impl<'a> LevelSource<'a> {
         );
         next.map(|load| search.capacity.load_model(load))
     }
+}
+
+/// The scenario's failure class names (targets may name them).
+fn class_names(scenario: &ScenarioPlan) -> Vec<String> {
+    scenario.compiled.failure_classes.iter().map(|class| class.name.clone()).collect()
 }

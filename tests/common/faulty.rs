@@ -20,7 +20,7 @@
 //!   within MS milliseconds (a keep-alive timeout)
 //! - `/slots/N/MS`: a service with N slots shared by every connection: a request waits for a
 //!   free slot, holds it MS milliseconds, then gets 200 "ok" (its capacity is N / MS per ms)
-//! - `/flaky/MS`: 200 "ok" after MS milliseconds, except the server's first two requests on
+//! - `/flaky/MS`: 200 "ok" after MS milliseconds, except the server's first three requests on
 //!   this route and every fiftieth after them, which get 500 (a 2% error rate that starts
 //!   unluckily)
 #![allow(dead_code, clippy::unwrap_used)]
@@ -205,7 +205,7 @@ async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Seen>>>, shared: Arc<Sh
         } else if let Some(millis) = path.strip_prefix("/flaky/").and_then(|ms| ms.parse::<u64>().ok()) {
             let index = shared.flaky_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(millis)).await;
-            let fails = index < 2 || (index - 2) % 50 == 49;
+            let fails = index < 3 || (index - 3) % 50 == 49;
             let answer = if fails {
                 reply("500 Internal Server Error", "text/plain", "flaky")
             } else {
