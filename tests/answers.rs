@@ -775,4 +775,17 @@ fn repeated_runs_write_their_spread_and_compare_weighs_changes_against_it() {
     );
     let p50 = changes.iter().find(|change| change["measure"] == "p50").unwrap();
     assert_eq!(p50["noise"], "interval", "the spread keeps p95, error rate and RPS");
+
+    // The report of the same two runs weighs the change the same way, with the same words.
+    let output = common::loadscope(&["report", &first_of(3), "--compare", &first_of(2)], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output.stderr));
+    let markdown = common::text(&output.stdout);
+    let text = common::loadscope(&["compare", &first_of(3), &first_of(2)], dir.path());
+    let text = common::text(&text.stdout);
+    // The first p95 line is the level's Aggregated row: columns A and B, two spaces apart.
+    let p95_line = text.lines().find(|line| line.trim_start().starts_with("p95")).unwrap();
+    let columns: Vec<&str> = p95_line.trim().split("  ").map(str::trim).filter(|part| !part.is_empty()).collect();
+    let b_cell = columns.last().unwrap();
+    assert!(b_cell.ends_with("worse"), "{p95_line}");
+    assert!(markdown.contains(b_cell), "{b_cell:?} in the report:\n{markdown}");
 }

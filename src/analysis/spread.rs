@@ -136,6 +136,22 @@ pub fn group_spread<'a>(run: &RunRecord, library: impl IntoIterator<Item = &'a R
     (members.len() >= 2).then(|| spread(group, &members))
 }
 
+/// The spread of the repeat group `run` belongs to, from the runs saved in `dir` (its repeats
+/// are saved together in the run library); None when it is not a repeat, or fewer than two
+/// of its group are there. Reads the folder: call it off the UI thread.
+pub fn spread_in_folder(run: &RunRecord, dir: &std::path::Path) -> Option<Spread> {
+    run.repeat.as_ref()?;
+    let library: Vec<RunRecord> = crate::run::library::list(dir)
+        .ok()?
+        .into_iter()
+        .filter_map(|entry| match entry {
+            crate::run::library::LibraryEntry::Run { record, .. } => Some(*record),
+            crate::run::library::LibraryEntry::Unreadable { .. } => None,
+        })
+        .collect();
+    group_spread(run, &library)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

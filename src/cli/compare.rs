@@ -51,7 +51,7 @@ pub fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<P
     // each was saved in.
     let spreads: Vec<Option<crate::analysis::spread::Spread>> = runs
         .iter()
-        .map(|(path, record)| super::repeat::group_spread(record, path.parent().unwrap_or(&dir)))
+        .map(|(path, record)| crate::analysis::spread::spread_in_folder(record, path.parent().unwrap_or(&dir)))
         .collect();
     let comparison = compare_with_spreads(&records, baseline_index, &spreads);
     if json {

@@ -134,17 +134,3 @@ pub fn spread_text(found: &Spread, asked: u32) -> String {
     let _ = writeln!(out, "Runs: {}", found.run_ids.join(", "));
     out
 }
-
-/// The spread of the repeat group `run` belongs to, from the runs saved in `dir`.
-pub fn group_spread(run: &RunRecord, dir: &std::path::Path) -> Option<Spread> {
-    run.repeat.as_ref()?;
-    let library: Vec<RunRecord> = crate::run::library::list(dir)
-        .ok()?
-        .into_iter()
-        .filter_map(|entry| match entry {
-            crate::run::library::LibraryEntry::Run { record, .. } => Some(*record),
-            crate::run::library::LibraryEntry::Unreadable { .. } => None,
-        })
-        .collect();
-    crate::analysis::spread::group_spread(run, &library)
-}

@@ -60,7 +60,11 @@ pub fn report(args: ReportArgs) -> u8 {
         .as_ref()
         .map(|(path, _)| format!("run {}", path.display()))
         .unwrap_or_default();
-    let report = Report::new(run, &others, baseline.as_ref().map(|(_, record)| (record, baseline_label.as_str())));
+    let spreads: Vec<Option<crate::analysis::spread::Spread>> = runs
+        .iter()
+        .map(|(path, record)| crate::analysis::spread::spread_in_folder(record, path.parent().unwrap_or(&dir)))
+        .collect();
+    let report = Report::new(run, &others, baseline.as_ref().map(|(_, record)| (record, baseline_label.as_str()))).with_spreads(&spreads);
     match crate::report::write(&report, args.format, args.out.as_deref(), path) {
         Ok(written) => {
             for path in written {

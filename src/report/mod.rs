@@ -88,6 +88,15 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// The comparison again with each compared run's repeat spread (`spreads[i]` for
+    /// `compared[i]`), as `compare` weighs it, so a report and the comparison agree.
+    pub fn with_spreads(mut self, spreads: &[Option<crate::analysis::spread::Spread>]) -> Report<'a> {
+        if self.comparison.is_some() && spreads.iter().any(Option::is_some) {
+            self.comparison = Some(crate::analysis::comparison::compare_with_spreads(&self.compared, 0, spreads));
+        }
+        self
+    }
+
     /// Every level's target checks; a capacity search's steps are its evidence, not checks.
     pub fn verdicts(&self) -> impl Iterator<Item = (&'a str, &'a str, &'a Verdict)> {
         self.run

@@ -188,6 +188,7 @@ impl RunsTab {
     /// Writes a report of `path` (compared with `others`) into the reports folder.
     pub fn export(&mut self, path: PathBuf, others: Vec<PathBuf>, format: Format) {
         let reports = self.reports_dir();
+        let others_paths = others.clone();
         self.jobs.spawn("loadscope-report", move || {
             let load = |path: &Path| crate::run::load(path).map_err(|err| err.to_string());
             let run = match load(&path) {
@@ -199,7 +200,16 @@ impl RunsTab {
                 Err(why) => return error(why),
             };
             let other_refs: Vec<&RunRecord> = others.iter().collect();
-            let report = Report::new(&run, &other_refs, None);
+            // Runs with repeats are weighed against their spread, as the Compare view does.
+            let spreads: Vec<Option<crate::analysis::spread::Spread>> = std::iter::once(&path)
+                .chain(&others_paths)
+                .zip(std::iter::once(&run).chain(&others))
+                .map(|(path, record)| {
+                    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+                    crate::analysis::spread::spread_in_folder(record, dir)
+                })
+                .collect();
+            let report = Report::new(&run, &other_refs, None).with_spreads(&spreads);
             if let Err(err) = std::fs::create_dir_all(&reports) {
                 return error(format!("cannot create {}: {err}", reports.display()));
             }
