@@ -133,7 +133,7 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
                             .bytes()
                             .await
                             .ok()
-                            .map(|bytes| body_excerpt(&bytes))
+                            .map(|bytes| body_excerpt(&bytes, &secrets))
                             .filter(|text| !text.is_empty())
                     };
                     (Some(status), None, body_start)
@@ -152,7 +152,7 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
                 error: error.map(|error| secrets.redact(&error).into_owned()),
                 start_hint: health.start_hint,
                 elapsed_micros: started.elapsed().as_micros() as u64,
-                body_start: body_start.map(|body| secrets.redact(&body).into_owned()),
+                body_start,
                 refused,
             }
         })
@@ -228,15 +228,10 @@ pub fn scenario_client(timeout: Duration, scenario: &crate::preset::compiled::Co
         .map_err(|err| format!("cannot build an HTTP client: {err}"))
 }
 
-/// The start of a reply body as one line (at most 200 characters).
-fn body_excerpt(bytes: &[u8]) -> String {
+/// The start of a reply body as one line (at most 200 characters), redacted before the cut.
+fn body_excerpt(bytes: &[u8], secrets: &crate::preset::secrets::Secrets) -> String {
     let text: String = String::from_utf8_lossy(bytes).split_whitespace().collect::<Vec<_>>().join(" ");
-    let excerpt: String = text.chars().take(200).collect();
-    if text.chars().count() > 200 {
-        format!("{excerpt}…")
-    } else {
-        excerpt
-    }
+    secrets.redact_and_cut(&text, 200)
 }
 
 fn causes(err: &reqwest::Error) -> Vec<String> {

@@ -54,7 +54,7 @@ pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>>
                 };
                 let body = response.body.unwrap_or_default();
                 if !accepted {
-                    let snippet: String = String::from_utf8_lossy(&body).chars().take(200).collect();
+                    let snippet = scenario.secrets.redact_and_cut(&String::from_utf8_lossy(&body), 200);
                     return Err(format!("HTTP {}: {snippet}", response.status));
                 }
                 if !step.save.is_empty() {

@@ -488,7 +488,10 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
             };
             let body = response.body.as_deref().unwrap_or(&[]);
             let failure = if !accepted {
-                Some((FailureKind::Status(response.status), status_message(response.status, body)))
+                Some((
+                    FailureKind::Status(response.status),
+                    status_message(response.status, body, &scenario.secrets),
+                ))
             } else if response.body_cut {
                 Some((
                     FailureKind::Check,
@@ -559,8 +562,9 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
     done
 }
 
-/// `HTTP 400 Bad Request: <the start of the reply>`, so a refused request says why.
-fn status_message(status: u16, body: &[u8]) -> String {
+/// `HTTP 400 Bad Request: <the start of the reply>`, so a refused request says why. The reply
+/// is redacted before it is cut, so no cut leaves part of a secret it echoed.
+fn status_message(status: u16, body: &[u8], secrets: &crate::preset::secrets::Secrets) -> String {
     let reason = hyper::StatusCode::from_u16(status)
         .ok()
         .and_then(|code| code.canonical_reason())
@@ -570,9 +574,7 @@ fn status_message(status: u16, body: &[u8]) -> String {
     if text.is_empty() {
         return head;
     }
-    let snippet: String = text.chars().take(160).collect();
-    let ellipsis = if text.chars().count() > 160 { "…" } else { "" };
-    format!("{head}: {snippet}{ellipsis}")
+    format!("{head}: {}", secrets.redact_and_cut(&text, 160))
 }
 
 fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &mut Done) {

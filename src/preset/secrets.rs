@@ -92,30 +92,119 @@ impl Secrets {
         std::borrow::Cow::Owned(out)
     }
 
+    /// Also takes `value` out of outputs as `${name}`: a secret derived from the preset rather
+    /// than read from the environment (a password in a base URL, its Basic credentials).
+    pub fn hide(&mut self, name: &str, value: &str) {
+        if !self.resolved.iter().any(|(_, known, _)| known == value) {
+            self.resolved.push((name.to_string(), value.to_string(), true));
+        }
+    }
+
+    /// Cuts `text` (a reply's body, a message) to `max_chars` characters with an ellipsis,
+    /// redacting first, so that no cut leaves the start of a secret behind. Every place that
+    /// keeps the text of a reply goes through here or [`Secrets::redact`].
+    pub fn redact_and_cut(&self, text: &str, max_chars: usize) -> String {
+        let redacted = self.redact(text);
+        if redacted.chars().count() <= max_chars {
+            return redacted.into_owned();
+        }
+        let cut: String = redacted.chars().take(max_chars).collect();
+        format!("{}…", self.redact(&cut))
+    }
+
     /// `text` with every value that came from the environment replaced by its reference
-    /// (`${MY_KEY}`), longest values first.
+    /// (`${MY_KEY}`), in each form a server may echo it: as written, JSON-escaped (`\/`,
+    /// `\u002f`), percent-encoded (upper and lower case), with `+` read as a space (form
+    /// decoding), and base64 of `user:password` for Basic credentials that were hidden with
+    /// [`Secrets::hide`]. A text that ends with the first 12 or more characters of one of these
+    /// (a message cut short) loses that run too.
     pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
-        let mut hidden: Vec<(&str, &str)> = self
-            .resolved
-            .iter()
-            .filter(|(_, value, from_env)| *from_env && value.chars().count() >= MIN_REDACTED_CHARS)
-            .map(|(reference, value, _)| {
-                (
-                    value.as_str(),
-                    reference.split_once(":-").map_or(reference.as_str(), |(name, _)| name),
-                )
-            })
-            .collect();
-        if !hidden.iter().any(|(value, _)| text.contains(value)) {
+        let mut hidden: Vec<(String, &str)> = Vec::new();
+        for (reference, value, from_env) in &self.resolved {
+            if !*from_env || value.chars().count() < MIN_REDACTED_CHARS {
+                continue;
+            }
+            let name = reference.split_once(":-").map_or(reference.as_str(), |(name, _)| name);
+            for variant in variants(value) {
+                if !hidden.iter().any(|(known, _)| *known == variant) {
+                    hidden.push((variant, name));
+                }
+            }
+        }
+        let whole = hidden.iter().any(|(value, _)| text.contains(value.as_str()));
+        let cut = hidden.iter().any(|(value, _)| cut_prefix(text, value).is_some());
+        if !whole && !cut {
             return std::borrow::Cow::Borrowed(text);
         }
         hidden.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
         let mut out = text.to_string();
-        for (value, name) in hidden {
-            out = out.replace(value, &format!("${{{name}}}"));
+        for (value, name) in &hidden {
+            out = out.replace(value.as_str(), &format!("${{{name}}}"));
+        }
+        for (value, name) in &hidden {
+            if let Some(start) = cut_prefix(&out, value) {
+                let tail = &out[start..];
+                let ellipsis = if tail.ends_with('…') { "…" } else { "" };
+                out.truncate(start);
+                out.push_str(&format!("${{{name}}}{ellipsis}"));
+            }
         }
         std::borrow::Cow::Owned(out)
     }
+}
+
+/// Runs of a secret this long or longer, left at the end of a cut message, are taken out.
+pub const MIN_CUT_SECRET_CHARS: usize = 12;
+
+/// Where `text` ends with the first [`MIN_CUT_SECRET_CHARS`] or more characters of `value`
+/// (before a closing ellipsis), cut short: the byte offset that run starts at.
+fn cut_prefix(text: &str, value: &str) -> Option<usize> {
+    let body = text.strip_suffix('…').unwrap_or(text);
+    let value_chars: Vec<(usize, char)> = value.char_indices().collect();
+    if value_chars.len() <= MIN_CUT_SECRET_CHARS {
+        return None;
+    }
+    // Longest first: the run that ends the text.
+    for length in (MIN_CUT_SECRET_CHARS..value_chars.len()).rev() {
+        let prefix = &value[..value_chars[length].0];
+        if body.ends_with(prefix) {
+            return Some(body.len() - prefix.len());
+        }
+    }
+    None
+}
+
+/// The forms a server may echo `value` in.
+fn variants(value: &str) -> Vec<String> {
+    let mut forms = vec![value.to_string()];
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json.trim_matches('"').to_string();
+    forms.push(json.replace('/', "\\/"));
+    forms.push(json.replace('/', "\\u002f"));
+    forms.push(json.replace('/', "\\u002F"));
+    forms.push(json);
+    forms.push(percent_encode(value, true));
+    forms.push(percent_encode(value, false));
+    forms.push(value.replace('+', " "));
+    forms.retain(|form| form.chars().count() >= MIN_REDACTED_CHARS);
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// `value` with every byte outside RFC 3986's unreserved set as `%XX`.
+fn percent_encode(value: &str, upper: bool) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else if upper {
+            out.push_str(&format!("%{byte:02X}"));
+        } else {
+            out.push_str(&format!("%{byte:02x}"));
+        }
+    }
+    out
 }
 
 /// The text inside each `${...}` of `text`, fallback included.
@@ -213,6 +302,45 @@ mod tests {
         let mut tiny = Secrets::default();
         tiny.resolve("${A}", &short).expect("resolves");
         assert_eq!(tiny.redact("a table of abc"), "a table of abc", "values under 4 characters stay");
+    }
+
+    #[test]
+    fn a_secret_is_taken_out_in_every_form_a_server_may_echo() {
+        let key = "sk-live/AbC+dEf=12345678";
+        let lookup = |_: &str| Some(key.to_string());
+        let mut secrets = Secrets::default();
+        secrets.resolve("${API_KEY}", &lookup).expect("resolves");
+        for echoed in [
+            key.to_string(),
+            "sk-live\\/AbC+dEf=12345678".to_string(),
+            "sk-live\\u002fAbC+dEf=12345678".to_string(),
+            "sk-live%2FAbC%2BdEf%3D12345678".to_string(),
+            "sk-live%2fAbC%2bdEf%3d12345678".to_string(),
+            "sk-live/AbC dEf=12345678".to_string(),
+        ] {
+            let message = format!("HTTP 500: {{\"echo\": \"{echoed}\"}}");
+            let redacted = secrets.redact(&message);
+            assert_eq!(redacted, "HTTP 500: {\"echo\": \"${API_KEY}\"}", "{echoed}");
+        }
+        // Cut inside the key: the run left at the end goes, with the ellipsis.
+        assert_eq!(secrets.redact("key was sk-live/AbC+dE…"), "key was ${API_KEY}…");
+        assert_eq!(
+            secrets.redact("key was sk-live/AbC"),
+            "key was sk-live/AbC",
+            "under 12 characters stays"
+        );
+        // Redacting before the cut leaves nothing of it.
+        let long = format!("{}{key} and more", "x".repeat(150));
+        let cut = secrets.redact_and_cut(&long, 160);
+        assert!(!cut.contains("sk-live"), "{cut}");
+        assert!(cut.ends_with('…'), "{cut}");
+        // A password hidden with its Basic credentials.
+        secrets.hide("base_url password", "hunter2pass");
+        secrets.hide("base_url password", "YWxpY2U6aHVudGVyMnBhc3M=");
+        assert_eq!(
+            secrets.redact("Authorization: Basic YWxpY2U6aHVudGVyMnBhc3M= for hunter2pass"),
+            "Authorization: Basic ${base_url password} for ${base_url password}"
+        );
     }
 
     #[test]

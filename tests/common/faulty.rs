@@ -20,6 +20,10 @@
 //!   within MS milliseconds (a keep-alive timeout)
 //! - `/slots/N/MS`: a service with N slots shared by every connection: a request waits for a
 //!   free slot, holds it MS milliseconds, then gets 200 "ok" (its capacity is N / MS per ms)
+//! - `/echo-encoded/FORM`: 500 whose JSON body echoes the Authorization header's credential
+//!   (after `Bearer `) in one FORM: `raw`, `php` (`/` as `\/`), `url-upper` and `url-lower`
+//!   (percent-encoded), `form` (`+` as a space), `cut160` and `cut200` (after enough padding
+//!   that a 160- or 200-character excerpt ends inside it)
 //! - `/flaky/MS`: 200 "ok" after MS milliseconds, except the server's first three requests on
 //!   this route and every fiftieth after them, which get 500 (a 2% error rate that starts
 //!   unluckily)
@@ -253,6 +257,41 @@ async fn respond(stream: &mut TcpStream, path: &str, line: &str, headers: &str) 
     let write = |bytes: Vec<u8>| bytes;
     let result = match path {
         "/ok" => stream.write_all(&write(reply("200 OK", "text/plain", "ok"))).await,
+        _ if path.starts_with("/echo-encoded/") => {
+            let credential = headers
+                .lines()
+                .find(|line| line.to_ascii_lowercase().starts_with("authorization: bearer "))
+                .map(|line| &line["authorization: bearer ".len()..])
+                .unwrap_or("")
+                .trim();
+            let percent = |upper: bool| -> String {
+                credential
+                    .bytes()
+                    .map(|byte| {
+                        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                            (byte as char).to_string()
+                        } else if upper {
+                            format!("%{byte:02X}")
+                        } else {
+                            format!("%{byte:02x}")
+                        }
+                    })
+                    .collect()
+            };
+            let echoed = match path.trim_start_matches("/echo-encoded/") {
+                "php" => credential.replace('/', "\\/"),
+                "url-upper" => percent(true),
+                "url-lower" => percent(false),
+                "form" => credential.replace('+', " "),
+                "cut160" => format!("{}{credential}", "p".repeat(110)),
+                "cut200" => format!("{}{credential}", "p".repeat(150)),
+                _ => credential.to_string(),
+            };
+            let body = format!("{{\"error\": \"bad key\", \"echo\": \"{echoed}\"}}");
+            stream
+                .write_all(&reply("500 Internal Server Error", "application/json", &body))
+                .await
+        }
         _ if path.starts_with("/drop-after-first/") || path.starts_with("/idle-close/") => {
             stream.write_all(&reply("200 OK", "text/plain", "ok")).await
         }
