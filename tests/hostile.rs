@@ -127,3 +127,99 @@ fn a_preflight_that_echoes_the_key_shows_no_part_of_it() {
     assert_eq!(leaks(&stderr), Vec::<String>::new(), "{stderr}");
     assert_eq!(leaks(&text(&output.stdout)), Vec::<String>::new());
 }
+
+// ---- 2. Credentials in base_url ----
+
+#[test]
+fn a_password_in_the_base_url_is_sent_as_basic_auth_and_shown_as_stars() {
+    let server = Faulty::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let authority = server.url().trim_start_matches("http://").to_string();
+    for (base_url, env, hidden, shown) in [
+        (format!("http://alice:hunter2pass@{authority}"), None, "hunter2pass", "***"),
+        (
+            format!("http://alice:${{URL_PASS}}@{authority}"),
+            Some(("URL_PASS", "s3cret/pa+ss")),
+            "s3cret/pa+ss",
+            "${URL_PASS}",
+        ),
+    ] {
+        let _ = std::fs::remove_dir_all(&data);
+        let preset = dir.path().join("p.toml");
+        std::fs::write(
+            &preset,
+            format!(
+                "name = \"Creds\"\n[[scenario]]\nname = \"creds\"\n[scenario.service]\nbase_url = \"{base_url}\"\n[[scenario.task]]\nname = \"echo\"\npath = \"/echo-headers\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n[[scenario.target]]\nexpr = \"error_rate < 1%\"\n"
+            ),
+        )
+        .unwrap();
+        let junit = dir.path().join("junit.xml");
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_loadscope"));
+        command
+            .args(["run", preset.to_str().unwrap(), "--junit", junit.to_str().unwrap()])
+            .env("LOADSCOPE_DATA_DIR", &data);
+        if let Some((name, value)) = env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "the echo fails its target: {}", text(&output.stderr));
+        // Sent: Basic credentials from the URL's user info.
+        use base64::Engine as _;
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("alice:{hidden}"));
+        let seen = server.seen();
+        assert!(
+            seen.last().unwrap().headers.contains(&format!("authorization: Basic {basic}")),
+            "{}",
+            seen.last().unwrap().headers
+        );
+        // Shown nowhere, in any output; the URL reads with the password replaced.
+        let mut outputs = outputs_of(dir.path(), &data, text(&output.stdout), text(&output.stderr));
+        outputs.push(("junit".into(), std::fs::read_to_string(&junit).unwrap()));
+        for (name, output) in &outputs {
+            assert!(!output.contains(hidden), "{name} shows the password:\n{output}");
+            assert!(!output.contains(&basic), "{name} shows the Basic credentials:\n{output}");
+        }
+        let run_file = &outputs.iter().find(|(name, _)| name == "run file").unwrap().1;
+        let record: serde_json::Value = serde_json::from_str(run_file).unwrap();
+        assert_eq!(
+            record["scenarios"][0]["base_url"],
+            format!("http://alice:***@{authority}"),
+            "stored as shown"
+        );
+        let failure = record["scenarios"][0]["levels"][0]["failures"][0]["message"].as_str().unwrap();
+        assert!(
+            failure.contains(&format!("authorization: Basic {shown}")) || failure.contains("Basic ${"),
+            "{failure}"
+        );
+    }
+}
+
+#[test]
+fn a_reference_in_the_address_is_refused_and_one_in_the_password_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let validate = |base_url: &str| {
+        let preset = dir.path().join("v.toml");
+        std::fs::write(
+            &preset,
+            format!("[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"{base_url}\"\n[[scenario.task]]\nname = \"t\"\npath = \"/\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n"),
+        )
+        .unwrap();
+        let output = loadscope(&["validate", preset.to_str().unwrap()], dir.path());
+        (output.status.code(), text(&output.stderr) + &text(&output.stdout))
+    };
+    let (code, said) = validate("http://${API_HOST}:8000");
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("base_url \"http://${API_HOST}:8000\" holds a ${VAR} reference"),
+        "{said}"
+    );
+    let (code, said) = validate("http://alice:${PASS}@127.0.0.1:8000");
+    assert_eq!(code, Some(0), "{said}");
+    let (code, said) = validate("http://alice:hunter2pass@not a host");
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        !said.contains("hunter2pass") && said.contains("alice:***@"),
+        "the error shows no password: {said}"
+    );
+}

@@ -400,6 +400,35 @@ impl ScenarioPlan {
             Ok(())
         };
         resolve_into(&mut secrets, &mut base_headers, &scenario.headers)?;
+        // `http://user:password@host`: Basic credentials, as curl and k6 send them (an
+        // Authorization header the scenario sets wins). The password and its encoding are
+        // taken out of every output like a `${VAR}` value.
+        if let Some((user, password)) = &scenario.base.credentials
+            && !base_headers.contains_key(hyper::header::AUTHORIZATION)
+        {
+            let user = secrets.resolve(user, lookup).map_err(missing("base_url user".into()))?;
+            let password = secrets.resolve(password, lookup).map_err(missing("base_url password".into()))?;
+            use base64::Engine as _;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            let name = secrets::references(
+                &scenario
+                    .base
+                    .credentials
+                    .as_ref()
+                    .map(|(_, written)| written.clone())
+                    .unwrap_or_default(),
+            )
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "base_url password".into());
+            if !password.is_empty() {
+                secrets.hide(&name, &password);
+            }
+            secrets.hide(&name, &encoded);
+            let value = HeaderValue::from_str(&format!("Basic {encoded}"))
+                .map_err(|_| endpoint_error("base_url: the credentials hold characters HTTP does not allow".into()))?;
+            base_headers.insert(hyper::header::AUTHORIZATION, value);
+        }
         let mut service_headers = base_headers.clone();
         service_headers.remove(HOST);
         let mut tasks = Vec::new();

@@ -797,6 +797,11 @@ impl RunState {
 pub(super) fn preset_document(preset: &crate::preset::model::Preset) -> serde_json::Value {
     let mut copy = preset.clone();
     for scenario in &mut copy.scenarios {
+        // A password in the base URL is shown and stored as `***`.
+        let masked = crate::preset::compiled::mask_password(scenario.service.base_url.get_ref());
+        if &masked != scenario.service.base_url.get_ref() {
+            *scenario.service.base_url.get_mut() = masked;
+        }
         for (name, value) in scenario.service.headers.iter_mut() {
             *value = redact_header_value(name, value);
         }

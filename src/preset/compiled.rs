@@ -47,16 +47,22 @@ pub struct BaseUrl {
     pub port: u16,
     /// Path prefix without a trailing slash ("" for none).
     pub path_prefix: String,
-    /// The original text, for display.
+    /// The URL for display and for files: as written, with any password as `***`.
     pub text: String,
+    /// `user:password@` before the host, as written (either may hold `${VAR}`): sent as Basic
+    /// credentials, as curl and k6 do, and never shown.
+    pub credentials: Option<(String, String)>,
 }
 
 impl BaseUrl {
-    /// Parses `http(s)://host[:port][/prefix]`.
+    /// Parses `http(s)://[user[:password]@]host[:port][/prefix]`.
     pub fn parse(text: &str) -> Result<BaseUrl, String> {
-        let uri: Uri = text
+        let (credentials, without) = split_credentials(text);
+        let shown = mask_password(text);
+        let uri: Uri = without
             .parse()
-            .map_err(|err| format!("base_url {text:?} is not a URL ({err}); write e.g. \"http://localhost:8000\""))?;
+            .map_err(|err| format!("base_url {shown:?} is not a URL ({err}); write e.g. \"http://localhost:8000\""))?;
+        let text = shown.as_str();
         let scheme = match uri.scheme_str() {
             Some("http") => Scheme::Http,
             Some("https") => Scheme::Https,
@@ -82,6 +88,7 @@ impl BaseUrl {
             port,
             path_prefix: uri.path().trim_end_matches('/').to_string(),
             text: text.to_string(),
+            credentials,
         })
     }
 
@@ -110,6 +117,45 @@ impl BaseUrl {
             Scheme::Https => "https",
         };
         format!("{scheme}://{}{}{}", self.authority(), self.path_prefix, path)
+    }
+}
+
+/// `scheme://user:password@rest` split into the credentials (user, password; "" when there is
+/// no `:`) and the URL without them. A `${VAR}` in the password may hold `@` or `/` once
+/// resolved, so the user info ends at the last `@` before the path.
+pub(crate) fn split_credentials(text: &str) -> (Option<(String, String)>, String) {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return (None, text.to_string());
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // `${...}` may hold characters that end an authority; look past references.
+    let authority_end = match rest[..authority_end].rfind("${") {
+        Some(open) => rest[open..].find('}').map_or(authority_end, |close| {
+            let after = open + close + 1;
+            after + rest[after..].find(['/', '?', '#']).unwrap_or(rest.len() - after)
+        }),
+        None => authority_end,
+    };
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return (None, text.to_string());
+    };
+    let userinfo = &authority[..at];
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    (
+        Some((user.to_string(), password.to_string())),
+        format!("{scheme}://{}{}", &authority[at + 1..], &rest[authority_end..]),
+    )
+}
+
+/// A URL as it may be shown and stored: any password in its user info as `***`.
+pub fn mask_password(text: &str) -> String {
+    match split_credentials(text) {
+        (Some((user, password)), without) if !password.is_empty() => {
+            let (scheme, rest) = without.split_once("://").unwrap_or(("http", &without));
+            format!("{scheme}://{user}:***@{rest}")
+        }
+        _ => text.to_string(),
     }
 }
 

@@ -105,18 +105,18 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
 /// The base URL, extra root certificates, service headers and health path.
 fn compile_service(ctx: &mut Context<'_>, scenario: &Scenario, label: &str) -> (Option<BaseUrl>, Vec<CertificateDer<'static>>) {
     // `${VAR}` is resolved in what requests send, not in where they go: a reference here
-    // would be sent (and shown) literally.
-    for (field, text) in [
-        ("base_url", Some(scenario.service.base_url.get_ref())),
-        ("health_path", scenario.service.health_path.as_ref()),
-    ] {
+    // would be sent (and shown) literally. The base URL's user info is sent (as Basic
+    // credentials), so a reference may stand for the user or password there.
+    let (_, address) = crate::preset::compiled::split_credentials(scenario.service.base_url.get_ref());
+    for (field, text) in [("base_url", Some(&address)), ("health_path", scenario.service.health_path.as_ref())] {
         if let Some(text) = text
             && text.contains("${")
         {
+            let shown = crate::preset::compiled::mask_password(text);
             ctx.push_at(
                 &scenario.service.base_url,
                 format!(
-                    "{label}: {field} {text:?} holds a ${{VAR}} reference, which is resolved only in headers, paths, bodies and arguments; write the address itself, or pass --host URL"
+                    "{label}: {field} {shown:?} holds a ${{VAR}} reference, which is resolved only in headers, paths, bodies, arguments and a base URL's password (http://user:${{PASS}}@host); write the address itself, or pass --host URL"
                 ),
             );
         }
