@@ -223,3 +223,114 @@ fn a_reference_in_the_address_is_refused_and_one_in_the_password_is_not() {
         "the error shows no password: {said}"
     );
 }
+
+// ---- 3. Locust import never panics and never saves what it cannot read back ----
+
+const STATS_HEADER: &str = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
+const HISTORY: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size\n1796306112,0,,Aggregated,0,0,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,0,0,0,0.0,0,0,0\n1796306113,2,,Aggregated,0,0,5,5,6,6,7,7,8,9,9,9,9,10,0,5,5.1,2,9,5.0\n";
+
+/// Writes Locust's three files under `dir/name`; returns the prefix.
+fn locust_files(dir: &std::path::Path, name: &str, stats_rows: &str, history: &str) -> std::path::PathBuf {
+    let prefix = dir.join(name);
+    std::fs::write(format!("{}_stats.csv", prefix.display()), format!("{STATS_HEADER}\n{stats_rows}")).unwrap();
+    std::fs::write(format!("{}_stats_history.csv", prefix.display()), history).unwrap();
+    std::fs::write(
+        format!("{}_failures.csv", prefix.display()),
+        "Method,Name,Error,Occurrences,First Seen,Last Seen\n",
+    )
+    .unwrap();
+    prefix
+}
+
+const ONE_TASK: &str =
+    "GET,/hello,10,0,5,5.1,2,9,5.0,3.3,0.0,5,5,6,6,7,7,8,9,9,9,9\n,Aggregated,10,0,5,5.1,2,9,5.0,3.3,0.0,5,5,6,6,7,7,8,9,9,9,9\n";
+
+#[test]
+fn out_of_range_locust_numbers_are_refused_with_the_place_and_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "year10000",
+            ONE_TASK.to_string(),
+            HISTORY.replace("1796306113,2", "253402300800,2"),
+            "year10000_stats_history.csv line 3, column \"Timestamp\": 253402300800 is out of range (0 to 253402300799)",
+        ),
+        (
+            "huge",
+            ONE_TASK.to_string(),
+            HISTORY.replace("1796306113,2", "99999999999999999999,2"),
+            "huge_stats_history.csv line 3, column \"Timestamp\": 99999999999999999999 is out of range",
+        ),
+        (
+            "average",
+            ONE_TASK.replace("GET,/hello,10,0,5,5.1,", "GET,/hello,10,0,5,1e307,"),
+            HISTORY.to_string(),
+            "average_stats.csv line 2, column \"Average Response Time\": 1e307 is out of range (0 to 10000000000000)",
+        ),
+    ];
+    for (name, stats, history, expected) in cases {
+        let prefix = locust_files(dir.path(), name, &stats, &history);
+        let output = loadscope(&["import", "locust", prefix.to_str().unwrap()], dir.path());
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: refused, not a panic (101): {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+    let runs = dir.path().join("runs");
+    assert!(
+        !runs.exists() || std::fs::read_dir(&runs).unwrap().next().is_none(),
+        "nothing was saved"
+    );
+}
+
+#[test]
+fn many_request_names_import_in_linear_time_and_csv_reports_write_what_is_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = String::new();
+    for index in 0..100_000 {
+        rows.push_str(&format!("GET,/item/{index},1,0,5,5.1,2,9,5.0,0.1,0.0,5,5,6,6,7,7,8,9,9,9,9\n"));
+    }
+    rows.push_str(",Aggregated,100000,0,5,5.1,2,9,5.0,3.3,0.0,5,5,6,6,7,7,8,9,9,9,9\n");
+    let prefix = locust_files(dir.path(), "many", &rows, HISTORY);
+    let started = std::time::Instant::now();
+    let output = loadscope(&["import", "locust", prefix.to_str().unwrap()], dir.path());
+    let took = started.elapsed();
+    println!("100,000 request names imported in {took:?}");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    // Quadratic, this took 80 s in release; linear, a few seconds even in a debug build.
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+
+    let small = locust_files(dir.path(), "small", ONE_TASK, HISTORY);
+    let output = loadscope(
+        &[
+            "import",
+            "locust",
+            small.to_str().unwrap(),
+            "--dir",
+            dir.path().join("small-runs").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let run = std::fs::read_dir(dir.path().join("small-runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let out = dir.path().join("report");
+    let output = loadscope(
+        &["report", run.to_str().unwrap(), "--format", "csv", "--out", out.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stats = std::fs::read_to_string(dir.path().join("report_stats.csv")).unwrap();
+    let hello = stats.lines().find(|line| line.contains("/hello")).unwrap();
+    let cells: Vec<&str> = hello.split(',').collect();
+    // Median, average, min, max, size, then 50% 66% 75% 80% 90% 95% 98% 99% ... 100%.
+    assert_eq!(&cells[4..9], ["5", "5.10", "2.00", "9.00", "5"], "{hello}");
+    assert_eq!(cells[11], "5", "50%: {hello}");
+    assert_eq!(cells[12], "N/A", "66% is not in the run file: {hello}");
+    assert_eq!(cells[15], "7", "90%: {hello}");
+    assert_eq!(cells[16], "7", "95%: {hello}");
+    assert_eq!(cells[21], "9", "100% is the max: {hello}");
+}

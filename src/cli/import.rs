@@ -75,7 +75,7 @@ fn import_locust(args: LocustArgs) -> u8 {
     record.title = args.name.clone().filter(|name| !name.trim().is_empty());
     let dir = args.dir.clone().unwrap_or_else(default_runs_dir);
     let path = dir.join(library_file_name(&record.id, &record.preset.name));
-    if let Err(err) = crate::run::save::save_new(&record, &path) {
+    if let Err(err) = crate::run::save::save_new(&record, &path).and_then(|()| crate::run::save::verify_saved(&record, &path)) {
         eprintln!("import locust: {err}");
         return EXIT_NOT_SAVED;
     }

@@ -89,7 +89,7 @@ pub fn merge_segments(args: MergeArgs) -> u8 {
         .out
         .clone()
         .unwrap_or_else(|| default_runs_dir().join(library_file_name(&record.id, &record.preset.name)));
-    if let Err(err) = crate::run::save_atomic(&record, &out) {
+    if let Err(err) = crate::run::save_atomic(&record, &out).and_then(|()| crate::run::save::verify_saved(&record, &out)) {
         eprintln!("merge: {err}");
         return EXIT_NOT_SAVED;
     }

@@ -51,6 +51,35 @@ fn stats_row(kind: &str, name: &str, parts: &[&TaskSummary], duration_secs: f64)
             row.push(per_sec(failures));
             row.extend(PERCENTILES.iter().map(|q| millis(histogram.value_at_quantile(*q) as f64)));
         }
+        // No histogram (an imported run keeps Locust's own numbers): write what is known. One
+        // part's percentiles are its own; across parts only min, max and the mean combine.
+        None if requests > 0 => {
+            let one = (parts.len() == 1).then(|| &parts[0].stats);
+            let measured = parts.iter().filter(|part| part.stats.requests > 0);
+            let min = measured.clone().map(|part| part.stats.min_micros).min().unwrap_or(0);
+            let max = measured.clone().map(|part| part.stats.max_micros).max().unwrap_or(0);
+            let mean = measured.map(|part| part.stats.avg_micros * part.stats.requests as f64).sum::<f64>() / requests as f64;
+            let known = |percentile: &str| -> Option<u64> {
+                let stats = one?;
+                match percentile {
+                    "50%" => Some(stats.p50_micros),
+                    "90%" => Some(stats.p90_micros),
+                    "95%" => Some(stats.p95_micros),
+                    "99%" => Some(stats.p99_micros),
+                    "100%" => Some(stats.max_micros),
+                    _ => None,
+                }
+            };
+            let shown = |micros: Option<u64>| micros.map(|micros| millis(micros as f64)).unwrap_or_else(|| "N/A".into());
+            row.push(shown(known("50%")));
+            row.push(millis_precise(mean));
+            row.push(millis_precise(min as f64));
+            row.push(millis_precise(max as f64));
+            row.push(format!("{:.0}", bytes as f64 / requests as f64));
+            row.push(per_sec(requests));
+            row.push(per_sec(failures));
+            row.extend(PERCENTILE_NAMES.iter().map(|name| shown(known(name))));
+        }
         None => {
             row.extend(["0", "0", "0", "0", "0"].map(String::from));
             row.push(per_sec(requests));

@@ -54,6 +54,13 @@ pub fn files(prefix: &Path) -> [PathBuf; 3] {
     [with("_stats.csv"), with("_stats_history.csv"), with("_failures.csv")]
 }
 
+/// The largest Unix time read (9999-12-31T23:59:59Z): later ones have no RFC 3339 form.
+const MAX_TIMESTAMP_SECS: f64 = 253_402_300_799.0;
+/// The largest count, time in milliseconds, size or rate read: far above any real run (a
+/// thousand years in milliseconds), and small enough that every sum and product the run file
+/// keeps stays finite.
+const MAX_NUMBER: f64 = 1e13;
+
 /// One row of a CSV file, with its line for messages.
 struct Row<'a> {
     file: &'a Path,
@@ -74,7 +81,8 @@ impl Row<'_> {
 
     fn number(&self, column: &str) -> Result<f64, String> {
         let text = self.text(column)?;
-        text.parse::<f64>()
+        let value = text
+            .parse::<f64>()
             .ok()
             .filter(|value| value.is_finite() && *value >= 0.0)
             .ok_or_else(|| {
@@ -83,7 +91,16 @@ impl Row<'_> {
                     self.file.display(),
                     self.line
                 )
-            })
+            })?;
+        let max = if column == "Timestamp" { MAX_TIMESTAMP_SECS } else { MAX_NUMBER };
+        if value > max {
+            return Err(format!(
+                "{} line {}, column {column:?}: {text} is out of range (0 to {max}); a Locust run writes nothing that large, so the file is damaged",
+                self.file.display(),
+                self.line
+            ));
+        }
+        Ok(value)
     }
 
     /// A number, or None for Locust's `N/A`.
@@ -257,8 +274,12 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
         )
     })?;
     // A name used with two methods is told apart by its method, as Locust's table does.
+    let mut uses: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (_, name, _) in &requests {
+        *uses.entry(name.as_str()).or_insert(0) += 1;
+    }
     let task_name = |method: &str, name: &str| -> String {
-        let shared = requests.iter().filter(|(_, other, _)| other == name).count() > 1;
+        let shared = uses.get(name).copied().unwrap_or(0) > 1;
         let locust = if shared { format!("{method} {name}") } else { name.to_string() };
         names.task_names.get(&locust).cloned().unwrap_or(locust)
     };

@@ -184,6 +184,27 @@ pub fn check_writable_as(path: &Path, must_be_new: bool, what: &str, flag: &str,
         .map_err(|err| format!("cannot write {what} {shown}: {err} (pick a writable folder with {flag}, or fix the folder's permissions)"))
 }
 
+/// Reads a just-written run file back and checks it is the record that was saved, so "Saved"
+/// is said only of a file that reads. A file that does not read is removed (it would only
+/// trip every later listing) and the error says why.
+pub fn verify_saved(record: &RunRecord, path: &Path) -> Result<(), RunFileError> {
+    let unreadable = |message: String| RunFileError::Json {
+        path: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message,
+    };
+    let result = match load(path) {
+        Ok(read) if read.id == record.id && read.scenarios.len() == record.scenarios.len() => Ok(()),
+        Ok(_) => Err(unreadable("it reads back as another run".into())),
+        Err(err) => Err(err),
+    };
+    if result.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    result.map_err(|err| unreadable(format!("written but unreadable, so it was removed: {err}")))
+}
+
 /// How long after its last save an unfinished run file is taken as interrupted.
 pub const STALE_AFTER_SECS: u64 = 30;
 
