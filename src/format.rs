@@ -147,3 +147,36 @@ mod tests {
         assert_eq!(truncate("abcdef", 4), "abc…");
     }
 }
+
+/// `text` safe to print on a terminal: control characters other than newline and tab (an
+/// escape sequence that retitles the window or clears the screen) shown as `\e`, `\r`, `\x07`.
+/// User text (titles, names, notes) and servers' messages reach the terminal through this.
+pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\u{1b}' => out.push_str("\\e"),
+            '\r' => out.push_str("\\r"),
+            c if unsafe_char(c) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod terminal_tests {
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(super::terminal("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(
+            super::terminal("\u{1b}]0;owned\u{7}\u{1b}[2Jtitle\r"),
+            "\\e]0;owned\\x07\\e[2Jtitle\\r"
+        );
+        assert_eq!(super::terminal("\u{9b}31m"), "\\x9b31m", "C1 controls too");
+    }
+}

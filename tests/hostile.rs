@@ -334,3 +334,72 @@ fn many_request_names_import_in_linear_time_and_csv_reports_write_what_is_known(
     assert_eq!(cells[16], "7", "95%: {hello}");
     assert_eq!(cells[21], "9", "100% is the max: {hello}");
 }
+
+// ---- 4. Files other programs open ----
+
+#[test]
+fn csv_cells_never_run_as_formulas_terminals_never_obey_titles_and_markdown_escapes_tags() {
+    let server = Faulty::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let preset = dir.path().join("p.toml");
+    std::fs::write(
+        &preset,
+        format!(
+            "name = \"Hostile\"\n[[scenario]]\nname = \"@scenario\"\n[scenario.service]\nbase_url = \"{}\"\n[[scenario.task]]\nname = '=HYPERLINK(\"http://evil\",\"x\")'\npath = \"/echo-headers\"\n[[scenario.task]]\nname = \"-2+3\"\npath = \"/ok\"\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let output = loadscope(&["run", preset.to_str().unwrap(), "-q"], &data);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let run = std::fs::read_dir(data.join("runs"))
+        .unwrap()
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .find(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .unwrap();
+
+    // CSV: every text cell that a spreadsheet would run starts with a quote.
+    let out = dir.path().join("report");
+    let output = loadscope(
+        &["report", run.to_str().unwrap(), "--format", "csv", "--out", out.to_str().unwrap()],
+        &data,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    for file in ["report_stats.csv", "report_failures.csv"] {
+        let csv = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let cells: Vec<String> = reader
+            .records()
+            .flat_map(|record| record.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        assert!(
+            cells
+                .iter()
+                .all(|cell| !cell.starts_with(['=', '+', '@']) && !(cell.starts_with('-') && cell.parse::<f64>().is_err())),
+            "{file}: {cells:?}"
+        );
+        assert!(
+            cells.iter().any(|cell| cell == "'=HYPERLINK(\"http://evil\",\"x\")"),
+            "{file}: {cells:?}"
+        );
+        assert!(cells.iter().any(|cell| cell == "'@scenario"), "{file}: {cells:?}");
+    }
+
+    // The terminal: a title that would retitle the window and clear the screen is shown.
+    let title = "\u{1b}]0;owned\u{7}\u{1b}[2J<script>alert(1)</script>";
+    let output = loadscope(&["runs", "rename", run.to_str().unwrap(), title], &data);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let output = loadscope(&["runs"], &data);
+    let listed = text(&output.stdout);
+    assert!(!listed.contains('\u{1b}') && !listed.contains('\u{7}'), "{listed:?}");
+    assert!(listed.contains("\\e]0;owned\\x07\\e[2J"), "{listed}");
+    let output = loadscope(&["run", preset.to_str().unwrap()], &data);
+    assert!(!text(&output.stdout).contains('\u{1b}'));
+
+    // Markdown: the title's HTML is escaped, as the HTML report escapes it.
+    let output = loadscope(&["report", run.to_str().unwrap()], &data);
+    let markdown = text(&output.stdout);
+    assert!(!markdown.contains("<script>") && !markdown.contains('\u{1b}'), "{markdown}");
+    assert!(markdown.contains("&lt;script>alert(1)&lt;/script>"), "{markdown}");
+}

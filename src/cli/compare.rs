@@ -57,7 +57,7 @@ pub fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<P
     if json {
         super::json::print(&super::json::ComparisonDocument::new(&comparison));
     } else {
-        print!("{}", comparison_text(&comparison));
+        print!("{}", format::terminal(&comparison_text(&comparison)));
     }
     EXIT_PASSED
 }

@@ -93,7 +93,7 @@ pub fn merge_segments(args: MergeArgs) -> u8 {
         eprintln!("merge: {err}");
         return EXIT_NOT_SAVED;
     }
-    println!("{}", run_summary(&record));
+    println!("{}", crate::format::terminal(&run_summary(&record)));
     for segment in &record.merged_from {
         let offset = segment
             .start_offset_millis

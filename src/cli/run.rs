@@ -265,7 +265,7 @@ fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Op
                 }
                 progress.update(&snapshot)
             }
-            Event::LevelFinished { scenario, level } => progress.print(&level_report(&scenario, &level)),
+            Event::LevelFinished { scenario, level } => progress.print(&format::terminal(&level_report(&scenario, &level))),
             Event::Saved { .. } => {
                 if save_failing.take().is_some() {
                     progress.warn("Saving works again; the run file is up to date.");
@@ -287,7 +287,7 @@ fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Op
                 progress.finish();
                 let json = args.target.json;
                 if !json {
-                    println!("{}", run_summary(&record));
+                    println!("{}", format::terminal(&run_summary(&record)));
                 }
                 let verdict = match record.passed {
                     Some(false) => EXIT_TARGET_FAILED,

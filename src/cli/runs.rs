@@ -183,6 +183,16 @@ fn list_runs(dir: &Path, args: &RunsArgs) -> u8 {
     );
     for row in &rows {
         let started: String = row.started_at.chars().take(19).collect::<String>().replace('T', " ");
+        // Titles, names, tags and notes are user text: escapes in them are shown, not obeyed.
+        let safe = |text: &str| format::terminal(text).into_owned();
+        let row = &RunRow {
+            name: safe(&row.name),
+            scenarios: safe(&row.scenarios),
+            preset: safe(&row.preset),
+            tags: row.tags.iter().map(|tag| safe(tag)).collect(),
+            notes: safe(&row.notes),
+            ..row.clone()
+        };
         println!(
             "{:<20} {:<24} {:<24} {:>8} {:<11} {:<7} {:>9} {:>8}  {}",
             started,

@@ -18,6 +18,17 @@ use crate::run::{RunRecord, TaskSummary};
 use crate::run::locust_csv::PERCENTILE_NAMES;
 pub use crate::run::locust_csv::{FAILURES_HEADER, PERCENTILES, history_header, stats_header};
 
+/// A text cell as every CSV Loadscope writes it: one starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return gets a leading `'`, so a spreadsheet shows it rather than running it as
+/// a formula (OWASP's rule). Task names, Locust's request names and servers' messages are all
+/// text from outside.
+pub fn text_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 fn millis(micros: f64) -> String {
     format!("{:.0}", micros / 1000.0)
 }
@@ -39,7 +50,12 @@ fn stats_row(kind: &str, name: &str, parts: &[&TaskSummary], duration_secs: f64)
             "0".into()
         }
     };
-    let mut row = vec![kind.to_string(), name.to_string(), requests.to_string(), failures.to_string()];
+    let mut row = vec![
+        text_cell(kind).into_owned(),
+        text_cell(name).into_owned(),
+        requests.to_string(),
+        failures.to_string(),
+    ];
     match histogram.filter(|histogram| !histogram.is_empty()) {
         Some(histogram) => {
             row.push(millis(histogram.value_at_quantile(0.5) as f64));
@@ -217,9 +233,9 @@ pub fn failures_csv(run: &RunRecord) -> String {
         groups.sort_by_key(|group| std::cmp::Reverse(group.count));
         for group in groups {
             let _ = writer.write_record([
-                scenario.name.clone(),
-                group.task,
-                group.error,
+                text_cell(&scenario.name).into_owned(),
+                text_cell(&group.task).into_owned(),
+                text_cell(&group.error).into_owned(),
                 group.count.to_string(),
                 at(group.first),
                 at(group.last),

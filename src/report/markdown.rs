@@ -9,22 +9,42 @@ use super::Report;
 use super::tables::{Cell, Table, Tone, comparison_summary_table, comparison_table, results_table, scenario_tables};
 use crate::format;
 
+/// User text (titles, notes, names, servers' messages) as Markdown shows it: a `<` that would
+/// open an HTML tag (`<script>`) is escaped, as the HTML report escapes it; `p95 < 2s` stays.
+fn text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' if chars
+                .peek()
+                .is_some_and(|next| next.is_ascii_alphabetic() || matches!(next, '/' | '!' | '?')) =>
+            {
+                out.push_str("&lt;")
+            }
+            '&' if chars.peek().is_some_and(|next| next.is_ascii_alphanumeric() || *next == '#') => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn cell_text(cell: &Cell) -> String {
-    let text = cell.text.replace('|', "\\|").replace('\n', " ");
+    let escaped = cell.text.replace('|', "\\|").replace('\n', " ");
     match cell.tone {
-        Tone::Fail | Tone::Worse => format!("**{text}**"),
-        Tone::Code => format!("`{text}`"),
-        _ => text,
+        Tone::Fail | Tone::Worse => format!("**{}**", text(&escaped)),
+        Tone::Code => format!("`{escaped}`"),
+        _ => text(&escaped),
     }
 }
 
 /// A table as Markdown, with its title (at `heading` level) and caption.
 pub fn table(out: &mut String, table: &Table, heading: &str) {
     if let Some(title) = &table.title {
-        let _ = writeln!(out, "{heading} {title}\n");
+        let _ = writeln!(out, "{heading} {}\n", text(title));
     }
     if let Some(caption) = &table.caption {
-        let _ = writeln!(out, "{caption}\n");
+        let _ = writeln!(out, "{}\n", text(caption));
     }
     let _ = writeln!(out, "| {} |", table.headers.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(table.headers.len()));
@@ -39,7 +59,7 @@ pub fn table(out: &mut String, table: &Table, heading: &str) {
 pub fn render(report: &Report) -> String {
     let run = report.run;
     let mut out = String::new();
-    let _ = writeln!(out, "# Load testing results: {}\n", run.display_name());
+    let _ = writeln!(out, "# Load testing results: {}\n", text(run.display_name()));
     let _ = writeln!(
         out,
         "- **Run**: `{}`, {} ({}), {}",
@@ -48,10 +68,10 @@ pub fn render(report: &Report) -> String {
         format::duration_secs(run.duration_secs()),
         run.status.label()
     );
-    let _ = writeln!(out, "- **Preset**: {} (`{}`)", run.preset.name, run.preset.source);
+    let _ = writeln!(out, "- **Preset**: {} (`{}`)", text(&run.preset.name), run.preset.source);
     let _ = writeln!(out, "- **Load generator**: {}", super::lines::generator_line(run));
     if !run.tags.is_empty() {
-        let _ = writeln!(out, "- **Tags**: {}", run.tags.join(", "));
+        let _ = writeln!(out, "- **Tags**: {}", text(&run.tags.join(", ")));
     }
     if let Some(monitors) = &run.monitors {
         let _ = writeln!(out, "- **Monitors**: {}", super::lines::monitors_line(monitors));
@@ -63,20 +83,25 @@ pub fn render(report: &Report) -> String {
         report.verdict_line()
     );
     if let Some(reason) = &run.stop_reason {
-        let _ = writeln!(out, "- **Stopped**: {reason}");
+        let _ = writeln!(out, "- **Stopped**: {}", text(reason));
     }
     for warning in &run.warnings {
-        let _ = writeln!(out, "- **Warning**: {warning}");
+        let _ = writeln!(out, "- **Warning**: {}", text(warning));
     }
     let _ = writeln!(out, "- **Peak throughput within targets**: {}", super::lines::peak_line(run));
     if !run.notes.is_empty() {
-        let _ = writeln!(out, "\n> {}", run.notes.replace('\n', "\n> "));
+        let _ = writeln!(out, "\n> {}", text(&run.notes).replace('\n', "\n> "));
     }
     out.push('\n');
 
     for (index, scenario) in run.scenarios.iter().enumerate() {
-        let _ = writeln!(out, "## {}\n", scenario.name);
-        let _ = writeln!(out, "Service: `{}`; tasks: {}.\n", scenario.base_url, scenario.tasks.join(", "));
+        let _ = writeln!(out, "## {}\n", text(&scenario.name));
+        let _ = writeln!(
+            out,
+            "Service: `{}`; tasks: {}.\n",
+            scenario.base_url,
+            text(&scenario.tasks.join(", "))
+        );
         table(&mut out, &results_table(report, index), "###");
         for found in scenario_tables(report, index) {
             table(&mut out, &found, "###");
@@ -91,7 +116,7 @@ pub fn render(report: &Report) -> String {
                 out,
                 "- **{}**{role}: {} (`{}`), {}, {}",
                 run.letter,
-                run.name,
+                text(&run.name),
                 run.id,
                 format::started_at(&run.started_at),
                 super::lines::verdict_word(run.passed)
@@ -116,12 +141,12 @@ fn findings_section(out: &mut String, report: &Report) {
             "- **{}** ({}, {}, `{}`): {}.",
             finding.rule.label(),
             finding.severity.label(),
-            super::lines::finding_place(finding),
+            text(&super::lines::finding_place(finding)),
             finding.metric,
-            finding.summary
+            text(&finding.summary)
         );
         for line in &finding.evidence {
-            let _ = writeln!(out, "  - {line}");
+            let _ = writeln!(out, "  - {}", text(line));
         }
         let _ = writeln!(out, "  - Suggests: {}", finding.suggestion);
     }

@@ -28,7 +28,8 @@ pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Pat
             match out {
                 Some(path) => write_file(path, &text),
                 None => {
-                    print!("{text}");
+                    // On a terminal, escapes in user text are shown, not obeyed.
+                    print!("{}", crate::format::terminal(&text));
                     Ok(Vec::new())
                 }
             }

@@ -15,7 +15,14 @@ pub fn table(table: &Table) -> String {
     let headers: Vec<String> = table.headers.iter().map(|header| clean(header)).collect();
     let _ = writeln!(out, "{}", headers.join("\t"));
     for row in &table.rows {
-        let cells: Vec<String> = row.iter().map(|cell| clean(&cell.text)).collect();
+        // Text cells (names, messages) follow the CSV rule against formulas; numbers stay.
+        let cells: Vec<String> = row
+            .iter()
+            .map(|cell| match cell.numeric {
+                true => clean(&cell.text),
+                false => clean(&super::csv::text_cell(&cell.text)),
+            })
+            .collect();
         let _ = writeln!(out, "{}", cells.join("\t"));
     }
     out
