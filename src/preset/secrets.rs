@@ -33,6 +33,10 @@ pub struct Secrets {
     /// (reference as written inside `${...}`, its value, whether the value came from the
     /// environment rather than a `:-` fallback written in the preset).
     resolved: Vec<(String, String, bool)>,
+    /// Every form of every environment value to take out of outputs, with the reference that
+    /// replaces it, longest first: built when a value is resolved, not per message (failures
+    /// are redacted on the workers' request path).
+    hidden: Vec<(String, String)>,
 }
 
 /// Values shorter than this are not taken out of outputs: replacing every "1" or "on" would
@@ -56,6 +60,7 @@ impl Secrets {
                 (None, None) => return Err(MissingSecret { name: name.to_string() }),
             };
             self.resolved.push((reference.clone(), value, from_env));
+            self.rebuild_hidden();
         }
         Ok(self.substitute(text).into_owned())
     }
@@ -97,6 +102,7 @@ impl Secrets {
     pub fn hide(&mut self, name: &str, value: &str) {
         if !self.resolved.iter().any(|(_, known, _)| known == value) {
             self.resolved.push((name.to_string(), value.to_string(), true));
+            self.rebuild_hidden();
         }
     }
 
@@ -119,29 +125,17 @@ impl Secrets {
     /// [`Secrets::hide`]. A text that ends with the first 12 or more characters of one of these
     /// (a message cut short) loses that run too.
     pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
-        let mut hidden: Vec<(String, &str)> = Vec::new();
-        for (reference, value, from_env) in &self.resolved {
-            if !*from_env || value.chars().count() < MIN_REDACTED_CHARS {
-                continue;
-            }
-            let name = reference.split_once(":-").map_or(reference.as_str(), |(name, _)| name);
-            for variant in variants(value) {
-                if !hidden.iter().any(|(known, _)| *known == variant) {
-                    hidden.push((variant, name));
-                }
-            }
-        }
+        let hidden = &self.hidden;
         let whole = hidden.iter().any(|(value, _)| text.contains(value.as_str()));
         let cut = hidden.iter().any(|(value, _)| cut_prefix(text, value).is_some());
         if !whole && !cut {
             return std::borrow::Cow::Borrowed(text);
         }
-        hidden.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
         let mut out = text.to_string();
-        for (value, name) in &hidden {
+        for (value, name) in hidden {
             out = out.replace(value.as_str(), &format!("${{{name}}}"));
         }
-        for (value, name) in &hidden {
+        for (value, name) in hidden {
             if let Some(start) = cut_prefix(&out, value) {
                 let tail = &out[start..];
                 let ellipsis = if tail.ends_with('…') { "…" } else { "" };
@@ -150,6 +144,24 @@ impl Secrets {
             }
         }
         std::borrow::Cow::Owned(out)
+    }
+
+    /// The forms [`Secrets::redact`] takes out, from the values resolved so far.
+    fn rebuild_hidden(&mut self) {
+        let mut hidden: Vec<(String, String)> = Vec::new();
+        for (reference, value, from_env) in &self.resolved {
+            if !*from_env || value.chars().count() < MIN_REDACTED_CHARS {
+                continue;
+            }
+            let name = reference.split_once(":-").map_or(reference.as_str(), |(name, _)| name);
+            for variant in variants(value) {
+                if !hidden.iter().any(|(known, _)| *known == variant) {
+                    hidden.push((variant, name.to_string()));
+                }
+            }
+        }
+        hidden.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        self.hidden = hidden;
     }
 }
 
