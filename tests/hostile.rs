@@ -403,3 +403,145 @@ fn csv_cells_never_run_as_formulas_terminals_never_obey_titles_and_markdown_esca
     assert!(!markdown.contains("<script>") && !markdown.contains('\u{1b}'), "{markdown}");
     assert!(markdown.contains("&lt;script>alert(1)&lt;/script>"), "{markdown}");
 }
+
+/// Runs the binary with `env`, killed (and the test failed) if it has not ended within `limit`:
+/// a hang is a failure, not a stuck test run.
+fn loadscope_within(args: &[&str], data: &std::path::Path, env: &[(&str, &str)], limit: std::time::Duration) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loadscope"))
+        .args(args)
+        .env("LOADSCOPE_DATA_DIR", data)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("loadscope {args:?} did not end within {limit:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_library_passes_over_fifos_devices_and_folders_and_reads_only_the_head_of_each_run() {
+    use loadscope::run::summary::{RunSummary, read_summary};
+    let data = tempfile::tempdir().unwrap();
+    let runs = data.path().join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    // A run from before the summary (a fixture), and one written today.
+    std::fs::copy(common::run_fixture_path("a"), runs.join("old.json")).unwrap();
+    let mut record = common::run_fixture("b");
+    record.id = "20261205T100000Z-abcdef".into();
+    record.title = Some("written today".into());
+    loadscope::run::save_atomic(&record, &runs.join("new.json")).unwrap();
+    let written = std::fs::read_to_string(runs.join("new.json")).unwrap();
+    let keys: Vec<&str> = written
+        .lines()
+        .filter(|line| line.starts_with("  \""))
+        .take(3)
+        .map(|line| line.trim().split('"').nth(1).unwrap())
+        .collect();
+    assert_eq!(keys, ["format", "version", "summary"], "the summary leads the file");
+    // One computation: the head's summary, the streamed summary of an old file and the
+    // summary of the whole record are the same.
+    assert_eq!(read_summary(&runs.join("new.json")).unwrap(), RunSummary::of(&record));
+    let old = loadscope::run::load(&runs.join("old.json")).unwrap();
+    assert_eq!(read_summary(&runs.join("old.json")).unwrap(), RunSummary::of(&old));
+
+    // A run whose body is cut off after its summary is still listed: listing reads the head.
+    let cut = &written[..written.find("\"app_version\"").unwrap() + 40];
+    std::fs::write(runs.join("cut.json"), cut).unwrap();
+    // What is not a regular file: a FIFO, a link to an endless device, a folder.
+    let fifo = runs.join("pipe.json");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink("/dev/zero", runs.join("zero.json")).unwrap();
+    std::fs::create_dir(runs.join("folder.json")).unwrap();
+
+    let limit = std::time::Duration::from_secs(20);
+    let listed = loadscope_within(&["runs"], data.path(), &[], limit);
+    let (stdout, stderr) = (text(&listed.stdout), text(&listed.stderr));
+    assert_eq!(listed.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("written today"), "{stdout}");
+    assert_eq!(
+        stdout.matches("written today").count(),
+        2,
+        "the new run and the cut copy are listed: {stdout}"
+    );
+    assert!(stdout.contains("old.json"), "{stdout}");
+    assert_eq!(stderr.matches("passed over").count(), 1, "said once: {stderr}");
+    for said in [
+        "passed over 3 entries that are not a regular file",
+        "pipe.json (a FIFO",
+        "zero.json (a device)",
+        "folder.json (a folder)",
+    ] {
+        assert!(stderr.contains(said), "{said:?} in {stderr}");
+    }
+    // Opening the cut file whole says what is wrong with it.
+    let report = loadscope_within(&["report", runs.join("cut.json").to_str().unwrap()], data.path(), &[], limit);
+    assert_ne!(report.status.code(), Some(0));
+    assert!(text(&report.stderr).contains("not valid JSON"), "{}", text(&report.stderr));
+
+    // Renaming and merging a folder with a FIFO in it end, too.
+    let renamed = loadscope_within(&["runs", "rename", "20261205T100000Z-abc", "renamed"], data.path(), &[], limit);
+    assert!(!text(&renamed.stderr).contains("hang"));
+    let segments = data.path().join("segments");
+    std::fs::create_dir(&segments).unwrap();
+    std::fs::copy(runs.join("new.json"), segments.join("a.json")).unwrap();
+    let status = std::process::Command::new("mkfifo").arg(segments.join("b.json")).status().unwrap();
+    assert!(status.success());
+    let merged = loadscope_within(&["merge", segments.to_str().unwrap()], data.path(), &[], limit);
+    assert!(
+        text(&merged.stderr).contains("b.json: a FIFO, not a regular file"),
+        "{}",
+        text(&merged.stderr)
+    );
+    // A FIFO named on the command line is refused by name, not waited on.
+    let piped = loadscope_within(&["report", fifo.to_str().unwrap()], data.path(), &[], limit);
+    assert_eq!(piped.status.code(), Some(2), "{}", text(&piped.stderr));
+    assert!(
+        text(&piped.stderr).contains("pipe.json is a FIFO, not a regular file: name a run file"),
+        "{}",
+        text(&piped.stderr)
+    );
+}
+
+#[test]
+fn a_run_file_over_the_size_cap_is_listed_from_its_summary_and_refused_whole_with_the_fix() {
+    let data = tempfile::tempdir().unwrap();
+    let runs = data.path().join("runs");
+    let mut record = common::run_fixture("a");
+    record.title = Some("a long run".into());
+    // About 2 MB of per-second points.
+    let point = record.series[0].clone();
+    record.series = (0..4_000)
+        .map(|second| loadscope::run::SeriesPoint { second, ..point.clone() })
+        .collect();
+    let path = runs.join("long.json");
+    loadscope::run::save_atomic(&record, &path).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 1_000_000);
+    let cap = [("LOADSCOPE_MAX_RUN_FILE_MB", "1")];
+    let limit = std::time::Duration::from_secs(20);
+    let listed = loadscope_within(&["runs"], data.path(), &cap, limit);
+    assert!(
+        text(&listed.stdout).contains("a long run"),
+        "{}{}",
+        text(&listed.stdout),
+        text(&listed.stderr)
+    );
+    let report = loadscope_within(&["report", path.to_str().unwrap()], data.path(), &cap, limit);
+    let stderr = text(&report.stderr);
+    assert_eq!(report.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("MB, over the 1 MB Loadscope reads whole"), "{stderr}");
+    assert!(stderr.contains("set LOADSCOPE_MAX_RUN_FILE_MB"), "{stderr}");
+    // Without the lowered cap it opens.
+    let report = loadscope_within(&["report", path.to_str().unwrap()], data.path(), &[], limit);
+    assert_eq!(report.status.code(), Some(0), "{}", text(&report.stderr));
+}

@@ -81,10 +81,10 @@ fn the_library_lists_runs_and_explains_bad_files() {
     let dir = tempfile::tempdir().unwrap();
     save_atomic(&record, &dir.path().join(run_file_name("2026-11-27T10:00:00Z", "My Preset!"))).unwrap();
     std::fs::write(dir.path().join("other.json"), r#"{"format": "something-else"}"#).unwrap();
-    let mut future = serde_json::to_value(&record).unwrap();
+    let mut future: serde_json::Value = serde_json::from_slice(&loadscope::run::save::run_file_json(&record).unwrap()).unwrap();
     future["version"] = 99.into();
     std::fs::write(dir.path().join("future.json"), future.to_string()).unwrap();
-    let entries = list(dir.path()).unwrap();
+    let entries = list(dir.path()).unwrap().entries;
     assert_eq!(entries.len(), 3);
     let mut readable = 0;
     for entry in &entries {
@@ -102,7 +102,10 @@ fn the_library_lists_runs_and_explains_bad_files() {
         }
     }
     assert_eq!(readable, 1);
-    assert!(list(&dir.path().join("missing")).unwrap().is_empty(), "no folder yet: no runs");
+    assert!(
+        list(&dir.path().join("missing")).unwrap().entries.is_empty(),
+        "no folder yet: no runs"
+    );
 }
 
 #[test]

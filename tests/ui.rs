@@ -64,6 +64,15 @@ fn step_until(harness: &mut Harness<'_, LoadscopeApp>, limit: Duration, what: &s
     }
 }
 
+/// Steps the app until the Runs tab has read what it was asked for (the selected run, the runs
+/// to compare): runs are read whole in the background.
+fn wait_for_runs(harness: &mut Harness<'_, LoadscopeApp>) {
+    step_until(harness, Duration::from_secs(10), "the Runs tab to read the run", |harness| {
+        !harness.state().runs().is_loading()
+    });
+    harness.run_ok();
+}
+
 /// Opens the Runs tab, waits for the library to list the one run saved under `data_dir`, and
 /// reads that run's file.
 fn the_one_saved_run(harness: &mut Harness<'_, LoadscopeApp>, data_dir: &Path) -> RunRecord {
@@ -349,6 +358,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     );
     let started: String = record.started_at.replace('T', " ").chars().take(19).collect();
     harness.get_by_label(&started).click();
+    wait_for_runs(&mut harness);
     harness.run_steps(3);
     harness.get_by_label("UI demo · stopped");
     harness.get_by_label("Open in Live");
@@ -445,6 +455,7 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
         harness.state().runs().run_count() == 1
     });
     harness.get_by_label("2026-11-27 13:23:47").click();
+    wait_for_runs(&mut harness);
     harness.run_ok();
     harness.get_by_label("Open in Live");
     harness.remove_cursor();
@@ -479,6 +490,7 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
 
     // Details of a run: rename it and tag it; the file changes, the measurements do not.
     harness.get_by_label("2026-11-27 14:41:01").click();
+    wait_for_runs(&mut harness);
     harness.run_ok();
     harness
         .get_by_label("Run name")
@@ -526,6 +538,7 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     harness.get_by_label("Compare After tuning 2026-11-27T14:41:37").click();
     harness.run_ok();
     harness.get_by_label("Compare 2 runs").click();
+    wait_for_runs(&mut harness);
     harness.run_ok();
     let compared: Vec<String> = harness
         .state()
@@ -579,6 +592,7 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
 
     // Delete, then Undo.
     harness.get_by_label("2026-11-27 14:41:37").click();
+    wait_for_runs(&mut harness);
     harness.run_ok();
     harness.get_by_label("Delete run").click();
     let after = data.path().join("runs/20261127T144137Z-after.json");
@@ -592,6 +606,7 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
 
     // A saved run reopens in the Live tab, whole.
     harness.get_by_label("2026-11-27 14:41:37").click();
+    wait_for_runs(&mut harness);
     harness.run_ok();
     harness.get_by_label("Open in Live").click();
     harness.run_ok();
@@ -613,6 +628,7 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     harness.get_by_label("Compare After tuning 2026-11-27T14:41:37").click();
     harness.run_ok();
     harness.get_by_label("Compare 2 runs").click();
+    wait_for_runs(&mut harness);
     harness.remove_cursor();
     harness.run_ok();
     results.add(harness.try_snapshot("compare"));
@@ -818,6 +834,7 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
         harness.state().runs().run_count() == 1
     });
     harness.get_by_label("2026-11-27 13:23:47").click();
+    wait_for_runs(&mut harness);
     harness.run_ok();
     let buttons = harness.get_all_by_label("Copy").count();
     let mut tables = Vec::new();
@@ -1185,6 +1202,7 @@ fn comparisons_call_a_change_only_beyond_noise() {
     }
     harness.run_ok();
     harness.get_by_label("Compare 2 runs").click();
+    wait_for_runs(&mut harness);
     harness.run_ok();
     harness.get_by_label("Summary");
     harness.get_by_label("Every task and measure");
@@ -1245,6 +1263,7 @@ expr = "p95 < 5s"
     );
     let started: String = record.started_at.replace('T', " ").chars().take(19).collect();
     harness.get_by_label(&started).click();
+    wait_for_runs(&mut harness);
     harness.run_ok();
     harness.get_by_label("Gateway capacity: capacity 4 users");
     // Every step held up to the maximum: the capacity is at least that, and the search says
@@ -1272,6 +1291,7 @@ fn snapshots_of_a_capacity_search_in_the_runs_tab_and_present() {
         harness.state().runs().run_count() == 1
     });
     harness.get_by_label("2026-12-03 13:03:06").click();
+    wait_for_runs(&mut harness);
     harness.run_ok();
     harness.get_by_label("Chat: capacity 8 users");
     harness.remove_cursor();

@@ -140,14 +140,13 @@ pub fn group_spread<'a>(run: &RunRecord, library: impl IntoIterator<Item = &'a R
 /// are saved together in the run library); None when it is not a repeat, or fewer than two
 /// of its group are there. Reads the folder: call it off the UI thread.
 pub fn spread_in_folder(run: &RunRecord, dir: &std::path::Path) -> Option<Spread> {
-    run.repeat.as_ref()?;
-    let library: Vec<RunRecord> = crate::run::library::list(dir)
-        .ok()?
-        .into_iter()
-        .filter_map(|entry| match entry {
-            crate::run::library::LibraryEntry::Run { record, .. } => Some(*record),
-            crate::run::library::LibraryEntry::Unreadable { .. } => None,
-        })
+    let group = &run.repeat.as_ref()?.group;
+    // Only the group's files are read whole; the rest of the folder is known by its summaries.
+    let listing = crate::run::library::list(dir).ok()?;
+    let library: Vec<RunRecord> = listing
+        .summaries()
+        .filter(|(_, summary)| summary.repeat.as_ref().is_some_and(|repeat| &repeat.group == group))
+        .filter_map(|(path, _)| crate::run::load(path).ok())
         .collect();
     group_spread(run, &library)
 }

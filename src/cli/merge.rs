@@ -57,6 +57,9 @@ pub fn merge_segments(args: MergeArgs) -> u8 {
     let mut segments = Vec::new();
     for (path, named) in files {
         match crate::run::load(&path) {
+            Err(crate::run::RunFileError::NotAFile { kind, .. }) if !named => {
+                eprintln!("Passed over {}: {kind}, not a regular file", path.display());
+            }
             Ok(record) if record.segment.is_none() && !named => {
                 eprintln!("Passed over {}: not a segment (run without --segment)", path.display());
             }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{EXIT_BAD_INPUT, EXIT_PASSED};
 use crate::format;
-use crate::run::library::{LibraryEntry, RunRow, SortKey, default_runs_dir, list, resolve, sort_rows, trash_dir};
+use crate::run::library::{LibraryEntry, RunRow, SortKey, default_runs_dir, list, passed_over_line, resolve, sort_rows, trash_dir};
 
 /// `loadscope runs`' arguments.
 #[derive(Debug, clap::Args)]
@@ -142,13 +142,17 @@ pub fn apply_tags(tags: &mut Vec<String>, changes: &[String]) {
 }
 
 fn list_runs(dir: &Path, args: &RunsArgs) -> u8 {
-    let entries = match list(dir) {
-        Ok(entries) => entries,
+    let listing = match list(dir) {
+        Ok(listing) => listing,
         Err(err) => {
             eprintln!("cannot list runs in {}: {err}", dir.display());
             return EXIT_BAD_INPUT;
         }
     };
+    if let Some(line) = passed_over_line(&listing.passed_over) {
+        eprintln!("runs: {line}");
+    }
+    let entries = &listing.entries;
     if entries.is_empty() && !args.json {
         println!("No runs in {} yet. Start one with: loadscope run demo --demo-stack", dir.display());
         return EXIT_PASSED;
@@ -156,7 +160,7 @@ fn list_runs(dir: &Path, args: &RunsArgs) -> u8 {
     let mut rows: Vec<RunRow> = entries
         .iter()
         .filter_map(|entry| match entry {
-            LibraryEntry::Run { path, record } => Some(RunRow::of(path, record)),
+            LibraryEntry::Run { path, summary } => Some(RunRow::of(path, summary)),
             LibraryEntry::Unreadable { .. } => None,
         })
         .filter(|row| args.filter.as_deref().is_none_or(|text| row.matches(text)))
@@ -221,7 +225,7 @@ fn list_runs(dir: &Path, args: &RunsArgs) -> u8 {
             println!("{:<20} {}", "", extra.join("; "));
         }
     }
-    for entry in &entries {
+    for entry in entries {
         if let LibraryEntry::Unreadable { path, error } = entry {
             println!("{:<20} unreadable: {error}  {}", "?", path.display());
         }

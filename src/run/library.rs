@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::record::RunRecord;
 use super::save::{RunFileError, load};
+use super::summary::{RunSummary, read_summary};
 
 /// The default folder for runs: the platform data dir's `runs/`
 /// (`~/.local/share/loadscope/runs` on Linux). `LOADSCOPE_DATA_DIR` overrides the data dir.
@@ -85,13 +86,69 @@ pub fn slug(name: &str) -> String {
 /// One entry of the library.
 #[derive(Debug)]
 pub enum LibraryEntry {
-    Run { path: PathBuf, record: Box<RunRecord> },
+    Run { path: PathBuf, summary: Box<RunSummary> },
     Unreadable { path: PathBuf, error: RunFileError },
 }
 
+impl LibraryEntry {
+    pub fn path(&self) -> &Path {
+        match self {
+            LibraryEntry::Run { path, .. } | LibraryEntry::Unreadable { path, .. } => path,
+        }
+    }
+}
+
+/// What a folder of runs holds: its runs and unreadable files, and the `*.json` names that are
+/// not regular files (FIFOs, devices, folders), which are passed over unread.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub entries: Vec<LibraryEntry>,
+    /// (path, what it is).
+    pub passed_over: Vec<(PathBuf, &'static str)>,
+}
+
+/// One line naming what a listing passed over, or None.
+pub fn passed_over_line(passed_over: &[(PathBuf, &'static str)]) -> Option<String> {
+    if passed_over.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = passed_over
+        .iter()
+        .take(5)
+        .map(|(path, kind)| {
+            let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            format!("{} ({kind})", crate::format::terminal(&name))
+        })
+        .collect();
+    let more = passed_over.len().saturating_sub(names.len());
+    Some(format!(
+        "passed over {} {} not a regular file: {}{}",
+        passed_over.len(),
+        if passed_over.len() == 1 {
+            "entry that is"
+        } else {
+            "entries that are"
+        },
+        names.join(", "),
+        if more > 0 { format!(" and {more} more") } else { String::new() }
+    ))
+}
+
+impl Listing {
+    /// The runs' summaries, newest first.
+    pub fn summaries(&self) -> impl Iterator<Item = (&Path, &RunSummary)> {
+        self.entries.iter().filter_map(|entry| match entry {
+            LibraryEntry::Run { path, summary } => Some((path.as_path(), summary.as_ref())),
+            LibraryEntry::Unreadable { .. } => None,
+        })
+    }
+}
+
 /// Every `*.json` in `dir`, newest first by start time (unreadable files after the runs, by
-/// name).
-pub fn list(dir: &Path) -> std::io::Result<Vec<LibraryEntry>> {
+/// name). Each file is read only as far as its summary (files from before the summary are
+/// streamed through, keeping only its fields); anything that is not a regular file is passed
+/// over unread.
+pub fn list(dir: &Path) -> std::io::Result<Listing> {
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(|entry| entry.ok().map(|entry| entry.path()))
@@ -102,24 +159,25 @@ pub fn list(dir: &Path) -> std::io::Result<Vec<LibraryEntry>> {
     };
     paths.sort();
     paths.reverse();
-    let mut entries: Vec<LibraryEntry> = paths
-        .into_iter()
-        .map(|path| match load(&path) {
-            Ok(record) => LibraryEntry::Run {
+    let mut listing = Listing::default();
+    for path in paths {
+        match read_summary(&path) {
+            Ok(summary) => listing.entries.push(LibraryEntry::Run {
                 path,
-                record: Box::new(record),
-            },
-            Err(error) => LibraryEntry::Unreadable { path, error },
-        })
-        .collect();
+                summary: Box::new(summary),
+            }),
+            Err(RunFileError::NotAFile { kind, .. }) => listing.passed_over.push((path, kind)),
+            Err(error) => listing.entries.push(LibraryEntry::Unreadable { path, error }),
+        }
+    }
     // RFC 3339 times in UTC sort as text; the stable sort keeps name order among equals.
-    entries.sort_by(|a, b| match (a, b) {
-        (LibraryEntry::Run { record: a, .. }, LibraryEntry::Run { record: b, .. }) => b.started_at.cmp(&a.started_at),
+    listing.entries.sort_by(|a, b| match (a, b) {
+        (LibraryEntry::Run { summary: a, .. }, LibraryEntry::Run { summary: b, .. }) => b.started_at.cmp(&a.started_at),
         (LibraryEntry::Run { .. }, LibraryEntry::Unreadable { .. }) => std::cmp::Ordering::Less,
         (LibraryEntry::Unreadable { .. }, LibraryEntry::Run { .. }) => std::cmp::Ordering::Greater,
         (LibraryEntry::Unreadable { .. }, LibraryEntry::Unreadable { .. }) => std::cmp::Ordering::Equal,
     });
-    Ok(entries)
+    Ok(listing)
 }
 
 /// Where deleted runs wait until they are restored: `runs/.trash/`.
@@ -134,12 +192,16 @@ pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
     if as_path.is_file() {
         return Ok(as_path.to_path_buf());
     }
-    if as_path.exists() {
+    if let Ok(metadata) = std::fs::metadata(as_path) {
+        let kind = super::save::kind_of(&metadata.file_type());
         return Err(format!(
-            "run {reference:?} is not a file (a folder?); name a run file, or a run id from: loadscope runs"
+            "{} is {kind}, not a regular file: name a run file, or a run id from: loadscope runs",
+            as_path.display()
         ));
     }
-    let entries = list(dir).map_err(|err| format!("cannot list runs in {}: {err}", dir.display()))?;
+    let entries = list(dir)
+        .map_err(|err| format!("cannot list runs in {}: {err}", dir.display()))?
+        .entries;
     let stem = |path: &Path| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
     if reference == "latest" {
         return entries
@@ -154,7 +216,7 @@ pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
     let matches: Vec<&PathBuf> = entries
         .iter()
         .filter_map(|entry| match entry {
-            LibraryEntry::Run { path, record } if record.id == wanted || stem(path) == wanted => Some(path),
+            LibraryEntry::Run { path, summary } if summary.id == wanted || stem(path) == wanted => Some(path),
             _ => None,
         })
         .collect();
@@ -164,7 +226,7 @@ pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
     let prefixed: Vec<&PathBuf> = entries
         .iter()
         .filter_map(|entry| match entry {
-            LibraryEntry::Run { path, record } if record.id.starts_with(wanted) || stem(path).starts_with(wanted) => Some(path),
+            LibraryEntry::Run { path, summary } if summary.id.starts_with(wanted) || stem(path).starts_with(wanted) => Some(path),
             _ => None,
         })
         .collect();
@@ -201,13 +263,13 @@ pub fn update(path: &Path, change: impl FnOnce(&mut RunRecord)) -> Result<RunRec
 /// Moves a run into the trash folder beside it; returns where it went (for undo). A run still
 /// being written is refused (its writer would put it back).
 pub fn delete(path: &Path) -> std::io::Result<PathBuf> {
-    if let Ok(record) = load(path)
-        && record.status == super::record::RunStatus::Running
+    if let Ok(summary) = read_summary(path)
+        && summary.status == super::record::RunStatus::Running
     {
         return Err(std::io::Error::other(
             RunFileError::StillRunning {
                 path: path.to_path_buf(),
-                saved_at: record.saved_at,
+                saved_at: summary.saved_at,
             }
             .to_string(),
         ));
@@ -257,28 +319,22 @@ pub struct RunRow {
 }
 
 impl RunRow {
-    pub fn of(path: &Path, record: &RunRecord) -> RunRow {
-        let total = record.total.as_ref().map(|total| &total.stats);
+    pub fn of(path: &Path, summary: &RunSummary) -> RunRow {
         RunRow {
             path: path.to_path_buf(),
-            id: record.id.clone(),
-            name: record.display_name().to_string(),
-            preset: record.preset.name.clone(),
-            scenarios: record
-                .scenarios
-                .iter()
-                .map(|scenario| scenario.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            started_at: record.started_at.clone(),
-            duration_secs: record.duration_secs(),
-            status: record.status,
-            passed: record.passed,
-            requests: total.map(|stats| stats.requests).unwrap_or(0),
-            p95_micros: total.filter(|stats| stats.requests > 0).map(|stats| stats.p95_micros),
-            error_rate_percent: total.map(|stats| stats.error_rate_percent()).unwrap_or(0.0),
-            notes: record.notes.clone(),
-            tags: record.tags.clone(),
+            id: summary.id.clone(),
+            name: summary.display_name().to_string(),
+            preset: summary.preset.clone(),
+            scenarios: summary.scenarios.join(", "),
+            started_at: summary.started_at.clone(),
+            duration_secs: summary.duration_secs,
+            status: summary.status,
+            passed: summary.passed,
+            requests: summary.requests,
+            p95_micros: summary.p95_micros,
+            error_rate_percent: summary.error_rate_percent(),
+            notes: summary.notes.clone(),
+            tags: summary.tags.clone(),
         }
     }
 

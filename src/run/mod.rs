@@ -7,6 +7,7 @@ pub mod locust_csv;
 pub mod locust_import;
 pub mod record;
 pub mod save;
+pub mod summary;
 
 pub use failure_kind::FailureKind;
 pub use record::*;

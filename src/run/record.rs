@@ -21,7 +21,10 @@ pub const RUN_VERSION: u32 = 3;
 /// One run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
+    /// Written by [`super::save::run_file_json`] ahead of the summary, so not serialized here.
+    #[serde(skip_serializing)]
     pub format: String,
+    #[serde(skip_serializing)]
     pub version: u32,
     pub app_version: String,
     /// Unique id (also the file stem by default).

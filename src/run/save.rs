@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::record::{RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus};
+use super::summary::RunSummary;
 
 /// Why a run file could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,97 @@ pub enum RunFileError {
     StillRunning { path: PathBuf, saved_at: String },
     #[error("run file {path} has version {found}, newer than this Loadscope reads ({RUN_VERSION}); upgrade Loadscope")]
     TooNew { path: PathBuf, found: u32 },
+    #[error("{path} is {kind}, not a regular file: Loadscope reads runs only from regular files (move it out of the runs folder)")]
+    NotAFile { path: PathBuf, kind: &'static str },
+    #[error(
+        "run file {path} is {:.1} MB, over the {} MB Loadscope reads whole (the library lists it from its summary); if it really is a run, set LOADSCOPE_MAX_RUN_FILE_MB to a larger figure to open it",
+        *bytes as f64 / 1e6, max_bytes / 1_000_000
+    )]
+    TooLarge { path: PathBuf, bytes: u64, max_bytes: u64 },
+}
+
+/// The largest run file read whole (1 GB), unless `LOADSCOPE_MAX_RUN_FILE_MB` says otherwise:
+/// a file past it is listed from its summary, and refused with a message when opened.
+pub const MAX_RUN_FILE_BYTES: u64 = 1_000_000_000;
+
+fn max_run_file_bytes() -> u64 {
+    std::env::var("LOADSCOPE_MAX_RUN_FILE_MB")
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .map(|mb| mb.saturating_mul(1_000_000))
+        .unwrap_or(MAX_RUN_FILE_BYTES)
+}
+
+/// What a path that is not a regular file is, in words.
+pub(super) fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() { "a folder" } else { "not a file" }
+}
+
+/// Opens `path` for reading only when it is a regular file (following links), without
+/// blocking on a FIFO: on Unix it is opened non-blocking and checked by its handle, so a file
+/// swapped for a FIFO between a check and the open cannot hang the reader. Returns the file
+/// and its size.
+pub(crate) fn open_regular(path: &Path) -> Result<(std::fs::File, u64), RunFileError> {
+    let read_error = |source| RunFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    // A folder or device is told apart before opening it where the path says so already.
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(RunFileError::NotAFile {
+            path: path.to_path_buf(),
+            kind: kind_of(&metadata.file_type()),
+        });
+    }
+    let file = options.open(path).map_err(read_error)?;
+    let metadata = file.metadata().map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(RunFileError::NotAFile {
+            path: path.to_path_buf(),
+            kind: kind_of(&metadata.file_type()),
+        });
+    }
+    Ok((file, metadata.len()))
+}
+
+/// The JSON of a run file: `format`, `version` and the run's [`RunSummary`] first (the run
+/// library reads only those), then the record.
+pub fn run_file_json(record: &RunRecord) -> serde_json::Result<Vec<u8>> {
+    #[derive(serde::Serialize)]
+    struct RunFile<'a> {
+        format: &'a str,
+        version: u32,
+        summary: RunSummary,
+        #[serde(flatten)]
+        record: &'a RunRecord,
+    }
+    serde_json::to_vec_pretty(&RunFile {
+        format: &record.format,
+        version: record.version,
+        summary: RunSummary::of(record),
+        record,
+    })
 }
 
 /// Writes `record` to `path` atomically, creating the folder if needed.
@@ -37,7 +129,7 @@ pub fn save_atomic(record: &RunRecord, path: &Path) -> Result<(), RunFileError> 
         path: path.to_path_buf(),
         source,
     };
-    let json = serde_json::to_vec_pretty(record).map_err(|err| wrap(std::io::Error::other(err)))?;
+    let json = run_file_json(record).map_err(|err| wrap(std::io::Error::other(err)))?;
     write_atomic(path, &json).map_err(wrap)
 }
 
@@ -48,7 +140,7 @@ pub fn save_new(record: &RunRecord, path: &Path) -> Result<(), RunFileError> {
         path: path.to_path_buf(),
         source,
     };
-    let json = serde_json::to_vec_pretty(record).map_err(|err| wrap(std::io::Error::other(err)))?;
+    let json = run_file_json(record).map_err(|err| wrap(std::io::Error::other(err)))?;
     write_new(path, &json).map_err(wrap)
 }
 
@@ -209,28 +301,38 @@ pub fn verify_saved(record: &RunRecord, path: &Path) -> Result<(), RunFileError>
 pub const STALE_AFTER_SECS: u64 = 30;
 
 /// Reads a run file. A file still marked running whose last save is older than
-/// [`STALE_AFTER_SECS`] comes back as [`RunStatus::Interrupted`]: its writer died.
+/// [`STALE_AFTER_SECS`] comes back as [`RunStatus::Interrupted`]: its writer died. Only regular
+/// files are read, and none over [`MAX_RUN_FILE_BYTES`]; the format and version are checked
+/// from the file's head before the rest is parsed.
 pub fn load(path: &Path) -> Result<RunRecord, RunFileError> {
-    let bytes = std::fs::read(path).map_err(|source| RunFileError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let header: serde_json::Value = serde_json::from_slice(&bytes).map_err(|err| json_error(path, &err))?;
-    let format = header.get("format").and_then(|value| value.as_str()).unwrap_or("");
-    if format != RUN_FORMAT {
-        return Err(RunFileError::NotARun {
+    use std::io::Read;
+    let (mut file, size) = open_regular(path)?;
+    let max_bytes = max_run_file_bytes();
+    if size > max_bytes {
+        return Err(RunFileError::TooLarge {
             path: path.to_path_buf(),
-            found: format.to_string(),
+            bytes: size,
+            max_bytes,
         });
     }
-    let version = header.get("version").and_then(|value| value.as_u64()).unwrap_or(0) as u32;
-    if version > RUN_VERSION {
-        return Err(RunFileError::TooNew {
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    // Reads at most one byte past the cap: a file that grew since it was measured is refused.
+    (&mut file)
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| RunFileError::Read {
             path: path.to_path_buf(),
-            found: version,
+            source,
+        })?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(RunFileError::TooLarge {
+            path: path.to_path_buf(),
+            bytes: bytes.len() as u64,
+            max_bytes,
         });
     }
-    let mut record: RunRecord = serde_json::from_value(header).map_err(|err| json_error(path, &err))?;
+    super::summary::read_head(bytes.as_slice(), path)?.check(path)?;
+    let mut record: RunRecord = serde_json::from_slice(&bytes).map_err(|err| json_error(path, &err))?;
     // Read into today's model, the record is today's version: saved again (its details edited,
     // say), it is written in today's format and must say so, or an older Loadscope would take
     // the new failure kinds for its own.
@@ -241,7 +343,7 @@ pub fn load(path: &Path) -> Result<RunRecord, RunFileError> {
     Ok(record)
 }
 
-fn json_error(path: &Path, err: &serde_json::Error) -> RunFileError {
+pub(super) fn json_error(path: &Path, err: &serde_json::Error) -> RunFileError {
     RunFileError::Json {
         path: path.to_path_buf(),
         line: err.line(),
@@ -250,7 +352,7 @@ fn json_error(path: &Path, err: &serde_json::Error) -> RunFileError {
     }
 }
 
-fn is_stale(saved_at: &str) -> bool {
+pub(super) fn is_stale(saved_at: &str) -> bool {
     match humantime::parse_rfc3339(saved_at) {
         Ok(saved) => saved.elapsed().map(|age| age.as_secs() > STALE_AFTER_SECS).unwrap_or(false),
         Err(_) => true,

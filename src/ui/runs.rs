@@ -18,7 +18,8 @@ use crate::format;
 use crate::report::lines::finding_place;
 use crate::report::tables::{Table, results_table, scenario_tables};
 use crate::report::{Format, Report};
-use crate::run::library::{LibraryEntry, RunRow, SortKey, list, sort_rows};
+use crate::run::library::{LibraryEntry, Listing, RunRow, SortKey, list, passed_over_line, sort_rows};
+use crate::run::summary::{RunSummary, read_summary};
 use crate::run::{Finding, RunRecord};
 
 /// Which run's details the text fields hold, and their text.
@@ -53,12 +54,25 @@ struct DetailCache {
     curves: Vec<(String, Vec<crate::report::charts::ChartData>)>,
 }
 
-/// The Runs tab's state.
+/// Runs to compare, read in the background: each with its repeat group's spread.
+type Comparison = Result<(Vec<(PathBuf, RunRecord)>, Vec<Option<crate::analysis::spread::Spread>>), String>;
+
+/// The Runs tab's state. The library is held as summaries (a few hundred bytes a run); the
+/// selected run alone is read whole, in the background.
 pub struct RunsTab {
     dir: PathBuf,
     entries: Vec<LibraryEntry>,
+    /// What the last listing passed over (FIFOs, devices, folders named `*.json`).
+    passed_over: Vec<(PathBuf, &'static str)>,
     /// Listing the library (or reading a file from elsewhere); the latest result wins.
-    loading: Jobs<Result<Vec<LibraryEntry>, String>>,
+    loading: Jobs<Result<Listing, String>>,
+    /// The selected run, read whole: (path, record or why it could not be read).
+    opened: Option<(PathBuf, Result<Box<RunRecord>, String>)>,
+    /// Reading the selected run; the result for the run still selected is kept.
+    opening: Jobs<(PathBuf, Result<Box<RunRecord>, String>)>,
+    opening_path: Option<PathBuf>,
+    /// Reading the runs ticked for comparison.
+    comparing: Jobs<Comparison>,
     error: Option<String>,
     pub selected: Option<PathBuf>,
     loaded_once: bool,
@@ -80,7 +94,12 @@ impl RunsTab {
         RunsTab {
             dir,
             entries: Vec::new(),
+            passed_over: Vec::new(),
             loading: Jobs::new(ctx),
+            opened: None,
+            opening: Jobs::new(ctx),
+            opening_path: None,
+            comparing: Jobs::new(ctx),
             error: None,
             selected: None,
             loaded_once: false,
@@ -115,17 +134,18 @@ impl RunsTab {
         let known: Vec<LibraryEntry> = std::mem::take(&mut self.entries);
         self.selected = Some(path.clone());
         self.compare = None;
+        let passed_over = std::mem::take(&mut self.passed_over);
         self.loading.spawn("loadscope-run-file", move || {
-            let entry = match crate::run::load(&path) {
-                Ok(record) => LibraryEntry::Run {
+            let entry = match read_summary(&path) {
+                Ok(summary) => LibraryEntry::Run {
                     path: path.clone(),
-                    record: Box::new(record),
+                    summary: Box::new(summary),
                 },
                 Err(error) => LibraryEntry::Unreadable { path: path.clone(), error },
             };
-            let mut entries: Vec<LibraryEntry> = known.into_iter().filter(|known| entry_path(known) != &path).collect();
+            let mut entries: Vec<LibraryEntry> = known.into_iter().filter(|known| known.path() != path).collect();
             entries.insert(0, entry);
-            Ok(entries)
+            Ok(Listing { entries, passed_over })
         });
     }
 
@@ -133,14 +153,35 @@ impl RunsTab {
     pub fn poll(&mut self) {
         if let Some(result) = self.loading.poll().pop() {
             match result {
-                Ok(entries) => {
-                    self.entries = entries;
+                Ok(listing) => {
+                    self.entries = listing.entries;
+                    self.passed_over = listing.passed_over;
                     self.error = None;
                     self.detail = None;
-                    let known: BTreeSet<PathBuf> = self.entries.iter().map(|entry| entry_path(entry).clone()).collect();
+                    let known: BTreeSet<PathBuf> = self.entries.iter().map(|entry| entry.path().to_path_buf()).collect();
                     self.checked.retain(|path| known.contains(path));
+                    // The open run is read again when its file changed (its details saved).
+                    if let Some((path, Ok(record))) = &self.opened
+                        && find_summary(&self.entries, path).is_none_or(|summary| *summary != RunSummary::of(record))
+                    {
+                        self.opened = None;
+                    }
                 }
                 Err(error) => self.error = Some(error),
+            }
+        }
+        for (path, result) in self.opening.poll() {
+            if self.opening_path.as_ref() == Some(&path) {
+                self.opening_path = None;
+                self.detail = None;
+                self.opened = Some((path, result));
+            }
+        }
+        if let Some(result) = self.comparing.poll().pop() {
+            match result {
+                Ok((runs, spreads)) if runs.len() >= 2 => self.compare = Some(CompareView::new(runs, spreads)),
+                Ok(_) => {}
+                Err(error) => self.notices.push(Notice::error(error)),
             }
         }
         let done = self.jobs.poll();
@@ -162,8 +203,9 @@ impl RunsTab {
             .count()
     }
 
+    /// Whether the library, the selected run or the runs to compare are still being read.
     pub fn is_loading(&self) -> bool {
-        self.loading.running() > 0
+        self.loading.running() > 0 || self.opening.running() > 0 || self.comparing.running() > 0
     }
 
     /// Whether deletes, saves or reports are still being done.
@@ -171,9 +213,26 @@ impl RunsTab {
         self.is_loading() || self.jobs.running() > 0
     }
 
-    /// The loaded run at `path`.
+    /// The selected run, once it has been read whole.
     pub fn record(&self, path: &Path) -> Option<&RunRecord> {
-        find_record(&self.entries, path)
+        match &self.opened {
+            Some((opened, Ok(record))) if opened == path => Some(record.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// Reads the run at `path` whole in the background, unless it is open or being read.
+    fn open_record(&mut self, path: &Path) {
+        let open = self.opened.as_ref().is_some_and(|(opened, _)| opened == path);
+        if open || self.opening_path.as_deref() == Some(path) {
+            return;
+        }
+        self.opening_path = Some(path.to_path_buf());
+        let path = path.to_path_buf();
+        self.opening.spawn("loadscope-run-open", move || {
+            let result = crate::run::load(&path).map(Box::new).map_err(|err| err.to_string());
+            (path, result)
+        });
     }
 
     /// Brings a deleted run back (Undo).
@@ -244,7 +303,7 @@ impl RunsTab {
             .entries
             .iter()
             .filter_map(|entry| match entry {
-                LibraryEntry::Run { path, record } => Some(RunRow::of(path, record)),
+                LibraryEntry::Run { path, summary } => Some(RunRow::of(path, summary)),
                 LibraryEntry::Unreadable { .. } => None,
             })
             .filter(|row| row.matches(&self.filter))
@@ -253,30 +312,30 @@ impl RunsTab {
         rows
     }
 
-    /// Opens the comparison of the ticked runs (in the table's order).
+    /// Opens the comparison of the ticked runs (in the table's order), read in the background
+    /// with their repeat groups' spreads.
     pub fn compare_checked(&mut self) {
-        let runs: Vec<(PathBuf, RunRecord)> = self
+        let paths: Vec<PathBuf> = self
             .rows()
             .into_iter()
             .filter(|row| self.checked.contains(&row.path))
-            .filter_map(|row| Some((row.path.clone(), self.record(&row.path)?.clone())))
+            .map(|row| row.path)
             .collect();
-        if runs.len() >= 2 {
-            // Runs with repeats bring their group's spread (the library is in memory here).
-            let library: Vec<&RunRecord> = self
-                .entries
-                .iter()
-                .filter_map(|entry| match entry {
-                    LibraryEntry::Run { record, .. } => Some(record.as_ref()),
-                    LibraryEntry::Unreadable { .. } => None,
-                })
-                .collect();
+        if paths.len() < 2 {
+            return;
+        }
+        self.comparing.spawn("loadscope-runs-compare", move || {
+            let mut runs = Vec::new();
+            for path in paths {
+                let record = crate::run::load(&path).map_err(|err| err.to_string())?;
+                runs.push((path, record));
+            }
             let spreads = runs
                 .iter()
-                .map(|(_, run)| crate::analysis::spread::group_spread(run, library.iter().copied()))
+                .map(|(path, run)| crate::analysis::spread::spread_in_folder(run, path.parent().unwrap_or(Path::new("."))))
                 .collect();
-            self.compare = Some(CompareView::new(runs, spreads));
-        }
+            Ok((runs, spreads))
+        });
     }
 
     /// Draws the tab; returns what the app should do.
@@ -428,6 +487,9 @@ impl RunsTab {
                         ui.end_row();
                     }
                 });
+                if let Some(line) = passed_over_line(&self.passed_over) {
+                    ui.label(RichText::new(format!("The library {line}.")).weak());
+                }
                 // Files that could not be read, with the reason (the others still load).
                 for entry in &self.entries {
                     if let LibraryEntry::Unreadable { path, error } = entry {
@@ -454,7 +516,24 @@ impl RunsTab {
             ui.label("Select a run to see its levels, findings and reports.");
             return;
         };
-        let Some(full) = find_record(&self.entries, &path) else { return };
+        self.open_record(&path);
+        let full = match &self.opened {
+            Some((opened, Ok(record))) if *opened == path => record,
+            Some((opened, Err(why))) if *opened == path => {
+                ui.colored_label(palette::FAIL, format!("Cannot open this run: {why}"));
+                return;
+            }
+            _ => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(format!(
+                        "Reading {}…",
+                        path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
+                    ));
+                });
+                return;
+            }
+        };
         if self
             .detail
             .as_ref()
@@ -676,17 +755,11 @@ pub fn findings_ui(ui: &mut egui::Ui, findings: &[Finding]) {
     }
 }
 
-fn find_record<'a>(entries: &'a [LibraryEntry], path: &Path) -> Option<&'a RunRecord> {
+fn find_summary<'a>(entries: &'a [LibraryEntry], path: &Path) -> Option<&'a RunSummary> {
     entries.iter().find_map(|entry| match entry {
-        LibraryEntry::Run { path: known, record } if known == path => Some(record.as_ref()),
+        LibraryEntry::Run { path: known, summary } if known == path => Some(summary.as_ref()),
         _ => None,
     })
-}
-
-fn entry_path(entry: &LibraryEntry) -> &PathBuf {
-    match entry {
-        LibraryEntry::Run { path, .. } | LibraryEntry::Unreadable { path, .. } => path,
-    }
 }
 
 pub(super) fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
