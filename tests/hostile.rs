@@ -545,3 +545,150 @@ fn a_run_file_over_the_size_cap_is_listed_from_its_summary_and_refused_whole_wit
     let report = loadscope_within(&["report", path.to_str().unwrap()], data.path(), &[], limit);
     assert_eq!(report.status.code(), Some(0), "{}", text(&report.stderr));
 }
+
+// ---- 6. HTTP edge cases seen in real stacks ----
+
+/// Runs `tasks` (TOML of `[[scenario.task]]` tables) against `base_url` with 2 users for 1 s
+/// and returns the run file's first level's tasks by name, and the CLI's stderr.
+fn run_tasks(base_url: &str, tasks: &str, env: &[(&str, &str)]) -> (std::collections::BTreeMap<String, serde_json::Value>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("p.toml");
+    let out = dir.path().join("run.json");
+    std::fs::write(
+        &preset,
+        format!(
+            "name = \"Edges\"\n[[scenario]]\nname = \"edges\"\ntimeout = \"5s\"\n[scenario.service]\nbase_url = \"{base_url}\"\nheaders = {{ Authorization = \"Bearer ${{EDGE_KEY}}\" }}\n{tasks}[[scenario.level]]\nusers = 2\nduration = \"1s\"\n"
+        ),
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_loadscope"))
+        .args(["run", preset.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .env("LOADSCOPE_DATA_DIR", dir.path())
+        .env("EDGE_KEY", KEY)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap_or_default()).unwrap_or_else(|_| panic!("{stderr}"));
+    let tasks = run["scenarios"][0]["levels"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|task| (task["task"].as_str().unwrap().to_string(), task.clone()))
+        .collect();
+    (tasks, stderr + &text(&output.stdout))
+}
+
+fn failures_of(run_task: &serde_json::Value) -> u64 {
+    run_task["failures"].as_u64().unwrap()
+}
+
+#[test]
+fn many_headers_are_read_and_conflicting_lengths_are_refused_at_once() {
+    let server = Faulty::start();
+    let tasks = "[[scenario.task]]\nname = \"h100\"\npath = \"/many-headers/100\"\n[[scenario.task]]\nname = \"h250\"\npath = \"/many-headers/250\"\n[[scenario.task]]\nname = \"h300\"\npath = \"/many-headers/300\"\n[[scenario.task]]\nname = \"lengths\"\npath = \"/conflicting-length\"\n";
+    let (tasks, output) = run_tasks(&server.url(), tasks, &[]);
+    for name in ["h100", "h250"] {
+        assert!(tasks[name]["requests"].as_u64().unwrap() > 0, "{name}: {output}");
+        assert_eq!(failures_of(&tasks[name]), 0, "{name} reads: {output}");
+    }
+    assert_eq!(failures_of(&tasks["h300"]), tasks["h300"]["requests"].as_u64().unwrap());
+    assert!(output.contains("more than 256 headers (the most Loadscope reads)"), "{output}");
+    let lengths = &tasks["lengths"];
+    assert!(failures_of(lengths) > 0);
+    assert!(output.contains("conflicting Content-Length values (5 and 50)"), "{output}");
+    // Refused at once: not a wait for the 5 s timeout.
+    assert!(lengths["max_micros"].as_u64().unwrap() < 1_000_000, "{lengths}");
+    assert!(!output.contains("no complete response"), "{output}");
+}
+
+#[test]
+fn redirects_are_followed_counted_and_timed_and_credentials_stay_home() {
+    let server = Faulty::start();
+    let elsewhere = Faulty::start();
+    let mut tasks = String::new();
+    for status in [301, 302, 303, 307, 308] {
+        tasks.push_str(&format!(
+            "[[scenario.task]]\nname = \"r{status}\"\nmethod = \"POST\"\nbody = \"{{}}\"\npath = \"/redirect/3/{status}\"\nchecks = [{{ json_pointer = \"/ok\" }}]\n"
+        ));
+    }
+    tasks.push_str(&format!(
+        "[[scenario.task]]\nname = \"away\"\npath = \"/redirect-to/{}/307\"\nchecks = [{{ json_pointer = \"/ok\" }}]\n",
+        elsewhere.port
+    ));
+    tasks.push_str("[[scenario.task]]\nname = \"loop\"\npath = \"/loop\"\n");
+    tasks.push_str("[[scenario.task]]\nname = \"kept\"\npath = \"/redirect/1/302\"\nfollow_redirects = false\nexpect_status = [302]\n");
+    let (tasks, output) = run_tasks(&server.url(), &tasks, &[]);
+    for status in [301, 302, 303, 307, 308] {
+        let task = &tasks[&format!("r{status}")];
+        let requests = task["requests"].as_u64().unwrap();
+        assert!(requests > 0, "{output}");
+        assert_eq!(failures_of(task), 0, "{status}: {output}");
+        assert_eq!(task["redirects"].as_u64().unwrap(), 3 * requests, "{status}: three hops a request");
+    }
+    let seen = server.seen();
+    let method_of = |path: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|request| request.line.ends_with(path))
+            .map(|request| request.line.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        method_of("/redirect/0/307").iter().all(|method| method == "POST"),
+        "307 keeps the method"
+    );
+    assert!(method_of("/redirect/0/308").iter().all(|method| method == "POST"));
+    assert!(method_of("/redirect/0/303").iter().all(|method| method == "GET"), "303 becomes GET");
+    assert!(
+        method_of("/redirect/0/302").iter().all(|method| method == "GET"),
+        "302 after POST becomes GET"
+    );
+    assert!(!method_of("/redirect/0/307").is_empty());
+    // Credentials went with every hop at home and with none elsewhere.
+    assert!(
+        seen.iter()
+            .filter(|request| request.line.contains("/redirect/"))
+            .all(|request| request.headers.contains("Bearer"))
+    );
+    let away = elsewhere.seen();
+    assert!(!away.is_empty(), "the hop to the other origin was made");
+    for request in &away {
+        assert!(!request.headers.to_lowercase().contains("authorization"), "{}", request.headers);
+        assert!(!request.headers.contains(&KEY[..12]), "{}", request.headers);
+    }
+    assert_eq!(failures_of(&tasks["away"]), 0, "{output}");
+    let looped = &tasks["loop"];
+    assert_eq!(failures_of(looped), looped["requests"].as_u64().unwrap());
+    assert!(output.contains("more than 10 redirects"), "{output}");
+    assert_eq!(
+        failures_of(&tasks["kept"]),
+        0,
+        "follow_redirects = false judges the 302 itself: {output}"
+    );
+    assert!(tasks["kept"].get("redirects").is_none());
+}
+
+#[test]
+fn encoded_bodies_are_decoded_for_checks_and_the_chat_parser() {
+    let server = Faulty::start();
+    let mut tasks = String::new();
+    for coding in ["gzip", "deflate", "br", "zstd"] {
+        tasks.push_str(&format!(
+            "[[scenario.task]]\nname = \"{coding}\"\npath = \"/encoded/{coding}\"\nheaders = {{ Accept-Encoding = \"{coding}\" }}\nchecks = [{{ json_pointer = \"/ok\" }}, {{ body_contains = \"{coding}\" }}]\n"
+        ));
+    }
+    tasks.push_str("[[scenario.task]]\nname = \"missing\"\npath = \"/encoded/gzip\"\nchecks = [{ json_pointer = \"/nope\" }]\n");
+    tasks.push_str("[[scenario.task]]\nname = \"chat\"\nkind = \"chat\"\npath = \"/encoded-chat/gzip\"\nstream = false\nmodel = \"m\"\nmessages = [{ role = \"user\", content = \"hi\" }]\n");
+    let (tasks, output) = run_tasks(&server.url(), &tasks, &[]);
+    for coding in ["gzip", "deflate", "br", "zstd", "chat"] {
+        assert!(tasks[coding]["requests"].as_u64().unwrap() > 0);
+        assert_eq!(failures_of(&tasks[coding]), 0, "{coding}: {output}");
+    }
+    assert!(tasks["chat"]["chat"]["output_tokens"].as_u64().unwrap() > 0, "{}", tasks["chat"]);
+    assert!(failures_of(&tasks["missing"]) > 0);
+    assert!(output.contains("JSON /nope missing (in the gzip-decoded reply)"), "{output}");
+    // Accept-Encoding is sent only where the task set it.
+    let seen = server.seen();
+    let plain = seen.iter().find(|request| request.line.ends_with("/encoded-chat/gzip")).unwrap();
+    assert!(!plain.headers.to_lowercase().contains("accept-encoding"), "{}", plain.headers);
+}

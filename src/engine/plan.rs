@@ -178,6 +178,8 @@ pub struct TaskPlan {
     pub mcp: Option<McpCall>,
     /// The most of a reply body kept for checks and parsing.
     pub max_body_bytes: usize,
+    /// Redirects are followed (up to 10), each hop in the request's time.
+    pub follow_redirects: bool,
     /// Chat tasks with synthetic prompts: the pool each request picks from.
     synthetic: Option<Arc<SyntheticPrompts>>,
     /// Chat tasks whose users hold conversations over several turns.
@@ -589,6 +591,7 @@ impl ScenarioPlan {
                 },
                 mcp,
                 max_body_bytes: task.max_body_bytes,
+                follow_redirects: task.follow_redirects,
                 synthetic,
                 ready_prompt_tokens,
                 multi_turn: task.chat.as_ref().is_some_and(|chat| chat.turns.is_some()),
@@ -614,6 +617,7 @@ impl ScenarioPlan {
                     reply: Reply::McpInit,
                     mcp: None,
                     max_body_bytes: crate::preset::compiled::DEFAULT_MAX_BODY_BYTES,
+                    follow_redirects: false,
                     synthetic: None,
                     ready_prompt_tokens: None,
                     multi_turn: false,

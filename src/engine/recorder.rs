@@ -31,6 +31,8 @@ pub struct TaskAccum {
     pub generator: u64,
     /// Requests still open when the run ended (neither finished nor timed out).
     pub unfinished: u64,
+    /// Redirects followed (every hop of every request).
+    pub redirects: u64,
     /// Failures per failure class.
     pub classes: BTreeMap<String, u64>,
     /// Chat replies' own measurements (only for chat tasks).
@@ -148,6 +150,7 @@ impl Default for TaskAccum {
             limited: 0,
             generator: 0,
             unfinished: 0,
+            redirects: 0,
             classes: BTreeMap::new(),
             chat: None,
             objectives: None,
@@ -176,6 +179,7 @@ impl TaskAccum {
         self.limited += other.limited;
         self.generator += other.generator;
         self.unfinished += other.unfinished;
+        self.redirects += other.redirects;
         for (class, count) in &other.classes {
             *self.classes.entry(class.clone()).or_insert(0) += count;
         }
@@ -377,7 +381,8 @@ impl Recorder {
         }
         accum.requests += 1;
         accum.bytes_received += sample.bytes_received;
-        if sample.resend != Resend::default() {
+        accum.redirects += u64::from(sample.resend.redirects);
+        if sample.resend.reconnected || sample.resend.retried {
             let counts = self.resends.entry(sample.stage).or_default();
             counts.reconnects += u64::from(sample.resend.reconnected);
             counts.retries += u64::from(sample.resend.retried);

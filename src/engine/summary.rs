@@ -38,6 +38,7 @@ pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
         limited: accum.limited,
         generator_failures: accum.generator,
         unfinished: accum.unfinished,
+        redirects: accum.redirects,
         failure_classes: accum.classes.clone(),
         chat: accum.chat.as_deref().map(|chat| chat_stats(chat, duration)),
         objectives: accum

@@ -15,9 +15,9 @@ use tokio::task::JoinHandle;
 use super::outcome::{Done, FailureKind, failure_message};
 use super::plan::{Reply, ScenarioPlan};
 use super::protocols::chat::{StreamMeter, parse_completion};
-use super::protocols::checks;
 use super::protocols::http;
 use super::protocols::mcp::session::{self as mcp_session, Client};
+use super::protocols::{checks, decode};
 use super::recorder::{Recorder, Sample};
 use crate::measure::objectives::{ReplyMeasures, RequestMeasures};
 
@@ -462,7 +462,7 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
             meter.on_data(bytes, at);
         }
     };
-    let exchange = http::exchange(
+    let exchange = http::exchange_following(
         &scenario.endpoint,
         slot,
         &request.bytes,
@@ -470,6 +470,7 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
         keep_body.then_some(plan.max_body_bytes),
         scenario.compiled.timeout,
         &mut observe,
+        plan.follow_redirects,
     )
     .await;
     let start = intended.unwrap_or(exchange.sent_at);
@@ -486,12 +487,37 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
                 Some(expected) => expected.accepts(response.status),
                 None => (200..300).contains(&response.status),
             };
-            let body = response.body.as_deref().unwrap_or(&[]);
+            // An encoded body (gzip, br...) is decoded for the checks and the chat parser.
+            let raw = response.body.as_deref().unwrap_or(&[]);
+            let coding = response.content_encoding.as_deref().filter(|_| !raw.is_empty());
+            let decoded = match coding {
+                Some(coding) if !response.body_cut => Some(decode::decode_body(coding, raw, plan.max_body_bytes)),
+                _ => None,
+            };
+            let body = match &decoded {
+                Some(Ok(bytes)) => bytes.as_slice(),
+                _ => raw,
+            };
+            // Said in a failure about the body, so that a check reads as the body it judged.
+            let decoded_note = |message: String| match coding {
+                Some(coding) => format!("{message} (in the {coding}-decoded reply)"),
+                None => message,
+            };
             let failure = if !accepted {
                 Some((
                     FailureKind::Status(response.status),
                     status_message(response.status, body, &scenario.secrets),
                 ))
+            } else if stream && response.content_encoding.is_some() {
+                Some((
+                    FailureKind::Other,
+                    format!(
+                        "the streamed reply is {}-encoded: Loadscope reads event streams unencoded (drop Accept-Encoding from the task)",
+                        response.content_encoding.as_deref().unwrap_or("")
+                    ),
+                ))
+            } else if let Some(Err(why)) = &decoded {
+                Some((FailureKind::Check, why.clone()))
             } else if response.body_cut {
                 Some((
                     FailureKind::Check,
@@ -501,7 +527,7 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
                     ),
                 ))
             } else {
-                let checked = checks::first_failure(&plan.checks, body).map(|message| (FailureKind::Check, message));
+                let checked = checks::first_failure(&plan.checks, body).map(|message| (FailureKind::Check, decoded_note(message)));
                 match (checked, plan.reply) {
                     (Some(failure), _) => Some(failure),
                     (None, Reply::Plain | Reply::Mcp | Reply::McpInit) => None,
@@ -524,7 +550,7 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
                                 chat = Some((metrics, reply_micros));
                                 None
                             }
-                            Err(failure) => Some(failure),
+                            Err((kind, message)) => Some((kind, decoded_note(message))),
                         }
                     }
                 }

@@ -324,6 +324,8 @@ pub struct CompiledTask {
     pub mcp: Option<McpCall>,
     /// The most of a reply body kept for checks and parsing.
     pub max_body_bytes: usize,
+    /// Redirects are followed (up to 10).
+    pub follow_redirects: bool,
 }
 
 /// An MCP tool call.

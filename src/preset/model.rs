@@ -380,6 +380,10 @@ pub struct Task {
     /// fails its checks instead of costing memory per user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_body_bytes: Option<u64>,
+    /// Follow redirects (301, 302, 303, 307, 308), up to 10 (default true); false judges the
+    /// redirect itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_redirects: Option<bool>,
     /// Chat: the model name sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,

@@ -629,6 +629,9 @@ pub struct TaskStats {
     /// number (an open request at a level's end is counted when it finishes).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unfinished: u64,
+    /// Redirects followed on the way to the replies (each hop once; `follow_redirects`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redirects: u64,
     /// Failures per failure class of the preset.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub failure_classes: std::collections::BTreeMap<String, u64>,

@@ -349,6 +349,7 @@ fn accum_of(summary: &TaskSummary) -> Result<TaskAccum, String> {
         limited: stats.limited,
         generator: stats.generator_failures,
         unfinished: stats.unfinished,
+        redirects: stats.redirects,
         classes: stats.failure_classes.clone(),
         chat,
         objectives: stats.objectives.as_ref().map(|objectives| ObjectivesAccum {

@@ -27,6 +27,17 @@
 //! - `/flaky/MS`: 200 "ok" after MS milliseconds, except the server's first three requests on
 //!   this route and every fiftieth after them, which get 500 (a 2% error rate that starts
 //!   unluckily)
+//! - `/many-headers/N`: 200 "ok" with N headers besides its own
+//! - `/conflicting-length`: 200 with two different Content-Length headers (5 and 50), "hello",
+//!   and the connection held open
+//! - `/redirect/N/STATUS`: STATUS (301, 302, 303, 307, 308) to `/redirect/N-1/STATUS` (a
+//!   relative Location), until N is 0: then `{"ok": true}`
+//! - `/redirect-to/PORT/STATUS`: STATUS to `http://127.0.0.1:PORT/encoded/identity` (another
+//!   origin)
+//! - `/loop`: 302 to itself
+//! - `/encoded/CODING`: `{"ok": true, "coding": "CODING"}` with `Content-Encoding: CODING`
+//!   (gzip, deflate, br, zstd; identity sends it plain)
+//! - `/encoded-chat/CODING`: a JSON chat completion, gzip-encoded
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
@@ -234,6 +245,49 @@ fn reply(status: &str, content_type: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+fn redirect(status: u16, location: &str) -> Vec<u8> {
+    format!("HTTP/1.1 {status} Moved\r\nlocation: {location}\r\ncontent-type: text/html\r\ncontent-length: 9\r\n\r\n<a>go</a>").into_bytes()
+}
+
+/// `{"ok": true, "coding": "br"}` as Python's brotli module encodes it (brotli has no encoder
+/// among the dependencies).
+const BROTLI_BODY: [u8; 32] = [
+    139, 13, 128, 123, 34, 111, 107, 34, 58, 32, 116, 114, 117, 101, 44, 32, 34, 99, 111, 100, 105, 110, 103, 34, 58, 32, 34, 98, 114, 34,
+    125, 3,
+];
+
+/// A 200 JSON reply whose body is `body` encoded with `coding`.
+fn encoded_reply(coding: &str, body: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let encoded: Vec<u8> = match coding {
+        "gzip" => {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(body).unwrap();
+            encoder.finish().unwrap()
+        }
+        "deflate" => {
+            let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(body).unwrap();
+            encoder.finish().unwrap()
+        }
+        "zstd" => ruzstd::encoding::compress_to_vec(body, ruzstd::encoding::CompressionLevel::Fastest),
+        "br" => BROTLI_BODY.to_vec(),
+        _ => body.to_vec(),
+    };
+    let coding_header = if coding == "identity" {
+        String::new()
+    } else {
+        format!("content-encoding: {coding}\r\n")
+    };
+    let mut answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{coding_header}content-length: {}\r\n\r\n",
+        encoded.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&encoded);
+    answer
+}
+
 const CHUNK: &str = "data: {\"choices\":[{\"delta\":{\"content\":\"tok\"}}]}\n\n";
 
 async fn paced_chat(stream: &mut TcpStream, first_ms: u64, gap_ms: u64, chunks: u64) -> std::io::Result<()> {
@@ -357,6 +411,55 @@ async fn respond(stream: &mut TcpStream, path: &str, line: &str, headers: &str) 
                     return false;
                 }
             }
+        }
+        "/conflicting-length" => {
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 50\r\n\r\nhello")
+                .await;
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            return false;
+        }
+        "/loop" => stream.write_all(&redirect(302, "/loop")).await,
+        _ if path.starts_with("/many-headers/") => {
+            let count: usize = path.trim_start_matches("/many-headers/").parse().unwrap_or(0);
+            let extra: String = (0..count).map(|index| format!("x-header-{index}: value {index}\r\n")).collect();
+            let answer = format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n{extra}content-length: 2\r\n\r\nok");
+            stream.write_all(answer.as_bytes()).await
+        }
+        _ if path.starts_with("/redirect/") => {
+            let parts: Vec<u16> = path
+                .trim_start_matches("/redirect/")
+                .split('/')
+                .filter_map(|part| part.parse().ok())
+                .collect();
+            let [left, status] = parts[..] else { return false };
+            if left == 0 {
+                stream.write_all(&reply("200 OK", "application/json", r#"{"ok": true}"#)).await
+            } else {
+                stream.write_all(&redirect(status, &format!("../{}/{status}", left - 1))).await
+            }
+        }
+        _ if path.starts_with("/redirect-to/") => {
+            let parts: Vec<u16> = path
+                .trim_start_matches("/redirect-to/")
+                .split('/')
+                .filter_map(|part| part.parse().ok())
+                .collect();
+            let [port, status] = parts[..] else { return false };
+            stream
+                .write_all(&redirect(status, &format!("http://127.0.0.1:{port}/encoded/identity")))
+                .await
+        }
+        _ if path.starts_with("/encoded/") => {
+            let coding = path.trim_start_matches("/encoded/");
+            let body = format!(r#"{{"ok": true, "coding": "{coding}"}}"#);
+            stream.write_all(&encoded_reply(coding, body.as_bytes())).await
+        }
+        _ if path.starts_with("/encoded-chat/") => {
+            let body = r#"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}"#;
+            stream
+                .write_all(&encoded_reply(path.trim_start_matches("/encoded-chat/"), body.as_bytes()))
+                .await
         }
         "/json-chat" => {
             let body = r#"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}"#;

@@ -18,8 +18,11 @@ use crate::engine::outcome::{Failure, FailureKind};
 use crate::format;
 use crate::preset::compiled::{BaseUrl, Scheme};
 
-/// Most response headers accepted.
-const MAX_HEADERS: usize = 96;
+/// Response headers parsed on the stack; a head with more is parsed again with room for
+/// [`MAX_HEADERS`].
+const USUAL_HEADERS: usize = 48;
+/// Most response headers accepted (nginx's default large header buffers hold about as many).
+pub(crate) const MAX_HEADERS: usize = 256;
 /// Largest response head accepted.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Bytes asked of the socket per read.
@@ -36,6 +39,9 @@ pub struct Endpoint {
     host: String,
     port: u16,
     tls: Option<(tokio_rustls::TlsConnector, rustls::pki_types::ServerName<'static>)>,
+    /// The trust a redirect to another origin is opened with: the same roots and verification.
+    extra_roots: Arc<[rustls::pki_types::CertificateDer<'static>]>,
+    tls_verify: bool,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -61,7 +67,31 @@ impl Endpoint {
             host: base.host.clone(),
             port: base.port,
             tls,
+            extra_roots: extra_roots.to_vec().into(),
+            tls_verify,
         })
+    }
+
+    /// Where this endpoint's requests go.
+    pub(crate) fn origin(&self) -> super::redirect::Origin {
+        super::redirect::Origin {
+            scheme: if self.tls.is_some() { Scheme::Https } else { Scheme::Http },
+            host: self.host.clone(),
+            port: self.port,
+        }
+    }
+
+    /// An endpoint for another origin (a redirect's), trusting what this one trusts.
+    pub(crate) fn for_origin(&self, origin: &super::redirect::Origin) -> Result<Endpoint, String> {
+        let base = BaseUrl {
+            scheme: origin.scheme,
+            host: origin.host.clone(),
+            port: origin.port,
+            path_prefix: String::new(),
+            text: origin.to_string(),
+            credentials: None,
+        };
+        Endpoint::new(&base, &self.extra_roots, self.tls_verify)
     }
 }
 
@@ -149,6 +179,10 @@ pub struct Response {
     pub headers: Option<Box<KeptHeaders>>,
     /// The response carried Retry-After (a 503 with it signals a concurrency limit).
     pub retry_after: bool,
+    /// A redirect the caller asked to follow: its Location (the body was read, not kept).
+    pub redirect_to: Option<String>,
+    /// The body's Content-Encoding (gzip, br...), when it has one.
+    pub content_encoding: Option<String>,
 }
 
 /// The few response headers the protocols above HTTP need.
@@ -169,6 +203,8 @@ pub struct Resend {
     /// and it was sent again on a new connection. Only idempotent methods are (RFC 9110
     /// §9.2.2), once.
     pub retried: bool,
+    /// Redirects followed to the final response (see [`exchange_following`]).
+    pub redirects: u32,
 }
 
 /// Timing and result of one exchange.
@@ -253,6 +289,104 @@ pub async fn exchange(
     timeout: Duration,
     on_data: &mut dyn FnMut(&[u8], Instant),
 ) -> Exchange {
+    exchange_hop(endpoint, slot, request, head_request, keep_body, timeout, on_data, false).await
+}
+
+/// Like [`exchange`], following redirects (301, 302, 303, 307, 308) up to
+/// [`super::redirect::MAX_REDIRECTS`] when `follow` is set: every hop is in the request's time,
+/// the response is the last hop's, and `redirects` counts the hops. Hops to the endpoint's own
+/// origin go on the user's connection; a hop elsewhere opens a connection of its own and
+/// carries none of the task's credentials or own headers (see [`super::redirect`]).
+#[allow(clippy::too_many_arguments)]
+pub async fn exchange_following(
+    endpoint: &Endpoint,
+    slot: &mut Option<Connection>,
+    request: &[u8],
+    head_request: bool,
+    keep_body: Option<usize>,
+    timeout: Duration,
+    on_data: &mut dyn FnMut(&[u8], Instant),
+    follow: bool,
+) -> Exchange {
+    let started = Instant::now();
+    let mut first = exchange_hop(endpoint, slot, request, head_request, keep_body, timeout, on_data, follow).await;
+    if first.result.as_ref().is_ok_and(|response| response.redirect_to.is_none()) || first.result.is_err() {
+        // The usual case: no redirect, nothing copied.
+        return first;
+    }
+    let home = endpoint.origin();
+    let mut at = home.clone();
+    let mut request = request.to_vec();
+    let mut head_request = head_request;
+    loop {
+        let location = match &first.result {
+            Ok(response) => match &response.redirect_to {
+                Some(location) => location.clone(),
+                None => return first,
+            },
+            Err(_) => return first,
+        };
+        let status = first.result.as_ref().map(|response| response.status).unwrap_or(0);
+        let fail = |mut exchange: Exchange, message: String| {
+            exchange.result = Err(Failure::new(FailureKind::Other, message));
+            exchange
+        };
+        if first.resend.redirects >= super::redirect::MAX_REDIRECTS {
+            let message = format!(
+                "more than {} redirects (the last, HTTP {status}, to {}); a loop? set follow_redirects = false on the task to see the first",
+                super::redirect::MAX_REDIRECTS,
+                format::terminal(&location)
+            );
+            return fail(first, message);
+        }
+        let hop = match super::redirect::next_hop(&home, &at, &request, status, &location) {
+            Ok(hop) => hop,
+            Err(message) => return fail(first, message),
+        };
+        let left = timeout.saturating_sub(started.elapsed());
+        head_request = head_request && hop.method_kept;
+        let mut next = if hop.origin == home {
+            exchange_hop(endpoint, slot, &hop.request, head_request, keep_body, left, on_data, true).await
+        } else {
+            match endpoint.for_origin(&hop.origin) {
+                Ok(elsewhere) => {
+                    let mut own = None;
+                    exchange_hop(&elsewhere, &mut own, &hop.request, head_request, keep_body, left, on_data, true).await
+                }
+                Err(message) => return fail(first, format!("redirect to {}: {message}", format::terminal(&location))),
+            }
+        };
+        next.connect_micros = first.connect_micros.or(next.connect_micros);
+        next.sent_at = first.sent_at;
+        next.resend.reconnected |= first.resend.reconnected;
+        next.resend.retried |= first.resend.retried;
+        next.resend.redirects = first.resend.redirects + 1;
+        if let Err(failure) = &mut next.result
+            && failure.kind == FailureKind::Timeout
+        {
+            failure.message = format!(
+                "no complete response within {} (after {} redirects)",
+                format::duration(timeout),
+                next.resend.redirects
+            );
+        }
+        at = hop.origin;
+        request = hop.request;
+        first = next;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn exchange_hop(
+    endpoint: &Endpoint,
+    slot: &mut Option<Connection>,
+    request: &[u8],
+    head_request: bool,
+    keep_body: Option<usize>,
+    timeout: Duration,
+    on_data: &mut dyn FnMut(&[u8], Instant),
+    follow: bool,
+) -> Exchange {
     let mut connect_micros = None;
     let mut first_sent: Option<Instant> = None;
     let mut resend = Resend::default();
@@ -284,7 +418,7 @@ pub async fn exchange(
                     Instant::now()
                 });
             }
-            match send_and_read(connection, request, head_request, keep_body, &mut *on_data).await {
+            match send_and_read(connection, request, head_request, keep_body, &mut *on_data, follow).await {
                 Ok((response, keep_alive)) => {
                     if !keep_alive {
                         *slot = None;
@@ -371,6 +505,7 @@ async fn send_and_read(
     head_request: bool,
     keep_body: Option<usize>,
     on_data: DataObserver<'_>,
+    follow: bool,
 ) -> Result<(Response, bool), Attempt> {
     connection.buffer.clear();
     if let Err(err) = connection.write_all(request).await {
@@ -379,31 +514,33 @@ async fn send_and_read(
     // Whether any byte of a reply came (an interim 1xx counts: the server answered).
     let mut replied = false;
     // The head, skipping interim 1xx responses.
-    let (status, framing, mut keep_alive, retry_after, headers) = loop {
+    let (head, headers) = loop {
         let parsed = {
-            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut headers = [httparse::EMPTY_HEADER; USUAL_HEADERS];
             let mut response = httparse::Response::new(&mut headers);
             match response.parse(&connection.buffer) {
-                Ok(httparse::Status::Complete(head_len)) => Some(head_facts(&response, head_len, head_request).map(|facts| {
-                    let kept = keep_body.is_some().then(|| Box::new(kept_headers(&response)));
-                    (facts, kept)
-                })),
+                Ok(httparse::Status::Complete(head_len)) => Some(read_head(&response, head_len, head_request, keep_body, follow)),
                 Ok(httparse::Status::Partial) => None,
-                Err(err) => {
-                    return Err(Attempt::Failed(Failure::new(
-                        FailureKind::Other,
-                        format!("malformed response head: {err}"),
-                    )));
+                Err(httparse::Error::TooManyHeaders) => {
+                    // Rare: parsed again with room for the most accepted.
+                    let mut headers = vec![httparse::EMPTY_HEADER; MAX_HEADERS];
+                    let mut response = httparse::Response::new(&mut headers);
+                    match response.parse(&connection.buffer) {
+                        Ok(httparse::Status::Complete(head_len)) => Some(read_head(&response, head_len, head_request, keep_body, follow)),
+                        Ok(httparse::Status::Partial) => None,
+                        Err(err) => return Err(Attempt::Failed(malformed_head(err))),
+                    }
                 }
+                Err(err) => return Err(Attempt::Failed(malformed_head(err))),
             }
         };
         match parsed {
-            Some(Ok(((head_len, status, framing, keep_alive, retry_after), headers))) => {
-                connection.buffer.drain(..head_len);
-                if (100..200).contains(&status) && status != 101 {
+            Some(Ok((head, headers))) => {
+                connection.buffer.drain(..head.len);
+                if (100..200).contains(&head.status) && head.status != 101 {
                     continue;
                 }
-                break (status, framing, keep_alive, retry_after, headers);
+                break (head, headers);
             }
             Some(Err(message)) => return Err(Attempt::Failed(Failure::new(FailureKind::Other, message))),
             None => {
@@ -438,12 +575,25 @@ async fn send_and_read(
             }
         }
     };
+    let HeadFacts {
+        status,
+        framing,
+        mut keep_alive,
+        retry_after,
+        location,
+        content_encoding,
+        ..
+    } = head;
+    // A redirect that will be followed: its body is read through, not kept or observed.
+    let redirect_to = location.filter(|_| follow && super::redirect::is_redirect(status));
+    let mut ignore = |_: &[u8], _: Instant| {};
+    let on_data: DataObserver<'_> = if redirect_to.is_some() { &mut ignore } else { on_data };
     // Error replies are kept (their first bytes) even when the caller did not ask for the body:
     // the failure message quotes them.
     let keep_limit = keep_body.unwrap_or(ERROR_BODY_KEPT_BYTES);
     let mut body = BodySink {
         bytes_received: 0,
-        kept: (keep_body.is_some() || status >= 400).then(Vec::new),
+        kept: (redirect_to.is_none() && (keep_body.is_some() || status >= 400)).then(Vec::new),
         keep_limit,
         cut: false,
         on_data,
@@ -473,15 +623,63 @@ async fn send_and_read(
             status,
             bytes_received: body.bytes_received,
             body_cut: body.cut && keep_body.is_some(),
+            content_encoding,
             body: body.kept,
             headers,
             retry_after,
+            redirect_to,
         },
         keep_alive,
     ))
 }
 
-type HeadFacts = (usize, u16, Framing, bool, bool);
+fn malformed_head(err: httparse::Error) -> Failure {
+    let message = match err {
+        httparse::Error::TooManyHeaders => {
+            format!("malformed response head: more than {MAX_HEADERS} headers (the most Loadscope reads)")
+        }
+        other => format!("malformed response head: {other}"),
+    };
+    Failure::new(FailureKind::Other, message)
+}
+
+/// What a response head says about the body and the connection.
+struct HeadFacts {
+    len: usize,
+    status: u16,
+    framing: Framing,
+    keep_alive: bool,
+    retry_after: bool,
+    /// Location, on a 3xx reply.
+    location: Option<String>,
+    content_encoding: Option<String>,
+}
+
+/// The head's facts, and the headers kept for the caller when it keeps the body.
+fn read_head(
+    response: &httparse::Response<'_, '_>,
+    head_len: usize,
+    head_request: bool,
+    keep_body: Option<usize>,
+    follow: bool,
+) -> Result<(HeadFacts, Option<Box<KeptHeaders>>), String> {
+    let mut facts = head_facts(response, head_len, head_request)?;
+    let encoded = std::mem::take(&mut facts.content_encoding).is_some();
+    let wanted = |name: &str| {
+        response
+            .headers
+            .iter()
+            .find(|header| header.name.eq_ignore_ascii_case(name))
+            .map(|header| String::from_utf8_lossy(header.value).trim().to_string())
+    };
+    if follow && super::redirect::is_redirect(facts.status) {
+        facts.location = wanted("location");
+    }
+    if encoded {
+        facts.content_encoding = wanted("content-encoding").filter(|coding| !coding.eq_ignore_ascii_case("identity"));
+    }
+    Ok((facts, keep_body.is_some().then(|| Box::new(kept_headers(response)))))
+}
 
 fn kept_headers(response: &httparse::Response<'_, '_>) -> KeptHeaders {
     let mut kept = KeptHeaders::default();
@@ -505,13 +703,30 @@ fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_reque
     let mut chunked = false;
     let mut close = http10;
     let mut retry_after = false;
+    let mut encoded = false;
     for header in response.headers.iter() {
         let name = header.name;
         if name.eq_ignore_ascii_case("retry-after") {
             retry_after = true;
+        } else if name.eq_ignore_ascii_case("content-encoding") {
+            encoded = true;
         } else if name.eq_ignore_ascii_case("content-length") {
+            // RFC 9112 §6.3: a list of the same value may be read as one; differing values make
+            // the framing unknowable, so the reply is malformed.
             let text = std::str::from_utf8(header.value).unwrap_or("").trim();
-            content_length = Some(text.parse().map_err(|_| format!("invalid Content-Length {text:?}"))?);
+            for item in text.split(',').map(str::trim) {
+                let length: u64 = item
+                    .parse()
+                    .map_err(|_| format!("malformed response head: invalid Content-Length {text:?}"))?;
+                match content_length {
+                    Some(known) if known != length => {
+                        return Err(format!(
+                            "malformed response head: conflicting Content-Length values ({known} and {length}); the reply's length cannot be known (RFC 9112 §6.3)"
+                        ));
+                    }
+                    _ => content_length = Some(length),
+                }
+            }
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             chunked = header.value.to_ascii_lowercase().windows(7).any(|window| window == b"chunked");
         } else if name.eq_ignore_ascii_case("connection") {
@@ -532,7 +747,16 @@ fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_reque
     } else {
         Framing::UntilClose
     };
-    Ok((head_len, status, framing, !close, retry_after))
+    Ok(HeadFacts {
+        len: head_len,
+        status,
+        framing,
+        keep_alive: !close,
+        retry_after,
+        location: None,
+        // Read in full by `read_head` when there is one; here only whether there is.
+        content_encoding: encoded.then(String::new),
+    })
 }
 
 struct BodySink<'a> {

@@ -1,10 +1,12 @@
 //! Request protocols. `http` is the raw HTTP/1.1 path every task kind stands on; `chat`
 //! builds and measures OpenAI-compatible chat completions; `mcp` the MCP session's JSON-RPC;
-//! `checks` judges reply bodies; `sse` parses server-sent events; `tls` the shared client config.
+//! `checks` judges reply bodies; `redirect` where a redirect sends a request next; `decode` reads encoded (gzip, br...) bodies; `sse` parses server-sent events; `tls` the shared client config.
 
 pub mod chat;
 pub mod checks;
+pub mod decode;
 pub mod http;
 pub mod mcp;
+pub mod redirect;
 pub mod sse;
 pub mod tls;

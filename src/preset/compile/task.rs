@@ -123,6 +123,7 @@ fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> CompiledTask {
             .max_body_bytes
             .map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX))
             .unwrap_or(DEFAULT_MAX_BODY_BYTES),
+        follow_redirects: task.follow_redirects.unwrap_or(true),
     }
 }
 

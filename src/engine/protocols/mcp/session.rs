@@ -135,6 +135,7 @@ pub async fn open_session(scenario: &ScenarioPlan, task: usize, client: &mut Cli
         resend: Resend {
             reconnected: resend.reconnected || notified.resend.reconnected,
             retried: resend.retried || notified.resend.retried,
+            redirects: resend.redirects + notified.resend.redirects,
         },
     }
 }
