@@ -101,6 +101,19 @@ pub fn with_unit(number: &str, unit: &str) -> String {
     }
 }
 
+/// A count with thousands separated by commas: `90,000`.
+pub fn thousands(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// `text` on one line: every run of whitespace (newlines included) becomes one space. Tables
 /// and CSV rows show failure messages this way (older run files may hold multi-line ones).
 pub fn one_line(text: &str) -> String {

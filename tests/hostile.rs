@@ -692,3 +692,116 @@ fn encoded_bodies_are_decoded_for_checks_and_the_chat_parser() {
     let plain = seen.iter().find(|request| request.line.ends_with("/encoded-chat/gzip")).unwrap();
     assert!(!plain.headers.to_lowercase().contains("accept-encoding"), "{}", plain.headers);
 }
+
+// ---- 7. Datasets as people have them ----
+
+fn dataset_preset(dir: &std::path::Path, file: &str, format: &str) -> std::path::PathBuf {
+    let preset = dir.join("p.toml");
+    std::fs::write(
+        &preset,
+        format!(
+            "name = \"Data\"\n[[scenario]]\nname = \"chat\"\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\n[[scenario.task]]\nname = \"ask\"\nkind = \"chat\"\nmodel = \"m\"\ndataset = {{ file = \"{file}\", format = \"{format}\" }}\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n"
+        ),
+    )
+    .unwrap();
+    preset
+}
+
+#[test]
+fn sharegpt_entries_without_a_user_turn_are_skipped_and_counted_and_odd_bytes_are_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}]}"#;
+    let mut entries: Vec<&str> = vec![good; 6];
+    entries.push(r#"{"conversations": [{"from": "gpt", "value": "I start"}]}"#);
+    entries.push(r#"{"conversations": []}"#);
+    entries.push(r#"{"id": "no turns"}"#);
+    entries.push(r#"{"conversations": [{"from": "human", "value": "call"}, {"from": "function_call", "value": "{}"}]}"#);
+    // With a byte order mark, as Windows editors save it.
+    std::fs::write(dir.path().join("share.json"), format!("\u{feff}[{}]", entries.join(",\n"))).unwrap();
+    let preset = dataset_preset(dir.path(), "share.json", "sharegpt");
+    let output = loadscope(&["validate", preset.to_str().unwrap()], dir.path());
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
+    assert!(
+        stdout.contains("dataset share.json: skipped 4 of 10 conversations (a turn from \"function_call\": 1; no \"conversations\" array: 1; no user turn: 2)"),
+        "{stdout}"
+    );
+    // Nothing left: refused, saying why.
+    std::fs::write(dir.path().join("share.json"), format!("[{}]", entries[6..].join(","))).unwrap();
+    let output = loadscope(&["validate", preset.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("has no conversation with a user turn (skipped 4 of 4"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // A byte that is not UTF-8 is named by its line and its offset in the file.
+    let mut bytes = b"{\"prompt\": \"one\"}\n{\"prompt\": \"caf".to_vec();
+    bytes.push(0xe9);
+    bytes.extend_from_slice(b"\"}\n");
+    std::fs::write(dir.path().join("latin1.jsonl"), bytes).unwrap();
+    let preset = dataset_preset(dir.path(), "latin1.jsonl", "jsonl");
+    let output = loadscope(&["validate", preset.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("latin1.jsonl: line 2, byte 33: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_large_dataset_streams_with_progress_and_the_app_reads_it_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    // About 100 MB of prompts: seconds to read and count, even in an optimized build.
+    let mut lines = String::with_capacity(101_000_000);
+    let words = ["latency", "token", "prompt", "server", "answer", "throughput", "model", "question"];
+    let mut index = 0usize;
+    while lines.len() < 100_000_000 {
+        let prompt: Vec<&str> = (0..120).map(|word| words[(index * 7 + word * 3) % words.len()]).collect();
+        lines.push_str(&format!("{{\"prompt\": \"{index}: {}\"}}\n", prompt.join(" ")));
+        index += 1;
+    }
+    std::fs::write(dir.path().join("big.jsonl"), &lines).unwrap();
+    // A length filter counts every prompt: more than a second in a debug build.
+    let preset = dataset_preset(dir.path(), "big.jsonl", "jsonl");
+    let filtered = std::fs::read_to_string(&preset)
+        .unwrap()
+        .replace("format = \"jsonl\"", "format = \"jsonl\", max_prompt_tokens = 100000");
+    std::fs::write(&preset, filtered).unwrap();
+    let output = loadscope(&["validate", preset.to_str().unwrap()], dir.path());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("counting the prompts of dataset") && stderr.contains("big.jsonl: "),
+        "progress after a second: {stderr}"
+    );
+
+    // The app's way: the first check answers at once that the file is being read, a later one
+    // has it.
+    use loadscope::preset::dataset::{DatasetFormat, load, read_in_background, reads_finished};
+    read_in_background(true);
+    let before = reads_finished();
+    let started = std::time::Instant::now();
+    let first = load(
+        "big.jsonl",
+        Some(dir.path()),
+        DatasetFormat::Jsonl,
+        loadscope::tokens::Tokenizer::O200kBase,
+    );
+    assert!(started.elapsed() < std::time::Duration::from_millis(500), "answered at once");
+    assert!(first.unwrap_err().contains("the preset is checked again when it has been read"));
+    while reads_finished() == before {
+        assert!(started.elapsed() < std::time::Duration::from_secs(120), "the read ends");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let read = load(
+        "big.jsonl",
+        Some(dir.path()),
+        DatasetFormat::Jsonl,
+        loadscope::tokens::Tokenizer::O200kBase,
+    )
+    .unwrap();
+    assert_eq!(read.conversations.len(), index);
+}

@@ -424,9 +424,35 @@ pub(crate) fn load_checked(
     arg: &str,
     overrides: &crate::preset::Overrides,
 ) -> Result<crate::preset::CompiledPreset, crate::preset::PresetErrors> {
-    let mut compiled = crate::preset::load(arg, overrides)?;
+    let mut compiled = with_dataset_progress(|| crate::preset::load(arg, overrides))?;
     crate::analysis::baseline::SavedRuns::default().resolve(&mut compiled)?;
     Ok(compiled)
+}
+
+/// Runs `work`, and while it reads a dataset file for more than a second, says on stderr how
+/// far it has got, once a second ("reading dataset big.jsonl: 120 of 200 MB (60%)").
+fn with_dataset_progress<T>(work: impl FnOnce() -> T) -> T {
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watcher = std::thread::Builder::new()
+        .name("loadscope-dataset-progress".into())
+        .spawn(move || {
+            loop {
+                match done_rx.recv_timeout(std::time::Duration::from_secs(1)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+                // A second has passed: the read (or count) under way, if any, is shown.
+                if let Some(progress) = crate::preset::dataset::progress() {
+                    eprintln!("{}", crate::format::terminal(&progress.line()));
+                }
+            }
+        });
+    let result = work();
+    drop(done_tx);
+    if let Ok(watcher) = watcher {
+        let _ = watcher.join();
+    }
+    result
 }
 
 /// Runs the parsed command line.

@@ -40,6 +40,9 @@ pub fn validate(presets: &[String], json: bool) -> u8 {
                     "ok  {arg}: {} scenario(s), {levels} level(s){searches}, {targets} target(s)",
                     compiled.scenarios.len()
                 );
+                for note in compiled.dataset_notes() {
+                    println!("    note: {}", crate::format::terminal(&note));
+                }
             }
             Err(errors) => eprintln!("{errors}"),
         }

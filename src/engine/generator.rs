@@ -67,6 +67,7 @@ pub fn start_warnings(plan: &RunPlan) -> Vec<String> {
         }
     }
     for scenario in &plan.scenarios {
+        warnings.extend(scenario.compiled.dataset_notes());
         if !scenario.compiled.tls_verify && scenario.compiled.base.scheme == crate::preset::compiled::Scheme::Https {
             warnings.push(format!(
                 "{}: https certificates are not verified (tls_verify = false or --insecure): anyone between this machine and {} could read and change the traffic",

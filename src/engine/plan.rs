@@ -272,7 +272,7 @@ fn chat_turn(
                         .iter()
                         .map(|(role, content)| (role.as_str(), content.as_str())),
                 );
-                known_tokens += conversation.first_prompt_tokens - CHAT_REPLY_PRIMING_TOKENS;
+                known_tokens += conversation.first_prompt_tokens() - CHAT_REPLY_PRIMING_TOKENS;
             }
             Some(active) => {
                 for (role, content) in conversation.messages.iter().take_while(|(role, _)| role != "user") {

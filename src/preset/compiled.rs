@@ -31,6 +31,30 @@ pub struct CompiledPreset {
     pub final_scrape_wait: std::time::Duration,
 }
 
+impl CompiledPreset {
+    /// What reading its datasets passed over, a line per task that skipped entries
+    /// ("Chat: task ask: dataset sharegpt.json: skipped 37 of 90,000 conversations (no user
+    /// turn)"): `validate` prints them, and a run keeps them as warnings.
+    pub fn dataset_notes(&self) -> Vec<String> {
+        self.scenarios.iter().flat_map(CompiledScenario::dataset_notes).collect()
+    }
+}
+
+impl CompiledScenario {
+    /// What reading this scenario's datasets passed over, a line per task (see
+    /// [`CompiledPreset::dataset_notes`]).
+    pub fn dataset_notes(&self) -> Vec<String> {
+        self.tasks
+            .iter()
+            .filter_map(|task| {
+                let dataset = task.chat.as_ref()?.dataset.as_ref()?;
+                let note = dataset.skipped_note.as_ref()?;
+                Some(format!("{}: task {}: dataset {}: {note}", self.name, task.name, dataset.file))
+            })
+            .collect()
+    }
+}
+
 /// `http` or `https`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -372,6 +396,8 @@ pub struct CompiledDataset {
     pub file: String,
     pub conversations: std::sync::Arc<Vec<crate::preset::dataset::Conversation>>,
     pub seed: u64,
+    /// What reading passed over ("skipped 37 of 90,000 conversations (no user turn)").
+    pub skipped_note: Option<String>,
 }
 
 /// A chat task's synthetic prompts: lengths, the shared prefix, reply lengths, the seed.

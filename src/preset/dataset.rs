@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -41,9 +42,12 @@ impl DatasetFormat {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     pub messages: Vec<(String, String)>,
-    /// The first request's prompt tokens as the tokenizer counts them: every message up to and
-    /// including the first user turn, framing and reply priming included.
-    pub first_prompt_tokens: u64,
+    /// What its prompts are counted with.
+    pub tokenizer: Tokenizer,
+    /// The first prompt's tokens, counted when first asked for: a length filter counts every
+    /// prompt as the preset is checked, otherwise a prompt is counted the first time it is sent
+    /// (reading a large file counts nothing).
+    first_prompt_tokens: std::sync::OnceLock<u64>,
 }
 
 impl Conversation {
@@ -58,6 +62,15 @@ impl Conversation {
         &self.messages[..end]
     }
 
+    /// The first request's prompt tokens as the tokenizer counts them: every message up to and
+    /// including the first user turn, framing and reply priming included. Counted once.
+    pub fn first_prompt_tokens(&self) -> u64 {
+        *self.first_prompt_tokens.get_or_init(|| {
+            self.tokenizer
+                .chat_prompt_tokens(self.first_prompt().iter().map(|(role, content)| (role.as_str(), content.as_str())))
+        })
+    }
+
     /// How many user turns the conversation has.
     pub fn user_turns(&self) -> usize {
         self.messages.iter().filter(|(role, _)| role == "user").count()
@@ -67,7 +80,33 @@ impl Conversation {
 /// A dataset read from a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
-    pub conversations: Vec<Conversation>,
+    /// Shared with the tasks that keep every conversation (no length filter).
+    pub conversations: Arc<Vec<Conversation>>,
+    /// ShareGPT entries passed over, by why (no user turn, a turn from `function_call`...).
+    pub skipped: Vec<(String, u64)>,
+    /// Entries read, kept or not.
+    pub entries: u64,
+}
+
+impl Dataset {
+    /// "skipped 37 of 90,000 conversations (no user turn)", or None when none was.
+    pub fn skipped_note(&self) -> Option<String> {
+        let count: u64 = self.skipped.iter().map(|(_, count)| count).sum();
+        if count == 0 {
+            return None;
+        }
+        let why: Vec<String> = if self.skipped.len() == 1 {
+            vec![self.skipped[0].0.clone()]
+        } else {
+            self.skipped.iter().map(|(why, count)| format!("{why}: {count}")).collect()
+        };
+        Some(format!(
+            "skipped {} of {} conversations ({})",
+            crate::format::thousands(count),
+            crate::format::thousands(self.entries),
+            why.join("; ")
+        ))
+    }
 }
 
 type CacheKey = (PathBuf, u64, Option<SystemTime>, DatasetFormat, &'static str);
@@ -77,9 +116,86 @@ fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<Dataset>>> {
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// How far the dataset being read has got, for a progress line (the CLI's and the app's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadProgress {
+    pub file: PathBuf,
+    /// Reading: bytes; counting: prompts.
+    pub done: u64,
+    pub total: u64,
+    pub stage: ReadStage,
+    pub started: std::time::Instant,
+}
+
+/// What is being done to a dataset file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadStage {
+    Reading,
+    /// Counting every prompt's tokens, for a length filter.
+    Counting,
+}
+
+impl ReadProgress {
+    /// "reading dataset big.jsonl: 120 of 200 MB (60%)", or "counting the prompts of dataset
+    /// big.jsonl: 60,000 of 131,653 (45%)".
+    pub fn line(&self) -> String {
+        let percent = (self.done * 100).checked_div(self.total).unwrap_or(100);
+        match self.stage {
+            ReadStage::Reading => format!(
+                "reading dataset {}: {} of {} MB ({percent}%)",
+                self.file.display(),
+                self.done / 1_000_000,
+                self.total.div_ceil(1_000_000)
+            ),
+            ReadStage::Counting => format!(
+                "counting the prompts of dataset {}: {} of {} ({percent}%)",
+                self.file.display(),
+                crate::format::thousands(self.done),
+                crate::format::thousands(self.total)
+            ),
+        }
+    }
+}
+
+/// Counts every conversation's first prompt (for a length filter), saying how far it has got
+/// in [`progress`]; `file` names the dataset there.
+pub fn count_prompts(dataset: &Dataset, file: &str) {
+    let total = dataset.conversations.len() as u64;
+    let set = |progress: Option<ReadProgress>| {
+        if let Ok(mut cell) = progress_cell().lock() {
+            *cell = progress;
+        }
+    };
+    let started = std::time::Instant::now();
+    for (index, conversation) in dataset.conversations.iter().enumerate() {
+        if index % 1000 == 0 {
+            set(Some(ReadProgress {
+                file: PathBuf::from(file),
+                done: index as u64,
+                total,
+                stage: ReadStage::Counting,
+                started,
+            }));
+        }
+        conversation.first_prompt_tokens();
+    }
+    set(None);
+}
+
+fn progress_cell() -> &'static Mutex<Option<ReadProgress>> {
+    static PROGRESS: Mutex<Option<ReadProgress>> = Mutex::new(None);
+    &PROGRESS
+}
+
+/// The dataset file being read now, if one is.
+pub fn progress() -> Option<ReadProgress> {
+    progress_cell().lock().ok().and_then(|progress| progress.clone())
+}
+
 /// Reads `written` (a path relative to `base_dir`, or `shipped:NAME`) as `format`, counting
 /// each conversation's first prompt with `tokenizer`. Errors name the file and, for a bad
-/// line, its number.
+/// line, its number. A file is read as it streams (never whole into memory), keeping only the
+/// conversations; [`progress`] says how far it has got.
 pub fn load(written: &str, base_dir: Option<&Path>, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Arc<Dataset>, String> {
     if let Some(name) = written.strip_prefix("shipped:") {
         let Some((_, text)) = SHIPPED_DATA.iter().find(|(known, _)| *known == name) else {
@@ -101,12 +217,126 @@ pub fn load(written: &str, base_dir: Option<&Path>, format: DatasetFormat, token
             path.display()
         )
     })?;
+    if !meta.is_file() {
+        return Err(format!(
+            "dataset {}: not a regular file; name a .jsonl or .json file",
+            path.display()
+        ));
+    }
     let key = (path.clone(), meta.len(), meta.modified().ok(), format, tokenizer.name());
-    cached(key, || {
-        let text =
-            std::fs::read_to_string(&path).map_err(|err| format!("dataset {}: cannot read it as UTF-8 text: {err}", path.display()))?;
-        parse(&text, format, tokenizer).map_err(|why| format!("dataset {}: {why}", path.display()))
-    })
+    if BACKGROUND.load(Ordering::Relaxed) {
+        return in_background(key, format, tokenizer);
+    }
+    cached(key, || read_file(&path, meta.len(), format, tokenizer))
+}
+
+/// Reads the dataset file at `path` (`total_bytes` long), saying how far it has got in
+/// [`progress`].
+fn read_file(path: &Path, total_bytes: u64, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, String> {
+    let path = path.to_path_buf();
+    {
+        let file = std::fs::File::open(&path).map_err(|err| format!("dataset {}: cannot read it: {err}", path.display()))?;
+        if let Ok(mut progress) = progress_cell().lock() {
+            *progress = Some(ReadProgress {
+                file: path.clone(),
+                done: 0,
+                total: total_bytes,
+                stage: ReadStage::Reading,
+                started: std::time::Instant::now(),
+            });
+        }
+        let counting = Counting::new(file, |read_bytes| {
+            if let Ok(mut progress) = progress_cell().lock()
+                && let Some(progress) = progress.as_mut()
+            {
+                progress.done = read_bytes;
+            }
+        });
+        let result = read(std::io::BufReader::with_capacity(256 * 1024, counting), format, tokenizer);
+        if let Ok(mut progress) = progress_cell().lock() {
+            *progress = None;
+        }
+        result.map_err(|why| format!("dataset {}: {why}", path.display()))
+    }
+}
+
+/// Whether files are read on a thread of their own (the app, whose window must not wait):
+/// see [`read_in_background`].
+static BACKGROUND: AtomicBool = AtomicBool::new(false);
+/// Background reads finished so far (successful or not).
+static FINISHED: AtomicU64 = AtomicU64::new(0);
+
+/// Background reads by file version: None while under way, then how it went.
+type PendingReads = Mutex<HashMap<CacheKey, Option<Result<(), String>>>>;
+
+fn pending_reads() -> &'static PendingReads {
+    static PENDING: std::sync::OnceLock<PendingReads> = std::sync::OnceLock::new();
+    PENDING.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// From now on, a dataset file not read yet is read on a thread of its own: [`load`] answers
+/// "reading..." at once, and the preset is checked again when [`reads_finished`] changes. The
+/// app sets this; the CLI reads in place and shows [`progress`].
+pub fn read_in_background(on: bool) {
+    BACKGROUND.store(on, Ordering::Relaxed);
+}
+
+/// How many background reads have finished: a preset that waited on one is checked again when
+/// this changes.
+pub fn reads_finished() -> u64 {
+    FINISHED.load(Ordering::Relaxed)
+}
+
+/// Whether a background read is under way.
+pub fn reading_now() -> bool {
+    pending_reads()
+        .lock()
+        .map(|pending| pending.values().any(Option::is_none))
+        .unwrap_or(false)
+}
+
+fn in_background(key: CacheKey, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Arc<Dataset>, String> {
+    if let Some(found) = cache().lock().ok().and_then(|cache| cache.get(&key).cloned()) {
+        return Ok(found);
+    }
+    let path = key.0.clone();
+    let mut pending = pending_reads()
+        .lock()
+        .map_err(|_| format!("dataset {}: cannot be read now", path.display()))?;
+    match pending.get(&key) {
+        // A read that failed says why until the file changes (its key with it).
+        Some(Some(Err(why))) => return Err(why.clone()),
+        Some(Some(Ok(()))) => {
+            if let Some(found) = cache().lock().ok().and_then(|cache| cache.get(&key).cloned()) {
+                return Ok(found);
+            }
+            pending.remove(&key);
+        }
+        Some(None) => {}
+        None => {
+            pending.insert(key.clone(), None);
+            let thread_key = key.clone();
+            let started = std::thread::Builder::new().name("loadscope-dataset".into()).spawn(move || {
+                let total = thread_key.1;
+                // Counted here too, so that a length filter never counts on the window's thread.
+                let result = cached(thread_key.clone(), || read_file(&thread_key.0, total, format, tokenizer))
+                    .map(|dataset| count_prompts(&dataset, &thread_key.0.display().to_string()));
+                if let Ok(mut pending) = pending_reads().lock() {
+                    pending.insert(thread_key, Some(result));
+                }
+                FINISHED.fetch_add(1, Ordering::Relaxed);
+            });
+            if let Err(err) = started {
+                pending.remove(&key);
+                return Err(format!("dataset {}: cannot start reading it: {err}", path.display()));
+            }
+        }
+    }
+    let how_far = progress()
+        .filter(|progress| progress.file == path)
+        .map(|progress| progress.line())
+        .unwrap_or_else(|| format!("reading dataset {}", path.display()));
+    Err(format!("{how_far}; the preset is checked again when it has been read"))
 }
 
 fn cached(key: CacheKey, read: impl FnOnce() -> Result<Dataset, String>) -> Result<Arc<Dataset>, String> {
@@ -122,105 +352,300 @@ fn cached(key: CacheKey, read: impl FnOnce() -> Result<Dataset, String>) -> Resu
     Ok(dataset)
 }
 
+/// A reader that counts the bytes through it (reporting every megabyte) and checks they are
+/// UTF-8 as they pass, so a bad byte is named by its line and offset in the file.
+struct Counting<R, F> {
+    inner: R,
+    read_bytes: u64,
+    reported_at: u64,
+    on_progress: F,
+    /// Lines ended so far (newlines passed).
+    lines: u64,
+    /// The end of a character cut by the last read, waiting for its next bytes.
+    carry: Vec<u8>,
+}
+
+impl<R: std::io::Read, F: FnMut(u64)> Counting<R, F> {
+    fn new(inner: R, on_progress: F) -> Self {
+        Counting {
+            inner,
+            read_bytes: 0,
+            reported_at: 0,
+            on_progress,
+            lines: 0,
+            carry: Vec::new(),
+        }
+    }
+
+    /// Checks `chunk` (which starts at file offset `start`) is UTF-8, carrying a character cut at
+    /// its end over to the next chunk.
+    fn check_utf8(&mut self, chunk: &[u8], start: u64) -> std::io::Result<()> {
+        let mut joined;
+        let (text, text_start) = if self.carry.is_empty() {
+            (chunk, start)
+        } else {
+            joined = std::mem::take(&mut self.carry);
+            let carried = joined.len() as u64;
+            joined.extend_from_slice(chunk);
+            (joined.as_slice(), start - carried)
+        };
+        match std::str::from_utf8(text) {
+            Ok(_) => {}
+            Err(err) if err.error_len().is_none() => {
+                // Cut at the end: checked with the next bytes (or at the end of the file).
+                let valid = err.valid_up_to();
+                self.lines += text[..valid].iter().filter(|byte| **byte == b'\n').count() as u64;
+                self.carry = text[valid..].to_vec();
+                return Ok(());
+            }
+            Err(err) => {
+                let valid = err.valid_up_to();
+                let line = self.lines + 1 + text[..valid].iter().filter(|byte| **byte == b'\n').count() as u64;
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "line {line}, byte {}: not UTF-8 text (byte 0x{:02x}); save the file as UTF-8",
+                        text_start + valid as u64,
+                        text[valid]
+                    ),
+                ));
+            }
+        }
+        self.lines += text.iter().filter(|byte| **byte == b'\n').count() as u64;
+        Ok(())
+    }
+}
+
+impl<R: std::io::Read, F: FnMut(u64)> std::io::Read for Counting<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        let start = self.read_bytes;
+        self.read_bytes += read as u64;
+        if read == 0 && !self.carry.is_empty() {
+            let offset = self.read_bytes - self.carry.len() as u64;
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "line {}, byte {offset}: not UTF-8 text (the file ends inside a character); save the file as UTF-8",
+                    self.lines + 1
+                ),
+            ));
+        }
+        self.check_utf8(&buf[..read], start)?;
+        if self.read_bytes - self.reported_at >= 1_000_000 {
+            self.reported_at = self.read_bytes;
+            (self.on_progress)(self.read_bytes);
+        }
+        Ok(read)
+    }
+}
+
 /// The conversations of a file's text.
 pub fn parse(text: &str, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, String> {
-    let mut conversations = Vec::new();
-    let mut read = |value: &Value, place: &str| -> Result<(), String> {
-        let messages = match format {
-            DatasetFormat::Jsonl => jsonl_messages(value),
-            DatasetFormat::ShareGpt => sharegpt_messages(value),
-        }
-        .map_err(|why| format!("{place}: {why}"))?;
-        if !messages.iter().any(|(role, _)| role == "user") {
-            return Err(format!("{place}: has no user message"));
-        }
-        let mut conversation = Conversation {
-            messages,
-            first_prompt_tokens: 0,
+    read(std::io::BufReader::new(Counting::new(text.as_bytes(), |_| {})), format, tokenizer)
+}
+
+/// What reading keeps as it goes: the conversations, and what was passed over.
+struct Reading {
+    format: DatasetFormat,
+    tokenizer: Tokenizer,
+    conversations: Vec<Conversation>,
+    skipped: std::collections::BTreeMap<String, u64>,
+    entries: u64,
+}
+
+impl Reading {
+    /// Takes one entry (a JSONL line, or an element of a ShareGPT array) at `place`. A ShareGPT
+    /// conversation that cannot be used is passed over and counted; a JSONL line that cannot
+    /// is an error.
+    fn take(&mut self, value: Value, place: &dyn Fn() -> String) -> Result<(), String> {
+        self.entries += 1;
+        let messages = match self.format {
+            DatasetFormat::Jsonl => jsonl_messages(value).map_err(|why| format!("{}: {why}", place()))?,
+            DatasetFormat::ShareGpt => match sharegpt_messages(value) {
+                Ok(messages) => messages,
+                Err(why) => {
+                    *self.skipped.entry(why).or_insert(0) += 1;
+                    return Ok(());
+                }
+            },
         };
-        conversation.first_prompt_tokens = tokenizer.chat_prompt_tokens(
-            conversation
-                .first_prompt()
-                .iter()
-                .map(|(role, content)| (role.as_str(), content.as_str())),
-        );
-        conversations.push(conversation);
-        Ok(())
-    };
-    let trimmed = text.trim_start();
-    if format == DatasetFormat::ShareGpt && trimmed.starts_with('[') {
-        // ShareGPT is usually one JSON array.
-        let array: Vec<Value> = serde_json::from_str(text).map_err(|err| format!("not a JSON array of conversations: {err}"))?;
-        for (index, value) in array.iter().enumerate() {
-            read(value, &format!("conversation {}", index + 1))?;
+        if !messages.iter().any(|(role, _)| role == "user") {
+            if self.format == DatasetFormat::ShareGpt {
+                *self.skipped.entry("no user turn".into()).or_insert(0) += 1;
+                return Ok(());
+            }
+            return Err(format!("{}: has no user message", place()));
         }
+        self.conversations.push(Conversation {
+            messages,
+            tokenizer: self.tokenizer,
+            first_prompt_tokens: std::sync::OnceLock::new(),
+        });
+        Ok(())
+    }
+}
+
+/// Reads a dataset as it streams: a ShareGPT JSON array element by element, anything else line
+/// by line, keeping only the conversations. A UTF-8 byte order mark is passed over. Nothing is
+/// counted here (see [`Conversation::first_prompt_tokens`]).
+fn read(mut reader: impl std::io::BufRead, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, String> {
+    let io_error = |err: std::io::Error| match err.kind() {
+        std::io::ErrorKind::InvalidData => err.to_string(),
+        _ => format!("cannot read it: {err}"),
+    };
+    let head = reader.fill_buf().map_err(io_error)?;
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    if bom {
+        reader.consume(3);
+    }
+    let head = reader.fill_buf().map_err(io_error)?;
+    let array = head.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[');
+    let mut reading = Reading {
+        format,
+        tokenizer,
+        conversations: Vec::new(),
+        skipped: Default::default(),
+        entries: 0,
+    };
+    if format == DatasetFormat::ShareGpt && array {
+        // ShareGPT is usually one JSON array: read element by element.
+        let mut deserializer = serde_json::Deserializer::from_reader(reader);
+        let mut failure = None;
+        let result = serde::de::Deserializer::deserialize_seq(
+            &mut deserializer,
+            Entries {
+                reading: &mut reading,
+                failure: &mut failure,
+            },
+        )
+        .and_then(|()| deserializer.end());
+        if let Some(why) = failure {
+            return Err(why);
+        }
+        result.map_err(|err| match err.classify() {
+            serde_json::error::Category::Io => err.to_string().split(" at line ").next().unwrap_or("").to_string(),
+            _ => format!("not a JSON array of conversations: {err}"),
+        })?;
     } else {
-        for (index, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
+        let mut line = Vec::new();
+        let mut number = 0usize;
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line).map_err(io_error)? == 0 {
+                break;
+            }
+            number += 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let value: Value = serde_json::from_str(line).map_err(|err| {
+            while line.last().is_some_and(|byte| *byte == b'\n' || *byte == b'\r') {
+                line.pop();
+            }
+            let value: Value = serde_json::from_slice(&line).map_err(|err| {
                 // serde counts lines within the one line it was given: name the file's line.
                 let position = format!(" at line {} column {}", err.line(), err.column());
                 let text = err.to_string();
                 let why = text.strip_suffix(&position).unwrap_or(&text);
-                format!("line {}, column {}: not JSON: {why}", index + 1, err.column())
+                format!("line {number}, column {}: not JSON: {why}", err.column())
             })?;
-            read(&value, &format!("line {}", index + 1))?;
+            reading.take(value, &|| format!("line {number}"))?;
         }
     }
-    if conversations.is_empty() {
-        return Err("has no prompts".into());
+    if reading.conversations.is_empty() {
+        return Err(match reading.entries {
+            0 => "has no prompts".into(),
+            _ => format!(
+                "has no conversation with a user turn ({})",
+                Dataset {
+                    conversations: Arc::default(),
+                    skipped: reading.skipped.into_iter().collect(),
+                    entries: reading.entries,
+                }
+                .skipped_note()
+                .unwrap_or_default()
+            ),
+        });
     }
-    Ok(Dataset { conversations })
+    Ok(Dataset {
+        conversations: Arc::new(reading.conversations),
+        skipped: reading.skipped.into_iter().collect(),
+        entries: reading.entries,
+    })
 }
 
-/// `{"prompt": "..."}` or `{"messages": [{"role": "...", "content": "..."}, ...]}`.
-fn jsonl_messages(value: &Value) -> Result<Vec<(String, String)>, String> {
-    if let Some(prompt) = value.get("prompt") {
-        let prompt = prompt.as_str().ok_or("\"prompt\" is not a string")?;
-        return Ok(vec![("user".into(), prompt.into())]);
+/// The elements of a ShareGPT array, each taken as it is read.
+struct Entries<'a> {
+    reading: &'a mut Reading,
+    failure: &'a mut Option<String>,
+}
+
+impl<'de> serde::de::Visitor<'de> for Entries<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON array of conversations")
     }
-    let messages = value
-        .get("messages")
-        .and_then(Value::as_array)
-        .ok_or("has neither \"prompt\" (a string) nor \"messages\" (an array of {role, content})")?;
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0usize;
+        while let Some(value) = seq.next_element::<Value>()? {
+            index += 1;
+            if let Err(why) = self.reading.take(value, &|| format!("conversation {index}")) {
+                *self.failure = Some(why.clone());
+                return Err(serde::de::Error::custom(why));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `{"prompt": "..."}` or `{"messages": [{"role": "...", "content": "..."}, ...]}`; the texts are
+/// moved out of the parsed line, not copied.
+fn jsonl_messages(mut value: Value) -> Result<Vec<(String, String)>, String> {
+    if let Some(prompt) = value.get_mut("prompt") {
+        let Value::String(prompt) = prompt.take() else {
+            return Err("\"prompt\" is not a string".into());
+        };
+        return Ok(vec![("user".into(), prompt)]);
+    }
+    let Some(Value::Array(messages)) = value.get_mut("messages").map(Value::take) else {
+        return Err("has neither \"prompt\" (a string) nor \"messages\" (an array of {role, content})".into());
+    };
     messages
-        .iter()
+        .into_iter()
         .enumerate()
-        .map(|(index, message)| {
-            let role = message.get("role").and_then(Value::as_str);
-            let content = message.get("content").and_then(Value::as_str);
+        .map(|(index, mut message)| {
+            let role = message.get_mut("role").map(Value::take);
+            let content = message.get_mut("content").map(Value::take);
             match (role, content) {
-                (Some(role), Some(content)) => Ok((role.to_string(), content.to_string())),
+                (Some(Value::String(role)), Some(Value::String(content))) => Ok((role, content)),
                 _ => Err(format!("message {} needs a string role and content", index + 1)),
             }
         })
         .collect()
 }
 
-/// `{"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", ...}]}`.
-fn sharegpt_messages(value: &Value) -> Result<Vec<(String, String)>, String> {
-    let turns = value
-        .get("conversations")
-        .and_then(Value::as_array)
-        .ok_or("has no \"conversations\" array")?;
+/// `{"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", ...}]}`. Why a
+/// conversation cannot be used is the error (it is passed over and counted by that).
+fn sharegpt_messages(mut value: Value) -> Result<Vec<(String, String)>, String> {
+    let Some(Value::Array(turns)) = value.get_mut("conversations").map(Value::take) else {
+        return Err("no \"conversations\" array".into());
+    };
     turns
-        .iter()
-        .enumerate()
-        .map(|(index, turn)| {
-            let from = turn.get("from").and_then(Value::as_str).unwrap_or("");
-            let text = turn
-                .get("value")
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("turn {} has no string \"value\"", index + 1))?;
-            let role = match from {
+        .into_iter()
+        .map(|mut turn| {
+            let from = turn.get("from").and_then(Value::as_str).unwrap_or("").to_string();
+            let Some(Value::String(text)) = turn.get_mut("value").map(Value::take) else {
+                return Err("a turn without a string \"value\"".to_string());
+            };
+            let role = match from.as_str() {
                 "human" | "user" => "user",
                 "gpt" | "chatgpt" | "bing" | "bard" | "assistant" | "model" => "assistant",
                 "system" => "system",
-                other => return Err(format!("turn {} is from {other:?} (expected human, gpt or system)", index + 1)),
+                other => return Err(format!("a turn from {other:?}")),
             };
-            Ok((role.to_string(), text.to_string()))
+            Ok((role.to_string(), text))
         })
         .collect()
 }
@@ -240,7 +665,7 @@ mod tests {
             vec![("user".to_string(), "hello world".to_string())]
         );
         assert_eq!(
-            dataset.conversations[0].first_prompt_tokens,
+            dataset.conversations[0].first_prompt_tokens(),
             tokenizer.chat_prompt_tokens([("user", "hello world")])
         );
         assert_eq!(dataset.conversations[1].first_prompt().len(), 2);
@@ -260,19 +685,33 @@ mod tests {
                 .contains("line 1: has neither \"prompt\"")
         );
 
+        // ShareGPT entries that cannot be used are passed over and counted, as vLLM's bench does.
         let sharegpt = r#"[{"id": "a", "conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Tell me more"}]},
-            {"id": "b", "conversations": [{"from": "gpt", "value": "I start"}]}]"#;
-        let error = parse(sharegpt, DatasetFormat::ShareGpt, tokenizer).expect_err("refused");
-        assert_eq!(error, "conversation 2: has no user message");
+            {"id": "b", "conversations": [{"from": "gpt", "value": "I start"}]},
+            {"id": "c", "conversations": []},
+            {"id": "d"},
+            {"id": "e", "conversations": [{"from": "human", "value": "x"}, {"from": "function_call", "value": "{}"}]}]"#;
+        let dataset = parse(sharegpt, DatasetFormat::ShareGpt, tokenizer).expect("read");
+        assert_eq!(dataset.conversations.len(), 1);
+        assert_eq!(
+            dataset.skipped_note().as_deref(),
+            Some("skipped 4 of 5 conversations (a turn from \"function_call\": 1; no \"conversations\" array: 1; no user turn: 2)")
+        );
+        let none = r#"[{"conversations": [{"from": "gpt", "value": "I start"}]}]"#;
+        assert_eq!(
+            parse(none, DatasetFormat::ShareGpt, tokenizer).expect_err("refused"),
+            "has no conversation with a user turn (skipped 1 of 1 conversations (no user turn))"
+        );
         let sharegpt = r#"[{"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Tell me more"}]}]"#;
         let dataset = parse(sharegpt, DatasetFormat::ShareGpt, tokenizer).expect("read");
         let conversation = &dataset.conversations[0];
         assert_eq!(conversation.user_turns(), 2);
         assert_eq!(conversation.first_prompt(), &[("user".to_string(), "Hi".to_string())]);
         let lines = "{\"conversations\": [{\"from\": \"human\", \"value\": \"Hi\"}]}\n{\"conversations\": [{\"from\": \"robot\", \"value\": \"x\"}]}";
+        let dataset = parse(lines, DatasetFormat::ShareGpt, tokenizer).expect("read");
         assert_eq!(
-            parse(lines, DatasetFormat::ShareGpt, tokenizer).expect_err("refused"),
-            "line 2: turn 1 is from \"robot\" (expected human, gpt or system)"
+            dataset.skipped_note().as_deref(),
+            Some("skipped 1 of 2 conversations (a turn from \"robot\")")
         );
         assert!(
             load("shipped:nope.jsonl", None, DatasetFormat::Jsonl, tokenizer)
@@ -285,6 +724,50 @@ mod tests {
                 .conversations
                 .len()
                 >= 20
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_passed_over_and_a_bad_byte_is_named_by_line_and_offset() {
+        let tokenizer = Tokenizer::O200kBase;
+        let with_bom = "\u{feff}{\"prompt\": \"hello\"}\n";
+        assert_eq!(
+            parse(with_bom, DatasetFormat::Jsonl, tokenizer).expect("read").conversations.len(),
+            1
+        );
+        let sharegpt_bom = "\u{feff}[{\"conversations\": [{\"from\": \"human\", \"value\": \"Hi\"}]}]";
+        assert_eq!(
+            parse(sharegpt_bom, DatasetFormat::ShareGpt, tokenizer)
+                .expect("read")
+                .conversations
+                .len(),
+            1
+        );
+        // A Latin-1 byte (0xe9) in the third line, at byte 51 of the file.
+        let mut bytes = b"{\"prompt\": \"one\"}\n{\"prompt\": \"two\"}\n{\"prompt\": \"caf".to_vec();
+        bytes.push(0xe9);
+        bytes.extend_from_slice(b"\"}\n");
+        for format in [DatasetFormat::Jsonl, DatasetFormat::ShareGpt] {
+            let error = read(std::io::BufReader::new(Counting::new(bytes.as_slice(), |_| {})), format, tokenizer).expect_err("refused");
+            assert_eq!(
+                error, "line 3, byte 51: not UTF-8 text (byte 0xe9); save the file as UTF-8",
+                "{format:?}"
+            );
+        }
+        // The same in a ShareGPT array, read in small pieces (a character cut between reads is
+        // not a bad byte).
+        let mut array =
+            "[{\"conversations\": [{\"from\": \"human\", \"value\": \"é ok\"}]},\n{\"conversations\": [{\"from\": \"human\", \"value\": \""
+                .as_bytes()
+                .to_vec();
+        let bad_at = array.len();
+        array.push(0xff);
+        array.extend_from_slice(b"\"}]}]");
+        let small = std::io::BufReader::with_capacity(3, Counting::new(array.as_slice(), |_| {}));
+        let error = read(small, DatasetFormat::ShareGpt, tokenizer).expect_err("refused");
+        assert_eq!(
+            error,
+            format!("line 2, byte {bad_at}: not UTF-8 text (byte 0xff); save the file as UTF-8")
         );
     }
 }

@@ -62,6 +62,9 @@ pub struct PresetDocument {
     revision: u64,
     /// Saved baseline runs the preset names, read once per version of each file.
     saved_runs: SavedRuns,
+    /// Dataset reads finished when the preset was last checked, and when that was.
+    datasets_read: u64,
+    checked_at: std::time::Instant,
 }
 
 impl PresetDocument {
@@ -75,6 +78,8 @@ impl PresetDocument {
             diagnostics: Vec::new(),
             revision: 0,
             saved_runs: SavedRuns::default(),
+            datasets_read: crate::preset::dataset::reads_finished(),
+            checked_at: std::time::Instant::now(),
         };
         document.reparse();
         document
@@ -200,7 +205,22 @@ impl PresetDocument {
         self.validate();
     }
 
+    /// Checks the preset again when a dataset file it waited for has been read (they are read
+    /// on a thread of their own in the app), and every half second while one is being read, so
+    /// its line says how far the read has got. Returns whether a read is under way.
+    pub fn follow_dataset_reads(&mut self) -> bool {
+        let finished = crate::preset::dataset::reads_finished();
+        let reading = crate::preset::dataset::reading_now();
+        let due = self.checked_at.elapsed() >= std::time::Duration::from_millis(500);
+        if finished != self.datasets_read || (reading && due) {
+            self.datasets_read = finished;
+            self.validate();
+        }
+        reading
+    }
+
     fn validate(&mut self) {
+        self.checked_at = std::time::Instant::now();
         self.diagnostics = match self.compile() {
             Ok(_) => Vec::new(),
             Err(PresetErrors(diagnostics)) => diagnostics,

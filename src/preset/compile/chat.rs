@@ -155,15 +155,25 @@ fn compile_dataset(
     };
     let min = dataset_spec.min_prompt_tokens.unwrap_or(0);
     let max = dataset_spec.max_prompt_tokens.unwrap_or(u64::MAX);
-    let kept: Vec<_> = dataset
-        .conversations
-        .iter()
-        .filter(|conversation| (min..=max).contains(&conversation.first_prompt_tokens))
-        .cloned()
-        .collect();
+    // Without a length filter every conversation is kept, shared with the read file and
+    // counted only when sent; a filter counts every prompt now.
+    let filtered = dataset_spec.min_prompt_tokens.is_some() || dataset_spec.max_prompt_tokens.is_some();
+    let kept: std::sync::Arc<Vec<_>> = if filtered {
+        dataset::count_prompts(&dataset, &dataset_spec.file);
+        std::sync::Arc::new(
+            dataset
+                .conversations
+                .iter()
+                .filter(|conversation| (min..=max).contains(&conversation.first_prompt_tokens()))
+                .cloned()
+                .collect(),
+        )
+    } else {
+        dataset.conversations.clone()
+    };
     if kept.is_empty() {
-        let shortest = dataset.conversations.iter().map(|c| c.first_prompt_tokens).min().unwrap_or(0);
-        let longest = dataset.conversations.iter().map(|c| c.first_prompt_tokens).max().unwrap_or(0);
+        let shortest = dataset.conversations.iter().map(|c| c.first_prompt_tokens()).min().unwrap_or(0);
+        let longest = dataset.conversations.iter().map(|c| c.first_prompt_tokens()).max().unwrap_or(0);
         ctx.push_at(
             spec,
             format!(
@@ -177,8 +187,9 @@ fn compile_dataset(
     }
     Some(CompiledDataset {
         file: dataset_spec.file.clone(),
-        conversations: std::sync::Arc::new(kept),
+        conversations: kept,
         seed: dataset_spec.seed.unwrap_or(0),
+        skipped_note: dataset.skipped_note(),
     })
 }
 

@@ -127,6 +127,8 @@ pub struct LoadscopeApp {
 impl LoadscopeApp {
     /// Builds the app: restores settings, starts the engine thread, opens the last preset.
     pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> LoadscopeApp {
+        // The window never waits on a dataset file: it is read on a thread of its own.
+        crate::preset::dataset::read_in_background(true);
         let settings: Settings = cc
             .storage
             .and_then(|storage| eframe::get_value(storage, STORAGE_KEY))
@@ -346,6 +348,9 @@ impl eframe::App for LoadscopeApp {
         self.drain();
         self.handle_dropped_files(ctx);
         self.handle_close_request(ctx);
+        if self.document.follow_dataset_reads() {
+            ctx.request_repaint_after(Duration::from_millis(500));
+        }
         self.route_queued();
     }
 
