@@ -805,3 +805,73 @@ fn a_large_dataset_streams_with_progress_and_the_app_reads_it_in_the_background(
     .unwrap();
     assert_eq!(read.conversations.len(), index);
 }
+
+#[test]
+fn a_conversations_history_is_capped_and_counted_from_the_servers_usage() {
+    let server = Faulty::start();
+    let (_dir, out) = common::out_path();
+    // Forty-word replies: about 51 tokens an exchange as the tokenizer counts them; the server
+    // on /long-chat/40/400 says each reply was 400 tokens. The history is capped at 200.
+    let chat = |name: &str, path: &str| {
+        format!(
+            "[[scenario.task]]\nname = \"{name}\"\nkind = \"chat\"\npath = \"{path}\"\nmodel = \"m\"\nturns = 6\nmax_history_tokens = 200\nmessages = [{{ role = \"system\", content = \"Be brief.\" }}, {{ role = \"user\", content = \"question {{{{ seq }}}}\" }}]\n"
+        )
+    };
+    let preset_text = format!(
+        "[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"{}\"\n{}{}[[scenario.level]]\nusers = 1\nduration = \"1s\"\n",
+        server.url(),
+        chat("counted", "/long-chat/40/none"),
+        chat("usage", "/long-chat/40/400"),
+    );
+    let (record, _) = common::run_text(&preset_text, &out);
+    let level = &record.scenarios[0].levels[0];
+    assert_eq!(level.total.stats.failures, 0, "{:?}", level.failures);
+    let exchanges_sent = |path: &str| -> Vec<usize> {
+        let bodies = server.json_bodies(path);
+        assert!(bodies.len() >= 12, "{path}: {} requests", bodies.len());
+        bodies
+            .iter()
+            .map(|body| {
+                let messages = body["messages"].as_array().unwrap();
+                assert_eq!(messages[0]["content"], "Be brief.");
+                assert!(messages.last().unwrap()["content"].as_str().unwrap().starts_with("question "));
+                (messages.len() - 2) / 2
+            })
+            .collect()
+    };
+    // Counted by the tokenizer: three exchanges fit in 200 tokens, a fourth pushes the oldest out.
+    let counted = exchanges_sent("/long-chat/40/none");
+    assert_eq!(counted[..6], [0, 1, 2, 3, 3, 3], "{counted:?}");
+    assert_eq!(*counted.iter().max().unwrap(), 3, "{counted:?}");
+    // Counted from usage: every exchange is over the cap on its own, so none is sent again,
+    // yet the conversation goes on for its six turns.
+    let usage = exchanges_sent("/long-chat/40/400");
+    assert!(usage.iter().all(|&exchanges| exchanges == 0), "{usage:?}");
+    // A cap of 0 or a cap without turns is refused, naming the fix.
+    let dir = tempfile::tempdir().unwrap();
+    for (extra, expected) in [
+        (
+            "max_history_tokens = 0\nturns = 2",
+            "max_history_tokens = 0 would send no history at all",
+        ),
+        (
+            "max_history_tokens = 500",
+            "max_history_tokens caps a multi-turn conversation's history; add turns",
+        ),
+    ] {
+        let preset = dir.path().join("cap.toml");
+        std::fs::write(
+            &preset,
+            format!(
+                "[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"{}\"\n[[scenario.task]]\nname = \"chat\"\nkind = \"chat\"\nmodel = \"m\"\n{extra}\nmessages = [{{ role = \"user\", content = \"hi\" }}]\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n",
+                server.url()
+            ),
+        )
+        .unwrap();
+        let output = loadscope(&["validate", preset.to_str().unwrap()], dir.path());
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(stderr.contains("cap.toml line"), "the place: {stderr}");
+    }
+}

@@ -12,7 +12,7 @@ use rand::RngExt;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
-use crate::engine::conversation::ChatSession;
+use crate::engine::conversation::{ChatSession, UserTurn};
 use crate::engine::protocols::chat::ChatExtras;
 use crate::engine::protocols::http::Endpoint;
 use crate::engine::protocols::mcp::McpSession;
@@ -193,16 +193,16 @@ pub struct PreparedRequest {
     pub bytes: Bytes,
     /// A chat request's prompt tokens as its tokenizer counts them.
     pub prompt_tokens: Option<u64>,
-    /// A multi-turn chat request: the user message of this turn (joins the history with the
-    /// reply).
-    pub turn_text: Option<String>,
+    /// A multi-turn chat request followed by another turn: this turn's user message (joins the
+    /// history with the reply, which is kept only then).
+    pub turn: Option<UserTurn>,
 }
 
 /// One chat request's body, its prompt tokens and (multi-turn) its user message.
 struct ChatTurn {
     body: Bytes,
     prompt_tokens: u64,
-    turn_text: Option<String>,
+    turn: Option<UserTurn>,
 }
 
 /// Builds a chat request: the task's messages (rendered as `contents`), then what this request
@@ -258,11 +258,23 @@ fn chat_turn(
     });
     fn add_history<'a>(session: Option<&'a ChatSession>, messages: &mut Vec<(&'a str, &'a str)>, known: &mut u64) {
         if let Some(session) = session {
-            messages.extend(session.history.iter().map(|(role, content)| (role.as_str(), content.as_str())));
+            messages.extend(session.messages());
             *known += session.history_tokens;
         }
     }
-    let mut turn_text = None;
+    // The turn's user message: its tokens are counted once, here, and join the history's with
+    // the reply when a later turn follows.
+    let keeps_turn = session.is_some_and(ChatSession::has_next_turn);
+    let mut turn = None;
+    let mut user_turn = |text: &str, tokens: u64, known: &mut u64| {
+        *known += tokens;
+        if keeps_turn {
+            turn = Some(UserTurn {
+                text: text.to_string(),
+                tokens,
+            });
+        }
+    };
     match (conversation, synthetic.map(|pool| pool.pick(key))) {
         (Some(conversation), _) => match session {
             None => {
@@ -288,23 +300,20 @@ fn chat_turn(
                     .map(|(_, content)| content.as_str())
                     .unwrap_or_default();
                 messages.push(("user", text));
-                counted.push(("user", text));
-                turn_text = Some(text.to_string());
+                user_turn(text, tokenizer.message_tokens("user", text), &mut known_tokens);
             }
         },
         (None, Some((text, tokens))) => {
             add_history(session, &mut messages, &mut known_tokens);
             messages.push(("user", text));
-            known_tokens += CHAT_TOKENS_PER_MESSAGE + tokenizer.count("user") + tokens;
-            turn_text = session.map(|_| text.clone());
+            user_turn(text, CHAT_TOKENS_PER_MESSAGE + tokenizer.count("user") + tokens, &mut known_tokens);
         }
         (None, None) => {
             if let Some(slot) = turn_slot {
                 add_history(session, &mut messages, &mut known_tokens);
-                let text = contents[slot].as_str();
-                messages.push((chat.messages[slot].0.as_str(), text));
-                counted.push((chat.messages[slot].0.as_str(), text));
-                turn_text = Some(text.to_string());
+                let (role, text) = (chat.messages[slot].0.as_str(), contents[slot].as_str());
+                messages.push((role, text));
+                user_turn(text, tokenizer.message_tokens(role, text), &mut known_tokens);
             }
         }
     }
@@ -320,7 +329,7 @@ fn chat_turn(
     Ok(ChatTurn {
         body: Bytes::from(super::protocols::chat::request_body(chat, &messages, &extras)),
         prompt_tokens: tokenizer.chat_prompt_tokens(counted) + known_tokens,
-        turn_text,
+        turn,
     })
 }
 
@@ -713,13 +722,9 @@ impl ScenarioPlan {
 
     /// The bytes of task `task`'s request for user `user_id`'s `seq`-th request.
     /// The tokenizer a chat task counts prompt tokens with (the default for other tasks).
-    pub fn tasks_chat_tokenizer(&self, task: usize) -> crate::tokens::Tokenizer {
-        self.compiled
-            .tasks
-            .get(task)
-            .and_then(|task| task.chat.as_ref())
-            .map(|chat| chat.tokenizer)
-            .unwrap_or_default()
+    /// What a chat task sends (None for other kinds).
+    pub fn chat_spec(&self, task: usize) -> Option<&ChatSpec> {
+        self.compiled.tasks.get(task).and_then(|task| task.chat.as_ref())
     }
 
     pub fn request_bytes(&self, task: usize, user_id: u64, seq: u64, session: Option<&mut ChatSession>) -> Result<PreparedRequest, String> {
@@ -729,11 +734,11 @@ impl ScenarioPlan {
             return Ok(PreparedRequest {
                 bytes: ready.clone(),
                 prompt_tokens: plan.ready_prompt_tokens,
-                turn_text: None,
+                turn: None,
             });
         }
         let mut prompt_tokens = plan.ready_prompt_tokens;
-        let mut turn_text = None;
+        let mut turn = None;
         let render = |name: &str| self.render(name, user_id, seq, Some(&plan.name));
         let target = match &plan.path {
             PreparedText::Ready(target) => target.clone(),
@@ -764,14 +769,14 @@ impl ScenarioPlan {
                 let key = request_key(seed, user_id, seq);
                 let built = chat_turn(chat, plan.synthetic.as_deref(), &contents, key, session)?;
                 prompt_tokens = Some(built.prompt_tokens);
-                turn_text = built.turn_text;
+                turn = built.turn;
                 built.body
             }
         };
         Ok(PreparedRequest {
             bytes: Bytes::from(serialize(&plan.method, &target, &plan.header_lines, &body)),
             prompt_tokens,
-            turn_text,
+            turn,
         })
     }
 }
@@ -931,5 +936,61 @@ fn check_request_target(target: &str) -> Result<(), String> {
         Ok(uri) if uri.scheme().is_none() && target.starts_with('/') => Ok(()),
         Ok(_) => Err(format!("path {target:?} must start with '/'")),
         Err(err) => Err(format!("path {target:?} is not a valid request target: {err}")),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::engine::conversation::{Conversations, exchange};
+    use crate::preset::PresetSource;
+
+    fn chat_plan(turns: &str) -> Arc<ScenarioPlan> {
+        let text = format!(
+            "[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\n[[scenario.task]]\nname = \"chat\"\nkind = \"chat\"\nmodel = \"m\"\n{turns}\nmessages = [{{ role = \"user\", content = \"question {{{{ seq }}}}\" }}]\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n"
+        );
+        let loaded = PresetSource::from_text("chat.toml", &text, None).parse().unwrap();
+        let plan = RunPlan::new(crate::preset::compile(&loaded).unwrap(), PathBuf::new(), &|_| None).unwrap();
+        plan.scenarios[0].clone()
+    }
+
+    #[test]
+    fn a_turn_is_kept_for_its_reply_only_when_a_later_turn_sends_it_again() {
+        let plan = chat_plan("turns = 1");
+        let mut conversations = Conversations::default();
+        for seq in 0..3 {
+            let request = plan.request_bytes(0, 1, seq, Some(conversations.with(0))).unwrap();
+            assert_eq!(request.turn, None, "turns = 1: no reply is ever sent again");
+            assert!(request.prompt_tokens.is_some(), "the prompt is still counted");
+            conversations.with(0).end();
+        }
+        let plan = chat_plan("turns = 3\nmax_history_tokens = 100000");
+        let tokenizer = plan.chat_spec(0).unwrap().tokenizer;
+        let session = conversations.with(0);
+        let mut sent_tokens = Vec::new();
+        for seq in 0..3 {
+            let request = plan.request_bytes(0, 1, seq, Some(session)).unwrap();
+            sent_tokens.push(request.prompt_tokens.unwrap());
+            match request.turn {
+                Some(turn) => {
+                    assert_eq!(turn.text, format!("question {seq}"));
+                    assert_eq!(turn.tokens, tokenizer.message_tokens("user", &turn.text));
+                    // The server said the reply was 50 tokens: the history takes its word.
+                    session.complete_turn(exchange(turn, "a reply".into(), Some(50), tokenizer), 100_000);
+                }
+                None => {
+                    assert_eq!(seq, 2, "only the last turn keeps nothing");
+                    session.end();
+                }
+            }
+        }
+        let reply_tokens = 3 + tokenizer.count("assistant") + 50;
+        let turn_tokens = |seq: u64| tokenizer.message_tokens("user", &format!("question {seq}"));
+        assert_eq!(
+            sent_tokens[1],
+            sent_tokens[0] + reply_tokens + turn_tokens(1),
+            "the second turn's prompt holds the first exchange, counted from usage"
+        );
     }
 }

@@ -12,7 +12,8 @@ use rand::rngs::SmallRng;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
-use super::outcome::{Done, FailureKind, failure_message};
+use super::conversation;
+use super::outcome::{Done, FailureKind, TokenSource, failure_message};
 use super::plan::{Reply, ScenarioPlan};
 use super::protocols::chat::{StreamMeter, parse_completion};
 use super::protocols::http;
@@ -450,11 +451,9 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
         Reply::Plain | Reply::Mcp | Reply::McpInit => (false, !plan.checks.is_empty() || classes_read_bodies),
         Reply::Chat { stream } => (stream, !stream || !plan.checks.is_empty() || classes_read_bodies),
     };
-    let mut meter = if plan.multi_turn {
-        StreamMeter::capturing()
-    } else {
-        StreamMeter::new()
-    };
+    // The reply's text is kept only when a later turn sends it again.
+    let keep_reply = request.turn.is_some();
+    let mut meter = if keep_reply { StreamMeter::capturing() } else { StreamMeter::new() };
     let mut head_at: Option<Instant> = None;
     let mut observe = |bytes: &[u8], at: Instant| {
         head_at.get_or_insert(at);
@@ -538,7 +537,7 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
                             let ttfb = head_at
                                 .map(|at| at.saturating_duration_since(start).as_micros() as u64)
                                 .unwrap_or(0);
-                            parse_completion(body, ttfb, plan.multi_turn)
+                            parse_completion(body, ttfb, keep_reply)
                         };
                         match measured {
                             Ok(mut metrics) => {
@@ -574,13 +573,15 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
     done.classify(&scenario.compiled.failure_classes, answer.0, answer.1, &answer.2);
     // A conversation goes on with this turn and its reply in its history; a failure ends it.
     if let Some(session) = session {
-        let reply = done.chat.as_mut().and_then(|(metrics, _)| metrics.reply_text.take());
-        match (done.failure.is_none(), request.turn_text, reply) {
-            (true, Some(user_text), Some(reply_text)) => {
-                let tokenizer = scenario.tasks_chat_tokenizer(task);
-                session.complete_turn(user_text, reply_text, |role, content| {
-                    crate::tokens::CHAT_TOKENS_PER_MESSAGE + tokenizer.count(role) + tokenizer.count(content)
-                });
+        let reply = done.chat.as_mut().and_then(|(metrics, _)| {
+            let text = metrics.reply_text.take()?;
+            let usage_tokens = (metrics.source == TokenSource::Usage).then_some(metrics.output_tokens);
+            Some((text, usage_tokens))
+        });
+        match (done.failure.is_none(), request.turn, reply, scenario.chat_spec(task)) {
+            (true, Some(turn), Some((reply_text, usage_tokens)), Some(chat)) => {
+                let exchange = conversation::exchange(turn, reply_text, usage_tokens, chat.tokenizer);
+                session.complete_turn(exchange, chat.max_history_tokens);
             }
             _ => session.end(),
         }

@@ -385,9 +385,14 @@ pub struct ChatSpec {
     pub dataset: Option<CompiledDataset>,
     /// Multi-turn: how many turns a user's conversation lasts.
     pub turns: Option<crate::tokens::TokenDist>,
+    /// Multi-turn: the most prompt tokens of history a conversation sends again.
+    pub max_history_tokens: u64,
     /// What prompt tokens are counted with when the server does not say.
     pub tokenizer: crate::tokens::Tokenizer,
 }
+
+/// The history a conversation keeps when the task does not say: a 128k context.
+pub const DEFAULT_MAX_HISTORY_TOKENS: u64 = 131_072;
 
 /// A chat task's dataset: the conversations within the length filter, and the seed.
 #[derive(Debug, Clone, PartialEq)]

@@ -414,6 +414,11 @@ pub struct Task {
     /// reply appended to the history it sends next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turns: Option<TokenCountSpec>,
+    /// Chat, multi-turn: the most prompt tokens of history a conversation sends again; the
+    /// oldest exchanges are dropped past it, as chat clients do (default 131,072, a 128k
+    /// context).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_history_tokens: Option<u64>,
     /// Chat: the tokenizer prompt tokens are counted with (`o200k_base`, `cl100k_base`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokenizer: Option<String>,

@@ -67,12 +67,17 @@ impl Tokenizer {
         self.bpe().decode(tokens).ok()
     }
 
+    /// One chat message's prompt tokens: its role and content plus the framing.
+    pub fn message_tokens(self, role: &str, content: &str) -> u64 {
+        CHAT_TOKENS_PER_MESSAGE + self.count(role) + self.count(content)
+    }
+
     /// The prompt tokens of a chat request as OpenAI counts them: each message is its role and
     /// content plus 3 tokens of framing, and the reply is primed with 3 more.
     pub fn chat_prompt_tokens<'a>(self, messages: impl IntoIterator<Item = (&'a str, &'a str)>) -> u64 {
         messages
             .into_iter()
-            .map(|(role, content)| CHAT_TOKENS_PER_MESSAGE + self.count(role) + self.count(content))
+            .map(|(role, content)| self.message_tokens(role, content))
             .sum::<u64>()
             + CHAT_REPLY_PRIMING_TOKENS
     }

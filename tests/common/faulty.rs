@@ -38,6 +38,8 @@
 //! - `/encoded/CODING`: `{"ok": true, "coding": "CODING"}` with `Content-Encoding: CODING`
 //!   (gzip, deflate, br, zstd; identity sends it plain)
 //! - `/encoded-chat/CODING`: a JSON chat completion, gzip-encoded
+//! - `/long-chat/WORDS/USAGE`: a JSON chat completion of WORDS words ("word word ..."), whose
+//!   usage says USAGE completion tokens (`none`: no usage object)
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
@@ -474,6 +476,21 @@ async fn respond(stream: &mut TcpStream, path: &str, line: &str, headers: &str) 
                 let [first_ms, gap_ms, chunks] = numbers[..] else { return false };
                 let _ = paced_chat(stream, first_ms, gap_ms, chunks).await;
                 return false;
+            }
+            if let Some(spec) = path.strip_prefix("/long-chat/") {
+                let (words, usage) = spec.split_once('/').unwrap_or((spec, "none"));
+                let content = vec!["word"; words.parse().unwrap_or(1)].join(" ");
+                let usage = match usage.parse::<u64>() {
+                    Ok(tokens) => format!(
+                        r#","usage":{{"prompt_tokens":3,"completion_tokens":{tokens},"total_tokens":{}}}"#,
+                        tokens + 3
+                    ),
+                    Err(_) => String::new(),
+                };
+                let body = format!(
+                    r#"{{"id":"x","object":"chat.completion","choices":[{{"index":0,"message":{{"role":"assistant","content":"{content}"}},"finish_reason":"stop"}}]{usage}}}"#
+                );
+                return stream.write_all(&reply("200 OK", "application/json", &body)).await.is_ok();
             }
             if let Some(millis) = path.strip_prefix("/slow/").and_then(|ms| ms.parse::<u64>().ok()) {
                 tokio::time::sleep(Duration::from_millis(millis)).await;

@@ -5,7 +5,7 @@ use toml::Spanned;
 
 use super::Context;
 use super::task::TaskInput;
-use crate::preset::compiled::{ChatSpec, CompiledDataset, CompiledSynthetic};
+use crate::preset::compiled::{ChatSpec, CompiledDataset, CompiledSynthetic, DEFAULT_MAX_HISTORY_TOKENS};
 use crate::preset::dataset::{self, DatasetFormat};
 use crate::preset::model::{DatasetSpec, SyntheticSpec, TaskKind, TokenCountSpec};
 use crate::tokens::{TokenDist, Tokenizer};
@@ -27,6 +27,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         ("dataset", task.dataset.is_some()),
         ("tokenizer", task.tokenizer.is_some()),
         ("turns", task.turns.is_some()),
+        ("max_history_tokens", task.max_history_tokens.is_some()),
     ];
     if task.kind != TaskKind::Chat {
         input.refuse_fields(ctx, &chat_fields, "chat", "chat");
@@ -77,6 +78,17 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
             "turns needs a next user message each turn: a user message (its template renders anew each turn), synthetic prompts or a dataset",
         );
     }
+    match task.max_history_tokens {
+        Some(_) if turns.is_none() && task.turns.is_none() => input.refuse(
+            ctx,
+            "max_history_tokens caps a multi-turn conversation's history; add turns (e.g. turns = 5) or remove it",
+        ),
+        Some(0) => input.refuse(
+            ctx,
+            "max_history_tokens = 0 would send no history at all; give the most tokens of history to send again (e.g. 8000), or remove turns",
+        ),
+        _ => {}
+    }
     let mut messages = Vec::new();
     for (number, message) in task.messages.iter().enumerate() {
         if !ROLES.contains(&message.role.as_str()) {
@@ -122,6 +134,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         synthetic,
         dataset,
         turns,
+        max_history_tokens: task.max_history_tokens.unwrap_or(DEFAULT_MAX_HISTORY_TOKENS),
         tokenizer,
     })
 }
