@@ -1,7 +1,7 @@
 //! Saving a run while it runs: the autosave thread (latest record first, atomic writes) and
 //! the fallback places a final record goes when its planned file cannot be written.
 
-use super::controller::EventSink;
+use super::event_sink::EventSink;
 use super::{Event, SaveOutcome};
 use crate::run::{RunRecord, save_atomic};
 

@@ -85,6 +85,11 @@ impl<'a> LevelSource<'a> {
         }
     }
 
+    /// The scenario whose levels these are.
+    pub(super) fn scenario_index(&self) -> usize {
+        self.scenario_index
+    }
+
     pub(super) fn next(&mut self) -> Option<NextLevel> {
         let Some(search) = &mut self.search else {
             let index = self.next_fixed;
@@ -194,7 +199,7 @@ impl<'a> LevelSource<'a> {
     /// and returns the next load, or None when the search is done.
     pub(super) fn decide(&mut self, run: &mut RunState, stage: usize) -> Option<LoadModel> {
         let search = self.search.as_mut()?;
-        let load = match run.stages[stage].load {
+        let load = match run.stage_load(stage) {
             LoadModel::Closed { users, .. } => f64::from(users),
             LoadModel::Open { rate_per_sec, .. } => rate_per_sec,
         };
@@ -253,7 +258,7 @@ impl<'a> LevelSource<'a> {
         };
         // A search that stopped has no answer about the service, whatever held before.
         let found = if search.stopped.is_some() { None } else { search.search.capacity() };
-        let verdicts = evaluate_capacity(&run.targets[self.scenario_index], found, search.capacity.rule.axis);
+        let verdicts = evaluate_capacity(run.targets(self.scenario_index), found, search.capacity.rule.axis);
         run.set_capacity(
             self.scenario_index,
             CapacityRecord {

@@ -6,6 +6,7 @@
 mod autosave;
 pub mod controller;
 pub mod conversation;
+mod event_sink;
 pub mod generator;
 mod level_source;
 pub mod outcome;
@@ -17,6 +18,7 @@ mod run_state;
 pub mod setup;
 pub mod summary;
 pub mod worker;
+mod worker_pool;
 
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -221,7 +223,7 @@ impl Engine {
     pub fn spawn_observed(waker: Option<Waker>, observer: Option<Observer>) -> std::io::Result<Engine> {
         let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::channel();
-        let sink = controller::EventSink::new(event_tx, waker, observer);
+        let sink = event_sink::EventSink::new(event_tx, waker, observer);
         let thread = std::thread::Builder::new()
             .name("loadscope-engine".into())
             .spawn(move || controller::serve(command_rx, sink))?;
