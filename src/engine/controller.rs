@@ -212,7 +212,7 @@ async fn prepare(plan: &Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>,
         sink.send(Event::StartFailed(why));
         Continue::WaitForCommands
     })?;
-    let saver = RunSaver::start(plan.out_path.clone(), sink.clone()).map_err(|err| {
+    let saver = RunSaver::start(plan.out_path.clone(), sink.clone(), first.preset.clone()).map_err(|err| {
         sink.send(Event::StartFailed(format!("cannot start the run-file writer: {err}")));
         Continue::WaitForCommands
     })?;
@@ -391,9 +391,7 @@ async fn run_level(
                 }
             }
             _ = snapshot_tick.tick() => sink.send(Event::Snapshot(Box::new(run.snapshot(stage, Phase::Running, sink.observed())))),
-            _ = autosave.tick() => {
-                run.save(RunStatus::Running, saver);
-            }
+            _ = autosave.tick() => run.autosave(saver),
             Some(report) = pool.next_report() => {
                 run.absorb(report);
                 run.emit_finished_levels(sink, false);

@@ -334,6 +334,16 @@ pub struct PresetRecord {
 }
 
 impl PresetRecord {
+    /// A placeholder for a record whose preset is filled in later (the autosave's, whose saver
+    /// holds the preset).
+    pub(crate) fn empty() -> PresetRecord {
+        PresetRecord {
+            name: String::new(),
+            source: String::new(),
+            document: serde_json::Value::Null,
+            sha256: None,
+        }
+    }
     /// A preset record with its hash.
     pub fn new(name: String, source: String, document: serde_json::Value) -> PresetRecord {
         let sha256 = Some(document_hash(&document));

@@ -19,7 +19,7 @@ use crate::analysis::findings::HOST_BUSY_PERCENT;
 use crate::measure::LoadModel;
 use crate::monitor::{MonitorReport, MonitorStatus, ResourcePeaks, ResourceSample};
 use crate::preset::compiled::{CompiledBaseline, CompiledLevel};
-use crate::run::{CapacityRecord, GeneratorLoad, RunRecord, RunStatus, SeriesPoint, TargetRecord, TaskSecond};
+use crate::run::{CapacityRecord, GeneratorLoad, HostInfo, PresetRecord, RunRecord, RunStatus, SeriesPoint, TargetRecord, TaskSecond};
 use records::StageNumbers;
 
 /// A stage: one level of one scenario, as it ran.
@@ -82,6 +82,12 @@ pub(super) struct RunState {
     start_offset_millis: Option<f64>,
     /// Each scenario's capacity search so far (None for fixed levels).
     capacity: Vec<Option<CapacityRecord>>,
+    /// The preset as run, for the record (built once: its document and hash).
+    preset: PresetRecord,
+    /// Series points the saver has been sent.
+    series_saved: usize,
+    /// The machine it runs on (read once: it does not change during a run).
+    host: HostInfo,
 }
 
 /// Requests a capacity step needs before half of them failing stops it early.
@@ -93,6 +99,7 @@ impl RunState {
     pub(super) fn new(plan: Arc<RunPlan>, run_start: Instant, warnings: Vec<String>, start_offset_millis: Option<f64>) -> RunState {
         let started_at = SystemTime::now();
         let id = plan.run_id.clone();
+        let preset = records::preset_record(&plan);
         let targets = plan
             .scenarios
             .iter()
@@ -134,6 +141,9 @@ impl RunState {
             warnings,
             start_offset_millis,
             capacity: Vec::new(),
+            preset,
+            series_saved: 0,
+            host: HostInfo::current(),
         }
     }
 
@@ -536,11 +546,113 @@ impl RunState {
         }
     }
 
-    /// Hands the record to the saver thread: disk writes (an fsync can take seconds on a busy
-    /// disk) never stall the controller's ticks, snapshots or a stop.
+    /// Hands the final record to the saver thread (disk writes never stall the controller)
+    /// and returns it.
     pub(super) fn save(&self, status: RunStatus, saver: &RunSaver) -> RunRecord {
         let record = self.record(status);
-        saver.save(record.clone(), status != RunStatus::Running);
+        saver.save_whole(record.clone(), status != RunStatus::Running);
         record
+    }
+
+    /// An autosave: the record without its series, and the series points since the last one.
+    /// The saver holds the series and the preset, so an hour into a run each autosave copies
+    /// seconds, not the hour.
+    pub(super) fn autosave(&mut self, saver: &RunSaver) {
+        let record = self.build_record(RunStatus::Running, false);
+        let new_series = self.series[self.series_saved..].to_vec();
+        self.series_saved = self.series.len();
+        saver.save_delta(record, new_series);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::preset::PresetSource;
+    use crate::run::SecondStats;
+
+    /// A run state one hour into a three-task run: 3,600 series points, each with its tasks.
+    fn hour_long_run() -> RunState {
+        let tasks: String = (0..3)
+            .map(|task| format!("[[scenario.task]]\nname = \"t{task}\"\npath = \"/{task}\"\n"))
+            .collect();
+        let text = format!(
+            "[[scenario]]\nname = \"s\"\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\n{tasks}[[scenario.level]]\nusers = 10\nduration = \"1h\"\n"
+        );
+        let loaded = PresetSource::from_text("hour.toml", &text, None).parse().unwrap();
+        let plan = RunPlan::new(crate::preset::compile(&loaded).unwrap(), std::path::PathBuf::new(), &|_| None).unwrap();
+        let level = plan.scenarios[0].compiled.levels[0].clone();
+        let mut run = RunState::new(Arc::new(plan), Instant::now(), Vec::new(), None);
+        run.set_worker_count(2);
+        run.begin_stage(0, 0, 0, &level, false);
+        let stats = SecondStats {
+            rps: 1000.0,
+            p50_micros: Some(1200),
+            p95_micros: Some(4000),
+            p99_micros: Some(9000),
+            ..SecondStats::default()
+        };
+        for second in 0..3600 {
+            run.series.push(SeriesPoint {
+                second,
+                scenario: 0,
+                level: 0,
+                users: 10,
+                requests: stats.clone(),
+                resources: None,
+                tasks: (0..3)
+                    .map(|task| TaskSecond {
+                        task,
+                        requests: stats.clone(),
+                    })
+                    .collect(),
+            });
+        }
+        run
+    }
+
+    /// `cargo test --release --lib autosave_cost -- --ignored --nocapture`: what one autosave
+    /// costs the controller's thread an hour into a run (printed; the figure is in the commit).
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn autosave_cost_of_an_hour_long_run() {
+        let mut run = hour_long_run();
+        let rounds = 50;
+        // Before: the whole record built (series and preset copied) and cloned for the saver.
+        let started = Instant::now();
+        for _ in 0..rounds {
+            let record = run.record(RunStatus::Running);
+            std::hint::black_box(record.clone());
+        }
+        let whole_micros = started.elapsed().as_micros() / rounds;
+        // Now: the record without series or preset, and the two seconds since the last save.
+        let started = Instant::now();
+        for _ in 0..rounds {
+            run.series_saved = run.series.len() - 2;
+            let record = run.build_record(RunStatus::Running, false);
+            std::hint::black_box((record, run.series[run.series_saved..].to_vec()));
+        }
+        let delta_micros = started.elapsed().as_micros() / rounds;
+        println!("autosave on the controller thread, an hour into a run: whole record {whole_micros} µs, delta {delta_micros} µs per save");
+    }
+
+    #[test]
+    fn an_autosave_leaves_out_the_series_and_preset_the_saver_holds() {
+        let mut run = hour_long_run();
+        let whole = run.record(RunStatus::Running);
+        assert_eq!(whole.series.len(), 3600);
+        assert_eq!(whole.preset.name, "hour");
+        let part = run.build_record(RunStatus::Running, false);
+        assert!(part.series.is_empty());
+        assert_eq!(part.preset, PresetRecord::empty());
+        // Everything else is the same record.
+        let mut filled = part.clone();
+        filled.series = whole.series.clone();
+        filled.preset = whole.preset.clone();
+        filled.saved_at = whole.saved_at.clone();
+        assert_eq!(filled, whole);
+        run.series_saved = 3590;
+        assert_eq!(run.series.len() - run.series_saved, 10);
     }
 }

@@ -13,8 +13,8 @@ use crate::engine::summary::{merged, stats, summary};
 use crate::preset::compiled::CompiledBaseline;
 use crate::preset::secrets::redact_header_value;
 use crate::run::{
-    BaselineRecord, CapacityRecord, FailureRow, HostInfo, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus,
-    ScenarioRecord, TaskStats, Verdict,
+    BaselineRecord, CapacityRecord, FailureRow, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord,
+    TaskStats, Verdict,
 };
 
 /// A stage's numbers so far (final once the stage is reported): each task's accumulation and
@@ -227,7 +227,14 @@ impl RunState {
         })
     }
 
+    /// The whole run record as it stands.
     pub(in crate::engine) fn record(&self, status: RunStatus) -> RunRecord {
+        self.build_record(status, true)
+    }
+
+    /// The record without its series and preset (`whole` false: an autosave, whose saver holds
+    /// those), or with them.
+    pub(super) fn build_record(&self, status: RunStatus, whole: bool) -> RunRecord {
         let mut scenarios: Vec<ScenarioRecord> = Vec::new();
         for (stage, info) in self.stages.iter().enumerate() {
             if scenarios.len() <= info.scenario {
@@ -294,19 +301,16 @@ impl RunState {
             version: RUN_VERSION,
             app_version: env!("CARGO_PKG_VERSION").into(),
             id: self.id.clone(),
-            host: HostInfo::current(),
+            host: self.host.clone(),
             started_at: humantime::format_rfc3339_millis(self.started_at).to_string(),
             ended_at: (status != RunStatus::Running).then(|| humantime::format_rfc3339_millis(now).to_string()),
             saved_at: humantime::format_rfc3339_millis(now).to_string(),
             status,
             stop_reason: self.stop_reason.clone(),
-            preset: PresetRecord::new(
-                self.plan.preset.name.clone(),
-                self.plan.preset.source.clone(),
-                preset_document(&self.plan.preset.document),
-            ),
+            // Left out of an autosave: the saver holds both, sent once and as they grow.
+            preset: if whole { self.preset.clone() } else { PresetRecord::empty() },
             scenarios,
-            series: self.series.clone(),
+            series: if whole { self.series.clone() } else { Vec::new() },
             passed,
             total: Some(total),
             monitors: self.monitor_status.clone(),
@@ -331,6 +335,16 @@ impl RunState {
         }
         record
     }
+}
+
+/// The preset as run, for the run record: its document with literal credentials replaced, and
+/// its hash.
+pub(super) fn preset_record(plan: &crate::engine::RunPlan) -> PresetRecord {
+    PresetRecord::new(
+        plan.preset.name.clone(),
+        plan.preset.source.clone(),
+        preset_document(&plan.preset.document),
+    )
 }
 
 /// The preset as run, as JSON, with literal credentials in headers replaced.
