@@ -14,6 +14,7 @@ pub mod repeat;
 pub mod report;
 pub mod run;
 pub mod runs;
+mod stop_signals;
 pub mod table;
 pub mod validate;
 

@@ -46,7 +46,7 @@ pub fn run_repeated(args: &RunArgs, count: u32, run_once: fn(&RunArgs, Option<Re
             Some(record) => {
                 let stopped = record.status != crate::run::RunStatus::Completed;
                 records.push(record);
-                if stopped || super::run::stop_requested() {
+                if stopped || super::stop_signals::stop_requested() {
                     eprintln!("Repeat {index} did not complete; no further repeats are run.");
                     break;
                 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::stop_signals;
 use super::table::{level_report, run_summary};
 use super::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_PASSED, EXIT_TARGET_FAILED, RunArgs};
 use crate::demo::{DemoConfig, DemoStack};
@@ -21,16 +22,6 @@ use crate::run::library::default_runs_dir;
 
 /// The longest a finished run waits for its final numbers to be scraped.
 const METRICS_LINGER_LIMIT: Duration = Duration::from_secs(60);
-
-/// The exit code once every output of the run is written (`u16::MAX` before): a signal that
-/// arrives then (during the wait for the last scrape) exits at once with it.
-static FINAL_EXIT_CODE: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(u16::MAX);
-
-/// The exit code if every output has been written.
-fn final_exit_code() -> Option<i32> {
-    let code = FINAL_EXIT_CODE.load(std::sync::atomic::Ordering::SeqCst);
-    (code != u16::MAX).then_some(i32::from(code))
-}
 
 /// Runs `loadscope run` and returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
@@ -193,8 +184,7 @@ fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Op
             return (EXIT_BAD_INPUT, None);
         }
     };
-    FINAL_EXIT_CODE.store(u16::MAX, std::sync::atomic::Ordering::SeqCst);
-    install_stop_signals(engine.commander());
+    stop_signals::install(engine.commander());
     if !args.target.quiet {
         let what = match (stages, searches.len()) {
             (levels, 0) => format!("{levels} level(s)"),
@@ -336,7 +326,7 @@ fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Op
                     super::json::print(&super::json::RunSummaryDocument::new(&record, path.as_deref(), code));
                 }
                 // Every output is written: a signal from here on exits at once with this code.
-                FINAL_EXIT_CODE.store(u16::from(code), std::sync::atomic::Ordering::SeqCst);
+                stop_signals::outputs_written(code);
                 if let Some(server) = &metrics {
                     // A scraper that was reading the run gets its final numbers, within a bound
                     // a container's grace period covers when the run was stopped by a signal.
@@ -423,108 +413,6 @@ fn capacity_lines(record: &crate::run::RunRecord) -> Vec<String> {
         }
     }
     lines
-}
-
-/// Ctrl-C, SIGTERM and SIGHUP (CI cancelling a job, `timeout`, a closed terminal) and on
-/// Windows Ctrl-Break and closing the console all stop the run as Stop does: traffic ends
-/// within a second and the run is saved as stopped. A second signal quits at once.
-fn install_stop_signals(commander: crate::engine::Commander) {
-    *CURRENT_RUN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(commander);
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    // One thread for the process (repeated runs share it); it stops whichever run is current.
-    INSTALLED.call_once(|| {
-        let _ = std::thread::Builder::new().name("loadscope-signals".into()).spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                return;
-            };
-            runtime.block_on(async {
-                let Some(mut signals) = StopSignals::new() else { return };
-                let first = signals.next().await;
-                if let Some(code) = final_exit_code() {
-                    // The run is over and written; only the wait for a last scrape is left.
-                    std::process::exit(code);
-                }
-                eprintln!("\n{first}: stopping, ending traffic and saving the run (again to quit at once)...");
-                STOP_REQUESTED.store(true, std::sync::atomic::Ordering::SeqCst);
-                if let Some(commander) = CURRENT_RUN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
-                    commander.send(Command::Stop);
-                }
-                signals.next().await;
-                std::process::exit(final_exit_code().unwrap_or(i32::from(EXIT_INTERRUPTED)));
-            });
-        });
-    });
-}
-
-/// The engine of the run going on now, for the signal thread.
-static CURRENT_RUN: std::sync::Mutex<Option<crate::engine::Commander>> = std::sync::Mutex::new(None);
-
-/// A signal asked the process to stop: repeated runs start no further run.
-static STOP_REQUESTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Whether a signal asked the process to stop.
-pub(super) fn stop_requested() -> bool {
-    STOP_REQUESTED.load(std::sync::atomic::Ordering::SeqCst)
-}
-
-/// The signals that stop a run, on this platform.
-struct StopSignals {
-    #[cfg(unix)]
-    unix: [tokio::signal::unix::Signal; 2],
-    #[cfg(windows)]
-    windows: (tokio::signal::windows::CtrlBreak, tokio::signal::windows::CtrlClose),
-}
-
-impl StopSignals {
-    fn new() -> Option<StopSignals> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Some(StopSignals {
-                unix: [signal(SignalKind::terminate()).ok()?, signal(SignalKind::hangup()).ok()?],
-            })
-        }
-        #[cfg(windows)]
-        {
-            Some(StopSignals {
-                windows: (
-                    tokio::signal::windows::ctrl_break().ok()?,
-                    tokio::signal::windows::ctrl_close().ok()?,
-                ),
-            })
-        }
-        #[cfg(not(any(unix, windows)))]
-        {
-            Some(StopSignals {})
-        }
-    }
-
-    /// Waits for the next stop signal and names it.
-    async fn next(&mut self) -> &'static str {
-        #[cfg(unix)]
-        {
-            let [term, hup] = &mut self.unix;
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => "Ctrl-C",
-                _ = term.recv() => "SIGTERM",
-                _ = hup.recv() => "SIGHUP",
-            }
-        }
-        #[cfg(windows)]
-        {
-            let (brk, close) = &mut self.windows;
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => "Ctrl-C",
-                _ = brk.recv() => "Ctrl-Break",
-                _ = close.recv() => "console closed",
-            }
-        }
-        #[cfg(not(any(unix, windows)))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-            "Ctrl-C"
-        }
-    }
 }
 
 /// The live progress line: redrawn in place on a terminal, a plain line every 10 s otherwise.

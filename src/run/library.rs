@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::record::RunRecord;
-use super::save::{RunFileError, load};
+use super::run_file::RunFileError;
+use super::save::load;
 use super::summary::{RunSummary, read_summary};
 
 /// The default folder for runs: the platform data dir's `runs/`
@@ -193,7 +194,7 @@ pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
         return Ok(as_path.to_path_buf());
     }
     if let Ok(metadata) = std::fs::metadata(as_path) {
-        let kind = super::save::kind_of(&metadata.file_type());
+        let kind = super::run_file::kind_of(&metadata.file_type());
         return Err(format!(
             "{} is {kind}, not a regular file: name a run file, or a run id from: loadscope runs",
             as_path.display()

@@ -10,7 +10,7 @@ use serde::de::{DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::record::{RUN_FORMAT, RUN_VERSION, RepeatRecord, RunRecord, RunStatus, TaskStats};
-use super::save::{RunFileError, open_regular};
+use super::run_file::{RunFileError, open_regular};
 
 /// What the library shows of a run without reading all of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,7 +157,7 @@ pub(crate) fn read_head(reader: impl Read, path: &Path) -> Result<Head, RunFileE
     match result {
         Ok(()) => Ok(head),
         Err(_) if stopped => Ok(head),
-        Err(err) => Err(super::save::json_error(path, &err)),
+        Err(err) => Err(super::run_file::json_error(path, &err)),
     }
 }
 
@@ -281,7 +281,7 @@ pub fn read_summary(path: &Path) -> Result<RunSummary, RunFileError> {
         None => {
             let (file, _) = open_regular(path)?;
             let mut deserializer = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(256 * 1024, file));
-            let view = LegacyView::deserialize(&mut deserializer).map_err(|err| super::save::json_error(path, &err))?;
+            let view = LegacyView::deserialize(&mut deserializer).map_err(|err| super::run_file::json_error(path, &err))?;
             legacy_summary(view)
         }
     };
@@ -316,7 +316,7 @@ fn legacy_summary(view: LegacyView) -> RunSummary {
 /// A run still marked running whose file stopped being saved is read as interrupted (as
 /// [`super::save::load`] reads it).
 fn with_staleness(mut summary: RunSummary) -> RunSummary {
-    if summary.status == RunStatus::Running && super::save::is_stale(&summary.saved_at) {
+    if summary.status == RunStatus::Running && super::run_file::is_stale(&summary.saved_at) {
         summary.status = RunStatus::Interrupted;
     }
     summary

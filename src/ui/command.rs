@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use super::Tab;
 use super::chart_png::ChartPicture;
-use super::file_dialog::FilePurpose;
 use super::notice::{Notice, Undo};
 use super::settings::ThemeChoice;
 use crate::engine::Command;
@@ -99,4 +98,29 @@ pub enum UnsavedChoice {
     Save,
     Discard,
     Cancel,
+}
+
+/// What the file is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilePurpose {
+    OpenPreset,
+    /// Save the preset, offering this file name.
+    SavePreset {
+        file_name: String,
+    },
+    OpenRun,
+    /// A folder of segment files to follow.
+    SegmentFolder,
+}
+
+impl FilePurpose {
+    /// The command for the chosen file.
+    pub fn command(&self, path: PathBuf) -> AppCommand {
+        match self {
+            FilePurpose::OpenPreset => AppCommand::OpenPreset(path),
+            FilePurpose::SavePreset { .. } => AppCommand::SaveTo(path),
+            FilePurpose::OpenRun => AppCommand::OpenRunFile(path),
+            FilePurpose::SegmentFolder => AppCommand::FollowSegments(path),
+        }
+    }
 }

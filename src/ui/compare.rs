@@ -7,8 +7,8 @@ use egui::RichText;
 
 use super::chart_png::ChartPicture;
 use super::command::AppCommand;
-use super::runs::verdict_label;
 use super::tables;
+use super::tables::verdict_label;
 use crate::analysis::comparison::{Align, Comparison, compare_with_spreads, run_label};
 use crate::report::charts::{ChartData, overlay_charts};
 use crate::report::tables::{comparison_summary_table, comparison_table};

@@ -5,32 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::command::AppCommand;
-
-/// What the file is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FilePurpose {
-    OpenPreset,
-    /// Save the preset, offering this file name.
-    SavePreset {
-        file_name: String,
-    },
-    OpenRun,
-    /// A folder of segment files to follow.
-    SegmentFolder,
-}
-
-impl FilePurpose {
-    /// The command for the chosen file.
-    pub fn command(&self, path: PathBuf) -> AppCommand {
-        match self {
-            FilePurpose::OpenPreset => AppCommand::OpenPreset(path),
-            FilePurpose::SavePreset { .. } => AppCommand::SaveTo(path),
-            FilePurpose::OpenRun => AppCommand::OpenRunFile(path),
-            FilePurpose::SegmentFolder => AppCommand::FollowSegments(path),
-        }
-    }
-}
+use super::command::{AppCommand, FilePurpose};
 
 /// A dialog that returns sooner than this did not show itself: no person picks or cancels a
 /// file that fast.

@@ -1,6 +1,8 @@
 //! What the Live tab shows, built from the engine's events (or from a saved run): the
 //! one-second series, the latest snapshot, level boundaries, verdicts and where the run is
-//! saved. It holds numbers the engine computed; it computes none of its own.
+//! saved. Every statistic is one the engine computed; this only arranges them for the tab
+//! (bands from the series, each task's share of requests and weights, failures merged
+//! across levels).
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -27,7 +27,7 @@ mod shortcuts;
 pub mod tables;
 mod toml_highlight;
 
-pub use app::{AppConfig, LoadscopeApp, Tab};
+pub use app::{AppConfig, LoadscopeApp};
 pub use command::{AppCommand, Dialog};
 pub use notice::{Notice, NoticeLevel};
 
@@ -55,4 +55,12 @@ pub fn run(config: AppConfig) -> eframe::Result {
         options,
         Box::new(move |cc| Ok(Box::new(LoadscopeApp::new(cc, config)))),
     )
+}
+
+/// The centre tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Editor,
+    Live,
+    Runs,
 }

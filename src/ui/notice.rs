@@ -4,9 +4,6 @@
 
 use std::path::PathBuf;
 
-use super::command::AppCommand;
-use super::palette;
-
 /// How a notice reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeLevel {
@@ -87,47 +84,5 @@ impl Notice {
 pub fn push(notices: &mut Vec<Notice>, notice: Notice) {
     if !notices.iter().any(|shown| shown.text == notice.text && shown.level == notice.level) {
         notices.push(notice);
-    }
-}
-
-/// Draws the notices in one area, errors first; Dismiss removes one, Undo removes it and asks
-/// the app to put back what it names; a notice about a file offers Open folder and Copy path.
-pub(crate) fn show(ui: &mut egui::Ui, notices: &mut Vec<Notice>, commands: &mut Vec<AppCommand>) {
-    let mut order: Vec<usize> = (0..notices.len()).collect();
-    order.sort_by_key(|&index| !notices[index].is_error());
-    let mut remove = None;
-    for index in order {
-        let notice = &notices[index];
-        let fill = match notice.level {
-            NoticeLevel::Error => palette::error_fill(),
-            NoticeLevel::Info => palette::info_fill(),
-        };
-        egui::Frame::new().fill(fill).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                ui.label(&notice.text);
-                if let Some(undo) = &notice.undo
-                    && ui.small_button("Undo").clicked()
-                {
-                    commands.push(AppCommand::Undo(undo.clone()));
-                    remove = Some(index);
-                }
-                if let Some(path) = &notice.path {
-                    if let Some(folder) = path.parent()
-                        && ui.small_button("Open folder").on_hover_text(folder.display().to_string()).clicked()
-                    {
-                        commands.push(AppCommand::OpenFolder(folder.to_path_buf()));
-                    }
-                    if ui.small_button("Copy path").clicked() {
-                        ui.ctx().copy_text(path.display().to_string());
-                    }
-                }
-                if ui.small_button("Dismiss").clicked() {
-                    remove = Some(index);
-                }
-            });
-        });
-    }
-    if let Some(index) = remove {
-        notices.remove(index);
     }
 }

@@ -472,7 +472,7 @@ impl RunsTab {
                         ui.label(format::truncate(&row.scenarios, 36));
                         ui.label(format::duration_secs(row.duration_secs));
                         ui.label(row.status.label());
-                        verdict_label(ui, row.passed);
+                        tables::verdict_label(ui, row.passed);
                         ui.label(row.requests.to_string());
                         ui.label(
                             row.p95_micros
@@ -760,12 +760,4 @@ fn find_summary<'a>(entries: &'a [LibraryEntry], path: &Path) -> Option<&'a RunS
         LibraryEntry::Run { path: known, summary } if known == path => Some(summary.as_ref()),
         _ => None,
     })
-}
-
-pub(super) fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
-    match passed {
-        Some(true) => ui.colored_label(palette::PASS, "passed"),
-        Some(false) => ui.colored_label(palette::FAIL, "failed"),
-        None => ui.label("no targets"),
-    };
 }

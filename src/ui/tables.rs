@@ -150,3 +150,12 @@ pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, 
     .response
     .rect
 }
+
+/// A run's verdict as one coloured word: passed, failed, or no targets.
+pub(super) fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
+    match passed {
+        Some(true) => ui.colored_label(palette::PASS, "passed"),
+        Some(false) => ui.colored_label(palette::FAIL, "failed"),
+        None => ui.label("no targets"),
+    };
+}

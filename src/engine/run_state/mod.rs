@@ -8,19 +8,18 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use super::Event;
 use super::autosave::RunSaver;
 use super::event_sink::EventSink;
 use super::plan::RunPlan;
 use super::recorder::{Recorder, TaskAccum, TaskSecondAccum};
-use super::summary::{TaskBuckets, merged, stats};
+use super::summary::merged;
 use super::worker::WorkerReport;
-use super::{Event, Phase, Snapshot};
 use crate::analysis::findings::HOST_BUSY_PERCENT;
 use crate::measure::LoadModel;
 use crate::monitor::{MonitorReport, MonitorStatus, ResourcePeaks, ResourceSample};
 use crate::preset::compiled::{CompiledBaseline, CompiledLevel};
 use crate::run::{CapacityRecord, GeneratorLoad, HostInfo, PresetRecord, RunRecord, RunStatus, SeriesPoint, TargetRecord, TaskSecond};
-use records::StageNumbers;
 
 /// A stage: one level of one scenario, as it ran.
 struct StageInfo {
@@ -99,7 +98,7 @@ impl RunState {
     pub(super) fn new(plan: Arc<RunPlan>, run_start: Instant, warnings: Vec<String>, start_offset_millis: Option<f64>) -> RunState {
         let started_at = SystemTime::now();
         let id = plan.run_id.clone();
-        let preset = records::preset_record(&plan);
+        let preset = Self::preset_record(&plan);
         let targets = plan
             .scenarios
             .iter()
@@ -479,71 +478,6 @@ impl RunState {
                 )
             })
             .next()
-    }
-
-    /// `with_buckets`: count the level's distributions at fixed bounds (for an observer that
-    /// exports them; nobody else reads them).
-    pub(super) fn snapshot(&mut self, stage: usize, phase: Phase, with_buckets: bool) -> Snapshot {
-        let info = self.stages.get(stage);
-        let scenario_index = info.map(|info| info.scenario).unwrap_or(0);
-        let level_index = info.map(|info| info.level).unwrap_or(0);
-        let scenario = &self.plan.scenarios[scenario_index];
-        let (level_name, planned) = info
-            .map(|info| (info.name.clone(), info.planned))
-            .unwrap_or_else(|| (String::new(), Duration::ZERO));
-        let StageNumbers {
-            duration_secs: duration,
-            accums,
-            tasks: level_tasks,
-            total: level_total,
-            verdicts,
-        } = self.stage_numbers(stage).unwrap_or_default();
-        let run_total = stats(&merged(self.recorded.tasks.values()), self.elapsed_secs());
-        let (run_tasks, run_failures) = (self.run_tasks(), self.run_failures());
-        let new_series = self.series[self.series_reported..].to_vec();
-        self.series_reported = self.series.len();
-        Snapshot {
-            phase,
-            elapsed_secs: self.elapsed_secs(),
-            scenario_index,
-            scenario_count: self.plan.scenarios.len(),
-            scenario_name: scenario.compiled.name.clone(),
-            level_index,
-            // A capacity search has no count (0): it decides its steps as it goes.
-            level_count: scenario.compiled.levels.len(),
-            level_name,
-            level_elapsed_secs: duration,
-            level_duration_secs: planned.as_secs_f64(),
-            load: info.map(|info| info.load).unwrap_or(LoadModel::Closed {
-                users: 0,
-                spawn_rate: None,
-            }),
-            users: self.current_users(stage),
-            rps_last_second: self.series.last().map(|point| point.requests.rps).unwrap_or(0.0),
-            level_tasks,
-            level_total,
-            run_total,
-            run_tasks,
-            run_failures,
-            late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
-            new_series,
-            failures: self.stage_failures(stage),
-            level_buckets: if with_buckets {
-                scenario
-                    .tasks
-                    .iter()
-                    .zip(&accums)
-                    .map(|(task, accum)| TaskBuckets::new(&task.name, accum))
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            warmup: info.is_some_and(|info| info.warmup),
-            verdicts,
-            capacity: self.capacity.get(scenario_index).cloned().flatten(),
-            resources: self.latest_resources.clone(),
-            monitor_status: self.monitor_status.clone(),
-        }
     }
 
     /// Hands the final record to the saver thread (disk writes never stall the controller)

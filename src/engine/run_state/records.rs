@@ -1,15 +1,17 @@
 //! The numbers of a run as the controller knows it, built in one place: a stage's numbers
 //! ([`StageNumbers`]: what the snapshot, the abort check and the level record all read), the
-//! level and run records, the run's task and failure tables, and the baseline a scenario's
+//! snapshot, the level and run records, the run's task and failure tables, and the baseline a scenario's
 //! degradation targets compare with. A child of `run_state`, so it reads the state's fields
 //! without the controller being able to write them.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use super::RunState;
 use crate::analysis::verdicts::{all_passed, evaluate_level};
 use crate::engine::recorder::{FailureCount, FailureKey, TaskAccum};
-use crate::engine::summary::{merged, stats, summary};
+use crate::engine::summary::{TaskBuckets, merged, stats, summary};
+use crate::engine::{Phase, Snapshot};
+use crate::measure::LoadModel;
 use crate::preset::compiled::CompiledBaseline;
 use crate::preset::secrets::redact_header_value;
 use crate::run::{
@@ -29,6 +31,71 @@ pub(super) struct StageNumbers {
 }
 
 impl RunState {
+    /// `with_buckets`: count the level's distributions at fixed bounds (for an observer that
+    /// exports them; nobody else reads them).
+    pub(in crate::engine) fn snapshot(&mut self, stage: usize, phase: Phase, with_buckets: bool) -> Snapshot {
+        let info = self.stages.get(stage);
+        let scenario_index = info.map(|info| info.scenario).unwrap_or(0);
+        let level_index = info.map(|info| info.level).unwrap_or(0);
+        let scenario = &self.plan.scenarios[scenario_index];
+        let (level_name, planned) = info
+            .map(|info| (info.name.clone(), info.planned))
+            .unwrap_or_else(|| (String::new(), Duration::ZERO));
+        let StageNumbers {
+            duration_secs: duration,
+            accums,
+            tasks: level_tasks,
+            total: level_total,
+            verdicts,
+        } = self.stage_numbers(stage).unwrap_or_default();
+        let run_total = stats(&merged(self.recorded.tasks.values()), self.elapsed_secs());
+        let (run_tasks, run_failures) = (self.run_tasks(), self.run_failures());
+        let new_series = self.series[self.series_reported..].to_vec();
+        self.series_reported = self.series.len();
+        Snapshot {
+            phase,
+            elapsed_secs: self.elapsed_secs(),
+            scenario_index,
+            scenario_count: self.plan.scenarios.len(),
+            scenario_name: scenario.compiled.name.clone(),
+            level_index,
+            // A capacity search has no count (0): it decides its steps as it goes.
+            level_count: scenario.compiled.levels.len(),
+            level_name,
+            level_elapsed_secs: duration,
+            level_duration_secs: planned.as_secs_f64(),
+            load: info.map(|info| info.load).unwrap_or(LoadModel::Closed {
+                users: 0,
+                spawn_rate: None,
+            }),
+            users: self.current_users(stage),
+            rps_last_second: self.series.last().map(|point| point.requests.rps).unwrap_or(0.0),
+            level_tasks,
+            level_total,
+            run_total,
+            run_tasks,
+            run_failures,
+            late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
+            new_series,
+            failures: self.stage_failures(stage),
+            level_buckets: if with_buckets {
+                scenario
+                    .tasks
+                    .iter()
+                    .zip(&accums)
+                    .map(|(task, accum)| TaskBuckets::new(&task.name, accum))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            warmup: info.is_some_and(|info| info.warmup),
+            verdicts,
+            capacity: self.capacity.get(scenario_index).cloned().flatten(),
+            resources: self.latest_resources.clone(),
+            monitor_status: self.monitor_status.clone(),
+        }
+    }
+
     /// A stage's numbers: the one computation behind the live snapshot, the abort check and
     /// the level record, so the CLI, the app and the file agree.
     pub(super) fn stage_numbers(&self, stage: usize) -> Option<StageNumbers> {
@@ -339,12 +406,15 @@ impl RunState {
 
 /// The preset as run, for the run record: its document with literal credentials replaced, and
 /// its hash.
-pub(super) fn preset_record(plan: &crate::engine::RunPlan) -> PresetRecord {
-    PresetRecord::new(
-        plan.preset.name.clone(),
-        plan.preset.source.clone(),
-        preset_document(&plan.preset.document),
-    )
+impl RunState {
+    /// The preset as the run file keeps it.
+    pub(super) fn preset_record(plan: &crate::engine::RunPlan) -> PresetRecord {
+        PresetRecord::new(
+            plan.preset.name.clone(),
+            plan.preset.source.clone(),
+            preset_document(&plan.preset.document),
+        )
+    }
 }
 
 /// The preset as run, as JSON, with literal credentials in headers replaced.

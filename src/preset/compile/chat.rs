@@ -4,7 +4,7 @@
 use toml::Spanned;
 
 use super::Context;
-use super::task::TaskInput;
+use super::task_input::TaskInput;
 use crate::preset::compiled::{ChatSpec, CompiledDataset, CompiledSynthetic, DEFAULT_MAX_HISTORY_TOKENS};
 use crate::preset::dataset::{self, DatasetFormat};
 use crate::preset::model::{DatasetSpec, SyntheticSpec, TaskKind, TokenCountSpec};

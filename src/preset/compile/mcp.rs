@@ -4,7 +4,7 @@
 use toml::Spanned;
 
 use super::Context;
-use super::task::TaskInput;
+use super::task_input::TaskInput;
 use crate::preset::compiled::{McpCall, TextSource};
 use crate::preset::model::TaskKind;
 

@@ -17,6 +17,7 @@ mod scenario;
 mod setup;
 mod targets;
 mod task;
+mod task_input;
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;

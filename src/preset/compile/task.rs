@@ -2,43 +2,13 @@
 //! checks, body limit); the chat and MCP fields are checked in `chat.rs` and `mcp.rs`.
 
 use std::collections::HashSet;
-use std::ops::Range;
 
 use hyper::http::Method;
 
+use super::task_input::TaskInput;
 use super::{Context, chat, mcp};
 use crate::preset::compiled::{CHAT_COMPLETIONS_PATH, CheckRule, CompiledTask, DEFAULT_MAX_BODY_BYTES, MCP_PATH, TextSource};
-use crate::preset::model::{Check, Scenario, Task, TaskKind};
-
-/// The task being compiled, as the kind-specific parts see it.
-pub(super) struct TaskInput<'t> {
-    /// Its position in the scenario (names its templates: `task{index}.path`).
-    pub index: usize,
-    pub task: &'t Task,
-    /// `task "NAME"`, the start of every mistake's message.
-    pub label: String,
-    /// The task's table in the preset.
-    pub span: Range<usize>,
-}
-
-impl TaskInput<'_> {
-    /// A mistake somewhere in the task's table.
-    pub fn refuse(&self, ctx: &mut Context<'_>, message: impl std::fmt::Display) {
-        ctx.push(Some(self.span.clone()), format!("{}: {message}", self.label));
-    }
-
-    /// Reports each present field that belongs to another task kind.
-    pub fn refuse_fields(&self, ctx: &mut Context<'_>, fields: &[(&str, bool)], kind_label: &str, kind: &str) {
-        for (field, present) in fields {
-            if *present {
-                self.refuse(
-                    ctx,
-                    format!("{field} belongs to {kind_label} tasks; add kind = \"{kind}\" or remove it"),
-                );
-            }
-        }
-    }
-}
+use crate::preset::model::{Check, Scenario, TaskKind};
 
 /// Every task of the scenario.
 pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, scenario_label: &str) -> Vec<CompiledTask> {

@@ -5,18 +5,19 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::demo::{point_at_demo_stack, uses_demo_ports};
-use super::{LoadscopeApp, Pending, Tab};
+use super::{LoadscopeApp, Pending};
 use crate::demo::DemoStack;
 use crate::engine::{Command, RunPlan};
 use crate::export::MetricsServer;
 use crate::preset::CompiledPreset;
 use crate::preset::secrets::DotEnv;
 use crate::run::library::run_file_name;
+use crate::ui::Tab;
 use crate::ui::chart_png::{self, ChartPicture, Look};
+use crate::ui::command::FilePurpose;
 use crate::ui::command::{AppCommand, Dialog, UnsavedChoice};
 use crate::ui::document::{NEW_PRESET, Origin, PresetDocument};
 use crate::ui::editor::EditorState;
-use crate::ui::file_dialog::FilePurpose;
 use crate::ui::live_run::{LiveRun, RunState};
 use crate::ui::notice::{self, Cause, Notice, Undo};
 use crate::ui::present::Presentation;
@@ -303,10 +304,8 @@ impl LoadscopeApp {
         self.ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
     }
 
-    /// Saves the screen area `rect` (a chart) as a PNG in the data dir's `exports/`, taken
-    /// from the next rendered frame; the encoding and writing happen off the UI thread.
-    /// Draws the chart again at twice the screen's scale on a worker thread and writes it
-    /// under `exports/`.
+    /// Saves `picture` (a chart) as a PNG in the data dir's `exports/`: a worker thread draws
+    /// it again at twice the screen's scale and writes it; a notice says where, or why not.
     fn save_chart_png(&mut self, mut picture: ChartPicture) {
         let Some(render_state) = self.render_state.clone() else {
             notice::push(
@@ -495,7 +494,6 @@ impl LoadscopeApp {
         }
     }
 
-    /// Shows a saved run in the Live tab.
     /// A read of the followed segment folder: the Live tab shows the merged run.
     fn segments_read(&mut self, dir: PathBuf, read: Result<Box<crate::segments::folder::FolderRun>, String>) {
         let Some(folder) = self.segment_folder.as_mut().filter(|folder| folder.dir == dir) else {
@@ -509,6 +507,7 @@ impl LoadscopeApp {
         }
     }
 
+    /// Shows a saved run in the Live tab (not while a run is in progress).
     fn show_saved_run(&mut self, path: PathBuf, record: crate::run::RunRecord) {
         if self.live.state.is_active() {
             self.notices.push(Notice::error(

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::Tab;
 use super::command::AppCommand;
 use super::document::{NEW_PRESET, Origin, PresetDocument};
 use super::editor::EditorState;
@@ -54,14 +55,6 @@ impl Default for AppConfig {
             native_dialogs: true,
         }
     }
-}
-
-/// The centre tabs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Editor,
-    Live,
-    Runs,
 }
 
 /// Something that would drop unsaved changes, waiting for the person to decide.
@@ -110,7 +103,7 @@ pub struct LoadscopeApp {
     /// Help's dialog, while open.
     dialog: Option<super::command::Dialog>,
     /// The in-app file dialog, while open, and what its file is for.
-    file_dialog: Option<(egui_file::FileDialog, super::file_dialog::FilePurpose)>,
+    file_dialog: Option<(egui_file::FileDialog, super::command::FilePurpose)>,
     /// Whether the person was told why the in-app file dialog stands in for the system's.
     told_in_app_dialog: bool,
     /// The preset's `.env` file while File > Secrets is open, and what is typed in its fields.

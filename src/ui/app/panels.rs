@@ -7,14 +7,15 @@ use std::path::PathBuf;
 
 use egui::{Color32, RichText};
 
-use super::{LoadscopeApp, Tab};
+use super::LoadscopeApp;
 use crate::engine::Command;
 use crate::measure::LoadModel;
 use crate::preset::secrets::DotEnv;
+use crate::ui::Tab;
 use crate::ui::command::{AppCommand, Dialog, UnsavedChoice};
 use crate::ui::document::Origin;
 use crate::ui::live_run::RunState;
-use crate::ui::notice;
+use crate::ui::notice::{Notice, NoticeLevel};
 use crate::ui::palette;
 use crate::ui::settings::ThemeChoice;
 use crate::ui::shortcuts::{Action, SHORTCUTS};
@@ -29,7 +30,7 @@ impl LoadscopeApp {
             .default_size(210.0)
             .show(ui, |ui| self.library_panel(ui, commands));
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            notice::show(ui, &mut self.notices, commands);
+            show_notices(ui, &mut self.notices, commands);
             ui.horizontal(|ui| {
                 let dirty = if self.document.is_dirty() { " •" } else { "" };
                 for (tab, label) in [
@@ -501,5 +502,47 @@ fn light_word(observed: Option<f64>, passed: bool) -> &'static str {
         (None, _) => "WAIT",
         (Some(_), true) => "PASS",
         (Some(_), false) => "FAIL",
+    }
+}
+
+/// Draws the notices in one area, errors first; Dismiss removes one, Undo removes it and asks
+/// the app to put back what it names; a notice about a file offers Open folder and Copy path.
+fn show_notices(ui: &mut egui::Ui, notices: &mut Vec<Notice>, commands: &mut Vec<AppCommand>) {
+    let mut order: Vec<usize> = (0..notices.len()).collect();
+    order.sort_by_key(|&index| !notices[index].is_error());
+    let mut remove = None;
+    for index in order {
+        let notice = &notices[index];
+        let fill = match notice.level {
+            NoticeLevel::Error => palette::error_fill(),
+            NoticeLevel::Info => palette::info_fill(),
+        };
+        egui::Frame::new().fill(fill).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(&notice.text);
+                if let Some(undo) = &notice.undo
+                    && ui.small_button("Undo").clicked()
+                {
+                    commands.push(AppCommand::Undo(undo.clone()));
+                    remove = Some(index);
+                }
+                if let Some(path) = &notice.path {
+                    if let Some(folder) = path.parent()
+                        && ui.small_button("Open folder").on_hover_text(folder.display().to_string()).clicked()
+                    {
+                        commands.push(AppCommand::OpenFolder(folder.to_path_buf()));
+                    }
+                    if ui.small_button("Copy path").clicked() {
+                        ui.ctx().copy_text(path.display().to_string());
+                    }
+                }
+                if ui.small_button("Dismiss").clicked() {
+                    remove = Some(index);
+                }
+            });
+        });
+    }
+    if let Some(index) = remove {
+        notices.remove(index);
     }
 }
