@@ -34,7 +34,7 @@ LAYERS = [
     ["monitor", "measure"],
     ["format"],
 ]
-LEAVES = {"identity", "tokens"}
+LEAVES = {"identity", "io_guard", "tokens"}
 
 USE_STMT = re.compile(r"\b(?:pub(?:\([^)]*\))?\s+)?use\s+([^;]+);")
 INLINE_PATH = re.compile(r"\b((?:crate|super|self)(?:::[A-Za-z_][A-Za-z0-9_]*)+)")

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod export;
 pub mod format;
 pub mod identity;
+pub mod io_guard;
 pub mod measure;
 pub mod monitor;
 pub mod preset;

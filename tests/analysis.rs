@@ -575,12 +575,12 @@ fn a_suite_run_checks_degradation_against_its_baseline_scenario() {
 
 #[test]
 fn presets_name_their_baseline_or_are_told_how() {
-    use loadscope::analysis::baseline::SavedRuns;
+    use loadscope::analysis::baseline::resolve_saved_baselines;
     use loadscope::preset::{PresetSource, compile};
     let errors = |text: &str, dir: Option<&Path>| -> Vec<String> {
         let loaded = PresetSource::from_text("p.toml", text, dir.map(Path::to_path_buf)).parse().unwrap();
         // Saved baseline runs are read after compilation, as `loadscope run` and the editor do.
-        let checked = compile(&loaded).and_then(|mut compiled| SavedRuns::default().resolve(&mut compiled).map(|()| compiled));
+        let checked = compile(&loaded).and_then(|mut compiled| resolve_saved_baselines(&mut compiled).map(|()| compiled));
         match checked {
             Ok(_) => Vec::new(),
             Err(errors) => errors.0.iter().map(ToString::to_string).collect(),

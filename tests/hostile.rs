@@ -778,10 +778,11 @@ fn a_large_dataset_streams_with_progress_and_the_app_reads_it_in_the_background(
         "progress after a second: {stderr}"
     );
 
-    // The app's way: the first check answers at once that the file is being read, a later one
-    // has it.
-    use loadscope::preset::dataset::{DatasetFormat, load, read_in_background, reads_finished};
-    read_in_background(true);
+    // The app's way (its window thread is marked): the first check answers at once that the
+    // file is being read, a later one has it.
+    use loadscope::preset::dataset::{DatasetFormat, load};
+    use loadscope::preset::file_reads::reads_finished;
+    loadscope::io_guard::mark_this_thread();
     let before = reads_finished();
     let started = std::time::Instant::now();
     let first = load(

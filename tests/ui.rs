@@ -50,6 +50,23 @@ fn snapshot_harness(config: AppConfig) -> Harness<'static, LoadscopeApp> {
         .build_eframe(move |cc| LoadscopeApp::new(cc, config))
 }
 
+/// Runs frames until the app is idle: its background jobs (files read and written on job
+/// threads, plans) have come back, and nothing asks for another frame.
+fn settle(harness: &mut Harness<'_, LoadscopeApp>) {
+    let started = Instant::now();
+    loop {
+        harness.run_ok();
+        if harness.state().jobs_running() == 0 {
+            harness.run_ok();
+            if harness.state().jobs_running() == 0 {
+                return;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the app's jobs never finished");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Steps the app in real time until `done` holds, failing after `limit`.
 fn step_until(harness: &mut Harness<'_, LoadscopeApp>, limit: Duration, what: &str, done: impl Fn(&Harness<'_, LoadscopeApp>) -> bool) {
     let started = Instant::now();
@@ -70,7 +87,7 @@ fn wait_for_runs(harness: &mut Harness<'_, LoadscopeApp>) {
     step_until(harness, Duration::from_secs(10), "the Runs tab to read the run", |harness| {
         !harness.state().runs().is_loading()
     });
-    harness.run_ok();
+    settle(harness);
 }
 
 /// Opens the Runs tab, waits for the library to list the one run saved under `data_dir`, and
@@ -92,19 +109,19 @@ fn the_one_saved_run(harness: &mut Harness<'_, LoadscopeApp>, data_dir: &Path) -
 fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = harness(config(data.path(), Some("api-gateway".into())));
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().document().title(), "API Gateway");
 
     harness.get_by_label("demo").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().document().title(), "Demo");
     assert!(!harness.state().document().is_dirty());
 
     // The demo's gateway runs after its single-user baseline.
     harness.get_by_label("API Gateway").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Level 2 users").set_text_value_accesskit("25");
-    harness.run_ok();
+    settle(&mut harness);
     let toml = harness.get_by_label("Preset TOML").value().unwrap();
     assert!(
         toml.contains("users = 25\nspawn_rate = 10"),
@@ -117,7 +134,7 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
 
     // A typo in a number field lands in the TOML, and validation names its line.
     harness.get_by_label("Level 2 users").set_text_value_accesskit("lots");
-    harness.run_ok();
+    settle(&mut harness);
     let toml = harness.get_by_label("Preset TOML").value().unwrap();
     let line = toml
         .lines()
@@ -133,32 +150,32 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
     harness
         .get_by_label("Preset TOML")
         .set_text_value_accesskit(&toml.replace("users = \"lots\"", "users = 30"));
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("30"));
     harness.get_by_label("Valid: loadscope validate finds no problems");
 
     // Rows move and duplicate from the table.
     harness.get_by_label("Duplicate level 1").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("5"));
     assert_eq!(harness.get_by_label("Level 3 users").value().as_deref(), Some("30"));
     harness.get_by_label("Remove level 2").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("30"));
     assert!(harness.query_by_label("Level 4 users").is_none());
 
     // Opening another preset with unsaved changes asks first; Cancel keeps the edits.
     harness.get_by_label("api-gateway").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Unsaved changes");
     harness.get_by_label("Cancel").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().document().title(), "Demo");
     assert!(harness.query_by_label("Unsaved changes").is_none());
 
     // A broken target expression is explained beside it.
     harness.get_by_label("Target 3 expression").set_text_value_accesskit("p95 < fast");
-    harness.run_ok();
+    settle(&mut harness);
     let why = loadscope::measure::target::TargetExpr::parse("p95 < fast").unwrap_err();
     harness.get_by_label(&why);
     assert!(harness.state().document().text().contains("expr = \"p95 < fast\""));
@@ -168,9 +185,9 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
 
     // Discarding the changes opens the other preset.
     harness.get_by_label("api-gateway").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Discard changes").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().document().title(), "API Gateway");
     assert!(!harness.state().document().is_dirty());
 }
@@ -180,12 +197,12 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     let data = tempfile::tempdir().unwrap();
     let preset = fixture("ui-demo.toml");
     let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().document().title(), "UI demo");
 
     let text_before = harness.state().document().text().to_string();
     harness.get_by_label("Start demo stack").click();
-    harness.run_ok();
+    settle(&mut harness);
     let [gateway, _, _] = harness.state().demo_urls().expect("the demo stack runs");
     // The stack fell back to free ports: runs go there, the preset stays as written.
     assert_eq!(harness.state().document().text(), text_before, "the preset's text is untouched");
@@ -193,11 +210,11 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.get_by_label_contains("Demo stack (simulated): ");
     harness.get_by_label_contains("Its usual ports were taken");
     harness.get_by_label("Live").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("The demo stack is running: Start runs the open preset against it.");
 
     harness.get_by_label("Start").click();
-    harness.run_ok();
+    settle(&mut harness);
     step_until(&mut harness, Duration::from_secs(15), "requests in the stats table", |harness| {
         harness
             .state()
@@ -208,7 +225,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     });
     assert_eq!(harness.state().tab(), Tab::Live);
     harness.get_by_label("Statistics").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Aggregated");
     // Locust's current ratio: chat has weight 4 and models 1 in the UI demo preset.
     harness.get_by_label("Task ratio");
@@ -279,7 +296,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
 
     // Locust's per-task charts: pick a task, its requests and times are charted alone.
     harness.get_by_label("Charts").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Time to first token (chat)");
     // The preset declares objectives: goodput is charted beside the requests each second.
     harness.get_by_label("Goodput");
@@ -301,10 +318,10 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
             .click()
     };
     task_picker(&harness, "All tasks");
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("All tasks");
     harness.get_by_label("models").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Throughput · models");
     harness.get_by_label("Response time · models");
     harness.get_by_label("Goodput · models");
@@ -328,15 +345,15 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     );
     // The legend reads the task's own last second, not the run's.
     harness.remove_cursor();
-    harness.run_ok();
+    settle(&mut harness);
     let last = model_seconds.last().unwrap().requests.rps;
     // Throughput draws the task's requests/s (and goodput too, in a second the task met its
     // objectives).
     assert!(harness.query_all_by_label(&format!("requests/s {last:.1} req/s")).count() >= 1);
     task_picker(&harness, "models");
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("chat").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Time to first token (chat) · chat");
     harness.get_by_label("Users");
 
@@ -431,7 +448,7 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
     std::fs::create_dir_all(data.join("runs")).unwrap();
     std::fs::copy(fixture("ui-run.json"), data.join("runs/20261127T132347Z-ui-demo.json")).unwrap();
     let mut harness = snapshot_harness(config(data, Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     let mut results = egui_kittest::SnapshotResults::new();
     results.add(harness.try_snapshot("editor"));
 
@@ -445,7 +462,7 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
         app.set_live(live);
         app.command(AppCommand::ShowTab(Tab::Live));
     }
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Peak: 2 s left in this level");
     results.add(harness.try_snapshot("live_mid_run"));
 
@@ -456,10 +473,10 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
     });
     harness.get_by_label("2026-11-27 13:23:47").click();
     wait_for_runs(&mut harness);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Open in Live");
     harness.remove_cursor();
-    harness.run_ok();
+    settle(&mut harness);
     results.add(harness.try_snapshot("runs"));
 }
 
@@ -485,18 +502,18 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     let data = tempfile::tempdir().unwrap();
     library_with_two_runs(data.path());
     let mut harness = harness(config(data.path(), Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     open_runs_tab(&mut harness, 2);
 
     // Details of a run: rename it and tag it; the file changes, the measurements do not.
     harness.get_by_label("2026-11-27 14:41:01").click();
     wait_for_runs(&mut harness);
-    harness.run_ok();
+    settle(&mut harness);
     harness
         .get_by_label("Run name")
         .set_text_value_accesskit("Queue 32, before the fix");
     harness.get_by_label("Tags").set_text_value_accesskit("release-1.4, #baseline");
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Save details").click();
     let path = data.path().join("runs/20261127T144101Z-before.json");
     // Wait for the notice too: it appears above the tabs and moves what follows, and a click
@@ -528,18 +545,18 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
 
     // The filter finds runs by tag.
     harness.get_by_label("Filter").set_text_value_accesskit("release-1.4");
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().runs().rows().len(), 1);
     harness.get_by_label("Filter").set_text_value_accesskit("");
-    harness.run_ok();
+    settle(&mut harness);
 
     // Compare the two, then present the comparison and step through it by keys.
     harness.get_by_label("Compare Queue 32, before the fix 2026-11-27T14:41:01").click();
     harness.get_by_label("Compare After tuning 2026-11-27T14:41:37").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Compare 2 runs").click();
     wait_for_runs(&mut harness);
-    harness.run_ok();
+    settle(&mut harness);
     let compared: Vec<String> = harness
         .state()
         .runs()
@@ -554,13 +571,13 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     harness.get_by_label("Comparing 2 runs");
     harness.get_by_label("Latency p95 by level, all runs");
     harness.get_by_label("Elapsed time").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Latency p95 over elapsed time, all runs");
     // The summary first (a row per scenario and level); every task and measure unfolds.
     harness.get_by_label("Summary");
     assert!(harness.query_by_label_contains("Gateway / Level 3 / Aggregated").is_none());
     harness.get_by_label("Every task and measure").click_accesskit();
-    harness.run_ok();
+    settle(&mut harness);
     assert!(
         harness.get_all_by_label_contains("Gateway / Level 3 / Aggregated").count() >= 6,
         "a row per measure"
@@ -573,27 +590,27 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     });
     assert!(std::fs::read_to_string(&compared_report).unwrap().contains("<h2>Comparison</h2>"));
     harness.get_by_label("Present comparison").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert!(harness.state().presentation().is_some());
     harness.key_press(egui::Key::ArrowRight);
-    harness.run_ok();
+    settle(&mut harness);
     harness.key_press(egui::Key::ArrowRight);
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().presentation().unwrap().level, Some(1));
     harness.key_press(egui::Key::ArrowDown);
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().presentation().unwrap().run_index, 1);
     harness.get_by_label_contains("(baseline)");
     harness.key_press(egui::Key::Escape);
-    harness.run_ok();
+    settle(&mut harness);
     assert!(harness.state().presentation().is_none());
     harness.get_by_label("Back to runs").click();
-    harness.run_ok();
+    settle(&mut harness);
 
     // Delete, then Undo.
     harness.get_by_label("2026-11-27 14:41:37").click();
     wait_for_runs(&mut harness);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Delete run").click();
     let after = data.path().join("runs/20261127T144137Z-after.json");
     step_until(&mut harness, Duration::from_secs(10), "the delete", |harness| {
@@ -607,9 +624,9 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     // A saved run reopens in the Live tab, whole.
     harness.get_by_label("2026-11-27 14:41:37").click();
     wait_for_runs(&mut harness);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Open in Live").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().tab(), Tab::Live);
     let shown = harness.state().live().record.as_ref().unwrap();
     assert_eq!(shown.display_name(), "After tuning");
@@ -621,16 +638,16 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     let data = Path::new("/tmp/loadscope-ui-snapshots-compare");
     library_with_two_runs(data);
     let mut harness = snapshot_harness(config(data, Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     open_runs_tab(&mut harness, 2);
     let mut results = egui_kittest::SnapshotResults::new();
     harness.get_by_label("Compare Before tuning 2026-11-27T14:41:01").click();
     harness.get_by_label("Compare After tuning 2026-11-27T14:41:37").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Compare 2 runs").click();
     wait_for_runs(&mut harness);
     harness.remove_cursor();
-    harness.run_ok();
+    settle(&mut harness);
     results.add(harness.try_snapshot("compare"));
     // The overlay charts save as PNG too.
     harness.get_all_by_label("Save PNG").next().unwrap().click();
@@ -643,7 +660,7 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     });
 
     harness.get_by_label("Present comparison").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.key_press(egui::Key::ArrowDown);
     harness.key_press(egui::Key::ArrowRight);
     harness.key_press(egui::Key::ArrowRight);
@@ -652,12 +669,12 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     // A room's screens: a laptop projector and a full-HD display.
     for (width, height) in [(1280.0, 720.0), (1920.0, 1080.0)] {
         harness.set_size(egui::vec2(width, height));
-        harness.run_ok();
+        settle(&mut harness);
         results.add(harness.try_snapshot(format!("presentation_{width}x{height}")));
     }
     harness.set_size(egui::vec2(1400.0, 900.0));
     harness.key_press(egui::Key::Escape);
-    harness.run_ok();
+    settle(&mut harness);
 
     // A Live chart saved as PNG: drawn again at twice the screen's scale, title to axes.
     let record = loadscope::run::load(&data.join("runs/20261127T144101Z-before.json")).unwrap();
@@ -665,7 +682,7 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
         data.join("runs/20261127T144101Z-before.json"),
         Box::new(record),
     ));
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_all_by_label("Save PNG").next().unwrap().click();
     step_until(&mut harness, Duration::from_secs(10), "the PNG", |harness| {
         harness
@@ -710,20 +727,20 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
 fn a_scenario_baseline_is_set_in_the_editor_and_checked() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = harness(config(data.path(), Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("RAG Service").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(egui::accesskit::Role::TextInput, "Baseline")
         .set_text_value_accesskit("{ scenario = \"API Gateway\" }");
-    harness.run_ok();
+    settle(&mut harness);
     let toml = harness.get_by_label("Preset TOML").value().unwrap();
     assert!(toml.contains("baseline = { scenario = \"API Gateway\" }"), "{toml}");
     harness.get_by_label("Valid: loadscope validate finds no problems");
     harness
         .get_by_role_and_label(egui::accesskit::Role::TextInput, "Baseline")
         .set_text_value_accesskit("{ scenario = \"Nope\" }");
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label_contains(
         "baseline scenario \"Nope\" does not exist (scenarios: API Gateway baseline, API Gateway, RAG Service, MCP Server)",
     );
@@ -733,7 +750,7 @@ fn a_scenario_baseline_is_set_in_the_editor_and_checked() {
 fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = harness(config(data.path(), Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     let preset = loadscope::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
     {
         let app = harness.state_mut();
@@ -752,7 +769,7 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
             error: "No space left on device".into(),
         });
     }
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label_contains("Could not save the run to /mnt/full/run.json (No space left on device)");
     harness.get_by_label_contains("Save failed: /mnt/full/run.json: No space left on device");
     assert_eq!(harness.state().notices().len(), 1, "said once, not at every autosave");
@@ -762,7 +779,7 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
             error: "/mnt/full/run.json: No space left on device".into(),
         },
     });
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label_contains("The run could not be saved anywhere: /mnt/full/run.json: No space left on device");
     assert!(
         harness.query_by_label_contains("Run file: /mnt/full").is_none(),
@@ -785,48 +802,48 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
     std::fs::create_dir_all(data.path().join("runs")).unwrap();
     std::fs::copy(fixture("ui-run.json"), data.path().join("runs/20261127T132347Z-ui-demo.json")).unwrap();
     let mut harness = harness(config(data.path(), Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
 
     // Pasted text lands in the field, and in the preset.
     harness.get_by_label("Level 1 users").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
     harness.event(egui::Event::Paste("12".into()));
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.get_by_label("Level 1 users").value().as_deref(), Some("12"));
     assert!(harness.state().document().text().contains("users = 12"));
 
     // Ctrl+N with unsaved changes asks first, as the menu item does.
     harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Unsaved changes");
     harness.get_by_label("Discard changes").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().document().title(), "New preset");
 
     // The menus show the keys, and Help lists them all.
     harness.get_by_label("File").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label_contains("Ctrl+Shift+S");
     harness.key_press(Key::Escape);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Help").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Keyboard shortcuts").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().dialog(), Some(loadscope::ui::Dialog::Shortcuts));
     harness.get_by_label("Stop the run");
     harness.get_by_label("Shift+F5");
     harness.get_by_label("Close").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().dialog(), None);
     harness.get_by_label("Help").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("About Loadscope").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label(&format!("Version {}", env!("CARGO_PKG_VERSION")));
     harness.get_by_label("Close").click();
-    harness.run_ok();
+    settle(&mut harness);
 
     // A table copies as tab-separated rows.
     harness.get_by_label("Runs").click();
@@ -835,14 +852,14 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
     });
     harness.get_by_label("2026-11-27 13:23:47").click();
     wait_for_runs(&mut harness);
-    harness.run_ok();
+    settle(&mut harness);
     let buttons = harness.get_all_by_label("Copy").count();
     let mut tables = Vec::new();
     for index in 0..buttons {
         harness.get_all_by_label("Copy").nth(index).unwrap().click();
         harness.step();
         tables.extend(copied(&harness));
-        harness.run_ok();
+        settle(&mut harness);
     }
     let per_task = tables
         .iter()
@@ -852,7 +869,7 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
 
     // A chart's numbers copy as one row per second.
     harness.get_by_label("Open in Live").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_all_by_label("Copy data").next().unwrap().click();
     harness.step();
     let chart = copied(&harness).expect("the chart's numbers were copied");
@@ -872,15 +889,15 @@ fn save_as_goes_through_the_in_app_file_dialog_where_the_system_has_none() {
         .with_max_steps(50)
         .with_accessibility_check(false)
         .build_eframe(move |cc| LoadscopeApp::new(cc, app_config));
-    harness.run_ok();
+    settle(&mut harness);
     harness.key_press_modifiers(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::S);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label_contains("Using Loadscope's own file dialog");
     harness.get_by_label_contains("Save the preset as");
     // The file name the dialog offers: the preset's name.
     assert!(harness.get_all_by_value("api-gateway.toml").next().is_some());
     harness.get_by_label("Save").click();
-    harness.run_ok();
+    settle(&mut harness);
     let saved = data.path().join("presets/api-gateway.toml");
     let listing: Vec<_> = walk(data.path());
     assert!(
@@ -898,7 +915,7 @@ fn save_as_goes_through_the_in_app_file_dialog_where_the_system_has_none() {
     assert_eq!(harness.get_all_by_label("api-gateway").count(), 2);
     // Said once: a second dialog does not repeat why.
     harness.key_press_modifiers(Modifiers::COMMAND, Key::O);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label_contains("Open a preset");
     assert_eq!(
         harness
@@ -933,19 +950,19 @@ fn secrets_entered_once_go_to_a_private_env_file_beside_the_preset() {
     let text = "name = \"Keyed\"\n\n[[scenario]]\nname = \"Gateway\"\n\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\nheaders = { Authorization = \"Bearer ${LOADSCOPE_UI_TEST_KEY}\" }\n\n[[scenario.task]]\nname = \"models\"\npath = \"/v1/models\"\n\n[[scenario.level]]\nusers = 1\nduration = \"1s\"\n";
     std::fs::write(&preset, text).unwrap();
     let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().document().title(), "Keyed");
     harness.get_by_label("File").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Secrets…").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("missing");
     harness
         .get_by_label("LOADSCOPE_UI_TEST_KEY")
         .set_text_value_accesskit("sk-test-secret-123");
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Save to .env").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("in .env");
     let env_file = folder.path().join(".env");
     let saved = std::fs::read_to_string(&env_file).unwrap();
@@ -969,16 +986,16 @@ fn the_first_launch_is_clean() {
     // A new user: no settings, no preset named, the demo stack started from the panel.
     let data = tempfile::tempdir().unwrap();
     let mut harness = harness(config(data.path(), None));
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().document().title(), "Demo");
     let shipped = harness.state().document().text().to_string();
     assert!(!harness.state().document().is_dirty(), "the shipped preset opens without changes");
     assert!(harness.state().notices().is_empty(), "{:?}", harness.state().notices());
     harness.get_by_label("Live").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("New here? Start the demo stack in the panel on the left, then press Start.");
     harness.get_by_label("Start demo stack").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert!(harness.state().demo_urls().is_some());
     assert_eq!(
         harness.state().document().text(),
@@ -993,9 +1010,9 @@ fn the_first_launch_is_clean() {
     harness.get_by_label("The demo stack is running: Start runs the open preset against it.");
     // Empty fields say what they default to.
     harness.get_by_label("Editor").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("API Gateway").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert!(harness.state().notices().is_empty(), "{:?}", harness.state().notices());
 }
 
@@ -1003,25 +1020,25 @@ fn the_first_launch_is_clean() {
 fn a_broken_preset_keeps_its_scenario_and_its_error_notice_goes_when_fixed() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = harness(config(data.path(), Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("RAG Service").click();
-    harness.run_ok();
+    settle(&mut harness);
     let picked = harness.state().editor_scenario();
     assert!(picked > 0);
     let good = harness.state().document().text().to_string();
     harness
         .get_by_label("Preset TOML")
         .set_text_value_accesskit(&format!("{good}\n[[scenario]\n"));
-    harness.run_ok();
+    settle(&mut harness);
     // Start with a broken preset: one notice, however often it is pressed.
     harness.key_press(egui::Key::F5);
-    harness.run_ok();
+    settle(&mut harness);
     harness.key_press(egui::Key::F5);
-    harness.run_ok();
+    settle(&mut harness);
     let errors = harness.state().notices().iter().filter(|notice| notice.is_error()).count();
     assert_eq!(errors, 1, "{:?}", harness.state().notices());
     harness.get_by_label("Preset TOML").set_text_value_accesskit(&good);
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().editor_scenario(), picked, "fixing the text keeps the scenario");
     assert!(
         harness.state().notices().iter().all(|notice| !notice.is_error()),
@@ -1032,11 +1049,11 @@ fn a_broken_preset_keeps_its_scenario_and_its_error_notice_goes_when_fixed() {
 /// The Live tab showing the UI fixture run, at 1400x900.
 fn live_tab_with_fixture_run(data: &Path) -> Harness<'static, LoadscopeApp> {
     let mut harness = harness(config(data, Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     harness
         .state_mut()
         .command(AppCommand::ShowSavedRun(fixture("ui-run.json"), Box::new(fixture_record())));
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().tab(), Tab::Live);
     harness
 }
@@ -1048,8 +1065,8 @@ fn hovering_a_chart_reads_every_series_at_that_time_on_every_chart() {
     let record = fixture_record();
     let plot = harness.get_by_label("Response time chart").rect();
     harness.hover_at(plot.center());
-    harness.run_ok();
-    harness.run_ok();
+    settle(&mut harness);
+    settle(&mut harness);
     // Every chart's legend reads the same time.
     // Every chart's legend reads the same time.
     let at_secs = harness.state().live_view().cursor.hover_secs.expect("the pointer is over a chart");
@@ -1077,8 +1094,8 @@ fn hovering_a_chart_reads_every_series_at_that_time_on_every_chart() {
     harness.get_by_label(&rps);
     // Away from the charts, the legends show the latest values again.
     harness.remove_cursor();
-    harness.run_ok();
-    harness.run_ok();
+    settle(&mut harness);
+    settle(&mut harness);
     assert!(harness.query_by_label(&readout).is_none());
 }
 
@@ -1090,15 +1107,15 @@ fn dragging_across_a_chart_zooms_every_chart_and_reset_undoes_it() {
     let plot = harness.get_by_label("Response time chart").rect();
     let y = plot.center().y;
     harness.hover_at(egui::pos2(plot.left() + plot.width() * 0.25, y));
-    harness.run_ok();
+    settle(&mut harness);
     harness.drag_at(egui::pos2(plot.left() + plot.width() * 0.25, y));
-    harness.run_ok();
+    settle(&mut harness);
     for step in 1..=5 {
         harness.hover_at(egui::pos2(plot.left() + plot.width() * (0.25 + 0.07 * step as f32), y));
-        harness.run_ok();
+        settle(&mut harness);
     }
     harness.drop_at(egui::pos2(plot.left() + plot.width() * 0.6, y));
-    harness.run_ok();
+    settle(&mut harness);
     let zoom = harness.state().live_view().cursor.zoom.expect("a zoomed range");
     let whole = harness.state().live().elapsed_secs();
     assert!(
@@ -1109,7 +1126,7 @@ fn dragging_across_a_chart_zooms_every_chart_and_reset_undoes_it() {
     // Another chart shows the same range: its readout at the same pointer time matches.
     let other = harness.get_by_label("Throughput chart").rect();
     harness.hover_at(other.center());
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(
         harness.state().live_view().cursor.zoom,
         Some(zoom),
@@ -1117,7 +1134,7 @@ fn dragging_across_a_chart_zooms_every_chart_and_reset_undoes_it() {
     );
     // Reset zoom (as a double-click on a chart does) shows the whole run again.
     harness.get_by_label("Reset zoom").click();
-    harness.run_ok();
+    settle(&mut harness);
     assert_eq!(harness.state().live_view().cursor.zoom, None);
     harness.get_by_label("Drag across a chart to zoom all of them");
 }
@@ -1126,17 +1143,17 @@ fn dragging_across_a_chart_zooms_every_chart_and_reset_undoes_it() {
 fn the_present_headline_leads_with_the_worst_failure() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = harness(config(data.path(), Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     let failing = loadscope::run::load(&fixture("runs/a.json")).unwrap();
     harness.state_mut().command(AppCommand::Present(vec![failing]));
-    harness.run_ok();
+    settle(&mut harness);
     // 31% errors against a 1% limit at the gateway's busiest level, not a fast level's p95.
     harness.get_by_label("31.19%");
     harness.get_by_label("FAILED error_rate < 1%: limit 1.00% at Gateway / Level 3 (48 users)");
     // Every level label names its scenario.
     assert!(harness.query_all_by_label_contains("Gateway / Level 1").count() >= 1);
     harness.key_press(egui::Key::Escape);
-    harness.run_ok();
+    settle(&mut harness);
 
     // A run whose targets all held leads with its peak load within targets.
     let mut passing = loadscope::run::load(&fixture("runs/b.json")).unwrap();
@@ -1148,7 +1165,7 @@ fn the_present_headline_leads_with_the_worst_failure() {
         }
     }
     harness.state_mut().command(AppCommand::Present(vec![passing]));
-    harness.run_ok();
+    settle(&mut harness);
     assert!(harness.query_by_label_contains("FAILED").is_none());
     harness.get_by_label_contains("peak within targets, ");
 }
@@ -1192,7 +1209,7 @@ fn comparisons_call_a_change_only_beyond_noise() {
     std::fs::copy(fixture("runs/a.json"), data.join("runs/20261127T144101Z-before.json")).unwrap();
     std::fs::copy(fixture("runs/a2.json"), data.join("runs/20261127T150000Z-again.json")).unwrap();
     let mut harness = harness(config(data, Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     open_runs_tab(&mut harness, 2);
     for node in harness
         .get_all_by_label_contains("Compare ")
@@ -1200,10 +1217,10 @@ fn comparisons_call_a_change_only_beyond_noise() {
     {
         node.click();
     }
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Compare 2 runs").click();
     wait_for_runs(&mut harness);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Summary");
     harness.get_by_label("Every task and measure");
     // The caption says "Better or worse only beyond run-to-run noise"; no cell says either.
@@ -1239,11 +1256,11 @@ expr = "p95 < 5s"
     )
     .unwrap();
     let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Start demo stack").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Live").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Start").click();
     step_until(&mut harness, Duration::from_secs(20), "the search to end", |harness| {
         matches!(harness.state().live().state, RunState::Ended(_))
@@ -1251,7 +1268,7 @@ expr = "p95 < 5s"
     assert_eq!(harness.state().live().state, RunState::Ended(RunStatus::Completed));
     // Live: the curve of the finished steps, by load, above the time charts.
     harness.get_by_label("Charts").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Gateway capacity: latency by load");
     harness.get_by_label("Gateway capacity: throughput by load");
 
@@ -1264,14 +1281,14 @@ expr = "p95 < 5s"
     let started: String = record.started_at.replace('T', " ").chars().take(19).collect();
     harness.get_by_label(&started).click();
     wait_for_runs(&mut harness);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Gateway capacity: capacity 4 users");
     // Every step held up to the maximum: the capacity is at least that, and the search says
     // to raise max rather than claim it bisected.
     harness.get_by_label_contains("Capacity: at least 4 users: every step held, up to the maximum tried (4 users); raise max");
     // Present leads with the search's answer, not a step that failed on the way.
     harness.get_by_label("Present").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("at least 4 users");
     harness.get_by_label("held at the maximum tried; raise max, Gateway capacity");
 }
@@ -1285,24 +1302,24 @@ fn snapshots_of_a_capacity_search_in_the_runs_tab_and_present() {
     std::fs::create_dir_all(data.join("runs")).unwrap();
     std::fs::copy(fixture("ui-capacity-run.json"), data.join("runs/20261203T130306Z-capacity.json")).unwrap();
     let mut harness = snapshot_harness(config(data, Some("demo".into())));
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Runs").click();
     step_until(&mut harness, Duration::from_secs(10), "the runs list", |harness| {
         harness.state().runs().run_count() == 1
     });
     harness.get_by_label("2026-12-03 13:03:06").click();
     wait_for_runs(&mut harness);
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Chat: capacity 8 users");
     harness.remove_cursor();
-    harness.run_ok();
+    settle(&mut harness);
     let mut results = egui_kittest::SnapshotResults::new();
     results.add(harness.try_snapshot("runs_capacity"));
     harness.get_by_label("Present").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("8 users");
     harness.remove_cursor();
-    harness.run_ok();
+    settle(&mut harness);
     results.add(harness.try_snapshot("presentation_capacity"));
 }
 
@@ -1346,11 +1363,11 @@ fn a_presets_metrics_address_serves_the_apps_run_to_prometheus() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     write_preset(holder.local_addr().unwrap().port());
     let mut refusing = harness(config(data.path(), Some(preset.display().to_string())));
-    refusing.run_ok();
+    settle(&mut refusing);
     refusing.get_by_label("Live").click();
-    refusing.run_ok();
+    settle(&mut refusing);
     refusing.get_by_label("Start").click();
-    refusing.run_ok();
+    settle(&mut refusing);
     let refused = refusing
         .state()
         .notices()
@@ -1368,11 +1385,11 @@ fn a_presets_metrics_address_serves_the_apps_run_to_prometheus() {
 
     write_preset(port);
     let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Live").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Start").click();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label(&format!("Live metrics for Prometheus at http://127.0.0.1:{port}/metrics"));
     // The exporter hears the engine itself: scraped while the window is not redrawn.
     let started = Instant::now();
@@ -1449,7 +1466,7 @@ fn a_folder_of_segment_files_shows_merged_while_the_segments_still_write() {
         .collect();
 
     let mut harness = harness(config(data.path(), None));
-    harness.run_ok();
+    settle(&mut harness);
     harness.state_mut().command(AppCommand::FollowSegments(shared.clone()));
     // The window shows what the folder holds merged, while both segments are still running:
     // its numbers are the ones the merge of the same files gives.
@@ -1512,3 +1529,121 @@ fn a_folder_of_segment_files_shows_merged_while_the_segments_still_write() {
     harness.get_by_label_contains(&format!("{total} requests merged"));
     harness.get_by_label_contains("every segment has finished");
 }
+
+#[test]
+fn the_window_thread_reads_and_writes_no_file() {
+    use egui::{Key, Modifiers};
+    // A preset beside a dataset, a pool file and a saved baseline run: every keystroke checks
+    // it, and none of that (or opening, saving, the secrets dialog, planning a run, listing
+    // runs) may touch the disk on the window's thread.
+    let data = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let mut dataset = String::new();
+    for index in 0..2000 {
+        dataset.push_str(&format!(
+            "{{\"messages\": [{{\"role\": \"user\", \"content\": \"question {index} about the weather\"}}]}}\n"
+        ));
+    }
+    std::fs::write(folder.path().join("chats.jsonl"), dataset).unwrap();
+    std::fs::write(folder.path().join("queries.txt"), "first query\nsecond query\n").unwrap();
+    std::fs::copy(fixture("ui-run.json"), folder.path().join("baseline.json")).unwrap();
+    let baseline_scenario = fixture_record().scenarios[0].name.clone();
+    let preset = folder.path().join("files.toml");
+    let text = format!(
+        "name = \"Files\"\n\n[[scenario]]\nname = \"Gateway\"\nbaseline = {{ run = \"baseline.json\", scenario = \"{baseline_scenario}\" }}\n\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\n\n[scenario.pools]\nqueries = {{ file = \"queries.txt\" }}\n\n[[scenario.task]]\nname = \"ask\"\nkind = \"chat\"\nmodel = \"m\"\ndataset = {{ file = \"chats.jsonl\", format = \"jsonl\", max_prompt_tokens = 100 }}\n\n[[scenario.task]]\nname = \"search\"\npath = \"/search?q={{{{ pool.queries | urlencode }}}}\"\n\n[[scenario.level]]\nname = \"One\"\nusers = 1\nduration = \"1s\"\n"
+    );
+    std::fs::write(&preset, &text).unwrap();
+    let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
+    let started = Instant::now();
+    while !(harness.state().document().title() == "Files" && harness.state().document().diagnostics().is_empty()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the preset and its files were never read: {} {:?}",
+            harness.state().document().title(),
+            harness.state().document().diagnostics()
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Typing: every change is checked again, from what was read.
+    for users in 2..6 {
+        let edited = harness
+            .state()
+            .document()
+            .text()
+            .replace(&format!("users = {}", users - 1), &format!("users = {users}"));
+        harness.get_by_label("Preset TOML").set_text_value_accesskit(&edited);
+        settle(&mut harness);
+    }
+    assert!(
+        harness.state().document().diagnostics().is_empty(),
+        "{:?}",
+        harness.state().document().diagnostics()
+    );
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    settle(&mut harness);
+    assert!(!harness.state().document().is_dirty(), "{:?}", harness.state().notices());
+    assert!(std::fs::read_to_string(&preset).unwrap().contains("users = 5"));
+    harness.get_by_label("File").click();
+    settle(&mut harness);
+    harness.get_by_label("Secrets…").click();
+    settle(&mut harness);
+    harness.get_by_label("Preflight").click();
+    settle(&mut harness);
+    harness.get_by_label("Runs").click();
+    settle(&mut harness);
+    let faults = loadscope::io_guard::faults();
+    assert!(faults.is_empty(), "file I/O on the window thread: {faults:#?}");
+}
+
+#[test]
+fn a_save_that_fails_keeps_the_changes_and_does_not_go_on() {
+    use egui::{Key, Modifiers};
+    let data = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().join("presets");
+    std::fs::create_dir(&dir).unwrap();
+    let preset = dir.join("kept.toml");
+    std::fs::write(&preset, NEW_PRESET_TEXT).unwrap();
+    let mut harness = harness(config(data.path(), Some(preset.display().to_string())));
+    settle(&mut harness);
+    assert_eq!(harness.state().document().title(), "Kept");
+    // The folder is gone and a file has its name: no save can succeed.
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::write(&dir, "not a folder").unwrap();
+    let edited = harness.state().document().text().replace("users = 5", "users = 6");
+    harness.get_by_label("Preset TOML").set_text_value_accesskit(&edited);
+    settle(&mut harness);
+    // Closing the window asks about the changes; Save fails, so the window stays open.
+    harness
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    settle(&mut harness);
+    harness.get_by_label_contains("has changes that are not saved");
+    harness.get_by_label("Save").click();
+    settle(&mut harness);
+    assert!(!harness.state().is_quitting(), "a failed save must not close the window");
+    // New asks too, and a failed Save leaves the preset as it is.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    settle(&mut harness);
+    harness.get_by_label("Save").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().document().title(), "Kept", "still the edited preset");
+    assert!(harness.state().document().is_dirty());
+    assert!(harness.state().document().text().contains("users = 6"));
+    assert!(
+        harness
+            .state()
+            .notices()
+            .iter()
+            .any(|notice| notice.text.contains("cannot save") && notice.text.contains("still open with its changes")),
+        "{:?}",
+        harness.state().notices()
+    );
+}
+
+const NEW_PRESET_TEXT: &str = "name = \"Kept\"\n\n[[scenario]]\nname = \"S\"\n\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\n\n[[scenario.task]]\nname = \"t\"\npath = \"/\"\n\n[[scenario.level]]\nusers = 5\nduration = \"1s\"\n";

@@ -2,17 +2,15 @@
 //! per level and task is the guide's formula, `(p95 now - p95 baseline) / p95 baseline x 100`,
 //! checked against the scenario's `degradation` targets (the guide's 50% / 100% / 150%).
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::collections::BTreeMap;
 
 use super::TaskRow;
 use crate::measure::{Metric, TargetExpr};
 use crate::preset::compiled::{CompiledBaseline, SavedRunBaseline};
+use crate::preset::file_reads::{Fetched, fetch};
 use crate::preset::{CompiledPreset, PresetErrors};
 use crate::run::histogram::decode;
-use crate::run::{BaselineRecord, RunFileError, RunRecord, ScenarioRecord, TaskStats, TaskSummary};
+use crate::run::{BaselineRecord, RunRecord, ScenarioRecord, TaskStats, TaskSummary};
 
 /// The guide's degradation formula; None when the baseline p95 is zero (nothing to divide by).
 pub fn degradation_percent(p95_micros: f64, baseline_p95_micros: f64) -> Option<f64> {
@@ -40,65 +38,51 @@ pub fn from_scenario(scenario: &ScenarioRecord, source: String, run_id: Option<S
     }
 }
 
-/// Saved baseline runs by path, each read once per version of its file (modified time and
-/// size): the editor checks the preset on every keystroke, and a run file can hold megabytes
-/// of series and histograms. The caller owns the cache (the editor keeps one; a command-line
-/// run uses a fresh one), so nothing is shared between unrelated presets.
-#[derive(Default)]
-pub struct SavedRuns {
-    read: HashMap<PathBuf, (Option<SystemTime>, u64, Arc<RunRecord>)>,
+/// Reads every `baseline = { run = ... }` of the preset and puts the picked scenario's numbers
+/// in its place; every run that cannot be read or has no such scenario is a mistake at the
+/// `baseline` key. Each version of a run file is read once (`preset::file_reads`: the editor
+/// checks the preset on every keystroke, and a run file can hold megabytes of series and
+/// histograms); on the app's window thread it is read on a thread of its own, and until then
+/// the mistake says it is being read.
+pub fn resolve_saved_baselines(preset: &mut CompiledPreset) -> Result<(), PresetErrors> {
+    let mut mistakes = Vec::new();
+    for scenario in &mut preset.scenarios {
+        let Some(CompiledBaseline::SavedRun(saved)) = &scenario.baseline else {
+            continue;
+        };
+        match saved_baseline(saved, &scenario.name) {
+            Ok(record) => scenario.baseline = Some(CompiledBaseline::Run(Box::new(record))),
+            Err(message) => mistakes.push(saved.place.with_message(message)),
+        }
+    }
+    if mistakes.is_empty() { Ok(()) } else { Err(PresetErrors(mistakes)) }
 }
 
-impl SavedRuns {
-    /// Reads every `baseline = { run = ... }` of the preset and puts the picked scenario's numbers
-    /// in its place; every run that cannot be read or has no such scenario is a mistake at the
-    /// `baseline` key.
-    pub fn resolve(&mut self, preset: &mut CompiledPreset) -> Result<(), PresetErrors> {
-        let mut mistakes = Vec::new();
-        for scenario in &mut preset.scenarios {
-            let Some(CompiledBaseline::SavedRun(saved)) = &scenario.baseline else {
-                continue;
-            };
-            match self.baseline(saved, &scenario.name) {
-                Ok(record) => scenario.baseline = Some(CompiledBaseline::Run(Box::new(record))),
-                Err(message) => mistakes.push(saved.place.with_message(message)),
-            }
+fn saved_baseline(saved: &SavedRunBaseline, scenario_name: &str) -> Result<BaselineRecord, String> {
+    let path = &saved.path;
+    let read = match fetch("run", path, crate::run::load) {
+        Fetched::Done(read) => read,
+        Fetched::Reading => {
+            return Err(format!(
+                "baseline run {}: reading it; the preset is checked again when it has been read",
+                path.display()
+            ));
         }
-        if mistakes.is_empty() { Ok(()) } else { Err(PresetErrors(mistakes)) }
-    }
-
-    fn baseline(&mut self, saved: &SavedRunBaseline, scenario_name: &str) -> Result<BaselineRecord, String> {
-        let path = &saved.path;
-        let record = self.read(path).map_err(|err| {
-            format!(
-                "baseline run {}: {err} (save a baseline run first, e.g. loadscope run baseline --out {})",
-                path.display(),
-                saved.written
-            )
-        })?;
-        let picked = pick_scenario(&record, saved.scenario.as_deref(), scenario_name)
-            .map_err(|why| format!("baseline run {}: {why}", path.display()))?;
-        Ok(from_scenario(
-            picked,
-            format!("run {}, scenario {:?}", path.display(), picked.name),
-            Some(record.id.clone()),
-        ))
-    }
-
-    fn read(&mut self, path: &Path) -> Result<Arc<RunRecord>, RunFileError> {
-        let version = std::fs::metadata(path).ok().map(|meta| (meta.modified().ok(), meta.len()));
-        if let Some((modified, len)) = version
-            && let Some((known_modified, known_len, record)) = self.read.get(path)
-            && (*known_modified, *known_len) == (modified, len)
-        {
-            return Ok(record.clone());
-        }
-        let record = Arc::new(crate::run::load(path)?);
-        if let Some((modified, len)) = version {
-            self.read.insert(path.to_path_buf(), (modified, len, record.clone()));
-        }
-        Ok(record)
-    }
+    };
+    let record = read.as_ref().as_ref().map_err(|err| {
+        format!(
+            "baseline run {}: {err} (save a baseline run first, e.g. loadscope run baseline --out {})",
+            path.display(),
+            saved.written
+        )
+    })?;
+    let picked =
+        pick_scenario(record, saved.scenario.as_deref(), scenario_name).map_err(|why| format!("baseline run {}: {why}", path.display()))?;
+    Ok(from_scenario(
+        picked,
+        format!("run {}, scenario {:?}", path.display(), picked.name),
+        Some(record.id.clone()),
+    ))
 }
 
 /// Numbers of several spans of one task together: counts add, percentiles come from the merged

@@ -426,7 +426,7 @@ pub(crate) fn load_checked(
     overrides: &crate::preset::Overrides,
 ) -> Result<crate::preset::CompiledPreset, crate::preset::PresetErrors> {
     let mut compiled = with_dataset_progress(|| crate::preset::load(arg, overrides))?;
-    crate::analysis::baseline::SavedRuns::default().resolve(&mut compiled)?;
+    crate::analysis::baseline::resolve_saved_baselines(&mut compiled)?;
     Ok(compiled)
 }
 

@@ -73,9 +73,7 @@ impl RunPlan {
     /// resolving `${VAR}` secrets with `lookup`.
     pub fn new(mut preset: CompiledPreset, out_path: PathBuf, lookup: &dyn Fn(&str) -> Option<String>) -> Result<RunPlan, PlanError> {
         // Callers that checked the preset already read its saved baselines; this reads any left.
-        crate::analysis::baseline::SavedRuns::default()
-            .resolve(&mut preset)
-            .map_err(PlanError::Baseline)?;
+        crate::analysis::baseline::resolve_saved_baselines(&mut preset).map_err(PlanError::Baseline)?;
         let run_id = crate::run::library::new_run_id(std::time::SystemTime::now());
         let mut scenarios = Vec::new();
         for scenario in &preset.scenarios {

@@ -252,7 +252,7 @@ pub enum CompiledBaseline {
     /// An earlier scenario of the same suite, by name: its numbers once it has run.
     Scenario(String),
     /// A saved run's scenario, as the preset names it; read after compilation (see
-    /// `analysis::baseline::SavedRuns`), which turns it into `Run`.
+    /// `analysis::baseline::resolve_saved_baselines`), which turns it into `Run`.
     SavedRun(SavedRunBaseline),
     /// A saved run's scenario, read.
     Run(Box<crate::run::BaselineRecord>),

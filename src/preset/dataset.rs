@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -195,7 +194,9 @@ pub fn progress() -> Option<ReadProgress> {
 /// Reads `written` (a path relative to `base_dir`, or `shipped:NAME`) as `format`, counting
 /// each conversation's first prompt with `tokenizer`. Errors name the file and, for a bad
 /// line, its number. A file is read as it streams (never whole into memory), keeping only the
-/// conversations; [`progress`] says how far it has got.
+/// conversations; [`progress`] says how far it has got. Each version of a file is read once
+/// (`file_reads`); on the app's window thread it is read on a thread of its own, and until it
+/// has been the error says how far the read has got.
 pub fn load(written: &str, base_dir: Option<&Path>, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Arc<Dataset>, String> {
     if let Some(name) = written.strip_prefix("shipped:") {
         let Some((_, text)) = SHIPPED_DATA.iter().find(|(known, _)| *known == name) else {
@@ -211,7 +212,33 @@ pub fn load(written: &str, base_dir: Option<&Path>, format: DatasetFormat, token
         Some(dir) => dir.join(written),
         None => PathBuf::from(written),
     };
-    let meta = std::fs::metadata(&path).map_err(|err| {
+    // Off the window's thread the prompts are counted too, so a length filter never counts
+    // there.
+    let count_now = crate::io_guard::this_thread_is_marked();
+    let kind = format!("dataset {format:?} {}", tokenizer.name());
+    let fetched = super::file_reads::fetch(&kind, &path, move |path| {
+        let dataset = read_file(path, format, tokenizer)?;
+        if count_now {
+            count_prompts(&dataset, &path.display().to_string());
+        }
+        Ok(Arc::new(dataset))
+    });
+    match fetched {
+        super::file_reads::Fetched::Done(result) => result.as_ref().clone(),
+        super::file_reads::Fetched::Reading => {
+            let how_far = progress()
+                .filter(|progress| progress.file == path)
+                .map(|progress| progress.line())
+                .unwrap_or_else(|| format!("reading dataset {}", path.display()));
+            Err(format!("{how_far}; the preset is checked again when it has been read"))
+        }
+    }
+}
+
+/// Reads the dataset file at `path`, saying how far it has got in [`progress`].
+fn read_file(path: &Path, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, String> {
+    crate::io_guard::note(|| format!("read dataset {}", path.display()));
+    let meta = std::fs::metadata(path).map_err(|err| {
         format!(
             "dataset {}: cannot read it: {err} (paths are relative to the preset file)",
             path.display()
@@ -223,130 +250,37 @@ pub fn load(written: &str, base_dir: Option<&Path>, format: DatasetFormat, token
             path.display()
         ));
     }
-    let key = (path.clone(), meta.len(), meta.modified().ok(), format, tokenizer.name());
-    if BACKGROUND.load(Ordering::Relaxed) {
-        return in_background(key, format, tokenizer);
-    }
-    cached(key, || read_file(&path, meta.len(), format, tokenizer))
-}
-
-/// Reads the dataset file at `path` (`total_bytes` long), saying how far it has got in
-/// [`progress`].
-fn read_file(path: &Path, total_bytes: u64, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, String> {
-    let path = path.to_path_buf();
-    {
-        let file = std::fs::File::open(&path).map_err(|err| format!("dataset {}: cannot read it: {err}", path.display()))?;
-        if let Ok(mut progress) = progress_cell().lock() {
-            *progress = Some(ReadProgress {
-                file: path.clone(),
-                done: 0,
-                total: total_bytes,
-                stage: ReadStage::Reading,
-                started: std::time::Instant::now(),
-            });
-        }
-        let counting = Counting::new(file, |read_bytes| {
-            if let Ok(mut progress) = progress_cell().lock()
-                && let Some(progress) = progress.as_mut()
-            {
-                progress.done = read_bytes;
-            }
+    let file = std::fs::File::open(path).map_err(|err| format!("dataset {}: cannot read it: {err}", path.display()))?;
+    if let Ok(mut progress) = progress_cell().lock() {
+        *progress = Some(ReadProgress {
+            file: path.to_path_buf(),
+            done: 0,
+            total: meta.len(),
+            stage: ReadStage::Reading,
+            started: std::time::Instant::now(),
         });
-        let result = read(std::io::BufReader::with_capacity(256 * 1024, counting), format, tokenizer);
-        if let Ok(mut progress) = progress_cell().lock() {
-            *progress = None;
-        }
-        result.map_err(|why| format!("dataset {}: {why}", path.display()))
     }
-}
-
-/// Whether files are read on a thread of their own (the app, whose window must not wait):
-/// see [`read_in_background`].
-static BACKGROUND: AtomicBool = AtomicBool::new(false);
-/// Background reads finished so far (successful or not).
-static FINISHED: AtomicU64 = AtomicU64::new(0);
-
-/// Background reads by file version: None while under way, then how it went.
-type PendingReads = Mutex<HashMap<CacheKey, Option<Result<(), String>>>>;
-
-fn pending_reads() -> &'static PendingReads {
-    static PENDING: std::sync::OnceLock<PendingReads> = std::sync::OnceLock::new();
-    PENDING.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-/// From now on, a dataset file not read yet is read on a thread of its own: [`load`] answers
-/// "reading..." at once, and the preset is checked again when [`reads_finished`] changes. The
-/// app sets this; the CLI reads in place and shows [`progress`].
-pub fn read_in_background(on: bool) {
-    BACKGROUND.store(on, Ordering::Relaxed);
-}
-
-/// How many background reads have finished: a preset that waited on one is checked again when
-/// this changes.
-pub fn reads_finished() -> u64 {
-    FINISHED.load(Ordering::Relaxed)
-}
-
-/// Whether a background read is under way.
-pub fn reading_now() -> bool {
-    pending_reads()
-        .lock()
-        .map(|pending| pending.values().any(Option::is_none))
-        .unwrap_or(false)
-}
-
-fn in_background(key: CacheKey, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Arc<Dataset>, String> {
-    if let Some(found) = cache().lock().ok().and_then(|cache| cache.get(&key).cloned()) {
-        return Ok(found);
-    }
-    let path = key.0.clone();
-    let mut pending = pending_reads()
-        .lock()
-        .map_err(|_| format!("dataset {}: cannot be read now", path.display()))?;
-    match pending.get(&key) {
-        // A read that failed says why until the file changes (its key with it).
-        Some(Some(Err(why))) => return Err(why.clone()),
-        Some(Some(Ok(()))) => {
-            if let Some(found) = cache().lock().ok().and_then(|cache| cache.get(&key).cloned()) {
-                return Ok(found);
-            }
-            pending.remove(&key);
+    let counting = Counting::new(file, |read_bytes| {
+        if let Ok(mut progress) = progress_cell().lock()
+            && let Some(progress) = progress.as_mut()
+        {
+            progress.done = read_bytes;
         }
-        Some(None) => {}
-        None => {
-            pending.insert(key.clone(), None);
-            let thread_key = key.clone();
-            let started = std::thread::Builder::new().name("loadscope-dataset".into()).spawn(move || {
-                let total = thread_key.1;
-                // Counted here too, so that a length filter never counts on the window's thread.
-                let result = cached(thread_key.clone(), || read_file(&thread_key.0, total, format, tokenizer))
-                    .map(|dataset| count_prompts(&dataset, &thread_key.0.display().to_string()));
-                if let Ok(mut pending) = pending_reads().lock() {
-                    pending.insert(thread_key, Some(result));
-                }
-                FINISHED.fetch_add(1, Ordering::Relaxed);
-            });
-            if let Err(err) = started {
-                pending.remove(&key);
-                return Err(format!("dataset {}: cannot start reading it: {err}", path.display()));
-            }
-        }
+    });
+    let result = read(std::io::BufReader::with_capacity(256 * 1024, counting), format, tokenizer);
+    if let Ok(mut progress) = progress_cell().lock() {
+        *progress = None;
     }
-    let how_far = progress()
-        .filter(|progress| progress.file == path)
-        .map(|progress| progress.line())
-        .unwrap_or_else(|| format!("reading dataset {}", path.display()));
-    Err(format!("{how_far}; the preset is checked again when it has been read"))
+    result.map_err(|why| format!("dataset {}: {why}", path.display()))
 }
 
+/// A shipped dataset, parsed once per format and tokenizer.
 fn cached(key: CacheKey, read: impl FnOnce() -> Result<Dataset, String>) -> Result<Arc<Dataset>, String> {
     if let Some(found) = cache().lock().ok().and_then(|cache| cache.get(&key).cloned()) {
         return Ok(found);
     }
     let dataset = Arc::new(read()?);
     if let Ok(mut cache) = cache().lock() {
-        // A few versions of a few files at most; an edited file replaces its old versions.
-        cache.retain(|known, _| known.0 != key.0);
         cache.insert(key, dataset.clone());
     }
     Ok(dataset)

@@ -5,6 +5,7 @@ pub mod compile;
 pub mod compiled;
 pub mod dataset;
 pub mod diagnostic;
+pub mod file_reads;
 pub mod model;
 pub mod overrides;
 pub mod pools;

@@ -18,23 +18,16 @@ pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeM
                     Some(dir) => dir.join(file),
                     None => Path::new(file).to_path_buf(),
                 };
-                let text = std::fs::read_to_string(&path).map_err(|err| {
-                    (
-                        name.clone(),
-                        format!(
-                            "pool {name:?}: cannot read {}: {err} (paths are relative to the preset file)",
-                            path.display()
-                        ),
-                    )
-                })?;
-                parse_pool_file(&text).map_err(|why| (name.clone(), format!("pool {name:?}: {}: {why}", path.display())))?
+                fetched(super::file_reads::fetch("pool file", &path, read_pool_file))
+                    .map_err(|why| (name.clone(), format!("pool {name:?}: {}: {why}", path.display())))?
             }
             PoolSpec::Dir { dir } => {
                 let path = match base_dir {
                     Some(base) => base.join(dir),
                     None => Path::new(dir).to_path_buf(),
                 };
-                read_folder(&path).map_err(|why| (name.clone(), format!("pool {name:?}: folder {}: {why}", path.display())))?
+                fetched(super::file_reads::fetch("pool folder", &path, read_folder))
+                    .map_err(|why| (name.clone(), format!("pool {name:?}: folder {}: {why}", path.display())))?
             }
         };
         if items.is_empty() {
@@ -45,8 +38,26 @@ pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeM
     Ok(pools)
 }
 
-/// Each regular, non-hidden file of a folder, in name order, as one item.
+/// A pool's items, or why there are none yet (being read off the window's thread).
+fn fetched(fetched: super::file_reads::Fetched<Vec<String>, String>) -> Result<Vec<String>, String> {
+    match fetched {
+        super::file_reads::Fetched::Done(result) => result.as_ref().clone(),
+        super::file_reads::Fetched::Reading => Err("reading it; the preset is checked again when it has been read".into()),
+    }
+}
+
+/// A pool file's items.
+fn read_pool_file(path: &Path) -> Result<Vec<String>, String> {
+    crate::io_guard::note(|| format!("read pool file {}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|err| format!("cannot read it: {err} (paths are relative to the preset file)"))?;
+    parse_pool_file(&text)
+}
+
+/// Each regular, non-hidden file of a folder, in name order, as one item. The folder is read
+/// again when its entries change (a file added, removed or renamed), not when a file in it is
+/// edited in place.
 fn read_folder(path: &Path) -> Result<Vec<String>, String> {
+    crate::io_guard::note(|| format!("read pool folder {}", path.display()));
     let mut files: Vec<_> = std::fs::read_dir(path)
         .map_err(|err| format!("cannot read it: {err} (paths are relative to the preset file)"))?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))

@@ -380,6 +380,7 @@ impl DotEnv {
     /// Reads `path` (a missing file is an empty one): `NAME=value` lines, `#` comments, values
     /// optionally in single or double quotes.
     pub fn read(path: &std::path::Path) -> Result<DotEnv, String> {
+        crate::io_guard::note(|| format!("read {}", path.display()));
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -416,6 +417,7 @@ impl DotEnv {
     /// Writes the file whole, readable by its owner only (created so from the start: the values
     /// are secrets), through a temporary file renamed over it.
     pub fn write(&self) -> Result<(), String> {
+        crate::io_guard::note(|| format!("write {}", self.path.display()));
         use std::io::Write as _;
         let fail = |err: std::io::Error| format!("cannot write {}: {err}", self.path.display());
         let mut text = String::from("# Secrets for presets in this folder, read by Loadscope. Keep this file out of version control.\n");

@@ -150,6 +150,7 @@ impl Listing {
 /// streamed through, keeping only its fields); anything that is not a regular file is passed
 /// over unread.
 pub fn list(dir: &Path) -> std::io::Result<Listing> {
+    crate::io_guard::note(|| format!("list runs in {}", dir.display()));
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(|entry| entry.ok().map(|entry| entry.path()))

@@ -91,6 +91,7 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 fn write_through_temp(path: &Path, bytes: &[u8], put: impl FnOnce(&Path, &Path) -> std::io::Result<()>) -> std::io::Result<()> {
+    crate::io_guard::note(|| format!("write {}", path.display()));
     if path.is_dir() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
@@ -207,6 +208,7 @@ pub fn verify_saved(record: &RunRecord, path: &Path) -> Result<(), RunFileError>
 /// files are read, and none over [`MAX_RUN_FILE_BYTES`]; the format and version are checked
 /// from the file's head before the rest is parsed.
 pub fn load(path: &Path) -> Result<RunRecord, RunFileError> {
+    crate::io_guard::note(|| format!("read run {}", path.display()));
     use std::io::Read;
     let (mut file, size) = open_regular(path)?;
     let max_bytes = max_run_file_bytes();

@@ -273,6 +273,7 @@ struct LegacyTotal {
 /// streaming through the file keeping only what the summary needs. Anything that is not a
 /// regular file is refused before it is read (a FIFO would block, a device never end).
 pub fn read_summary(path: &Path) -> Result<RunSummary, RunFileError> {
+    crate::io_guard::note(|| format!("read run summary {}", path.display()));
     let (file, _) = open_regular(path)?;
     let head = read_head(std::io::BufReader::with_capacity(16 * 1024, file), path)?;
     head.check(path)?;

@@ -75,6 +75,33 @@ pub enum AppCommand {
         dir: PathBuf,
         reason: String,
     },
+    /// A preset file's text, read on a job thread (or why it could not be).
+    PresetRead {
+        path: PathBuf,
+        text: Result<String, String>,
+    },
+    /// A save of document `document` (its text then, `text`) to `path` ended.
+    PresetSaved {
+        document: u64,
+        path: PathBuf,
+        text: String,
+        result: Result<(), String>,
+    },
+    /// The presets in the data dir's `presets/` folder, listed on a job thread.
+    UserPresets(Vec<PathBuf>),
+    /// The preset's `.env` file, read for the secrets dialog.
+    SecretsRead(Result<crate::preset::secrets::DotEnv, String>),
+    /// The secrets dialog's values were written (`count` of them) to `file`, or why not.
+    SecretsSaved {
+        file: crate::preset::secrets::DotEnv,
+        count: usize,
+        result: Result<(), String>,
+    },
+    /// A run or preflight planned on a job thread (secrets, baselines and prompts read).
+    Planned(
+        PlanPurpose,
+        Result<Box<(crate::engine::RunPlan, crate::preset::CompiledPreset)>, String>,
+    ),
     /// Open one of Help's dialogs.
     ShowDialog(Dialog),
     CloseDialog,
@@ -123,4 +150,11 @@ impl FilePurpose {
             FilePurpose::SegmentFolder => AppCommand::FollowSegments(path),
         }
     }
+}
+
+/// What a plan made on a job thread is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanPurpose {
+    Start,
+    Preflight,
 }

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::DocumentMut;
 
-use crate::analysis::baseline::SavedRuns;
 use crate::preset::{CompiledPreset, Diagnostic, PresetErrors, PresetSource, compile};
 
 /// Where the open preset came from, and so where "Save" writes.
@@ -60,11 +59,11 @@ pub struct PresetDocument {
     diagnostics: Vec<Diagnostic>,
     /// Bumped on every change, so views can tell their copy of the text is stale.
     revision: u64,
-    /// Saved baseline runs the preset names, read once per version of each file.
-    saved_runs: SavedRuns,
     /// Dataset reads finished when the preset was last checked, and when that was.
     datasets_read: u64,
     checked_at: std::time::Instant,
+    /// Which document this is, so a save that ends after another was opened changes nothing.
+    id: u64,
 }
 
 impl PresetDocument {
@@ -77,9 +76,12 @@ impl PresetDocument {
             parsed: Err(String::new()),
             diagnostics: Vec::new(),
             revision: 0,
-            saved_runs: SavedRuns::default(),
-            datasets_read: crate::preset::dataset::reads_finished(),
+            datasets_read: crate::preset::file_reads::reads_finished(),
             checked_at: std::time::Instant::now(),
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         };
         document.reparse();
         document
@@ -90,10 +92,20 @@ impl PresetDocument {
         crate::preset::shipped::find(name).map(|text| PresetDocument::new(Origin::Shipped(name.to_string()), text.to_string()))
     }
 
-    /// Reads a preset file.
-    pub fn open(path: &Path) -> Result<PresetDocument, String> {
-        let text = std::fs::read_to_string(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-        Ok(PresetDocument::new(Origin::File(path.to_path_buf()), text))
+    /// Reads a preset file's text (on a job thread: see [`PresetDocument::from_file`]).
+    pub fn read_text(path: &Path) -> Result<String, String> {
+        crate::io_guard::note(|| format!("read preset {}", path.display()));
+        std::fs::read_to_string(path).map_err(|err| format!("cannot read {}: {err}", path.display()))
+    }
+
+    /// The preset file at `path`, whose text is `text`.
+    pub fn from_file(path: &Path, text: String) -> PresetDocument {
+        PresetDocument::new(Origin::File(path.to_path_buf()), text)
+    }
+
+    /// Which document this is (each new or opened one has its own).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     pub fn origin(&self) -> &Origin {
@@ -177,18 +189,22 @@ impl PresetDocument {
     /// Compiles the preset as `loadscope run` would, saved baseline runs read.
     pub fn compile(&mut self) -> Result<CompiledPreset, PresetErrors> {
         let mut compiled = compile(&self.source().parse()?)?;
-        self.saved_runs.resolve(&mut compiled)?;
+        crate::analysis::baseline::resolve_saved_baselines(&mut compiled)?;
         Ok(compiled)
     }
 
-    /// Writes the text to `path` atomically (temp file, then rename) and makes it this
-    /// document's file.
-    pub fn save_to(&mut self, path: &Path) -> Result<(), String> {
-        crate::run::save::write_atomic(path, self.text.as_bytes()).map_err(|err| format!("cannot save {}: {err}", path.display()))?;
+    /// Writes `text` to `path` atomically (temp file, then rename, size read back): a job
+    /// thread's half of a save; [`Self::saved_as`] is the window's.
+    pub fn write(path: &Path, text: &str) -> Result<(), String> {
+        crate::run::save::write_atomic(path, text.as_bytes()).map_err(|err| format!("cannot save {}: {err}", path.display()))
+    }
+
+    /// `text` was saved to `path`: it becomes this document's file, and the document is
+    /// unchanged since the save unless it was edited while the save went on.
+    pub fn saved_as(&mut self, path: &Path, text: String) {
         self.origin = Origin::File(path.to_path_buf());
-        self.saved_text = self.text.clone();
+        self.saved_text = text;
         self.validate();
-        Ok(())
     }
 
     fn source(&self) -> PresetSource {
@@ -209,8 +225,8 @@ impl PresetDocument {
     /// on a thread of their own in the app), and every half second while one is being read, so
     /// its line says how far the read has got. Returns whether a read is under way.
     pub fn follow_dataset_reads(&mut self) -> bool {
-        let finished = crate::preset::dataset::reads_finished();
-        let reading = crate::preset::dataset::reading_now();
+        let finished = crate::preset::file_reads::reads_finished();
+        let reading = crate::preset::file_reads::reading_now();
         let due = self.checked_at.elapsed() >= std::time::Duration::from_millis(500);
         if finished != self.datasets_read || (reading && due) {
             self.datasets_read = finished;

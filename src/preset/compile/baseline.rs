@@ -1,6 +1,6 @@
 //! `baseline = { scenario = "..." }` or `{ run = "...", scenario = "..." }`: an earlier scenario
 //! of this suite, or a saved run. A saved run stays a reference here (the file is read after
-//! compilation, by `analysis::baseline::SavedRuns`). A `degradation` target needs a baseline.
+//! compilation, by `analysis::baseline::resolve_saved_baselines`). A `degradation` target needs a baseline.
 
 use super::Context;
 use crate::measure::{Metric, TargetExpr};

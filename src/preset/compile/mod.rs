@@ -3,7 +3,7 @@
 //! at its line and column; all of them are collected, not just the first. One file per part
 //! (service, task kinds, setup, levels, targets, baseline, monitors), all writing through one
 //! [`Context`]. Nothing here reads a saved run: a `baseline = { run = ... }` stays a reference
-//! until `analysis::baseline::SavedRuns` reads it.
+//! until `analysis::baseline::resolve_saved_baselines` reads it.
 
 mod baseline;
 mod capacity;

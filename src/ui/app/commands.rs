@@ -15,7 +15,7 @@ use crate::run::library::run_file_name;
 use crate::ui::Tab;
 use crate::ui::chart_png::{self, ChartPicture, Look};
 use crate::ui::command::FilePurpose;
-use crate::ui::command::{AppCommand, Dialog, UnsavedChoice};
+use crate::ui::command::{AppCommand, Dialog, PlanPurpose, UnsavedChoice};
 use crate::ui::document::{NEW_PRESET, Origin, PresetDocument};
 use crate::ui::editor::EditorState;
 use crate::ui::live_run::{LiveRun, RunState};
@@ -45,8 +45,8 @@ impl LoadscopeApp {
                 self.editor.scenario = index;
                 self.tab = Tab::Editor;
             }
-            AppCommand::Preflight => self.preflight(),
-            AppCommand::Start => self.start(),
+            AppCommand::Preflight => self.plan(PlanPurpose::Preflight),
+            AppCommand::Start => self.plan(PlanPurpose::Start),
             AppCommand::Engine(command) => self.send(command),
             AppCommand::ShowSavedRun(path, record) => self.show_saved_run(path, *record),
             AppCommand::OpenRunFile(path) => {
@@ -102,14 +102,26 @@ impl LoadscopeApp {
             }
             AppCommand::ShowDialog(Dialog::Secrets) => {
                 let path = self.document.dotenv_path(&self.config.data_dir);
-                match DotEnv::read(&path) {
-                    Ok(file) => {
-                        self.secrets = Some((file, Default::default()));
-                        self.dialog = Some(Dialog::Secrets);
-                    }
-                    Err(why) => self.notices.push(Notice::error(why)),
-                }
+                self.jobs
+                    .spawn("loadscope-dotenv", move || Some(AppCommand::SecretsRead(DotEnv::read(&path))));
             }
+            AppCommand::SecretsRead(read) => match read {
+                Ok(file) => {
+                    self.secrets = Some((file, Default::default()));
+                    self.dialog = Some(Dialog::Secrets);
+                }
+                Err(why) => self.notices.push(Notice::error(why)),
+            },
+            AppCommand::SecretsSaved { file, count, result } => self.secrets_saved(file, count, result),
+            AppCommand::PresetRead { path, text } => self.preset_read(&path, text),
+            AppCommand::PresetSaved {
+                document,
+                path,
+                text,
+                result,
+            } => self.preset_saved(document, &path, text, result),
+            AppCommand::UserPresets(found) => self.user_presets = found,
+            AppCommand::Planned(purpose, planned) => self.planned(purpose, planned),
             AppCommand::ShowDialog(dialog) => self.dialog = Some(dialog),
             AppCommand::CloseDialog => {
                 self.dialog = None;
@@ -149,18 +161,22 @@ impl LoadscopeApp {
         self.config.data_dir.join("presets")
     }
 
+    /// Lists the presets folder on a job thread.
     pub(super) fn scan_user_presets(&mut self) {
         let dir = self.user_presets_dir();
-        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map(|entries| {
-                entries
-                    .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-                    .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        found.sort();
-        self.user_presets = found;
+        self.jobs.spawn("loadscope-presets-folder", move || {
+            crate::io_guard::note(|| format!("list presets in {}", dir.display()));
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.sort();
+            Some(AppCommand::UserPresets(found))
+        });
     }
 
     /// Opens a shipped preset (asks first when there are unsaved changes).
@@ -184,10 +200,21 @@ impl LoadscopeApp {
             self.pending = Some(Pending::Open(path.to_path_buf()));
             return;
         }
-        match PresetDocument::open(path) {
-            Ok(document) => {
+        let path = path.to_path_buf();
+        self.jobs.spawn("loadscope-open-preset", move || {
+            let text = PresetDocument::read_text(&path);
+            Some(AppCommand::PresetRead { path, text })
+        });
+    }
+
+    /// A preset file's text has been read: it becomes the open document (unless changes made
+    /// meanwhile would be lost: then the person is asked again).
+    fn preset_read(&mut self, path: &Path, text: Result<String, String>) {
+        match text {
+            Ok(_) if self.document.is_dirty() => self.pending = Some(Pending::Open(path.to_path_buf())),
+            Ok(text) => {
                 self.settings.remember_file(path.to_path_buf());
-                self.set_document(document);
+                self.set_document(PresetDocument::from_file(path, text));
             }
             Err(err) => self.notices.push(Notice::error(err)),
         }
@@ -220,10 +247,9 @@ impl LoadscopeApp {
         }
     }
 
-    /// Asks for a file to save to.
+    /// Asks for a file to save to (in the presets folder, made on the dialog's job thread).
     fn save_as(&mut self) {
         let dir = self.user_presets_dir();
-        let _ = std::fs::create_dir_all(&dir);
         let file_name = match crate::run::library::slug(&self.document.title()) {
             slug if slug.is_empty() => "preset.toml".to_string(),
             slug => format!("{slug}.toml"),
@@ -234,26 +260,57 @@ impl LoadscopeApp {
     /// The system's file dialog on a job thread (it blocks), or the in-app one straight away
     /// when the app was told not to use the system's.
     fn choose_file(&mut self, purpose: FilePurpose, dir: PathBuf) {
-        if !self.config.native_dialogs {
-            self.route(AppCommand::InAppFileDialog {
-                purpose,
-                dir,
-                reason: "the system's dialogs are turned off for this window".into(),
-            });
-            return;
-        }
-        self.jobs
-            .spawn("loadscope-file-dialog", move || crate::ui::file_dialog::native(purpose, dir));
+        let native = self.config.native_dialogs;
+        self.jobs.spawn("loadscope-file-dialog", move || {
+            if matches!(purpose, FilePurpose::SavePreset { .. }) {
+                crate::io_guard::note(|| format!("create {}", dir.display()));
+                let _ = std::fs::create_dir_all(&dir);
+            }
+            if native {
+                crate::ui::file_dialog::native(purpose, dir)
+            } else {
+                Some(AppCommand::InAppFileDialog {
+                    purpose,
+                    dir,
+                    reason: "the system's dialogs are turned off for this window".into(),
+                })
+            }
+        });
     }
 
+    /// Writes the preset's text to `path` on a job thread; [`Self::preset_saved`] takes the end.
     fn save_to(&mut self, path: &Path) {
-        match self.document.save_to(path) {
+        let (document, path, text) = (self.document.id(), path.to_path_buf(), self.document.text().to_string());
+        self.jobs.spawn("loadscope-save-preset", move || {
+            let result = PresetDocument::write(&path, &text);
+            Some(AppCommand::PresetSaved {
+                document,
+                path,
+                text,
+                result,
+            })
+        });
+    }
+
+    /// A save has ended: the document (if it is still the one open) is saved as that text;
+    /// what waited on the save is carried out only when it succeeded.
+    fn preset_saved(&mut self, document: u64, path: &Path, text: String, result: Result<(), String>) {
+        let after = self.after_save.take();
+        match result {
             Ok(()) => {
+                if self.document.id() == document {
+                    self.document.saved_as(path, text);
+                    self.settings.last_preset = Some(PresetRef::File(path.to_path_buf()));
+                }
                 self.settings.remember_file(path.to_path_buf());
-                self.settings.last_preset = Some(PresetRef::File(path.to_path_buf()));
                 self.scan_user_presets();
+                if let Some(pending) = after {
+                    self.carry_out(pending);
+                }
             }
-            Err(err) => self.notices.push(Notice::error(err)),
+            Err(err) => self
+                .notices
+                .push(Notice::error(format!("{err}; the preset is still open with its changes"))),
         }
     }
 
@@ -269,8 +326,8 @@ impl LoadscopeApp {
             UnsavedChoice::Cancel => {}
             UnsavedChoice::Save => {
                 if matches!(self.document.origin(), Origin::File(_)) {
+                    self.after_save = Some(pending);
                     self.save();
-                    self.carry_out(pending);
                 } else {
                     // Save as needs a file first; the person repeats the action afterwards.
                     self.save_as();
@@ -389,73 +446,92 @@ impl LoadscopeApp {
     /// Puts the typed `${VAR}` values in the preset's `.env` (the dialog stays open, showing
     /// them as set there).
     fn save_secrets(&mut self, entered: std::collections::BTreeMap<String, String>) {
-        let Some((file, inputs)) = &mut self.secrets else { return };
+        let Some((file, _)) = &self.secrets else { return };
         let count = entered.len();
         let mut updated = DotEnv {
             path: file.path.clone(),
             values: file.values.clone(),
         };
         updated.values.extend(entered);
-        match updated.write() {
+        self.jobs.spawn("loadscope-dotenv", move || {
+            let result = updated.write();
+            Some(AppCommand::SecretsSaved {
+                file: updated,
+                count,
+                result,
+            })
+        });
+    }
+
+    /// The secrets dialog's values were written, or not: the dialog keeps what was typed until
+    /// they are.
+    fn secrets_saved(&mut self, updated: DotEnv, count: usize, result: Result<(), String>) {
+        match result {
             Ok(()) => {
                 self.notices.push(Notice::info(format!(
                     "Saved {count} secret(s) to {} (readable by you only; never written into presets or runs)",
                     updated.path.display()
                 )));
-                *file = updated;
-                inputs.clear();
+                if let Some((file, inputs)) = &mut self.secrets
+                    && file.path == updated.path
+                {
+                    *file = updated;
+                    inputs.clear();
+                }
             }
             Err(why) => self.notices.push(Notice::error(why)),
         }
     }
 
-    fn plan(&mut self) -> Option<(RunPlan, CompiledPreset)> {
-        let compiled = self.compiled_or_show_errors()?;
-        // `${VAR}` values: the environment, else the preset's .env (an app started from a menu
-        // has no shell variables).
-        let dotenv = match DotEnv::read(&self.document.dotenv_path(&self.config.data_dir)) {
-            Ok(dotenv) => dotenv,
+    /// Plans a run (or preflight) of the open preset on a job thread: its `.env`, saved
+    /// baselines, CA files and synthetic prompts are read and built there, not in the window.
+    fn plan(&mut self, purpose: PlanPurpose) {
+        if self.live.state.is_active() {
+            return;
+        }
+        let Some(compiled) = self.compiled_or_show_errors() else { return };
+        let dotenv_path = self.document.dotenv_path(&self.config.data_dir);
+        let runs_dir = self.config.data_dir.join("runs");
+        self.jobs.spawn("loadscope-plan", move || {
+            // `${VAR}` values: the environment, else the preset's .env (an app started from a
+            // menu has no shell variables).
+            let planned = DotEnv::read(&dotenv_path).and_then(|dotenv| {
+                RunPlan::in_library(compiled.clone(), &runs_dir, &|name| dotenv.lookup(name))
+                    .map(|plan| Box::new((plan, compiled)))
+                    .map_err(|err| err.to_string())
+            });
+            Some(AppCommand::Planned(purpose, planned))
+        });
+    }
+
+    /// A plan is ready: the run or preflight starts (unless one started meanwhile).
+    fn planned(&mut self, purpose: PlanPurpose, planned: Result<Box<(RunPlan, CompiledPreset)>, String>) {
+        if self.live.state.is_active() {
+            return;
+        }
+        let (plan, compiled) = match planned {
+            Ok(planned) => *planned,
             Err(why) => {
                 self.notices.push(Notice::error(why));
-                return None;
-            }
-        };
-        match RunPlan::in_library(compiled.clone(), &self.config.data_dir.join("runs"), &|name| dotenv.lookup(name)) {
-            Ok(plan) => Some((plan, compiled)),
-            Err(err) => {
-                self.notices.push(Notice::error(err.to_string()));
-                None
-            }
-        }
-    }
-
-    /// Checks the services without sending load.
-    fn preflight(&mut self) {
-        if self.live.state.is_active() {
-            return;
-        }
-        if let Some((plan, compiled)) = self.plan() {
-            self.live = LiveRun::for_preset(&compiled, RunState::Preflight);
-            self.send(Command::Preflight(Box::new(plan)));
-            self.tab = Tab::Live;
-        }
-    }
-
-    /// Starts a run of the open preset.
-    fn start(&mut self) {
-        if self.live.state.is_active() {
-            return;
-        }
-        if let Some((plan, compiled)) = self.plan() {
-            if !self.serve_metrics(&compiled) {
                 return;
             }
-            self.segment_folder = None;
-            self.live = LiveRun::for_preset(&compiled, RunState::Preflight);
-            self.live_view.reset_inputs();
-            self.send(Command::Start(Box::new(plan)));
-            self.tab = Tab::Live;
+        };
+        match purpose {
+            PlanPurpose::Preflight => {
+                self.live = LiveRun::for_preset(&compiled, RunState::Preflight);
+                self.send(Command::Preflight(Box::new(plan)));
+            }
+            PlanPurpose::Start => {
+                if !self.serve_metrics(&compiled) {
+                    return;
+                }
+                self.segment_folder = None;
+                self.live = LiveRun::for_preset(&compiled, RunState::Preflight);
+                self.live_view.reset_inputs();
+                self.send(Command::Start(Box::new(plan)));
+            }
         }
+        self.tab = Tab::Live;
     }
 
     /// Serves `/metrics` where the preset's `[export] metrics_addr` asks (and stops serving

@@ -89,6 +89,9 @@ pub struct LoadscopeApp {
     /// Presentation mode, when on: it takes the whole window.
     presentation: Option<Presentation>,
     pending: Option<Pending>,
+    /// What to do once the save under way has succeeded (the person chose Save when asked
+    /// about unsaved changes); dropped when it fails, so nothing unsaved is lost.
+    after_save: Option<Pending>,
     /// What panels and finished jobs asked for, routed once per frame.
     queue: Vec<AppCommand>,
     /// File dialogs, PNG exports and the monitor probe; each comes back as a command (None: the
@@ -120,8 +123,9 @@ pub struct LoadscopeApp {
 impl LoadscopeApp {
     /// Builds the app: restores settings, starts the engine thread, opens the last preset.
     pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> LoadscopeApp {
-        // The window never waits on a dataset file: it is read on a thread of its own.
-        crate::preset::dataset::read_in_background(true);
+        // The window never waits on a disk: files a preset names are read on threads of their
+        // own, and any other file I/O here is counted as a fault (`io_guard`).
+        crate::io_guard::mark_this_thread();
         let settings: Settings = cc
             .storage
             .and_then(|storage| eframe::get_value(storage, STORAGE_KEY))
@@ -157,6 +161,7 @@ impl LoadscopeApp {
             notices,
             presentation: None,
             pending: None,
+            after_save: None,
             queue: Vec::new(),
             jobs: Jobs::new(&ctx),
             user_presets: Vec::new(),
@@ -268,6 +273,16 @@ impl LoadscopeApp {
     /// Does what a panel would ask for, now.
     pub fn command(&mut self, command: AppCommand) {
         self.route(command);
+    }
+
+    /// Whether the window is closing (the person chose to quit, and nothing stopped it).
+    pub fn is_quitting(&self) -> bool {
+        self.quitting
+    }
+
+    /// Background jobs started and not yet taken back (file reads and writes, plans, dialogs).
+    pub fn jobs_running(&self) -> usize {
+        self.jobs.running()
     }
 
     pub fn document(&self) -> &PresetDocument {
