@@ -361,10 +361,7 @@ fn html_report_has_every_chart_and_fetches_nothing() {
     let html = loadscope::report::html::render_report(&report);
     let charts = loadscope::report::charts::run_charts(&a);
     let ids: Vec<&str> = charts.iter().map(|chart| chart.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        vec!["throughput", "latency", "users", "failures", "ttft", "tokens", "resources"]
-    );
+    assert_eq!(ids, vec!["throughput", "latency", "users", "failures", "ttft", "tokens", "host"]);
     for chart in &charts {
         assert!(html.contains(&format!("id=\"chart-{}\"", chart.id)), "chart {} missing", chart.id);
     }

@@ -1647,3 +1647,36 @@ fn a_save_that_fails_keeps_the_changes_and_does_not_go_on() {
 }
 
 const NEW_PRESET_TEXT: &str = "name = \"Kept\"\n\n[[scenario]]\nname = \"S\"\n\n[scenario.service]\nbase_url = \"http://127.0.0.1:9\"\n\n[[scenario.task]]\nname = \"t\"\npath = \"/\"\n\n[[scenario.level]]\nusers = 5\nduration = \"1s\"\n";
+
+#[test]
+fn the_live_tab_present_and_the_report_draw_a_run_with_the_same_charts() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = live_tab_with_fixture_run(data.path());
+    let record = fixture_record();
+    let report_charts = loadscope::report::charts::run_charts(&record);
+    assert!(
+        report_charts.len() >= 4,
+        "{:?}",
+        report_charts.iter().map(|chart| &chart.title).collect::<Vec<_>>()
+    );
+    let html = loadscope::report::html::render_report(&loadscope::report::Report::new(&record, &[], None));
+    for chart in &report_charts {
+        // The same title on the Live tab's chart and in the HTML report.
+        harness.get_by_label(&format!("{} chart", chart.title));
+        assert!(
+            html.contains(&loadscope::report::svg::escape(&chart.title)),
+            "{} in the report",
+            chart.title
+        );
+    }
+    // Present shows two of them, titled the same.
+    harness.state_mut().command(AppCommand::Present(vec![record.clone()]));
+    settle(&mut harness);
+    for kind in [
+        loadscope::report::catalogue::ChartKind::Throughput,
+        loadscope::report::catalogue::ChartKind::Latency,
+    ] {
+        let title = kind.spec().unwrap().title;
+        assert!(harness.query_all_by_label(title).next().is_some(), "{title} in Present");
+    }
+}

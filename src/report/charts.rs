@@ -1,6 +1,8 @@
 //! The charts a report draws, as data: lines of `[seconds, value]`, level bands and target
-//! lines. The HTML report renders them as SVG; the same list decides what "every chart" is.
+//! lines, built from the one chart catalogue (`catalogue`). The HTML report renders them as
+//! SVG, and Runs, Compare and Present draw them with egui.
 
+use super::catalogue::{CHARTS, ChartKind, ChartSpec, SeriesColor};
 use crate::analysis::comparison::{Align, LevelSlot, SeriesMeasure, overlay};
 use crate::format;
 use crate::measure::capacity::CapacityAxis;
@@ -11,6 +13,8 @@ use crate::run::{LevelRecord, RunRecord, ScenarioRecord, SeriesPoint};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     pub name: String,
+    /// The catalogue's colour for it; None: by its place among the chart's lines.
+    pub color: Option<SeriesColor>,
     pub points: Vec<[f64; 2]>,
 }
 
@@ -26,6 +30,7 @@ pub struct Threshold {
 /// One chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartData {
+    pub kind: ChartKind,
     /// Stable id (also the SVG's id in the HTML report).
     pub id: String,
     pub title: String,
@@ -57,132 +62,75 @@ impl XAxis {
     }
 }
 
-/// The charts of one run: load, latency, failures, and (when the run has them) time to first
-/// token, output tokens and resources.
+/// The charts of one run: every chart of the catalogue ([`CHARTS`]) the run has values for, in
+/// its order, with its titles, units, line colours and targets, over the run's level bands.
 pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
     let bands = crate::analysis::comparison::overlay(&[run], SeriesMeasure::Users, Align::Elapsed).1;
-    let series = &run.series;
-    let line = |name: &str, value: &dyn Fn(&SeriesPoint) -> Option<f64>| Line {
-        name: name.to_string(),
-        points: series
-            .iter()
-            .filter_map(|point| Some([point.second as f64, value(point)?]))
-            .collect(),
-    };
-    let millis = |micros: Option<u64>| micros.map(|micros| micros as f64 / 1000.0);
-    let mut charts = vec![
-        ChartData {
-            id: "throughput".into(),
-            title: "Throughput".into(),
-            unit: "req/s".into(),
-            lines: vec![line("requests/s", &|point| Some(point.requests.rps))],
+    CHARTS
+        .iter()
+        .filter(|spec| has_values(&run.series, spec))
+        .map(|spec| ChartData {
+            kind: spec.kind,
+            id: spec.id.to_string(),
+            title: spec.title.to_string(),
+            unit: spec.unit.to_string(),
+            lines: spec_lines(spec, &run.series),
             bands: bands.clone(),
-            thresholds: thresholds(run, &[Metric::Rps], 1.0),
+            thresholds: thresholds(run, spec.target_metrics, 1.0 / spec.target_scale),
             x_axis: XAxis::Elapsed,
-        },
-        ChartData {
-            id: "latency".into(),
-            title: "Response time".into(),
-            unit: "ms".into(),
-            lines: vec![
-                line("p50", &|point| millis(point.requests.p50_micros)),
-                line("p95", &|point| millis(point.requests.p95_micros)),
-                line("p99", &|point| millis(point.requests.p99_micros)),
-            ],
-            bands: bands.clone(),
-            thresholds: thresholds(run, &[Metric::P50, Metric::P95, Metric::P99], 1.0 / 1000.0),
-            x_axis: XAxis::Elapsed,
-        },
-        ChartData {
-            id: "users".into(),
-            title: "Users".into(),
-            unit: "users".into(),
-            lines: vec![line("users", &|point| Some(point.users as f64))],
-            bands: bands.clone(),
-            thresholds: Vec::new(),
-            x_axis: XAxis::Elapsed,
-        },
-        ChartData {
-            id: "failures".into(),
-            title: "Failures".into(),
-            unit: "failures/s".into(),
-            lines: vec![line("failures/s", &|point| Some(point.requests.failures_per_sec))],
-            bands: bands.clone(),
-            thresholds: Vec::new(),
-            x_axis: XAxis::Elapsed,
-        },
-    ];
-    if series.iter().any(|point| point.requests.ttft_p95_micros.is_some()) {
-        charts.push(ChartData {
-            id: "ttft".into(),
-            title: "Time to first token".into(),
-            unit: "ms".into(),
-            lines: vec![
-                line("TTFT p50", &|point| millis(point.requests.ttft_p50_micros)),
-                line("TTFT p95", &|point| millis(point.requests.ttft_p95_micros)),
-            ],
-            bands: bands.clone(),
-            thresholds: thresholds(run, &[Metric::TtftP50, Metric::TtftP95], 1.0 / 1000.0),
-            x_axis: XAxis::Elapsed,
-        });
+        })
+        .collect()
+}
+
+/// Whether the run has any value for the chart (chat charts stay out of runs without chat).
+pub fn has_values(series: &[SeriesPoint], spec: &ChartSpec) -> bool {
+    series.iter().any(|point| {
+        spec.series.iter().any(|line| (line.value)(point).is_some()) || spec.dynamic.is_some_and(|lines| !lines(point).is_empty())
+    })
+}
+
+/// Where a second's value is drawn: at its end (the second 0-1 is drawn at 1 s).
+pub fn point_x_secs(point: &SeriesPoint) -> f64 {
+    f64::from(point.second) + 1.0
+}
+
+/// A chart's lines over every second: its fixed lines that have values, then the lines named
+/// from the data (one per GPU, container or scraped metric, at most
+/// [`MAX_DYNAMIC_LINES`](crate::report::catalogue::MAX_DYNAMIC_LINES), in order of first
+/// appearance).
+pub fn spec_lines(spec: &ChartSpec, series: &[SeriesPoint]) -> Vec<Line> {
+    let mut lines: Vec<Line> = spec
+        .series
+        .iter()
+        .map(|line| Line {
+            name: line.name.to_string(),
+            color: Some(line.color),
+            points: series
+                .iter()
+                .filter_map(|point| Some([point_x_secs(point), (line.value)(point)?]))
+                .collect(),
+        })
+        .filter(|line| !line.points.is_empty())
+        .collect();
+    if let Some(dynamic) = spec.dynamic {
+        let mut named: Vec<Line> = Vec::new();
+        for point in series {
+            for (name, value) in dynamic(point) {
+                let x = point_x_secs(point);
+                match named.iter().position(|line| line.name == name) {
+                    Some(index) => named[index].points.push([x, value]),
+                    None if named.len() < crate::report::catalogue::MAX_DYNAMIC_LINES => named.push(Line {
+                        name,
+                        color: None,
+                        points: vec![[x, value]],
+                    }),
+                    None => {}
+                }
+            }
+        }
+        lines.extend(named);
     }
-    if series.iter().any(|point| point.requests.goodput_per_sec.is_some()) {
-        charts.push(ChartData {
-            id: "goodput".into(),
-            title: "Goodput (requests within the objectives)".into(),
-            unit: "req/s".into(),
-            lines: vec![
-                line("requests/s", &|point| point.requests.goodput_per_sec.map(|_| point.requests.rps)),
-                line("goodput", &|point| point.requests.goodput_per_sec),
-            ],
-            bands: bands.clone(),
-            thresholds: thresholds(run, &[Metric::Goodput], 1.0),
-            x_axis: XAxis::Elapsed,
-        });
-    }
-    if series.iter().any(|point| point.requests.output_tokens_per_sec.is_some()) {
-        charts.push(ChartData {
-            id: "tokens".into(),
-            title: "Tokens".into(),
-            unit: "tokens/s".into(),
-            // Input tokens only where the run counted them (older files did not).
-            lines: [
-                line("output tokens/s", &|point| point.requests.output_tokens_per_sec),
-                line("input tokens/s", &|point| point.requests.prompt_tokens_per_sec),
-            ]
-            .into_iter()
-            .filter(|line| !line.points.is_empty())
-            .collect(),
-            bands: bands.clone(),
-            thresholds: Vec::new(),
-            x_axis: XAxis::Elapsed,
-        });
-    }
-    let resource_lines: Vec<Line> = [
-        line("GPU util % (max)", &|point| point.resources.as_ref()?.gpu_util_max()),
-        line("GPU memory % (max)", &|point| point.resources.as_ref()?.gpu_mem_max()),
-        line("container CPU % (max)", &|point| point.resources.as_ref()?.container_cpu_max()),
-        line("host CPU %", &|point| point.resources.as_ref()?.host_cpu()),
-    ]
-    .into_iter()
-    .filter(|line| !line.points.is_empty())
-    .collect();
-    if !resource_lines.is_empty() {
-        charts.push(ChartData {
-            id: "resources".into(),
-            title: "Resources".into(),
-            unit: "%".into(),
-            lines: resource_lines,
-            bands,
-            thresholds: thresholds(
-                run,
-                &[Metric::GpuUtilMax, Metric::GpuMemMax, Metric::ContainerCpuMax, Metric::HostCpuMax],
-                1.0,
-            ),
-            x_axis: XAxis::Elapsed,
-        });
-    }
-    charts
+    lines
 }
 
 /// A capacity search's curve, one point per step by its load: latency (p95, TTFT p95, with the
@@ -228,6 +176,7 @@ pub fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &LevelRe
     steps.sort_by(|a, b| a.0.total_cmp(&b.0));
     let line = |name: &str, value: &dyn Fn(&LevelRecord) -> Option<f64>| Line {
         name: name.to_string(),
+        color: None,
         points: steps.iter().filter_map(|(load, level)| Some([*load, value(level)?])).collect(),
     };
     fn streamed(level: &LevelRecord) -> Option<&crate::run::ChatStats> {
@@ -279,6 +228,7 @@ pub fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &LevelRe
     let id = crate::run::library::slug(name);
     vec![
         ChartData {
+            kind: ChartKind::CapacityLatency,
             id: format!("capacity-latency-{id}"),
             title: format!("{name}: latency by load"),
             unit: "ms".into(),
@@ -288,6 +238,7 @@ pub fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &LevelRe
             x_axis: axis,
         },
         ChartData {
+            kind: ChartKind::CapacityThroughput,
             id: format!("capacity-throughput-{id}"),
             title: format!("{name}: throughput by load"),
             unit: "req/s, %".into(),
@@ -311,6 +262,7 @@ pub fn overlay_charts(runs: &[&RunRecord], labels: &[String], align: Align) -> V
                 Align::Elapsed => "over elapsed time",
             };
             ChartData {
+                kind: ChartKind::Overlay,
                 id: format!("compare-{}", crate::run::library::slug(measure.label())),
                 title: format!("{} {aligned}, all runs", measure.label()),
                 unit: measure.unit().to_string(),
@@ -319,6 +271,7 @@ pub fn overlay_charts(runs: &[&RunRecord], labels: &[String], align: Align) -> V
                     .zip(labels)
                     .map(|(points, name)| Line {
                         name: name.clone(),
+                        color: None,
                         points,
                     })
                     .collect(),

@@ -2,6 +2,7 @@
 //! SVG charts, and Locust-compatible CSV. Each renders the same [`Report`], which holds analysis
 //! values only: the GUI shows the same numbers.
 
+pub mod catalogue;
 pub mod charts;
 pub mod csv;
 pub mod html;

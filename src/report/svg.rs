@@ -5,7 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::charts::ChartData;
+use super::catalogue::SeriesColor;
+use super::charts::{ChartData, Line};
 
 const WIDTH: f64 = 800.0;
 const HEIGHT: f64 = 280.0;
@@ -18,6 +19,24 @@ const BOTTOM: f64 = 58.0;
 pub const COLOURS: [&str; 8] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
 ];
+
+/// A catalogue line's colour in SVG (the app's colours for the same lines).
+fn series_colour(color: SeriesColor) -> &'static str {
+    match color {
+        SeriesColor::Blue => "#4285F4",
+        SeriesColor::Purple => "#8E44AD",
+        SeriesColor::Green => "#34A853",
+        SeriesColor::Red => "#E53935",
+        SeriesColor::P50 => "#0072B2",
+        SeriesColor::P95 => "#E69F00",
+        SeriesColor::P99 => "#CC79A7",
+    }
+}
+
+/// A line's colour: the catalogue's, else by its place among the chart's lines.
+fn line_colour(line: &Line, index: usize) -> &'static str {
+    line.color.map_or(COLOURS[index % COLOURS.len()], series_colour)
+}
 
 /// Escapes text for XML/HTML.
 pub fn escape(text: &str) -> String {
@@ -180,7 +199,7 @@ pub fn render(chart: &ChartData) -> String {
         let _ = write!(
             svg,
             r#"<polyline fill="none" stroke="{}" stroke-width="1.6" points="{}"><title>{}</title></polyline>"#,
-            COLOURS[index % COLOURS.len()],
+            line_colour(line, index),
             points.join(" "),
             escape(&line.name)
         );
@@ -193,7 +212,7 @@ pub fn render(chart: &ChartData) -> String {
             svg,
             r##"<rect x="{legend_x:.1}" y="{:.1}" width="14" height="4" fill="{}"/><text x="{:.1}" y="{legend_y:.1}" font-size="11" fill="#222">{}</text>"##,
             legend_y - 5.0,
-            COLOURS[index % COLOURS.len()],
+            line_colour(line, index),
             legend_x + 18.0,
             escape(&line.name)
         );
@@ -206,16 +225,18 @@ pub fn render(chart: &ChartData) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::charts::{Line, Threshold};
+    use crate::report::charts::Threshold;
 
     #[test]
     fn draws_lines_targets_and_escapes_names() {
         let chart = ChartData {
+            kind: crate::report::catalogue::ChartKind::Latency,
             id: "latency".into(),
             title: "Response <time>".into(),
             unit: "ms".into(),
             lines: vec![Line {
                 name: "p95 & more".into(),
+                color: None,
                 points: vec![[0.0, 10.0], [1.0, 20.0]],
             }],
             bands: Vec::new(),

@@ -1,4 +1,4 @@
-//! The Live tab's charts: one list of chart specs (a new series is one entry), min/max
+//! The Live tab's charts, drawn from the one chart catalogue (`report::catalogue`): min/max
 //! decimation so an hour-long run draws as fast as a minute-long one, and drawing with
 //! egui_plot on one shared time axis (elapsed m:ss) with level bands, target lines in their
 //! series' colours, a legend above the plot that reads the values under the pointer, a
@@ -11,296 +11,10 @@ use super::chart_png::ChartPicture;
 use super::live_run::{LevelBand, TargetLine};
 use super::palette::{self, SERIES, band_fill};
 use crate::format;
-use crate::measure::Metric;
+use crate::report::catalogue::MAX_DYNAMIC_LINES;
+pub use crate::report::catalogue::{CHARTS, ChartSpec, DynamicLines, SeriesSpec};
+use crate::report::charts::point_x_secs;
 use crate::run::SeriesPoint;
-
-/// One line on a chart.
-pub struct SeriesSpec {
-    pub name: &'static str,
-    pub color: Color32,
-    pub value: fn(&SeriesPoint) -> Option<f64>,
-    /// The metric whose targets are drawn in this line's colour.
-    pub target: Option<Metric>,
-}
-
-/// One chart: its series, the unit on its value axis and which targets it draws.
-pub struct ChartSpec {
-    /// Stable id, used for the persisted "hidden charts" set.
-    pub id: &'static str,
-    pub title: &'static str,
-    /// The value axis's unit, after each number: `ms`, `req/s`, `%`, `MiB`.
-    pub unit: &'static str,
-    pub series: &'static [SeriesSpec],
-    /// Targets on these metrics are drawn as horizontal lines, their thresholds divided by
-    /// `target_scale` (1000 for latency in ms, 1 for percentages).
-    pub target_metrics: &'static [Metric],
-    pub target_scale: f64,
-    /// Lines whose names come from the data (one per GPU, container or scraped metric).
-    pub dynamic: Option<DynamicLines>,
-    /// Whether the chart can show one task alone (requests, latency, tokens), or only the whole
-    /// run (users, monitors).
-    pub per_task: bool,
-}
-
-/// Named values of one series point, for charts whose lines come from the data.
-pub type DynamicLines = fn(&SeriesPoint) -> Vec<(String, f64)>;
-
-const NO_SERIES: &[SeriesSpec] = &[];
-
-/// How many named lines a chart draws at most.
-const MAX_DYNAMIC_LINES: usize = 8;
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
-}
-
-fn millis(micros: Option<u64>) -> Option<f64> {
-    micros.map(|micros| micros as f64 / 1000.0)
-}
-
-/// Every chart the Live tab can show, in order.
-pub const CHARTS: &[ChartSpec] = &[
-    ChartSpec {
-        id: "throughput",
-        title: "Throughput",
-        unit: "req/s",
-        series: &[SeriesSpec {
-            name: "requests/s",
-            color: palette::BLUE,
-            value: |point| Some(point.requests.rps),
-            target: Some(Metric::Rps),
-        }],
-        target_metrics: &[Metric::Rps],
-        target_scale: 1.0,
-        dynamic: None,
-        per_task: true,
-    },
-    ChartSpec {
-        id: "latency",
-        title: "Response time",
-        unit: "ms",
-        series: &[
-            SeriesSpec {
-                name: "p50",
-                color: palette::P50,
-                value: |point| millis(point.requests.p50_micros),
-                target: Some(Metric::P50),
-            },
-            SeriesSpec {
-                name: "p95",
-                color: palette::P95,
-                value: |point| millis(point.requests.p95_micros),
-                target: Some(Metric::P95),
-            },
-            SeriesSpec {
-                name: "p99",
-                color: palette::P99,
-                value: |point| millis(point.requests.p99_micros),
-                target: Some(Metric::P99),
-            },
-        ],
-        target_metrics: &[Metric::P50, Metric::P95, Metric::P99],
-        target_scale: 1000.0,
-        dynamic: None,
-        per_task: true,
-    },
-    ChartSpec {
-        id: "goodput",
-        title: "Goodput",
-        unit: "req/s",
-        // Requests first, so goodput draws over them where every request was good.
-        series: &[
-            // Beside goodput only: a scenario without objectives has no goodput chart.
-            SeriesSpec {
-                name: "requests/s",
-                color: palette::BLUE,
-                value: |point| point.requests.goodput_per_sec.map(|_| point.requests.rps),
-                target: None,
-            },
-            SeriesSpec {
-                name: "goodput",
-                color: palette::GREEN,
-                value: |point| point.requests.goodput_per_sec,
-                target: Some(Metric::Goodput),
-            },
-        ],
-        target_metrics: &[Metric::Goodput],
-        target_scale: 1.0,
-        dynamic: None,
-        per_task: true,
-    },
-    ChartSpec {
-        id: "users",
-        title: "Users",
-        unit: "users",
-        series: &[SeriesSpec {
-            name: "users",
-            color: palette::PURPLE,
-            value: |point| Some(f64::from(point.users)),
-            target: None,
-        }],
-        target_metrics: &[],
-        target_scale: 1.0,
-        dynamic: None,
-        per_task: false,
-    },
-    ChartSpec {
-        id: "failures",
-        title: "Failures",
-        unit: "failures/s",
-        series: &[SeriesSpec {
-            name: "failures/s",
-            color: palette::RED,
-            value: |point| Some(point.requests.failures_per_sec),
-            target: None,
-        }],
-        target_metrics: &[],
-        target_scale: 1.0,
-        dynamic: None,
-        per_task: true,
-    },
-    ChartSpec {
-        id: "ttft",
-        title: "Time to first token (chat)",
-        unit: "ms",
-        series: &[
-            SeriesSpec {
-                name: "TTFT p50",
-                color: palette::P50,
-                value: |point| millis(point.requests.ttft_p50_micros),
-                target: Some(Metric::TtftP50),
-            },
-            SeriesSpec {
-                name: "TTFT p95",
-                color: palette::P95,
-                value: |point| millis(point.requests.ttft_p95_micros),
-                target: Some(Metric::TtftP95),
-            },
-        ],
-        target_metrics: &[Metric::TtftP50, Metric::TtftP95],
-        target_scale: 1000.0,
-        dynamic: None,
-        per_task: true,
-    },
-    ChartSpec {
-        id: "tokens",
-        title: "Tokens (chat)",
-        unit: "tokens/s",
-        series: &[
-            SeriesSpec {
-                name: "output",
-                color: palette::BLUE,
-                value: |point| point.requests.output_tokens_per_sec,
-                target: None,
-            },
-            SeriesSpec {
-                name: "input",
-                color: palette::PURPLE,
-                value: |point| point.requests.prompt_tokens_per_sec,
-                target: None,
-            },
-        ],
-        target_metrics: &[],
-        target_scale: 1.0,
-        dynamic: None,
-        per_task: true,
-    },
-    ChartSpec {
-        id: "gpu",
-        title: "GPU utilisation and memory",
-        unit: "%",
-        series: NO_SERIES,
-        target_metrics: &[Metric::GpuUtilMax, Metric::GpuMemMax],
-        target_scale: 1.0,
-        dynamic: Some(|point| {
-            let Some(resources) = &point.resources else { return Vec::new() };
-            resources
-                .gpus
-                .iter()
-                .flat_map(|gpu| {
-                    [
-                        (format!("GPU {} util", gpu.index), gpu.util_percent),
-                        (format!("GPU {} memory", gpu.index), gpu.mem_used_percent()),
-                    ]
-                })
-                .collect()
-        }),
-        per_task: false,
-    },
-    ChartSpec {
-        id: "container-cpu",
-        title: "Container CPU (100% = one core)",
-        unit: "%",
-        series: NO_SERIES,
-        target_metrics: &[Metric::ContainerCpuMax],
-        target_scale: 1.0,
-        dynamic: Some(|point| {
-            let Some(resources) = &point.resources else { return Vec::new() };
-            resources
-                .containers
-                .iter()
-                .map(|container| (container.name.clone(), container.cpu_percent))
-                .collect()
-        }),
-        per_task: false,
-    },
-    ChartSpec {
-        id: "container-memory",
-        title: "Container memory",
-        unit: "MiB",
-        series: NO_SERIES,
-        target_metrics: &[],
-        target_scale: 1.0,
-        dynamic: Some(|point| {
-            let Some(resources) = &point.resources else { return Vec::new() };
-            resources
-                .containers
-                .iter()
-                .map(|container| (container.name.clone(), mib(container.mem_bytes)))
-                .collect()
-        }),
-        per_task: false,
-    },
-    ChartSpec {
-        id: "host",
-        title: "Load generator host",
-        unit: "%",
-        series: &[
-            SeriesSpec {
-                name: "CPU",
-                color: palette::BLUE,
-                value: |point| point.resources.as_ref().and_then(|resources| resources.host_cpu()),
-                target: Some(Metric::HostCpuMax),
-            },
-            SeriesSpec {
-                name: "memory",
-                color: palette::PURPLE,
-                value: |point| {
-                    let host = point.resources.as_ref()?.host.as_ref()?;
-                    (host.mem_total_bytes > 0).then(|| host.mem_used_bytes as f64 * 100.0 / host.mem_total_bytes as f64)
-                },
-                target: None,
-            },
-        ],
-        target_metrics: &[Metric::HostCpuMax],
-        target_scale: 1.0,
-        dynamic: None,
-        per_task: false,
-    },
-    ChartSpec {
-        id: "target-metrics",
-        title: "Target metrics (Prometheus)",
-        unit: "",
-        series: NO_SERIES,
-        target_metrics: &[],
-        target_scale: 1.0,
-        dynamic: Some(|point| {
-            let Some(resources) = &point.resources else { return Vec::new() };
-            resources.metrics.iter().map(|metric| (metric.name.clone(), metric.value)).collect()
-        }),
-        per_task: false,
-    },
-];
 
 /// Reduces `points` (sorted by x) to at most about `2 * buckets` points, keeping each bucket's
 /// lowest and highest value in x order, so spikes survive and the line's envelope is exact.
@@ -362,16 +76,14 @@ pub fn series_points(series: &[SeriesPoint], spec: &SeriesSpec, window: TimeWind
     let points: Vec<[f64; 2]> = series[first..]
         .iter()
         .take_while(|point| f64::from(point.second) <= window.end_secs + 1.0)
-        .filter_map(|point| (spec.value)(point).map(|value| [f64::from(point.second) + 1.0, value]))
+        .filter_map(|point| (spec.value)(point).map(|value| [point_x_secs(point), value]))
         .collect();
     decimate(&points, buckets)
 }
 
 /// Whether the run has any value for this chart (chat charts stay hidden without chat tasks).
 pub fn has_data(series: &[SeriesPoint], spec: &ChartSpec) -> bool {
-    series.iter().any(|point| {
-        spec.series.iter().any(|line| (line.value)(point).is_some()) || spec.dynamic.is_some_and(|lines| !lines(point).is_empty())
-    })
+    crate::report::charts::has_values(series, spec)
 }
 
 /// The named lines of a dynamic chart inside the window: at most [`MAX_DYNAMIC_LINES`], in
@@ -383,7 +95,7 @@ pub fn dynamic_points(series: &[SeriesPoint], lines: DynamicLines, window: TimeW
         .iter()
         .take_while(|point| f64::from(point.second) <= window.end_secs + 1.0)
     {
-        let x = f64::from(point.second) + 1.0;
+        let x = point_x_secs(point);
         for (name, value) in lines(point) {
             match named.iter().position(|(known, _)| *known == name) {
                 Some(index) => named[index].1.push([x, value]),
@@ -679,7 +391,13 @@ pub fn draw(
     let mut lines: Vec<(String, Color32, Vec<[f64; 2]>)> = spec
         .series
         .iter()
-        .map(|line| (line.name.to_string(), line.color, series_points(series, line, window, buckets)))
+        .map(|line| {
+            (
+                line.name.to_string(),
+                palette::series(line.color),
+                series_points(series, line, window, buckets),
+            )
+        })
         .collect();
     if let Some(dynamic) = spec.dynamic {
         for (index, (name, points)) in dynamic_points(series, dynamic, window, buckets).into_iter().enumerate() {
@@ -703,7 +421,7 @@ pub fn draw(
                 .series
                 .iter()
                 .find(|line| line.target == Some(target.metric))
-                .map_or(palette::TARGET, |line| line.color);
+                .map_or(palette::TARGET, |line| palette::series(line.color));
             (target, color)
         })
         .collect();

@@ -81,3 +81,17 @@ pub const BADGE_NONE: Color32 = Color32::from_rgb(72, 79, 88);
 pub const PRESENT_PASS_TEXT: Color32 = Color32::from_rgb(120, 220, 140);
 pub const PRESENT_FAIL_TEXT: Color32 = Color32::from_rgb(255, 140, 140);
 pub const PRESENT_FAILED_TARGETS: Color32 = Color32::from_rgb(255, 160, 160);
+
+/// A catalogue line's colour on screen.
+pub fn series(color: crate::report::catalogue::SeriesColor) -> Color32 {
+    use crate::report::catalogue::SeriesColor;
+    match color {
+        SeriesColor::Blue => BLUE,
+        SeriesColor::Purple => PURPLE,
+        SeriesColor::Green => GREEN,
+        SeriesColor::Red => RED,
+        SeriesColor::P50 => P50,
+        SeriesColor::P95 => P95,
+        SeriesColor::P99 => P99,
+    }
+}

@@ -10,6 +10,7 @@ use crate::analysis::baseline::{DegradationRow, degradation_rows};
 use crate::analysis::comparison::{Comparison, Measure, compare};
 use crate::analysis::headline::{Headline, LevelHeadline, headline};
 use crate::format;
+use crate::report::catalogue::ChartKind;
 use crate::report::charts::{ChartData, capacity_charts, run_charts};
 use crate::report::tables::compared_cell;
 use crate::run::RunRecord;
@@ -38,13 +39,13 @@ impl Presentation {
             .map(|run| {
                 run_charts(run)
                     .into_iter()
-                    .filter(|chart| chart.id == "throughput" || chart.id == "latency")
+                    .filter(|chart| matches!(chart.kind, ChartKind::Throughput | ChartKind::Latency))
                     // A capacity search shows its curve: latency by load.
                     .chain(
                         run.scenarios
                             .iter()
                             .flat_map(capacity_charts)
-                            .filter(|chart| chart.id.starts_with("capacity-latency")),
+                            .filter(|chart| chart.kind == ChartKind::CapacityLatency),
                     )
                     .collect()
             })

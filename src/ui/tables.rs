@@ -74,7 +74,12 @@ pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, 
         .fold(0.0_f64, f64::max)
         .max(1e-9);
     let y_top = y_max * 1.25;
-    let color = |index: usize| palette::RUNS[index % palette::RUNS.len()];
+    // The catalogue's colour for a line (the Live tab's), else by its place (runs compared).
+    let color = |index: usize| {
+        data.lines[index]
+            .color
+            .map_or(palette::RUNS[index % palette::RUNS.len()], palette::series)
+    };
     ui.vertical(|ui| {
         ui.horizontal_wrapped(|ui| {
             for (index, line) in data.lines.iter().enumerate() {
