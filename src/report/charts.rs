@@ -133,6 +133,97 @@ pub fn spec_lines(spec: &ChartSpec, series: &[SeriesPoint]) -> Vec<Line> {
     lines
 }
 
+/// A level band as its name is laid out: where it spans, the scenario's name when the band
+/// starts one (in a run of several), and the level's name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandSpan<'a> {
+    pub start_secs: f64,
+    pub end_secs: f64,
+    pub scenario_start: Option<&'a str>,
+    pub label: &'a str,
+}
+
+/// A band name placed on a chart: at `x_secs`, on `row` 0 (the scenario's, bold) or 1 (the
+/// level's), cut with "…" to the room it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandLabel {
+    pub x_secs: f64,
+    pub row: u8,
+    pub text: String,
+    pub strong: bool,
+}
+
+/// The bands of `slots` (a report's levels): a scenario's name where it starts, when the run
+/// has several.
+pub fn slot_spans(slots: &[LevelSlot]) -> Vec<BandSpan<'_>> {
+    let several = slots.windows(2).any(|pair| pair[0].scenario != pair[1].scenario);
+    slots
+        .iter()
+        .enumerate()
+        .map(|(index, slot)| BandSpan {
+            start_secs: slot.start_secs,
+            end_secs: slot.end_secs,
+            scenario_start: (several && (index == 0 || slots[index - 1].scenario != slot.scenario)).then_some(slot.scenario.as_str()),
+            label: &slot.label,
+        })
+        .collect()
+}
+
+/// Where every face writes the band names of a chart showing `window` (seconds) at
+/// `pixels_per_sec`, its text about `pixels_per_char` wide: a scenario's name on the top row
+/// up to where the next one starts, a level's name on the row below within its band, each cut
+/// with "…" to fit, and left out where not even a letter fits. One layout, so no face draws
+/// names over each other.
+pub fn band_labels(bands: &[BandSpan<'_>], window: (f64, f64), pixels_per_sec: f64, pixels_per_char: f64) -> Vec<BandLabel> {
+    let (start, end) = window;
+    let room = |from: f64, to: f64| (((to.min(end) - from) * pixels_per_sec - 6.0) / pixels_per_char).floor();
+    let mut labels = Vec::new();
+    for (index, band) in bands.iter().enumerate() {
+        if band.end_secs < start || band.start_secs > end {
+            continue;
+        }
+        let x = band.start_secs.max(start);
+        if let Some(scenario) = band.scenario_start {
+            // The scenario's name may run on over its later levels, up to the next scenario.
+            let next = bands[index + 1..]
+                .iter()
+                .find(|later| later.scenario_start.is_some())
+                .map_or(end, |later| later.start_secs);
+            if let Some(text) = fitted(scenario, room(x, next)) {
+                labels.push(BandLabel {
+                    x_secs: x,
+                    row: 0,
+                    text,
+                    strong: true,
+                });
+            }
+        }
+        if let Some(text) = fitted(band.label, room(x, band.end_secs)) {
+            labels.push(BandLabel {
+                x_secs: x,
+                row: 1,
+                text,
+                strong: false,
+            });
+        }
+    }
+    labels
+}
+
+/// `text` in at most `chars` characters, cut with "…"; None when not even two letters and the
+/// "…" fit.
+fn fitted(text: &str, chars: f64) -> Option<String> {
+    let count = text.chars().count();
+    if chars >= count as f64 {
+        return Some(text.to_string());
+    }
+    if chars < 3.0 {
+        return None;
+    }
+    let kept: String = text.chars().take(chars as usize - 1).collect();
+    Some(format!("{}…", kept.trim_end()))
+}
+
 /// A capacity search's curve, one point per step by its load: latency (p95, TTFT p95, with the
 /// latency targets), and throughput beside goodput and the busiest GPU's utilisation.
 pub fn capacity_charts(scenario: &ScenarioRecord) -> Vec<ChartData> {
@@ -315,4 +406,55 @@ fn thresholds(run: &RunRecord, metrics: &[Metric], scale: f64) -> Vec<Threshold>
         }
     }
     found
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn band_names_fit_their_bands_and_never_overlap() {
+        let bands = [
+            BandSpan {
+                start_secs: 0.0,
+                end_secs: 10.0,
+                scenario_start: Some("API Gateway baseline"),
+                label: "Single user",
+            },
+            BandSpan {
+                start_secs: 10.0,
+                end_secs: 12.0,
+                scenario_start: Some("API Gateway"),
+                label: "Level 1 · 10 users",
+            },
+            BandSpan {
+                start_secs: 12.0,
+                end_secs: 60.0,
+                scenario_start: None,
+                label: "Level 2 · 50 users",
+            },
+        ];
+        // 10 pixels a second, 7 a character.
+        let labels = band_labels(&bands, (0.0, 60.0), 10.0, 7.0);
+        for (row, expected) in [
+            (0, vec!["API Gateway…", "API Gateway"]),
+            (1, vec!["Single user", "Level 2 · 50 users"]),
+        ] {
+            let texts: Vec<&str> = labels
+                .iter()
+                .filter(|label| label.row == row)
+                .map(|label| label.text.as_str())
+                .collect();
+            assert_eq!(texts, expected, "row {row}");
+        }
+        // No two names of a row overlap: each ends before the next starts.
+        for row in [0, 1] {
+            let placed: Vec<&BandLabel> = labels.iter().filter(|label| label.row == row).collect();
+            for pair in placed.windows(2) {
+                let end = pair[0].x_secs + (pair[0].text.chars().count() as f64 * 7.0 + 6.0) / 10.0;
+                assert!(end <= pair[1].x_secs + 1e-9, "{pair:?}");
+            }
+        }
+    }
 }

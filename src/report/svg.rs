@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::catalogue::SeriesColor;
-use super::charts::{ChartData, Line};
+use super::charts::{ChartData, Line, band_labels, slot_spans};
 
 const WIDTH: f64 = 800.0;
 const HEIGHT: f64 = 280.0;
@@ -122,12 +122,16 @@ pub fn render(chart: &ChartData) -> String {
                 (right - left).max(0.0)
             );
         }
+    }
+    // Their names: the scenario's (bold) over the level's, laid out as every face lays them.
+    for label in band_labels(&slot_spans(&chart.bands), (0.0, x_max), plot_w / x_max, 5.6) {
         let _ = write!(
             svg,
-            r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#555">{}</text>"##,
-            left + 3.0,
-            TOP - 6.0,
-            escape(&band.label)
+            r##"<text x="{:.1}" y="{:.1}" font-size="10"{} fill="#555">{}</text>"##,
+            x(label.x_secs) + 3.0,
+            TOP - 15.0 + 10.0 * f64::from(label.row),
+            if label.strong { r#" font-weight="bold""# } else { "" },
+            escape(&label.text)
         );
     }
     // Grid and y labels.

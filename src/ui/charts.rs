@@ -13,7 +13,7 @@ use super::palette::{self, SERIES, band_fill};
 use crate::format;
 use crate::report::catalogue::MAX_DYNAMIC_LINES;
 pub use crate::report::catalogue::{CHARTS, ChartSpec, DynamicLines, SeriesSpec};
-use crate::report::charts::point_x_secs;
+use crate::report::charts::{BandSpan, band_labels, point_x_secs};
 use crate::run::SeriesPoint;
 
 /// Reduces `points` (sorted by x) to at most about `2 * buckets` points, keeping each bucket's
@@ -341,11 +341,6 @@ fn legend(ui: &mut egui::Ui, lines: &[(String, Color32, Vec<[f64; 2]>)], targets
 /// Level bands with readable labels: the level's name where its band is wide enough for it,
 /// and the scenario's name on the line above where the scenario starts.
 fn draw_bands(plot: &mut egui_plot::PlotUi<'_>, bands: &[LevelBand], window: TimeWindow, y_top: f64) {
-    let transform = *plot.transform();
-    let pixels_per_sec = transform.dpos_dvalue_x().abs();
-    let line_height_value = 15.0 * transform.dvalue_dpos()[1].abs();
-    // About seven pixels a character at the label size.
-    let fits = |text: &str, secs: f64| text.chars().count() as f64 * 7.0 + 6.0 <= secs * pixels_per_sec;
     for (index, band) in bands.iter().enumerate() {
         if band.end_secs < window.start_secs || band.start_secs > window.end_secs {
             continue;
@@ -355,17 +350,31 @@ fn draw_bands(plot: &mut egui_plot::PlotUi<'_>, bands: &[LevelBand], window: Tim
                 .fill(band_fill(index))
                 .border_width(0.0),
         );
-        let x = band.start_secs.max(window.start_secs);
-        let visible_secs = band.end_secs.min(window.end_secs) - x;
-        if let Some(scenario) = &band.scenario_start {
-            // The scenario's name may run on over its later levels: it names where it starts.
-            plot.text(Text::new("", [x, y_top].into(), RichText::new(scenario).size(12.0).strong()).anchor(egui::Align2::LEFT_TOP));
-        }
-        if fits(&band.label, visible_secs) {
-            plot.text(
-                Text::new("", [x, y_top - line_height_value].into(), RichText::new(&band.label).size(12.0)).anchor(egui::Align2::LEFT_TOP),
-            );
-        }
+    }
+    let spans: Vec<BandSpan<'_>> = bands
+        .iter()
+        .map(|band| BandSpan {
+            start_secs: band.start_secs,
+            end_secs: band.end_secs,
+            scenario_start: band.scenario_start.as_deref(),
+            label: &band.label,
+        })
+        .collect();
+    draw_band_labels(plot, &spans, (window.start_secs, window.end_secs), y_top);
+}
+
+/// Writes the band names where `report::charts::band_labels` places them (every face's
+/// layout), two rows under the top of the plot.
+pub fn draw_band_labels(plot: &mut egui_plot::PlotUi<'_>, spans: &[BandSpan<'_>], window: (f64, f64), y_top: f64) {
+    let transform = *plot.transform();
+    let pixels_per_sec = transform.dpos_dvalue_x().abs();
+    let line_height_value = 15.0 * transform.dvalue_dpos()[1].abs();
+    // About seven pixels a character at the label size.
+    for label in band_labels(spans, window, pixels_per_sec, 7.0) {
+        let text = RichText::new(label.text).size(12.0);
+        let text = if label.strong { text.strong() } else { text };
+        let y = y_top - f64::from(label.row) * line_height_value;
+        plot.text(Text::new("", [label.x_secs, y].into(), text).anchor(egui::Align2::LEFT_TOP));
     }
 }
 

@@ -2,10 +2,10 @@
 //! Markdown and HTML reports render, so the app and the reports show the same numbers.
 
 use egui::RichText;
-use egui_plot::{Line, PlotPoints, Span, Text};
+use egui_plot::{Line, PlotPoints, Span};
 
 use super::palette;
-use crate::report::charts::{ChartData, XAxis};
+use crate::report::charts::{ChartData, XAxis, slot_spans};
 use crate::report::tables::{Cell, Table, Tone};
 
 /// One cell: pass/better in green, fail/worse in red (with the words, never colour alone).
@@ -110,7 +110,6 @@ pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, 
         };
         plot.show(ui, |plot| {
             plot.set_plot_bounds_y(0.0..=y_top);
-            let several = data.bands.windows(2).any(|pair| pair[0].scenario != pair[1].scenario);
             for (index, band) in data.bands.iter().enumerate() {
                 let alpha = if highlight == Some(index) {
                     90
@@ -124,14 +123,9 @@ pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, 
                         .fill(palette::grey_fill(alpha))
                         .border_width(0.0),
                 );
-                let starts_scenario = index == 0 || data.bands[index - 1].scenario != band.scenario;
-                let label = if several && starts_scenario {
-                    format!("{}: {}", band.scenario, band.label)
-                } else {
-                    band.label.clone()
-                };
-                plot.text(Text::new("", [band.start_secs, y_top].into(), RichText::new(label).size(12.0)).anchor(egui::Align2::LEFT_TOP));
             }
+            let bounds = plot.plot_bounds();
+            super::charts::draw_band_labels(plot, &slot_spans(&data.bands), (bounds.min()[0], bounds.max()[0]), y_top);
             for threshold in &data.thresholds {
                 plot.line(
                     Line::new(
