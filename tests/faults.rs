@@ -1167,7 +1167,7 @@ duration = "1s"
     assert!(
         events
             .iter()
-            .any(|event| matches!(event, Event::Warning(message) if message.contains("certificates are not verified"))),
+            .any(|event| matches!(event, Event::Warning(loadscope::engine::RunWarning::InsecureTls { .. }))),
         "{events:?}"
     );
     assert!(

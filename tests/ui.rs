@@ -762,11 +762,17 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
         });
         app.take_event(Event::SaveFailed {
             path: PathBuf::from("/mnt/full/run.json"),
-            error: "No space left on device".into(),
+            error: std::sync::Arc::new(loadscope::run::RunFileError::Write {
+                path: PathBuf::from("/mnt/full/run.json"),
+                source: std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device"),
+            }),
         });
         app.take_event(Event::SaveFailed {
             path: PathBuf::from("/mnt/full/run.json"),
-            error: "No space left on device".into(),
+            error: std::sync::Arc::new(loadscope::run::RunFileError::Write {
+                path: PathBuf::from("/mnt/full/run.json"),
+                source: std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device"),
+            }),
         });
     }
     settle(&mut harness);

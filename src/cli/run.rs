@@ -263,12 +263,13 @@ fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Op
             }
             Event::SaveFailed { path, error } => {
                 // Said once per distinct reason, not every autosave.
-                if save_failing.as_deref() != Some(error.as_str()) {
+                let reason = error.reason();
+                if save_failing.as_deref() != Some(reason.as_str()) {
                     progress.warn(&format!(
-                        "warning: could not save {} ({error}); the last good save is kept and saving is retried",
+                        "warning: could not save {} ({reason}); the last good save is kept and saving is retried",
                         path.display()
                     ));
-                    save_failing = Some(error);
+                    save_failing = Some(reason);
                 }
             }
             Event::Warning(message) => progress.warn(&format!("warning: {message}")),

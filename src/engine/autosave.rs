@@ -73,7 +73,7 @@ impl RunSaver {
                             }),
                             Err(err) => sink.send(Event::SaveFailed {
                                 path: path.clone(),
-                                error: err.to_string(),
+                                error: std::sync::Arc::new(err),
                             }),
                         }
                         continue;
@@ -90,12 +90,13 @@ impl RunSaver {
                         }
                     }
                     Err(err) => {
+                        let reason = err.to_string();
                         sink.send(Event::SaveFailed {
                             path: path.clone(),
-                            error: err.to_string(),
+                            error: std::sync::Arc::new(err),
                         });
                         if final_save {
-                            return save_fallback(&record, &path, err.to_string());
+                            return save_fallback(&record, &path, reason);
                         }
                     }
                 }

@@ -14,7 +14,7 @@ use super::level_source::{LevelSource, NextLevel};
 use super::plan::RunPlan;
 use super::run_state::RunState;
 use super::worker_pool::WorkerPool;
-use super::{Command, Event, Phase, preflight};
+use super::{Command, Event, Phase, RunWarning, preflight};
 use crate::measure::LoadModel;
 use crate::monitor::{MonitorReport, Monitors};
 use crate::run::{RunStatus, save_atomic};
@@ -181,7 +181,12 @@ async fn prepare(plan: &Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>,
         sink.send(Event::Warning(warning.clone()));
     }
     let run_start = Instant::now();
-    let run = RunState::new(plan.clone(), run_start, warnings, start_offset_millis);
+    let run = RunState::new(
+        plan.clone(),
+        run_start,
+        warnings.iter().map(ToString::to_string).collect(),
+        start_offset_millis,
+    );
     // The first save claims the file (a library name is created new, never over another run's)
     // before load starts, so a crash from here on leaves a run to recover.
     let first = run.record(RunStatus::Running);
@@ -202,9 +207,7 @@ async fn prepare(plan: &Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>,
     let monitors = match Monitors::start(plan.preset.monitors.clone()) {
         Ok(monitors) => Some(monitors),
         Err(err) => {
-            sink.send(Event::Warning(format!(
-                "cannot start the resource monitors: {err}; the run goes on without them"
-            )));
+            sink.send(Event::Warning(RunWarning::MonitorsUnavailable { why: err.to_string() }));
             None
         }
     };
@@ -242,7 +245,7 @@ async fn before_load(
     plan: &RunPlan,
     commands: &mut UnboundedReceiver<Command>,
     sink: &EventSink,
-) -> Result<(Vec<String>, Option<f64>), Continue> {
+) -> Result<(Vec<RunWarning>, Option<f64>), Continue> {
     // Before anything is sent: a run whose file cannot be written is refused, not run blind.
     if let Err(why) = crate::run::save::check_writable(&plan.out_path, plan.out_must_be_new) {
         sink.send(Event::StartFailed(why));
@@ -297,10 +300,10 @@ async fn before_load(
         Err(early) => -early.duration().as_secs_f64() * 1000.0,
     };
     if offset > LATE_START_TOLERANCE_MILLIS {
-        warnings.push(format!(
-            "Late start: load began {offset:.0} ms after --start-at {} (the checks or the process start took longer); this segment did not run in step with the others. Give --start-at more lead time",
-            humantime::format_rfc3339_millis(at)
-        ));
+        warnings.push(RunWarning::LateStart {
+            offset_millis: offset,
+            start_at: humantime::format_rfc3339_millis(at).to_string(),
+        });
     }
     Ok((warnings, Some(offset)))
 }

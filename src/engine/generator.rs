@@ -56,23 +56,32 @@ pub fn connections_needed(plan: &RunPlan) -> u64 {
 
 /// What the person should know before load starts: more connections than the open-file
 /// limit allows, https certificates not verified.
-pub fn start_warnings(plan: &RunPlan) -> Vec<String> {
+pub fn start_warnings(plan: &RunPlan) -> Vec<super::RunWarning> {
     let mut warnings = Vec::new();
     if let Some(limit) = raise_open_file_limit() {
         let needed = connections_needed(plan) + DESCRIPTOR_OVERHEAD;
         if needed > limit {
-            warnings.push(format!(
-                "the load generator may open up to {needed} files and connections, but this process may hold {limit} (the open-file limit): requests beyond it fail as `load generator` failures, not the service's. Raise it (`ulimit -n {needed}` in the shell, LimitNOFILE= for a service) or use fewer users per machine"
-            ));
+            warnings.push(super::RunWarning::DescriptorsLow { needed, limit });
         }
     }
     for scenario in &plan.scenarios {
-        warnings.extend(scenario.compiled.dataset_notes());
+        for task in &scenario.compiled.tasks {
+            if let Some(dataset) = task.chat.as_ref().and_then(|chat| chat.dataset.as_ref())
+                && let Some(note) = &dataset.skipped_note
+            {
+                warnings.push(super::RunWarning::DatasetSkipped {
+                    scenario: scenario.compiled.name.clone(),
+                    task: task.name.clone(),
+                    file: dataset.file.clone(),
+                    note: note.clone(),
+                });
+            }
+        }
         if !scenario.compiled.tls_verify && scenario.compiled.base.scheme == crate::preset::compiled::Scheme::Https {
-            warnings.push(format!(
-                "{}: https certificates are not verified (tls_verify = false or --insecure): anyone between this machine and {} could read and change the traffic",
-                scenario.compiled.name, scenario.compiled.base.text
-            ));
+            warnings.push(super::RunWarning::InsecureTls {
+                scenario: scenario.compiled.name.clone(),
+                base_url: scenario.compiled.base.text.clone(),
+            });
         }
     }
     warnings

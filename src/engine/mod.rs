@@ -17,6 +17,7 @@ pub mod recorder;
 mod run_state;
 pub mod setup;
 pub mod summary;
+pub mod warning;
 pub mod worker;
 mod worker_pool;
 
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use plan::{PlanError, RunPlan};
 pub use preflight::HealthReport;
+pub use warning::RunWarning;
 
 use crate::measure::LoadModel;
 use crate::run::{FailureRow, RunRecord, SeriesPoint, TaskStats, Verdict};
@@ -89,7 +91,7 @@ pub enum Event {
     /// The run file could not be written (the run goes on; the message says why).
     SaveFailed {
         path: std::path::PathBuf,
-        error: String,
+        error: std::sync::Arc<crate::run::RunFileError>,
     },
     /// The run ended; the record and where it was saved (or why it could not be).
     Finished {
@@ -98,7 +100,7 @@ pub enum Event {
     },
     /// Something the person should know that does not end the run (a monitor that cannot
     /// start, more users than the open-file limit allows).
-    Warning(String),
+    Warning(RunWarning),
     /// A command could not be carried out; the run (if any) goes on.
     Rejected(String),
 }

@@ -18,8 +18,9 @@ use crate::run::histogram::{BUCKET_BOUNDS_MICROS, BucketCounts};
 use crate::run::{FailureRow, TaskStats, Verdict};
 
 /// Every metric name Loadscope exports (the dashboard's queries are checked against it).
-pub const METRIC_NAMES: [&str; 16] = [
+pub const METRIC_NAMES: [&str; 17] = [
     "loadscope_run_info",
+    "loadscope_run_warnings_total",
     "loadscope_requests_total",
     "loadscope_failures_total",
     "loadscope_request_duration_seconds",
@@ -71,6 +72,10 @@ struct State {
     scenario_indices: BTreeMap<String, usize>,
     current: Option<Current>,
     finished: bool,
+    /// Warnings about the run so far, by kind (those sent before it started included).
+    warnings: BTreeMap<&'static str, u64>,
+    /// The warnings are the finished run's: the next warning or start begins a new count.
+    warnings_stale: bool,
 }
 
 /// The exported state, shared by the engine's event path and the HTTP endpoint.
@@ -104,11 +109,25 @@ impl RunMetrics {
         match event {
             Event::Started { run_id, .. } => {
                 let preset = std::mem::take(&mut state.preset);
+                // A run's start warnings are sent before it starts: they stay its own.
+                let warnings = if state.warnings_stale {
+                    BTreeMap::new()
+                } else {
+                    std::mem::take(&mut state.warnings)
+                };
                 *state = State {
                     run_id: Some(run_id.clone()),
                     preset,
+                    warnings,
                     ..State::default()
                 };
+            }
+            Event::Warning(warning) => {
+                if std::mem::take(&mut state.warnings_stale) {
+                    // The first warning of the next run: the last run's count is done.
+                    state.warnings.clear();
+                }
+                *state.warnings.entry(warning.kind()).or_default() += 1;
             }
             Event::Snapshot(snapshot) => state.absorb_snapshot(snapshot),
             Event::LevelFinished { scenario, level } => {
@@ -129,6 +148,7 @@ impl RunMetrics {
             }
             Event::Finished { .. } => {
                 state.finished = true;
+                state.warnings_stale = true;
                 state.current = None;
             }
             _ => {}
@@ -281,6 +301,16 @@ impl Collector for Exposition {
                 info.encode_info(&labels)?;
             }
         }
+        counter(
+            &mut encoder,
+            "loadscope_run_warnings_total",
+            "Warnings about the run that did not stop it (the CLI and the app say what each was), by kind.",
+            state
+                .warnings
+                .iter()
+                .map(|(kind, count)| (vec![("kind", kind.to_string())], *count))
+                .collect(),
+        )?;
 
         counter(
             &mut encoder,

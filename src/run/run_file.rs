@@ -37,6 +37,17 @@ pub enum RunFileError {
     TooLarge { path: PathBuf, bytes: u64, max_bytes: u64 },
 }
 
+impl RunFileError {
+    /// Why, without the path (the caller names it): the system's words for a failed read or
+    /// write ("No space left on device"), else the whole message.
+    pub fn reason(&self) -> String {
+        match self {
+            RunFileError::Write { source, .. } | RunFileError::Read { source, .. } => source.to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// The largest run file read whole (1 GB), unless `LOADSCOPE_MAX_RUN_FILE_MB` says otherwise:
 /// a file past it is listed from its summary, and refused with a message when opened.
 pub const MAX_RUN_FILE_BYTES: u64 = 1_000_000_000;

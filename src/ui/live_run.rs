@@ -130,7 +130,7 @@ pub struct LiveRun {
     pub record: Option<Box<RunRecord>>,
     pub messages: Vec<String>,
     /// What the engine warned about (the run goes on): https not verified, too few descriptors.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::engine::RunWarning>,
     /// Where the final save went, once the run has ended.
     pub saved: Option<SaveOutcome>,
     /// Per scenario: its capacity search's axis and its latency targets (metric, threshold,
@@ -358,7 +358,7 @@ impl LiveRun {
                 self.last_saved = Some(Instant::now());
                 self.save_error = None;
             }
-            Event::SaveFailed { path, error } => self.save_error = Some(format!("{}: {error}", path.display())),
+            Event::SaveFailed { path, error } => self.save_error = Some(format!("{}: {}", path.display(), error.reason())),
             Event::Finished { record, saved } => {
                 self.state = RunState::Ended(record.status);
                 match &saved {
@@ -694,13 +694,20 @@ mod tests {
         });
         assert_eq!(live.state, RunState::Running);
         assert!(live.state.is_active());
-        live.apply(Event::Warning("https certificates are not verified".into()));
+        let insecure = crate::engine::RunWarning::InsecureTls {
+            scenario: "Gateway".into(),
+            base_url: "https://gateway.test".into(),
+        };
+        live.apply(Event::Warning(insecure.clone()));
         assert_eq!(live.state, RunState::Running, "a warning does not end the run");
-        assert_eq!(live.warnings, vec!["https certificates are not verified".to_string()]);
+        assert_eq!(live.warnings, vec![insecure]);
         assert!(live.messages.is_empty(), "warnings are not shown as errors");
         live.apply(Event::SaveFailed {
             path: PathBuf::from("run.json"),
-            error: "disk full".into(),
+            error: std::sync::Arc::new(crate::run::RunFileError::Write {
+                path: PathBuf::from("run.json"),
+                source: std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full"),
+            }),
         });
         assert_eq!(live.save_error.as_deref(), Some("run.json: disk full"));
     }

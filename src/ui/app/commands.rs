@@ -603,8 +603,9 @@ impl LoadscopeApp {
         let failure = match &event {
             Event::StartFailed(why) => Some(format!("The run did not start: {why}")),
             Event::SaveFailed { path, error } if self.live.save_error.is_none() => Some(format!(
-                "Could not save the run to {} ({error}); the last good save is kept and saving is retried",
-                path.display()
+                "Could not save the run to {} ({}); the last good save is kept and saving is retried",
+                path.display(),
+                error.reason()
             )),
             Event::Finished {
                 saved: SaveOutcome::Fallback { path, planned, error },
