@@ -9,15 +9,15 @@ use crate::analysis::comparison::{Comparison, Measure, compare_with_spreads};
 use crate::format;
 use crate::report::tables::compared_cell;
 use crate::run::RunRecord;
-use crate::run::library::{default_runs_dir, resolve};
+use crate::run::library::{LibraryError, default_runs_dir, resolve};
 
 /// Loads runs by reference (path, id, file name or `latest`), naming the one that fails.
-pub fn load_runs(references: &[String], dir: &std::path::Path) -> Result<Vec<(PathBuf, RunRecord)>, String> {
+pub fn load_runs(references: &[String], dir: &std::path::Path) -> Result<Vec<(PathBuf, RunRecord)>, LibraryError> {
     references
         .iter()
         .map(|reference| {
             let path = resolve(reference, dir)?;
-            let record = crate::run::load(&path).map_err(|err| err.to_string())?;
+            let record = crate::run::load(&path)?;
             Ok((path, record))
         })
         .collect()

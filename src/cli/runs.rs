@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::{EXIT_BAD_INPUT, EXIT_PASSED};
 use crate::format;
-use crate::run::library::{LibraryEntry, RunRow, SortKey, default_runs_dir, list, passed_over_line, resolve, sort_rows, trash_dir};
+use crate::run::library::{
+    LibraryEntry, LibraryError, RunRow, SortKey, default_runs_dir, list, passed_over_line, resolve, sort_rows, trash_dir,
+};
 
 /// `loadscope runs`' arguments.
 #[derive(Debug, clap::Args)]
@@ -77,7 +79,7 @@ pub fn runs(args: RunsArgs) -> u8 {
     }
 }
 
-fn act(dir: &Path, action: RunsAction) -> Result<String, String> {
+fn act(dir: &Path, action: RunsAction) -> Result<String, LibraryError> {
     use crate::run::library::{delete, restore, update};
     let found = |reference: &str| resolve(reference, dir);
     match action {
@@ -85,23 +87,26 @@ fn act(dir: &Path, action: RunsAction) -> Result<String, String> {
             let path = found(&run)?;
             update(&path, |record| {
                 record.title = Some(name.trim().to_string()).filter(|name| !name.is_empty())
-            })
-            .map_err(|err| err.to_string())?;
+            })?;
             Ok(format!("Renamed {} to {name:?}", path.display()))
         }
         RunsAction::Note { run, text } => {
             let path = found(&run)?;
-            update(&path, |record| record.notes = text.clone()).map_err(|err| err.to_string())?;
+            update(&path, |record| record.notes = text.clone())?;
             Ok(format!("Notes of {} set", path.display()))
         }
         RunsAction::Tag { run, tags } => {
             let path = found(&run)?;
-            let record = update(&path, |record| apply_tags(&mut record.tags, &tags)).map_err(|err| err.to_string())?;
+            let record = update(&path, |record| apply_tags(&mut record.tags, &tags))?;
             Ok(format!("Tags of {}: {}", path.display(), record.tags.join(", ")))
         }
         RunsAction::Delete { run } => {
             let path = found(&run)?;
-            let trashed = delete(&path).map_err(|err| format!("cannot delete {}: {err}", path.display()))?;
+            let trashed = delete(&path).map_err(|source| LibraryError::Move {
+                action: "delete",
+                path: path.clone(),
+                source,
+            })?;
             let name = trashed
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
@@ -119,9 +124,16 @@ fn act(dir: &Path, action: RunsAction) -> Result<String, String> {
             let path = if path.is_file() {
                 path
             } else {
-                resolve(wanted, &trash).map_err(|_| format!("no run {run:?} in the trash folder {}", trash.display()))?
+                resolve(wanted, &trash).map_err(|_| LibraryError::NotInTrash {
+                    reference: run.clone(),
+                    trash: trash.clone(),
+                })?
             };
-            let restored = restore(&path).map_err(|err| format!("cannot restore {}: {err}", path.display()))?;
+            let restored = restore(&path).map_err(|source| LibraryError::Move {
+                action: "restore",
+                path: path.clone(),
+                source,
+            })?;
             Ok(format!("Restored {}", restored.display()))
         }
     }

@@ -4,6 +4,7 @@
 //! differenced between this sampler's own consecutive readings, so a container appears from
 //! its second reading and disappears when it stops.
 
+use super::error::MonitorError;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -109,15 +110,19 @@ pub struct DockerSampler {
 
 impl DockerSampler {
     /// Connects through `DOCKER_HOST` or the default socket and agrees on an API version.
-    pub async fn connect(filter: ContainerFilter) -> Result<DockerSampler, String> {
+    pub async fn connect(filter: ContainerFilter) -> Result<DockerSampler, MonitorError> {
         let name_pattern = match &filter.name {
-            Some(pattern) => Some(Regex::new(pattern).map_err(|err| format!("container name pattern {pattern:?}: {err}"))?),
+            Some(pattern) => Some(Regex::new(pattern).map_err(|err| MonitorError::BadPattern {
+                pattern: pattern.clone(),
+                why: err.to_string(),
+            })?),
             None => None,
         };
-        let docker = Docker::connect_with_defaults().map_err(|err| format!("cannot reach the Docker engine: {err}"))?;
-        let docker = docker.negotiate_version().await.map_err(|err| {
-            format!("cannot reach the Docker engine ({err}); is dockerd running and DOCKER_HOST (or /var/run/docker.sock) right?")
-        })?;
+        let docker = Docker::connect_with_defaults().map_err(|err| MonitorError::DockerUnreachable(err.to_string()))?;
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|err| MonitorError::DockerNoAnswer(err.to_string()))?;
         let api_version = docker.client_version().to_string();
         Ok(DockerSampler {
             docker,
@@ -140,7 +145,7 @@ impl DockerSampler {
     }
 
     /// The running containers that match, as `(id, name)`.
-    pub async fn matching(&self) -> Result<Vec<(String, String)>, String> {
+    pub async fn matching(&self) -> Result<Vec<(String, String)>, MonitorError> {
         let mut filters: HashMap<String, Vec<String>> = HashMap::new();
         filters.insert("status".into(), vec!["running".into()]);
         if let Some(project) = &self.filter.compose_project {
@@ -151,7 +156,7 @@ impl DockerSampler {
             .docker
             .list_containers(Some(options))
             .await
-            .map_err(|err| format!("cannot list containers: {err}"))?;
+            .map_err(|err| MonitorError::DockerList(err.to_string()))?;
         Ok(containers
             .into_iter()
             .filter_map(|container| {
@@ -169,7 +174,7 @@ impl DockerSampler {
 
     /// One reading of every matching container; containers seen for the first time join from
     /// the next reading (their rates need two).
-    pub async fn sample(&mut self) -> Result<Vec<ContainerSample>, String> {
+    pub async fn sample(&mut self) -> Result<Vec<ContainerSample>, MonitorError> {
         let containers = self.matching().await?;
         let mut readings = tokio::task::JoinSet::new();
         for (id, name) in containers {

@@ -3,6 +3,7 @@
 //! Written here instead of linking a parser crate: the one that takes vLLM's `vllm:` names is
 //! LGPL and brings 22 crates for a few gauges, and the format is small.
 
+use super::error::{ExpositionError, LineProblem};
 use std::collections::HashMap;
 
 /// The kind a `# TYPE` line gives a metric family.
@@ -59,20 +60,20 @@ pub struct Sample {
 }
 
 /// Every sample of a page, in order; a line that is not the format is an error naming it.
-pub fn parse(text: &str) -> Result<Vec<Sample>, String> {
+pub fn parse(text: &str) -> Result<Vec<Sample>, ExpositionError> {
     let mut types = Types::default();
     let mut samples = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
-        let at = |why: String| format!("line {}: {why}", index + 1);
+        let at = |problem: LineProblem| ExpositionError { line: index + 1, problem };
         if line.is_empty() {
             continue;
         }
         if let Some(comment) = line.strip_prefix('#') {
             let mut words = comment.split_whitespace();
             if words.next() == Some("TYPE") {
-                let name = words.next().ok_or_else(|| at("# TYPE without a metric name".into()))?;
-                let kind = words.next().ok_or_else(|| at(format!("# TYPE {name} without a type")))?;
+                let name = words.next().ok_or_else(|| at(LineProblem::TypeWithoutName))?;
+                let kind = words.next().ok_or_else(|| at(LineProblem::TypeWithoutKind(name.to_string())))?;
                 types.insert(name, FamilyType::parse(kind));
             }
             continue;
@@ -136,11 +137,11 @@ impl Types {
 type Labels = Vec<(String, String)>;
 
 /// `name{labels} value [timestamp]`.
-fn sample_line(line: &str) -> Result<(&str, Labels, f64), String> {
+fn sample_line(line: &str) -> Result<(&str, Labels, f64), LineProblem> {
     let name_end = line.find(|c: char| c == '{' || c.is_whitespace()).unwrap_or(line.len());
     let name = &line[..name_end];
     if !is_metric_name(name) {
-        return Err(format!("{name:?} is not a metric name"));
+        return Err(LineProblem::BadMetricName(name.to_string()));
     }
     let mut rest = &line[name_end..];
     let mut labels = Vec::new();
@@ -150,43 +151,49 @@ fn sample_line(line: &str) -> Result<(&str, Labels, f64), String> {
         rest = after;
     }
     let mut fields = rest.split_whitespace();
-    let value_text = fields.next().ok_or_else(|| format!("{name} has no value"))?;
-    let value = number(value_text).ok_or_else(|| format!("{name}: {value_text:?} is not a number"))?;
+    let value_text = fields.next().ok_or_else(|| LineProblem::NoValue(name.to_string()))?;
+    let value = number(value_text).ok_or_else(|| LineProblem::NotANumber {
+        name: name.to_string(),
+        text: value_text.to_string(),
+    })?;
     if let Some(timestamp) = fields.next()
         && timestamp.parse::<f64>().is_err()
     {
-        return Err(format!("{name}: timestamp {timestamp:?} is not a number"));
+        return Err(LineProblem::BadTimestamp {
+            name: name.to_string(),
+            text: timestamp.to_string(),
+        });
     }
     Ok((name, labels, value))
 }
 
 /// `key="value",...}` (after the opening brace); returns the labels and what follows the brace.
-fn label_set(mut text: &str) -> Result<(Labels, &str), String> {
+fn label_set(mut text: &str) -> Result<(Labels, &str), LineProblem> {
     let mut labels = Vec::new();
     loop {
         text = text.trim_start();
         if let Some(after) = text.strip_prefix('}') {
             return Ok((labels, after));
         }
-        let equals = text.find('=').ok_or_else(|| "a label without =".to_string())?;
+        let equals = text.find('=').ok_or(LineProblem::LabelWithoutEquals)?;
         let key = text[..equals].trim();
         if !is_label_name(key) {
-            return Err(format!("{key:?} is not a label name"));
+            return Err(LineProblem::BadLabelName(key.to_string()));
         }
         let value_start = text[equals + 1..].trim_start();
         let quoted = value_start
             .strip_prefix('"')
-            .ok_or_else(|| format!("label {key}'s value is not quoted"))?;
+            .ok_or_else(|| LineProblem::Unquoted(key.to_string()))?;
         let mut value = String::new();
         let mut chars = quoted.char_indices();
         let end = loop {
             match chars.next() {
-                None => return Err(format!("label {key}'s value has no closing quote")),
+                None => return Err(LineProblem::Unclosed(key.to_string())),
                 Some((at, '"')) => break at,
                 Some((_, '\\')) => match chars.next() {
                     Some((_, 'n')) => value.push('\n'),
                     Some((_, other)) => value.push(other),
-                    None => return Err(format!("label {key}'s value ends in a backslash")),
+                    None => return Err(LineProblem::TrailingBackslash(key.to_string())),
                 },
                 Some((_, other)) => value.push(other),
             }
@@ -277,11 +284,13 @@ rpc_duration_seconds_count 2693
     #[test]
     fn names_a_line_that_is_not_the_format() {
         let bad = parse("ok 1\n{le=\"1\"} 2\n").expect_err("no name");
-        assert!(bad.starts_with("line 2:"), "{bad}");
+        assert_eq!(bad.line, 2);
+        assert!(bad.to_string().starts_with("line 2:"), "{bad}");
         let unquoted = parse("x{a=b} 1").expect_err("unquoted");
-        assert!(unquoted.contains("not quoted"), "{unquoted}");
+        assert_eq!(unquoted.problem, LineProblem::Unquoted("a".into()));
+        assert!(unquoted.to_string().contains("not quoted"), "{unquoted}");
         let value = parse("x 1.2.3").expect_err("value");
-        assert!(value.contains("not a number"), "{value}");
+        assert!(matches!(value.problem, LineProblem::NotANumber { .. }), "{value}");
         assert!(parse("<html>").is_err(), "an HTML page is not Prometheus text");
     }
 }

@@ -15,8 +15,10 @@ pub struct GpuSampler {
 
 impl GpuSampler {
     /// Loads NVML, or says why it cannot be used.
-    pub fn open() -> Result<GpuSampler, String> {
-        Nvml::init().map(|nvml| GpuSampler { nvml }).map_err(|err| unavailable_reason(&err))
+    pub fn open() -> Result<GpuSampler, super::MonitorError> {
+        Nvml::init()
+            .map(|nvml| GpuSampler { nvml })
+            .map_err(|err| super::MonitorError::GpuUnavailable(unavailable_reason(&err)))
     }
 
     /// What the sampler sees, for the status line ("2 GPUs: NVIDIA H100 80GB HBM3").
@@ -77,10 +79,11 @@ mod tests {
         // On machines with a working driver this opens; elsewhere it must explain itself.
         match GpuSampler::open() {
             Ok(sampler) => assert!(!sampler.describe().is_empty()),
-            Err(reason) => assert!(
+            Err(super::super::MonitorError::GpuUnavailable(reason)) => assert!(
                 reason.contains("NVML") || reason.contains("driver") || reason.contains("permission"),
                 "{reason}"
             ),
+            Err(other) => panic!("not a GPU failure: {other}"),
         }
     }
 }

@@ -12,8 +12,8 @@ pub struct HostSampler {
 
 impl HostSampler {
     /// Opens the host's counters, or says why they cannot be read.
-    pub fn new() -> Result<HostSampler, String> {
-        let mut system = System::new().map_err(|err| format!("cannot read this machine's CPU and memory counters: {err}"))?;
+    pub fn new() -> Result<HostSampler, super::MonitorError> {
+        let mut system = System::new().map_err(|err| super::MonitorError::HostCounters(err.to_string()))?;
         system.refresh_cpu_usage();
         system.refresh_memory();
         Ok(HostSampler { system })

@@ -4,6 +4,7 @@
 //! on the run's timeline. Nothing here knows about the engine or the UI.
 
 pub mod docker;
+mod error;
 pub mod exposition;
 pub mod gpu;
 pub mod host;
@@ -12,6 +13,7 @@ pub mod sampler;
 
 use serde::{Deserialize, Serialize};
 
+pub use error::{ExpositionError, LineProblem, MonitorError, ScrapeProblem};
 pub use sampler::{MonitorReport, Monitors};
 
 /// What to sample (the preset's `[monitors]`).

@@ -2,6 +2,7 @@
 //! gauges and counters, read with our own exposition parser (`exposition.rs`), which takes
 //! vLLM's `vllm:` names.
 
+use super::error::{MonitorError, ScrapeProblem};
 use super::exposition::{self, FamilyType};
 use super::{MetricSample, PrometheusEndpoint};
 
@@ -11,8 +12,8 @@ pub const MAX_SERIES_PER_ENDPOINT: usize = 40;
 /// The values of the wanted series in a Prometheus text page. A series is named with its
 /// labels (`vllm:num_requests_waiting{model="x"}`), sorted by label, and histograms and
 /// summaries are left out (their buckets are not one value).
-pub fn parse(text: &str, wanted: &[String]) -> Result<Vec<MetricSample>, String> {
-    let exposition = exposition::parse(text).map_err(|why| format!("not Prometheus text: {why}"))?;
+pub fn parse(text: &str, wanted: &[String]) -> Result<Vec<MetricSample>, ScrapeProblem> {
+    let exposition = exposition::parse(text)?;
     let mut samples = Vec::new();
     for sample in exposition {
         let one_value = match sample.family_type {
@@ -42,18 +43,25 @@ pub fn parse(text: &str, wanted: &[String]) -> Result<Vec<MetricSample>, String>
 }
 
 /// Scrapes one endpoint.
-pub async fn scrape(client: &reqwest::Client, endpoint: &PrometheusEndpoint) -> Result<Vec<MetricSample>, String> {
+pub async fn scrape(client: &reqwest::Client, endpoint: &PrometheusEndpoint) -> Result<Vec<MetricSample>, MonitorError> {
+    let failed = |problem: ScrapeProblem| MonitorError::Scrape {
+        url: endpoint.url.clone(),
+        problem,
+    };
     let response = client
         .get(&endpoint.url)
         .send()
         .await
-        .map_err(|err| format!("{}: {err}", endpoint.url))?;
+        .map_err(|err| failed(ScrapeProblem::Request(err.to_string())))?;
     let status = response.status();
     if !status.is_success() {
-        return Err(format!("{}: HTTP {status}", endpoint.url));
+        return Err(failed(ScrapeProblem::Status(status.as_u16())));
     }
-    let text = response.text().await.map_err(|err| format!("{}: {err}", endpoint.url))?;
-    parse(&text, &endpoint.metrics).map_err(|why| format!("{}: {why}", endpoint.url))
+    let text = response
+        .text()
+        .await
+        .map_err(|err| failed(ScrapeProblem::Request(err.to_string())))?;
+    parse(&text, &endpoint.metrics).map_err(failed)
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ impl Samplers {
                     Some(sampler)
                 }
                 Err(reason) => {
-                    status.gpu = Availability::Unavailable(reason);
+                    status.gpu = Availability::Unavailable(reason.to_string());
                     None
                 }
             }
@@ -116,7 +116,7 @@ impl Samplers {
                     Some(sampler)
                 }
                 Err(reason) => {
-                    status.host = Availability::Unavailable(reason);
+                    status.host = Availability::Unavailable(reason.to_string());
                     None
                 }
             }
@@ -151,7 +151,7 @@ impl Samplers {
                 self.status.containers = Availability::Available(sampler.describe(0));
                 self.docker = Some(sampler);
             }
-            Err(reason) => self.status.containers = Availability::Unavailable(reason),
+            Err(reason) => self.status.containers = Availability::Unavailable(reason.to_string()),
         }
     }
 
@@ -173,7 +173,7 @@ impl Samplers {
                     self.status.containers = Availability::Available(docker.describe(containers.len()));
                     sample.containers = containers;
                 }
-                Err(reason) => self.status.containers = Availability::Unavailable(reason),
+                Err(reason) => self.status.containers = Availability::Unavailable(reason.to_string()),
             }
         }
         if let Some(client) = &self.http {
@@ -181,7 +181,7 @@ impl Samplers {
             for endpoint in &self.settings.prometheus {
                 match prometheus::scrape(client, endpoint).await {
                     Ok(mut metrics) => sample.metrics.append(&mut metrics),
-                    Err(reason) => failures.push(reason),
+                    Err(reason) => failures.push(reason.to_string()),
                 }
             }
             self.status.prometheus = if failures.is_empty() {

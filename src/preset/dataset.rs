@@ -108,6 +108,65 @@ impl Dataset {
     }
 }
 
+/// Why a dataset cannot be used (yet).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DatasetError {
+    #[error("dataset {name:?} is not shipped (shipped: {known})")]
+    NotShipped { name: String, known: String },
+    /// Being read on a thread of its own (the app); `progress` says how far it has got.
+    #[error("{progress}; the preset is checked again when it has been read")]
+    Reading { progress: String },
+    #[error("dataset {file}: cannot read it: {reason} (paths are relative to the preset file)")]
+    Unreadable { file: String, reason: String },
+    #[error("dataset {file}: not a regular file; name a .jsonl or .json file")]
+    NotAFile { file: String },
+    #[error("dataset {file}: {problem}")]
+    Content { file: String, problem: ContentProblem },
+}
+
+/// What is wrong inside a dataset file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ContentProblem {
+    #[error("cannot read it: {0}")]
+    Io(String),
+    /// A byte that is not UTF-8, named by its line and offset.
+    #[error("{0}")]
+    NotUtf8(String),
+    #[error("not a JSON array of conversations: {0}")]
+    NotAnArray(String),
+    #[error("line {line}, column {column}: not JSON: {why}")]
+    NotJson { line: usize, column: usize, why: String },
+    /// A JSONL line (or ShareGPT element) that cannot be used, at `place` ("line 3").
+    #[error("{place}: {entry}")]
+    BadEntry { place: String, entry: EntryProblem },
+    #[error("has no prompts")]
+    NoPrompts,
+    #[error("has no conversation with a user turn ({skipped})")]
+    NoUserTurn { skipped: String },
+}
+
+/// Why one entry (a JSONL line, a ShareGPT conversation) cannot be sent. ShareGPT entries are
+/// passed over and counted by it; a JSONL line is an error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryProblem {
+    #[error("\"prompt\" is not a string")]
+    PromptNotText,
+    #[error("has neither \"prompt\" (a string) nor \"messages\" (an array of {{role, content}})")]
+    NoPromptOrMessages,
+    #[error("message {0} needs a string role and content")]
+    BadMessage(usize),
+    #[error("has no user message")]
+    NoUserMessage,
+    #[error("no \"conversations\" array")]
+    NoConversations,
+    #[error("a turn without a string \"value\"")]
+    TurnWithoutText,
+    #[error("a turn from {0:?}")]
+    UnknownSpeaker(String),
+    #[error("no user turn")]
+    NoUserTurn,
+}
+
 type CacheKey = (PathBuf, u64, Option<SystemTime>, DatasetFormat, &'static str);
 
 fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<Dataset>>> {
@@ -197,15 +256,21 @@ pub fn progress() -> Option<ReadProgress> {
 /// conversations; [`progress`] says how far it has got. Each version of a file is read once
 /// (`file_reads`); on the app's window thread it is read on a thread of its own, and until it
 /// has been the error says how far the read has got.
-pub fn load(written: &str, base_dir: Option<&Path>, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Arc<Dataset>, String> {
+pub fn load(written: &str, base_dir: Option<&Path>, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Arc<Dataset>, DatasetError> {
     if let Some(name) = written.strip_prefix("shipped:") {
         let Some((_, text)) = SHIPPED_DATA.iter().find(|(known, _)| *known == name) else {
             let known: Vec<String> = SHIPPED_DATA.iter().map(|(name, _)| format!("shipped:{name}")).collect();
-            return Err(format!("dataset {written:?} is not shipped (shipped: {})", known.join(", ")));
+            return Err(DatasetError::NotShipped {
+                name: written.to_string(),
+                known: known.join(", "),
+            });
         };
         let key = (PathBuf::from(written), text.len() as u64, None, format, tokenizer.name());
         return cached(key, || {
-            parse(text, format, tokenizer).map_err(|why| format!("dataset {written}: {why}"))
+            parse(text, format, tokenizer).map_err(|problem| DatasetError::Content {
+                file: written.to_string(),
+                problem,
+            })
         });
     }
     let path = match base_dir {
@@ -230,27 +295,24 @@ pub fn load(written: &str, base_dir: Option<&Path>, format: DatasetFormat, token
                 .filter(|progress| progress.file == path)
                 .map(|progress| progress.line())
                 .unwrap_or_else(|| format!("reading dataset {}", path.display()));
-            Err(format!("{how_far}; the preset is checked again when it has been read"))
+            Err(DatasetError::Reading { progress: how_far })
         }
     }
 }
 
 /// Reads the dataset file at `path`, saying how far it has got in [`progress`].
-fn read_file(path: &Path, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, String> {
+fn read_file(path: &Path, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, DatasetError> {
     crate::io_guard::note(|| format!("read dataset {}", path.display()));
-    let meta = std::fs::metadata(path).map_err(|err| {
-        format!(
-            "dataset {}: cannot read it: {err} (paths are relative to the preset file)",
-            path.display()
-        )
-    })?;
+    let file_name = || path.display().to_string();
+    let unreadable = |err: std::io::Error| DatasetError::Unreadable {
+        file: file_name(),
+        reason: err.to_string(),
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(format!(
-            "dataset {}: not a regular file; name a .jsonl or .json file",
-            path.display()
-        ));
+        return Err(DatasetError::NotAFile { file: file_name() });
     }
-    let file = std::fs::File::open(path).map_err(|err| format!("dataset {}: cannot read it: {err}", path.display()))?;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     if let Ok(mut progress) = progress_cell().lock() {
         *progress = Some(ReadProgress {
             file: path.to_path_buf(),
@@ -271,11 +333,14 @@ fn read_file(path: &Path, format: DatasetFormat, tokenizer: Tokenizer) -> Result
     if let Ok(mut progress) = progress_cell().lock() {
         *progress = None;
     }
-    result.map_err(|why| format!("dataset {}: {why}", path.display()))
+    result.map_err(|problem| DatasetError::Content {
+        file: file_name(),
+        problem,
+    })
 }
 
 /// A shipped dataset, parsed once per format and tokenizer.
-fn cached(key: CacheKey, read: impl FnOnce() -> Result<Dataset, String>) -> Result<Arc<Dataset>, String> {
+fn cached(key: CacheKey, read: impl FnOnce() -> Result<Dataset, DatasetError>) -> Result<Arc<Dataset>, DatasetError> {
     if let Some(found) = cache().lock().ok().and_then(|cache| cache.get(&key).cloned()) {
         return Ok(found);
     }
@@ -375,7 +440,7 @@ impl<R: std::io::Read, F: FnMut(u64)> std::io::Read for Counting<R, F> {
 }
 
 /// The conversations of a file's text.
-pub fn parse(text: &str, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, String> {
+pub fn parse(text: &str, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, ContentProblem> {
     read(std::io::BufReader::new(Counting::new(text.as_bytes(), |_| {})), format, tokenizer)
 }
 
@@ -392,24 +457,25 @@ impl Reading {
     /// Takes one entry (a JSONL line, or an element of a ShareGPT array) at `place`. A ShareGPT
     /// conversation that cannot be used is passed over and counted; a JSONL line that cannot
     /// is an error.
-    fn take(&mut self, value: Value, place: &dyn Fn() -> String) -> Result<(), String> {
+    fn take(&mut self, value: Value, place: &dyn Fn() -> String) -> Result<(), ContentProblem> {
         self.entries += 1;
+        let bad = |entry: EntryProblem| ContentProblem::BadEntry { place: place(), entry };
         let messages = match self.format {
-            DatasetFormat::Jsonl => jsonl_messages(value).map_err(|why| format!("{}: {why}", place()))?,
+            DatasetFormat::Jsonl => jsonl_messages(value).map_err(bad)?,
             DatasetFormat::ShareGpt => match sharegpt_messages(value) {
                 Ok(messages) => messages,
                 Err(why) => {
-                    *self.skipped.entry(why).or_insert(0) += 1;
+                    *self.skipped.entry(why.to_string()).or_insert(0) += 1;
                     return Ok(());
                 }
             },
         };
         if !messages.iter().any(|(role, _)| role == "user") {
             if self.format == DatasetFormat::ShareGpt {
-                *self.skipped.entry("no user turn".into()).or_insert(0) += 1;
+                *self.skipped.entry(EntryProblem::NoUserTurn.to_string()).or_insert(0) += 1;
                 return Ok(());
             }
-            return Err(format!("{}: has no user message", place()));
+            return Err(bad(EntryProblem::NoUserMessage));
         }
         self.conversations.push(Conversation {
             messages,
@@ -423,10 +489,10 @@ impl Reading {
 /// Reads a dataset as it streams: a ShareGPT JSON array element by element, anything else line
 /// by line, keeping only the conversations. A UTF-8 byte order mark is passed over. Nothing is
 /// counted here (see [`Conversation::first_prompt_tokens`]).
-fn read(mut reader: impl std::io::BufRead, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, String> {
+fn read(mut reader: impl std::io::BufRead, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, ContentProblem> {
     let io_error = |err: std::io::Error| match err.kind() {
-        std::io::ErrorKind::InvalidData => err.to_string(),
-        _ => format!("cannot read it: {err}"),
+        std::io::ErrorKind::InvalidData => ContentProblem::NotUtf8(err.to_string()),
+        _ => ContentProblem::Io(err.to_string()),
     };
     let head = reader.fill_buf().map_err(io_error)?;
     let bom = head.starts_with(b"\xEF\xBB\xBF");
@@ -458,8 +524,8 @@ fn read(mut reader: impl std::io::BufRead, format: DatasetFormat, tokenizer: Tok
             return Err(why);
         }
         result.map_err(|err| match err.classify() {
-            serde_json::error::Category::Io => err.to_string().split(" at line ").next().unwrap_or("").to_string(),
-            _ => format!("not a JSON array of conversations: {err}"),
+            serde_json::error::Category::Io => ContentProblem::NotUtf8(err.to_string().split(" at line ").next().unwrap_or("").to_string()),
+            _ => ContentProblem::NotAnArray(err.to_string()),
         })?;
     } else {
         let mut line = Vec::new();
@@ -481,24 +547,27 @@ fn read(mut reader: impl std::io::BufRead, format: DatasetFormat, tokenizer: Tok
                 let position = format!(" at line {} column {}", err.line(), err.column());
                 let text = err.to_string();
                 let why = text.strip_suffix(&position).unwrap_or(&text);
-                format!("line {number}, column {}: not JSON: {why}", err.column())
+                ContentProblem::NotJson {
+                    line: number,
+                    column: err.column(),
+                    why: why.to_string(),
+                }
             })?;
             reading.take(value, &|| format!("line {number}"))?;
         }
     }
     if reading.conversations.is_empty() {
         return Err(match reading.entries {
-            0 => "has no prompts".into(),
-            _ => format!(
-                "has no conversation with a user turn ({})",
-                Dataset {
+            0 => ContentProblem::NoPrompts,
+            _ => ContentProblem::NoUserTurn {
+                skipped: Dataset {
                     conversations: Arc::default(),
                     skipped: reading.skipped.into_iter().collect(),
                     entries: reading.entries,
                 }
                 .skipped_note()
-                .unwrap_or_default()
-            ),
+                .unwrap_or_default(),
+            },
         });
     }
     Ok(Dataset {
@@ -511,7 +580,7 @@ fn read(mut reader: impl std::io::BufRead, format: DatasetFormat, tokenizer: Tok
 /// The elements of a ShareGPT array, each taken as it is read.
 struct Entries<'a> {
     reading: &'a mut Reading,
-    failure: &'a mut Option<String>,
+    failure: &'a mut Option<ContentProblem>,
 }
 
 impl<'de> serde::de::Visitor<'de> for Entries<'_> {
@@ -536,15 +605,15 @@ impl<'de> serde::de::Visitor<'de> for Entries<'_> {
 
 /// `{"prompt": "..."}` or `{"messages": [{"role": "...", "content": "..."}, ...]}`; the texts are
 /// moved out of the parsed line, not copied.
-fn jsonl_messages(mut value: Value) -> Result<Vec<(String, String)>, String> {
+fn jsonl_messages(mut value: Value) -> Result<Vec<(String, String)>, EntryProblem> {
     if let Some(prompt) = value.get_mut("prompt") {
         let Value::String(prompt) = prompt.take() else {
-            return Err("\"prompt\" is not a string".into());
+            return Err(EntryProblem::PromptNotText);
         };
         return Ok(vec![("user".into(), prompt)]);
     }
     let Some(Value::Array(messages)) = value.get_mut("messages").map(Value::take) else {
-        return Err("has neither \"prompt\" (a string) nor \"messages\" (an array of {role, content})".into());
+        return Err(EntryProblem::NoPromptOrMessages);
     };
     messages
         .into_iter()
@@ -554,7 +623,7 @@ fn jsonl_messages(mut value: Value) -> Result<Vec<(String, String)>, String> {
             let content = message.get_mut("content").map(Value::take);
             match (role, content) {
                 (Some(Value::String(role)), Some(Value::String(content))) => Ok((role, content)),
-                _ => Err(format!("message {} needs a string role and content", index + 1)),
+                _ => Err(EntryProblem::BadMessage(index + 1)),
             }
         })
         .collect()
@@ -562,22 +631,22 @@ fn jsonl_messages(mut value: Value) -> Result<Vec<(String, String)>, String> {
 
 /// `{"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", ...}]}`. Why a
 /// conversation cannot be used is the error (it is passed over and counted by that).
-fn sharegpt_messages(mut value: Value) -> Result<Vec<(String, String)>, String> {
+fn sharegpt_messages(mut value: Value) -> Result<Vec<(String, String)>, EntryProblem> {
     let Some(Value::Array(turns)) = value.get_mut("conversations").map(Value::take) else {
-        return Err("no \"conversations\" array".into());
+        return Err(EntryProblem::NoConversations);
     };
     turns
         .into_iter()
         .map(|mut turn| {
             let from = turn.get("from").and_then(Value::as_str).unwrap_or("").to_string();
             let Some(Value::String(text)) = turn.get_mut("value").map(Value::take) else {
-                return Err("a turn without a string \"value\"".to_string());
+                return Err(EntryProblem::TurnWithoutText);
             };
             let role = match from.as_str() {
                 "human" | "user" => "user",
                 "gpt" | "chatgpt" | "bing" | "bard" | "assistant" | "model" => "assistant",
                 "system" => "system",
-                other => return Err(format!("a turn from {other:?}")),
+                other => return Err(EntryProblem::UnknownSpeaker(other.to_string())),
             };
             Ok((role.to_string(), text))
         })
@@ -606,16 +675,17 @@ mod tests {
 
         let bad = "{\"prompt\": \"ok\"}\n{\"prompt\": 3}\n";
         assert_eq!(
-            parse(bad, DatasetFormat::Jsonl, tokenizer).expect_err("refused"),
+            parse(bad, DatasetFormat::Jsonl, tokenizer).expect_err("refused").to_string(),
             "line 2: \"prompt\" is not a string"
         );
         let broken = "{\"prompt\": \"ok\"}\n\n{\"prompt\": \"unterminated}\n";
-        let error = parse(broken, DatasetFormat::Jsonl, tokenizer).expect_err("refused");
+        let error = parse(broken, DatasetFormat::Jsonl, tokenizer).expect_err("refused").to_string();
         assert_eq!(error, "line 3, column 25: not JSON: EOF while parsing a string");
         let neither = "{\"text\": \"x\"}";
         assert!(
             parse(neither, DatasetFormat::Jsonl, tokenizer)
                 .expect_err("refused")
+                .to_string()
                 .contains("line 1: has neither \"prompt\"")
         );
 
@@ -633,7 +703,7 @@ mod tests {
         );
         let none = r#"[{"conversations": [{"from": "gpt", "value": "I start"}]}]"#;
         assert_eq!(
-            parse(none, DatasetFormat::ShareGpt, tokenizer).expect_err("refused"),
+            parse(none, DatasetFormat::ShareGpt, tokenizer).expect_err("refused").to_string(),
             "has no conversation with a user turn (skipped 1 of 1 conversations (no user turn))"
         );
         let sharegpt = r#"[{"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Tell me more"}]}]"#;
@@ -650,6 +720,7 @@ mod tests {
         assert!(
             load("shipped:nope.jsonl", None, DatasetFormat::Jsonl, tokenizer)
                 .expect_err("refused")
+                .to_string()
                 .contains("shipped: shipped:chat-prompts.jsonl")
         );
         assert!(
@@ -682,7 +753,9 @@ mod tests {
         bytes.push(0xe9);
         bytes.extend_from_slice(b"\"}\n");
         for format in [DatasetFormat::Jsonl, DatasetFormat::ShareGpt] {
-            let error = read(std::io::BufReader::new(Counting::new(bytes.as_slice(), |_| {})), format, tokenizer).expect_err("refused");
+            let error = read(std::io::BufReader::new(Counting::new(bytes.as_slice(), |_| {})), format, tokenizer)
+                .expect_err("refused")
+                .to_string();
             assert_eq!(
                 error, "line 3, byte 51: not UTF-8 text (byte 0xe9); save the file as UTF-8",
                 "{format:?}"
@@ -698,7 +771,7 @@ mod tests {
         array.push(0xff);
         array.extend_from_slice(b"\"}]}]");
         let small = std::io::BufReader::with_capacity(3, Counting::new(array.as_slice(), |_| {}));
-        let error = read(small, DatasetFormat::ShareGpt, tokenizer).expect_err("refused");
+        let error = read(small, DatasetFormat::ShareGpt, tokenizer).expect_err("refused").to_string();
         assert_eq!(
             error,
             format!("line 2, byte {bad_at}: not UTF-8 text (byte 0xff); save the file as UTF-8")

@@ -187,22 +187,54 @@ pub fn trash_dir(runs_dir: &Path) -> PathBuf {
     runs_dir.join(".trash")
 }
 
+/// Why a run reference names no one run, or a library action failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("{path} is {kind}, not a regular file: name a run file, or a run id from: loadscope runs")]
+    NotAFile { path: PathBuf, kind: &'static str },
+    #[error("cannot list runs in {dir}: {source}")]
+    List { dir: PathBuf, source: std::io::Error },
+    #[error("no runs in {dir} yet (start one with: loadscope run demo --demo-stack)")]
+    Empty { dir: PathBuf },
+    #[error("run {reference:?}: no such file, and no run in {dir} has that id or file name (list them with: loadscope runs)")]
+    NoSuchRun { reference: String, dir: PathBuf },
+    #[error("run {reference:?} matches {count} runs in {dir} ({examples}); give more of the name")]
+    Ambiguous {
+        reference: String,
+        dir: PathBuf,
+        count: usize,
+        examples: String,
+    },
+    #[error("no run {reference:?} in the trash folder {trash}")]
+    NotInTrash { reference: String, trash: PathBuf },
+    #[error("cannot {action} {path}: {source}")]
+    Move {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    File(#[from] RunFileError),
+}
+
 /// Finds a run by reference: a path to a file, `latest` (the newest in `dir`), or a run id or
 /// file name (or the start of one) in `dir`.
-pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
+pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, LibraryError> {
     let as_path = Path::new(reference);
     if as_path.is_file() {
         return Ok(as_path.to_path_buf());
     }
     if let Ok(metadata) = std::fs::metadata(as_path) {
-        let kind = super::run_file::kind_of(&metadata.file_type());
-        return Err(format!(
-            "{} is {kind}, not a regular file: name a run file, or a run id from: loadscope runs",
-            as_path.display()
-        ));
+        return Err(LibraryError::NotAFile {
+            path: as_path.to_path_buf(),
+            kind: super::run_file::kind_of(&metadata.file_type()),
+        });
     }
     let entries = list(dir)
-        .map_err(|err| format!("cannot list runs in {}: {err}", dir.display()))?
+        .map_err(|source| LibraryError::List {
+            dir: dir.to_path_buf(),
+            source,
+        })?
         .entries;
     let stem = |path: &Path| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
     if reference == "latest" {
@@ -212,7 +244,7 @@ pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
                 LibraryEntry::Run { path, .. } => Some(path.clone()),
                 LibraryEntry::Unreadable { .. } => None,
             })
-            .ok_or_else(|| format!("no runs in {} yet (start one with: loadscope run demo --demo-stack)", dir.display()));
+            .ok_or_else(|| LibraryError::Empty { dir: dir.to_path_buf() });
     }
     let wanted = reference.strip_suffix(".json").unwrap_or(reference);
     let matches: Vec<&PathBuf> = entries
@@ -234,16 +266,16 @@ pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, String> {
         .collect();
     match prefixed.as_slice() {
         [only] => Ok((*only).clone()),
-        [] => Err(format!(
-            "run {reference:?}: no such file, and no run in {} has that id or file name (list them with: loadscope runs)",
-            dir.display()
-        )),
-        several => Err(format!(
-            "run {reference:?} matches {} runs in {} ({}); give more of the name",
-            several.len(),
-            dir.display(),
-            several.iter().take(4).map(|path| stem(path)).collect::<Vec<_>>().join(", ")
-        )),
+        [] => Err(LibraryError::NoSuchRun {
+            reference: reference.to_string(),
+            dir: dir.to_path_buf(),
+        }),
+        several => Err(LibraryError::Ambiguous {
+            reference: reference.to_string(),
+            dir: dir.to_path_buf(),
+            count: several.len(),
+            examples: several.iter().take(4).map(|path| stem(path)).collect::<Vec<_>>().join(", "),
+        }),
     }
 }
 

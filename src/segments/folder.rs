@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Completeness, merge};
+use super::{Completeness, FolderError, merge};
 use crate::run::RunRecord;
 
 /// The run a folder holds so far.
@@ -22,8 +22,12 @@ pub struct FolderRun {
 }
 
 /// Reads every segment file in `dir` and merges those of the newest run.
-pub fn read_folder(dir: &Path) -> Result<FolderRun, String> {
-    let entries = std::fs::read_dir(dir).map_err(|err| format!("cannot read the folder {}: {err}", dir.display()))?;
+pub fn read_folder(dir: &Path) -> Result<FolderRun, FolderError> {
+    crate::io_guard::note(|| format!("list segments in {}", dir.display()));
+    let entries = std::fs::read_dir(dir).map_err(|source| FolderError::Unreadable {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     let mut segments: Vec<(PathBuf, RunRecord)> = Vec::new();
     let mut skipped = Vec::new();
     let mut paths: Vec<PathBuf> = entries
@@ -42,13 +46,7 @@ pub fn read_folder(dir: &Path) -> Result<FolderRun, String> {
         .iter()
         .max_by(|(_, a), (_, b)| a.started_at.cmp(&b.started_at))
         .map(|(_, record)| record.id.clone())
-        .ok_or_else(|| {
-            format!(
-                "no segment files in {} yet: start the segments with --segment i/n and --out {}/SEGMENT.json",
-                dir.display(),
-                dir.display()
-            )
-        })?;
+        .ok_or_else(|| FolderError::Empty { dir: dir.to_path_buf() })?;
     let (mine, others): (Vec<_>, Vec<_>) = segments.into_iter().partition(|(_, record)| record.id == newest);
     skipped.extend(
         others

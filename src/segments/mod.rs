@@ -4,11 +4,14 @@
 //! degradation and findings on the merged numbers; `folder` reads a folder of segment files as
 //! they are being written (the app's live view of a distributed run).
 
+mod error;
 pub mod folder;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+pub use error::{FolderError, MergeError};
 
 use crate::analysis::verdicts::{all_passed, evaluate_record};
 use crate::engine::recorder::{ChatAccum, ObjectivesAccum, TaskAccum};
@@ -34,9 +37,9 @@ pub enum Completeness {
 }
 
 /// Merges segment runs (`(file, record)`) into one run.
-pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> Result<RunRecord, String> {
+pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> Result<RunRecord, MergeError> {
     if segments.is_empty() {
-        return Err("no segment files given".into());
+        return Err(MergeError::NoSegments);
     }
     check_same_run(segments, completeness)?;
     let mut ordered: Vec<&(PathBuf, RunRecord)> = segments.iter().collect();
@@ -45,8 +48,11 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
     let starts: Vec<SystemTime> = ordered
         .iter()
         .map(|(path, record)| {
-            humantime::parse_rfc3339_weak(&record.started_at)
-                .map_err(|err| format!("{}: started_at {:?} is not a time ({err})", path.display(), record.started_at))
+            humantime::parse_rfc3339_weak(&record.started_at).map_err(|err| MergeError::BadStart {
+                path: path.clone(),
+                started_at: record.started_at.clone(),
+                why: err.to_string(),
+            })
         })
         .collect::<Result<_, _>>()?;
     let earliest = starts.iter().min().copied().unwrap_or(SystemTime::UNIX_EPOCH);
@@ -96,7 +102,7 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
     let all_tasks: Vec<TaskAccum> = scenarios
         .iter()
         .flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.tasks.iter()))
-        .map(accum_of)
+        .map(|task| accum_of(task, &|| "the run".to_string()))
         .collect::<Result<_, _>>()?;
     // From the first start to the last level's end (or, for a level still running, as far as
     // its numbers go).
@@ -216,43 +222,42 @@ fn status_rank(status: RunStatus) -> u8 {
 }
 
 /// Refuses files that are not segments of one run, naming the ones that differ.
-fn check_same_run(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> Result<(), String> {
+fn check_same_run(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> Result<(), MergeError> {
     let (first_path, first) = &segments[0];
     let mut seen: BTreeMap<u32, &Path> = BTreeMap::new();
     let mut count = None;
     for (path, record) in segments {
-        let shown = path.display();
         let Some(segment) = &record.segment else {
-            return Err(format!("{shown} is not a segment of a run (it was not run with --segment i/n)"));
+            return Err(MergeError::NotASegment { path: path.clone() });
         };
         if record.id != first.id {
-            return Err(format!(
-                "{shown} belongs to run {:?}, {} to run {:?}: merge the segments of one run (start them with the same --run-id)",
-                record.id,
-                first_path.display(),
-                first.id
-            ));
+            return Err(MergeError::OtherRun {
+                path: path.clone(),
+                id: record.id.clone(),
+                first_path: first_path.clone(),
+                first_id: first.id.clone(),
+            });
         }
         if record.preset.name != first.preset.name || record.preset.source != first.preset.source {
-            return Err(format!(
-                "{shown} ran preset {:?} ({}), {} ran {:?} ({}): the segments of one run run one preset",
-                record.preset.name,
-                record.preset.source,
-                first_path.display(),
-                first.preset.name,
-                first.preset.source
-            ));
+            return Err(MergeError::OtherPreset {
+                path: path.clone(),
+                name: record.preset.name.clone(),
+                source_name: record.preset.source.clone(),
+                first_path: first_path.clone(),
+                first_name: first.preset.name.clone(),
+                first_source: first.preset.source.clone(),
+            });
         }
         if record.preset.hash() != first.preset.hash() {
             let differs = crate::run::record::preset_difference(&first.preset.document, &record.preset.document)
                 .unwrap_or_else(|| "their documents differ".into());
-            return Err(format!(
-                "{shown} ran a different preset from {} ({differs}): the preset file or its command-line overrides changed between segments. Rerun the segments with one preset",
-                first_path.display()
-            ));
+            return Err(MergeError::PresetChanged {
+                path: path.clone(),
+                first_path: first_path.clone(),
+                differs,
+            });
         }
         if completeness == Completeness::All && record.status != RunStatus::Completed {
-            let index = segment.index;
             let what = match record.status {
                 RunStatus::Running => "is still running (or its process died without a final save)",
                 RunStatus::Interrupted => "was interrupted (its process died before the end)",
@@ -261,34 +266,36 @@ fn check_same_run(segments: &[(PathBuf, RunRecord)], completeness: Completeness)
                 RunStatus::Partial => "is itself a partial merge",
                 RunStatus::Completed => "completed",
             };
-            return Err(format!(
-                "segment {index} ({shown}) {what}: a merge needs every segment completed. Wait for it or rerun it, or merge what there is with --partial (the merged run is then marked partial and never passes)"
-            ));
+            return Err(MergeError::Unfinished {
+                index: segment.index,
+                path: path.clone(),
+                what,
+            });
         }
         if *count.get_or_insert(segment.count) != segment.count {
-            return Err(format!(
-                "{shown} is a segment of {} but {} one of {}: give every segment the same n in --segment i/n",
-                segment.count,
-                first_path.display(),
-                count.unwrap_or_default()
-            ));
+            return Err(MergeError::CountDiffers {
+                path: path.clone(),
+                count: segment.count,
+                first_path: first_path.clone(),
+                first_count: count.unwrap_or_default(),
+            });
         }
         if let Some(other) = seen.insert(segment.index, path) {
-            return Err(format!(
-                "{shown} and {} are both segment {}/{}",
-                other.display(),
-                segment.index,
-                segment.count
-            ));
+            return Err(MergeError::Duplicate {
+                path: path.clone(),
+                other: other.to_path_buf(),
+                index: segment.index,
+                count: segment.count,
+            });
         }
     }
     let count = count.unwrap_or(0);
     let missing: Vec<String> = missing_segments(segments).iter().map(u32::to_string).collect();
     if completeness == Completeness::All && !missing.is_empty() {
-        return Err(format!(
-            "segment(s) {} of {count} missing: give every segment's file (the merged numbers would be short of the run's load), or merge what there is with --partial",
-            missing.join(", ")
-        ));
+        return Err(MergeError::Missing {
+            missing: missing.join(", "),
+            count,
+        });
     }
     Ok(())
 }
@@ -309,8 +316,12 @@ fn missing_segments(segments: &[(PathBuf, RunRecord)]) -> Vec<u32> {
 }
 
 /// A saved task summary as an accumulation again: its histograms decoded, its counts taken.
-fn accum_of(summary: &TaskSummary) -> Result<TaskAccum, String> {
-    let unreadable = |err: crate::run::histogram::DecodeError| format!("task {:?}: {err}", summary.task);
+fn accum_of(summary: &TaskSummary, place: &dyn Fn() -> String) -> Result<TaskAccum, MergeError> {
+    let unreadable = |source: crate::run::histogram::DecodeError| MergeError::Histogram {
+        place: place(),
+        task: summary.task.clone(),
+        source,
+    };
     let stats = &summary.stats;
     let chat = match (&stats.chat, &summary.chat_histograms) {
         (Some(chat), Some(histograms)) => {
@@ -359,7 +370,7 @@ fn accum_of(summary: &TaskSummary) -> Result<TaskAccum, String> {
     })
 }
 
-fn merge_scenario(template: &ScenarioRecord, parts: &[(&ScenarioRecord, f64)]) -> Result<ScenarioRecord, String> {
+fn merge_scenario(template: &ScenarioRecord, parts: &[(&ScenarioRecord, f64)]) -> Result<ScenarioRecord, MergeError> {
     // Every level any segment reached (a live folder's later segments may be a level ahead).
     let mut indices: Vec<usize> = parts
         .iter()
@@ -384,9 +395,8 @@ fn merge_scenario(template: &ScenarioRecord, parts: &[(&ScenarioRecord, f64)]) -
     let accums: Vec<TaskAccum> = levels
         .iter()
         .flat_map(|level| level.tasks.iter())
-        .map(accum_of)
-        .collect::<Result<_, _>>()
-        .map_err(|why| format!("scenario {:?}: {why}", template.name))?;
+        .map(|task| accum_of(task, &|| format!("scenario {:?}", template.name)))
+        .collect::<Result<_, _>>()?;
     let duration: f64 = levels.iter().map(measured_secs).sum();
     Ok(ScenarioRecord {
         levels,
@@ -395,7 +405,7 @@ fn merge_scenario(template: &ScenarioRecord, parts: &[(&ScenarioRecord, f64)]) -
     })
 }
 
-fn merge_level(template: &LevelRecord, parts: &[(&LevelRecord, f64)]) -> Result<LevelRecord, String> {
+fn merge_level(template: &LevelRecord, parts: &[(&LevelRecord, f64)]) -> Result<LevelRecord, MergeError> {
     let started = parts
         .iter()
         .map(|(level, shift)| level.started_offset_secs + shift)
@@ -420,9 +430,8 @@ fn merge_level(template: &LevelRecord, parts: &[(&LevelRecord, f64)]) -> Result<
         let accums: Vec<TaskAccum> = parts
             .iter()
             .filter_map(|(level, _)| level.tasks.iter().find(|task| task.task == *name))
-            .map(accum_of)
-            .collect::<Result<_, _>>()
-            .map_err(|why| format!("level {:?}: {why}", template.name))?;
+            .map(|task| accum_of(task, &|| format!("level {:?}", template.name)))
+            .collect::<Result<_, _>>()?;
         task_accums.push((*name, merged(&accums)));
     }
     let tasks: Vec<TaskSummary> = task_accums.iter().map(|(name, accum)| summary(name, accum, duration)).collect();

@@ -51,7 +51,10 @@ pub enum AppCommand {
     /// Follow a folder of segment files: the Live tab shows them merged, reread every 2 s.
     FollowSegments(PathBuf),
     /// A read of the followed folder (from a job thread).
-    SegmentsRead(PathBuf, Result<Box<crate::segments::folder::FolderRun>, String>),
+    SegmentsRead(
+        PathBuf,
+        Result<Box<crate::segments::folder::FolderRun>, crate::segments::FolderError>,
+    ),
     /// Stop following the folder.
     StopFollowingSegments,
     /// Presentation mode over these runs (the first is the baseline).

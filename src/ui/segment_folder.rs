@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::command::AppCommand;
 use super::jobs::Jobs;
 use crate::run::RunStatus;
+use crate::segments::FolderError;
 use crate::segments::folder::{FolderRun, read_folder};
 
 /// How often the folder is read again (the segments autosave every 2 s).
@@ -54,7 +55,7 @@ impl SegmentFolder {
     }
 
     /// Takes in a read: the status line, and whether the run is over.
-    pub(crate) fn took(&mut self, read: &Result<Box<FolderRun>, String>) {
+    pub(crate) fn took(&mut self, read: &Result<Box<FolderRun>, FolderError>) {
         self.reading = false;
         self.next_read = Instant::now() + REREAD_EVERY;
         let read_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();

@@ -571,7 +571,7 @@ impl LoadscopeApp {
     }
 
     /// A read of the followed segment folder: the Live tab shows the merged run.
-    fn segments_read(&mut self, dir: PathBuf, read: Result<Box<crate::segments::folder::FolderRun>, String>) {
+    fn segments_read(&mut self, dir: PathBuf, read: Result<Box<crate::segments::folder::FolderRun>, crate::segments::FolderError>) {
         let Some(folder) = self.segment_folder.as_mut().filter(|folder| folder.dir == dir) else {
             return;
         };
