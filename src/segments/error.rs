@@ -22,16 +22,13 @@ pub enum MergeError {
         first_path: PathBuf,
         first_id: String,
     },
-    #[error(
-        "{path} ran preset {name:?} ({source_name}), {first_path} ran {first_name:?} ({first_source}): the segments of one run run one preset"
-    )]
+    /// `preset` and `first_preset` read `"name" (source)`.
+    #[error("{path} ran preset {preset}, {first_path} ran {first_preset}: the segments of one run run one preset")]
     OtherPreset {
         path: PathBuf,
-        name: String,
-        source_name: String,
+        preset: String,
         first_path: PathBuf,
-        first_name: String,
-        first_source: String,
+        first_preset: String,
     },
     #[error(
         "{path} ran a different preset from {first_path} ({differs}): the preset file or its command-line overrides changed between segments. Rerun the segments with one preset"

@@ -241,11 +241,9 @@ fn check_same_run(segments: &[(PathBuf, RunRecord)], completeness: Completeness)
         if record.preset.name != first.preset.name || record.preset.source != first.preset.source {
             return Err(MergeError::OtherPreset {
                 path: path.clone(),
-                name: record.preset.name.clone(),
-                source_name: record.preset.source.clone(),
+                preset: format!("{:?} ({})", record.preset.name, record.preset.source),
                 first_path: first_path.clone(),
-                first_name: first.preset.name.clone(),
-                first_source: first.preset.source.clone(),
+                first_preset: format!("{:?} ({})", first.preset.name, first.preset.source),
             });
         }
         if record.preset.hash() != first.preset.hash() {
