@@ -176,7 +176,7 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
     // A broken target expression is explained beside it.
     harness.get_by_label("Target 3 expression").set_text_value_accesskit("p95 < fast");
     settle(&mut harness);
-    let why = loadscope::measure::target::TargetExpr::parse("p95 < fast").unwrap_err();
+    let why = loadscope::measure::target::TargetExpr::parse("p95 < fast").unwrap_err().to_string();
     harness.get_by_label(&why);
     assert!(harness.state().document().text().contains("expr = \"p95 < fast\""));
     let diagnostics = harness.state().document().diagnostics();

@@ -143,7 +143,7 @@ pub struct RunTarget {
     pub insecure: bool,
     /// Serve live metrics for Prometheus at http://ADDR/metrics during the run: HOST:PORT, or a
     /// port alone for 127.0.0.1 (replaces the preset's `[export] metrics_addr`).
-    #[arg(long, value_name = "ADDR", value_parser = parse_metrics_addr)]
+    #[arg(long, value_name = "ADDR", value_parser = crate::preset::compile::export::parse_metrics_addr)]
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Also write the verdicts as JUnit XML here, for CI: a test suite per scenario, a test
     /// case per target and level.
@@ -155,7 +155,7 @@ pub struct RunTarget {
     pub json: bool,
     /// Run segment i of n (from 0, e.g. 2/4): this process's share of every level's users,
     /// spawn rate and arrival rate. `loadscope merge` makes one run of the n files.
-    #[arg(long, value_name = "i/n", value_parser = parse_segment)]
+    #[arg(long, value_name = "i/n", value_parser = crate::preset::segment::Segment::parse)]
     pub segment: Option<crate::preset::segment::Segment>,
     /// The id of the run the segments belong to (the same for all of them; letters, digits,
     /// `.`, `_` and `-`).
@@ -166,10 +166,6 @@ pub struct RunTarget {
     /// than 50 ms is noted in the run, and a time more than a minute gone is refused.
     #[arg(long, value_name = "TIME", value_parser = parse_start_at)]
     pub start_at: Option<std::time::SystemTime>,
-}
-
-fn parse_segment(text: &str) -> Result<crate::preset::segment::Segment, String> {
-    crate::preset::segment::Segment::parse(text)
 }
 
 fn parse_run_id(text: &str) -> Result<String, String> {
@@ -264,10 +260,6 @@ mod start_at_tests {
         let bad_offset = start_at_from("2026-12-05T18:00:00+25:00", now).expect_err("offset");
         assert!(bad_offset.contains("out of range"), "{bad_offset}");
     }
-}
-
-fn parse_metrics_addr(text: &str) -> Result<std::net::SocketAddr, String> {
-    crate::preset::compile::export::parse_metrics_addr(text)
 }
 
 /// `loadscope run`.
@@ -415,7 +407,7 @@ fn parse_percent(text: &str) -> Result<String, String> {
     }
 }
 
-fn parse_human_duration(text: &str) -> Result<HumanDuration, String> {
+fn parse_human_duration(text: &str) -> Result<HumanDuration, crate::measure::DurationError> {
     parse_duration(text).map(HumanDuration)
 }
 

@@ -213,7 +213,7 @@ fn chat_turn(
     contents: &[String],
     key: u64,
     session: Option<&mut ChatSession>,
-) -> Result<ChatTurn, String> {
+) -> Result<ChatTurn, RequestError> {
     use crate::tokens::{CHAT_REPLY_PRIMING_TOKENS, CHAT_TOKENS_PER_MESSAGE};
     let tokenizer = chat.tokenizer;
     let session = match (&chat.turns, session) {
@@ -376,7 +376,8 @@ impl ScenarioPlan {
             scenario: scenario.name.clone(),
             message,
         };
-        let endpoint = Endpoint::new(&scenario.base, &scenario.extra_roots, scenario.tls_verify).map_err(endpoint_error)?;
+        let endpoint =
+            Endpoint::new(&scenario.base, &scenario.extra_roots, scenario.tls_verify).map_err(|err| endpoint_error(err.to_string()))?;
         let mut base_headers = HeaderMap::new();
         let host = HeaderValue::from_str(&scenario.base.authority()).map_err(|err| endpoint_error(format!("host: {err}")))?;
         base_headers.insert(HOST, host);
@@ -725,7 +726,13 @@ impl ScenarioPlan {
         self.compiled.tasks.get(task).and_then(|task| task.chat.as_ref())
     }
 
-    pub fn request_bytes(&self, task: usize, user_id: u64, seq: u64, session: Option<&mut ChatSession>) -> Result<PreparedRequest, String> {
+    pub fn request_bytes(
+        &self,
+        task: usize,
+        user_id: u64,
+        seq: u64,
+        session: Option<&mut ChatSession>,
+    ) -> Result<PreparedRequest, RequestError> {
         let user_id = self.run_user_id(user_id);
         let plan = &self.tasks[task];
         if let Some(ready) = &plan.ready {
@@ -788,21 +795,18 @@ impl ScenarioPlan {
 
     /// Renders template `name` for user `user_id`'s `seq`-th request, secrets substituted; a
     /// failure names the task it belongs to (none for setup steps).
-    fn render(&self, name: &str, user_id: u64, seq: u64, task: Option<&str>) -> Result<String, String> {
+    fn render(&self, name: &str, user_id: u64, seq: u64, task: Option<&str>) -> Result<String, RequestError> {
         let template = self
             .compiled
             .templates
             .get_template(name)
-            .map_err(|err| format!("template: {err}"))?;
+            .map_err(|err| RequestError::NoTemplate(err.to_string()))?;
         template
             .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
             .map(|text| self.secrets.substitute(&text).into_owned())
-            .map_err(|err| {
-                let detail = err.detail().unwrap_or("render failed");
-                match task {
-                    Some(task) => format!("template {task}: {detail}"),
-                    None => format!("template: {detail}"),
-                }
+            .map_err(|err| RequestError::Render {
+                task: task.map(str::to_string),
+                detail: err.detail().unwrap_or("render failed").to_string(),
             })
     }
 
@@ -824,7 +828,7 @@ impl ScenarioPlan {
     }
 
     /// The bytes of setup step `index`, rendered with the values saved so far.
-    pub fn setup_request(&self, index: usize) -> Result<Bytes, String> {
+    pub fn setup_request(&self, index: usize) -> Result<Bytes, RequestError> {
         let step = &self.setup[index];
         let render = |name: &str| self.render(name, 0, 0, None);
         let target = match &step.path {
@@ -841,11 +845,11 @@ impl ScenarioPlan {
     }
 
     /// The tools/call body of MCP task `task`, arguments rendered.
-    pub fn mcp_call_body(&self, task: usize, user_id: u64, seq: u64, rpc_id: u64) -> Result<Vec<u8>, String> {
+    pub fn mcp_call_body(&self, task: usize, user_id: u64, seq: u64, rpc_id: u64) -> Result<Vec<u8>, RequestError> {
         let user_id = self.run_user_id(user_id);
         let plan = &self.tasks[task];
         let Some(call) = &plan.mcp else {
-            return Err(format!("task {} is not an MCP task", plan.name));
+            return Err(RequestError::NotMcp(plan.name.clone()));
         };
         let mut arguments = call.arguments.clone();
         for (pointer, name) in &call.templated {
@@ -853,11 +857,14 @@ impl ScenarioPlan {
                 .compiled
                 .templates
                 .get_template(name)
-                .map_err(|err| format!("template: {err}"))?;
+                .map_err(|err| RequestError::NoTemplate(err.to_string()))?;
             let rendered = template
                 .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
                 .map(|text| self.secrets.substitute(&text).into_owned())
-                .map_err(|err| format!("template {}: {}", plan.name, err.detail().unwrap_or("render failed")))?;
+                .map_err(|err| RequestError::Render {
+                    task: Some(plan.name.clone()),
+                    detail: err.detail().unwrap_or("render failed").to_string(),
+                })?;
             if let Some(slot) = arguments.pointer_mut(pointer) {
                 *slot = serde_json::Value::String(rendered);
             }
@@ -928,12 +935,31 @@ fn serialize(method: &Method, target: &str, header_lines: &[u8], body: &[u8]) ->
     out
 }
 
+/// Why a request could not be built (it is recorded as not sent, with this as its message).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    #[error("template: {0}")]
+    NoTemplate(String),
+    /// A template failed to render; `task` names its task (none for a setup step).
+    #[error("template{}: {detail}", task.as_ref().map(|task| format!(" {task}")).unwrap_or_default())]
+    Render { task: Option<String>, detail: String },
+    #[error("path {0:?} must start with '/'")]
+    RelativePath(String),
+    #[error("path {target:?} is not a valid request target: {why}")]
+    BadTarget { target: String, why: String },
+    #[error("task {0} is not an MCP task")]
+    NotMcp(String),
+}
+
 /// A request target must parse as a URI path and query.
-fn check_request_target(target: &str) -> Result<(), String> {
+fn check_request_target(target: &str) -> Result<(), RequestError> {
     match target.parse::<Uri>() {
         Ok(uri) if uri.scheme().is_none() && target.starts_with('/') => Ok(()),
-        Ok(_) => Err(format!("path {target:?} must start with '/'")),
-        Err(err) => Err(format!("path {target:?} is not a valid request target: {err}")),
+        Ok(_) => Err(RequestError::RelativePath(target.to_string())),
+        Err(err) => Err(RequestError::BadTarget {
+            target: target.to_string(),
+            why: err.to_string(),
+        }),
     }
 }
 

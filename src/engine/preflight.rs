@@ -83,13 +83,13 @@ pub fn install_crypto_provider() {
 }
 
 /// A client for everything off the hot path that no scenario's TLS settings apply to.
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, super::protocols::ProtocolError> {
     install_crypto_provider();
     reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("loadscope/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|err| format!("cannot build an HTTP client: {err}"))
+        .map_err(|err| super::protocols::ProtocolError::Client(err.to_string()))
 }
 
 /// Checks every scenario that has a health path, all at once.
@@ -113,7 +113,7 @@ pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
                         url: secrets.redact(&health.url).into_owned(),
                         expected_status: health.expect_status,
                         status: None,
-                        error: Some(error),
+                        error: Some(error.to_string()),
                         start_hint: health.start_hint,
                         elapsed_micros: 0,
                         body_start: None,
@@ -217,7 +217,10 @@ async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Option<HealthR
 
 /// A client for a scenario's off-path requests: its ca_file roots, and no verification when
 /// the service says `tls_verify = false`.
-pub fn scenario_client(timeout: Duration, scenario: &crate::preset::compiled::CompiledScenario) -> Result<reqwest::Client, String> {
+pub fn scenario_client(
+    timeout: Duration,
+    scenario: &crate::preset::compiled::CompiledScenario,
+) -> Result<reqwest::Client, super::protocols::ProtocolError> {
     install_crypto_provider();
     let tls = super::protocols::tls::client_config(&scenario.extra_roots, scenario.tls_verify)?;
     reqwest::Client::builder()
@@ -225,7 +228,7 @@ pub fn scenario_client(timeout: Duration, scenario: &crate::preset::compiled::Co
         .user_agent(concat!("loadscope/", env!("CARGO_PKG_VERSION")))
         .tls_backend_preconfigured(tls)
         .build()
-        .map_err(|err| format!("cannot build an HTTP client: {err}"))
+        .map_err(|err| super::protocols::ProtocolError::Client(err.to_string()))
 }
 
 /// The start of a reply body as one line (at most 200 characters), redacted before the cut.

@@ -35,7 +35,7 @@ pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>>
                 refused: false,
             };
             let outcome = async {
-                let request = scenario.setup_request(index)?;
+                let request = scenario.setup_request(index).map_err(|err| err.to_string())?;
                 let exchange = http::exchange(
                     &scenario.endpoint,
                     &mut slot,

@@ -443,7 +443,7 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
             if let Some(session) = session {
                 session.end();
             }
-            return Done::not_sent(message);
+            return Done::not_sent(message.to_string());
         }
     };
     let classes_read_bodies = scenario.compiled.failure_classes.iter().any(|class| class.reads_body());
@@ -516,7 +516,7 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
                     ),
                 ))
             } else if let Some(Err(why)) = &decoded {
-                Some((FailureKind::Check, why.clone()))
+                Some((FailureKind::Check, why.to_string()))
             } else if response.body_cut {
                 Some((
                     FailureKind::Check,

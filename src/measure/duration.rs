@@ -19,11 +19,22 @@ impl HumanDuration {
     }
 }
 
+/// Why a text is not a duration.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DurationError {
+    #[error("empty duration (write e.g. \"90s\", \"5m\" or \"250ms\")")]
+    Empty,
+    #[error("invalid duration {text:?}: {why} (write e.g. \"90s\", \"5m\", \"1m30s\" or \"250ms\")")]
+    Invalid { text: String, why: String },
+    #[error("invalid duration {0}: must be zero or positive")]
+    Negative(f64),
+}
+
 /// Parses `"5m"`, `"90s"`, `"1m30s"`, `"250ms"`, `"1.5s"` or `"30"` (seconds).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err("empty duration (write e.g. \"90s\", \"5m\" or \"250ms\")".into());
+        return Err(DurationError::Empty);
     }
     if let Ok(secs) = trimmed.parse::<f64>() {
         return secs_to_duration(secs);
@@ -36,13 +47,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             return secs_to_duration(value * scale);
         }
     }
-    humantime::parse_duration(trimmed)
-        .map_err(|err| format!("invalid duration {trimmed:?}: {err} (write e.g. \"90s\", \"5m\", \"1m30s\" or \"250ms\")"))
+    humantime::parse_duration(trimmed).map_err(|err| DurationError::Invalid {
+        text: trimmed.to_string(),
+        why: err.to_string(),
+    })
 }
 
-fn secs_to_duration(secs: f64) -> Result<Duration, String> {
+fn secs_to_duration(secs: f64) -> Result<Duration, DurationError> {
     if !secs.is_finite() || secs < 0.0 {
-        return Err(format!("invalid duration {secs}: must be zero or positive"));
+        return Err(DurationError::Negative(secs));
     }
     Ok(Duration::from_secs_f64(secs))
 }

@@ -9,7 +9,8 @@ pub mod metric;
 pub mod objectives;
 pub mod target;
 
+pub use duration::DurationError;
 pub use load_model::LoadModel;
 pub use metric::{Metric, MetricUnit};
 pub use objectives::Objectives;
-pub use target::{Comparison, TargetExpr};
+pub use target::{Comparison, TargetError, TargetExpr, ThresholdProblem};

@@ -58,23 +58,56 @@ pub struct TargetExpr {
     pub threshold: f64,
 }
 
+/// Why a target's text is not a target; each names the text.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TargetError {
+    #[error("target {0:?} has no comparison: write it like \"p95 < 2s\", \"error_rate < 1%\" or \"rps > 20\"")]
+    NoComparison(String),
+    #[error("target {0:?}: unknown comparison (use <, <=, >, >= or ==)")]
+    UnknownComparison(String),
+    /// `expected` lists the metrics (and failure classes) there are.
+    #[error("target {target:?}: unknown metric {metric:?} (expected one of {expected})")]
+    UnknownMetric { target: String, metric: String, expected: String },
+    #[error("target {target:?} has no threshold after {symbol:?}")]
+    NoThreshold { target: String, symbol: &'static str },
+    #[error("target {target:?}: {problem}")]
+    BadThreshold { target: String, problem: ThresholdProblem },
+}
+
+/// What is wrong with a target's threshold.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ThresholdProblem {
+    #[error("latency threshold {0:?} is not a duration (write e.g. 2s or 500ms)")]
+    NotADuration(String),
+    #[error("{metric} threshold {text:?} needs a percent sign (write e.g. 1%)")]
+    NoPercentSign { metric: &'static str, text: String },
+    #[error("{0:?} is not a percentage (write e.g. 1% or 99.5%)")]
+    NotAPercentage(String),
+    #[error("{0:?} is not a percentage (write e.g. 150%)")]
+    NotAChange(String),
+    #[error("{0:?} is outside 0% to 100%")]
+    OutsideShare(String),
+    #[error("threshold {0:?} is not a non-negative number")]
+    NotANumber(String),
+}
+
 impl TargetExpr {
     /// Parses `"<metric> <op> <value>"` where the metric is a built-in one, a failure class
     /// (`db_error == 0`) or a class rate (`qdrant_timeout_rate < 0.1%`).
-    pub fn parse_with_classes(text: &str, classes: &[&str]) -> Result<TargetExpr, String> {
+    pub fn parse_with_classes(text: &str, classes: &[&str]) -> Result<TargetExpr, TargetError> {
         Self::parse_inner(text, classes)
     }
 
     /// Parses a target that uses only built-in metrics.
-    pub fn parse(text: &str) -> Result<TargetExpr, String> {
+    pub fn parse(text: &str) -> Result<TargetExpr, TargetError> {
         Self::parse_inner(text, &[])
     }
 
-    fn parse_inner(text: &str, classes: &[&str]) -> Result<TargetExpr, String> {
+    fn parse_inner(text: &str, classes: &[&str]) -> Result<TargetExpr, TargetError> {
         let trimmed = text.trim();
-        let op_start = trimmed.find(['<', '>', '=']).ok_or_else(|| {
-            format!("target {trimmed:?} has no comparison: write it like \"p95 < 2s\", \"error_rate < 1%\" or \"rps > 20\"")
-        })?;
+        let op_start = trimmed
+            .find(['<', '>', '='])
+            .ok_or_else(|| TargetError::NoComparison(trimmed.to_string()))?;
         let metric_text = trimmed[..op_start].trim();
         let rest = &trimmed[op_start..];
         let (comparison, value_text) = [
@@ -86,7 +119,7 @@ impl TargetExpr {
         ]
         .iter()
         .find_map(|(symbol, comparison)| rest.strip_prefix(symbol).map(|value| (*comparison, value.trim())))
-        .ok_or_else(|| format!("target {trimmed:?}: unknown comparison (use <, <=, >, >= or ==)"))?;
+        .ok_or_else(|| TargetError::UnknownComparison(trimmed.to_string()))?;
         let (metric, class) = match Metric::from_name(metric_text) {
             Some(metric) => (metric, None),
             None if classes.contains(&metric_text) => (Metric::ClassCount, Some(metric_text.to_string())),
@@ -99,17 +132,24 @@ impl TargetExpr {
                     } else {
                         format!(", or a failure class: {} (count) / NAME_rate (%)", classes.join(", "))
                     };
-                    return Err(format!(
-                        "target {trimmed:?}: unknown metric {metric_text:?} (expected one of {}{classes})",
-                        known.join(", ")
-                    ));
+                    return Err(TargetError::UnknownMetric {
+                        target: trimmed.to_string(),
+                        metric: metric_text.to_string(),
+                        expected: format!("{}{classes}", known.join(", ")),
+                    });
                 }
             },
         };
         if value_text.is_empty() {
-            return Err(format!("target {trimmed:?} has no threshold after {:?}", comparison.symbol()));
+            return Err(TargetError::NoThreshold {
+                target: trimmed.to_string(),
+                symbol: comparison.symbol(),
+            });
         }
-        let threshold = parse_threshold(metric, value_text).map_err(|why| format!("target {trimmed:?}: {why}"))?;
+        let threshold = parse_threshold(metric, value_text).map_err(|problem| TargetError::BadThreshold {
+            target: trimmed.to_string(),
+            problem,
+        })?;
         Ok(TargetExpr {
             metric,
             class,
@@ -124,7 +164,7 @@ impl TargetExpr {
     }
 }
 
-fn parse_threshold(metric: Metric, text: &str) -> Result<f64, String> {
+fn parse_threshold(metric: Metric, text: &str) -> Result<f64, ThresholdProblem> {
     match metric.unit() {
         MetricUnit::LatencyMicros => {
             if let Ok(millis) = text.parse::<f64>() {
@@ -132,23 +172,24 @@ fn parse_threshold(metric: Metric, text: &str) -> Result<f64, String> {
             }
             super::duration::parse_duration(text)
                 .map(|duration| duration.as_secs_f64() * 1_000_000.0)
-                .map_err(|_| format!("latency threshold {text:?} is not a duration (write e.g. 2s or 500ms)"))
+                .map_err(|_| ThresholdProblem::NotADuration(text.to_string()))
         }
         MetricUnit::Percent => {
-            let number = text
-                .strip_suffix('%')
-                .ok_or_else(|| format!("{} threshold {text:?} needs a percent sign (write e.g. 1%)", metric.name()))?;
+            let number = text.strip_suffix('%').ok_or_else(|| ThresholdProblem::NoPercentSign {
+                metric: metric.name(),
+                text: text.to_string(),
+            })?;
             let value = number
                 .trim()
                 .parse::<f64>()
-                .map_err(|_| format!("{text:?} is not a percentage (write e.g. 1% or 99.5%)"))?;
+                .map_err(|_| ThresholdProblem::NotAPercentage(text.to_string()))?;
             // Degradation is a change (-50% to +150%); every other percent is a share.
             if metric == Metric::Degradation {
                 if !value.is_finite() {
-                    return Err(format!("{text:?} is not a percentage (write e.g. 150%)"));
+                    return Err(ThresholdProblem::NotAChange(text.to_string()));
                 }
             } else if !(0.0..=100.0).contains(&value) {
-                return Err(format!("{text:?} is outside 0% to 100%"));
+                return Err(ThresholdProblem::OutsideShare(text.to_string()));
             }
             Ok(value)
         }
@@ -156,7 +197,7 @@ fn parse_threshold(metric: Metric, text: &str) -> Result<f64, String> {
             .parse::<f64>()
             .ok()
             .filter(|value| value.is_finite() && *value >= 0.0)
-            .ok_or_else(|| format!("threshold {text:?} is not a non-negative number")),
+            .ok_or_else(|| ThresholdProblem::NotANumber(text.to_string())),
     }
 }
 
@@ -214,7 +255,9 @@ mod tests {
         );
         let count = TargetExpr::parse_with_classes("db_error == 0", &classes).expect("valid");
         assert_eq!((count.metric, count.class.as_deref()), (Metric::ClassCount, Some("db_error")));
-        let unknown = TargetExpr::parse_with_classes("cuda_oom == 0", &classes).expect_err("not a class");
+        let unknown = TargetExpr::parse_with_classes("cuda_oom == 0", &classes)
+            .expect_err("not a class")
+            .to_string();
         assert!(unknown.contains("or a failure class: qdrant_timeout, db_error"), "{unknown}");
         let bare = TargetExpr::parse("avg < 250").expect("valid");
         assert_eq!(bare.threshold, 250_000.0, "bare latency numbers are milliseconds, as in k6");
@@ -222,11 +265,31 @@ mod tests {
 
     #[test]
     fn explains_bad_targets() {
-        let unknown = TargetExpr::parse("p96 < 2s").expect_err("unknown metric");
+        let unknown = TargetExpr::parse("p96 < 2s").expect_err("unknown metric").to_string();
         assert!(unknown.contains("unknown metric \"p96\""), "{unknown}");
-        assert!(TargetExpr::parse("error_rate < 1").expect_err("no %").contains("percent sign"));
-        assert!(TargetExpr::parse("p95 2s").expect_err("no op").contains("no comparison"));
-        assert!(TargetExpr::parse("p95 < soon").expect_err("bad value").contains("not a duration"));
-        assert!(TargetExpr::parse("error_rate < 120%").expect_err("range").contains("outside"));
+        assert!(
+            TargetExpr::parse("error_rate < 1")
+                .expect_err("no %")
+                .to_string()
+                .contains("percent sign")
+        );
+        assert!(
+            TargetExpr::parse("p95 2s")
+                .expect_err("no op")
+                .to_string()
+                .contains("no comparison")
+        );
+        assert!(
+            TargetExpr::parse("p95 < soon")
+                .expect_err("bad value")
+                .to_string()
+                .contains("not a duration")
+        );
+        assert!(
+            TargetExpr::parse("error_rate < 120%")
+                .expect_err("range")
+                .to_string()
+                .contains("outside")
+        );
     }
 }

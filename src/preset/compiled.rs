@@ -78,24 +78,45 @@ pub struct BaseUrl {
     pub credentials: Option<(String, String)>,
 }
 
+/// Why a `base_url` is not one (the URL shown with its password masked).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BaseUrlError {
+    #[error("base_url {shown:?} is not a URL ({why}); write e.g. \"http://localhost:8000\"")]
+    NotAUrl { shown: String, why: String },
+    #[error("base_url {shown:?}: scheme {scheme:?} is not supported (use http or https)")]
+    Scheme { shown: String, scheme: String },
+    #[error("base_url {0:?} has no scheme; write e.g. \"http://{0}\"")]
+    NoScheme(String),
+    #[error("base_url {0:?} has no host")]
+    NoHost(String),
+    #[error("base_url {0:?} has a query string; put queries in the task's path")]
+    Query(String),
+}
+
 impl BaseUrl {
     /// Parses `http(s)://[user[:password]@]host[:port][/prefix]`.
-    pub fn parse(text: &str) -> Result<BaseUrl, String> {
+    pub fn parse(text: &str) -> Result<BaseUrl, BaseUrlError> {
         let (credentials, without) = split_credentials(text);
         let shown = mask_password(text);
-        let uri: Uri = without
-            .parse()
-            .map_err(|err| format!("base_url {shown:?} is not a URL ({err}); write e.g. \"http://localhost:8000\""))?;
+        let uri: Uri = without.parse().map_err(|err: hyper::http::uri::InvalidUri| BaseUrlError::NotAUrl {
+            shown: shown.clone(),
+            why: err.to_string(),
+        })?;
         let text = shown.as_str();
         let scheme = match uri.scheme_str() {
             Some("http") => Scheme::Http,
             Some("https") => Scheme::Https,
-            Some(other) => return Err(format!("base_url {text:?}: scheme {other:?} is not supported (use http or https)")),
-            None => return Err(format!("base_url {text:?} has no scheme; write e.g. \"http://{text}\"")),
+            Some(other) => {
+                return Err(BaseUrlError::Scheme {
+                    shown: text.to_string(),
+                    scheme: other.to_string(),
+                });
+            }
+            None => return Err(BaseUrlError::NoScheme(text.to_string())),
         };
         let host = uri
             .host()
-            .ok_or_else(|| format!("base_url {text:?} has no host"))?
+            .ok_or_else(|| BaseUrlError::NoHost(text.to_string()))?
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
@@ -104,7 +125,7 @@ impl BaseUrl {
             Scheme::Https => 443,
         });
         if uri.query().is_some() {
-            return Err(format!("base_url {text:?} has a query string; put queries in the task's path"));
+            return Err(BaseUrlError::Query(text.to_string()));
         }
         Ok(BaseUrl {
             scheme,

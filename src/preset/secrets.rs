@@ -376,15 +376,33 @@ pub struct DotEnv {
     pub values: std::collections::BTreeMap<String, String>,
 }
 
+/// Why a `.env` file could not be read or written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DotEnvError {
+    #[error("cannot read {path}: {why}")]
+    Read { path: std::path::PathBuf, why: String },
+    #[error("{path} line {line}: expected NAME=value")]
+    BadLine { path: std::path::PathBuf, line: usize },
+    #[error("the value of {0} has a quote or a line break, which a .env line cannot hold")]
+    Unwritable(String),
+    #[error("cannot write {path}: {why}")]
+    Write { path: std::path::PathBuf, why: String },
+}
+
 impl DotEnv {
     /// Reads `path` (a missing file is an empty one): `NAME=value` lines, `#` comments, values
     /// optionally in single or double quotes.
-    pub fn read(path: &std::path::Path) -> Result<DotEnv, String> {
+    pub fn read(path: &std::path::Path) -> Result<DotEnv, DotEnvError> {
         crate::io_guard::note(|| format!("read {}", path.display()));
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
+            Err(err) => {
+                return Err(DotEnvError::Read {
+                    path: path.to_path_buf(),
+                    why: err.to_string(),
+                });
+            }
         };
         let mut values = std::collections::BTreeMap::new();
         for (index, line) in text.lines().enumerate() {
@@ -393,9 +411,10 @@ impl DotEnv {
                 continue;
             }
             let line = line.strip_prefix("export ").unwrap_or(line);
-            let (name, value) = line
-                .split_once('=')
-                .ok_or_else(|| format!("{} line {}: expected NAME=value", path.display(), index + 1))?;
+            let (name, value) = line.split_once('=').ok_or_else(|| DotEnvError::BadLine {
+                path: path.to_path_buf(),
+                line: index + 1,
+            })?;
             let value = value.trim();
             let unquoted = [('"', '"'), ('\'', '\'')]
                 .iter()
@@ -416,16 +435,17 @@ impl DotEnv {
 
     /// Writes the file whole, readable by its owner only (created so from the start: the values
     /// are secrets), through a temporary file renamed over it.
-    pub fn write(&self) -> Result<(), String> {
+    pub fn write(&self) -> Result<(), DotEnvError> {
         crate::io_guard::note(|| format!("write {}", self.path.display()));
         use std::io::Write as _;
-        let fail = |err: std::io::Error| format!("cannot write {}: {err}", self.path.display());
+        let fail = |err: std::io::Error| DotEnvError::Write {
+            path: self.path.clone(),
+            why: err.to_string(),
+        };
         let mut text = String::from("# Secrets for presets in this folder, read by Loadscope. Keep this file out of version control.\n");
         for (name, value) in &self.values {
             if value.contains(['"', '\n', '\r']) {
-                return Err(format!(
-                    "the value of {name} has a quote or a line break, which a .env line cannot hold"
-                ));
+                return Err(DotEnvError::Unwritable(name.clone()));
             }
             text.push_str(&format!("{name}=\"{value}\"\n"));
         }
@@ -474,7 +494,7 @@ mod dotenv_tests {
         }
         let bad = dir.join("bad.env");
         std::fs::write(&bad, "NO_EQUALS_SIGN\n").expect("write");
-        let why = DotEnv::read(&bad).err().expect("refused");
+        let why = DotEnv::read(&bad).err().expect("refused").to_string();
         assert!(why.contains("line 1: expected NAME=value"), "{why}");
         assert!(DotEnv::read(&dir.join("missing.env")).expect("missing is empty").values.is_empty());
         let _ = std::fs::remove_dir_all(&dir);

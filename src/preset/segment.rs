@@ -15,19 +15,40 @@ pub struct Segment {
 /// The most segments one run can have.
 pub const MAX_SEGMENTS: u32 = 1024;
 
+/// Why `--segment` cannot be used as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SegmentError {
+    #[error("{0:?} is not i/n; {USAGE}")]
+    NotAFraction(String),
+    #[error("{0:?} is not two whole numbers; {USAGE}")]
+    NotNumbers(String),
+    #[error("{0:?}: n must be 1 to {MAX_SEGMENTS}")]
+    Count(String),
+    #[error("{0:?}: i must be below n (segments count from 0); {USAGE}")]
+    Index(String),
+    #[error(
+        "--segment: scenario {0:?} runs a capacity search, whose steps each depend on the whole load's last one; run it in one process, or give it fixed levels"
+    )]
+    CapacitySearch(String),
+}
+
+const USAGE: &str = "write i/n with 0 <= i < n, e.g. 0/4 for the first of four (Kubernetes: $JOB_COMPLETION_INDEX/4)";
+
 impl Segment {
     /// Parses `i/n`: `0/4` to `3/4`.
-    pub fn parse(text: &str) -> Result<Segment, String> {
-        let usage = "write i/n with 0 <= i < n, e.g. 0/4 for the first of four (Kubernetes: $JOB_COMPLETION_INDEX/4)";
-        let (index, count) = text.trim().split_once('/').ok_or_else(|| format!("{text:?} is not i/n; {usage}"))?;
+    pub fn parse(text: &str) -> Result<Segment, SegmentError> {
+        let (index, count) = text
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| SegmentError::NotAFraction(text.to_string()))?;
         let (Ok(index), Ok(count)) = (index.trim().parse::<u32>(), count.trim().parse::<u32>()) else {
-            return Err(format!("{text:?} is not two whole numbers; {usage}"));
+            return Err(SegmentError::NotNumbers(text.to_string()));
         };
         if count == 0 || count > MAX_SEGMENTS {
-            return Err(format!("{text:?}: n must be 1 to {MAX_SEGMENTS}"));
+            return Err(SegmentError::Count(text.to_string()));
         }
         if index >= count {
-            return Err(format!("{text:?}: i must be below n (segments count from 0); {usage}"));
+            return Err(SegmentError::Index(text.to_string()));
         }
         Ok(Segment { index, count })
     }
@@ -47,13 +68,10 @@ impl Segment {
 
     /// Splits every level of `preset` into this segment's share. A capacity search cannot be
     /// split: each step depends on the one before, as measured by the whole load.
-    pub fn apply(self, preset: &mut CompiledPreset) -> Result<(), String> {
+    pub fn apply(self, preset: &mut CompiledPreset) -> Result<(), SegmentError> {
         for scenario in &mut preset.scenarios {
             if scenario.capacity.is_some() {
-                return Err(format!(
-                    "--segment: scenario {:?} runs a capacity search, whose steps each depend on the whole load's last one; run it in one process, or give it fixed levels",
-                    scenario.name
-                ));
+                return Err(SegmentError::CapacitySearch(scenario.name.clone()));
             }
             for level in &mut scenario.levels {
                 level.load = self.split(level.load);
@@ -149,9 +167,14 @@ mod tests {
     fn bad_segments_say_how_to_write_one() {
         assert_eq!(Segment::parse("2/4"), Ok(Segment { index: 2, count: 4 }));
         for bad in ["4/4", "1", "a/b", "0/0", "-1/4"] {
-            let err = Segment::parse(bad).expect_err(bad);
+            let err = Segment::parse(bad).expect_err(bad).to_string();
             assert!(err.contains(bad), "{err}");
         }
-        assert!(Segment::parse("4/4").expect_err("out of range").contains("count from 0"));
+        assert!(
+            Segment::parse("4/4")
+                .expect_err("out of range")
+                .to_string()
+                .contains("count from 0")
+        );
     }
 }

@@ -6,10 +6,12 @@ use std::path::PathBuf;
 
 use super::Tab;
 use super::chart_png::ChartPicture;
+use super::document::PresetFileError;
 use super::notice::{Notice, Undo};
 use super::settings::ThemeChoice;
 use crate::engine::Command;
 use crate::monitor::MonitorStatus;
+use crate::preset::secrets::{DotEnv, DotEnvError};
 use crate::run::RunRecord;
 
 /// One thing for the app to do.
@@ -81,29 +83,29 @@ pub enum AppCommand {
     /// A preset file's text, read on a job thread (or why it could not be).
     PresetRead {
         path: PathBuf,
-        text: Result<String, String>,
+        text: Result<String, PresetFileError>,
     },
     /// A save of document `document` (its text then, `text`) to `path` ended.
     PresetSaved {
         document: u64,
         path: PathBuf,
         text: String,
-        result: Result<(), String>,
+        result: Result<(), PresetFileError>,
     },
     /// The presets in the data dir's `presets/` folder, listed on a job thread.
     UserPresets(Vec<PathBuf>),
     /// The preset's `.env` file, read for the secrets dialog.
-    SecretsRead(Result<crate::preset::secrets::DotEnv, String>),
+    SecretsRead(Result<DotEnv, DotEnvError>),
     /// The secrets dialog's values were written (`count` of them) to `file`, or why not.
     SecretsSaved {
-        file: crate::preset::secrets::DotEnv,
+        file: DotEnv,
         count: usize,
-        result: Result<(), String>,
+        result: Result<(), DotEnvError>,
     },
     /// A run or preflight planned on a job thread (secrets, baselines and prompts read).
     Planned(
         PlanPurpose,
-        Result<Box<(crate::engine::RunPlan, crate::preset::CompiledPreset)>, String>,
+        Result<Box<(crate::engine::RunPlan, crate::preset::CompiledPreset)>, PlanFailure>,
     ),
     /// Open one of Help's dialogs.
     ShowDialog(Dialog),
@@ -153,6 +155,15 @@ impl FilePurpose {
             FilePurpose::SegmentFolder => AppCommand::FollowSegments(path),
         }
     }
+}
+
+/// Why a run could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFailure {
+    #[error(transparent)]
+    DotEnv(#[from] DotEnvError),
+    #[error(transparent)]
+    Plan(#[from] crate::engine::PlanError),
 }
 
 /// What a plan made on a job thread is for.

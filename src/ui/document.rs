@@ -9,6 +9,15 @@ use toml_edit::DocumentMut;
 
 use crate::preset::{CompiledPreset, Diagnostic, PresetErrors, PresetSource, compile};
 
+/// Why a preset file could not be read or saved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PresetFileError {
+    #[error("cannot read {path}: {why}")]
+    Read { path: PathBuf, why: String },
+    #[error("cannot save {path}: {why}")]
+    Write { path: PathBuf, why: String },
+}
+
 /// Where the open preset came from, and so where "Save" writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -93,9 +102,12 @@ impl PresetDocument {
     }
 
     /// Reads a preset file's text (on a job thread: see [`PresetDocument::from_file`]).
-    pub fn read_text(path: &Path) -> Result<String, String> {
+    pub fn read_text(path: &Path) -> Result<String, PresetFileError> {
         crate::io_guard::note(|| format!("read preset {}", path.display()));
-        std::fs::read_to_string(path).map_err(|err| format!("cannot read {}: {err}", path.display()))
+        std::fs::read_to_string(path).map_err(|err| PresetFileError::Read {
+            path: path.to_path_buf(),
+            why: err.to_string(),
+        })
     }
 
     /// The preset file at `path`, whose text is `text`.
@@ -195,8 +207,11 @@ impl PresetDocument {
 
     /// Writes `text` to `path` atomically (temp file, then rename, size read back): a job
     /// thread's half of a save; [`Self::saved_as`] is the window's.
-    pub fn write(path: &Path, text: &str) -> Result<(), String> {
-        crate::run::save::write_atomic(path, text.as_bytes()).map_err(|err| format!("cannot save {}: {err}", path.display()))
+    pub fn write(path: &Path, text: &str) -> Result<(), PresetFileError> {
+        crate::run::save::write_atomic(path, text.as_bytes()).map_err(|err| PresetFileError::Write {
+            path: path.to_path_buf(),
+            why: err.to_string(),
+        })
     }
 
     /// `text` was saved to `path`: it becomes this document's file, and the document is

@@ -427,7 +427,7 @@ impl EditorState {
                     cell(ui, document, path, "expr", &format!("{name} expression"), Kind::Text, 180.0);
                     let expr = read(document, path, "expr");
                     if let Err(why) = TargetExpr::parse_with_classes(&expr, &class_refs) {
-                        ui.label(RichText::new(why).small().color(palette::FAIL));
+                        ui.label(RichText::new(why.to_string()).small().color(palette::FAIL));
                     }
                 });
                 cell(ui, document, path, "level", &format!("{name} level"), Kind::Text, 80.0);

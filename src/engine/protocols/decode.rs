@@ -5,10 +5,12 @@
 
 use std::io::Read;
 
+use super::ProtocolError;
+
 /// The body `bytes` sent with `Content-Encoding: encoding`, decoded, at most `max_bytes` of it.
 /// An encoding Loadscope does not read, a body that does not decode, and one that decodes to
 /// more than `max_bytes` are errors that say so.
-pub fn decode_body(encoding: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, String> {
+pub fn decode_body(encoding: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, ProtocolError> {
     let mut body = bytes.to_vec();
     let codings: Vec<String> = encoding
         .split(',')
@@ -21,8 +23,11 @@ pub fn decode_body(encoding: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec
     Ok(body)
 }
 
-fn decode_one(coding: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, String> {
-    let failed = |err: &dyn std::fmt::Display| format!("the {coding}-encoded reply does not decode: {err}");
+fn decode_one(coding: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, ProtocolError> {
+    let failed = |err: &dyn std::fmt::Display| ProtocolError::Undecodable {
+        coding: coding.to_string(),
+        why: err.to_string(),
+    };
     match coding {
         "gzip" | "x-gzip" => read_capped(flate2::read::MultiGzDecoder::new(bytes), coding, max_bytes),
         // "deflate" is zlib-wrapped (RFC 9110 §8.4.1.2); some servers send it raw.
@@ -33,23 +38,25 @@ fn decode_one(coding: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, S
             let decoder = ruzstd::decoding::StreamingDecoder::new(bytes).map_err(|err| failed(&err))?;
             read_capped(decoder, coding, max_bytes)
         }
-        other => Err(format!(
-            "the reply is {other}-encoded, which Loadscope does not read (gzip, deflate, br and zstd are); drop Accept-Encoding from the task"
-        )),
+        other => Err(ProtocolError::UnknownEncoding(other.to_string())),
     }
 }
 
 /// Reads `reader` to its end, failing past `max_bytes` (a small reply may decode to a huge one).
-fn read_capped(reader: impl Read, coding: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
+fn read_capped(reader: impl Read, coding: &str, max_bytes: usize) -> Result<Vec<u8>, ProtocolError> {
     let mut out = Vec::new();
     reader
         .take(max_bytes as u64 + 1)
         .read_to_end(&mut out)
-        .map_err(|err| format!("the {coding}-encoded reply does not decode: {err}"))?;
+        .map_err(|err| ProtocolError::Undecodable {
+            coding: coding.to_string(),
+            why: err.to_string(),
+        })?;
     if out.len() > max_bytes {
-        return Err(format!(
-            "the {coding}-encoded reply decodes to more than the {max_bytes} bytes read for checks (raise max_body_bytes on the task)"
-        ));
+        return Err(ProtocolError::DecodesTooLarge {
+            coding: coding.to_string(),
+            max_bytes,
+        });
     }
     Ok(out)
 }
@@ -76,9 +83,20 @@ mod tests {
         assert!(
             decode_body("gzip", &bomb, 64 * 1024)
                 .unwrap_err()
+                .to_string()
                 .contains("decodes to more than the 65536 bytes")
         );
-        assert!(decode_body("gzip", b"not gzip", 1024).unwrap_err().contains("does not decode"));
-        assert!(decode_body("compress", b"x", 1024).unwrap_err().contains("does not read"));
+        assert!(
+            decode_body("gzip", b"not gzip", 1024)
+                .unwrap_err()
+                .to_string()
+                .contains("does not decode")
+        );
+        assert!(
+            decode_body("compress", b"x", 1024)
+                .unwrap_err()
+                .to_string()
+                .contains("does not read")
+        );
     }
 }

@@ -53,13 +53,19 @@ impl std::fmt::Debug for Endpoint {
 impl Endpoint {
     /// The endpoint of a base URL; https gets a rustls client with the web PKI roots plus the
     /// service's ca_file certificates (see [`super::tls`]), verifying or not.
-    pub fn new(base: &BaseUrl, extra_roots: &[rustls::pki_types::CertificateDer<'static>], tls_verify: bool) -> Result<Endpoint, String> {
+    pub fn new(
+        base: &BaseUrl,
+        extra_roots: &[rustls::pki_types::CertificateDer<'static>],
+        tls_verify: bool,
+    ) -> Result<Endpoint, super::ProtocolError> {
         let tls = match base.scheme {
             Scheme::Http => None,
             Scheme::Https => {
                 let config = super::tls::client_config(extra_roots, tls_verify)?;
-                let name = rustls::pki_types::ServerName::try_from(base.host.clone())
-                    .map_err(|err| format!("{:?} is not a valid TLS server name: {err}", base.host))?;
+                let name = rustls::pki_types::ServerName::try_from(base.host.clone()).map_err(|err| super::ProtocolError::TlsName {
+                    host: base.host.clone(),
+                    why: err.to_string(),
+                })?;
                 Some((tokio_rustls::TlsConnector::from(Arc::new(config)), name))
             }
         };
@@ -82,7 +88,7 @@ impl Endpoint {
     }
 
     /// An endpoint for another origin (a redirect's), trusting what this one trusts.
-    pub(crate) fn for_origin(&self, origin: &super::redirect::Origin) -> Result<Endpoint, String> {
+    pub(crate) fn for_origin(&self, origin: &super::redirect::Origin) -> Result<Endpoint, super::ProtocolError> {
         let base = BaseUrl {
             scheme: origin.scheme,
             host: origin.host.clone(),
@@ -341,7 +347,7 @@ pub async fn exchange_following(
         }
         let hop = match super::redirect::next_hop(&home, &at, &request, status, &location) {
             Ok(hop) => hop,
-            Err(message) => return fail(first, message),
+            Err(message) => return fail(first, message.to_string()),
         };
         let left = timeout.saturating_sub(started.elapsed());
         head_request = head_request && hop.method_kept;
@@ -542,7 +548,7 @@ async fn send_and_read(
                 }
                 break (head, headers);
             }
-            Some(Err(message)) => return Err(Attempt::Failed(Failure::new(FailureKind::Other, message))),
+            Some(Err(message)) => return Err(Attempt::Failed(Failure::new(FailureKind::Other, message.to_string()))),
             None => {
                 if connection.buffer.len() > MAX_HEAD_BYTES {
                     return Err(Attempt::Failed(Failure::new(
@@ -662,7 +668,7 @@ fn read_head(
     head_request: bool,
     keep_body: Option<usize>,
     follow: bool,
-) -> Result<(HeadFacts, Option<Box<KeptHeaders>>), String> {
+) -> Result<(HeadFacts, Option<Box<KeptHeaders>>), super::ProtocolError> {
     let mut facts = head_facts(response, head_len, head_request)?;
     let encoded = std::mem::take(&mut facts.content_encoding).is_some();
     let wanted = |name: &str| {
@@ -696,7 +702,7 @@ fn kept_headers(response: &httparse::Response<'_, '_>) -> KeptHeaders {
     kept
 }
 
-fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_request: bool) -> Result<HeadFacts, String> {
+fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_request: bool) -> Result<HeadFacts, super::ProtocolError> {
     let status = response.code.unwrap_or(0);
     let http10 = response.version == Some(0);
     let mut content_length: Option<u64> = None;
@@ -715,14 +721,13 @@ fn head_facts(response: &httparse::Response<'_, '_>, head_len: usize, head_reque
             // the framing unknowable, so the reply is malformed.
             let text = std::str::from_utf8(header.value).unwrap_or("").trim();
             for item in text.split(',').map(str::trim) {
-                let length: u64 = item
-                    .parse()
-                    .map_err(|_| format!("malformed response head: invalid Content-Length {text:?}"))?;
+                let length: u64 = item.parse().map_err(|_| super::ProtocolError::BadContentLength(text.to_string()))?;
                 match content_length {
                     Some(known) if known != length => {
-                        return Err(format!(
-                            "malformed response head: conflicting Content-Length values ({known} and {length}); the reply's length cannot be known (RFC 9112 §6.3)"
-                        ));
+                        return Err(super::ProtocolError::ConflictingContentLength {
+                            first: known,
+                            second: length,
+                        });
                     }
                     _ => content_length = Some(length),
                 }

@@ -5,8 +5,11 @@
 pub mod chat;
 pub mod checks;
 pub mod decode;
+mod error;
 pub mod http;
 pub mod mcp;
 pub mod redirect;
 pub mod sse;
 pub mod tls;
+
+pub use error::ProtocolError;

@@ -5,6 +5,7 @@
 //! task's credentials or own headers: only `User-Agent`, `Accept*` and the body's
 //! `Content-Type` / `Content-Length` go with it, so no key reaches a host it was not meant for.
 
+use super::ProtocolError;
 use crate::preset::compiled::Scheme;
 
 /// Redirects followed for one request before it fails as a loop.
@@ -77,12 +78,12 @@ pub struct Hop {
 
 /// The request that follows `status` with `location`, sent from `at` as `request` (serialized
 /// HTTP/1.1). `home` is the scenario's service: a hop anywhere else carries no credentials.
-pub fn next_hop(home: &Origin, at: &Origin, request: &[u8], status: u16, location: &str) -> Result<Hop, String> {
+pub fn next_hop(home: &Origin, at: &Origin, request: &[u8], status: u16, location: &str) -> Result<Hop, ProtocolError> {
     let mut headers = vec![httparse::EMPTY_HEADER; super::http::MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut headers);
     let head_len = match parsed.parse(request) {
         Ok(httparse::Status::Complete(len)) => len,
-        _ => return Err("redirect: the request could not be read again to follow it".into()),
+        _ => return Err(ProtocolError::RedirectUnreadable),
     };
     let method = parsed.method.unwrap_or("GET");
     let current_target = parsed.path.unwrap_or("/");
@@ -116,11 +117,11 @@ pub fn next_hop(home: &Origin, at: &Origin, request: &[u8], status: u16, locatio
 
 /// Where `location` points from `target` at `at`: an absolute URL, `//host/path`, an absolute
 /// path or a path relative to the current one (RFC 3986 §5.2, without dot segments removed).
-fn resolve(at: &Origin, target: &str, location: &str) -> Result<(Origin, String), String> {
+fn resolve(at: &Origin, target: &str, location: &str) -> Result<(Origin, String), ProtocolError> {
     let location = location.split('#').next().unwrap_or("").trim();
     let shown = crate::format::terminal(location);
     if location.is_empty() {
-        return Err("redirect with an empty Location".into());
+        return Err(ProtocolError::RedirectEmpty);
     }
     let absolute = if let Some(rest) = location.strip_prefix("//") {
         let scheme = match at.scheme {
@@ -137,15 +138,20 @@ fn resolve(at: &Origin, target: &str, location: &str) -> Result<(Origin, String)
         None
     };
     if let Some(url) = absolute {
-        let uri: hyper::Uri = url.parse().map_err(|err| format!("redirect to {shown}: not a URL ({err})"))?;
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|err: hyper::http::uri::InvalidUri| ProtocolError::RedirectNotUrl {
+                shown: shown.to_string(),
+                why: err.to_string(),
+            })?;
         let scheme = match uri.scheme_str() {
             Some(scheme) if scheme.eq_ignore_ascii_case("http") => Scheme::Http,
             Some(scheme) if scheme.eq_ignore_ascii_case("https") => Scheme::Https,
-            _ => return Err(format!("redirect to {shown}: only http and https are followed")),
+            _ => return Err(ProtocolError::RedirectScheme(shown.to_string())),
         };
         let host = uri
             .host()
-            .ok_or_else(|| format!("redirect to {shown}: no host"))?
+            .ok_or_else(|| ProtocolError::RedirectNoHost(shown.to_string()))?
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
@@ -275,10 +281,16 @@ mod tests {
     #[test]
     fn odd_locations_are_refused_with_the_reason() {
         let home = origin(Scheme::Http, "api", 8000);
-        assert!(next_hop(&home, &home, POST, 301, "").unwrap_err().contains("empty Location"));
+        assert!(
+            next_hop(&home, &home, POST, 301, "")
+                .unwrap_err()
+                .to_string()
+                .contains("empty Location")
+        );
         assert!(
             next_hop(&home, &home, POST, 301, "ftp://x/y")
                 .unwrap_err()
+                .to_string()
                 .contains("only http and https")
         );
         let up = next_hop(&home, &home, POST, 307, "../v2/./chat?x=../y").unwrap();

@@ -15,7 +15,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 pub const TLS_FIXES: &str = "; if the service uses a self-signed or private-CA certificate, name it in the service's ca_file = \"cert.pem\", or skip verification with tls_verify = false (or --insecure) for a development server";
 
 /// A rustls client configuration for HTTP/1.1 to a service.
-pub fn client_config(extra_roots: &[CertificateDer<'static>], verify: bool) -> Result<rustls::ClientConfig, String> {
+pub fn client_config(extra_roots: &[CertificateDer<'static>], verify: bool) -> Result<rustls::ClientConfig, super::ProtocolError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     for cert in extra_roots {
@@ -24,7 +24,7 @@ pub fn client_config(extra_roots: &[CertificateDer<'static>], verify: bool) -> R
     }
     let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
-        .map_err(|err| format!("TLS setup failed: {err}"))?;
+        .map_err(|err| super::ProtocolError::TlsSetup(err.to_string()))?;
     let verifier: Arc<dyn ServerCertVerifier> = Arc::new(Verifier {
         webpki,
         named: extra_roots.to_vec(),
@@ -33,7 +33,7 @@ pub fn client_config(extra_roots: &[CertificateDer<'static>], verify: bool) -> R
     });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|err| format!("TLS setup failed: {err}"))?
+        .map_err(|err| super::ProtocolError::TlsSetup(err.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();

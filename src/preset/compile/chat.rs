@@ -63,11 +63,11 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
     };
     let synthetic = task.synthetic.as_ref().and_then(|spec| compile_synthetic(ctx, input, spec));
     let dataset = task.dataset.as_ref().and_then(|spec| compile_dataset(ctx, input, spec, tokenizer));
-    let turns = match task.turns.as_ref().map(token_dist) {
+    let turns = match task.turns.as_ref().map(|spec| count_dist(spec, "turns")) {
         None => None,
         Some(Ok(dist)) => Some(dist),
         Some(Err(why)) => {
-            input.refuse(ctx, format!("turns: {}", why.replace("tokens", "turns")));
+            input.refuse(ctx, format!("turns: {why}"));
             None
         }
     };
@@ -212,14 +212,14 @@ fn compile_synthetic(ctx: &mut Context<'_>, input: &TaskInput<'_>, spec: &Spanne
     let place = |what: &str| format!("{}: synthetic {what}", input.label);
     let refuse = |ctx: &mut Context<'_>, message: String| ctx.push_at(spec, message);
     let synthetic = spec.get_ref();
-    let prompt_tokens = match token_dist(&synthetic.prompt_tokens) {
+    let prompt_tokens = match count_dist(&synthetic.prompt_tokens, "tokens") {
         Ok(dist) => Some(dist),
         Err(why) => {
             refuse(ctx, format!("{}: {why}", place("prompt_tokens")));
             None
         }
     };
-    let output_tokens = match synthetic.output_tokens.as_ref().map(token_dist) {
+    let output_tokens = match synthetic.output_tokens.as_ref().map(|spec| count_dist(spec, "tokens")) {
         None => None,
         Some(Ok(dist)) => Some(dist),
         Some(Err(why)) => {
@@ -265,10 +265,35 @@ fn compile_synthetic(ctx: &mut Context<'_>, input: &TaskInput<'_>, spec: &Spanne
 const MAX_SYNTHETIC_TOKENS: u32 = 1_000_000;
 
 /// A token count as written, checked: counts at least 1, ranges in order, known shapes.
-fn token_dist(spec: &TokenCountSpec) -> Result<TokenDist, String> {
+/// Why a count distribution (of tokens, or of turns) cannot be drawn from; `unit` names what
+/// it counts.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum CountError {
+    #[error("{count} {unit} is outside 1 to {MAX_SYNTHETIC_TOKENS}")]
+    OutOfRange { count: u32, unit: &'static str },
+    #[error("min {min} is above max {max}")]
+    MinAboveMax { min: u32, max: u32 },
+    #[error("dist = {0:?} needs min and max")]
+    NoRange(String),
+    #[error("dist = \"fixed\" needs value = N")]
+    FixedWithoutValue,
+    #[error("dist = \"normal\" needs mean and stddev (and min, max)")]
+    NormalWithoutShape,
+    #[error("mean {mean} and stddev {stddev} must be numbers, stddev not negative")]
+    BadNormal { mean: f64, stddev: f64 },
+    #[error("bucket {count} has weight {weight}; weights are numbers from 0 up")]
+    BadWeight { count: u32, weight: f64 },
+    #[error("dist = \"histogram\" needs buckets = [[{unit}, weight], ...] with a positive weight")]
+    NoBuckets { unit: &'static str },
+    #[error("dist {0:?} is not one of fixed, uniform, normal, histogram")]
+    UnknownDist(String),
+}
+
+/// A count of `unit` ("tokens", "turns") as written, checked.
+fn count_dist(spec: &TokenCountSpec, unit: &'static str) -> Result<TokenDist, CountError> {
     let check = |count: u32| {
         if count == 0 || count > MAX_SYNTHETIC_TOKENS {
-            Err(format!("{count} tokens is outside 1 to {MAX_SYNTHETIC_TOKENS}"))
+            Err(CountError::OutOfRange { count, unit })
         } else {
             Ok(count)
         }
@@ -277,27 +302,27 @@ fn token_dist(spec: &TokenCountSpec) -> Result<TokenDist, String> {
         TokenCountSpec::Fixed(count) => return check(*count).map(TokenDist::Fixed),
         TokenCountSpec::Shaped(shape) => shape,
     };
-    let range = || -> Result<(u32, u32), String> {
+    let range = || -> Result<(u32, u32), CountError> {
         match (shape.min, shape.max) {
             (Some(min), Some(max)) if min <= max => Ok((check(min)?, check(max)?)),
-            (Some(min), Some(max)) => Err(format!("min {min} is above max {max}")),
-            _ => Err(format!("dist = {:?} needs min and max", shape.dist)),
+            (Some(min), Some(max)) => Err(CountError::MinAboveMax { min, max }),
+            _ => Err(CountError::NoRange(shape.dist.clone())),
         }
     };
     match shape.dist.as_str() {
         "fixed" => shape
             .value
-            .ok_or_else(|| "dist = \"fixed\" needs value = N".to_string())
+            .ok_or(CountError::FixedWithoutValue)
             .and_then(check)
             .map(TokenDist::Fixed),
         "uniform" => range().map(|(min, max)| TokenDist::Uniform { min, max }),
         "normal" => {
             let (min, max) = range()?;
             let (Some(mean), Some(stddev)) = (shape.mean, shape.stddev) else {
-                return Err("dist = \"normal\" needs mean and stddev (and min, max)".into());
+                return Err(CountError::NormalWithoutShape);
             };
             if !(mean.is_finite() && stddev.is_finite() && stddev >= 0.0) {
-                return Err(format!("mean {mean} and stddev {stddev} must be numbers, stddev not negative"));
+                return Err(CountError::BadNormal { mean, stddev });
             }
             Ok(TokenDist::Normal { mean, stddev, min, max })
         }
@@ -305,12 +330,14 @@ fn token_dist(spec: &TokenCountSpec) -> Result<TokenDist, String> {
             for (count, weight) in &shape.buckets {
                 check(*count)?;
                 if !(weight.is_finite() && *weight >= 0.0) {
-                    return Err(format!("bucket {count} has weight {weight}; weights are numbers from 0 up"));
+                    return Err(CountError::BadWeight {
+                        count: *count,
+                        weight: *weight,
+                    });
                 }
             }
-            TokenDist::histogram(&shape.buckets)
-                .ok_or_else(|| "dist = \"histogram\" needs buckets = [[tokens, weight], ...] with a positive weight".into())
+            TokenDist::histogram(&shape.buckets).ok_or(CountError::NoBuckets { unit })
         }
-        other => Err(format!("dist {other:?} is not one of fixed, uniform, normal, histogram")),
+        other => Err(CountError::UnknownDist(other.to_string())),
     }
 }

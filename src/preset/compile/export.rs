@@ -43,15 +43,20 @@ pub(super) fn compile(ctx: &mut Context<'_>, spec: Option<&ExportSpec>) -> (Opti
 
 /// `HOST:PORT` with an IP address (`0.0.0.0:9464` to be scraped from other machines), or a
 /// port alone (`9464`, `:9464`) for 127.0.0.1, which only this machine can reach.
-pub fn parse_metrics_addr(text: &str) -> Result<SocketAddr, String> {
+/// A metrics address that is neither `HOST:PORT` with an IP address nor a port.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not an address to listen on: write HOST:PORT with an IP address (127.0.0.1:9464, [::1]:9464, 0.0.0.0:9464 for other machines) or a port alone for 127.0.0.1"
+)]
+pub struct NotAnAddress;
+
+pub fn parse_metrics_addr(text: &str) -> Result<SocketAddr, NotAnAddress> {
     let text = text.trim();
     let port_only = text.strip_prefix(':').unwrap_or(text);
     if let Ok(port) = port_only.parse::<u16>() {
         return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
     }
-    text.parse::<SocketAddr>().map_err(|_| {
-        "not an address to listen on: write HOST:PORT with an IP address (127.0.0.1:9464, [::1]:9464, 0.0.0.0:9464 for other machines) or a port alone for 127.0.0.1".to_string()
-    })
+    text.parse::<SocketAddr>().map_err(|_| NotAnAddress)
 }
 
 #[cfg(test)]
@@ -64,7 +69,9 @@ mod tests {
         assert_eq!(parse_metrics_addr(":0"), Ok("127.0.0.1:0".parse().expect("an address")));
         assert_eq!(parse_metrics_addr("0.0.0.0:9464"), Ok("0.0.0.0:9464".parse().expect("an address")));
         assert_eq!(parse_metrics_addr("[::1]:9464"), Ok("[::1]:9464".parse().expect("an address")));
-        let err = parse_metrics_addr("localhost:9464").expect_err("a host name is refused");
+        let err = parse_metrics_addr("localhost:9464")
+            .expect_err("a host name is refused")
+            .to_string();
         assert!(err.contains("HOST:PORT") && err.contains("127.0.0.1:9464"), "{err}");
         assert!(parse_metrics_addr("99999").is_err());
     }

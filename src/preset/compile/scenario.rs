@@ -124,7 +124,7 @@ fn compile_service(ctx: &mut Context<'_>, scenario: &Scenario, label: &str) -> (
     let base = match BaseUrl::parse(scenario.service.base_url.get_ref()) {
         Ok(base) => Some(base),
         Err(why) => {
-            ctx.push_at(&scenario.service.base_url, why);
+            ctx.push_at(&scenario.service.base_url, why.to_string());
             None
         }
     };

@@ -64,7 +64,7 @@ pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, named: &Na
         let expr = match TargetExpr::parse_with_classes(spec.expr.get_ref(), &class_names) {
             Ok(expr) => Some(expr),
             Err(why) => {
-                ctx.push_at(&spec.expr, why);
+                ctx.push_at(&spec.expr, why.to_string());
                 None
             }
         };

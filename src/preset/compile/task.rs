@@ -122,27 +122,42 @@ fn compile_method(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Method {
     }
 }
 
-fn compile_check(check: &Check) -> Result<CheckRule, String> {
+/// Why a body check cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum CheckError {
+    #[error("a check has both json_pointer and body_contains; split it into two checks")]
+    BothKinds,
+    #[error("a check needs json_pointer or body_contains")]
+    NoKind,
+    #[error("equals/exists go with json_pointer, not body_contains")]
+    ValueOnContains,
+    #[error("body_contains is empty")]
+    EmptyNeedle,
+    #[error("json_pointer {0:?} must start with '/' (RFC 6901, e.g. \"/choices/0\")")]
+    BadPointer(String),
+    #[error("a check has both equals and exists; use one")]
+    EqualsAndExists,
+}
+
+fn compile_check(check: &Check) -> Result<CheckRule, CheckError> {
     match (&check.json_pointer, &check.body_contains) {
-        (Some(_), Some(_)) => Err("a check has both json_pointer and body_contains; split it into two checks".into()),
-        (None, None) => Err("a check needs json_pointer or body_contains".into()),
+        (Some(_), Some(_)) => Err(CheckError::BothKinds),
+        (None, None) => Err(CheckError::NoKind),
         (None, Some(needle)) => {
             if check.equals.is_some() || check.exists.is_some() {
-                return Err("equals/exists go with json_pointer, not body_contains".into());
+                return Err(CheckError::ValueOnContains);
             }
             if needle.is_empty() {
-                return Err("body_contains is empty".into());
+                return Err(CheckError::EmptyNeedle);
             }
             Ok(CheckRule::BodyContains(needle.clone()))
         }
         (Some(pointer), None) => {
             if !pointer.is_empty() && !pointer.starts_with('/') {
-                return Err(format!(
-                    "json_pointer {pointer:?} must start with '/' (RFC 6901, e.g. \"/choices/0\")"
-                ));
+                return Err(CheckError::BadPointer(pointer.clone()));
             }
             match (&check.equals, check.exists) {
-                (Some(_), Some(_)) => Err("a check has both equals and exists; use one".into()),
+                (Some(_), Some(_)) => Err(CheckError::EqualsAndExists),
                 (Some(value), None) => Ok(CheckRule::JsonEquals(pointer.clone(), value.clone())),
                 (None, Some(false)) => Ok(CheckRule::JsonAbsent(pointer.clone())),
                 (None, _) => Ok(CheckRule::JsonExists(pointer.clone())),

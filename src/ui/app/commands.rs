@@ -11,11 +11,13 @@ use crate::engine::{Command, RunPlan};
 use crate::export::MetricsServer;
 use crate::preset::CompiledPreset;
 use crate::preset::secrets::DotEnv;
+use crate::preset::secrets::DotEnvError;
 use crate::run::library::run_file_name;
 use crate::ui::Tab;
 use crate::ui::chart_png::{self, ChartPicture, Look};
 use crate::ui::command::FilePurpose;
-use crate::ui::command::{AppCommand, Dialog, PlanPurpose, UnsavedChoice};
+use crate::ui::command::{AppCommand, Dialog, PlanFailure, PlanPurpose, UnsavedChoice};
+use crate::ui::document::PresetFileError;
 use crate::ui::document::{NEW_PRESET, Origin, PresetDocument};
 use crate::ui::editor::EditorState;
 use crate::ui::live_run::{LiveRun, RunState};
@@ -110,7 +112,7 @@ impl LoadscopeApp {
                     self.secrets = Some((file, Default::default()));
                     self.dialog = Some(Dialog::Secrets);
                 }
-                Err(why) => self.notices.push(Notice::error(why)),
+                Err(why) => self.notices.push(Notice::error(why.to_string())),
             },
             AppCommand::SecretsSaved { file, count, result } => self.secrets_saved(file, count, result),
             AppCommand::PresetRead { path, text } => self.preset_read(&path, text),
@@ -209,14 +211,14 @@ impl LoadscopeApp {
 
     /// A preset file's text has been read: it becomes the open document (unless changes made
     /// meanwhile would be lost: then the person is asked again).
-    fn preset_read(&mut self, path: &Path, text: Result<String, String>) {
+    fn preset_read(&mut self, path: &Path, text: Result<String, PresetFileError>) {
         match text {
             Ok(_) if self.document.is_dirty() => self.pending = Some(Pending::Open(path.to_path_buf())),
             Ok(text) => {
                 self.settings.remember_file(path.to_path_buf());
                 self.set_document(PresetDocument::from_file(path, text));
             }
-            Err(err) => self.notices.push(Notice::error(err)),
+            Err(err) => self.notices.push(Notice::error(err.to_string())),
         }
     }
 
@@ -294,7 +296,7 @@ impl LoadscopeApp {
 
     /// A save has ended: the document (if it is still the one open) is saved as that text;
     /// what waited on the save is carried out only when it succeeded.
-    fn preset_saved(&mut self, document: u64, path: &Path, text: String, result: Result<(), String>) {
+    fn preset_saved(&mut self, document: u64, path: &Path, text: String, result: Result<(), PresetFileError>) {
         let after = self.after_save.take();
         match result {
             Ok(()) => {
@@ -465,7 +467,7 @@ impl LoadscopeApp {
 
     /// The secrets dialog's values were written, or not: the dialog keeps what was typed until
     /// they are.
-    fn secrets_saved(&mut self, updated: DotEnv, count: usize, result: Result<(), String>) {
+    fn secrets_saved(&mut self, updated: DotEnv, count: usize, result: Result<(), DotEnvError>) {
         match result {
             Ok(()) => {
                 self.notices.push(Notice::info(format!(
@@ -479,7 +481,7 @@ impl LoadscopeApp {
                     inputs.clear();
                 }
             }
-            Err(why) => self.notices.push(Notice::error(why)),
+            Err(why) => self.notices.push(Notice::error(why.to_string())),
         }
     }
 
@@ -495,24 +497,24 @@ impl LoadscopeApp {
         self.jobs.spawn("loadscope-plan", move || {
             // `${VAR}` values: the environment, else the preset's .env (an app started from a
             // menu has no shell variables).
-            let planned = DotEnv::read(&dotenv_path).and_then(|dotenv| {
+            let planned = DotEnv::read(&dotenv_path).map_err(PlanFailure::from).and_then(|dotenv| {
                 RunPlan::in_library(compiled.clone(), &runs_dir, &|name| dotenv.lookup(name))
                     .map(|plan| Box::new((plan, compiled)))
-                    .map_err(|err| err.to_string())
+                    .map_err(PlanFailure::from)
             });
             Some(AppCommand::Planned(purpose, planned))
         });
     }
 
     /// A plan is ready: the run or preflight starts (unless one started meanwhile).
-    fn planned(&mut self, purpose: PlanPurpose, planned: Result<Box<(RunPlan, CompiledPreset)>, String>) {
+    fn planned(&mut self, purpose: PlanPurpose, planned: Result<Box<(RunPlan, CompiledPreset)>, PlanFailure>) {
         if self.live.state.is_active() {
             return;
         }
         let (plan, compiled) = match planned {
             Ok(planned) => *planned,
             Err(why) => {
-                self.notices.push(Notice::error(why));
+                self.notices.push(Notice::error(why.to_string()));
                 return;
             }
         };

@@ -72,10 +72,10 @@ pub fn call_body(id: u64, tool: &str, arguments: &Value) -> Vec<u8> {
 
 /// The JSON-RPC response with `id` in a reply body: the body itself when it is JSON, or the
 /// matching `data:` event of an event stream (notifications and other ids are skipped).
-pub fn find_reply(body: &[u8], content_type: Option<&str>, id: u64) -> Result<Value, String> {
+pub fn find_reply(body: &[u8], content_type: Option<&str>, id: u64) -> Result<Value, super::ProtocolError> {
     let is_sse = content_type.is_some_and(|kind| kind.starts_with("text/event-stream"));
     if !is_sse {
-        return serde_json::from_slice(body).map_err(|err| format!("reply is not JSON: {err}"));
+        return serde_json::from_slice(body).map_err(|err| super::ProtocolError::ReplyNotJson(err.to_string()));
     }
     let mut parser = SseParser::default();
     let mut found = None;
@@ -87,7 +87,7 @@ pub fn find_reply(body: &[u8], content_type: Option<&str>, id: u64) -> Result<Va
         match serde_json::from_str::<Value>(&event.data) {
             Ok(message) if message.get("id").and_then(Value::as_u64) == Some(id) => found = Some(message),
             Ok(_) => {}
-            Err(err) => bad = Some(format!("event is not JSON: {err}")),
+            Err(err) => bad = Some(super::ProtocolError::EventNotJson(err.to_string())),
         }
     });
     // A stream that ended without a blank line still holds its last event.
@@ -99,7 +99,7 @@ pub fn find_reply(body: &[u8], content_type: Option<&str>, id: u64) -> Result<Va
             found = Some(message);
         }
     });
-    found.ok_or_else(|| bad.unwrap_or_else(|| format!("no reply with id {id} in the event stream")))
+    found.ok_or_else(|| bad.unwrap_or(super::ProtocolError::NoReply(id)))
 }
 
 /// How a tools/call ended.
@@ -169,7 +169,7 @@ mod tests {
         let sse = b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{}}\n";
         assert_eq!(find_reply(sse, Some("text/event-stream"), 4).expect("sse")["id"], 4);
         assert!(find_reply(sse, Some("text/event-stream"), 5).is_err());
-        assert!(find_reply(b"<html>", None, 1).expect_err("html").contains("not JSON"));
+        assert!(find_reply(b"<html>", None, 1).expect_err("html").to_string().contains("not JSON"));
     }
 
     #[test]

@@ -70,7 +70,7 @@ fn reply_of(exchange: &Exchange, rpc_id: u64, start: Instant) -> Result<serde_js
     }
     let content_type = response.headers.as_ref().and_then(|headers| headers.content_type.as_deref());
     mcp::find_reply(response.body.as_deref().unwrap_or(&[]), content_type, rpc_id)
-        .map_err(|why| Box::new(failed(FailureKind::Malformed, why, start, exchange)))
+        .map_err(|why| Box::new(failed(FailureKind::Malformed, why.to_string(), start, exchange)))
 }
 
 /// Opens the client's session. The result is the "MCP initialize" row's sample.
@@ -180,7 +180,7 @@ pub async fn perform(
     let rpc_id = client.session.next_rpc_id();
     let body = match scenario.mcp_call_body(task, user_id, seq, rpc_id) {
         Ok(body) => body,
-        Err(message) => return Some(Done::not_sent(message)),
+        Err(message) => return Some(Done::not_sent(message.to_string())),
     };
     let exchange = post(scenario, task, client, &body).await;
     let start = intended.unwrap_or(exchange.sent_at);
