@@ -3,6 +3,7 @@
 //! checked against the scenario's `degradation` targets (the guide's 50% / 100% / 150%).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use super::TaskRow;
 use crate::measure::{Metric, TargetExpr};
@@ -52,32 +53,48 @@ pub fn resolve_saved_baselines(preset: &mut CompiledPreset) -> Result<(), Preset
         };
         match saved_baseline(saved, &scenario.name) {
             Ok(record) => scenario.baseline = Some(CompiledBaseline::Run(Box::new(record))),
-            Err(message) => mistakes.push(saved.place.with_message(message)),
+            Err(message) => mistakes.push(saved.place.with_message(message.to_string())),
         }
     }
     if mistakes.is_empty() { Ok(()) } else { Err(PresetErrors(mistakes)) }
 }
 
-fn saved_baseline(saved: &SavedRunBaseline, scenario_name: &str) -> Result<BaselineRecord, String> {
+/// Why a saved baseline run cannot be a scenario's baseline.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BaselineError {
+    #[error("baseline run {0}: reading it; the preset is checked again when it has been read")]
+    Reading(PathBuf),
+    /// `written` is the path as the preset wrote it, for the command that makes it.
+    #[error("baseline run {path}: {why} (save a baseline run first, e.g. loadscope run baseline --out {written})")]
+    Unreadable { path: PathBuf, why: String, written: String },
+    #[error("baseline run {path}: {problem}")]
+    Scenario { path: PathBuf, problem: NoSuchScenario },
+}
+
+/// The baseline run has no scenario to compare with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoSuchScenario {
+    #[error("the baseline run has no scenario {wanted:?} (it has: {known}); name one of those")]
+    Named { wanted: String, known: String },
+    #[error("the baseline run has no scenario {name:?} or {with_suffix:?} (it has: {known}); name one with scenario = \"...\"")]
+    Matching { name: String, with_suffix: String, known: String },
+}
+
+fn saved_baseline(saved: &SavedRunBaseline, scenario_name: &str) -> Result<BaselineRecord, BaselineError> {
     let path = &saved.path;
     let read = match fetch("run", path, crate::run::load) {
         Fetched::Done(read) => read,
-        Fetched::Reading => {
-            return Err(format!(
-                "baseline run {}: reading it; the preset is checked again when it has been read",
-                path.display()
-            ));
-        }
+        Fetched::Reading => return Err(BaselineError::Reading(path.clone())),
     };
-    let record = read.as_ref().as_ref().map_err(|err| {
-        format!(
-            "baseline run {}: {err} (save a baseline run first, e.g. loadscope run baseline --out {})",
-            path.display(),
-            saved.written
-        )
+    let record = read.as_ref().as_ref().map_err(|err| BaselineError::Unreadable {
+        path: path.clone(),
+        why: err.to_string(),
+        written: saved.written.clone(),
     })?;
-    let picked =
-        pick_scenario(record, saved.scenario.as_deref(), scenario_name).map_err(|why| format!("baseline run {}: {why}", path.display()))?;
+    let picked = pick_scenario(record, saved.scenario.as_deref(), scenario_name).map_err(|problem| BaselineError::Scenario {
+        path: path.clone(),
+        problem,
+    })?;
     Ok(from_scenario(
         picked,
         format!("run {}, scenario {:?}", path.display(), picked.name),
@@ -141,15 +158,17 @@ pub fn merge_stats(parts: &[&TaskSummary], duration_secs: f64) -> TaskStats {
 
 /// The scenario of `baseline_run` that `scenario_name` is compared with: the one `wanted`
 /// names, else one with the same name, else "<name> baseline", else the run's only scenario.
-pub fn pick_scenario<'a>(baseline_run: &'a RunRecord, wanted: Option<&str>, scenario_name: &str) -> Result<&'a ScenarioRecord, String> {
+pub fn pick_scenario<'a>(
+    baseline_run: &'a RunRecord,
+    wanted: Option<&str>,
+    scenario_name: &str,
+) -> Result<&'a ScenarioRecord, NoSuchScenario> {
     let names: Vec<&str> = baseline_run.scenarios.iter().map(|scenario| scenario.name.as_str()).collect();
     let find = |name: &str| baseline_run.scenarios.iter().find(|scenario| scenario.name == name);
     if let Some(wanted) = wanted {
-        return find(wanted).ok_or_else(|| {
-            format!(
-                "the baseline run has no scenario {wanted:?} (it has: {}); name one of those",
-                names.join(", ")
-            )
+        return find(wanted).ok_or_else(|| NoSuchScenario::Named {
+            wanted: wanted.to_string(),
+            known: names.join(", "),
         });
     }
     let with_suffix = format!("{scenario_name} baseline");
@@ -159,11 +178,10 @@ pub fn pick_scenario<'a>(baseline_run: &'a RunRecord, wanted: Option<&str>, scen
             [only] => Some(only),
             _ => None,
         })
-        .ok_or_else(|| {
-            format!(
-                "the baseline run has no scenario {scenario_name:?} or {with_suffix:?} (it has: {}); name one with scenario = \"...\"",
-                names.join(", ")
-            )
+        .ok_or_else(|| NoSuchScenario::Matching {
+            name: scenario_name.to_string(),
+            with_suffix: with_suffix.clone(),
+            known: names.join(", "),
         })
 }
 

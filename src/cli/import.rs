@@ -97,7 +97,8 @@ fn import_locust(args: LocustArgs) -> u8 {
     EXIT_PASSED
 }
 
-/// The names the imported run takes: the preset's, or its own.
+/// The names the imported run takes: the preset's, or its own. The error is printed as it is
+/// (the CLI's edge: a plain string).
 fn names(args: &LocustArgs) -> Result<ImportNames, String> {
     let stem = args
         .prefix

@@ -168,6 +168,10 @@ pub struct RunTarget {
     pub start_at: Option<std::time::SystemTime>,
 }
 
+// The value parsers below return plain strings on purpose: they are the edge. clap prints the
+// message as it is, after the option's name, and nothing matches on it (ARCHITECTURE.md,
+// "Errors"). The same holds for `runs --sort` and `import`'s names.
+
 fn parse_run_id(text: &str) -> Result<String, String> {
     let ok = !text.is_empty() && text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if ok {

@@ -54,6 +54,7 @@ pub enum RunsAction {
     Restore { run: String },
 }
 
+/// `--sort`'s value parser (the CLI's edge: clap prints the message as it is).
 fn parse_sort(text: &str) -> Result<SortKey, String> {
     SortKey::parse(text).ok_or_else(|| {
         let known: Vec<&str> = SortKey::ALL.iter().map(|key| key.label()).collect();

@@ -212,7 +212,7 @@ async fn prepare(plan: &Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>,
         }
     };
     let pool = WorkerPool::start(plan.workers, run_start).map_err(|why| {
-        sink.send(Event::StartFailed(why));
+        sink.send(Event::StartFailed(why.to_string()));
         Continue::WaitForCommands
     })?;
     let saver = RunSaver::start(plan.out_path.clone(), sink.clone(), first.preset.clone()).map_err(|err| {
@@ -248,7 +248,7 @@ async fn before_load(
 ) -> Result<(Vec<RunWarning>, Option<f64>), Continue> {
     // Before anything is sent: a run whose file cannot be written is refused, not run blind.
     if let Err(why) = crate::run::save::check_writable(&plan.out_path, plan.out_must_be_new) {
-        sink.send(Event::StartFailed(why));
+        sink.send(Event::StartFailed(why.to_string()));
         return Err(Continue::WaitForCommands);
     }
     // Work interrupted by Stop is cancelled (by Shutdown, the engine ends).

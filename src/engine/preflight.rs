@@ -185,7 +185,7 @@ async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Option<HealthR
     let started = Instant::now();
     let url = scenario.compiled.base.url(crate::preset::compiled::MCP_PATH);
     let error = match super::protocols::mcp::session::list_tools(scenario, first).await {
-        Err(why) => Some(why),
+        Err(why) => Some(why.to_string()),
         Ok(offered) => {
             let missing: Vec<&str> = wanted
                 .iter()

@@ -23,10 +23,18 @@ pub(super) struct WorkerPool {
     reports: UnboundedReceiver<WorkerReport>,
 }
 
+/// A worker thread the system would not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start worker thread {index}: {source}")]
+pub(super) struct WorkerStartError {
+    index: usize,
+    source: std::io::Error,
+}
+
 impl WorkerPool {
     /// Starts `count` workers (at least one) timing from `run_start`; a thread that cannot
     /// start stops the ones already running.
-    pub(super) fn start(count: usize, run_start: Instant) -> Result<WorkerPool, String> {
+    pub(super) fn start(count: usize, run_start: Instant) -> Result<WorkerPool, WorkerStartError> {
         let count = count.max(1);
         let (report_tx, reports) = unbounded_channel::<WorkerReport>();
         let mut pool = WorkerPool {
@@ -47,7 +55,7 @@ impl WorkerPool {
                 }
                 Err(err) => {
                     pool.broadcast(|_| WorkerCommand::Stop);
-                    return Err(format!("cannot start worker thread {index}: {err}"));
+                    return Err(WorkerStartError { index, source: err });
                 }
             }
         }

@@ -38,17 +38,26 @@ pub struct MetricsServer {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Why `/metrics` cannot be served where the preset or the command line asks.
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsServerError {
+    #[error("metrics address {address}: cannot listen there ({source}); pick a free port, e.g. --metrics-addr 127.0.0.1:9464")]
+    Listen { address: SocketAddr, source: std::io::Error },
+    #[error("metrics address {address}: {source}")]
+    Socket { address: SocketAddr, source: std::io::Error },
+    #[error("metrics address {address}: cannot start its thread: {source}")]
+    Thread { address: SocketAddr, source: std::io::Error },
+}
+
 impl MetricsServer {
     /// Listens on `address` at once (so a taken port is reported before a run starts) and
     /// serves `metrics` at `/metrics` from a thread of its own.
-    pub fn start(address: SocketAddr, metrics: RunMetrics) -> Result<MetricsServer, String> {
-        let listener = std::net::TcpListener::bind(address).map_err(|err| {
-            format!("metrics address {address}: cannot listen there ({err}); pick a free port, e.g. --metrics-addr 127.0.0.1:9464")
-        })?;
+    pub fn start(address: SocketAddr, metrics: RunMetrics) -> Result<MetricsServer, MetricsServerError> {
+        let listener = std::net::TcpListener::bind(address).map_err(|source| MetricsServerError::Listen { address, source })?;
         let address = listener.local_addr().unwrap_or(address);
         listener
             .set_nonblocking(true)
-            .map_err(|err| format!("metrics address {address}: {err}"))?;
+            .map_err(|source| MetricsServerError::Socket { address, source })?;
         let scrapes = Arc::new((Mutex::new(Scrapes::default()), Condvar::new()));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let thread = {
@@ -56,7 +65,7 @@ impl MetricsServer {
             std::thread::Builder::new()
                 .name("loadscope-metrics".into())
                 .spawn(move || serve(listener, metrics, scrapes, shutdown_rx))
-                .map_err(|err| format!("metrics address {address}: cannot start its thread: {err}"))?
+                .map_err(|source| MetricsServerError::Thread { address, source })?
         };
         Ok(MetricsServer {
             address,

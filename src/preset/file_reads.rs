@@ -236,9 +236,9 @@ mod tests {
         std::fs::write(&path, "one").unwrap();
         let reads = Arc::new(AtomicU64::new(0));
         let counted = |reads: Arc<AtomicU64>| {
-            move |path: &Path| -> Result<String, String> {
+            move |path: &Path| -> std::io::Result<String> {
                 reads.fetch_add(1, Ordering::Relaxed);
-                std::fs::read_to_string(path).map_err(|err| err.to_string())
+                std::fs::read_to_string(path)
             }
         };
         for _ in 0..3 {

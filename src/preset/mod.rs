@@ -26,6 +26,6 @@ pub fn load(arg: &str, overrides: &Overrides) -> Result<CompiledPreset, PresetEr
     let mut loaded = PresetSource::locate(arg)?.parse()?;
     overrides
         .apply(&mut loaded.preset)
-        .map_err(|why| PresetErrors(vec![Diagnostic::at(&loaded.source.name, "", None, why)]))?;
+        .map_err(|why| PresetErrors(vec![Diagnostic::at(&loaded.source.name, "", None, why.to_string())]))?;
     compile(&loaded)
 }

@@ -40,10 +40,28 @@ pub struct SearchOverride {
 /// Without `--max`, a search derived from levels goes up to this many times the highest level.
 pub const DEFAULT_SEARCH_HEADROOM: f64 = 8.0;
 
+/// Why the command line's overrides cannot apply to the preset.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OverrideError {
+    #[error("scenario {scenario:?}: the search would start at {start} but stop at {max}; give --start and --max with start at most max")]
+    StartAboveMax { scenario: String, start: f64, max: f64 },
+    /// `kind` names the levels it looked for ("closed-model (users)").
+    #[error("--over {over}: scenario {scenario:?} has no {kind} levels to start from; give --start and --max")]
+    NoLevelsToStart {
+        over: String,
+        scenario: String,
+        kind: &'static str,
+    },
+    #[error("scenario {0:?} has no levels; give --step (e.g. --step 30s)")]
+    NoStep(String),
+    #[error("--scenario {wanted:?}: no such scenario (the preset has: {known})")]
+    NoSuchScenario { wanted: String, known: String },
+}
+
 impl SearchOverride {
     /// Replaces the scenario's levels with a search. Targets scoped to one level apply at every
     /// step (the levels they named are gone): the search finds where all of them hold at once.
-    fn apply(&self, scenario: &mut Scenario) -> Result<(), String> {
+    fn apply(&self, scenario: &mut Scenario) -> Result<(), OverrideError> {
         let name = scenario.name.get_ref().clone();
         let span = scenario.name.span();
         let mut spec = match scenario.capacity.take() {
@@ -77,10 +95,11 @@ impl SearchOverride {
             spec.max_in_flight = None;
         }
         if spec.start > spec.max {
-            return Err(format!(
-                "scenario {name:?}: the search would start at {} but stop at {}; give --start and --max with start at most max",
-                spec.start, spec.max
-            ));
+            return Err(OverrideError::StartAboveMax {
+                scenario: name,
+                start: spec.start,
+                max: spec.max,
+            });
         }
         for target in &mut scenario.targets {
             target.get_mut().level = None;
@@ -92,7 +111,7 @@ impl SearchOverride {
 
     /// A search over the scenario's own levels' axis, from its lowest level to
     /// [`DEFAULT_SEARCH_HEADROOM`] times its highest, each step as long as its first level.
-    fn spec_over_levels(&self, scenario: &Scenario, name: &str) -> Result<CapacitySpec, String> {
+    fn spec_over_levels(&self, scenario: &Scenario, name: &str) -> Result<CapacitySpec, OverrideError> {
         let levels: Vec<&super::model::Level> = scenario.levels.iter().map(|level| level.get_ref()).collect();
         let closed = levels.iter().any(|level| level.users.is_some());
         let over = self
@@ -110,14 +129,15 @@ impl SearchOverride {
             Some(start) => start,
             None if lowest.is_finite() => lowest,
             None => {
-                return Err(format!(
-                    "--over {over}: scenario {name:?} has no {} levels to start from; give --start and --max",
-                    if over == "rate" {
+                return Err(OverrideError::NoLevelsToStart {
+                    kind: if over == "rate" {
                         "open-model (rate_per_sec)"
                     } else {
                         "closed-model (users)"
-                    }
-                ));
+                    },
+                    over,
+                    scenario: name.to_string(),
+                });
             }
         };
         let max = self.max.unwrap_or_else(|| {
@@ -127,7 +147,7 @@ impl SearchOverride {
         let step = match (self.step, levels.first()) {
             (Some(step), _) => step,
             (None, Some(level)) => level.duration,
-            (None, None) => return Err(format!("scenario {name:?} has no levels; give --step (e.g. --step 30s)")),
+            (None, None) => return Err(OverrideError::NoStep(name.to_string())),
         };
         Ok(CapacitySpec {
             over,
@@ -146,15 +166,15 @@ impl SearchOverride {
 impl Overrides {
     /// Applies the overrides to the model. `-u` turns open-model levels into closed ones;
     /// `-r` alone changes the spawn rate of closed levels.
-    pub fn apply(&self, preset: &mut Preset) -> Result<(), String> {
+    pub fn apply(&self, preset: &mut Preset) -> Result<(), OverrideError> {
         if let Some(wanted) = &self.scenario {
             let known: Vec<String> = preset.scenarios.iter().map(|s| s.name.get_ref().clone()).collect();
             preset.scenarios.retain(|scenario| scenario.name.get_ref() == wanted);
             if preset.scenarios.is_empty() {
-                return Err(format!(
-                    "--scenario {wanted:?}: no such scenario (the preset has: {})",
-                    known.join(", ")
-                ));
+                return Err(OverrideError::NoSuchScenario {
+                    wanted: wanted.clone(),
+                    known: known.join(", "),
+                });
             }
             // A baseline scenario left out by the choice: its degradation targets go unchecked
             // (the run says so) rather than the preset becoming invalid.

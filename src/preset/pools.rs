@@ -2,7 +2,7 @@
 //! inline in the preset or a file beside it (one item a line, or a JSON array of strings).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::model::{PoolSpec, Scenario};
 
@@ -38,42 +38,60 @@ pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeM
     Ok(pools)
 }
 
+/// Why a pool file or folder gives no items.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PoolError {
+    #[error("reading it; the preset is checked again when it has been read")]
+    Reading,
+    #[error("cannot read it: {0} (paths are relative to the preset file)")]
+    Unreadable(String),
+    #[error("cannot read {file}: {why}")]
+    FileInFolder { file: PathBuf, why: String },
+    #[error("not a valid JSON array: {0}")]
+    NotAnArray(String),
+}
+
 /// A pool's items, or why there are none yet (being read off the window's thread).
-fn fetched(fetched: super::file_reads::Fetched<Vec<String>, String>) -> Result<Vec<String>, String> {
+fn fetched(fetched: super::file_reads::Fetched<Vec<String>, PoolError>) -> Result<Vec<String>, PoolError> {
     match fetched {
         super::file_reads::Fetched::Done(result) => result.as_ref().clone(),
-        super::file_reads::Fetched::Reading => Err("reading it; the preset is checked again when it has been read".into()),
+        super::file_reads::Fetched::Reading => Err(PoolError::Reading),
     }
 }
 
 /// A pool file's items.
-fn read_pool_file(path: &Path) -> Result<Vec<String>, String> {
+fn read_pool_file(path: &Path) -> Result<Vec<String>, PoolError> {
     crate::io_guard::note(|| format!("read pool file {}", path.display()));
-    let text = std::fs::read_to_string(path).map_err(|err| format!("cannot read it: {err} (paths are relative to the preset file)"))?;
+    let text = std::fs::read_to_string(path).map_err(|err| PoolError::Unreadable(err.to_string()))?;
     parse_pool_file(&text)
 }
 
 /// Each regular, non-hidden file of a folder, in name order, as one item. The folder is read
 /// again when its entries change (a file added, removed or renamed), not when a file in it is
 /// edited in place.
-fn read_folder(path: &Path) -> Result<Vec<String>, String> {
+fn read_folder(path: &Path) -> Result<Vec<String>, PoolError> {
     crate::io_guard::note(|| format!("read pool folder {}", path.display()));
     let mut files: Vec<_> = std::fs::read_dir(path)
-        .map_err(|err| format!("cannot read it: {err} (paths are relative to the preset file)"))?
+        .map_err(|err| PoolError::Unreadable(err.to_string()))?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|file| file.is_file() && !file.file_name().is_some_and(|name| name.to_string_lossy().starts_with('.')))
         .collect();
     files.sort();
     files
         .iter()
-        .map(|file| std::fs::read_to_string(file).map_err(|err| format!("cannot read {}: {err}", file.display())))
+        .map(|file| {
+            std::fs::read_to_string(file).map_err(|err| PoolError::FileInFolder {
+                file: file.clone(),
+                why: err.to_string(),
+            })
+        })
         .collect()
 }
 
 /// A JSON array of strings, or one item a line (blank lines skipped).
-pub fn parse_pool_file(text: &str) -> Result<Vec<String>, String> {
+pub fn parse_pool_file(text: &str) -> Result<Vec<String>, PoolError> {
     if text.trim_start().starts_with('[') {
-        let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|err| format!("not a valid JSON array: {err}"))?;
+        let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|err| PoolError::NotAnArray(err.to_string()))?;
         return Ok(values
             .into_iter()
             .map(|value| match value {

@@ -5,9 +5,18 @@ use std::path::{Path, PathBuf};
 
 use super::{Format, Report, csv, html, junit, markdown};
 
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportWriteError {
+    #[error("cannot write {path}: {source} (check the folder exists and is writable, or pass --out)")]
+    File { path: PathBuf, source: std::io::Error },
+    #[error("cannot write CSV files at {prefix}: {why}")]
+    Csv { prefix: PathBuf, why: String },
+}
+
 /// Renders and writes a report; returns the files written (none when Markdown went to
 /// standard output).
-pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Path) -> Result<Vec<PathBuf>, ReportWriteError> {
     let stem = run_path
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
@@ -15,11 +24,9 @@ pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Pat
     let write_file = |path: &Path, text: &str| {
         crate::run::save::write_atomic(path, text.as_bytes())
             .map(|_| vec![path.to_path_buf()])
-            .map_err(|err| {
-                format!(
-                    "cannot write {}: {err} (check the folder exists and is writable, or pass --out)",
-                    path.display()
-                )
+            .map_err(|source| ReportWriteError::File {
+                path: path.to_path_buf(),
+                source,
             })
     };
     match format {
@@ -44,7 +51,10 @@ pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Pat
         }
         Format::Csv => {
             let prefix = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&stem));
-            csv::write_all(report.run, &prefix).map_err(|err| format!("cannot write CSV files at {}: {err}", prefix.display()))
+            csv::write_all(report.run, &prefix).map_err(|err| ReportWriteError::Csv {
+                prefix: prefix.clone(),
+                why: err.to_string(),
+            })
         }
     }
 }

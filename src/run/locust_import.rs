@@ -61,6 +61,72 @@ const MAX_TIMESTAMP_SECS: f64 = 253_402_300_799.0;
 /// keeps stays finite.
 const MAX_NUMBER: f64 = 1e13;
 
+/// Why a Locust run cannot be imported: the file, where in it (line 0: the file as a
+/// whole), and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}{}: {problem}", file.display(), place(*line, column.as_deref()))]
+pub struct ImportError {
+    pub file: PathBuf,
+    pub line: u64,
+    pub column: Option<String>,
+    pub problem: ImportProblem,
+}
+
+fn place(line: u64, column: Option<&str>) -> String {
+    match (line, column) {
+        (0, _) => String::new(),
+        (line, None) => format!(" line {line}"),
+        (line, Some(column)) => format!(" line {line}, column {column:?}"),
+    }
+}
+
+/// What is wrong in a Locust CSV file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ImportProblem {
+    #[error("cannot read it ({why}); `locust --csv PREFIX` writes its {what} there")]
+    Unreadable { why: String, what: &'static str },
+    #[error("empty; `locust --csv PREFIX` writes its {0} there")]
+    Empty(&'static str),
+    #[error("no column {0:?}")]
+    NoColumn(String),
+    #[error("no column {missing:?}; is this Locust's {what}? (it starts with {first})")]
+    NotLocust {
+        missing: String,
+        what: &'static str,
+        first: String,
+    },
+    #[error("{0}")]
+    Csv(String),
+    #[error("{0:?} is not a number (Locust writes non-negative numbers there)")]
+    NotANumber(String),
+    #[error("{text} is out of range (0 to {max}); a Locust run writes nothing that large, so the file is damaged")]
+    OutOfRange { text: String, max: f64 },
+    #[error("{0} is not a whole number")]
+    NotWhole(f64),
+    #[error("no Aggregated row (Locust writes it last); the file is cut short")]
+    NoAggregated,
+    #[error("no Aggregated rows; Locust writes one each second of a run")]
+    NoHistory,
+    /// The run's peak matches no level of the scenario it is imported into.
+    #[error(
+        "the Locust run peaked at {peak_users} users; no level of scenario {scenario:?} has {peak_users} users ({levels}); name the level it stands for with --level"
+    )]
+    NoSuchLevel { peak_users: u32, scenario: String, levels: String },
+    #[error("timestamps go back in time ({later} after {earlier}); the file mixes two runs")]
+    BackInTime { later: u64, earlier: u64 },
+}
+
+impl ImportError {
+    fn of_file(file: &Path, problem: ImportProblem) -> ImportError {
+        ImportError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: None,
+            problem,
+        }
+    }
+}
+
 /// One row of a CSV file, with its line for messages.
 struct Row<'a> {
     file: &'a Path,
@@ -70,55 +136,57 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn text(&self, column: &str) -> Result<&str, String> {
+    /// A problem at `column` of this row.
+    fn at(&self, column: &str, problem: ImportProblem) -> ImportError {
+        ImportError {
+            file: self.file.to_path_buf(),
+            line: self.line,
+            column: Some(column.to_string()),
+            problem,
+        }
+    }
+
+    fn text(&self, column: &str) -> Result<&str, ImportError> {
         let index = self
             .columns
             .iter()
             .position(|known| known == column)
-            .ok_or_else(|| format!("{}: no column {column:?}", self.file.display()))?;
+            .ok_or_else(|| ImportError::of_file(self.file, ImportProblem::NoColumn(column.to_string())))?;
         Ok(self.record.get(index).unwrap_or("").trim())
     }
 
-    fn number(&self, column: &str) -> Result<f64, String> {
+    fn number(&self, column: &str) -> Result<f64, ImportError> {
         let text = self.text(column)?;
         let value = text
             .parse::<f64>()
             .ok()
             .filter(|value| value.is_finite() && *value >= 0.0)
-            .ok_or_else(|| {
-                format!(
-                    "{} line {}, column {column:?}: {text:?} is not a number (Locust writes non-negative numbers there)",
-                    self.file.display(),
-                    self.line
-                )
-            })?;
+            .ok_or_else(|| self.at(column, ImportProblem::NotANumber(text.to_string())))?;
         let max = if column == "Timestamp" { MAX_TIMESTAMP_SECS } else { MAX_NUMBER };
         if value > max {
-            return Err(format!(
-                "{} line {}, column {column:?}: {text} is out of range (0 to {max}); a Locust run writes nothing that large, so the file is damaged",
-                self.file.display(),
-                self.line
+            return Err(self.at(
+                column,
+                ImportProblem::OutOfRange {
+                    text: text.to_string(),
+                    max,
+                },
             ));
         }
         Ok(value)
     }
 
     /// A number, or None for Locust's `N/A`.
-    fn optional(&self, column: &str) -> Result<Option<f64>, String> {
+    fn optional(&self, column: &str) -> Result<Option<f64>, ImportError> {
         match self.text(column)? {
             "N/A" | "" => Ok(None),
             _ => self.number(column).map(Some),
         }
     }
 
-    fn count(&self, column: &str) -> Result<u64, String> {
+    fn count(&self, column: &str) -> Result<u64, ImportError> {
         let value = self.number(column)?;
         if value.fract() != 0.0 {
-            return Err(format!(
-                "{} line {}, column {column:?}: {value} is not a whole number",
-                self.file.display(),
-                self.line
-            ));
+            return Err(self.at(column, ImportProblem::NotWhole(value)));
         }
         Ok(value as u64)
     }
@@ -131,36 +199,53 @@ struct Table {
     rows: Vec<(u64, csv::StringRecord)>,
 }
 
-fn read_rows(path: &Path, needed: &[&str], what: &str) -> Result<Table, String> {
-    let shown = path.display();
-    let bytes =
-        std::fs::read(path).map_err(|err| format!("{shown}: cannot read it ({err}); `locust --csv PREFIX` writes its {what} there"))?;
+fn read_rows(path: &Path, needed: &[&str], what: &'static str) -> Result<Table, ImportError> {
+    let at_line = |line: u64, problem: ImportProblem| ImportError {
+        file: path.to_path_buf(),
+        line,
+        column: None,
+        problem,
+    };
+    crate::io_guard::note(|| format!("read Locust file {}", path.display()));
+    let bytes = std::fs::read(path).map_err(|err| {
+        ImportError::of_file(
+            path,
+            ImportProblem::Unreadable {
+                why: err.to_string(),
+                what,
+            },
+        )
+    })?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
     let columns: Vec<String> = reader
         .headers()
-        .map_err(|err| format!("{shown} line 1: {}", csv_reason(&err)))?
+        .map_err(|err| at_line(1, ImportProblem::Csv(csv_reason(&err))))?
         .iter()
         .map(|column| column.trim().to_string())
         .collect();
     if columns.iter().all(String::is_empty) {
-        return Err(format!("{shown}: empty; `locust --csv PREFIX` writes its {what} there"));
+        return Err(ImportError::of_file(path, ImportProblem::Empty(what)));
     }
     if let Some(missing) = needed.iter().find(|column| !columns.iter().any(|known| known == *column)) {
-        return Err(format!(
-            "{shown} line 1: no column {missing:?}; is this Locust's {what}? (it starts with {})",
-            needed
-                .iter()
-                .take(4)
-                .map(|column| format!("{column:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+        return Err(at_line(
+            1,
+            ImportProblem::NotLocust {
+                missing: missing.to_string(),
+                what,
+                first: needed
+                    .iter()
+                    .take(4)
+                    .map(|column| format!("{column:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
         ));
     }
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|err| {
             let line = err.position().map(|position| position.line()).unwrap_or(0);
-            format!("{shown} line {line}: {}", csv_reason(&err))
+            at_line(line, ImportProblem::Csv(csv_reason(&err)))
         })?;
         let line = record.position().map(|position| position.line()).unwrap_or(0);
         rows.push((line, record));
@@ -186,7 +271,7 @@ fn micros(millis: f64) -> u64 {
 }
 
 /// One stats row: the name and method, and its numbers.
-fn task_stats(row: &Row<'_>) -> Result<TaskStats, String> {
+fn task_stats(row: &Row<'_>) -> Result<TaskStats, ImportError> {
     let requests = row.count("Request Count")?;
     let avg_bytes = row.number("Average Content Size")?;
     let percentile = |column: &str| row.optional(column).map(|value| value.map(micros).unwrap_or(0));
@@ -243,7 +328,7 @@ fn failure_kind(error: &str) -> FailureKind {
 }
 
 /// Reads the three files of `prefix` into a run record named by `names`.
-pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
+pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, ImportError> {
     let [stats_path, history_path, failures_path] = files(prefix);
 
     let Table { columns, rows } = read_rows(&stats_path, &stats_header(), "stats file")?;
@@ -267,12 +352,7 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
             requests.push((method, name, stats));
         }
     }
-    let aggregated = aggregated.ok_or_else(|| {
-        format!(
-            "{}: no Aggregated row (Locust writes it last); the file is cut short",
-            stats_path.display()
-        )
-    })?;
+    let aggregated = aggregated.ok_or_else(|| ImportError::of_file(&stats_path, ImportProblem::NoAggregated))?;
     // A name used with two methods is told apart by its method, as Locust's table does.
     let mut uses: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (_, name, _) in &requests {
@@ -310,17 +390,15 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
         }
     }
     let (Some(first), Some(last)) = (history.first(), history.last()) else {
-        return Err(format!(
-            "{}: no Aggregated rows; Locust writes one each second of a run",
-            history_path.display()
-        ));
+        return Err(ImportError::of_file(&history_path, ImportProblem::NoHistory));
     };
     if let Some(pair) = history.windows(2).find(|pair| pair[1].0 < pair[0].0) {
-        return Err(format!(
-            "{}: timestamps go back in time ({} after {}); the file mixes two runs",
-            history_path.display(),
-            pair[1].0,
-            pair[0].0
+        return Err(ImportError::of_file(
+            &history_path,
+            ImportProblem::BackInTime {
+                later: pair[1].0,
+                earlier: pair[0].0,
+            },
         ));
     }
     let start_secs = first.0;
@@ -335,11 +413,17 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, String> {
             .map(|(index, name, _)| (*index, name.clone()))
             .ok_or_else(|| {
                 let known: Vec<String> = levels.iter().map(|(_, name, users)| format!("{name} ({users} users)")).collect();
-                format!(
-                    "the Locust run peaked at {peak_users} users ({}); no level of scenario {:?} has {peak_users} users ({}); name the level it stands for with --level",
-                    history_path.display(),
-                    names.scenario,
-                    if known.is_empty() { "it has no closed-model levels".to_string() } else { known.join(", ") }
+                ImportError::of_file(
+                    &history_path,
+                    ImportProblem::NoSuchLevel {
+                        peak_users,
+                        scenario: names.scenario.clone(),
+                        levels: if known.is_empty() {
+                            "it has no closed-model levels".to_string()
+                        } else {
+                            known.join(", ")
+                        },
+                    },
                 )
             })?,
     };

@@ -131,27 +131,51 @@ fn temp_beside(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{file_name}.{}.{count}.tmp", std::process::id()))
 }
 
+/// Why a file a run writes cannot be written where it was asked to be; `what` names the file
+/// ("the run file") and `flag` the option that picks it.
+#[derive(Debug, thiserror::Error)]
+pub enum NotWritable {
+    #[error("cannot write {what} {path}: it is a folder; name a file in it (e.g. {flag} {suggested})")]
+    Folder {
+        what: String,
+        path: PathBuf,
+        flag: String,
+        suggested: PathBuf,
+    },
+    #[error("cannot write {what} {path}: a file with that name exists (another run's); start the run again for a new name")]
+    Exists { what: String, path: PathBuf },
+    #[error("cannot write {what} {path}: {source} (pick a writable folder with {flag}, or fix the folder's permissions)")]
+    Denied {
+        what: String,
+        path: PathBuf,
+        flag: String,
+        source: std::io::Error,
+    },
+}
+
 /// Checks before a run that its file can be written at `path`: not a folder, the folder can be
 /// made, a file can be created (and removed) beside it, and (`must_be_new`) no file has the name.
 /// The error names the path and what to do.
-pub fn check_writable(path: &Path, must_be_new: bool) -> Result<(), String> {
+pub fn check_writable(path: &Path, must_be_new: bool) -> Result<(), NotWritable> {
     check_writable_as(path, must_be_new, "the run file", "--out", "run.json")
 }
 
 /// [`check_writable`] for another file a run writes: `what` names it in messages, `flag` is the
 /// option that picks it and `example` a file name to suggest.
-pub fn check_writable_as(path: &Path, must_be_new: bool, what: &str, flag: &str, example: &str) -> Result<(), String> {
-    let shown = path.display();
+pub fn check_writable_as(path: &Path, must_be_new: bool, what: &str, flag: &str, example: &str) -> Result<(), NotWritable> {
     if path.is_dir() {
-        return Err(format!(
-            "cannot write {what} {shown}: it is a folder; name a file in it (e.g. {flag} {})",
-            path.join(example).display()
-        ));
+        return Err(NotWritable::Folder {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+            flag: flag.to_string(),
+            suggested: path.join(example),
+        });
     }
     if must_be_new && path.exists() {
-        return Err(format!(
-            "cannot write {what} {shown}: a file with that name exists (another run's); start the run again for a new name"
-        ));
+        return Err(NotWritable::Exists {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+        });
     }
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
     // Folders this check makes are taken away again: a run refused later (a failed preflight)
@@ -178,8 +202,12 @@ pub fn check_writable_as(path: &Path, must_be_new: bool, what: &str, flag: &str,
     for folder in made {
         let _ = std::fs::remove_dir(folder);
     }
-    result
-        .map_err(|err| format!("cannot write {what} {shown}: {err} (pick a writable folder with {flag}, or fix the folder's permissions)"))
+    result.map_err(|source| NotWritable::Denied {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        flag: flag.to_string(),
+        source,
+    })
 }
 
 /// Reads a just-written run file back and checks it is the record that was saved, so "Saved"

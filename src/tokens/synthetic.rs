@@ -23,15 +23,23 @@ pub struct SyntheticPrompts {
     pub prompts: Vec<(String, u64)>,
 }
 
+/// Prompts that could not be cut: the shortest is not longer than their shared prefix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("prompts of {shortest} tokens are not longer than the shared prefix of {prefix} tokens; make every prompt longer than the prefix")]
+pub struct PrefixTooLong {
+    pub shortest: u32,
+    pub prefix: u32,
+}
+
 impl SyntheticPrompts {
     /// `POOL_SIZE` prompts of `lengths` tokens each (the first `prefix_tokens` shared), drawn
     /// with `seed`. Fails when a length is not longer than the prefix.
-    pub fn build(tokenizer: Tokenizer, lengths: &TokenDist, prefix_tokens: u32, seed: u64) -> Result<SyntheticPrompts, String> {
+    pub fn build(tokenizer: Tokenizer, lengths: &TokenDist, prefix_tokens: u32, seed: u64) -> Result<SyntheticPrompts, PrefixTooLong> {
         if lengths.min() <= prefix_tokens {
-            return Err(format!(
-                "prompts of {} tokens are not longer than the shared prefix of {prefix_tokens} tokens; make every prompt longer than the prefix",
-                lengths.min()
-            ));
+            return Err(PrefixTooLong {
+                shortest: lengths.min(),
+                prefix: prefix_tokens,
+            });
         }
         let corpus = tokenizer.encode(CORPUS);
         let mut rng = SmallRng::seed_from_u64(seed);
@@ -112,7 +120,9 @@ mod tests {
                 "{length} tokens exactly"
             );
         }
-        let error = SyntheticPrompts::build(Tokenizer::Cl100kBase, &TokenDist::Fixed(16), 16, 1).expect_err("too long a prefix");
+        let error = SyntheticPrompts::build(Tokenizer::Cl100kBase, &TokenDist::Fixed(16), 16, 1)
+            .expect_err("too long a prefix")
+            .to_string();
         assert!(error.contains("not longer than the shared prefix of 16 tokens"), "{error}");
     }
 }

@@ -39,21 +39,30 @@ pub(super) const CL100K_BASE: Table = Table {
     ],
 };
 
+/// A shipped tokenizer that cannot be used: its packed table is damaged, or it does not build.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TableError {
+    #[error("the embedded {name} tokenizer table is damaged ({what}); reinstall Loadscope")]
+    Damaged { name: &'static str, what: String },
+    #[error("the embedded {name} tokenizer does not build: {why}")]
+    DoesNotBuild { name: &'static str, why: String },
+}
+
 impl Table {
     /// The encoding (about a hundred milliseconds for o200k_base).
-    pub(super) fn encoding(&self) -> Result<CoreBPE, String> {
+    pub(super) fn encoding(&self) -> Result<CoreBPE, TableError> {
         let special = self.special_tokens.iter().map(|&(text, rank)| (text.to_string(), rank)).collect();
-        CoreBPE::new(self.ranks()?, special, self.pattern)
-            .map_err(|err| format!("the embedded {} tokenizer does not build: {err}", self.name))
+        CoreBPE::new(self.ranks()?, special, self.pattern).map_err(|err| TableError::DoesNotBuild {
+            name: self.name,
+            why: err.to_string(),
+        })
     }
 
     /// Token bytes to rank, unpacked.
-    fn ranks(&self) -> Result<FxHashMap<Vec<u8>, Rank>, String> {
-        let damaged = |what: &str| {
-            format!(
-                "the embedded {} tokenizer table is damaged ({what}); reinstall Loadscope",
-                self.name
-            )
+    fn ranks(&self) -> Result<FxHashMap<Vec<u8>, Rank>, TableError> {
+        let damaged = |what: &str| TableError::Damaged {
+            name: self.name,
+            what: what.to_string(),
         };
         let mut raw = Vec::new();
         flate2::read::ZlibDecoder::new(self.packed)
@@ -118,7 +127,7 @@ mod tests {
             packed: &O200K_BASE.packed[..1000],
             ..O200K_BASE
         };
-        let err = damaged.ranks().expect_err("a cut table is refused");
+        let err = damaged.ranks().expect_err("a cut table is refused").to_string();
         assert!(err.contains("o200k_base") && err.contains("damaged"), "{err}");
     }
 }

@@ -55,8 +55,30 @@ impl Look {
     }
 }
 
+/// Why a chart could not be drawn or saved as PNG.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PngError {
+    #[error("the chart was not drawn")]
+    NotDrawn,
+    #[error("the chart would be {width}x{height} pixels; this GPU draws at most {limit} a side")]
+    TooLarge { width: u32, height: u32, limit: u32 },
+    /// What the GPU (wgpu) said.
+    #[error("{0}")]
+    Gpu(String),
+    #[error("cannot save {0}: the chart was not on screen")]
+    Empty(std::path::PathBuf),
+    #[error("cannot save {0}: the screenshot has the wrong size")]
+    WrongSize(std::path::PathBuf),
+    #[error("cannot encode {path}: {why}")]
+    Encode { path: std::path::PathBuf, why: String },
+    #[error("cannot create {path}: {why}")]
+    Folder { path: std::path::PathBuf, why: String },
+    #[error("cannot write {path}: {why}")]
+    Write { path: std::path::PathBuf, why: String },
+}
+
 /// Draws `picture` at [`PNG_SCALE`] pixels per point and returns its pixels.
-pub fn render(render_state: &RenderState, look: &Look, picture: &mut ChartPicture) -> Result<egui::ColorImage, String> {
+pub fn render(render_state: &RenderState, look: &Look, picture: &mut ChartPicture) -> Result<egui::ColorImage, PngError> {
     let ctx = egui::Context::default();
     ctx.set_theme(look.theme);
     ctx.set_fonts(look.fonts.clone());
@@ -95,7 +117,7 @@ pub fn render(render_state: &RenderState, look: &Look, picture: &mut ChartPictur
         height = used.max.y.ceil().max(1.0);
         output = Some(full);
     }
-    let output = output.ok_or("the chart was not drawn")?;
+    let output = output.ok_or(PngError::NotDrawn)?;
     let size_in_pixels = [(width * PNG_SCALE).round() as u32, (height * PNG_SCALE).round() as u32];
     let primitives = ctx.tessellate(output.shapes, PNG_SCALE);
     draw_to_image(render_state, textures, &primitives, size_in_pixels)
@@ -106,7 +128,7 @@ fn draw_to_image(
     mut textures: egui::TexturesDelta,
     primitives: &[egui::ClippedPrimitive],
     size_in_pixels: [u32; 2],
-) -> Result<egui::ColorImage, String> {
+) -> Result<egui::ColorImage, PngError> {
     // The renderer below is this picture's alone and is dropped with it: nothing to free.
     let uploads: Vec<(egui::TextureId, egui::epaint::ImageDelta)> = textures
         .set
@@ -117,10 +139,11 @@ fn draw_to_image(
     let (device, queue) = (&render_state.device, &render_state.queue);
     let limit = device.limits().max_texture_dimension_2d;
     if size_in_pixels.iter().any(|side| *side == 0 || *side > limit) {
-        return Err(format!(
-            "the chart would be {}x{} pixels; this GPU draws at most {limit} a side",
-            size_in_pixels[0], size_in_pixels[1]
-        ));
+        return Err(PngError::TooLarge {
+            width: size_in_pixels[0],
+            height: size_in_pixels[1],
+            limit,
+        });
     }
     // Gamma-space output: the bytes read back are the PNG's sRGB bytes.
     let format = wgpu::TextureFormat::Rgba8Unorm;
@@ -201,14 +224,14 @@ fn draw_to_image(
             submission_index: Some(submission),
             timeout: Some(WAIT),
         })
-        .map_err(|err| format!("the GPU did not finish drawing the chart: {err}"))?;
+        .map_err(|err| PngError::Gpu(format!("the GPU did not finish drawing the chart: {err}")))?;
     rx.recv_timeout(WAIT)
-        .map_err(|_| "the GPU did not hand back the chart".to_string())?
-        .map_err(|err| format!("cannot read the chart back from the GPU: {err}"))?;
+        .map_err(|_| PngError::Gpu("the GPU did not hand back the chart".into()))?
+        .map_err(|err| PngError::Gpu(format!("cannot read the chart back from the GPU: {err}")))?;
     let mapped = readback
         .slice(..)
         .get_mapped_range()
-        .map_err(|err| format!("cannot read the chart back from the GPU: {err}"))?;
+        .map_err(|err| PngError::Gpu(format!("cannot read the chart back from the GPU: {err}")))?;
     let pixels: Vec<u8> = mapped
         .chunks_exact(padded_row_bytes as usize)
         .flat_map(|row| &row[..row_bytes as usize])

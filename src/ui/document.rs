@@ -63,7 +63,7 @@ pub struct PresetDocument {
     text: String,
     saved_text: String,
     /// The text as a document, or why it does not parse as TOML.
-    parsed: Result<DocumentMut, String>,
+    parsed: Result<DocumentMut, toml_edit::TomlError>,
     /// What validation found, with lines and columns.
     diagnostics: Vec<Diagnostic>,
     /// Bumped on every change, so views can tell their copy of the text is stale.
@@ -82,7 +82,7 @@ impl PresetDocument {
             origin,
             saved_text: text.clone(),
             text,
-            parsed: Err(String::new()),
+            parsed: Ok(DocumentMut::new()),
             diagnostics: Vec::new(),
             revision: 0,
             datasets_read: crate::preset::file_reads::reads_finished(),
@@ -159,8 +159,8 @@ impl PresetDocument {
     }
 
     /// The document, when the text is valid TOML.
-    pub fn document(&self) -> Result<&DocumentMut, &str> {
-        self.parsed.as_ref().map_err(String::as_str)
+    pub fn document(&self) -> Result<&DocumentMut, &toml_edit::TomlError> {
+        self.parsed.as_ref()
     }
 
     /// Every mistake validation found (TOML syntax included), in text order.
@@ -232,7 +232,7 @@ impl PresetDocument {
 
     fn reparse(&mut self) {
         self.revision += 1;
-        self.parsed = self.text.parse::<DocumentMut>().map_err(|err| err.to_string());
+        self.parsed = self.text.parse::<DocumentMut>();
         self.validate();
     }
 

@@ -161,7 +161,7 @@ impl EditorState {
                 palette::FAIL,
                 format!(
                     "The TOML does not parse, so the forms are paused until it does: {}",
-                    first_line(why)
+                    first_line(&why.to_string())
                 ),
             );
             return;

@@ -3,23 +3,34 @@
 
 use std::path::Path;
 
+use super::chart_png::PngError;
+
 /// Writes `image` as a PNG at `path` (creating its folder); the error names the file.
-pub fn write_png(image: &egui::ColorImage, path: &Path) -> Result<(), String> {
+pub fn write_png(image: &egui::ColorImage, path: &Path) -> Result<(), PngError> {
     let [width, height] = image.size;
     if width == 0 || height == 0 {
-        return Err(format!("cannot save {}: the chart was not on screen", path.display()));
+        return Err(PngError::Empty(path.to_path_buf()));
     }
     let pixels: Vec<u8> = image.pixels.iter().flat_map(|pixel| pixel.to_array()).collect();
-    let buffer = image::RgbaImage::from_raw(width as u32, height as u32, pixels)
-        .ok_or_else(|| format!("cannot save {}: the screenshot has the wrong size", path.display()))?;
+    let buffer = image::RgbaImage::from_raw(width as u32, height as u32, pixels).ok_or_else(|| PngError::WrongSize(path.to_path_buf()))?;
     let mut bytes = Vec::new();
     buffer
         .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
-        .map_err(|err| format!("cannot encode {}: {err}", path.display()))?;
+        .map_err(|err| PngError::Encode {
+            path: path.to_path_buf(),
+            why: err.to_string(),
+        })?;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        crate::io_guard::note(|| format!("create {}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(|err| PngError::Folder {
+            path: dir.to_path_buf(),
+            why: err.to_string(),
+        })?;
     }
-    crate::run::save::write_atomic(path, &bytes).map_err(|err| format!("cannot write {}: {err}", path.display()))
+    crate::run::save::write_atomic(path, &bytes).map_err(|err| PngError::Write {
+        path: path.to_path_buf(),
+        why: err.to_string(),
+    })
 }
 
 #[cfg(test)]

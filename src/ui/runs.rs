@@ -18,7 +18,8 @@ use crate::format;
 use crate::report::lines::finding_place;
 use crate::report::tables::{Table, results_table, scenario_tables};
 use crate::report::{Format, Report};
-use crate::run::library::{LibraryEntry, Listing, RunRow, SortKey, list, passed_over_line, sort_rows};
+use crate::run::RunFileError;
+use crate::run::library::{LibraryEntry, LibraryError, Listing, RunRow, SortKey, list, passed_over_line, sort_rows};
 use crate::run::summary::{RunSummary, read_summary};
 use crate::run::{Finding, RunRecord};
 
@@ -55,7 +56,7 @@ struct DetailCache {
 }
 
 /// Runs to compare, read in the background: each with its repeat group's spread.
-type Comparison = Result<(Vec<(PathBuf, RunRecord)>, Vec<Option<crate::analysis::spread::Spread>>), String>;
+type Comparison = Result<(Vec<(PathBuf, RunRecord)>, Vec<Option<crate::analysis::spread::Spread>>), RunFileError>;
 
 /// The Runs tab's state. The library is held as summaries (a few hundred bytes a run); the
 /// selected run alone is read whole, in the background.
@@ -65,11 +66,11 @@ pub struct RunsTab {
     /// What the last listing passed over (FIFOs, devices, folders named `*.json`).
     passed_over: Vec<(PathBuf, &'static str)>,
     /// Listing the library (or reading a file from elsewhere); the latest result wins.
-    loading: Jobs<Result<Listing, String>>,
+    loading: Jobs<Result<Listing, LibraryError>>,
     /// The selected run, read whole: (path, record or why it could not be read).
-    opened: Option<(PathBuf, Result<Box<RunRecord>, String>)>,
+    opened: Option<(PathBuf, Result<Box<RunRecord>, RunFileError>)>,
     /// Reading the selected run; the result for the run still selected is kept.
-    opening: Jobs<(PathBuf, Result<Box<RunRecord>, String>)>,
+    opening: Jobs<(PathBuf, Result<Box<RunRecord>, RunFileError>)>,
     opening_path: Option<PathBuf>,
     /// Reading the runs ticked for comparison.
     comparing: Jobs<Comparison>,
@@ -125,7 +126,7 @@ impl RunsTab {
         let dir = self.dir.clone();
         self.loaded_once = true;
         self.loading.spawn("loadscope-runs", move || {
-            list(&dir).map_err(|err| format!("cannot list {}: {err}", dir.display()))
+            list(&dir).map_err(|source| LibraryError::List { dir: dir.clone(), source })
         });
     }
 
@@ -167,7 +168,7 @@ impl RunsTab {
                         self.opened = None;
                     }
                 }
-                Err(error) => self.error = Some(error),
+                Err(error) => self.error = Some(error.to_string()),
             }
         }
         for (path, result) in self.opening.poll() {
@@ -181,7 +182,7 @@ impl RunsTab {
             match result {
                 Ok((runs, spreads)) if runs.len() >= 2 => self.compare = Some(CompareView::new(runs, spreads)),
                 Ok(_) => {}
-                Err(error) => self.notices.push(Notice::error(error)),
+                Err(error) => self.notices.push(Notice::error(error.to_string())),
             }
         }
         let done = self.jobs.poll();
@@ -230,7 +231,7 @@ impl RunsTab {
         self.opening_path = Some(path.to_path_buf());
         let path = path.to_path_buf();
         self.opening.spawn("loadscope-run-open", move || {
-            let result = crate::run::load(&path).map(Box::new).map_err(|err| err.to_string());
+            let result = crate::run::load(&path).map(Box::new);
             (path, result)
         });
     }
@@ -292,7 +293,7 @@ impl RunsTab {
                         None => notice,
                     }
                 }
-                Err(why) => error(why),
+                Err(why) => error(why.to_string()),
             }
         });
     }
@@ -327,7 +328,7 @@ impl RunsTab {
         self.comparing.spawn("loadscope-runs-compare", move || {
             let mut runs = Vec::new();
             for path in paths {
-                let record = crate::run::load(&path).map_err(|err| err.to_string())?;
+                let record = crate::run::load(&path)?;
                 runs.push((path, record));
             }
             let spreads = runs

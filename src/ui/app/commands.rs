@@ -379,12 +379,14 @@ impl LoadscopeApp {
         let look = Look::of(&self.ctx);
         self.jobs.spawn("loadscope-chart-png", move || {
             let path = dir.join(name);
-            let written = chart_png::render(&render_state, &look, &mut picture)
-                .map_err(|why| format!("cannot save {}: {why}", path.display()))
-                .and_then(|image| crate::ui::export::write_png(&image, &path));
+            let written =
+                chart_png::render(&render_state, &look, &mut picture).and_then(|image| crate::ui::export::write_png(&image, &path));
             Some(AppCommand::Notify(match written {
                 Ok(_) => Notice::info(format!("Chart saved as {}", path.display())).with_path(path),
-                Err(why) => Notice::error(why),
+                Err(why @ (chart_png::PngError::NotDrawn | chart_png::PngError::TooLarge { .. } | chart_png::PngError::Gpu(_))) => {
+                    Notice::error(format!("cannot save {}: {why}", path.display()))
+                }
+                Err(why) => Notice::error(why.to_string()),
             }))
         });
     }

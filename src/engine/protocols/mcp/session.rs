@@ -235,19 +235,29 @@ pub async fn perform(
     Some(classified(scenario, done, &exchange))
 }
 
+/// Why the tools could not be listed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ListToolsError {
+    #[error("cannot open an MCP session ({kind}): {message}")]
+    NoSession { kind: crate::run::FailureKind, message: String },
+    /// The tools/list request failed as this message says.
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// The names of the tools the server offers, from a short-lived session (for preflight).
-pub async fn list_tools(scenario: &ScenarioPlan, task: usize) -> Result<Vec<String>, String> {
+pub async fn list_tools(scenario: &ScenarioPlan, task: usize) -> Result<Vec<String>, ListToolsError> {
     let mut client = Client::default();
     let opened = open_session(scenario, task, &mut client).await;
     if let Some((kind, message)) = opened.failure {
-        return Err(format!("cannot open an MCP session ({kind}): {message}"));
+        return Err(ListToolsError::NoSession { kind, message });
     }
     let rpc_id = client.session.next_rpc_id();
     let exchange = post(scenario, task, &mut client, &mcp::list_tools_body(rpc_id)).await;
     let start = exchange.sent_at;
     let names = match reply_of(&exchange, rpc_id, start) {
         Ok(reply) => Ok(mcp::tool_names(&reply)),
-        Err(done) => Err(done.failure.map(|(_, message)| message).unwrap_or_default()),
+        Err(done) => Err(ListToolsError::Failed(done.failure.map(|(_, message)| message).unwrap_or_default())),
     };
     close_session(scenario, task, &mut client).await;
     names
