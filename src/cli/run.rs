@@ -33,127 +33,15 @@ pub fn run(args: RunArgs) -> u8 {
 
 /// Runs the preset once; the exit code, and the run's record when it ran to a saved end.
 fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Option<crate::run::RunRecord>) {
-    if let Some(host) = &args.target.host
-        && let Err(why) = BaseUrl::parse(host)
-    {
-        eprintln!("--host: {why}");
+    let Ok(compiled) = checked_preset(args) else {
         return (EXIT_BAD_INPUT, None);
-    }
-    for (flag, value) in [("--spawn-rate", args.spawn_rate)] {
-        if let Some(value) = value
-            && !(value.is_finite() && value > 0.0)
-        {
-            eprintln!("{flag} {value}: must be a positive number of users per second");
-            return (EXIT_BAD_INPUT, None);
-        }
-    }
-    if args.duration.is_some_and(|duration| duration.0.is_zero()) {
-        eprintln!("--run-time: must be longer than 0s (e.g. 30s or 5m)");
+    };
+    let Ok(_demo) = demo_stack(args) else {
         return (EXIT_BAD_INPUT, None);
-    }
-    let overrides = Overrides {
-        scenario: args.target.scenario.clone(),
-        host: args.target.host.clone(),
-        users: args.users,
-        spawn_rate: args.spawn_rate,
-        duration: args.duration,
-        insecure: args.target.insecure,
-        search: args.search.clone(),
     };
-    let mut compiled = match super::load_checked(&args.target.preset, &overrides) {
-        Ok(compiled) => compiled,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return (EXIT_BAD_INPUT, None);
-        }
-    };
-    if let Some(segment) = args.target.segment
-        && let Err(why) = segment.apply(&mut compiled)
-    {
-        eprintln!("{why}");
+    let Ok(plan) = plan(args, compiled, repeat) else {
         return (EXIT_BAD_INPUT, None);
-    }
-    // Before anything starts: a run whose file cannot be written is refused (the engine checks
-    // again, for the app and for a folder that changes in between).
-    if let Some(out) = &args.target.out
-        && let Err(why) = crate::run::save::check_writable(out, false)
-    {
-        eprintln!("--out: {why}");
-        return (EXIT_BAD_INPUT, None);
-    }
-    if let Some(junit) = &args.target.junit
-        && let Err(why) = crate::run::save::check_writable_as(junit, false, "the JUnit file", "--junit", "junit.xml")
-    {
-        eprintln!("--junit: {why}");
-        return (EXIT_BAD_INPUT, None);
-    }
-
-    let _demo = if args.target.demo_stack {
-        match DemoStack::start(DemoConfig::default()) {
-            Ok(stack) => {
-                let [gateway, rag, mcp] = stack.urls();
-                eprintln!("Demo stack (simulated services): gateway {gateway}, RAG {rag}, MCP {mcp}");
-                Some(stack)
-            }
-            Err(err) => {
-                eprintln!(
-                    "cannot start the demo stack: {err}. Another program holds port 8000, 8002 or 8020: stop it, or start `loadscope demo-stack --base-port N` yourself and pass --host"
-                );
-                return (EXIT_BAD_INPUT, None);
-            }
-        }
-    } else {
-        None
     };
-
-    // `${VAR}` values: the environment, else the .env beside the preset file (the data dir's
-    // for a shipped preset), the same file the app's File > Secrets writes.
-    let preset_path = std::path::Path::new(&args.target.preset);
-    let dotenv_path = match preset_path.parent() {
-        Some(dir) if preset_path.is_file() => dir.join(".env"),
-        _ => crate::run::library::data_dir().join(".env"),
-    };
-    let dotenv = match secrets::DotEnv::read(&dotenv_path) {
-        Ok(dotenv) => dotenv,
-        Err(why) => {
-            eprintln!("{why}");
-            return (EXIT_BAD_INPUT, None);
-        }
-    };
-    let lookup = |name: &str| dotenv.lookup(name);
-    let planned = match &args.target.out {
-        Some(out) => RunPlan::new(compiled, out.clone(), &lookup),
-        None => RunPlan::in_library(compiled, &default_runs_dir(), &lookup),
-    };
-    let mut plan = match planned {
-        Ok(plan) => plan,
-        Err(err) => {
-            eprintln!("{err}");
-            return (EXIT_BAD_INPUT, None);
-        }
-    };
-    if args.target.no_preflight {
-        plan.preflight = false;
-    }
-    if let Some(run_id) = &args.target.run_id {
-        plan.run_id = run_id.clone();
-    }
-    if let Some(segment) = args.target.segment {
-        plan.set_segment(segment);
-    }
-    if args.target.out.is_none() && (args.target.run_id.is_some() || args.target.segment.is_some()) {
-        // Segments of one run share its id: each file is named for its segment too.
-        plan.out_path = default_runs_dir().join(crate::run::library::segment_file_name(
-            &plan.run_id,
-            &plan.preset.name,
-            args.target.segment.map(|segment| (segment.index, segment.count)),
-        ));
-    }
-    plan.start_at = args.target.start_at;
-    plan.repeat = repeat;
-    if let Some(workers) = args.target.workers {
-        plan.workers = workers.max(1);
-    }
     let preset_name = plan.preset.name.clone();
     let final_scrape_wait = plan.preset.final_scrape_wait;
     let stages = plan.stage_count();
@@ -209,7 +97,17 @@ fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Op
         }
     }
     engine.send(Command::Start(Box::new(plan)));
+    follow(args, &engine, metrics.as_ref(), final_scrape_wait)
+}
 
+/// Reports the engine's events until the run ends: the progress line, each level's table,
+/// warnings; the exit code, and the record when the run ended with one.
+fn follow(
+    args: &RunArgs,
+    engine: &Engine,
+    metrics: Option<&MetricsServer>,
+    final_scrape_wait: Duration,
+) -> (u8, Option<crate::run::RunRecord>) {
     let mut progress = Progress::new(args.target.quiet, args.target.json);
     let mut monitors_shown = false;
     let mut save_failing: Option<String> = None;
@@ -276,79 +174,229 @@ fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Op
             Event::Rejected(message) => progress.warn(&format!("engine: {message}")),
             Event::Finished { record, saved } => {
                 progress.finish();
-                let json = args.target.json;
-                if !json {
-                    println!("{}", format::terminal(&run_summary(&record)));
-                }
-                let verdict = match record.passed {
-                    Some(false) => EXIT_TARGET_FAILED,
-                    _ if record.status == RunStatus::Aborted => EXIT_TARGET_FAILED,
-                    _ => EXIT_PASSED,
-                };
-                // With --json, standard output holds the document alone; the lines go to stderr.
-                let say = |line: String| if json { eprintln!("{line}") } else { println!("{line}") };
-                let mut code = verdict;
-                if let Some(junit) = &args.target.junit {
-                    match crate::run::save::write_atomic(junit, crate::report::junit::render(&record).as_bytes()) {
-                        Ok(()) => eprintln!("JUnit results written to {}", junit.display()),
-                        Err(err) => {
-                            eprintln!(
-                                "error: could not write the JUnit file {} ({err}); CI gets no test results. Check the folder exists and is writable",
-                                junit.display()
-                            );
-                            code = EXIT_NOT_SAVED;
-                        }
-                    }
-                }
-                let path = match &saved {
-                    SaveOutcome::Saved(path) => {
-                        say(format!("Run saved to {}", path.display()));
-                        Some(path.clone())
-                    }
-                    SaveOutcome::Fallback { path, planned, error } => {
-                        eprintln!("error: could not save the run to {} ({error})", planned.display());
-                        say(format!("Run saved to {} instead", path.display()));
-                        Some(path.clone())
-                    }
-                    SaveOutcome::NotSaved { error } => {
-                        eprintln!(
-                            "error: the run could not be saved anywhere ({error}); the numbers above are all that is left. Free disk space or pick a writable folder with --out"
-                        );
-                        code = EXIT_NOT_SAVED;
-                        None
-                    }
-                };
-                if path.is_some() {
-                    for line in capacity_lines(&record) {
-                        say(line);
-                    }
-                }
-                if json {
-                    super::json::print(&super::json::RunSummaryDocument::new(&record, path.as_deref(), code));
-                }
-                // Every output is written: a signal from here on exits at once with this code.
-                stop_signals::outputs_written(code);
-                if let Some(server) = &metrics {
-                    // A scraper that was reading the run gets its final numbers, within a bound
-                    // a container's grace period covers when the run was stopped by a signal.
-                    let limit = if record.status == RunStatus::Stopped {
-                        final_scrape_wait
-                    } else {
-                        METRICS_LINGER_LIMIT
-                    };
-                    if let Some(wait) = server.final_scrape_wait_bound(limit) {
-                        let _ = std::io::Write::flush(&mut std::io::stdout());
-                        eprintln!(
-                            "waiting up to {} for Prometheus's last scrape (Ctrl-C to skip)",
-                            format::duration(Duration::from_secs(wait.as_secs_f64().ceil() as u64))
-                        );
-                        server.wait_for_final_scrape(limit);
-                    }
-                }
+                let code = finish(args, &record, &saved, metrics, final_scrape_wait);
                 return (code, Some(*record));
             }
         }
     }
+}
+
+/// The run has ended: its summary, the JUnit file, where it was saved, a search's capacity,
+/// the JSON document, and a last wait for Prometheus; the exit code.
+fn finish(
+    args: &RunArgs,
+    record: &crate::run::RunRecord,
+    saved: &SaveOutcome,
+    metrics: Option<&MetricsServer>,
+    final_scrape_wait: Duration,
+) -> u8 {
+    let json = args.target.json;
+    if !json {
+        println!("{}", format::terminal(&run_summary(record)));
+    }
+    let verdict = match record.passed {
+        Some(false) => EXIT_TARGET_FAILED,
+        _ if record.status == RunStatus::Aborted => EXIT_TARGET_FAILED,
+        _ => EXIT_PASSED,
+    };
+    // With --json, standard output holds the document alone; the lines go to stderr.
+    let say = |line: String| if json { eprintln!("{line}") } else { println!("{line}") };
+    let mut code = verdict;
+    if let Some(junit) = &args.target.junit {
+        match crate::run::save::write_atomic(junit, crate::report::junit::render(record).as_bytes()) {
+            Ok(()) => eprintln!("JUnit results written to {}", junit.display()),
+            Err(err) => {
+                eprintln!(
+                    "error: could not write the JUnit file {} ({err}); CI gets no test results. Check the folder exists and is writable",
+                    junit.display()
+                );
+                code = EXIT_NOT_SAVED;
+            }
+        }
+    }
+    let path = match saved {
+        SaveOutcome::Saved(path) => {
+            say(format!("Run saved to {}", path.display()));
+            Some(path.clone())
+        }
+        SaveOutcome::Fallback { path, planned, error } => {
+            eprintln!("error: could not save the run to {} ({error})", planned.display());
+            say(format!("Run saved to {} instead", path.display()));
+            Some(path.clone())
+        }
+        SaveOutcome::NotSaved { error } => {
+            eprintln!(
+                "error: the run could not be saved anywhere ({error}); the numbers above are all that is left. Free disk space or pick a writable folder with --out"
+            );
+            code = EXIT_NOT_SAVED;
+            None
+        }
+    };
+    if path.is_some() {
+        for line in capacity_lines(record) {
+            say(line);
+        }
+    }
+    if json {
+        super::json::print(&super::json::RunSummaryDocument::new(record, path.as_deref(), code));
+    }
+    // Every output is written: a signal from here on exits at once with this code.
+    stop_signals::outputs_written(code);
+    if let Some(server) = metrics {
+        // A scraper that was reading the run gets its final numbers, within a bound
+        // a container's grace period covers when the run was stopped by a signal.
+        let limit = if record.status == RunStatus::Stopped {
+            final_scrape_wait
+        } else {
+            METRICS_LINGER_LIMIT
+        };
+        if let Some(wait) = server.final_scrape_wait_bound(limit) {
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            eprintln!(
+                "waiting up to {} for Prometheus's last scrape (Ctrl-C to skip)",
+                format::duration(Duration::from_secs(wait.as_secs_f64().ceil() as u64))
+            );
+            server.wait_for_final_scrape(limit);
+        }
+    }
+    code
+}
+
+/// An argument the run refuses; the reason is printed already.
+struct Refused;
+
+/// The preset with the command line's overrides, checked, and the files the run writes
+/// checked writable; Refused once the reason is printed.
+fn checked_preset(args: &RunArgs) -> Result<crate::preset::CompiledPreset, Refused> {
+    if let Some(host) = &args.target.host
+        && let Err(why) = BaseUrl::parse(host)
+    {
+        eprintln!("--host: {why}");
+        return Err(Refused);
+    }
+    for (flag, value) in [("--spawn-rate", args.spawn_rate)] {
+        if let Some(value) = value
+            && !(value.is_finite() && value > 0.0)
+        {
+            eprintln!("{flag} {value}: must be a positive number of users per second");
+            return Err(Refused);
+        }
+    }
+    if args.duration.is_some_and(|duration| duration.0.is_zero()) {
+        eprintln!("--run-time: must be longer than 0s (e.g. 30s or 5m)");
+        return Err(Refused);
+    }
+    let overrides = Overrides {
+        scenario: args.target.scenario.clone(),
+        host: args.target.host.clone(),
+        users: args.users,
+        spawn_rate: args.spawn_rate,
+        duration: args.duration,
+        insecure: args.target.insecure,
+        search: args.search.clone(),
+    };
+    let mut compiled = super::load_checked(&args.target.preset, &overrides).map_err(|errors| {
+        eprintln!("{errors}");
+        Refused
+    })?;
+    if let Some(segment) = args.target.segment
+        && let Err(why) = segment.apply(&mut compiled)
+    {
+        eprintln!("{why}");
+        return Err(Refused);
+    }
+    // Before anything starts: a run whose file cannot be written is refused (the engine checks
+    // again, for the app and for a folder that changes in between).
+    if let Some(out) = &args.target.out
+        && let Err(why) = crate::run::save::check_writable(out, false)
+    {
+        eprintln!("--out: {why}");
+        return Err(Refused);
+    }
+    if let Some(junit) = &args.target.junit
+        && let Err(why) = crate::run::save::check_writable_as(junit, false, "the JUnit file", "--junit", "junit.xml")
+    {
+        eprintln!("--junit: {why}");
+        return Err(Refused);
+    }
+
+    Ok(compiled)
+}
+
+/// The built-in demo stack, when `--demo-stack` asks for it.
+fn demo_stack(args: &RunArgs) -> Result<Option<DemoStack>, Refused> {
+    if !args.target.demo_stack {
+        return Ok(None);
+    }
+    {
+        match DemoStack::start(DemoConfig::default()) {
+            Ok(stack) => {
+                let [gateway, rag, mcp] = stack.urls();
+                eprintln!("Demo stack (simulated services): gateway {gateway}, RAG {rag}, MCP {mcp}");
+                Ok(Some(stack))
+            }
+            Err(err) => {
+                eprintln!(
+                    "cannot start the demo stack: {err}. Another program holds port 8000, 8002 or 8020: stop it, or start `loadscope demo-stack --base-port N` yourself and pass --host"
+                );
+                Err(Refused)
+            }
+        }
+    }
+}
+
+/// The run's plan: `${VAR}` values resolved, where it is saved, and the command line's
+/// run id, segment, start time, repeat and workers.
+fn plan(args: &RunArgs, compiled: crate::preset::CompiledPreset, repeat: Option<crate::run::RepeatRecord>) -> Result<RunPlan, Refused> {
+    // `${VAR}` values: the environment, else the .env beside the preset file (the data dir's
+    // for a shipped preset), the same file the app's File > Secrets writes.
+    let preset_path = std::path::Path::new(&args.target.preset);
+    let dotenv_path = match preset_path.parent() {
+        Some(dir) if preset_path.is_file() => dir.join(".env"),
+        _ => crate::run::library::data_dir().join(".env"),
+    };
+    let dotenv = match secrets::DotEnv::read(&dotenv_path) {
+        Ok(dotenv) => dotenv,
+        Err(why) => {
+            eprintln!("{why}");
+            return Err(Refused);
+        }
+    };
+    let lookup = |name: &str| dotenv.lookup(name);
+    let planned = match &args.target.out {
+        Some(out) => RunPlan::new(compiled, out.clone(), &lookup),
+        None => RunPlan::in_library(compiled, &default_runs_dir(), &lookup),
+    };
+    let mut plan = match planned {
+        Ok(plan) => plan,
+        Err(err) => {
+            eprintln!("{err}");
+            return Err(Refused);
+        }
+    };
+    if args.target.no_preflight {
+        plan.preflight = false;
+    }
+    if let Some(run_id) = &args.target.run_id {
+        plan.run_id = run_id.clone();
+    }
+    if let Some(segment) = args.target.segment {
+        plan.set_segment(segment);
+    }
+    if args.target.out.is_none() && (args.target.run_id.is_some() || args.target.segment.is_some()) {
+        // Segments of one run share its id: each file is named for its segment too.
+        plan.out_path = default_runs_dir().join(crate::run::library::segment_file_name(
+            &plan.run_id,
+            &plan.preset.name,
+            args.target.segment.map(|segment| (segment.index, segment.count)),
+        ));
+    }
+    plan.start_at = args.target.start_at;
+    plan.repeat = repeat;
+    if let Some(workers) = args.target.workers {
+        plan.workers = workers.max(1);
+    }
+    Ok(plan)
 }
 
 /// What a scenario's search will do, for the line before it starts: `Chat: over users from 2 to

@@ -17,7 +17,7 @@ use crate::engine::protocols::chat::ChatExtras;
 use crate::engine::protocols::http::Endpoint;
 use crate::engine::protocols::mcp::McpSession;
 use crate::preset::CompiledPreset;
-use crate::preset::compiled::{ChatSpec, CheckRule, CompiledScenario, McpCall, TextSource};
+use crate::preset::compiled::{ChatSpec, CheckRule, CompiledScenario, CompiledTask, McpCall, TextSource};
 use crate::preset::model::ExpectStatus;
 use crate::preset::secrets;
 use crate::preset::segment::Segment;
@@ -371,305 +371,33 @@ enum PreparedText<T> {
 
 impl ScenarioPlan {
     fn new(preset: &str, scenario: &CompiledScenario, lookup: &dyn Fn(&str) -> Option<String>) -> Result<ScenarioPlan, PlanError> {
-        let endpoint_error = |message: String| PlanError::Endpoint {
-            preset: preset.to_string(),
-            scenario: scenario.name.clone(),
-            message,
+        let mut preparing = Preparing {
+            preset,
+            scenario,
+            lookup,
+            secrets: secrets::Secrets::default(),
         };
-        let endpoint =
-            Endpoint::new(&scenario.base, &scenario.extra_roots, scenario.tls_verify).map_err(|err| endpoint_error(err.to_string()))?;
-        let mut base_headers = HeaderMap::new();
-        let host = HeaderValue::from_str(&scenario.base.authority()).map_err(|err| endpoint_error(format!("host: {err}")))?;
-        base_headers.insert(HOST, host);
-        base_headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("loadscope/", env!("CARGO_PKG_VERSION"))),
-        );
-        // One rule for `${VAR}`: it is resolved wherever a preset value is sent (headers,
-        // paths, queries, bodies, chat messages, MCP arguments, setup steps); in templates,
-        // after rendering.
-        let mut secrets = secrets::Secrets::default();
-        let missing = |field: String| {
-            move |source| PlanError::MissingSecret {
-                preset: preset.to_string(),
-                scenario: scenario.name.clone(),
-                field,
-                source,
-            }
-        };
-        let resolve_into = |secrets: &mut secrets::Secrets, headers: &mut HeaderMap, pairs: &[(String, String)]| -> Result<(), PlanError> {
-            for (name, value) in pairs {
-                let resolved = secrets.resolve(value, lookup).map_err(missing(format!("header {name}")))?;
-                // Names and values were checked when the preset compiled; a secret's value may
-                // still hold characters HTTP refuses.
-                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|err| endpoint_error(format!("header {name}: {err}")))?;
-                let value = HeaderValue::from_str(&resolved)
-                    .map_err(|_| endpoint_error(format!("header {name}: the resolved value holds characters HTTP does not allow")))?;
-                headers.insert(name, value);
-            }
-            Ok(())
-        };
-        resolve_into(&mut secrets, &mut base_headers, &scenario.headers)?;
-        // `http://user:password@host`: Basic credentials, as curl and k6 send them (an
-        // Authorization header the scenario sets wins). The password and its encoding are
-        // taken out of every output like a `${VAR}` value.
-        if let Some((user, password)) = &scenario.base.credentials
-            && !base_headers.contains_key(hyper::header::AUTHORIZATION)
-        {
-            let user = secrets.resolve(user, lookup).map_err(missing("base_url user".into()))?;
-            let password = secrets.resolve(password, lookup).map_err(missing("base_url password".into()))?;
-            use base64::Engine as _;
-            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-            let name = secrets::references(
-                &scenario
-                    .base
-                    .credentials
-                    .as_ref()
-                    .map(|(_, written)| written.clone())
-                    .unwrap_or_default(),
-            )
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| "base_url password".into());
-            if !password.is_empty() {
-                secrets.hide(&name, &password);
-            }
-            secrets.hide(&name, &encoded);
-            let value = HeaderValue::from_str(&format!("Basic {encoded}"))
-                .map_err(|_| endpoint_error("base_url: the credentials hold characters HTTP does not allow".into()))?;
-            base_headers.insert(hyper::header::AUTHORIZATION, value);
-        }
+        let endpoint = Endpoint::new(&scenario.base, &scenario.extra_roots, scenario.tls_verify)
+            .map_err(|err| preparing.endpoint_error(err.to_string()))?;
+        let base_headers = preparing.base_headers()?;
         let mut service_headers = base_headers.clone();
         service_headers.remove(HOST);
-        let mut tasks = Vec::new();
-        for task in &scenario.tasks {
-            let mut headers = base_headers.clone();
-            resolve_into(&mut secrets, &mut headers, &task.headers)?;
-            let field = |part: &str| format!("task {:?} {part}", task.name);
-            let path = match &task.path {
-                TextSource::Literal(path) => {
-                    let path = secrets.resolve(path, lookup).map_err(missing(field("path")))?;
-                    let target = format!("{}{}", scenario.base.path_prefix, path);
-                    check_request_target(&target).map_err(|why| endpoint_error(format!("task {:?}: {why}", task.name)))?;
-                    PreparedText::Ready(target)
-                }
-                TextSource::Template(name) => {
-                    resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("path")))?;
-                    PreparedText::Template(name.clone())
-                }
-            };
-            let chat = match &task.chat {
-                Some(chat) => {
-                    let mut chat = chat.clone();
-                    chat.model = secrets.resolve(&chat.model, lookup).map_err(missing(field("model")))?;
-                    for (_, content) in &mut chat.messages {
-                        match content {
-                            TextSource::Literal(text) => *text = secrets.resolve(text, lookup).map_err(missing(field("message")))?,
-                            TextSource::Template(name) => resolve_template_source(&mut secrets, &scenario.templates, name, lookup)
-                                .map_err(missing(field("message")))?,
-                        }
-                    }
-                    let mut extra = serde_json::Value::Object(chat.extra.clone());
-                    secrets.resolve_json(&mut extra, lookup).map_err(missing(field("body")))?;
-                    if let serde_json::Value::Object(extra) = extra {
-                        chat.extra = extra;
-                    }
-                    Some(chat)
-                }
-                None => None,
-            };
-            let mut ready_prompt_tokens = None;
-            let synthetic = match chat
-                .as_ref()
-                .and_then(|chat| chat.synthetic.as_ref().map(|spec| (chat.tokenizer, spec)))
-            {
-                Some((tokenizer, spec)) => Some(Arc::new(
-                    SyntheticPrompts::build(tokenizer, &spec.prompt_tokens, spec.shared_prefix_tokens, spec.seed)
-                        .map_err(|why| endpoint_error(format!("task {:?}: {why}", task.name)))?,
-                )),
-                None => None,
-            };
-            let body = match (&chat, &task.body) {
-                (Some(chat), _) => {
-                    let literal = chat.messages.iter().all(|(_, content)| matches!(content, TextSource::Literal(_)));
-                    if literal && chat.synthetic.is_none() && chat.dataset.is_none() && chat.turns.is_none() {
-                        let contents: Vec<String> = chat
-                            .messages
-                            .iter()
-                            .map(|(_, content)| match content {
-                                TextSource::Literal(text) | TextSource::Template(text) => text.clone(),
-                            })
-                            .collect();
-                        let messages: Vec<(&str, &str)> = chat
-                            .messages
-                            .iter()
-                            .zip(&contents)
-                            .map(|((role, _), content)| (role.as_str(), content.as_str()))
-                            .collect();
-                        ready_prompt_tokens = Some(chat.tokenizer.chat_prompt_tokens(messages.iter().copied()));
-                        Body::Ready(Bytes::from(super::protocols::chat::request_body(
-                            chat,
-                            &messages,
-                            &ChatExtras::default(),
-                        )))
-                    } else {
-                        Body::Chat(Arc::new(chat.clone()))
-                    }
-                }
-                (None, Some(TextSource::Literal(text))) => {
-                    Body::Ready(Bytes::from(secrets.resolve(text, lookup).map_err(missing(field("body")))?))
-                }
-                (None, Some(TextSource::Template(name))) => {
-                    resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("body")))?;
-                    Body::Template(name.clone())
-                }
-                (None, None) => Body::None,
-            };
-            let mcp = match &task.mcp {
-                Some(call) => {
-                    let mut call = call.clone();
-                    secrets
-                        .resolve_json(&mut call.arguments, lookup)
-                        .map_err(missing(field("arguments")))?;
-                    for (_, name) in &call.templated {
-                        resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("arguments")))?;
-                    }
-                    Some(call)
-                }
-                None => None,
-            };
-            if task.mcp.is_some() {
-                if !headers.contains_key(hyper::header::ACCEPT) {
-                    headers.insert(
-                        hyper::header::ACCEPT,
-                        HeaderValue::from_static("application/json, text/event-stream"),
-                    );
-                }
-                if !headers.contains_key(CONTENT_TYPE) {
-                    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
-            }
-            if task.chat.is_some() && !headers.contains_key(CONTENT_TYPE) {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            }
-            if let Some(chat) = &task.chat
-                && chat.stream
-                && !headers.contains_key(hyper::header::ACCEPT)
-            {
-                headers.insert(hyper::header::ACCEPT, HeaderValue::from_static("text/event-stream"));
-            }
-            if let Some(body) = &task.body
-                && !headers.contains_key(CONTENT_TYPE)
-            {
-                let text = match body {
-                    TextSource::Literal(text) | TextSource::Template(text) => text,
-                };
-                let looks_json = match body {
-                    TextSource::Literal(_) => text.trim_start().starts_with(['{', '[']),
-                    // A template's first character is only known after rendering; presets with
-                    // JSON bodies are the norm, and a task can set Content-Type itself.
-                    TextSource::Template(_) => true,
-                };
-                if looks_json {
-                    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
-            }
-            let header_lines = header_lines(&headers);
-            let ready = match (&path, &body) {
-                (PreparedText::Ready(target), Body::None) => Some(Bytes::from(serialize(&task.method, target, &header_lines, &[]))),
-                (PreparedText::Ready(target), Body::Ready(bytes)) => {
-                    Some(Bytes::from(serialize(&task.method, target, &header_lines, bytes)))
-                }
-                _ => None,
-            };
-            tasks.push(TaskPlan {
-                name: task.name.clone(),
-                head_request: task.method == Method::HEAD,
-                method: task.method.clone(),
-                path,
-                header_lines,
-                body,
-                ready,
-                expect_status: task.expect_status.clone(),
-                checks: task.checks.clone(),
-                reply: match (&task.chat, &task.mcp) {
-                    (Some(chat), _) => Reply::Chat { stream: chat.stream },
-                    (None, Some(_)) => Reply::Mcp,
-                    (None, None) => Reply::Plain,
-                },
-                mcp,
-                max_body_bytes: task.max_body_bytes,
-                follow_redirects: task.follow_redirects,
-                synthetic,
-                ready_prompt_tokens,
-                multi_turn: task.chat.as_ref().is_some_and(|chat| chat.turns.is_some()),
-            });
-        }
+        let mut tasks = scenario
+            .tasks
+            .iter()
+            .map(|task| preparing.task(task, &base_headers))
+            .collect::<Result<Vec<TaskPlan>, PlanError>>()?;
         // Sessions are opened on the first MCP task's endpoint and recorded as a task of their own.
-        let mcp_init_task = match tasks.iter().position(|task| task.reply == Reply::Mcp) {
-            Some(first) => {
-                let template = &tasks[first];
-                let init = TaskPlan {
-                    name: MCP_INIT_TASK.into(),
-                    method: Method::POST,
-                    path: match &template.path {
-                        PreparedText::Ready(target) => PreparedText::Ready(target.clone()),
-                        PreparedText::Template(name) => PreparedText::Template(name.clone()),
-                    },
-                    header_lines: template.header_lines.clone(),
-                    body: Body::None,
-                    ready: None,
-                    head_request: false,
-                    expect_status: None,
-                    checks: Vec::new(),
-                    reply: Reply::McpInit,
-                    mcp: None,
-                    max_body_bytes: crate::preset::compiled::DEFAULT_MAX_BODY_BYTES,
-                    follow_redirects: false,
-                    synthetic: None,
-                    ready_prompt_tokens: None,
-                    multi_turn: false,
-                };
-                tasks.push(init);
-                Some(tasks.len() - 1)
-            }
-            None => None,
-        };
-        let mut setup = Vec::new();
-        for step in &scenario.setup {
-            let mut headers = base_headers.clone();
-            resolve_into(&mut secrets, &mut headers, &step.headers)?;
-            let field = |part: &str| format!("setup {:?} {part}", step.name);
-            if step.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            }
-            let header_lines = header_lines(&headers);
-            setup.push(SetupPlan {
-                method: step.method.clone(),
-                path: match &step.path {
-                    TextSource::Literal(path) => PreparedText::Ready(format!(
-                        "{}{}",
-                        scenario.base.path_prefix,
-                        secrets.resolve(path, lookup).map_err(missing(field("path")))?
-                    )),
-                    TextSource::Template(name) => {
-                        resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("path")))?;
-                        PreparedText::Template(name.clone())
-                    }
-                },
-                header_lines,
-                body: match &step.body {
-                    Some(TextSource::Literal(text)) => Some(PreparedText::Ready(Bytes::from(
-                        secrets.resolve(text, lookup).map_err(missing(field("body")))?,
-                    ))),
-                    Some(TextSource::Template(name)) => {
-                        resolve_template_source(&mut secrets, &scenario.templates, name, lookup).map_err(missing(field("body")))?;
-                        Some(PreparedText::Template(name.clone()))
-                    }
-                    None => None,
-                },
-            });
-        }
+        let mcp_init_task = tasks.iter().position(|task| task.reply == Reply::Mcp).map(|first| {
+            let init = mcp_init_plan(&tasks[first]);
+            tasks.push(init);
+            tasks.len() - 1
+        });
+        let setup = scenario
+            .setup
+            .iter()
+            .map(|step| preparing.setup_step(step, &base_headers))
+            .collect::<Result<Vec<SetupPlan>, PlanError>>()?;
         let mut total = 0;
         let cumulative_weights = scenario
             .tasks
@@ -687,7 +415,7 @@ impl ScenarioPlan {
             mcp_init_task,
             setup,
             setup_values: std::sync::RwLock::new(minijinja::Value::from(std::collections::BTreeMap::<String, minijinja::Value>::new())),
-            secrets,
+            secrets: preparing.secrets,
             service_headers,
             segment: None,
         })
@@ -888,6 +616,324 @@ impl ScenarioPlan {
             header_lines.extend_from_slice(format!("mcp-protocol-version: {}\r\n", session.protocol_version).as_bytes());
         }
         Bytes::from(serialize(method, target, &header_lines, body))
+    }
+}
+
+/// A scenario being planned: every `${VAR}` it sends resolved (one rule: wherever a preset
+/// value is sent, in headers, paths, queries, bodies, chat messages, MCP arguments and setup
+/// steps; in templates, after rendering), and the values collected to be taken out of outputs.
+struct Preparing<'a> {
+    preset: &'a str,
+    scenario: &'a CompiledScenario,
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    secrets: secrets::Secrets,
+}
+
+impl Preparing<'_> {
+    fn endpoint_error(&self, message: String) -> PlanError {
+        PlanError::Endpoint {
+            preset: self.preset.to_string(),
+            scenario: self.scenario.name.clone(),
+            message,
+        }
+    }
+
+    /// A `${VAR}` at `field` has no value.
+    fn missing(&self, field: String) -> impl FnOnce(secrets::MissingSecret) -> PlanError + use<> {
+        let (preset, scenario) = (self.preset.to_string(), self.scenario.name.clone());
+        move |source| PlanError::MissingSecret {
+            preset,
+            scenario,
+            field,
+            source,
+        }
+    }
+
+    /// `text` with its `${VAR}` values filled in; `field` names it if one has no value.
+    fn resolve(&mut self, text: &str, field: String) -> Result<String, PlanError> {
+        let missing = self.missing(field);
+        self.secrets.resolve(text, self.lookup).map_err(missing)
+    }
+
+    /// Resolves the `${VAR}` references in template `name`'s source.
+    fn resolve_template(&mut self, name: &str, field: String) -> Result<(), PlanError> {
+        let missing = self.missing(field);
+        resolve_template_source(&mut self.secrets, &self.scenario.templates, name, self.lookup).map_err(missing)
+    }
+
+    /// Adds `pairs` to `headers`, their values resolved.
+    fn add_headers(&mut self, headers: &mut HeaderMap, pairs: &[(String, String)]) -> Result<(), PlanError> {
+        for (name, value) in pairs {
+            let resolved = self.resolve(value, format!("header {name}"))?;
+            // Names and values were checked when the preset compiled; a secret's value may
+            // still hold characters HTTP refuses.
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|err| self.endpoint_error(format!("header {name}: {err}")))?;
+            let value = HeaderValue::from_str(&resolved)
+                .map_err(|_| self.endpoint_error(format!("header {name}: the resolved value holds characters HTTP does not allow")))?;
+            headers.insert(name, value);
+        }
+        Ok(())
+    }
+
+    /// Host, User-Agent, the service's headers, and Basic credentials from the base URL.
+    fn base_headers(&mut self) -> Result<HeaderMap, PlanError> {
+        let scenario = self.scenario;
+        let mut headers = HeaderMap::new();
+        let host = HeaderValue::from_str(&scenario.base.authority()).map_err(|err| self.endpoint_error(format!("host: {err}")))?;
+        headers.insert(HOST, host);
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("loadscope/", env!("CARGO_PKG_VERSION"))),
+        );
+        self.add_headers(&mut headers, &scenario.headers)?;
+        // `http://user:password@host`: Basic credentials, as curl and k6 send them (an
+        // Authorization header the scenario sets wins). The password and its encoding are
+        // taken out of every output like a `${VAR}` value.
+        if let Some((user, password)) = &scenario.base.credentials
+            && !headers.contains_key(hyper::header::AUTHORIZATION)
+        {
+            let user = self.resolve(user, "base_url user".into())?;
+            let password = self.resolve(password, "base_url password".into())?;
+            use base64::Engine as _;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            let written = scenario
+                .base
+                .credentials
+                .as_ref()
+                .map(|(_, written)| written.clone())
+                .unwrap_or_default();
+            let name = secrets::references(&written)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| "base_url password".into());
+            if !password.is_empty() {
+                self.secrets.hide(&name, &password);
+            }
+            self.secrets.hide(&name, &encoded);
+            let value = HeaderValue::from_str(&format!("Basic {encoded}"))
+                .map_err(|_| self.endpoint_error("base_url: the credentials hold characters HTTP does not allow".into()))?;
+            headers.insert(hyper::header::AUTHORIZATION, value);
+        }
+        Ok(headers)
+    }
+
+    /// One task, ready to send: its target, headers and body resolved, and its whole request
+    /// prepared once when nothing in it changes per request.
+    fn task(&mut self, task: &CompiledTask, base_headers: &HeaderMap) -> Result<TaskPlan, PlanError> {
+        let mut headers = base_headers.clone();
+        self.add_headers(&mut headers, &task.headers)?;
+        let field = |part: &str| format!("task {:?} {part}", task.name);
+        let path = match &task.path {
+            TextSource::Literal(path) => {
+                let path = self.resolve(path, field("path"))?;
+                let target = format!("{}{}", self.scenario.base.path_prefix, path);
+                check_request_target(&target).map_err(|why| self.endpoint_error(format!("task {:?}: {why}", task.name)))?;
+                PreparedText::Ready(target)
+            }
+            TextSource::Template(name) => {
+                self.resolve_template(name, field("path"))?;
+                PreparedText::Template(name.clone())
+            }
+        };
+        let chat = match &task.chat {
+            Some(chat) => Some(self.chat(chat, &field)?),
+            None => None,
+        };
+        let synthetic = match chat
+            .as_ref()
+            .and_then(|chat| chat.synthetic.as_ref().map(|spec| (chat.tokenizer, spec)))
+        {
+            Some((tokenizer, spec)) => Some(Arc::new(
+                SyntheticPrompts::build(tokenizer, &spec.prompt_tokens, spec.shared_prefix_tokens, spec.seed)
+                    .map_err(|why| self.endpoint_error(format!("task {:?}: {why}", task.name)))?,
+            )),
+            None => None,
+        };
+        let (body, ready_prompt_tokens) = match (&chat, &task.body) {
+            (Some(chat), _) => chat_body(chat),
+            (None, Some(TextSource::Literal(text))) => (Body::Ready(Bytes::from(self.resolve(text, field("body"))?)), None),
+            (None, Some(TextSource::Template(name))) => {
+                self.resolve_template(name, field("body"))?;
+                (Body::Template(name.clone()), None)
+            }
+            (None, None) => (Body::None, None),
+        };
+        let mcp = match &task.mcp {
+            Some(call) => {
+                let mut call = call.clone();
+                let missing = self.missing(field("arguments"));
+                self.secrets.resolve_json(&mut call.arguments, self.lookup).map_err(missing)?;
+                for (_, name) in &call.templated {
+                    self.resolve_template(name, field("arguments"))?;
+                }
+                Some(call)
+            }
+            None => None,
+        };
+        add_content_headers(task, &mut headers);
+        let header_lines = header_lines(&headers);
+        let ready = match (&path, &body) {
+            (PreparedText::Ready(target), Body::None) => Some(Bytes::from(serialize(&task.method, target, &header_lines, &[]))),
+            (PreparedText::Ready(target), Body::Ready(bytes)) => Some(Bytes::from(serialize(&task.method, target, &header_lines, bytes))),
+            _ => None,
+        };
+        Ok(TaskPlan {
+            name: task.name.clone(),
+            head_request: task.method == Method::HEAD,
+            method: task.method.clone(),
+            path,
+            header_lines,
+            body,
+            ready,
+            expect_status: task.expect_status.clone(),
+            checks: task.checks.clone(),
+            reply: match (&task.chat, &task.mcp) {
+                (Some(chat), _) => Reply::Chat { stream: chat.stream },
+                (None, Some(_)) => Reply::Mcp,
+                (None, None) => Reply::Plain,
+            },
+            mcp,
+            max_body_bytes: task.max_body_bytes,
+            follow_redirects: task.follow_redirects,
+            synthetic,
+            ready_prompt_tokens,
+            multi_turn: task.chat.as_ref().is_some_and(|chat| chat.turns.is_some()),
+        })
+    }
+
+    /// A chat task's spec with its model, messages and extra body fields resolved.
+    fn chat(&mut self, chat: &ChatSpec, field: &dyn Fn(&str) -> String) -> Result<ChatSpec, PlanError> {
+        let mut chat = chat.clone();
+        chat.model = self.resolve(&chat.model, field("model"))?;
+        for (_, content) in &mut chat.messages {
+            match content {
+                TextSource::Literal(text) => *text = self.resolve(text, field("message"))?,
+                TextSource::Template(name) => self.resolve_template(name, field("message"))?,
+            }
+        }
+        let mut extra = serde_json::Value::Object(chat.extra.clone());
+        let missing = self.missing(field("body"));
+        self.secrets.resolve_json(&mut extra, self.lookup).map_err(missing)?;
+        if let serde_json::Value::Object(extra) = extra {
+            chat.extra = extra;
+        }
+        Ok(chat)
+    }
+
+    /// One setup step, its path and body resolved.
+    fn setup_step(&mut self, step: &crate::preset::compiled::CompiledSetup, base_headers: &HeaderMap) -> Result<SetupPlan, PlanError> {
+        let mut headers = base_headers.clone();
+        self.add_headers(&mut headers, &step.headers)?;
+        let field = |part: &str| format!("setup {:?} {part}", step.name);
+        if step.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        let path = match &step.path {
+            TextSource::Literal(path) => {
+                PreparedText::Ready(format!("{}{}", self.scenario.base.path_prefix, self.resolve(path, field("path"))?))
+            }
+            TextSource::Template(name) => {
+                self.resolve_template(name, field("path"))?;
+                PreparedText::Template(name.clone())
+            }
+        };
+        let body = match &step.body {
+            Some(TextSource::Literal(text)) => Some(PreparedText::Ready(Bytes::from(self.resolve(text, field("body"))?))),
+            Some(TextSource::Template(name)) => {
+                self.resolve_template(name, field("body"))?;
+                Some(PreparedText::Template(name.clone()))
+            }
+            None => None,
+        };
+        Ok(SetupPlan {
+            method: step.method.clone(),
+            path,
+            header_lines: header_lines(&headers),
+            body,
+        })
+    }
+}
+
+/// A chat task's body: prepared once (with its prompt's token count) when every message is
+/// literal and nothing is drawn per request; otherwise built per request from the spec.
+fn chat_body(chat: &ChatSpec) -> (Body, Option<u64>) {
+    let literal = chat.messages.iter().all(|(_, content)| matches!(content, TextSource::Literal(_)));
+    if !(literal && chat.synthetic.is_none() && chat.dataset.is_none() && chat.turns.is_none()) {
+        return (Body::Chat(Arc::new(chat.clone())), None);
+    }
+    let messages: Vec<(&str, &str)> = chat
+        .messages
+        .iter()
+        .map(|(role, content)| match content {
+            TextSource::Literal(text) | TextSource::Template(text) => (role.as_str(), text.as_str()),
+        })
+        .collect();
+    let tokens = chat.tokenizer.chat_prompt_tokens(messages.iter().copied());
+    let body = super::protocols::chat::request_body(chat, &messages, &ChatExtras::default());
+    (Body::Ready(Bytes::from(body)), Some(tokens))
+}
+
+/// The Accept and Content-Type a task's kind needs, unless the task set them: MCP takes JSON
+/// or an event stream, a chat request is JSON (a streamed one accepts an event stream), and a
+/// body that looks like JSON is sent as JSON.
+fn add_content_headers(task: &CompiledTask, headers: &mut HeaderMap) {
+    if task.mcp.is_some() {
+        if !headers.contains_key(hyper::header::ACCEPT) {
+            headers.insert(
+                hyper::header::ACCEPT,
+                HeaderValue::from_static("application/json, text/event-stream"),
+            );
+        }
+        if !headers.contains_key(CONTENT_TYPE) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+    }
+    if task.chat.is_some() && !headers.contains_key(CONTENT_TYPE) {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    if let Some(chat) = &task.chat
+        && chat.stream
+        && !headers.contains_key(hyper::header::ACCEPT)
+    {
+        headers.insert(hyper::header::ACCEPT, HeaderValue::from_static("text/event-stream"));
+    }
+    if let Some(body) = &task.body
+        && !headers.contains_key(CONTENT_TYPE)
+    {
+        let looks_json = match body {
+            TextSource::Literal(text) => text.trim_start().starts_with(['{', '[']),
+            // A template's first character is only known after rendering; presets with
+            // JSON bodies are the norm, and a task can set Content-Type itself.
+            TextSource::Template(_) => true,
+        };
+        if looks_json {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+    }
+}
+
+/// The row that opens MCP sessions: a POST to the first MCP task's endpoint with its headers.
+fn mcp_init_plan(template: &TaskPlan) -> TaskPlan {
+    TaskPlan {
+        name: MCP_INIT_TASK.into(),
+        method: Method::POST,
+        path: match &template.path {
+            PreparedText::Ready(target) => PreparedText::Ready(target.clone()),
+            PreparedText::Template(name) => PreparedText::Template(name.clone()),
+        },
+        header_lines: template.header_lines.clone(),
+        body: Body::None,
+        ready: None,
+        head_request: false,
+        expect_status: None,
+        checks: Vec::new(),
+        reply: Reply::McpInit,
+        mcp: None,
+        max_body_bytes: crate::preset::compiled::DEFAULT_MAX_BODY_BYTES,
+        follow_redirects: false,
+        synthetic: None,
+        ready_prompt_tokens: None,
+        multi_turn: false,
     }
 }
 
