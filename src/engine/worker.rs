@@ -168,16 +168,7 @@ pub fn run_worker(
             in_flight: Cell::new(0),
             open: RefCell::new(Vec::new()),
         });
-        // The generator's own load: how late a periodic timer fires on this thread's runtime.
-        let lag_state = state.clone();
-        tokio::task::spawn_local(async move {
-            loop {
-                let deadline = Instant::now() + LAG_TICK;
-                tokio::time::sleep_until(deadline.into()).await;
-                let lag_micros = deadline.elapsed().as_micros() as u64;
-                lag_state.recorder.borrow_mut().record_lag(lag_state.stage.get(), lag_micros);
-            }
-        });
+        spawn_lag_probe(state.clone());
         let mut scenario: Option<Arc<ScenarioPlan>> = None;
         let mut users: Vec<UserHandle> = Vec::new();
         let mut open_driver: Option<UserHandle> = None;
@@ -279,14 +270,31 @@ pub fn run_worker(
             user.stop.stop();
             user.task.abort();
         }
-        // Requests cut off by the stop are counted, not lost.
-        let open = std::mem::take(&mut *state.open.borrow_mut());
-        for (stage, task, count) in open {
-            state.recorder.borrow_mut().record_unfinished(stage, task, u64::from(count));
-        }
+        count_unfinished(&state);
         report(&state, &[], true);
     });
     // Dropping the LocalSet drops every task still alive, closing its connection.
+}
+
+/// The generator's own load: how late a periodic timer fires on this thread's runtime,
+/// recorded for the stage running.
+fn spawn_lag_probe(state: Rc<WorkerState>) {
+    tokio::task::spawn_local(async move {
+        loop {
+            let deadline = Instant::now() + LAG_TICK;
+            tokio::time::sleep_until(deadline.into()).await;
+            let lag_micros = deadline.elapsed().as_micros() as u64;
+            state.recorder.borrow_mut().record_lag(state.stage.get(), lag_micros);
+        }
+    });
+}
+
+/// Requests cut off by the stop are counted as unfinished, not lost.
+fn count_unfinished(state: &WorkerState) {
+    let open = std::mem::take(&mut *state.open.borrow_mut());
+    for (stage, task, count) in open {
+        state.recorder.borrow_mut().record_unfinished(stage, task, u64::from(count));
+    }
 }
 
 async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario_index: usize, user_id: u64, stop: Rc<StopSignal>) {
@@ -571,22 +579,31 @@ async fn perform(scenario: &ScenarioPlan, task: usize, client: &mut Client, user
         resend: exchange.resend,
     };
     done.classify(&scenario.compiled.failure_classes, answer.0, answer.1, &answer.2);
-    // A conversation goes on with this turn and its reply in its history; a failure ends it.
     if let Some(session) = session {
-        let reply = done.chat.as_mut().and_then(|(metrics, _)| {
-            let text = metrics.reply_text.take()?;
-            let usage_tokens = (metrics.source == TokenSource::Usage).then_some(metrics.output_tokens);
-            Some((text, usage_tokens))
-        });
-        match (done.failure.is_none(), request.turn, reply, scenario.chat_spec(task)) {
-            (true, Some(turn), Some((reply_text, usage_tokens)), Some(chat)) => {
-                let exchange = conversation::exchange(turn, reply_text, usage_tokens, chat.tokenizer);
-                session.complete_turn(exchange, chat.max_history_tokens);
-            }
-            _ => session.end(),
-        }
+        go_on_or_end(session, &mut done, request.turn, scenario.chat_spec(task));
     }
     done
+}
+
+/// A conversation goes on with this turn and its reply in its history; a failure ends it.
+fn go_on_or_end(
+    session: &mut super::conversation::ChatSession,
+    done: &mut Done,
+    turn: Option<super::conversation::UserTurn>,
+    chat: Option<&crate::preset::compiled::ChatSpec>,
+) {
+    let reply = done.chat.as_mut().and_then(|(metrics, _)| {
+        let text = metrics.reply_text.take()?;
+        let usage_tokens = (metrics.source == TokenSource::Usage).then_some(metrics.output_tokens);
+        Some((text, usage_tokens))
+    });
+    match (done.failure.is_none(), turn, reply, chat) {
+        (true, Some(turn), Some((reply_text, usage_tokens)), Some(chat)) => {
+            let exchange = conversation::exchange(turn, reply_text, usage_tokens, chat.tokenizer);
+            session.complete_turn(exchange, chat.max_history_tokens);
+        }
+        _ => session.end(),
+    }
 }
 
 /// `HTTP 400 Bad Request: <the start of the reply>`, so a refused request says why. The reply

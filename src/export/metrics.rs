@@ -273,6 +273,8 @@ fn histogram(encoder: &mut DescriptorEncoder, name: &str, help: &str, rows: Vec<
 }
 
 impl Collector for Exposition {
+    /// The run's counters and histograms, then the running level's gauges, then each target's
+    /// gauges.
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         // A copy, so the engine's thread (which updates the state) never waits on an encoding.
         let state = self.0.lock().clone();
@@ -387,89 +389,98 @@ impl Collector for Exposition {
             per_task(&|stats| stats.objectives.as_ref().map(|objectives| objectives.met)),
         )?;
 
-        let current = state.current.as_ref();
-        let scenario_labels = |current: &Current| -> Labels { vec![("scenario", current.scenario.clone())] };
-        let closed_users = current.and_then(|current| {
-            matches!(current.load, LoadModel::Closed { .. }).then(|| (scenario_labels(current), f64::from(current.users)))
-        });
-        gauge(
-            &mut encoder,
-            "loadscope_users",
-            "Closed-model levels: virtual users running now.",
-            closed_users.into_iter().collect(),
-        )?;
-        let open = current.and_then(|current| match current.load {
-            LoadModel::Open { rate_per_sec, .. } => Some((current, rate_per_sec)),
-            LoadModel::Closed { .. } => None,
-        });
-        gauge(
-            &mut encoder,
-            "loadscope_in_flight_requests",
-            "Open-model levels: requests sent and not yet answered.",
-            open.map(|(current, _)| (scenario_labels(current), f64::from(current.users)))
-                .into_iter()
-                .collect(),
-        )?;
-        gauge(
-            &mut encoder,
-            "loadscope_arrival_rate_asked",
-            "Open-model levels: requests per second the level asks for.",
-            open.map(|(current, rate)| (scenario_labels(current), rate)).into_iter().collect(),
-        )?;
-        gauge(
-            &mut encoder,
-            "loadscope_arrival_rate_achieved",
-            "Open-model levels: requests started per second so far in the level (answered plus in flight).",
-            open.filter(|(current, _)| current.level_elapsed_secs > 0.0)
-                .map(|(current, _)| {
-                    let started = current.level_requests + u64::from(current.users);
-                    (scenario_labels(current), started as f64 / current.level_elapsed_secs)
-                })
-                .into_iter()
-                .collect(),
-        )?;
-        let level_info = current.map(|current| vec![("scenario", current.scenario.clone()), ("level", current.level.clone())]);
-        gauge(
-            &mut encoder,
-            "loadscope_level_info",
-            "The level running now (1).",
-            level_info.map(|labels| (labels, 1.0)).into_iter().collect(),
-        )?;
-
-        let verdicts: Vec<(Labels, &Verdict)> = levels
-            .iter()
-            .flat_map(|level| {
-                level.verdicts.iter().map(|verdict| {
-                    let mut labels = vec![
-                        ("scenario", level.scenario.clone()),
-                        ("level", level.level.clone()),
-                        ("target", verdict.target.clone()),
-                    ];
-                    if let Some(task) = &verdict.task {
-                        labels.push(("task", task.clone()));
-                    }
-                    (labels, verdict)
-                })
-            })
-            .collect();
-        gauge(
-            &mut encoder,
-            "loadscope_target_passing",
-            "Each target at each level: 1 while it holds, 0 when it fails (checked on the numbers so far).",
-            verdicts
-                .iter()
-                .map(|(labels, verdict)| (labels.clone(), if verdict.passed { 1.0 } else { 0.0 }))
-                .collect(),
-        )?;
-        gauge(
-            &mut encoder,
-            "loadscope_target_observed",
-            "Each target at each level: the value its metric has now, in the target's own unit.",
-            verdicts
-                .iter()
-                .filter_map(|(labels, verdict)| Some((labels.clone(), verdict.observed?)))
-                .collect(),
-        )?;
+        encode_level_gauges(&mut encoder, state.current.as_ref())?;
+        encode_targets(&mut encoder, &levels)?;
         Ok(())
     }
+}
+
+/// The level running now: its users or arrival rate, in-flight requests, and its name.
+fn encode_level_gauges(encoder: &mut DescriptorEncoder, current: Option<&Current>) -> Result<(), std::fmt::Error> {
+    let scenario_labels = |current: &Current| -> Labels { vec![("scenario", current.scenario.clone())] };
+    let closed_users = current
+        .and_then(|current| matches!(current.load, LoadModel::Closed { .. }).then(|| (scenario_labels(current), f64::from(current.users))));
+    gauge(
+        encoder,
+        "loadscope_users",
+        "Closed-model levels: virtual users running now.",
+        closed_users.into_iter().collect(),
+    )?;
+    let open = current.and_then(|current| match current.load {
+        LoadModel::Open { rate_per_sec, .. } => Some((current, rate_per_sec)),
+        LoadModel::Closed { .. } => None,
+    });
+    gauge(
+        encoder,
+        "loadscope_in_flight_requests",
+        "Open-model levels: requests sent and not yet answered.",
+        open.map(|(current, _)| (scenario_labels(current), f64::from(current.users)))
+            .into_iter()
+            .collect(),
+    )?;
+    gauge(
+        encoder,
+        "loadscope_arrival_rate_asked",
+        "Open-model levels: requests per second the level asks for.",
+        open.map(|(current, rate)| (scenario_labels(current), rate)).into_iter().collect(),
+    )?;
+    gauge(
+        encoder,
+        "loadscope_arrival_rate_achieved",
+        "Open-model levels: requests started per second so far in the level (answered plus in flight).",
+        open.filter(|(current, _)| current.level_elapsed_secs > 0.0)
+            .map(|(current, _)| {
+                let started = current.level_requests + u64::from(current.users);
+                (scenario_labels(current), started as f64 / current.level_elapsed_secs)
+            })
+            .into_iter()
+            .collect(),
+    )?;
+    let level_info = current.map(|current| vec![("scenario", current.scenario.clone()), ("level", current.level.clone())]);
+    gauge(
+        encoder,
+        "loadscope_level_info",
+        "The level running now (1).",
+        level_info.map(|labels| (labels, 1.0)).into_iter().collect(),
+    )?;
+    Ok(())
+}
+
+/// Each target at each level: whether it holds, and the value its metric has.
+fn encode_targets(encoder: &mut DescriptorEncoder, levels: &[&LevelMetrics]) -> Result<(), std::fmt::Error> {
+    let verdicts: Vec<(Labels, &Verdict)> = levels
+        .iter()
+        .flat_map(|level| {
+            level.verdicts.iter().map(|verdict| {
+                let mut labels = vec![
+                    ("scenario", level.scenario.clone()),
+                    ("level", level.level.clone()),
+                    ("target", verdict.target.clone()),
+                ];
+                if let Some(task) = &verdict.task {
+                    labels.push(("task", task.clone()));
+                }
+                (labels, verdict)
+            })
+        })
+        .collect();
+    gauge(
+        encoder,
+        "loadscope_target_passing",
+        "Each target at each level: 1 while it holds, 0 when it fails (checked on the numbers so far).",
+        verdicts
+            .iter()
+            .map(|(labels, verdict)| (labels.clone(), if verdict.passed { 1.0 } else { 0.0 }))
+            .collect(),
+    )?;
+    gauge(
+        encoder,
+        "loadscope_target_observed",
+        "Each target at each level: the value its metric has now, in the target's own unit.",
+        verdicts
+            .iter()
+            .filter_map(|(labels, verdict)| Some((labels.clone(), verdict.observed?)))
+            .collect(),
+    )?;
+    Ok(())
 }

@@ -331,28 +331,7 @@ fn failure_kind(error: &str) -> FailureKind {
 pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, ImportError> {
     let [stats_path, history_path, failures_path] = files(prefix);
 
-    let Table { columns, rows } = read_rows(&stats_path, &stats_header(), "stats file")?;
-    let stats_rows: Vec<Row<'_>> = rows
-        .into_iter()
-        .map(|(line, record)| Row {
-            file: &stats_path,
-            line,
-            columns: &columns,
-            record,
-        })
-        .collect();
-    let mut aggregated = None;
-    let mut requests: Vec<(String, String, TaskStats)> = Vec::new();
-    for row in &stats_rows {
-        let stats = task_stats(row)?;
-        let (method, name) = (row.text("Type")?.to_string(), row.text("Name")?.to_string());
-        if name == "Aggregated" && method.is_empty() {
-            aggregated = Some(stats);
-        } else {
-            requests.push((method, name, stats));
-        }
-    }
-    let aggregated = aggregated.ok_or_else(|| ImportError::of_file(&stats_path, ImportProblem::NoAggregated))?;
+    let (aggregated, requests) = read_stats(&stats_path)?;
     // A name used with two methods is told apart by its method, as Locust's table does.
     let mut uses: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (_, name, _) in &requests {
@@ -368,39 +347,10 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, ImportErr
         .map(|(method, name, stats)| summary(task_name(method, name), stats.clone()))
         .collect();
 
-    let Table { columns, rows } = read_rows(&history_path, &history_header(), "stats history file")?;
-    let mut history = Vec::new();
-    for (line, record) in rows {
-        let row = Row {
-            file: &history_path,
-            line,
-            columns: &columns,
-            record,
-        };
-        // With --csv-full-history Locust adds a row per request name; the Aggregated ones are
-        // the run's.
-        if row.text("Name")? == "Aggregated" {
-            history.push((
-                row.count("Timestamp")?,
-                row.count("User Count")?,
-                row.count("Total Request Count")?,
-                row.count("Total Failure Count")?,
-                [row.optional("50%")?, row.optional("95%")?, row.optional("99%")?],
-            ));
-        }
-    }
+    let history = read_history(&history_path)?;
     let (Some(first), Some(last)) = (history.first(), history.last()) else {
         return Err(ImportError::of_file(&history_path, ImportProblem::NoHistory));
     };
-    if let Some(pair) = history.windows(2).find(|pair| pair[1].0 < pair[0].0) {
-        return Err(ImportError::of_file(
-            &history_path,
-            ImportProblem::BackInTime {
-                later: pair[1].0,
-                earlier: pair[0].0,
-            },
-        ));
-    }
     let start_secs = first.0;
     let duration_secs = (last.0 - start_secs) as f64;
     let peak_users = history.iter().map(|row| row.1).max().unwrap_or(0) as u32;
@@ -429,55 +379,8 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, ImportErr
     };
     let started = SystemTime::UNIX_EPOCH + Duration::from_secs(start_secs);
     let ended = SystemTime::UNIX_EPOCH + Duration::from_secs(last.0);
-    let series: Vec<SeriesPoint> = history
-        .windows(2)
-        .map(|pair| {
-            let (previous, row) = (&pair[0], &pair[1]);
-            let span = (row.0 - previous.0).max(1) as f64;
-            SeriesPoint {
-                second: (row.0 - start_secs).saturating_sub(1) as u32,
-                scenario: 0,
-                level: level_index,
-                users: row.1 as u32,
-                requests: SecondStats {
-                    rps: row.2.saturating_sub(previous.2) as f64 / span,
-                    failures_per_sec: row.3.saturating_sub(previous.3) as f64 / span,
-                    p50_micros: row.4[0].map(micros),
-                    p95_micros: row.4[1].map(micros),
-                    p99_micros: row.4[2].map(micros),
-                    ..SecondStats::default()
-                },
-                resources: None,
-                tasks: Vec::new(),
-            }
-        })
-        .collect();
-
-    let Table { columns, rows } = read_rows(&failures_path, &FAILURE_COLUMNS, "failures file")?;
-    let mut failures = Vec::new();
-    for (line, record) in rows {
-        let row = Row {
-            file: &failures_path,
-            line,
-            columns: &columns,
-            record,
-        };
-        let error = row.text("Error")?.to_string();
-        let seen = |column: &str| -> Option<u32> {
-            let text = row.text(column).ok()?;
-            let at = humantime::parse_rfc3339_weak(text).ok()?;
-            Some(at.duration_since(started).ok()?.as_secs() as u32)
-        };
-        failures.push(FailureRow {
-            task: task_name(row.text("Method")?, row.text("Name")?),
-            kind: failure_kind(&error),
-            message: error,
-            count: row.count("Occurrences")?,
-            first_seen_secs: seen("First Seen"),
-            last_seen_secs: seen("Last Seen"),
-        });
-    }
-    failures.sort_by_key(|failure| std::cmp::Reverse(failure.count));
+    let series = series_of(&history, start_secs, level_index);
+    let failures = read_failures(&failures_path, started, &task_name)?;
 
     let level = LevelRecord {
         index: level_index,
@@ -559,6 +462,137 @@ pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, ImportErr
         missing_segments: Vec::new(),
         repeat: None,
     })
+}
+
+/// A request of the stats file: its method, name and numbers.
+type RequestRow = (String, String, TaskStats);
+
+/// The stats file's rows: the Aggregated row, and each request's (method, name, numbers).
+fn read_stats(stats_path: &Path) -> Result<(TaskStats, Vec<RequestRow>), ImportError> {
+    let Table { columns, rows } = read_rows(stats_path, &stats_header(), "stats file")?;
+    let stats_rows: Vec<Row<'_>> = rows
+        .into_iter()
+        .map(|(line, record)| Row {
+            file: stats_path,
+            line,
+            columns: &columns,
+            record,
+        })
+        .collect();
+    let mut aggregated = None;
+    let mut requests: Vec<RequestRow> = Vec::new();
+    for row in &stats_rows {
+        let stats = task_stats(row)?;
+        let (method, name) = (row.text("Type")?.to_string(), row.text("Name")?.to_string());
+        if name == "Aggregated" && method.is_empty() {
+            aggregated = Some(stats);
+        } else {
+            requests.push((method, name, stats));
+        }
+    }
+    let aggregated = aggregated.ok_or_else(|| ImportError::of_file(stats_path, ImportProblem::NoAggregated))?;
+    Ok((aggregated, requests))
+}
+
+/// One second of Locust's history: its timestamp, users, total requests and failures so far,
+/// and its p50, p95 and p99 (ms; None for `N/A`).
+type HistoryRow = (u64, u64, u64, u64, [Option<f64>; 3]);
+
+/// The run's rows of the stats history file, checked to go forward in time.
+fn read_history(history_path: &Path) -> Result<Vec<HistoryRow>, ImportError> {
+    let Table { columns, rows } = read_rows(history_path, &history_header(), "stats history file")?;
+    let mut history = Vec::new();
+    for (line, record) in rows {
+        let row = Row {
+            file: history_path,
+            line,
+            columns: &columns,
+            record,
+        };
+        // With --csv-full-history Locust adds a row per request name; the Aggregated ones are
+        // the run's.
+        if row.text("Name")? == "Aggregated" {
+            history.push((
+                row.count("Timestamp")?,
+                row.count("User Count")?,
+                row.count("Total Request Count")?,
+                row.count("Total Failure Count")?,
+                [row.optional("50%")?, row.optional("95%")?, row.optional("99%")?],
+            ));
+        }
+    }
+    if let Some(pair) = history.windows(2).find(|pair| pair[1].0 < pair[0].0) {
+        return Err(ImportError::of_file(
+            history_path,
+            ImportProblem::BackInTime {
+                later: pair[1].0,
+                earlier: pair[0].0,
+            },
+        ));
+    }
+    Ok(history)
+}
+
+/// The run's seconds from the history's running totals: each second's rates from the change
+/// since the row before.
+fn series_of(history: &[HistoryRow], start_secs: u64, level_index: usize) -> Vec<SeriesPoint> {
+    history
+        .windows(2)
+        .map(|pair| {
+            let (previous, row) = (&pair[0], &pair[1]);
+            let span = (row.0 - previous.0).max(1) as f64;
+            SeriesPoint {
+                second: (row.0 - start_secs).saturating_sub(1) as u32,
+                scenario: 0,
+                level: level_index,
+                users: row.1 as u32,
+                requests: SecondStats {
+                    rps: row.2.saturating_sub(previous.2) as f64 / span,
+                    failures_per_sec: row.3.saturating_sub(previous.3) as f64 / span,
+                    p50_micros: row.4[0].map(micros),
+                    p95_micros: row.4[1].map(micros),
+                    p99_micros: row.4[2].map(micros),
+                    ..SecondStats::default()
+                },
+                resources: None,
+                tasks: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// The failures file's rows, most frequent first, their tasks named by `task_name`.
+fn read_failures(
+    failures_path: &Path,
+    started: SystemTime,
+    task_name: &dyn Fn(&str, &str) -> String,
+) -> Result<Vec<FailureRow>, ImportError> {
+    let Table { columns, rows } = read_rows(failures_path, &FAILURE_COLUMNS, "failures file")?;
+    let mut failures = Vec::new();
+    for (line, record) in rows {
+        let row = Row {
+            file: failures_path,
+            line,
+            columns: &columns,
+            record,
+        };
+        let error = row.text("Error")?.to_string();
+        let seen = |column: &str| -> Option<u32> {
+            let text = row.text(column).ok()?;
+            let at = humantime::parse_rfc3339_weak(text).ok()?;
+            Some(at.duration_since(started).ok()?.as_secs() as u32)
+        };
+        failures.push(FailureRow {
+            task: task_name(row.text("Method")?, row.text("Name")?),
+            kind: failure_kind(&error),
+            message: error,
+            count: row.count("Occurrences")?,
+            first_seen_secs: seen("First Seen"),
+            last_seen_secs: seen("Last Seen"),
+        });
+    }
+    failures.sort_by_key(|failure| std::cmp::Reverse(failure.count));
+    Ok(failures)
 }
 
 #[cfg(test)]

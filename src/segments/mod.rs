@@ -77,28 +77,7 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
             .collect();
         scenarios.push(merge_scenario(template, &parts)?);
     }
-    // Degradation is measured against the merged baseline scenario, when it ran in this run.
-    for index in 0..scenarios.len() {
-        if let Some(baseline) = scenarios[index].baseline.clone() {
-            let own = baseline.run_id.is_none();
-            let rebuilt = own
-                .then(|| scenarios.iter().find(|scenario| scenario.name == baseline.scenario))
-                .flatten()
-                .map(|scenario| crate::analysis::baseline::from_scenario(scenario, baseline.source.clone(), None));
-            if let Some(rebuilt) = rebuilt {
-                scenarios[index].baseline = Some(rebuilt);
-            }
-        }
-        let scenario = &mut scenarios[index];
-        let (targets, classes, baseline) = (
-            scenario.targets.clone(),
-            scenario.failure_classes.clone(),
-            scenario.baseline.clone(),
-        );
-        for level in &mut scenario.levels {
-            level.verdicts = evaluate_record(&targets, &classes, level, baseline.as_ref());
-        }
-    }
+    judge_again(&mut scenarios);
     let all_tasks: Vec<TaskAccum> = scenarios
         .iter()
         .flat_map(|scenario| scenario.levels.iter().flat_map(|level| level.tasks.iter()))
@@ -129,37 +108,13 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
     if partial {
         status = RunStatus::Partial;
     }
-    let mut warnings: Vec<String> = Vec::new();
-    for (path, record) in &ordered {
-        for warning in &record.warnings {
-            let index = record.segment.as_ref().map(|segment| segment.index).unwrap_or(0);
-            let line = format!("segment {index} ({}): {warning}", path.display());
-            if !warnings.contains(&line) {
-                warnings.push(line);
-            }
-        }
-    }
-    if completeness == Completeness::SoFar
-        && let Some(count) = base.segment.as_ref().map(|segment| segment.count)
-        && (segments.len() as u32) < count
-    {
-        warnings.insert(0, format!("{} of {count} segments so far", segments.len()));
-    }
-    if partial {
-        let mut short = Vec::new();
-        if !missing.is_empty() {
-            let listed: Vec<String> = missing.iter().map(u32::to_string).collect();
-            short.push(format!("segment(s) {} missing", listed.join(", ")));
-        }
-        short.extend(unfinished);
-        warnings.insert(
-            0,
-            format!(
-                "Partial merge (--partial): {}. Its numbers are short of the run's load, so it does not pass.",
-                short.join("; ")
-            ),
-        );
-    }
+    let warnings = merged_warnings(
+        &ordered,
+        completeness,
+        base,
+        segments.len(),
+        partial.then_some((missing.as_slice(), unfinished)),
+    );
     let mut record = RunRecord {
         id: base.id.clone(),
         host: base.host.clone(),
@@ -175,28 +130,7 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
         warnings,
         findings: Vec::new(),
         segment: None,
-        merged_from: ordered
-            .iter()
-            .map(|(path, record)| MergedSegment {
-                index: record.segment.as_ref().map(|segment| segment.index).unwrap_or(0),
-                file: path.display().to_string(),
-                host: record.host.clone(),
-                started_at: record.started_at.clone(),
-                status: record.status,
-                start_offset_millis: record.segment.as_ref().and_then(|segment| segment.start_offset_millis),
-                monitors: record.monitors.clone(),
-                resources: record
-                    .scenarios
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(scenario, part)| {
-                        part.levels
-                            .iter()
-                            .filter_map(move |level| Some((scenario, level.index, level.resources.clone()?)))
-                    })
-                    .collect(),
-            })
-            .collect(),
+        merged_from: merged_segments(&ordered),
         missing_segments: if partial { missing } else { Vec::new() },
         ..base.clone()
     };
@@ -207,6 +141,102 @@ pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> R
     }
     record.findings = crate::analysis::findings::find(&record);
     Ok(record)
+}
+
+/// Checks every level's targets again on the merged numbers, degradation against the merged
+/// baseline scenario when it ran in this run.
+fn judge_again(scenarios: &mut [ScenarioRecord]) {
+    for index in 0..scenarios.len() {
+        if let Some(baseline) = scenarios[index].baseline.clone() {
+            let own = baseline.run_id.is_none();
+            let rebuilt = own
+                .then(|| scenarios.iter().find(|scenario| scenario.name == baseline.scenario))
+                .flatten()
+                .map(|scenario| crate::analysis::baseline::from_scenario(scenario, baseline.source.clone(), None));
+            if let Some(rebuilt) = rebuilt {
+                scenarios[index].baseline = Some(rebuilt);
+            }
+        }
+        let scenario = &mut scenarios[index];
+        let (targets, classes, baseline) = (
+            scenario.targets.clone(),
+            scenario.failure_classes.clone(),
+            scenario.baseline.clone(),
+        );
+        for level in &mut scenario.levels {
+            level.verdicts = evaluate_record(&targets, &classes, level, baseline.as_ref());
+        }
+    }
+}
+
+/// Each segment merged: its file, host, start, status and resources.
+fn merged_segments(ordered: &[&(PathBuf, RunRecord)]) -> Vec<MergedSegment> {
+    ordered
+        .iter()
+        .map(|(path, record)| MergedSegment {
+            index: record.segment.as_ref().map(|segment| segment.index).unwrap_or(0),
+            file: path.display().to_string(),
+            host: record.host.clone(),
+            started_at: record.started_at.clone(),
+            status: record.status,
+            start_offset_millis: record.segment.as_ref().and_then(|segment| segment.start_offset_millis),
+            monitors: record.monitors.clone(),
+            resources: record
+                .scenarios
+                .iter()
+                .enumerate()
+                .flat_map(|(scenario, part)| {
+                    part.levels
+                        .iter()
+                        .filter_map(move |level| Some((scenario, level.index, level.resources.clone()?)))
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The merged run's warnings: each segment's (named by it), how many segments are in so far,
+/// and, for a partial merge (`partial`: the missing segments and the unfinished ones), what it
+/// is short of.
+fn merged_warnings(
+    ordered: &[&(PathBuf, RunRecord)],
+    completeness: Completeness,
+    base: &RunRecord,
+    segment_count: usize,
+    partial: Option<(&[u32], Vec<String>)>,
+) -> Vec<String> {
+    let mut warnings: Vec<String> = Vec::new();
+    for (path, record) in ordered {
+        for warning in &record.warnings {
+            let index = record.segment.as_ref().map(|segment| segment.index).unwrap_or(0);
+            let line = format!("segment {index} ({}): {warning}", path.display());
+            if !warnings.contains(&line) {
+                warnings.push(line);
+            }
+        }
+    }
+    if completeness == Completeness::SoFar
+        && let Some(count) = base.segment.as_ref().map(|segment| segment.count)
+        && (segment_count as u32) < count
+    {
+        warnings.insert(0, format!("{} of {count} segments so far", segment_count));
+    }
+    if let Some((missing, unfinished)) = partial {
+        let mut short = Vec::new();
+        if !missing.is_empty() {
+            let listed: Vec<String> = missing.iter().map(u32::to_string).collect();
+            short.push(format!("segment(s) {} missing", listed.join(", ")));
+        }
+        short.extend(unfinished);
+        warnings.insert(
+            0,
+            format!(
+                "Partial merge (--partial): {}. Its numbers are short of the run's load, so it does not pass.",
+                short.join("; ")
+            ),
+        );
+    }
+    warnings
 }
 
 /// Ordered from a clean end to the worst, for the merged run's status.

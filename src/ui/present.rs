@@ -187,62 +187,7 @@ impl Presentation {
                         level.label.clone()
                     }
                 };
-                ui.columns(3, |columns| {
-                    let peak = match &headline.peak_rps_within_targets {
-                        Some((rps, label)) => (format!("{rps:.1} req/s"), format!("peak within targets, {label}")),
-                        None => ("-".to_string(), "no level held all its targets".to_string()),
-                    };
-                    // What a room must hear first: the worst miss when anything failed.
-                    match &headline.worst_failure {
-                        Some(worst) => {
-                            let task = worst.task.as_ref().map(|task| format!(" ({task})")).unwrap_or_default();
-                            big_number_toned(
-                                &mut columns[0],
-                                &worst.observed,
-                                &format!(
-                                    "FAILED {}{task}: limit {} at {} / {}",
-                                    worst.target, worst.limit, worst.scenario, worst.level_label
-                                ),
-                                palette::PRESENT_FAIL_TEXT,
-                            );
-                        }
-                        None => match &headline.capacity {
-                            Some(capacity) if capacity.passed => big_number(&mut columns[0], &capacity.found, &capacity.label),
-                            Some(capacity) => {
-                                big_number_toned(&mut columns[0], &capacity.found, &capacity.label, palette::PRESENT_FAIL_TEXT)
-                            }
-                            None => big_number(&mut columns[0], &peak.0, &peak.1),
-                        },
-                    }
-                    let (p95, p95_label) = match focus {
-                        Some(level) => (
-                            level
-                                .p95_micros
-                                .map(|micros| format::micros(micros as f64))
-                                .unwrap_or_else(|| "-".into()),
-                            format!("p95 at {}", place(level)),
-                        ),
-                        None if headline.worst_failure.is_some() => peak,
-                        None => {
-                            let last = headline.levels.iter().rev().find(|level| level.p95_micros.is_some());
-                            (
-                                last.and_then(|level| level.p95_micros)
-                                    .map(|micros| format::micros(micros as f64))
-                                    .unwrap_or_else(|| "-".into()),
-                                last.map(|level| format!("p95 at {}", place(level))).unwrap_or_default(),
-                            )
-                        }
-                    };
-                    big_number(&mut columns[1], &p95, &p95_label);
-                    let (errors, errors_label) = match focus {
-                        Some(level) => (format!("{:.2}%", level.error_rate_percent), format!("errors at {}", place(level))),
-                        None => (
-                            format!("{:.2}%", headline.error_rate_percent),
-                            format!("errors over {} requests", headline.requests),
-                        ),
-                    };
-                    big_number(&mut columns[2], &errors, &errors_label);
-                });
+                big_numbers(ui, headline, focus, &place);
                 ui.add_space(8.0);
                 // The verdict of each level as a badge with its p95: a row per scenario, badges of one
                 // width so they line up and wrap onto further rows instead of squeezing.
@@ -363,6 +308,65 @@ impl Presentation {
             });
         }
     }
+}
+
+/// The three numbers a room reads first: the worst failure (or the capacity, or the peak
+/// within targets), the p95 and the error rate, of the level in `focus` or the whole run.
+fn big_numbers(ui: &mut egui::Ui, headline: &Headline, focus: Option<&LevelHeadline>, place: &dyn Fn(&LevelHeadline) -> String) {
+    ui.columns(3, |columns| {
+        let peak = match &headline.peak_rps_within_targets {
+            Some((rps, label)) => (format!("{rps:.1} req/s"), format!("peak within targets, {label}")),
+            None => ("-".to_string(), "no level held all its targets".to_string()),
+        };
+        // What a room must hear first: the worst miss when anything failed.
+        match &headline.worst_failure {
+            Some(worst) => {
+                let task = worst.task.as_ref().map(|task| format!(" ({task})")).unwrap_or_default();
+                big_number_toned(
+                    &mut columns[0],
+                    &worst.observed,
+                    &format!(
+                        "FAILED {}{task}: limit {} at {} / {}",
+                        worst.target, worst.limit, worst.scenario, worst.level_label
+                    ),
+                    palette::PRESENT_FAIL_TEXT,
+                );
+            }
+            None => match &headline.capacity {
+                Some(capacity) if capacity.passed => big_number(&mut columns[0], &capacity.found, &capacity.label),
+                Some(capacity) => big_number_toned(&mut columns[0], &capacity.found, &capacity.label, palette::PRESENT_FAIL_TEXT),
+                None => big_number(&mut columns[0], &peak.0, &peak.1),
+            },
+        }
+        let (p95, p95_label) = match focus {
+            Some(level) => (
+                level
+                    .p95_micros
+                    .map(|micros| format::micros(micros as f64))
+                    .unwrap_or_else(|| "-".into()),
+                format!("p95 at {}", place(level)),
+            ),
+            None if headline.worst_failure.is_some() => peak,
+            None => {
+                let last = headline.levels.iter().rev().find(|level| level.p95_micros.is_some());
+                (
+                    last.and_then(|level| level.p95_micros)
+                        .map(|micros| format::micros(micros as f64))
+                        .unwrap_or_else(|| "-".into()),
+                    last.map(|level| format!("p95 at {}", place(level))).unwrap_or_default(),
+                )
+            }
+        };
+        big_number(&mut columns[1], &p95, &p95_label);
+        let (errors, errors_label) = match focus {
+            Some(level) => (format!("{:.2}%", level.error_rate_percent), format!("errors at {}", place(level))),
+            None => (
+                format!("{:.2}%", headline.error_rate_percent),
+                format!("errors over {} requests", headline.requests),
+            ),
+        };
+        big_number(&mut columns[2], &errors, &errors_label);
+    });
 }
 
 /// Room for one level badge (its frame plus the gap after it).

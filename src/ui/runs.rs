@@ -602,6 +602,40 @@ impl RunsTab {
             }
         });
         ui.label(RichText::new(path.display().to_string()).weak());
+        self.details_editor(ui, &path, &record);
+        let Some(detail) = &self.detail else { return };
+        // Each run's details start at their top (not where the last run's were scrolled to).
+        egui::ScrollArea::vertical().id_salt(("run-detail", &detail.path)).show(ui, |ui| {
+            ui.label(RichText::new(&detail.verdict_line).strong());
+            ui.label(format!("Peak throughput within targets: {}", detail.peak));
+            if let Some(reason) = &record.stop_reason {
+                ui.label(format!("Ended early: {reason}"));
+            }
+            for warning in &record.warnings {
+                ui.colored_label(palette::WARN, format!("Warning: {warning}"));
+            }
+            findings_ui(ui, &detail.findings);
+            for (scenario, tables) in &detail.tables {
+                ui.add_space(4.0);
+                ui.heading(scenario);
+                let curves = detail
+                    .curves
+                    .iter()
+                    .find(|(name, _)| name == scenario)
+                    .map(|(_, charts)| charts.as_slice());
+                for chart in curves.unwrap_or_default() {
+                    ui.label(RichText::new(&chart.title).strong());
+                    tables::chart(ui, chart, 180.0, 2.0, None);
+                }
+                for (index, table) in tables.iter().enumerate() {
+                    tables::table(ui, ("run-detail-table", scenario, index), table);
+                }
+            }
+        });
+    }
+
+    /// The run's name, tags and notes as fields, saved (on a job thread) by "Save details".
+    fn details_editor(&mut self, ui: &mut egui::Ui, path: &Path, record: &RunHeader) {
         if let Some(edit) = &mut self.edit {
             let mut save = false;
             ui.horizontal(|ui| {
@@ -633,7 +667,7 @@ impl RunsTab {
             .labelled_by(notes.id);
             if save {
                 let (title, notes, tags) = (edit.title.trim().to_string(), edit.notes.clone(), edit.tags.clone());
-                let target = path.clone();
+                let target = path.to_path_buf();
                 self.jobs.spawn("loadscope-runs-details", move || {
                     let tags: Vec<String> = tags
                         .split(',')
@@ -651,35 +685,6 @@ impl RunsTab {
                 });
             }
         }
-        let Some(detail) = &self.detail else { return };
-        // Each run's details start at their top (not where the last run's were scrolled to).
-        egui::ScrollArea::vertical().id_salt(("run-detail", &detail.path)).show(ui, |ui| {
-            ui.label(RichText::new(&detail.verdict_line).strong());
-            ui.label(format!("Peak throughput within targets: {}", detail.peak));
-            if let Some(reason) = &record.stop_reason {
-                ui.label(format!("Ended early: {reason}"));
-            }
-            for warning in &record.warnings {
-                ui.colored_label(palette::WARN, format!("Warning: {warning}"));
-            }
-            findings_ui(ui, &detail.findings);
-            for (scenario, tables) in &detail.tables {
-                ui.add_space(4.0);
-                ui.heading(scenario);
-                let curves = detail
-                    .curves
-                    .iter()
-                    .find(|(name, _)| name == scenario)
-                    .map(|(_, charts)| charts.as_slice());
-                for chart in curves.unwrap_or_default() {
-                    ui.label(RichText::new(&chart.title).strong());
-                    tables::chart(ui, chart, 180.0, 2.0, None);
-                }
-                for (index, table) in tables.iter().enumerate() {
-                    tables::table(ui, ("run-detail-table", scenario, index), table);
-                }
-            }
-        });
     }
 
     fn compare_ui(&mut self, ui: &mut egui::Ui, requests: &mut Vec<AppCommand>) {
