@@ -1,4 +1,5 @@
-//! Formatting values for people: latencies, durations, times, and text cut to fit. Every face
+//! Formatting values for people: latencies, durations, times, rates, percentages, and text cut
+//! to fit. Every face
 //! (the CLI, the app, the reports) formats through here, so one value reads the same
 //! everywhere. A leaf module: it imports nothing from the crate.
 
@@ -99,6 +100,36 @@ pub fn with_unit(number: &str, unit: &str) -> String {
         "%" => format!("{number}%"),
         unit => format!("{number} {unit}"),
     }
+}
+
+/// A rate per second as a number: `12.3` (one decimal).
+pub fn rate(per_sec: f64) -> String {
+    format!("{per_sec:.1}")
+}
+
+/// Requests per second: `12.3 req/s`.
+pub fn req_rate(per_sec: f64) -> String {
+    format!("{} req/s", rate(per_sec))
+}
+
+/// A rate too coarse for decimals (tokens per second, bytes): `1234`.
+pub fn whole(value: f64) -> String {
+    format!("{value:.0}")
+}
+
+/// An error rate, which matters in hundredths: `0.25%`.
+pub fn error_percent(percent: f64) -> String {
+    format!("{percent:.2}%")
+}
+
+/// A share: `99.5%` (one decimal).
+pub fn percent(percent: f64) -> String {
+    format!("{percent:.1}%")
+}
+
+/// A share where a whole number says enough (CPU, GPU, limits): `87%`.
+pub fn whole_percent(percent: f64) -> String {
+    format!("{percent:.0}%")
 }
 
 /// A count with thousands separated by commas: `90,000`.

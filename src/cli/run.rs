@@ -573,7 +573,7 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
         format!("{}/{}", snapshot.level_index + 1, snapshot.level_count)
     };
     format!(
-        "{} [{place}] {}  {}/{}  {} {}  {:.1} req/s  p95 {}  errors {:.2}%{resources}{verdicts}",
+        "{} [{place}] {}  {}/{}  {} {}  {}  p95 {}  errors {}{resources}{verdicts}",
         snapshot.scenario_name,
         snapshot.level_name,
         format::clock(snapshot.level_elapsed_secs),
@@ -583,12 +583,12 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
             crate::measure::LoadModel::Open { .. } => "in flight",
         },
         snapshot.users,
-        snapshot.rps_last_second,
+        format::req_rate(snapshot.rps_last_second),
         if total.requests == 0 {
             "-".into()
         } else {
             format::micros(total.p95_micros as f64)
         },
-        total.error_rate_percent(),
+        format::error_percent(total.error_rate_percent()),
     )
 }

@@ -67,9 +67,7 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
                 chat.tokens_per_sec_p50,
                 chat.output_tokens,
                 chat.output_tokens_per_sec,
-                chat.prompt_tokens_per_sec
-                    .map(|per_sec| format!("{per_sec:.1}"))
-                    .unwrap_or_else(|| "-".into()),
+                chat.prompt_tokens_per_sec.map(format::rate).unwrap_or_else(|| "-".into()),
                 tokens_from(chat)
             );
         }
@@ -77,21 +75,29 @@ pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
     let total = &level.total.stats;
     if let Some(objectives) = &total.objectives {
         let tokens = if total.chat.is_some() {
-            format!(", token goodput {:.1} tokens/s", objectives.token_goodput_per_sec)
+            format!(", token goodput {} tokens/s", format::rate(objectives.token_goodput_per_sec))
         } else {
             String::new()
         };
         let _ = writeln!(
             out,
-            "Objectives: {} of {} requests met every objective: SLO attainment {:.1}%, goodput {:.1} req/s{tokens}",
-            objectives.met, total.requests, objectives.attainment_percent, objectives.goodput_per_sec
+            "Objectives: {} of {} requests met every objective: SLO attainment {}, goodput {}{tokens}",
+            objectives.met,
+            total.requests,
+            format::percent(objectives.attainment_percent),
+            format::req_rate(objectives.goodput_per_sec)
         );
     }
     if !total.failure_classes.is_empty() || total.limited > 0 || total.sandbox_violations > 0 {
         let mut parts: Vec<String> = total
             .failure_classes
             .iter()
-            .map(|(class, count)| format!("{class} {count} ({:.2}%)", *count as f64 * 100.0 / total.requests.max(1) as f64))
+            .map(|(class, count)| {
+                format!(
+                    "{class} {count} ({})",
+                    format::error_percent(*count as f64 * 100.0 / total.requests.max(1) as f64)
+                )
+            })
             .collect();
         if total.limited > 0 {
             parts.push(format!("limited {} (allowed by hard_* targets)", total.limited));
@@ -200,10 +206,10 @@ pub fn run_summary(record: &RunRecord) -> String {
     if let Some(total) = &record.total {
         let _ = writeln!(
             out,
-            "  {} requests, {} failures ({:.2}%), p95 {}",
+            "  {} requests, {} failures ({}), p95 {}",
             total.stats.requests,
             total.stats.failures,
-            total.stats.error_rate_percent(),
+            format::error_percent(total.stats.error_rate_percent()),
             if total.stats.requests == 0 {
                 "-".into()
             } else {

@@ -37,7 +37,7 @@ pub fn finding_place(finding: &Finding) -> String {
 /// `48.6 req/s at Level 2 (12 users)`, or why there is none.
 pub fn peak_line(run: &RunRecord) -> String {
     match crate::analysis::headline::headline(run).peak_rps_within_targets {
-        Some((rps, label)) => format!("{rps:.1} req/s at {label}"),
+        Some((rps, label)) => format!("{} at {label}", crate::format::req_rate(rps)),
         None => "no level held all its targets".into(),
     }
 }

@@ -37,7 +37,7 @@ pub fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
         cells: [
             task.name().to_string(),
             stats.requests.to_string(),
-            format!("{} ({:.2}%)", stats.failures, stats.error_rate_percent()),
+            format!("{} ({})", stats.failures, crate::format::error_percent(stats.error_rate_percent())),
             measured(format::micros(stats.p50_micros as f64)),
             measured(format::micros(stats.p95_micros as f64)),
             measured(format::micros(stats.p99_micros as f64)),
@@ -45,7 +45,7 @@ pub fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
             measured(format::micros(stats.min_micros as f64)),
             measured(format::micros(stats.max_micros as f64)),
             measured(format!("{:.0} B", stats.avg_bytes)),
-            format!("{:.1}", stats.rps),
+            crate::format::rate(stats.rps),
             format!("{:.2}", stats.failures_per_sec),
         ],
         task,

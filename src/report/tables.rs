@@ -120,8 +120,8 @@ pub fn results_table(report: &Report, index: usize) -> Table {
     metric_row("p50 latency", &|stats| latency(stats.p50_micros as f64, stats));
     metric_row("p95 latency", &|stats| latency(stats.p95_micros as f64, stats));
     metric_row("p99 latency", &|stats| latency(stats.p99_micros as f64, stats));
-    metric_row("Error rate", &|stats| format!("{:.2}%", stats.error_rate_percent()));
-    metric_row("RPS", &|stats| format!("{:.1}", stats.rps));
+    metric_row("Error rate", &|stats| format::error_percent(stats.error_rate_percent()));
+    metric_row("RPS", &|stats| format::rate(stats.rps));
     metric_row("Requests", &|stats| stats.requests.to_string());
     let streamed = |stats: &TaskStats| {
         stats
@@ -139,7 +139,7 @@ pub fn results_table(report: &Report, index: usize) -> Table {
     }
     if scenario.levels.iter().any(|level| level.total.stats.chat.is_some()) {
         let tokens = |stats: &TaskStats, value: &dyn Fn(&crate::run::ChatStats) -> Option<f64>| match &stats.chat {
-            Some(chat) if stats.requests > 0 => value(chat).map(|per_sec| format!("{per_sec:.0}")).unwrap_or_else(|| "-".into()),
+            Some(chat) if stats.requests > 0 => value(chat).map(format::whole).unwrap_or_else(|| "-".into()),
             _ => "-".into(),
         };
         metric_row("Input tokens/s", &|stats| tokens(stats, &|chat| chat.prompt_tokens_per_sec));
@@ -151,14 +151,12 @@ pub fn results_table(report: &Report, index: usize) -> Table {
             _ => "-".into(),
         };
         metric_row("SLO attainment", &|stats| {
-            objective(stats, &|o| format!("{:.1}%", o.attainment_percent))
+            objective(stats, &|o| format::percent(o.attainment_percent))
         });
-        metric_row("Goodput (req/s)", &|stats| {
-            objective(stats, &|o| format!("{:.1}", o.goodput_per_sec))
-        });
+        metric_row("Goodput (req/s)", &|stats| objective(stats, &|o| format::rate(o.goodput_per_sec)));
         if scenario.levels.iter().any(|level| level.total.stats.chat.is_some()) {
             metric_row("Token goodput (tokens/s)", &|stats| {
-                objective(stats, &|o| format!("{:.0}", o.token_goodput_per_sec))
+                objective(stats, &|o| format::whole(o.token_goodput_per_sec))
             });
         }
     }
@@ -241,15 +239,12 @@ pub fn capacity_table(scenario: &ScenarioRecord) -> Option<Table> {
                 .as_ref()
                 .filter(|chat| chat.streamed > 0)
                 .map(|chat| format::micros(chat.ttft_p95_micros as f64));
-            let goodput = stats
-                .objectives
-                .as_ref()
-                .map(|objectives| format!("{:.1}", objectives.goodput_per_sec));
+            let goodput = stats.objectives.as_ref().map(|objectives| format::rate(objectives.goodput_per_sec));
             let gpu = level
                 .resources
                 .as_ref()
                 .and_then(|peaks| peaks.gpu_util_max_percent)
-                .map(|percent| format!("{percent:.0}%"));
+                .map(format::whole_percent);
             vec![
                 Cell::plain(&level.name),
                 Cell::number(capacity.axis.format(step.load)),
@@ -257,7 +252,7 @@ pub fn capacity_table(scenario: &ScenarioRecord) -> Option<Table> {
                 Cell::plain(step.why.clone().or_else(|| step.note.clone()).unwrap_or_default()),
                 Cell::number(latency(stats.p95_micros as f64, stats)),
                 optional(ttft),
-                Cell::number(format!("{:.1}", stats.rps)),
+                Cell::number(format::rate(stats.rps)),
                 optional(goodput),
                 optional(gpu),
             ]
@@ -444,7 +439,7 @@ pub fn connections_table(scenario: &ScenarioRecord) -> Option<Table> {
 
 /// The monitors' peaks per level.
 pub fn resources_table(scenario: &ScenarioRecord) -> Option<Table> {
-    let percent = |value: Option<f64>| Cell::number(value.map(|value| format!("{value:.0}%")).unwrap_or_else(|| "-".into()));
+    let percent = |value: Option<f64>| Cell::number(value.map(format::whole_percent).unwrap_or_else(|| "-".into()));
     let rows: Vec<Vec<Cell>> = scenario
         .levels
         .iter()

@@ -384,7 +384,7 @@ fn task_ratio(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
     }
     ui.add_space(8.0);
     ui.label(RichText::new("Task ratio").strong());
-    let percent = |value: Option<f64>| value.map(|value| format!("{value:.1}%")).unwrap_or_else(|| "-".into());
+    let percent = |value: Option<f64>| value.map(crate::format::percent).unwrap_or_else(|| "-".into());
     egui::Grid::new("task-ratio").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
         for header in ["Task", "Requests", "Share of requests", "Share of weights"] {
             ui.label(RichText::new(header).strong());

@@ -315,7 +315,7 @@ impl Presentation {
 fn big_numbers(ui: &mut egui::Ui, headline: &Headline, focus: Option<&LevelHeadline>, place: &dyn Fn(&LevelHeadline) -> String) {
     ui.columns(3, |columns| {
         let peak = match &headline.peak_rps_within_targets {
-            Some((rps, label)) => (format!("{rps:.1} req/s"), format!("peak within targets, {label}")),
+            Some((rps, label)) => (format::req_rate(*rps), format!("peak within targets, {label}")),
             None => ("-".to_string(), "no level held all its targets".to_string()),
         };
         // What a room must hear first: the worst miss when anything failed.
@@ -359,9 +359,12 @@ fn big_numbers(ui: &mut egui::Ui, headline: &Headline, focus: Option<&LevelHeadl
         };
         big_number(&mut columns[1], &p95, &p95_label);
         let (errors, errors_label) = match focus {
-            Some(level) => (format!("{:.2}%", level.error_rate_percent), format!("errors at {}", place(level))),
+            Some(level) => (
+                format::error_percent(level.error_rate_percent),
+                format!("errors at {}", place(level)),
+            ),
             None => (
-                format!("{:.2}%", headline.error_rate_percent),
+                format::error_percent(headline.error_rate_percent),
                 format!("errors over {} requests", headline.requests),
             ),
         };

@@ -229,8 +229,11 @@ impl LoadscopeApp {
                 LoadModel::Open { .. } => format!("{} in flight", snapshot.users),
             };
             ui.label(load);
-            ui.label(format!("{:.1} req/s", snapshot.rps_last_second));
-            ui.label(format!("{:.2}% errors", snapshot.level_total.error_rate_percent()));
+            ui.label(crate::format::req_rate(snapshot.rps_last_second));
+            ui.label(format!(
+                "{} errors",
+                crate::format::error_percent(snapshot.level_total.error_rate_percent())
+            ));
         } else if let Some(record) = &self.live.record {
             ui.label(format!("{} · {:.0} s", record.preset.name, self.live.elapsed_secs()));
         }
