@@ -57,13 +57,18 @@ impl Nginx {
             .expect("nginx is not installed: apt-get install nginx-light (.ci/run installs it)");
         for _ in 0..5 {
             let dir = tempfile::tempdir().unwrap();
-            let port = free_port();
+            // The port stays taken from here until nginx serves it: nginx inherits this
+            // listening socket (its `NGINX` variable, as in a binary upgrade; only a master
+            // process keeps inherited sockets) instead of binding a port another test could have
+            // taken in between.
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = listener.local_addr().unwrap().port();
             let prefix = dir.path();
             let conf = format!(
                 r#"
 worker_processes 1;
 daemon off;
-master_process off;
+master_process on;
 error_log {prefix}/error.log warn;
 pid {prefix}/nginx.pid;
 events {{ worker_connections 4096; }}
@@ -93,19 +98,20 @@ http {{
             );
             let conf_path = prefix.join("nginx.conf");
             std::fs::write(&conf_path, conf).unwrap();
-            let child = own_group(
-                Command::new(binary)
-                    .arg("-p")
-                    .arg(prefix)
-                    .arg("-c")
-                    .arg(&conf_path)
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null()),
-            )
-            .spawn()
-            .expect("nginx starts");
+            let mut command = Command::new(binary);
+            command
+                .arg("-p")
+                .arg(prefix)
+                .arg("-c")
+                .arg(&conf_path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            pass_listener(&mut command, &listener);
+            let child = own_group(&mut command).spawn().expect("nginx starts");
             let mut nginx = Nginx { child, port, _dir: dir };
-            if nginx.wait_ready() {
+            let ready = nginx.wait_ready();
+            drop(listener);
+            if ready {
                 return nginx;
             }
             stop_group(&mut nginx.child);
@@ -139,9 +145,31 @@ impl Drop for Nginx {
 }
 
 impl Nginx {
-    /// The process ids of this nginx (one process: the tests run it without a master).
+    /// The id of this nginx's master process (its worker is in the same process group).
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+}
+
+/// Hands `listener` to nginx: the socket stays open across exec and nginx finds it in its
+/// `NGINX` environment variable (`fd;`), serving it for the `listen` of the same address.
+fn pass_listener(command: &mut Command, listener: &TcpListener) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::process::CommandExt;
+        let fd = listener.as_raw_fd();
+        command.env("NGINX", format!("{fd};"));
+        // SAFETY: between fork and exec only fcntl on a descriptor this process owns.
+        unsafe {
+            command.pre_exec(move || {
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
     }
 }
 
