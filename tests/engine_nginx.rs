@@ -6,52 +6,40 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::preset::{preset, scenario};
 use common::{Nginx, out_path, plan_from_text, run_text};
 use loadscope::engine::{Command, Engine, Event};
 use loadscope::run::histogram::decode;
 use loadscope::run::{RunStatus, load};
 
 fn two_level_preset(url: &str) -> String {
-    format!(
-        r#"
-name = "nginx two levels"
-[[scenario]]
-name = "nginx"
-[scenario.service]
-base_url = "{url}"
-health_path = "/health"
-[[scenario.task]]
-name = "hello"
-weight = 3
-path = "/hello"
-[[scenario.task]]
-name = "fail"
-weight = 1
-path = "/fail"
-[[scenario.task]]
-name = "json"
-weight = 1
-path = "/json"
-checks = [{{ json_pointer = "/status", equals = "ok" }}, {{ json_pointer = "/items/5" }}]
-[[scenario.level]]
-name = "small"
-users = 2
-duration = "2s"
-[[scenario.level]]
-name = "large"
-users = 6
-spawn_rate = 100
-duration = "2s"
-[[scenario.target]]
-expr = "p95 < 1s"
-[[scenario.target]]
-expr = "error_rate < 1%"
-level = "large"
-[[scenario.target]]
-expr = "requests > 10"
-task = "hello"
-"#
+    preset(
+        "nginx two levels",
+        [scenario("nginx", url)
+            .service(r#"health_path = "/health""#)
+            .task_with("hello", "/hello", "weight = 3")
+            .task("fail", "/fail")
+            .task_with(
+                "json",
+                "/json",
+                r#"checks = [{ json_pointer = "/status", equals = "ok" }, { json_pointer = "/items/5" }]"#,
+            )
+            .level(
+                r#"name = "small"
+                users = 2
+                duration = "2s""#,
+            )
+            .level(
+                r#"name = "large"
+                users = 6
+                spawn_rate = 100
+                duration = "2s""#,
+            )
+            .target("p95 < 1s")
+            .target_with("error_rate < 1%", r#"level = "large""#)
+            .target_with("requests > 10", r#"task = "hello""#)],
     )
+    .toml()
 }
 
 #[test]
@@ -195,22 +183,7 @@ fn counts_percentiles_levels_failures_and_verdicts() {
 fn open_model_keeps_the_schedule() {
     let nginx = Nginx::start();
     let (_dir, out) = out_path();
-    let text = format!(
-        r#"
-[[scenario]]
-name = "open"
-[scenario.service]
-base_url = "{}"
-[[scenario.task]]
-name = "hello"
-path = "/hello"
-[[scenario.level]]
-rate_per_sec = 200
-max_in_flight = 20
-duration = "3s"
-"#,
-        nginx.url()
-    );
+    let text = scenario("open", &nginx.url()).task("hello", "/hello").rate(200.0, 20, "3s").toml();
     let (record, _) = run_text(&text, &out);
     let level = &record.scenarios[0].levels[0];
     let requests = level.total.stats.requests as f64;
@@ -227,22 +200,11 @@ duration = "3s"
 fn secrets_are_resolved_for_requests_but_never_saved() {
     let nginx = Nginx::start();
     let (_dir, out) = out_path();
-    let text = format!(
-        r#"
-[[scenario]]
-name = "secret"
-[scenario.service]
-base_url = "{}"
-headers = {{ Authorization = "Bearer ${{TEST_API_KEY}}", X-Literal-Token = "tok-literal-999" }}
-[[scenario.task]]
-name = "hello"
-path = "/hello"
-[[scenario.level]]
-users = 1
-duration = "1s"
-"#,
-        nginx.url()
-    );
+    let text = scenario("secret", &nginx.url())
+        .service(r#"headers = { Authorization = "Bearer ${TEST_API_KEY}", X-Literal-Token = "tok-literal-999" }"#)
+        .task("hello", "/hello")
+        .users(1, "1s")
+        .toml();
     let lookup = |name: &str| (name == "TEST_API_KEY").then(|| "sk-live-secret-123".to_string());
     let plan = plan_from_text(&text, &out, &lookup);
     let record = loadscope::engine::run_blocking(plan, |_| {}).unwrap().unwrap();
@@ -268,21 +230,7 @@ duration = "1s"
 fn stop_ends_traffic_within_a_second_and_saves_a_stopped_run() {
     let nginx = Nginx::start();
     let (_dir, out) = out_path();
-    let text = format!(
-        r#"
-[[scenario]]
-name = "long"
-[scenario.service]
-base_url = "{}"
-[[scenario.task]]
-name = "hello"
-path = "/hello"
-[[scenario.level]]
-users = 20
-duration = "60s"
-"#,
-        nginx.url()
-    );
+    let text = scenario("long", &nginx.url()).task("hello", "/hello").users(20, "60s").toml();
     let plan = plan_from_text(&text, &out, &|_| None);
     let engine = Engine::spawn(None).unwrap();
     engine.send(Command::Start(Box::new(plan)));
@@ -325,28 +273,16 @@ duration = "60s"
 fn abort_on_fail_stops_the_run_early() {
     let nginx = Nginx::start();
     let (_dir, out) = out_path();
-    let text = format!(
-        r#"
-[[scenario]]
-name = "failing"
-[scenario.service]
-base_url = "{}"
-[[scenario.task]]
-name = "fail"
-path = "/fail"
-[[scenario.level]]
-users = 2
-duration = "30s"
-[[scenario.level]]
-users = 4
-duration = "30s"
-[[scenario.target]]
-expr = "error_rate < 1%"
-abort_on_fail = true
-abort_delay = "1s"
-"#,
-        nginx.url()
-    );
+    let text = scenario("failing", &nginx.url())
+        .task("fail", "/fail")
+        .users(2, "30s")
+        .users(4, "30s")
+        .target_with(
+            "error_rate < 1%",
+            r#"abort_on_fail = true
+            abort_delay = "1s""#,
+        )
+        .toml();
     let started = Instant::now();
     let (record, _) = run_text(&text, &out);
     assert!(started.elapsed() < Duration::from_secs(10), "aborted long before 60 s");
@@ -361,22 +297,12 @@ abort_delay = "1s"
 fn preflight_failure_names_the_url_and_the_fix() {
     let port = common::closed_port();
     let (_dir, out) = out_path();
-    let text = format!(
-        r#"
-[[scenario]]
-name = "down"
-[scenario.service]
-base_url = "http://127.0.0.1:{port}"
-health_path = "/health"
-start_hint = "make up-p2"
-[[scenario.task]]
-name = "hello"
-path = "/hello"
-[[scenario.level]]
-users = 1
-duration = "5s"
-"#
-    );
+    let text = scenario("down", &format!("http://127.0.0.1:{port}"))
+        .service(r#"health_path = "/health""#)
+        .service(r#"start_hint = "make up-p2""#)
+        .task("hello", "/hello")
+        .users(1, "5s")
+        .toml();
     let plan = plan_from_text(&text, &out, &|_| None);
     let mut failed = None;
     let record = loadscope::engine::run_blocking(plan, |event| {
@@ -398,27 +324,20 @@ duration = "5s"
 fn live_commands_change_users_and_skip_levels() {
     let nginx = Nginx::start();
     let (_dir, out) = out_path();
-    let text = format!(
-        r#"
-[[scenario]]
-name = "live"
-think_time = "50ms"
-[scenario.service]
-base_url = "{}"
-[[scenario.task]]
-name = "hello"
-path = "/hello"
-[[scenario.level]]
-name = "first"
-users = 2
-duration = "60s"
-[[scenario.level]]
-name = "second"
-users = 3
-duration = "2s"
-"#,
-        nginx.url()
-    );
+    let text = scenario("live", &nginx.url())
+        .line(r#"think_time = "50ms""#)
+        .task("hello", "/hello")
+        .level(
+            r#"name = "first"
+            users = 2
+            duration = "60s""#,
+        )
+        .level(
+            r#"name = "second"
+            users = 3
+            duration = "2s""#,
+        )
+        .toml();
     let plan = plan_from_text(&text, &out, &|_| None);
     let engine = Engine::spawn(None).unwrap();
     engine.send(Command::Start(Box::new(plan)));
@@ -473,46 +392,27 @@ duration = "2s"
 fn limits_and_failure_classes_are_counted_and_checked() {
     let nginx = Nginx::start();
     let (_dir, out) = out_path();
-    let text = format!(
-        r#"
-[[scenario]]
-name = "limits"
-[scenario.service]
-base_url = "{}"
-[[scenario.failure_class]]
-name = "db_error"
-matches = "(?i)database error"
-[[scenario.failure_class]]
-name = "unavailable"
-status = [503]
-[[scenario.task]]
-name = "limited"
-path = "/limited"
-[[scenario.task]]
-name = "busy"
-path = "/busy"
-[[scenario.task]]
-name = "down"
-path = "/unavailable"
-[[scenario.task]]
-name = "ok"
-path = "/hello"
-[[scenario.level]]
-users = 2
-duration = "1s"
-[[scenario.target]]
-expr = "hard_failures == 0"
-task = "limited"
-[[scenario.target]]
-expr = "hard_failures == 0"
-task = "down"
-[[scenario.target]]
-expr = "db_error == 0"
-[[scenario.target]]
-expr = "unavailable_rate < 1%"
-"#,
-        nginx.url()
-    );
+    let text = scenario("limits", &nginx.url())
+        .table(
+            r#"[[scenario.failure_class]]
+            name = "db_error"
+            matches = "(?i)database error""#,
+        )
+        .table(
+            r#"[[scenario.failure_class]]
+            name = "unavailable"
+            status = [503]"#,
+        )
+        .task("limited", "/limited")
+        .task("busy", "/busy")
+        .task("down", "/unavailable")
+        .task("ok", "/hello")
+        .users(2, "1s")
+        .target_with("hard_failures == 0", r#"task = "limited""#)
+        .target_with("hard_failures == 0", r#"task = "down""#)
+        .target("db_error == 0")
+        .target("unavailable_rate < 1%")
+        .toml();
     let (record, _) = run_text(&text, &out);
     let level = &record.scenarios[0].levels[0];
     let row = |name: &str| level.tasks.iter().find(|task| task.task == name).unwrap();
@@ -557,9 +457,11 @@ fn preflight_alone_checks_services_without_load() {
     let nginx = Nginx::start();
     let (_dir, out) = out_path();
     let text = |url: &str| {
-        format!(
-            "[[scenario]]\nname = \"svc\"\n[scenario.service]\nbase_url = \"{url}\"\nhealth_path = \"/health\"\n[[scenario.task]]\nname = \"t\"\npath = \"/hello\"\n[[scenario.level]]\nusers = 1\nduration = \"60s\"\n"
-        )
+        scenario("svc", url)
+            .service(r#"health_path = "/health""#)
+            .task("t", "/hello")
+            .users(1, "60s")
+            .toml()
     };
     let engine = Engine::spawn(None).unwrap();
     for (url, healthy) in [(nginx.url(), true), (format!("http://127.0.0.1:{}", common::closed_port()), false)] {
