@@ -194,17 +194,19 @@ fn error_rate_rising(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
             (scenario, Some(last_level)),
             "error_rate",
             format!(
-                "error rate rises with load: {first:.2}% at {} to {last:.2}% at {} (+{slope:.3} points per {unit}, r = {r:.2})",
+                "error rate rises with load: {} at {} to {} at {} (+{slope:.3} points per {unit}, r = {r:.2})",
+                format::error_percent(first),
                 levels[0].load.brief(),
+                format::error_percent(last),
                 last_level.load.brief()
             ),
             levels
                 .iter()
                 .map(|level| {
                     format!(
-                        "{}: {:.2}% errors ({} of {} requests)",
+                        "{}: {} errors ({} of {} requests)",
                         level_label(level),
-                        service_error_rate(&level.total.stats),
+                        format::error_percent(service_error_rate(&level.total.stats)),
                         service_failures(&level.total.stats),
                         level.total.stats.requests
                     )
@@ -286,8 +288,9 @@ fn failure_kind_appears(scenario: &ScenarioRecord, kind: FailureKind, rule: Find
                 (scenario, Some(level)),
                 &kind.to_string(),
                 format!(
-                    "{here} {what} first appear at {} ({percent:.2}% of its requests)",
-                    level_label(level)
+                    "{here} {what} first appear at {} ({} of its requests)",
+                    level_label(level),
+                    format::error_percent(percent)
                 ),
                 evidence,
                 suggestion,
@@ -308,10 +311,10 @@ fn gpu_memory(scenario: &ScenarioRecord, found: &mut Vec<Finding>) {
             (FindingRule::GpuMemoryHigh, if *value >= 99.0 { Severity::Critical } else { Severity::Warning }),
             (scenario, Some(level)),
             "gpu_mem_max",
-            format!("GPU memory reaches {value:.1}% at {}", level_label(level)),
+            format!("GPU memory reaches {} at {}", format::percent(*value), level_label(level)),
             values
                 .iter()
-                .map(|(level, value)| format!("{}: GPU memory max {value:.1}%", level_label(level)))
+                .map(|(level, value)| format!("{}: GPU memory max {}", level_label(level), format::percent(*value)))
                 .collect(),
             "the model server is close to out-of-memory: lower the batch size or context length, cap concurrent sequences, or expect OOM errors at the next load step",
         ));
@@ -360,10 +363,11 @@ fn cascading(run: &RunRecord, scenario_index: usize, scenario: &ScenarioRecord, 
                 (scenario, Some(level)),
                 "failures_per_sec",
                 format!(
-                    "failures accelerate within {}: {:.1}/s in its first third, {:.1}/s in its last ({last_rate:.1}% of requests)",
+                    "failures accelerate within {}: {}/s in its first third, {}/s in its last ({} of requests)",
                     level_label(level),
-                    per_sec(first_failures),
-                    per_sec(last_failures)
+                    format::rate(per_sec(first_failures)),
+                    format::rate(per_sec(last_failures)),
+                    format::percent(last_rate)
                 ),
                 vec![
                     format!("first third: {first_failures:.0} failures of {first_requests:.0} requests"),

@@ -2,6 +2,7 @@
 //! why a monitor is unavailable. Exit 0 whatever is unavailable (no GPU is a normal state).
 
 use super::{EXIT_BAD_INPUT, EXIT_PASSED, ProbeArgs};
+use crate::format;
 use crate::monitor::sampler::probe as take_probe;
 use crate::monitor::{Availability, ContainerFilter, MonitorSettings, MonitorStatus, PrometheusEndpoint, ResourceSample};
 
@@ -89,32 +90,32 @@ fn sample_lines(sample: &ResourceSample) -> Vec<String> {
     let mut lines = Vec::new();
     for gpu in &sample.gpus {
         lines.push(format!(
-            "GPU {} {}: util {:.0}%, memory {:.1} / {:.1} GiB ({:.0}%){}{}",
+            "GPU {} {}: util {}, memory {:.1} / {:.1} GiB ({}){}{}",
             gpu.index,
             gpu.name,
-            gpu.util_percent,
+            format::whole_percent(gpu.util_percent),
             gib(gpu.mem_used_bytes),
             gib(gpu.mem_total_bytes),
-            gpu.mem_used_percent(),
+            format::whole_percent(gpu.mem_used_percent()),
             gpu.temperature_celsius.map(|t| format!(", {t:.0} °C")).unwrap_or_default(),
             gpu.power_watts.map(|w| format!(", {w:.0} W")).unwrap_or_default(),
         ));
     }
     for container in &sample.containers {
         lines.push(format!(
-            "container {}: CPU {:.1}%, memory {:.1} MiB / {:.1} MiB, net rx {:.0} B/s tx {:.0} B/s",
+            "container {}: CPU {}, memory {:.1} MiB / {:.1} MiB, net rx {} B/s tx {} B/s",
             container.name,
-            container.cpu_percent,
+            format::percent(container.cpu_percent),
             mib(container.mem_bytes),
             mib(container.mem_limit_bytes),
-            container.net_rx_bytes_per_sec,
-            container.net_tx_bytes_per_sec
+            format::whole(container.net_rx_bytes_per_sec),
+            format::whole(container.net_tx_bytes_per_sec)
         ));
     }
     if let Some(host) = &sample.host {
         lines.push(format!(
-            "host: CPU {:.1}%, memory {:.1} / {:.1} GiB",
-            host.cpu_percent,
+            "host: CPU {}, memory {:.1} / {:.1} GiB",
+            format::percent(host.cpu_percent),
             gib(host.mem_used_bytes),
             gib(host.mem_total_bytes)
         ));
