@@ -14,7 +14,7 @@ use super::level_source::{LevelSource, NextLevel};
 use super::plan::RunPlan;
 use super::run_state::RunState;
 use super::worker_pool::WorkerPool;
-use super::{Command, Event, Phase, RunWarning, preflight};
+use super::{Command, Event, Phase, RunWarning, StartError, preflight};
 use crate::measure::LoadModel;
 use crate::monitor::{MonitorReport, Monitors};
 use crate::run::{RunStatus, save_atomic};
@@ -28,7 +28,7 @@ pub fn serve(mut commands: UnboundedReceiver<Command>, sink: EventSink) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
-            sink.send(Event::StartFailed(format!("cannot start the engine's runtime: {err}")));
+            sink.send(Event::StartFailed(StartError::Runtime(Arc::new(err))));
             return;
         }
     };
@@ -196,7 +196,7 @@ async fn prepare(plan: &Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>,
         save_atomic(&first, &plan.out_path)
     };
     if let Err(err) = claimed {
-        sink.send(Event::StartFailed(err.to_string()));
+        sink.send(Event::StartFailed(StartError::Claim(Arc::new(err))));
         return Err(Continue::WaitForCommands);
     }
     sink.send(Event::Started {
@@ -212,11 +212,11 @@ async fn prepare(plan: &Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>,
         }
     };
     let pool = WorkerPool::start(plan.workers, run_start).map_err(|why| {
-        sink.send(Event::StartFailed(why.to_string()));
+        sink.send(Event::StartFailed(StartError::Workers(Arc::new(why))));
         Continue::WaitForCommands
     })?;
     let saver = RunSaver::start(plan.out_path.clone(), sink.clone(), first.preset.clone()).map_err(|err| {
-        sink.send(Event::StartFailed(format!("cannot start the run-file writer: {err}")));
+        sink.send(Event::StartFailed(StartError::Saver(Arc::new(err))));
         Continue::WaitForCommands
     })?;
     let mut run = run;
@@ -248,7 +248,7 @@ async fn before_load(
 ) -> Result<(Vec<RunWarning>, Option<f64>), Continue> {
     // Before anything is sent: a run whose file cannot be written is refused, not run blind.
     if let Err(why) = crate::run::save::check_writable(&plan.out_path, plan.out_must_be_new) {
-        sink.send(Event::StartFailed(why.to_string()));
+        sink.send(Event::StartFailed(StartError::NotWritable(Arc::new(why))));
         return Err(Continue::WaitForCommands);
     }
     // Work interrupted by Stop is cancelled (by Shutdown, the engine ends).

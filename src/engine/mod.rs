@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use plan::{PlanError, RunPlan};
 pub use preflight::HealthReport;
-pub use warning::RunWarning;
+pub use warning::{RunWarning, StartError};
 
 use crate::measure::LoadModel;
 use crate::run::{FailureRow, RunRecord, SeriesPoint, TaskStats, Verdict};
@@ -66,7 +66,7 @@ pub enum Event {
     /// A setup step failed; the run does not start.
     SetupFailed(Vec<HealthReport>),
     /// The run cannot start (its file cannot be written, a thread cannot start); no load was sent.
-    StartFailed(String),
+    StartFailed(StartError),
     /// Stop arrived before any load was sent (during the preflight or setup): nothing was saved.
     Cancelled,
     /// Load starts now; the run file is written to `out_path`.

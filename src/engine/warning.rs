@@ -1,6 +1,7 @@
-//! What the person should know about a run that does not stop it: each kind its own variant,
-//! so the CLI, the app and the metrics server tell them apart without reading their text. The
-//! run file keeps their text (`RunRecord::warnings`).
+//! What the person should know about a run that does not stop it ([`RunWarning`]), and why a
+//! run could not start at all ([`StartError`]): each kind its own variant, so the CLI, the app
+//! and the metrics server tell them apart without reading their text. The run file keeps the
+//! warnings' text (`RunRecord::warnings`).
 
 /// A warning the engine sends as [`super::Event::Warning`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -44,4 +45,21 @@ impl RunWarning {
             RunWarning::MonitorsUnavailable { .. } => "monitors_unavailable",
         }
     }
+}
+
+/// Why a run did not start; no load was sent. Shared (`Arc`) so the event can be cloned.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot start the engine's runtime: {0}")]
+    Runtime(std::sync::Arc<std::io::Error>),
+    /// The run file cannot be written where the plan says.
+    #[error(transparent)]
+    NotWritable(std::sync::Arc<crate::run::save::NotWritable>),
+    /// The first save, which claims the file, failed.
+    #[error(transparent)]
+    Claim(std::sync::Arc<crate::run::RunFileError>),
+    #[error("{0}")]
+    Workers(std::sync::Arc<dyn std::error::Error + Send + Sync>),
+    #[error("cannot start the run-file writer: {0}")]
+    Saver(std::sync::Arc<std::io::Error>),
 }

@@ -198,7 +198,15 @@ pub fn check_writable_as(path: &Path, must_be_new: bool, what: &str, flag: &str,
         let removed = std::fs::remove_file(&temp);
         written.and(removed)
     };
-    let result = probe();
+    // Another check (a run started at the same moment) may take away a folder it made between
+    // this one's making it and writing in it: try again, a few times.
+    let mut result = probe();
+    for _ in 0..5 {
+        match &result {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => result = probe(),
+            _ => break,
+        }
+    }
     for folder in made {
         let _ = std::fs::remove_dir(folder);
     }
