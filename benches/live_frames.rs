@@ -10,9 +10,9 @@
 use std::time::Instant;
 
 use egui_kittest::Harness;
-use loadscope::run::{RunStatus, SecondStats, SeriesPoint};
-use loadscope::ui::live_run::{LiveRun, RunState};
-use loadscope::ui::{AppCommand, AppConfig, LoadscopeApp, Tab};
+use loadscope::testing::run::{RunStatus, SecondStats, SeriesPoint};
+use loadscope::testing::ui::live_run::{LiveRun, RunState};
+use loadscope::testing::ui::{AppCommand, AppConfig, LoadscopeApp, Tab};
 
 const SECONDS: u32 = 3600;
 const FRAMES: usize = 300;
@@ -100,7 +100,7 @@ fn percentile(sorted: &[f64], quantile: f64) -> f64 {
 
 fn main() {
     let series = hour_of_series();
-    let values: usize = loadscope::ui::charts::CHARTS.iter().map(|chart| chart.series.len()).sum();
+    let values: usize = loadscope::testing::ui::charts::CHARTS.iter().map(|chart| chart.series.len()).sum();
     println!(
         "Live tab, {} s of series x {values} series (whole run shown), {FRAMES} frames each",
         series.len()

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 /// Formats microseconds as `1.24s`, `830ms`, `412µs`.
-pub fn micros(micros: f64) -> String {
+pub(crate) fn micros(micros: f64) -> String {
     if micros >= 1_000_000.0 {
         format!("{:.2}s", micros / 1_000_000.0)
     } else if micros >= 1_000.0 {
@@ -22,7 +22,7 @@ pub fn micros(micros: f64) -> String {
 }
 
 /// Formats a duration compactly: `5m`, `90s` stays `1m 30s`, `250ms`.
-pub fn duration(duration: Duration) -> String {
+pub(crate) fn duration(duration: Duration) -> String {
     if duration.is_zero() {
         return "0s".into();
     }
@@ -42,7 +42,7 @@ fn trim_float(value: f64) -> String {
 }
 
 /// `1m 52s`, `45s`, `1h 02m`.
-pub fn duration_secs(secs: f64) -> String {
+pub(crate) fn duration_secs(secs: f64) -> String {
     let secs = secs.max(0.0).round() as u64;
     match secs {
         0..60 => format!("{secs}s"),
@@ -52,13 +52,13 @@ pub fn duration_secs(secs: f64) -> String {
 }
 
 /// `2026-11-27 10:33 UTC` from an RFC 3339 time.
-pub fn started_at(rfc3339: &str) -> String {
+pub(crate) fn started_at(rfc3339: &str) -> String {
     let minutes: String = rfc3339.chars().take(16).collect();
     format!("{} UTC", minutes.replace('T', " "))
 }
 
 /// `mm:ss` of a span in seconds (a progress line's clock).
-pub fn clock(secs: f64) -> String {
+pub(crate) fn clock(secs: f64) -> String {
     let secs = secs.max(0.0) as u64;
     format!("{:02}:{:02}", secs / 60, secs % 60)
 }
@@ -77,7 +77,7 @@ pub fn elapsed(secs: f64) -> String {
 
 /// A number on a chart's axis with as many decimals as its grid step needs (`0.4` beside `0.2`,
 /// `1500` beside `500`).
-pub fn axis_number(value: f64, step: f64) -> String {
+pub(crate) fn axis_number(value: f64, step: f64) -> String {
     let decimals = if step >= 1.0 || step <= 0.0 || !step.is_finite() {
         0
     } else {
@@ -94,7 +94,7 @@ pub fn axis_number(value: f64, step: f64) -> String {
 
 /// A number with its unit as a chart writes it: `250 ms`, `40 req/s`, `50%`, or the number
 /// alone when the unit is unknown.
-pub fn with_unit(number: &str, unit: &str) -> String {
+pub(crate) fn with_unit(number: &str, unit: &str) -> String {
     match unit {
         "" => number.to_string(),
         "%" => format!("{number}%"),
@@ -103,37 +103,37 @@ pub fn with_unit(number: &str, unit: &str) -> String {
 }
 
 /// A rate per second as a number: `12.3` (one decimal).
-pub fn rate(per_sec: f64) -> String {
+pub(crate) fn rate(per_sec: f64) -> String {
     format!("{per_sec:.1}")
 }
 
 /// Requests per second: `12.3 req/s`.
-pub fn req_rate(per_sec: f64) -> String {
+pub(crate) fn req_rate(per_sec: f64) -> String {
     format!("{} req/s", rate(per_sec))
 }
 
 /// A rate too coarse for decimals (tokens per second, bytes): `1234`.
-pub fn whole(value: f64) -> String {
+pub(crate) fn whole(value: f64) -> String {
     format!("{value:.0}")
 }
 
 /// An error rate, which matters in hundredths: `0.25%`.
-pub fn error_percent(percent: f64) -> String {
+pub(crate) fn error_percent(percent: f64) -> String {
     format!("{percent:.2}%")
 }
 
 /// A share: `99.5%` (one decimal).
-pub fn percent(percent: f64) -> String {
+pub(crate) fn percent(percent: f64) -> String {
     format!("{percent:.1}%")
 }
 
 /// A share where a whole number says enough (CPU, GPU, limits): `87%`.
-pub fn whole_percent(percent: f64) -> String {
+pub(crate) fn whole_percent(percent: f64) -> String {
     format!("{percent:.0}%")
 }
 
 /// A count with thousands separated by commas: `90,000`.
-pub fn thousands(count: u64) -> String {
+pub(crate) fn thousands(count: u64) -> String {
     let digits = count.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {
@@ -147,12 +147,12 @@ pub fn thousands(count: u64) -> String {
 
 /// `text` on one line: every run of whitespace (newlines included) becomes one space. Tables
 /// and CSV rows show failure messages this way (older run files may hold multi-line ones).
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `text` cut to `width` characters, with an ellipsis when cut.
-pub fn truncate(text: &str, width: usize) -> String {
+pub(crate) fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_string()
     } else {
@@ -195,7 +195,7 @@ mod tests {
 /// `text` safe to print on a terminal: control characters other than newline and tab (an
 /// escape sequence that retitles the window or clears the screen) shown as `\e`, `\r`, `\x07`.
 /// User text (titles, names, notes) and servers' messages reach the terminal through this.
-pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
     let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
     if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);

@@ -3,24 +3,24 @@
 
 /// Reverse-DNS application id: the Wayland/X11 app id, `dev.loadscope.Loadscope.desktop`, the
 /// AppStream metainfo id, the hicolor icon name.
-pub const APP_ID: &str = "dev.loadscope.Loadscope";
+pub(crate) const APP_ID: &str = "dev.loadscope.Loadscope";
 
 /// The parts `directories` builds the data dir from (`~/.local/share/loadscope` on Linux,
 /// `~/Library/Application Support/dev.loadscope.Loadscope` on macOS,
 /// `%LOCALAPPDATA%\loadscope\Loadscope\data` on Windows).
-pub const QUALIFIER: &str = "dev";
-pub const ORGANIZATION: &str = "loadscope";
-pub const APPLICATION: &str = "Loadscope";
+pub(crate) const QUALIFIER: &str = "dev";
+pub(crate) const ORGANIZATION: &str = "loadscope";
+pub(crate) const APPLICATION: &str = "Loadscope";
 
 /// The version from Cargo.toml.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The icon at 256 px, as PNG (rendered from assets/loadscope.svg by scripts/make-icons.sh).
-pub const ICON_PNG: &[u8] = include_bytes!("../assets/icons/hicolor/256x256/apps/dev.loadscope.Loadscope.png");
+pub(crate) const ICON_PNG: &[u8] = include_bytes!("../assets/icons/hicolor/256x256/apps/dev.loadscope.Loadscope.png");
 
 /// The icon as RGBA pixels: (width, height, pixels), decoded once (the window and About both
 /// want it at start-up).
-pub fn icon_rgba() -> Option<&'static (u32, u32, Vec<u8>)> {
+pub(crate) fn icon_rgba() -> Option<&'static (u32, u32, Vec<u8>)> {
     static DECODED: std::sync::OnceLock<Option<(u32, u32, Vec<u8>)>> = std::sync::OnceLock::new();
     DECODED
         .get_or_init(|| {

@@ -20,13 +20,13 @@ pub fn mark_this_thread() {
 }
 
 /// Whether the calling thread is marked: files are then read elsewhere.
-pub fn this_thread_is_marked() -> bool {
+pub(crate) fn this_thread_is_marked() -> bool {
     MARKED.with(Cell::get)
 }
 
 /// Called before a file is opened, read, written or listed: on a marked thread, `what` (e.g.
 /// "read dataset data.jsonl") is counted as a fault, and printed in debug builds.
-pub fn note(what: impl FnOnce() -> String) {
+pub(crate) fn note(what: impl FnOnce() -> String) {
     if !this_thread_is_marked() {
         return;
     }

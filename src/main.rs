@@ -19,5 +19,5 @@ fn main() -> std::process::ExitCode {
     unsafe {
         windows_sys::Win32::System::Console::AttachConsole(windows_sys::Win32::System::Console::ATTACH_PARENT_PROCESS);
     }
-    loadscope::cli::main(loadscope::cli::Cli::parse())
+    loadscope::main(loadscope::Cli::parse())
 }

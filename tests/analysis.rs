@@ -9,11 +9,11 @@ mod common;
 use std::path::Path;
 
 use common::{loadscope, text};
-use loadscope::analysis::baseline::{degradation_percent, degradation_rows};
-use loadscope::analysis::comparison::{Change, Measure, compare, delta};
-use loadscope::analysis::findings::find;
-use loadscope::report::Report;
-use loadscope::run::{FailureRow, FindingRule, load};
+use loadscope::testing::analysis::baseline::{degradation_percent, degradation_rows};
+use loadscope::testing::analysis::comparison::{Change, Measure, compare, delta};
+use loadscope::testing::analysis::findings::find;
+use loadscope::testing::report::Report;
+use loadscope::testing::run::{FailureRow, FindingRule, load};
 
 use common::{run_fixture as fixture, run_fixture_path as fixture_path};
 
@@ -42,7 +42,7 @@ fn golden(name: &str, actual: &str) {
     }
 }
 
-fn rules(findings: &[loadscope::run::Finding]) -> Vec<(FindingRule, String)> {
+fn rules(findings: &[loadscope::testing::run::Finding]) -> Vec<(FindingRule, String)> {
     findings
         .iter()
         .map(|finding| (finding.rule, finding.level_name.clone().unwrap_or_default()))
@@ -142,7 +142,7 @@ fn findings_that_need_other_evidence() {
     // The generator's own timers late by 50 ms (p99): saturated. A busy host whose generator
     // kept up is a milder note, never "saturated".
     let mut saturated = base.clone();
-    saturated.scenarios[gateway].levels[0].generator = Some(loadscope::run::GeneratorLoad {
+    saturated.scenarios[gateway].levels[0].generator = Some(loadscope::testing::run::GeneratorLoad {
         cpu_percent: Some(40.0),
         workers: 2,
         scheduling_lag_p99_micros: 50_000,
@@ -162,7 +162,7 @@ fn findings_that_need_other_evidence() {
     let mut timeouts = base.clone();
     timeouts.scenarios[gateway].levels[1].failures.push(FailureRow {
         task: "chat".into(),
-        kind: loadscope::run::FailureKind::Timeout,
+        kind: loadscope::testing::run::FailureKind::Timeout,
         message: "no response within 5s".into(),
         count: 4,
         first_seen_secs: None,
@@ -170,7 +170,7 @@ fn findings_that_need_other_evidence() {
     });
     timeouts.scenarios[gateway].levels[2].failures.push(FailureRow {
         task: "chat".into(),
-        kind: loadscope::run::FailureKind::Timeout,
+        kind: loadscope::testing::run::FailureKind::Timeout,
         message: "no response within 5s".into(),
         count: 40,
         first_seen_secs: None,
@@ -206,7 +206,7 @@ fn findings_that_need_other_evidence() {
     let mut after = stuck.scenarios[gateway].levels[2].clone();
     after.index = 3;
     after.name = "Cool down".into();
-    after.load = loadscope::measure::LoadModel::Closed {
+    after.load = loadscope::testing::measure::LoadModel::Closed {
         users: 3,
         spawn_rate: None,
     };
@@ -224,7 +224,7 @@ fn a_capacity_searchs_steps_are_read_by_load() {
         let mut level = template.clone();
         level.index = index;
         level.name = format!("Step {}", index + 1);
-        level.load = loadscope::measure::LoadModel::Closed { users, spawn_rate: None };
+        level.load = loadscope::testing::measure::LoadModel::Closed { users, spawn_rate: None };
         let stats = &mut level.total.stats;
         stats.requests = 400;
         stats.failures = failures;
@@ -243,10 +243,10 @@ fn a_capacity_searchs_steps_are_read_by_load() {
     ];
     let scenario = &mut run.scenarios[1];
     scenario.levels = steps;
-    scenario.capacity = Some(loadscope::run::CapacityRecord {
-        axis: loadscope::measure::capacity::CapacityAxis::Users,
-        rule: loadscope::measure::capacity::SearchRule {
-            axis: loadscope::measure::capacity::CapacityAxis::Users,
+    scenario.capacity = Some(loadscope::testing::run::CapacityRecord {
+        axis: loadscope::testing::measure::capacity::CapacityAxis::Users,
+        rule: loadscope::testing::measure::capacity::SearchRule {
+            axis: loadscope::testing::measure::capacity::CapacityAxis::Users,
             start: 8.0,
             max: 64.0,
             growth: 2.0,
@@ -255,7 +255,7 @@ fn a_capacity_searchs_steps_are_read_by_load() {
         capacity: Some(20.0),
         steps: [(8.0, true), (16.0, true), (32.0, false), (24.0, false), (20.0, true)]
             .into_iter()
-            .map(|(load, held)| loadscope::measure::capacity::SearchStep {
+            .map(|(load, held)| loadscope::testing::measure::capacity::SearchStep {
                 load,
                 held,
                 why: None,
@@ -294,7 +294,7 @@ fn a_capacity_searchs_steps_are_read_by_load() {
     let mut again = stuck.scenarios[0].levels[3].clone();
     again.index = 5;
     again.name = "Step 6".into();
-    again.load = loadscope::measure::LoadModel::Closed {
+    again.load = loadscope::testing::measure::LoadModel::Closed {
         users: 16,
         spawn_rate: None,
     };
@@ -333,14 +333,17 @@ fn comparison_of_two_runs() {
             ("Gateway baseline", "models")
         ]
     );
-    golden("compare-a-b.txt", &loadscope::cli::compare::comparison_text(&compare(&[&a, &b], 1)));
+    golden(
+        "compare-a-b.txt",
+        &loadscope::testing::cli::compare::comparison_text(&compare(&[&a, &b], 1)),
+    );
 }
 
 #[test]
 fn markdown_report_is_the_results_document() {
     let (a, b) = (fixture("a"), fixture("b"));
     let report = Report::new(&a, &[&b], None);
-    let markdown = loadscope::report::markdown::render(&report);
+    let markdown = loadscope::testing::report::markdown::render(&report);
     for section in [
         "# Load testing results: Before tuning",
         "| Metric | Baseline | Level 1 (3 users) | Level 2 (12 users) | Level 3 (48 users) |",
@@ -358,17 +361,17 @@ fn markdown_report_is_the_results_document() {
 fn html_report_has_every_chart_and_fetches_nothing() {
     let (a, b) = (fixture("a"), fixture("b"));
     let report = Report::new(&a, &[&b], None);
-    let html = loadscope::report::html::render_report(&report);
-    let charts = loadscope::report::charts::run_charts(&a);
+    let html = loadscope::testing::report::html::render_report(&report);
+    let charts = loadscope::testing::report::charts::run_charts(&a);
     let ids: Vec<&str> = charts.iter().map(|chart| chart.id.as_str()).collect();
     assert_eq!(ids, vec!["throughput", "latency", "users", "failures", "ttft", "tokens", "host"]);
     for chart in &charts {
         assert!(html.contains(&format!("id=\"chart-{}\"", chart.id)), "chart {} missing", chart.id);
     }
-    for overlay in loadscope::report::charts::overlay_charts(
+    for overlay in loadscope::testing::report::charts::overlay_charts(
         &[&a, &b],
         &["A".into(), "B".into()],
-        loadscope::analysis::comparison::Align::ByLevel,
+        loadscope::testing::analysis::comparison::Align::ByLevel,
     ) {
         assert!(
             html.contains(&format!("id=\"chart-{}\"", overlay.id)),
@@ -392,9 +395,9 @@ const LOCUST_FAILURES: &str = "Method,Name,Error,Occurrences,First Seen,Last See
 #[test]
 fn csv_files_have_locusts_columns_and_the_runs_numbers() {
     let run = fixture("a");
-    let stats = loadscope::report::csv::stats_csv(&run);
-    let history = loadscope::report::csv::history_csv(&run);
-    let failures = loadscope::report::csv::failures_csv(&run);
+    let stats = loadscope::testing::report::csv::stats_csv(&run);
+    let history = loadscope::testing::report::csv::history_csv(&run);
+    let failures = loadscope::testing::report::csv::failures_csv(&run);
     assert_eq!(stats.lines().next(), Some(LOCUST_STATS));
     assert_eq!(history.lines().next(), Some(LOCUST_HISTORY));
     assert_eq!(failures.lines().next(), Some(LOCUST_FAILURES));
@@ -433,7 +436,10 @@ fn cli_compare_report_and_run_library() {
     let out = loadscope(&["compare", "2026112a", "2026112b", "--baseline", "B"], data.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let (a, b) = (fixture("a"), fixture("b"));
-    assert_eq!(text(&out.stdout), loadscope::cli::compare::comparison_text(&compare(&[&a, &b], 1)));
+    assert_eq!(
+        text(&out.stdout),
+        loadscope::testing::cli::compare::comparison_text(&compare(&[&a, &b], 1))
+    );
     let out = loadscope(&["compare", "2026112a", "nope"], data.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("run \"nope\""), "{}", text(&out.stderr));
@@ -514,8 +520,8 @@ fn cli_compare_report_and_run_library() {
 
 #[test]
 fn a_suite_run_checks_degradation_against_its_baseline_scenario() {
-    use loadscope::engine::{RunPlan, run_blocking};
-    use loadscope::preset::{PresetSource, compile};
+    use loadscope::testing::engine::{RunPlan, run_blocking};
+    use loadscope::testing::preset::{PresetSource, compile};
     let demo = common::seeded_demo(7);
     let text = std::fs::read_to_string(fixture_path("analysis").with_extension("toml"))
         .unwrap()
@@ -548,7 +554,7 @@ fn a_suite_run_checks_degradation_against_its_baseline_scenario() {
     // `--scenario Gateway` leaves its baseline scenario out: the preset stays valid, the
     // degradation targets go unchecked and each level says why.
     let mut only = PresetSource::from_text("analysis.toml", &text, None).parse().unwrap();
-    loadscope::preset::Overrides {
+    loadscope::testing::preset::Overrides {
         scenario: Some("Gateway".into()),
         ..Default::default()
     }
@@ -572,8 +578,8 @@ fn a_suite_run_checks_degradation_against_its_baseline_scenario() {
 
 #[test]
 fn presets_name_their_baseline_or_are_told_how() {
-    use loadscope::analysis::baseline::resolve_saved_baselines;
-    use loadscope::preset::{PresetSource, compile};
+    use loadscope::testing::analysis::baseline::resolve_saved_baselines;
+    use loadscope::testing::preset::{PresetSource, compile};
     let errors = |text: &str, dir: Option<&Path>| -> Vec<String> {
         let loaded = PresetSource::from_text("p.toml", text, dir.map(Path::to_path_buf)).parse().unwrap();
         // Saved baseline runs are read after compilation, as `loadscope run` and the editor do.

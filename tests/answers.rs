@@ -6,7 +6,7 @@
 mod common;
 
 use common::faulty::Faulty;
-use loadscope::run::{FailureKind, LevelRecord, RunRecord};
+use loadscope::testing::run::{FailureKind, LevelRecord, RunRecord};
 
 /// A one-task preset against `url` with `task_lines` and one level of `users` for `duration`.
 fn one_task(url: &str, task_lines: &str, users: u32, duration: &str) -> String {
@@ -105,7 +105,7 @@ fn a_get_the_server_dropped_is_retried_once_and_timed_from_the_first_send() {
         "p95 {} µs",
         total.p95_micros
     );
-    let shown = loadscope::report::lines::resends(level).unwrap();
+    let shown = loadscope::testing::report::lines::resends(level).unwrap();
     assert!(
         shown.contains(&format!("{} idempotent requests were sent again", level.retries)),
         "{shown}"
@@ -246,7 +246,7 @@ fn an_error_rate_past_its_limit_only_within_noise_does_not_end_a_search() {
     let note = first.note.as_deref().unwrap_or("");
     assert!(note.contains("for enough evidence"), "the first step was measured longer: {note:?}");
     assert_eq!(capacity.answer(), "at least 8 users (held at the maximum tried; raise max)");
-    let caption = loadscope::report::tables::capacity_table(&run.scenarios[0])
+    let caption = loadscope::testing::report::tables::capacity_table(&run.scenarios[0])
         .unwrap()
         .caption
         .unwrap();
@@ -280,7 +280,7 @@ fn a_users_search_whose_service_dies_answers_unknown_and_fails() {
     let (run, _) = common::run_text(&text, &out);
     killer.join().unwrap();
     let capacity = run.scenarios[0].capacity.as_ref().unwrap();
-    let Some(loadscope::measure::capacity::SearchStop::Unreachable { step, first_error }) = &capacity.stopped else {
+    let Some(loadscope::testing::measure::capacity::SearchStop::Unreachable { step, first_error }) = &capacity.stopped else {
         panic!("the search stopped on the dead service: {:?}", capacity)
     };
     assert!(*step >= 2, "step {step}");
@@ -440,8 +440,8 @@ fn merge_refuses_unfinished_segments_and_edited_presets_and_partial_never_passes
     );
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("Partial merge (--partial): segment 1 "), "{stdout}");
-    let record = loadscope::run::load(&merged).unwrap();
-    assert_eq!(record.status, loadscope::run::RunStatus::Partial);
+    let record = loadscope::testing::run::load(&merged).unwrap();
+    assert_eq!(record.status, loadscope::testing::run::RunStatus::Partial);
     assert_eq!(record.passed, Some(false));
     let junit = std::fs::read_to_string(&junit).unwrap();
     assert!(junit.contains("<error message=\"Partial merge"), "{junit}");
@@ -449,7 +449,7 @@ fn merge_refuses_unfinished_segments_and_edited_presets_and_partial_never_passes
     // A missing segment, merged with --partial, is listed.
     let (code, _, _) = merge(dir.path(), &[first_name, "--partial", "--out", merged.to_str().unwrap()]);
     assert_eq!(code, Some(1));
-    assert_eq!(loadscope::run::load(&merged).unwrap().missing_segments, [1]);
+    assert_eq!(loadscope::testing::run::load(&merged).unwrap().missing_segments, [1]);
 
     // The preset file edited between segments: other users, other base URL.
     std::fs::write(&preset, text.replace("users = 2", "users = 4")).unwrap();
@@ -466,7 +466,7 @@ fn merge_refuses_unfinished_segments_and_edited_presets_and_partial_never_passes
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("is one of the segment files it reads"), "{stderr}");
     assert_eq!(
-        loadscope::run::load(&first).unwrap().segment.map(|segment| segment.index),
+        loadscope::testing::run::load(&first).unwrap().segment.map(|segment| segment.index),
         Some(0),
         "s0.json untouched"
     );
@@ -475,8 +475,8 @@ fn merge_refuses_unfinished_segments_and_edited_presets_and_partial_never_passes
         &[first_name, second.to_str().unwrap(), "--out", merged.to_str().unwrap()],
     );
     assert_eq!(code, Some(0), "{stdout}{stderr}");
-    let record = loadscope::run::load(&merged).unwrap();
-    assert_eq!(record.status, loadscope::run::RunStatus::Completed);
+    let record = loadscope::testing::run::load(&merged).unwrap();
+    assert_eq!(record.status, loadscope::testing::run::RunStatus::Completed);
     assert!(record.preset.sha256.as_deref().is_some_and(|hash| hash.starts_with("sha256:")));
 }
 
@@ -570,7 +570,10 @@ fn sigterm_writes_every_output_then_waits_for_the_last_scrape_at_most_five_secon
     let mut stdout = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
     assert!(stdout.contains("Run saved to"), "{stdout}");
-    assert_eq!(loadscope::run::load(&out).unwrap().status, loadscope::run::RunStatus::Stopped);
+    assert_eq!(
+        loadscope::testing::run::load(&out).unwrap().status,
+        loadscope::testing::run::RunStatus::Stopped
+    );
 }
 
 #[test]
@@ -678,7 +681,7 @@ fn the_live_view_shows_the_search_and_its_answer_not_its_failing_steps() {
     let found = capacity.capacity.unwrap();
 
     // The app's view of the same events, as it draws them.
-    let mut live = loadscope::ui::live_run::LiveRun::for_preset(&compiled, loadscope::ui::live_run::RunState::Running);
+    let mut live = loadscope::testing::ui::live_run::LiveRun::for_preset(&compiled, loadscope::testing::ui::live_run::RunState::Running);
     let mut seen_mid_run = Vec::new();
     for event in events {
         live.apply(event);
@@ -740,11 +743,11 @@ fn repeated_runs_write_their_spread_and_compare_weighs_changes_against_it() {
 
     // Every run is in the library, marked with its group.
     let runs = dir.path().join("runs");
-    let records: Vec<loadscope::run::RunRecord> = std::fs::read_dir(&runs)
+    let records: Vec<loadscope::testing::run::RunRecord> = std::fs::read_dir(&runs)
         .unwrap()
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .map(|path| loadscope::run::load(&path).unwrap())
+        .map(|path| loadscope::testing::run::load(&path).unwrap())
         .collect();
     assert_eq!(records.len(), 5);
     let first_of = |count: u32| {

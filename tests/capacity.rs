@@ -50,11 +50,11 @@ expr = "capacity_users >= 15"
     // prefill is 20 ms + 0.05 ms a prompt token, drawn within ±30% with one in fifty taking
     // three times as long (a mean factor of 1.04); a reply is 32 to 64 tokens (48 on average)
     // at 1.5 ms each; four slots.
-    let prompt_tokens = loadscope::tokens::Tokenizer::O200kBase.chat_prompt_tokens([("user", "hi")]) as f64;
+    let prompt_tokens = loadscope::testing::tokens::Tokenizer::O200kBase.chat_prompt_tokens([("user", "hi")]) as f64;
     let service_millis = (20.0 + 0.05 * prompt_tokens) * 1.04 + 48.0 * 1.5;
     let computed = 500.0 * 4.0 / service_millis;
 
-    let record = loadscope::run::load(&out).unwrap();
+    let record = loadscope::testing::run::load(&out).unwrap();
     let scenario = &record.scenarios[0];
     let capacity = scenario.capacity.as_ref().unwrap();
     let found = capacity.capacity.unwrap();
@@ -86,7 +86,7 @@ expr = "capacity_users >= 15"
     for (level, step) in scenario.levels.iter().zip(&capacity.steps) {
         assert_eq!(
             level.load,
-            loadscope::measure::LoadModel::Closed {
+            loadscope::testing::measure::LoadModel::Closed {
                 users: step.load as u32,
                 spawn_rate: None
             }
@@ -240,7 +240,7 @@ level = "Peak"
         stderr.contains("Gateway: search over users from 2 users to 48 users, doubling while every target holds, then bisecting to 20%; each step 1s warm-up and 2s measured; every step must hold avg < 500ms"),
         "{stderr}"
     );
-    let record = loadscope::run::load(&out).unwrap();
+    let record = loadscope::testing::run::load(&out).unwrap();
     let scenario = &record.scenarios[0];
     let capacity = scenario.capacity.as_ref().unwrap();
     assert_eq!(capacity.steps[0].load, 2.0);

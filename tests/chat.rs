@@ -4,11 +4,11 @@
 
 mod common;
 
-use loadscope::run::FailureKind;
+use loadscope::testing::run::FailureKind;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use loadscope::run::histogram::decode;
+use loadscope::testing::run::histogram::decode;
 
 fn chat_preset(url: &str, include_usage: bool) -> String {
     format!(
@@ -58,7 +58,7 @@ fn streamed_and_whole_replies_are_measured() {
 
     let chat = streamed.stats.chat.as_ref().unwrap();
     assert_eq!((chat.replies, chat.streamed), (streamed.stats.requests, streamed.stats.requests));
-    assert_eq!(chat.token_source, loadscope::run::TokenCountSource::Usage);
+    assert_eq!(chat.token_source, loadscope::testing::run::TokenCountSource::Usage);
     // The demo generates between max_tokens/2 and max_tokens.
     let per_reply = chat.output_tokens as f64 / chat.replies as f64;
     assert!((12.0..=24.0).contains(&per_reply), "{per_reply} tokens per reply");
@@ -88,8 +88,8 @@ fn streamed_and_whole_replies_are_measured() {
     let (_dir2, out2) = common::out_path();
     let (record, _) = common::run_text(&chat_preset(&demo.urls()[0], false), &out2);
     let chat = record.scenarios[0].levels[0].tasks[0].stats.chat.clone().unwrap();
-    assert_eq!(chat.token_source, loadscope::run::TokenCountSource::Chunks);
-    assert_eq!(chat.prompt_token_source, loadscope::run::TokenCountSource::Tokenizer);
+    assert_eq!(chat.token_source, loadscope::testing::run::TokenCountSource::Chunks);
+    assert_eq!(chat.prompt_token_source, loadscope::testing::run::TokenCountSource::Tokenizer);
     assert!(chat.prompt_tokens > 0, "without usage, prompt tokens are the tokenizer's count");
 }
 
@@ -124,7 +124,7 @@ duration = "2s"
 fn synthetic_prompts_are_counted_as_the_server_counts_them() {
     // The demo gateway reports usage counted with o200k_base, the tokenizer the task uses.
     let demo = common::seeded_demo(5);
-    let tokenizer = loadscope::tokens::Tokenizer::O200kBase;
+    let tokenizer = loadscope::testing::tokens::Tokenizer::O200kBase;
     // What one request's prompt is: the system message, then 300 synthetic tokens as the user's.
     let per_request = tokenizer.chat_prompt_tokens([("system", "Be brief.")]) + 3 + tokenizer.count("user") + 300;
     let mut counted = Vec::new();

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::NodeServer;
-use loadscope::measure::duration::HumanDuration;
-use loadscope::preset::{Overrides, load};
+use loadscope::testing::measure::duration::HumanDuration;
+use loadscope::testing::preset::{Overrides, load};
 
 fn chroma_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("LOADSCOPE_CHROMA") {
@@ -36,7 +36,7 @@ fn the_chroma_preset_runs_clean_and_grows_the_collection() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let heartbeat = format!("{}/api/v2/heartbeat", chroma.url());
     let ready = runtime.block_on(async {
-        let client = loadscope::engine::preflight::http_client(Duration::from_secs(2)).unwrap();
+        let client = loadscope::testing::engine::preflight::http_client(Duration::from_secs(2)).unwrap();
         for _ in 0..100 {
             if client
                 .get(&heartbeat)
@@ -60,13 +60,13 @@ fn the_chroma_preset_runs_clean_and_grows_the_collection() {
     };
     let compiled = load("chroma", &overrides).unwrap();
     let (_dir, out) = common::out_path();
-    let mut plan = loadscope::engine::RunPlan::new(compiled, out, &|_| None).unwrap();
+    let mut plan = loadscope::testing::engine::RunPlan::new(compiled, out, &|_| None).unwrap();
     plan.workers = 2;
     let mut setup_reports = Vec::new();
-    let record = loadscope::engine::run_blocking(plan, |event| match event {
-        loadscope::engine::Event::SetupPassed(reports)
-        | loadscope::engine::Event::SetupFailed(reports)
-        | loadscope::engine::Event::PreflightFailed(reports) => {
+    let record = loadscope::testing::engine::run_blocking(plan, |event| match event {
+        loadscope::testing::engine::Event::SetupPassed(reports)
+        | loadscope::testing::engine::Event::SetupFailed(reports)
+        | loadscope::testing::engine::Event::PreflightFailed(reports) => {
             setup_reports.extend(reports.iter().map(|report| report.describe()));
         }
         _ => {}
@@ -93,7 +93,7 @@ fn the_chroma_preset_runs_clean_and_grows_the_collection() {
 
     // Ask Chroma itself how many documents the collection holds.
     let count: u64 = runtime.block_on(async {
-        let client = loadscope::engine::preflight::http_client(Duration::from_secs(10)).unwrap();
+        let client = loadscope::testing::engine::preflight::http_client(Duration::from_secs(10)).unwrap();
         let base = format!(
             "{}/api/v2/tenants/default_tenant/databases/default_database/collections",
             chroma.url()

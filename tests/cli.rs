@@ -120,11 +120,11 @@ fn host_users_and_duration_flags_override_the_preset() {
         dir.path(),
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let record = loadscope::run::load(&out).unwrap();
+    let record = loadscope::testing::run::load(&out).unwrap();
     let level = &record.scenarios[0].levels[0];
     assert_eq!(
         level.load,
-        loadscope::measure::LoadModel::Closed {
+        loadscope::testing::measure::LoadModel::Closed {
             users: 3,
             spawn_rate: Some(3.0)
         }
@@ -249,7 +249,7 @@ fn a_killed_run_leaves_a_readable_file_with_its_data() {
     // Wait for an autosave that holds a few seconds of the run, then kill without warning.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let saved_seconds = loop {
-        let seconds = loadscope::run::load(&out).map(|record| record.series.len()).unwrap_or(0);
+        let seconds = loadscope::testing::run::load(&out).map(|record| record.series.len()).unwrap_or(0);
         if seconds >= 2 || std::time::Instant::now() > deadline {
             break seconds;
         }
@@ -262,10 +262,10 @@ fn a_killed_run_leaves_a_readable_file_with_its_data() {
         saved_seconds >= 2,
         "the run was saved every few seconds while running; loadscope said:\n{stderr}"
     );
-    let record = loadscope::run::load(&out).unwrap();
+    let record = loadscope::testing::run::load(&out).unwrap();
     assert_eq!(
         record.status,
-        loadscope::run::RunStatus::Running,
+        loadscope::testing::run::RunStatus::Running,
         "saved mid-run; read as interrupted once stale"
     );
     let level = &record.scenarios[0].levels[0];
@@ -349,7 +349,7 @@ fn json_outputs_carry_the_numbers_the_run_files_hold() {
     let summary = &summaries[1];
     assert_eq!(summary["exit_code"], 0);
     assert_eq!(summary["passed"], true);
-    let record = loadscope::run::load(std::path::Path::new(summary["path"].as_str().unwrap())).unwrap();
+    let record = loadscope::testing::run::load(std::path::Path::new(summary["path"].as_str().unwrap())).unwrap();
     assert_eq!(summary["id"], serde_json::json!(record.id));
     let level = &record.scenarios[0].levels[0];
     let level_json = &summary["scenarios"][0]["levels"][0];

@@ -6,10 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use loadscope::demo::{DemoConfig, DemoStack};
-use loadscope::engine::{RunPlan, run_blocking};
-use loadscope::measure::duration::HumanDuration;
-use loadscope::preset::{Overrides, PresetSource, compile};
+use loadscope::testing::demo::{DemoConfig, DemoStack};
+use loadscope::testing::engine::{RunPlan, run_blocking};
+use loadscope::testing::measure::duration::HumanDuration;
+use loadscope::testing::preset::{Overrides, PresetSource, compile};
 use serde_json::{Value, json};
 
 fn stack(config: DemoConfig) -> DemoStack {
@@ -27,7 +27,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn client() -> reqwest::Client {
-    loadscope::engine::preflight::http_client(Duration::from_secs(10)).unwrap()
+    loadscope::testing::engine::preflight::http_client(Duration::from_secs(10)).unwrap()
 }
 
 #[test]

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use common::preset::{preset, scenario};
 use common::{Nginx, out_path, plan_from_text, run_text};
-use loadscope::engine::{Command, Engine, Event};
-use loadscope::run::histogram::decode;
-use loadscope::run::{RunStatus, load};
+use loadscope::testing::engine::{Command, Engine, Event};
+use loadscope::testing::run::histogram::decode;
+use loadscope::testing::run::{RunStatus, load};
 
 fn two_level_preset(url: &str) -> String {
     preset(
@@ -85,7 +85,7 @@ fn counts_percentiles_levels_failures_and_verdicts() {
         let status_500 = level
             .failures
             .iter()
-            .find(|row| row.kind == loadscope::run::FailureKind::Status(500))
+            .find(|row| row.kind == loadscope::testing::run::FailureKind::Status(500))
             .unwrap();
         assert_eq!(
             status_500.message, "HTTP 500 Internal Server Error: boom",
@@ -96,7 +96,7 @@ fn counts_percentiles_levels_failures_and_verdicts() {
         let check = level
             .failures
             .iter()
-            .find(|row| row.kind == loadscope::run::FailureKind::Check)
+            .find(|row| row.kind == loadscope::testing::run::FailureKind::Check)
             .unwrap();
         assert_eq!(check.message, "check failed: JSON /items/5 missing");
         assert_eq!(check.count, json.stats.requests);
@@ -107,7 +107,7 @@ fn counts_percentiles_levels_failures_and_verdicts() {
 
     // Verdicts: p95 < 1s holds in both levels; error_rate < 1% fails in "large" only (40%);
     // requests > 10 for hello holds in both.
-    let verdict = |level: &loadscope::run::LevelRecord, expr: &str| level.verdicts.iter().find(|v| v.target == expr).cloned();
+    let verdict = |level: &loadscope::testing::run::LevelRecord, expr: &str| level.verdicts.iter().find(|v| v.target == expr).cloned();
     assert!(verdict(small, "p95 < 1s").unwrap().passed);
     assert!(verdict(small, "error_rate < 1%").is_none(), "scoped to the large level");
     let errors = verdict(large, "error_rate < 1%").unwrap();
@@ -207,15 +207,20 @@ fn secrets_are_resolved_for_requests_but_never_saved() {
         .toml();
     let lookup = |name: &str| (name == "TEST_API_KEY").then(|| "sk-live-secret-123".to_string());
     let plan = plan_from_text(&text, &out, &lookup);
-    let record = loadscope::engine::run_blocking(plan, |_| {}).unwrap().unwrap();
+    let record = loadscope::testing::engine::run_blocking(plan, |_| {}).unwrap().unwrap();
     assert!(record.total.unwrap().stats.requests > 0);
     let saved = std::fs::read_to_string(&out).unwrap();
     assert!(!saved.contains("sk-live-secret-123"), "the secret value is not in the run file");
     assert!(!saved.contains("tok-literal-999"), "literal credentials in headers are redacted");
     assert!(saved.contains("Bearer ${TEST_API_KEY}"), "the reference is kept");
 
-    let missing = loadscope::engine::RunPlan::new(
-        loadscope::preset::compile(&loadscope::preset::PresetSource::from_text("t.toml", &text, None).parse().unwrap()).unwrap(),
+    let missing = loadscope::testing::engine::RunPlan::new(
+        loadscope::testing::preset::compile(
+            &loadscope::testing::preset::PresetSource::from_text("t.toml", &text, None)
+                .parse()
+                .unwrap(),
+        )
+        .unwrap(),
         out.clone(),
         &|_| None,
     );
@@ -305,7 +310,7 @@ fn preflight_failure_names_the_url_and_the_fix() {
         .toml();
     let plan = plan_from_text(&text, &out, &|_| None);
     let mut failed = None;
-    let record = loadscope::engine::run_blocking(plan, |event| {
+    let record = loadscope::testing::engine::run_blocking(plan, |event| {
         if let Event::PreflightFailed(reports) = event {
             failed = Some(reports.clone());
         }
@@ -378,7 +383,7 @@ fn live_commands_change_users_and_skip_levels() {
     assert_eq!(levels.len(), 2);
     assert_eq!(
         levels[0].load,
-        loadscope::measure::LoadModel::Closed {
+        loadscope::testing::measure::LoadModel::Closed {
             users: 8,
             spawn_rate: None
         },
@@ -416,7 +421,7 @@ fn limits_and_failure_classes_are_counted_and_checked() {
     let (record, _) = run_text(&text, &out);
     let level = &record.scenarios[0].levels[0];
     let row = |name: &str| level.tasks.iter().find(|task| task.task == name).unwrap();
-    use loadscope::run::FailureKind;
+    use loadscope::testing::run::FailureKind;
     let kinds = |task: &str| -> Vec<FailureKind> { level.failures.iter().filter(|f| f.task == task).map(|f| f.kind).collect() };
     assert_eq!(kinds("limited"), vec![FailureKind::Limited], "429 signals a concurrency limit");
     assert_eq!(kinds("busy"), vec![FailureKind::Limited], "503 with Retry-After too");

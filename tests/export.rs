@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{free_port, loadscope, own_group, stop_group, text};
-use loadscope::export::metrics::{METRIC_NAMES, RunMetrics};
+use loadscope::testing::export::metrics::{METRIC_NAMES, RunMetrics};
 
 /// A GET on 127.0.0.1 (HTTP/1.0, so the reply ends with the connection): status and body.
 fn http_get(port: u16, path_and_query: &str) -> Option<(u16, String)> {
@@ -175,7 +175,7 @@ fn prometheus_scrapes_the_run_and_stores_the_run_files_counts() {
     assert_eq!(output.status.code(), Some(0), "{}{stderr}", text(&output.stdout));
     assert!(stderr.contains(&format!("http://127.0.0.1:{metrics_port}/metrics")), "{stderr}");
 
-    let record = loadscope::run::load(&out).unwrap();
+    let record = loadscope::testing::run::load(&out).unwrap();
     let scenario = &record.scenarios[0];
     // The exposition parsed: scrapes succeeded and took in samples. (Scrapes after the
     // process ended fail, as they should.)
@@ -196,7 +196,7 @@ fn prometheus_scrapes_the_run_and_stores_the_run_files_counts() {
         assert_eq!(stored[0].1, level.tasks[0].stats.requests as f64, "level {}", level.name);
         assert!(level.tasks[0].stats.requests > 0);
         let counted = last(format!("loadscope_request_duration_seconds_count{{level=\"{}\"}}", level.name));
-        let histogram = loadscope::run::histogram::decode(&level.tasks[0].histogram).unwrap();
+        let histogram = loadscope::testing::run::histogram::decode(&level.tasks[0].histogram).unwrap();
         assert_eq!(counted[0].1, histogram.len() as f64, "level {}", level.name);
         let tokens = last(format!("loadscope_output_tokens_total{{level=\"{}\"}}", level.name));
         assert_eq!(tokens[0].1, level.tasks[0].stats.chat.as_ref().unwrap().output_tokens as f64);
@@ -209,7 +209,7 @@ fn prometheus_scrapes_the_run_and_stores_the_run_files_counts() {
         ))[0]
             .1;
         let exact = level.tasks[0].stats.p95_micros;
-        let bounds = &loadscope::run::histogram::BUCKET_BOUNDS_MICROS;
+        let bounds = &loadscope::testing::run::histogram::BUCKET_BOUNDS_MICROS;
         // The file's value is the HDR histogram's (3 significant digits): the latency behind it
         // lies within 0.1% of it, so a value that close to a bucket bound (100,031 µs, read
         // 0.0998 s) may sit in the bucket on either side.
@@ -332,7 +332,7 @@ fn every_metric_the_grafana_dashboard_reads_is_exported() {
     let (_dir, out) = common::out_path();
     let plan = common::plan_from_text(&chat_preset(&demo.urls()[0]).replace("\"3s\"", "\"1s\""), &out, &|_| None);
     let metrics = RunMetrics::new("Metrics export");
-    loadscope::engine::run_blocking(plan, |event| metrics.observe(event))
+    loadscope::testing::engine::run_blocking(plan, |event| metrics.observe(event))
         .unwrap()
         .unwrap();
     let exposition = metrics.encode();

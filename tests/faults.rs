@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::faulty::Faulty;
 use common::{loadscope, text};
-use loadscope::run::{FailureKind, FindingRule, RunRecord, RunStatus};
+use loadscope::testing::run::{FailureKind, FindingRule, RunRecord, RunStatus};
 
 const BIN: &str = env!("CARGO_BIN_EXE_loadscope");
 
@@ -196,7 +196,7 @@ impl Running {
 }
 
 fn run_file(path: &Path) -> RunRecord {
-    loadscope::run::load(path).unwrap_or_else(|err| panic!("{err}"))
+    loadscope::testing::run::load(path).unwrap_or_else(|err| panic!("{err}"))
 }
 
 /// The only run file in the data dir's runs/.
@@ -678,7 +678,7 @@ fn csv_rates_use_the_level_time_and_failures_are_one_line_with_times() {
 use common::run_fixture as fixture;
 
 fn rules(run: &RunRecord) -> Vec<FindingRule> {
-    loadscope::analysis::findings::find(run)
+    loadscope::testing::analysis::findings::find(run)
         .iter()
         .map(|finding| finding.rule)
         .collect()
@@ -752,14 +752,16 @@ fn findings_need_evidence_and_come_once_per_rule() {
 
     // Two timeouts in a level of hundreds of requests are not yet "timeouts appear".
     let mut two_timeouts = fixture("a");
-    two_timeouts.scenarios[gateway].levels[1].failures.push(loadscope::run::FailureRow {
-        task: "chat".into(),
-        kind: FailureKind::Timeout,
-        message: "no complete response within 5s".into(),
-        count: 2,
-        first_seen_secs: Some(30),
-        last_seen_secs: Some(31),
-    });
+    two_timeouts.scenarios[gateway].levels[1]
+        .failures
+        .push(loadscope::testing::run::FailureRow {
+            task: "chat".into(),
+            kind: FailureKind::Timeout,
+            message: "no complete response within 5s".into(),
+            count: 2,
+            first_seen_secs: Some(30),
+            last_seen_secs: Some(31),
+        });
     assert!(!rules(&two_timeouts).contains(&FindingRule::Timeouts));
 
     // Errors "staying up" after the load drops need failures on both sides, not 4 of 12.
@@ -767,7 +769,7 @@ fn findings_need_evidence_and_come_once_per_rule() {
     let mut after = cool.scenarios[gateway].levels[2].clone();
     after.index = 3;
     after.name = "Cool down".into();
-    after.load = loadscope::measure::LoadModel::Closed {
+    after.load = loadscope::testing::measure::LoadModel::Closed {
         users: 3,
         spawn_rate: None,
     };
@@ -783,7 +785,7 @@ fn findings_need_evidence_and_come_once_per_rule() {
         .resources
         .get_or_insert_default()
         .gpu_mem_max_percent = Some(94.0);
-    quiet.scenarios[gateway].levels[0].generator = Some(loadscope::run::GeneratorLoad {
+    quiet.scenarios[gateway].levels[0].generator = Some(loadscope::testing::run::GeneratorLoad {
         cpu_percent: Some(12.0),
         workers: 2,
         scheduling_lag_p99_micros: 40_000,
@@ -802,13 +804,13 @@ fn findings_need_evidence_and_come_once_per_rule() {
     let mut fourth = levels[2].clone();
     fourth.index = 3;
     fourth.name = "Level 4".into();
-    fourth.load = loadscope::measure::LoadModel::Closed {
+    fourth.load = loadscope::testing::measure::LoadModel::Closed {
         users: 200,
         spawn_rate: None,
     };
     fourth.total.stats.p95_micros = levels[2].total.stats.p95_micros * 5;
     levels.push(fourth);
-    let found = loadscope::analysis::findings::find(&knees);
+    let found = loadscope::testing::analysis::findings::find(&knees);
     let knee: Vec<_> = found
         .iter()
         .filter(|finding| finding.rule == FindingRule::LatencyKnee && finding.scenario == knees.scenarios[gateway].name)
@@ -1048,8 +1050,8 @@ fn latest_is_the_newest_start_and_an_unreadable_run_says_why() {
     newer.started_at = "2026-03-04T00:00:00.000Z".into();
     newer.id = "newer".into();
     // File names sort the other way round.
-    loadscope::run::save_atomic(&older, &runs.join("z-older.json")).unwrap();
-    loadscope::run::save_atomic(&newer, &runs.join("a-newer.json")).unwrap();
+    loadscope::testing::run::save_atomic(&older, &runs.join("z-older.json")).unwrap();
+    loadscope::testing::run::save_atomic(&newer, &runs.join("a-newer.json")).unwrap();
     let output = loadscope(&["report", "latest", "--format", "md"], dir.path());
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("newer"), "{}", text(&output.stdout));
@@ -1158,16 +1160,16 @@ duration = "1s"
     );
     let plan = common::plan_from_text(&text, &out, &|_| None);
     let mut events = Vec::new();
-    let record = loadscope::engine::run_blocking(plan, |event| events.push(event.clone()))
+    let record = loadscope::testing::engine::run_blocking(plan, |event| events.push(event.clone()))
         .unwrap()
         .expect("a warning does not end the run");
-    use loadscope::engine::Event;
+    use loadscope::testing::engine::Event;
     assert_eq!(record.status, RunStatus::Completed);
     assert!(record.total.unwrap().stats.requests > 0);
     assert!(
         events
             .iter()
-            .any(|event| matches!(event, Event::Warning(loadscope::engine::RunWarning::InsecureTls { .. }))),
+            .any(|event| matches!(event, Event::Warning(loadscope::testing::engine::RunWarning::InsecureTls { .. }))),
         "{events:?}"
     );
     assert!(
@@ -1287,7 +1289,7 @@ fn slo_attainment_and_goodput_count_the_requests_that_met_every_objective() {
     let per_second: f64 = record.series.iter().filter_map(|point| point.requests.goodput_per_sec).sum();
     assert_eq!(per_second as u64, good);
     // The report prints the same numbers, with the objectives in words.
-    let markdown = loadscope::report::markdown::render(&loadscope::report::Report::new(&record, &[], None));
+    let markdown = loadscope::testing::report::markdown::render(&loadscope::testing::report::Report::new(&record, &[], None));
     assert!(
         markdown.contains("Objectives per request: TTFT ≤ 150ms, ITL (mean within a reply) ≤ 60.0ms, latency ≤ 2.00s."),
         "{markdown}"
@@ -1327,7 +1329,7 @@ duration = "1s"
     );
     let (record, _) = common::run_text(&text, &out);
     assert_eq!(record.scenarios[0].levels[0].total.stats.failures, 0);
-    let tokenizer = loadscope::tokens::Tokenizer::Cl100kBase;
+    let tokenizer = loadscope::testing::tokens::Tokenizer::Cl100kBase;
     let bodies = server.json_bodies("/json-chat");
     assert!(bodies.len() > 20, "{} requests", bodies.len());
     let prompts: Vec<Vec<u32>> = bodies
@@ -1389,7 +1391,7 @@ fn dataset_prompts_are_sent_filtered_by_length_and_bad_lines_are_named() {
             .any(|messages| messages.contains("Be brief.") && messages.contains("queues"))
     );
     assert!(!sent.iter().any(|messages| messages.contains("word word")));
-    let record = loadscope::run::load(&dir.path().join("run.json")).unwrap();
+    let record = loadscope::testing::run::load(&dir.path().join("run.json")).unwrap();
     let chat = record.scenarios[0].levels[0].tasks[0].stats.chat.clone().unwrap();
     // The server's usage says 3 prompt tokens a reply; it wins over the tokenizer.
     assert_eq!(chat.prompt_tokens, chat.replies * 3);

@@ -430,7 +430,7 @@ fn loadscope_within(args: &[&str], data: &std::path::Path, env: &[(&str, &str)],
 #[cfg(unix)]
 #[test]
 fn the_library_passes_over_fifos_devices_and_folders_and_reads_only_the_head_of_each_run() {
-    use loadscope::run::summary::{RunSummary, read_summary};
+    use loadscope::testing::run::summary::{RunSummary, read_summary};
     let data = tempfile::tempdir().unwrap();
     let runs = data.path().join("runs");
     std::fs::create_dir_all(&runs).unwrap();
@@ -439,7 +439,7 @@ fn the_library_passes_over_fifos_devices_and_folders_and_reads_only_the_head_of_
     let mut record = common::run_fixture("b");
     record.id = "20261205T100000Z-abcdef".into();
     record.title = Some("written today".into());
-    loadscope::run::save_atomic(&record, &runs.join("new.json")).unwrap();
+    loadscope::testing::run::save_atomic(&record, &runs.join("new.json")).unwrap();
     let written = std::fs::read_to_string(runs.join("new.json")).unwrap();
     let keys: Vec<&str> = written
         .lines()
@@ -451,7 +451,7 @@ fn the_library_passes_over_fifos_devices_and_folders_and_reads_only_the_head_of_
     // One computation: the head's summary, the streamed summary of an old file and the
     // summary of the whole record are the same.
     assert_eq!(read_summary(&runs.join("new.json")).unwrap(), RunSummary::of(&record));
-    let old = loadscope::run::load(&runs.join("old.json")).unwrap();
+    let old = loadscope::testing::run::load(&runs.join("old.json")).unwrap();
     assert_eq!(read_summary(&runs.join("old.json")).unwrap(), RunSummary::of(&old));
 
     // A run whose body is cut off after its summary is still listed: listing reads the head.
@@ -522,10 +522,10 @@ fn a_run_file_over_the_size_cap_is_listed_from_its_summary_and_refused_whole_wit
     // About 2 MB of per-second points.
     let point = record.series[0].clone();
     record.series = (0..4_000)
-        .map(|second| loadscope::run::SeriesPoint { second, ..point.clone() })
+        .map(|second| loadscope::testing::run::SeriesPoint { second, ..point.clone() })
         .collect();
     let path = runs.join("long.json");
-    loadscope::run::save_atomic(&record, &path).unwrap();
+    loadscope::testing::run::save_atomic(&record, &path).unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() > 1_000_000);
     let cap = [("LOADSCOPE_MAX_RUN_FILE_MB", "1")];
     let limit = std::time::Duration::from_secs(20);
@@ -780,21 +780,21 @@ fn a_large_dataset_streams_with_progress_and_the_app_reads_it_in_the_background(
 
     // The app's way (its window thread is marked): the first check answers at once that the
     // file is being read, a later one has it.
-    use loadscope::preset::dataset::{DatasetFormat, load};
-    use loadscope::preset::file_reads::reads_finished;
-    loadscope::io_guard::mark_this_thread();
+    use loadscope::testing::preset::dataset::{DatasetFormat, load};
+    use loadscope::testing::preset::file_reads::reads_finished;
+    loadscope::testing::io_guard::mark_this_thread();
     let before = reads_finished();
     let started = std::time::Instant::now();
     let first = load(
         "big.jsonl",
         Some(dir.path()),
         DatasetFormat::Jsonl,
-        loadscope::tokens::Tokenizer::O200kBase,
+        loadscope::testing::tokens::Tokenizer::O200kBase,
     );
     assert!(started.elapsed() < std::time::Duration::from_millis(500), "answered at once");
     assert!(matches!(
         first.unwrap_err(),
-        loadscope::preset::dataset::DatasetError::Reading { .. }
+        loadscope::testing::preset::dataset::DatasetError::Reading { .. }
     ));
     while reads_finished() == before {
         assert!(started.elapsed() < std::time::Duration::from_secs(120), "the read ends");
@@ -804,7 +804,7 @@ fn a_large_dataset_streams_with_progress_and_the_app_reads_it_in_the_background(
         "big.jsonl",
         Some(dir.path()),
         DatasetFormat::Jsonl,
-        loadscope::tokens::Tokenizer::O200kBase,
+        loadscope::testing::tokens::Tokenizer::O200kBase,
     )
     .unwrap();
     assert_eq!(read.conversations.len(), index);

@@ -76,7 +76,7 @@ level = "Busy"
     assert_eq!(output.status.code(), Some(1), "p95 < 1us fails: {stdout}{}", text(&output.stderr));
     assert!(text(&output.stderr).contains(&format!("JUnit results written to {}", junit.display())));
 
-    let record = loadscope::run::load(&out).unwrap();
+    let record = loadscope::testing::run::load(&out).unwrap();
     let read = read_junit(&junit);
     assert_eq!(read["name"], "Loadscope: CI <gate> & co", "names are escaped and read back whole");
     let suites = read["suites"].as_array().unwrap();
@@ -85,7 +85,7 @@ level = "Busy"
     assert_eq!(suite["name"], "Gateway");
     assert_eq!(suite["properties"]["run_id"], serde_json::json!(record.id));
     let cases = suite["cases"].as_array().unwrap();
-    let verdicts: Vec<(&str, &loadscope::run::Verdict)> = record.scenarios[0]
+    let verdicts: Vec<(&str, &loadscope::testing::run::Verdict)> = record.scenarios[0]
         .levels
         .iter()
         .flat_map(|level| level.verdicts.iter().map(move |verdict| (level.name.as_str(), verdict)))
@@ -143,8 +143,8 @@ level = "Busy"
 
 #[test]
 fn a_capacity_search_is_one_case_for_its_result_and_one_per_capacity_target() {
-    let record = loadscope::run::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ui-capacity-run.json")).unwrap();
-    let xml = loadscope::report::junit::render(&record);
+    let record = loadscope::testing::run::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ui-capacity-run.json")).unwrap();
+    let xml = loadscope::testing::report::junit::render(&record);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("capacity.xml");
     std::fs::write(&path, &xml).unwrap();

@@ -128,7 +128,7 @@ fn a_real_locust_run_imports_under_a_presets_names_and_compares_with_loadscopes(
         "the level with Locust's 4 users: {stdout}"
     );
     let saved = PathBuf::from(stdout.lines().find_map(|line| line.strip_prefix("Saved to ")).unwrap());
-    let imported = loadscope::run::load(&saved).unwrap();
+    let imported = loadscope::testing::run::load(&saved).unwrap();
     assert_eq!(imported.preset.name, "nginx api");
     assert_eq!(imported.imported.as_ref().unwrap().tool, "locust");
     let level = &imported.scenarios[0].levels[0];
@@ -148,7 +148,7 @@ fn a_real_locust_run_imports_under_a_presets_names_and_compares_with_loadscopes(
     );
     let fail = level.tasks.iter().find(|task| task.task == "fail").unwrap();
     assert_eq!(fail.stats.failures, fail.stats.requests, "every /fail is a 500");
-    assert_eq!(level.failures[0].kind, loadscope::run::FailureKind::Status(500));
+    assert_eq!(level.failures[0].kind, loadscope::testing::run::FailureKind::Status(500));
     assert_eq!(level.failures[0].task, "fail");
     assert!(!imported.series.is_empty(), "a point per history row");
     assert!(imported.series.iter().all(|point| point.users <= 4));

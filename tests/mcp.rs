@@ -6,7 +6,7 @@
 mod common;
 
 use common::NodeServer;
-use loadscope::engine::{Event, run_blocking};
+use loadscope::testing::engine::{Event, run_blocking};
 
 fn everything() -> NodeServer {
     NodeServer::start("mcp-server-everything", &["streamableHttp"], &[("PORT", "{port}".into())], &[])
@@ -62,7 +62,7 @@ fn sessions_calls_and_per_tool_stats_against_the_reference_server() {
     let nope = row("nope");
     assert_eq!(nope.stats.failures, nope.stats.requests);
     let failure = level.failures.iter().find(|failure| failure.task == "nope").unwrap();
-    assert_eq!(failure.kind, loadscope::run::FailureKind::RpcError);
+    assert_eq!(failure.kind, loadscope::testing::run::FailureKind::RpcError);
     assert!(failure.message.starts_with("JSON-RPC error -32602"), "{}", failure.message);
     // Every user deleted its session when the run ended (the server logs each DELETE).
     let deleted = server.log().matches("Received session termination request").count();
@@ -174,7 +174,7 @@ task = "escape probe"
     let failure = level
         .failures
         .iter()
-        .find(|failure| failure.kind == loadscope::run::FailureKind::SandboxViolation)
+        .find(|failure| failure.kind == loadscope::testing::run::FailureKind::SandboxViolation)
         .unwrap();
     assert_eq!(failure.task, "wrong probe");
     assert_eq!(row("MCP initialize").stats.requests, 3);

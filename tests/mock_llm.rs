@@ -5,7 +5,7 @@
 mod common;
 
 use common::NodeServer;
-use loadscope::run::histogram::decode;
+use loadscope::testing::run::histogram::decode;
 
 const CHUNK_INTERVAL_MILLIS: u64 = 20;
 /// 40 characters in chunks of 4: 10 content chunks a reply.
@@ -68,7 +68,7 @@ fn streamed_replies_match_the_mocks_configured_pace() {
     assert!(streamed.stats.requests >= 5 && streamed.stats.failures == 0, "{:?}", streamed.stats);
     let chat = streamed.stats.chat.as_ref().unwrap();
     // No usage in the mock's streams: one token per content chunk, 10 a reply.
-    assert_eq!(chat.token_source, loadscope::run::TokenCountSource::Chunks);
+    assert_eq!(chat.token_source, loadscope::testing::run::TokenCountSource::Chunks);
     assert_eq!(chat.output_tokens, 10 * chat.replies);
     let interval_micros = CHUNK_INTERVAL_MILLIS * 1000;
     // The first chunk comes one interval after the request; each next one an interval later.
@@ -91,7 +91,7 @@ fn streamed_replies_match_the_mocks_configured_pace() {
     assert!(chat.ttft_p95_micros <= streamed.stats.p95_micros);
 
     let whole = by_name("whole").stats.chat.clone().unwrap();
-    assert_eq!(whole.token_source, loadscope::run::TokenCountSource::Usage);
+    assert_eq!(whole.token_source, loadscope::testing::run::TokenCountSource::Usage);
     assert_eq!(
         (whole.output_tokens, whole.prompt_tokens),
         (10 * whole.replies, 7 * whole.replies),
@@ -101,7 +101,7 @@ fn streamed_replies_match_the_mocks_configured_pace() {
     let failing = by_name("failing");
     assert_eq!(failing.stats.failures, failing.stats.requests);
     let row = level.failures.iter().find(|row| row.task == "failing").unwrap();
-    assert_eq!(row.kind, loadscope::run::FailureKind::Status(500));
+    assert_eq!(row.kind, loadscope::testing::run::FailureKind::Status(500));
     // The message quotes the start of the reply, so the cause is visible in the table.
     assert!(
         row.message.starts_with("HTTP 500 Internal Server Error: {") && row.message.contains("mock failure"),
@@ -112,7 +112,7 @@ fn streamed_replies_match_the_mocks_configured_pace() {
     let row = level.failures.iter().find(|row| row.task == "failing stream").unwrap();
     assert_eq!(
         (row.kind, row.message.as_str()),
-        (loadscope::run::FailureKind::ApiError, "API error: mock failure")
+        (loadscope::testing::run::FailureKind::ApiError, "API error: mock failure")
     );
     println!(
         "mock-llm, {CHUNK_INTERVAL_MILLIS} ms chunk interval: TTFT p50 {}µs p95 {}µs, ITL p50 {}µs p95 {}µs",

@@ -9,9 +9,9 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use loadscope::demo::{DemoConfig, DemoStack};
-use loadscope::monitor::docker::DockerSampler;
-use loadscope::monitor::{Availability, ContainerFilter, MonitorSettings, Monitors};
+use loadscope::testing::demo::{DemoConfig, DemoStack};
+use loadscope::testing::monitor::docker::DockerSampler;
+use loadscope::testing::monitor::{Availability, ContainerFilter, MonitorSettings, Monitors};
 
 const IMAGE: &str = "loadscope-busybox:test";
 
@@ -253,7 +253,7 @@ expr = "host_cpu_max <= 100%"
     );
 
     let live = events.iter().rev().find_map(|event| match event {
-        loadscope::engine::Event::Snapshot(snapshot) => snapshot.resources.clone(),
+        loadscope::testing::engine::Event::Snapshot(snapshot) => snapshot.resources.clone(),
         _ => None,
     });
     assert!(
@@ -293,7 +293,7 @@ print(({})(registry).decode(), end="")
 
 #[test]
 fn real_prometheus_client_text_reads_as_the_chosen_values() {
-    use loadscope::monitor::prometheus::parse;
+    use loadscope::testing::monitor::prometheus::parse;
     for openmetrics in [false, true] {
         let text = prometheus_client_text(openmetrics);
         let wanted = ["vllm:num_requests_waiting", "vllm:gpu_cache_usage_perc"].map(String::from);

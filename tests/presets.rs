@@ -2,9 +2,9 @@
 //! line, column and what was expected.
 #![allow(clippy::unwrap_used)]
 
-use loadscope::measure::LoadModel;
-use loadscope::preset::shipped;
-use loadscope::preset::{CompiledPreset, Overrides, PresetSource, compile, load};
+use loadscope::testing::measure::LoadModel;
+use loadscope::testing::preset::shipped;
+use loadscope::testing::preset::{CompiledPreset, Overrides, PresetSource, compile, load};
 use std::time::Duration;
 
 fn shipped_preset(name: &str) -> CompiledPreset {
@@ -68,7 +68,10 @@ fn api_gateway_has_the_guides_levels_and_targets() {
     );
     // The guide's nvidia-smi and docker stats terminals, sampled by the run.
     assert!(preset.monitors.gpu && preset.monitors.host);
-    assert_eq!(preset.monitors.containers, Some(loadscope::monitor::ContainerFilter::default()));
+    assert_eq!(
+        preset.monitors.containers,
+        Some(loadscope::testing::monitor::ContainerFilter::default())
+    );
     let health = scenario.health.as_ref().unwrap();
     assert_eq!(
         (health.url.as_str(), health.start_hint.as_deref()),
@@ -170,7 +173,7 @@ fn demo_takes_about_two_minutes() {
         "the gateway's baseline, then the three services"
     );
     assert!(
-        matches!(&demo.scenarios[1].baseline, Some(loadscope::preset::compiled::CompiledBaseline::Scenario(name)) if name == "API Gateway baseline"),
+        matches!(&demo.scenarios[1].baseline, Some(loadscope::testing::preset::compiled::CompiledBaseline::Scenario(name)) if name == "API Gateway baseline"),
         "the gateway is checked against its single-user baseline"
     );
 }
@@ -304,7 +307,7 @@ fn overrides_replace_host_users_and_duration() {
         host: Some("http://127.0.0.1:9999".into()),
         users: Some(3),
         spawn_rate: Some(2.0),
-        duration: Some(loadscope::measure::duration::HumanDuration(Duration::from_secs(7))),
+        duration: Some(loadscope::testing::measure::duration::HumanDuration(Duration::from_secs(7))),
         insecure: false,
         search: None,
     };

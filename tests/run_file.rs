@@ -3,10 +3,10 @@
 
 mod common;
 
-use loadscope::run::library::{LibraryEntry, list, run_file_name};
-use loadscope::run::{FailureKind, RunFileError, RunStatus, load, save_atomic};
+use loadscope::testing::run::library::{LibraryEntry, list, run_file_name};
+use loadscope::testing::run::{FailureKind, RunFileError, RunStatus, load, save_atomic};
 
-fn sample_record() -> loadscope::run::RunRecord {
+fn sample_record() -> loadscope::testing::run::RunRecord {
     let nginx = common::Nginx::start();
     let (_dir, out) = common::out_path();
     let text = format!(
@@ -81,7 +81,7 @@ fn the_library_lists_runs_and_explains_bad_files() {
     let dir = tempfile::tempdir().unwrap();
     save_atomic(&record, &dir.path().join(run_file_name("2026-11-27T10:00:00Z", "My Preset!"))).unwrap();
     std::fs::write(dir.path().join("other.json"), r#"{"format": "something-else"}"#).unwrap();
-    let mut future: serde_json::Value = serde_json::from_slice(&loadscope::run::save::run_file_json(&record).unwrap()).unwrap();
+    let mut future: serde_json::Value = serde_json::from_slice(&loadscope::testing::run::save::run_file_json(&record).unwrap()).unwrap();
     future["version"] = 99.into();
     std::fs::write(dir.path().join("future.json"), future.to_string()).unwrap();
     let entries = list(dir.path()).unwrap().entries;

@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use common::{Nginx, loadscope, text};
-use loadscope::analysis::comparison::{Change, Measure, compare, delta};
-use loadscope::run::RunRecord;
+use loadscope::testing::analysis::comparison::{Change, Measure, compare, delta};
+use loadscope::testing::run::RunRecord;
 
 const SEGMENTS: u32 = 4;
 
@@ -78,7 +78,7 @@ fn four_segments_started_together_merge_into_the_load_of_one_process() {
     std::fs::write(&preset_path, preset(&nginx.url())).unwrap();
 
     let files = run_segments(dir.path(), &preset_path, Duration::from_secs(3));
-    let segments: Vec<RunRecord> = files.iter().map(|file| loadscope::run::load(file).unwrap()).collect();
+    let segments: Vec<RunRecord> = files.iter().map(|file| loadscope::testing::run::load(file).unwrap()).collect();
     for (index, segment) in segments.iter().enumerate() {
         let info = segment.segment.as_ref().unwrap();
         assert_eq!((info.index, info.count), (index as u32, SEGMENTS));
@@ -109,9 +109,9 @@ fn four_segments_started_together_merge_into_the_load_of_one_process() {
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
     assert!(stdout.contains("Merged 4 segments into"), "{stdout}");
-    let merged = loadscope::run::load(&merged_path).unwrap();
+    let merged = loadscope::testing::run::load(&merged_path).unwrap();
     assert_eq!(merged.id, "split-test");
-    let folder_merged = loadscope::run::load(&from_folder).unwrap();
+    let folder_merged = loadscope::testing::run::load(&from_folder).unwrap();
     assert_eq!(folder_merged.scenarios, merged.scenarios);
     // Merged again from the folder, the merged files beside the segments are passed over.
     let output = loadscope(
@@ -154,10 +154,10 @@ fn four_segments_started_together_merge_into_the_load_of_one_process() {
     assert_eq!(failures, level.total.stats.failures);
 
     // The merged p95 is the p95 of the segments' histograms added together.
-    let mut added = loadscope::run::histogram::new_histogram();
+    let mut added = loadscope::testing::run::histogram::new_histogram();
     for run in &segments {
         added
-            .add(loadscope::run::histogram::decode(&run.scenarios[0].levels[0].total.histogram).unwrap())
+            .add(loadscope::testing::run::histogram::decode(&run.scenarios[0].levels[0].total.histogram).unwrap())
             .unwrap();
     }
     assert_eq!(added.len(), level.total.stats.requests);
@@ -191,7 +191,7 @@ fn four_segments_started_together_merge_into_the_load_of_one_process() {
         dir.path(),
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let single = loadscope::run::load(&single_path).unwrap();
+    let single = loadscope::testing::run::load(&single_path).unwrap();
     let comparison = compare(&[&single, &merged], 0);
     let row = &comparison.rows[0];
     let (base, other) = (row.cells[0].as_ref().unwrap(), row.cells[1].as_ref().unwrap());

@@ -7,8 +7,8 @@ mod common;
 use std::path::Path;
 
 use common::{Nginx, openssl, out_path};
-use loadscope::engine::{Event, RunPlan, run_blocking};
-use loadscope::preset::{PresetSource, compile};
+use loadscope::testing::engine::{Event, RunPlan, run_blocking};
+use loadscope::testing::preset::{PresetSource, compile};
 
 /// A CA and a localhost certificate it signed.
 fn certificates(dir: &Path) {

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use loadscope::demo::DemoConfig;
-use loadscope::engine::{Event, Phase, Snapshot};
-use loadscope::run::{RunRecord, RunStatus};
-use loadscope::ui::live_run::RunState;
-use loadscope::ui::{AppCommand, AppConfig, LoadscopeApp, Tab};
+use loadscope::testing::demo::DemoConfig;
+use loadscope::testing::engine::{Event, Phase, Snapshot};
+use loadscope::testing::run::{RunRecord, RunStatus};
+use loadscope::testing::ui::live_run::RunState;
+use loadscope::testing::ui::{AppCommand, AppConfig, LoadscopeApp, Tab};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
@@ -102,7 +102,7 @@ fn the_one_saved_run(harness: &mut Harness<'_, LoadscopeApp>, data_dir: &Path) -
         .map(|entry| entry.unwrap().path())
         .collect();
     assert_eq!(saved.len(), 1, "{saved:?}");
-    loadscope::run::load(&saved[0]).unwrap()
+    loadscope::testing::run::load(&saved[0]).unwrap()
 }
 
 #[test]
@@ -176,7 +176,9 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
     // A broken target expression is explained beside it.
     harness.get_by_label("Target 3 expression").set_text_value_accesskit("p95 < fast");
     settle(&mut harness);
-    let why = loadscope::measure::target::TargetExpr::parse("p95 < fast").unwrap_err().to_string();
+    let why = loadscope::testing::measure::target::TargetExpr::parse("p95 < fast")
+        .unwrap_err()
+        .to_string();
     harness.get_by_label(&why);
     assert!(harness.state().document().text().contains("expr = \"p95 < fast\""));
     let diagnostics = harness.state().document().diagnostics();
@@ -329,7 +331,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
         harness.query_by_label_contains("Time to first token").is_none(),
         "the models task streams nothing: no TTFT chart"
     );
-    let models = loadscope::ui::live_run::TaskChoice {
+    let models = loadscope::testing::ui::live_run::TaskChoice {
         scenario: 0,
         task: 1,
         name: "models".into(),
@@ -452,9 +454,9 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
     let mut results = egui_kittest::SnapshotResults::new();
     results.add(harness.try_snapshot("editor"));
 
-    let preset = loadscope::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
+    let preset = loadscope::testing::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
     {
-        let mut live = loadscope::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
+        let mut live = loadscope::testing::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
         for event in replay(&record, 6) {
             live.apply(event);
         }
@@ -519,7 +521,7 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
     // Wait for the notice too: it appears above the tabs and moves what follows, and a click
     // is aimed at a widget of the frame it was queried in.
     step_until(&mut harness, Duration::from_secs(10), "the details saved", |harness| {
-        loadscope::run::load(&path).unwrap().title.as_deref() == Some("Queue 32, before the fix")
+        loadscope::testing::run::load(&path).unwrap().title.as_deref() == Some("Queue 32, before the fix")
             && harness
                 .state()
                 .notices()
@@ -527,9 +529,12 @@ fn runs_tab_edits_exports_compares_presents_and_deletes_with_undo() {
                 .any(|info| info.text.starts_with("Saved the details"))
             && !harness.state().runs().is_loading()
     });
-    let saved = loadscope::run::load(&path).unwrap();
+    let saved = loadscope::testing::run::load(&path).unwrap();
     assert_eq!(saved.tags, vec!["release-1.4", "baseline"]);
-    assert_eq!(saved.scenarios, loadscope::run::load(&fixture("runs/a.json")).unwrap().scenarios);
+    assert_eq!(
+        saved.scenarios,
+        loadscope::testing::run::load(&fixture("runs/a.json")).unwrap().scenarios
+    );
     // The findings and the guide's results table are on screen.
     harness.get_by_label_contains("Latency knee (warning, Gateway / Level 3)");
     harness.get_by_label("p95 degradation");
@@ -677,7 +682,7 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     settle(&mut harness);
 
     // A Live chart saved as PNG: drawn again at twice the screen's scale, title to axes.
-    let record = loadscope::run::load(&data.join("runs/20261127T144101Z-before.json")).unwrap();
+    let record = loadscope::testing::run::load(&data.join("runs/20261127T144101Z-before.json")).unwrap();
     harness.state_mut().command(AppCommand::ShowSavedRun(
         data.join("runs/20261127T144101Z-before.json"),
         Box::new(record),
@@ -751,10 +756,10 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = harness(config(data.path(), Some("demo".into())));
     settle(&mut harness);
-    let preset = loadscope::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
+    let preset = loadscope::testing::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
     {
         let app = harness.state_mut();
-        app.set_live(loadscope::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight));
+        app.set_live(loadscope::testing::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight));
         app.take_event(Event::Started {
             out_path: PathBuf::from("/mnt/full/run.json"),
             stages: 2,
@@ -762,14 +767,14 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
         });
         app.take_event(Event::SaveFailed {
             path: PathBuf::from("/mnt/full/run.json"),
-            error: std::sync::Arc::new(loadscope::run::RunFileError::Write {
+            error: std::sync::Arc::new(loadscope::testing::run::RunFileError::Write {
                 path: PathBuf::from("/mnt/full/run.json"),
                 source: std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device"),
             }),
         });
         app.take_event(Event::SaveFailed {
             path: PathBuf::from("/mnt/full/run.json"),
-            error: std::sync::Arc::new(loadscope::run::RunFileError::Write {
+            error: std::sync::Arc::new(loadscope::testing::run::RunFileError::Write {
                 path: PathBuf::from("/mnt/full/run.json"),
                 source: std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device"),
             }),
@@ -781,7 +786,7 @@ fn save_failures_are_errors_on_screen_and_a_run_saved_nowhere_says_so() {
     assert_eq!(harness.state().notices().len(), 1, "said once, not at every autosave");
     harness.state_mut().take_event(Event::Finished {
         record: Box::new(fixture_record()),
-        saved: loadscope::engine::SaveOutcome::NotSaved {
+        saved: loadscope::testing::engine::SaveOutcome::NotSaved {
             error: "/mnt/full/run.json: No space left on device".into(),
         },
     });
@@ -837,7 +842,7 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
     settle(&mut harness);
     harness.get_by_label("Keyboard shortcuts").click();
     settle(&mut harness);
-    assert_eq!(harness.state().dialog(), Some(loadscope::ui::Dialog::Shortcuts));
+    assert_eq!(harness.state().dialog(), Some(loadscope::testing::ui::Dialog::Shortcuts));
     harness.get_by_label("Stop the run");
     harness.get_by_label("Shift+F5");
     harness.get_by_label("Close").click();
@@ -915,7 +920,7 @@ fn save_as_goes_through_the_in_app_file_dialog_where_the_system_has_none() {
     assert!(!harness.state().document().is_dirty());
     assert_eq!(
         harness.state().document().origin(),
-        &loadscope::ui::document::Origin::File(saved.clone())
+        &loadscope::testing::ui::document::Origin::File(saved.clone())
     );
     // Saved presets are one click away in the library panel (beside the shipped one).
     assert_eq!(harness.get_all_by_label("api-gateway").count(), 2);
@@ -983,7 +988,7 @@ fn secrets_entered_once_go_to_a_private_env_file_beside_the_preset() {
         harness.state().notices().iter().all(|notice| !notice.text.contains("sk-test")),
         "no notice shows the value"
     );
-    let dotenv = loadscope::preset::secrets::DotEnv::read(&env_file).unwrap();
+    let dotenv = loadscope::testing::preset::secrets::DotEnv::read(&env_file).unwrap();
     assert_eq!(dotenv.lookup("LOADSCOPE_UI_TEST_KEY").as_deref(), Some("sk-test-secret-123"));
 }
 
@@ -1076,7 +1081,7 @@ fn hovering_a_chart_reads_every_series_at_that_time_on_every_chart() {
     // Every chart's legend reads the same time.
     // Every chart's legend reads the same time.
     let at_secs = harness.state().live_view().cursor.hover_secs.expect("the pointer is over a chart");
-    let readout = format!("at {}", loadscope::format::elapsed(at_secs));
+    let readout = format!("at {}", loadscope::testing::format::elapsed(at_secs));
     assert!(harness.get_all_by_label(&readout).count() >= 2, "{readout} on each chart");
     let at_secs = at_secs.round() as u32;
     // The series' point nearest that time (points sit at the end of their second).
@@ -1150,7 +1155,7 @@ fn the_present_headline_leads_with_the_worst_failure() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = harness(config(data.path(), Some("demo".into())));
     settle(&mut harness);
-    let failing = loadscope::run::load(&fixture("runs/a.json")).unwrap();
+    let failing = loadscope::testing::run::load(&fixture("runs/a.json")).unwrap();
     harness.state_mut().command(AppCommand::Present(vec![failing]));
     settle(&mut harness);
     // 31% errors against a 1% limit at the gateway's busiest level, not a fast level's p95.
@@ -1162,7 +1167,7 @@ fn the_present_headline_leads_with_the_worst_failure() {
     settle(&mut harness);
 
     // A run whose targets all held leads with its peak load within targets.
-    let mut passing = loadscope::run::load(&fixture("runs/b.json")).unwrap();
+    let mut passing = loadscope::testing::run::load(&fixture("runs/b.json")).unwrap();
     for scenario in &mut passing.scenarios {
         for level in &mut scenario.levels {
             for verdict in &mut level.verdicts {
@@ -1180,15 +1185,16 @@ fn the_present_headline_leads_with_the_worst_failure() {
 fn comparisons_call_a_change_only_beyond_noise() {
     // b ran against a stack twice as fast as a's: a real change. a2 ran against the same stack
     // as a, minutes later: only noise.
-    let a = loadscope::run::load(&fixture("runs/a.json")).unwrap();
-    let b = loadscope::run::load(&fixture("runs/b.json")).unwrap();
-    let a2 = loadscope::run::load(&fixture("runs/a2.json")).unwrap();
+    let a = loadscope::testing::run::load(&fixture("runs/a.json")).unwrap();
+    let b = loadscope::testing::run::load(&fixture("runs/b.json")).unwrap();
+    let a2 = loadscope::testing::run::load(&fixture("runs/a2.json")).unwrap();
     let summary = |first: &RunRecord, second: &RunRecord| {
-        let comparison = loadscope::analysis::comparison::compare(&[first, second], 0);
-        loadscope::report::tables::comparison_summary_table(&comparison)
+        let comparison = loadscope::testing::analysis::comparison::compare(&[first, second], 0);
+        loadscope::testing::report::tables::comparison_summary_table(&comparison)
     };
-    let words =
-        |table: &loadscope::report::tables::Table| -> Vec<String> { table.rows.iter().flatten().map(|cell| cell.text.clone()).collect() };
+    let words = |table: &loadscope::testing::report::tables::Table| -> Vec<String> {
+        table.rows.iter().flatten().map(|cell| cell.text.clone()).collect()
+    };
     let real = words(&summary(&a, &b));
     assert!(real.iter().any(|text| text.ends_with(" better")), "{real:?}");
     let noise = words(&summary(&a, &a2));
@@ -1344,7 +1350,7 @@ fn scrape(port: u16) -> Option<String> {
 
 #[test]
 fn a_presets_metrics_address_serves_the_apps_run_to_prometheus() {
-    let demo = loadscope::demo::DemoStack::start(DemoConfig {
+    let demo = loadscope::testing::demo::DemoStack::start(DemoConfig {
         base_port: 0,
         seed: Some(3),
         error_rate: 0.0,
@@ -1428,7 +1434,7 @@ fn a_presets_metrics_address_serves_the_apps_run_to_prometheus() {
 
 #[test]
 fn a_folder_of_segment_files_shows_merged_while_the_segments_still_write() {
-    let demo = loadscope::demo::DemoStack::start(DemoConfig {
+    let demo = loadscope::testing::demo::DemoStack::start(DemoConfig {
         base_port: 0,
         seed: Some(4),
         error_rate: 0.0,
@@ -1486,7 +1492,7 @@ fn a_folder_of_segment_files_shows_merged_while_the_segments_still_write() {
             .record
             .as_ref()
             .and_then(|record| record.total.as_ref().map(|total| total.stats.requests));
-        let folder = loadscope::segments::folder::read_folder(&shared);
+        let folder = loadscope::testing::segments::folder::read_folder(&shared);
         if let (Some(app_requests), Ok(folder)) = (app_requests, folder) {
             let merged = folder.record.total.as_ref().unwrap().stats.requests;
             let writing = folder
@@ -1516,7 +1522,7 @@ fn a_folder_of_segment_files_shows_merged_while_the_segments_still_write() {
     step_until(&mut harness, Duration::from_secs(10), "every segment finished", |harness| {
         harness.state().segment_folder().is_some_and(|folder| folder.done)
     });
-    let merged = loadscope::segments::folder::read_folder(&shared).unwrap().record;
+    let merged = loadscope::testing::segments::folder::read_folder(&shared).unwrap().record;
     let total = merged.total.as_ref().unwrap().stats.requests;
     assert_eq!(
         harness
@@ -1598,7 +1604,7 @@ fn the_window_thread_reads_and_writes_no_file() {
     settle(&mut harness);
     harness.get_by_label("Runs").click();
     settle(&mut harness);
-    let faults = loadscope::io_guard::faults();
+    let faults = loadscope::testing::io_guard::faults();
     assert!(faults.is_empty(), "file I/O on the window thread: {faults:#?}");
 }
 
@@ -1659,18 +1665,18 @@ fn the_live_tab_present_and_the_report_draw_a_run_with_the_same_charts() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = live_tab_with_fixture_run(data.path());
     let record = fixture_record();
-    let report_charts = loadscope::report::charts::run_charts(&record);
+    let report_charts = loadscope::testing::report::charts::run_charts(&record);
     assert!(
         report_charts.len() >= 4,
         "{:?}",
         report_charts.iter().map(|chart| &chart.title).collect::<Vec<_>>()
     );
-    let html = loadscope::report::html::render_report(&loadscope::report::Report::new(&record, &[], None));
+    let html = loadscope::testing::report::html::render_report(&loadscope::testing::report::Report::new(&record, &[], None));
     for chart in &report_charts {
         // The same title on the Live tab's chart and in the HTML report.
         harness.get_by_label(&format!("{} chart", chart.title));
         assert!(
-            html.contains(&loadscope::report::svg::escape(&chart.title)),
+            html.contains(&loadscope::testing::report::svg::escape(&chart.title)),
             "{} in the report",
             chart.title
         );
@@ -1679,8 +1685,8 @@ fn the_live_tab_present_and_the_report_draw_a_run_with_the_same_charts() {
     harness.state_mut().command(AppCommand::Present(vec![record.clone()]));
     settle(&mut harness);
     for kind in [
-        loadscope::report::catalogue::ChartKind::Throughput,
-        loadscope::report::catalogue::ChartKind::Latency,
+        loadscope::testing::report::catalogue::ChartKind::Throughput,
+        loadscope::testing::report::catalogue::ChartKind::Latency,
     ] {
         let title = kind.spec().unwrap().title;
         assert!(harness.query_all_by_label(title).next().is_some(), "{title} in Present");

@@ -19,7 +19,7 @@ pub fn degradation_percent(p95_micros: f64, baseline_p95_micros: f64) -> Option<
 }
 
 /// The baseline numbers of one scenario of a run: all levels together, overall and per task.
-pub fn from_scenario(scenario: &ScenarioRecord, source: String, run_id: Option<String>) -> BaselineRecord {
+pub(crate) fn from_scenario(scenario: &ScenarioRecord, source: String, run_id: Option<String>) -> BaselineRecord {
     let duration_secs: f64 = scenario.levels.iter().map(|level| level.duration_secs()).sum();
     let mut tasks = BTreeMap::new();
     for task in &scenario.tasks {
@@ -61,7 +61,7 @@ pub fn resolve_saved_baselines(preset: &mut CompiledPreset) -> Result<(), Preset
 
 /// Why a saved baseline run cannot be a scenario's baseline.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum BaselineError {
+pub(crate) enum BaselineError {
     #[error("baseline run {0}: reading it; the preset is checked again when it has been read")]
     Reading(PathBuf),
     /// `written` is the path as the preset wrote it, for the command that makes it.
@@ -73,7 +73,7 @@ pub enum BaselineError {
 
 /// The baseline run has no scenario to compare with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NoSuchScenario {
+pub(crate) enum NoSuchScenario {
     #[error("the baseline run has no scenario {wanted:?} (it has: {known}); name one of those")]
     Named { wanted: String, known: String },
     #[error("the baseline run has no scenario {name:?} or {with_suffix:?} (it has: {known}); name one with scenario = \"...\"")]
@@ -104,7 +104,7 @@ fn saved_baseline(saved: &SavedRunBaseline, scenario_name: &str) -> Result<Basel
 
 /// Numbers of several spans of one task together: counts add, percentiles come from the merged
 /// histograms (the largest part's percentiles when a histogram cannot be read).
-pub fn merge_stats(parts: &[&TaskSummary], duration_secs: f64) -> TaskStats {
+pub(crate) fn merge_stats(parts: &[&TaskSummary], duration_secs: f64) -> TaskStats {
     if let [only] = parts {
         return only.stats.clone();
     }
@@ -158,7 +158,7 @@ pub fn merge_stats(parts: &[&TaskSummary], duration_secs: f64) -> TaskStats {
 
 /// The scenario of `baseline_run` that `scenario_name` is compared with: the one `wanted`
 /// names, else one with the same name, else "<name> baseline", else the run's only scenario.
-pub fn pick_scenario<'a>(
+pub(crate) fn pick_scenario<'a>(
     baseline_run: &'a RunRecord,
     wanted: Option<&str>,
     scenario_name: &str,
@@ -187,7 +187,7 @@ pub fn pick_scenario<'a>(
 
 /// The baseline of every scenario of `run`: a baseline run given from outside (`compare
 /// --baseline`, `report --baseline`) wins over the one the run itself recorded.
-pub fn baselines_for(run: &RunRecord, external: Option<(&RunRecord, &str)>) -> Vec<Option<BaselineRecord>> {
+pub(crate) fn baselines_for(run: &RunRecord, external: Option<(&RunRecord, &str)>) -> Vec<Option<BaselineRecord>> {
     run.scenarios
         .iter()
         .map(|scenario| match external {

@@ -10,13 +10,13 @@ use crate::format;
 use crate::run::{LevelRecord, RunRecord, TaskSummary, histogram};
 
 /// Changes smaller than this (percent) are too small to call, however sure they are.
-pub const SAME_BAND_PERCENT: f64 = 5.0;
+pub(crate) const SAME_BAND_PERCENT: f64 = 5.0;
 
 /// Requests each side needs in a level before a change there is called better or worse.
-pub const MIN_COMPARED_REQUESTS: u64 = 100;
+pub(crate) const MIN_COMPARED_REQUESTS: u64 = 100;
 
 /// Said under every comparison table: what the intervals are, and what they are not.
-pub const INTERVALS_NOTE: &str = "Intervals are within-run sampling intervals (95%); a rerun of the same load can spread wider. Measure that spread with `loadscope run --repeat N`. Better or worse is called only beyond noise, with at least 100 requests on each side, and never between levels whose loads differ.";
+pub(crate) const INTERVALS_NOTE: &str = "Intervals are within-run sampling intervals (95%); a rerun of the same load can spread wider. Measure that spread with `loadscope run --repeat N`. Better or worse is called only beyond noise, with at least 100 requests on each side, and never between levels whose loads differ.";
 
 /// What a level asked of the service: its load model, planned length and task mix. Numbers
 /// from levels whose loads differ are not better or worse than each other, only different.
@@ -472,7 +472,7 @@ pub fn delta(measure: Measure, base: &CompareCell, other: &CompareCell) -> Optio
 }
 
 /// A run's short label: its name and start time (`Demo 2026-11-27 10:33:05`).
-pub fn run_label(run: &RunRecord) -> String {
+pub(crate) fn run_label(run: &RunRecord) -> String {
     let started: String = run.started_at.chars().take(19).collect::<String>().replace('T', " ");
     format!("{} {started}", run.display_name())
 }
@@ -581,7 +581,7 @@ pub fn compare(runs: &[&RunRecord], baseline: usize) -> Comparison {
 /// [`compare`], with each run's repeat spread where it has one (`spreads[i]` for `runs[i]`):
 /// between two runs that both have repeats, p95, error rate and RPS are called better or worse
 /// only when their run-to-run ranges do not overlap.
-pub fn compare_with_spreads(runs: &[&RunRecord], baseline: usize, spreads: &[Option<super::spread::Spread>]) -> Comparison {
+pub(crate) fn compare_with_spreads(runs: &[&RunRecord], baseline: usize, spreads: &[Option<super::spread::Spread>]) -> Comparison {
     let columns = runs
         .iter()
         .enumerate()
@@ -674,7 +674,7 @@ pub fn compare_with_spreads(runs: &[&RunRecord], baseline: usize, spreads: &[Opt
 }
 
 /// `A`..`Z`, then `AA`...
-pub fn column_letter(index: usize) -> String {
+pub(crate) fn column_letter(index: usize) -> String {
     let mut index = index;
     let mut letters = Vec::new();
     loop {
@@ -698,29 +698,27 @@ pub enum Align {
 
 /// What an overlay chart draws from each second of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeriesMeasure {
+pub(crate) enum SeriesMeasure {
     P95,
     Rps,
     FailuresPerSec,
     Users,
-    TtftP95,
 }
 
 impl SeriesMeasure {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             SeriesMeasure::P95 => "Latency p95",
             SeriesMeasure::Rps => "Throughput",
             SeriesMeasure::FailuresPerSec => "Failures",
             SeriesMeasure::Users => "Users",
-            SeriesMeasure::TtftP95 => "Time to first token p95",
         }
     }
 
     /// The unit of [`SeriesMeasure::value`], for the chart's axis.
-    pub fn unit(self) -> &'static str {
+    pub(crate) fn unit(self) -> &'static str {
         match self {
-            SeriesMeasure::P95 | SeriesMeasure::TtftP95 => "ms",
+            SeriesMeasure::P95 => "ms",
             SeriesMeasure::Rps => "req/s",
             SeriesMeasure::FailuresPerSec => "failures/s",
             SeriesMeasure::Users => "users",
@@ -728,13 +726,12 @@ impl SeriesMeasure {
     }
 
     /// The second's value in the chart's unit (latency in milliseconds).
-    pub fn value(self, point: &crate::run::SeriesPoint) -> Option<f64> {
+    pub(crate) fn value(self, point: &crate::run::SeriesPoint) -> Option<f64> {
         match self {
             SeriesMeasure::P95 => point.requests.p95_micros.map(|micros| micros as f64 / 1000.0),
             SeriesMeasure::Rps => Some(point.requests.rps),
             SeriesMeasure::FailuresPerSec => Some(point.requests.failures_per_sec),
             SeriesMeasure::Users => Some(point.users as f64),
-            SeriesMeasure::TtftP95 => point.requests.ttft_p95_micros.map(|micros| micros as f64 / 1000.0),
         }
     }
 }
@@ -752,7 +749,7 @@ pub struct LevelSlot {
 /// Every run's series on a common axis: one line of `[x seconds, value]` per run, and the
 /// level slots (for by-level alignment the levels' common starts; for elapsed time, the
 /// first run's levels).
-pub fn overlay(runs: &[&RunRecord], measure: SeriesMeasure, align: Align) -> (Vec<Vec<[f64; 2]>>, Vec<LevelSlot>) {
+pub(crate) fn overlay(runs: &[&RunRecord], measure: SeriesMeasure, align: Align) -> (Vec<Vec<[f64; 2]>>, Vec<LevelSlot>) {
     let slots = level_slots(runs, align);
     let lines = runs
         .iter()

@@ -6,34 +6,34 @@ use crate::format;
 use crate::run::{FailureKind, Finding, FindingRule, LevelRecord, RunRecord, ScenarioRecord, Severity};
 
 /// p95 growing by at least this factor from one level to the next is a knee.
-pub const KNEE_FACTOR: f64 = 2.0;
+pub(crate) const KNEE_FACTOR: f64 = 2.0;
 /// Levels with fewer requests than this are too thin for a latency comparison.
-pub const MIN_REQUESTS: u64 = 20;
+pub(crate) const MIN_REQUESTS: u64 = 20;
 /// The error rate (percent) the last level must reach for "error rate rises with users".
-pub const RISING_ERROR_RATE_PERCENT: f64 = 1.0;
+pub(crate) const RISING_ERROR_RATE_PERCENT: f64 = 1.0;
 /// The correlation between load and error rate that counts as rising with users (3+ levels).
-pub const RISING_FIT_R: f64 = 0.8;
+pub(crate) const RISING_FIT_R: f64 = 0.8;
 /// GPU memory (percent) that counts as near full.
-pub const GPU_MEMORY_PERCENT: f64 = 95.0;
+pub(crate) const GPU_MEMORY_PERCENT: f64 = 95.0;
 /// Host CPU (percent) from which a busy host is noted (when the generator itself kept up).
-pub const HOST_BUSY_PERCENT: f64 = 90.0;
+pub(crate) const HOST_BUSY_PERCENT: f64 = 90.0;
 /// The failure rate in a level's last third at least this many times its first third's:
 /// accelerating.
-pub const CASCADE_FACTOR: f64 = 3.0;
+pub(crate) const CASCADE_FACTOR: f64 = 3.0;
 /// ...when the last third's failure rate is at least this (percent) and this many points above
 /// the first third's.
-pub const CASCADE_MIN_RATE_PERCENT: f64 = 5.0;
+pub(crate) const CASCADE_MIN_RATE_PERCENT: f64 = 5.0;
 /// Least evidence for a rule about failures: this many service failures where it fires.
-pub const MIN_FAILURES: u64 = 5;
+pub(crate) const MIN_FAILURES: u64 = 5;
 /// Least evidence for a cascade: failures in the last third, requests in the first.
-pub const CASCADE_MIN_FAILURES: f64 = 20.0;
-pub const CASCADE_MIN_FIRST_REQUESTS: f64 = 10.0;
+pub(crate) const CASCADE_MIN_FAILURES: f64 = 20.0;
+pub(crate) const CASCADE_MIN_FIRST_REQUESTS: f64 = 10.0;
 /// Levels a trend needs (two points always fit a line).
-pub const MIN_TREND_LEVELS: usize = 3;
+pub(crate) const MIN_TREND_LEVELS: usize = 3;
 /// A knee also moves p95 by at least this much (a 2x jump from 100 µs is noise, not a knee).
-pub const KNEE_MIN_INCREASE_MICROS: f64 = 5_000.0;
+pub(crate) const KNEE_MIN_INCREASE_MICROS: f64 = 5_000.0;
 /// Late starts below this count are scheduling noise.
-pub const MIN_LATE_STARTS: u64 = 5;
+pub(crate) const MIN_LATE_STARTS: u64 = 5;
 
 /// Every finding of the run, by scenario, then level, most severe first within a level.
 pub fn find(run: &RunRecord) -> Vec<Finding> {
@@ -152,7 +152,7 @@ fn by_load(scenario: &ScenarioRecord) -> Vec<&LevelRecord> {
 }
 
 /// Pearson correlation and least-squares slope of y on x (None with fewer than two distinct x).
-pub fn linear_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+pub(crate) fn linear_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     let n = points.len() as f64;
     if points.len() < 2 {
         return None;

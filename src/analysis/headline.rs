@@ -7,7 +7,7 @@ use crate::run::RunRecord;
 
 /// One level in a headline.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LevelHeadline {
+pub(crate) struct LevelHeadline {
     pub scenario: String,
     pub level: usize,
     /// `Level 2 (15 users)`.
@@ -23,7 +23,7 @@ pub struct LevelHeadline {
 
 /// The target that missed by the most, where it missed and by how much.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WorstFailure {
+pub(crate) struct WorstFailure {
     pub scenario: String,
     /// `Level 3 (48 users)`.
     pub level_label: String,
@@ -39,7 +39,7 @@ pub struct WorstFailure {
 
 /// A run's headline.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Headline {
+pub(crate) struct Headline {
     /// The failing target furthest past its limit (None when every target held).
     pub worst_failure: Option<WorstFailure>,
     /// The busiest level whose targets all held: its RPS and label.
@@ -54,7 +54,7 @@ pub struct Headline {
 
 /// A capacity search's answer, for a room.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CapacityHeadline {
+pub(crate) struct CapacityHeadline {
     /// `20 users`, or `none`.
     pub found: String,
     /// `capacity within every target, Chat capacity`.
@@ -63,7 +63,7 @@ pub struct CapacityHeadline {
 }
 
 /// The headline of `run`.
-pub fn headline(run: &RunRecord) -> Headline {
+pub(crate) fn headline(run: &RunRecord) -> Headline {
     let levels: Vec<LevelHeadline> = run
         .scenarios
         .iter()

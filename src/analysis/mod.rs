@@ -1,14 +1,14 @@
 //! Analysis: run records in, values out (verdicts now; baselines, findings and comparison
 //! build on the same records).
 
-pub mod baseline;
-pub mod comparison;
-pub mod findings;
-pub mod headline;
-pub mod noise;
-pub mod search_step;
-pub mod spread;
-pub mod verdicts;
+pub(crate) mod baseline;
+pub(crate) mod comparison;
+pub(crate) mod findings;
+pub(crate) mod headline;
+pub(crate) mod noise;
+pub(crate) mod search_step;
+pub(crate) mod spread;
+pub(crate) mod verdicts;
 
 use std::fmt;
 

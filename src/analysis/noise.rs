@@ -41,7 +41,7 @@ impl Interval {
 
 /// The 95% interval of the `quantile` (0..1) of the values in `histogram`; None when it is
 /// empty.
-pub fn quantile_interval(histogram: &Histogram<u64>, quantile: f64) -> Option<Interval> {
+pub(crate) fn quantile_interval(histogram: &Histogram<u64>, quantile: f64) -> Option<Interval> {
     let count = histogram.len() as f64;
     if count == 0.0 {
         return None;
@@ -58,7 +58,7 @@ pub fn quantile_interval(histogram: &Histogram<u64>, quantile: f64) -> Option<In
 }
 
 /// Wilson's 95% score interval of `failures` in `requests`, in percent; None without requests.
-pub fn error_rate_interval_percent(failures: u64, requests: u64) -> Option<Interval> {
+pub(crate) fn error_rate_interval_percent(failures: u64, requests: u64) -> Option<Interval> {
     if requests == 0 {
         return None;
     }
@@ -77,7 +77,7 @@ pub fn error_rate_interval_percent(failures: u64, requests: u64) -> Option<Inter
 }
 
 /// Whether two error rates differ beyond noise: the two-proportion z-test at 5%.
-pub fn error_rates_differ(base_failures: u64, base_requests: u64, failures: u64, requests: u64) -> bool {
+pub(crate) fn error_rates_differ(base_failures: u64, base_requests: u64, failures: u64, requests: u64) -> bool {
     if base_requests == 0 || requests == 0 {
         return false;
     }
@@ -93,7 +93,7 @@ pub fn error_rates_differ(base_failures: u64, base_requests: u64, failures: u64,
 }
 
 /// The 95% interval of a rate of `count` events in `secs` seconds (per second).
-pub fn rate_interval(count: u64, secs: f64) -> Option<Interval> {
+pub(crate) fn rate_interval(count: u64, secs: f64) -> Option<Interval> {
     if !(secs.is_finite() && secs > 0.0) {
         return None;
     }

@@ -16,11 +16,11 @@ use crate::run::{FailureKind, LevelRecord, Verdict};
 use super::noise::error_rate_interval_percent;
 
 /// Requests a step needs before its verdicts are judged without measuring longer.
-pub const MIN_STEP_REQUESTS: u64 = 30;
+pub(crate) const MIN_STEP_REQUESTS: u64 = 30;
 
 /// How a step went.
 #[derive(Debug, Clone, PartialEq)]
-pub enum StepJudgement {
+pub(crate) enum StepJudgement {
     /// Every target held; `note` says what that rests on when it is less than plain.
     Held { note: Option<String> },
     /// A target failed beyond doubt: `why` names it and what was observed.
@@ -34,7 +34,7 @@ pub enum StepJudgement {
 /// Judges step number `step` (from 1) from its level record. `classes` are the scenario's
 /// failure classes (targets may name them). `last_word`: the step cannot be measured longer,
 /// so a doubt is said in a note instead of asking for more.
-pub fn judge_step(level: &LevelRecord, step: usize, classes: &[String], last_word: bool) -> StepJudgement {
+pub(crate) fn judge_step(level: &LevelRecord, step: usize, classes: &[String], last_word: bool) -> StepJudgement {
     if let Some(stop) = not_the_service(level, step) {
         return StepJudgement::Stop(stop);
     }

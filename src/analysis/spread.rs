@@ -79,7 +79,7 @@ impl Spread {
 
 /// Each level's spread over `runs` (the repeats of one preset, in any order). Levels match by
 /// scenario name and position; a level without requests in a run adds nothing from that run.
-pub fn spread(group: &str, runs: &[&RunRecord]) -> Spread {
+pub(crate) fn spread(group: &str, runs: &[&RunRecord]) -> Spread {
     let mut levels: Vec<LevelSpread> = Vec::new();
     for run in runs {
         for scenario in &run.scenarios {
@@ -126,7 +126,7 @@ pub fn spread(group: &str, runs: &[&RunRecord]) -> Spread {
 
 /// The spread of the repeat group `run` belongs to, over the completed runs of that group in
 /// `library`; None when the run is not a repeat or fewer than two of its group are there.
-pub fn group_spread<'a>(run: &RunRecord, library: impl IntoIterator<Item = &'a RunRecord>) -> Option<Spread> {
+pub(crate) fn group_spread<'a>(run: &RunRecord, library: impl IntoIterator<Item = &'a RunRecord>) -> Option<Spread> {
     let group = &run.repeat.as_ref()?.group;
     let members: Vec<&RunRecord> = library
         .into_iter()
@@ -139,7 +139,7 @@ pub fn group_spread<'a>(run: &RunRecord, library: impl IntoIterator<Item = &'a R
 /// The spread of the repeat group `run` belongs to, from the runs saved in `dir` (its repeats
 /// are saved together in the run library); None when it is not a repeat, or fewer than two
 /// of its group are there. Reads the folder: call it off the UI thread.
-pub fn spread_in_folder(run: &RunRecord, dir: &std::path::Path) -> Option<Spread> {
+pub(crate) fn spread_in_folder(run: &RunRecord, dir: &std::path::Path) -> Option<Spread> {
     let group = &run.repeat.as_ref()?.group;
     // Only the group's files are read whole; the rest of the folder is known by its summaries.
     let listing = crate::run::library::list(dir).ok()?;

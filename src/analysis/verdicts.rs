@@ -12,7 +12,7 @@ use crate::run::{BaselineRecord, CapacityVerdict, LevelRecord, TargetRecord, Tas
 /// numbers by task name; `total` is all tasks together; `classes` the preset's failure classes.
 /// `resources` are the level's resource peaks from the monitors (None without monitors);
 /// `baseline` what `degradation` targets compare with (None: those targets stay unchecked).
-pub fn evaluate_level(
+pub(crate) fn evaluate_level(
     targets: &[TargetRecord],
     classes: &[String],
     level_index: usize,
@@ -80,7 +80,7 @@ fn resource_value(peaks: &ResourcePeaks, metric: Metric) -> Option<f64> {
 
 /// The capacity targets of a scenario (`capacity_users >= 40`) against its search's result;
 /// None when the search found no load at all that held (every such target fails).
-pub fn evaluate_capacity(targets: &[TargetRecord], found: Option<f64>, axis: CapacityAxis) -> Vec<CapacityVerdict> {
+pub(crate) fn evaluate_capacity(targets: &[TargetRecord], found: Option<f64>, axis: CapacityAxis) -> Vec<CapacityVerdict> {
     targets
         .iter()
         .filter_map(|target| {
@@ -102,7 +102,7 @@ pub fn evaluate_capacity(targets: &[TargetRecord], found: Option<f64>, axis: Cap
 }
 
 /// Verdicts of a finished level record.
-pub fn evaluate_record(
+pub(crate) fn evaluate_record(
     targets: &[TargetRecord],
     classes: &[String],
     level: &LevelRecord,
@@ -121,7 +121,7 @@ pub fn evaluate_record(
 }
 
 /// Whether every verdict held (None when there are none).
-pub fn all_passed<'a>(verdicts: impl IntoIterator<Item = &'a Verdict>) -> Option<bool> {
+pub(crate) fn all_passed<'a>(verdicts: impl IntoIterator<Item = &'a Verdict>) -> Option<bool> {
     let mut any = false;
     for verdict in verdicts {
         any = true;

@@ -12,7 +12,7 @@ use crate::run::RunRecord;
 use crate::run::library::{LibraryError, default_runs_dir, resolve};
 
 /// Loads runs by reference (path, id, file name or `latest`), naming the one that fails.
-pub fn load_runs(references: &[String], dir: &std::path::Path) -> Result<Vec<(PathBuf, RunRecord)>, LibraryError> {
+pub(crate) fn load_runs(references: &[String], dir: &std::path::Path) -> Result<Vec<(PathBuf, RunRecord)>, LibraryError> {
     references
         .iter()
         .map(|reference| {
@@ -24,7 +24,7 @@ pub fn load_runs(references: &[String], dir: &std::path::Path) -> Result<Vec<(Pa
 }
 
 /// Runs `loadscope compare`.
-pub fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<PathBuf>, json: bool) -> u8 {
+pub(crate) fn compare_runs(references: &[String], baseline: Option<&str>, dir: Option<PathBuf>, json: bool) -> u8 {
     let dir = dir.unwrap_or_else(default_runs_dir);
     let runs = match load_runs(references, &dir) {
         Ok(runs) => runs,

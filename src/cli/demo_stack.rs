@@ -4,7 +4,7 @@ use super::{DemoStackArgs, EXIT_BAD_INPUT, EXIT_PASSED};
 use crate::demo::{DemoConfig, DemoStack};
 
 /// Starts the demo stack and waits for Ctrl-C.
-pub fn demo_stack(args: DemoStackArgs) -> u8 {
+pub(crate) fn demo_stack(args: DemoStackArgs) -> u8 {
     if !(args.time_scale.is_finite() && args.time_scale > 0.0) {
         eprintln!("--time-scale {}: must be a positive number (1.0 = normal speed)", args.time_scale);
         return EXIT_BAD_INPUT;

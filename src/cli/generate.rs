@@ -19,7 +19,7 @@ pub enum Artifact {
 }
 
 /// Writes `artifact` to standard output; exit code 0, or 1 when it cannot be written.
-pub fn generate(artifact: Artifact) -> u8 {
+pub(crate) fn generate(artifact: Artifact) -> u8 {
     let mut command = Cli::command();
     let mut out = Vec::new();
     let written = match artifact {

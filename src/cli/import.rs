@@ -51,7 +51,7 @@ pub struct LocustArgs {
 }
 
 /// Runs `loadscope import`.
-pub fn import_run(args: ImportArgs) -> u8 {
+pub(crate) fn import_run(args: ImportArgs) -> u8 {
     match args.from {
         ImportFrom::Locust(args) => import_locust(args),
     }

@@ -14,10 +14,10 @@ use crate::run::library::RunRow;
 use crate::run::{Finding, LevelRecord, RunRecord, RunStatus, ScenarioRecord, TaskSummary};
 
 /// The version of every `--json` document.
-pub const JSON_VERSION: u32 = 1;
+pub(crate) const JSON_VERSION: u32 = 1;
 
 /// Prints a document on standard output, one line.
-pub fn print<T: Serialize>(document: &T) {
+pub(crate) fn print<T: Serialize>(document: &T) {
     match serde_json::to_string(document) {
         Ok(text) => println!("{text}"),
         // Only non-string map keys or a failing Serialize impl can get here; neither exists.
@@ -27,7 +27,7 @@ pub fn print<T: Serialize>(document: &T) {
 
 /// `loadscope runs --json`.
 #[derive(Debug, Serialize)]
-pub struct RunsDocument {
+pub(crate) struct RunsDocument {
     pub kind: &'static str,
     pub version: u32,
     /// The library folder listed.
@@ -39,7 +39,7 @@ pub struct RunsDocument {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RunsEntry {
+pub(crate) struct RunsEntry {
     pub id: String,
     pub path: String,
     /// The name given in the library, else the preset's.
@@ -63,13 +63,13 @@ pub struct RunsEntry {
 }
 
 #[derive(Debug, Serialize)]
-pub struct UnreadableEntry {
+pub(crate) struct UnreadableEntry {
     pub path: String,
     pub error: String,
 }
 
 impl RunsDocument {
-    pub fn new(dir: &std::path::Path, rows: &[RunRow], unreadable: Vec<UnreadableEntry>) -> RunsDocument {
+    pub(crate) fn new(dir: &std::path::Path, rows: &[RunRow], unreadable: Vec<UnreadableEntry>) -> RunsDocument {
         RunsDocument {
             kind: "runs",
             version: JSON_VERSION,
@@ -100,7 +100,7 @@ impl RunsDocument {
 
 /// `loadscope run --repeat N --json`: each level's spread over the repeats.
 #[derive(Debug, Serialize)]
-pub struct SpreadDocument<'a> {
+pub(crate) struct SpreadDocument<'a> {
     pub kind: &'static str,
     pub version: u32,
     #[serde(flatten)]
@@ -108,7 +108,7 @@ pub struct SpreadDocument<'a> {
 }
 
 impl<'a> SpreadDocument<'a> {
-    pub fn new(spread: &'a crate::analysis::spread::Spread) -> SpreadDocument<'a> {
+    pub(crate) fn new(spread: &'a crate::analysis::spread::Spread) -> SpreadDocument<'a> {
         SpreadDocument {
             kind: "repeat",
             version: JSON_VERSION,
@@ -119,7 +119,7 @@ impl<'a> SpreadDocument<'a> {
 
 /// `loadscope compare --json`.
 #[derive(Debug, Serialize)]
-pub struct ComparisonDocument {
+pub(crate) struct ComparisonDocument {
     pub kind: &'static str,
     pub version: u32,
     /// The letter of the run the others are measured against.
@@ -130,7 +130,7 @@ pub struct ComparisonDocument {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ComparedRun {
+pub(crate) struct ComparedRun {
     pub letter: String,
     pub name: String,
     pub id: String,
@@ -141,7 +141,7 @@ pub struct ComparedRun {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ComparedRow {
+pub(crate) struct ComparedRow {
     pub scenario: String,
     /// 0-based level index, and its name.
     pub level: usize,
@@ -161,7 +161,7 @@ pub struct ComparedRow {
 /// `CompareCell`'s numbers, copied on purpose: the JSON contract stays put when the internal
 /// type changes.
 #[derive(Debug, Serialize)]
-pub struct ComparedCell {
+pub(crate) struct ComparedCell {
     pub run: String,
     /// The level's load as text (`40 users`, `20 req/s`).
     pub load: String,
@@ -183,7 +183,7 @@ pub struct ComparedCell {
 }
 
 #[derive(Debug, Serialize)]
-pub struct MeasureInterval {
+pub(crate) struct MeasureInterval {
     /// `p50`, `p95`, `p99`, `error_rate`, `rps` or `ttft_p95`.
     pub measure: &'static str,
     pub low: f64,
@@ -191,7 +191,7 @@ pub struct MeasureInterval {
 }
 
 #[derive(Debug, Serialize)]
-pub struct MeasureChange {
+pub(crate) struct MeasureChange {
     pub measure: &'static str,
     /// This run's value minus the baseline's, in the measure's unit (µs, percent points, req/s).
     pub absolute: f64,
@@ -207,7 +207,7 @@ pub struct MeasureChange {
 }
 
 impl ComparisonDocument {
-    pub fn new(comparison: &Comparison) -> ComparisonDocument {
+    pub(crate) fn new(comparison: &Comparison) -> ComparisonDocument {
         let letter = |index: usize| comparison.runs.get(index).map(|run| run.letter.clone()).unwrap_or_default();
         ComparisonDocument {
             kind: "comparison",
@@ -304,7 +304,7 @@ fn compared_cell(run: String, base: Option<&CompareCell>, cell: &CompareCell) ->
 
 /// `loadscope validate --json`.
 #[derive(Debug, Serialize)]
-pub struct ValidationDocument {
+pub(crate) struct ValidationDocument {
     pub kind: &'static str,
     pub version: u32,
     /// One per preset named, in order.
@@ -312,7 +312,7 @@ pub struct ValidationDocument {
 }
 
 #[derive(Debug, Serialize)]
-pub struct PresetValidation {
+pub(crate) struct PresetValidation {
     /// The preset as named on the command line.
     pub preset: String,
     pub ok: bool,
@@ -325,7 +325,7 @@ pub struct PresetValidation {
 }
 
 #[derive(Debug, Serialize)]
-pub struct PresetError {
+pub(crate) struct PresetError {
     /// The file's path, or `shipped:NAME`.
     pub source: String,
     /// 1-based; null when the mistake has no place (a file that cannot be read).
@@ -335,7 +335,7 @@ pub struct PresetError {
 }
 
 impl PresetValidation {
-    pub fn ok(preset: &str, compiled: &CompiledPreset) -> PresetValidation {
+    pub(crate) fn ok(preset: &str, compiled: &CompiledPreset) -> PresetValidation {
         PresetValidation {
             preset: preset.to_string(),
             ok: true,
@@ -347,7 +347,7 @@ impl PresetValidation {
         }
     }
 
-    pub fn failed(preset: &str, diagnostics: &[Diagnostic]) -> PresetValidation {
+    pub(crate) fn failed(preset: &str, diagnostics: &[Diagnostic]) -> PresetValidation {
         PresetValidation {
             preset: preset.to_string(),
             ok: false,
@@ -370,7 +370,7 @@ impl PresetValidation {
 
 /// `loadscope probe --json`.
 #[derive(Debug, Serialize)]
-pub struct ProbeDocument<'a> {
+pub(crate) struct ProbeDocument<'a> {
     pub kind: &'static str,
     pub version: u32,
     /// Per monitor (`gpu`, `containers`, `host`, `prometheus`): `{"state": "available" |
@@ -382,7 +382,7 @@ pub struct ProbeDocument<'a> {
 
 /// The summary `run --json` and `capacity --json` print when the run ends.
 #[derive(Debug, Serialize)]
-pub struct RunSummaryDocument<'a> {
+pub(crate) struct RunSummaryDocument<'a> {
     pub kind: &'static str,
     pub version: u32,
     pub id: &'a str,
@@ -400,7 +400,7 @@ pub struct RunSummaryDocument<'a> {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ScenarioSummary<'a> {
+pub(crate) struct ScenarioSummary<'a> {
     pub name: &'a str,
     pub levels: Vec<LevelSummary<'a>>,
     /// A capacity search's result, when the scenario ran one.
@@ -408,7 +408,7 @@ pub struct ScenarioSummary<'a> {
 }
 
 #[derive(Debug, Serialize)]
-pub struct LevelSummary<'a> {
+pub(crate) struct LevelSummary<'a> {
     pub name: &'a str,
     /// The load as text (`40 users, spawn 20/s`).
     pub load: String,
@@ -420,7 +420,7 @@ pub struct LevelSummary<'a> {
 
 /// A span's numbers (µs for latencies).
 #[derive(Debug, Serialize)]
-pub struct Numbers {
+pub(crate) struct Numbers {
     pub requests: u64,
     pub failures: u64,
     pub error_rate_percent: f64,
@@ -435,14 +435,14 @@ pub struct Numbers {
 }
 
 #[derive(Debug, Serialize)]
-pub struct TaskNumbers {
+pub(crate) struct TaskNumbers {
     pub task: String,
     #[serde(flatten)]
     pub numbers: Numbers,
 }
 
 #[derive(Debug, Serialize)]
-pub struct VerdictSummary {
+pub(crate) struct VerdictSummary {
     /// The target as written (`p95 < 2s`).
     pub target: String,
     pub task: Option<String>,
@@ -454,7 +454,7 @@ pub struct VerdictSummary {
 }
 
 #[derive(Debug, Serialize)]
-pub struct CapacitySummary {
+pub(crate) struct CapacitySummary {
     /// `users` or `rate`.
     pub over: &'static str,
     /// The highest load at which every target held (null: none).
@@ -540,7 +540,7 @@ fn scenario_summary(scenario: &ScenarioRecord) -> ScenarioSummary<'_> {
 }
 
 impl<'a> RunSummaryDocument<'a> {
-    pub fn new(record: &'a RunRecord, path: Option<&std::path::Path>, exit_code: u8) -> RunSummaryDocument<'a> {
+    pub(crate) fn new(record: &'a RunRecord, path: Option<&std::path::Path>, exit_code: u8) -> RunSummaryDocument<'a> {
         RunSummaryDocument {
             kind: "run",
             version: JSON_VERSION,

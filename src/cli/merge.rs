@@ -30,7 +30,7 @@ pub struct MergeArgs {
 
 /// Runs `loadscope merge`: exit 0 when every target holds on the merged numbers, 1 when one
 /// fails, 2 for files that are not one run's segments, 3 when the merged run cannot be written.
-pub fn merge_segments(args: MergeArgs) -> u8 {
+pub(crate) fn merge_segments(args: MergeArgs) -> u8 {
     // (file, named on the command line): files found in a folder that are not segments (a
     // merged run written beside them) are passed over; named ones must be segments.
     let mut files = Vec::new();

@@ -3,20 +3,20 @@
 //! failed its preflight health check, 3 the run could not be saved anywhere, 130 stopped
 //! before any load was sent.
 
-pub mod compare;
-pub mod demo_stack;
-pub mod generate;
-pub mod import;
-pub mod json;
-pub mod merge;
-pub mod probe;
-pub mod repeat;
-pub mod report;
-pub mod run;
-pub mod runs;
+pub(crate) mod compare;
+pub(crate) mod demo_stack;
+pub(crate) mod generate;
+pub(crate) mod import;
+pub(crate) mod json;
+pub(crate) mod merge;
+pub(crate) mod probe;
+pub(crate) mod repeat;
+pub(crate) mod report;
+pub(crate) mod run;
+pub(crate) mod runs;
 mod stop_signals;
-pub mod table;
-pub mod validate;
+pub(crate) mod table;
+pub(crate) mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,16 +27,16 @@ use crate::measure::duration::{HumanDuration, parse_duration};
 use crate::preset::compiled::MAX_USERS;
 
 /// Exit code: every target held.
-pub const EXIT_PASSED: u8 = 0;
+pub(crate) const EXIT_PASSED: u8 = 0;
 /// Exit code: a target failed (or the run was aborted by one).
-pub const EXIT_TARGET_FAILED: u8 = 1;
+pub(crate) const EXIT_TARGET_FAILED: u8 = 1;
 /// Exit code: bad input, or a service failed its preflight check.
-pub const EXIT_BAD_INPUT: u8 = 2;
+pub(crate) const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code: the run ended but its file could not be written anywhere (its summary was
 /// printed; nothing is on disk).
-pub const EXIT_NOT_SAVED: u8 = 3;
+pub(crate) const EXIT_NOT_SAVED: u8 = 3;
 /// Exit code: a signal stopped the command before any load was sent (as shells report SIGINT).
-pub const EXIT_INTERRUPTED: u8 = 130;
+pub(crate) const EXIT_INTERRUPTED: u8 = 130;
 
 /// Load testing for AI service stacks.
 #[derive(Debug, Parser)]
@@ -187,7 +187,7 @@ fn parse_start_at(text: &str) -> Result<std::time::SystemTime, String> {
 
 /// How far in the past `--start-at` may be: segments whose pods started late still run (their
 /// late start is noted), but a time long gone is a mistake, not a plan.
-pub const START_AT_PAST_TOLERANCE: std::time::Duration = std::time::Duration::from_secs(60);
+pub(crate) const START_AT_PAST_TOLERANCE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// `--start-at` read against `now`: RFC 3339 with `Z` or any offset (`+05:00`), within the next
 /// day and not more than [`START_AT_PAST_TOLERANCE`] ago.

@@ -7,7 +7,7 @@ use crate::monitor::sampler::probe as take_probe;
 use crate::monitor::{Availability, ContainerFilter, MonitorSettings, MonitorStatus, PrometheusEndpoint, ResourceSample};
 
 /// Runs `loadscope probe` and returns the exit code.
-pub fn probe(args: ProbeArgs) -> u8 {
+pub(crate) fn probe(args: ProbeArgs) -> u8 {
     if let Some(pattern) = &args.containers
         && let Err(err) = regex::Regex::new(pattern)
     {
@@ -65,7 +65,7 @@ pub fn probe(args: ProbeArgs) -> u8 {
 }
 
 /// One line per monitor: what it sees or why it cannot.
-pub fn status_lines(status: &MonitorStatus) -> Vec<String> {
+pub(crate) fn status_lines(status: &MonitorStatus) -> Vec<String> {
     [
         ("GPU", &status.gpu),
         ("Containers", &status.containers),

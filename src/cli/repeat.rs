@@ -12,13 +12,13 @@ use crate::run::{RepeatRecord, RunRecord};
 
 /// Where a repeat group's spread is saved, beside the runs (a folder of its own, so the
 /// library never reads it as a run).
-pub fn spread_path(runs_dir: &std::path::Path, group: &str) -> std::path::PathBuf {
+pub(crate) fn spread_path(runs_dir: &std::path::Path, group: &str) -> std::path::PathBuf {
     runs_dir.join("repeats").join(format!("{group}.json"))
 }
 
 /// Runs the preset `count` times with `run_once` and prints the spread. Exit code: the worst
 /// of the runs' (a run that fails its targets fails the whole).
-pub fn run_repeated(args: &RunArgs, count: u32, run_once: fn(&RunArgs, Option<RepeatRecord>) -> (u8, Option<RunRecord>)) -> u8 {
+pub(crate) fn run_repeated(args: &RunArgs, count: u32, run_once: fn(&RunArgs, Option<RepeatRecord>) -> (u8, Option<RunRecord>)) -> u8 {
     let refused = [
         (args.target.out.is_some(), "--out"),
         (args.target.junit.is_some(), "--junit"),
@@ -93,7 +93,7 @@ pub fn run_repeated(args: &RunArgs, count: u32, run_once: fn(&RunArgs, Option<Re
 }
 
 /// The spread for a terminal: a line per level with each measure's lowest, median and highest.
-pub fn spread_text(found: &Spread, asked: u32) -> String {
+pub(crate) fn spread_text(found: &Spread, asked: u32) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -33,7 +33,7 @@ pub struct ReportArgs {
 }
 
 /// Runs `loadscope report`.
-pub fn report(args: ReportArgs) -> u8 {
+pub(crate) fn report(args: ReportArgs) -> u8 {
     let dir = args.dir.clone().unwrap_or_else(default_runs_dir);
     let mut references = vec![args.run.clone()];
     references.extend(args.compare.iter().cloned());

@@ -24,7 +24,7 @@ use crate::run::library::default_runs_dir;
 const METRICS_LINGER_LIMIT: Duration = Duration::from_secs(60);
 
 /// Runs `loadscope run` and returns the exit code.
-pub fn run(args: RunArgs) -> u8 {
+pub(crate) fn run(args: RunArgs) -> u8 {
     match args.repeat {
         Some(count) if count > 1 => super::repeat::run_repeated(&args, count, run_once),
         _ => run_once(&args, None).0,
@@ -550,7 +550,7 @@ impl Progress {
 }
 
 /// One line of live state.
-pub fn progress_line(snapshot: &Snapshot) -> String {
+pub(crate) fn progress_line(snapshot: &Snapshot) -> String {
     let total = &snapshot.level_total;
     let failing = snapshot.verdicts.iter().filter(|verdict| !verdict.passed).count();
     let verdicts = if snapshot.verdicts.is_empty() {

@@ -63,7 +63,7 @@ fn parse_sort(text: &str) -> Result<SortKey, String> {
 }
 
 /// Runs `loadscope runs`.
-pub fn runs(args: RunsArgs) -> u8 {
+pub(crate) fn runs(args: RunsArgs) -> u8 {
     let dir = args.dir.clone().unwrap_or_else(default_runs_dir);
     match args.action {
         None => list_runs(&dir, &args),
@@ -141,7 +141,7 @@ fn act(dir: &Path, action: RunsAction) -> Result<String, LibraryError> {
 }
 
 /// `+name`/`name` adds a tag, `-name` removes it; tags stay unique and in order of adding.
-pub fn apply_tags(tags: &mut Vec<String>, changes: &[String]) {
+pub(crate) fn apply_tags(tags: &mut Vec<String>, changes: &[String]) {
     for change in changes {
         if let Some(name) = change.strip_prefix('-') {
             tags.retain(|tag| tag != name);

@@ -18,7 +18,7 @@ fn tokens_from(chat: &ChatStats) -> String {
 }
 
 /// The stats table, failures and verdicts of one level.
-pub fn level_report(scenario: &str, level: &LevelRecord) -> String {
+pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -183,7 +183,7 @@ fn text_row(cells: &[String; STATS_COLUMNS.len()]) -> String {
 }
 
 /// `PASS  p95 < 2s  (query)  observed 1.24s`.
-pub fn verdict_line(verdict: &Verdict) -> String {
+pub(crate) fn verdict_line(verdict: &Verdict) -> String {
     let mark = if verdict.passed { "PASS" } else { "FAIL" };
     let task = verdict.task.as_ref().map(|task| format!(" [task {task}]")).unwrap_or_default();
     let observed = match verdict.observed {
@@ -194,7 +194,7 @@ pub fn verdict_line(verdict: &Verdict) -> String {
 }
 
 /// The closing summary: every level's verdicts and the run's outcome.
-pub fn run_summary(record: &RunRecord) -> String {
+pub(crate) fn run_summary(record: &RunRecord) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\nRun {} ({})", record.id, record.status.label());
     if let Some(reason) = &record.stop_reason {
@@ -278,7 +278,7 @@ pub fn run_summary(record: &RunRecord) -> String {
 }
 
 /// Findings as indented lines: what, where, the numbers, and what it suggests.
-pub fn findings_text(findings: &[crate::run::Finding]) -> String {
+pub(crate) fn findings_text(findings: &[crate::run::Finding]) -> String {
     let mut out = String::new();
     for finding in findings {
         let place = crate::report::lines::finding_place(finding);

@@ -7,7 +7,7 @@ use crate::preset::Overrides;
 
 /// Validates each preset; prints a line per preset that is fine and every mistake otherwise
 /// (with `json`, one document with both).
-pub fn validate(presets: &[String], json: bool) -> u8 {
+pub(crate) fn validate(presets: &[String], json: bool) -> u8 {
     let mut code = EXIT_PASSED;
     let mut document = ValidationDocument {
         kind: "validation",

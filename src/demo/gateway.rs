@@ -16,7 +16,7 @@ use super::model::{GpuQueue, Jitter};
 use super::server::{DemoBody, json as json_response, read_json};
 
 /// The model name the demo serves.
-pub const MODEL: &str = "demo-llm";
+pub(crate) const MODEL: &str = "demo-llm";
 
 const WORDS: &[&str] = &[
     "Load", "testing", "shows", "where", "a", "service", "bends", "before", "it", "breaks.", "Latency", "grows", "as", "the", "queue",
@@ -24,7 +24,7 @@ const WORDS: &[&str] = &[
 ];
 
 /// The gateway's state.
-pub struct Gateway {
+pub(crate) struct Gateway {
     pub gpu: GpuQueue,
     /// How many generations run at once (the GPU queue's slots).
     pub gpu_slots: usize,
@@ -55,7 +55,7 @@ impl Gateway {
         response
     }
 
-    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
+    pub(crate) async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
         match (request.method(), request.uri().path()) {
             (&Method::GET, "/health") => json_response(StatusCode::OK, &json!({"status": "ok", "service": "demo-gateway"})),
             (&Method::GET, "/v1/models") => json_response(

@@ -18,12 +18,12 @@ use super::model::{GpuQueue, Jitter};
 use super::server::{DemoBody, empty, json as json_response, read_json};
 
 /// The protocol version the demo speaks when the client names none.
-pub const PROTOCOL_VERSION: &str = "2025-06-18";
+pub(crate) const PROTOCOL_VERSION: &str = "2025-06-18";
 
 const SESSION_HEADER: &str = "mcp-session-id";
 
 /// The MCP server's state.
-pub struct Mcp {
+pub(crate) struct Mcp {
     pub workers: GpuQueue,
     pub jitter: Arc<Jitter>,
     pub sessions: Mutex<HashMap<String, u64>>,
@@ -76,7 +76,7 @@ const TOOLS: &[Tool] = &[
 ];
 
 impl Mcp {
-    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
+    pub(crate) async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
         match (request.method(), request.uri().path()) {
             (&Method::GET, "/health") => json_response(StatusCode::OK, &json!({"status": "ok", "service": "demo-mcp"})),
             (&Method::POST, "/mcp") => self.post(request).await,
@@ -90,7 +90,7 @@ impl Mcp {
     }
 
     /// Sessions opened and not yet deleted.
-    pub fn open_sessions(&self) -> usize {
+    pub(crate) fn open_sessions(&self) -> usize {
         self.lock_sessions().len()
     }
 

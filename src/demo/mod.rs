@@ -2,11 +2,11 @@
 //! RAG service and an MCP server) whose latency grows with load, so a newcomer sees a real run,
 //! knee included, with nothing else installed. A demo and test target, not a real service.
 
-pub mod gateway;
-pub mod mcp;
-pub mod model;
-pub mod rag;
-pub mod server;
+pub(crate) mod gateway;
+pub(crate) mod mcp;
+pub(crate) mod model;
+pub(crate) mod rag;
+pub(crate) mod server;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -12,7 +12,7 @@ use rand::{RngExt, SeedableRng};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A bounded pool of slots with a bounded waiting line.
-pub struct GpuQueue {
+pub(crate) struct GpuQueue {
     slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
@@ -20,10 +20,10 @@ pub struct GpuQueue {
 
 /// The waiting line was full.
 #[derive(Debug)]
-pub struct Overloaded;
+pub(crate) struct Overloaded;
 
 impl GpuQueue {
-    pub fn new(slots: usize, max_waiting: usize) -> GpuQueue {
+    pub(crate) fn new(slots: usize, max_waiting: usize) -> GpuQueue {
         GpuQueue {
             slots: Arc::new(Semaphore::new(slots)),
             waiting: AtomicUsize::new(0),
@@ -32,7 +32,7 @@ impl GpuQueue {
     }
 
     /// A slot, after waiting in line; refused when the line is full.
-    pub async fn acquire(&self) -> Result<OwnedSemaphorePermit, Overloaded> {
+    pub(crate) async fn acquire(&self) -> Result<OwnedSemaphorePermit, Overloaded> {
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(permit);
         }
@@ -46,25 +46,25 @@ impl GpuQueue {
     }
 
     /// Requests waiting for a slot.
-    pub fn waiting(&self) -> usize {
+    pub(crate) fn waiting(&self) -> usize {
         self.waiting.load(Ordering::SeqCst)
     }
 
     /// Slots generating now, of `total`.
-    pub fn busy(&self, total: usize) -> usize {
+    pub(crate) fn busy(&self, total: usize) -> usize {
         total.saturating_sub(self.slots.available_permits())
     }
 }
 
 /// Seeded randomness for service times and injected errors.
-pub struct Jitter {
+pub(crate) struct Jitter {
     rng: Mutex<SmallRng>,
     time_scale: f64,
     error_rate: f64,
 }
 
 impl Jitter {
-    pub fn new(seed: Option<u64>, time_scale: f64, error_rate: f64) -> Jitter {
+    pub(crate) fn new(seed: Option<u64>, time_scale: f64, error_rate: f64) -> Jitter {
         let rng = match seed {
             Some(seed) => SmallRng::seed_from_u64(seed),
             None => SmallRng::seed_from_u64(rand::random()),
@@ -85,7 +85,7 @@ impl Jitter {
     }
 
     /// A service time around `base_millis`: ±`spread` uniformly, with a 2% slow tail (x3).
-    pub fn service(&self, base_millis: f64, spread: f64) -> Duration {
+    pub(crate) fn service(&self, base_millis: f64, spread: f64) -> Duration {
         let factor = self.with_rng(|rng| {
             let mut factor = 1.0 + rng.random_range(-spread..=spread);
             if rng.random_range(0.0..1.0) < 0.02 {
@@ -97,17 +97,17 @@ impl Jitter {
     }
 
     /// A fixed time, scaled.
-    pub fn scaled(&self, millis: f64) -> Duration {
+    pub(crate) fn scaled(&self, millis: f64) -> Duration {
         Duration::from_secs_f64((millis * self.time_scale).max(0.0) / 1000.0)
     }
 
     /// Whether this request fails with an injected server error.
-    pub fn inject_error(&self) -> bool {
+    pub(crate) fn inject_error(&self) -> bool {
         self.error_rate > 0.0 && self.with_rng(|rng| rng.random_range(0.0..1.0) < self.error_rate)
     }
 
     /// A whole number in `low..=high`.
-    pub fn between(&self, low: u32, high: u32) -> u32 {
+    pub(crate) fn between(&self, low: u32, high: u32) -> u32 {
         if low >= high {
             return low;
         }

@@ -13,14 +13,14 @@ use super::model::{GpuQueue, Jitter};
 use super::server::{DemoBody, json as json_response, read_json};
 
 /// The RAG service's state.
-pub struct Rag {
+pub(crate) struct Rag {
     pub store: GpuQueue,
     pub jitter: Arc<Jitter>,
     pub documents: AtomicU64,
 }
 
 impl Rag {
-    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
+    pub(crate) async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
         match (request.method(), request.uri().path()) {
             (&Method::GET, "/health") => json_response(
                 StatusCode::OK,

@@ -17,10 +17,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 /// The body type every demo handler returns.
-pub type DemoBody = BoxBody<Bytes, Infallible>;
+pub(crate) type DemoBody = BoxBody<Bytes, Infallible>;
 
 /// A JSON response.
-pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<DemoBody> {
+pub(crate) fn json(status: StatusCode, value: &serde_json::Value) -> Response<DemoBody> {
     let mut response = Response::new(Full::new(Bytes::from(value.to_string())).boxed());
     *response.status_mut() = status;
     response
@@ -30,14 +30,14 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<DemoBody>
 }
 
 /// An empty response.
-pub fn empty(status: StatusCode) -> Response<DemoBody> {
+pub(crate) fn empty(status: StatusCode) -> Response<DemoBody> {
     let mut response = Response::new(Full::new(Bytes::new()).boxed());
     *response.status_mut() = status;
     response
 }
 
 /// Reads a request body as JSON; the error is a ready 400 response.
-pub async fn read_json(request: Request<Incoming>) -> Result<(hyper::http::request::Parts, serde_json::Value), Response<DemoBody>> {
+pub(crate) async fn read_json(request: Request<Incoming>) -> Result<(hyper::http::request::Parts, serde_json::Value), Response<DemoBody>> {
     let (parts, body) = request.into_parts();
     let bytes = body
         .collect()
@@ -59,7 +59,7 @@ pub async fn read_json(request: Request<Incoming>) -> Result<(hyper::http::reque
 }
 
 /// Serves `handler` on `listener` until `shutdown` turns true.
-pub async fn serve<H, F>(listener: TcpListener, handler: Arc<H>, mut shutdown: watch::Receiver<bool>)
+pub(crate) async fn serve<H, F>(listener: TcpListener, handler: Arc<H>, mut shutdown: watch::Receiver<bool>)
 where
     H: Fn(Request<Incoming>) -> F + Send + Sync + 'static,
     F: Future<Output = Response<DemoBody>> + Send + 'static,
@@ -91,7 +91,7 @@ where
 }
 
 /// Binds a listener, naming the address in the error.
-pub async fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+pub(crate) async fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(address)
         .await
         .map_err(|err| std::io::Error::new(err.kind(), format!("cannot listen on {address}: {err}")))

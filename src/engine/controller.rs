@@ -24,7 +24,7 @@ const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
 
 /// The controller thread's body: waits for `Start`, runs, repeats, until the command channel
 /// closes.
-pub fn serve(mut commands: UnboundedReceiver<Command>, sink: EventSink) {
+pub(crate) fn serve(mut commands: UnboundedReceiver<Command>, sink: EventSink) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -113,7 +113,7 @@ async fn interruptible<T>(
 }
 
 /// A segment whose first level begins later than this after `--start-at` says so in its record.
-pub const LATE_START_TOLERANCE_MILLIS: f64 = 50.0;
+pub(crate) const LATE_START_TOLERANCE_MILLIS: f64 = 50.0;
 
 /// One run: [`prepare`] (checks, the claimed file, workers, monitors), [`run_level`] for each
 /// level of each scenario in order, then [`finish`] (drain, stop, the final save).

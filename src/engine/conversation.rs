@@ -32,7 +32,7 @@ pub struct UserTurn {
 /// The exchange a turn and its reply make. The reply's tokens are the server's `usage` count
 /// when it sent one (a reasoning model's count includes its reasoning, so the history reads a
 /// little longer than it is); the tokenizer counts the reply only when the server did not say.
-pub fn exchange(turn: UserTurn, reply: String, usage_tokens: Option<u64>, tokenizer: Tokenizer) -> Exchange {
+pub(crate) fn exchange(turn: UserTurn, reply: String, usage_tokens: Option<u64>, tokenizer: Tokenizer) -> Exchange {
     let reply_tokens = match usage_tokens {
         Some(tokens) => CHAT_TOKENS_PER_MESSAGE + tokenizer.count("assistant") + tokens,
         None => tokenizer.message_tokens("assistant", &reply),
@@ -101,13 +101,13 @@ impl ChatSession {
 
 /// A user's conversations, one per multi-turn chat task (by task index).
 #[derive(Debug, Default)]
-pub struct Conversations {
+pub(crate) struct Conversations {
     sessions: Vec<(usize, ChatSession)>,
 }
 
 impl Conversations {
     /// The conversation with `task`, started empty the first time.
-    pub fn with(&mut self, task: usize) -> &mut ChatSession {
+    pub(crate) fn with(&mut self, task: usize) -> &mut ChatSession {
         let index = match self.sessions.iter().position(|(known, _)| *known == task) {
             Some(index) => index,
             None => {

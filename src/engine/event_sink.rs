@@ -9,14 +9,14 @@ use super::{Event, Observer, Waker};
 
 /// Sends events and wakes the front end.
 #[derive(Clone)]
-pub struct EventSink {
+pub(crate) struct EventSink {
     events: mpsc::Sender<Event>,
     waker: Option<Waker>,
     observer: Option<Observer>,
 }
 
 impl EventSink {
-    pub fn new(events: mpsc::Sender<Event>, waker: Option<Waker>, observer: Option<Observer>) -> EventSink {
+    pub(crate) fn new(events: mpsc::Sender<Event>, waker: Option<Waker>, observer: Option<Observer>) -> EventSink {
         EventSink { events, waker, observer }
     }
 

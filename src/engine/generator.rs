@@ -8,10 +8,10 @@ use crate::measure::LoadModel;
 
 /// Descriptors a run uses besides its connections: standard streams, the runtimes' own,
 /// monitors, the run file.
-pub const DESCRIPTOR_OVERHEAD: u64 = 64;
+pub(crate) const DESCRIPTOR_OVERHEAD: u64 = 64;
 
 /// Raises the soft open-file limit to the hard limit (unix); returns the limit now in force.
-pub fn raise_open_file_limit() -> Option<u64> {
+pub(crate) fn raise_open_file_limit() -> Option<u64> {
     #[cfg(unix)]
     {
         let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
@@ -42,7 +42,7 @@ pub fn raise_open_file_limit() -> Option<u64> {
 
 /// The connections the busiest level of the plan can hold at once: one per user (closed
 /// model) or per request in flight (open model).
-pub fn connections_needed(plan: &RunPlan) -> u64 {
+pub(crate) fn connections_needed(plan: &RunPlan) -> u64 {
     plan.scenarios
         .iter()
         .flat_map(|scenario| scenario.compiled.levels.iter())
@@ -56,7 +56,7 @@ pub fn connections_needed(plan: &RunPlan) -> u64 {
 
 /// What the person should know before load starts: more connections than the open-file
 /// limit allows, https certificates not verified.
-pub fn start_warnings(plan: &RunPlan) -> Vec<super::RunWarning> {
+pub(crate) fn start_warnings(plan: &RunPlan) -> Vec<super::RunWarning> {
     let mut warnings = Vec::new();
     if let Some(limit) = raise_open_file_limit() {
         let needed = connections_needed(plan) + DESCRIPTOR_OVERHEAD;
@@ -89,7 +89,7 @@ pub fn start_warnings(plan: &RunPlan) -> Vec<super::RunWarning> {
 
 /// CPU time the calling thread has used so far, in microseconds (None where the platform
 /// does not say).
-pub fn thread_cpu_micros() -> Option<u64> {
+pub(crate) fn thread_cpu_micros() -> Option<u64> {
     #[cfg(unix)]
     {
         let mut time = libc::timespec { tv_sec: 0, tv_nsec: 0 };

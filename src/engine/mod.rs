@@ -4,21 +4,21 @@
 //! knows nothing about how they are shown.
 
 mod autosave;
-pub mod controller;
-pub mod conversation;
+pub(crate) mod controller;
+pub(crate) mod conversation;
 mod event_sink;
-pub mod generator;
+pub(crate) mod generator;
 mod level_source;
-pub mod outcome;
-pub mod plan;
-pub mod preflight;
-pub mod protocols;
-pub mod recorder;
+pub(crate) mod outcome;
+pub(crate) mod plan;
+pub(crate) mod preflight;
+pub(crate) mod protocols;
+pub(crate) mod recorder;
 mod run_state;
-pub mod setup;
-pub mod summary;
-pub mod warning;
-pub mod worker;
+pub(crate) mod setup;
+pub(crate) mod summary;
+pub(crate) mod warning;
+pub(crate) mod worker;
 mod worker_pool;
 
 use std::sync::Arc;
@@ -201,12 +201,12 @@ impl Commander {
 
 /// Called after each event but snapshots, so a UI can wake up and show it at once. Snapshots
 /// (four a second) wake nobody: a UI reads them at its own pace (the app once a second).
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
+pub(crate) type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// Called with every event, snapshots included, on the engine's thread before the event is
 /// queued for the front end: for what must follow the run as it happens whatever the front end
 /// is doing (live metrics for other tools). It must return quickly.
-pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
+pub(crate) type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
 
 /// A handle on the engine's controller thread.
 pub struct Engine {

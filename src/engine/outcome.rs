@@ -4,13 +4,13 @@
 
 use std::time::Instant;
 
-pub use crate::engine::protocols::http::Resend;
+pub(crate) use crate::engine::protocols::http::Resend;
 use crate::preset::compiled::FailureClass;
 pub use crate::run::FailureKind;
 
 /// Where an output token count came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenSource {
+pub(crate) enum TokenSource {
     /// The server's `usage` object.
     Usage,
     /// Content chunks of a stream, one each.
@@ -21,7 +21,7 @@ pub enum TokenSource {
 
 /// The measurements of one successful chat reply.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChatMetrics {
+pub(crate) struct ChatMetrics {
     /// From sending to the response head.
     pub ttfb_micros: u64,
     /// From sending to the first content; None for non-streamed replies.
@@ -39,13 +39,13 @@ pub struct ChatMetrics {
 
 /// A failed request: its kind and what happened, for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub kind: FailureKind,
     pub message: String,
 }
 
 impl Failure {
-    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: FailureKind, message: impl Into<String>) -> Self {
         Failure {
             kind,
             message: message.into(),
@@ -54,7 +54,7 @@ impl Failure {
 }
 
 /// One finished request, ready to record.
-pub struct Done {
+pub(crate) struct Done {
     pub latency_micros: u64,
     pub connect_micros: Option<u64>,
     pub bytes_received: u64,
@@ -70,7 +70,7 @@ pub struct Done {
 
 impl Done {
     /// A request that failed before anything was sent (its template did not render, say).
-    pub fn not_sent(message: String) -> Done {
+    pub(crate) fn not_sent(message: String) -> Done {
         Done {
             latency_micros: 0,
             connect_micros: None,
@@ -85,7 +85,7 @@ impl Done {
 
     /// Sorts a failure into `limited` (429, or 503 with Retry-After) and into the first failure
     /// class that matches it.
-    pub fn classify(&mut self, classes: &[FailureClass], status: Option<u16>, retry_after: bool, body: &[u8]) {
+    pub(crate) fn classify(&mut self, classes: &[FailureClass], status: Option<u16>, retry_after: bool, body: &[u8]) {
         let Some((kind, message)) = self.failure.as_mut() else { return };
         if matches!(status, Some(429)) || (status == Some(503) && retry_after) {
             *kind = FailureKind::Limited;
@@ -96,7 +96,7 @@ impl Done {
 
 /// A failure message as tables show it: one line, without the kind it is filed under repeated
 /// in front (`tool error: tool error: ...`).
-pub fn failure_message(kind: FailureKind, message: &str) -> String {
+pub(crate) fn failure_message(kind: FailureKind, message: &str) -> String {
     let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
     let kind_prefix = format!("{kind}: ");
     match one_line.strip_prefix(&kind_prefix) {

@@ -354,7 +354,7 @@ pub enum Reply {
 }
 
 /// The name of the task row that records MCP session openings.
-pub const MCP_INIT_TASK: &str = "MCP initialize";
+pub(crate) const MCP_INIT_TASK: &str = "MCP initialize";
 
 enum Body {
     None,

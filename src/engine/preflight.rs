@@ -75,7 +75,7 @@ impl HealthReport {
 }
 
 /// Installs rustls' ring provider for reqwest (once per process).
-pub fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -93,7 +93,7 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, super::protocol
 }
 
 /// Checks every scenario that has a health path, all at once.
-pub async fn check(plan: &RunPlan) -> Vec<HealthReport> {
+pub(crate) async fn check(plan: &RunPlan) -> Vec<HealthReport> {
     let checks = plan.scenarios.iter().filter_map(|scenario| {
         let health = scenario.compiled.health.clone()?;
         let name = scenario.compiled.name.clone();
@@ -217,7 +217,7 @@ async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Option<HealthR
 
 /// A client for a scenario's off-path requests: its ca_file roots, and no verification when
 /// the service says `tls_verify = false`.
-pub fn scenario_client(
+pub(crate) fn scenario_client(
     timeout: Duration,
     scenario: &crate::preset::compiled::CompiledScenario,
 ) -> Result<reqwest::Client, super::protocols::ProtocolError> {

@@ -13,7 +13,7 @@ use crate::run::histogram::{new_histogram, record};
 
 /// Which (stage, task) a request belongs to. A stage is one level of one scenario, numbered
 /// across the whole suite.
-pub type StageTask = (u32, u32);
+pub(crate) type StageTask = (u32, u32);
 
 /// Totals for one (stage, task).
 #[derive(Debug, Clone)]
@@ -188,7 +188,7 @@ impl TaskAccum {
 
 /// One task's requests in one second of the run.
 #[derive(Debug, Clone)]
-pub struct TaskSecondAccum {
+pub(crate) struct TaskSecondAccum {
     pub latency: Histogram<u64>,
     pub requests: u64,
     pub failures: u64,
@@ -217,7 +217,7 @@ impl Default for TaskSecondAccum {
 }
 
 impl TaskSecondAccum {
-    pub fn merge(&mut self, other: &TaskSecondAccum) {
+    pub(crate) fn merge(&mut self, other: &TaskSecondAccum) {
         let _ = self.latency.add(&other.latency);
         self.requests += other.requests;
         self.failures += other.failures;
@@ -236,7 +236,7 @@ impl TaskSecondAccum {
     }
 
     /// This second's numbers as the run file keeps them.
-    pub fn stats(&self) -> SecondStats {
+    pub(crate) fn stats(&self) -> SecondStats {
         let has = !self.latency.is_empty();
         SecondStats {
             rps: self.requests as f64,
@@ -258,7 +258,7 @@ impl TaskSecondAccum {
 /// of its entries, taken when the second closes, so per-task charts cost the request path
 /// nothing.
 #[derive(Debug, Clone, Default)]
-pub struct SecondAccum {
+pub(crate) struct SecondAccum {
     pub tasks: Vec<(StageTask, TaskSecondAccum)>,
 }
 
@@ -281,23 +281,18 @@ impl SecondAccum {
     }
 
     /// Every task of the second together.
-    pub fn total(&self) -> TaskSecondAccum {
+    pub(crate) fn total(&self) -> TaskSecondAccum {
         let mut total = TaskSecondAccum::default();
         for (_, accum) in &self.tasks {
             total.merge(accum);
         }
         total
     }
-
-    /// Requests completed in this second, all tasks.
-    pub fn requests(&self) -> u64 {
-        self.tasks.iter().map(|(_, accum)| accum.requests).sum()
-    }
 }
 
 /// A failure group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FailureKey {
+pub(crate) struct FailureKey {
     pub stage: u32,
     pub task: u32,
     pub kind: FailureKind,
@@ -306,7 +301,7 @@ pub struct FailureKey {
 
 /// How often a failure group happened, and when (seconds since the run started).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailureCount {
+pub(crate) struct FailureCount {
     pub count: u64,
     pub first_second: u32,
     pub last_second: u32,
@@ -321,7 +316,7 @@ impl FailureCount {
 }
 
 /// One finished request, as recorded.
-pub struct Sample<'a> {
+pub(crate) struct Sample<'a> {
     pub stage: u32,
     pub task: u32,
     /// Seconds since the run started at completion.
@@ -343,14 +338,14 @@ pub struct Sample<'a> {
 /// A stage's requests that needed a new connection (a kept-alive one was found closed before
 /// sending) or a second send (an idempotent request the server dropped unanswered).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct ResendCounts {
+pub(crate) struct ResendCounts {
     pub reconnects: u64,
     pub retries: u64,
 }
 
 /// Everything recorded (by a worker since its last hand-over, or by the run so far).
 #[derive(Debug, Default, Clone)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     pub tasks: HashMap<StageTask, TaskAccum>,
     pub seconds: BTreeMap<u32, SecondAccum>,
     pub failures: HashMap<FailureKey, FailureCount>,
@@ -367,13 +362,13 @@ pub struct Recorder {
 }
 
 /// Distinct failure messages kept per (level, task, kind); later ones are counted together.
-pub const MAX_MESSAGES_PER_KIND: usize = 50;
+pub(crate) const MAX_MESSAGES_PER_KIND: usize = 50;
 /// The message of the row that counts the rest.
-pub const OTHER_MESSAGES: &str = "(other messages; the first 50 are listed)";
+pub(crate) const OTHER_MESSAGES: &str = "(other messages; the first 50 are listed)";
 
 impl Recorder {
     /// Records one finished request.
-    pub fn record(&mut self, sample: Sample<'_>) {
+    pub(crate) fn record(&mut self, sample: Sample<'_>) {
         let accum = self.tasks.entry((sample.stage, sample.task)).or_default();
         record(&mut accum.latency, sample.latency_micros);
         if let Some(connect) = sample.connect_micros {
@@ -445,12 +440,12 @@ impl Recorder {
     }
 
     /// Counts requests of (stage, task) that were still open when the run ended.
-    pub fn record_unfinished(&mut self, stage: u32, task: u32, count: u64) {
+    pub(crate) fn record_unfinished(&mut self, stage: u32, task: u32, count: u64) {
         self.tasks.entry((stage, task)).or_default().unfinished += count;
     }
 
     /// Records how late a worker's periodic timer fired during `stage`.
-    pub fn record_lag(&mut self, stage: u32, lag_micros: u64) {
+    pub(crate) fn record_lag(&mut self, stage: u32, lag_micros: u64) {
         record(self.scheduling_lag.entry(stage).or_insert_with(new_histogram), lag_micros);
     }
 
@@ -476,26 +471,17 @@ impl Recorder {
     }
 
     /// Counts an open-model request that started late.
-    pub fn record_late_start(&mut self, stage: u32) {
+    pub(crate) fn record_late_start(&mut self, stage: u32) {
         *self.late_starts.entry(stage).or_insert(0) += 1;
     }
 
-    /// Whether nothing has been recorded.
-    pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
-            && self.late_starts.is_empty()
-            && self.scheduling_lag.is_empty()
-            && self.worker_cpu_micros.is_empty()
-            && self.resends.is_empty()
-    }
-
     /// Takes everything recorded so far, leaving this recorder empty.
-    pub fn take(&mut self) -> Recorder {
+    pub(crate) fn take(&mut self) -> Recorder {
         std::mem::take(self)
     }
 
     /// Adds another recorder's contents into this one.
-    pub fn merge(&mut self, other: Recorder) {
+    pub(crate) fn merge(&mut self, other: Recorder) {
         for (key, accum) in other.tasks {
             match self.tasks.get_mut(&key) {
                 Some(existing) => existing.merge(&accum),
@@ -613,12 +599,12 @@ mod tests {
         let mut run = Recorder::default();
         run.merge(worker_a.take());
         run.merge(worker_b.take());
-        assert!(worker_a.is_empty());
+        assert!(worker_a.tasks.is_empty() && worker_a.seconds.is_empty(), "taken whole");
         let accum = &run.tasks[&(0, 1)];
         assert_eq!((accum.requests, accum.failures, accum.bytes_received), (3, 1, 34));
         assert_eq!(accum.connect.len(), 2);
         assert!(accum.latency.equivalent(accum.latency.max(), 9_000), "max {}", accum.latency.max());
-        assert_eq!(run.seconds[&2].requests(), 3);
+        assert_eq!(run.seconds[&2].tasks.iter().map(|(_, accum)| accum.requests).sum::<u64>(), 3);
         let (key, count) = run.failures.iter().next().expect("one failure group");
         assert_eq!((key.kind, count.count, count.first_second), (FailureKind::Status(500), 1, 2));
         assert_eq!(key.kind.to_string(), "status 500");

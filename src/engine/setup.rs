@@ -10,7 +10,7 @@ use super::preflight::{HealthReport, PreflightCheck};
 use super::protocols::http;
 
 /// Runs every scenario's setup steps in order. Err holds the reports, the failed one last.
-pub async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>> {
+pub(crate) async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthReport>> {
     let mut reports = Vec::new();
     for scenario in &plan.scenarios {
         let mut saved: BTreeMap<String, serde_json::Value> = BTreeMap::new();

@@ -6,7 +6,7 @@ use crate::run::histogram::{BucketCounts, bucket_counts, decode, encode};
 use crate::run::{ChatHistograms, ChatStats, ObjectiveStats, TaskStats, TaskSummary, TokenCountSource};
 
 /// The numbers of one accumulation over `duration_secs`.
-pub fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
+pub(crate) fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
     let latency = &accum.latency;
     let connect = &accum.connect;
     let duration = if duration_secs > 0.0 { duration_secs } else { f64::INFINITY };
@@ -124,7 +124,7 @@ fn chat_stats(chat: &ChatAccum, duration_secs: f64) -> ChatStats {
 }
 
 /// A stored summary: the numbers plus both histograms.
-pub fn summary(task: &str, accum: &TaskAccum, duration_secs: f64) -> TaskSummary {
+pub(crate) fn summary(task: &str, accum: &TaskAccum, duration_secs: f64) -> TaskSummary {
     TaskSummary {
         task: task.to_string(),
         stats: stats(accum, duration_secs),
@@ -140,7 +140,7 @@ pub fn summary(task: &str, accum: &TaskAccum, duration_secs: f64) -> TaskSummary
 }
 
 /// All of `parts` merged into one.
-pub fn merged<'a>(parts: impl IntoIterator<Item = &'a TaskAccum>) -> TaskAccum {
+pub(crate) fn merged<'a>(parts: impl IntoIterator<Item = &'a TaskAccum>) -> TaskAccum {
     let mut total = TaskAccum::default();
     for part in parts {
         total.merge(part);

@@ -23,13 +23,13 @@ use super::recorder::{Recorder, Sample};
 use crate::measure::objectives::{ReplyMeasures, RequestMeasures};
 
 /// How often a worker hands its recordings to the controller.
-pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
+pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
 /// An open-model request that starts this much after its scheduled time counts as late.
-pub const LATE_AFTER: Duration = Duration::from_millis(10);
+pub(crate) const LATE_AFTER: Duration = Duration::from_millis(10);
 
 /// What the controller tells a worker.
-pub enum WorkerCommand {
+pub(crate) enum WorkerCommand {
     /// Record into `stage` from now on. Users of another scenario finish their request and leave.
     Stage {
         stage: u32,
@@ -45,7 +45,7 @@ pub enum WorkerCommand {
 }
 
 /// What a worker sends back.
-pub struct WorkerReport {
+pub(crate) struct WorkerReport {
     pub worker: usize,
     pub recorded: Recorder,
     /// Users running (closed model).
@@ -64,7 +64,7 @@ pub struct WorkerReport {
 }
 
 /// How often a worker's timer checks its own scheduling lag.
-pub const LAG_TICK: Duration = Duration::from_millis(20);
+pub(crate) const LAG_TICK: Duration = Duration::from_millis(20);
 
 struct WorkerState {
     run_start: Instant,
@@ -135,7 +135,7 @@ impl StopSignal {
 }
 
 /// Runs a worker on the current thread until it is told to stop or the controller goes away.
-pub fn run_worker(
+pub(crate) fn run_worker(
     worker: usize,
     workers: usize,
     run_start: Instant,
@@ -334,7 +334,7 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
 }
 
 /// How long a user waits after the load generator itself could not open a connection.
-pub const GENERATOR_BACKOFF: Duration = Duration::from_millis(100);
+pub(crate) const GENERATOR_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Performs one task and records what happened (an MCP session opening included); returns how
 /// it failed, if it did (a session that could not open counts as the task's failure).

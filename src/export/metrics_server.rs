@@ -30,7 +30,7 @@ struct Scrapes {
 }
 
 /// A running `/metrics` endpoint.
-pub struct MetricsServer {
+pub(crate) struct MetricsServer {
     address: SocketAddr,
     metrics: RunMetrics,
     scrapes: Arc<(Mutex<Scrapes>, Condvar)>,
@@ -40,7 +40,7 @@ pub struct MetricsServer {
 
 /// Why `/metrics` cannot be served where the preset or the command line asks.
 #[derive(Debug, thiserror::Error)]
-pub enum MetricsServerError {
+pub(crate) enum MetricsServerError {
     #[error("metrics address {address}: cannot listen there ({source}); pick a free port, e.g. --metrics-addr 127.0.0.1:9464")]
     Listen { address: SocketAddr, source: std::io::Error },
     #[error("metrics address {address}: {source}")]
@@ -52,7 +52,7 @@ pub enum MetricsServerError {
 impl MetricsServer {
     /// Listens on `address` at once (so a taken port is reported before a run starts) and
     /// serves `metrics` at `/metrics` from a thread of its own.
-    pub fn start(address: SocketAddr, metrics: RunMetrics) -> Result<MetricsServer, MetricsServerError> {
+    pub(crate) fn start(address: SocketAddr, metrics: RunMetrics) -> Result<MetricsServer, MetricsServerError> {
         let listener = std::net::TcpListener::bind(address).map_err(|source| MetricsServerError::Listen { address, source })?;
         let address = listener.local_addr().unwrap_or(address);
         listener
@@ -77,18 +77,18 @@ impl MetricsServer {
     }
 
     /// Where it listens (the port chosen when asked for port 0).
-    pub fn address(&self) -> SocketAddr {
+    pub(crate) fn address(&self) -> SocketAddr {
         self.address
     }
 
     /// The metrics it serves (feed them the engine's events).
-    pub fn metrics(&self) -> RunMetrics {
+    pub(crate) fn metrics(&self) -> RunMetrics {
         self.metrics.clone()
     }
 
     /// How long [`Self::wait_for_final_scrape`] would wait at most, or None when it would not
     /// wait (nothing scraped the run, or the final numbers were already read).
-    pub fn final_scrape_wait_bound(&self, limit: Duration) -> Option<Duration> {
+    pub(crate) fn final_scrape_wait_bound(&self, limit: Duration) -> Option<Duration> {
         let (lock, _) = &*self.scrapes;
         let scrapes = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         (scrapes.count > 0 && self.metrics.finished() && scrapes.since_finished == 0)
@@ -98,7 +98,7 @@ impl MetricsServer {
     /// After the run: when something has been scraping, waits until it has read the final
     /// numbers once, for at most twice its interval (and never longer than `limit`). Returns
     /// whether the final numbers were read.
-    pub fn wait_for_final_scrape(&self, limit: Duration) -> bool {
+    pub(crate) fn wait_for_final_scrape(&self, limit: Duration) -> bool {
         let (lock, changed) = &*self.scrapes;
         let mut scrapes = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if scrapes.count == 0 || !self.metrics.finished() {

@@ -3,7 +3,7 @@
 //! `metrics_server`: the HTTP endpoint). It reads engine events and knows nothing of how a front
 //! end shows them.
 
-pub mod metrics;
-pub mod metrics_server;
+pub(crate) mod metrics;
+pub(crate) mod metrics_server;
 
-pub use metrics_server::MetricsServer;
+pub(crate) use metrics_server::MetricsServer;

@@ -57,7 +57,7 @@ pub struct SearchRule {
 
 /// A search's precision as written (`"10%"`) as a fraction (0.1); None unless it is a
 /// percentage strictly between 0% and 100%.
-pub fn parse_precision(text: &str) -> Option<f64> {
+pub(crate) fn parse_precision(text: &str) -> Option<f64> {
     let percent = text.trim().strip_suffix('%')?.trim().parse::<f64>().ok()?;
     (percent > 0.0 && percent < 100.0).then_some(percent / 100.0)
 }
@@ -108,28 +108,28 @@ impl SearchStop {
 
 /// The search so far.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CapacitySearch {
+pub(crate) struct CapacitySearch {
     pub rule: SearchRule,
     pub steps: Vec<SearchStep>,
 }
 
 impl CapacitySearch {
-    pub fn new(rule: SearchRule) -> CapacitySearch {
+    pub(crate) fn new(rule: SearchRule) -> CapacitySearch {
         CapacitySearch { rule, steps: Vec::new() }
     }
 
     /// The highest load that held so far.
-    pub fn capacity(&self) -> Option<f64> {
+    pub(crate) fn capacity(&self) -> Option<f64> {
         self.steps.iter().filter(|step| step.held).map(|step| step.load).reduce(f64::max)
     }
 
     /// The lowest load that failed so far.
-    pub fn lowest_failed(&self) -> Option<f64> {
+    pub(crate) fn lowest_failed(&self) -> Option<f64> {
         self.steps.iter().filter(|step| !step.held).map(|step| step.load).reduce(f64::min)
     }
 
     /// Records how a step went.
-    pub fn record(&mut self, load: f64, held: bool, why: Option<String>) {
+    pub(crate) fn record(&mut self, load: f64, held: bool, why: Option<String>) {
         self.steps.push(SearchStep {
             load,
             held,
@@ -140,13 +140,13 @@ impl CapacitySearch {
 
     /// Whether every step held and the last was at the maximum: the capacity is at least the
     /// maximum, not found.
-    pub fn held_at_max(steps: &[SearchStep], rule: &SearchRule) -> bool {
+    pub(crate) fn held_at_max(steps: &[SearchStep], rule: &SearchRule) -> bool {
         !steps.is_empty() && steps.iter().all(|step| step.held) && steps.iter().any(|step| step.load >= rule.max - 1e-9)
     }
 
     /// The next step's load, or None when the search is done: the failing load is within the
     /// precision of the held one, the maximum held, or even the smallest load failed.
-    pub fn next_load(&self) -> Option<f64> {
+    pub(crate) fn next_load(&self) -> Option<f64> {
         let rule = &self.rule;
         let axis = rule.axis;
         let proposal = match (self.capacity(), self.lowest_failed()) {
@@ -183,7 +183,7 @@ impl CapacitySearch {
 /// Whether per-second latencies grow without bound: each third of them slower on average than
 /// the one before, the last at least twice the first (requests queue faster than they are
 /// served). Returns the three thirds' means when they do.
-pub fn rising_without_bound(per_second: &[f64]) -> Option<[f64; 3]> {
+pub(crate) fn rising_without_bound(per_second: &[f64]) -> Option<[f64; 3]> {
     let third = per_second.len() / 3;
     if third == 0 {
         return None;

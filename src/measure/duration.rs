@@ -21,7 +21,7 @@ impl HumanDuration {
 
 /// Why a text is not a duration.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum DurationError {
+pub(crate) enum DurationError {
     #[error("empty duration (write e.g. \"90s\", \"5m\" or \"250ms\")")]
     Empty,
     #[error("invalid duration {text:?}: {why} (write e.g. \"90s\", \"5m\", \"1m30s\" or \"250ms\")")]
@@ -31,7 +31,7 @@ pub enum DurationError {
 }
 
 /// Parses `"5m"`, `"90s"`, `"1m30s"`, `"250ms"`, `"1.5s"` or `"30"` (seconds).
-pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(DurationError::Empty);

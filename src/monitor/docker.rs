@@ -17,11 +17,11 @@ use regex::Regex;
 use super::{ContainerFilter, ContainerSample};
 
 /// The label Docker Compose puts on a project's containers.
-pub const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
+pub(crate) const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
 
 /// Counters of one container at one reading.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Counters {
+pub(crate) struct Counters {
     pub cpu_total: u64,
     pub system_cpu: u64,
     pub online_cpus: u32,
@@ -34,7 +34,7 @@ pub struct Counters {
 
 /// CPU % between two readings, as `docker stats` computes it: the container's CPU time delta
 /// over the host's CPU time delta, times the online CPUs, times 100.
-pub fn cpu_percent(previous: &Counters, current: &Counters) -> f64 {
+pub(crate) fn cpu_percent(previous: &Counters, current: &Counters) -> f64 {
     let cpu_delta = current.cpu_total.saturating_sub(previous.cpu_total) as f64;
     let system_delta = current.system_cpu.saturating_sub(previous.system_cpu) as f64;
     if system_delta <= 0.0 {
@@ -45,7 +45,7 @@ pub fn cpu_percent(previous: &Counters, current: &Counters) -> f64 {
 
 /// Memory as `docker stats` shows it: usage minus the inactive file cache (`total_inactive_file`
 /// on cgroup v1, `inactive_file` on cgroup v2).
-pub fn memory_without_cache(usage: u64, stats: Option<&HashMap<String, u64>>) -> u64 {
+pub(crate) fn memory_without_cache(usage: u64, stats: Option<&HashMap<String, u64>>) -> u64 {
     let cache = stats.and_then(|stats| {
         stats
             .get("total_inactive_file")

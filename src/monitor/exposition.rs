@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 /// The kind a `# TYPE` line gives a metric family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FamilyType {
+pub(crate) enum FamilyType {
     Counter,
     Gauge,
     Histogram,
@@ -48,7 +48,7 @@ impl FamilyType {
 
 /// One sample line.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
+pub(crate) struct Sample {
     /// The family it belongs to (the `# TYPE` name; its own name when untyped).
     pub family: String,
     pub family_type: FamilyType,
@@ -60,7 +60,7 @@ pub struct Sample {
 }
 
 /// Every sample of a page, in order; a line that is not the format is an error naming it.
-pub fn parse(text: &str) -> Result<Vec<Sample>, ExpositionError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Sample>, ExpositionError> {
     let mut types = Types::default();
     let mut samples = Vec::new();
     for (index, line) in text.lines().enumerate() {

@@ -9,20 +9,20 @@ use nvml_wrapper::error::NvmlError;
 use super::GpuSample;
 
 /// An open NVML handle.
-pub struct GpuSampler {
+pub(crate) struct GpuSampler {
     nvml: Nvml,
 }
 
 impl GpuSampler {
     /// Loads NVML, or says why it cannot be used.
-    pub fn open() -> Result<GpuSampler, super::MonitorError> {
+    pub(crate) fn open() -> Result<GpuSampler, super::MonitorError> {
         Nvml::init()
             .map(|nvml| GpuSampler { nvml })
             .map_err(|err| super::MonitorError::GpuUnavailable(unavailable_reason(&err)))
     }
 
     /// What the sampler sees, for the status line ("2 GPUs: NVIDIA H100 80GB HBM3").
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let samples = self.sample();
         match samples.first() {
             None => "NVML loaded, no GPU found".to_string(),
@@ -32,7 +32,7 @@ impl GpuSampler {
     }
 
     /// One reading per GPU (a GPU whose readings fail is left out of this round).
-    pub fn sample(&self) -> Vec<GpuSample> {
+    pub(crate) fn sample(&self) -> Vec<GpuSample> {
         let count = self.nvml.device_count().unwrap_or(0);
         (0..count)
             .filter_map(|index| {
@@ -55,7 +55,7 @@ impl GpuSampler {
 }
 
 /// Why NVML cannot be used, in words a person can act on.
-pub fn unavailable_reason(err: &NvmlError) -> String {
+pub(crate) fn unavailable_reason(err: &NvmlError) -> String {
     match err {
         NvmlError::LibloadingError(_) => "NVML library not found (libnvidia-ml.so): no NVIDIA driver on this machine".to_string(),
         NvmlError::DriverNotLoaded => "the NVIDIA driver is not loaded (check `nvidia-smi`)".to_string(),

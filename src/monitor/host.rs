@@ -6,13 +6,13 @@ use sysinfo::System;
 use super::HostSample;
 
 /// Samples the host; CPU % is measured between consecutive calls.
-pub struct HostSampler {
+pub(crate) struct HostSampler {
     system: System,
 }
 
 impl HostSampler {
     /// Opens the host's counters, or says why they cannot be read.
-    pub fn new() -> Result<HostSampler, super::MonitorError> {
+    pub(crate) fn new() -> Result<HostSampler, super::MonitorError> {
         let mut system = System::new().map_err(|err| super::MonitorError::HostCounters(err.to_string()))?;
         system.refresh_cpu_usage();
         system.refresh_memory();
@@ -20,7 +20,7 @@ impl HostSampler {
     }
 
     /// CPU use since the previous call (or since `new`), and memory now.
-    pub fn sample(&mut self) -> HostSample {
+    pub(crate) fn sample(&mut self) -> HostSample {
         self.system.refresh_cpu_usage();
         self.system.refresh_memory();
         HostSample {

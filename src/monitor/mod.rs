@@ -3,17 +3,17 @@
 //! interval and reports it with each sampler's [`Availability`]; the engine puts the samples
 //! on the run's timeline. Nothing here knows about the engine or the UI.
 
-pub mod docker;
+pub(crate) mod docker;
 mod error;
-pub mod exposition;
-pub mod gpu;
-pub mod host;
-pub mod prometheus;
-pub mod sampler;
+pub(crate) mod exposition;
+pub(crate) mod gpu;
+pub(crate) mod host;
+pub(crate) mod prometheus;
+pub(crate) mod sampler;
 
 use serde::{Deserialize, Serialize};
 
-pub use error::{ExpositionError, LineProblem, MonitorError, ScrapeProblem};
+pub use error::MonitorError;
 pub use sampler::{MonitorReport, Monitors};
 
 /// What to sample (the preset's `[monitors]`).

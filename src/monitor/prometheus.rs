@@ -7,7 +7,7 @@ use super::exposition::{self, FamilyType};
 use super::{MetricSample, PrometheusEndpoint};
 
 /// How many series one endpoint may add per sample when no names are chosen.
-pub const MAX_SERIES_PER_ENDPOINT: usize = 40;
+pub(crate) const MAX_SERIES_PER_ENDPOINT: usize = 40;
 
 /// The values of the wanted series in a Prometheus text page. A series is named with its
 /// labels (`vllm:num_requests_waiting{model="x"}`), sorted by label, and histograms and
@@ -43,7 +43,7 @@ pub fn parse(text: &str, wanted: &[String]) -> Result<Vec<MetricSample>, ScrapeP
 }
 
 /// Scrapes one endpoint.
-pub async fn scrape(client: &reqwest::Client, endpoint: &PrometheusEndpoint) -> Result<Vec<MetricSample>, MonitorError> {
+pub(crate) async fn scrape(client: &reqwest::Client, endpoint: &PrometheusEndpoint) -> Result<Vec<MetricSample>, MonitorError> {
     let failed = |problem: ScrapeProblem| MonitorError::Scrape {
         url: endpoint.url.clone(),
         problem,

@@ -221,7 +221,7 @@ async fn sample_loop(settings: MonitorSettings, reports: mpsc::UnboundedSender<M
 
 /// What each sampler can see right now: two rounds one interval apart (CPU and container
 /// rates need two readings), for `loadscope probe`.
-pub fn probe(settings: MonitorSettings) -> std::io::Result<MonitorReport> {
+pub(crate) fn probe(settings: MonitorSettings) -> std::io::Result<MonitorReport> {
     let wait = Duration::from_secs_f64(settings.interval_secs.clamp(0.1, 60.0) * 3.0 + 10.0);
     let mut monitors = Monitors::start(settings)?;
     let _first = monitors.recv_timeout(wait);

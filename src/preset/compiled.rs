@@ -194,7 +194,7 @@ pub(crate) fn split_credentials(text: &str) -> (Option<(String, String)>, String
 }
 
 /// A URL as it may be shown and stored: any password in its user info as `***`.
-pub fn mask_password(text: &str) -> String {
+pub(crate) fn mask_password(text: &str) -> String {
     match split_credentials(text) {
         (Some((user, password)), without) if !password.is_empty() => {
             let (scheme, rest) = without.split_once("://").unwrap_or(("http", &without));
@@ -348,7 +348,7 @@ pub enum TextSource {
 
 /// The most of a reply body kept for checks and parsing unless a task says otherwise
 /// (`max_body_bytes`): a longer reply fails its checks instead of growing memory per user.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// One task, ready to run.
 #[derive(Debug, Clone)]
@@ -386,7 +386,7 @@ pub struct McpCall {
 }
 
 /// Where MCP tasks post when no path is given.
-pub const MCP_PATH: &str = "/mcp";
+pub(crate) const MCP_PATH: &str = "/mcp";
 
 /// What a chat task sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -413,7 +413,7 @@ pub struct ChatSpec {
 }
 
 /// The history a conversation keeps when the task does not say: a 128k context.
-pub const DEFAULT_MAX_HISTORY_TOKENS: u64 = 131_072;
+pub(crate) const DEFAULT_MAX_HISTORY_TOKENS: u64 = 131_072;
 
 /// A chat task's dataset: the conversations within the length filter, and the seed.
 #[derive(Debug, Clone, PartialEq)]
@@ -439,7 +439,7 @@ pub struct CompiledSynthetic {
 }
 
 /// Where chat tasks post when no path is given.
-pub const CHAT_COMPLETIONS_PATH: &str = "/v1/chat/completions";
+pub(crate) const CHAT_COMPLETIONS_PATH: &str = "/v1/chat/completions";
 
 /// A check on a response body.
 #[derive(Debug, Clone, PartialEq)]
@@ -459,7 +459,7 @@ pub struct CompiledLevel {
 }
 
 /// Default in-flight cap for open-model levels.
-pub const DEFAULT_MAX_IN_FLIGHT: u32 = 1000;
+pub(crate) const DEFAULT_MAX_IN_FLIGHT: u32 = 1000;
 
 /// One target, resolved to level and task indexes.
 #[derive(Debug, Clone, PartialEq)]
@@ -490,4 +490,4 @@ impl CompiledScenario {
 }
 
 /// The most users (or requests in flight) one level may ask of one load generator.
-pub const MAX_USERS: u32 = 1_000_000;
+pub(crate) const MAX_USERS: u32 = 1_000_000;

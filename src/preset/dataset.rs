@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::tokens::Tokenizer;
 
 /// Datasets shipped inside the binary, named `shipped:NAME` in a preset.
-pub const SHIPPED_DATA: &[(&str, &str)] = &[("chat-prompts.jsonl", include_str!("../../presets/data/chat-prompts.jsonl"))];
+pub(crate) const SHIPPED_DATA: &[(&str, &str)] = &[("chat-prompts.jsonl", include_str!("../../presets/data/chat-prompts.jsonl"))];
 
 /// How a dataset file is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -176,7 +176,7 @@ fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<Dataset>>> {
 
 /// How far the dataset being read has got, for a progress line (the CLI's and the app's).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReadProgress {
+pub(crate) struct ReadProgress {
     pub file: PathBuf,
     /// Reading: bytes; counting: prompts.
     pub done: u64,
@@ -187,7 +187,7 @@ pub struct ReadProgress {
 
 /// What is being done to a dataset file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadStage {
+pub(crate) enum ReadStage {
     Reading,
     /// Counting every prompt's tokens, for a length filter.
     Counting,
@@ -196,7 +196,7 @@ pub enum ReadStage {
 impl ReadProgress {
     /// "reading dataset big.jsonl: 120 of 200 MB (60%)", or "counting the prompts of dataset
     /// big.jsonl: 60,000 of 131,653 (45%)".
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let percent = (self.done * 100).checked_div(self.total).unwrap_or(100);
         match self.stage {
             ReadStage::Reading => format!(
@@ -217,7 +217,7 @@ impl ReadProgress {
 
 /// Counts every conversation's first prompt (for a length filter), saying how far it has got
 /// in [`progress`]; `file` names the dataset there.
-pub fn count_prompts(dataset: &Dataset, file: &str) {
+pub(crate) fn count_prompts(dataset: &Dataset, file: &str) {
     let total = dataset.conversations.len() as u64;
     let set = |progress: Option<ReadProgress>| {
         if let Ok(mut cell) = progress_cell().lock() {
@@ -246,7 +246,7 @@ fn progress_cell() -> &'static Mutex<Option<ReadProgress>> {
 }
 
 /// The dataset file being read now, if one is.
-pub fn progress() -> Option<ReadProgress> {
+pub(crate) fn progress() -> Option<ReadProgress> {
     progress_cell().lock().ok().and_then(|progress| progress.clone())
 }
 
@@ -440,7 +440,7 @@ impl<R: std::io::Read, F: FnMut(u64)> std::io::Read for Counting<R, F> {
 }
 
 /// The conversations of a file's text.
-pub fn parse(text: &str, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, ContentProblem> {
+pub(crate) fn parse(text: &str, format: DatasetFormat, tokenizer: Tokenizer) -> Result<Dataset, ContentProblem> {
     read(std::io::BufReader::new(Counting::new(text.as_bytes(), |_| {})), format, tokenizer)
 }
 

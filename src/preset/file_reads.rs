@@ -23,7 +23,7 @@ const FORGET_AFTER: Duration = Duration::from_secs(600);
 type Version = (u64, Option<SystemTime>);
 
 /// What a fetch found.
-pub enum Fetched<T, E> {
+pub(crate) enum Fetched<T, E> {
     /// The file as last read (or why it could not be).
     Done(Arc<Result<T, E>>),
     /// Being read on a thread of its own (marked threads only).
@@ -58,7 +58,7 @@ pub fn reads_finished() -> u64 {
 }
 
 /// Whether a read is under way on a thread of its own.
-pub fn reading_now() -> bool {
+pub(crate) fn reading_now() -> bool {
     table()
         .lock()
         .map(|table| table.values().any(|entry| entry.busy && entry.result.is_none()))
@@ -71,7 +71,7 @@ fn version_of(path: &Path) -> Option<Version> {
 
 /// The file at `path` read as `kind` by `read`, once per version of the file. See the module's
 /// text for how a marked thread is answered.
-pub fn fetch<T, E>(kind: &str, path: &Path, read: impl Fn(&Path) -> Result<T, E> + Send + Sync + 'static) -> Fetched<T, E>
+pub(crate) fn fetch<T, E>(kind: &str, path: &Path, read: impl Fn(&Path) -> Result<T, E> + Send + Sync + 'static) -> Fetched<T, E>
 where
     T: Send + Sync + 'static,
     E: Send + Sync + 'static,

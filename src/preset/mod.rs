@@ -2,24 +2,24 @@
 //! validation and compilation, templates and data pools, `${ENV}` secrets, shipped presets.
 
 pub mod compile;
-pub mod compiled;
-pub mod dataset;
-pub mod diagnostic;
-pub mod file_reads;
-pub mod model;
-pub mod overrides;
-pub mod pools;
-pub mod secrets;
-pub mod segment;
+pub(crate) mod compiled;
+pub(crate) mod dataset;
+pub(crate) mod diagnostic;
+pub(crate) mod file_reads;
+pub(crate) mod model;
+pub(crate) mod overrides;
+pub(crate) mod pools;
+pub(crate) mod secrets;
+pub(crate) mod segment;
 pub mod shipped;
-pub mod source;
-pub mod template;
+pub(crate) mod source;
+pub(crate) mod template;
 
 pub use compile::compile;
-pub use compiled::{CompiledPreset, CompiledScenario};
+pub use compiled::CompiledPreset;
 pub use diagnostic::{Diagnostic, PresetErrors};
 pub use overrides::Overrides;
-pub use source::{LoadedPreset, PresetSource};
+pub use source::PresetSource;
 
 /// Locates, parses, applies overrides and compiles a preset in one step.
 pub fn load(arg: &str, overrides: &Overrides) -> Result<CompiledPreset, PresetErrors> {

@@ -38,7 +38,7 @@ pub struct SearchOverride {
 }
 
 /// Without `--max`, a search derived from levels goes up to this many times the highest level.
-pub const DEFAULT_SEARCH_HEADROOM: f64 = 8.0;
+pub(crate) const DEFAULT_SEARCH_HEADROOM: f64 = 8.0;
 
 /// Why the command line's overrides cannot apply to the preset.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -8,7 +8,7 @@ use super::model::{PoolSpec, Scenario};
 
 /// Loads every pool of a scenario. `base_dir` is the preset's folder (None for shipped
 /// presets, whose pools are inline). Errors name the pool and the file.
-pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeMap<String, Vec<String>>, (String, String)> {
+pub(crate) fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeMap<String, Vec<String>>, (String, String)> {
     let mut pools = BTreeMap::new();
     for (name, spec) in &scenario.pools {
         let items = match spec.get_ref() {
@@ -40,7 +40,7 @@ pub fn load_pools(scenario: &Scenario, base_dir: Option<&Path>) -> Result<BTreeM
 
 /// Why a pool file or folder gives no items.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum PoolError {
+pub(crate) enum PoolError {
     #[error("reading it; the preset is checked again when it has been read")]
     Reading,
     #[error("cannot read it: {0} (paths are relative to the preset file)")]
@@ -89,7 +89,7 @@ fn read_folder(path: &Path) -> Result<Vec<String>, PoolError> {
 }
 
 /// A JSON array of strings, or one item a line (blank lines skipped).
-pub fn parse_pool_file(text: &str) -> Result<Vec<String>, PoolError> {
+pub(crate) fn parse_pool_file(text: &str) -> Result<Vec<String>, PoolError> {
     if text.trim_start().starts_with('[') {
         let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|err| PoolError::NotAnArray(err.to_string()))?;
         return Ok(values

@@ -1,7 +1,7 @@
 //! `${ENV_VAR}` references in presets: resolved only when a run is built, never written back.
 
 /// Names of the `${VAR}` references in `text`, in order.
-pub fn references(text: &str) -> Vec<String> {
+pub(crate) fn references(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -41,7 +41,7 @@ pub struct Secrets {
 
 /// Values shorter than this are not taken out of outputs: replacing every "1" or "on" would
 /// garble every message, and a value that short is no secret.
-pub const MIN_REDACTED_CHARS: usize = 4;
+pub(crate) const MIN_REDACTED_CHARS: usize = 4;
 
 impl Secrets {
     /// Resolves every `${VAR}` in `text` (remembering each value), or names the missing one.
@@ -166,7 +166,7 @@ impl Secrets {
 }
 
 /// Runs of a secret this long or longer, left at the end of a cut message, are taken out.
-pub const MIN_CUT_SECRET_CHARS: usize = 12;
+pub(crate) const MIN_CUT_SECRET_CHARS: usize = 12;
 
 /// Where `text` ends with the first [`MIN_CUT_SECRET_CHARS`] or more characters of `value`
 /// (before a closing ellipsis), cut short: the byte offset that run starts at.
@@ -237,13 +237,13 @@ fn raw_references(text: &str) -> Vec<String> {
 }
 
 /// The process environment as a lookup.
-pub fn from_env(name: &str) -> Option<String> {
+pub(crate) fn from_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
 /// What a run file keeps of a header value: `${VAR}` references stay (they hold no secret);
 /// a literal value in a header that usually carries credentials is replaced.
-pub fn redact_header_value(header: &str, value: &str) -> String {
+pub(crate) fn redact_header_value(header: &str, value: &str) -> String {
     let lower = header.to_ascii_lowercase();
     let sensitive = ["authorization", "cookie", "key", "token", "secret", "password"]
         .iter()

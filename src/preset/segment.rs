@@ -13,7 +13,7 @@ pub struct Segment {
 }
 
 /// The most segments one run can have.
-pub const MAX_SEGMENTS: u32 = 1024;
+pub(crate) const MAX_SEGMENTS: u32 = 1024;
 
 /// Why `--segment` cannot be used as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

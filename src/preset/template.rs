@@ -8,15 +8,15 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use rand::RngExt;
 
 /// Variables a template may use besides `pool.NAME` and `setup.NAME`.
-pub const CONTEXT_VARIABLES: &[&str] = &["user_id", "seq"];
+pub(crate) const CONTEXT_VARIABLES: &[&str] = &["user_id", "seq"];
 
 /// Whether `text` needs rendering at all (static bodies are sent as they are).
-pub fn is_template(text: &str) -> bool {
+pub(crate) fn is_template(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
 }
 
 /// A fresh environment with Loadscope's filters and functions, strict about undefined names.
-pub fn new_environment() -> Environment<'static> {
+pub(crate) fn new_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_filter("random", random_item);
@@ -79,18 +79,18 @@ fn embedding(dim: usize, seed: u64) -> Result<Value, Error> {
 }
 
 /// The `pool` variable templates see.
-pub fn pools_value(pools: &BTreeMap<String, Vec<String>>) -> Value {
+pub(crate) fn pools_value(pools: &BTreeMap<String, Vec<String>>) -> Value {
     Value::from(Serde(pools))
 }
 
 /// The per-request context; `setup` holds the values setup steps saved.
-pub fn request_context(pools: &Value, setup: &Value, user_id: u64, seq: u64) -> Value {
+pub(crate) fn request_context(pools: &Value, setup: &Value, user_id: u64, seq: u64) -> Value {
     minijinja::context! { pool => pools.clone(), setup => setup.clone(), user_id => user_id, seq => seq }
 }
 
 /// Names a template uses that nothing provides. `known` lists the dotted names that exist
 /// (`pool.queries`, `setup.collection_id`).
-pub fn unknown_names(env: &Environment<'static>, template: &str, known: &[&str]) -> Vec<String> {
+pub(crate) fn unknown_names(env: &Environment<'static>, template: &str, known: &[&str]) -> Vec<String> {
     let Ok(template) = env.get_template(template) else {
         return Vec::new();
     };

@@ -82,12 +82,12 @@ pub struct ChartSpec {
 }
 
 /// Named values of one series point, for charts whose lines come from the data.
-pub type DynamicLines = fn(&SeriesPoint) -> Vec<(String, f64)>;
+pub(crate) type DynamicLines = fn(&SeriesPoint) -> Vec<(String, f64)>;
 
 const NO_SERIES: &[SeriesSpec] = &[];
 
 /// How many named lines a chart draws at most.
-pub const MAX_DYNAMIC_LINES: usize = 8;
+pub(crate) const MAX_DYNAMIC_LINES: usize = 8;
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)

@@ -83,14 +83,14 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
 }
 
 /// Whether the run has any value for the chart (chat charts stay out of runs without chat).
-pub fn has_values(series: &[SeriesPoint], spec: &ChartSpec) -> bool {
+pub(crate) fn has_values(series: &[SeriesPoint], spec: &ChartSpec) -> bool {
     series.iter().any(|point| {
         spec.series.iter().any(|line| (line.value)(point).is_some()) || spec.dynamic.is_some_and(|lines| !lines(point).is_empty())
     })
 }
 
 /// Where a second's value is drawn: at its end (the second 0-1 is drawn at 1 s).
-pub fn point_x_secs(point: &SeriesPoint) -> f64 {
+pub(crate) fn point_x_secs(point: &SeriesPoint) -> f64 {
     f64::from(point.second) + 1.0
 }
 
@@ -98,7 +98,7 @@ pub fn point_x_secs(point: &SeriesPoint) -> f64 {
 /// from the data (one per GPU, container or scraped metric, at most
 /// [`MAX_DYNAMIC_LINES`](crate::report::catalogue::MAX_DYNAMIC_LINES), in order of first
 /// appearance).
-pub fn spec_lines(spec: &ChartSpec, series: &[SeriesPoint]) -> Vec<Line> {
+pub(crate) fn spec_lines(spec: &ChartSpec, series: &[SeriesPoint]) -> Vec<Line> {
     let mut lines: Vec<Line> = spec
         .series
         .iter()
@@ -136,7 +136,7 @@ pub fn spec_lines(spec: &ChartSpec, series: &[SeriesPoint]) -> Vec<Line> {
 /// A level band as its name is laid out: where it spans, the scenario's name when the band
 /// starts one (in a run of several), and the level's name.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BandSpan<'a> {
+pub(crate) struct BandSpan<'a> {
     pub start_secs: f64,
     pub end_secs: f64,
     pub scenario_start: Option<&'a str>,
@@ -146,7 +146,7 @@ pub struct BandSpan<'a> {
 /// A band name placed on a chart: at `x_secs`, on `row` 0 (the scenario's, bold) or 1 (the
 /// level's), cut with "…" to the room it has.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BandLabel {
+pub(crate) struct BandLabel {
     pub x_secs: f64,
     pub row: u8,
     pub text: String,
@@ -155,7 +155,7 @@ pub struct BandLabel {
 
 /// The bands of `slots` (a report's levels): a scenario's name where it starts, when the run
 /// has several.
-pub fn slot_spans(slots: &[LevelSlot]) -> Vec<BandSpan<'_>> {
+pub(crate) fn slot_spans(slots: &[LevelSlot]) -> Vec<BandSpan<'_>> {
     let several = slots.windows(2).any(|pair| pair[0].scenario != pair[1].scenario);
     slots
         .iter()
@@ -174,7 +174,7 @@ pub fn slot_spans(slots: &[LevelSlot]) -> Vec<BandSpan<'_>> {
 /// up to where the next one starts, a level's name on the row below within its band, each cut
 /// with "…" to fit, and left out where not even a letter fits. One layout, so no face draws
 /// names over each other.
-pub fn band_labels(bands: &[BandSpan<'_>], window: (f64, f64), pixels_per_sec: f64, pixels_per_char: f64) -> Vec<BandLabel> {
+pub(crate) fn band_labels(bands: &[BandSpan<'_>], window: (f64, f64), pixels_per_sec: f64, pixels_per_char: f64) -> Vec<BandLabel> {
     let (start, end) = window;
     let room = |from: f64, to: f64| (((to.min(end) - from) * pixels_per_sec - 6.0) / pixels_per_char).floor();
     let mut labels = Vec::new();
@@ -226,7 +226,7 @@ fn fitted(text: &str, chars: f64) -> Option<String> {
 
 /// A capacity search's curve, one point per step by its load: latency (p95, TTFT p95, with the
 /// latency targets), and throughput beside goodput and the busiest GPU's utilisation.
-pub fn capacity_charts(scenario: &ScenarioRecord) -> Vec<ChartData> {
+pub(crate) fn capacity_charts(scenario: &ScenarioRecord) -> Vec<ChartData> {
     let Some(capacity) = &scenario.capacity else { return Vec::new() };
     let steps: Vec<(f64, &LevelRecord)> = capacity.steps.iter().map(|step| step.load).zip(&scenario.levels).collect();
     let targets = CurveTarget::of_records(&scenario.targets);
@@ -235,7 +235,7 @@ pub fn capacity_charts(scenario: &ScenarioRecord) -> Vec<ChartData> {
 
 /// A target as a load curve draws it: its metric, its threshold in the metric's unit, its text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CurveTarget {
+pub(crate) struct CurveTarget {
     pub metric: Metric,
     pub threshold: f64,
     pub text: String,
@@ -243,7 +243,7 @@ pub struct CurveTarget {
 
 impl CurveTarget {
     /// The targets a run file recorded (those that still parse).
-    pub fn of_records(targets: &[crate::run::TargetRecord]) -> Vec<CurveTarget> {
+    pub(crate) fn of_records(targets: &[crate::run::TargetRecord]) -> Vec<CurveTarget> {
         targets
             .iter()
             .filter_map(|target| {
@@ -260,7 +260,7 @@ impl CurveTarget {
 
 /// The load curves of `steps` (each step's load and its level), with the latency targets drawn:
 /// what the Live tab draws while a search runs and the report draws after.
-pub fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &LevelRecord)>, targets: &[CurveTarget]) -> Vec<ChartData> {
+pub(crate) fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &LevelRecord)>, targets: &[CurveTarget]) -> Vec<ChartData> {
     if steps.is_empty() {
         return Vec::new();
     }

@@ -16,13 +16,13 @@ use crate::run::histogram::{decode, new_histogram};
 use crate::run::{RunRecord, TaskSummary};
 
 use crate::run::locust_csv::PERCENTILE_NAMES;
-pub use crate::run::locust_csv::{FAILURES_HEADER, PERCENTILES, history_header, stats_header};
+pub(crate) use crate::run::locust_csv::{FAILURES_HEADER, PERCENTILES, history_header, stats_header};
 
 /// A text cell as every CSV Loadscope writes it: one starting with `=`, `+`, `-`, `@`, a tab
 /// or a carriage return gets a leading `'`, so a spreadsheet shows it rather than running it as
 /// a formula (OWASP's rule). Task names, Locust's request names and servers' messages are all
 /// text from outside.
-pub fn text_cell(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn text_cell(text: &str) -> std::borrow::Cow<'_, str> {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
         _ => std::borrow::Cow::Borrowed(text),
@@ -246,7 +246,7 @@ pub fn failures_csv(run: &RunRecord) -> String {
 }
 
 /// Writes the three files as `PREFIX_stats.csv` and so on, each atomically; returns the paths.
-pub fn write_all(run: &RunRecord, prefix: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn write_all(run: &RunRecord, prefix: &Path) -> std::io::Result<Vec<PathBuf>> {
     let name = prefix
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())

@@ -4,10 +4,10 @@
 use crate::run::{Finding, RunRecord};
 
 /// Said when no finding showed.
-pub const NO_FINDINGS: &str = "None of the bottleneck indicators showed (error rate rising with users, latency knee, GPU memory near full, connection errors or timeouts appearing, cascading failure, no recovery, saturated load generator, late starts).";
+pub(crate) const NO_FINDINGS: &str = "None of the bottleneck indicators showed (error rate rising with users, latency knee, GPU memory near full, connection errors or timeouts appearing, cascading failure, no recovery, saturated load generator, late starts).";
 
 /// `PASS`, `FAIL` or `no verdict`.
-pub fn verdict_word(passed: Option<bool>) -> &'static str {
+pub(crate) fn verdict_word(passed: Option<bool>) -> &'static str {
     match passed {
         Some(true) => "PASS",
         Some(false) => "FAIL",
@@ -16,7 +16,7 @@ pub fn verdict_word(passed: Option<bool>) -> &'static str {
 }
 
 /// `GPU unavailable: ...; containers off; host ...; Prometheus off`.
-pub fn monitors_line(monitors: &crate::monitor::MonitorStatus) -> String {
+pub(crate) fn monitors_line(monitors: &crate::monitor::MonitorStatus) -> String {
     format!(
         "GPU {}; containers {}; host {}; Prometheus {}",
         monitors.gpu.describe(),
@@ -27,7 +27,7 @@ pub fn monitors_line(monitors: &crate::monitor::MonitorStatus) -> String {
 }
 
 /// `Gateway / Level 3`, or the scenario alone.
-pub fn finding_place(finding: &Finding) -> String {
+pub(crate) fn finding_place(finding: &Finding) -> String {
     match &finding.level_name {
         Some(level) => format!("{} / {level}", finding.scenario),
         None => finding.scenario.clone(),
@@ -35,7 +35,7 @@ pub fn finding_place(finding: &Finding) -> String {
 }
 
 /// `48.6 req/s at Level 2 (12 users)`, or why there is none.
-pub fn peak_line(run: &RunRecord) -> String {
+pub(crate) fn peak_line(run: &RunRecord) -> String {
     match crate::analysis::headline::headline(run).peak_rps_within_targets {
         Some((rps, label)) => format!("{} at {label}", crate::format::req_rate(rps)),
         None => "no level held all its targets".into(),
@@ -44,7 +44,7 @@ pub fn peak_line(run: &RunRecord) -> String {
 
 /// Who measured the run: the load generator's host and Loadscope's version, or the tool an
 /// imported run came from.
-pub fn generator_line(run: &crate::run::RunRecord) -> String {
+pub(crate) fn generator_line(run: &crate::run::RunRecord) -> String {
     match &run.imported {
         Some(imported) => format!(
             "{} (imported from {}; Loadscope did not measure this run)",
@@ -80,7 +80,7 @@ pub fn resends(level: &crate::run::LevelRecord) -> Option<String> {
 /// Where a capacity search stands, for the live view's top bar: `capacity search: step 5 (32
 /// users) failed, now bisecting; Step 6 warm-up at 24 users` (the default fonts have no arrow), and once it is done its answer:
 /// `capacity: 24 users`. `now` is the level running (its name and load), if any.
-pub fn search_state(capacity: &crate::run::CapacityRecord, now: Option<(&str, crate::measure::LoadModel)>) -> String {
+pub(crate) fn search_state(capacity: &crate::run::CapacityRecord, now: Option<(&str, crate::measure::LoadModel)>) -> String {
     if capacity.done || capacity.stopped.is_some() {
         return format!("capacity: {}", capacity.answer());
     }

@@ -39,7 +39,7 @@ fn cell_text(cell: &Cell) -> String {
 }
 
 /// A table as Markdown, with its title (at `heading` level) and caption.
-pub fn table(out: &mut String, table: &Table, heading: &str) {
+pub(crate) fn table(out: &mut String, table: &Table, heading: &str) {
     if let Some(title) = &table.title {
         let _ = writeln!(out, "{heading} {}\n", text(title));
     }

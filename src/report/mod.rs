@@ -2,20 +2,20 @@
 //! SVG charts, and Locust-compatible CSV. Each renders the same [`Report`], which holds analysis
 //! values only: the GUI shows the same numbers.
 
-pub mod catalogue;
-pub mod charts;
-pub mod csv;
-pub mod html;
-pub mod junit;
-pub mod lines;
-pub mod markdown;
+pub(crate) mod catalogue;
+pub(crate) mod charts;
+pub(crate) mod csv;
+pub(crate) mod html;
+pub(crate) mod junit;
+pub(crate) mod lines;
+pub(crate) mod markdown;
 mod output;
-pub mod stats_table;
-pub mod svg;
-pub mod tables;
-pub mod tsv;
+pub(crate) mod stats_table;
+pub(crate) mod svg;
+pub(crate) mod tables;
+pub(crate) mod tsv;
 
-pub use output::write;
+pub(crate) use output::write;
 
 use crate::analysis::baseline::{DegradationRow, baselines_for, degradation_rows};
 use crate::analysis::comparison::{Comparison, compare};

@@ -7,7 +7,7 @@ use super::{Format, Report, csv, html, junit, markdown};
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
-pub enum ReportWriteError {
+pub(crate) enum ReportWriteError {
     #[error("cannot write {path}: {source} (check the folder exists and is writable, or pass --out)")]
     File { path: PathBuf, source: std::io::Error },
     #[error("cannot write CSV files at {prefix}: {why}")]
@@ -16,7 +16,7 @@ pub enum ReportWriteError {
 
 /// Renders and writes a report; returns the files written (none when Markdown went to
 /// standard output).
-pub fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Path) -> Result<Vec<PathBuf>, ReportWriteError> {
+pub(crate) fn write(report: &Report, format: Format, out: Option<&Path>, run_path: &Path) -> Result<Vec<PathBuf>, ReportWriteError> {
     let stem = run_path
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())

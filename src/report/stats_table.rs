@@ -8,7 +8,7 @@ use crate::format;
 use crate::run::{LevelRecord, TaskStats};
 
 /// The columns, in order.
-pub const STATS_COLUMNS: [&str; 12] = [
+pub(crate) const STATS_COLUMNS: [&str; 12] = [
     "Task",
     "Requests",
     "Fails",
@@ -25,13 +25,13 @@ pub const STATS_COLUMNS: [&str; 12] = [
 
 /// One row: which task, and a cell of text per column of [`STATS_COLUMNS`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct StatsRow {
+pub(crate) struct StatsRow {
     pub task: TaskRow,
     pub cells: [String; STATS_COLUMNS.len()],
 }
 
 /// The row of one task (or all tasks together). Latency and size read `-` without requests.
-pub fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
+pub(crate) fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
     let measured = |text: String| if stats.requests == 0 { "-".to_string() } else { text };
     StatsRow {
         cells: [
@@ -53,7 +53,7 @@ pub fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
 }
 
 /// A level's table: each task, then the Aggregated row.
-pub fn level_rows(level: &LevelRecord) -> Vec<StatsRow> {
+pub(crate) fn level_rows(level: &LevelRecord) -> Vec<StatsRow> {
     level
         .tasks
         .iter()

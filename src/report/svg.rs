@@ -16,7 +16,7 @@ const TOP: f64 = 26.0;
 const BOTTOM: f64 = 58.0;
 
 /// Line colours, distinguishable for the common colour-vision deficiencies (Okabe-Ito).
-pub const COLOURS: [&str; 8] = [
+pub(crate) const COLOURS: [&str; 8] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
 ];
 
@@ -55,7 +55,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A round grid step giving about `target` lines up to `max`.
-pub fn nice_step(max: f64, target: f64) -> f64 {
+pub(crate) fn nice_step(max: f64, target: f64) -> f64 {
     if max <= 0.0 || !max.is_finite() {
         return 1.0;
     }
@@ -85,7 +85,7 @@ fn format_tick(value: f64) -> String {
 }
 
 /// The chart as an `<svg>` element that scales to its container's width.
-pub fn render(chart: &ChartData) -> String {
+pub(crate) fn render(chart: &ChartData) -> String {
     let x_max = chart
         .lines
         .iter()

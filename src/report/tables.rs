@@ -94,7 +94,7 @@ fn latency(micros: f64, stats: &TaskStats) -> String {
 }
 
 /// The guide's results table: metrics down; the baseline and each level across.
-pub fn results_table(report: &Report, index: usize) -> Table {
+pub(crate) fn results_table(report: &Report, index: usize) -> Table {
     let scenario = &report.run.scenarios[index];
     let baseline = report.baselines.get(index).and_then(Option::as_ref);
     let mut headers = vec!["Metric".to_string()];
@@ -207,7 +207,7 @@ fn degradation_cell(value: Option<f64>, limit: Option<f64>, passed: Option<bool>
 
 /// A scenario's tables after the results table, in report order: targets, degradation, per
 /// task, failures, resources (those with something to show).
-pub fn scenario_tables(report: &Report, index: usize) -> Vec<Table> {
+pub(crate) fn scenario_tables(report: &Report, index: usize) -> Vec<Table> {
     let scenario = &report.run.scenarios[index];
     [
         capacity_table(scenario),
@@ -302,7 +302,7 @@ pub fn capacity_table(scenario: &ScenarioRecord) -> Option<Table> {
 }
 
 /// Every target verdict of the scenario with what was measured.
-pub fn targets_table(scenario: &ScenarioRecord) -> Option<Table> {
+pub(crate) fn targets_table(scenario: &ScenarioRecord) -> Option<Table> {
     let rows: Vec<Vec<Cell>> = scenario
         .levels
         .iter()
@@ -332,7 +332,7 @@ pub fn targets_table(scenario: &ScenarioRecord) -> Option<Table> {
 }
 
 /// Degradation per level and task (only when some task has its own row).
-pub fn degradation_table(report: &Report, index: usize) -> Option<Table> {
+pub(crate) fn degradation_table(report: &Report, index: usize) -> Option<Table> {
     let rows = report.degradation.get(index)?;
     if rows.iter().all(|row| row.task.is_aggregated()) {
         return None;
@@ -358,7 +358,7 @@ pub fn degradation_table(report: &Report, index: usize) -> Option<Table> {
 
 /// Locust's per-task numbers for each level, with the level's aggregate (the same cells as the
 /// terminal and the app).
-pub fn tasks_table(scenario: &ScenarioRecord) -> Table {
+pub(crate) fn tasks_table(scenario: &ScenarioRecord) -> Table {
     let rows = scenario
         .levels
         .iter()
@@ -385,7 +385,7 @@ pub fn tasks_table(scenario: &ScenarioRecord) -> Table {
 }
 
 /// Failures by level, task, kind and message.
-pub fn failures_table(scenario: &ScenarioRecord) -> Option<Table> {
+pub(crate) fn failures_table(scenario: &ScenarioRecord) -> Option<Table> {
     let rows: Vec<Vec<Cell>> = scenario
         .levels
         .iter()
@@ -410,7 +410,7 @@ pub fn failures_table(scenario: &ScenarioRecord) -> Option<Table> {
 }
 
 /// Per level, requests that needed a new connection or a second send; only when some did.
-pub fn connections_table(scenario: &ScenarioRecord) -> Option<Table> {
+pub(crate) fn connections_table(scenario: &ScenarioRecord) -> Option<Table> {
     let rows: Vec<Vec<Cell>> = scenario
         .levels
         .iter()
@@ -438,7 +438,7 @@ pub fn connections_table(scenario: &ScenarioRecord) -> Option<Table> {
 }
 
 /// The monitors' peaks per level.
-pub fn resources_table(scenario: &ScenarioRecord) -> Option<Table> {
+pub(crate) fn resources_table(scenario: &ScenarioRecord) -> Option<Table> {
     let percent = |value: Option<f64>| Cell::number(value.map(format::whole_percent).unwrap_or_else(|| "-".into()));
     let rows: Vec<Vec<Cell>> = scenario
         .levels
@@ -471,7 +471,7 @@ pub fn resources_table(scenario: &ScenarioRecord) -> Option<Table> {
 
 /// A compared number with its change against the baseline's: `412ms -88ms -18% better`, the
 /// 95% intervals behind the call on hover.
-pub fn compared_cell(measure: Measure, base: Option<&CompareCell>, cell: Option<&CompareCell>) -> Cell {
+pub(crate) fn compared_cell(measure: Measure, base: Option<&CompareCell>, cell: Option<&CompareCell>) -> Cell {
     let Some(cell) = cell else { return Cell::number("-") };
     let value = measure.value(cell).map(|value| measure.format(value)).unwrap_or_else(|| "-".into());
     match base.and_then(|base| delta(measure, base, cell)) {
@@ -561,7 +561,7 @@ pub fn comparison_summary_table(comparison: &Comparison) -> Table {
 
 /// Said under a comparison table: which levels ran different loads (no better or worse is
 /// called for them), and what the intervals are.
-pub fn comparison_caption(comparison: &Comparison) -> String {
+pub(crate) fn comparison_caption(comparison: &Comparison) -> String {
     let differing = comparison.load_differences();
     let mut caption = String::new();
     if !differing.is_empty() {
@@ -575,7 +575,7 @@ pub fn comparison_caption(comparison: &Comparison) -> String {
 }
 
 /// The comparison: a row per level, task and measure, a cell per run, then each run's verdict.
-pub fn comparison_table(comparison: &Comparison) -> Table {
+pub(crate) fn comparison_table(comparison: &Comparison) -> Table {
     let mut headers = vec!["Scenario / level / task".to_string(), "Measure".to_string()];
     headers.extend(comparison.runs.iter().map(|run| run.letter.clone()));
     let mut rows = Vec::new();

@@ -10,7 +10,7 @@ fn clean(text: &str) -> String {
 }
 
 /// A table's headers and rows.
-pub fn table(table: &Table) -> String {
+pub(crate) fn table(table: &Table) -> String {
     let mut out = String::new();
     let headers: Vec<String> = table.headers.iter().map(|header| clean(header)).collect();
     let _ = writeln!(out, "{}", headers.join("\t"));
@@ -30,7 +30,7 @@ pub fn table(table: &Table) -> String {
 
 /// Lines of a chart: one row per x value any line has, a column per line (empty where that
 /// line has no point at that x).
-pub fn chart(x_label: &str, lines: &[(String, Vec<[f64; 2]>)]) -> String {
+pub(crate) fn chart(x_label: &str, lines: &[(String, Vec<[f64; 2]>)]) -> String {
     let mut xs: Vec<f64> = lines.iter().flat_map(|(_, points)| points.iter().map(|point| point[0])).collect();
     xs.sort_by(f64::total_cmp);
     xs.dedup();

@@ -8,7 +8,7 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 
 /// Significant digits kept by every latency histogram.
-pub const SIGNIFICANT_DIGITS: u8 = 3;
+pub(crate) const SIGNIFICANT_DIGITS: u8 = 3;
 
 /// A new, empty, auto-resizing latency histogram.
 pub fn new_histogram() -> Histogram<u64> {
@@ -18,14 +18,14 @@ pub fn new_histogram() -> Histogram<u64> {
 
 /// Records a value, growing the histogram as needed. (`saturating_record` would clamp to the
 /// current upper bound instead of growing an auto-resizing histogram.)
-pub fn record(histogram: &mut Histogram<u64>, value: u64) {
+pub(crate) fn record(histogram: &mut Histogram<u64>, value: u64) {
     if histogram.record(value).is_err() {
         histogram.saturating_record(value);
     }
 }
 
 /// Encodes a histogram for the run file.
-pub fn encode(histogram: &Histogram<u64>) -> String {
+pub(crate) fn encode(histogram: &Histogram<u64>) -> String {
     let mut bytes = Vec::new();
     match V2DeflateSerializer::new().serialize(histogram, &mut bytes) {
         Ok(_) => STANDARD.encode(bytes),
@@ -80,7 +80,7 @@ pub struct BucketCounts {
 
 /// Counts `histogram` at the fixed bounds. Each of its buckets (3 significant digits wide) is
 /// counted at the first bound at or above the bucket's lowest value.
-pub fn bucket_counts(histogram: &Histogram<u64>) -> BucketCounts {
+pub(crate) fn bucket_counts(histogram: &Histogram<u64>) -> BucketCounts {
     let mut per_bound = [0u64; BUCKET_BOUNDS_MICROS.len()];
     for value in histogram.iter_recorded() {
         let lowest = histogram.lowest_equivalent(value.value_iterated_to());

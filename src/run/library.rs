@@ -10,13 +10,13 @@ use super::summary::{RunSummary, read_summary};
 
 /// The default folder for runs: the platform data dir's `runs/`
 /// (`~/.local/share/loadscope/runs` on Linux). `LOADSCOPE_DATA_DIR` overrides the data dir.
-pub fn default_runs_dir() -> PathBuf {
+pub(crate) fn default_runs_dir() -> PathBuf {
     data_dir().join("runs")
 }
 
 /// Loadscope's data dir: the local (not roaming) app data on Windows, where runs of many
 /// megabytes do not belong in a roaming profile (see `identity` for each platform's path).
-pub fn data_dir() -> PathBuf {
+pub(crate) fn data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("LOADSCOPE_DATA_DIR") {
         return PathBuf::from(dir);
     }
@@ -37,7 +37,7 @@ pub fn run_file_name(started_at_rfc3339: &str, preset_name: &str) -> String {
 
 /// A new run's id: its start time to the second and a random suffix
 /// (`20261202T052444Z-3f9a1c`), so runs started in the same second never share one.
-pub fn new_run_id(started: std::time::SystemTime) -> String {
+pub(crate) fn new_run_id(started: std::time::SystemTime) -> String {
     let stamp: String = humantime::format_rfc3339_seconds(started)
         .to_string()
         .chars()
@@ -48,7 +48,7 @@ pub fn new_run_id(started: std::time::SystemTime) -> String {
 
 /// The library's file name for run `id` of `preset_name`: the time first (so names sort by
 /// start), then the preset, then the id's suffix: `20261202T052444Z-api-gateway-3f9a1c.json`.
-pub fn library_file_name(id: &str, preset_name: &str) -> String {
+pub(crate) fn library_file_name(id: &str, preset_name: &str) -> String {
     let (stamp, suffix) = id.split_once('-').unwrap_or((id, ""));
     let slug = slug(preset_name);
     [stamp, slug.as_str(), suffix]
@@ -64,7 +64,7 @@ pub fn library_file_name(id: &str, preset_name: &str) -> String {
 /// one, [`library_file_name`]): `...-seg2of4.json`, so the segments of a run sharing one folder
 /// do not collide.
 /// `segment` is (index, count).
-pub fn segment_file_name(id: &str, preset_name: &str, segment: Option<(u32, u32)>) -> String {
+pub(crate) fn segment_file_name(id: &str, preset_name: &str, segment: Option<(u32, u32)>) -> String {
     let name = library_file_name(id, preset_name);
     match segment {
         Some((index, count)) => format!("{}-seg{index}of{count}.json", name.trim_end_matches(".json")),
@@ -73,7 +73,7 @@ pub fn segment_file_name(id: &str, preset_name: &str, segment: Option<(u32, u32)
 }
 
 /// A name as lowercase ASCII words joined by dashes (`API Gateway` -> `api-gateway`).
-pub fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     name.to_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
@@ -109,7 +109,7 @@ pub struct Listing {
 }
 
 /// One line naming what a listing passed over, or None.
-pub fn passed_over_line(passed_over: &[(PathBuf, &'static str)]) -> Option<String> {
+pub(crate) fn passed_over_line(passed_over: &[(PathBuf, &'static str)]) -> Option<String> {
     if passed_over.is_empty() {
         return None;
     }
@@ -183,13 +183,13 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
 }
 
 /// Where deleted runs wait until they are restored: `runs/.trash/`.
-pub fn trash_dir(runs_dir: &Path) -> PathBuf {
+pub(crate) fn trash_dir(runs_dir: &Path) -> PathBuf {
     runs_dir.join(".trash")
 }
 
 /// Why a run reference names no one run, or a library action failed.
 #[derive(Debug, thiserror::Error)]
-pub enum LibraryError {
+pub(crate) enum LibraryError {
     #[error("{path} is {kind}, not a regular file: name a run file, or a run id from: loadscope runs")]
     NotAFile { path: PathBuf, kind: &'static str },
     #[error("cannot list runs in {dir}: {source}")]
@@ -219,7 +219,7 @@ pub enum LibraryError {
 
 /// Finds a run by reference: a path to a file, `latest` (the newest in `dir`), or a run id or
 /// file name (or the start of one) in `dir`.
-pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, LibraryError> {
+pub(crate) fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, LibraryError> {
     let as_path = Path::new(reference);
     if as_path.is_file() {
         return Ok(as_path.to_path_buf());
@@ -281,7 +281,7 @@ pub fn resolve(reference: &str, dir: &Path) -> Result<PathBuf, LibraryError> {
 
 /// Changes a saved run in place (title, notes, tags), written atomically. A run still being
 /// written is refused: its next autosave would undo the change.
-pub fn update(path: &Path, change: impl FnOnce(&mut RunRecord)) -> Result<RunRecord, RunFileError> {
+pub(crate) fn update(path: &Path, change: impl FnOnce(&mut RunRecord)) -> Result<RunRecord, RunFileError> {
     let mut record = load(path)?;
     if record.status == super::record::RunStatus::Running {
         return Err(RunFileError::StillRunning {
@@ -296,7 +296,7 @@ pub fn update(path: &Path, change: impl FnOnce(&mut RunRecord)) -> Result<RunRec
 
 /// Moves a run into the trash folder beside it; returns where it went (for undo). A run still
 /// being written is refused (its writer would put it back).
-pub fn delete(path: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn delete(path: &Path) -> std::io::Result<PathBuf> {
     if let Ok(summary) = read_summary(path)
         && summary.status == super::record::RunStatus::Running
     {
@@ -318,7 +318,7 @@ pub fn delete(path: &Path) -> std::io::Result<PathBuf> {
 }
 
 /// Puts a deleted run back where it was; returns its path.
-pub fn restore(trashed: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn restore(trashed: &Path) -> std::io::Result<PathBuf> {
     let trash = trashed.parent().unwrap_or(Path::new("."));
     let dir = trash.parent().unwrap_or(Path::new("."));
     let target = dir.join(trashed.file_name().unwrap_or_default());
@@ -443,7 +443,7 @@ impl SortKey {
 }
 
 /// Sorts rows by `key`, ascending or not.
-pub fn sort_rows(rows: &mut [RunRow], key: SortKey, descending: bool) {
+pub(crate) fn sort_rows(rows: &mut [RunRow], key: SortKey, descending: bool) {
     rows.sort_by(|a, b| {
         let order = match key {
             SortKey::Date => a.started_at.cmp(&b.started_at),

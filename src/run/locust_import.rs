@@ -20,7 +20,7 @@ use crate::measure::LoadModel;
 /// What the imported run is called and where it sits beside Loadscope's runs: names that match
 /// a preset's make Compare lay it beside that preset's runs.
 #[derive(Debug, Clone)]
-pub struct ImportNames {
+pub(crate) struct ImportNames {
     pub preset_name: String,
     pub preset_source: String,
     pub scenario: String,
@@ -34,7 +34,7 @@ pub struct ImportNames {
 
 /// Which level the imported run is.
 #[derive(Debug, Clone)]
-pub enum LevelChoice {
+pub(crate) enum LevelChoice {
     /// Level 0, named by the Locust run's peak users (`40 users`).
     Own,
     /// This index and name.
@@ -45,7 +45,7 @@ pub enum LevelChoice {
 }
 
 /// The three files of a prefix.
-pub fn files(prefix: &Path) -> [PathBuf; 3] {
+pub(crate) fn files(prefix: &Path) -> [PathBuf; 3] {
     let with = |suffix: &str| {
         let mut name = prefix.as_os_str().to_owned();
         name.push(suffix);
@@ -65,7 +65,7 @@ const MAX_NUMBER: f64 = 1e13;
 /// whole), and what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{}{}: {problem}", file.display(), place(*line, column.as_deref()))]
-pub struct ImportError {
+pub(crate) struct ImportError {
     pub file: PathBuf,
     pub line: u64,
     pub column: Option<String>,
@@ -82,7 +82,7 @@ fn place(line: u64, column: Option<&str>) -> String {
 
 /// What is wrong in a Locust CSV file.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ImportProblem {
+pub(crate) enum ImportProblem {
     #[error("cannot read it ({why}); `locust --csv PREFIX` writes its {what} there")]
     Unreadable { why: String, what: &'static str },
     #[error("empty; `locust --csv PREFIX` writes its {0} there")]
@@ -328,7 +328,7 @@ fn failure_kind(error: &str) -> FailureKind {
 }
 
 /// Reads the three files of `prefix` into a run record named by `names`.
-pub fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, ImportError> {
+pub(crate) fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, ImportError> {
     let [stats_path, history_path, failures_path] = files(prefix);
 
     let (aggregated, requests) = read_stats(&stats_path)?;

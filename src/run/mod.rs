@@ -1,14 +1,14 @@
 //! Runs: the run file format, atomic saving, and the library of saved runs.
 
-pub mod failure_kind;
-pub mod histogram;
-pub mod library;
-pub mod locust_csv;
-pub mod locust_import;
-pub mod record;
-pub mod run_file;
-pub mod save;
-pub mod summary;
+pub(crate) mod failure_kind;
+pub(crate) mod histogram;
+pub(crate) mod library;
+pub(crate) mod locust_csv;
+pub(crate) mod locust_import;
+pub(crate) mod record;
+pub(crate) mod run_file;
+pub(crate) mod save;
+pub(crate) mod summary;
 
 pub use failure_kind::FailureKind;
 pub use record::*;

@@ -9,14 +9,14 @@ use crate::format;
 use crate::measure::{LoadModel, Metric};
 
 /// The `format` field of every run file.
-pub const RUN_FORMAT: &str = "loadscope-run";
+pub(crate) const RUN_FORMAT: &str = "loadscope-run";
 /// The current run file version. Readers accept this version and older. Version 2 added
 /// `warnings`, per-level `generator`, `unfinished` and `generator_failures` counts, failure
 /// first/last seen times and the `host_busy` / `generator_limits` findings (version 1 files read
 /// with those empty; a version 1 reader refuses a version 2 file by its version). Version 3
 /// stores failure kinds as serde names (`"api_error"`, `{"status": 500}`) instead of their
 /// display text; older files' text still reads.
-pub const RUN_VERSION: u32 = 3;
+pub(crate) const RUN_VERSION: u32 = 3;
 
 /// One run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -984,7 +984,7 @@ pub struct Verdict {
 
 /// Where two preset documents first differ, for people: `scenarios/0/levels/1/users: 20 vs 40`;
 /// None when they are equal.
-pub fn preset_difference(first: &serde_json::Value, other: &serde_json::Value) -> Option<String> {
+pub(crate) fn preset_difference(first: &serde_json::Value, other: &serde_json::Value) -> Option<String> {
     fn shown(value: Option<&serde_json::Value>) -> String {
         let text = value.map(|value| value.to_string()).unwrap_or_else(|| "(absent)".into());
         crate::format::truncate(&text, 60)

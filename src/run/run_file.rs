@@ -50,7 +50,7 @@ impl RunFileError {
 
 /// The largest run file read whole (1 GB), unless `LOADSCOPE_MAX_RUN_FILE_MB` says otherwise:
 /// a file past it is listed from its summary, and refused with a message when opened.
-pub const MAX_RUN_FILE_BYTES: u64 = 1_000_000_000;
+pub(crate) const MAX_RUN_FILE_BYTES: u64 = 1_000_000_000;
 
 pub(super) fn max_run_file_bytes() -> u64 {
     std::env::var("LOADSCOPE_MAX_RUN_FILE_MB")
@@ -114,7 +114,7 @@ pub(crate) fn open_regular(path: &Path) -> Result<(std::fs::File, u64), RunFileE
 }
 
 /// How long after its last save an unfinished run file is taken as interrupted.
-pub const STALE_AFTER_SECS: u64 = 30;
+pub(crate) const STALE_AFTER_SECS: u64 = 30;
 
 /// A JSON error in a run file, with its place.
 pub(super) fn json_error(path: &Path, err: &serde_json::Error) -> RunFileError {

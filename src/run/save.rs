@@ -40,7 +40,7 @@ pub fn save_atomic(record: &RunRecord, path: &Path) -> Result<(), RunFileError> 
 
 /// Like [`save_atomic`], but refuses to replace a file that is already there (another run's):
 /// the file appears whole or not at all, and never over someone else's.
-pub fn save_new(record: &RunRecord, path: &Path) -> Result<(), RunFileError> {
+pub(crate) fn save_new(record: &RunRecord, path: &Path) -> Result<(), RunFileError> {
     let wrap = |source| RunFileError::Write {
         path: path.to_path_buf(),
         source,
@@ -52,7 +52,7 @@ pub fn save_new(record: &RunRecord, path: &Path) -> Result<(), RunFileError> {
 /// Writes `bytes` to `path` through a temporary file in the same folder (flushed, then renamed
 /// over the target, then its size read back), creating the folder if needed: a reader never
 /// sees half a file, and a write the disk did not keep is an error, not a save.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_through_temp(path, bytes, |temp, path| {
         retry_while_busy(|| std::fs::rename(temp, path), RENAME_TRIES)
     })
@@ -81,7 +81,7 @@ fn retry_while_busy(mut op: impl FnMut() -> std::io::Result<()>, tries: u32) -> 
 /// Like [`write_atomic`], but fails with `AlreadyExists` when `path` exists: the temporary file
 /// is hard-linked to the name (which never replaces), falling back to a checked rename on file
 /// systems without hard links.
-pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_through_temp(path, bytes, |temp, path| match std::fs::hard_link(temp, path) {
         Ok(()) => std::fs::remove_file(temp),
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Err(err),
@@ -156,13 +156,13 @@ pub enum NotWritable {
 /// Checks before a run that its file can be written at `path`: not a folder, the folder can be
 /// made, a file can be created (and removed) beside it, and (`must_be_new`) no file has the name.
 /// The error names the path and what to do.
-pub fn check_writable(path: &Path, must_be_new: bool) -> Result<(), NotWritable> {
+pub(crate) fn check_writable(path: &Path, must_be_new: bool) -> Result<(), NotWritable> {
     check_writable_as(path, must_be_new, "the run file", "--out", "run.json")
 }
 
 /// [`check_writable`] for another file a run writes: `what` names it in messages, `flag` is the
 /// option that picks it and `example` a file name to suggest.
-pub fn check_writable_as(path: &Path, must_be_new: bool, what: &str, flag: &str, example: &str) -> Result<(), NotWritable> {
+pub(crate) fn check_writable_as(path: &Path, must_be_new: bool, what: &str, flag: &str, example: &str) -> Result<(), NotWritable> {
     if path.is_dir() {
         return Err(NotWritable::Folder {
             what: what.to_string(),
@@ -221,7 +221,7 @@ pub fn check_writable_as(path: &Path, must_be_new: bool, what: &str, flag: &str,
 /// Reads a just-written run file back and checks it is the record that was saved, so "Saved"
 /// is said only of a file that reads. A file that does not read is removed (it would only
 /// trip every later listing) and the error says why.
-pub fn verify_saved(record: &RunRecord, path: &Path) -> Result<(), RunFileError> {
+pub(crate) fn verify_saved(record: &RunRecord, path: &Path) -> Result<(), RunFileError> {
     let unreadable = |message: String| RunFileError::Json {
         path: path.to_path_buf(),
         line: 0,

@@ -124,7 +124,7 @@ pub(crate) struct Head {
 
 impl Head {
     /// Refuses a file that is not a run, or one newer than this Loadscope reads.
-    pub fn check(&self, path: &Path) -> Result<(), RunFileError> {
+    pub(crate) fn check(&self, path: &Path) -> Result<(), RunFileError> {
         let format = self.format.as_deref().unwrap_or("");
         if format != RUN_FORMAT {
             return Err(RunFileError::NotARun {

@@ -5,7 +5,7 @@
 //! they are being written (the app's live view of a distributed run).
 
 mod error;
-pub mod folder;
+pub(crate) mod folder;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ use crate::run::{
 
 /// How strict a merge is about the segments it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Completeness {
+pub(crate) enum Completeness {
     /// Every segment of the run must be there and completed (`loadscope merge`).
     All,
     /// Some may be missing or unfinished (`loadscope merge --partial`): the merged run is then
@@ -37,7 +37,7 @@ pub enum Completeness {
 }
 
 /// Merges segment runs (`(file, record)`) into one run.
-pub fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> Result<RunRecord, MergeError> {
+pub(crate) fn merge(segments: &[(PathBuf, RunRecord)], completeness: Completeness) -> Result<RunRecord, MergeError> {
     if segments.is_empty() {
         return Err(MergeError::NoSegments);
     }

@@ -3,8 +3,8 @@
 //! counts, and synthetic prompts of an exact length built from a shipped corpus. A leaf: it
 //! imports nothing of the crate.
 
-pub mod dist;
-pub mod synthetic;
+pub(crate) mod dist;
+pub(crate) mod synthetic;
 mod table;
 
 use std::sync::OnceLock;
@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use tiktoken_rs::CoreBPE;
 
 pub use dist::TokenDist;
-pub use synthetic::SyntheticPrompts;
+pub(crate) use synthetic::SyntheticPrompts;
 
 /// A shipped tokenizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,9 +84,9 @@ impl Tokenizer {
 }
 
 /// Framing tokens around each chat message (`<|start|>role<|message|>...<|end|>`).
-pub const CHAT_TOKENS_PER_MESSAGE: u64 = 3;
+pub(crate) const CHAT_TOKENS_PER_MESSAGE: u64 = 3;
 /// Tokens that prime the assistant's reply.
-pub const CHAT_REPLY_PRIMING_TOKENS: u64 = 3;
+pub(crate) const CHAT_REPLY_PRIMING_TOKENS: u64 = 3;
 
 #[cfg(test)]
 mod tests {

@@ -14,11 +14,11 @@ use super::{TokenDist, Tokenizer};
 const CORPUS: &str = include_str!("../../assets/corpus.txt");
 
 /// Prompts built per distinct draw; requests pick among them.
-pub const POOL_SIZE: usize = 256;
+pub(crate) const POOL_SIZE: usize = 256;
 
 /// A pool of prompts whose lengths follow a distribution.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SyntheticPrompts {
+pub(crate) struct SyntheticPrompts {
     /// Each prompt's text and its token count.
     pub prompts: Vec<(String, u64)>,
 }
@@ -26,7 +26,7 @@ pub struct SyntheticPrompts {
 /// Prompts that could not be cut: the shortest is not longer than their shared prefix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("prompts of {shortest} tokens are not longer than the shared prefix of {prefix} tokens; make every prompt longer than the prefix")]
-pub struct PrefixTooLong {
+pub(crate) struct PrefixTooLong {
     pub shortest: u32,
     pub prefix: u32,
 }
@@ -34,7 +34,12 @@ pub struct PrefixTooLong {
 impl SyntheticPrompts {
     /// `POOL_SIZE` prompts of `lengths` tokens each (the first `prefix_tokens` shared), drawn
     /// with `seed`. Fails when a length is not longer than the prefix.
-    pub fn build(tokenizer: Tokenizer, lengths: &TokenDist, prefix_tokens: u32, seed: u64) -> Result<SyntheticPrompts, PrefixTooLong> {
+    pub(crate) fn build(
+        tokenizer: Tokenizer,
+        lengths: &TokenDist,
+        prefix_tokens: u32,
+        seed: u64,
+    ) -> Result<SyntheticPrompts, PrefixTooLong> {
         if lengths.min() <= prefix_tokens {
             return Err(PrefixTooLong {
                 shortest: lengths.min(),
@@ -54,7 +59,7 @@ impl SyntheticPrompts {
     }
 
     /// The prompt for a request, picked by a hash of who sends it and when.
-    pub fn pick(&self, key: u64) -> &(String, u64) {
+    pub(crate) fn pick(&self, key: u64) -> &(String, u64) {
         &self.prompts[(key % self.prompts.len() as u64) as usize]
     }
 }

@@ -41,7 +41,7 @@ pub(super) const CL100K_BASE: Table = Table {
 
 /// A shipped tokenizer that cannot be used: its packed table is damaged, or it does not build.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum TableError {
+pub(super) enum TableError {
     #[error("the embedded {name} tokenizer table is damaged ({what}); reinstall Loadscope")]
     Damaged { name: &'static str, what: String },
     #[error("the embedded {name} tokenizer does not build: {why}")]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use eframe::egui_wgpu::{self, RenderState, ScreenDescriptor, wgpu};
 
 /// How many pixels a point of the chart gets in the PNG.
-pub const PNG_SCALE: f32 = 2.0;
+pub(crate) const PNG_SCALE: f32 = 2.0;
 
 /// Room around the chart in the picture, in points.
 const MARGIN_POINTS: f32 = 8.0;
@@ -39,14 +39,14 @@ impl ChartPicture {
 
 /// How the app looks, for pictures drawn outside its window.
 #[derive(Clone)]
-pub struct Look {
+pub(crate) struct Look {
     pub theme: egui::Theme,
     pub style: Arc<egui::Style>,
     pub fonts: egui::FontDefinitions,
 }
 
 impl Look {
-    pub fn of(ctx: &egui::Context) -> Look {
+    pub(crate) fn of(ctx: &egui::Context) -> Look {
         Look {
             theme: ctx.theme(),
             style: ctx.global_style(),
@@ -57,7 +57,7 @@ impl Look {
 
 /// Why a chart could not be drawn or saved as PNG.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum PngError {
+pub(crate) enum PngError {
     #[error("the chart was not drawn")]
     NotDrawn,
     #[error("the chart would be {width}x{height} pixels; this GPU draws at most {limit} a side")]
@@ -78,7 +78,7 @@ pub enum PngError {
 }
 
 /// Draws `picture` at [`PNG_SCALE`] pixels per point and returns its pixels.
-pub fn render(render_state: &RenderState, look: &Look, picture: &mut ChartPicture) -> Result<egui::ColorImage, PngError> {
+pub(crate) fn render(render_state: &RenderState, look: &Look, picture: &mut ChartPicture) -> Result<egui::ColorImage, PngError> {
     let ctx = egui::Context::default();
     ctx.set_theme(look.theme);
     ctx.set_fonts(look.fonts.clone());

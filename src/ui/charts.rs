@@ -12,13 +12,13 @@ use super::live_run::{LevelBand, TargetLine};
 use super::palette::{self, SERIES, band_fill};
 use crate::format;
 use crate::report::catalogue::MAX_DYNAMIC_LINES;
-pub use crate::report::catalogue::{CHARTS, ChartSpec, DynamicLines, SeriesSpec};
+pub(crate) use crate::report::catalogue::{CHARTS, ChartSpec, DynamicLines, SeriesSpec};
 use crate::report::charts::{BandSpan, band_labels, point_x_secs};
 use crate::run::SeriesPoint;
 
 /// Reduces `points` (sorted by x) to at most about `2 * buckets` points, keeping each bucket's
 /// lowest and highest value in x order, so spikes survive and the line's envelope is exact.
-pub fn decimate(points: &[[f64; 2]], buckets: usize) -> Vec<[f64; 2]> {
+pub(crate) fn decimate(points: &[[f64; 2]], buckets: usize) -> Vec<[f64; 2]> {
     if buckets == 0 || points.len() <= buckets * 2 {
         return points.to_vec();
     }
@@ -71,7 +71,7 @@ impl TimeWindow {
 }
 
 /// The points of one series inside the window (one second of margin each side), decimated.
-pub fn series_points(series: &[SeriesPoint], spec: &SeriesSpec, window: TimeWindow, buckets: usize) -> Vec<[f64; 2]> {
+pub(crate) fn series_points(series: &[SeriesPoint], spec: &SeriesSpec, window: TimeWindow, buckets: usize) -> Vec<[f64; 2]> {
     let first = series.partition_point(|point| f64::from(point.second) + 1.0 < window.start_secs - 1.0);
     let points: Vec<[f64; 2]> = series[first..]
         .iter()
@@ -82,13 +82,18 @@ pub fn series_points(series: &[SeriesPoint], spec: &SeriesSpec, window: TimeWind
 }
 
 /// Whether the run has any value for this chart (chat charts stay hidden without chat tasks).
-pub fn has_data(series: &[SeriesPoint], spec: &ChartSpec) -> bool {
+pub(crate) fn has_data(series: &[SeriesPoint], spec: &ChartSpec) -> bool {
     crate::report::charts::has_values(series, spec)
 }
 
 /// The named lines of a dynamic chart inside the window: at most [`MAX_DYNAMIC_LINES`], in
 /// order of first appearance, each decimated.
-pub fn dynamic_points(series: &[SeriesPoint], lines: DynamicLines, window: TimeWindow, buckets: usize) -> Vec<(String, Vec<[f64; 2]>)> {
+pub(crate) fn dynamic_points(
+    series: &[SeriesPoint],
+    lines: DynamicLines,
+    window: TimeWindow,
+    buckets: usize,
+) -> Vec<(String, Vec<[f64; 2]>)> {
     let first = series.partition_point(|point| f64::from(point.second) + 1.0 < window.start_secs - 1.0);
     let mut named: Vec<(String, Vec<[f64; 2]>)> = Vec::new();
     for point in series[first..]
@@ -218,7 +223,7 @@ fn tick_label(value: f64, step: f64, unit: &str) -> String {
 }
 
 /// A chart's axes: elapsed time as m:ss at round steps, values with their unit at round steps.
-pub fn with_axes<'a>(plot: Plot<'a>, unit: &'a str) -> Plot<'a> {
+pub(crate) fn with_axes<'a>(plot: Plot<'a>, unit: &'a str) -> Plot<'a> {
     plot.x_grid_spacer(time_marks)
         .y_grid_spacer(value_marks)
         .x_axis_formatter(|mark, _| format::elapsed(mark.value))
@@ -228,7 +233,7 @@ pub fn with_axes<'a>(plot: Plot<'a>, unit: &'a str) -> Plot<'a> {
 
 /// A chart that the data places, not the mouse: egui_plot's own zoom, drag and scroll are off
 /// (the Live tab zooms all charts together instead), no legend inside the plot.
-pub fn fixed_plot<'a>(id: impl std::hash::Hash + std::fmt::Debug, height: f32) -> Plot<'a> {
+pub(crate) fn fixed_plot<'a>(id: impl std::hash::Hash + std::fmt::Debug, height: f32) -> Plot<'a> {
     Plot::new(id)
         .height(height)
         .allow_scroll(false)
@@ -241,17 +246,15 @@ pub fn fixed_plot<'a>(id: impl std::hash::Hash + std::fmt::Debug, height: f32) -
 }
 
 /// What the person asked for beside a chart's title.
-pub struct ChartHeader {
-    /// Where the title is (with the plot's rect, the area a PNG takes).
-    pub title_rect: egui::Rect,
+pub(crate) struct ChartHeader {
     pub save_png: bool,
     pub copy_data: bool,
 }
 
 /// A chart's title with its Save PNG and Copy data buttons.
-pub fn chart_header(ui: &mut egui::Ui, title: &str) -> ChartHeader {
+pub(crate) fn chart_header(ui: &mut egui::Ui, title: &str) -> ChartHeader {
     ui.horizontal(|ui| {
-        let title_rect = ui.label(egui::RichText::new(title).strong()).rect;
+        ui.label(egui::RichText::new(title).strong());
         let save_png = ui
             .small_button("Save PNG")
             .on_hover_text(format!("Save the {title} chart as a PNG image"))
@@ -260,17 +263,13 @@ pub fn chart_header(ui: &mut egui::Ui, title: &str) -> ChartHeader {
             .small_button("Copy data")
             .on_hover_text(format!("Copy the {title} chart's numbers (tab-separated, one row per second)"))
             .clicked();
-        ChartHeader {
-            title_rect,
-            save_png,
-            copy_data,
-        }
+        ChartHeader { save_png, copy_data }
     })
     .inner
 }
 
 /// A live chart's numbers over the whole run, every point, as tab-separated text.
-pub fn chart_tsv(spec: &ChartSpec, series: &[SeriesPoint]) -> String {
+pub(crate) fn chart_tsv(spec: &ChartSpec, series: &[SeriesPoint]) -> String {
     let window = TimeWindow {
         start_secs: 0.0,
         end_secs: f64::INFINITY,
@@ -365,7 +364,7 @@ fn draw_bands(plot: &mut egui_plot::PlotUi<'_>, bands: &[LevelBand], window: Tim
 
 /// Writes the band names where `report::charts::band_labels` places them (every face's
 /// layout), two rows under the top of the plot.
-pub fn draw_band_labels(plot: &mut egui_plot::PlotUi<'_>, spans: &[BandSpan<'_>], window: (f64, f64), y_top: f64) {
+pub(crate) fn draw_band_labels(plot: &mut egui_plot::PlotUi<'_>, spans: &[BandSpan<'_>], window: (f64, f64), y_top: f64) {
     let transform = *plot.transform();
     let pixels_per_sec = transform.dpos_dvalue_x().abs();
     let line_height_value = 15.0 * transform.dvalue_dpos()[1].abs();
@@ -380,7 +379,7 @@ pub fn draw_band_labels(plot: &mut egui_plot::PlotUi<'_>, spans: &[BandSpan<'_>]
 
 /// Draws one chart with its legend; returns the rect of legend and plot (what a PNG shows).
 #[allow(clippy::too_many_arguments)]
-pub fn draw(
+pub(crate) fn draw(
     ui: &mut egui::Ui,
     spec: &ChartSpec,
     series: &[SeriesPoint],
@@ -501,7 +500,7 @@ pub fn draw(
 /// A chart to save as PNG: its title above the same drawing as on screen, every point drawn,
 /// no crosshair, at the width it has on screen.
 #[allow(clippy::too_many_arguments)]
-pub fn picture(
+pub(crate) fn picture(
     spec: &'static ChartSpec,
     title: String,
     series: Vec<SeriesPoint>,

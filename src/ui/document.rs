@@ -30,7 +30,7 @@ pub enum Origin {
 }
 
 /// What a new preset starts as: one scenario against a local service, with the guide's shape.
-pub const NEW_PRESET: &str = r#"name = "New preset"
+pub(crate) const NEW_PRESET: &str = r#"name = "New preset"
 description = "One scenario; edit the service, tasks, levels and targets"
 
 [[scenario]]

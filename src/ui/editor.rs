@@ -14,7 +14,7 @@ use crate::measure::TargetExpr;
 
 /// A table of the preset the forms edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TablePath {
+pub(crate) enum TablePath {
     Root,
     Monitors,
     Scenario(usize),
@@ -102,7 +102,7 @@ enum Kind {
 
 /// The Editor tab's own state: which scenario the forms show and the TOML view's text.
 #[derive(Default)]
-pub struct EditorState {
+pub(crate) struct EditorState {
     pub scenario: usize,
     toml_buffer: String,
     toml_revision: Option<u64>,
@@ -112,7 +112,7 @@ pub struct EditorState {
 
 impl EditorState {
     /// The scenario names of the open preset, for the library panel.
-    pub fn scenario_names(&self, document: &PresetDocument) -> Vec<String> {
+    pub(crate) fn scenario_names(&self, document: &PresetDocument) -> Vec<String> {
         let Ok(doc) = document.document() else { return Vec::new() };
         fields::array(doc.as_table(), "scenario")
             .map(|rows| {
@@ -127,7 +127,7 @@ impl EditorState {
             .unwrap_or_default()
     }
 
-    pub fn show(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument) {
+    pub(crate) fn show(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument) {
         // While the text does not parse there are no scenarios to count: the selection waits
         // for the fix rather than falling back to the first.
         let scenarios = self.scenario_names(document).len();

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::chart_png::PngError;
 
 /// Writes `image` as a PNG at `path` (creating its folder); the error names the file.
-pub fn write_png(image: &egui::ColorImage, path: &Path) -> Result<(), PngError> {
+pub(crate) fn write_png(image: &egui::ColorImage, path: &Path) -> Result<(), PngError> {
     let [width, height] = image.size;
     if width == 0 || height == 0 {
         return Err(PngError::Empty(path.to_path_buf()));

@@ -6,16 +6,16 @@
 use toml_edit::{ArrayOfTables, Item, Table, Value};
 
 /// The array of tables under `key` (`[[scenario]]`, `[[scenario.level]]`).
-pub fn array<'a>(table: &'a Table, key: &str) -> Option<&'a ArrayOfTables> {
+pub(crate) fn array<'a>(table: &'a Table, key: &str) -> Option<&'a ArrayOfTables> {
     table.get(key).and_then(Item::as_array_of_tables)
 }
 
-pub fn array_mut<'a>(table: &'a mut Table, key: &str) -> Option<&'a mut ArrayOfTables> {
+pub(crate) fn array_mut<'a>(table: &'a mut Table, key: &str) -> Option<&'a mut ArrayOfTables> {
     table.get_mut(key).and_then(Item::as_array_of_tables_mut)
 }
 
 /// The sub-table under `key` (`[scenario.service]`), made when missing.
-pub fn table_mut<'a>(table: &'a mut Table, key: &str) -> Option<&'a mut Table> {
+pub(crate) fn table_mut<'a>(table: &'a mut Table, key: &str) -> Option<&'a mut Table> {
     if !table.contains_key(key) {
         let mut sub = Table::new();
         sub.set_implicit(false);
@@ -26,7 +26,7 @@ pub fn table_mut<'a>(table: &'a mut Table, key: &str) -> Option<&'a mut Table> {
 
 /// A value as editable text: strings without quotes, numbers and booleans as written, other
 /// values (arrays, inline tables) in TOML form. Empty when the key is missing.
-pub fn text(table: &Table, key: &str) -> String {
+pub(crate) fn text(table: &Table, key: &str) -> String {
     match table.get(key) {
         None => String::new(),
         Some(item) => match item.as_value() {
@@ -49,7 +49,7 @@ pub fn text(table: &Table, key: &str) -> String {
 }
 
 /// Writes a string field; empty text removes it.
-pub fn set_string(table: &mut Table, key: &str, text: &str) {
+pub(crate) fn set_string(table: &mut Table, key: &str, text: &str) {
     if text.is_empty() {
         table.remove(key);
     } else {
@@ -59,7 +59,7 @@ pub fn set_string(table: &mut Table, key: &str, text: &str) {
 
 /// Writes a numeric field: an integer or a float when the text is one, empty text removes it,
 /// anything else is kept as a string so validation names the mistake at its line.
-pub fn set_number(table: &mut Table, key: &str, text: &str) {
+pub(crate) fn set_number(table: &mut Table, key: &str, text: &str) {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         table.remove(key);
@@ -75,7 +75,7 @@ pub fn set_number(table: &mut Table, key: &str, text: &str) {
 }
 
 /// Writes a boolean field, or removes it (`None`: the preset's default applies).
-pub fn set_bool(table: &mut Table, key: &str, value: Option<bool>) {
+pub(crate) fn set_bool(table: &mut Table, key: &str, value: Option<bool>) {
     match value {
         Some(value) => replace_value(table, key, Value::from(value)),
         None => {
@@ -86,7 +86,7 @@ pub fn set_bool(table: &mut Table, key: &str, value: Option<bool>) {
 
 /// Writes a field given as TOML (an array or inline table typed by hand); text that does not
 /// parse as a TOML value is kept as a string so validation reports it.
-pub fn set_toml(table: &mut Table, key: &str, text: &str) {
+pub(crate) fn set_toml(table: &mut Table, key: &str, text: &str) {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         table.remove(key);
@@ -111,7 +111,7 @@ fn replace_value(table: &mut Table, key: &str, mut value: Value) {
 
 /// Structural edits of an array of tables (levels, tasks, targets). After one, the tables'
 /// document positions are cleared so each is written after its predecessor, in the new order.
-pub enum RowEdit {
+pub(crate) enum RowEdit {
     Add(Table),
     Remove(usize),
     Duplicate(usize),
@@ -120,7 +120,7 @@ pub enum RowEdit {
 }
 
 /// Applies `edit` to the array of tables `key` of `table` (created when missing).
-pub fn edit_rows(table: &mut Table, key: &str, edit: RowEdit) {
+pub(crate) fn edit_rows(table: &mut Table, key: &str, edit: RowEdit) {
     if !table.contains_key(key) {
         table.insert(key, Item::ArrayOfTables(ArrayOfTables::new()));
     }

@@ -22,7 +22,7 @@ fn known_unavailable() -> Option<String> {
 /// Runs the system's dialog (on a job thread: it blocks until the person answers). The result
 /// is the command for the chosen file, nothing when they cancelled, or the in-app dialog with
 /// the reason the system's could not be used.
-pub fn native(purpose: FilePurpose, dir: PathBuf) -> Option<AppCommand> {
+pub(crate) fn native(purpose: FilePurpose, dir: PathBuf) -> Option<AppCommand> {
     if let Some(reason) = known_unavailable() {
         return Some(AppCommand::InAppFileDialog { purpose, dir, reason });
     }
@@ -49,7 +49,7 @@ pub fn native(purpose: FilePurpose, dir: PathBuf) -> Option<AppCommand> {
 }
 
 /// The in-app dialog for `purpose`, opened in `dir`.
-pub fn in_app(purpose: &FilePurpose, dir: PathBuf) -> egui_file::FileDialog {
+pub(crate) fn in_app(purpose: &FilePurpose, dir: PathBuf) -> egui_file::FileDialog {
     let mut dialog = match purpose {
         FilePurpose::OpenPreset => egui_file::FileDialog::open_file().title("Open a preset"),
         FilePurpose::SavePreset { file_name } => egui_file::FileDialog::save_file()

@@ -22,7 +22,7 @@ pub(crate) struct Spawner<T> {
 
 impl<T: Send + 'static> Spawner<T> {
     /// Runs `work` on a thread named `name`; its result comes back through `Jobs::poll`.
-    pub fn spawn(self, name: &str, work: impl FnOnce() -> T + Send + 'static) {
+    pub(crate) fn spawn(self, name: &str, work: impl FnOnce() -> T + Send + 'static) {
         let Spawner { tx, ctx } = self;
         let started = std::thread::Builder::new().name(name.to_string()).spawn(move || {
             let _ = tx.send(work());
@@ -40,7 +40,7 @@ fn log_spawn_failure(name: &str, err: &std::io::Error) {
 }
 
 impl<T: Send + 'static> Jobs<T> {
-    pub fn new(ctx: &egui::Context) -> Jobs<T> {
+    pub(crate) fn new(ctx: &egui::Context) -> Jobs<T> {
         let (tx, rx) = mpsc::channel();
         Jobs {
             tx,
@@ -51,12 +51,12 @@ impl<T: Send + 'static> Jobs<T> {
     }
 
     /// Runs `work` on a thread named `name`.
-    pub fn spawn(&mut self, name: &str, work: impl FnOnce() -> T + Send + 'static) {
+    pub(crate) fn spawn(&mut self, name: &str, work: impl FnOnce() -> T + Send + 'static) {
         self.reserve().spawn(name, work);
     }
 
     /// Counts one job as running now and returns what starts it later.
-    pub fn reserve(&mut self) -> Spawner<T> {
+    pub(crate) fn reserve(&mut self) -> Spawner<T> {
         self.running += 1;
         Spawner {
             tx: self.tx.clone(),
@@ -65,14 +65,14 @@ impl<T: Send + 'static> Jobs<T> {
     }
 
     /// Results that arrived since the last poll, oldest first.
-    pub fn poll(&mut self) -> Vec<T> {
+    pub(crate) fn poll(&mut self) -> Vec<T> {
         let results: Vec<T> = self.rx.try_iter().collect();
         self.running = self.running.saturating_sub(results.len());
         results
     }
 
     /// Jobs started and not yet polled back.
-    pub fn running(&self) -> usize {
+    pub(crate) fn running(&self) -> usize {
         self.running
     }
 }

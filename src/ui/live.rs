@@ -16,7 +16,7 @@ use crate::report::stats_table::{STATS_COLUMNS, stats_row};
 use crate::run::{SeriesPoint, TaskStats};
 
 /// How much of a run the charts show while following it.
-pub const FOLLOW_SECS: f64 = 120.0;
+pub(crate) const FOLLOW_SECS: f64 = 120.0;
 
 /// Which of the Live tab's views is showing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

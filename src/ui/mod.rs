@@ -4,35 +4,34 @@
 //! `live`, `runs`, `present`) draw and return commands; `jobs` is the one way to work off the UI
 //! thread; `notice` the one way to tell the person something.
 
-pub mod app;
-pub mod chart_png;
-pub mod charts;
-pub mod command;
+pub(crate) mod app;
+pub(crate) mod chart_png;
+pub(crate) mod charts;
+pub(crate) mod command;
 mod compare;
-pub mod document;
-pub mod editor;
-pub mod export;
-pub mod fields;
-pub mod file_dialog;
+pub(crate) mod document;
+pub(crate) mod editor;
+pub(crate) mod export;
+pub(crate) mod fields;
+pub(crate) mod file_dialog;
 pub(crate) mod jobs;
-pub mod live;
-pub mod live_run;
-pub mod notice;
-pub mod palette;
-pub mod present;
-pub mod runs;
-pub mod segment_folder;
-pub mod settings;
+pub(crate) mod live;
+pub(crate) mod live_run;
+pub(crate) mod notice;
+pub(crate) mod palette;
+pub(crate) mod present;
+pub(crate) mod runs;
+pub(crate) mod segment_folder;
+pub(crate) mod settings;
 mod shortcuts;
-pub mod tables;
+pub(crate) mod tables;
 mod toml_highlight;
 
 pub use app::{AppConfig, LoadscopeApp};
 pub use command::{AppCommand, Dialog};
-pub use notice::{Notice, NoticeLevel};
 
 /// Opens the window and runs the app until it is closed.
-pub fn run(config: AppConfig) -> eframe::Result {
+pub(crate) fn run(config: AppConfig) -> eframe::Result {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Loadscope")
         .with_app_id(crate::identity::APP_ID)

@@ -81,7 +81,7 @@ impl Notice {
 }
 
 /// Adds `notice` unless the same words are already shown (a key pressed twice says it once).
-pub fn push(notices: &mut Vec<Notice>, notice: Notice) {
+pub(crate) fn push(notices: &mut Vec<Notice>, notice: Notice) {
     if !notices.iter().any(|shown| shown.text == notice.text && shown.level == notice.level) {
         notices.push(notice);
     }

@@ -5,27 +5,27 @@
 use egui::Color32;
 
 // Meaning.
-pub const PASS: Color32 = Color32::from_rgb(52, 168, 83);
-pub const FAIL: Color32 = Color32::from_rgb(229, 57, 53);
-pub const WARN: Color32 = Color32::from_rgb(251, 140, 0);
-pub const OFF: Color32 = Color32::GRAY;
+pub(crate) const PASS: Color32 = Color32::from_rgb(52, 168, 83);
+pub(crate) const FAIL: Color32 = Color32::from_rgb(229, 57, 53);
+pub(crate) const WARN: Color32 = Color32::from_rgb(251, 140, 0);
+pub(crate) const OFF: Color32 = Color32::GRAY;
 
 // Chart series.
-pub const BLUE: Color32 = Color32::from_rgb(66, 133, 244);
-pub const GREEN: Color32 = PASS;
-pub const ORANGE: Color32 = WARN;
-pub const RED: Color32 = FAIL;
-pub const PURPLE: Color32 = Color32::from_rgb(142, 68, 173);
+pub(crate) const BLUE: Color32 = Color32::from_rgb(66, 133, 244);
+pub(crate) const GREEN: Color32 = PASS;
+pub(crate) const ORANGE: Color32 = WARN;
+pub(crate) const RED: Color32 = FAIL;
+pub(crate) const PURPLE: Color32 = Color32::from_rgb(142, 68, 173);
 /// Latency percentiles, told apart from each other and from the meaning colours (Okabe-Ito).
-pub const P50: Color32 = Color32::from_rgb(0, 114, 178);
-pub const P95: Color32 = Color32::from_rgb(230, 159, 0);
-pub const P99: Color32 = Color32::from_rgb(204, 121, 167);
+pub(crate) const P50: Color32 = Color32::from_rgb(0, 114, 178);
+pub(crate) const P95: Color32 = Color32::from_rgb(230, 159, 0);
+pub(crate) const P99: Color32 = Color32::from_rgb(204, 121, 167);
 /// Targets on lines named from the data.
-pub const TARGET: Color32 = Color32::from_rgb(120, 120, 120);
+pub(crate) const TARGET: Color32 = Color32::from_rgb(120, 120, 120);
 /// The shared crosshair.
-pub const CROSSHAIR: Color32 = Color32::from_rgb(110, 110, 110);
+pub(crate) const CROSSHAIR: Color32 = Color32::from_rgb(110, 110, 110);
 /// Lines named from the data (GPUs, containers, metrics), in order.
-pub const SERIES: [Color32; 8] = [
+pub(crate) const SERIES: [Color32; 8] = [
     BLUE,
     ORANGE,
     GREEN,
@@ -36,7 +36,7 @@ pub const SERIES: [Color32; 8] = [
     Color32::from_rgb(255, 112, 67),
 ];
 /// One colour per run in a comparison (Okabe-Ito: told apart with colour blindness).
-pub const RUNS: [Color32; 8] = [
+pub(crate) const RUNS: [Color32; 8] = [
     Color32::from_rgb(0, 114, 178),
     Color32::from_rgb(230, 159, 0),
     Color32::from_rgb(0, 158, 115),
@@ -48,42 +48,42 @@ pub const RUNS: [Color32; 8] = [
 ];
 
 // Fills (translucent; egui builds them at run time).
-pub fn error_fill() -> Color32 {
+pub(crate) fn error_fill() -> Color32 {
     Color32::from_rgba_unmultiplied(229, 57, 53, 40)
 }
-pub fn info_fill() -> Color32 {
+pub(crate) fn info_fill() -> Color32 {
     Color32::from_rgba_unmultiplied(30, 136, 229, 40)
 }
-pub fn error_line_fill() -> Color32 {
+pub(crate) fn error_line_fill() -> Color32 {
     Color32::from_rgba_unmultiplied(229, 57, 53, 60)
 }
 /// Level bands behind the charts, alternating (visibly: one clear, one shaded).
-pub fn band_fill(index: usize) -> Color32 {
+pub(crate) fn band_fill(index: usize) -> Color32 {
     grey_fill(if index.is_multiple_of(2) { 10 } else { 48 })
 }
 /// The time range being dragged out to zoom.
-pub fn selection_fill() -> Color32 {
+pub(crate) fn selection_fill() -> Color32 {
     Color32::from_rgba_unmultiplied(66, 133, 244, 50)
 }
 /// A neutral band behind a chart span, as opaque as `alpha`.
-pub fn grey_fill(alpha: u8) -> Color32 {
+pub(crate) fn grey_fill(alpha: u8) -> Color32 {
     Color32::from_rgba_unmultiplied(128, 128, 128, alpha)
 }
 
 // Presentation mode (dark, high contrast, whatever the app's theme).
-pub const PRESENT_BACKGROUND: Color32 = Color32::from_rgb(13, 17, 23);
-pub const PRESENT_PANEL: Color32 = Color32::from_rgb(22, 27, 34);
-pub const PRESENT_TEXT: Color32 = Color32::from_rgb(240, 246, 252);
-pub const PRESENT_MUTED: Color32 = Color32::from_rgb(180, 190, 200);
-pub const BADGE_PASS: Color32 = Color32::from_rgb(35, 134, 54);
-pub const BADGE_FAIL: Color32 = Color32::from_rgb(200, 40, 40);
-pub const BADGE_NONE: Color32 = Color32::from_rgb(72, 79, 88);
-pub const PRESENT_PASS_TEXT: Color32 = Color32::from_rgb(120, 220, 140);
-pub const PRESENT_FAIL_TEXT: Color32 = Color32::from_rgb(255, 140, 140);
-pub const PRESENT_FAILED_TARGETS: Color32 = Color32::from_rgb(255, 160, 160);
+pub(crate) const PRESENT_BACKGROUND: Color32 = Color32::from_rgb(13, 17, 23);
+pub(crate) const PRESENT_PANEL: Color32 = Color32::from_rgb(22, 27, 34);
+pub(crate) const PRESENT_TEXT: Color32 = Color32::from_rgb(240, 246, 252);
+pub(crate) const PRESENT_MUTED: Color32 = Color32::from_rgb(180, 190, 200);
+pub(crate) const BADGE_PASS: Color32 = Color32::from_rgb(35, 134, 54);
+pub(crate) const BADGE_FAIL: Color32 = Color32::from_rgb(200, 40, 40);
+pub(crate) const BADGE_NONE: Color32 = Color32::from_rgb(72, 79, 88);
+pub(crate) const PRESENT_PASS_TEXT: Color32 = Color32::from_rgb(120, 220, 140);
+pub(crate) const PRESENT_FAIL_TEXT: Color32 = Color32::from_rgb(255, 140, 140);
+pub(crate) const PRESENT_FAILED_TARGETS: Color32 = Color32::from_rgb(255, 160, 160);
 
 /// A catalogue line's colour on screen.
-pub fn series(color: crate::report::catalogue::SeriesColor) -> Color32 {
+pub(crate) fn series(color: crate::report::catalogue::SeriesColor) -> Color32 {
     use crate::report::catalogue::SeriesColor;
     match color {
         SeriesColor::Blue => BLUE,

@@ -732,7 +732,7 @@ fn detail_cache(path: &Path, record: &RunRecord) -> DetailCache {
 }
 
 /// Findings with their evidence and suggestion.
-pub fn findings_ui(ui: &mut egui::Ui, findings: &[Finding]) {
+pub(crate) fn findings_ui(ui: &mut egui::Ui, findings: &[Finding]) {
     if findings.is_empty() {
         ui.label(RichText::new("Findings: none of the bottleneck indicators showed.").weak());
         return;

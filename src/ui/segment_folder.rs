@@ -12,7 +12,7 @@ use crate::segments::FolderError;
 use crate::segments::folder::{FolderRun, read_folder};
 
 /// How often the folder is read again (the segments autosave every 2 s).
-pub const REREAD_EVERY: Duration = Duration::from_secs(2);
+pub(crate) const REREAD_EVERY: Duration = Duration::from_secs(2);
 
 /// A folder being followed.
 #[derive(Debug)]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 /// The key under which the settings are stored.
-pub const STORAGE_KEY: &str = "loadscope-settings";
+pub(crate) const STORAGE_KEY: &str = "loadscope-settings";
 
 /// Dark, light, or whatever the system uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -21,7 +21,7 @@ pub(crate) enum Action {
 
 impl Action {
     /// How the shortcut list says it.
-    pub fn what(self) -> &'static str {
+    pub(super) fn what(self) -> &'static str {
         match self {
             Action::NewPreset => "New preset",
             Action::OpenPreset => "Open a preset",
@@ -34,7 +34,7 @@ impl Action {
         }
     }
 
-    pub fn command(self) -> AppCommand {
+    pub(super) fn command(self) -> AppCommand {
         match self {
             Action::NewPreset => AppCommand::NewPreset,
             Action::OpenPreset => AppCommand::PickPreset,
@@ -48,7 +48,7 @@ impl Action {
     }
 
     /// The keys, as the menus show them beside the item (`Ctrl+S`).
-    pub fn keys_text(self, ctx: &egui::Context) -> String {
+    pub(super) fn keys_text(self, ctx: &egui::Context) -> String {
         SHORTCUTS
             .iter()
             .find(|(action, _)| *action == self)

@@ -9,7 +9,7 @@ use crate::report::charts::{ChartData, XAxis, slot_spans};
 use crate::report::tables::{Cell, Table, Tone};
 
 /// One cell: pass/better in green, fail/worse in red (with the words, never colour alone).
-pub fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) {
+pub(crate) fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) {
     let mut text = RichText::new(&cell.text);
     if let Some(size) = size {
         text = text.size(size);
@@ -29,7 +29,7 @@ pub fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) {
 
 /// A table with its title and caption, as a striped grid; Copy puts it on the clipboard as
 /// tab-separated text.
-pub fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, table: &Table) {
+pub(crate) fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, table: &Table) {
     ui.horizontal(|ui| {
         if let Some(title) = &table.title {
             ui.label(RichText::new(title).strong());
@@ -65,7 +65,7 @@ pub fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, tabl
 /// targets), level bands with their names, one line per series, target lines; `highlight`
 /// shades one band more strongly (the level being presented). Returns the rect of legend and
 /// plot.
-pub fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, highlight: Option<usize>) -> egui::Rect {
+pub(crate) fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width: f32, highlight: Option<usize>) -> egui::Rect {
     let y_max = data
         .lines
         .iter()

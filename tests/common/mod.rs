@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use loadscope::engine::{Event, RunPlan, run_blocking};
-use loadscope::preset::{Overrides, PresetSource, compile};
-use loadscope::run::RunRecord;
+use loadscope::testing::engine::{Event, RunPlan, run_blocking};
+use loadscope::testing::preset::{Overrides, PresetSource, compile};
+use loadscope::testing::run::RunRecord;
 
 /// A free port on 127.0.0.1 (bound and released; good enough for a test server).
 pub fn free_port() -> u16 {
@@ -240,12 +240,12 @@ pub fn run_text(text: &str, out: &Path) -> (RunRecord, Vec<Event>) {
 }
 
 /// The demo stack on free ports with a fixed seed and no injected errors.
-pub fn seeded_demo(seed: u64) -> loadscope::demo::DemoStack {
-    loadscope::demo::DemoStack::start(loadscope::demo::DemoConfig {
+pub fn seeded_demo(seed: u64) -> loadscope::testing::demo::DemoStack {
+    loadscope::testing::demo::DemoStack::start(loadscope::testing::demo::DemoConfig {
         base_port: 0,
         seed: Some(seed),
         error_rate: 0.0,
-        ..loadscope::demo::DemoConfig::default()
+        ..loadscope::testing::demo::DemoConfig::default()
     })
     .unwrap()
 }
@@ -367,7 +367,7 @@ pub fn run_fixture_path(name: &str) -> PathBuf {
 
 /// The run of `run_fixture_path(name)`, read as any run file is.
 pub fn run_fixture(name: &str) -> RunRecord {
-    loadscope::run::load(&run_fixture_path(name)).unwrap()
+    loadscope::testing::run::load(&run_fixture_path(name)).unwrap()
 }
 
 /// Runs `openssl args...` in `dir` (test certificates).

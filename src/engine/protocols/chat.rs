@@ -17,13 +17,13 @@ use crate::preset::compiled::ChatSpec;
 /// What one request sets beyond the task: a drawn `max_tokens`, and the switches that make
 /// vLLM-style servers produce exactly that.
 #[derive(Debug, Default)]
-pub struct ChatExtras {
+pub(crate) struct ChatExtras {
     pub max_tokens: Option<u32>,
     pub exact_output: bool,
 }
 
 /// The request body of a chat task: `messages` (role, content) as sent, in order.
-pub fn request_body(spec: &ChatSpec, messages: &[(&str, &str)], extras: &ChatExtras) -> Vec<u8> {
+pub(crate) fn request_body(spec: &ChatSpec, messages: &[(&str, &str)], extras: &ChatExtras) -> Vec<u8> {
     use serde_json::json;
     let messages: Vec<Value> = messages
         .iter()
@@ -94,10 +94,10 @@ fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D:
 }
 
 /// A chat failure: kind and message.
-pub type ChatFailure = (FailureKind, String);
+pub(crate) type ChatFailure = (FailureKind, String);
 
 /// Measures a streamed reply as its bytes arrive.
-pub struct StreamMeter {
+pub(crate) struct StreamMeter {
     head_at: Option<Instant>,
     first_token: Option<Instant>,
     last_token: Option<Instant>,
@@ -122,7 +122,7 @@ impl Default for StreamMeter {
 }
 
 impl StreamMeter {
-    pub fn new() -> StreamMeter {
+    pub(crate) fn new() -> StreamMeter {
         StreamMeter {
             head_at: None,
             first_token: None,
@@ -140,20 +140,15 @@ impl StreamMeter {
     }
 
     /// A meter that also keeps the reply's text.
-    pub fn capturing() -> StreamMeter {
+    pub(crate) fn capturing() -> StreamMeter {
         StreamMeter {
             reply_text: Some(String::new()),
             ..StreamMeter::new()
         }
     }
 
-    /// The response head arrived.
-    pub fn on_head(&mut self, at: Instant) {
-        self.head_at.get_or_insert(at);
-    }
-
     /// Body bytes arrived at `at`.
-    pub fn on_data(&mut self, bytes: &[u8], at: Instant) {
+    pub(crate) fn on_data(&mut self, bytes: &[u8], at: Instant) {
         self.head_at.get_or_insert(at);
         if self.first_byte.is_none() {
             self.first_byte = bytes.iter().copied().find(|byte| !byte.is_ascii_whitespace());
@@ -164,7 +159,7 @@ impl StreamMeter {
     }
 
     /// Whether any byte of the reply arrived (a failure after that is a cut stream).
-    pub fn started(&self) -> bool {
+    pub(crate) fn started(&self) -> bool {
         self.head_at.is_some()
     }
 
@@ -243,7 +238,7 @@ impl StreamMeter {
     }
 
     /// The metrics of a complete stream, timed from `start`, or why it failed.
-    pub fn finish(self, start: Instant) -> Result<ChatMetrics, ChatFailure> {
+    pub(crate) fn finish(self, start: Instant) -> Result<ChatMetrics, ChatFailure> {
         if let Some(failure) = self.failure {
             return Err(failure);
         }
@@ -279,7 +274,7 @@ impl StreamMeter {
 
 /// The metrics of a non-streamed reply body, or why it is not a completion.
 /// `capture` keeps the reply's text (multi-turn conversations append it to their history).
-pub fn parse_completion(body: &[u8], ttfb_micros: u64, capture: bool) -> Result<ChatMetrics, ChatFailure> {
+pub(crate) fn parse_completion(body: &[u8], ttfb_micros: u64, capture: bool) -> Result<ChatMetrics, ChatFailure> {
     let value: Value = serde_json::from_slice(body).map_err(|err| (FailureKind::Malformed, format!("reply is not JSON: {err}")))?;
     if value.get("error").is_some() {
         return Err((FailureKind::ApiError, error_message(&value)));
@@ -334,10 +329,10 @@ mod tests {
         let sent = Instant::now();
         let mut meter = StreamMeter::new();
         let at = |millis: u64| sent + Duration::from_millis(millis);
-        meter.on_head(at(5));
+        // The first bytes (the head's) arrive at 5 ms.
         meter.on_data(
             b"data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n",
-            at(6),
+            at(5),
         );
         meter.on_data(chunk("Hel").as_bytes(), at(40));
         meter.on_data(chunk("lo").as_bytes(), at(50));

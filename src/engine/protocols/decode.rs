@@ -10,7 +10,7 @@ use super::ProtocolError;
 /// The body `bytes` sent with `Content-Encoding: encoding`, decoded, at most `max_bytes` of it.
 /// An encoding Loadscope does not read, a body that does not decode, and one that decodes to
 /// more than `max_bytes` are errors that say so.
-pub fn decode_body(encoding: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, ProtocolError> {
+pub(crate) fn decode_body(encoding: &str, bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, ProtocolError> {
     let mut body = bytes.to_vec();
     let codings: Vec<String> = encoding
         .split(',')

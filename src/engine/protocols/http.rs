@@ -107,7 +107,7 @@ enum Io {
 }
 
 /// One keep-alive connection and the bytes read from it but not yet used.
-pub struct Connection {
+pub(crate) struct Connection {
     io: Io,
     buffer: Vec<u8>,
     /// When its last exchange ended.
@@ -152,7 +152,7 @@ impl Connection {
     }
 
     /// Gives back the read buffer (a user about to think holds no memory for it).
-    pub fn release_buffer(&mut self) {
+    pub(crate) fn release_buffer(&mut self) {
         if self.buffer.is_empty() {
             self.buffer = Vec::new();
         }
@@ -174,7 +174,7 @@ fn describe_io(err: &std::io::Error) -> String {
 }
 
 /// What came back from one request.
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub bytes_received: u64,
     /// The body, when the caller asked for it (up to the limit it gave).
@@ -193,7 +193,7 @@ pub struct Response {
 
 /// The few response headers the protocols above HTTP need.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeptHeaders {
+pub(crate) struct KeptHeaders {
     pub content_type: Option<String>,
     pub mcp_session_id: Option<String>,
     pub retry_after: Option<String>,
@@ -201,7 +201,7 @@ pub struct KeptHeaders {
 
 /// What an exchange did beyond sending its request once on the connection it found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Resend {
+pub(crate) struct Resend {
     /// The kept-alive connection was found closed (checked before sending, or the write
     /// failed), so the request went on a new one. Nothing had reached the server.
     pub reconnected: bool,
@@ -214,7 +214,7 @@ pub struct Resend {
 }
 
 /// Timing and result of one exchange.
-pub struct Exchange {
+pub(crate) struct Exchange {
     /// Time to open a new connection; None when a kept-alive one was reused.
     pub connect_micros: Option<u64>,
     /// When the request was first handed to a connection (after any connect); a retry is timed
@@ -227,7 +227,7 @@ pub struct Exchange {
 }
 
 /// Opens a connection (TCP, then TLS for https).
-pub async fn connect(endpoint: &Endpoint) -> Result<Connection, Failure> {
+pub(crate) async fn connect(endpoint: &Endpoint) -> Result<Connection, Failure> {
     let stream = TcpStream::connect((endpoint.host.as_str(), endpoint.port)).await.map_err(|err| {
         // Out of descriptors or local ports: the load generator's limit, not the service's.
         let generator = matches!(err.raw_os_error(), Some(code) if is_generator_limit(code));
@@ -286,7 +286,7 @@ fn is_generator_limit(code: i32) -> bool {
 /// `closed`: the server may have read it and acted on it. Only an idempotent method (GET, HEAD,
 /// OPTIONS, TRACE, PUT, DELETE) on a reused connection is sent once more on a new connection,
 /// as Go's net/http does, and timed from the first send.
-pub async fn exchange(
+pub(crate) async fn exchange(
     endpoint: &Endpoint,
     slot: &mut Option<Connection>,
     request: &[u8],
@@ -304,7 +304,7 @@ pub async fn exchange(
 /// origin go on the user's connection; a hop elsewhere opens a connection of its own and
 /// carries none of the task's credentials or own headers (see [`super::redirect`]).
 #[allow(clippy::too_many_arguments)]
-pub async fn exchange_following(
+pub(crate) async fn exchange_following(
     endpoint: &Endpoint,
     slot: &mut Option<Connection>,
     request: &[u8],

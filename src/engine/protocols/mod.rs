@@ -2,14 +2,14 @@
 //! builds and measures OpenAI-compatible chat completions; `mcp` the MCP session's JSON-RPC;
 //! `checks` judges reply bodies; `redirect` where a redirect sends a request next; `decode` reads encoded (gzip, br...) bodies; `sse` parses server-sent events; `tls` the shared client config.
 
-pub mod chat;
-pub mod checks;
-pub mod decode;
+pub(crate) mod chat;
+pub(crate) mod checks;
+pub(crate) mod decode;
 mod error;
-pub mod http;
-pub mod mcp;
-pub mod redirect;
-pub mod sse;
-pub mod tls;
+pub(crate) mod http;
+pub(crate) mod mcp;
+pub(crate) mod redirect;
+pub(crate) mod sse;
+pub(crate) mod tls;
 
 pub use error::ProtocolError;

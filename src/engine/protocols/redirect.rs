@@ -9,7 +9,7 @@ use super::ProtocolError;
 use crate::preset::compiled::Scheme;
 
 /// Redirects followed for one request before it fails as a loop.
-pub const MAX_REDIRECTS: u32 = 10;
+pub(crate) const MAX_REDIRECTS: u32 = 10;
 
 /// Headers a hop to another origin keeps; every other header of the task stays behind.
 const KEPT_ELSEWHERE: [&str; 6] = [
@@ -22,13 +22,13 @@ const KEPT_ELSEWHERE: [&str; 6] = [
 ];
 
 /// Whether a status is a redirect Loadscope follows.
-pub fn is_redirect(status: u16) -> bool {
+pub(crate) fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
 /// Scheme, host and port: where requests go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
+pub(crate) struct Origin {
     pub scheme: Scheme,
     pub host: String,
     pub port: u16,
@@ -69,7 +69,7 @@ impl std::fmt::Display for Origin {
 
 /// The next request of a redirect chain.
 #[derive(Debug)]
-pub struct Hop {
+pub(crate) struct Hop {
     pub origin: Origin,
     pub request: Vec<u8>,
     /// The method went on unchanged (false: it became GET).
@@ -78,7 +78,7 @@ pub struct Hop {
 
 /// The request that follows `status` with `location`, sent from `at` as `request` (serialized
 /// HTTP/1.1). `home` is the scenario's service: a hop anywhere else carries no credentials.
-pub fn next_hop(home: &Origin, at: &Origin, request: &[u8], status: u16, location: &str) -> Result<Hop, ProtocolError> {
+pub(crate) fn next_hop(home: &Origin, at: &Origin, request: &[u8], status: u16, location: &str) -> Result<Hop, ProtocolError> {
     let mut headers = vec![httparse::EMPTY_HEADER; super::http::MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut headers);
     let head_len = match parsed.parse(request) {

@@ -5,7 +5,7 @@
 
 /// One event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SseEvent {
+pub(crate) struct SseEvent {
     /// The `event:` field, "message" when absent.
     pub event: String,
     pub data: String,
@@ -14,7 +14,7 @@ pub struct SseEvent {
 /// Incremental parser state. Its buffers are reused from event to event: a stream of
 /// thousands of chunks parses without allocating once they have grown.
 #[derive(Debug, Default)]
-pub struct SseParser {
+pub(crate) struct SseParser {
     line: Vec<u8>,
     after_cr: bool,
     current: SseEvent,
@@ -23,7 +23,7 @@ pub struct SseParser {
 
 impl SseParser {
     /// Feeds bytes; calls `on_event` for every complete event (borrowed: copy what you keep).
-    pub fn feed(&mut self, mut bytes: &[u8], on_event: &mut dyn FnMut(&SseEvent)) {
+    pub(crate) fn feed(&mut self, mut bytes: &[u8], on_event: &mut dyn FnMut(&SseEvent)) {
         while !bytes.is_empty() {
             if self.after_cr {
                 self.after_cr = false;

@@ -12,10 +12,10 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 /// What a certificate failure message adds: both ways out.
-pub const TLS_FIXES: &str = "; if the service uses a self-signed or private-CA certificate, name it in the service's ca_file = \"cert.pem\", or skip verification with tls_verify = false (or --insecure) for a development server";
+pub(crate) const TLS_FIXES: &str = "; if the service uses a self-signed or private-CA certificate, name it in the service's ca_file = \"cert.pem\", or skip verification with tls_verify = false (or --insecure) for a development server";
 
 /// A rustls client configuration for HTTP/1.1 to a service.
-pub fn client_config(extra_roots: &[CertificateDer<'static>], verify: bool) -> Result<rustls::ClientConfig, super::ProtocolError> {
+pub(crate) fn client_config(extra_roots: &[CertificateDer<'static>], verify: bool) -> Result<rustls::ClientConfig, super::ProtocolError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     for cert in extra_roots {

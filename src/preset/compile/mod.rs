@@ -54,28 +54,28 @@ impl<'a> Context<'a> {
     }
 
     /// A mistake at a byte span of the preset (or with no place).
-    pub fn push(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+    pub(super) fn push(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
         self.found
             .push(Diagnostic::at(&self.loaded.source.name, &self.loaded.source.text, span, message));
     }
 
     /// A mistake at a spanned value.
-    pub fn push_at<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
+    pub(super) fn push_at<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
         self.push(Some(spanned.span()), message);
     }
 
     /// How many mistakes have been found so far.
-    pub fn mistakes(&self) -> usize {
+    pub(super) fn mistakes(&self) -> usize {
         self.found.len()
     }
 
     /// Where a mistake at this span would be reported.
-    pub fn place(&self, span: Range<usize>) -> Diagnostic {
+    pub(super) fn place(&self, span: Range<usize>) -> Diagnostic {
         Diagnostic::at(&self.loaded.source.name, &self.loaded.source.text, Some(span), "")
     }
 
     /// A path the preset wrote, relative to the preset's folder.
-    pub fn preset_relative(&self, written: &str) -> std::path::PathBuf {
+    pub(super) fn preset_relative(&self, written: &str) -> std::path::PathBuf {
         match self.loaded.source.base_dir.as_deref() {
             Some(dir) => dir.join(written),
             None => std::path::PathBuf::from(written),
@@ -96,7 +96,7 @@ impl<'a> Context<'a> {
     /// Literal text, or a template added to the scenario's environment under `name`; a
     /// template that does not parse or names something undefined is a mistake of `label`'s
     /// `field`.
-    pub fn text(&mut self, name: String, text: &Spanned<String>, label: &str, field: &str) -> TextSource {
+    pub(super) fn text(&mut self, name: String, text: &Spanned<String>, label: &str, field: &str) -> TextSource {
         if !template::is_template(text.get_ref()) {
             return TextSource::Literal(text.get_ref().clone());
         }
@@ -126,7 +126,7 @@ impl<'a> Context<'a> {
     }
 
     /// Checks header names and values.
-    pub fn check_headers(&mut self, headers: &BTreeMap<String, String>, span: Option<Range<usize>>, label: &str) {
+    pub(super) fn check_headers(&mut self, headers: &BTreeMap<String, String>, span: Option<Range<usize>>, label: &str) {
         for (name, value) in headers {
             if HeaderName::from_bytes(name.as_bytes()).is_err() {
                 self.push(span.clone(), format!("{label}: header name {name:?} is not valid"));

@@ -19,12 +19,12 @@ pub(super) struct TaskInput<'t> {
 
 impl TaskInput<'_> {
     /// A mistake somewhere in the task's table.
-    pub fn refuse(&self, ctx: &mut Context<'_>, message: impl std::fmt::Display) {
+    pub(super) fn refuse(&self, ctx: &mut Context<'_>, message: impl std::fmt::Display) {
         ctx.push(Some(self.span.clone()), format!("{}: {message}", self.label));
     }
 
     /// Reports each present field that belongs to another task kind.
-    pub fn refuse_fields(&self, ctx: &mut Context<'_>, fields: &[(&str, bool)], kind_label: &str, kind: &str) {
+    pub(super) fn refuse_fields(&self, ctx: &mut Context<'_>, fields: &[(&str, bool)], kind_label: &str, kind: &str) {
         for (field, present) in fields {
             if *present {
                 self.refuse(

@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 
 use super::sse::SseParser;
 
-pub mod session;
+pub(crate) mod session;
 
 /// The protocol version sent when the preset names none.
-pub const DEFAULT_PROTOCOL_VERSION: &str = "2025-06-18";
+pub(crate) const DEFAULT_PROTOCOL_VERSION: &str = "2025-06-18";
 
 /// A client's session with an MCP server.
 #[derive(Debug, Clone, Default)]
@@ -41,7 +41,7 @@ impl McpSession {
     }
 }
 
-pub fn initialize_body(id: u64, protocol_version: &str) -> Vec<u8> {
+pub(crate) fn initialize_body(id: u64, protocol_version: &str) -> Vec<u8> {
     json!({
         "jsonrpc": "2.0", "id": id, "method": "initialize",
         "params": {
@@ -54,17 +54,17 @@ pub fn initialize_body(id: u64, protocol_version: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-pub fn initialized_body() -> Vec<u8> {
+pub(crate) fn initialized_body() -> Vec<u8> {
     br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_vec()
 }
 
-pub fn list_tools_body(id: u64) -> Vec<u8> {
+pub(crate) fn list_tools_body(id: u64) -> Vec<u8> {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": {}})
         .to_string()
         .into_bytes()
 }
 
-pub fn call_body(id: u64, tool: &str, arguments: &Value) -> Vec<u8> {
+pub(crate) fn call_body(id: u64, tool: &str, arguments: &Value) -> Vec<u8> {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": arguments}})
         .to_string()
         .into_bytes()
@@ -72,7 +72,7 @@ pub fn call_body(id: u64, tool: &str, arguments: &Value) -> Vec<u8> {
 
 /// The JSON-RPC response with `id` in a reply body: the body itself when it is JSON, or the
 /// matching `data:` event of an event stream (notifications and other ids are skipped).
-pub fn find_reply(body: &[u8], content_type: Option<&str>, id: u64) -> Result<Value, super::ProtocolError> {
+pub(crate) fn find_reply(body: &[u8], content_type: Option<&str>, id: u64) -> Result<Value, super::ProtocolError> {
     let is_sse = content_type.is_some_and(|kind| kind.starts_with("text/event-stream"));
     if !is_sse {
         return serde_json::from_slice(body).map_err(|err| super::ProtocolError::ReplyNotJson(err.to_string()));
@@ -104,7 +104,7 @@ pub fn find_reply(body: &[u8], content_type: Option<&str>, id: u64) -> Result<Va
 
 /// How a tools/call ended.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CallOutcome {
+pub(crate) enum CallOutcome {
     Succeeded,
     /// A JSON-RPC error object.
     RpcError {
@@ -115,7 +115,7 @@ pub enum CallOutcome {
     ToolError(String),
 }
 
-pub fn judge_call(reply: &Value) -> CallOutcome {
+pub(crate) fn judge_call(reply: &Value) -> CallOutcome {
     if let Some(error) = reply.get("error") {
         return CallOutcome::RpcError {
             code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
@@ -145,7 +145,7 @@ pub fn judge_call(reply: &Value) -> CallOutcome {
 }
 
 /// Tool names in a tools/list result.
-pub fn tool_names(reply: &Value) -> Vec<String> {
+pub(crate) fn tool_names(reply: &Value) -> Vec<String> {
     reply
         .pointer("/result/tools")
         .and_then(Value::as_array)

@@ -15,7 +15,7 @@ use crate::engine::protocols::http::{self, Connection, Exchange, Resend};
 
 /// A user's connection, the MCP session on it, and its chat conversations.
 #[derive(Default)]
-pub struct Client {
+pub(crate) struct Client {
     pub slot: Option<Connection>,
     pub session: McpSession,
     pub conversations: crate::engine::conversation::Conversations,
@@ -74,7 +74,7 @@ fn reply_of(exchange: &Exchange, rpc_id: u64, start: Instant) -> Result<serde_js
 }
 
 /// Opens the client's session. The result is the "MCP initialize" row's sample.
-pub async fn open_session(scenario: &ScenarioPlan, task: usize, client: &mut Client) -> Done {
+pub(crate) async fn open_session(scenario: &ScenarioPlan, task: usize, client: &mut Client) -> Done {
     client.session.reset();
     let version = scenario
         .compiled
@@ -141,7 +141,7 @@ pub async fn open_session(scenario: &ScenarioPlan, task: usize, client: &mut Cli
 }
 
 /// Deletes the client's session (best effort: the user is leaving).
-pub async fn close_session(scenario: &ScenarioPlan, task: usize, client: &mut Client) {
+pub(crate) async fn close_session(scenario: &ScenarioPlan, task: usize, client: &mut Client) {
     if client.session.id.is_some() {
         let request = scenario.mcp_request(task, &client.session, &Method::DELETE, &[]);
         let _ = http::exchange(
@@ -160,7 +160,7 @@ pub async fn close_session(scenario: &ScenarioPlan, task: usize, client: &mut Cl
 
 /// Makes MCP task `task`'s tool call on the client's session, opening one first when needed
 /// (`record_init` gets that sample). None when no session could be opened.
-pub async fn perform(
+pub(crate) async fn perform(
     scenario: &ScenarioPlan,
     task: usize,
     client: &mut Client,
@@ -237,7 +237,7 @@ pub async fn perform(
 
 /// Why the tools could not be listed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ListToolsError {
+pub(crate) enum ListToolsError {
     #[error("cannot open an MCP session ({kind}): {message}")]
     NoSession { kind: crate::run::FailureKind, message: String },
     /// The tools/list request failed as this message says.
@@ -246,7 +246,7 @@ pub enum ListToolsError {
 }
 
 /// The names of the tools the server offers, from a short-lived session (for preflight).
-pub async fn list_tools(scenario: &ScenarioPlan, task: usize) -> Result<Vec<String>, ListToolsError> {
+pub(crate) async fn list_tools(scenario: &ScenarioPlan, task: usize) -> Result<Vec<String>, ListToolsError> {
     let mut client = Client::default();
     let opened = open_session(scenario, task, &mut client).await;
     if let Some((kind, message)) = opened.failure {
