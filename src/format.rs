@@ -132,6 +132,16 @@ pub(crate) fn whole_percent(percent: f64) -> String {
     format!("{percent:.0}%")
 }
 
+/// A change, signed: `+12.5%` (one decimal; degradation against a baseline).
+pub(crate) fn change_percent(percent: f64) -> String {
+    format!("{percent:+.1}%")
+}
+
+/// A change where a whole number says enough (a room's headline, a comparison's cell): `+12%`.
+pub(crate) fn whole_change_percent(percent: f64) -> String {
+    format!("{percent:+.0}%")
+}
+
 /// A count with thousands separated by commas: `90,000`.
 pub(crate) fn thousands(count: u64) -> String {
     let digits = count.to_string();

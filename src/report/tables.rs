@@ -194,8 +194,8 @@ pub(crate) fn results_table(report: &Report, index: usize) -> Table {
 fn degradation_cell(value: Option<f64>, limit: Option<f64>, passed: Option<bool>) -> Cell {
     let Some(value) = value else { return Cell::plain("-") };
     let text = match limit {
-        Some(limit) => format!("{value:+.1}% (< {limit:.0}%)"),
-        None => format!("{value:+.1}%"),
+        Some(limit) => format!("{} (< {})", format::change_percent(value), format::whole_percent(limit)),
+        None => format::change_percent(value),
     };
     let tone = match passed {
         Some(true) => Tone::Pass,
@@ -479,7 +479,10 @@ pub(crate) fn compared_cell(measure: Measure, base: Option<&CompareCell>, cell: 
             format!(
                 "{value} {}{} {}",
                 measure.format_change(change.absolute),
-                change.percent.map(|percent| format!(" {percent:+.0}%")).unwrap_or_default(),
+                change
+                    .percent
+                    .map(|percent| format!(" {}", format::whole_change_percent(percent)))
+                    .unwrap_or_default(),
                 change.change.label()
             ),
             change_tone(change.change),

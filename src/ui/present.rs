@@ -294,8 +294,13 @@ impl Presentation {
                 );
                 for row in rows {
                     let text = match (row.degradation_percent, row.limit_percent) {
-                        (Some(value), Some(limit)) => format!("{} {value:+.0}% (limit {limit:.0}%)", row.level_name),
-                        (Some(value), None) => format!("{} {value:+.0}%", row.level_name),
+                        (Some(value), Some(limit)) => format!(
+                            "{} {} (limit {})",
+                            row.level_name,
+                            format::whole_change_percent(value),
+                            format::whole_percent(limit)
+                        ),
+                        (Some(value), None) => format!("{} {}", row.level_name, format::whole_change_percent(value)),
                         _ => continue,
                     };
                     let color = match row.passed {
