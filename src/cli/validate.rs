@@ -40,8 +40,8 @@ pub(crate) fn validate(presets: &[String], json: bool) -> u8 {
                     "ok  {arg}: {} scenario(s), {levels} level(s){searches}, {targets} target(s)",
                     compiled.scenarios.len()
                 );
-                for note in compiled.dataset_notes() {
-                    println!("    note: {}", crate::format::terminal(&note));
+                for note in compiled.scenarios.iter().flat_map(crate::engine::RunWarning::datasets_skipped) {
+                    println!("    note: {}", crate::format::terminal(&note.to_string()));
                 }
             }
             Err(errors) => eprintln!("{errors}"),

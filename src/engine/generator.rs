@@ -65,18 +65,7 @@ pub(crate) fn start_warnings(plan: &RunPlan) -> Vec<super::RunWarning> {
         }
     }
     for scenario in &plan.scenarios {
-        for task in &scenario.compiled.tasks {
-            if let Some(dataset) = task.chat.as_ref().and_then(|chat| chat.dataset.as_ref())
-                && let Some(note) = &dataset.skipped_note
-            {
-                warnings.push(super::RunWarning::DatasetSkipped {
-                    scenario: scenario.compiled.name.clone(),
-                    task: task.name.clone(),
-                    file: dataset.file.clone(),
-                    note: note.clone(),
-                });
-            }
-        }
+        warnings.extend(super::RunWarning::datasets_skipped(&scenario.compiled));
         if !scenario.compiled.tls_verify && scenario.compiled.base.scheme == crate::preset::compiled::Scheme::Https {
             warnings.push(super::RunWarning::InsecureTls {
                 scenario: scenario.compiled.name.clone(),

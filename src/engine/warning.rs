@@ -35,6 +35,16 @@ pub enum RunWarning {
 }
 
 impl RunWarning {
+    /// What reading `scenario`'s datasets passed over, a warning per task.
+    pub(crate) fn datasets_skipped(scenario: &crate::preset::compiled::CompiledScenario) -> impl Iterator<Item = RunWarning> + '_ {
+        scenario.skipped_datasets().map(|(task, dataset, note)| RunWarning::DatasetSkipped {
+            scenario: scenario.name.clone(),
+            task: task.name.clone(),
+            file: dataset.file.clone(),
+            note: note.to_string(),
+        })
+    }
+
     /// A short name for the kind (the metrics server's `kind` label).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -31,27 +31,16 @@ pub struct CompiledPreset {
     pub final_scrape_wait: std::time::Duration,
 }
 
-impl CompiledPreset {
-    /// What reading its datasets passed over, a line per task that skipped entries
-    /// ("Chat: task ask: dataset sharegpt.json: skipped 37 of 90,000 conversations (no user
-    /// turn)"): `validate` prints them, and a run keeps them as warnings.
-    pub fn dataset_notes(&self) -> Vec<String> {
-        self.scenarios.iter().flat_map(CompiledScenario::dataset_notes).collect()
-    }
-}
-
 impl CompiledScenario {
-    /// What reading this scenario's datasets passed over, a line per task (see
-    /// [`CompiledPreset::dataset_notes`]).
-    pub fn dataset_notes(&self) -> Vec<String> {
-        self.tasks
-            .iter()
-            .filter_map(|task| {
-                let dataset = task.chat.as_ref()?.dataset.as_ref()?;
-                let note = dataset.skipped_note.as_ref()?;
-                Some(format!("{}: task {}: dataset {}: {note}", self.name, task.name, dataset.file))
-            })
-            .collect()
+    /// Each task whose dataset passed over entries, with its dataset and what was passed over
+    /// ("skipped 37 of 90,000 conversations (no user turn)"): `validate` prints them, and a
+    /// run keeps them as warnings (`engine::RunWarning::DatasetSkipped` words them).
+    pub fn skipped_datasets(&self) -> impl Iterator<Item = (&CompiledTask, &CompiledDataset, &str)> {
+        self.tasks.iter().filter_map(|task| {
+            let dataset = task.chat.as_ref()?.dataset.as_ref()?;
+            let note = dataset.skipped_note.as_deref()?;
+            Some((task, dataset, note))
+        })
     }
 }
 

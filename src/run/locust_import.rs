@@ -253,6 +253,16 @@ fn read_rows(path: &Path, needed: &[&str], what: &'static str) -> Result<Table, 
     Ok(Table { columns, rows })
 }
 
+/// A table's rows, each knowing its file, line and columns for messages.
+fn rows_of<'a>(file: &'a Path, columns: &'a [String], rows: Vec<(u64, csv::StringRecord)>) -> impl Iterator<Item = Row<'a>> {
+    rows.into_iter().map(move |(line, record)| Row {
+        file,
+        line,
+        columns,
+        record,
+    })
+}
+
 fn csv_reason(err: &csv::Error) -> String {
     match err.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
@@ -470,15 +480,7 @@ type RequestRow = (String, String, TaskStats);
 /// The stats file's rows: the Aggregated row, and each request's (method, name, numbers).
 fn read_stats(stats_path: &Path) -> Result<(TaskStats, Vec<RequestRow>), ImportError> {
     let Table { columns, rows } = read_rows(stats_path, &stats_header(), "stats file")?;
-    let stats_rows: Vec<Row<'_>> = rows
-        .into_iter()
-        .map(|(line, record)| Row {
-            file: stats_path,
-            line,
-            columns: &columns,
-            record,
-        })
-        .collect();
+    let stats_rows: Vec<Row<'_>> = rows_of(stats_path, &columns, rows).collect();
     let mut aggregated = None;
     let mut requests: Vec<RequestRow> = Vec::new();
     for row in &stats_rows {
@@ -502,13 +504,7 @@ type HistoryRow = (u64, u64, u64, u64, [Option<f64>; 3]);
 fn read_history(history_path: &Path) -> Result<Vec<HistoryRow>, ImportError> {
     let Table { columns, rows } = read_rows(history_path, &history_header(), "stats history file")?;
     let mut history = Vec::new();
-    for (line, record) in rows {
-        let row = Row {
-            file: history_path,
-            line,
-            columns: &columns,
-            record,
-        };
+    for row in rows_of(history_path, &columns, rows) {
         // With --csv-full-history Locust adds a row per request name; the Aggregated ones are
         // the run's.
         if row.text("Name")? == "Aggregated" {
@@ -569,13 +565,7 @@ fn read_failures(
 ) -> Result<Vec<FailureRow>, ImportError> {
     let Table { columns, rows } = read_rows(failures_path, &FAILURE_COLUMNS, "failures file")?;
     let mut failures = Vec::new();
-    for (line, record) in rows {
-        let row = Row {
-            file: failures_path,
-            line,
-            columns: &columns,
-            record,
-        };
+    for row in rows_of(failures_path, &columns, rows) {
         let error = row.text("Error")?.to_string();
         let seen = |column: &str| -> Option<u32> {
             let text = row.text(column).ok()?;
