@@ -52,6 +52,7 @@ fn hour_of_series() -> Vec<SeriesPoint> {
                 },
                 resources: None,
                 tasks: Vec::new(),
+                journeys: None,
             }
         })
         .collect()

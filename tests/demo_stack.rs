@@ -259,7 +259,7 @@ fn the_demo_preset_shows_a_knee() {
     }
     .apply(&mut loaded.preset)
     .unwrap();
-    *loaded.preset.scenarios[0].service.base_url.get_mut() = urls[0].clone();
+    *loaded.preset.scenarios[0].service.as_mut().unwrap().base_url.get_mut() = urls[0].clone();
     let compiled = compile(&loaded).unwrap();
     let (_dir, out) = common::out_path();
     let mut plan = RunPlan::new(compiled, out, &|_| None).unwrap();

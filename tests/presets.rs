@@ -50,7 +50,7 @@ fn every_shipped_preset_compiles() {
 fn api_gateway_has_the_guides_levels_and_targets() {
     let preset = shipped_preset("api-gateway");
     let scenario = &preset.scenarios[0];
-    assert_eq!(scenario.base.url(""), "http://localhost:8000");
+    assert_eq!(scenario.primary().base.url(""), "http://localhost:8000");
     assert_eq!(
         levels(&preset, 0),
         vec![(10, Some(1.0), 300), (50, Some(5.0), 300), (100, Some(10.0), 300)]
@@ -72,7 +72,7 @@ fn api_gateway_has_the_guides_levels_and_targets() {
         preset.monitors.containers,
         Some(loadscope::testing::monitor::ContainerFilter::default())
     );
-    let health = scenario.health.as_ref().unwrap();
+    let health = scenario.primary().health.as_ref().unwrap();
     assert_eq!(
         (health.url.as_str(), health.start_hint.as_deref()),
         ("http://localhost:8000/health", Some("make up-p2"))
@@ -82,7 +82,7 @@ fn api_gateway_has_the_guides_levels_and_targets() {
 #[test]
 fn rag_service_mixes_70_query_30_index() {
     let preset = shipped_preset("rag-service");
-    assert_eq!(preset.scenarios[0].base.url(""), "http://localhost:8002");
+    assert_eq!(preset.scenarios[0].primary().base.url(""), "http://localhost:8002");
     assert_eq!(weights(&preset, 0), vec![("query".into(), 70), ("index".into(), 30)]);
     assert_eq!(
         levels(&preset, 0),
@@ -110,7 +110,7 @@ fn rag_service_mixes_70_query_30_index() {
 #[test]
 fn mcp_server_mixes_40_file_40_git_20_web() {
     let preset = shipped_preset("mcp-server");
-    assert_eq!(preset.scenarios[0].base.url(""), "http://localhost:8020");
+    assert_eq!(preset.scenarios[0].primary().base.url(""), "http://localhost:8020");
     // The guide's 40/40/20 tool mix, plus a small sandbox probe for "Sandbox violations: 0".
     assert_eq!(
         weights(&preset, 0),
@@ -153,7 +153,7 @@ fn baseline_is_one_user_for_two_minutes_per_service() {
     for (index, part) in parts.iter().enumerate() {
         assert_eq!(levels(&baseline, index), vec![(1, None, 120)]);
         assert_eq!(weights(&baseline, index), weights(part, 0), "same task mix as the real test");
-        assert_eq!(baseline.scenarios[index].base, part.scenarios[0].base);
+        assert_eq!(baseline.scenarios[index].primary().base, part.scenarios[0].primary().base);
     }
 }
 
@@ -166,7 +166,7 @@ fn demo_takes_about_two_minutes() {
         .flat_map(|scenario| scenario.levels.iter().map(|level| level.duration))
         .sum();
     assert!((90..=150).contains(&total.as_secs()), "demo levels add up to {total:?}");
-    let ports: Vec<u16> = demo.scenarios.iter().map(|scenario| scenario.base.port).collect();
+    let ports: Vec<u16> = demo.scenarios.iter().map(|scenario| scenario.primary().base.port).collect();
     assert_eq!(
         ports,
         vec![8000, 8000, 8002, 8020],
@@ -314,7 +314,7 @@ fn overrides_replace_host_users_and_duration() {
     let preset = load("full-suite", &overrides).unwrap();
     assert_eq!(preset.scenarios.len(), 1);
     assert_eq!(preset.scenarios[0].name, "RAG Service");
-    assert_eq!(preset.scenarios[0].base.port, 9999);
+    assert_eq!(preset.scenarios[0].primary().base.port, 9999);
     assert_eq!(levels(&preset, 0), vec![(3, Some(2.0), 7); 3]);
     let missing = load(
         "full-suite",

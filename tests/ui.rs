@@ -413,6 +413,7 @@ fn replay(record: &RunRecord, until_second: u32) -> Vec<Event> {
         rps_last_second: series.last().map(|point| point.requests.rps).unwrap_or(0.0),
         level_tasks: level.tasks.iter().map(|task| (task.task.clone(), task.stats.clone())).collect(),
         level_total: level.total.stats.clone(),
+        level_journeys: Vec::new(),
         run_total: record.total.clone().map(|total| total.stats).unwrap_or_default(),
         run_tasks: level.tasks.iter().map(|task| (task.task.clone(), task.stats.clone())).collect(),
         run_failures: Vec::new(),

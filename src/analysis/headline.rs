@@ -194,6 +194,7 @@ mod tests {
             target: String::new(),
             level: 0,
             task: None,
+            journey: None,
             metric: crate::measure::Metric::ErrorRate,
             threshold,
             observed: Some(observed),

@@ -186,6 +186,7 @@ mod tests {
                 stats,
                 ..TaskSummary::default()
             },
+            journeys: Vec::new(),
             late_starts: 0,
             reconnects: 0,
             retries: 0,
@@ -205,6 +206,7 @@ mod tests {
             target: target.into(),
             level: 0,
             task: None,
+            journey: None,
             metric: Metric::ErrorRate,
             threshold,
             observed: Some(observed),
@@ -252,6 +254,7 @@ mod tests {
             target: "p95 < 450ms".into(),
             level: 0,
             task: None,
+            journey: None,
             metric: Metric::P95,
             threshold: 450_000.0,
             observed: Some(900_000.0),

@@ -6,12 +6,22 @@ use super::baseline::degradation_percent;
 use crate::measure::capacity::CapacityAxis;
 use crate::measure::{Metric, TargetExpr};
 use crate::monitor::ResourcePeaks;
-use crate::run::{BaselineRecord, CapacityVerdict, LevelRecord, TargetRecord, TaskStats, Verdict};
+use crate::run::{BaselineRecord, CapacityVerdict, JourneyStats, LevelRecord, TargetRecord, TaskStats, Verdict};
+
+/// A level's journeys, for journey targets: each by name, and all of them together (None
+/// when the scenario has none).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LevelJourneys<'a> {
+    pub each: Vec<(&'a str, &'a JourneyStats)>,
+    pub total: Option<&'a JourneyStats>,
+}
 
 /// Checks every target that applies to level `level_index`. `tasks` are the level's per-task
 /// numbers by task name; `total` is all tasks together; `classes` the preset's failure classes.
 /// `resources` are the level's resource peaks from the monitors (None without monitors);
-/// `baseline` what `degradation` targets compare with (None: those targets stay unchecked).
+/// `baseline` what `degradation` targets compare with (None: those targets stay unchecked);
+/// `journeys` what journey targets read.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate_level(
     targets: &[TargetRecord],
     classes: &[String],
@@ -20,6 +30,7 @@ pub(crate) fn evaluate_level(
     total: &TaskStats,
     resources: Option<&ResourcePeaks>,
     baseline: Option<&BaselineRecord>,
+    journeys: &LevelJourneys<'_>,
 ) -> Vec<Verdict> {
     let classes: Vec<&str> = classes.iter().map(String::as_str).collect();
     targets
@@ -35,7 +46,13 @@ pub(crate) fn evaluate_level(
                 Some(task) => tasks.iter().find(|(name, _)| name == task).map(|(_, stats)| *stats),
                 None => Some(total),
             };
-            let observed = if expr.metric.is_resource() {
+            let observed = if expr.metric.is_journey() {
+                let stats = match &target.journey {
+                    Some(name) => journeys.each.iter().find(|(known, _)| known == name).map(|(_, stats)| *stats),
+                    None => journeys.total,
+                };
+                stats.and_then(|stats| stats.value(expr.metric))
+            } else if expr.metric.is_resource() {
                 // A monitor that saw nothing (no GPU, no Docker) leaves its targets unchecked:
                 // the run's monitor status says why.
                 Some(resources.and_then(|peaks| resource_value(peaks, expr.metric))?)
@@ -58,6 +75,7 @@ pub(crate) fn evaluate_level(
                 target: target.expr.clone(),
                 level: level_index,
                 task: target.task.clone(),
+                journey: target.journey.clone(),
                 metric: expr.metric,
                 threshold: expr.threshold,
                 observed,
@@ -109,6 +127,15 @@ pub(crate) fn evaluate_record(
     baseline: Option<&BaselineRecord>,
 ) -> Vec<Verdict> {
     let tasks: Vec<(&str, &TaskStats)> = level.tasks.iter().map(|task| (task.task.as_str(), &task.stats)).collect();
+    let total = crate::run::combined_journeys(&level.journeys);
+    let journeys = LevelJourneys {
+        each: level
+            .journeys
+            .iter()
+            .map(|journey| (journey.name.as_str(), &journey.stats))
+            .collect(),
+        total: total.as_ref(),
+    };
     evaluate_level(
         targets,
         classes,
@@ -117,6 +144,7 @@ pub(crate) fn evaluate_record(
         &level.total.stats,
         level.resources.as_ref(),
         baseline,
+        &journeys,
     )
 }
 
@@ -152,32 +180,53 @@ mod tests {
                 expr: "p95 < 2s".into(),
                 level: Some(2),
                 task: None,
+                journey: None,
                 abort_on_fail: false,
             },
             TargetRecord {
                 expr: "error_rate < 1%".into(),
                 level: None,
                 task: None,
+                journey: None,
                 abort_on_fail: false,
             },
             TargetRecord {
                 expr: "p95 < 100ms".into(),
                 level: None,
                 task: Some("query".into()),
+                journey: None,
                 abort_on_fail: false,
             },
         ];
         let query = stats(100, 0, 150_000);
         let total = stats(200, 3, 1_500_000);
-        let level0 = evaluate_level(&targets, &[], 0, &[("query", &query)], &total, None, None);
+        let level0 = evaluate_level(
+            &targets,
+            &[],
+            0,
+            &[("query", &query)],
+            &total,
+            None,
+            None,
+            &LevelJourneys::default(),
+        );
         assert_eq!(level0.len(), 2, "the p95 < 2s target only applies to level 3");
         assert!(!level0[0].passed, "1.5% errors fail error_rate < 1%");
         assert_eq!(level0[0].observed, Some(1.5));
         assert!(!level0[1].passed, "query p95 150ms fails < 100ms");
-        let level2 = evaluate_level(&targets, &[], 2, &[("query", &query)], &total, None, None);
+        let level2 = evaluate_level(
+            &targets,
+            &[],
+            2,
+            &[("query", &query)],
+            &total,
+            None,
+            None,
+            &LevelJourneys::default(),
+        );
         assert!(level2[0].passed, "1.5s p95 passes < 2s");
         assert_eq!(all_passed(&level2), Some(false));
-        let empty = evaluate_level(&targets, &[], 1, &[], &TaskStats::default(), None, None);
+        let empty = evaluate_level(&targets, &[], 1, &[], &TaskStats::default(), None, None, &LevelJourneys::default());
         assert!(
             empty.iter().all(|verdict| !verdict.passed && verdict.observed.is_none()),
             "no requests cannot pass"
@@ -191,12 +240,14 @@ mod tests {
                 expr: "gpu_util_max < 95%".into(),
                 level: None,
                 task: None,
+                journey: None,
                 abort_on_fail: false,
             },
             TargetRecord {
                 expr: "host_cpu_max < 90%".into(),
                 level: None,
                 task: None,
+                journey: None,
                 abort_on_fail: false,
             },
         ];
@@ -205,7 +256,16 @@ mod tests {
             host_cpu_max_percent: Some(97.5),
             ..ResourcePeaks::default()
         };
-        let verdicts = evaluate_level(&targets, &[], 0, &[], &stats(10, 0, 1000), Some(&peaks), None);
+        let verdicts = evaluate_level(
+            &targets,
+            &[],
+            0,
+            &[],
+            &stats(10, 0, 1000),
+            Some(&peaks),
+            None,
+            &LevelJourneys::default(),
+        );
         assert_eq!(verdicts.len(), 1, "no GPU sampled: the GPU target is not checked");
         assert_eq!(verdicts[0].target, "host_cpu_max < 90%");
         assert_eq!(verdicts[0].observed, Some(97.5));
@@ -218,6 +278,7 @@ mod tests {
             expr: "degradation < 100%".into(),
             level: None,
             task: task.map(String::from),
+            journey: None,
             abort_on_fail: false,
         };
         let targets = vec![target(None), target(Some("query")), target(Some("index"))];
@@ -230,12 +291,30 @@ mod tests {
         };
         let query = stats(100, 0, 750_000);
         let total = stats(150, 0, 1_000_000);
-        let verdicts = evaluate_level(&targets, &[], 0, &[("query", &query)], &total, None, Some(&baseline));
+        let verdicts = evaluate_level(
+            &targets,
+            &[],
+            0,
+            &[("query", &query)],
+            &total,
+            None,
+            Some(&baseline),
+            &LevelJourneys::default(),
+        );
         assert_eq!(verdicts.len(), 2, "the index task has no baseline numbers: unchecked");
         assert_eq!(verdicts[0].observed, Some(150.0), "(1s - 400ms) / 400ms");
         assert!(!verdicts[0].passed);
         assert_eq!(verdicts[1].observed, Some(150.0), "(750ms - 300ms) / 300ms");
-        let without = evaluate_level(&targets, &[], 0, &[("query", &query)], &total, None, None);
+        let without = evaluate_level(
+            &targets,
+            &[],
+            0,
+            &[("query", &query)],
+            &total,
+            None,
+            None,
+            &LevelJourneys::default(),
+        );
         assert!(without.is_empty(), "no baseline (its scenario did not run): unchecked, not failed");
     }
 }

@@ -169,7 +169,7 @@ fn names(args: &LocustArgs) -> Result<ImportNames, String> {
         preset_name: compiled.name.clone(),
         preset_source: compiled.source.clone(),
         scenario: scenario.name.clone(),
-        base_url: scenario.base.text.clone(),
+        base_url: scenario.addresses(),
         level,
         task_names,
     })

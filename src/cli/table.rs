@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::format;
+use crate::report::journey_table::{JOURNEY_COLUMNS, journey_row};
 use crate::report::stats_table::{self, STATS_COLUMNS};
 use crate::run::{ChatStats, LevelRecord, RunRecord, TokenCountSource, Verdict};
 
@@ -28,12 +29,23 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
         level.duration_secs()
     );
     let rows = stats_table::level_rows(level);
-    let _ = writeln!(out, "{}", text_row(&STATS_COLUMNS.map(String::from)));
+    // Journey steps are named `journey / step`: the column grows to show them whole.
+    let name_width = rows
+        .iter()
+        .map(|row| row.cells[0].chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(STATS_WIDTHS[0], MAX_NAME_WIDTH);
+    let _ = writeln!(out, "{}", text_row(&STATS_COLUMNS.map(String::from), name_width));
     for row in &rows {
         if row.task.is_aggregated() {
-            let _ = writeln!(out, "{}", "-".repeat(STATS_WIDTHS.iter().sum::<usize>() + STATS_WIDTHS.len() - 1));
+            let _ = writeln!(
+                out,
+                "{}",
+                "-".repeat(name_width + STATS_WIDTHS[1..].iter().sum::<usize>() + STATS_WIDTHS.len() - 1)
+            );
         }
-        let _ = writeln!(out, "{}", text_row(&row.cells));
+        let _ = writeln!(out, "{}", text_row(&row.cells, name_width));
     }
     let chat_rows: Vec<_> = level
         .tasks
@@ -43,7 +55,7 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
     if !chat_rows.is_empty() {
         let _ = writeln!(
             out,
-            "{:<22} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10}  Tokens from",
+            "{:<name_width$} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10}  Tokens from",
             "Chat", "Replies", "TTFB p95", "TTFT p50", "TTFT p95", "ITL p50", "ITL p95", "tok/s p50", "Out tokens", "Out tok/s", "In tok/s"
         );
         for (name, chat) in chat_rows {
@@ -56,8 +68,8 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<22} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1} {:>10} {:>10.1} {:>10}  {}",
-                format::truncate(name, 22),
+                "{:<name_width$} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1} {:>10} {:>10.1} {:>10}  {}",
+                format::truncate(name, name_width),
                 chat.replies,
                 format::micros(chat.ttfb_p95_micros as f64),
                 streamed(chat.ttft_p50_micros),
@@ -70,6 +82,20 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
                 chat.prompt_tokens_per_sec.map(format::rate).unwrap_or_else(|| "-".into()),
                 tokens_from(chat)
             );
+        }
+    }
+    if !level.journeys.is_empty() {
+        let journey_width = level
+            .journeys
+            .iter()
+            .map(|journey| journey.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(STATS_WIDTHS[0], MAX_NAME_WIDTH);
+        let header = JOURNEY_COLUMNS.map(String::from);
+        let _ = writeln!(out, "{}", journey_line(&header, journey_width));
+        for journey in &level.journeys {
+            let _ = writeln!(out, "{}", journey_line(&journey_row(&journey.name, &journey.stats), journey_width));
         }
     }
     let total = &level.total.stats;
@@ -166,15 +192,33 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
     out
 }
 
-/// Column widths of the stats table in the terminal; the task name is cut to its column.
+/// Column widths of the stats table in the terminal; the task name's is the least it takes.
 const STATS_WIDTHS: [usize; STATS_COLUMNS.len()] = [22, 9, 16, 8, 8, 8, 8, 8, 8, 9, 8, 10];
 
-/// One line of the stats table: the task name left-aligned, numbers right-aligned.
-fn text_row(cells: &[String; STATS_COLUMNS.len()]) -> String {
+/// The widest the name column grows; longer names are cut.
+const MAX_NAME_WIDTH: usize = 48;
+
+/// Column widths of the journeys table after the name (the last, the service shares, is
+/// left-aligned and unpadded).
+const JOURNEY_WIDTHS: [usize; JOURNEY_COLUMNS.len() - 2] = [8, 9, 15, 8, 8, 8, 10, 5, 26];
+
+/// One line of the journeys table.
+fn journey_line(cells: &[String; JOURNEY_COLUMNS.len()], name_width: usize) -> String {
+    let mut line = format!("{:<name_width$}", format::truncate(&cells[0], name_width));
+    for (cell, width) in cells[1..cells.len() - 1].iter().zip(JOURNEY_WIDTHS) {
+        let _ = write!(line, " {cell:>width$}");
+    }
+    let _ = write!(line, "  {}", cells[cells.len() - 1]);
+    line
+}
+
+/// One line of the stats table: the task name left-aligned in `name_width`, numbers
+/// right-aligned.
+fn text_row(cells: &[String; STATS_COLUMNS.len()], name_width: usize) -> String {
     let mut line = String::new();
     for (index, (cell, width)) in cells.iter().zip(STATS_WIDTHS).enumerate() {
         if index == 0 {
-            let _ = write!(line, "{:<width$}", format::truncate(cell, width));
+            let _ = write!(line, "{:<name_width$}", format::truncate(cell, name_width));
         } else {
             let _ = write!(line, " {cell:>width$}");
         }
@@ -185,7 +229,11 @@ fn text_row(cells: &[String; STATS_COLUMNS.len()]) -> String {
 /// `PASS  p95 < 2s  (query)  observed 1.24s`.
 pub(crate) fn verdict_line(verdict: &Verdict) -> String {
     let mark = if verdict.passed { "PASS" } else { "FAIL" };
-    let task = verdict.task.as_ref().map(|task| format!(" [task {task}]")).unwrap_or_default();
+    let task = match (&verdict.task, &verdict.journey) {
+        (Some(task), _) => format!(" [task {task}]"),
+        (None, Some(journey)) => format!(" [journey {journey}]"),
+        (None, None) => String::new(),
+    };
     let observed = match verdict.observed {
         Some(value) => verdict.metric.format_value(value),
         None => "no requests".into(),

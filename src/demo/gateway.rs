@@ -1,6 +1,8 @@
 //! The demo OpenAI-compatible gateway: `/health`, `/v1/models`, `/v1/chat/completions` with
 //! and without `stream: true` (SSE chunks, optional usage chunk, `[DONE]`). Generation holds a
-//! GPU slot: a prefill delay, then a steady time per token.
+//! GPU slot: a prefill delay, then a steady time per token. Offered `tools` and no tool result
+//! yet, the model answers with one or two tool calls naming offered tools (arguments that fit
+//! their input schemas, streamed as argument pieces); after tool results it answers in text.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -111,6 +113,12 @@ impl Gateway {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let model = body.get("model").and_then(Value::as_str).unwrap_or(MODEL).to_string();
+        let tool_calls = self.tool_calls(&body, messages);
+        // A tool call's arguments are the reply's tokens (about four characters each).
+        let completion_tokens = match &tool_calls {
+            Some(calls) => calls.iter().map(|call| (call.arguments.len() as u32).div_ceil(4).max(1)).sum(),
+            None => completion_tokens,
+        };
 
         let Ok(permit) = self.gpu.acquire().await else {
             return error(
@@ -132,6 +140,17 @@ impl Gateway {
             let generation = prefill + self.jitter.scaled(1.5) * completion_tokens;
             tokio::time::sleep(generation).await;
             drop(permit);
+            if let Some(calls) = &tool_calls {
+                let asked: Vec<Value> = calls.iter().map(DemoToolCall::whole).collect();
+                return json_response(
+                    StatusCode::OK,
+                    &json!({
+                        "id": id, "object": "chat.completion", "created": created, "model": model,
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": asked}, "finish_reason": "tool_calls"}],
+                        "usage": usage,
+                    }),
+                );
+            }
             let text = words(completion_tokens);
             return json_response(
                 StatusCode::OK,
@@ -162,17 +181,45 @@ impl Gateway {
             {
                 return;
             }
-            for index in 0..completion_tokens {
-                if index > 0 {
-                    tokio::time::sleep(jitter.scaled(1.5)).await;
+            let finish = match &tool_calls {
+                // Each call: its name first, then its arguments a token (four characters) at a
+                // time, as OpenAI streams them.
+                Some(calls) => {
+                    let mut first = true;
+                    for (index, call) in calls.iter().enumerate() {
+                        let pieces = call.pieces();
+                        for (number, delta) in pieces.into_iter().enumerate() {
+                            if !first {
+                                tokio::time::sleep(jitter.scaled(1.5)).await;
+                            }
+                            first = false;
+                            let delta = if number == 0 {
+                                json!({"tool_calls": [{"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": delta}}]})
+                            } else {
+                                json!({"tool_calls": [{"index": index, "function": {"arguments": delta}}]})
+                            };
+                            if sender.send_data(chunk(delta, None)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    "tool_calls"
                 }
-                let word = WORDS[index as usize % WORDS.len()];
-                let piece = if index == 0 { word.to_string() } else { format!(" {word}") };
-                if sender.send_data(chunk(json!({"content": piece}), None)).await.is_err() {
-                    return;
+                None => {
+                    for index in 0..completion_tokens {
+                        if index > 0 {
+                            tokio::time::sleep(jitter.scaled(1.5)).await;
+                        }
+                        let word = WORDS[index as usize % WORDS.len()];
+                        let piece = if index == 0 { word.to_string() } else { format!(" {word}") };
+                        if sender.send_data(chunk(json!({"content": piece}), None)).await.is_err() {
+                            return;
+                        }
+                    }
+                    "stop"
                 }
-            }
-            let _ = sender.send_data(chunk(json!({}), Some("stop"))).await;
+            };
+            let _ = sender.send_data(chunk(json!({}), Some(finish))).await;
             if include_usage {
                 let value =
                     json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage});
@@ -187,6 +234,90 @@ impl Gateway {
         response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         response
     }
+}
+
+impl Gateway {
+    /// The tool calls the simulated model makes: with `tools` offered and no tool result since
+    /// the last user message, one or two of the offered tools (picked by the prompt), with
+    /// arguments that fit their schemas; None otherwise (it answers in text).
+    fn tool_calls(&self, body: &Value, messages: &[Value]) -> Option<Vec<DemoToolCall>> {
+        let tools = body.get("tools").and_then(Value::as_array).filter(|tools| !tools.is_empty())?;
+        let answered = messages
+            .iter()
+            .rev()
+            .take_while(|message| message.get("role").and_then(Value::as_str) != Some("user"))
+            .any(|message| message.get("role").and_then(Value::as_str) == Some("tool"));
+        if answered {
+            return None;
+        }
+        let prompt = messages
+            .iter()
+            .rev()
+            .find(|message| message.get("role").and_then(Value::as_str) == Some("user"))
+            .and_then(|message| message.get("content"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let count = self.jitter.between(1, 2).min(tools.len() as u32) as usize;
+        let start = prompt.len() % tools.len();
+        let calls = (0..count)
+            .filter_map(|offset| {
+                let function = tools[(start + offset) % tools.len()].get("function")?;
+                let name = function.get("name")?.as_str()?.to_string();
+                let arguments = arguments_for(function.get("parameters"), prompt).to_string();
+                Some(DemoToolCall {
+                    id: format!("call_{}", uuid::Uuid::new_v4().simple()),
+                    name,
+                    arguments,
+                })
+            })
+            .collect::<Vec<_>>();
+        (!calls.is_empty()).then_some(calls)
+    }
+}
+
+/// A tool call the simulated model makes.
+struct DemoToolCall {
+    id: String,
+    name: String,
+    /// The arguments as JSON text.
+    arguments: String,
+}
+
+impl DemoToolCall {
+    /// The call as a non-streamed reply lists it.
+    fn whole(&self) -> Value {
+        json!({"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}})
+    }
+
+    /// The argument text in stream pieces: "" with the name, then four characters a piece.
+    fn pieces(&self) -> Vec<String> {
+        let characters: Vec<char> = self.arguments.chars().collect();
+        std::iter::once(String::new())
+            .chain(characters.chunks(4).map(|piece| piece.iter().collect()))
+            .collect()
+    }
+}
+
+/// Arguments that fit a JSON schema: each property a value of its type, strings chosen by
+/// their name (a path in the demo MCP's sandbox, a query from the prompt, a URL).
+fn arguments_for(schema: Option<&Value>, prompt: &str) -> Value {
+    let mut arguments = serde_json::Map::new();
+    let properties = schema.and_then(|schema| schema.get("properties")).and_then(Value::as_object);
+    for (name, property) in properties.into_iter().flatten() {
+        let value = match property.get("type").and_then(Value::as_str).unwrap_or("string") {
+            "integer" | "number" => json!(2),
+            "boolean" => json!(true),
+            "array" => json!([]),
+            "object" => json!({}),
+            _ => match name.as_str() {
+                "path" | "file" | "filename" => json!("/sandbox/notes.txt"),
+                "url" => json!("https://example.com/"),
+                _ => json!(prompt.chars().take(60).collect::<String>()),
+            },
+        };
+        arguments.insert(name.clone(), value);
+    }
+    Value::Object(arguments)
 }
 
 fn words(count: u32) -> String {

@@ -143,10 +143,11 @@ impl Mcp {
                 let tools: Vec<Value> = TOOLS
                     .iter()
                     .map(|tool| {
-                        let schema = if tool.takes_path {
-                            json!({"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]})
-                        } else {
-                            json!({"type": "object", "properties": {"query": {"type": "string"}, "url": {"type": "string"}}})
+                        let schema = match tool.name {
+                            "write_file" => json!({"type": "object", "properties": {"path": {"type": "string"}, "content": {"type": "string"}}, "required": ["path", "content"]}),
+                            _ if tool.takes_path => json!({"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}),
+                            "web_fetch" => json!({"type": "object", "properties": {"url": {"type": "string"}}, "required": ["url"]}),
+                            _ => json!({"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}),
                         };
                         json!({"name": tool.name, "description": tool.description, "inputSchema": schema})
                     })
@@ -206,13 +207,17 @@ impl Mcp {
         }
         tokio::time::sleep(self.jitter.service(tool.cost_millis, 0.4)).await;
         drop(permit);
+        let argument = |name: &str| arguments.get(name).and_then(Value::as_str).unwrap_or("").to_string();
         let text = match tool.name {
-            "read_file" => format!("contents of {}", arguments.get("path").and_then(Value::as_str).unwrap_or("")),
-            "write_file" => "ok".to_string(),
-            "git_status" => "On branch main\nnothing to commit, working tree clean".to_string(),
-            "git_log" => "abc1234 Add feature\ndef5678 Fix bug".to_string(),
-            "web_fetch" => "<html><title>Example</title></html>".to_string(),
-            _ => "3 matches".to_string(),
+            "read_file" => format!("contents of {}", argument("path")),
+            "write_file" => format!("wrote {} bytes to {}", argument("content").len(), argument("path")),
+            "git_status" => format!("{}: on branch main\nnothing to commit, working tree clean", argument("path")),
+            "git_log" => format!("{}: abc1234 Add feature\ndef5678 Fix bug", argument("path")),
+            "web_fetch" => format!("<html><title>{}</title></html>", argument("url")),
+            _ => {
+                let query = argument("query");
+                format!("3 matches for {query:?}: /sandbox/notes.txt, /sandbox/README.md, /sandbox/src/main.rs")
+            }
         };
         Ok(json!({"content": [{"type": "text", "text": text}], "isError": false}))
     }

@@ -196,6 +196,7 @@ mod tests {
             requests: Default::default(),
             resources: None,
             tasks: Vec::new(),
+            journeys: None,
         }
     }
 

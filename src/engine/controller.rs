@@ -259,7 +259,7 @@ async fn before_load(
     let has_checks = plan
         .scenarios
         .iter()
-        .any(|scenario| scenario.compiled.health.is_some() || scenario.mcp_init_task.is_some());
+        .any(|scenario| scenario.compiled.services.iter().any(|service| service.health.is_some()) || scenario.mcp_init_task.is_some());
     if plan.preflight && has_checks {
         sink.send(Event::PreflightStarted);
         let reports = match interruptible(preflight::check(plan), commands, sink).await {

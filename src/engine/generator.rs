@@ -66,11 +66,13 @@ pub(crate) fn start_warnings(plan: &RunPlan) -> Vec<super::RunWarning> {
     }
     for scenario in &plan.scenarios {
         warnings.extend(super::RunWarning::datasets_skipped(&scenario.compiled));
-        if !scenario.compiled.tls_verify && scenario.compiled.base.scheme == crate::preset::compiled::Scheme::Https {
-            warnings.push(super::RunWarning::InsecureTls {
-                scenario: scenario.compiled.name.clone(),
-                base_url: scenario.compiled.base.text.clone(),
-            });
+        for service in &scenario.compiled.services {
+            if !service.tls_verify && service.base.scheme == crate::preset::compiled::Scheme::Https {
+                warnings.push(super::RunWarning::InsecureTls {
+                    scenario: scenario.compiled.name.clone(),
+                    base_url: service.base.text.clone(),
+                });
+            }
         }
     }
     warnings

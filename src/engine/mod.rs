@@ -8,18 +8,21 @@ pub(crate) mod controller;
 pub(crate) mod conversation;
 mod event_sink;
 pub(crate) mod generator;
+mod journey;
 mod level_source;
 pub(crate) mod outcome;
 pub(crate) mod plan;
 pub(crate) mod preflight;
 pub(crate) mod protocols;
 pub(crate) mod recorder;
+mod request;
 mod run_state;
 pub(crate) mod setup;
 pub(crate) mod summary;
 pub(crate) mod warning;
 pub(crate) mod worker;
 mod worker_pool;
+mod worker_state;
 
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -163,6 +166,8 @@ pub struct Snapshot {
     /// The current level, per task and all together.
     pub level_tasks: Vec<(String, TaskStats)>,
     pub level_total: TaskStats,
+    /// The level's journeys so far, by name (scenarios with journeys).
+    pub level_journeys: Vec<(String, crate::run::JourneyStats)>,
     /// The whole run so far, all tasks together and per task.
     pub run_total: TaskStats,
     pub run_tasks: Vec<(String, TaskStats)>,

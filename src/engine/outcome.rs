@@ -33,8 +33,20 @@ pub(crate) struct ChatMetrics {
     pub source: TokenSource,
     /// The prompt tokens are the tokenizer's count (the server's usage did not say).
     pub prompt_counted: bool,
-    /// The reply's text, kept only for multi-turn conversations (it joins the history).
+    /// The reply's text, kept only for multi-turn conversations (it joins the history) and
+    /// journey steps that save it.
     pub reply_text: Option<String>,
+    /// The tool calls the reply asks for (kept only when the request offered tools).
+    pub tool_calls: Vec<ToolCall>,
+}
+
+/// A tool call a model asked for: its id, the function's name, and its arguments as the JSON
+/// text the model wrote (assembled from a stream's deltas).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct ToolCall {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
 }
 
 /// A failed request: its kind and what happened, for people.

@@ -17,11 +17,11 @@ use crate::engine::protocols::chat::ChatExtras;
 use crate::engine::protocols::http::Endpoint;
 use crate::engine::protocols::mcp::McpSession;
 use crate::preset::CompiledPreset;
-use crate::preset::compiled::{ChatSpec, CheckRule, CompiledScenario, CompiledTask, McpCall, TextSource};
+use crate::preset::compiled::{ChatSpec, CheckRule, CompiledScenario, CompiledService, CompiledTask, McpCall, TextSource};
 use crate::preset::model::ExpectStatus;
 use crate::preset::secrets;
 use crate::preset::segment::Segment;
-use crate::preset::template::request_context;
+use crate::preset::template::{journey_context, request_context};
 use crate::tokens::SyntheticPrompts;
 
 /// Why a compiled preset cannot run as it is.
@@ -128,10 +128,13 @@ impl RunPlan {
 /// A scenario ready to send requests.
 pub struct ScenarioPlan {
     pub compiled: CompiledScenario,
-    pub endpoint: Endpoint,
-    /// The preset's tasks, then (for scenarios with MCP tasks) the session-opening row.
+    /// Where each service's requests go (the scenario's services, in order).
+    pub endpoints: Vec<Endpoint>,
+    /// The preset's tasks and journey steps, their tool-call rows, then (for scenarios with
+    /// MCP) the session-opening row.
     pub tasks: Vec<TaskPlan>,
-    cumulative_weights: Vec<u32>,
+    /// What a user picks from: each task and journey with a weight, and the running total.
+    picks: Vec<(Work, u32)>,
     /// Index of the "MCP initialize" row, when the scenario has MCP tasks.
     pub mcp_init_task: Option<usize>,
     /// The setup steps, ready to send.
@@ -141,23 +144,34 @@ pub struct ScenarioPlan {
     /// The `${VAR}` values this scenario sends: filled into rendered templates, and taken
     /// back out of every failure message and report before it is recorded.
     pub secrets: secrets::Secrets,
-    /// The service's headers, resolved (for the preflight's health check).
-    pub service_headers: HeaderMap,
+    /// Each service's headers, resolved (for the preflight's health check).
+    pub service_headers: Vec<HeaderMap>,
     /// This process's segment of the run: user ids interleave with the other segments'.
     segment: Option<Segment>,
 }
 
 /// A setup step ready to send.
 struct SetupPlan {
+    /// Its service's path prefix (a templated path goes below it).
+    path_prefix: String,
     method: Method,
     path: PreparedText<String>,
     header_lines: Vec<u8>,
     body: Option<PreparedText<Bytes>>,
 }
 
+/// What a user does next: one task's request, or a whole journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    Task(usize),
+    Journey(usize),
+}
+
 /// A task ready to send requests.
 pub struct TaskPlan {
     pub name: String,
+    /// The service it sends to.
+    pub service: usize,
     method: Method,
     /// The request target (base path prefix included).
     path: PreparedText<String>,
@@ -174,6 +188,8 @@ pub struct TaskPlan {
     pub reply: Reply,
     /// MCP tasks: the call to make.
     pub mcp: Option<McpCall>,
+    /// Chat with tools: the MCP service and the loop's limits.
+    pub tools: Option<crate::preset::compiled::ToolLoop>,
     /// The most of a reply body kept for checks and parsing.
     pub max_body_bytes: usize,
     /// Redirects are followed (up to 10), each hop in the request's time.
@@ -331,6 +347,18 @@ fn chat_turn(
     })
 }
 
+/// A pause drawn per a think-time setting (a scenario's between requests, a journey's between
+/// steps).
+pub(crate) fn draw_think_time(think: crate::preset::model::ThinkTime, rng: &mut SmallRng) -> Duration {
+    use crate::preset::model::ThinkTime;
+    match think {
+        ThinkTime::None => Duration::ZERO,
+        ThinkTime::Constant(duration) => duration.0,
+        ThinkTime::Between { min, max } if min >= max => min.0,
+        ThinkTime::Between { min, max } => Duration::from_secs_f64(rng.random_range(min.0.as_secs_f64()..max.0.as_secs_f64())),
+    }
+}
+
 /// Mixes a task's seed with who sends a request and when, for per-request draws that repeat
 /// with the seed (SplitMix64's finaliser).
 fn request_key(seed: u64, user_id: u64, seq: u64) -> u64 {
@@ -351,6 +379,8 @@ pub enum Reply {
     Mcp,
     /// Opening an MCP session (initialize + initialized), recorded as its own task.
     McpInit,
+    /// The tool calls a chat with tools runs on its MCP service, built from the model's reply.
+    ToolCalls,
 }
 
 /// The name of the task row that records MCP session openings.
@@ -377,41 +407,68 @@ impl ScenarioPlan {
             lookup,
             secrets: secrets::Secrets::default(),
         };
-        let endpoint = Endpoint::new(&scenario.base, &scenario.extra_roots, scenario.tls_verify)
-            .map_err(|err| preparing.endpoint_error(err.to_string()))?;
-        let base_headers = preparing.base_headers()?;
-        let mut service_headers = base_headers.clone();
-        service_headers.remove(HOST);
+        let mut endpoints = Vec::new();
+        let mut base_headers = Vec::new();
+        for service in &scenario.services {
+            endpoints.push(
+                Endpoint::new(&service.base, &service.extra_roots, service.tls_verify)
+                    .map_err(|err| preparing.endpoint_error(format!("service {:?}: {err}", service.name)))?,
+            );
+            base_headers.push(preparing.base_headers(service)?);
+        }
+        let service_headers = base_headers
+            .iter()
+            .map(|headers| {
+                let mut headers = headers.clone();
+                headers.remove(HOST);
+                headers
+            })
+            .collect();
         let mut tasks = scenario
             .tasks
             .iter()
-            .map(|task| preparing.task(task, &base_headers))
+            .map(|task| preparing.task(task, &base_headers[task.service]))
             .collect::<Result<Vec<TaskPlan>, PlanError>>()?;
-        // Sessions are opened on the first MCP task's endpoint and recorded as a task of their own.
-        let mcp_init_task = tasks.iter().position(|task| task.reply == Reply::Mcp).map(|first| {
-            let init = mcp_init_plan(&tasks[first]);
-            tasks.push(init);
-            tasks.len() - 1
-        });
+        // Sessions are opened on the first MCP row's endpoint and recorded as a task of their
+        // own (each MCP service's sessions open on that service).
+        let mcp_init_task = tasks
+            .iter()
+            .position(|task| matches!(task.reply, Reply::Mcp | Reply::ToolCalls))
+            .map(|first| {
+                let init = mcp_init_plan(&tasks[first]);
+                tasks.push(init);
+                tasks.len() - 1
+            });
         let setup = scenario
             .setup
             .iter()
-            .map(|step| preparing.setup_step(step, &base_headers))
+            .map(|step| preparing.setup_step(step, &base_headers[step.service]))
             .collect::<Result<Vec<SetupPlan>, PlanError>>()?;
         let mut total = 0;
-        let cumulative_weights = scenario
+        let works = scenario
             .tasks
             .iter()
-            .map(|task| {
-                total += task.weight;
-                total
+            .enumerate()
+            .map(|(index, task)| (Work::Task(index), task.weight))
+            .chain(
+                scenario
+                    .journeys
+                    .iter()
+                    .enumerate()
+                    .map(|(index, journey)| (Work::Journey(index), journey.weight)),
+            );
+        let picks = works
+            .filter(|(_, weight)| *weight > 0)
+            .map(|(work, weight)| {
+                total += weight;
+                (work, total)
             })
             .collect();
         Ok(ScenarioPlan {
             compiled: scenario.clone(),
-            endpoint,
+            endpoints,
             tasks,
-            cumulative_weights,
+            picks,
             mcp_init_task,
             setup,
             setup_values: std::sync::RwLock::new(minijinja::Value::from(std::collections::BTreeMap::<String, minijinja::Value>::new())),
@@ -421,30 +478,25 @@ impl ScenarioPlan {
         })
     }
 
-    /// Picks a task by weight.
-    pub fn pick_task(&self, rng: &mut SmallRng) -> usize {
-        let total = self.cumulative_weights.last().copied().unwrap_or(0);
-        if self.tasks.len() <= 1 || total == 0 {
-            return 0;
+    /// Picks a task or a journey by weight.
+    pub fn pick_work(&self, rng: &mut SmallRng) -> Work {
+        let total = self.picks.last().map(|(_, total)| *total).unwrap_or(0);
+        if self.picks.len() <= 1 || total == 0 {
+            return self.picks.first().map(|(work, _)| *work).unwrap_or(Work::Task(0));
         }
         let roll = rng.random_range(0..total);
-        self.cumulative_weights.partition_point(|&bound| bound <= roll)
+        let index = self.picks.partition_point(|(_, bound)| *bound <= roll);
+        self.picks[index.min(self.picks.len() - 1)].0
+    }
+
+    /// Where task `task`'s requests go.
+    pub fn endpoint(&self, task: usize) -> &Endpoint {
+        &self.endpoints[self.tasks[task].service]
     }
 
     /// A random think time per the scenario's setting.
     pub fn think_time(&self, rng: &mut SmallRng) -> Duration {
-        use crate::preset::model::ThinkTime;
-        match self.compiled.think_time {
-            ThinkTime::None => Duration::ZERO,
-            ThinkTime::Constant(duration) => duration.0,
-            ThinkTime::Between { min, max } => {
-                if min >= max {
-                    min.0
-                } else {
-                    Duration::from_secs_f64(rng.random_range(min.0.as_secs_f64()..max.0.as_secs_f64()))
-                }
-            }
-        }
+        draw_think_time(self.compiled.think_time, rng)
     }
 
     /// The bytes of task `task`'s request for user `user_id`'s `seq`-th request.
@@ -461,6 +513,19 @@ impl ScenarioPlan {
         seq: u64,
         session: Option<&mut ChatSession>,
     ) -> Result<PreparedRequest, RequestError> {
+        self.step_request_bytes(task, user_id, seq, session, None)
+    }
+
+    /// Like [`ScenarioPlan::request_bytes`], for a journey's step: its templates also see what
+    /// earlier steps saved (`journey`).
+    pub fn step_request_bytes(
+        &self,
+        task: usize,
+        user_id: u64,
+        seq: u64,
+        session: Option<&mut ChatSession>,
+        journey: Option<&minijinja::Value>,
+    ) -> Result<PreparedRequest, RequestError> {
         let user_id = self.run_user_id(user_id);
         let plan = &self.tasks[task];
         if let Some(ready) = &plan.ready {
@@ -472,11 +537,11 @@ impl ScenarioPlan {
         }
         let mut prompt_tokens = plan.ready_prompt_tokens;
         let mut turn = None;
-        let render = |name: &str| self.render(name, user_id, seq, Some(&plan.name));
+        let render = |name: &str| self.render(name, user_id, seq, Some(&plan.name), journey);
         let target = match &plan.path {
             PreparedText::Ready(target) => target.clone(),
             PreparedText::Template(name) => {
-                let target = format!("{}{}", self.compiled.base.path_prefix, render(name)?);
+                let target = format!("{}{}", self.compiled.services[plan.service].base.path_prefix, render(name)?);
                 check_request_target(&target)?;
                 target
             }
@@ -523,14 +588,25 @@ impl ScenarioPlan {
 
     /// Renders template `name` for user `user_id`'s `seq`-th request, secrets substituted; a
     /// failure names the task it belongs to (none for setup steps).
-    fn render(&self, name: &str, user_id: u64, seq: u64, task: Option<&str>) -> Result<String, RequestError> {
+    fn render(
+        &self,
+        name: &str,
+        user_id: u64,
+        seq: u64,
+        task: Option<&str>,
+        journey: Option<&minijinja::Value>,
+    ) -> Result<String, RequestError> {
         let template = self
             .compiled
             .templates
             .get_template(name)
             .map_err(|err| RequestError::NoTemplate(err.to_string()))?;
+        let context = match journey {
+            Some(journey) => journey_context(&self.compiled.pools, &self.setup_values(), user_id, seq, journey),
+            None => request_context(&self.compiled.pools, &self.setup_values(), user_id, seq),
+        };
         template
-            .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
+            .render(context)
             .map(|text| self.secrets.substitute(&text).into_owned())
             .map_err(|err| RequestError::Render {
                 task: task.map(str::to_string),
@@ -558,10 +634,10 @@ impl ScenarioPlan {
     /// The bytes of setup step `index`, rendered with the values saved so far.
     pub fn setup_request(&self, index: usize) -> Result<Bytes, RequestError> {
         let step = &self.setup[index];
-        let render = |name: &str| self.render(name, 0, 0, None);
+        let render = |name: &str| self.render(name, 0, 0, None, None);
         let target = match &step.path {
             PreparedText::Ready(target) => target.clone(),
-            PreparedText::Template(name) => format!("{}{}", self.compiled.base.path_prefix, render(name)?),
+            PreparedText::Template(name) => format!("{}{}", step.path_prefix, render(name)?),
         };
         check_request_target(&target)?;
         let body = match &step.body {
@@ -572,8 +648,16 @@ impl ScenarioPlan {
         Ok(Bytes::from(serialize(&step.method, &target, &step.header_lines, &body)))
     }
 
-    /// The tools/call body of MCP task `task`, arguments rendered.
-    pub fn mcp_call_body(&self, task: usize, user_id: u64, seq: u64, rpc_id: u64) -> Result<Vec<u8>, RequestError> {
+    /// The tools/call body of MCP task `task`, arguments rendered (with what earlier steps
+    /// saved, for a journey's step).
+    pub fn mcp_call_body(
+        &self,
+        task: usize,
+        user_id: u64,
+        seq: u64,
+        rpc_id: u64,
+        journey: Option<&minijinja::Value>,
+    ) -> Result<Vec<u8>, RequestError> {
         let user_id = self.run_user_id(user_id);
         let plan = &self.tasks[task];
         let Some(call) = &plan.mcp else {
@@ -581,18 +665,7 @@ impl ScenarioPlan {
         };
         let mut arguments = call.arguments.clone();
         for (pointer, name) in &call.templated {
-            let template = self
-                .compiled
-                .templates
-                .get_template(name)
-                .map_err(|err| RequestError::NoTemplate(err.to_string()))?;
-            let rendered = template
-                .render(request_context(&self.compiled.pools, &self.setup_values(), user_id, seq))
-                .map(|text| self.secrets.substitute(&text).into_owned())
-                .map_err(|err| RequestError::Render {
-                    task: Some(plan.name.clone()),
-                    detail: err.detail().unwrap_or("render failed").to_string(),
-                })?;
+            let rendered = self.render(name, user_id, seq, Some(&plan.name), journey)?;
             if let Some(slot) = arguments.pointer_mut(pointer) {
                 *slot = serde_json::Value::String(rendered);
             }
@@ -606,7 +679,7 @@ impl ScenarioPlan {
         let target = match &plan.path {
             PreparedText::Ready(target) => target.as_str(),
             // Checked at compile time: MCP endpoints are literal paths.
-            PreparedText::Template(_) => "/mcp",
+            PreparedText::Template(_) => crate::preset::compiled::MCP_PATH,
         };
         let mut header_lines = plan.header_lines.clone();
         if let Some(id) = &session.id {
@@ -675,28 +748,27 @@ impl Preparing<'_> {
         Ok(())
     }
 
-    /// Host, User-Agent, the service's headers, and Basic credentials from the base URL.
-    fn base_headers(&mut self) -> Result<HeaderMap, PlanError> {
-        let scenario = self.scenario;
+    /// Host, User-Agent, the service's headers, and Basic credentials from its base URL.
+    fn base_headers(&mut self, service: &CompiledService) -> Result<HeaderMap, PlanError> {
         let mut headers = HeaderMap::new();
-        let host = HeaderValue::from_str(&scenario.base.authority()).map_err(|err| self.endpoint_error(format!("host: {err}")))?;
+        let host = HeaderValue::from_str(&service.base.authority()).map_err(|err| self.endpoint_error(format!("host: {err}")))?;
         headers.insert(HOST, host);
         headers.insert(
             USER_AGENT,
             HeaderValue::from_static(concat!("loadscope/", env!("CARGO_PKG_VERSION"))),
         );
-        self.add_headers(&mut headers, &scenario.headers)?;
+        self.add_headers(&mut headers, &service.headers)?;
         // `http://user:password@host`: Basic credentials, as curl and k6 send them (an
         // Authorization header the scenario sets wins). The password and its encoding are
         // taken out of every output like a `${VAR}` value.
-        if let Some((user, password)) = &scenario.base.credentials
+        if let Some((user, password)) = &service.base.credentials
             && !headers.contains_key(hyper::header::AUTHORIZATION)
         {
             let user = self.resolve(user, "base_url user".into())?;
             let password = self.resolve(password, "base_url password".into())?;
             use base64::Engine as _;
             let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-            let written = scenario
+            let written = service
                 .base
                 .credentials
                 .as_ref()
@@ -720,13 +792,19 @@ impl Preparing<'_> {
     /// One task, ready to send: its target, headers and body resolved, and its whole request
     /// prepared once when nothing in it changes per request.
     fn task(&mut self, task: &CompiledTask, base_headers: &HeaderMap) -> Result<TaskPlan, PlanError> {
+        let index = self.scenario.tasks.iter().position(|known| std::ptr::eq(known, task));
+        let is_tool_calls_row = self
+            .scenario
+            .tasks
+            .iter()
+            .any(|known| known.tools.as_ref().is_some_and(|tools| Some(tools.calls_row) == index));
         let mut headers = base_headers.clone();
         self.add_headers(&mut headers, &task.headers)?;
         let field = |part: &str| format!("task {:?} {part}", task.name);
         let path = match &task.path {
             TextSource::Literal(path) => {
                 let path = self.resolve(path, field("path"))?;
-                let target = format!("{}{}", self.scenario.base.path_prefix, path);
+                let target = format!("{}{}", self.scenario.services[task.service].base.path_prefix, path);
                 check_request_target(&target).map_err(|why| self.endpoint_error(format!("task {:?}: {why}", task.name)))?;
                 PreparedText::Ready(target)
             }
@@ -770,7 +848,7 @@ impl Preparing<'_> {
             }
             None => None,
         };
-        add_content_headers(task, &mut headers);
+        add_content_headers(task, is_tool_calls_row, &mut headers);
         let header_lines = header_lines(&headers);
         let ready = match (&path, &body) {
             (PreparedText::Ready(target), Body::None) => Some(Bytes::from(serialize(&task.method, target, &header_lines, &[]))),
@@ -779,6 +857,8 @@ impl Preparing<'_> {
         };
         Ok(TaskPlan {
             name: task.name.clone(),
+            service: task.service,
+            tools: task.tools.clone(),
             head_request: task.method == Method::HEAD,
             method: task.method.clone(),
             path,
@@ -790,6 +870,7 @@ impl Preparing<'_> {
             reply: match (&task.chat, &task.mcp) {
                 (Some(chat), _) => Reply::Chat { stream: chat.stream },
                 (None, Some(_)) => Reply::Mcp,
+                (None, None) if is_tool_calls_row => Reply::ToolCalls,
                 (None, None) => Reply::Plain,
             },
             mcp,
@@ -825,13 +906,12 @@ impl Preparing<'_> {
         let mut headers = base_headers.clone();
         self.add_headers(&mut headers, &step.headers)?;
         let field = |part: &str| format!("setup {:?} {part}", step.name);
+        let prefix = self.scenario.services[step.service].base.path_prefix.clone();
         if step.body.is_some() && !headers.contains_key(CONTENT_TYPE) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         let path = match &step.path {
-            TextSource::Literal(path) => {
-                PreparedText::Ready(format!("{}{}", self.scenario.base.path_prefix, self.resolve(path, field("path"))?))
-            }
+            TextSource::Literal(path) => PreparedText::Ready(format!("{}{}", prefix, self.resolve(path, field("path"))?)),
             TextSource::Template(name) => {
                 self.resolve_template(name, field("path"))?;
                 PreparedText::Template(name.clone())
@@ -846,6 +926,7 @@ impl Preparing<'_> {
             None => None,
         };
         Ok(SetupPlan {
+            path_prefix: prefix,
             method: step.method.clone(),
             path,
             header_lines: header_lines(&headers),
@@ -876,8 +957,8 @@ fn chat_body(chat: &ChatSpec) -> (Body, Option<u64>) {
 /// The Accept and Content-Type a task's kind needs, unless the task set them: MCP takes JSON
 /// or an event stream, a chat request is JSON (a streamed one accepts an event stream), and a
 /// body that looks like JSON is sent as JSON.
-fn add_content_headers(task: &CompiledTask, headers: &mut HeaderMap) {
-    if task.mcp.is_some() {
+fn add_content_headers(task: &CompiledTask, tool_calls: bool, headers: &mut HeaderMap) {
+    if task.mcp.is_some() || tool_calls {
         if !headers.contains_key(hyper::header::ACCEPT) {
             headers.insert(
                 hyper::header::ACCEPT,
@@ -916,6 +997,8 @@ fn add_content_headers(task: &CompiledTask, headers: &mut HeaderMap) {
 fn mcp_init_plan(template: &TaskPlan) -> TaskPlan {
     TaskPlan {
         name: MCP_INIT_TASK.into(),
+        service: template.service,
+        tools: None,
         method: Method::POST,
         path: match &template.path {
             PreparedText::Ready(target) => PreparedText::Ready(target.clone()),
@@ -981,6 +1064,34 @@ fn serialize(method: &Method, target: &str, header_lines: &[u8], body: &[u8]) ->
     out
 }
 
+/// A serialized request's head (request line and headers, without Content-Length) and its
+/// body: a tool round sends the same request with a longer body ([`reframe`]).
+pub(crate) fn split_request(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let Some(end) = bytes.windows(4).position(|window| window == b"\r\n\r\n") else {
+        return (bytes, &[]);
+    };
+    let (head, body) = (&bytes[..end + 2], &bytes[end + 4..]);
+    // `serialize` writes Content-Length last.
+    let last_line = head[..head.len() - 2]
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .map_or(0, |at| at + 1);
+    if head[last_line..].to_ascii_lowercase().starts_with(b"content-length:") {
+        (&head[..last_line], body)
+    } else {
+        (head, body)
+    }
+}
+
+/// A request from a head [`split_request`] gave and a new body.
+pub(crate) fn reframe(head: &[u8], body: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(head.len() + body.len() + 32);
+    out.extend_from_slice(head);
+    out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+    out.extend_from_slice(body);
+    Bytes::from(out)
+}
+
 /// Why a request could not be built (it is recorded as not sent, with this as its message).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RequestError {
@@ -1023,6 +1134,19 @@ mod tests {
         let loaded = PresetSource::from_text("chat.toml", &text, None).parse().unwrap();
         let plan = RunPlan::new(crate::preset::compile(&loaded).unwrap(), PathBuf::new(), &|_| None).unwrap();
         plan.scenarios[0].clone()
+    }
+
+    #[test]
+    fn a_request_is_reframed_with_a_new_body() {
+        let request = serialize(&Method::POST, "/v1/chat", b"host: x\r\naccept: */*\r\n", b"{\"a\":1}");
+        let (head, body) = split_request(&request);
+        assert_eq!(body, b"{\"a\":1}");
+        assert_eq!(head, b"POST /v1/chat HTTP/1.1\r\nhost: x\r\naccept: */*\r\n");
+        let longer = reframe(head, b"{\"a\":12345}");
+        assert_eq!(
+            &longer[..],
+            &serialize(&Method::POST, "/v1/chat", b"host: x\r\naccept: */*\r\n", b"{\"a\":12345}")[..]
+        );
     }
 
     #[test]

@@ -94,13 +94,24 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, super::protocol
 
 /// Checks every scenario that has a health path, all at once.
 pub(crate) async fn check(plan: &RunPlan) -> Vec<HealthReport> {
-    let checks = plan.scenarios.iter().filter_map(|scenario| {
-        let health = scenario.compiled.health.clone()?;
-        let name = scenario.compiled.name.clone();
-        // The scenario's own TLS settings (ca_file, tls_verify), as its requests will use.
-        let client = scenario_client(Duration::from_secs(5), &scenario.compiled);
+    let services = plan.scenarios.iter().flat_map(|scenario| {
+        scenario
+            .compiled
+            .services
+            .iter()
+            .enumerate()
+            .map(move |(index, service)| (scenario, index, service))
+    });
+    let checks = services.filter_map(|(scenario, index, service)| {
+        let health = service.health.clone()?;
+        let name = match scenario.compiled.services.len() {
+            1 => scenario.compiled.name.clone(),
+            _ => format!("{} service {:?}", scenario.compiled.name, service.name),
+        };
+        // The service's own TLS settings (ca_file, tls_verify), as its requests will use.
+        let client = scenario_client(Duration::from_secs(5), service);
         // The request carries the service's headers (an API key), as every request will.
-        let headers = scenario.service_headers.clone();
+        let headers = scenario.service_headers[index].clone();
         let secrets = scenario.secrets.clone();
         Some(async move {
             let started = Instant::now();
@@ -166,26 +177,44 @@ pub(crate) async fn check(plan: &RunPlan) -> Vec<HealthReport> {
     }
     if reports.iter().all(HealthReport::ok) {
         for scenario in &plan.scenarios {
-            if let Some(report) = check_mcp_tools(scenario).await {
-                reports.push(report);
-            }
+            reports.extend(check_mcp_tools(scenario).await);
         }
     }
     reports
 }
 
-/// For scenarios with MCP tasks: the server's tools/list must offer every tool the tasks call.
-async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Option<HealthReport> {
-    let first = scenario.tasks.iter().position(|task| task.mcp.is_some())?;
+/// For scenarios with MCP tasks: each MCP service's tools/list must offer every tool the
+/// tasks call on it, and a service whose tools a chat offers must offer some.
+async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Vec<HealthReport> {
+    let mut reports = Vec::new();
+    for service in 0..scenario.compiled.services.len() {
+        if let Some(report) = check_service_tools(scenario, service).await {
+            reports.push(report);
+        }
+    }
+    reports
+}
+
+async fn check_service_tools(scenario: &super::plan::ScenarioPlan, service: usize) -> Option<HealthReport> {
+    use super::plan::Reply;
+    let on_service = |task: &&super::plan::TaskPlan| task.service == service;
+    let first = scenario
+        .tasks
+        .iter()
+        .position(|task| task.service == service && matches!(task.reply, Reply::Mcp | Reply::ToolCalls))?;
     let wanted: Vec<&str> = scenario
         .tasks
         .iter()
+        .filter(on_service)
         .filter_map(|task| task.mcp.as_ref().map(|call| call.tool.as_str()))
         .collect();
     let started = Instant::now();
-    let url = scenario.compiled.base.url(crate::preset::compiled::MCP_PATH);
+    let url = scenario.compiled.services[service].base.url(crate::preset::compiled::MCP_PATH);
     let error = match super::protocols::mcp::session::list_tools(scenario, first).await {
         Err(why) => Some(why.to_string()),
+        Ok(offered) if offered.is_empty() && wanted.is_empty() => {
+            Some("tools/list offers no tools, so a chat with tools = ... would offer the model none; check the MCP server".to_string())
+        }
         Ok(offered) => {
             let missing: Vec<&str> = wanted
                 .iter()
@@ -215,14 +244,14 @@ async fn check_mcp_tools(scenario: &super::plan::ScenarioPlan) -> Option<HealthR
     })
 }
 
-/// A client for a scenario's off-path requests: its ca_file roots, and no verification when
+/// A client for a service's off-path requests: its ca_file roots, and no verification when
 /// the service says `tls_verify = false`.
 pub(crate) fn scenario_client(
     timeout: Duration,
-    scenario: &crate::preset::compiled::CompiledScenario,
+    service: &crate::preset::compiled::CompiledService,
 ) -> Result<reqwest::Client, super::protocols::ProtocolError> {
     install_crypto_provider();
-    let tls = super::protocols::tls::client_config(&scenario.extra_roots, scenario.tls_verify)?;
+    let tls = super::protocols::tls::client_config(&service.extra_roots, service.tls_verify)?;
     reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("loadscope/", env!("CARGO_PKG_VERSION")))

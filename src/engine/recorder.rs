@@ -186,6 +186,124 @@ impl TaskAccum {
     }
 }
 
+/// Which (stage, journey) a journey belongs to: the stage it started in.
+pub(crate) type StageJourney = (u32, u32);
+
+/// Totals for one (stage, journey).
+#[derive(Debug, Clone)]
+pub struct JourneyAccum {
+    /// End-to-end latency of the journeys that ended (completed or failed).
+    pub latency: Histogram<u64>,
+    /// End-to-end latency of the completed ones.
+    pub completed_latency: Histogram<u64>,
+    pub started: u64,
+    pub completed: u64,
+    pub failed: u64,
+    /// Steps run (optional ones that failed included), over the journeys that ended.
+    pub steps: u64,
+    /// Tool calls the model asked for, rounds of them, and calls whose tool answered with
+    /// an error (sent back to the model).
+    pub tool_calls: u64,
+    pub tool_rounds: u64,
+    pub tool_errors: u64,
+    /// Time spent waiting on each service (by index), over the journeys that ended.
+    pub service_micros: Vec<u64>,
+}
+
+impl Default for JourneyAccum {
+    fn default() -> Self {
+        JourneyAccum {
+            latency: new_histogram(),
+            completed_latency: new_histogram(),
+            started: 0,
+            completed: 0,
+            failed: 0,
+            steps: 0,
+            tool_calls: 0,
+            tool_rounds: 0,
+            tool_errors: 0,
+            service_micros: Vec::new(),
+        }
+    }
+}
+
+impl JourneyAccum {
+    pub fn merge(&mut self, other: &JourneyAccum) {
+        let _ = self.latency.add(&other.latency);
+        let _ = self.completed_latency.add(&other.completed_latency);
+        self.started += other.started;
+        self.completed += other.completed;
+        self.failed += other.failed;
+        self.steps += other.steps;
+        self.tool_calls += other.tool_calls;
+        self.tool_rounds += other.tool_rounds;
+        self.tool_errors += other.tool_errors;
+        add_per_service(&mut self.service_micros, &other.service_micros);
+    }
+}
+
+fn add_per_service(mine: &mut Vec<u64>, theirs: &[u64]) {
+    if mine.len() < theirs.len() {
+        mine.resize(theirs.len(), 0);
+    }
+    for (mine, theirs) in mine.iter_mut().zip(theirs) {
+        *mine += theirs;
+    }
+}
+
+/// One journey that ended, as recorded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct JourneySample {
+    pub stage: u32,
+    pub journey: u32,
+    /// Seconds since the run started, at the end.
+    pub second: u32,
+    pub latency_micros: u64,
+    pub completed: bool,
+    pub steps: u64,
+    pub tool_calls: u64,
+    pub tool_rounds: u64,
+    pub tool_errors: u64,
+    pub service_micros: Vec<u64>,
+}
+
+/// One journey's ends in one second of the run.
+#[derive(Debug, Clone)]
+pub(crate) struct JourneySecondAccum {
+    pub latency: Histogram<u64>,
+    pub completed: u64,
+    pub failed: u64,
+}
+
+impl Default for JourneySecondAccum {
+    fn default() -> Self {
+        JourneySecondAccum {
+            latency: new_histogram(),
+            completed: 0,
+            failed: 0,
+        }
+    }
+}
+
+impl JourneySecondAccum {
+    /// This second's journeys as the run file keeps them.
+    pub(crate) fn stats(&self) -> crate::run::JourneySecond {
+        let has = !self.latency.is_empty();
+        crate::run::JourneySecond {
+            completed_per_sec: self.completed as f64,
+            failed_per_sec: self.failed as f64,
+            p50_micros: has.then(|| self.latency.value_at_quantile(0.50)),
+            p95_micros: has.then(|| self.latency.value_at_quantile(0.95)),
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: &JourneySecondAccum) {
+        let _ = self.latency.add(&other.latency);
+        self.completed += other.completed;
+        self.failed += other.failed;
+    }
+}
+
 /// One task's requests in one second of the run.
 #[derive(Debug, Clone)]
 pub(crate) struct TaskSecondAccum {
@@ -260,6 +378,8 @@ impl TaskSecondAccum {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SecondAccum {
     pub tasks: Vec<(StageTask, TaskSecondAccum)>,
+    /// Journeys that ended in the second, per (stage, journey).
+    pub journeys: Vec<(StageJourney, JourneySecondAccum)>,
 }
 
 impl SecondAccum {
@@ -274,10 +394,36 @@ impl SecondAccum {
         &mut self.tasks[index].1
     }
 
+    fn journey(&mut self, key: StageJourney) -> &mut JourneySecondAccum {
+        let index = match self.journeys.iter().position(|(known, _)| *known == key) {
+            Some(index) => index,
+            None => {
+                self.journeys.push((key, JourneySecondAccum::default()));
+                self.journeys.len() - 1
+            }
+        };
+        &mut self.journeys[index].1
+    }
+
     fn merge(&mut self, other: SecondAccum) {
         for (key, accum) in &other.tasks {
             self.task(*key).merge(accum);
         }
+        for (key, accum) in &other.journeys {
+            self.journey(*key).merge(accum);
+        }
+    }
+
+    /// Every journey that ended in the second, together (None when none did).
+    pub(crate) fn journeys_total(&self) -> Option<JourneySecondAccum> {
+        if self.journeys.is_empty() {
+            return None;
+        }
+        let mut total = JourneySecondAccum::default();
+        for (_, accum) in &self.journeys {
+            total.merge(accum);
+        }
+        Some(total)
     }
 
     /// Every task of the second together.
@@ -357,6 +503,8 @@ pub(crate) struct Recorder {
     pub worker_cpu_micros: HashMap<u32, u64>,
     /// Reconnects and retries per stage.
     pub resends: HashMap<u32, ResendCounts>,
+    /// Journeys per (stage, journey).
+    pub journeys: HashMap<StageJourney, JourneyAccum>,
     /// Distinct failure messages per (stage, task, kind), for the cap.
     failure_messages: HashMap<(u32, u32, FailureKind), usize>,
 }
@@ -439,6 +587,39 @@ impl Recorder {
         }
     }
 
+    /// Counts a journey that started.
+    pub(crate) fn record_journey_start(&mut self, stage: u32, journey: u32) {
+        self.journeys.entry((stage, journey)).or_default().started += 1;
+    }
+
+    /// Records a journey that ended (completed, or failed at a step).
+    pub(crate) fn record_journey(&mut self, sample: &JourneySample) {
+        let accum = self.journeys.entry((sample.stage, sample.journey)).or_default();
+        record(&mut accum.latency, sample.latency_micros);
+        if sample.completed {
+            accum.completed += 1;
+            record(&mut accum.completed_latency, sample.latency_micros);
+        } else {
+            accum.failed += 1;
+        }
+        accum.steps += sample.steps;
+        accum.tool_calls += sample.tool_calls;
+        accum.tool_rounds += sample.tool_rounds;
+        accum.tool_errors += sample.tool_errors;
+        add_per_service(&mut accum.service_micros, &sample.service_micros);
+        let second = self
+            .seconds
+            .entry(sample.second)
+            .or_default()
+            .journey((sample.stage, sample.journey));
+        record(&mut second.latency, sample.latency_micros);
+        if sample.completed {
+            second.completed += 1;
+        } else {
+            second.failed += 1;
+        }
+    }
+
     /// Counts requests of (stage, task) that were still open when the run ended.
     pub(crate) fn record_unfinished(&mut self, stage: u32, task: u32, count: u64) {
         self.tasks.entry((stage, task)).or_default().unfinished += count;
@@ -508,6 +689,14 @@ impl Recorder {
             let mine = self.resends.entry(stage).or_default();
             mine.reconnects += counts.reconnects;
             mine.retries += counts.retries;
+        }
+        for (key, accum) in other.journeys {
+            match self.journeys.get_mut(&key) {
+                Some(existing) => existing.merge(&accum),
+                None => {
+                    self.journeys.insert(key, accum);
+                }
+            }
         }
         for (stage, micros) in other.worker_cpu_micros {
             *self.worker_cpu_micros.entry(stage).or_insert(0) += micros;

@@ -15,7 +15,8 @@ pub(crate) async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthR
     for scenario in &plan.scenarios {
         let mut saved: BTreeMap<String, serde_json::Value> = BTreeMap::new();
         scenario.set_setup_values(&saved);
-        let mut slot = None;
+        // One connection per service: a kept-alive connection goes back to its own origin only.
+        let mut slots: Vec<Option<http::Connection>> = scenario.compiled.services.iter().map(|_| None).collect();
         for (index, step) in scenario.compiled.setup.iter().enumerate() {
             let started = Instant::now();
             let target = match &step.path {
@@ -25,7 +26,7 @@ pub(crate) async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthR
             let mut report = HealthReport {
                 scenario: format!("{} setup {:?}", scenario.compiled.name, step.name),
                 check: PreflightCheck::Setup,
-                url: format!("{} {}", step.method, scenario.compiled.base.url(&target)),
+                url: format!("{} {}", step.method, scenario.compiled.services[step.service].base.url(&target)),
                 expected_status: 200,
                 status: None,
                 error: None,
@@ -37,8 +38,8 @@ pub(crate) async fn run(plan: &RunPlan) -> Result<Vec<HealthReport>, Vec<HealthR
             let outcome = async {
                 let request = scenario.setup_request(index).map_err(|err| err.to_string())?;
                 let exchange = http::exchange(
-                    &scenario.endpoint,
-                    &mut slot,
+                    &scenario.endpoints[step.service],
+                    &mut slots[step.service],
                     &request,
                     false,
                     Some(crate::preset::compiled::DEFAULT_MAX_BODY_BYTES),

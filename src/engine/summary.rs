@@ -1,9 +1,9 @@
 //! Turning recorded histograms and counts into the numbers people read (TaskStats) and the
 //! summaries a run file stores (TaskSummary, with encoded histograms).
 
-use crate::engine::recorder::{ChatAccum, TaskAccum};
+use crate::engine::recorder::{ChatAccum, JourneyAccum, TaskAccum};
 use crate::run::histogram::{BucketCounts, bucket_counts, decode, encode};
-use crate::run::{ChatHistograms, ChatStats, ObjectiveStats, TaskStats, TaskSummary, TokenCountSource};
+use crate::run::{ChatHistograms, ChatStats, JourneyStats, JourneySummary, ObjectiveStats, TaskStats, TaskSummary, TokenCountSource};
 
 /// The numbers of one accumulation over `duration_secs`.
 pub(crate) fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
@@ -136,6 +136,50 @@ pub(crate) fn summary(task: &str, accum: &TaskAccum, duration_secs: f64) -> Task
             itl: encode(&chat.itl),
             tokens_per_sec_x100: encode(&chat.tokens_per_sec_x100),
         }),
+    }
+}
+
+/// A journey's numbers over `duration_secs`; `services` names the services by index.
+pub(crate) fn journey_stats(accum: &JourneyAccum, duration_secs: f64, services: &[String]) -> JourneyStats {
+    let latency = &accum.completed_latency;
+    let has = !latency.is_empty();
+    let duration = if duration_secs > 0.0 { duration_secs } else { f64::INFINITY };
+    let ended = accum.completed + accum.failed;
+    let per_journey = |count: u64| if ended > 0 { count as f64 / ended as f64 } else { 0.0 };
+    let waited: u64 = accum.service_micros.iter().sum();
+    let service_share_percent = if waited > 0 && services.len() > 1 {
+        services
+            .iter()
+            .zip(&accum.service_micros)
+            .map(|(name, micros)| (name.clone(), *micros as f64 * 100.0 / waited as f64))
+            .collect()
+    } else {
+        Default::default()
+    };
+    JourneyStats {
+        started: accum.started,
+        completed: accum.completed,
+        failed: accum.failed,
+        latency_p50_micros: if has { latency.value_at_quantile(0.50) } else { 0 },
+        latency_p95_micros: if has { latency.value_at_quantile(0.95) } else { 0 },
+        latency_p99_micros: if has { latency.value_at_quantile(0.99) } else { 0 },
+        latency_max_micros: if has { latency.max() } else { 0 },
+        latency_avg_micros: if has { latency.mean() } else { 0.0 },
+        journeys_per_sec: accum.completed as f64 / duration,
+        steps_avg: per_journey(accum.steps),
+        tool_calls: accum.tool_calls,
+        tool_rounds_avg: per_journey(accum.tool_rounds),
+        tool_errors: accum.tool_errors,
+        service_share_percent,
+    }
+}
+
+/// A journey's summary as the run file keeps it.
+pub(crate) fn journey_summary(name: &str, accum: &JourneyAccum, duration_secs: f64, services: &[String]) -> JourneySummary {
+    JourneySummary {
+        name: name.to_string(),
+        stats: journey_stats(accum, duration_secs, services),
+        histogram: encode(&accum.completed_latency),
     }
 }
 

@@ -66,6 +66,16 @@ pub enum Metric {
     /// p95 now against the scenario's baseline p95, in percent:
     /// `(p95 - baseline p95) / baseline p95 x 100` (the guide's degradation formula).
     Degradation,
+    /// A journey's end-to-end latency, first step sent to last reply.
+    JourneyP50,
+    JourneyP95,
+    JourneyP99,
+    /// Journeys that completed, as a percentage of those that ended.
+    JourneySuccessRate,
+    /// Journeys completed per second.
+    JourneysPerSec,
+    /// Tool calls the model asked for per journey, on average.
+    ToolCallsPerJourney,
 }
 
 /// The unit a metric's threshold is written in.
@@ -79,6 +89,8 @@ pub enum MetricUnit {
     PerSecond,
     /// A plain count.
     Count,
+    /// An average count per item (tool calls per journey), shown with two decimals.
+    Mean,
 }
 
 impl MetricUnit {
@@ -89,6 +101,7 @@ impl MetricUnit {
             MetricUnit::Percent => format!("{value:.2}%"),
             MetricUnit::PerSecond => format!("{value:.1}/s"),
             MetricUnit::Count => format!("{value:.0}"),
+            MetricUnit::Mean => format!("{value:.2}"),
         }
     }
 }
@@ -112,6 +125,8 @@ pub enum MetricSource {
     Objectives,
     /// The scenario's capacity search (`[scenario.capacity]`), once it is done.
     Capacity,
+    /// The scenario's journeys (`[[scenario.journey]]`), end to end.
+    Journeys,
 }
 
 /// One row of the metric table.
@@ -132,11 +147,11 @@ const fn row(metric: Metric, name: &'static str, unit: MetricUnit, source: Metri
     }
 }
 
-use MetricSource::{Baseline, Capacity, ChatReplies, FailureClass, Monitors, Objectives, Requests, StreamedChat};
-use MetricUnit::{Count, LatencyMicros, PerSecond, Percent};
+use MetricSource::{Baseline, Capacity, ChatReplies, FailureClass, Journeys, Monitors, Objectives, Requests, StreamedChat};
+use MetricUnit::{Count, LatencyMicros, Mean, PerSecond, Percent};
 
 /// Every metric, once. The order is the order the error message for an unknown metric lists.
-const METRICS: [MetricInfo; 39] = [
+const METRICS: [MetricInfo; 45] = [
     row(Metric::P50, "p50", LatencyMicros, Requests),
     row(Metric::P90, "p90", LatencyMicros, Requests),
     row(Metric::P95, "p95", LatencyMicros, Requests),
@@ -174,6 +189,12 @@ const METRICS: [MetricInfo; 39] = [
     row(Metric::TokenGoodput, "token_goodput", PerSecond, Objectives),
     row(Metric::CapacityUsers, "capacity_users", Count, Capacity),
     row(Metric::CapacityRate, "capacity_rate", PerSecond, Capacity),
+    row(Metric::JourneyP50, "journey_p50", LatencyMicros, Journeys),
+    row(Metric::JourneyP95, "journey_p95", LatencyMicros, Journeys),
+    row(Metric::JourneyP99, "journey_p99", LatencyMicros, Journeys),
+    row(Metric::JourneySuccessRate, "journey_success_rate", Percent, Journeys),
+    row(Metric::JourneysPerSec, "journeys_per_sec", PerSecond, Journeys),
+    row(Metric::ToolCallsPerJourney, "tool_calls_per_journey", Mean, Journeys),
     row(Metric::ClassCount, "?", Count, FailureClass),
     row(Metric::ClassRate, "?", Percent, FailureClass),
 ];
@@ -232,6 +253,11 @@ impl Metric {
     /// at each step).
     pub fn is_capacity(self) -> bool {
         self.source() == Capacity
+    }
+
+    /// Whether the metric measures journeys end to end rather than requests.
+    pub fn is_journey(self) -> bool {
+        self.source() == Journeys
     }
 
     /// Whether the metric comes from the resource monitors rather than the requests.
@@ -321,9 +347,15 @@ mod tests {
             | Metric::Goodput
             | Metric::TokenGoodput
             | Metric::CapacityUsers
-            | Metric::CapacityRate => (),
+            | Metric::CapacityRate
+            | Metric::JourneyP50
+            | Metric::JourneyP95
+            | Metric::JourneyP99
+            | Metric::JourneySuccessRate
+            | Metric::JourneysPerSec
+            | Metric::ToolCallsPerJourney => (),
         };
-        assert_eq!(METRICS.len(), 39, "one row per variant");
+        assert_eq!(METRICS.len(), 45, "one row per variant");
         // Serde's snake_case names are the written names, so run files and presets agree.
         for metric in Metric::all() {
             let serialized = serde_json::to_value(metric).expect("serializes");

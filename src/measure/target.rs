@@ -193,7 +193,7 @@ fn parse_threshold(metric: Metric, text: &str) -> Result<f64, ThresholdProblem> 
             }
             Ok(value)
         }
-        MetricUnit::PerSecond | MetricUnit::Count => text
+        MetricUnit::PerSecond | MetricUnit::Count | MetricUnit::Mean => text
             .parse::<f64>()
             .ok()
             .filter(|value| value.is_finite() && *value >= 0.0)

@@ -197,21 +197,20 @@ pub(crate) fn mask_password(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct CompiledScenario {
     pub name: String,
-    pub base: BaseUrl,
-    /// Extra https root certificates (DER) from the service's ca_file.
-    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
-    /// Whether https certificates are verified (`tls_verify = false` or `--insecure`: not).
-    pub tls_verify: bool,
-    /// Service headers as written (values may hold `${VAR}`).
-    pub headers: Vec<(String, String)>,
-    pub health: Option<HealthCheck>,
+    /// The services it loads: the one `[scenario.service]`, or each of `[scenario.services]`
+    /// by name. Never empty; tasks and steps hold an index into it.
+    pub services: Vec<CompiledService>,
     pub think_time: ThinkTime,
     pub timeout: Duration,
     /// The `pool` template variable.
     pub pools: minijinja::Value,
     /// Every task's templates, named `task{index}.path` / `task{index}.body`.
     pub templates: Arc<Environment<'static>>,
+    /// The preset's tasks, then each journey's steps (weight 0: a step runs only in its
+    /// journey), then a "tool calls" row for each chat with tools.
     pub tasks: Vec<CompiledTask>,
+    /// The journeys, picked by weight with the tasks.
+    pub journeys: Vec<CompiledJourney>,
     pub levels: Vec<CompiledLevel>,
     pub targets: Vec<CompiledTarget>,
     /// MCP session settings (used when the scenario has MCP tasks).
@@ -227,6 +226,89 @@ pub struct CompiledScenario {
     /// A capacity search in place of fixed levels (`levels` is then empty).
     pub capacity: Option<CompiledCapacity>,
 }
+
+/// One service a scenario loads.
+#[derive(Debug, Clone)]
+pub struct CompiledService {
+    /// Its name in `[scenario.services]`; `service` for a lone `[scenario.service]`.
+    pub name: String,
+    pub base: BaseUrl,
+    /// Extra https root certificates (DER) from the service's ca_file.
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// Whether https certificates are verified (`tls_verify = false` or `--insecure`: not).
+    pub tls_verify: bool,
+    /// Service headers as written (values may hold `${VAR}`).
+    pub headers: Vec<(String, String)>,
+    pub health: Option<HealthCheck>,
+}
+
+/// The name a lone `[scenario.service]` goes by.
+pub(crate) const SOLE_SERVICE: &str = "service";
+
+impl CompiledScenario {
+    /// The service shown when a scenario is named by one address: its only one, or the
+    /// first by name.
+    pub fn primary(&self) -> &CompiledService {
+        &self.services[0]
+    }
+
+    /// Every service's address, for display: `http://host:8000`, or
+    /// `gateway http://...; rag http://...` for several.
+    pub fn addresses(&self) -> String {
+        match self.services.as_slice() {
+            [one] => one.base.text.clone(),
+            many => many
+                .iter()
+                .map(|service| format!("{} {}", service.name, service.base.text))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+}
+
+/// A journey, ready to run: its steps are rows of the scenario's tasks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledJourney {
+    pub name: String,
+    pub weight: u32,
+    /// Pause between steps.
+    pub think_time: ThinkTime,
+    pub steps: Vec<CompiledStep>,
+}
+
+/// One step of a journey.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledStep {
+    /// Its row in the scenario's tasks (`journey / step`).
+    pub task: usize,
+    /// A failure here does not end the journey.
+    pub optional: bool,
+    /// What the step keeps from its reply, as `journey.NAME`.
+    pub save: Vec<(String, SaveFrom)>,
+}
+
+/// Where a saved journey value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveFrom {
+    /// A JSON pointer into the reply (for MCP, into the call's `result`).
+    Pointer(String),
+    /// A chat reply's text, or an MCP call's text content.
+    Text,
+}
+
+/// A chat that offers an MCP service's tools and runs the calls the model makes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolLoop {
+    /// The MCP service's index in the scenario's services.
+    pub service: usize,
+    /// The row the tool calls are recorded in (`... / tool calls`).
+    pub calls_row: usize,
+    /// The most rounds of tool calls.
+    pub max_rounds: u32,
+}
+
+/// Rounds of tool calls a chat step runs when it does not say.
+pub(crate) const DEFAULT_MAX_TOOL_ROUNDS: u32 = 5;
 
 /// A scenario's capacity search: how loads are chosen, and each step's timing.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,6 +367,8 @@ pub struct SavedRunBaseline {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledSetup {
     pub name: String,
+    /// The service it goes to.
+    pub service: usize,
     pub method: Method,
     pub path: TextSource,
     pub headers: Vec<(String, String)>,
@@ -344,6 +428,10 @@ pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub struct CompiledTask {
     pub name: String,
     pub weight: u32,
+    /// The service it sends to (an index into the scenario's services).
+    pub service: usize,
+    /// Chat with tools: the MCP service and the loop's limits.
+    pub tools: Option<ToolLoop>,
     pub method: Method,
     /// The path below the base URL's prefix.
     pub path: TextSource,
@@ -458,6 +546,8 @@ pub struct CompiledTarget {
     pub expr: TargetExpr,
     pub level: Option<usize>,
     pub task: Option<usize>,
+    /// A journey metric's journey (index into the scenario's journeys).
+    pub journey: Option<usize>,
     pub abort_on_fail: bool,
     pub abort_delay: Duration,
 }
@@ -465,6 +555,16 @@ pub struct CompiledTarget {
 impl CompiledScenario {
     /// Sends the scenario's traffic and its health check to `host:port` instead of where its
     /// base URL points (the same scheme and path prefix).
+    pub fn redirect(&mut self, host: &str, port: u16) {
+        for service in &mut self.services {
+            service.redirect(host, port);
+        }
+    }
+}
+
+impl CompiledService {
+    /// Sends this service's traffic and health check to `host:port` (the same scheme and
+    /// path prefix).
     pub fn redirect(&mut self, host: &str, port: u16) {
         let old = self.base.url("");
         self.base.host = host.to_string();

@@ -69,7 +69,14 @@ pub struct Scenario {
     pub name: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    pub service: Service,
+    /// The service under test (`[scenario.service]`); a scenario that loads several names
+    /// them in `services` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Service>,
+    /// Several services by name (`[scenario.services.gateway]`, `[scenario.services.rag]`);
+    /// each task and journey step says which it uses with `service = "NAME"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, Service>,
     /// Pause between a user's requests.
     #[serde(default)]
     pub think_time: ThinkTime,
@@ -79,8 +86,12 @@ pub struct Scenario {
     /// Data pools for templates: `pool.NAME` in a template.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pools: BTreeMap<String, Spanned<PoolSpec>>,
-    #[serde(rename = "task", default)]
+    #[serde(rename = "task", default, skip_serializing_if = "Vec::is_empty")]
     pub tasks: Vec<Spanned<Task>>,
+    /// One user's turn through several services, step by step (`[[scenario.journey]]`),
+    /// picked by weight among the tasks.
+    #[serde(rename = "journey", default, skip_serializing_if = "Vec::is_empty")]
+    pub journeys: Vec<Spanned<JourneySpec>>,
     #[serde(rename = "level", default)]
     pub levels: Vec<Spanned<Level>>,
     #[serde(rename = "target", default, skip_serializing_if = "Vec::is_empty")]
@@ -221,6 +232,25 @@ fn default_health_status() -> u16 {
     200
 }
 
+/// `[[scenario.journey]]`: steps run in order by one user, values carried from one reply into
+/// the next (`save`, then `{{ journey.NAME }}`), measured end to end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JourneySpec {
+    pub name: String,
+    /// Picked by weight among the scenario's tasks and journeys.
+    #[serde(default = "default_weight")]
+    pub weight: u32,
+    /// Pause between one step and the next (a person reading the reply).
+    #[serde(default)]
+    pub think_time: ThinkTime,
+    /// The steps in order: `[[scenario.journey.step]]` tables, each an http, chat or mcp
+    /// request with the fields tasks have, a `service`, what it `save`s, and whether it is
+    /// `optional`.
+    #[serde(rename = "step", alias = "steps", default)]
+    pub steps: Vec<Spanned<Task>>,
+}
+
 /// A constant pause, or a uniformly random one between two bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum ThinkTime {
@@ -312,6 +342,9 @@ pub struct SetupStep {
     pub expect_status: Option<ExpectStatus>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub save: BTreeMap<String, String>,
+    /// Which of `[scenario.services]` it goes to (needed when there are several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 /// The kind of request a task makes.
@@ -431,6 +464,25 @@ pub struct Task {
     /// MCP: `"error"` for probes the server must refuse (a success is a sandbox violation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<String>,
+    /// Which of `[scenario.services]` the request goes to (needed when there are several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Spanned<String>>,
+    /// Journey steps: values kept from the reply for later steps (`{{ journey.NAME }}`): a JSON
+    /// pointer into the reply (`"/results/0/text"`), or `"text"` for a chat reply's text or an
+    /// MCP call's text content.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub save: BTreeMap<String, String>,
+    /// Journey steps: a failure here does not end the journey (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional: Option<bool>,
+    /// Chat: offer the tools of this MCP service (`tools = "mcp"` names
+    /// `[scenario.services.mcp]`) and run the model's tool calls there, sending the results
+    /// back until a reply asks for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Spanned<String>>,
+    /// Chat with tools: the most rounds of tool calls before the step gives up (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tool_rounds: Option<u32>,
 }
 
 /// `[scenario.task.dataset]`: prompts read from a file.
@@ -593,6 +645,10 @@ pub struct TargetSpec {
     /// A task's name; all tasks together when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<Spanned<String>>,
+    /// A journey's name, for journey metrics (`journey_p95`, ...); all journeys together when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey: Option<Spanned<String>>,
     /// Stop the run as soon as this target fails (k6's abortOnFail).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub abort_on_fail: bool,

@@ -56,6 +56,10 @@ pub enum OverrideError {
     NoStep(String),
     #[error("--scenario {wanted:?}: no such scenario (the preset has: {known})")]
     NoSuchScenario { wanted: String, known: String },
+    #[error(
+        "--host: scenario {scenario:?} loads several services ({services}), and one address cannot replace them all; set each base_url in the preset's [scenario.services] (or pick a single-service scenario with --scenario)"
+    )]
+    HostOfSeveral { scenario: String, services: String },
 }
 
 impl SearchOverride {
@@ -192,10 +196,21 @@ impl Overrides {
                 search.apply(scenario)?;
             }
             if let Some(host) = &self.host {
-                *scenario.service.base_url.get_mut() = host.trim_end_matches('/').to_string();
+                // One address cannot stand for several services: which would it replace?
+                if !scenario.services.is_empty() {
+                    return Err(OverrideError::HostOfSeveral {
+                        scenario: scenario.name.get_ref().clone(),
+                        services: scenario.services.keys().cloned().collect::<Vec<_>>().join(", "),
+                    });
+                }
+                if let Some(service) = &mut scenario.service {
+                    *service.base_url.get_mut() = host.trim_end_matches('/').to_string();
+                }
             }
             if self.insecure {
-                scenario.service.tls_verify = Some(false);
+                for service in scenario.service.iter_mut().chain(scenario.services.values_mut()) {
+                    service.tls_verify = Some(false);
+                }
             }
             for level in &mut scenario.levels {
                 let level = level.get_mut();

@@ -11,6 +11,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("chroma", include_str!("../../presets/chroma.toml")),
     ("llm-dataset", include_str!("../../presets/llm-dataset.toml")),
     ("llm-capacity", include_str!("../../presets/llm-capacity.toml")),
+    ("agent-journey", include_str!("../../presets/agent-journey.toml")),
 ];
 
 /// The text of a shipped preset, by name (with or without `.toml`).

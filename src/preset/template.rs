@@ -88,8 +88,13 @@ pub(crate) fn request_context(pools: &Value, setup: &Value, user_id: u64, seq: u
     minijinja::context! { pool => pools.clone(), setup => setup.clone(), user_id => user_id, seq => seq }
 }
 
+/// A journey step's context: the request's, and what earlier steps saved as `journey.NAME`.
+pub(crate) fn journey_context(pools: &Value, setup: &Value, user_id: u64, seq: u64, journey: &Value) -> Value {
+    minijinja::context! { pool => pools.clone(), setup => setup.clone(), user_id => user_id, seq => seq, journey => journey.clone() }
+}
+
 /// Names a template uses that nothing provides. `known` lists the dotted names that exist
-/// (`pool.queries`, `setup.collection_id`).
+/// (`pool.queries`, `setup.collection_id`, `journey.context`).
 pub(crate) fn unknown_names(env: &Environment<'static>, template: &str, known: &[&str]) -> Vec<String> {
     let Ok(template) = env.get_template(template) else {
         return Vec::new();
@@ -99,7 +104,7 @@ pub(crate) fn unknown_names(env: &Environment<'static>, template: &str, known: &
         .into_iter()
         .filter(|name| {
             let root = name.split('.').next().unwrap_or(name);
-            if root == "pool" || root == "setup" {
+            if root == "pool" || root == "setup" || root == "journey" {
                 let dotted: String = name.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
                 return !known.contains(&dotted.as_str());
             }

@@ -382,7 +382,7 @@ fn thresholds(run: &RunRecord, metrics: &[Metric], scale: f64) -> Vec<Threshold>
     for scenario in &run.scenarios {
         for target in &scenario.targets {
             let Ok(expr) = TargetExpr::parse(&target.expr) else { continue };
-            if !metrics.contains(&expr.metric) || expr.metric.unit() == MetricUnit::Count {
+            if !metrics.contains(&expr.metric) || matches!(expr.metric.unit(), MetricUnit::Count | MetricUnit::Mean) {
                 continue;
             }
             if !expr.metric.charted(target.task.is_some()) {

@@ -6,6 +6,7 @@ pub(crate) mod catalogue;
 pub(crate) mod charts;
 pub(crate) mod csv;
 pub(crate) mod html;
+pub(crate) mod journey_table;
 pub(crate) mod junit;
 pub(crate) mod lines;
 pub(crate) mod markdown;

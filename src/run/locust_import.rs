@@ -404,6 +404,7 @@ pub(crate) fn import(prefix: &Path, names: &ImportNames) -> Result<RunRecord, Im
         ended_offset_secs: Some(duration_secs),
         tasks: tasks.clone(),
         total: summary("Aggregated".into(), aggregated.clone()),
+        journeys: Vec::new(),
         late_starts: 0,
         reconnects: 0,
         retries: 0,
@@ -552,6 +553,7 @@ fn series_of(history: &[HistoryRow], start_secs: u64, level_index: usize) -> Vec
                 },
                 resources: None,
                 tasks: Vec::new(),
+                journeys: None,
             }
         })
         .collect()

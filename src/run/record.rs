@@ -500,6 +500,9 @@ pub struct TargetRecord {
     pub level: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    /// The journey a journey metric's target names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey: Option<String>,
     #[serde(default)]
     pub abort_on_fail: bool,
 }
@@ -518,6 +521,9 @@ pub struct LevelRecord {
     pub tasks: Vec<TaskSummary>,
     /// All tasks together ("Aggregated" in Locust's table).
     pub total: TaskSummary,
+    /// Each journey's numbers (scenarios with journeys; absent in older files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub journeys: Vec<JourneySummary>,
     /// Open model: requests that could not start at their scheduled time.
     #[serde(default)]
     pub late_starts: u64,
@@ -845,6 +851,134 @@ impl TaskStats {
     }
 }
 
+/// A journey's numbers over a level, with its latency histogram, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JourneySummary {
+    pub name: String,
+    #[serde(flatten)]
+    pub stats: JourneyStats,
+    /// End-to-end latency of the completed journeys (µs), base64 of HdrHistogram V2 deflate.
+    pub histogram: String,
+}
+
+/// A journey's numbers over a level: how many started, completed and failed, their
+/// end-to-end latency (completed ones), the steps and tool calls they took, and where their
+/// time went.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JourneyStats {
+    pub started: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub latency_p50_micros: u64,
+    pub latency_p95_micros: u64,
+    pub latency_p99_micros: u64,
+    pub latency_max_micros: u64,
+    pub latency_avg_micros: f64,
+    /// Completed journeys per second of the level.
+    pub journeys_per_sec: f64,
+    /// Steps run per journey that ended.
+    pub steps_avg: f64,
+    /// Tool calls the model asked for, in all journeys that ended.
+    pub tool_calls: u64,
+    /// Rounds of tool calls per journey that ended.
+    pub tool_rounds_avg: f64,
+    /// Tool calls whose tool answered with an error (sent back to the model).
+    #[serde(default)]
+    pub tool_errors: u64,
+    /// The share of the journeys' time spent waiting on each service, in percent, by name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub service_share_percent: std::collections::BTreeMap<String, f64>,
+}
+
+impl JourneyStats {
+    /// Journeys that ended.
+    pub fn ended(&self) -> u64 {
+        self.completed + self.failed
+    }
+
+    /// Completed journeys as a percentage of those that ended (None when none ended).
+    pub fn success_rate_percent(&self) -> Option<f64> {
+        let ended = self.ended();
+        (ended > 0).then(|| self.completed as f64 * 100.0 / ended as f64)
+    }
+
+    /// Tool calls per journey that ended (None when none ended).
+    pub fn tool_calls_per_journey(&self) -> Option<f64> {
+        let ended = self.ended();
+        (ended > 0).then(|| self.tool_calls as f64 / ended as f64)
+    }
+
+    /// The value of a journey metric (None for other metrics, or when nothing ended to
+    /// measure it).
+    pub fn value(&self, metric: Metric) -> Option<f64> {
+        let latency = |micros: u64| (self.completed > 0).then_some(micros as f64);
+        match metric {
+            Metric::JourneyP50 => latency(self.latency_p50_micros),
+            Metric::JourneyP95 => latency(self.latency_p95_micros),
+            Metric::JourneyP99 => latency(self.latency_p99_micros),
+            Metric::JourneySuccessRate => self.success_rate_percent(),
+            Metric::JourneysPerSec => (self.started > 0).then_some(self.journeys_per_sec),
+            Metric::ToolCallsPerJourney => self.tool_calls_per_journey(),
+            _ => None,
+        }
+    }
+}
+
+/// Every journey of a level together, from their stored summaries (None without journeys).
+pub fn combined_journeys(journeys: &[JourneySummary]) -> Option<JourneyStats> {
+    if journeys.is_empty() {
+        return None;
+    }
+    let parts: Vec<&JourneySummary> = journeys.iter().collect();
+    let mut stats = combine_journeys("", &parts).stats;
+    stats.service_share_percent.clear();
+    Some(stats)
+}
+
+/// Journey summaries added together (one journey's numbers from several segments, or several
+/// journeys): counts summed, latency from the merged histograms, rates summed, averages and
+/// service shares weighted by the journeys that ended.
+pub fn combine_journeys(name: &str, parts: &[&JourneySummary]) -> JourneySummary {
+    let mut latency = super::histogram::new_histogram();
+    let mut total = JourneyStats::default();
+    let (mut steps, mut rounds) = (0.0, 0.0);
+    let mut shares: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for journey in parts {
+        if let Ok(histogram) = super::histogram::decode(&journey.histogram) {
+            let _ = latency.add(&histogram);
+        }
+        let stats = &journey.stats;
+        total.started += stats.started;
+        total.completed += stats.completed;
+        total.failed += stats.failed;
+        total.tool_calls += stats.tool_calls;
+        total.tool_errors += stats.tool_errors;
+        total.journeys_per_sec += stats.journeys_per_sec;
+        let ended = stats.ended() as f64;
+        steps += stats.steps_avg * ended;
+        rounds += stats.tool_rounds_avg * ended;
+        for (service, share) in &stats.service_share_percent {
+            *shares.entry(service.clone()).or_insert(0.0) += share * ended;
+        }
+    }
+    let ended = total.ended().max(1) as f64;
+    total.steps_avg = steps / ended;
+    total.tool_rounds_avg = rounds / ended;
+    total.service_share_percent = shares.into_iter().map(|(service, weighted)| (service, weighted / ended)).collect();
+    if !latency.is_empty() {
+        total.latency_p50_micros = latency.value_at_quantile(0.50);
+        total.latency_p95_micros = latency.value_at_quantile(0.95);
+        total.latency_p99_micros = latency.value_at_quantile(0.99);
+        total.latency_max_micros = latency.max();
+        total.latency_avg_micros = latency.mean();
+    }
+    JourneySummary {
+        name: name.to_string(),
+        stats: total,
+        histogram: super::histogram::encode(&latency),
+    }
+}
+
 /// A task's numbers with its histograms, as stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaskSummary {
@@ -904,6 +1038,21 @@ pub struct SeriesPoint {
     /// before per-task series read with none, and older readers skip it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tasks: Vec<TaskSecond>,
+    /// The journeys that ended in this second, all together (scenarios with journeys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journeys: Option<JourneySecond>,
+}
+
+/// The journeys that ended in one second.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JourneySecond {
+    pub completed_per_sec: f64,
+    pub failed_per_sec: f64,
+    /// End-to-end latency of the journeys that ended in the second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p50_micros: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p95_micros: Option<u64>,
 }
 
 /// What the requests completed in one second measured.
@@ -974,6 +1123,9 @@ pub struct Verdict {
     pub level: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    /// The journey a journey metric's target names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey: Option<String>,
     pub metric: Metric,
     pub threshold: f64,
     /// None when the level had no requests to measure.

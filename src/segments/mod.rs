@@ -19,8 +19,8 @@ use crate::engine::summary::{merged, summary};
 use crate::monitor::ResourcePeaks;
 use crate::run::histogram::decode;
 use crate::run::{
-    FailureRow, LevelRecord, MergedSegment, RunRecord, RunStatus, ScenarioRecord, SecondStats, SeriesPoint, TaskSecond, TaskSummary,
-    TokenCountSource,
+    FailureRow, JourneySecond, JourneySummary, LevelRecord, MergedSegment, RunRecord, RunStatus, ScenarioRecord, SecondStats, SeriesPoint,
+    TaskSecond, TaskSummary, TokenCountSource, combine_journeys,
 };
 
 /// How strict a merge is about the segments it was given.
@@ -464,6 +464,24 @@ fn merge_level(template: &LevelRecord, parts: &[(&LevelRecord, f64)]) -> Result<
     }
     let tasks: Vec<TaskSummary> = task_accums.iter().map(|(name, accum)| summary(name, accum, duration)).collect();
     let total = summary("Aggregated", &merged(task_accums.iter().map(|(_, accum)| accum)), duration);
+    let mut journey_names: Vec<&str> = Vec::new();
+    for (level, _) in parts {
+        for journey in &level.journeys {
+            if !journey_names.contains(&journey.name.as_str()) {
+                journey_names.push(&journey.name);
+            }
+        }
+    }
+    let journeys = journey_names
+        .iter()
+        .map(|name| {
+            let each: Vec<&JourneySummary> = parts
+                .iter()
+                .filter_map(|(level, _)| level.journeys.iter().find(|journey| journey.name == *name))
+                .collect();
+            combine_journeys(name, &each)
+        })
+        .collect();
     let mut failures: Vec<FailureRow> = Vec::new();
     for (level, shift) in parts {
         let shift = shift.round() as u32;
@@ -515,6 +533,7 @@ fn merge_level(template: &LevelRecord, parts: &[(&LevelRecord, f64)]) -> Result<
         ended_offset_secs: ended,
         tasks,
         total,
+        journeys,
         late_starts: parts.iter().map(|(level, _)| level.late_starts).sum(),
         reconnects: parts.iter().map(|(level, _)| level.reconnects).sum(),
         retries: parts.iter().map(|(level, _)| level.retries).sum(),
@@ -623,9 +642,36 @@ fn merge_series(ordered: &[&(PathBuf, RunRecord)], shifts: &[f64]) -> Vec<Series
                         requests: add_seconds(parts.into_iter()),
                     })
                     .collect(),
+                journeys: add_journey_seconds(points.iter().filter_map(|point| point.journeys.as_ref())),
             }
         })
         .collect()
+}
+
+/// The segments' journeys of one second together: counts summed, percentiles weighted by the
+/// journeys each segment saw end (the histograms per second are not kept).
+fn add_journey_seconds<'a>(parts: impl Iterator<Item = &'a JourneySecond>) -> Option<JourneySecond> {
+    let parts: Vec<&JourneySecond> = parts.collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let weighted = |pick: fn(&JourneySecond) -> Option<u64>| -> Option<u64> {
+        let (mut total, mut weight) = (0.0, 0.0);
+        for part in &parts {
+            if let Some(value) = pick(part) {
+                let ended = part.completed_per_sec + part.failed_per_sec;
+                total += value as f64 * ended;
+                weight += ended;
+            }
+        }
+        (weight > 0.0).then(|| (total / weight).round() as u64)
+    };
+    Some(JourneySecond {
+        completed_per_sec: parts.iter().map(|part| part.completed_per_sec).sum(),
+        failed_per_sec: parts.iter().map(|part| part.failed_per_sec).sum(),
+        p50_micros: weighted(|part| part.p50_micros),
+        p95_micros: weighted(|part| part.p95_micros),
+    })
 }
 
 fn add_seconds<'a>(parts: impl Iterator<Item = &'a SecondStats>) -> SecondStats {

@@ -675,6 +675,7 @@ mod tests {
             },
             resources: None,
             tasks: Vec::new(),
+            journeys: None,
         }
     }
 

@@ -40,6 +40,11 @@
 //! - `/encoded-chat/CODING`: a JSON chat completion, gzip-encoded
 //! - `/long-chat/WORDS/USAGE`: a JSON chat completion of WORDS words ("word word ..."), whose
 //!   usage says USAGE completion tokens (`none`: no usage object)
+//! - `/tool-stream`: a streamed chat that, offered tools and given no tool results yet, asks
+//!   for two calls (`read_file {"path": "/sandbox/a.txt"}` and `search {"query": "split"}`)
+//!   whose arguments come one character per chunk, the two calls' pieces interleaved; given
+//!   tool results, it answers `tools ok` when they are the demo MCP's answers to those calls,
+//!   else `tools wrong: ` and what it was sent
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
@@ -190,7 +195,7 @@ async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Seen>>>, shared: Arc<Sh
         log.lock().unwrap().push(Seen {
             line: line.clone(),
             headers: headers.clone(),
-            body,
+            body: body.clone(),
             at: Instant::now(),
         });
         let target = line.split_whitespace().nth(1).unwrap_or("/");
@@ -229,6 +234,8 @@ async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Seen>>>, shared: Arc<Sh
                 reply("200 OK", "text/plain", "ok")
             };
             stream.write_all(&answer).await.is_ok()
+        } else if path == "/tool-stream" {
+            tool_stream(&mut stream, &body).await
         } else {
             respond(&mut stream, path, &line, &headers).await
         };
@@ -505,4 +512,57 @@ async fn respond(stream: &mut TcpStream, path: &str, line: &str, headers: &str) 
         }
     };
     result.is_ok()
+}
+
+/// The `/tool-stream` route (see the module's list).
+async fn tool_stream(stream: &mut TcpStream, body: &str) -> bool {
+    let request: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let messages = request["messages"].as_array().cloned().unwrap_or_default();
+    let results: Vec<String> = messages
+        .iter()
+        .filter(|message| message["role"] == "tool")
+        .map(|message| message["content"].as_str().unwrap_or("").to_string())
+        .collect();
+    let chunk = |delta: serde_json::Value| format!("data: {}\n\n", serde_json::json!({"choices": [{"index": 0, "delta": delta}]}));
+    let mut events = Vec::new();
+    if results.is_empty() {
+        let calls = [
+            ("call_a", "read_file", r#"{"path": "/sandbox/a.txt"}"#),
+            ("call_b", "search", r#"{"query": "split"}"#),
+        ];
+        for (index, (id, name, _)) in calls.iter().enumerate() {
+            events.push(chunk(serde_json::json!({"tool_calls": [{"index": index, "id": id, "type": "function", "function": {"name": name, "arguments": ""}}]})));
+        }
+        let longest = calls.iter().map(|(_, _, arguments)| arguments.len()).max().unwrap_or(0);
+        for at in 0..longest {
+            for (index, (_, _, arguments)) in calls.iter().enumerate() {
+                if let Some(piece) = arguments.get(at..at + 1) {
+                    events.push(chunk(
+                        serde_json::json!({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}),
+                    ));
+                }
+            }
+        }
+    } else {
+        let expected = ["contents of /sandbox/a.txt", "3 matches for \"split\""];
+        let right = results.len() == 2 && results.iter().zip(expected).all(|(result, wanted)| result.starts_with(wanted));
+        let text = if right {
+            "tools ok".to_string()
+        } else {
+            format!("tools wrong: {results:?}")
+        };
+        events.push(chunk(serde_json::json!({"content": text})));
+    }
+    events.push("data: [DONE]\n\n".to_string());
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return false;
+    }
+    for event in events {
+        if stream.write_all(event.as_bytes()).await.is_err() {
+            return false;
+        }
+        let _ = stream.flush().await;
+    }
+    false
 }

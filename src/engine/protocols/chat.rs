@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::sse::{SseEvent, SseParser};
-use crate::engine::outcome::{ChatMetrics, FailureKind, TokenSource};
+use crate::engine::outcome::{ChatMetrics, FailureKind, TokenSource, ToolCall};
 use crate::preset::compiled::ChatSpec;
 
 /// What one request sets beyond the task: a drawn `max_tokens`, and the switches that make
@@ -52,6 +52,29 @@ pub(crate) fn request_body(spec: &ChatSpec, messages: &[(&str, &str)], extras: &
     serde_json::to_vec(&Value::Object(body)).unwrap_or_default()
 }
 
+/// A chat request body with the model's tools added, and the exchange of a tool round
+/// appended to its messages: the assistant's reply asking for `calls`, then each call's
+/// result as a `tool` message.
+pub(crate) fn add_tool_round(body: &mut Value, reply_text: &str, calls: &[ToolCall], results: &[String]) {
+    use serde_json::json;
+    let Some(messages) = body.get_mut("messages").and_then(Value::as_array_mut) else {
+        return;
+    };
+    let asked: Vec<Value> = calls
+        .iter()
+        .map(|call| json!({"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}))
+        .collect();
+    let content = if reply_text.is_empty() {
+        Value::Null
+    } else {
+        Value::from(reply_text)
+    };
+    messages.push(json!({"role": "assistant", "content": content, "tool_calls": asked}));
+    for (call, result) in calls.iter().zip(results) {
+        messages.push(json!({"role": "tool", "tool_call_id": call.id, "content": result}));
+    }
+}
+
 /// A stream chunk as the common path reads it: only what is measured, strings borrowed from
 /// the event where they have no escapes; every other field is skipped unread.
 #[derive(serde::Deserialize)]
@@ -79,6 +102,27 @@ struct ChunkDelta<'a> {
     reasoning_content: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, borrow)]
     reasoning: Option<std::borrow::Cow<'a, str>>,
+    /// Pieces of tool calls: the first of each names it, later ones add to its arguments.
+    #[serde(default, borrow)]
+    tool_calls: Option<Vec<ToolCallDelta<'a>>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ToolCallDelta<'a> {
+    #[serde(default)]
+    index: Option<usize>,
+    #[serde(default, borrow)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    function: Option<FunctionDelta<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct FunctionDelta<'a> {
+    #[serde(default, borrow)]
+    name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    arguments: Option<std::borrow::Cow<'a, str>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -113,6 +157,8 @@ pub(crate) struct StreamMeter {
     first_byte: Option<u8>,
     /// The content so far, when kept (multi-turn conversations).
     reply_text: Option<String>,
+    /// Tool calls assembled from the deltas so far, by their index.
+    tool_calls: Vec<ToolCall>,
 }
 
 impl Default for StreamMeter {
@@ -136,6 +182,7 @@ impl StreamMeter {
             events: 0,
             first_byte: None,
             reply_text: None,
+            tool_calls: Vec::new(),
         }
     }
 
@@ -185,11 +232,15 @@ impl StreamMeter {
                 self.usage = Some((usage.prompt_tokens, completion));
             }
             let delta = chunk.choices.first().and_then(|choice| choice.delta.as_ref());
-            let has_content = delta.is_some_and(|delta| {
+            let mut has_content = delta.is_some_and(|delta| {
                 [&delta.content, &delta.reasoning_content, &delta.reasoning]
                     .iter()
                     .any(|field| field.as_deref().is_some_and(|text| !text.is_empty()))
             });
+            if let Some(calls) = delta.and_then(|delta| delta.tool_calls.as_ref()) {
+                // A tool call's pieces are the reply's output as much as text is.
+                has_content |= self.on_tool_call_deltas(calls);
+            }
             if has_content {
                 self.on_content(delta.and_then(|delta| delta.content.as_deref()), at);
             }
@@ -220,6 +271,36 @@ impl StreamMeter {
         if has_content {
             self.on_content(delta.and_then(|delta| delta.get("content")).and_then(Value::as_str), at);
         }
+    }
+
+    /// Adds streamed tool-call pieces to the calls being assembled; whether any carried a
+    /// name or arguments.
+    fn on_tool_call_deltas(&mut self, deltas: &[ToolCallDelta<'_>]) -> bool {
+        let mut carried = false;
+        for (position, delta) in deltas.iter().enumerate() {
+            let index = delta.index.unwrap_or(position);
+            if index >= MAX_TOOL_CALLS {
+                continue;
+            }
+            if self.tool_calls.len() <= index {
+                self.tool_calls.resize_with(index + 1, ToolCall::default);
+            }
+            let call = &mut self.tool_calls[index];
+            if let Some(id) = &delta.id {
+                call.id.push_str(id);
+            }
+            if let Some(function) = &delta.function {
+                if let Some(name) = &function.name {
+                    call.name.push_str(name);
+                    carried |= !name.is_empty();
+                }
+                if let Some(arguments) = &function.arguments {
+                    call.arguments.push_str(arguments);
+                    carried |= !arguments.is_empty();
+                }
+            }
+        }
+        carried
     }
 
     /// A chunk with content (or reasoning) arrived at `at`: its time, and its text when kept.
@@ -268,9 +349,14 @@ impl StreamMeter {
             source,
             prompt_counted: false,
             reply_text: self.reply_text,
+            tool_calls: self.tool_calls.into_iter().filter(|call| !call.name.is_empty()).collect(),
         })
     }
 }
+
+/// The most tool calls read from one reply: a model asking for more is cut there (the
+/// index of a streamed delta is the server's, so it bounds what a reply can make us keep).
+pub(crate) const MAX_TOOL_CALLS: usize = 64;
 
 /// The metrics of a non-streamed reply body, or why it is not a completion.
 /// `capture` keeps the reply's text (multi-turn conversations append it to their history).
@@ -279,10 +365,36 @@ pub(crate) fn parse_completion(body: &[u8], ttfb_micros: u64, capture: bool) -> 
     if value.get("error").is_some() {
         return Err((FailureKind::ApiError, error_message(&value)));
     }
-    let content = value
-        .pointer("/choices/0/message/content")
-        .and_then(Value::as_str)
-        .ok_or_else(|| (FailureKind::Malformed, "reply has no choices[0].message.content".to_string()))?;
+    let tool_calls: Vec<ToolCall> = value
+        .pointer("/choices/0/message/tool_calls")
+        .and_then(Value::as_array)
+        .map(|calls| {
+            calls
+                .iter()
+                .take(MAX_TOOL_CALLS)
+                .filter_map(|call| {
+                    let text = |pointer: &str| call.pointer(pointer).and_then(Value::as_str).unwrap_or("").to_string();
+                    let arguments = match call.pointer("/function/arguments") {
+                        Some(Value::String(text)) => text.clone(),
+                        Some(other) => other.to_string(),
+                        None => String::new(),
+                    };
+                    let name = text("/function/name");
+                    (!name.is_empty()).then(|| ToolCall {
+                        id: text("/id"),
+                        name,
+                        arguments,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // A reply that asks for tools may carry no text (`content: null`).
+    let content = match value.pointer("/choices/0/message/content") {
+        Some(Value::String(text)) => text.as_str(),
+        Some(Value::Null) | None if !tool_calls.is_empty() => "",
+        _ => return Err((FailureKind::Malformed, "reply has no choices[0].message.content".to_string())),
+    };
     let usage = value.get("usage");
     let completion = usage.and_then(|usage| usage.get("completion_tokens")).and_then(Value::as_u64);
     let prompt = usage.and_then(|usage| usage.get("prompt_tokens")).and_then(Value::as_u64);
@@ -299,6 +411,7 @@ pub(crate) fn parse_completion(body: &[u8], ttfb_micros: u64, capture: bool) -> 
         source,
         prompt_counted: false,
         reply_text: capture.then(|| content.to_string()),
+        tool_calls,
     })
 }
 

@@ -12,7 +12,7 @@ use super::Event;
 use super::autosave::RunSaver;
 use super::event_sink::EventSink;
 use super::plan::RunPlan;
-use super::recorder::{Recorder, TaskAccum, TaskSecondAccum};
+use super::recorder::{JourneyAccum, Recorder, TaskAccum, TaskSecondAccum};
 use super::summary::merged;
 use super::worker::WorkerReport;
 use crate::analysis::findings::HOST_BUSY_PERCENT;
@@ -111,6 +111,7 @@ impl RunState {
                         expr: target.text.clone(),
                         level: target.level,
                         task: target.task.map(|task| scenario.compiled.tasks[task].name.clone()),
+                        journey: target.journey.map(|journey| scenario.compiled.journeys[journey].name.clone()),
                         abort_on_fail: target.abort_on_fail,
                     })
                     .collect()
@@ -397,6 +398,7 @@ impl RunState {
                         requests: part.stats(),
                     })
                     .collect(),
+                journeys: accum.journeys_total().map(|journeys| journeys.stats()),
             });
             self.users_at_second.remove(&second);
             self.next_second += 1;
@@ -406,6 +408,21 @@ impl RunState {
     pub(super) fn stage_duration_secs(&self, stage: usize) -> f64 {
         let Some(info) = self.stages.get(stage) else { return 0.0 };
         info.ended_secs.unwrap_or_else(|| self.elapsed_secs()) - info.started_secs
+    }
+
+    /// Stage `stage`'s journeys, one accumulation per journey of its scenario.
+    pub(super) fn stage_journeys(&self, stage: usize) -> Vec<JourneyAccum> {
+        let Some(info) = self.stages.get(stage) else { return Vec::new() };
+        let journey_count = self.plan.scenarios[info.scenario].compiled.journeys.len();
+        (0..journey_count)
+            .map(|journey| {
+                self.recorded
+                    .journeys
+                    .get(&(stage as u32, journey as u32))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect()
     }
 
     /// Per-task accumulations of a stage, in task order (empty ones for tasks not yet seen).
@@ -541,6 +558,7 @@ mod tests {
                         requests: stats.clone(),
                     })
                     .collect(),
+                journeys: None,
             });
         }
         run

@@ -7,16 +7,16 @@
 use std::time::{Duration, SystemTime};
 
 use super::RunState;
-use crate::analysis::verdicts::{all_passed, evaluate_level};
-use crate::engine::recorder::{FailureCount, FailureKey, TaskAccum};
-use crate::engine::summary::{TaskBuckets, merged, stats, summary};
+use crate::analysis::verdicts::{LevelJourneys, all_passed, evaluate_level};
+use crate::engine::recorder::{FailureCount, FailureKey, JourneyAccum, TaskAccum};
+use crate::engine::summary::{TaskBuckets, journey_stats, journey_summary, merged, stats, summary};
 use crate::engine::{Phase, Snapshot};
 use crate::measure::LoadModel;
 use crate::preset::compiled::CompiledBaseline;
 use crate::preset::secrets::redact_header_value;
 use crate::run::{
-    BaselineRecord, CapacityRecord, FailureRow, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus, ScenarioRecord,
-    TaskStats, Verdict,
+    BaselineRecord, CapacityRecord, FailureRow, JourneyStats, LevelRecord, PresetRecord, RUN_FORMAT, RUN_VERSION, RunRecord, RunStatus,
+    ScenarioRecord, TaskStats, Verdict,
 };
 
 /// A stage's numbers so far (final once the stage is reported): each task's accumulation and
@@ -27,6 +27,8 @@ pub(super) struct StageNumbers {
     pub(super) accums: Vec<TaskAccum>,
     pub(super) tasks: Vec<(String, TaskStats)>,
     pub(super) total: TaskStats,
+    /// Each journey's numbers.
+    pub(super) journeys: Vec<(String, JourneyStats)>,
     pub(super) verdicts: Vec<Verdict>,
 }
 
@@ -46,7 +48,9 @@ impl RunState {
             accums,
             tasks: level_tasks,
             total: level_total,
+            journeys: level_journeys,
             verdicts,
+            ..
         } = self.stage_numbers(stage).unwrap_or_default();
         let run_total = stats(&merged(self.recorded.tasks.values()), self.elapsed_secs());
         let (run_tasks, run_failures) = (self.run_tasks(), self.run_failures());
@@ -72,6 +76,7 @@ impl RunState {
             rps_last_second: self.series.last().map(|point| point.requests.rps).unwrap_or(0.0),
             level_tasks,
             level_total,
+            level_journeys,
             run_total,
             run_tasks,
             run_failures,
@@ -110,17 +115,44 @@ impl RunState {
             .map(|(task, accum)| (task.name.clone(), stats(accum, duration_secs)))
             .collect();
         let total = stats(&merged(&accums), duration_secs);
-        let verdicts = self.stage_verdicts(stage, &tasks, &total);
+        let services: Vec<String> = scenario.compiled.services.iter().map(|service| service.name.clone()).collect();
+        let journey_accums = self.stage_journeys(stage);
+        let journeys: Vec<(String, JourneyStats)> = scenario
+            .compiled
+            .journeys
+            .iter()
+            .zip(&journey_accums)
+            .map(|(journey, accum)| (journey.name.clone(), journey_stats(accum, duration_secs, &services)))
+            .collect();
+        let journeys_total = (!journey_accums.is_empty()).then(|| {
+            let mut all = JourneyAccum::default();
+            for accum in &journey_accums {
+                all.merge(accum);
+            }
+            journey_stats(&all, duration_secs, &[])
+        });
+        let level_journeys = LevelJourneys {
+            each: journeys.iter().map(|(name, stats)| (name.as_str(), stats)).collect(),
+            total: journeys_total.as_ref(),
+        };
+        let verdicts = self.stage_verdicts(stage, &tasks, &total, &level_journeys);
         Some(StageNumbers {
             duration_secs,
             accums,
             tasks,
             total,
+            journeys,
             verdicts,
         })
     }
 
-    pub(super) fn stage_verdicts(&self, stage: usize, task_stats: &[(String, TaskStats)], total: &TaskStats) -> Vec<Verdict> {
+    pub(super) fn stage_verdicts(
+        &self,
+        stage: usize,
+        task_stats: &[(String, TaskStats)],
+        total: &TaskStats,
+        journeys: &LevelJourneys<'_>,
+    ) -> Vec<Verdict> {
         let Some(info) = self.stages.get(stage) else { return Vec::new() };
         let tasks: Vec<(&str, &TaskStats)> = task_stats.iter().map(|(name, stats)| (name.as_str(), stats)).collect();
         let classes = &self.plan.scenarios[info.scenario].compiled.failure_classes;
@@ -133,6 +165,7 @@ impl RunState {
             total,
             self.stage_peaks.get(stage).filter(|peaks| !peaks.is_empty()),
             self.baseline(info.scenario).as_ref(),
+            journeys,
         )
     }
 
@@ -264,6 +297,14 @@ impl RunState {
             verdicts,
             ..
         } = self.stage_numbers(stage)?;
+        let services: Vec<String> = scenario.compiled.services.iter().map(|service| service.name.clone()).collect();
+        let journeys = scenario
+            .compiled
+            .journeys
+            .iter()
+            .zip(&self.stage_journeys(stage))
+            .map(|(journey, accum)| journey_summary(&journey.name, accum, duration, &services))
+            .collect();
         let tasks: Vec<_> = scenario
             .tasks
             .iter()
@@ -281,6 +322,7 @@ impl RunState {
             ended_offset_secs: info.ended_secs,
             tasks,
             total,
+            journeys,
             late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
             reconnects: resends.reconnects,
             retries: resends.retries,
@@ -308,7 +350,7 @@ impl RunState {
                 let scenario = &self.plan.scenarios[info.scenario];
                 scenarios.push(ScenarioRecord {
                     name: scenario.compiled.name.clone(),
-                    base_url: scenario.compiled.base.text.clone(),
+                    base_url: scenario.compiled.addresses(),
                     tasks: scenario.tasks.iter().map(|task| task.name.clone()).collect(),
                     failure_classes: scenario.compiled.failure_classes.iter().map(|class| class.name.clone()).collect(),
                     targets: self.targets[info.scenario].clone(),
@@ -421,15 +463,18 @@ impl RunState {
 fn preset_document(preset: &crate::preset::model::Preset) -> serde_json::Value {
     let mut copy = preset.clone();
     for scenario in &mut copy.scenarios {
-        // A password in the base URL is shown and stored as `***`.
-        let masked = crate::preset::compiled::mask_password(scenario.service.base_url.get_ref());
-        if &masked != scenario.service.base_url.get_ref() {
-            *scenario.service.base_url.get_mut() = masked;
+        for service in scenario.service.iter_mut().chain(scenario.services.values_mut()) {
+            // A password in the base URL is shown and stored as `***`.
+            let masked = crate::preset::compiled::mask_password(service.base_url.get_ref());
+            if &masked != service.base_url.get_ref() {
+                *service.base_url.get_mut() = masked;
+            }
+            for (name, value) in service.headers.iter_mut() {
+                *value = redact_header_value(name, value);
+            }
         }
-        for (name, value) in scenario.service.headers.iter_mut() {
-            *value = redact_header_value(name, value);
-        }
-        for task in &mut scenario.tasks {
+        let steps = scenario.journeys.iter_mut().flat_map(|journey| journey.get_mut().steps.iter_mut());
+        for task in scenario.tasks.iter_mut().chain(steps) {
             for (name, value) in task.get_mut().headers.iter_mut() {
                 *value = redact_header_value(name, value);
             }

@@ -9,11 +9,13 @@ mod baseline;
 mod capacity;
 mod chat;
 pub mod export;
+mod journey;
 mod level;
 mod mcp;
 mod monitors;
 mod objectives;
 mod scenario;
+mod services;
 mod setup;
 mod targets;
 mod task;
@@ -39,8 +41,11 @@ pub(super) struct Context<'a> {
     found: Vec<Diagnostic>,
     /// The scenario's templates; each part adds its own, named `task{i}.path` and so on.
     env: Environment<'static>,
-    /// Dotted names the scenario's templates may use: `pool.NAME`, `setup.NAME`.
+    /// Dotted names the scenario's templates may use: `pool.NAME`, `setup.NAME` (and, in a
+    /// journey's step, `journey.NAME` of what earlier steps saved).
     template_names: Vec<String>,
+    /// The scenario's services by name, in index order; empty when it names none.
+    service_names: Vec<String>,
 }
 
 impl<'a> Context<'a> {
@@ -50,6 +55,7 @@ impl<'a> Context<'a> {
             found: Vec::new(),
             env: template::new_environment(),
             template_names: Vec::new(),
+            service_names: Vec::new(),
         }
     }
 
@@ -82,10 +88,26 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Starts a scenario: a fresh template environment and the names its templates may use.
-    fn begin_scenario(&mut self, template_names: Vec<String>) {
+    /// Starts a scenario: a fresh template environment, the names its templates may use, and
+    /// its services' names (index order).
+    fn begin_scenario(&mut self, template_names: Vec<String>, service_names: Vec<String>) {
         self.env = template::new_environment();
         self.template_names = template_names;
+        self.service_names = service_names;
+    }
+
+    /// Runs `compile` with `extra` names also defined for templates (a journey's saved values).
+    pub(super) fn with_names<T>(&mut self, extra: &[String], compile: impl FnOnce(&mut Self) -> T) -> T {
+        let before = self.template_names.len();
+        self.template_names.extend(extra.iter().cloned());
+        let result = compile(self);
+        self.template_names.truncate(before);
+        result
+    }
+
+    /// The scenario's services by name, in index order.
+    pub(super) fn service_names(&self) -> &[String] {
+        &self.service_names
     }
 
     /// The finished scenario's templates.
@@ -106,8 +128,21 @@ impl<'a> Context<'a> {
             self.push_at(text, format!("{label}: {field} template error{line}: {detail}"));
             return TextSource::Literal(text.get_ref().clone());
         }
-        let names: Vec<&str> = self.template_names.iter().map(String::as_str).collect();
+        let template_names = self.template_names.clone();
+        let names: Vec<&str> = template_names.iter().map(String::as_str).collect();
         let unknown = template::unknown_names(&self.env, &name, &names);
+        let (journey, unknown): (Vec<String>, Vec<String>) = unknown.into_iter().partition(|name| name.starts_with("journey."));
+        if !journey.is_empty() {
+            let saved: Vec<&str> = names.iter().copied().filter(|name| name.starts_with("journey.")).collect();
+            let saved = if saved.is_empty() { "none".to_string() } else { saved.join(", ") };
+            self.push_at(
+                text,
+                format!(
+                    "{label}: {field} uses {} which no earlier step of the journey saves (saved before this step: {saved}); save it in an earlier step with save = {{ NAME = \"/json/pointer\" }}",
+                    journey.join(", ")
+                ),
+            );
+        }
         if !unknown.is_empty() {
             let pools = if names.is_empty() {
                 "none defined".to_string()

@@ -1,15 +1,12 @@
-//! One `[[scenario]]`: its service (base URL, TLS, headers, health check) and pools here, then
-//! each part by its own file, in the order a later part may refer to an earlier one: tasks,
-//! levels, setup, failure classes, targets.
+//! One `[[scenario]]`: its pools here, then each part by its own file, in the order a later
+//! part may refer to an earlier one: services, tasks, journeys, levels, setup, failure classes,
+//! targets.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
-
-use super::{Context, capacity, level, objectives, setup, targets, task};
-use crate::preset::compiled::{BaseUrl, CompiledScenario, HealthCheck};
+use super::{Context, capacity, journey, level, objectives, services, setup, targets, task};
+use crate::preset::compiled::CompiledScenario;
 use crate::preset::model::Scenario;
 use crate::preset::pools::load_pools;
 use crate::preset::template;
@@ -18,7 +15,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
     let before = ctx.mistakes();
     let name = scenario.name.get_ref().clone();
     let label = format!("scenario {name:?}");
-    let (base, extra_roots) = compile_service(ctx, scenario, &label);
+    let services = services::compile_all(ctx, scenario, &label);
 
     let pools = match load_pools(scenario, ctx.loaded.source.base_dir.as_deref()) {
         Ok(pools) => pools,
@@ -40,9 +37,11 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
                 .flat_map(|step| step.get_ref().save.keys().map(|name| format!("setup.{name}"))),
         )
         .collect();
-    ctx.begin_scenario(template_names);
+    ctx.begin_scenario(template_names, services::names(scenario));
 
-    let tasks = task::compile_all(ctx, scenario, &label);
+    let mut tasks = task::compile_all(ctx, scenario, &label);
+    let journeys = journey::compile_all(ctx, scenario, &label, &mut tasks);
+    task::add_tool_call_rows(&mut tasks);
     let mut levels = Vec::new();
     if scenario.levels.is_empty() && scenario.capacity.is_none() {
         ctx.push_at(
@@ -64,6 +63,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
         label: &label,
         levels: &levels,
         tasks: &tasks,
+        journeys: &journeys,
         failure_classes: &failure_classes,
         objectives: objectives.as_ref(),
     };
@@ -73,24 +73,16 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
     if ctx.mistakes() > before {
         return None;
     }
-    let base = base?;
-    let health = scenario.service.health_path.as_ref().map(|path| HealthCheck {
-        url: base.url(path),
-        expect_status: scenario.service.health_status,
-        start_hint: scenario.service.start_hint.clone(),
-    });
+    let services = services.into_iter().collect::<Option<Vec<_>>>()?;
     Some(CompiledScenario {
         name,
-        base,
-        extra_roots,
-        tls_verify: scenario.service.tls_verify.unwrap_or(true),
-        headers: scenario.service.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        health,
+        services,
         think_time: scenario.think_time,
         timeout: scenario.timeout.0,
         pools: template::pools_value(&pools),
         templates: Arc::new(templates),
         tasks,
+        journeys,
         levels,
         targets,
         mcp: scenario.mcp.clone().unwrap_or_default(),
@@ -100,66 +92,4 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
         objectives,
         capacity,
     })
-}
-
-/// The base URL, extra root certificates, service headers and health path.
-fn compile_service(ctx: &mut Context<'_>, scenario: &Scenario, label: &str) -> (Option<BaseUrl>, Vec<CertificateDer<'static>>) {
-    // `${VAR}` is resolved in what requests send, not in where they go: a reference here
-    // would be sent (and shown) literally. The base URL's user info is sent (as Basic
-    // credentials), so a reference may stand for the user or password there.
-    let (_, address) = crate::preset::compiled::split_credentials(scenario.service.base_url.get_ref());
-    for (field, text) in [("base_url", Some(&address)), ("health_path", scenario.service.health_path.as_ref())] {
-        if let Some(text) = text
-            && text.contains("${")
-        {
-            let shown = crate::preset::compiled::mask_password(text);
-            ctx.push_at(
-                &scenario.service.base_url,
-                format!(
-                    "{label}: {field} {shown:?} holds a ${{VAR}} reference, which is resolved only in headers, paths, bodies, arguments and a base URL's password (http://user:${{PASS}}@host); write the address itself, or pass --host URL"
-                ),
-            );
-        }
-    }
-    let base = match BaseUrl::parse(scenario.service.base_url.get_ref()) {
-        Ok(base) => Some(base),
-        Err(why) => {
-            ctx.push_at(&scenario.service.base_url, why.to_string());
-            None
-        }
-    };
-    let extra_roots = read_ca_file(ctx, scenario);
-    let headers_span = Some(scenario.service.base_url.span());
-    ctx.check_headers(&scenario.service.headers, headers_span.clone(), label);
-    if let Some(path) = &scenario.service.health_path
-        && !path.starts_with('/')
-    {
-        ctx.push(headers_span, format!("{label}: health_path {path:?} must start with '/'"));
-    }
-    (base, extra_roots)
-}
-
-/// The service's `ca_file`: extra root certificates (DER) for https.
-fn read_ca_file(ctx: &mut Context<'_>, scenario: &Scenario) -> Vec<CertificateDer<'static>> {
-    let Some(file) = &scenario.service.ca_file else {
-        return Vec::new();
-    };
-    let path = ctx.preset_relative(file.get_ref());
-    match CertificateDer::pem_file_iter(&path).and_then(|certs| certs.collect::<Result<Vec<_>, _>>()) {
-        Ok(certs) if !certs.is_empty() => certs,
-        Ok(_) => {
-            ctx.push_at(file, format!("ca_file {}: no PEM certificates in it", path.display()));
-            Vec::new()
-        }
-        Err(err) => {
-            ctx.push_at(
-                file,
-                format!(
-                    "ca_file {}: cannot read PEM certificates: {err} (paths are relative to the preset file)",
-                    path.display()
-                ),
-            );
-            Vec::new()
-        }
-    }
 }

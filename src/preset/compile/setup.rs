@@ -40,8 +40,34 @@ pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario) -> Vec<Com
                 );
             }
         }
+        let names = ctx.service_names().to_vec();
+        let service = match (&step.service, names.len()) {
+            (None, 0 | 1) => 0,
+            (Some(name), _) if names.len() > 1 && names.contains(name) => names.iter().position(|known| known == name).unwrap_or(0),
+            (None, _) => {
+                ctx.push(
+                    Some(span.clone()),
+                    format!(
+                        "{label}: the scenario has several services; say which this goes to with service = \"NAME\" (services: {})",
+                        names.join(", ")
+                    ),
+                );
+                0
+            }
+            (Some(name), _) => {
+                ctx.push(
+                    Some(span.clone()),
+                    format!(
+                        "{label}: service = {name:?} names no service of [scenario.services] (services: {})",
+                        names.join(", ")
+                    ),
+                );
+                0
+            }
+        };
         setup.push(CompiledSetup {
             name: step.name.clone(),
+            service,
             method,
             path,
             headers: step.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),

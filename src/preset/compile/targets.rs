@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::Context;
 use crate::measure::TargetExpr;
-use crate::preset::compiled::{CompiledLevel, CompiledTarget, CompiledTask, FailureClass};
+use crate::preset::compiled::{CompiledJourney, CompiledLevel, CompiledTarget, CompiledTask, FailureClass};
 use crate::preset::model::{LevelRef, Scenario, TargetSpec};
 
 pub(super) fn compile_failure_classes(ctx: &mut Context<'_>, scenario: &Scenario) -> Vec<FailureClass> {
@@ -52,6 +52,7 @@ pub(super) struct Named<'p> {
     pub label: &'p str,
     pub levels: &'p [CompiledLevel],
     pub tasks: &'p [CompiledTask],
+    pub journeys: &'p [CompiledJourney],
     pub failure_classes: &'p [FailureClass],
     pub objectives: Option<&'p crate::measure::Objectives>,
 }
@@ -70,6 +71,9 @@ pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, named: &Na
         };
         let level = resolve_level(ctx, spec, named);
         let task = resolve_task(ctx, spec, named);
+        let journey = expr
+            .as_ref()
+            .and_then(|expr| resolve_journey(ctx, spec, expr.metric.is_journey(), named));
         if let Some(expr) = &expr
             && expr.metric.is_chat()
         {
@@ -125,6 +129,7 @@ pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, named: &Na
                 expr,
                 level,
                 task,
+                journey,
                 abort_on_fail: spec.abort_on_fail,
                 abort_delay: spec.abort_delay.map(|delay| delay.0).unwrap_or(Duration::from_secs(5)),
             });
@@ -177,6 +182,55 @@ fn resolve_task(ctx: &mut Context<'_>, spec: &TargetSpec, named: &Named<'_>) -> 
                 task_ref.get_ref(),
                 named.label,
                 known.join(", ")
+            ),
+        );
+    }
+    found
+}
+
+/// `journey = "NAME"` on a journey metric: the journey's index. A journey metric needs a
+/// journey to measure, and a journey names none but a journey metric.
+fn resolve_journey(ctx: &mut Context<'_>, spec: &TargetSpec, journey_metric: bool, named: &Named<'_>) -> Option<usize> {
+    let expr = spec.expr.get_ref();
+    let known: Vec<&str> = named.journeys.iter().map(|journey| journey.name.as_str()).collect();
+    if journey_metric && spec.task.is_some() {
+        ctx.push_at(
+            &spec.expr,
+            format!("target {expr:?} measures journeys end to end; scope it with journey = \"NAME\" instead of task"),
+        );
+    }
+    let Some(wanted) = spec.journey.as_ref() else {
+        if journey_metric && known.is_empty() {
+            ctx.push_at(
+                &spec.expr,
+                format!(
+                    "target {expr:?} measures journeys, but {} has none; add a [[scenario.journey]] or remove the target",
+                    named.label
+                ),
+            );
+        }
+        return None;
+    };
+    if !journey_metric {
+        ctx.push_at(
+            wanted,
+            format!(
+                "target {expr:?}: journey = {:?} goes with journey metrics (journey_p95, journey_success_rate, tool_calls_per_journey, ...); for one step's requests write task = \"{} / STEP\"",
+                wanted.get_ref(),
+                wanted.get_ref()
+            ),
+        );
+        return None;
+    }
+    let found = known.iter().position(|name| name == wanted.get_ref());
+    if found.is_none() {
+        ctx.push_at(
+            wanted,
+            format!(
+                "target journey {:?} does not exist in {} (journeys: {})",
+                wanted.get_ref(),
+                named.label,
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
             ),
         );
     }

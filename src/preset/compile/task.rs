@@ -6,16 +6,18 @@ use std::collections::HashSet;
 use hyper::http::Method;
 
 use super::task_input::TaskInput;
-use super::{Context, chat, mcp};
-use crate::preset::compiled::{CHAT_COMPLETIONS_PATH, CheckRule, CompiledTask, DEFAULT_MAX_BODY_BYTES, MCP_PATH, TextSource};
+use super::{Context, chat, mcp, services};
+use crate::preset::compiled::{
+    CHAT_COMPLETIONS_PATH, CheckRule, CompiledTask, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TOOL_ROUNDS, MCP_PATH, TextSource, ToolLoop,
+};
 use crate::preset::model::{Check, Scenario, TaskKind};
 
 /// Every task of the scenario.
 pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, scenario_label: &str) -> Vec<CompiledTask> {
-    if scenario.tasks.is_empty() {
+    if scenario.tasks.is_empty() && scenario.journeys.is_empty() {
         ctx.push_at(
             &scenario.name,
-            format!("{scenario_label} has no tasks: add a [[scenario.task]] table"),
+            format!("{scenario_label} has no tasks: add a [[scenario.task]] table (or a [[scenario.journey]])"),
         );
     }
     let mut names = HashSet::new();
@@ -26,13 +28,15 @@ pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, scenario_l
             task: spanned.get_ref(),
             label: format!("task {:?}", spanned.get_ref().name),
             span: spanned.span(),
+            step: false,
         };
         if !names.insert(input.task.name.clone()) {
             input.refuse(ctx, format!("the name is used twice in {scenario_label}"));
         }
         tasks.push(compile(ctx, &input));
     }
-    if !tasks.is_empty() && tasks.iter().all(|task| task.weight == 0) {
+    let journey_weight: u32 = scenario.journeys.iter().map(|journey| journey.get_ref().weight).sum();
+    if !tasks.is_empty() && tasks.iter().all(|task| task.weight == 0) && journey_weight == 0 {
         ctx.push_at(
             &scenario.name,
             format!("{scenario_label}: every task has weight 0; give one a positive weight"),
@@ -41,8 +45,24 @@ pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, scenario_l
     tasks
 }
 
-fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> CompiledTask {
-    let TaskInput { index, task, label, span } = input;
+/// One task or journey step (`input.step`), as row `input.index` of the scenario's tasks.
+pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> CompiledTask {
+    let TaskInput {
+        index, task, label, span, ..
+    } = input;
+    let service = services::of_task(ctx, input);
+    let tools = compile_tools(ctx, input);
+    if !input.step {
+        let step_fields = [("save", !task.save.is_empty()), ("optional", task.optional.is_some())];
+        for (field, present) in step_fields {
+            if present {
+                input.refuse(
+                    ctx,
+                    format!("{field} belongs to journey steps ([[scenario.journey.step]]); remove it"),
+                );
+            }
+        }
+    }
     let method = compile_method(ctx, input);
     let path = match (&task.path, task.kind) {
         (Some(path), _) => {
@@ -81,6 +101,8 @@ fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> CompiledTask {
     CompiledTask {
         name: task.name.clone(),
         weight: task.weight,
+        service,
+        tools,
         method,
         path,
         headers: task.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -94,6 +116,71 @@ fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> CompiledTask {
             .map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX))
             .unwrap_or(DEFAULT_MAX_BODY_BYTES),
         follow_redirects: task.follow_redirects.unwrap_or(true),
+    }
+}
+
+/// `tools = "NAME"` on a chat: the MCP service whose tools are offered, and the loop's
+/// limit. Its row for the calls is added once every task and step has one
+/// ([`add_tool_call_rows`]).
+fn compile_tools(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<ToolLoop> {
+    let task = input.task;
+    let Some(written) = &task.tools else {
+        if task.max_tool_rounds.is_some() {
+            input.refuse(
+                ctx,
+                "max_tool_rounds goes with tools = \"NAME\" (the MCP service); add tools or remove it",
+            );
+        }
+        return None;
+    };
+    if task.kind != TaskKind::Chat {
+        ctx.push_at(
+            written,
+            format!("{}: tools belong to chat requests (kind = \"chat\"); remove tools", input.label),
+        );
+        return None;
+    }
+    if task.turns.is_some() {
+        input.refuse(ctx, "a chat with tools runs one turn and its tool calls; remove turns or tools");
+    }
+    let max_rounds = task.max_tool_rounds.unwrap_or(DEFAULT_MAX_TOOL_ROUNDS);
+    if max_rounds == 0 {
+        input.refuse(ctx, "max_tool_rounds must be at least 1");
+    }
+    let service = services::resolve(ctx, input, Some(written), "tools")?;
+    Some(ToolLoop {
+        service,
+        calls_row: usize::MAX,
+        max_rounds,
+    })
+}
+
+/// Gives each chat with tools a row of its own for the tool calls it runs
+/// (`NAME / tool calls`), after every task and step.
+pub(super) fn add_tool_call_rows(tasks: &mut Vec<CompiledTask>) {
+    for index in 0..tasks.len() {
+        let Some(tools) = &tasks[index].tools else { continue };
+        let row = CompiledTask {
+            name: format!("{} / tool calls", tasks[index].name),
+            weight: 0,
+            service: tools.service,
+            tools: None,
+            method: Method::POST,
+            path: TextSource::Literal(MCP_PATH.into()),
+            headers: Vec::new(),
+            body: None,
+            expect_status: None,
+            checks: Vec::new(),
+            chat: None,
+            mcp: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            follow_redirects: false,
+        };
+        tasks.push(row);
+        let calls_row = tasks.len() - 1;
+        if let Some(tools) = &mut tasks[index].tools {
+            tools.calls_row = calls_row;
+        }
     }
 }
 

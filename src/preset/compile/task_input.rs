@@ -15,6 +15,8 @@ pub(super) struct TaskInput<'t> {
     pub label: String,
     /// The task's table in the preset.
     pub span: Range<usize>,
+    /// A journey's step (may `save` and be `optional`) rather than a task.
+    pub step: bool,
 }
 
 impl TaskInput<'_> {

@@ -26,8 +26,8 @@ pub(super) fn uses_demo_ports(document: &PresetDocument) -> bool {
 /// other ports, the demo panel says which).
 pub(super) fn point_at_demo_stack(compiled: &mut CompiledPreset, stack: &DemoStack) {
     let listening = [(8000, stack.gateway), (8002, stack.rag), (8020, stack.mcp)];
-    for scenario in &mut compiled.scenarios {
-        let base = &scenario.base;
+    for service in compiled.scenarios.iter_mut().flat_map(|scenario| scenario.services.iter_mut()) {
+        let base = &service.base;
         let local = matches!(base.host.as_str(), "localhost" | "127.0.0.1");
         if base.scheme != Scheme::Http || !local {
             continue;
@@ -38,7 +38,7 @@ pub(super) fn point_at_demo_stack(compiled: &mut CompiledPreset, stack: &DemoSta
         else {
             continue;
         };
-        scenario.redirect(&address.ip().to_string(), address.port());
+        service.redirect(&address.ip().to_string(), address.port());
     }
 }
 
@@ -56,17 +56,21 @@ mod tests {
         })
         .expect("a demo stack on free ports");
         point_at_demo_stack(&mut compiled, &stack);
-        let urls: Vec<String> = compiled.scenarios.iter().map(|scenario| scenario.base.text.clone()).collect();
+        let urls: Vec<String> = compiled
+            .scenarios
+            .iter()
+            .flat_map(|scenario| scenario.services.iter().map(|service| service.base.text.clone()))
+            .collect();
         for url in &urls {
             assert!(
                 stack.urls().iter().any(|listening| url.starts_with(listening.as_str())),
                 "{url} is not the stack's"
             );
         }
-        for scenario in &compiled.scenarios {
-            let health = scenario.health.as_ref().map(|health| health.url.as_str()).unwrap_or_default();
+        for service in compiled.scenarios.iter().flat_map(|scenario| &scenario.services) {
+            let health = service.health.as_ref().map(|health| health.url.as_str()).unwrap_or_default();
             assert!(
-                health.is_empty() || health.starts_with(&scenario.base.text),
+                health.is_empty() || health.starts_with(&service.base.text),
                 "{health} checks elsewhere"
             );
         }

@@ -144,18 +144,55 @@ pub(crate) fn judge_call(reply: &Value) -> CallOutcome {
     CallOutcome::Succeeded
 }
 
-/// Tool names in a tools/list result.
-pub(crate) fn tool_names(reply: &Value) -> Vec<String> {
+/// The tools of a tools/list result (none when it lists none).
+fn listed_tools(reply: &Value) -> &[Value] {
     reply
         .pointer("/result/tools")
         .and_then(Value::as_array)
-        .map(|tools| {
-            tools
-                .iter()
-                .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        })
+        .map(Vec::as_slice)
         .unwrap_or_default()
+}
+
+/// Tool names in a tools/list result.
+pub(crate) fn tool_names(reply: &Value) -> Vec<String> {
+    listed_tools(reply)
+        .iter()
+        .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect()
+}
+
+/// A tools/list result as OpenAI chat `tools`: each MCP tool a function whose parameters are
+/// its input schema.
+pub(crate) fn openai_tools(reply: &Value) -> Vec<Value> {
+    listed_tools(reply)
+        .iter()
+        .filter_map(|tool| {
+            let name = tool.get("name")?.as_str()?;
+            let schema = tool
+                .get("inputSchema")
+                .cloned()
+                .unwrap_or_else(|| json!({"type": "object", "properties": {}}));
+            let mut function = json!({"name": name, "parameters": schema});
+            if let Some(description) = tool.get("description").and_then(Value::as_str) {
+                function["description"] = Value::from(description);
+            }
+            Some(json!({"type": "function", "function": function}))
+        })
+        .collect()
+}
+
+/// The text a tools/call result carries (its `text` content items, joined), as a model is
+/// sent it; the result as JSON when it has no text.
+pub(crate) fn result_text(reply: &Value) -> String {
+    let Some(result) = reply.get("result") else {
+        return reply.get("error").map(Value::to_string).unwrap_or_default();
+    };
+    let texts: Vec<&str> = result
+        .get("content")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(|item| item.get("text").and_then(Value::as_str)).collect())
+        .unwrap_or_default();
+    if texts.is_empty() { result.to_string() } else { texts.join("\n") }
 }
 
 #[cfg(test)]

@@ -1,0 +1,119 @@
+//! What a worker thread's users share: the worker's recorder and the stage it records into,
+//! the requests it has in flight, the signal that stops a user, and the one place a finished
+//! request is recorded.
+
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, Instant};
+
+use super::outcome::{Done, failure_message};
+use super::plan::ScenarioPlan;
+use super::recorder::{Recorder, Sample};
+use crate::measure::objectives::{ReplyMeasures, RequestMeasures};
+
+/// A worker's state, shared by its users (one thread: cells, no locks).
+pub(super) struct WorkerState {
+    pub(super) run_start: Instant,
+    pub(super) recorder: RefCell<Recorder>,
+    pub(super) stage: Cell<u32>,
+    pub(super) scenario_index: Cell<usize>,
+    pub(super) in_flight: Cell<u32>,
+    /// Requests started and not yet recorded, as (stage, task, count): a few entries (the
+    /// stages and tasks in flight at once), searched in place, so the request path does not
+    /// allocate once it has warmed up.
+    pub(super) open: RefCell<Vec<(u32, u32, u32)>>,
+}
+
+impl WorkerState {
+    pub(super) fn open_request(&self, stage: u32, task: u32) {
+        let mut open = self.open.borrow_mut();
+        match open.iter_mut().find(|(s, t, _)| (*s, *t) == (stage, task)) {
+            Some((_, _, count)) => *count += 1,
+            None => open.push((stage, task, 1)),
+        }
+    }
+
+    pub(super) fn close_request(&self, stage: u32, task: u32) {
+        let mut open = self.open.borrow_mut();
+        if let Some(index) = open.iter().position(|(s, t, _)| (*s, *t) == (stage, task)) {
+            open[index].2 -= 1;
+            if open[index].2 == 0 {
+                open.swap_remove(index);
+            }
+        }
+    }
+
+    /// Seconds since the run started, at `at`.
+    pub(super) fn second_of(&self, at: Instant) -> u32 {
+        at.saturating_duration_since(self.run_start).as_secs() as u32
+    }
+
+    /// The earliest stage with a request in flight.
+    pub(super) fn oldest_open_stage(&self) -> Option<u32> {
+        self.open.borrow().iter().map(|(stage, _, _)| *stage).min()
+    }
+}
+
+/// Tells a user (or an open-model driver) to stop, waking it from think time.
+#[derive(Default)]
+pub(super) struct StopSignal {
+    stopped: Cell<bool>,
+    wake: tokio::sync::Notify,
+}
+
+impl StopSignal {
+    pub(super) fn stop(&self) {
+        self.stopped.set(true);
+        self.wake.notify_one();
+    }
+
+    pub(super) fn get(&self) -> bool {
+        self.stopped.get()
+    }
+
+    /// Sleeps for `duration`, or less when told to stop.
+    pub(super) async fn sleep(&self, duration: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => {}
+            _ = self.wake.notified() => {}
+        }
+    }
+}
+
+/// Records a finished request of (stage, task).
+pub(super) fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &mut Done) {
+    let second = done.done_at.saturating_duration_since(state.run_start).as_secs() as u32;
+    let objectives_met = scenario.compiled.objectives.as_ref().map(|objectives| {
+        objectives.met_by(RequestMeasures {
+            failed: done.failure.is_some(),
+            latency_micros: done.latency_micros,
+            reply: done.chat.as_mut().map(|(metrics, reply_micros)| ReplyMeasures {
+                ttft_micros: metrics.ttft_micros,
+                itl_micros: &mut metrics.itl_micros,
+                output_tokens: metrics.output_tokens,
+                reply_micros: *reply_micros,
+            }),
+        })
+    });
+    // The one place failures enter the run: secrets come out here, so no later output (table,
+    // file, report, app) can show them.
+    let message = done
+        .failure
+        .as_ref()
+        .map(|(kind, message)| (*kind, failure_message(*kind, &scenario.secrets.redact(message))));
+    state.recorder.borrow_mut().record(Sample {
+        stage,
+        task,
+        second,
+        latency_micros: done.latency_micros,
+        connect_micros: done.connect_micros,
+        bytes_received: done.bytes_received,
+        failure: message.as_ref().map(|(kind, message)| (*kind, message.as_str())),
+        chat: done.chat.as_ref().map(|(metrics, micros)| (metrics, *micros)),
+        class: done
+            .class
+            .and_then(|index| scenario.compiled.failure_classes.get(index))
+            .map(|class| class.name.as_str()),
+        objectives_met,
+        resend: done.resend,
+    });
+}
