@@ -120,7 +120,7 @@ pub mod testing {
             pub use crate::report::junit::render;
         }
         pub mod lines {
-            pub use crate::report::lines::resends;
+            pub use crate::report::lines::{cancelled, resends};
         }
         pub mod markdown {
             pub use crate::report::markdown::render;

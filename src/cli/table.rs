@@ -139,6 +139,9 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
     if let Some(line) = crate::report::lines::resends(level) {
         let _ = writeln!(out, "{line}");
     }
+    if let Some(line) = crate::report::lines::cancelled(total) {
+        let _ = writeln!(out, "{line}");
+    }
     if total.unfinished > 0 {
         let _ = writeln!(
             out,

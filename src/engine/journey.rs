@@ -44,6 +44,8 @@ struct StepAt<'a> {
 #[derive(Default)]
 struct StepEnd {
     failed: bool,
+    /// Its user stopped the reply (`cancel_after`): the journey ends there, cancelled.
+    cancelled: bool,
     tool_calls: u64,
     tool_rounds: u64,
     tool_errors: u64,
@@ -74,6 +76,7 @@ impl JourneyRun<'_> {
             service_micros: vec![0; self.scenario.compiled.services.len()],
         };
         let mut failed = None;
+        let mut cancelled = false;
         for (index, step) in spec.steps.iter().enumerate() {
             if index > 0 {
                 let think = draw_think_time(spec.think_time, self.rng);
@@ -102,6 +105,10 @@ impl JourneyRun<'_> {
             totals.tool_calls += end.tool_calls;
             totals.tool_rounds += end.tool_rounds;
             totals.tool_errors += end.tool_errors;
+            if end.cancelled {
+                cancelled = true;
+                break;
+            }
             if end.failed && !step.optional {
                 failed = Some(FailureKind::Other);
                 break;
@@ -113,7 +120,8 @@ impl JourneyRun<'_> {
             journey: journey as u32,
             second: self.state.second_of(done_at),
             latency_micros: done_at.saturating_duration_since(started).as_micros() as u64,
-            completed: failed.is_none(),
+            completed: failed.is_none() && !cancelled,
+            cancelled,
             steps: totals.steps,
             tool_calls: totals.tool_calls,
             tool_rounds: totals.tool_rounds,
@@ -199,11 +207,12 @@ impl JourneyRun<'_> {
             }
         };
         service_micros[plan.service] += done.latency_micros;
-        let failed = done.failure.is_some();
+        let (failed, cancelled) = (done.failure.is_some(), done.cancelled);
         record(self.state, self.scenario, stage, row, &mut done);
         self.state.close_request(stage, row);
         StepEnd {
             failed,
+            cancelled,
             ..StepEnd::default()
         }
     }
@@ -294,8 +303,9 @@ impl JourneyRun<'_> {
                 ));
             }
             let failed = done.failure.is_some();
+            end.cancelled = done.cancelled;
             self.record_row(task, &mut done);
-            if failed || calls.is_empty() {
+            if failed || calls.is_empty() || end.cancelled {
                 end.failed = failed;
                 return end;
             }

@@ -78,6 +78,8 @@ pub(crate) struct Done {
     pub class: Option<usize>,
     /// Whether the request needed a new connection or a second send.
     pub resend: Resend,
+    /// Its user stopped it part way (`cancel_after`): not a failure; `chat` holds what arrived.
+    pub cancelled: bool,
 }
 
 impl Done {
@@ -92,6 +94,7 @@ impl Done {
             chat: None,
             class: None,
             resend: Resend::default(),
+            cancelled: false,
         }
     }
 

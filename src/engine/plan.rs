@@ -361,7 +361,7 @@ pub(crate) fn draw_think_time(think: crate::preset::model::ThinkTime, rng: &mut 
 
 /// Mixes a task's seed with who sends a request and when, for per-request draws that repeat
 /// with the seed (SplitMix64's finaliser).
-fn request_key(seed: u64, user_id: u64, seq: u64) -> u64 {
+pub(crate) fn request_key(seed: u64, user_id: u64, seq: u64) -> u64 {
     let mut z = seed ^ user_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seq.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -33,6 +33,9 @@ pub struct TaskAccum {
     pub unfinished: u64,
     /// Redirects followed (every hop of every request).
     pub redirects: u64,
+    /// Requests their users stopped part way (`cancel_after`): counted in `requests`, not in
+    /// failures or latency; their time to first token and tokens so far are in `chat`.
+    pub cancelled: u64,
     /// Failures per failure class.
     pub classes: BTreeMap<String, u64>,
     /// Chat replies' own measurements (only for chat tasks).
@@ -108,6 +111,18 @@ impl ChatAccum {
         self.estimated += other.estimated;
     }
 
+    /// A reply stopped part way: its time to first token and gaps, and its tokens so far; not
+    /// a reply (no tokens per second, no token source).
+    fn record_cancelled(&mut self, metrics: &ChatMetrics) {
+        if let Some(ttft) = metrics.ttft_micros {
+            record(&mut self.ttft, ttft);
+        }
+        for gap in &metrics.itl_micros {
+            record(&mut self.itl, *gap);
+        }
+        self.output_tokens += metrics.output_tokens;
+    }
+
     fn record(&mut self, metrics: &ChatMetrics, reply_micros: u64) {
         record(&mut self.ttfb, metrics.ttfb_micros);
         if let Some(ttft) = metrics.ttft_micros {
@@ -151,6 +166,7 @@ impl Default for TaskAccum {
             generator: 0,
             unfinished: 0,
             redirects: 0,
+            cancelled: 0,
             classes: BTreeMap::new(),
             chat: None,
             objectives: None,
@@ -180,6 +196,7 @@ impl TaskAccum {
         self.generator += other.generator;
         self.unfinished += other.unfinished;
         self.redirects += other.redirects;
+        self.cancelled += other.cancelled;
         for (class, count) in &other.classes {
             *self.classes.entry(class.clone()).or_insert(0) += count;
         }
@@ -199,6 +216,8 @@ pub struct JourneyAccum {
     pub started: u64,
     pub completed: u64,
     pub failed: u64,
+    /// Journeys whose user stopped a reply (`cancel_after`).
+    pub cancelled: u64,
     /// Steps run (optional ones that failed included), over the journeys that ended.
     pub steps: u64,
     /// Tool calls the model asked for, rounds of them, and calls whose tool answered with
@@ -218,6 +237,7 @@ impl Default for JourneyAccum {
             started: 0,
             completed: 0,
             failed: 0,
+            cancelled: 0,
             steps: 0,
             tool_calls: 0,
             tool_rounds: 0,
@@ -234,6 +254,7 @@ impl JourneyAccum {
         self.started += other.started;
         self.completed += other.completed;
         self.failed += other.failed;
+        self.cancelled += other.cancelled;
         self.steps += other.steps;
         self.tool_calls += other.tool_calls;
         self.tool_rounds += other.tool_rounds;
@@ -260,6 +281,8 @@ pub(crate) struct JourneySample {
     pub second: u32,
     pub latency_micros: u64,
     pub completed: bool,
+    /// Its user stopped a step's reply: neither completed nor failed.
+    pub cancelled: bool,
     pub steps: u64,
     pub tool_calls: u64,
     pub tool_rounds: u64,
@@ -479,6 +502,8 @@ pub(crate) struct Sample<'a> {
     pub objectives_met: Option<bool>,
     /// Whether it needed a new connection or a second send.
     pub resend: Resend,
+    /// Its user stopped it part way: `chat` holds what arrived, and no latency is recorded.
+    pub cancelled: bool,
 }
 
 /// A stage's requests that needed a new connection (a kept-alive one was found closed before
@@ -517,6 +542,10 @@ pub(crate) const OTHER_MESSAGES: &str = "(other messages; the first 50 are liste
 impl Recorder {
     /// Records one finished request.
     pub(crate) fn record(&mut self, sample: Sample<'_>) {
+        if sample.cancelled {
+            self.record_cancelled(&sample);
+            return;
+        }
         let accum = self.tasks.entry((sample.stage, sample.task)).or_default();
         record(&mut accum.latency, sample.latency_micros);
         if let Some(connect) = sample.connect_micros {
@@ -595,6 +624,11 @@ impl Recorder {
     /// Records a journey that ended (completed, or failed at a step).
     pub(crate) fn record_journey(&mut self, sample: &JourneySample) {
         let accum = self.journeys.entry((sample.stage, sample.journey)).or_default();
+        if sample.cancelled {
+            // Its user left: no end-to-end time, and not in the per-journey averages.
+            accum.cancelled += 1;
+            return;
+        }
         record(&mut accum.latency, sample.latency_micros);
         if sample.completed {
             accum.completed += 1;
@@ -617,6 +651,25 @@ impl Recorder {
             second.completed += 1;
         } else {
             second.failed += 1;
+        }
+    }
+
+    /// A request its user stopped: counted, with its time to first token and tokens so far;
+    /// its cut-short time is no latency.
+    fn record_cancelled(&mut self, sample: &Sample<'_>) {
+        let accum = self.tasks.entry((sample.stage, sample.task)).or_default();
+        accum.requests += 1;
+        accum.cancelled += 1;
+        if let Some((metrics, _)) = sample.chat {
+            accum.chat.get_or_insert_with(Default::default).record_cancelled(metrics);
+        }
+        let second = self.seconds.entry(sample.second).or_default().task((sample.stage, sample.task));
+        second.requests += 1;
+        if let Some((metrics, _)) = sample.chat {
+            second.output_tokens += metrics.output_tokens;
+            if let Some(ttft) = metrics.ttft_micros {
+                record(second.ttft.get_or_insert_with(new_histogram), ttft);
+            }
         }
     }
 
@@ -735,6 +788,7 @@ mod tests {
                 class: None,
                 objectives_met: None,
                 resend: Default::default(),
+                cancelled: false,
             });
         }
         let mut run = Recorder::default();
@@ -770,6 +824,7 @@ mod tests {
                 class: None,
                 objectives_met: None,
                 resend: Default::default(),
+                cancelled: false,
             });
         }
         worker_b.record(Sample {
@@ -784,6 +839,7 @@ mod tests {
             class: None,
             objectives_met: None,
             resend: Default::default(),
+            cancelled: false,
         });
         let mut run = Recorder::default();
         run.merge(worker_a.take());

@@ -71,10 +71,21 @@ pub(super) async fn perform(
     let keep_reply = request.turn.is_some() || step.as_deref().is_some_and(|step| step.keep_text);
     let mut meter = if keep_reply { StreamMeter::capturing() } else { StreamMeter::new() };
     let mut head_at: Option<Instant> = None;
+    // A user who stops this reply: when, if this request is one of the share that does.
+    let cancel = scenario
+        .chat_spec(task)
+        .and_then(|chat| chat.cancel)
+        .filter(|rule| cancels(rule.share, user_id, seq, task));
+    let stop_tokens = cancel.and_then(|rule| rule.after_tokens).map(u64::from);
+    let stop = tokio::sync::Notify::new();
+    let handed_at = Instant::now();
     let mut observe = |bytes: &[u8], at: Instant| {
         head_at.get_or_insert(at);
         if stream {
             meter.on_data(bytes, at);
+            if stop_tokens.is_some_and(|tokens| meter.content_chunks() >= tokens) {
+                stop.notify_one();
+            }
         }
     };
     let exchange = http::exchange_following(
@@ -86,8 +97,48 @@ pub(super) async fn perform(
         scenario.compiled.timeout,
         &mut observe,
         plan.follow_redirects,
-    )
-    .await;
+    );
+    let exchange = match cancel {
+        None => exchange.await,
+        Some(rule) => {
+            let deadline = async {
+                match rule.after {
+                    Some(after) => tokio::time::sleep_until((handed_at + after).into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let finished = tokio::select! {
+                exchange = exchange => Some(exchange),
+                _ = stop.notified() => None,
+                _ = deadline => None,
+            };
+            match finished {
+                Some(exchange) => exchange,
+                None => {
+                    // The user pressed Stop: the stream (and so the connection) is closed, as a
+                    // browser closes it; what arrived so far is kept.
+                    *slot = None;
+                    if let Some(session) = session {
+                        session.end();
+                    }
+                    let start = intended.unwrap_or(handed_at);
+                    let done_at = Instant::now();
+                    let metrics = (stream && meter.started()).then(|| meter.so_far(start));
+                    return Done {
+                        latency_micros: done_at.saturating_duration_since(start).as_micros() as u64,
+                        connect_micros: None,
+                        bytes_received: 0,
+                        failure: None,
+                        done_at,
+                        chat: metrics.map(|metrics| (metrics, done_at.saturating_duration_since(start).as_micros() as u64)),
+                        class: None,
+                        resend: Default::default(),
+                        cancelled: true,
+                    };
+                }
+            }
+        }
+    };
     let start = intended.unwrap_or(exchange.sent_at);
     let latency_micros = exchange.done_at.saturating_duration_since(start).as_micros() as u64;
     let mut chat = None;
@@ -191,6 +242,7 @@ pub(super) async fn perform(
         chat,
         class: None,
         resend: exchange.resend,
+        cancelled: false,
     };
     done.classify(&scenario.compiled.failure_classes, answer.0, answer.1, &answer.2);
     if let Some(session) = session {
@@ -233,4 +285,14 @@ fn status_message(status: u16, body: &[u8], secrets: &crate::preset::secrets::Se
         return head;
     }
     format!("{head}: {}", secrets.redact_and_cut(&text, 160))
+}
+
+/// Whether request (`user_id`, `seq`) of task `task` is one whose user cancels, for a share of
+/// `share`: a hash of who sends it, so a run's cancels spread evenly over users and time.
+fn cancels(share: f64, user_id: u64, seq: u64, task: usize) -> bool {
+    if share >= 1.0 {
+        return true;
+    }
+    let key = super::plan::request_key(0xC4_4C_E1, user_id, seq ^ ((task as u64) << 40));
+    ((key >> 11) as f64 / (1u64 << 53) as f64) < share
 }

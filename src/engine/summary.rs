@@ -39,6 +39,7 @@ pub(crate) fn stats(accum: &TaskAccum, duration_secs: f64) -> TaskStats {
         generator_failures: accum.generator,
         unfinished: accum.unfinished,
         redirects: accum.redirects,
+        cancelled: accum.cancelled,
         failure_classes: accum.classes.clone(),
         chat: accum.chat.as_deref().map(|chat| chat_stats(chat, duration)),
         objectives: accum
@@ -160,6 +161,7 @@ pub(crate) fn journey_stats(accum: &JourneyAccum, duration_secs: f64, services: 
         started: accum.started,
         completed: accum.completed,
         failed: accum.failed,
+        cancelled: accum.cancelled,
         latency_p50_micros: if has { latency.value_at_quantile(0.50) } else { 0 },
         latency_p95_micros: if has { latency.value_at_quantile(0.95) } else { 0 },
         latency_p99_micros: if has { latency.value_at_quantile(0.99) } else { 0 },

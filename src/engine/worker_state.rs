@@ -82,7 +82,7 @@ impl StopSignal {
 /// Records a finished request of (stage, task).
 pub(super) fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &mut Done) {
     let second = done.done_at.saturating_duration_since(state.run_start).as_secs() as u32;
-    let objectives_met = scenario.compiled.objectives.as_ref().map(|objectives| {
+    let objectives_met = scenario.compiled.objectives.as_ref().filter(|_| !done.cancelled).map(|objectives| {
         objectives.met_by(RequestMeasures {
             failed: done.failure.is_some(),
             latency_micros: done.latency_micros,
@@ -115,5 +115,6 @@ pub(super) fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, t
             .map(|class| class.name.as_str()),
         objectives_met,
         resend: done.resend,
+        cancelled: done.cancelled,
     });
 }

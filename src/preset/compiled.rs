@@ -487,6 +487,18 @@ pub struct ChatSpec {
     pub max_history_tokens: u64,
     /// What prompt tokens are counted with when the server does not say.
     pub tokenizer: crate::tokens::Tokenizer,
+    /// Users who stop the reply part way, when the task has them.
+    pub cancel: Option<CancelRule>,
+}
+
+/// When a user stops a reply: after a time, after a number of output tokens, whichever comes
+/// first; for a share of the requests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CancelRule {
+    pub after: Option<Duration>,
+    pub after_tokens: Option<u32>,
+    /// 0 to 1.
+    pub share: f64,
 }
 
 /// The history a conversation keeps when the task does not say: a 128k context.

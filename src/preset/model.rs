@@ -483,6 +483,17 @@ pub struct Task {
     /// Chat with tools: the most rounds of tool calls before the step gives up (default 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tool_rounds: Option<u32>,
+    /// Chat: a user who stops the reply this long after sending (closing the stream, or the
+    /// connection), as pressing Stop does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_after: Option<HumanDuration>,
+    /// Chat, streamed: ...or once this many output tokens have arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_after_tokens: Option<u32>,
+    /// Chat: the share of requests whose user cancels (0 to 1; default 1 when a cancel point
+    /// is set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_share: Option<f64>,
 }
 
 /// `[scenario.task.dataset]`: prompts read from a file.

@@ -48,15 +48,16 @@ pub(crate) fn journey_row(name: &str, stats: &JourneyStats) -> [String; JOURNEY_
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let failed_share = format::error_percent(100.0 - stats.success_rate_percent().unwrap_or(100.0));
+    let failed = match stats.cancelled {
+        0 => format!("{} ({failed_share})", stats.failed),
+        cancelled => format!("{} ({failed_share}), {cancelled} cancelled", stats.failed),
+    };
     [
         name.to_string(),
         stats.started.to_string(),
         stats.completed.to_string(),
-        format!(
-            "{} ({})",
-            stats.failed,
-            format::error_percent(100.0 - stats.success_rate_percent().unwrap_or(100.0))
-        ),
+        failed,
         measured(stats.latency_p50_micros),
         measured(stats.latency_p95_micros),
         measured(stats.latency_p99_micros),

@@ -77,6 +77,16 @@ pub fn resends(level: &crate::run::LevelRecord) -> Option<String> {
     (!parts.is_empty()).then(|| format!("Connections: {}", parts.join("; ")))
 }
 
+/// `Cancelled: 12 requests were stopped by their users (...)`, or None when no user cancelled.
+pub fn cancelled(stats: &crate::run::TaskStats) -> Option<String> {
+    (stats.cancelled > 0).then(|| {
+        format!(
+            "Cancelled: {} of {} requests were stopped by their users part way (cancel_after): not failures and not in the latency columns; their time to first token and tokens so far are counted",
+            stats.cancelled, stats.requests
+        )
+    })
+}
+
 /// Where a capacity search stands, for the live view's top bar: `capacity search: step 5 (32
 /// users) failed, now bisecting; Step 6 warm-up at 24 users` (the default fonts have no arrow), and once it is done its answer:
 /// `capacity: 24 users`. `now` is the level running (its name and load), if any.

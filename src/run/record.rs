@@ -648,6 +648,11 @@ pub struct TaskStats {
     /// Redirects followed on the way to the replies (each hop once; `follow_redirects`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub redirects: u64,
+    /// Requests their users stopped part way (`cancel_after`, `cancel_after_tokens`): counted
+    /// in `requests`, neither failures nor in the latency columns; their time to first token
+    /// and tokens so far are in `chat`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cancelled: u64,
     /// Failures per failure class of the preset.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub failure_classes: std::collections::BTreeMap<String, u64>,
@@ -869,6 +874,10 @@ pub struct JourneyStats {
     pub started: u64,
     pub completed: u64,
     pub failed: u64,
+    /// Journeys whose user stopped a reply part way (`cancel_after`): neither completed nor
+    /// failed, and not in the success rate.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cancelled: u64,
     pub latency_p50_micros: u64,
     pub latency_p95_micros: u64,
     pub latency_p99_micros: u64,
@@ -951,6 +960,7 @@ pub fn combine_journeys(name: &str, parts: &[&JourneySummary]) -> JourneySummary
         total.started += stats.started;
         total.completed += stats.completed;
         total.failed += stats.failed;
+        total.cancelled += stats.cancelled;
         total.tool_calls += stats.tool_calls;
         total.tool_errors += stats.tool_errors;
         total.journeys_per_sec += stats.journeys_per_sec;

@@ -389,6 +389,7 @@ fn accum_of(summary: &TaskSummary, place: &dyn Fn() -> String) -> Result<TaskAcc
         generator: stats.generator_failures,
         unfinished: stats.unfinished,
         redirects: stats.redirects,
+        cancelled: stats.cancelled,
         classes: stats.failure_classes.clone(),
         chat,
         objectives: stats.objectives.as_ref().map(|objectives| ObjectivesAccum {

@@ -205,6 +205,28 @@ impl StreamMeter {
         self.parser = parser;
     }
 
+    /// Content chunks (output tokens, one each) so far.
+    pub(crate) fn content_chunks(&self) -> u64 {
+        self.content_chunks
+    }
+
+    /// What a stream stopped part way measured: time to first token if one came, the gaps
+    /// so far, and the tokens so far (one a content chunk; the usage chunk never came).
+    pub(crate) fn so_far(&mut self, start: Instant) -> ChatMetrics {
+        let since_sent = |at: Instant| at.saturating_duration_since(start).as_micros() as u64;
+        ChatMetrics {
+            ttfb_micros: self.head_at.map(since_sent).unwrap_or(0),
+            ttft_micros: self.first_token.map(since_sent),
+            itl_micros: std::mem::take(&mut self.itl_micros),
+            output_tokens: self.content_chunks,
+            prompt_tokens: None,
+            source: TokenSource::Chunks,
+            prompt_counted: false,
+            reply_text: self.reply_text.take(),
+            tool_calls: Vec::new(),
+        }
+    }
+
     /// Whether any byte of the reply arrived (a failure after that is a cut stream).
     pub(crate) fn started(&self) -> bool {
         self.head_at.is_some()

@@ -5,7 +5,7 @@ use toml::Spanned;
 
 use super::Context;
 use super::task_input::TaskInput;
-use crate::preset::compiled::{ChatSpec, CompiledDataset, CompiledSynthetic, DEFAULT_MAX_HISTORY_TOKENS};
+use crate::preset::compiled::{CancelRule, ChatSpec, CompiledDataset, CompiledSynthetic, DEFAULT_MAX_HISTORY_TOKENS};
 use crate::preset::dataset::{self, DatasetFormat};
 use crate::preset::model::{DatasetSpec, SyntheticSpec, TaskKind, TokenCountSpec};
 use crate::tokens::{TokenDist, Tokenizer};
@@ -28,6 +28,9 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         ("tokenizer", task.tokenizer.is_some()),
         ("turns", task.turns.is_some()),
         ("max_history_tokens", task.max_history_tokens.is_some()),
+        ("cancel_after", task.cancel_after.is_some()),
+        ("cancel_after_tokens", task.cancel_after_tokens.is_some()),
+        ("cancel_share", task.cancel_share.is_some()),
     ];
     if task.kind != TaskKind::Chat {
         input.refuse_fields(ctx, &chat_fields, "chat", "chat");
@@ -123,6 +126,7 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
     {
         input.refuse(ctx, format!("temperature {temperature} is outside 0 to 2"));
     }
+    let cancel = compile_cancel(ctx, input);
     Some(ChatSpec {
         model,
         messages,
@@ -136,6 +140,46 @@ pub(super) fn compile(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<Ch
         turns,
         max_history_tokens: task.max_history_tokens.unwrap_or(DEFAULT_MAX_HISTORY_TOKENS),
         tokenizer,
+        cancel,
+    })
+}
+
+/// `cancel_after`, `cancel_after_tokens` and `cancel_share`: users who stop the reply.
+fn compile_cancel(ctx: &mut Context<'_>, input: &TaskInput<'_>) -> Option<CancelRule> {
+    let task = input.task;
+    let after = task.cancel_after.map(|duration| duration.0);
+    if after.is_none() && task.cancel_after_tokens.is_none() {
+        if task.cancel_share.is_some() {
+            input.refuse(
+                ctx,
+                "cancel_share says how many requests cancel, but not when: add cancel_after = \"800ms\" or cancel_after_tokens = 20",
+            );
+        }
+        return None;
+    }
+    if after.is_some_and(|after| after.is_zero()) {
+        input.refuse(ctx, "cancel_after must be longer than 0s");
+    }
+    if task.cancel_after_tokens == Some(0) {
+        input.refuse(ctx, "cancel_after_tokens must be at least 1");
+    }
+    if task.cancel_after_tokens.is_some() && !task.stream.unwrap_or(false) {
+        input.refuse(
+            ctx,
+            "cancel_after_tokens counts a stream's tokens as they arrive; set stream = true, or use cancel_after = \"800ms\"",
+        );
+    }
+    let share = task.cancel_share.unwrap_or(1.0);
+    if !(0.0..=1.0).contains(&share) || !share.is_finite() {
+        input.refuse(
+            ctx,
+            format!("cancel_share {share} is not a share between 0 and 1 (0.1 = one request in ten)"),
+        );
+    }
+    Some(CancelRule {
+        after,
+        after_tokens: task.cancel_after_tokens,
+        share: share.clamp(0.0, 1.0),
     })
 }
 

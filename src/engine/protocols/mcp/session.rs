@@ -63,6 +63,7 @@ fn failed(kind: FailureKind, message: impl Into<String>, start: Instant, exchang
         chat: None,
         class: None,
         resend: exchange.resend,
+        cancelled: false,
     }
 }
 
@@ -173,6 +174,7 @@ pub(crate) async fn open_session(scenario: &ScenarioPlan, task: usize, client: &
             retried: resend.retried || notified.resend.retried,
             redirects: resend.redirects + notified.resend.redirects,
         },
+        cancelled: false,
     }
 }
 
@@ -316,6 +318,7 @@ pub(crate) async fn call(
         chat: None,
         class: None,
         resend: exchange.resend,
+        cancelled: false,
     };
     (classified(scenario, done, &exchange), Some(reply))
 }
