@@ -19,6 +19,7 @@ mod request;
 mod run_state;
 pub(crate) mod setup;
 pub(crate) mod summary;
+mod trace_replay;
 pub(crate) mod warning;
 pub(crate) mod worker;
 mod worker_pool;

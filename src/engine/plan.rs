@@ -444,6 +444,12 @@ impl ScenarioPlan {
             .iter()
             .map(|step| preparing.setup_step(step, &base_headers[step.service]))
             .collect::<Result<Vec<SetupPlan>, PlanError>>()?;
+        if let Some(trace) = &scenario.trace
+            && let Some(chat) = scenario.tasks.get(trace.task).and_then(|task| task.chat.as_ref())
+        {
+            // The corpus is encoded once per process: here, not on the first arrival's time.
+            let _ = crate::tokens::synthetic::block_prompt(chat.tokenizer, &[], 1, 1, 0);
+        }
         let mut total = 0;
         let works = scenario
             .tasks
@@ -671,6 +677,40 @@ impl ScenarioPlan {
             }
         }
         Ok(crate::engine::protocols::mcp::call_body(rpc_id, &call.tool, &arguments))
+    }
+
+    /// The request of trace entry `index` (the scenario has a trace): a Mooncake entry's prompt
+    /// of its length, its shared blocks first, asking for exactly its output length; a recorded
+    /// body as it was.
+    pub fn trace_request(&self, index: usize) -> Option<PreparedRequest> {
+        let trace = self.compiled.trace.as_ref()?;
+        let entry = trace.trace.entries.get(index)?;
+        let plan = &self.tasks[trace.task];
+        let chat = self.chat_spec(trace.task)?;
+        let PreparedText::Ready(target) = &plan.path else { return None };
+        let (body, prompt_tokens) = match &entry.body {
+            Some(body) => (body.to_vec(), None),
+            None => {
+                let prompt = crate::tokens::synthetic::block_prompt(
+                    chat.tokenizer,
+                    &entry.hash_ids,
+                    trace.block_tokens,
+                    entry.input_tokens,
+                    index as u64,
+                );
+                let extras = ChatExtras {
+                    max_tokens: Some(entry.output_tokens),
+                    exact_output: true,
+                };
+                let body = super::protocols::chat::request_body(chat, &[("user", prompt.as_str())], &extras);
+                (body, Some(u64::from(entry.input_tokens)))
+            }
+        };
+        Some(PreparedRequest {
+            bytes: Bytes::from(serialize(&Method::POST, target, &plan.header_lines, &body)),
+            prompt_tokens,
+            turn: None,
+        })
     }
 
     /// An HTTP request to task `task`'s MCP endpoint carrying the session's headers.

@@ -17,13 +17,10 @@ use super::plan::{Reply, ScenarioPlan, Work};
 use super::protocols::mcp::session::{self as mcp_session, Client};
 use super::recorder::Recorder;
 use super::request::perform;
-use super::worker_state::{StopSignal, WorkerState, record};
+use super::worker_state::{StopSignal, WorkerState, arrival_permit, record};
 
 /// How often a worker hands its recordings to the controller.
 pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(250);
-
-/// An open-model request that starts this much after its scheduled time counts as late.
-pub(crate) const LATE_AFTER: Duration = Duration::from_millis(10);
 
 /// What the controller tells a worker.
 pub(crate) enum WorkerCommand {
@@ -183,7 +180,12 @@ pub(crate) fn run_worker(
                             user.stop.stop();
                         }
                         let Some(plan) = scenario.clone() else { continue };
-                        if rate_per_sec > 0.0 && max_in_flight > 0 {
+                        if plan.compiled.trace.is_some() {
+                            // A trace's arrivals follow the file, not a rate.
+                            let stop = Rc::new(StopSignal::default());
+                            let task = tokio::task::spawn_local(super::trace_replay::replay(state.clone(), plan, state.scenario_index.get(), (worker, workers), max_in_flight, stop.clone()));
+                            open_driver = Some(UserHandle { stop, task });
+                        } else if rate_per_sec > 0.0 && max_in_flight > 0 {
                             let stop = Rc::new(StopSignal::default());
                             // Spread the workers' schedules evenly over one interval.
                             let phase = worker as f64 / workers.max(1) as f64;
@@ -340,21 +342,9 @@ async fn open_loop(
             break;
         }
         let stage = state.stage.get();
-        let mut late = false;
-        let permit = match permits.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                late = true;
-                let Ok(permit) = permits.clone().acquire_owned().await else { break };
-                permit
-            }
-        };
-        if stop.get() {
+        let Some(permit) = arrival_permit(&state, &permits, &stop, stage, intended).await else {
             break;
-        }
-        if late || intended.elapsed() > LATE_AFTER {
-            state.recorder.borrow_mut().record_late_start(stage);
-        }
+        };
         let work = scenario.pick_work(&mut rng);
         let mut client = pool.borrow_mut().pop().unwrap_or_default();
         // Each arrival is a new visitor: a pooled connection carries no conversation over.

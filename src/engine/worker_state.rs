@@ -10,6 +10,40 @@ use super::plan::ScenarioPlan;
 use super::recorder::{Recorder, Sample};
 use crate::measure::objectives::{ReplyMeasures, RequestMeasures};
 
+/// An open-model request that starts this much after its scheduled time counts as late.
+pub(crate) const LATE_AFTER: Duration = Duration::from_millis(10);
+
+/// A slot for an arrival due at `intended` (open model, trace replay): at once, or once a
+/// request in flight finishes (then it is late, as it is when the worker itself was behind);
+/// None when the driver was told to stop while it waited (the caller counts the arrivals that
+/// never started as late).
+pub(super) async fn arrival_permit(
+    state: &WorkerState,
+    permits: &std::sync::Arc<tokio::sync::Semaphore>,
+    stop: &StopSignal,
+    stage: u32,
+    intended: Instant,
+) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    let (permit, late) = match permits.clone().try_acquire_owned() {
+        Ok(permit) => (permit, false),
+        Err(_) => {
+            let waited = tokio::select! {
+                permit = permits.clone().acquire_owned() => permit.ok(),
+                _ = stop.wait() => None,
+            };
+            let permit = waited.filter(|_| !stop.get())?;
+            (permit, true)
+        }
+    };
+    if stop.get() {
+        return None;
+    }
+    if late || intended.elapsed() > LATE_AFTER {
+        state.recorder.borrow_mut().record_late_start(stage);
+    }
+    Some(permit)
+}
+
 /// A worker's state, shared by its users (one thread: cells, no locks).
 pub(super) struct WorkerState {
     pub(super) run_start: Instant,
@@ -68,6 +102,13 @@ impl StopSignal {
 
     pub(super) fn get(&self) -> bool {
         self.stopped.get()
+    }
+
+    /// Waits until told to stop.
+    pub(super) async fn wait(&self) {
+        while !self.get() {
+            self.wake.notified().await;
+        }
     }
 
     /// Sleeps for `duration`, or less when told to stop.

@@ -225,7 +225,27 @@ pub struct CompiledScenario {
     pub objectives: Option<crate::measure::Objectives>,
     /// A capacity search in place of fixed levels (`levels` is then empty).
     pub capacity: Option<CompiledCapacity>,
+    /// A trace replayed at its recorded times (one level, open model).
+    pub trace: Option<CompiledTrace>,
 }
+
+/// A scenario's trace replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledTrace {
+    /// The file as written.
+    pub file: String,
+    pub format: crate::preset::trace::TraceFormat,
+    pub trace: Arc<crate::preset::trace::Trace>,
+    pub speedup: f64,
+    pub looped: bool,
+    /// Mooncake: tokens a hash id's shared block holds.
+    pub block_tokens: u32,
+    /// The task row its requests are recorded in (a chat task).
+    pub task: usize,
+}
+
+/// Tokens in a Mooncake hash id's block when the trace does not say.
+pub(crate) const DEFAULT_BLOCK_TOKENS: u32 = 512;
 
 /// One service a scenario loads.
 #[derive(Debug, Clone)]

@@ -14,6 +14,7 @@ pub(crate) mod segment;
 pub mod shipped;
 pub(crate) mod source;
 pub(crate) mod template;
+pub(crate) mod trace;
 
 pub use compile::compile;
 pub use compiled::CompiledPreset;

@@ -117,6 +117,48 @@ pub struct Scenario {
     /// A capacity search instead of fixed levels (`[scenario.capacity]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Spanned<CapacitySpec>>,
+    /// Requests replayed at their recorded times instead of levels (`[scenario.trace]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Spanned<TraceSpec>>,
+}
+
+/// `[scenario.trace]`: a trace file's requests sent at their recorded times (open model), as
+/// chat completions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSpec {
+    /// JSONL, relative to the preset.
+    pub file: String,
+    /// `mooncake` (`timestamp` ms, `input_length`, `output_length`, `hash_ids`) or `requests`
+    /// (`{timestamp, body}` OpenAI request bodies).
+    pub format: String,
+    /// 2 = twice as fast (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup: Option<f64>,
+    /// Start again from the first request when the last was sent, until `duration`.
+    #[serde(rename = "loop", default, skip_serializing_if = "Option::is_none")]
+    pub looped: Option<bool>,
+    /// How long the replay runs (default: the trace's span once, sped up); needed with loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<HumanDuration>,
+    /// Mooncake: tokens in each shared prompt block a hash id names (default 512).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_tokens: Option<u32>,
+    /// Mooncake: the model named in each request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Mooncake: stream the replies (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<bool>,
+    /// Where the requests go below the base URL (default /v1/chat/completions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Which of `[scenario.services]` (with several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Spanned<String>>,
+    /// The most requests in flight at once (default 1000); later arrivals wait and are late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u32>,
 }
 
 /// `[scenario.capacity]`: search for the highest load at which every target holds.

@@ -12,6 +12,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("llm-dataset", include_str!("../../presets/llm-dataset.toml")),
     ("llm-capacity", include_str!("../../presets/llm-capacity.toml")),
     ("agent-journey", include_str!("../../presets/agent-journey.toml")),
+    ("trace-replay", include_str!("../../presets/trace-replay.toml")),
 ];
 
 /// The text of a shipped preset, by name (with or without `.toml`).

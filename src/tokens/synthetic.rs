@@ -64,6 +64,40 @@ impl SyntheticPrompts {
     }
 }
 
+/// The corpus as `tokenizer` reads it, encoded once per tokenizer for the process.
+fn corpus_tokens(tokenizer: Tokenizer) -> &'static [u32] {
+    static ENCODED: [std::sync::OnceLock<Vec<u32>>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    let slot = Tokenizer::ALL.iter().position(|known| *known == tokenizer).unwrap_or(0).min(1);
+    ENCODED[slot].get_or_init(|| tokenizer.encode(CORPUS))
+}
+
+/// A prompt of about `input_tokens` tokens made of shared blocks (Mooncake's `hash_ids`):
+/// each id stands for `block_tokens` corpus tokens from an offset of its own, so requests that
+/// name the same ids begin with the same text (a prefix cache can reuse it), and what the
+/// blocks leave is filled from an offset drawn from `filler_seed`. The last block is cut to the
+/// length, as a trace's last block is partial.
+pub(crate) fn block_prompt(tokenizer: Tokenizer, hash_ids: &[u64], block_tokens: u32, input_tokens: u32, filler_seed: u64) -> String {
+    let corpus = corpus_tokens(tokenizer);
+    let mut tokens: Vec<u32> = Vec::with_capacity(input_tokens as usize);
+    let mut left = input_tokens as usize;
+    let offset_of = |key: u64| {
+        let mut z = key.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % corpus.len().max(1) as u64) as usize
+    };
+    for id in hash_ids {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(block_tokens as usize);
+        tokens.extend(corpus.iter().cycle().skip(offset_of(*id)).take(take));
+        left -= take;
+    }
+    tokens.extend(corpus.iter().cycle().skip(offset_of(filler_seed ^ 0xF111_E700)).take(left));
+    tokenizer.decode(&tokens).unwrap_or_default()
+}
+
 /// `count` corpus tokens from `offset`, wrapping, as text.
 fn cut(tokenizer: Tokenizer, corpus: &[u32], offset: usize, count: usize) -> String {
     let tokens: Vec<u32> = corpus.iter().cycle().skip(offset).take(count).copied().collect();
@@ -96,6 +130,19 @@ fn exact(tokenizer: Tokenizer, corpus: &[u32], prefix: &str, offset: usize, leng
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_prompts_share_text_where_they_share_hash_ids() {
+        let tokenizer = Tokenizer::O200kBase;
+        let first = block_prompt(tokenizer, &[7, 8], 64, 200, 1);
+        let second = block_prompt(tokenizer, &[7, 8, 9], 64, 300, 2);
+        let other = block_prompt(tokenizer, &[5], 64, 200, 1);
+        let shared = block_prompt(tokenizer, &[7, 8], 64, 128, 0);
+        assert!(first.starts_with(&shared[..shared.len() - 8]) && second.starts_with(&shared[..shared.len() - 8]));
+        assert!(!other.starts_with(&shared[..40]));
+        let count = tokenizer.count(&second) as i64;
+        assert!((count - 300).abs() <= 4, "{count} tokens for 300");
+    }
 
     #[test]
     fn prompts_have_their_exact_length_share_the_prefix_and_repeat_with_the_seed() {

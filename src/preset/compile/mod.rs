@@ -20,6 +20,7 @@ mod setup;
 mod targets;
 mod task;
 mod task_input;
+mod trace;
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;

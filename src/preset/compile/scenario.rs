@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{Context, capacity, journey, level, objectives, services, setup, targets, task};
+use super::{Context, capacity, journey, level, objectives, services, setup, targets, task, trace};
 use crate::preset::compiled::CompiledScenario;
 use crate::preset::model::Scenario;
 use crate::preset::pools::load_pools;
@@ -43,12 +43,18 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
     let journeys = journey::compile_all(ctx, scenario, &label, &mut tasks);
     task::add_tool_call_rows(&mut tasks);
     let mut levels = Vec::new();
-    if scenario.levels.is_empty() && scenario.capacity.is_none() {
+    if scenario.levels.is_empty() && scenario.capacity.is_none() && scenario.trace.is_none() {
         ctx.push_at(
             &scenario.name,
-            format!("{label} has no levels: add a [[scenario.level]] table (or a [scenario.capacity] search)"),
+            format!(
+                "{label} has no levels: add a [[scenario.level]] table (or a [scenario.capacity] search, or a [scenario.trace] replay)"
+            ),
         );
     }
+    let trace = trace::compile(ctx, scenario, &label, &mut tasks).map(|(trace, level)| {
+        levels.push(level);
+        trace
+    });
     let capacity = capacity::compile(ctx, scenario, &label);
     for (index, spec) in scenario.levels.iter().enumerate() {
         match level::compile(index, spec.get_ref()) {
@@ -91,5 +97,6 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
         baseline: None,
         objectives,
         capacity,
+        trace,
     })
 }

@@ -14,7 +14,7 @@ use crate::preset::model::{Check, Scenario, TaskKind};
 
 /// Every task of the scenario.
 pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, scenario_label: &str) -> Vec<CompiledTask> {
-    if scenario.tasks.is_empty() && scenario.journeys.is_empty() {
+    if scenario.tasks.is_empty() && scenario.journeys.is_empty() && scenario.trace.is_none() {
         ctx.push_at(
             &scenario.name,
             format!("{scenario_label} has no tasks: add a [[scenario.task]] table (or a [[scenario.journey]])"),
