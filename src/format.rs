@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 /// Formats microseconds as `1.24s`, `830ms`, `412µs`.
-pub(crate) fn micros(micros: f64) -> String {
+pub fn micros(micros: f64) -> String {
     if micros >= 1_000_000.0 {
         format!("{:.2}s", micros / 1_000_000.0)
     } else if micros >= 1_000.0 {

@@ -61,7 +61,7 @@ pub mod testing {
         }
     }
     pub mod format {
-        pub use crate::format::elapsed;
+        pub use crate::format::{elapsed, micros};
     }
     pub mod io_guard {
         pub use crate::io_guard::{faults, mark_this_thread};

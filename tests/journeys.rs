@@ -432,3 +432,73 @@ fn host_cannot_replace_several_services() {
     let stderr = common::text(&output.stderr);
     assert!(stderr.contains("--host") && stderr.contains("gateway, mcp, rag"), "{stderr}");
 }
+
+#[test]
+fn journeys_read_the_same_in_the_json_summary_the_report_junit_and_metrics() {
+    let stack = common::seeded_demo(5);
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("agent.toml");
+    std::fs::write(&preset, agent_journey(&stack, 3, "2s")).unwrap();
+    let run_file = dir.path().join("run.json");
+    let junit = dir.path().join("junit.xml");
+    let output = common::loadscope(
+        &[
+            "run",
+            preset.to_str().unwrap(),
+            "--json",
+            "--out",
+            run_file.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let record = loadscope::testing::run::load(&run_file).unwrap();
+    let level = &record.scenarios[0].levels[0];
+    let journey = &level.journeys[0];
+    let printed = &summary["scenarios"][0]["levels"][0]["journeys"][0];
+    assert_eq!(printed["name"], "ask agent");
+    assert_eq!(printed["completed"], journey.stats.completed);
+    assert_eq!(printed["latency_p95_micros"], journey.stats.latency_p95_micros);
+    assert_eq!(printed["tool_calls"], journey.stats.tool_calls);
+    let verdict = summary["scenarios"][0]["levels"][0]["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|verdict| verdict["target"] == "journey_p95 < 8s")
+        .unwrap();
+    assert_eq!(verdict["observed"], journey.stats.latency_p95_micros as f64);
+    // The terminal's journeys table has the same cells.
+    let stderr = common::text(&output.stderr);
+    let p95 = loadscope::testing::format::micros(journey.stats.latency_p95_micros as f64);
+    let line = stderr
+        .lines()
+        .find(|line| line.starts_with("ask agent ") && !line.contains(" / "))
+        .unwrap();
+    assert!(line.contains(&p95) && line.contains(&journey.stats.completed.to_string()), "{line}");
+    // JUnit: a case per journey target.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("Only: journey_p95 &lt; 8s") && xml.contains("Only: tool_calls_per_journey &lt; 4"),
+        "{xml}"
+    );
+    // The Markdown report's journeys table.
+    let report = common::loadscope(&["report", run_file.to_str().unwrap()], dir.path());
+    let markdown = common::text(&report.stdout);
+    assert!(markdown.contains("### Journeys"), "{markdown}");
+    let row = markdown.lines().find(|line| line.contains("| ask agent |")).unwrap();
+    assert!(row.contains(&p95), "{row}");
+    // /metrics, fed the run's events, counts what the file holds.
+    let (record, events) = common::run_text(&agent_journey(&stack, 2, "1s"), &dir.path().join("second.json"));
+    let metrics = loadscope::testing::export::metrics::RunMetrics::new("agent");
+    for event in &events {
+        metrics.observe(event);
+    }
+    let text = metrics.encode();
+    let completed = record.scenarios[0].levels[0].journeys[0].stats.completed;
+    let wanted = format!("loadscope_journey_completed_total{{scenario=\"Agent\",journey=\"ask agent\",level=\"Only\"}} {completed}");
+    assert!(text.contains(&wanted), "{wanted} not in:\n{text}");
+    assert!(text.contains("loadscope_journey_duration_seconds_bucket{scenario=\"Agent\",journey=\"ask agent\",level=\"Only\",le="));
+}

@@ -421,6 +421,7 @@ fn replay(record: &RunRecord, until_second: u32) -> Vec<Event> {
         new_series: series,
         failures: level.failures.clone(),
         level_buckets: Vec::new(),
+        level_journey_buckets: Vec::new(),
         warmup: false,
         verdicts: level.verdicts.clone(),
         capacity: None,

@@ -415,7 +415,20 @@ pub(crate) struct LevelSummary<'a> {
     /// All tasks together, then each task.
     pub total: Numbers,
     pub tasks: Vec<TaskNumbers>,
+    /// Each journey's numbers, as the run file keeps them (without the histogram); absent
+    /// for scenarios without journeys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub journeys: Vec<JourneyNumbers<'a>>,
     pub verdicts: Vec<VerdictSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct JourneyNumbers<'a> {
+    pub name: &'a str,
+    #[serde(flatten)]
+    pub stats: &'a crate::run::JourneyStats,
+    pub success_rate_percent: Option<f64>,
+    pub tool_calls_per_journey: Option<f64>,
 }
 
 /// A span's numbers (µs for latencies).
@@ -423,6 +436,8 @@ pub(crate) struct LevelSummary<'a> {
 pub(crate) struct Numbers {
     pub requests: u64,
     pub failures: u64,
+    /// Requests their users stopped part way (`cancel_after`): in `requests`, not failures.
+    pub cancelled: u64,
     pub error_rate_percent: f64,
     pub rps: f64,
     pub p50_micros: u64,
@@ -446,6 +461,9 @@ pub(crate) struct VerdictSummary {
     /// The target as written (`p95 < 2s`).
     pub target: String,
     pub task: Option<String>,
+    /// A journey target's journey.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journey: Option<String>,
     pub passed: bool,
     /// The value checked, in the metric's own unit, and as the CLI prints it.
     pub observed: Option<f64>,
@@ -479,6 +497,7 @@ fn numbers(summary: &TaskSummary) -> Numbers {
     Numbers {
         requests: stats.requests,
         failures: stats.failures,
+        cancelled: stats.cancelled,
         error_rate_percent: stats.error_rate_percent(),
         rps: stats.rps,
         p50_micros: stats.p50_micros,
@@ -503,12 +522,23 @@ fn level_summary(level: &LevelRecord) -> LevelSummary<'_> {
                 numbers: numbers(task),
             })
             .collect(),
+        journeys: level
+            .journeys
+            .iter()
+            .map(|journey| JourneyNumbers {
+                name: &journey.name,
+                stats: &journey.stats,
+                success_rate_percent: journey.stats.success_rate_percent(),
+                tool_calls_per_journey: journey.stats.tool_calls_per_journey(),
+            })
+            .collect(),
         verdicts: level
             .verdicts
             .iter()
             .map(|verdict| VerdictSummary {
                 target: verdict.target.clone(),
                 task: verdict.task.clone(),
+                journey: verdict.journey.clone(),
                 passed: verdict.passed,
                 observed: verdict.observed,
                 observed_text: verdict.observed.map(|value| verdict.metric.format_value(value)),

@@ -232,14 +232,10 @@ fn text_row(cells: &[String; STATS_COLUMNS.len()], name_width: usize) -> String 
 /// `PASS  p95 < 2s  (query)  observed 1.24s`.
 pub(crate) fn verdict_line(verdict: &Verdict) -> String {
     let mark = if verdict.passed { "PASS" } else { "FAIL" };
-    let task = match (&verdict.task, &verdict.journey) {
-        (Some(task), _) => format!(" [task {task}]"),
-        (None, Some(journey)) => format!(" [journey {journey}]"),
-        (None, None) => String::new(),
-    };
+    let task = verdict.scope_label();
     let observed = match verdict.observed {
         Some(value) => verdict.metric.format_value(value),
-        None => "no requests".into(),
+        None => verdict.nothing_measured().into(),
     };
     format!("{mark}  {}{task}  observed {observed}", verdict.target)
 }

@@ -183,6 +183,9 @@ pub struct Snapshot {
     /// [`Observer`] reads the events: exporters want them, front ends do not).
     #[serde(default)]
     pub level_buckets: Vec<summary::TaskBuckets>,
+    /// Each journey's end-to-end latency counted at fixed bounds (completed journeys), beside
+    /// `level_buckets` and only when they are.
+    pub level_journey_buckets: Vec<(String, crate::run::histogram::BucketCounts)>,
     /// The current level's targets, checked on the numbers so far.
     pub verdicts: Vec<Verdict>,
     /// The current scenario's capacity search so far (None for fixed levels): its steps are how

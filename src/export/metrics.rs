@@ -15,10 +15,10 @@ use crate::engine::summary::TaskBuckets;
 use crate::engine::{Event, Snapshot};
 use crate::measure::LoadModel;
 use crate::run::histogram::{BUCKET_BOUNDS_MICROS, BucketCounts};
-use crate::run::{FailureRow, TaskStats, Verdict};
+use crate::run::{FailureRow, JourneyStats, TaskStats, Verdict};
 
 /// Every metric name Loadscope exports (the dashboard's queries are checked against it).
-pub const METRIC_NAMES: [&str; 17] = [
+pub const METRIC_NAMES: [&str; 24] = [
     "loadscope_run_info",
     "loadscope_run_warnings_total",
     "loadscope_requests_total",
@@ -36,6 +36,13 @@ pub const METRIC_NAMES: [&str; 17] = [
     "loadscope_level_info",
     "loadscope_target_passing",
     "loadscope_target_observed",
+    "loadscope_requests_cancelled_total",
+    "loadscope_journey_started_total",
+    "loadscope_journey_completed_total",
+    "loadscope_journey_failed_total",
+    "loadscope_journey_cancelled_total",
+    "loadscope_journey_tool_calls_total",
+    "loadscope_journey_duration_seconds",
 ];
 
 /// One level of one scenario: its latest numbers (final once it has finished).
@@ -47,6 +54,9 @@ struct LevelMetrics {
     buckets: Vec<TaskBuckets>,
     failures: Vec<FailureRow>,
     verdicts: Vec<Verdict>,
+    /// Each journey's numbers and its end-to-end latency at fixed bounds.
+    journeys: Vec<(String, JourneyStats)>,
+    journey_buckets: Vec<(String, BucketCounts)>,
     /// Its record is in: later snapshots do not replace it.
     finished: bool,
 }
@@ -142,6 +152,19 @@ impl RunMetrics {
                         buckets,
                         failures: level.failures.clone(),
                         verdicts: level.verdicts.clone(),
+                        journeys: level
+                            .journeys
+                            .iter()
+                            .map(|journey| (journey.name.clone(), journey.stats.clone()))
+                            .collect(),
+                        journey_buckets: level
+                            .journeys
+                            .iter()
+                            .filter_map(|journey| {
+                                let histogram = crate::run::histogram::decode(&journey.histogram).ok()?;
+                                Some((journey.name.clone(), crate::run::histogram::bucket_counts(&histogram)))
+                            })
+                            .collect(),
                         finished: true,
                     },
                 );
@@ -210,6 +233,8 @@ impl State {
                 buckets: snapshot.level_buckets.clone(),
                 failures: snapshot.failures.clone(),
                 verdicts: snapshot.verdicts.clone(),
+                journeys: snapshot.level_journeys.clone(),
+                journey_buckets: snapshot.level_journey_buckets.clone(),
                 finished: false,
             },
         );
@@ -389,10 +414,76 @@ impl Collector for Exposition {
             per_task(&|stats| stats.objectives.as_ref().map(|objectives| objectives.met)),
         )?;
 
+        counter(
+            &mut encoder,
+            "loadscope_requests_cancelled_total",
+            "Chat tasks: requests their users stopped part way (cancel_after); in requests_total, not failures.",
+            per_task(&|stats| (stats.cancelled > 0).then_some(stats.cancelled)),
+        )?;
+        encode_journeys(&mut encoder, &levels)?;
+
         encode_level_gauges(&mut encoder, state.current.as_ref())?;
         encode_targets(&mut encoder, &levels)?;
         Ok(())
     }
+}
+
+/// Each journey's counts and its end-to-end latency (completed journeys), by scenario,
+/// journey and level.
+fn encode_journeys(encoder: &mut DescriptorEncoder, levels: &[&LevelMetrics]) -> Result<(), std::fmt::Error> {
+    let labels = |level: &LevelMetrics, journey: &str| -> Labels {
+        vec![
+            ("scenario", level.scenario.clone()),
+            ("journey", journey.to_string()),
+            ("level", level.level.clone()),
+        ]
+    };
+    let per_journey = |value: fn(&JourneyStats) -> u64| -> Vec<(Labels, u64)> {
+        levels
+            .iter()
+            .flat_map(|level| level.journeys.iter().map(move |(name, stats)| (labels(level, name), value(stats))))
+            .collect()
+    };
+    type Count = fn(&JourneyStats) -> u64;
+    let counts: [(&str, &str, Count); 5] = [
+        ("loadscope_journey_started_total", "Journeys started.", |stats| stats.started),
+        (
+            "loadscope_journey_completed_total",
+            "Journeys whose every required step succeeded.",
+            |stats| stats.completed,
+        ),
+        ("loadscope_journey_failed_total", "Journeys ended by a failed step.", |stats| {
+            stats.failed
+        }),
+        (
+            "loadscope_journey_cancelled_total",
+            "Journeys whose user stopped a reply (cancel_after).",
+            |stats| stats.cancelled,
+        ),
+        (
+            "loadscope_journey_tool_calls_total",
+            "Tool calls the model asked for in journeys that ended.",
+            |stats| stats.tool_calls,
+        ),
+    ];
+    for (name, help, value) in counts {
+        counter(encoder, name, help, per_journey(value))?;
+    }
+    let rows = levels
+        .iter()
+        .flat_map(|level| {
+            level
+                .journey_buckets
+                .iter()
+                .map(move |(name, buckets)| (labels(level, name), buckets))
+        })
+        .collect();
+    histogram(
+        encoder,
+        "loadscope_journey_duration_seconds",
+        "Journeys: end to end, first step sent to last reply (completed journeys).",
+        rows,
+    )
 }
 
 /// The level running now: its users or arrival rate, in-flight requests, and its name.

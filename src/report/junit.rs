@@ -205,12 +205,17 @@ fn cases(record: &RunRecord, scenario: &ScenarioRecord) -> Vec<Case> {
 }
 
 fn level_case(classname: &str, level: &LevelRecord, verdict: &Verdict) -> Case {
-    let task = verdict.task.as_ref().map(|task| format!(" [task {task}]")).unwrap_or_default();
+    let task = verdict.scope_label();
     let name = format!("{}: {}{task}", level.name, verdict.target);
     let outcome = match verdict.observed {
         _ if verdict.passed => Outcome::Passed,
         None => Outcome::Skipped {
-            message: format!("no requests at level {} to check {} on", level.name, verdict.target),
+            message: format!(
+                "{} at level {} to check {} on",
+                verdict.nothing_measured(),
+                level.name,
+                verdict.target
+            ),
         },
         Some(observed) => {
             let observed = verdict.metric.format_value(observed);

@@ -213,9 +213,11 @@ pub(crate) fn scenario_tables(report: &Report, index: usize) -> Vec<Table> {
         capacity_table(scenario),
         targets_table(scenario),
         degradation_table(report, index),
+        journeys_table(scenario),
         Some(tasks_table(scenario)),
         failures_table(scenario),
         connections_table(scenario),
+        cancelled_table(scenario),
         resources_table(scenario),
     ]
     .into_iter()
@@ -353,6 +355,75 @@ pub(crate) fn degradation_table(report: &Report, index: usize) -> Option<Table> 
                 ]
             })
             .collect(),
+    })
+}
+
+/// Requests their users stopped part way, by level and task, when any were.
+pub(crate) fn cancelled_table(scenario: &ScenarioRecord) -> Option<Table> {
+    let rows: Vec<Vec<Cell>> = scenario
+        .levels
+        .iter()
+        .flat_map(|level| {
+            level.tasks.iter().filter(|task| task.stats.cancelled > 0).map(move |task| {
+                let stats = &task.stats;
+                let ttft = stats
+                    .chat
+                    .as_ref()
+                    .filter(|chat| chat.ttft_p50_micros > 0)
+                    .map(|chat| format::micros(chat.ttft_p50_micros as f64))
+                    .unwrap_or_else(|| "-".into());
+                vec![
+                    Cell::plain(&level.name),
+                    Cell::plain(&task.task),
+                    Cell::number(stats.cancelled.to_string()),
+                    Cell::number(format::whole_percent(stats.cancelled as f64 * 100.0 / stats.requests.max(1) as f64)),
+                    Cell::number(ttft),
+                ]
+            })
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table {
+        title: Some("Cancelled by users".into()),
+        caption: Some(
+            "Requests stopped part way (cancel_after): counted in requests, not failures, not in the latency columns; their time to first token and tokens so far are counted.".into(),
+        ),
+        headers: ["Level", "Task", "Cancelled", "Of requests", "TTFT p50 (all)"].map(String::from).to_vec(),
+        rows,
+    })
+}
+
+/// Each journey's numbers for each level (the same cells as the terminal and the app), when
+/// the scenario has journeys.
+pub(crate) fn journeys_table(scenario: &ScenarioRecord) -> Option<Table> {
+    let rows: Vec<Vec<Cell>> = scenario
+        .levels
+        .iter()
+        .flat_map(|level| {
+            level.journeys.iter().map(move |journey| {
+                let cells = crate::report::journey_table::journey_row(&journey.name, &journey.stats);
+                let last = cells.len() - 1;
+                std::iter::once(Cell::plain(&level.name))
+                    .chain(cells.into_iter().enumerate().map(|(column, text)| {
+                        if column == 0 || column == last {
+                            Cell::plain(text)
+                        } else {
+                            Cell::number(text)
+                        }
+                    }))
+                    .collect()
+            })
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table {
+        title: Some("Journeys".into()),
+        caption: Some(
+            "End to end, from the first step's send to the last reply; latency of the completed journeys. Each step is also a row of the per-task table.".into(),
+        ),
+        headers: std::iter::once("Level")
+            .chain(crate::report::journey_table::JOURNEY_COLUMNS)
+            .map(String::from)
+            .collect(),
+        rows,
     })
 }
 

@@ -1144,6 +1144,27 @@ pub struct Verdict {
     pub passed: bool,
 }
 
+impl Verdict {
+    /// What the target is scoped to, as every face writes it: ` [task NAME]`, ` [journey
+    /// NAME]`, or nothing for all requests.
+    pub fn scope_label(&self) -> String {
+        match (&self.task, &self.journey) {
+            (Some(task), _) => format!(" [task {task}]"),
+            (None, Some(journey)) => format!(" [journey {journey}]"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// What there was nothing of, when nothing was measured: `requests`, or `journeys ended`.
+    pub fn nothing_measured(&self) -> &'static str {
+        if self.metric.is_journey() {
+            "no journey ended"
+        } else {
+            "no requests"
+        }
+    }
+}
+
 /// Where two preset documents first differ, for people: `scenarios/0/levels/1/users: 20 vs 40`;
 /// None when they are equal.
 pub(crate) fn preset_difference(first: &serde_json::Value, other: &serde_json::Value) -> Option<String> {

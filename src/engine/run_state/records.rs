@@ -83,6 +83,17 @@ impl RunState {
             late_starts: self.recorded.late_starts.get(&(stage as u32)).copied().unwrap_or(0),
             new_series,
             failures: self.stage_failures(stage),
+            level_journey_buckets: if with_buckets {
+                scenario
+                    .compiled
+                    .journeys
+                    .iter()
+                    .zip(self.stage_journeys(stage))
+                    .map(|(journey, accum)| (journey.name.clone(), crate::run::histogram::bucket_counts(&accum.completed_latency)))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             level_buckets: if with_buckets {
                 scenario
                     .tasks
