@@ -1694,3 +1694,54 @@ fn the_live_tab_present_and_the_report_draw_a_run_with_the_same_charts() {
         assert!(harness.query_all_by_label(title).next().is_some(), "{title} in Present");
     }
 }
+
+#[test]
+fn the_live_tab_charts_and_tables_a_journey_run() {
+    let stack = loadscope::testing::demo::DemoStack::start(DemoConfig {
+        base_port: 0,
+        seed: Some(3),
+        error_rate: 0.0,
+        ..DemoConfig::default()
+    })
+    .unwrap();
+    let [gateway, rag, mcp] = stack.urls();
+    let shipped = loadscope::testing::preset::shipped::find("agent-journey").unwrap();
+    let levels = shipped.find("[[scenario.level]]").unwrap();
+    let targets = shipped.find("[[scenario.target]]").unwrap();
+    let text = format!(
+        "{}[[scenario.level]]\nname = \"Only\"\nusers = 3\nduration = \"3s\"\n\n{}",
+        &shipped[..levels],
+        &shipped[targets..]
+    )
+    .replace("http://localhost:8000", &gateway)
+    .replace("http://localhost:8002", &rag)
+    .replace("http://localhost:8020", &mcp);
+    let dir = tempfile::tempdir().unwrap();
+    let preset_path = dir.path().join("agent.toml");
+    std::fs::write(&preset_path, &text).unwrap();
+    let preset = loadscope::testing::preset::load(&preset_path.display().to_string(), &Default::default()).unwrap();
+    let mut plan = loadscope::testing::engine::RunPlan::new(preset.clone(), dir.path().join("run.json"), &|_| None).unwrap();
+    plan.workers = 1;
+    let mut events = Vec::new();
+    let record = loadscope::testing::engine::run_blocking(plan, |event| events.push(event.clone()))
+        .unwrap()
+        .unwrap();
+    let completed = record.scenarios[0].levels[0].journeys[0].stats.completed;
+
+    let mut harness = harness(config(dir.path(), None));
+    settle(&mut harness);
+    let mut live = loadscope::testing::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
+    for event in events {
+        live.apply(event);
+    }
+    harness.state_mut().set_live(live);
+    harness.state_mut().command(AppCommand::ShowTab(Tab::Live));
+    settle(&mut harness);
+    harness.get_by_label("Journeys");
+    harness.get_by_label("Journey time (end to end)");
+    harness.get_by_label("Statistics").click();
+    settle(&mut harness);
+    harness.get_by_label("Journeys, end to end (Only)");
+    assert!(harness.get_all_by_label(&completed.to_string()).count() >= 1);
+    assert!(harness.get_all_by_label("ask agent / answer with tools / tool calls").count() >= 1);
+}

@@ -276,11 +276,14 @@ impl Metric {
     /// that task's alone: time to first token (only chat tasks have one).
     pub fn charted(self, for_one_task: bool) -> bool {
         let time_to_first_token = matches!(self, Metric::TtftP50 | Metric::TtftP95);
-        let latency = matches!(self, Metric::P50 | Metric::P95 | Metric::P99);
+        let latency = matches!(
+            self,
+            Metric::P50 | Metric::P95 | Metric::P99 | Metric::JourneyP50 | Metric::JourneyP95 | Metric::JourneyP99
+        );
         if for_one_task {
             time_to_first_token
         } else {
-            latency || time_to_first_token || matches!(self, Metric::Rps | Metric::Goodput) || self.is_resource()
+            latency || time_to_first_token || matches!(self, Metric::Rps | Metric::Goodput | Metric::JourneysPerSec) || self.is_resource()
         }
     }
 

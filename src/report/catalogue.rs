@@ -19,6 +19,10 @@ pub enum ChartKind {
     Failures,
     Ttft,
     Tokens,
+    /// Journeys ended each second, by outcome.
+    Journeys,
+    /// Journeys' end-to-end latency each second.
+    JourneyLatency,
     Gpu,
     ContainerCpu,
     ContainerMemory,
@@ -250,6 +254,54 @@ pub const CHARTS: &[ChartSpec] = &[
         target_scale: 1.0,
         dynamic: None,
         per_task: true,
+    },
+    ChartSpec {
+        kind: ChartKind::Journeys,
+        id: "journeys",
+        title: "Journeys",
+        unit: "journeys/s",
+        series: &[
+            SeriesSpec {
+                name: "completed/s",
+                color: SeriesColor::Green,
+                value: |point| point.journeys.as_ref().map(|journeys| journeys.completed_per_sec),
+                target: Some(Metric::JourneysPerSec),
+            },
+            SeriesSpec {
+                name: "failed/s",
+                color: SeriesColor::Red,
+                value: |point| point.journeys.as_ref().map(|journeys| journeys.failed_per_sec),
+                target: None,
+            },
+        ],
+        target_metrics: &[Metric::JourneysPerSec],
+        target_scale: 1.0,
+        dynamic: None,
+        per_task: false,
+    },
+    ChartSpec {
+        kind: ChartKind::JourneyLatency,
+        id: "journey-latency",
+        title: "Journey time (end to end)",
+        unit: "ms",
+        series: &[
+            SeriesSpec {
+                name: "journey p50",
+                color: SeriesColor::P50,
+                value: |point| millis(point.journeys.as_ref()?.p50_micros),
+                target: Some(Metric::JourneyP50),
+            },
+            SeriesSpec {
+                name: "journey p95",
+                color: SeriesColor::P95,
+                value: |point| millis(point.journeys.as_ref()?.p95_micros),
+                target: Some(Metric::JourneyP95),
+            },
+        ],
+        target_metrics: &[Metric::JourneyP50, Metric::JourneyP95, Metric::JourneyP99],
+        target_scale: 1000.0,
+        dynamic: None,
+        per_task: false,
     },
     ChartSpec {
         kind: ChartKind::Gpu,

@@ -388,9 +388,10 @@ fn thresholds(run: &RunRecord, metrics: &[Metric], scale: f64) -> Vec<Threshold>
             if !expr.metric.charted(target.task.is_some()) {
                 continue;
             }
-            let label = match &target.task {
-                Some(task) => format!("{} ({task})", target.expr),
-                None => target.expr.clone(),
+            let label = match (&target.task, &target.journey) {
+                (Some(task), _) => format!("{} ({task})", target.expr),
+                (None, Some(journey)) => format!("{} ({journey})", target.expr),
+                (None, None) => target.expr.clone(),
             };
             for level in &scenario.levels {
                 if target.level.is_some_and(|index| index != level.index) {

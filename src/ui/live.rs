@@ -12,6 +12,7 @@ use super::settings::{LiveRefresh, Settings};
 use crate::analysis::TaskRow;
 use crate::engine::Command;
 use crate::measure::LoadModel;
+use crate::report::journey_table::{JOURNEY_COLUMNS, journey_row};
 use crate::report::stats_table::{STATS_COLUMNS, stats_row};
 use crate::run::{SeriesPoint, TaskStats};
 
@@ -172,6 +173,7 @@ impl LiveView {
                 LiveSection::Charts => self.charts(ui, live, settings, &with_data, &series_of, &mut commands),
                 LiveSection::Statistics => {
                     stats_table(ui, &live.stats_rows(settings.stats_whole_run));
+                    journeys_table(ui, live);
                     task_ratio(ui, live, settings.stats_whole_run);
                 }
                 LiveSection::Failures => failures_table(ui, live, settings.stats_whole_run),
@@ -370,6 +372,28 @@ fn stats_table(ui: &mut egui::Ui, rows: &[(TaskRow, TaskStats)]) {
             for cell in row.cells {
                 let text = RichText::new(cell);
                 ui.label(if row.task.is_aggregated() { text.strong() } else { text });
+            }
+            ui.end_row();
+        }
+    });
+}
+
+/// The current level's journeys, end to end (the same cells as the terminal and the report),
+/// when the scenario has journeys.
+fn journeys_table(ui: &mut egui::Ui, live: &LiveRun) {
+    let Some(snapshot) = live.snapshot.as_ref().filter(|snapshot| !snapshot.level_journeys.is_empty()) else {
+        return;
+    };
+    ui.add_space(8.0);
+    ui.label(RichText::new(format!("Journeys, end to end ({})", snapshot.level_name)).strong());
+    egui::Grid::new("journeys-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
+        for header in JOURNEY_COLUMNS {
+            ui.label(RichText::new(header).strong());
+        }
+        ui.end_row();
+        for (name, stats) in &snapshot.level_journeys {
+            for cell in journey_row(name, stats) {
+                ui.label(cell);
             }
             ui.end_row();
         }
