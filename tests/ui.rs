@@ -1745,3 +1745,74 @@ fn the_live_tab_charts_and_tables_a_journey_run() {
     assert!(harness.get_all_by_label(&completed.to_string()).count() >= 1);
     assert!(harness.get_all_by_label("ask agent / answer with tools / tool calls").count() >= 1);
 }
+
+#[test]
+fn the_editor_edits_services_journeys_and_their_steps() {
+    let data = tempfile::tempdir().unwrap();
+    // Tall enough that every form of the scenario is on screen at once.
+    let app_config = config(data.path(), Some("agent-journey".into()));
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 4000.0])
+        .with_max_steps(50)
+        .build_eframe(move |cc| LoadscopeApp::new(cc, app_config));
+    settle(&mut harness);
+    assert_eq!(harness.state().document().title(), "Agent journey");
+    assert_eq!(
+        harness.get_by_label("Service rag base URL").value().as_deref(),
+        Some("http://localhost:8002")
+    );
+    harness.get_by_label("Journey 1: ask agent").click();
+    settle(&mut harness);
+    harness.get_by_label("Step 2: answer with tools (chat)").click();
+    settle(&mut harness);
+    assert_eq!(harness.get_by_label("Journey 1 step 2 tools").value().as_deref(), Some("mcp"));
+
+    // A step that names a tool service the scenario lacks: validation says so at its line.
+    harness.get_by_label("Journey 1 step 2 tools").set_text_value_accesskit("nope");
+    settle(&mut harness);
+    let diagnostics = harness.state().document().diagnostics();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|found| found.message.contains("tools = \"nope\" names no service")),
+        "{diagnostics:?}"
+    );
+    harness.get_by_label("Journey 1 step 2 tools").set_text_value_accesskit("mcp");
+    settle(&mut harness);
+    harness.get_by_label("Valid: loadscope validate finds no problems");
+
+    // Steps are added, moved and removed; the TOML follows.
+    harness.get_by_label("Add step to journey 1").click();
+    settle(&mut harness);
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    assert_eq!(toml.matches("[[scenario.journey.step]]").count(), 4, "{toml}");
+    harness.get_by_label("Step 3: save answer (mcp)").click();
+    settle(&mut harness);
+    harness.get_by_label("Move journey 1 step 3 up").click();
+    settle(&mut harness);
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    let answer = toml.find("name = \"save answer\"").unwrap();
+    let retrieve = toml.find("name = \"retrieve\"").unwrap();
+    let chat = toml.find("name = \"answer with tools\"").unwrap();
+    assert!(retrieve < answer && answer < chat, "save answer moved before the chat:\n{toml}");
+    harness.get_by_label("Step 4: step 4 (http)").click();
+    settle(&mut harness);
+    harness.get_by_label("Remove journey 1 step 4").click();
+    settle(&mut harness);
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    assert_eq!(toml.matches("[[scenario.journey.step]]").count(), 3);
+
+    // A service is added and renamed; a step names it.
+    harness.get_by_label("Add service").click();
+    settle(&mut harness);
+    harness.get_by_label("Service service4 new name").set_text_value_accesskit("search");
+    settle(&mut harness);
+    harness.get_by_label("Rename service service4").click();
+    settle(&mut harness);
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    assert!(toml.contains("[scenario.services.search]"), "{toml}");
+    harness.get_by_label("Add journey").click();
+    settle(&mut harness);
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    assert!(toml.contains("name = \"journey 2\""), "{toml}");
+}

@@ -1,104 +1,21 @@
-//! The Editor tab: forms for the selected scenario (service, tasks, levels, targets) beside
+//! The Editor tab: forms for the selected scenario (service or services, tasks, journeys,
+//! levels, targets; the services and journeys forms are `journey_forms`) beside
 //! the preset's TOML, both editing the same [`PresetDocument`], with validation messages at
 //! their lines. Secrets stay as written (`${VAR}`): nothing here expands them.
 
 use std::sync::Arc;
 
 use egui::{FontId, RichText, TextEdit};
-use toml_edit::{DocumentMut, Table};
+use toml_edit::Table;
 
 use super::document::PresetDocument;
-use super::fields::{self, RowEdit};
+use super::fields;
+use super::form_cells::{
+    CHAT_FIELDS, HTTP_FIELDS, Kind, MCP_FIELDS, TablePath, TaskField, apply_row_edit, cell, field_row, hint, kind_row, labelled, lookup,
+    lookup_mut, new_row, read, row_buttons, row_count,
+};
 use super::palette;
 use crate::measure::TargetExpr;
-
-/// A table of the preset the forms edit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum TablePath {
-    Root,
-    Monitors,
-    Scenario(usize),
-    Service(usize),
-    Task(usize, usize),
-    Level(usize, usize),
-    Target(usize, usize),
-}
-
-fn lookup(doc: &DocumentMut, path: TablePath) -> Option<&Table> {
-    let scenario = |index: usize| fields::array(doc.as_table(), "scenario").and_then(|rows| rows.get(index));
-    let row = |index: usize, key: &str, row: usize| {
-        scenario(index)
-            .and_then(|table| fields::array(table, key))
-            .and_then(|rows| rows.get(row))
-    };
-    match path {
-        TablePath::Root => Some(doc.as_table()),
-        TablePath::Monitors => doc.get("monitors").and_then(|item| item.as_table()),
-        TablePath::Scenario(index) => scenario(index),
-        TablePath::Service(index) => scenario(index)
-            .and_then(|table| table.get("service"))
-            .and_then(|item| item.as_table()),
-        TablePath::Task(index, task) => row(index, "task", task),
-        TablePath::Level(index, level) => row(index, "level", level),
-        TablePath::Target(index, target) => row(index, "target", target),
-    }
-}
-
-fn lookup_mut(doc: &mut DocumentMut, path: TablePath) -> Option<&mut Table> {
-    match path {
-        TablePath::Root => return Some(doc.as_table_mut()),
-        TablePath::Monitors => return fields::table_mut(doc.as_table_mut(), "monitors"),
-        _ => {}
-    }
-    let (index, key, row) = match path {
-        TablePath::Root | TablePath::Monitors => return None,
-        TablePath::Scenario(index) => (index, "", 0),
-        TablePath::Service(index) => (index, "service", 0),
-        TablePath::Task(index, row) => (index, "task", row),
-        TablePath::Level(index, row) => (index, "level", row),
-        TablePath::Target(index, row) => (index, "target", row),
-    };
-    let scenario = fields::array_mut(doc.as_table_mut(), "scenario")?.get_mut(index)?;
-    match key {
-        "" => Some(scenario),
-        "service" => fields::table_mut(scenario, "service"),
-        key => fields::array_mut(scenario, key)?.get_mut(row),
-    }
-}
-
-/// A task field the form shows: its key, the words of its accessible label, its title, how
-/// its text is written back, and its width.
-type TaskField = (&'static str, &'static str, &'static str, Kind, f32);
-
-/// The fields of each task kind, in the order the form shows them (after name, kind, weight).
-const CHAT_FIELDS: [TaskField; 5] = [
-    ("path", "path", "Path", Kind::Text, 240.0),
-    ("model", "model", "Model", Kind::Text, 240.0),
-    ("messages", "messages", "Messages", Kind::Toml, 320.0),
-    ("max_tokens", "max tokens", "Max tokens", Kind::Number, 60.0),
-    ("stream", "stream", "Stream", Kind::Toml, 60.0),
-];
-const MCP_FIELDS: [TaskField; 3] = [
-    ("tool", "tool", "Tool", Kind::Text, 240.0),
-    ("arguments", "arguments", "Arguments", Kind::Toml, 320.0),
-    ("expect", "expect", "Expect", Kind::Text, 80.0),
-];
-const HTTP_FIELDS: [TaskField; 5] = [
-    ("method", "method", "Method", Kind::Text, 80.0),
-    ("path", "path", "Path", Kind::Text, 240.0),
-    ("body", "body", "Body", Kind::Text, 320.0),
-    ("expect_status", "expected status", "Expected status", Kind::Toml, 80.0),
-    ("checks", "checks", "Checks", Kind::Toml, 320.0),
-];
-
-/// How a form field's text is written back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Text,
-    Number,
-    /// A TOML value (array, inline table); a bare word is kept as a string.
-    Toml,
-}
 
 /// The Editor tab's own state: which scenario the forms show and the TOML view's text.
 #[derive(Default)]
@@ -216,6 +133,29 @@ impl EditorState {
                 .small()
                 .weak(),
         );
+        if let Some(names) = super::journey_forms::service_names(document, index) {
+            egui::CollapsingHeader::new("Services")
+                .default_open(true)
+                .show(ui, |ui| super::journey_forms::services(ui, document, index, &names));
+        } else {
+            self.service(ui, document, index);
+        }
+        egui::CollapsingHeader::new("Tasks")
+            .default_open(true)
+            .show(ui, |ui| self.tasks(ui, document, index));
+        egui::CollapsingHeader::new("Journeys")
+            .default_open(row_count(document, index, "journey") > 0)
+            .show(ui, |ui| super::journey_forms::journeys(ui, document, index));
+        egui::CollapsingHeader::new("Levels")
+            .default_open(true)
+            .show(ui, |ui| self.levels(ui, document, index));
+        egui::CollapsingHeader::new("Targets")
+            .default_open(true)
+            .show(ui, |ui| self.targets(ui, document, index));
+    }
+
+    /// The single `[scenario.service]`.
+    fn service(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, index: usize) {
         egui::CollapsingHeader::new("Service").default_open(true).show(ui, |ui| {
             egui::Grid::new("service-fields").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
                 let service = TablePath::Service(index);
@@ -227,15 +167,6 @@ impl EditorState {
             });
             ui.label(RichText::new("Headers are a TOML table; write secrets as ${VAR}: they are read from the environment when the run starts and never shown or saved.").small().weak());
         });
-        egui::CollapsingHeader::new("Tasks")
-            .default_open(true)
-            .show(ui, |ui| self.tasks(ui, document, index));
-        egui::CollapsingHeader::new("Levels")
-            .default_open(true)
-            .show(ui, |ui| self.levels(ui, document, index));
-        egui::CollapsingHeader::new("Targets")
-            .default_open(true)
-            .show(ui, |ui| self.targets(ui, document, index));
     }
 
     fn monitors(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument) {
@@ -268,6 +199,7 @@ impl EditorState {
 
     fn tasks(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenario: usize) {
         let count = row_count(document, scenario, "task");
+        let has_services = super::journey_forms::service_names(document, scenario).is_some();
         let mut edit = None;
         for task in 0..count {
             let path = TablePath::Task(scenario, task);
@@ -287,25 +219,7 @@ impl EditorState {
                     .show(ui, |ui| {
                         let label = |field: &str| format!("Task {} {field}", task + 1);
                         field_row(ui, document, path, "name", &label("name"), "Name", Kind::Text, 240.0, "");
-                        ui.label("Kind");
-                        let mut chosen = kind.clone();
-                        egui::ComboBox::from_id_salt(("task-kind", task))
-                            .selected_text(&chosen)
-                            .show_ui(ui, |ui| {
-                                for option in ["http", "chat", "mcp"] {
-                                    ui.selectable_value(&mut chosen, option.to_string(), option);
-                                }
-                            })
-                            .response
-                            .accessible_name(label("kind"));
-                        ui.end_row();
-                        if chosen != kind {
-                            document.edit(|doc| {
-                                if let Some(table) = lookup_mut(doc, path) {
-                                    fields::set_string(table, "kind", if chosen == "http" { "" } else { &chosen });
-                                }
-                            });
-                        }
+                        let chosen = kind_row(ui, document, path, &kind, ("task-kind", task), &label("kind"));
                         field_row(
                             ui,
                             document,
@@ -317,6 +231,9 @@ impl EditorState {
                             60.0,
                             hint("weight", ""),
                         );
+                        if has_services {
+                            field_row(ui, document, path, "service", &label("service"), "Service", Kind::Text, 140.0, "");
+                        }
                         let fields: &[TaskField] = match chosen.as_str() {
                             "chat" => &CHAT_FIELDS,
                             "mcp" => &MCP_FIELDS,
@@ -544,122 +461,6 @@ impl EditorState {
     }
 }
 
-/// A label and a field in a two-column grid.
-fn labelled(ui: &mut egui::Ui, document: &mut PresetDocument, path: TablePath, key: &str, label: &str, kind: Kind, width: f32) {
-    field_row(ui, document, path, key, label, label, kind, width, hint(key, ""));
-}
-
-/// What an empty field means (the default the run uses), shown greyed in the field.
-fn hint(key: &str, task_kind: &str) -> &'static str {
-    match (key, task_kind) {
-        ("path", "chat") => crate::preset::compiled::CHAT_COMPLETIONS_PATH,
-        ("path", "mcp") => crate::preset::compiled::MCP_PATH,
-        ("method", _) => "GET",
-        ("weight", _) => "1",
-        ("stream", _) => "false",
-        ("max_tokens", _) => "the server's default",
-        ("expect_status", _) => "any 2xx",
-        ("expect", _) => "success",
-        ("checks", _) => "none",
-        ("timeout", _) => "30s",
-        ("baseline", _) => "none",
-        ("objectives", _) => "none: no SLO attainment or goodput",
-        ("health_path", _) => "none: no preflight check",
-        ("health_status", _) => "200",
-        ("headers", _) => "none",
-        ("interval", _) => "1s",
-        ("containers", _) => "none watched",
-        ("prometheus", _) => "none scraped",
-        ("spawn_rate", _) => "all at once",
-        ("max_in_flight", _) => "1000",
-        ("level", _) => "every level",
-        ("task", _) => "every task",
-        _ => "",
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn field_row(
-    ui: &mut egui::Ui,
-    document: &mut PresetDocument,
-    path: TablePath,
-    key: &str,
-    name: &str,
-    label: &str,
-    kind: Kind,
-    width: f32,
-    hint: &str,
-) {
-    ui.label(label);
-    hinted_cell(ui, document, path, key, name, kind, width, hint);
-    ui.end_row();
-}
-
-/// One editable value. While it has focus it edits its own copy of the text (so "0." can be
-/// typed on the way to "0.5"); every change is written to the document at once.
-fn cell(ui: &mut egui::Ui, document: &mut PresetDocument, path: TablePath, key: &str, name: &str, kind: Kind, width: f32) {
-    hinted_cell(ui, document, path, key, name, kind, width, hint(key, ""));
-}
-
-/// [`cell`] with the default shown while it is empty.
-#[allow(clippy::too_many_arguments)]
-fn hinted_cell(
-    ui: &mut egui::Ui,
-    document: &mut PresetDocument,
-    path: TablePath,
-    key: &str,
-    name: &str,
-    kind: Kind,
-    width: f32,
-    hint: &str,
-) {
-    let id = ui.make_persistent_id(("field", path, key));
-    let current = read(document, path, key);
-    let focused = ui.memory(|memory| memory.has_focus(id));
-    let mut value = if focused {
-        ui.data(|data| data.get_temp::<String>(id)).unwrap_or_else(|| current.clone())
-    } else {
-        current.clone()
-    };
-    let height = ui.spacing().interact_size.y;
-    let response = ui
-        .add_sized([width, height], TextEdit::singleline(&mut value).id(id).hint_text(hint))
-        .accessible_name(name);
-    if response.has_focus() {
-        ui.data_mut(|data| data.insert_temp(id, value.clone()));
-    }
-    if response.changed() && value != current {
-        document.edit(|doc| {
-            if let Some(table) = lookup_mut(doc, path) {
-                match kind {
-                    Kind::Text => fields::set_string(table, key, &value),
-                    Kind::Number => fields::set_number(table, key, &value),
-                    Kind::Toml => fields::set_toml(table, key, &value),
-                }
-            }
-        });
-    }
-}
-
-fn read(document: &PresetDocument, path: TablePath, key: &str) -> String {
-    document
-        .document()
-        .ok()
-        .and_then(|doc| lookup(doc, path))
-        .map(|table| fields::text(table, key))
-        .unwrap_or_default()
-}
-
-fn row_count(document: &PresetDocument, scenario: usize, key: &str) -> usize {
-    document
-        .document()
-        .ok()
-        .and_then(|doc| lookup(doc, TablePath::Scenario(scenario)))
-        .and_then(|table| fields::array(table, key))
-        .map(|rows| rows.len())
-        .unwrap_or(0)
-}
-
 fn failure_classes(document: &PresetDocument, scenario: usize) -> Vec<String> {
     document
         .document()
@@ -668,59 +469,6 @@ fn failure_classes(document: &PresetDocument, scenario: usize) -> Vec<String> {
         .and_then(|table| fields::array(table, "failure_class"))
         .map(|rows| rows.iter().map(|row| fields::text(row, "name")).collect())
         .unwrap_or_default()
-}
-
-/// A row to add to a scenario's table array, with its first values.
-fn new_row<const N: usize>(fields: [(&str, toml_edit::Value); N]) -> RowEdit {
-    let mut table = Table::new();
-    for (key, value) in fields {
-        table.insert(key, toml_edit::value(value));
-    }
-    RowEdit::Add(table)
-}
-
-fn apply_row_edit(document: &mut PresetDocument, scenario: usize, key: &str, edit: RowEdit) {
-    document.edit(|doc| {
-        if let Some(table) = lookup_mut(doc, TablePath::Scenario(scenario)) {
-            fields::edit_rows(table, key, edit);
-        }
-    });
-}
-
-/// Move up, move down, duplicate and remove buttons for row `index` of `count`.
-fn row_buttons(ui: &mut egui::Ui, what: &str, index: usize, count: usize, edit: &mut Option<RowEdit>) {
-    if ui
-        .add_enabled(index > 0, egui::Button::new("Up").small())
-        .on_hover_text(format!("Move {what} up"))
-        .accessible_name(format!("Move {what} up"))
-        .clicked()
-    {
-        *edit = Some(RowEdit::MoveUp(index));
-    }
-    if ui
-        .add_enabled(index + 1 < count, egui::Button::new("Down").small())
-        .on_hover_text(format!("Move {what} down"))
-        .accessible_name(format!("Move {what} down"))
-        .clicked()
-    {
-        *edit = Some(RowEdit::MoveDown(index));
-    }
-    if ui
-        .small_button("Copy")
-        .on_hover_text(format!("Duplicate {what}"))
-        .accessible_name(format!("Duplicate {what}"))
-        .clicked()
-    {
-        *edit = Some(RowEdit::Duplicate(index));
-    }
-    if ui
-        .small_button("Remove")
-        .on_hover_text(format!("Remove {what}"))
-        .accessible_name(format!("Remove {what}"))
-        .clicked()
-    {
-        *edit = Some(RowEdit::Remove(index));
-    }
 }
 
 /// Switches a level between the closed model (users, spawn rate) and the open one (arrival
