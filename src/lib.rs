@@ -34,6 +34,7 @@ pub mod testing {
             pub use crate::analysis::baseline::{degradation_percent, degradation_rows, resolve_saved_baselines};
         }
         pub mod comparison {
+            pub use crate::analysis::TaskRow;
             pub use crate::analysis::comparison::{Align, Change, Measure, compare, delta};
         }
         pub mod findings {

@@ -319,18 +319,18 @@ fn comparison_of_two_runs() {
     assert_eq!(p95.absolute, after.p95_micros as f64 - before.p95_micros as f64);
     assert_eq!(before.verdict, Some(false));
     // Rows: each scenario's levels in order, the aggregate before the tasks.
-    let first: Vec<(&str, &str)> = comparison
+    let first: Vec<(&str, String)> = comparison
         .rows
         .iter()
         .take(3)
-        .map(|row| (row.scenario.as_str(), row.task.name()))
+        .map(|row| (row.scenario.as_str(), row.task.name().into_owned()))
         .collect();
     assert_eq!(
         first,
         vec![
-            ("Gateway baseline", "Aggregated"),
-            ("Gateway baseline", "chat"),
-            ("Gateway baseline", "models")
+            ("Gateway baseline", "Aggregated".to_string()),
+            ("Gateway baseline", "chat".to_string()),
+            ("Gateway baseline", "models".to_string())
         ]
     );
     golden(

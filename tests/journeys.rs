@@ -502,3 +502,84 @@ fn journeys_read_the_same_in_the_json_summary_the_report_junit_and_metrics() {
     assert!(text.contains(&wanted), "{wanted} not in:\n{text}");
     assert!(text.contains("loadscope_journey_duration_seconds_bucket{scenario=\"Agent\",journey=\"ask agent\",level=\"Only\",le="));
 }
+
+#[test]
+fn compare_lays_journeys_side_by_side_and_calls_a_slower_one_worse() {
+    let run = |time_scale: f64| {
+        let stack = loadscope::testing::demo::DemoStack::start(loadscope::testing::demo::DemoConfig {
+            base_port: 0,
+            seed: Some(9),
+            error_rate: 0.0,
+            time_scale,
+            ..loadscope::testing::demo::DemoConfig::default()
+        })
+        .unwrap();
+        let (_dir, out) = common::out_path();
+        // No think time between steps: journeys back to back, enough to judge (100 a level).
+        let text = agent_journey(&stack, 12, "5s").replace("think_time = { min = \"100ms\", max = \"300ms\" }", "");
+        common::run_text(&text, &out).0
+    };
+    let fast = run(0.2);
+    let slow = run(0.5);
+    use loadscope::testing::analysis::comparison::{Change, Measure, TaskRow, compare, delta};
+    let comparison = compare(&[&fast, &slow], 0);
+    let row = comparison
+        .rows
+        .iter()
+        .find(|row| row.task == TaskRow::Journey("ask agent".into()))
+        .expect("a journey row");
+    assert_eq!(row.task.name(), "journey ask agent");
+    let (before, after) = (row.cells[0].as_ref().unwrap(), row.cells[1].as_ref().unwrap());
+    assert_eq!(before.p95_micros, fast.scenarios[0].levels[0].journeys[0].stats.latency_p95_micros);
+    let p95 = delta(Measure::P95, before, after).unwrap();
+    assert!(
+        before.requests >= 100 && after.requests >= 100,
+        "enough journeys to judge: {before:?} vs {after:?}"
+    );
+    assert_eq!(p95.change, Change::Worse, "2.5 times the delays: {before:?} vs {after:?}");
+    // The same run against itself is no change.
+    let same = compare(&[&fast, &fast], 0);
+    let row = same.rows.iter().find(|row| matches!(row.task, TaskRow::Journey(_))).unwrap();
+    let cell = row.cells[0].as_ref().unwrap();
+    assert_eq!(delta(Measure::P95, cell, cell).unwrap().change, Change::Same);
+}
+
+#[test]
+fn slo_attainment_and_goodput_count_journeys_whose_every_request_met_the_objectives() {
+    let stack = common::seeded_demo(13);
+    let with_objectives = |latency: &str| {
+        agent_journey(&stack, 3, "2s").replace(
+            "[[scenario.target]]\nexpr = \"journey_p95 < 8s\"",
+            &format!(
+                "[scenario.objectives]\nlatency = \"{latency}\"\n\n[[scenario.target]]\nexpr = \"slo_attainment > 50%\"\njourney = \"ask agent\"\n\n[[scenario.target]]\nexpr = \"goodput > 0\"\njourney = \"ask agent\"\n\n[[scenario.target]]\nexpr = \"journey_p95 < 8s\""
+            ),
+        )
+    };
+    let (_dir, out) = common::out_path();
+    let (record, _) = common::run_text(&with_objectives("10s"), &out);
+    let level = &record.scenarios[0].levels[0];
+    let stats = &level.journeys[0].stats;
+    assert_eq!(stats.objectives_met, Some(stats.completed), "every request within 10 s: {stats:?}");
+    let attainment = level
+        .verdicts
+        .iter()
+        .find(|verdict| verdict.target == "slo_attainment > 50%")
+        .unwrap();
+    assert_eq!(attainment.journey.as_deref(), Some("ask agent"));
+    assert_eq!(attainment.observed, stats.slo_attainment_percent());
+    assert!(attainment.passed);
+    let goodput = level.verdicts.iter().find(|verdict| verdict.target == "goodput > 0").unwrap();
+    assert_eq!(goodput.observed, stats.goodput_per_sec);
+
+    let (record, _) = common::run_text(&with_objectives("1ms"), &out);
+    let level = &record.scenarios[0].levels[0];
+    let stats = &level.journeys[0].stats;
+    assert_eq!(stats.objectives_met, Some(0), "no request is that fast: {stats:?}");
+    let attainment = level
+        .verdicts
+        .iter()
+        .find(|verdict| verdict.target == "slo_attainment > 50%")
+        .unwrap();
+    assert_eq!(attainment.observed, Some(0.0));
+    assert!(!attainment.passed);
+}

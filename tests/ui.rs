@@ -1744,6 +1744,18 @@ fn the_live_tab_charts_and_tables_a_journey_run() {
     harness.get_by_label("Journeys, end to end (Only)");
     assert!(harness.get_all_by_label(&completed.to_string()).count() >= 1);
     assert!(harness.get_all_by_label("ask agent / answer with tools / tool calls").count() >= 1);
+
+    // Present leads with the journeys' end-to-end time.
+    harness.get_by_label("Present").click();
+    settle(&mut harness);
+    let journey_p95 = loadscope::testing::format::micros(record.scenarios[0].levels[0].journeys[0].stats.latency_p95_micros as f64);
+    harness.get_by_label_contains("journey p95 at Only");
+    assert!(harness.get_all_by_label(&journey_p95).count() >= 1, "{journey_p95}");
+    assert!(
+        harness.query_by_label("Response time").is_none(),
+        "the journey chart replaces the request latency chart"
+    );
+    harness.get_by_label("Journey time (end to end)");
 }
 
 #[test]

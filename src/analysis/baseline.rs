@@ -228,7 +228,7 @@ pub fn degradation_rows(scenario: &ScenarioRecord, baseline: &BaselineRecord) ->
     for level in &scenario.levels {
         let mut push = |task: TaskRow, stats: &TaskStats, base: &TaskStats| {
             let target_task = match &task {
-                TaskRow::Aggregated => None,
+                TaskRow::Aggregated | TaskRow::Journey(_) => None,
                 TaskRow::Task(name) => Some(name.as_str()),
             };
             let degradation = (stats.requests > 0)

@@ -533,22 +533,41 @@ fn task_mix(run: &RunRecord, scenario: &crate::run::ScenarioRecord) -> Vec<(Stri
         .collect()
 }
 
+/// The targets among `verdicts` that failed, as written.
+fn failed_targets(verdicts: &[&crate::run::Verdict]) -> Vec<String> {
+    verdicts
+        .iter()
+        .filter(|verdict| !verdict.passed)
+        .map(|verdict| verdict.target.clone())
+        .collect()
+}
+
+/// What a level asked of the service, with the scenario's task mix.
+fn signature(level: &LevelRecord, mix: &[(String, f64)]) -> LoadSignature {
+    LoadSignature {
+        load: level.load,
+        planned_secs: level.planned_duration_secs,
+        mix: mix.to_vec(),
+    }
+}
+
+/// The seconds a rate was measured over: the count over the rate, or the level's own length.
+fn measured_secs(count: u64, per_sec: f64, level: &LevelRecord) -> f64 {
+    if per_sec > 0.0 {
+        count as f64 / per_sec
+    } else {
+        level.duration_secs()
+    }
+}
+
 fn cell(level: &LevelRecord, task: Option<&str>, summary: &TaskSummary, mix: &[(String, f64)]) -> CompareCell {
     let stats = &summary.stats;
     let verdicts: Vec<&crate::run::Verdict> = level.verdicts.iter().filter(|verdict| verdict.task.as_deref() == task).collect();
     // The seconds the rate was measured over: requests / rate, or the level's own length.
-    let level_secs = if stats.rps > 0.0 {
-        stats.requests as f64 / stats.rps
-    } else {
-        level.duration_secs()
-    };
+    let level_secs = measured_secs(stats.requests, stats.rps, level);
     CompareCell {
         load: level.load.brief(),
-        signature: LoadSignature {
-            load: level.load,
-            planned_secs: level.planned_duration_secs,
-            mix: mix.to_vec(),
-        },
+        signature: signature(level, mix),
         requests: stats.requests,
         failures: stats.failures,
         p50_micros: stats.p50_micros,
@@ -562,12 +581,51 @@ fn cell(level: &LevelRecord, task: Option<&str>, summary: &TaskSummary, mix: &[(
             .filter(|chat| chat.streamed > 0)
             .map(|chat| chat.ttft_p95_micros),
         verdict: all_passed(verdicts.iter().copied()),
-        failed_targets: verdicts
-            .iter()
-            .filter(|verdict| !verdict.passed)
-            .map(|verdict| verdict.target.clone())
-            .collect(),
+        failed_targets: failed_targets(&verdicts),
         intervals: intervals(summary, level_secs),
+        spread: None,
+    }
+}
+
+/// A journey's cell: its end-to-end latency (completed journeys), the share of journeys that
+/// failed as its error rate, completed journeys per second as its rate, each with its 95%
+/// interval (from its histogram and counts), so the same noise rule calls its changes.
+fn journey_cell(level: &LevelRecord, journey: &crate::run::JourneySummary, mix: &[(String, f64)]) -> CompareCell {
+    let stats = &journey.stats;
+    let ended = stats.ended();
+    let verdicts: Vec<&crate::run::Verdict> = level
+        .verdicts
+        .iter()
+        .filter(|verdict| verdict.journey.as_deref() == Some(journey.name.as_str()))
+        .collect();
+    let level_secs = measured_secs(stats.completed, stats.journeys_per_sec, level);
+    let latency = histogram::decode(&journey.histogram).ok();
+    let quantile = |quantile: f64| latency.as_ref().and_then(|latency| noise::quantile_interval(latency, quantile));
+    CompareCell {
+        load: level.load.brief(),
+        signature: signature(level, mix),
+        requests: ended,
+        failures: stats.failed,
+        p50_micros: stats.latency_p50_micros,
+        p95_micros: stats.latency_p95_micros,
+        p99_micros: stats.latency_p99_micros,
+        error_rate_percent: if ended > 0 {
+            stats.failed as f64 * 100.0 / ended as f64
+        } else {
+            0.0
+        },
+        rps: stats.journeys_per_sec,
+        ttft_p95_micros: None,
+        verdict: all_passed(verdicts.iter().copied()),
+        failed_targets: failed_targets(&verdicts),
+        intervals: CellIntervals {
+            p50: quantile(0.50),
+            p95: quantile(0.95),
+            p99: quantile(0.99),
+            error_rate: noise::error_rate_interval_percent(stats.failed, ended),
+            rps: noise::rate_interval(stats.completed, level_secs),
+            ttft_p95: None,
+        },
         spread: None,
     }
 }
@@ -599,7 +657,9 @@ pub(crate) fn compare_with_spreads(runs: &[&RunRecord], baseline: usize, spreads
     for run in runs {
         for scenario in &run.scenarios {
             for level in &scenario.levels {
-                let tasks = std::iter::once(TaskRow::Aggregated).chain(level.tasks.iter().map(|task| TaskRow::Task(task.task.clone())));
+                let tasks = std::iter::once(TaskRow::Aggregated)
+                    .chain(level.journeys.iter().map(|journey| TaskRow::Journey(journey.name.clone())))
+                    .chain(level.tasks.iter().map(|task| TaskRow::Task(task.task.clone())));
                 for task in tasks {
                     if !keys
                         .iter()
@@ -653,6 +713,10 @@ pub(crate) fn compare_with_spreads(runs: &[&RunRecord], baseline: usize, spreads
                         TaskRow::Task(name) => {
                             let summary = level.tasks.iter().find(|summary| &summary.task == name)?;
                             Some(cell(level, Some(name), summary, &mix))
+                        }
+                        TaskRow::Journey(name) => {
+                            let journey = level.journeys.iter().find(|journey| &journey.name == name)?;
+                            Some(journey_cell(level, journey, &mix))
                         }
                     }
                 })

@@ -15,10 +15,24 @@ pub(crate) struct LevelHeadline {
     pub rps: f64,
     /// None when the level had no requests.
     pub p95_micros: Option<u64>,
+    /// A level with journeys: their end-to-end p95 (all journeys together; None until one
+    /// completed). A room hears this before a request's p95.
+    pub journey_p95_micros: Option<u64>,
     pub error_rate_percent: f64,
     /// Whether every target of the level held (None: no targets checked it).
     pub passed: Option<bool>,
     pub failed_targets: Vec<String>,
+}
+
+impl LevelHeadline {
+    /// The p95 a room hears first, and what it is: a level with journeys is told by its
+    /// journeys' end-to-end p95, any other by its requests'.
+    pub(crate) fn lead_p95(&self) -> (Option<u64>, &'static str) {
+        match self.journey_p95_micros {
+            Some(micros) => (Some(micros), "journey p95"),
+            None => (self.p95_micros, "p95"),
+        }
+    }
 }
 
 /// The target that missed by the most, where it missed and by how much.
@@ -76,6 +90,9 @@ pub(crate) fn headline(run: &RunRecord) -> Headline {
                     label: format!("{} ({})", level.name, level.load.brief()),
                     rps: stats.rps,
                     p95_micros: (stats.requests > 0).then_some(stats.p95_micros),
+                    journey_p95_micros: crate::run::combined_journeys(&level.journeys)
+                        .filter(|journeys| journeys.completed > 0)
+                        .map(|journeys| journeys.latency_p95_micros),
                     error_rate_percent: stats.error_rate_percent(),
                     passed: all_passed(&level.verdicts),
                     failed_targets: level

@@ -18,14 +18,17 @@ use std::fmt;
 pub enum TaskRow {
     Aggregated,
     Task(String),
+    /// A journey, end to end (comparisons list journeys beside tasks).
+    Journey(String),
 }
 
 impl TaskRow {
-    /// What the row is called in tables.
-    pub fn name(&self) -> &str {
+    /// What the row is called in tables: a journey's name says it is one.
+    pub fn name(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            TaskRow::Aggregated => "Aggregated",
-            TaskRow::Task(name) => name,
+            TaskRow::Aggregated => "Aggregated".into(),
+            TaskRow::Task(name) => name.as_str().into(),
+            TaskRow::Journey(name) => format!("journey {name}").into(),
         }
     }
 
@@ -36,6 +39,6 @@ impl TaskRow {
 
 impl fmt::Display for TaskRow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(&self.name())
     }
 }

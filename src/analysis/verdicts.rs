@@ -46,7 +46,9 @@ pub(crate) fn evaluate_level(
                 Some(task) => tasks.iter().find(|(name, _)| name == task).map(|(_, stats)| *stats),
                 None => Some(total),
             };
-            let observed = if expr.metric.is_journey() {
+            // Objectives' metrics scoped to a journey count its journeys, not its requests.
+            let journey_scoped = target.journey.is_some() && expr.metric.needs_objectives();
+            let observed = if expr.metric.is_journey() || journey_scoped {
                 let stats = match &target.journey {
                     Some(name) => journeys.each.iter().find(|(known, _)| known == name).map(|(_, stats)| *stats),
                     None => journeys.total,

@@ -43,6 +43,8 @@ struct StepAt<'a> {
 /// What a step came to.
 #[derive(Default)]
 struct StepEnd {
+    /// Whether every request it made met the scenario's objectives (None without objectives).
+    met: Option<bool>,
     failed: bool,
     /// Its user stopped the reply (`cancel_after`): the journey ends there, cancelled.
     cancelled: bool,
@@ -53,6 +55,8 @@ struct StepEnd {
 
 /// The journey's totals so far.
 struct Totals {
+    /// Every request of the journey met the objectives so far (None without objectives).
+    met: Option<bool>,
     steps: u64,
     tool_calls: u64,
     tool_rounds: u64,
@@ -69,6 +73,7 @@ impl JourneyRun<'_> {
         self.state.recorder.borrow_mut().record_journey_start(self.stage, journey as u32);
         let mut values: BTreeMap<String, serde_json::Value> = BTreeMap::new();
         let mut totals = Totals {
+            met: None,
             steps: 0,
             tool_calls: 0,
             tool_rounds: 0,
@@ -102,6 +107,7 @@ impl JourneyRun<'_> {
             };
             let end = self.step(step, at).await;
             totals.steps += 1;
+            totals.met = both_met(totals.met, end.met);
             totals.tool_calls += end.tool_calls;
             totals.tool_rounds += end.tool_rounds;
             totals.tool_errors += end.tool_errors;
@@ -122,6 +128,7 @@ impl JourneyRun<'_> {
             latency_micros: done_at.saturating_duration_since(started).as_micros() as u64,
             completed: failed.is_none() && !cancelled,
             cancelled,
+            met: totals.met.map(|met| met && failed.is_none() && !cancelled),
             steps: totals.steps,
             tool_calls: totals.tool_calls,
             tool_rounds: totals.tool_rounds,
@@ -165,7 +172,9 @@ impl JourneyRun<'_> {
                     self.seq,
                     intended,
                     Some(journey),
-                    &mut |mut opened| record(state, scenario, stage, init_row, &mut opened),
+                    &mut |mut opened| {
+                        record(state, scenario, stage, init_row, &mut opened);
+                    },
                 )
                 .await;
                 let Some((mut done, reply)) = outcome else {
@@ -208,9 +217,10 @@ impl JourneyRun<'_> {
         };
         service_micros[plan.service] += done.latency_micros;
         let (failed, cancelled) = (done.failure.is_some(), done.cancelled);
-        record(self.state, self.scenario, stage, row, &mut done);
+        let met = record(self.state, self.scenario, stage, row, &mut done);
         self.state.close_request(stage, row);
         StepEnd {
+            met,
             failed,
             cancelled,
             ..StepEnd::default()
@@ -236,7 +246,9 @@ impl JourneyRun<'_> {
         let calls_row = tools.calls_row;
         let init_row = scenario.mcp_init_task.unwrap_or(calls_row) as u32;
         let mut end = StepEnd::default();
-        let mut record_init = |mut done: Done| record(state, scenario, stage, init_row, &mut done);
+        let mut record_init = |mut done: Done| {
+            record(state, scenario, stage, init_row, &mut done);
+        };
         if !mcp_session::ensure_session(scenario, calls_row, self.client, &mut record_init).await {
             end.failed = true;
             return end;
@@ -304,7 +316,7 @@ impl JourneyRun<'_> {
             }
             let failed = done.failure.is_some();
             end.cancelled = done.cancelled;
-            self.record_row(task, &mut done);
+            end.met = both_met(end.met, self.record_row(task, &mut done));
             if failed || calls.is_empty() || end.cancelled {
                 end.failed = failed;
                 return end;
@@ -336,7 +348,7 @@ impl JourneyRun<'_> {
                 let (mut done, reply) = mcp_session::call(scenario, calls_row, self.client, &call_body, rpc_id, None, false, true).await;
                 service_micros[tools.service] += done.latency_micros;
                 let failed = done.failure.is_some();
-                record(state, scenario, stage, calls_row as u32, &mut done);
+                end.met = both_met(end.met, record(state, scenario, stage, calls_row as u32, &mut done));
                 state.close_request(stage, calls_row as u32);
                 if failed {
                     end.failed = true;
@@ -353,11 +365,22 @@ impl JourneyRun<'_> {
         end
     }
 
-    /// Records a request of row `task`, counted open and closed around it.
-    fn record_row(&self, task: usize, done: &mut Done) {
+    /// Records a request of row `task`, counted open and closed around it; whether it met the
+    /// objectives.
+    fn record_row(&self, task: usize, done: &mut Done) -> Option<bool> {
         self.state.open_request(self.stage, task as u32);
-        record(self.state, self.scenario, self.stage, task as u32, done);
+        let met = record(self.state, self.scenario, self.stage, task as u32, done);
         self.state.close_request(self.stage, task as u32);
+        met
+    }
+}
+
+/// Whether every request so far met the objectives: both must have.
+fn both_met(so_far: Option<bool>, this: Option<bool>) -> Option<bool> {
+    match (so_far, this) {
+        (None, this) => this,
+        (so_far, None) => so_far,
+        (Some(a), Some(b)) => Some(a && b),
     }
 }
 

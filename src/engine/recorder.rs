@@ -218,6 +218,8 @@ pub struct JourneyAccum {
     pub failed: u64,
     /// Journeys whose user stopped a reply (`cancel_after`).
     pub cancelled: u64,
+    /// Completed journeys whose every request met the objectives (scenarios with objectives).
+    pub met: Option<u64>,
     /// Steps run (optional ones that failed included), over the journeys that ended.
     pub steps: u64,
     /// Tool calls the model asked for, rounds of them, and calls whose tool answered with
@@ -238,6 +240,7 @@ impl Default for JourneyAccum {
             completed: 0,
             failed: 0,
             cancelled: 0,
+            met: None,
             steps: 0,
             tool_calls: 0,
             tool_rounds: 0,
@@ -255,6 +258,9 @@ impl JourneyAccum {
         self.completed += other.completed;
         self.failed += other.failed;
         self.cancelled += other.cancelled;
+        if let Some(met) = other.met {
+            *self.met.get_or_insert(0) += met;
+        }
         self.steps += other.steps;
         self.tool_calls += other.tool_calls;
         self.tool_rounds += other.tool_rounds;
@@ -283,6 +289,8 @@ pub(crate) struct JourneySample {
     pub completed: bool,
     /// Its user stopped a step's reply: neither completed nor failed.
     pub cancelled: bool,
+    /// It completed and every request of it met the scenario's objectives (None without).
+    pub met: Option<bool>,
     pub steps: u64,
     pub tool_calls: u64,
     pub tool_rounds: u64,
@@ -635,6 +643,9 @@ impl Recorder {
             record(&mut accum.completed_latency, sample.latency_micros);
         } else {
             accum.failed += 1;
+        }
+        if let Some(met) = sample.met {
+            *accum.met.get_or_insert(0) += u64::from(met);
         }
         accum.steps += sample.steps;
         accum.tool_calls += sample.tool_calls;

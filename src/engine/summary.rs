@@ -173,6 +173,8 @@ pub(crate) fn journey_stats(accum: &JourneyAccum, duration_secs: f64, services: 
         tool_rounds_avg: per_journey(accum.tool_rounds),
         tool_errors: accum.tool_errors,
         service_share_percent,
+        objectives_met: accum.met,
+        goodput_per_sec: accum.met.map(|met| met as f64 / duration),
     }
 }
 

@@ -304,7 +304,7 @@ async fn run_task(
         let mut opening_failed = None;
         let done = mcp_session::perform(scenario, task, client, user_id, seq, intended, None, &mut |mut opened| {
             opening_failed = opening_failed.or(kind(&opened));
-            record(state, scenario, stage, init_task, &mut opened)
+            record(state, scenario, stage, init_task, &mut opened);
         })
         .await;
         let call_failed = done.as_ref().and_then(|(done, _)| kind(done));

@@ -120,8 +120,9 @@ impl StopSignal {
     }
 }
 
-/// Records a finished request of (stage, task).
-pub(super) fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &mut Done) {
+/// Records a finished request of (stage, task); returns whether it met the scenario's
+/// per-request objectives (None without objectives, or for a cancelled request).
+pub(super) fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &mut Done) -> Option<bool> {
     let second = done.done_at.saturating_duration_since(state.run_start).as_secs() as u32;
     let objectives_met = scenario.compiled.objectives.as_ref().filter(|_| !done.cancelled).map(|objectives| {
         objectives.met_by(RequestMeasures {
@@ -158,4 +159,5 @@ pub(super) fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, t
         resend: done.resend,
         cancelled: done.cancelled,
     });
+    objectives_met
 }

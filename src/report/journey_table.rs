@@ -56,7 +56,10 @@ pub(crate) fn journey_row(name: &str, stats: &JourneyStats) -> [String; JOURNEY_
     [
         name.to_string(),
         stats.started.to_string(),
-        stats.completed.to_string(),
+        match stats.slo_attainment_percent() {
+            Some(attainment) => format!("{} ({} met objectives)", stats.completed, format::whole_percent(attainment)),
+            None => stats.completed.to_string(),
+        },
         failed,
         measured(stats.latency_p50_micros),
         measured(stats.latency_p95_micros),

@@ -897,6 +897,13 @@ pub struct JourneyStats {
     /// The share of the journeys' time spent waiting on each service, in percent, by name.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub service_share_percent: std::collections::BTreeMap<String, f64>,
+    /// Scenarios with objectives: completed journeys whose every request met them (a
+    /// journey's SLO attainment is these over the journeys that ended, its goodput these per
+    /// second).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objectives_met: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goodput_per_sec: Option<f64>,
 }
 
 impl JourneyStats {
@@ -909,6 +916,14 @@ impl JourneyStats {
     pub fn success_rate_percent(&self) -> Option<f64> {
         let ended = self.ended();
         (ended > 0).then(|| self.completed as f64 * 100.0 / ended as f64)
+    }
+
+    /// Journeys that completed with every request within the objectives, as a percentage of
+    /// those that ended (None without objectives, or when none ended).
+    pub fn slo_attainment_percent(&self) -> Option<f64> {
+        let ended = self.ended();
+        let met = self.objectives_met?;
+        (ended > 0).then(|| met as f64 * 100.0 / ended as f64)
     }
 
     /// Tool calls per journey that ended (None when none ended).
@@ -928,6 +943,8 @@ impl JourneyStats {
             Metric::JourneySuccessRate => self.success_rate_percent(),
             Metric::JourneysPerSec => (self.started > 0).then_some(self.journeys_per_sec),
             Metric::ToolCallsPerJourney => self.tool_calls_per_journey(),
+            Metric::SloAttainment => self.slo_attainment_percent(),
+            Metric::Goodput => self.goodput_per_sec.filter(|_| self.started > 0),
             _ => None,
         }
     }
@@ -961,6 +978,12 @@ pub fn combine_journeys(name: &str, parts: &[&JourneySummary]) -> JourneySummary
         total.completed += stats.completed;
         total.failed += stats.failed;
         total.cancelled += stats.cancelled;
+        if let Some(met) = stats.objectives_met {
+            *total.objectives_met.get_or_insert(0) += met;
+        }
+        if let Some(goodput) = stats.goodput_per_sec {
+            *total.goodput_per_sec.get_or_insert(0.0) += goodput;
+        }
         total.tool_calls += stats.tool_calls;
         total.tool_errors += stats.tool_errors;
         total.journeys_per_sec += stats.journeys_per_sec;

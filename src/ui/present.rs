@@ -39,7 +39,19 @@ impl Presentation {
             .map(|run| {
                 run_charts(run)
                     .into_iter()
-                    .filter(|chart| matches!(chart.kind, ChartKind::Throughput | ChartKind::Latency))
+                    // A run of journeys leads with the journeys' end-to-end time.
+                    .filter(|chart| {
+                        let journeys = run
+                            .scenarios
+                            .iter()
+                            .any(|scenario| scenario.levels.iter().any(|level| !level.journeys.is_empty()));
+                        match chart.kind {
+                            ChartKind::Throughput => true,
+                            ChartKind::Latency => !journeys,
+                            ChartKind::JourneyLatency => journeys,
+                            _ => false,
+                        }
+                    })
                     // A capacity search shows its curve: latency by load.
                     .chain(
                         run.scenarios
@@ -343,22 +355,24 @@ fn big_numbers(ui: &mut egui::Ui, headline: &Headline, focus: Option<&LevelHeadl
                 None => big_number(&mut columns[0], &peak.0, &peak.1),
             },
         }
+        let lead = LevelHeadline::lead_p95;
         let (p95, p95_label) = match focus {
-            Some(level) => (
-                level
-                    .p95_micros
-                    .map(|micros| format::micros(micros as f64))
-                    .unwrap_or_else(|| "-".into()),
-                format!("p95 at {}", place(level)),
-            ),
+            Some(level) => {
+                let (micros, what) = lead(level);
+                (
+                    micros.map(|micros| format::micros(micros as f64)).unwrap_or_else(|| "-".into()),
+                    format!("{what} at {}", place(level)),
+                )
+            }
             None if headline.worst_failure.is_some() => peak,
             None => {
-                let last = headline.levels.iter().rev().find(|level| level.p95_micros.is_some());
+                let last = headline.levels.iter().rev().find(|level| lead(level).0.is_some());
                 (
-                    last.and_then(|level| level.p95_micros)
+                    last.and_then(|level| lead(level).0)
                         .map(|micros| format::micros(micros as f64))
                         .unwrap_or_else(|| "-".into()),
-                    last.map(|level| format!("p95 at {}", place(level))).unwrap_or_default(),
+                    last.map(|level| format!("{} at {}", lead(level).1, place(level)))
+                        .unwrap_or_default(),
                 )
             }
         };
@@ -388,10 +402,8 @@ fn badge(ui: &mut egui::Ui, level: &LevelHeadline, label: &str, focused: bool) -
         Some(false) => (palette::BADGE_FAIL, "FAIL"),
         None => (palette::BADGE_NONE, "no targets"),
     };
-    let p95 = level
-        .p95_micros
-        .map(|micros| format::micros(micros as f64))
-        .unwrap_or_else(|| "-".into());
+    let (micros, what) = level.lead_p95();
+    let p95 = micros.map(|micros| format::micros(micros as f64)).unwrap_or_else(|| "-".into());
     egui::Frame::new()
         .fill(fill)
         .corner_radius(8.0)
@@ -407,7 +419,7 @@ fn badge(ui: &mut egui::Ui, level: &LevelHeadline, label: &str, focused: bool) -
             ui.vertical(|ui| {
                 ui.label(RichText::new(label).size(18.0).color(Color32::WHITE));
                 ui.label(
-                    RichText::new(format!("{word} · p95 {p95}"))
+                    RichText::new(format!("{word} · {what} {p95}"))
                         .size(22.0)
                         .strong()
                         .color(Color32::WHITE),

@@ -71,9 +71,12 @@ pub(super) fn compile_all(ctx: &mut Context<'_>, scenario: &Scenario, named: &Na
         };
         let level = resolve_level(ctx, spec, named);
         let task = resolve_task(ctx, spec, named);
-        let journey = expr
-            .as_ref()
-            .and_then(|expr| resolve_journey(ctx, spec, expr.metric.is_journey(), named));
+        let journey = expr.as_ref().and_then(|expr| {
+            // SLO attainment and goodput may count one journey's journeys.
+            let scoped_objectives =
+                spec.journey.is_some() && matches!(expr.metric, crate::measure::Metric::SloAttainment | crate::measure::Metric::Goodput);
+            resolve_journey(ctx, spec, expr.metric.is_journey() || scoped_objectives, named)
+        });
         if let Some(expr) = &expr
             && expr.metric.is_chat()
         {
@@ -215,7 +218,7 @@ fn resolve_journey(ctx: &mut Context<'_>, spec: &TargetSpec, journey_metric: boo
         ctx.push_at(
             wanted,
             format!(
-                "target {expr:?}: journey = {:?} goes with journey metrics (journey_p95, journey_success_rate, tool_calls_per_journey, ...); for one step's requests write task = \"{} / STEP\"",
+                "target {expr:?}: journey = {:?} goes with journey metrics (journey_p95, journey_success_rate, tool_calls_per_journey, ...) and slo_attainment / goodput; for one step's requests write task = \"{} / STEP\"",
                 wanted.get_ref(),
                 wanted.get_ref()
             ),
