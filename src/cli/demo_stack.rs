@@ -14,6 +14,7 @@ pub(crate) fn demo_stack(args: DemoStackArgs) -> u8 {
         base_port: args.base_port,
         seed: args.seed,
         time_scale: args.time_scale,
+        exact: args.exact,
         ..DemoConfig::default()
     };
     let stack = match DemoStack::start(config) {

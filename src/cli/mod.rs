@@ -374,6 +374,10 @@ pub struct DemoStackArgs {
     /// Multiply every simulated delay (0.5 = twice as fast).
     #[arg(long, default_value_t = 1.0)]
     pub time_scale: f64,
+    /// Known delays, for benchmarks: each service time exactly its base (no spread, no slow
+    /// tail, no injected errors, no queue), replies of exactly max_tokens, two tool calls.
+    #[arg(long)]
+    pub exact: bool,
 }
 
 fn parse_users(text: &str) -> Result<u32, String> {

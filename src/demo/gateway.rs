@@ -138,7 +138,7 @@ impl Gateway {
 
         if !stream {
             let generation = prefill + self.jitter.scaled(1.5) * completion_tokens;
-            tokio::time::sleep(generation).await;
+            self.jitter.wait(generation).await;
             drop(permit);
             if let Some(calls) = &tool_calls {
                 let asked: Vec<Value> = calls.iter().map(DemoToolCall::whole).collect();
@@ -173,7 +173,24 @@ impl Gateway {
                 });
                 Bytes::from(format!("data: {value}\n\n"))
             };
-            tokio::time::sleep(prefill).await;
+            jitter.wait(prefill).await;
+            // A token every 1.5 ms (scaled): slept one gap at a time, or (known delays, for
+            // benchmarks) each at its own time from the first, so lateness never adds up.
+            let first_token = std::time::Instant::now();
+            let mut gaps = 0u32;
+            let jitter = &jitter;
+            let next_token = |gaps: &mut u32| {
+                *gaps += 1;
+                let gap = jitter.scaled(1.5);
+                let at = first_token + gap * *gaps;
+                async move {
+                    if jitter.exact() {
+                        jitter.wait_until(at).await;
+                    } else {
+                        tokio::time::sleep(gap).await;
+                    }
+                }
+            };
             if sender
                 .send_data(chunk(json!({"role": "assistant", "content": ""}), None))
                 .await
@@ -190,7 +207,7 @@ impl Gateway {
                         let pieces = call.pieces();
                         for (number, delta) in pieces.into_iter().enumerate() {
                             if !first {
-                                tokio::time::sleep(jitter.scaled(1.5)).await;
+                                next_token(&mut gaps).await;
                             }
                             first = false;
                             let delta = if number == 0 {
@@ -208,7 +225,7 @@ impl Gateway {
                 None => {
                     for index in 0..completion_tokens {
                         if index > 0 {
-                            tokio::time::sleep(jitter.scaled(1.5)).await;
+                            next_token(&mut gaps).await;
                         }
                         let word = WORDS[index as usize % WORDS.len()];
                         let piece = if index == 0 { word.to_string() } else { format!(" {word}") };

@@ -205,7 +205,7 @@ impl Mcp {
         if self.jitter.inject_error() {
             return Ok(json!({"content": [{"type": "text", "text": "tool crashed"}], "isError": true}));
         }
-        tokio::time::sleep(self.jitter.service(tool.cost_millis, 0.4)).await;
+        self.jitter.wait(self.jitter.service(tool.cost_millis, 0.4)).await;
         drop(permit);
         let argument = |name: &str| arguments.get(name).and_then(Value::as_str).unwrap_or("").to_string();
         let text = match tool.name {

@@ -5,6 +5,7 @@
 pub(crate) mod gateway;
 pub(crate) mod mcp;
 pub(crate) mod model;
+mod precise_timer;
 pub(crate) mod rag;
 pub(crate) mod server;
 
@@ -33,6 +34,10 @@ pub struct DemoConfig {
     /// Concurrent generations the gateway's "GPU" runs, and how many may wait.
     pub gateway_slots: usize,
     pub gateway_queue: usize,
+    /// Known delays, for benchmarks: every service time exactly its base (no spread, no slow
+    /// tail, no injected errors), no queue for a slot, a reply of exactly `max_tokens`, two tool
+    /// calls when two tools are offered, and a stream's tokens at fixed times from its start.
+    pub exact: bool,
 }
 
 impl Default for DemoConfig {
@@ -45,6 +50,7 @@ impl Default for DemoConfig {
             error_rate: 0.002,
             gateway_slots: 4,
             gateway_queue: 32,
+            exact: false,
         }
     }
 }
@@ -102,20 +108,30 @@ impl DemoStack {
         let _ = std::thread::Builder::new()
             .name("loadscope-demo-tokenizer".into())
             .spawn(|| crate::tokens::Tokenizer::O200kBase.count(""));
-        let jitter = Arc::new(Jitter::new(config.seed, config.time_scale, config.error_rate));
+        let timer = if config.exact {
+            Some(precise_timer::PreciseTimer::start()?)
+        } else {
+            None
+        };
+        let jitter = Arc::new(Jitter::new(config.seed, config.time_scale, config.error_rate, timer));
+        // Known delays: nothing waits for a slot.
+        let slots = |slots: usize, queue: usize| if config.exact { (1 << 20, 1 << 20) } else { (slots, queue) };
+        let (gateway_slots, gateway_queue) = slots(config.gateway_slots, config.gateway_queue);
+        let (store_slots, store_queue) = slots(3, 24);
+        let (mcp_slots, mcp_queue) = slots(4, 32);
         let (shutdown, watcher) = watch::channel(false);
         let gateway = Arc::new(gateway::Gateway {
-            gpu: GpuQueue::new(config.gateway_slots, config.gateway_queue),
-            gpu_slots: config.gateway_slots,
+            gpu: GpuQueue::new(gateway_slots, gateway_queue),
+            gpu_slots: gateway_slots,
             jitter: jitter.clone(),
         });
         let rag = Arc::new(rag::Rag {
-            store: GpuQueue::new(3, 24),
+            store: GpuQueue::new(store_slots, store_queue),
             jitter: jitter.clone(),
             documents: AtomicU64::new(0),
         });
         let mcp = Arc::new(mcp::Mcp {
-            workers: GpuQueue::new(4, 32),
+            workers: GpuQueue::new(mcp_slots, mcp_queue),
             jitter,
             sessions: Mutex::new(HashMap::new()),
         });

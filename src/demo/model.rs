@@ -61,10 +61,13 @@ pub(crate) struct Jitter {
     rng: Mutex<SmallRng>,
     time_scale: f64,
     error_rate: f64,
+    /// Known delays: no spread, no slow tail, no errors, ranges at their top, and sleeps on a
+    /// timer that is not a millisecond late.
+    exact: Option<super::precise_timer::PreciseTimer>,
 }
 
 impl Jitter {
-    pub(crate) fn new(seed: Option<u64>, time_scale: f64, error_rate: f64) -> Jitter {
+    pub(crate) fn new(seed: Option<u64>, time_scale: f64, error_rate: f64, exact: Option<super::precise_timer::PreciseTimer>) -> Jitter {
         let rng = match seed {
             Some(seed) => SmallRng::seed_from_u64(seed),
             None => SmallRng::seed_from_u64(rand::random()),
@@ -73,6 +76,25 @@ impl Jitter {
             rng: Mutex::new(rng),
             time_scale,
             error_rate,
+            exact,
+        }
+    }
+
+    /// Whether delays are exactly their bases (a benchmark's known delays).
+    pub(crate) fn exact(&self) -> bool {
+        self.exact.is_some()
+    }
+
+    /// Sleeps `duration`: on the precise timer with known delays, else on tokio's.
+    pub(crate) async fn wait(&self, duration: Duration) {
+        self.wait_until(std::time::Instant::now() + duration).await;
+    }
+
+    /// Sleeps until `at` (see [`Jitter::wait`]).
+    pub(crate) async fn wait_until(&self, at: std::time::Instant) {
+        match &self.exact {
+            Some(timer) => timer.sleep_until(at).await,
+            None => tokio::time::sleep_until(at.into()).await,
         }
     }
 
@@ -86,6 +108,9 @@ impl Jitter {
 
     /// A service time around `base_millis`: ±`spread` uniformly, with a 2% slow tail (x3).
     pub(crate) fn service(&self, base_millis: f64, spread: f64) -> Duration {
+        if self.exact() {
+            return self.scaled(base_millis);
+        }
         let factor = self.with_rng(|rng| {
             let mut factor = 1.0 + rng.random_range(-spread..=spread);
             if rng.random_range(0.0..1.0) < 0.02 {
@@ -103,13 +128,13 @@ impl Jitter {
 
     /// Whether this request fails with an injected server error.
     pub(crate) fn inject_error(&self) -> bool {
-        self.error_rate > 0.0 && self.with_rng(|rng| rng.random_range(0.0..1.0) < self.error_rate)
+        !self.exact() && self.error_rate > 0.0 && self.with_rng(|rng| rng.random_range(0.0..1.0) < self.error_rate)
     }
 
     /// A whole number in `low..=high`.
     pub(crate) fn between(&self, low: u32, high: u32) -> u32 {
-        if low >= high {
-            return low;
+        if low >= high || self.exact() {
+            return high.max(low);
         }
         self.with_rng(|rng| rng.random_range(low..=high))
     }

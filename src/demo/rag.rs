@@ -56,7 +56,7 @@ impl Rag {
                 &json!({"detail": "database error: connection reset"}),
             );
         }
-        tokio::time::sleep(self.jitter.service(25.0, 0.4)).await;
+        self.jitter.wait(self.jitter.service(25.0, 0.4)).await;
         drop(permit);
         let results: Vec<Value> = (0..top_k)
             .map(|rank| {
@@ -100,7 +100,7 @@ impl Rag {
                 &json!({"detail": "database error: write conflict"}),
             );
         }
-        tokio::time::sleep(self.jitter.service(50.0 + 10.0 * count as f64, 0.4)).await;
+        self.jitter.wait(self.jitter.service(50.0 + 10.0 * count as f64, 0.4)).await;
         drop(permit);
         let first = self.documents.fetch_add(count, Ordering::Relaxed);
         let ids: Vec<String> = (first..first + count).map(|n| format!("doc-{n}")).collect();

@@ -255,7 +255,9 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
                     stop: Some(&stop),
                     rng: &mut rng,
                 };
-                run.run(journey, None).await
+                // Boxed: a journey's future (its steps, tool rounds and MCP calls) is several
+                // times a request's, and every user's task would carry its size unboxed.
+                Box::pin(run.run(journey, None)).await
             }
         };
         seq += 1;
@@ -366,7 +368,7 @@ async fn open_loop(
                         stop: None,
                         rng: &mut journey_rng,
                     };
-                    run.run(journey, Some(intended)).await
+                    Box::pin(run.run(journey, Some(intended))).await
                 }
             };
             state2.in_flight.set(state2.in_flight.get().saturating_sub(1));

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Agent journeys at scale: USERS (1,000) concurrent journeys against the built-in demo stack
+# with known delays (`demo-stack --exact`: every service time exactly its base, no queue, no
+# injected errors, two tool calls a chat, replies of exactly max_tokens, on a timer that is not
+# a millisecond late), each journey: retrieve from the RAG service, a streamed chat offered the
+# MCP server's tools that asks for two tool calls, the two calls on the MCP server, the chat
+# again with their results, the answer.
+#   - The demo stack runs pinned to core 0, Loadscope to core 1, for DURATION_SECS.
+#   - Loadscope's CPU (user + system, whole process) per journey step (each request a journey
+#     makes: the retrieval, each chat round, each tool call) and its peak RSS (GNU time).
+#   - The error of the end-to-end latency: the journeys' p50 as Loadscope measured it, minus
+#     the sum of the delays the demo was asked for (computed here from its parameters and the
+#     prompt tokens its own usage reported; a perfect client on an idle loopback shows about
+#     the few HTTP round trips).
+# Prints one line of numbers, then the checks (error within 2 ms at p50). Not part of CI.
+# LOADSCOPE=path uses that build instead of building; USERS, DURATION_SECS, TIME_SCALE (20:
+# every delay twenty times the demo's, so 1,000 streams are 33 chunks/s each) change the load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+USERS="${USERS:-1000}"
+DURATION_SECS="${DURATION_SECS:-40}"
+TIME_SCALE="${TIME_SCALE:-20}"
+MAX_TOKENS="${MAX_TOKENS:-16}"
+for tool in taskset python3 curl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install util-linux python3 curl" >&2; exit 2; }
+done
+[ -x /usr/bin/time ] || { echo "missing GNU time: apt-get install time" >&2; exit 2; }
+[ "$(nproc)" -ge 2 ] || { echo "needs two cores (one for the demo stack, one for the load generator)" >&2; exit 2; }
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [ -z "${LOADSCOPE:-}" ]; then
+  cargo build --release --quiet
+  LOADSCOPE="${CARGO_TARGET_DIR:-target}/release/loadscope"
+fi
+
+WORK="$(mktemp -d)"
+STACK_PID=""
+trap '[ -n "$STACK_PID" ] && kill "$STACK_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# RAG listens on +2 and MCP on +20: pick a base whose neighbours are free too (retry once).
+taskset -c 0 "$LOADSCOPE" demo-stack --base-port "$PORT" --exact --time-scale "$TIME_SCALE" >"$WORK/stack.log" 2>&1 &
+STACK_PID=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((PORT + 20))/health" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$WORK/stack.log" >&2; exit 1; }
+
+QUESTION="Which files changed in the last release?"
+cat >"$WORK/journeys.toml" <<TOML
+name = "Journey bench"
+[[scenario]]
+name = "Agent"
+timeout = "120s"
+[scenario.services.gateway]
+base_url = "http://127.0.0.1:$PORT"
+[scenario.services.rag]
+base_url = "http://127.0.0.1:$((PORT + 2))"
+[scenario.services.mcp]
+base_url = "http://127.0.0.1:$((PORT + 20))"
+
+[[scenario.journey]]
+name = "ask agent"
+
+[[scenario.journey.step]]
+name = "retrieve"
+service = "rag"
+method = "POST"
+path = "/query"
+body = '{"query": "$QUESTION", "top_k": 1}'
+save = { context = "/results/0/text" }
+
+[[scenario.journey.step]]
+name = "answer with tools"
+service = "gateway"
+kind = "chat"
+model = "demo-llm"
+stream = true
+include_usage = true
+max_tokens = $MAX_TOKENS
+tools = "mcp"
+messages = [{ role = "user", content = "Context: {{ journey.context }}. Question: $QUESTION" }]
+
+[[scenario.level]]
+name = "Journeys"
+users = $USERS
+duration = "${DURATION_SECS}s"
+
+[monitors]
+gpu = false
+host = false
+TOML
+
+echo "Running $USERS concurrent journeys for ${DURATION_SECS}s (demo delays x$TIME_SCALE)..." >&2
+taskset -c 1 /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" \
+  "$LOADSCOPE" run "$WORK/journeys.toml" --out "$WORK/run.json" >"$WORK/run.log" 2>&1 || { tail -30 "$WORK/run.log" >&2; exit 1; }
+
+python3 - "$WORK/run.json" "$WORK/time.txt" "$TIME_SCALE" "$QUESTION" "$MAX_TOKENS" "$USERS" <<'PY'
+import json, math, sys
+run = json.load(open(sys.argv[1]))
+elapsed, user, system, rss_kib = open(sys.argv[2]).read().split()
+scale, question, max_tokens, users = float(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+level = run["scenarios"][0]["levels"][0]
+journey = level["journeys"][0]
+rows = {task["task"]: task for task in level["tasks"]}
+steps = sum(task["requests"] for name, task in rows.items() if name != "MCP initialize")
+cpu_secs = float(user) + float(system)
+chat = rows["ask agent / answer with tools"]["chat"]
+rounds = 2
+per_journey = chat["replies"] / rounds
+prompt_tokens = chat["prompt_tokens"] / per_journey        # both rounds, as the demo counted them
+output_tokens = chat["output_tokens"] / per_journey        # round 1's tool-call tokens + max_tokens
+calls = 2
+# The demo's tools in its order, their costs (ms), and which two a prompt gets (its length).
+tools = [("read_file", 8), ("write_file", 15), ("git_status", 20), ("git_log", 30), ("web_fetch", 60), ("search", 40)]
+passage = f"Passage 1 about {question}"
+prompt = f"Context: {passage}. Question: {question}"
+start = len(prompt.encode()) % len(tools)
+chosen = [tools[(start + offset) % len(tools)] for offset in range(calls)]
+# Round 1: prefill, then the calls' pieces a token (1.5 ms) apart: (tool-call tokens + calls)
+# pieces, the first at once. Round 2: prefill, then max_tokens content tokens, the first at once.
+waits = (output_tokens - max_tokens + calls - 1) + (max_tokens - 1)
+expected_ms = scale * (25 + 2 * 20 + 0.05 * prompt_tokens + 1.5 * waits + sum(cost for _, cost in chosen))
+measured_ms = journey["latency_p50_micros"] / 1000
+error_ms = measured_ms - expected_ms
+print(f"journeys: {users} concurrent, {journey['completed']} completed, {journey['failed']} failed, "
+      f"{journey['tool_calls'] / max(journey['completed'] + journey['failed'], 1):.2f} tool calls each "
+      f"({', '.join(name for name, _ in chosen)})")
+print(f"steps: {steps} requests in {float(elapsed):.1f} s ({steps / float(elapsed):.0f}/s)")
+print(f"loadscope CPU: {cpu_secs:.2f} s, {cpu_secs * 1e6 / max(steps, 1):.1f} us per journey step; peak RSS {int(rss_kib) / 1024:.0f} MiB")
+retrieve = rows["ask agent / retrieve"]["p50_micros"] / 1000
+tool_calls = rows["ask agent / answer with tools / tool calls"]
+chat_row = rows["ask agent / answer with tools"]
+print(f"per step p50: retrieve {retrieve:.2f} ms (asked {25 * scale:.2f}), tool calls {tool_calls['p50_micros'] / 1000:.2f} ms "
+      f"(asked {scale * sum(cost for _, cost in chosen) / calls:.2f} on average), chat rounds {chat_row['p50_micros'] / 1000:.2f} ms")
+print(f"end to end p50: measured {measured_ms:.2f} ms, demo's delays {expected_ms:.2f} ms, error {error_ms:+.2f} ms "
+      f"(p95 {journey['latency_p95_micros'] / 1000:.2f} ms)")
+ok = journey["failed"] == 0 and abs(error_ms) <= 2.0
+print("checks: " + ("PASS" if ok else "FAIL") + f" (no failed journey; |error| <= 2 ms at p50)")
+sys.exit(0 if ok else 1)
+PY
