@@ -1828,3 +1828,44 @@ fn the_editor_edits_services_journeys_and_their_steps() {
     let toml = harness.get_by_label("Preset TOML").value().unwrap();
     assert!(toml.contains("name = \"journey 2\""), "{toml}");
 }
+
+#[test]
+fn the_live_tab_says_how_many_requests_their_users_cancelled() {
+    let stack = loadscope::testing::demo::DemoStack::start(DemoConfig {
+        base_port: 0,
+        seed: Some(4),
+        error_rate: 0.0,
+        ..DemoConfig::default()
+    })
+    .unwrap();
+    let [gateway, _, _] = stack.urls();
+    let dir = tempfile::tempdir().unwrap();
+    let preset_path = dir.path().join("cancel.toml");
+    std::fs::write(
+        &preset_path,
+        format!(
+            "[[scenario]]\nname = \"chat\"\n[scenario.service]\nbase_url = \"{gateway}\"\n[[scenario.task]]\nname = \"chat\"\nkind = \"chat\"\nmodel = \"demo-llm\"\nstream = true\nmax_tokens = 40\nmessages = [{{ role = \"user\", content = \"hi\" }}]\ncancel_after_tokens = 3\n[[scenario.level]]\nname = \"Only\"\nusers = 2\nduration = \"2s\"\n"
+        ),
+    )
+    .unwrap();
+    let preset = loadscope::testing::preset::load(&preset_path.display().to_string(), &Default::default()).unwrap();
+    let plan = loadscope::testing::engine::RunPlan::new(preset.clone(), dir.path().join("run.json"), &|_| None).unwrap();
+    let mut events = Vec::new();
+    let record = loadscope::testing::engine::run_blocking(plan, |event| events.push(event.clone()))
+        .unwrap()
+        .unwrap();
+    let stats = &record.scenarios[0].levels[0].total.stats;
+    assert!(stats.cancelled > 0);
+    let mut harness = harness(config(dir.path(), None));
+    settle(&mut harness);
+    let mut live = loadscope::testing::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
+    for event in events {
+        live.apply(event);
+    }
+    harness.state_mut().set_live(live);
+    harness.state_mut().command(AppCommand::ShowTab(Tab::Live));
+    settle(&mut harness);
+    harness.get_by_label("Statistics").click();
+    settle(&mut harness);
+    harness.get_by_label(&loadscope::testing::report::lines::cancelled(stats).unwrap());
+}

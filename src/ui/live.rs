@@ -172,7 +172,12 @@ impl LiveView {
             .show(ui, |ui| match self.section {
                 LiveSection::Charts => self.charts(ui, live, settings, &with_data, &series_of, &mut commands),
                 LiveSection::Statistics => {
-                    stats_table(ui, &live.stats_rows(settings.stats_whole_run));
+                    let rows = live.stats_rows(settings.stats_whole_run);
+                    stats_table(ui, &rows);
+                    let total = rows.iter().find(|(task, _)| task.is_aggregated()).map(|(_, stats)| stats);
+                    if let Some(line) = total.and_then(crate::report::lines::cancelled) {
+                        ui.label(RichText::new(line).weak());
+                    }
                     journeys_table(ui, live);
                     task_ratio(ui, live, settings.stats_whole_run);
                 }
