@@ -1697,13 +1697,7 @@ fn the_live_tab_present_and_the_report_draw_a_run_with_the_same_charts() {
 
 #[test]
 fn the_live_tab_charts_and_tables_a_journey_run() {
-    let stack = loadscope::testing::demo::DemoStack::start(DemoConfig {
-        base_port: 0,
-        seed: Some(3),
-        error_rate: 0.0,
-        ..DemoConfig::default()
-    })
-    .unwrap();
+    let stack = quiet_demo(3);
     let [gateway, rag, mcp] = stack.urls();
     let shipped = loadscope::testing::preset::shipped::find("agent-journey").unwrap();
     let levels = shipped.find("[[scenario.level]]").unwrap();
@@ -1717,26 +1711,8 @@ fn the_live_tab_charts_and_tables_a_journey_run() {
     .replace("http://localhost:8002", &rag)
     .replace("http://localhost:8020", &mcp);
     let dir = tempfile::tempdir().unwrap();
-    let preset_path = dir.path().join("agent.toml");
-    std::fs::write(&preset_path, &text).unwrap();
-    let preset = loadscope::testing::preset::load(&preset_path.display().to_string(), &Default::default()).unwrap();
-    let mut plan = loadscope::testing::engine::RunPlan::new(preset.clone(), dir.path().join("run.json"), &|_| None).unwrap();
-    plan.workers = 1;
-    let mut events = Vec::new();
-    let record = loadscope::testing::engine::run_blocking(plan, |event| events.push(event.clone()))
-        .unwrap()
-        .unwrap();
+    let (record, mut harness) = live_tab_after_run(dir.path(), &text);
     let completed = record.scenarios[0].levels[0].journeys[0].stats.completed;
-
-    let mut harness = harness(config(dir.path(), None));
-    settle(&mut harness);
-    let mut live = loadscope::testing::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
-    for event in events {
-        live.apply(event);
-    }
-    harness.state_mut().set_live(live);
-    harness.state_mut().command(AppCommand::ShowTab(Tab::Live));
-    settle(&mut harness);
     harness.get_by_label("Journeys");
     harness.get_by_label("Journey time (end to end)");
     harness.get_by_label("Statistics").click();
@@ -1831,32 +1807,44 @@ fn the_editor_edits_services_journeys_and_their_steps() {
 
 #[test]
 fn the_live_tab_says_how_many_requests_their_users_cancelled() {
-    let stack = loadscope::testing::demo::DemoStack::start(DemoConfig {
+    let stack = quiet_demo(4);
+    let [gateway, _, _] = stack.urls();
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[[scenario]]\nname = \"chat\"\n[scenario.service]\nbase_url = \"{gateway}\"\n[[scenario.task]]\nname = \"chat\"\nkind = \"chat\"\nmodel = \"demo-llm\"\nstream = true\nmax_tokens = 40\nmessages = [{{ role = \"user\", content = \"hi\" }}]\ncancel_after_tokens = 3\n[[scenario.level]]\nname = \"Only\"\nusers = 2\nduration = \"2s\"\n"
+    );
+    let (record, mut harness) = live_tab_after_run(dir.path(), &text);
+    let stats = &record.scenarios[0].levels[0].total.stats;
+    assert!(stats.cancelled > 0);
+    harness.get_by_label("Statistics").click();
+    settle(&mut harness);
+    harness.get_by_label(&loadscope::testing::report::lines::cancelled(stats).unwrap());
+}
+
+/// The demo stack on free ports, seeded, with no injected errors.
+fn quiet_demo(seed: u64) -> loadscope::testing::demo::DemoStack {
+    loadscope::testing::demo::DemoStack::start(DemoConfig {
         base_port: 0,
-        seed: Some(4),
+        seed: Some(seed),
         error_rate: 0.0,
         ..DemoConfig::default()
     })
-    .unwrap();
-    let [gateway, _, _] = stack.urls();
-    let dir = tempfile::tempdir().unwrap();
-    let preset_path = dir.path().join("cancel.toml");
-    std::fs::write(
-        &preset_path,
-        format!(
-            "[[scenario]]\nname = \"chat\"\n[scenario.service]\nbase_url = \"{gateway}\"\n[[scenario.task]]\nname = \"chat\"\nkind = \"chat\"\nmodel = \"demo-llm\"\nstream = true\nmax_tokens = 40\nmessages = [{{ role = \"user\", content = \"hi\" }}]\ncancel_after_tokens = 3\n[[scenario.level]]\nname = \"Only\"\nusers = 2\nduration = \"2s\"\n"
-        ),
-    )
-    .unwrap();
+    .unwrap()
+}
+
+/// Runs preset `text` for real (saved in `dir`), then shows its events in the Live tab of an
+/// app whose data dir is `dir`.
+fn live_tab_after_run(dir: &Path, text: &str) -> (RunRecord, Harness<'static, LoadscopeApp>) {
+    let preset_path = dir.join("preset.toml");
+    std::fs::write(&preset_path, text).unwrap();
     let preset = loadscope::testing::preset::load(&preset_path.display().to_string(), &Default::default()).unwrap();
-    let plan = loadscope::testing::engine::RunPlan::new(preset.clone(), dir.path().join("run.json"), &|_| None).unwrap();
+    let mut plan = loadscope::testing::engine::RunPlan::new(preset.clone(), dir.join("run.json"), &|_| None).unwrap();
+    plan.workers = 1;
     let mut events = Vec::new();
     let record = loadscope::testing::engine::run_blocking(plan, |event| events.push(event.clone()))
         .unwrap()
         .unwrap();
-    let stats = &record.scenarios[0].levels[0].total.stats;
-    assert!(stats.cancelled > 0);
-    let mut harness = harness(config(dir.path(), None));
+    let mut harness = harness(config(dir, None));
     settle(&mut harness);
     let mut live = loadscope::testing::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
     for event in events {
@@ -1865,7 +1853,5 @@ fn the_live_tab_says_how_many_requests_their_users_cancelled() {
     harness.state_mut().set_live(live);
     harness.state_mut().command(AppCommand::ShowTab(Tab::Live));
     settle(&mut harness);
-    harness.get_by_label("Statistics").click();
-    settle(&mut harness);
-    harness.get_by_label(&loadscope::testing::report::lines::cancelled(stats).unwrap());
+    (record, harness)
 }
