@@ -71,6 +71,7 @@ impl Gateway {
     }
 
     async fn chat(self: Arc<Self>, request: Request<Incoming>) -> Response<DemoBody> {
+        let arrived = std::time::Instant::now();
         let (_, body) = match read_json(request).await {
             Ok(parsed) => parsed,
             Err(response) => return response,
@@ -138,7 +139,7 @@ impl Gateway {
 
         if !stream {
             let generation = prefill + self.jitter.scaled(1.5) * completion_tokens;
-            self.jitter.wait(generation).await;
+            self.jitter.wait(generation, arrived).await;
             drop(permit);
             if let Some(calls) = &tool_calls {
                 let asked: Vec<Value> = calls.iter().map(DemoToolCall::whole).collect();
@@ -173,7 +174,7 @@ impl Gateway {
                 });
                 Bytes::from(format!("data: {value}\n\n"))
             };
-            jitter.wait(prefill).await;
+            jitter.wait(prefill, arrived).await;
             // A token every 1.5 ms (scaled): slept one gap at a time, or (known delays, for
             // benchmarks) each at its own time from the first, so lateness never adds up.
             let first_token = std::time::Instant::now();
@@ -236,13 +237,16 @@ impl Gateway {
                     "stop"
                 }
             };
-            let _ = sender.send_data(chunk(json!({}), Some(finish))).await;
+            // The end of the reply in one write: the finish, the usage and [DONE] leave together,
+            // as a server flushing its last buffer sends them.
+            let mut tail = chunk(json!({}), Some(finish)).to_vec();
             if include_usage {
                 let value =
                     json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage});
-                let _ = sender.send_data(Bytes::from(format!("data: {value}\n\n"))).await;
+                tail.extend_from_slice(format!("data: {value}\n\n").as_bytes());
             }
-            let _ = sender.send_data(Bytes::from_static(b"data: [DONE]\n\n")).await;
+            tail.extend_from_slice(b"data: [DONE]\n\n");
+            let _ = sender.send_data(Bytes::from(tail)).await;
         });
         let mut response = Response::new(body.boxed());
         response

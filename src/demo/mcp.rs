@@ -179,6 +179,7 @@ impl Mcp {
     }
 
     async fn call(&self, params: &Value) -> Result<Value, (i64, String)> {
+        let arrived = std::time::Instant::now();
         let name = params
             .get("name")
             .and_then(Value::as_str)
@@ -205,7 +206,7 @@ impl Mcp {
         if self.jitter.inject_error() {
             return Ok(json!({"content": [{"type": "text", "text": "tool crashed"}], "isError": true}));
         }
-        self.jitter.wait(self.jitter.service(tool.cost_millis, 0.4)).await;
+        self.jitter.wait(self.jitter.service(tool.cost_millis, 0.4), arrived).await;
         drop(permit);
         let argument = |name: &str| arguments.get(name).and_then(Value::as_str).unwrap_or("").to_string();
         let text = match tool.name {

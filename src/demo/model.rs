@@ -85,9 +85,12 @@ impl Jitter {
         self.exact.is_some()
     }
 
-    /// Sleeps `duration`: on the precise timer with known delays, else on tokio's.
-    pub(crate) async fn wait(&self, duration: Duration) {
-        self.wait_until(std::time::Instant::now() + duration).await;
+    /// Sleeps `duration`: on the precise timer with known delays, else on tokio's. With known
+    /// delays the time is counted from `arrived` (when the handler took the request), so the
+    /// demo's own work (parsing, counting tokens) is inside the delay rather than added to it.
+    pub(crate) async fn wait(&self, duration: Duration, arrived: std::time::Instant) {
+        let from = if self.exact() { arrived } else { std::time::Instant::now() };
+        self.wait_until(from + duration).await;
     }
 
     /// Sleeps until `at` (see [`Jitter::wait`]).

@@ -33,6 +33,7 @@ impl Rag {
     }
 
     async fn query(&self, request: Request<Incoming>) -> Response<DemoBody> {
+        let arrived = std::time::Instant::now();
         let (_, body) = match read_json(request).await {
             Ok(parsed) => parsed,
             Err(response) => return response,
@@ -56,7 +57,7 @@ impl Rag {
                 &json!({"detail": "database error: connection reset"}),
             );
         }
-        self.jitter.wait(self.jitter.service(25.0, 0.4)).await;
+        self.jitter.wait(self.jitter.service(25.0, 0.4), arrived).await;
         drop(permit);
         let results: Vec<Value> = (0..top_k)
             .map(|rank| {
@@ -71,6 +72,7 @@ impl Rag {
     }
 
     async fn index(&self, request: Request<Incoming>) -> Response<DemoBody> {
+        let arrived = std::time::Instant::now();
         let (_, body) = match read_json(request).await {
             Ok(parsed) => parsed,
             Err(response) => return response,
@@ -100,7 +102,9 @@ impl Rag {
                 &json!({"detail": "database error: write conflict"}),
             );
         }
-        self.jitter.wait(self.jitter.service(50.0 + 10.0 * count as f64, 0.4)).await;
+        self.jitter
+            .wait(self.jitter.service(50.0 + 10.0 * count as f64, 0.4), arrived)
+            .await;
         drop(permit);
         let first = self.documents.fetch_add(count, Ordering::Relaxed);
         let ids: Vec<String> = (first..first + count).map(|n| format!("doc-{n}")).collect();
