@@ -30,20 +30,17 @@ fn client() -> reqwest::Client {
     loadscope::testing::engine::preflight::http_client(Duration::from_secs(10)).unwrap()
 }
 
+async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 #[test]
 fn gateway_answers_openai_chat_with_and_without_streaming() {
     let demo = stack(DemoConfig::default());
     let [gateway, _, _] = demo.urls();
     runtime().block_on(async {
         let client = client();
-        let models: Value = client
-            .get(format!("{gateway}/v1/models"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let models = get_json(&client, &format!("{gateway}/v1/models")).await;
         assert_eq!(models["data"][0]["id"], "demo-llm");
 
         let body = json!({"model": "demo-llm", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]});
@@ -305,4 +302,42 @@ duration = "3s"
     // Latency runs from the scheduled start, so the wait shows in it (no coordinated omission):
     // the backlog grows by ~40 requests a second, over a second of delay by the end.
     assert!(level.total.stats.p95_micros > 800_000, "p95 {}µs", level.total.stats.p95_micros);
+}
+
+#[test]
+fn with_known_delays_the_demo_reports_how_late_its_own_sleeps_ended() {
+    let exact = stack(DemoConfig {
+        exact: true,
+        time_scale: 0.2,
+        ..DemoConfig::default()
+    });
+    let plain = stack(DemoConfig::default());
+    let [exact_gateway, _, _] = exact.urls();
+    let [plain_gateway, _, _] = plain.urls();
+    runtime().block_on(async {
+        let client = client();
+        let before = get_json(&client, &format!("{exact_gateway}/demo/lateness")).await;
+        assert_eq!(before["sleeps"], 0, "{before}");
+        let body = json!({"model": "demo-llm", "max_tokens": 4, "stream": true,
+                          "messages": [{"role": "user", "content": "hi"}]});
+        let response = client
+            .post(format!("{exact_gateway}/v1/chat/completions"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap();
+        let after = get_json(&client, &format!("{exact_gateway}/demo/lateness")).await;
+        // The prefill and the three gaps between four tokens.
+        assert!(after["sleeps"].as_u64().unwrap() >= 4, "{after}");
+        for field in ["mean_micros", "p50_micros", "p99_micros", "max_micros"] {
+            assert!(after[field].as_f64().unwrap() >= 0.0, "{field}: {after}");
+        }
+        assert!(after["max_micros"].as_u64().unwrap() < 1_000_000, "{after}");
+
+        let refused = client.get(format!("{plain_gateway}/demo/lateness")).send().await.unwrap();
+        assert_eq!(refused.status(), 404);
+        assert!(refused.text().await.unwrap().contains("--exact"));
+    });
 }

@@ -66,6 +66,14 @@ impl Gateway {
             ),
             (&Method::POST, "/v1/chat/completions") => self.chat(request).await,
             (&Method::GET, "/metrics") => self.metrics(),
+            (&Method::GET, "/demo/lateness") => match self.jitter.lateness() {
+                Some(lateness) => json_response(StatusCode::OK, &json!(lateness)),
+                None => error(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "the demo records its lateness only with known delays: start it with `loadscope demo-stack --exact`",
+                ),
+            },
             _ => error(StatusCode::NOT_FOUND, "not_found", "no such route on the demo gateway"),
         }
     }
@@ -176,8 +184,13 @@ impl Gateway {
             };
             jitter.wait(prefill, arrived).await;
             // A token every 1.5 ms (scaled): slept one gap at a time, or (known delays, for
-            // benchmarks) each at its own time from the first, so lateness never adds up.
-            let first_token = std::time::Instant::now();
+            // benchmarks) each at its own time from when the first was due, so lateness never
+            // adds up.
+            let first_token = if jitter.exact() {
+                arrived + prefill
+            } else {
+                std::time::Instant::now()
+            };
             let mut gaps = 0u32;
             let jitter = &jitter;
             let next_token = |gaps: &mut u32| {

@@ -64,6 +64,20 @@ pub(crate) struct Jitter {
     /// Known delays: no spread, no slow tail, no errors, ranges at their top, and sleeps on a
     /// timer that is not a millisecond late.
     exact: Option<super::precise_timer::PreciseTimer>,
+    /// With known delays: how late each sleep ended, as the task that slept saw it (the
+    /// timer's wake plus the runtime's delay in polling it), in microseconds; a benchmark
+    /// reads it to tell the demo's own lateness from the load generator's.
+    lateness_micros: Mutex<Option<hdrhistogram::Histogram<u64>>>,
+}
+
+/// The demo's own lateness with known delays (`GET /demo/lateness`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub(crate) struct Lateness {
+    pub(crate) sleeps: u64,
+    pub(crate) mean_micros: f64,
+    pub(crate) p50_micros: u64,
+    pub(crate) p99_micros: u64,
+    pub(crate) max_micros: u64,
 }
 
 impl Jitter {
@@ -72,11 +86,15 @@ impl Jitter {
             Some(seed) => SmallRng::seed_from_u64(seed),
             None => SmallRng::seed_from_u64(rand::random()),
         };
+        let lateness_micros = exact
+            .as_ref()
+            .and_then(|_| hdrhistogram::Histogram::new_with_bounds(1, 60_000_000, 3).ok());
         Jitter {
             rng: Mutex::new(rng),
             time_scale,
             error_rate,
             exact,
+            lateness_micros: Mutex::new(lateness_micros),
         }
     }
 
@@ -96,9 +114,34 @@ impl Jitter {
     /// Sleeps until `at` (see [`Jitter::wait`]).
     pub(crate) async fn wait_until(&self, at: std::time::Instant) {
         match &self.exact {
-            Some(timer) => timer.sleep_until(at).await,
+            Some(timer) => {
+                timer.sleep_until(at).await;
+                let late_micros = std::time::Instant::now().saturating_duration_since(at).as_micros();
+                let mut guard = match self.lateness_micros.lock() {
+                    Ok(guard) => guard,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                if let Some(histogram) = guard.as_mut() {
+                    histogram.saturating_record(u64::try_from(late_micros).unwrap_or(u64::MAX));
+                }
+            }
             None => tokio::time::sleep_until(at.into()).await,
         }
+    }
+
+    /// How late the sleeps with known delays ended; `None` without known delays.
+    pub(crate) fn lateness(&self) -> Option<Lateness> {
+        let guard = match self.lateness_micros.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.as_ref().map(|histogram| Lateness {
+            sleeps: histogram.len(),
+            mean_micros: if histogram.is_empty() { 0.0 } else { histogram.mean() },
+            p50_micros: histogram.value_at_quantile(0.5),
+            p99_micros: histogram.value_at_quantile(0.99),
+            max_micros: histogram.max(),
+        })
     }
 
     fn with_rng<T>(&self, f: impl FnOnce(&mut SmallRng) -> T) -> T {
