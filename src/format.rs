@@ -7,17 +7,29 @@ use std::time::Duration;
 
 /// Formats microseconds as `1.24s`, `830ms`, `412µs`.
 pub fn micros(micros: f64) -> String {
+    let (number, unit) = micros_parts(micros);
+    format!("{number}{unit}")
+}
+
+/// A latency in a sentence people read: `251 ms`, `1.24 s`, `830 µs` (the same rounding as
+/// [`micros`], a space before the unit).
+pub(crate) fn micros_words(micros: f64) -> String {
+    let (number, unit) = micros_parts(micros);
+    format!("{number} {unit}")
+}
+
+fn micros_parts(micros: f64) -> (String, &'static str) {
     if micros >= 1_000_000.0 {
-        format!("{:.2}s", micros / 1_000_000.0)
+        (format!("{:.2}", micros / 1_000_000.0), "s")
     } else if micros >= 1_000.0 {
         let millis = micros / 1000.0;
         if millis >= 100.0 {
-            format!("{millis:.0}ms")
+            (format!("{millis:.0}"), "ms")
         } else {
-            format!("{millis:.1}ms")
+            (format!("{millis:.1}"), "ms")
         }
     } else {
-        format!("{micros:.0}µs")
+        (format!("{micros:.0}"), "µs")
     }
 }
 

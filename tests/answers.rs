@@ -687,7 +687,7 @@ fn the_live_view_shows_the_search_and_its_answer_not_its_failing_steps() {
         live.apply(event);
         seen_mid_run.extend(live.search_lines());
         assert!(
-            live.verdict_lights().iter().all(|(_, verdict)| verdict.passed),
+            live.verdict_lights().iter().all(|light| light.verdict.passed),
             "a failing step is not a failed target of the run"
         );
     }

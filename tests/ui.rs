@@ -241,7 +241,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
             .live()
             .verdict_lights()
             .iter()
-            .any(|(_, verdict)| verdict.target == "requests > 40")
+            .any(|light| light.verdict.target == "requests > 40")
     });
     let early = harness
         .state()
@@ -250,13 +250,29 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
         .as_ref()
         .map(|snapshot| snapshot.level_total.requests)
         .unwrap_or(0);
+    // The top bar counts the lights on one line; a click lists each with its scenario and level.
+    let requests_light = |harness: &Harness<'_, LoadscopeApp>| {
+        harness
+            .state()
+            .live()
+            .verdict_lights()
+            .into_iter()
+            .find(|light| light.verdict.target == "requests > 40")
+    };
     if early <= 40 {
-        assert!(harness.query_by_label("FAIL requests > 40").is_some() || harness.query_by_label("WAIT requests > 40").is_some());
+        assert!(requests_light(&harness).is_some_and(|light| !light.verdict.passed || light.verdict.observed.is_none()));
+        assert!(harness.query_by_label_contains("Targets: ").is_some());
     }
     step_until(&mut harness, Duration::from_secs(15), "the request target to pass", |harness| {
-        harness.query_by_label("PASS requests > 40").is_some()
+        requests_light(harness).is_some_and(|light| light.verdict.passed)
     });
-    harness.get_by_label("PASS p95 < 2s");
+    let light = requests_light(&harness).unwrap();
+    harness.get_by_label_contains("Targets: ").click();
+    harness.run_ok();
+    harness.get_by_label_contains(&format!("PASS  {}, {}: Requests ", light.scenario, light.level));
+    harness.get_by_label_contains(&format!("PASS  {}, {}: Response time p95 ", light.scenario, light.level));
+    harness.key_press(egui::Key::Escape);
+    harness.run_ok();
 
     // The stats table shows what the engine measured.
     let requests = harness
@@ -360,7 +376,7 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
     harness.get_by_label("Users");
 
     let checks = harness.state().live().verdict_lights();
-    let failed = checks.iter().filter(|(_, verdict)| !verdict.passed).count();
+    let failed = checks.iter().filter(|light| !light.verdict.passed).count();
     assert!(!checks.is_empty());
     if failed == 0 {
         harness.get_by_label(&format!("All {} target checks passed", checks.len()));
@@ -673,6 +689,11 @@ fn snapshots_of_the_comparison_and_presentation_and_a_chart_saved_as_png() {
     harness.key_press(egui::Key::ArrowRight);
     harness.key_press(egui::Key::ArrowRight);
     harness.remove_cursor();
+    settle(&mut harness);
+    // The comparison says what changed, then counts what did not in one line (Level 2: p95
+    // better; error rate, RPS, p50 and p99 no clear change).
+    harness.get_by_label_contains("other measures: no clear change");
+    assert_eq!(harness.query_all_by_label_contains("no clear change").count(), 1);
     // A room's screens: a laptop projector and a full-HD display.
     for (width, height) in [(1280.0, 720.0), (1920.0, 1080.0)] {
         harness.set_size(egui::vec2(width, height));
@@ -1162,7 +1183,11 @@ fn the_present_headline_leads_with_the_worst_failure() {
     settle(&mut harness);
     // 31% errors against a 1% limit at the gateway's busiest level, not a fast level's p95.
     harness.get_by_label("31.19%");
-    harness.get_by_label("FAILED error_rate < 1%: limit 1.00% at Gateway / Level 3 (48 users)");
+    // In people's words: the measure, what it was, its limit, where.
+    harness.get_by_label("Error rate 31.19% — limit 1.00% — Gateway, Level 3 (48 users)");
+    // A failing badge shows what failed (the furthest miss), not its p95, which held.
+    harness.get_by_label("FAIL · Error rate 31.19%");
+    assert!(harness.query_by_label_contains("FAIL · p95").is_none());
     // Every level label names its scenario.
     assert!(harness.query_all_by_label_contains("Gateway / Level 1").count() >= 1);
     harness.key_press(egui::Key::Escape);
@@ -1179,7 +1204,7 @@ fn the_present_headline_leads_with_the_worst_failure() {
     }
     harness.state_mut().command(AppCommand::Present(vec![passing]));
     settle(&mut harness);
-    assert!(harness.query_by_label_contains("FAILED").is_none());
+    assert!(harness.query_by_label_contains(" — limit ").is_none());
     harness.get_by_label_contains("peak within targets, ");
 }
 
@@ -1854,4 +1879,69 @@ fn live_tab_after_run(dir: &Path, text: &str) -> (RunRecord, Harness<'static, Lo
     harness.state_mut().command(AppCommand::ShowTab(Tab::Live));
     settle(&mut harness);
     (record, harness)
+}
+
+#[test]
+fn the_failures_badge_and_view_count_the_same_rows_and_the_users_box_follows_the_load() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = harness(config(data.path(), Some("demo".into())));
+    settle(&mut harness);
+    let record = fixture_record();
+    let preset = loadscope::testing::preset::load(&fixture("ui-demo.toml").display().to_string(), &Default::default()).unwrap();
+    let mut events = replay(&record, 6);
+    // The warm-up ended with 5 failures; the level running now (Peak) has none.
+    let mut warm_up = record.scenarios[0].levels[0].clone();
+    warm_up.failures = vec![loadscope::testing::run::FailureRow {
+        task: "models".into(),
+        kind: loadscope::testing::run::FailureKind::Timeout,
+        message: "timed out after 2s".into(),
+        count: 5,
+        first_seen_secs: Some(1),
+        last_seen_secs: Some(2),
+    }];
+    events.insert(
+        1,
+        Event::LevelFinished {
+            scenario: record.scenarios[0].name.clone(),
+            level: Box::new(warm_up),
+        },
+    );
+    let live_of = |events: &[Event]| {
+        let mut live = loadscope::testing::ui::live_run::LiveRun::for_preset(&preset, RunState::Preflight);
+        for event in events {
+            live.apply(event.clone());
+        }
+        live
+    };
+    harness.state_mut().set_live(live_of(&events));
+    harness.state_mut().command(AppCommand::ShowTab(Tab::Live));
+    settle(&mut harness);
+
+    // The current level: no number on the badge, and the view says where the 5 are.
+    // (The section's tab comes first; the statistics table has a Failures column too.)
+    harness.get_all_by_label("Failures").next().unwrap().click();
+    settle(&mut harness);
+    assert!(harness.query_by_label("Failures (5)").is_none());
+    harness.get_by_label("No failures in the current level; 5 in the whole run (choose Whole run to see them).");
+    // The whole run: the badge and the view both say 5.
+    harness.get_by_label("Whole run").click();
+    settle(&mut harness);
+    harness.get_by_label("Failures (5)");
+    harness.get_by_label("timed out after 2s");
+
+    // The users box shows the load the engine runs, also when it changes within a level (a
+    // capacity search's next step).
+    assert_eq!(harness.get_by_label("Live users").value().as_deref(), Some("12"));
+    let mut next = replay(&record, 6).pop().unwrap();
+    if let Event::Snapshot(snapshot) = &mut next {
+        snapshot.load = loadscope::testing::measure::LoadModel::Closed {
+            users: 16,
+            spawn_rate: None,
+        };
+        snapshot.users = 16;
+    }
+    events.push(next);
+    harness.state_mut().set_live(live_of(&events));
+    settle(&mut harness);
+    assert_eq!(harness.get_by_label("Live users").value().as_deref(), Some("16"));
 }

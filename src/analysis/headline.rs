@@ -21,7 +21,34 @@ pub(crate) struct LevelHeadline {
     pub error_rate_percent: f64,
     /// Whether every target of the level held (None: no targets checked it).
     pub passed: Option<bool>,
-    pub failed_targets: Vec<String>,
+    /// The level's failed targets in people's words, the furthest miss first.
+    pub failed: Vec<FailedMeasure>,
+}
+
+/// A failed target in people's words.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FailedMeasure {
+    /// `Time to first token p95` (with its task or journey when scoped).
+    pub measure: String,
+    /// `251 ms`, or `no requests`.
+    pub observed: String,
+    /// `250 ms`.
+    pub limit: String,
+}
+
+impl FailedMeasure {
+    fn of(verdict: &crate::run::Verdict) -> FailedMeasure {
+        FailedMeasure {
+            measure: verdict.measure_words(),
+            observed: verdict.observed_words(),
+            limit: verdict.limit_words(),
+        }
+    }
+
+    /// `Time to first token p95 251 ms — limit 250 ms`.
+    pub(crate) fn sentence(&self) -> String {
+        format!("{} {} — limit {}", self.measure, self.observed, self.limit)
+    }
 }
 
 impl LevelHeadline {
@@ -43,12 +70,20 @@ pub(crate) struct WorstFailure {
     pub level_label: String,
     /// The target as written: `p95 < 500ms`.
     pub target: String,
-    /// The task it checks (None: all tasks).
-    pub task: Option<String>,
     /// What was measured (`1.80s`), or "no requests".
     pub observed: String,
     /// The limit in the metric's unit (`500ms`).
     pub limit: String,
+    /// The miss in people's words.
+    pub words: FailedMeasure,
+}
+
+impl WorstFailure {
+    /// The sentence a room reads: `Time to first token p95 251 ms — limit 250 ms — API
+    /// Gateway, Level 3 (20 users)`.
+    pub(crate) fn sentence(&self) -> String {
+        format!("{} — {}, {}", self.words.sentence(), self.scenario, self.level_label)
+    }
 }
 
 /// A run's headline.
@@ -95,12 +130,11 @@ pub(crate) fn headline(run: &RunRecord) -> Headline {
                         .map(|journeys| journeys.latency_p95_micros),
                     error_rate_percent: stats.error_rate_percent(),
                     passed: all_passed(&level.verdicts),
-                    failed_targets: level
-                        .verdicts
-                        .iter()
-                        .filter(|verdict| !verdict.passed)
-                        .map(|verdict| verdict.target.clone())
-                        .collect(),
+                    failed: {
+                        let mut failed: Vec<&crate::run::Verdict> = level.verdicts.iter().filter(|verdict| !verdict.passed).collect();
+                        failed.sort_by(|a, b| miss_ratio(b).total_cmp(&miss_ratio(a)));
+                        failed.into_iter().map(FailedMeasure::of).collect()
+                    },
                 }
             })
         })
@@ -192,7 +226,7 @@ fn worst_failure(run: &RunRecord) -> Option<WorstFailure> {
         scenario: scenario.name.clone(),
         level_label: format!("{} ({})", level.name, level.load.brief()),
         target: verdict.target.clone(),
-        task: verdict.task.clone(),
+        words: FailedMeasure::of(verdict),
         observed: verdict
             .observed
             .map(|value| verdict.metric.format_value(value))
@@ -231,6 +265,11 @@ mod tests {
         assert_eq!((worst.scenario.as_str(), worst.target.as_str()), ("Gateway", "error_rate < 1%"));
         assert!(worst.level_label.starts_with("Level 3"), "{}", worst.level_label);
         assert_eq!((worst.observed.as_str(), worst.limit.as_str()), ("31.19%", "1.00%"));
+        assert!(
+            worst.sentence().starts_with("Error rate 31.19% — limit 1.00% — Gateway, Level 3 ("),
+            "{}",
+            worst.sentence()
+        );
         // Every failed verdict misses by no more than the one chosen.
         let chosen = run
             .scenarios

@@ -134,14 +134,17 @@ struct MetricInfo {
     metric: Metric,
     /// The name written in targets; class metrics are written by their class's name.
     name: &'static str,
+    /// The name people read in a headline: `Time to first token p95`.
+    people: &'static str,
     unit: MetricUnit,
     source: MetricSource,
 }
 
-const fn row(metric: Metric, name: &'static str, unit: MetricUnit, source: MetricSource) -> MetricInfo {
+const fn row(metric: Metric, name: &'static str, people: &'static str, unit: MetricUnit, source: MetricSource) -> MetricInfo {
     MetricInfo {
         metric,
         name,
+        people,
         unit,
         source,
     }
@@ -152,51 +155,99 @@ use MetricUnit::{Count, LatencyMicros, Mean, PerSecond, Percent};
 
 /// Every metric, once. The order is the order the error message for an unknown metric lists.
 const METRICS: [MetricInfo; 45] = [
-    row(Metric::P50, "p50", LatencyMicros, Requests),
-    row(Metric::P90, "p90", LatencyMicros, Requests),
-    row(Metric::P95, "p95", LatencyMicros, Requests),
-    row(Metric::P99, "p99", LatencyMicros, Requests),
-    row(Metric::Max, "max", LatencyMicros, Requests),
-    row(Metric::Min, "min", LatencyMicros, Requests),
-    row(Metric::Avg, "avg", LatencyMicros, Requests),
-    row(Metric::ErrorRate, "error_rate", Percent, Requests),
-    row(Metric::SuccessRate, "success_rate", Percent, Requests),
-    row(Metric::Rps, "rps", PerSecond, Requests),
-    row(Metric::Requests, "requests", Count, Requests),
-    row(Metric::Failures, "failures", Count, Requests),
-    row(Metric::TtfbP95, "ttfb_p95", LatencyMicros, ChatReplies),
-    row(Metric::TtftP50, "ttft_p50", LatencyMicros, StreamedChat),
-    row(Metric::TtftP90, "ttft_p90", LatencyMicros, StreamedChat),
-    row(Metric::TtftP95, "ttft_p95", LatencyMicros, StreamedChat),
-    row(Metric::TtftP99, "ttft_p99", LatencyMicros, StreamedChat),
-    row(Metric::ItlP50, "itl_p50", LatencyMicros, StreamedChat),
-    row(Metric::ItlP95, "itl_p95", LatencyMicros, StreamedChat),
-    row(Metric::ItlP99, "itl_p99", LatencyMicros, StreamedChat),
-    row(Metric::TokensPerSec, "tokens_per_sec", PerSecond, ChatReplies),
-    row(Metric::OutputTokensPerSec, "output_tokens_per_sec", PerSecond, ChatReplies),
-    row(Metric::SandboxViolations, "sandbox_violations", Count, Requests),
-    row(Metric::Limited, "limited", Count, Requests),
-    row(Metric::LimitedRate, "limited_rate", Percent, Requests),
-    row(Metric::HardFailures, "hard_failures", Count, Requests),
-    row(Metric::HardErrorRate, "hard_error_rate", Percent, Requests),
-    row(Metric::GpuUtilMax, "gpu_util_max", Percent, Monitors),
-    row(Metric::GpuMemMax, "gpu_mem_max", Percent, Monitors),
-    row(Metric::ContainerCpuMax, "container_cpu_max", Percent, Monitors),
-    row(Metric::HostCpuMax, "host_cpu_max", Percent, Monitors),
-    row(Metric::Degradation, "degradation", Percent, Baseline),
-    row(Metric::SloAttainment, "slo_attainment", Percent, Objectives),
-    row(Metric::Goodput, "goodput", PerSecond, Objectives),
-    row(Metric::TokenGoodput, "token_goodput", PerSecond, Objectives),
-    row(Metric::CapacityUsers, "capacity_users", Count, Capacity),
-    row(Metric::CapacityRate, "capacity_rate", PerSecond, Capacity),
-    row(Metric::JourneyP50, "journey_p50", LatencyMicros, Journeys),
-    row(Metric::JourneyP95, "journey_p95", LatencyMicros, Journeys),
-    row(Metric::JourneyP99, "journey_p99", LatencyMicros, Journeys),
-    row(Metric::JourneySuccessRate, "journey_success_rate", Percent, Journeys),
-    row(Metric::JourneysPerSec, "journeys_per_sec", PerSecond, Journeys),
-    row(Metric::ToolCallsPerJourney, "tool_calls_per_journey", Mean, Journeys),
-    row(Metric::ClassCount, "?", Count, FailureClass),
-    row(Metric::ClassRate, "?", Percent, FailureClass),
+    row(Metric::P50, "p50", "Response time p50", LatencyMicros, Requests),
+    row(Metric::P90, "p90", "Response time p90", LatencyMicros, Requests),
+    row(Metric::P95, "p95", "Response time p95", LatencyMicros, Requests),
+    row(Metric::P99, "p99", "Response time p99", LatencyMicros, Requests),
+    row(Metric::Max, "max", "Slowest response", LatencyMicros, Requests),
+    row(Metric::Min, "min", "Fastest response", LatencyMicros, Requests),
+    row(Metric::Avg, "avg", "Mean response time", LatencyMicros, Requests),
+    row(Metric::ErrorRate, "error_rate", "Error rate", Percent, Requests),
+    row(Metric::SuccessRate, "success_rate", "Success rate", Percent, Requests),
+    row(Metric::Rps, "rps", "Requests per second", PerSecond, Requests),
+    row(Metric::Requests, "requests", "Requests", Count, Requests),
+    row(Metric::Failures, "failures", "Failures", Count, Requests),
+    row(Metric::TtfbP95, "ttfb_p95", "Time to first byte p95", LatencyMicros, ChatReplies),
+    row(Metric::TtftP50, "ttft_p50", "Time to first token p50", LatencyMicros, StreamedChat),
+    row(Metric::TtftP90, "ttft_p90", "Time to first token p90", LatencyMicros, StreamedChat),
+    row(Metric::TtftP95, "ttft_p95", "Time to first token p95", LatencyMicros, StreamedChat),
+    row(Metric::TtftP99, "ttft_p99", "Time to first token p99", LatencyMicros, StreamedChat),
+    row(Metric::ItlP50, "itl_p50", "Time between tokens p50", LatencyMicros, StreamedChat),
+    row(Metric::ItlP95, "itl_p95", "Time between tokens p95", LatencyMicros, StreamedChat),
+    row(Metric::ItlP99, "itl_p99", "Time between tokens p99", LatencyMicros, StreamedChat),
+    row(Metric::TokensPerSec, "tokens_per_sec", "Tokens per second", PerSecond, ChatReplies),
+    row(
+        Metric::OutputTokensPerSec,
+        "output_tokens_per_sec",
+        "Output tokens per second",
+        PerSecond,
+        ChatReplies,
+    ),
+    row(
+        Metric::SandboxViolations,
+        "sandbox_violations",
+        "Sandbox violations",
+        Count,
+        Requests,
+    ),
+    row(Metric::Limited, "limited", "Rate-limited requests", Count, Requests),
+    row(Metric::LimitedRate, "limited_rate", "Rate-limited share", Percent, Requests),
+    row(Metric::HardFailures, "hard_failures", "Hard failures", Count, Requests),
+    row(Metric::HardErrorRate, "hard_error_rate", "Hard error rate", Percent, Requests),
+    row(Metric::GpuUtilMax, "gpu_util_max", "Peak GPU use", Percent, Monitors),
+    row(Metric::GpuMemMax, "gpu_mem_max", "Peak GPU memory", Percent, Monitors),
+    row(
+        Metric::ContainerCpuMax,
+        "container_cpu_max",
+        "Peak container CPU",
+        Percent,
+        Monitors,
+    ),
+    row(Metric::HostCpuMax, "host_cpu_max", "Peak host CPU", Percent, Monitors),
+    row(Metric::Degradation, "degradation", "Slowdown against one user", Percent, Baseline),
+    row(
+        Metric::SloAttainment,
+        "slo_attainment",
+        "Requests within objectives",
+        Percent,
+        Objectives,
+    ),
+    row(Metric::Goodput, "goodput", "Goodput", PerSecond, Objectives),
+    row(Metric::TokenGoodput, "token_goodput", "Token goodput", PerSecond, Objectives),
+    row(Metric::CapacityUsers, "capacity_users", "Capacity in users", Count, Capacity),
+    row(
+        Metric::CapacityRate,
+        "capacity_rate",
+        "Capacity in requests per second",
+        PerSecond,
+        Capacity,
+    ),
+    row(Metric::JourneyP50, "journey_p50", "Journey time p50", LatencyMicros, Journeys),
+    row(Metric::JourneyP95, "journey_p95", "Journey time p95", LatencyMicros, Journeys),
+    row(Metric::JourneyP99, "journey_p99", "Journey time p99", LatencyMicros, Journeys),
+    row(
+        Metric::JourneySuccessRate,
+        "journey_success_rate",
+        "Journeys completed",
+        Percent,
+        Journeys,
+    ),
+    row(
+        Metric::JourneysPerSec,
+        "journeys_per_sec",
+        "Journeys per second",
+        PerSecond,
+        Journeys,
+    ),
+    row(
+        Metric::ToolCallsPerJourney,
+        "tool_calls_per_journey",
+        "Tool calls per journey",
+        Mean,
+        Journeys,
+    ),
+    row(Metric::ClassCount, "?", "Failures of a class", Count, FailureClass),
+    row(Metric::ClassRate, "?", "Share of a class of failure", Percent, FailureClass),
 ];
 
 /// Names people also write: `median`, `mean`.
@@ -219,6 +270,12 @@ impl Metric {
     }
 
     /// The built-in metric with this written name (or alias).
+    /// The name people read (`Time to first token p95`); a class metric's is generic, and
+    /// [`crate::run::Verdict::measure_words`] names its class.
+    pub fn people_name(self) -> &'static str {
+        self.info().people
+    }
+
     pub(crate) fn from_name(name: &str) -> Option<Metric> {
         if let Some((_, metric)) = ALIASES.iter().find(|(alias, _)| *alias == name) {
             return Some(*metric);
@@ -290,6 +347,14 @@ impl Metric {
     /// A value of this metric for people: `1.24s`, `830ms`, `0.50%`, `35.2/s`.
     pub fn format_value(self, value: f64) -> String {
         self.unit().format(value)
+    }
+
+    /// A value in a sentence people read: `251 ms`, `1.24 s`, `0.50%`, `35.2/s`.
+    pub fn format_words(self, value: f64) -> String {
+        match self.unit() {
+            MetricUnit::LatencyMicros => format::micros_words(value),
+            unit => unit.format(value),
+        }
     }
 }
 

@@ -1168,6 +1168,43 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// What the target measures, in people's words with its scope: `Time to first token p95`,
+    /// `Response time p95 of chat completion`, `db_error failures`.
+    pub fn measure_words(&self) -> String {
+        let class = || {
+            let name = self.target.split_whitespace().next().unwrap_or("");
+            name.strip_suffix("_rate").unwrap_or(name).to_string()
+        };
+        let measure = match self.metric {
+            Metric::ClassCount => format!("{} failures", class()),
+            Metric::ClassRate => format!("Share of {} failures", class()),
+            metric => metric.people_name().to_string(),
+        };
+        match (&self.task, &self.journey) {
+            (Some(task), _) => format!("{measure} of {task}"),
+            (None, Some(journey)) => format!("{measure} of journey {journey}"),
+            (None, None) => measure,
+        }
+    }
+
+    /// What was measured, in a sentence: `251 ms`, or `no requests`.
+    pub fn observed_words(&self) -> String {
+        self.observed
+            .map(|value| self.metric.format_words(value))
+            .unwrap_or_else(|| "no requests".into())
+    }
+
+    /// The limit, in a sentence: `250 ms`.
+    pub fn limit_words(&self) -> String {
+        self.metric.format_words(self.threshold)
+    }
+
+    /// The whole miss (or hold) in people's words: `Time to first token p95 251 ms — limit
+    /// 250 ms`.
+    pub fn in_words(&self) -> String {
+        format!("{} {} — limit {}", self.measure_words(), self.observed_words(), self.limit_words())
+    }
+
     /// What the target is scoped to, as every face writes it: ` [task NAME]`, ` [journey
     /// NAME]`, or nothing for all requests.
     pub fn scope_label(&self) -> String {

@@ -359,18 +359,21 @@ fn draw_bands(plot: &mut egui_plot::PlotUi<'_>, bands: &[LevelBand], window: Tim
             label: &band.label,
         })
         .collect();
-    draw_band_labels(plot, &spans, (window.start_secs, window.end_secs), y_top);
+    draw_band_labels(plot, &spans, (window.start_secs, window.end_secs), y_top, BAND_LABEL_SIZE);
 }
+
+/// The band names' text size in the app's charts (Present draws them larger).
+pub(crate) const BAND_LABEL_SIZE: f32 = 12.0;
 
 /// Writes the band names where `report::charts::band_labels` places them (every face's
 /// layout), two rows under the top of the plot.
-pub(crate) fn draw_band_labels(plot: &mut egui_plot::PlotUi<'_>, spans: &[BandSpan<'_>], window: (f64, f64), y_top: f64) {
+pub(crate) fn draw_band_labels(plot: &mut egui_plot::PlotUi<'_>, spans: &[BandSpan<'_>], window: (f64, f64), y_top: f64, text_size: f32) {
     let transform = *plot.transform();
     let pixels_per_sec = transform.dpos_dvalue_x().abs();
-    let line_height_value = 15.0 * transform.dvalue_dpos()[1].abs();
-    // About seven pixels a character at the label size.
-    for label in band_labels(spans, window, pixels_per_sec, 7.0) {
-        let text = RichText::new(label.text).size(12.0);
+    let line_height_value = f64::from(text_size * 1.25) * transform.dvalue_dpos()[1].abs();
+    // About seven pixels a character at 12 px.
+    for label in band_labels(spans, window, pixels_per_sec, f64::from(text_size) * 0.6) {
+        let text = RichText::new(label.text).size(text_size);
         let text = if label.strong { text.strong() } else { text };
         let y = y_top - f64::from(label.row) * line_height_value;
         plot.text(Text::new("", [label.x_secs, y].into(), text).anchor(egui::Align2::LEFT_TOP));

@@ -13,6 +13,10 @@ use crate::analysis::TaskRow;
 use crate::engine::Command;
 use crate::measure::LoadModel;
 use crate::report::journey_table::{JOURNEY_COLUMNS, journey_row};
+
+/// The ids of the live load boxes (a new load does not overwrite what is being typed).
+const USERS_INPUT: &str = "live-users-input";
+const RATE_INPUT: &str = "live-rate-input";
 use crate::report::stats_table::{STATS_COLUMNS, stats_row};
 use crate::run::{SeriesPoint, TaskStats};
 
@@ -42,8 +46,8 @@ pub struct LiveView {
     pub draw_every_point: bool,
     users_input: String,
     rate_input: String,
-    /// The level the inputs were filled for (they refill when the level changes).
-    inputs_for: Option<(usize, usize)>,
+    /// The level and load the inputs were filled for (they refill when either changes).
+    inputs_for: Option<((usize, usize), String)>,
 }
 
 impl LiveView {
@@ -91,7 +95,12 @@ impl LiveView {
         ui.horizontal_wrapped(|ui| {
             ui.selectable_value(&mut self.section, LiveSection::Charts, "Charts");
             ui.selectable_value(&mut self.section, LiveSection::Statistics, "Statistics");
-            let failures = live.failure_rows(true).iter().map(|(_, row)| row.count).sum::<u64>();
+            // The same rows (and so the same number) as the Failures view below.
+            let failures = live
+                .failure_rows(settings.stats_whole_run)
+                .iter()
+                .map(|(_, row)| row.count)
+                .sum::<u64>();
             let failures_label = if failures > 0 {
                 format!("Failures ({failures})")
             } else {
@@ -274,13 +283,20 @@ impl LiveView {
         if live.state != RunState::Running {
             return;
         }
+        // The boxes follow the load the engine runs (a new level, a capacity search's next
+        // step, a change made elsewhere), except while the person is typing in one.
         let level = (snapshot.scenario_index, snapshot.level_index);
-        if self.inputs_for != Some(level) {
-            self.inputs_for = Some(level);
+        let running = match snapshot.load {
+            LoadModel::Closed { users, .. } => users.to_string(),
+            LoadModel::Open { rate_per_sec, .. } => format!("{rate_per_sec}"),
+        };
+        let typing = ui.memory(|memory| memory.has_focus(egui::Id::unique(USERS_INPUT)) || memory.has_focus(egui::Id::unique(RATE_INPUT)));
+        if self.inputs_for.as_ref() != Some(&(level, running.clone())) && !typing {
             match snapshot.load {
-                LoadModel::Closed { users, .. } => self.users_input = users.to_string(),
-                LoadModel::Open { rate_per_sec, .. } => self.rate_input = format!("{rate_per_sec}"),
+                LoadModel::Closed { .. } => self.users_input = running.clone(),
+                LoadModel::Open { .. } => self.rate_input = running.clone(),
             }
+            self.inputs_for = Some((level, running));
         }
         ui.horizontal(|ui| {
             let remaining = (snapshot.level_duration_secs - snapshot.level_elapsed_secs).max(0.0);
@@ -289,8 +305,12 @@ impl LiveView {
             match snapshot.load {
                 LoadModel::Closed { .. } => {
                     ui.label("Users");
-                    ui.add(egui::TextEdit::singleline(&mut self.users_input).desired_width(60.0))
-                        .accessible_name("Live users");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.users_input)
+                            .id(egui::Id::unique(USERS_INPUT))
+                            .desired_width(60.0),
+                    )
+                    .accessible_name("Live users");
                     let parsed = self.users_input.trim().parse::<u32>().ok().filter(|users| *users > 0);
                     if ui.add_enabled(parsed.is_some(), egui::Button::new("Set users")).clicked()
                         && let Some(users) = parsed
@@ -300,8 +320,12 @@ impl LiveView {
                 }
                 LoadModel::Open { .. } => {
                     ui.label("Requests/s");
-                    ui.add(egui::TextEdit::singleline(&mut self.rate_input).desired_width(60.0))
-                        .accessible_name("Live rate");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.rate_input)
+                            .id(egui::Id::unique(RATE_INPUT))
+                            .desired_width(60.0),
+                    )
+                    .accessible_name("Live rate");
                     let parsed = self
                         .rate_input
                         .trim()
@@ -432,7 +456,18 @@ fn task_ratio(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
 fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
     let rows = live.failure_rows(whole_run);
     if rows.is_empty() {
-        ui.label("No failures.");
+        let in_run = if whole_run {
+            0
+        } else {
+            live.failure_rows(true).iter().map(|(_, row)| row.count).sum::<u64>()
+        };
+        if in_run > 0 {
+            ui.label(format!(
+                "No failures in the current level; {in_run} in the whole run (choose Whole run to see them)."
+            ));
+        } else {
+            ui.label("No failures.");
+        }
         return;
     }
     egui::Grid::new("failures-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {

@@ -173,6 +173,15 @@ fn level_names<S>(scenarios: &[S], names: impl Fn(&S) -> (&String, Vec<&String>)
         .collect()
 }
 
+/// One target check in the top bar: where it was checked, and how it went.
+#[derive(Debug, Clone)]
+pub struct VerdictLight {
+    pub scenario: String,
+    /// The level's name (`Level 3`).
+    pub level: String,
+    pub verdict: Verdict,
+}
+
 impl LiveRun {
     /// A fresh view for a run (or preflight) of `preset`.
     pub fn for_preset(preset: &CompiledPreset, state: RunState) -> LiveRun {
@@ -601,7 +610,7 @@ impl LiveRun {
     /// The verdict lights: the current level's while running, every level's once ended. A
     /// capacity search's steps have none: failing steps are how it finds its answer, which
     /// [`Self::search_lines`] says instead.
-    pub fn verdict_lights(&self) -> Vec<(String, Verdict)> {
+    pub fn verdict_lights(&self) -> Vec<VerdictLight> {
         if self.state == RunState::Running
             && let Some(snapshot) = &self.snapshot
         {
@@ -611,13 +620,23 @@ impl LiveRun {
             return snapshot
                 .verdicts
                 .iter()
-                .map(|verdict| (snapshot.level_name.clone(), verdict.clone()))
+                .map(|verdict| VerdictLight {
+                    scenario: snapshot.scenario_name.clone(),
+                    level: snapshot.level_name.clone(),
+                    verdict: verdict.clone(),
+                })
                 .collect();
         }
         self.finished_levels
             .iter()
             .filter(|(scenario, _)| !self.searched(scenario))
-            .flat_map(|(_, level)| level.verdicts.iter().map(|verdict| (level.name.clone(), verdict.clone())))
+            .flat_map(|(scenario, level)| {
+                level.verdicts.iter().map(|verdict| VerdictLight {
+                    scenario: scenario.clone(),
+                    level: level.name.clone(),
+                    verdict: verdict.clone(),
+                })
+            })
             .collect()
     }
 

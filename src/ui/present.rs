@@ -7,7 +7,7 @@ use egui::{Color32, Key, RichText, Stroke};
 
 use super::{palette, tables};
 use crate::analysis::baseline::{DegradationRow, degradation_rows};
-use crate::analysis::comparison::{Comparison, Measure, compare};
+use crate::analysis::comparison::{Change, Comparison, Measure, compare, delta};
 use crate::analysis::headline::{Headline, LevelHeadline, headline};
 use crate::format;
 use crate::report::catalogue::ChartKind;
@@ -201,39 +201,27 @@ impl Presentation {
                 };
                 big_numbers(ui, headline, focus, &place);
                 ui.add_space(8.0);
-                // The verdict of each level as a badge with its p95: a row per scenario, badges of one
-                // width so they line up and wrap onto further rows instead of squeezing.
-                // A row of badges per scenario (each badge names its scenario and level).
+                // The verdict of each level as a badge (each names its scenario and level), as
+                // many to a row as the width holds, all of one width so they line up.
                 let mut clicked = None;
-                let mut start = 0;
-                while start < headline.levels.len() {
-                    let scenario = &headline.levels[start].scenario;
-                    let end = headline.levels[start..]
-                        .iter()
-                        .position(|level| &level.scenario != scenario)
-                        .map_or(headline.levels.len(), |offset| start + offset);
-                    let per_row = ((ui.available_width() / BADGE_WIDTH) as usize).max(1);
-                    for chunk in (start..end).collect::<Vec<_>>().chunks(per_row) {
-                        ui.horizontal(|ui| {
-                            for &index in chunk {
-                                if badge(
-                                    ui,
-                                    &headline.levels[index],
-                                    &place(&headline.levels[index]),
-                                    self.level == Some(index),
-                                ) {
-                                    clicked = Some(index);
-                                }
+                let per_row = ((ui.available_width() / BADGE_MIN_WIDTH) as usize).clamp(1, headline.levels.len().max(1));
+                let badge_width = (ui.available_width() / per_row as f32).max(BADGE_MIN_WIDTH.min(ui.available_width()));
+                for chunk in (0..headline.levels.len()).collect::<Vec<_>>().chunks(per_row) {
+                    ui.horizontal(|ui| {
+                        for &index in chunk {
+                            let level = &headline.levels[index];
+                            if badge(ui, level, &place(level), self.level == Some(index), badge_width) {
+                                clicked = Some(index);
                             }
-                        });
-                    }
-                    start = end;
+                        }
+                    });
                 }
                 if let Some(level) = focus
-                    && !level.failed_targets.is_empty()
+                    && !level.failed.is_empty()
                 {
+                    let sentences: Vec<String> = level.failed.iter().map(|failed| failed.sentence()).collect();
                     ui.label(
-                        RichText::new(format!("Failed: {}", level.failed_targets.join(", ")))
+                        RichText::new(format!("Failed: {}", sentences.join("; ")))
                             .size(22.0)
                             .color(palette::PRESENT_FAILED_TARGETS),
                     );
@@ -245,6 +233,10 @@ impl Presentation {
                 // The charts share what is left of the screen (a title line each); on a small screen
                 // they keep a readable height and the page scrolls.
                 let height = ((ui.available_height() - 36.0 * charts.len() as f32) / charts.len().max(1) as f32).clamp(140.0, 400.0);
+                // Axis text a room can read from the back (egui_plot draws it in the body style).
+                ui.style_mut()
+                    .text_styles
+                    .insert(egui::TextStyle::Body, egui::FontId::proportional(PRESENT_AXIS_TEXT));
                 for chart in charts {
                     ui.label(RichText::new(&chart.title).size(22.0).strong());
                     tables::chart(ui, chart, height, 3.0, self.level);
@@ -271,19 +263,47 @@ impl Presentation {
                     .size(22.0)
                     .color(palette::PRESENT_MUTED),
             );
-            for row in rows.take(6) {
+            // What changed (better, worse, or where the runs cannot be told apart), row by
+            // row; every measure with no clear change is counted in one line after.
+            let mut unchanged = 0;
+            let mut shown_rows = 0;
+            for row in rows {
+                let mut told = Vec::new();
+                for measure in Measure::ALL {
+                    let (base, cell) = (row.cells[0].as_ref(), row.cells[1].as_ref());
+                    let Some(change) = base.zip(cell).and_then(|(base, cell)| delta(measure, base, cell)) else {
+                        continue;
+                    };
+                    if change.change == Change::Same {
+                        unchanged += 1;
+                    } else {
+                        told.push((measure, compared_cell(measure, base, cell)));
+                    }
+                }
+                if told.is_empty() || shown_rows == 6 {
+                    continue;
+                }
+                shown_rows += 1;
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(format!("{} / {}:", row.scenario, row.level_name)).size(20.0));
-                    for measure in [Measure::P95, Measure::ErrorRate, Measure::Rps] {
-                        let cell = compared_cell(measure, row.cells[0].as_ref(), row.cells[1].as_ref());
+                    for (measure, cell) in &told {
                         ui.label(
                             RichText::new(format!("{} ", measure.label()))
                                 .size(20.0)
                                 .color(palette::PRESENT_MUTED),
                         );
-                        tables::cell(ui, &cell, Some(20.0));
+                        tables::cell(ui, cell, Some(20.0));
                     }
                 });
+            }
+            let unchanged_line = match (shown_rows, unchanged) {
+                (_, 0) => None,
+                (0, count) => Some(format!("No clear change in any of the {count} measures compared")),
+                (_, 1) => Some("1 other measure: no clear change".to_string()),
+                (_, count) => Some(format!("{count} other measures: no clear change")),
+            };
+            if let Some(line) = unchanged_line {
+                ui.label(RichText::new(line).size(20.0).color(palette::PRESENT_MUTED));
             }
             return;
         }
@@ -337,18 +357,12 @@ fn big_numbers(ui: &mut egui::Ui, headline: &Headline, focus: Option<&LevelHeadl
         };
         // What a room must hear first: the worst miss when anything failed.
         match &headline.worst_failure {
-            Some(worst) => {
-                let task = worst.task.as_ref().map(|task| format!(" ({task})")).unwrap_or_default();
-                big_number_toned(
-                    &mut columns[0],
-                    &worst.observed,
-                    &format!(
-                        "FAILED {}{task}: limit {} at {} / {}",
-                        worst.target, worst.limit, worst.scenario, worst.level_label
-                    ),
-                    palette::PRESENT_FAIL_TEXT,
-                );
-            }
+            Some(worst) => big_number_toned(
+                &mut columns[0],
+                &worst.words.observed,
+                &worst.sentence(),
+                palette::PRESENT_FAIL_TEXT,
+            ),
             None => match &headline.capacity {
                 Some(capacity) if capacity.passed => big_number(&mut columns[0], &capacity.found, &capacity.label),
                 Some(capacity) => big_number_toned(&mut columns[0], &capacity.found, &capacity.label, palette::PRESENT_FAIL_TEXT),
@@ -391,19 +405,32 @@ fn big_numbers(ui: &mut egui::Ui, headline: &Headline, focus: Option<&LevelHeadl
     });
 }
 
-/// Room for one level badge (its frame plus the gap after it).
-const BADGE_WIDTH: f32 = 330.0;
+/// The size of the charts' axis text in Present (at least 14 px, for a room).
+pub(crate) const PRESENT_AXIS_TEXT: f32 = 16.0;
+
+/// The least room for one level badge (its frame plus the gap after it); badges share out the
+/// width beyond it.
+const BADGE_MIN_WIDTH: f32 = 330.0;
 
 /// One level's verdict as a coloured badge (the word says it too); true when clicked.
 /// `label` names the level (with its scenario when the run has several).
-fn badge(ui: &mut egui::Ui, level: &LevelHeadline, label: &str, focused: bool) -> bool {
+fn badge(ui: &mut egui::Ui, level: &LevelHeadline, label: &str, focused: bool, width: f32) -> bool {
     let (fill, word) = match level.passed {
         Some(true) => (palette::BADGE_PASS, "PASS"),
         Some(false) => (palette::BADGE_FAIL, "FAIL"),
         None => (palette::BADGE_NONE, "no targets"),
     };
-    let (micros, what) = level.lead_p95();
-    let p95 = micros.map(|micros| format::micros(micros as f64)).unwrap_or_else(|| "-".into());
+    // A failing badge shows what failed (its furthest miss), not a p95 that may have held.
+    let shown = match level.failed.first() {
+        Some(failed) => format!("{} {}", failed.measure, failed.observed),
+        None => {
+            let (micros, what) = level.lead_p95();
+            let p95 = micros
+                .map(|micros| format::micros_words(micros as f64))
+                .unwrap_or_else(|| "-".into());
+            format!("{what} {p95}")
+        }
+    };
     egui::Frame::new()
         .fill(fill)
         .corner_radius(8.0)
@@ -414,22 +441,33 @@ fn badge(ui: &mut egui::Ui, level: &LevelHeadline, label: &str, focused: bool) -
             Stroke::NONE
         })
         .show(ui, |ui| {
-            ui.set_width(BADGE_WIDTH - 40.0);
+            ui.set_width(width - 40.0);
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
             ui.vertical(|ui| {
                 ui.label(RichText::new(label).size(18.0).color(Color32::WHITE));
-                ui.label(
-                    RichText::new(format!("{word} · {what} {p95}"))
-                        .size(22.0)
-                        .strong()
-                        .color(Color32::WHITE),
-                );
+                ui.label(RichText::new(format!("{word} · {shown}")).size(22.0).strong().color(Color32::WHITE));
             });
         })
         .response
         .interact(egui::Sense::click())
-        .on_hover_text(label)
+        .on_hover_text(badge_hover(level, label))
         .clicked()
+}
+
+/// What a badge's colour means, in words: every miss of a failing level, or why a grey one has
+/// no verdict.
+pub(crate) fn badge_hover(level: &LevelHeadline, label: &str) -> String {
+    match level.passed {
+        Some(true) => format!("{label}: every target held"),
+        Some(false) => {
+            let sentences: Vec<String> = level.failed.iter().map(|failed| failed.sentence()).collect();
+            format!("{label} failed:\n{}", sentences.join("\n"))
+        }
+        None => format!(
+            "{label}: no verdict, because no target checks this level. Add targets to the scenario \
+             (Editor > Targets, or [[scenario.target]] in the preset) to judge it."
+        ),
+    }
 }
 
 fn big_number(ui: &mut egui::Ui, value: &str, label: &str) {
@@ -443,8 +481,12 @@ fn big_number_toned(ui: &mut egui::Ui, value: &str, label: &str, color: Color32)
         .inner_margin(12.0)
         .show(ui, |ui| {
             ui.set_min_width(ui.available_width());
-            ui.label(RichText::new(value).size(56.0).strong().color(color));
-            ui.label(RichText::new(label).size(20.0).color(palette::PRESENT_MUTED));
+            // Left-aligned, never justified: a column's justified layout would spread a
+            // wrapped line's letters across the width.
+            ui.vertical(|ui| {
+                ui.label(RichText::new(value).size(56.0).strong().color(color));
+                ui.label(RichText::new(label).size(20.0).color(palette::PRESENT_MUTED));
+            });
         });
 }
 

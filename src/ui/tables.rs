@@ -80,6 +80,9 @@ pub(crate) fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width
             .color
             .map_or(palette::RUNS[index % palette::RUNS.len()], palette::series)
     };
+    // Band names a little smaller than the axes' text (which is the body text: Present makes
+    // it larger for a room).
+    let band_label_size = (egui::TextStyle::Body.resolve(ui.style()).size - 2.0).max(super::charts::BAND_LABEL_SIZE);
     ui.vertical(|ui| {
         ui.horizontal_wrapped(|ui| {
             for (index, line) in data.lines.iter().enumerate() {
@@ -125,7 +128,13 @@ pub(crate) fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width
                 );
             }
             let bounds = plot.plot_bounds();
-            super::charts::draw_band_labels(plot, &slot_spans(&data.bands), (bounds.min()[0], bounds.max()[0]), y_top);
+            super::charts::draw_band_labels(
+                plot,
+                &slot_spans(&data.bands),
+                (bounds.min()[0], bounds.max()[0]),
+                y_top,
+                band_label_size,
+            );
             for threshold in &data.thresholds {
                 plot.line(
                     Line::new(
@@ -155,6 +164,8 @@ pub(super) fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
     match passed {
         Some(true) => ui.colored_label(palette::PASS, "passed"),
         Some(false) => ui.colored_label(palette::FAIL, "failed"),
-        None => ui.label("no targets"),
+        None => ui
+            .label("no targets")
+            .on_hover_text("No target checked this run, so it has no verdict. Add targets to its scenarios (Editor > Targets, or [[scenario.target]] in the preset) to judge it."),
     };
 }

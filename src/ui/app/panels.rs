@@ -135,7 +135,8 @@ impl LoadscopeApp {
     }
 
     fn top_bar(&self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
-        ui.horizontal_wrapped(|ui| {
+        // One line whatever the run shows, so the page below never moves.
+        ui.horizontal(|ui| {
             ui.menu_button("File", |ui| {
                 for (label, action) in [
                     ("New preset", Action::NewPreset),
@@ -244,37 +245,52 @@ impl LoadscopeApp {
             ui.label(if answered { text.size(18.0) } else { text });
         }
         let lights = self.live.verdict_lights();
+        if lights.is_empty() {
+            return;
+        }
+        // One line of counts, the same width whatever lights come on (the bar never wraps or
+        // grows mid-run); each check, with its scenario and level, a click away.
         let ended = self.live.record.is_some();
-        if ended && !lights.is_empty() {
-            // After the run: the count, and only the checks that failed.
-            let failed = lights.iter().filter(|(_, verdict)| !verdict.passed).count();
-            let summary = if failed == 0 {
-                RichText::new(format!("All {} target checks passed", lights.len())).color(palette::PASS)
-            } else {
-                RichText::new(format!("{failed} of {} target checks failed", lights.len())).color(palette::FAIL)
-            };
-            ui.label(summary.strong());
-        }
-        for (level, verdict) in lights.into_iter().filter(|(_, verdict)| !ended || !verdict.passed) {
-            let color = match (verdict.observed, verdict.passed) {
-                (None, _) => Color32::GRAY,
-                (Some(_), true) => palette::PASS,
-                (Some(_), false) => palette::FAIL,
-            };
-            let word = light_word(verdict.observed, verdict.passed);
-            let task = verdict.task.as_deref().map(|task| format!(" [{task}]")).unwrap_or_default();
-            let observed = verdict
-                .observed
-                .map(|value| verdict.metric.format_value(value))
-                .unwrap_or_else(|| "-".to_string());
-            let text = if ended {
-                format!("{word} {level}: {}{task}", verdict.target)
-            } else {
-                format!("{word} {}{task}", verdict.target)
-            };
-            ui.label(RichText::new(text).color(color))
-                .on_hover_text(format!("{level}: {}{task}: {word}, observed {observed}", verdict.target));
-        }
+        let failed = lights
+            .iter()
+            .filter(|light| light.verdict.observed.is_some() && !light.verdict.passed)
+            .count();
+        let waiting = lights.iter().filter(|light| light.verdict.observed.is_none()).count();
+        let passed = lights.len() - failed - waiting;
+        let (text, color) = match (ended, failed) {
+            (true, 0) => (format!("All {} target checks passed", lights.len()), palette::PASS),
+            (true, _) => (format!("{failed} of {} target checks failed", lights.len()), palette::FAIL),
+            (false, 0) => (format!("Targets: {passed} pass, {waiting} waiting"), palette::PASS),
+            (false, _) => (
+                format!("Targets: {failed} failing, {passed} pass, {waiting} waiting"),
+                palette::FAIL,
+            ),
+        };
+        let response = ui
+            .add(egui::Button::new(RichText::new(text).strong().color(color)).frame(false))
+            .on_hover_text("Click for each target check");
+        egui::Popup::from_toggle_button_response(&response).show(|ui| {
+            // After the run only the failed checks; while it runs, every light of the level.
+            for light in lights.iter().filter(|light| !ended || !light.verdict.passed) {
+                let color = match (light.verdict.observed, light.verdict.passed) {
+                    (None, _) => Color32::GRAY,
+                    (Some(_), true) => palette::PASS,
+                    (Some(_), false) => palette::FAIL,
+                };
+                let word = light_word(light.verdict.observed, light.verdict.passed);
+                let words = if light.verdict.observed.is_some() {
+                    light.verdict.in_words()
+                } else {
+                    format!("{} — limit {}", light.verdict.measure_words(), light.verdict.limit_words())
+                };
+                ui.label(RichText::new(format!("{word}  {}, {}: {words}", light.scenario, light.level)).color(color))
+                    .on_hover_text(format!(
+                        "Target as written: {}{}",
+                        light.verdict.target,
+                        light.verdict.scope_label()
+                    ));
+            }
+        });
     }
 
     fn status_bar(&self, ui: &mut egui::Ui) {
@@ -448,7 +464,6 @@ impl LoadscopeApp {
     }
 }
 
-/// The word a verdict light shows, so it reads without colour too.
 /// File > Secrets: each `${VAR}` the preset uses, where its value comes from, and a masked
 /// field to put a value in the preset's `.env`.
 fn secrets_form(
@@ -500,6 +515,7 @@ fn secrets_form(
     }
 }
 
+/// The word a verdict light shows, so it reads without colour too.
 fn light_word(observed: Option<f64>, passed: bool) -> &'static str {
     match (observed, passed) {
         (None, _) => "WAIT",
