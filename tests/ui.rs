@@ -1945,3 +1945,38 @@ fn the_failures_badge_and_view_count_the_same_rows_and_the_users_box_follows_the
     settle(&mut harness);
     assert_eq!(harness.get_by_label("Live users").value().as_deref(), Some("16"));
 }
+
+#[test]
+fn the_editor_keeps_row_buttons_clear_of_the_toml_and_help_readable_at_1280_and_1360() {
+    // A fixed folder: its path is on screen, and snapshots must match on every machine.
+    let data = Path::new("/tmp/loadscope-ui-snapshots-editor");
+    let _ = std::fs::remove_dir_all(data);
+    let mut harness = snapshot_harness(config(data, Some("demo".into())));
+    // Help under the fields is at least 12 px (egui's small text is 9).
+    for theme in [egui::Theme::Dark, egui::Theme::Light] {
+        assert!(harness.ctx.style_of(theme).text_styles[&egui::TextStyle::Small].size >= 12.0);
+    }
+    let mut results = egui_kittest::SnapshotResults::new();
+    for (width, height) in [(1280.0, 720.0), (1360.0, 860.0), (1920.0, 1080.0)] {
+        harness.set_size(egui::vec2(width, height));
+        settle(&mut harness);
+        harness.get_by_label("API Gateway").click();
+        settle(&mut harness);
+        let toml_left = harness.get_by_label("TOML").rect().min.x;
+        for button in ["Remove level 1", "Duplicate level 1", "Remove task 1", "Duplicate task 1"] {
+            if let Some(node) = harness.query_by_label(button) {
+                assert!(
+                    node.rect().max.x < toml_left,
+                    "{button} at {:?} runs under the TOML panel (from x = {toml_left}) at {width}x{height}",
+                    node.rect()
+                );
+            }
+        }
+        assert!(harness.query_by_label("Remove level 1").is_some());
+        harness.remove_cursor();
+        settle(&mut harness);
+        if width != 1360.0 {
+            results.add(harness.try_snapshot(format!("editor_{width}x{height}")));
+        }
+    }
+}

@@ -45,6 +45,8 @@ impl EditorState {
     }
 
     pub(crate) fn show(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument) {
+        /// The width of the levels table with its row buttons (Up, Down, Copy, Remove).
+        const FORMS_MIN_WIDTH: f32 = 730.0;
         // While the text does not parse there are no scenarios to count: the selection waits
         // for the fix rather than falling back to the first.
         let scenarios = self.scenario_names(document).len();
@@ -60,10 +62,14 @@ impl EditorState {
         });
         // The TOML on the right (resizable), the forms in the rest: they scroll both ways
         // rather than spill under the TOML when the window is narrow.
-        let toml_width = (ui.available_width() * 0.4).max(320.0);
+        // The forms keep the room their widest table (the levels, with each row's buttons)
+        // needs where the window allows; the TOML takes 40% of a large window.
+        let widest = (ui.available_width() - FORMS_MIN_WIDTH).max(320.0);
+        let toml_width = (ui.available_width() * 0.4).min(widest);
         egui::Panel::right("toml-panel")
             .resizable(true)
             .default_size(toml_width)
+            .max_size(widest)
             .show(ui, |ui| self.toml_view(ui, document));
         egui::CentralPanel::no_frame().show(ui, |ui| {
             egui::ScrollArea::both().id_salt("forms").show(ui, |ui| {

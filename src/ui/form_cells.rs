@@ -317,9 +317,92 @@ pub(super) fn kind_row(
     if chosen != kind {
         document.edit(|doc| {
             if let Some(table) = lookup_mut(doc, path) {
-                fields::set_string(table, "kind", if chosen == "http" { "" } else { &chosen });
+                switch_kind(table, kind, &chosen);
             }
         });
     }
     chosen
+}
+
+/// A kind's defaults: each field and the TOML value a new task of that kind starts with.
+fn kind_defaults(kind: &str) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        "chat" => &[
+            ("path", "\"/v1/chat/completions\""),
+            ("model", "\"demo-llm\""),
+            ("messages", "[{ role = \"user\", content = \"Say hello in one short sentence.\" }]"),
+            ("max_tokens", "64"),
+            ("stream", "true"),
+        ],
+        "mcp" => &[("path", "\"/mcp\""), ("tool", "\"echo\""), ("arguments", "{ message = \"hello\" }")],
+        _ => &[("path", "\"/\"")],
+    }
+}
+
+/// Switches a task (or journey step) from kind `from` to kind `to`: the fields still at
+/// `from`'s defaults (or absent) become `to`'s defaults, and `from`'s untouched defaults that
+/// `to` has no use for go; whatever the person wrote stays.
+pub(super) fn switch_kind(table: &mut toml_edit::Table, from: &str, to: &str) {
+    fields::set_string(table, "kind", if to == "http" { "" } else { to });
+    let untouched = |table: &toml_edit::Table, key: &str, default: &str| match table.get(key).and_then(toml_edit::Item::as_value) {
+        None => true,
+        Some(value) => value.to_string().trim() == default,
+    };
+    let old = kind_defaults(from);
+    let new = kind_defaults(to);
+    for &(key, default) in old {
+        if !new.iter().any(|(new_key, _)| *new_key == key) && untouched(table, key, default) {
+            table.remove(key);
+        }
+    }
+    for &(key, default) in new {
+        let was_old_default = old
+            .iter()
+            .find(|(old_key, _)| *old_key == key)
+            .is_some_and(|(_, old_default)| untouched(table, key, old_default));
+        // `path = "/"` is where an http task starts, so it counts as untouched for any kind.
+        let bare_root = key == "path" && untouched(table, key, "\"/\"");
+        if table.get(key).is_none() || was_old_default || bare_root {
+            fields::set_toml(table, key, default);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(text: &str) -> toml_edit::Table {
+        text.parse::<toml_edit::DocumentMut>().expect("toml").as_table().clone()
+    }
+
+    #[test]
+    fn a_new_kind_fills_its_defaults_where_the_fields_were_untouched() {
+        let mut table = task("name = \"t\"\npath = \"/\"\n");
+        switch_kind(&mut table, "http", "chat");
+        assert_eq!(fields::text(&table, "kind"), "chat");
+        assert_eq!(fields::text(&table, "path"), "/v1/chat/completions");
+        assert_eq!(fields::text(&table, "model"), "demo-llm");
+        assert!(fields::text(&table, "messages").contains("role = \"user\""));
+        // And back: the chat defaults go, the http path returns.
+        switch_kind(&mut table, "chat", "http");
+        assert_eq!(fields::text(&table, "kind"), "");
+        assert_eq!(fields::text(&table, "path"), "/");
+        for key in ["model", "messages", "max_tokens", "stream"] {
+            assert!(table.get(key).is_none(), "{key} left behind");
+        }
+        assert_eq!(fields::text(&table, "name"), "t");
+    }
+
+    #[test]
+    fn what_the_person_wrote_stays_when_the_kind_changes() {
+        let mut table = task("path = \"/api/chat\"\nmodel = \"llama\"\n");
+        switch_kind(&mut table, "http", "chat");
+        assert_eq!(fields::text(&table, "path"), "/api/chat");
+        assert_eq!(fields::text(&table, "model"), "llama");
+        switch_kind(&mut table, "chat", "mcp");
+        assert_eq!(fields::text(&table, "path"), "/api/chat");
+        assert_eq!(fields::text(&table, "model"), "llama", "written by the person, not a default");
+        assert_eq!(fields::text(&table, "tool"), "echo");
+    }
 }
