@@ -146,6 +146,17 @@ fn editing_a_level_in_the_table_changes_the_toml_and_errors_show_at_their_line()
         "line {line} column 9: users: invalid type: string \"lots\", expected u32; expected a whole number of users, e.g. users = 10"
     ));
 
+    // The form says it under the field too, in people's words, and for every field with a
+    // mistake (the parser stops at the first).
+    harness.get_by_label("users must be a whole number, e.g. 10");
+    harness.get_by_label("Level 1 users").set_text_value_accesskit("2.5");
+    settle(&mut harness);
+    assert_eq!(harness.query_all_by_label("users must be a whole number, e.g. 10").count(), 2);
+    harness.get_by_label("Level 1 users").set_text_value_accesskit("5");
+    settle(&mut harness);
+    assert_eq!(harness.query_all_by_label("users must be a whole number, e.g. 10").count(), 1);
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+
     // Typing in the TOML view fixes it, and the table follows.
     harness
         .get_by_label("Preset TOML")
@@ -1979,4 +1990,55 @@ fn the_editor_keeps_row_buttons_clear_of_the_toml_and_help_readable_at_1280_and_
             results.add(harness.try_snapshot(format!("editor_{width}x{height}")));
         }
     }
+}
+
+#[test]
+fn chat_messages_edit_as_rows_and_a_new_kind_brings_its_defaults() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = harness(config(data.path(), Some("demo".into())));
+    settle(&mut harness);
+    harness.get_by_label("API Gateway").click();
+    settle(&mut harness);
+    harness.get_by_label("Task 1: chat completion (chat)").click();
+    settle(&mut harness);
+    // The messages are rows: a role and multi-line content each.
+    harness.get_by_label("Task 1 messages 1 role");
+    harness.get_by_label("Task 1 messages 2 role");
+    harness
+        .get_by_label("Task 1 messages 1 content")
+        .set_text_value_accesskit("You are terse.\nAnswer in one line.");
+    settle(&mut harness);
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    // (toml_edit writes a line break as a multi-line string, which reads as typed.)
+    assert!(toml.contains("role = \"system\""), "{toml}");
+    assert!(toml.contains("You are terse.\nAnswer in one line."), "{toml}");
+    harness.get_by_label("Add Task 1 messages").click();
+    settle(&mut harness);
+    harness
+        .get_by_label("Task 1 messages 3 content")
+        .set_text_value_accesskit("And then?");
+    settle(&mut harness);
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    assert!(toml.contains(r#"{ role = "user", content = "And then?" }"#), "{toml}");
+    harness.get_by_label("Remove Task 1 messages 3").click();
+    settle(&mut harness);
+    assert!(!harness.get_by_label("Preset TOML").value().unwrap().contains("And then?"));
+    harness.get_by_label("Valid: loadscope validate finds no problems");
+
+    // Task 2 (http, /v1/models) becomes a chat: its written path stays, the chat's fields come.
+    harness.get_by_label("Task 2: list models (http)").click();
+    settle(&mut harness);
+    // (Below the fold at 1400x900: scrolled to first, as a person would.)
+    harness.get_by_label("Task 2 kind").scroll_to_me();
+    settle(&mut harness);
+    harness.get_by_label("Task 2 kind").click();
+    settle(&mut harness);
+    harness.get_by_label("chat").click();
+    settle(&mut harness);
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    let task = &toml[toml.find("name = \"list models\"").unwrap()..];
+    assert!(task.contains("kind = \"chat\""), "{task}");
+    assert!(task.contains("path = \"/v1/models\""), "a path the person wrote stays: {task}");
+    assert!(task.contains("model = \"demo-llm\""), "{task}");
+    harness.get_by_label("Task 2 messages 1 content");
 }

@@ -97,7 +97,7 @@ pub(super) type TaskField = (&'static str, &'static str, &'static str, Kind, f32
 pub(super) const CHAT_FIELDS: [TaskField; 5] = [
     ("path", "path", "Path", Kind::Text, 240.0),
     ("model", "model", "Model", Kind::Text, 240.0),
-    ("messages", "messages", "Messages", Kind::Toml, 320.0),
+    ("messages", "messages", "Messages", Kind::Messages, 320.0),
     ("max_tokens", "max tokens", "Max tokens", Kind::Number, 60.0),
     ("stream", "stream", "Stream", Kind::Toml, 60.0),
 ];
@@ -121,6 +121,9 @@ pub(super) enum Kind {
     Number,
     /// A TOML value (array, inline table); a bare word is kept as a string.
     Toml,
+    /// A chat's messages: a row per message (role, multi-line content), or the TOML field
+    /// when they are something else (a template string, content parts).
+    Messages,
 }
 
 /// A label and a field in a two-column grid.
@@ -170,8 +173,129 @@ pub(super) fn field_row(
     hint: &str,
 ) {
     ui.label(label);
-    hinted_cell(ui, document, path, key, name, kind, width, hint);
+    let rows = match kind {
+        Kind::Messages => message_rows(document, path, key),
+        Kind::Text | Kind::Number | Kind::Toml => None,
+    };
+    match rows {
+        Some(rows) => messages_editor(ui, document, path, key, name, rows, width),
+        None => hinted_cell(ui, document, path, key, name, kind, width, hint),
+    }
     ui.end_row();
+}
+
+/// A chat message as the form edits it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct MessageRow {
+    pub role: String,
+    pub content: String,
+}
+
+/// The messages of `key` as rows, when each is `{ role = "…", content = "…" }` (or there are
+/// none yet); None for anything else, which the TOML field edits.
+pub(super) fn message_rows(document: &PresetDocument, path: TablePath, key: &str) -> Option<Vec<MessageRow>> {
+    let doc = document.document().ok()?;
+    let table = lookup(doc, path)?;
+    let Some(item) = table.get(key) else { return Some(Vec::new()) };
+    let rows: Vec<&toml_edit::InlineTable> = match item {
+        toml_edit::Item::Value(toml_edit::Value::Array(array)) => {
+            array.iter().map(|value| value.as_inline_table()).collect::<Option<_>>()?
+        }
+        _ => return None,
+    };
+    rows.into_iter()
+        .map(|row| {
+            if row.len() != 2 {
+                return None;
+            }
+            Some(MessageRow {
+                role: row.get("role")?.as_str()?.to_string(),
+                content: row.get("content")?.as_str()?.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Writes `rows` as the messages array (one inline table a line).
+pub(super) fn write_messages(table: &mut Table, key: &str, rows: &[MessageRow]) {
+    if rows.is_empty() {
+        table.remove(key);
+        return;
+    }
+    let mut array = toml_edit::Array::new();
+    for row in rows {
+        let mut message = toml_edit::InlineTable::new();
+        message.insert("role", row.role.as_str().into());
+        message.insert("content", row.content.as_str().into());
+        array.push(message);
+    }
+    for value in array.iter_mut() {
+        value.decor_mut().set_prefix("\n  ");
+    }
+    array.set_trailing("\n");
+    array.set_trailing_comma(true);
+    table.insert(key, toml_edit::value(array));
+}
+
+/// The messages as rows: a role picker and multi-line content each, with Remove, and Add
+/// message; every change is written to the document at once.
+fn messages_editor(
+    ui: &mut egui::Ui,
+    document: &mut PresetDocument,
+    path: TablePath,
+    key: &str,
+    name: &str,
+    rows: Vec<MessageRow>,
+    width: f32,
+) {
+    let mut edited = rows.clone();
+    let mut remove = None;
+    ui.vertical(|ui| {
+        for (index, row) in edited.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                egui::ComboBox::from_id_salt(("message-role", path, key, index))
+                    .selected_text(row.role.clone())
+                    .width(90.0)
+                    .show_ui(ui, |ui| {
+                        for role in ["system", "user", "assistant"] {
+                            ui.selectable_value(&mut row.role, role.to_string(), role);
+                        }
+                    })
+                    .response
+                    .accessible_name(format!("{name} {} role", index + 1));
+                ui.add(TextEdit::multiline(&mut row.content).desired_width(width).desired_rows(2).id_salt((
+                    "message-content",
+                    path,
+                    key,
+                    index,
+                )))
+                .accessible_name(format!("{name} {} content", index + 1));
+                if ui
+                    .small_button("Remove")
+                    .accessible_name(format!("Remove {name} {}", index + 1))
+                    .clicked()
+                {
+                    remove = Some(index);
+                }
+            });
+        }
+        if ui.small_button("Add message").accessible_name(format!("Add {name}")).clicked() {
+            edited.push(MessageRow {
+                role: "user".into(),
+                content: String::new(),
+            });
+        }
+    });
+    if let Some(index) = remove {
+        edited.remove(index);
+    }
+    if edited != rows {
+        document.edit(|doc| {
+            if let Some(table) = lookup_mut(doc, path) {
+                write_messages(table, key, &edited);
+            }
+        });
+    }
 }
 
 /// One editable value. While it has focus it edits its own copy of the text (so "0." can be
@@ -201,9 +325,29 @@ pub(super) fn hinted_cell(
         current.clone()
     };
     let height = ui.spacing().interact_size.y;
-    let response = ui
-        .add_sized([width, height], TextEdit::singleline(&mut value).id(id).hint_text(hint))
-        .accessible_name(name);
+    let problem = match kind {
+        Kind::Number => number_problem(document, path, key),
+        Kind::Text | Kind::Toml | Kind::Messages => None,
+    };
+    let mut inner = None;
+    ui.vertical(|ui| {
+        if problem.is_some() {
+            let stroke = egui::Stroke::new(1.5, super::palette::FAIL);
+            let widgets = &mut ui.visuals_mut().widgets;
+            widgets.inactive.bg_stroke = stroke;
+            widgets.hovered.bg_stroke = stroke;
+            widgets.active.bg_stroke = stroke;
+            ui.visuals_mut().selection.stroke = stroke;
+        }
+        inner = Some(
+            ui.add_sized([width, height], TextEdit::singleline(&mut value).id(id).hint_text(hint))
+                .accessible_name(name),
+        );
+        if let Some(problem) = &problem {
+            ui.label(egui::RichText::new(problem).small().color(super::palette::FAIL));
+        }
+    });
+    let Some(response) = inner else { return };
     if response.has_focus() {
         ui.data_mut(|data| data.insert_temp(id, value.clone()));
     }
@@ -213,10 +357,42 @@ pub(super) fn hinted_cell(
                 match kind {
                     Kind::Text => fields::set_string(table, key, &value),
                     Kind::Number => fields::set_number(table, key, &value),
-                    Kind::Toml => fields::set_toml(table, key, &value),
+                    Kind::Toml | Kind::Messages => fields::set_toml(table, key, &value),
                 }
             }
         });
+    }
+}
+
+/// A number field's value that is not a number of the kind it must be, in people's words and
+/// with an example (`users must be a whole number, e.g. 10`); None when it is fine or empty.
+/// Every field says its own, so a form with three mistakes shows three, where the preset's
+/// parser stops at the first.
+pub(super) fn number_problem(document: &PresetDocument, path: TablePath, key: &str) -> Option<String> {
+    let doc = document.document().ok()?;
+    let value = lookup(doc, path)?.get(key)?.as_value()?;
+    let (words, whole, example) = match key {
+        "users" => ("users", true, "10"),
+        "spawn_rate" => ("spawn rate (users started per second)", false, "2.5"),
+        "rate_per_sec" => ("rate (requests per second)", false, "20"),
+        "max_in_flight" => ("in flight (requests at once)", true, "100"),
+        "max_tokens" => ("max tokens", true, "64"),
+        "weight" => ("weight", true, "1"),
+        "health_status" => ("health status (an HTTP status code)", true, "200"),
+        "max_tool_rounds" => ("max tool rounds", true, "5"),
+        other => (other, false, "1"),
+    };
+    let fine = match value {
+        toml_edit::Value::Integer(number) => *number.value() >= 0,
+        toml_edit::Value::Float(number) => !whole && number.value().is_finite() && *number.value() >= 0.0,
+        _ => false,
+    };
+    if fine {
+        None
+    } else if whole {
+        Some(format!("{words} must be a whole number, e.g. {example}"))
+    } else {
+        Some(format!("{words} must be a number, e.g. {example}"))
     }
 }
 
