@@ -930,15 +930,17 @@ fn save_as_goes_through_the_in_app_file_dialog_where_the_system_has_none() {
     // egui_file's path and file-name fields carry no accessible name (the crate's; they are
     // found here by their text), so the harness's accessibility check is off for this test.
     let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
+        .with_size([1024.0, 640.0])
         .with_max_steps(50)
         .with_accessibility_check(false)
         .build_eframe(move |cc| LoadscopeApp::new(cc, app_config));
     settle(&mut harness);
     harness.key_press_modifiers(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::S);
     settle(&mut harness);
-    harness.get_by_label_contains("Using Loadscope's own file dialog");
-    harness.get_by_label_contains("Save the preset as");
+    // The reason stays in sight: the dialog opens below it, not over it.
+    let reason = harness.get_by_label_contains("Using Loadscope's own file dialog").rect();
+    let dialog = harness.get_by_label_contains("Save the preset as").rect();
+    assert!(reason.max.y < dialog.min.y, "the reason {reason:?} is under the dialog {dialog:?}");
     // The file name the dialog offers: the preset's name.
     assert!(harness.get_all_by_value("api-gateway.toml").next().is_some());
     harness.get_by_label("Save").click();
@@ -2041,4 +2043,42 @@ fn chat_messages_edit_as_rows_and_a_new_kind_brings_its_defaults() {
     assert!(task.contains("path = \"/v1/models\""), "a path the person wrote stays: {task}");
     assert!(task.contains("model = \"demo-llm\""), "{task}");
     harness.get_by_label("Task 2 messages 1 content");
+}
+
+#[test]
+fn a_capacity_search_has_a_form_in_place_of_the_levels() {
+    let data = tempfile::tempdir().unwrap();
+    let mut harness = harness(config(data.path(), Some("llm-capacity".into())));
+    settle(&mut harness);
+    // The search's fields, where the levels would be.
+    assert_eq!(harness.get_by_label("Capacity over").value().as_deref(), Some("users"));
+    assert_eq!(harness.get_by_label("Capacity start").value().as_deref(), Some("2"));
+    assert_eq!(harness.get_by_label("Capacity max").value().as_deref(), Some("256"));
+    assert_eq!(harness.get_by_label("Capacity precision").value().as_deref(), Some("10%"));
+    assert!(harness.query_by_label("Level 1 users").is_none());
+    harness.get_by_label("Capacity max").set_text_value_accesskit("64");
+    settle(&mut harness);
+    assert!(harness.get_by_label("Preset TOML").value().unwrap().contains("max = 64"));
+    harness.get_by_label("Valid: loadscope validate finds no problems");
+
+    // A preset of levels: the search replaces them, and switching back brings them back.
+    harness.get_by_label("demo").click();
+    settle(&mut harness);
+    harness.get_by_label("Discard changes").click();
+    settle(&mut harness);
+    harness.get_by_label("API Gateway").click();
+    settle(&mut harness);
+    assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("15"));
+    harness.get_by_label("Capacity search instead of fixed levels").click();
+    settle(&mut harness);
+    assert!(harness.query_by_label("Level 2 users").is_none());
+    assert_eq!(harness.get_by_label("Capacity start").value().as_deref(), Some("2"));
+    let toml = harness.get_by_label("Preset TOML").value().unwrap();
+    let gateway = &toml[toml.find("name = \"API Gateway\"\n").unwrap()..toml.find("name = \"RAG Service\"").unwrap()];
+    assert!(gateway.contains("[scenario.capacity]\nover = \"users\""), "{gateway}");
+    assert!(!gateway.contains("[[scenario.level]]"), "{gateway}");
+    harness.get_by_label("Capacity search instead of fixed levels").click();
+    settle(&mut harness);
+    assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("15"));
+    assert!(!harness.get_by_label("Preset TOML").value().unwrap().contains("[scenario.capacity]"));
 }

@@ -25,6 +25,8 @@ pub(crate) struct EditorState {
     toml_revision: Option<u64>,
     /// The scenario the TOML view last scrolled to.
     toml_scrolled_to: Option<usize>,
+    /// Each scenario's levels set aside while a capacity search replaces them.
+    stashed_levels: std::collections::HashMap<usize, toml_edit::Item>,
 }
 
 impl EditorState {
@@ -154,7 +156,7 @@ impl EditorState {
             .show(ui, |ui| super::journey_forms::journeys(ui, document, index));
         egui::CollapsingHeader::new("Levels")
             .default_open(true)
-            .show(ui, |ui| self.levels(ui, document, index));
+            .show(ui, |ui| self.levels_or_capacity(ui, document, index));
         egui::CollapsingHeader::new("Targets")
             .default_open(true)
             .show(ui, |ui| self.targets(ui, document, index));
@@ -261,6 +263,136 @@ impl EditorState {
         if let Some(edit) = edit {
             apply_row_edit(document, scenario, "task", edit);
         }
+    }
+
+    /// The fixed levels, or the capacity search that replaces them: a switch between the two
+    /// (the levels set aside are brought back when the search is switched off again).
+    fn levels_or_capacity(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenario: usize) {
+        let searching = document
+            .document()
+            .ok()
+            .and_then(|doc| lookup(doc, TablePath::Capacity(scenario)))
+            .is_some();
+        let mut search = searching;
+        ui.checkbox(&mut search, "Capacity search instead of fixed levels")
+            .on_hover_text("Loadscope raises the load step by step while every target holds, then narrows down the most it holds");
+        if search != searching {
+            let stashed = self.stashed_levels.remove(&scenario);
+            let mut set_aside = None;
+            document.edit(|doc| {
+                if let Some(table) = lookup_mut(doc, TablePath::Scenario(scenario)) {
+                    if search {
+                        set_aside = table.remove("level");
+                        let mut capacity = toml_edit::Table::new();
+                        for (key, value) in [
+                            ("over", toml_edit::value("users")),
+                            ("start", toml_edit::value(2)),
+                            ("max", toml_edit::value(256)),
+                            ("step", toml_edit::value("20s")),
+                        ] {
+                            capacity.insert(key, value);
+                        }
+                        table.insert("capacity", toml_edit::Item::Table(capacity));
+                    } else {
+                        table.remove("capacity");
+                        let levels = stashed.clone().unwrap_or_else(|| {
+                            let mut level = toml_edit::Table::new();
+                            level.insert("name", toml_edit::value("Level 1"));
+                            level.insert("users", toml_edit::value(5));
+                            level.insert("duration", toml_edit::value("30s"));
+                            let mut levels = toml_edit::ArrayOfTables::new();
+                            levels.push(level);
+                            toml_edit::Item::ArrayOfTables(levels)
+                        });
+                        table.insert("level", levels);
+                    }
+                }
+            });
+            if let Some(levels) = set_aside {
+                self.stashed_levels.insert(scenario, levels);
+            }
+        }
+        if search {
+            self.capacity(ui, document, scenario);
+        } else {
+            self.levels(ui, document, scenario);
+        }
+    }
+
+    /// The capacity search's form (`[scenario.capacity]`).
+    fn capacity(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenario: usize) {
+        let path = TablePath::Capacity(scenario);
+        egui::Grid::new(("capacity-fields", scenario))
+            .num_columns(2)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                let over = read(document, path, "over");
+                ui.label("Over");
+                let mut chosen = over.clone();
+                egui::ComboBox::from_id_salt(("capacity-over", scenario))
+                    .selected_text(match over.as_str() {
+                        "rate" => "rate (requests per second)",
+                        _ => "users",
+                    })
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut chosen, "users".to_string(), "users");
+                        ui.selectable_value(&mut chosen, "rate".to_string(), "rate (requests per second)");
+                    })
+                    .response
+                    .accessible_name("Capacity over");
+                ui.end_row();
+                if chosen != over {
+                    document.edit(|doc| {
+                        if let Some(table) = lookup_mut(doc, path) {
+                            fields::set_string(table, "over", &chosen);
+                        }
+                    });
+                }
+                let unit = if chosen == "rate" { "requests/s" } else { "users" };
+                let rows: [(&str, &str, String, Kind); 6] = [
+                    ("start", "Capacity start", format!("Start ({unit})"), Kind::Number),
+                    ("max", "Capacity max", format!("Max ({unit})"), Kind::Number),
+                    ("growth", "Capacity growth", "Growth".into(), Kind::Number),
+                    ("precision", "Capacity precision", "Precision".into(), Kind::Text),
+                    ("step", "Capacity step", "Step (measured)".into(), Kind::Text),
+                    ("warmup", "Capacity warmup", "Warmup (not measured)".into(), Kind::Text),
+                ];
+                for (key, name, label, kind) in &rows {
+                    field_row(ui, document, path, key, name, label, *kind, 80.0, hint(key, ""));
+                }
+                if chosen == "rate" {
+                    field_row(
+                        ui,
+                        document,
+                        path,
+                        "max_in_flight",
+                        "Capacity in flight",
+                        "In flight",
+                        Kind::Number,
+                        80.0,
+                        hint("max_in_flight", ""),
+                    );
+                } else {
+                    field_row(
+                        ui,
+                        document,
+                        path,
+                        "spawn_rate",
+                        "Capacity spawn rate",
+                        "Spawn/s",
+                        Kind::Number,
+                        80.0,
+                        hint("spawn_rate", ""),
+                    );
+                }
+            });
+        ui.label(
+            RichText::new(
+                "From Start, each step is Growth times the last while every target holds; then it narrows down between the last load that held and the first that failed, to within Precision, up to Max.",
+            )
+            .small()
+            .weak(),
+        );
     }
 
     fn levels(&mut self, ui: &mut egui::Ui, document: &mut PresetDocument, scenario: usize) {

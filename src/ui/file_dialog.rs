@@ -59,7 +59,10 @@ pub(crate) fn in_app(purpose: &FilePurpose, dir: PathBuf) -> egui_file::FileDial
         FilePurpose::SegmentFolder => egui_file::FileDialog::select_folder().title("Follow a folder of segment files"),
     }
     .initial_path(dir)
-    .default_size([640.0, 420.0]);
+    .default_size([640.0, 420.0])
+    // At the bottom of the window, over the status bar's line, so the notices at the top
+    // (why this dialog and not the system's) stay in sight.
+    .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -32.0]);
     dialog.open();
     dialog
 }

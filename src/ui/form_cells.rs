@@ -16,6 +16,8 @@ pub(crate) enum TablePath {
     Monitors,
     Scenario(usize),
     Service(usize),
+    /// A scenario's capacity search (`[scenario.capacity]`).
+    Capacity(usize),
     Task(usize, usize),
     Level(usize, usize),
     Target(usize, usize),
@@ -39,6 +41,9 @@ pub(super) fn lookup(doc: &DocumentMut, path: TablePath) -> Option<&Table> {
         TablePath::Scenario(index) => scenario(index),
         TablePath::Service(index) => scenario(index)
             .and_then(|table| table.get("service"))
+            .and_then(|item| item.as_table()),
+        TablePath::Capacity(index) => scenario(index)
+            .and_then(|table| table.get("capacity"))
             .and_then(|item| item.as_table()),
         TablePath::Task(index, task) => row(index, "task", task),
         TablePath::Level(index, level) => row(index, "level", level),
@@ -77,6 +82,7 @@ pub(super) fn lookup_mut(doc: &mut DocumentMut, path: TablePath) -> Option<&mut 
         TablePath::Journey(index, row) => (index, "journey", row),
         TablePath::Scenario(index) => (index, "", 0),
         TablePath::Service(index) => (index, "service", 0),
+        TablePath::Capacity(index) => (index, "capacity", 0),
         TablePath::Task(index, row) => (index, "task", row),
         TablePath::Level(index, row) => (index, "level", row),
         TablePath::Target(index, row) => (index, "target", row),
@@ -84,7 +90,7 @@ pub(super) fn lookup_mut(doc: &mut DocumentMut, path: TablePath) -> Option<&mut 
     let scenario = fields::array_mut(doc.as_table_mut(), "scenario")?.get_mut(index)?;
     match key {
         "" => Some(scenario),
-        "service" => fields::table_mut(scenario, "service"),
+        "service" | "capacity" => fields::table_mut(scenario, key),
         key => fields::array_mut(scenario, key)?.get_mut(row),
     }
 }
@@ -155,6 +161,9 @@ pub(super) fn hint(key: &str, task_kind: &str) -> &'static str {
         ("spawn_rate", _) => "all at once",
         ("max_in_flight", _) => "1000",
         ("level", _) => "every level",
+        ("growth", _) => "2 (each step twice the last)",
+        ("precision", _) => "10%",
+        ("warmup", _) => "5s",
         ("task", _) => "every task",
         _ => "",
     }
