@@ -1318,9 +1318,14 @@ expr = "p95 < 5s"
         matches!(harness.state().live().state, RunState::Ended(_))
     });
     assert_eq!(harness.state().live().state, RunState::Ended(RunStatus::Completed));
-    // Live: the curve of the finished steps, by load, above the time charts.
+    // After the run the steps' bands carry no names ("Step 2 · 4 users"): the answer says it.
+    let bands = harness.state().live().bands();
+    assert!(!bands.is_empty() && bands.iter().all(|band| band.label.is_empty()), "{bands:?}");
+    // Live: the answer in the largest type, then the curve of the finished steps, by load,
+    // above the time charts.
     harness.get_by_label("Charts").click();
     settle(&mut harness);
+    harness.get_by_label_contains("Gateway capacity: capacity at least 4 users (held at the maximum tried; raise max), p95 ");
     harness.get_by_label("Gateway capacity: latency by load");
     harness.get_by_label("Gateway capacity: throughput by load");
 
@@ -1335,6 +1340,10 @@ expr = "p95 < 5s"
     wait_for_runs(&mut harness);
     settle(&mut harness);
     harness.get_by_label("Gateway capacity: capacity 4 users");
+    // The list's Capacity column and the detail's first line say the answer.
+    harness.get_by_label("Capacity");
+    harness.get_by_label("at least 4 users");
+    harness.get_by_label_contains("Gateway capacity: capacity at least 4 users (held at the maximum tried; raise max), p95 ");
     // Every step held up to the maximum: the capacity is at least that, and the search says
     // to raise max rather than claim it bisected.
     harness.get_by_label_contains("Capacity: at least 4 users: every step held, up to the maximum tried (4 users); raise max");

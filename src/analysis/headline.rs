@@ -175,10 +175,16 @@ pub(crate) fn headline(run: &RunRecord) -> Headline {
                 format!("at least {}", capacity.axis.format(load)),
                 format!("held at the maximum tried; raise max, {}{checks}", scenario.name),
             ),
-            (None, found) => (
-                found.map(|load| capacity.axis.format(load)).unwrap_or_else(|| "none".into()),
-                format!("capacity within every target, {}{checks}", scenario.name),
-            ),
+            (None, found) => {
+                let at_load = scenario
+                    .capacity_p95_micros()
+                    .map(|micros| format!(", p95 {} at that load", crate::format::micros_words(micros as f64)))
+                    .unwrap_or_default();
+                (
+                    found.map(|load| capacity.axis.format(load)).unwrap_or_else(|| "none".into()),
+                    format!("capacity within every target{at_load}, {}{checks}", scenario.name),
+                )
+            }
         };
         Some(CapacityHeadline {
             found,

@@ -30,8 +30,10 @@ pub enum ChartKind {
     TargetMetrics,
     /// A capacity search's latency by load.
     CapacityLatency,
-    /// A capacity search's throughput (goodput, GPU) by load.
+    /// A capacity search's throughput (requests/s, goodput) by load.
     CapacityThroughput,
+    /// A capacity search's busiest GPU by load (its own chart: one unit per axis).
+    CapacityGpu,
     /// One measure of several runs on a common axis.
     Overlay,
 }

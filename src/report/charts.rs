@@ -41,6 +41,15 @@ pub struct ChartData {
     pub thresholds: Vec<Threshold>,
     /// What the x axis is: elapsed seconds, or a capacity search's load.
     pub x_axis: XAxis,
+    /// Vertical lines at an x value (a capacity search's answer).
+    pub markers: Vec<Marker>,
+}
+
+/// A vertical line across a chart, with its words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub x: f64,
+    pub label: String,
 }
 
 /// A chart's x axis.
@@ -78,6 +87,7 @@ pub fn run_charts(run: &RunRecord) -> Vec<ChartData> {
             bands: bands.clone(),
             thresholds: thresholds(run, spec.target_metrics, 1.0 / spec.target_scale),
             x_axis: XAxis::Elapsed,
+            markers: Vec::new(),
         })
         .collect()
 }
@@ -198,7 +208,9 @@ pub(crate) fn band_labels(bands: &[BandSpan<'_>], window: (f64, f64), pixels_per
                 });
             }
         }
-        if let Some(text) = fitted(band.label, room(x, band.end_secs)) {
+        if !band.label.is_empty()
+            && let Some(text) = fitted(band.label, room(x, band.end_secs))
+        {
             labels.push(BandLabel {
                 x_secs: x,
                 row: 1,
@@ -230,7 +242,24 @@ pub(crate) fn capacity_charts(scenario: &ScenarioRecord) -> Vec<ChartData> {
     let Some(capacity) = &scenario.capacity else { return Vec::new() };
     let steps: Vec<(f64, &LevelRecord)> = capacity.steps.iter().map(|step| step.load).zip(&scenario.levels).collect();
     let targets = CurveTarget::of_records(&scenario.targets);
-    load_curves(&scenario.name, capacity.axis, steps, &targets)
+    load_curves(
+        &scenario.name,
+        capacity.axis,
+        steps,
+        &targets,
+        &CurveContext {
+            capacity: capacity.capacity,
+            objectives: scenario.objectives.as_ref(),
+        },
+    )
+}
+
+/// What a search's curves show beside its steps: its answer (a vertical line) and the
+/// objectives one request must meet (lines on the latency chart).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CurveContext<'a> {
+    pub capacity: Option<f64>,
+    pub objectives: Option<&'a crate::measure::Objectives>,
 }
 
 /// A target as a load curve draws it: its metric, its threshold in the metric's unit, its text.
@@ -260,7 +289,13 @@ impl CurveTarget {
 
 /// The load curves of `steps` (each step's load and its level), with the latency targets drawn:
 /// what the Live tab draws while a search runs and the report draws after.
-pub(crate) fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &LevelRecord)>, targets: &[CurveTarget]) -> Vec<ChartData> {
+pub(crate) fn load_curves(
+    name: &str,
+    axis: CapacityAxis,
+    mut steps: Vec<(f64, &LevelRecord)>,
+    targets: &[CurveTarget],
+    context: &CurveContext<'_>,
+) -> Vec<ChartData> {
     if steps.is_empty() {
         return Vec::new();
     }
@@ -294,13 +329,22 @@ pub(crate) fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &
         line("goodput", &|level| {
             level.total.stats.objectives.as_ref().map(|objectives| objectives.goodput_per_sec)
         }),
-        line("GPU util % (max)", &|level| level.resources.as_ref()?.gpu_util_max_percent),
     ]
     .into_iter()
     .filter(|line| !line.points.is_empty())
     .collect();
-    let end = steps.iter().map(|(load, _)| *load).fold(0.0, f64::max);
-    let latency_thresholds = targets
+    let gpu_lines: Vec<Line> = [line("GPU util % (max)", &|level| level.resources.as_ref()?.gpu_util_max_percent)]
+        .into_iter()
+        .filter(|line| !line.points.is_empty())
+        .collect();
+    let end = steps.iter().map(|(load, _)| *load).chain(context.capacity).fold(0.0, f64::max);
+    let across = |label: String, value: f64| Threshold {
+        label,
+        value,
+        start_secs: 0.0,
+        end_secs: end,
+    };
+    let mut latency_thresholds: Vec<Threshold> = targets
         .iter()
         .filter(|target| {
             matches!(
@@ -308,37 +352,84 @@ pub(crate) fn load_curves(name: &str, axis: CapacityAxis, mut steps: Vec<(f64, &
                 Metric::Avg | Metric::P50 | Metric::P95 | Metric::P99 | Metric::TtftP50 | Metric::TtftP95
             )
         })
-        .map(|target| Threshold {
-            label: target.text.clone(),
-            value: target.threshold / 1000.0,
-            start_secs: 0.0,
-            end_secs: end,
+        .map(|target| across(target.text.clone(), target.threshold / 1000.0))
+        .collect();
+    // The objectives one request must meet, where the chart has their measure.
+    if let Some(objectives) = context.objectives {
+        let shown = |line: &str| latency_lines.iter().any(|drawn| drawn.name == line);
+        if let (Some(ttft), true) = (objectives.ttft_micros, shown("TTFT p95")) {
+            latency_thresholds.push(across(
+                format!("objective TTFT ≤ {}", format::micros(ttft as f64)),
+                ttft as f64 / 1000.0,
+            ));
+        }
+        if let Some(latency) = objectives.latency_micros {
+            latency_thresholds.push(across(
+                format!("objective latency ≤ {}", format::micros(latency as f64)),
+                latency as f64 / 1000.0,
+            ));
+        }
+    }
+    let throughput_thresholds: Vec<Threshold> = targets
+        .iter()
+        .filter(|target| matches!(target.metric, Metric::Rps | Metric::Goodput))
+        .map(|target| across(target.text.clone(), target.threshold))
+        .collect();
+    let gpu_thresholds: Vec<Threshold> = targets
+        .iter()
+        .filter(|target| target.metric == Metric::GpuUtilMax)
+        .map(|target| across(target.text.clone(), target.threshold))
+        .collect();
+    let markers: Vec<Marker> = context
+        .capacity
+        .map(|load| Marker {
+            x: load,
+            label: format!("capacity {}", axis.format(load)),
         })
+        .into_iter()
         .collect();
     let axis = XAxis::Load(axis);
     let id = crate::run::library::slug(name);
-    vec![
-        ChartData {
-            kind: ChartKind::CapacityLatency,
-            id: format!("capacity-latency-{id}"),
-            title: format!("{name}: latency by load"),
-            unit: "ms".into(),
-            lines: latency_lines,
-            bands: Vec::new(),
-            thresholds: latency_thresholds,
-            x_axis: axis,
-        },
-        ChartData {
-            kind: ChartKind::CapacityThroughput,
-            id: format!("capacity-throughput-{id}"),
-            title: format!("{name}: throughput by load"),
-            unit: "req/s, %".into(),
-            lines: load_lines,
-            bands: Vec::new(),
-            thresholds: Vec::new(),
-            x_axis: axis,
-        },
-    ]
+    let chart = |kind: ChartKind, id: String, title: String, unit: &str, lines: Vec<Line>, thresholds: Vec<Threshold>| ChartData {
+        kind,
+        id,
+        title,
+        unit: unit.into(),
+        lines,
+        bands: Vec::new(),
+        thresholds,
+        x_axis: axis,
+        markers: markers.clone(),
+    };
+    let mut charts = vec![
+        chart(
+            ChartKind::CapacityLatency,
+            format!("capacity-latency-{id}"),
+            format!("{name}: latency by load"),
+            "ms",
+            latency_lines,
+            latency_thresholds,
+        ),
+        chart(
+            ChartKind::CapacityThroughput,
+            format!("capacity-throughput-{id}"),
+            format!("{name}: throughput by load"),
+            "req/s",
+            load_lines,
+            throughput_thresholds,
+        ),
+    ];
+    if !gpu_lines.is_empty() {
+        charts.push(chart(
+            ChartKind::CapacityGpu,
+            format!("capacity-gpu-{id}"),
+            format!("{name}: GPU by load"),
+            "%",
+            gpu_lines,
+            gpu_thresholds,
+        ));
+    }
+    charts
 }
 
 /// The comparison's overlay charts: p95, throughput and failures of every run, one line a run
@@ -368,6 +459,7 @@ pub fn overlay_charts(runs: &[&RunRecord], labels: &[String], align: Align) -> V
                     .collect(),
                 bands,
                 thresholds: Vec::new(),
+                markers: Vec::new(),
                 x_axis: XAxis::Elapsed,
             }
         })
@@ -413,6 +505,38 @@ fn thresholds(run: &RunRecord, metrics: &[Metric], scale: f64) -> Vec<Threshold>
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_searchs_curves_keep_one_unit_an_axis_and_mark_its_answer_and_objectives() {
+        let run: RunRecord = serde_json::from_str(include_str!("../../tests/fixtures/ui-capacity-run.json")).unwrap();
+        let mut scenario = run.scenarios[0].clone();
+        // A GPU reading on every step: it gets a chart of its own, in percent.
+        for level in &mut scenario.levels {
+            let mut resources = level.resources.clone().unwrap_or_default();
+            resources.gpu_util_max_percent = Some(40.0);
+            level.resources = Some(resources);
+        }
+        let charts = capacity_charts(&scenario);
+        let units: Vec<&str> = charts.iter().map(|chart| chart.unit.as_str()).collect();
+        assert_eq!(units, ["ms", "req/s", "%"]);
+        for chart in &charts {
+            assert_eq!(
+                chart.markers,
+                [Marker {
+                    x: 8.0,
+                    label: "capacity 8 users".into()
+                }],
+                "{}",
+                chart.title
+            );
+            // The axis of each line's points starts at the first step's load, on the load axis.
+            assert!(chart.lines.iter().all(|line| line.points.iter().all(|point| point[0] > 0.0)));
+        }
+        let latency = &charts[0];
+        let labels: Vec<&str> = latency.thresholds.iter().map(|threshold| threshold.label.as_str()).collect();
+        assert!(labels.contains(&"p95 < 400ms"), "{labels:?}");
+        assert!(labels.contains(&"objective TTFT ≤ 300ms"), "{labels:?}");
+    }
 
     #[test]
     fn band_names_fit_their_bands_and_never_overlap() {

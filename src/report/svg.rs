@@ -91,7 +91,13 @@ pub(crate) fn render(chart: &ChartData) -> String {
         .iter()
         .flat_map(|line| line.points.iter().map(|point| point[0]))
         .chain(chart.bands.iter().map(|band| band.end_secs))
+        .chain(chart.markers.iter().map(|marker| marker.x))
         .fold(1.0_f64, f64::max);
+    // A load axis ends past its last step, so the last marker is not on the frame.
+    let x_max = match chart.x_axis {
+        super::charts::XAxis::Load(_) => x_max * 1.1,
+        super::charts::XAxis::Elapsed => x_max,
+    };
     let y_data_max = chart
         .lines
         .iter()
@@ -208,6 +214,32 @@ pub(crate) fn render(chart: &ChartData) -> String {
             escape(&line.name)
         );
     }
+    // A search's steps: a dot at each measured load.
+    if matches!(chart.x_axis, super::charts::XAxis::Load(_)) {
+        for (index, line) in chart.lines.iter().enumerate() {
+            for point in &line.points {
+                let _ = write!(
+                    svg,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"/>"#,
+                    x(point[0]),
+                    y(point[1]),
+                    line_colour(line, index)
+                );
+            }
+        }
+    }
+    // Vertical markers (a search's answer) with their words.
+    for marker in &chart.markers {
+        let xx = x(marker.x);
+        let _ = write!(
+            svg,
+            r##"<line x1="{xx:.1}" x2="{xx:.1}" y1="{TOP}" y2="{:.1}" stroke="#009E73" stroke-width="1.6" stroke-dasharray="6 3"/><text x="{:.1}" y="{:.1}" font-size="11" font-weight="bold" fill="#007a59">{}</text>"##,
+            TOP + plot_h,
+            xx + 4.0,
+            TOP + 12.0,
+            escape(&marker.label)
+        );
+    }
     // Legend.
     let mut legend_x = LEFT;
     for (index, line) in chart.lines.iter().enumerate() {
@@ -232,6 +264,16 @@ mod tests {
     use crate::report::charts::Threshold;
 
     #[test]
+    fn a_searchs_curve_draws_its_steps_and_its_answer() {
+        let run: crate::run::RunRecord = serde_json::from_str(include_str!("../../tests/fixtures/ui-capacity-run.json")).expect("fixture");
+        let charts = crate::report::charts::capacity_charts(&run.scenarios[0]);
+        let svg = render(&charts[0]);
+        assert!(svg.contains("capacity 8 users"), "the answer is drawn");
+        let steps: usize = charts[0].lines.iter().map(|line| line.points.len()).sum();
+        assert_eq!(svg.matches("<circle").count(), steps, "a dot a step");
+    }
+
+    #[test]
     fn draws_lines_targets_and_escapes_names() {
         let chart = ChartData {
             kind: crate::report::catalogue::ChartKind::Latency,
@@ -245,6 +287,7 @@ mod tests {
             }],
             bands: Vec::new(),
             x_axis: crate::report::charts::XAxis::Elapsed,
+            markers: Vec::new(),
             thresholds: vec![Threshold {
                 label: "p95 < 15ms".into(),
                 value: 15.0,

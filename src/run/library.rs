@@ -350,6 +350,8 @@ pub struct RunRow {
     pub error_rate_percent: f64,
     pub notes: String,
     pub tags: Vec<String>,
+    /// A capacity search's answer (`24 users`).
+    pub capacity: Option<String>,
 }
 
 impl RunRow {
@@ -369,6 +371,7 @@ impl RunRow {
             error_rate_percent: summary.error_rate_percent(),
             notes: summary.notes.clone(),
             tags: summary.tags.clone(),
+            capacity: summary.capacity.clone(),
         }
     }
 

@@ -437,6 +437,21 @@ impl CapacityRecord {
     /// The answer in a few words: `24 users`, `at least 128 users (held at the maximum tried;
     /// raise max)`, `unknown (service unreachable during step 2: ...)`, `none (even 1 user
     /// failed)`. The CLI's last line, its JSON and JUnit, and the reports say it so.
+    /// The answer in a few words, for a list: `24 users`, `at least 64 users`, `none`,
+    /// `unknown`.
+    pub fn short_answer(&self) -> String {
+        if self.stopped.is_some() {
+            return "unknown".into();
+        }
+        match self.capacity {
+            Some(load) if crate::measure::capacity::CapacitySearch::held_at_max(&self.steps, &self.rule) => {
+                format!("at least {}", self.axis.format(load))
+            }
+            Some(load) => self.axis.format(load),
+            None => "none".into(),
+        }
+    }
+
     pub fn answer(&self) -> String {
         if let Some(stopped) = &self.stopped {
             return format!("unknown ({})", stopped.describe());
@@ -466,6 +481,29 @@ pub struct CapacityVerdict {
 }
 
 impl ScenarioRecord {
+    /// A capacity search's answer with the p95 measured at that load, the sentence every face
+    /// leads with: `capacity 24 users, p95 412 ms at that load`; None without a search.
+    pub fn capacity_sentence(&self) -> Option<String> {
+        let capacity = self.capacity.as_ref()?;
+        let at_load = self
+            .capacity_p95_micros()
+            .map(|micros| format!(", p95 {} at that load", crate::format::micros_words(micros as f64)));
+        Some(format!("capacity {}{}", capacity.answer(), at_load.unwrap_or_default()))
+    }
+
+    /// The p95 measured at a capacity search's answer: the last step that held at that load
+    /// (the steps and the levels are in the same order); None without an answer or requests.
+    pub fn capacity_p95_micros(&self) -> Option<u64> {
+        let capacity = self.capacity.as_ref()?;
+        let load = capacity.capacity?;
+        let index = capacity
+            .steps
+            .iter()
+            .rposition(|step| step.held && (step.load - load).abs() < 1e-9)?;
+        let stats = &self.levels.get(index)?.total.stats;
+        (stats.requests > 0).then_some(stats.p95_micros)
+    }
+
     /// One task's summaries, a level each (levels where it ran).
     pub fn task_parts(&self, task: &str) -> Vec<&TaskSummary> {
         self.levels

@@ -40,6 +40,10 @@ pub struct RunSummary {
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<RepeatRecord>,
+    /// Each capacity search's answer (`Chat: 24 users` with its scenario when there are
+    /// several); absent without a search, and in files written before 0.9.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<String>,
 }
 
 impl RunSummary {
@@ -60,6 +64,24 @@ impl RunSummary {
             notes: &record.notes,
             tags: &record.tags,
             repeat: record.repeat.as_ref(),
+            capacity: {
+                let searches: Vec<(&str, String)> = record
+                    .scenarios
+                    .iter()
+                    .filter_map(|scenario| Some((scenario.name.as_str(), scenario.capacity.as_ref()?.short_answer())))
+                    .collect();
+                match searches.as_slice() {
+                    [] => None,
+                    [(_, answer)] => Some(answer.clone()),
+                    several => Some(
+                        several
+                            .iter()
+                            .map(|(name, answer)| format!("{name}: {answer}"))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                }
+            },
         })
     }
 
@@ -80,6 +102,7 @@ impl RunSummary {
             notes: parts.notes.to_string(),
             tags: parts.tags.to_vec(),
             repeat: parts.repeat.cloned(),
+            capacity: parts.capacity,
         }
     }
 
@@ -111,6 +134,7 @@ struct Parts<'a> {
     notes: &'a str,
     tags: &'a [String],
     repeat: Option<&'a RepeatRecord>,
+    capacity: Option<String>,
 }
 
 /// What the head of a run file says: its format, version and (files written since the summary
@@ -311,6 +335,9 @@ fn legacy_summary(view: LegacyView) -> RunSummary {
         notes: &view.notes,
         tags: &view.tags,
         repeat: view.repeat.as_ref(),
+        // The legacy view reads the head fields only: the list shows no capacity for such a
+        // file (its detail, read whole, does).
+        capacity: None,
     })
 }
 

@@ -457,6 +457,7 @@ pub(crate) fn draw(
     }
     let hover = cursor.hover_secs;
     let drag = cursor.drag;
+    let crosshair = palette::crosshair(ui.visuals());
     let shown = ui.vertical(|ui| {
         legend(ui, &lines, &unique_targets, spec.unit, hover);
         with_axes(fixed_plot(spec.id, height), spec.unit).show(ui, |plot| {
@@ -489,7 +490,7 @@ pub(crate) fn draw(
                 );
             }
             if let Some(secs) = hover {
-                plot.vline(VLine::new("", secs).color(palette::CROSSHAIR).width(1.0));
+                plot.vline(VLine::new("", secs).color(crosshair).width(1.5));
             }
         })
     });

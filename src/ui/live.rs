@@ -218,6 +218,18 @@ impl LiveView {
             .copied()
             .filter(|spec| !settings.hidden_charts.contains(spec.id))
             .collect();
+        // After the run, a capacity search's answer leads, in the largest type on the tab.
+        if let Some(record) = &live.record {
+            for scenario in &record.scenarios {
+                if let Some(sentence) = scenario.capacity_sentence() {
+                    ui.label(
+                        RichText::new(format!("{}: {sentence}", scenario.name))
+                            .size(palette::CAPACITY_ANSWER_SIZE)
+                            .strong(),
+                    );
+                }
+            }
+        }
         // A capacity search's curve comes first: each finished step by its load.
         let curves = live.capacity_curves();
         if !curves.is_empty() {

@@ -310,7 +310,18 @@ impl LiveRun {
                     (load, level)
                 })
                 .collect();
-            charts.extend(crate::report::charts::load_curves(name, *axis, steps, targets));
+            // After the run, its answer and objectives as the run file has them.
+            let scenario = self
+                .record
+                .as_ref()
+                .and_then(|record| record.scenarios.iter().find(|scenario| &scenario.name == name));
+            let context = crate::report::charts::CurveContext {
+                capacity: scenario
+                    .and_then(|scenario| scenario.capacity.as_ref())
+                    .and_then(|capacity| capacity.capacity),
+                objectives: scenario.and_then(|scenario| scenario.objectives.as_ref()),
+            };
+            charts.extend(crate::report::charts::load_curves(name, *axis, steps, targets, &context));
         }
         charts
     }
@@ -486,12 +497,23 @@ impl LiveRun {
                     end_secs: start + 1.0,
                     scenario: point.scenario,
                     level: point.level,
-                    label: self.level_name(point.scenario, point.level),
+                    label: self.band_label(point.scenario, point.level),
                     scenario_start: self.scenario_start(point.scenario, bands.last().map(|band| band.scenario)),
                 }),
             }
         }
         bands
+    }
+
+    /// A band's name: the level's; a capacity search's steps are named while it runs ("Step 3
+    /// · 24 users") and not after, when its answer and steps table say it once.
+    fn band_label(&self, scenario: usize, level: usize) -> String {
+        let searched = self.searches.get(scenario).is_some_and(Option::is_some);
+        if searched && self.record.is_some() {
+            String::new()
+        } else {
+            self.level_name(scenario, level)
+        }
     }
 
     fn level_name(&self, scenario: usize, level: usize) -> String {

@@ -22,8 +22,15 @@ pub(crate) const P95: Color32 = Color32::from_rgb(230, 159, 0);
 pub(crate) const P99: Color32 = Color32::from_rgb(204, 121, 167);
 /// Targets on lines named from the data.
 pub(crate) const TARGET: Color32 = Color32::from_rgb(120, 120, 120);
-/// The shared crosshair.
-pub(crate) const CROSSHAIR: Color32 = Color32::from_rgb(110, 110, 110);
+/// The size of a capacity search's answer where it is the largest text (Live, Runs).
+pub(crate) const CAPACITY_ANSWER_SIZE: f32 = 26.0;
+/// A capacity search's answer, a vertical line on its curves (reads on both themes).
+pub(crate) const CAPACITY_MARKER: Color32 = Color32::from_rgb(0, 158, 115);
+/// The shared crosshair: the text colour of the theme, so it stands out on both (a mid grey
+/// was lost on the dark theme's grid).
+pub(crate) fn crosshair(visuals: &egui::Visuals) -> Color32 {
+    visuals.strong_text_color().gamma_multiply(0.85)
+}
 /// Lines named from the data (GPUs, containers, metrics), in order.
 pub(crate) const SERIES: [Color32; 8] = [
     BLUE,

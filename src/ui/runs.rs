@@ -48,6 +48,8 @@ struct DetailCache {
     path: PathBuf,
     saved_at: String,
     verdict_line: String,
+    /// Each capacity search's answer with its scenario (`Chat: capacity 8 users, p95 …`).
+    capacity_answers: Vec<String>,
     peak: String,
     findings: Vec<Finding>,
     tables: Vec<(String, Vec<Table>)>,
@@ -449,6 +451,10 @@ impl RunsTab {
                     self.sort_header(ui, SortKey::Verdict, "Verdict");
                     self.sort_header(ui, SortKey::Requests, "Requests");
                     self.sort_header(ui, SortKey::P95, "p95");
+                    let searches = rows.iter().any(|row| row.capacity.is_some());
+                    if searches {
+                        ui.label(RichText::new("Capacity").strong());
+                    }
                     ui.label(RichText::new("Tags / notes").strong());
                     ui.end_row();
                     for row in &rows {
@@ -480,6 +486,10 @@ impl RunsTab {
                                 .map(|micros| format::micros(micros as f64))
                                 .unwrap_or_else(|| "-".into()),
                         );
+                        if searches {
+                            // A search's answer is what its row is read for.
+                            ui.label(RichText::new(row.capacity.as_deref().unwrap_or("-")).strong().size(16.0));
+                        }
                         let mut extra = row.tags.iter().map(|tag| format!("#{tag}")).collect::<Vec<_>>().join(" ");
                         if !row.notes.is_empty() {
                             extra.push_str(&format!(" {}", format::truncate(&row.notes.replace('\n', " "), 40)));
@@ -606,6 +616,10 @@ impl RunsTab {
         let Some(detail) = &self.detail else { return };
         // Each run's details start at their top (not where the last run's were scrolled to).
         egui::ScrollArea::vertical().id_salt(("run-detail", &detail.path)).show(ui, |ui| {
+            // A capacity search's answer first, in the largest type of the detail.
+            for answer in &detail.capacity_answers {
+                ui.label(RichText::new(answer).size(palette::CAPACITY_ANSWER_SIZE).strong());
+            }
             ui.label(RichText::new(&detail.verdict_line).strong());
             ui.label(format!("Peak throughput within targets: {}", detail.peak));
             if let Some(reason) = &record.stop_reason {
@@ -711,6 +725,11 @@ fn detail_cache(path: &Path, record: &RunRecord) -> DetailCache {
         path: path.to_path_buf(),
         saved_at: record.saved_at.clone(),
         verdict_line: report.verdict_line(),
+        capacity_answers: record
+            .scenarios
+            .iter()
+            .filter_map(|scenario| Some(format!("{}: {}", scenario.name, scenario.capacity_sentence()?)))
+            .collect(),
         peak: crate::report::lines::peak_line(record),
         findings: report.findings.clone(),
         tables: record

@@ -90,6 +90,11 @@ pub(crate) fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width
                 ui.add_space(-6.0);
                 ui.label(&line.name);
             }
+            for marker in &data.markers {
+                ui.label(RichText::new("|").color(palette::CAPACITY_MARKER).strong());
+                ui.add_space(-6.0);
+                ui.label(RichText::new(&marker.label).color(palette::CAPACITY_MARKER));
+            }
             let mut seen: Vec<&str> = Vec::new();
             for threshold in &data.thresholds {
                 if !seen.contains(&threshold.label.as_str()) {
@@ -111,8 +116,26 @@ pub(crate) fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width
                 .x_grid_spacer(egui_plot::log_grid_spacer(10))
                 .x_axis_formatter(move |mark, _| axis.format(mark.value)),
         };
+        // A load axis starts at zero and ends past the last step (or the answer), not around
+        // the first point egui would centre on.
+        let x_range = match data.x_axis {
+            XAxis::Load(_) => {
+                let x_end = data
+                    .lines
+                    .iter()
+                    .flat_map(|line| line.points.iter().map(|point| point[0]))
+                    .chain(data.markers.iter().map(|marker| marker.x))
+                    .fold(0.0_f64, f64::max)
+                    .max(1.0);
+                Some(0.0..=x_end * 1.1)
+            }
+            XAxis::Elapsed => None,
+        };
         plot.show(ui, |plot| {
             plot.set_plot_bounds_y(0.0..=y_top);
+            if let Some(range) = x_range.clone() {
+                plot.set_plot_bounds_x(range);
+            }
             for (index, band) in data.bands.iter().enumerate() {
                 let alpha = if highlight == Some(index) {
                     90
@@ -151,6 +174,31 @@ pub(crate) fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width
                     Line::new(line.name.clone(), PlotPoints::from(line.points.clone()))
                         .color(color(index))
                         .width(line_width),
+                );
+                // A search's steps are measurements at a load, each a marker on its curve.
+                if x_range.is_some() {
+                    plot.points(
+                        egui_plot::Points::new("", PlotPoints::from(line.points.clone()))
+                            .color(color(index))
+                            .radius(line_width + 2.5),
+                    );
+                }
+            }
+            for marker in &data.markers {
+                plot.vline(
+                    egui_plot::VLine::new("", marker.x)
+                        .color(palette::CAPACITY_MARKER)
+                        .width(2.0)
+                        .style(egui_plot::LineStyle::dashed_loose()),
+                );
+                plot.text(
+                    egui_plot::Text::new(
+                        "",
+                        [marker.x, y_top * 0.97].into(),
+                        RichText::new(format!(" {}", marker.label)).strong(),
+                    )
+                    .color(palette::CAPACITY_MARKER)
+                    .anchor(egui::Align2::LEFT_TOP),
                 );
             }
         });
