@@ -372,13 +372,18 @@ fn a_demo_run_fills_the_live_tab_and_lands_in_the_runs_tab() {
         model_requests > 0.0 && model_requests < all_requests * 0.5,
         "{model_requests} of {all_requests}"
     );
-    // The legend reads the task's own last second, not the run's.
+    // The run has ended: away from the charts the legend names its lines without a value (a
+    // last second's would be read as the run's answer).
     harness.remove_cursor();
     settle(&mut harness);
-    let last = model_seconds.last().unwrap().requests.rps;
-    // Throughput draws the task's requests/s (and goodput too, in a second the task met its
-    // objectives).
-    assert!(harness.query_all_by_label(&format!("requests/s {last:.1} req/s")).count() >= 1);
+    assert!(harness.query_all_by_label("requests/s").count() >= 1);
+    assert!(
+        harness.query_all_by_label_contains("requests/s ").all(|node| !node
+            .accesskit_node()
+            .label()
+            .unwrap_or_default()
+            .ends_with("req/s"))
+    );
     task_picker(&harness, "models");
     settle(&mut harness);
     harness.get_by_label("chat").click();
@@ -495,6 +500,15 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
     }
     settle(&mut harness);
     harness.get_by_label("Peak: 2 s left in this level");
+    // The right-hand column leaves room for its last x tick's label (it was cut to "0:1").
+    for plot in harness.query_all_by_label_contains(" chart") {
+        assert!(
+            plot.rect().max.x <= 1400.0 - 16.0,
+            "{:?} at {:?}",
+            plot.accesskit_node().label(),
+            plot.rect()
+        );
+    }
     results.add(harness.try_snapshot("live_mid_run"));
 
     harness.state_mut().set_live(Default::default());
@@ -879,6 +893,13 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
     assert_eq!(harness.state().dialog(), Some(loadscope::testing::ui::Dialog::Shortcuts));
     harness.get_by_label("Stop the run");
     harness.get_by_label("Shift+F5");
+    // Tab switching and the side panel, and Present's own keys.
+    harness.get_by_label("Show the Live tab");
+    harness.get_by_label("Ctrl+2");
+    harness.get_by_label("Hide or show the side panel");
+    harness.get_by_label("In Present");
+    harness.get_by_label("Next / previous level");
+    harness.get_by_label("Leave Present");
     harness.get_by_label("Close").click();
     settle(&mut harness);
     assert_eq!(harness.state().dialog(), None);
@@ -911,6 +932,8 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
         .find(|text| text.starts_with("Level\tTask\tRequests\tFails\tMedian"))
         .unwrap_or_else(|| panic!("the Per task table was copied: {tables:?}"));
     assert!(per_task.contains("\nPeak\tAggregated\t322\t0 (0.00%)\t"), "{per_task}");
+    // Each Copy says what it did for a moment.
+    assert!(harness.query_all_by_label_contains("Copied ").count() >= 1);
 
     // A chart's numbers copy as one row per second.
     harness.get_by_label("Open in Live").click();
@@ -920,6 +943,22 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
     let chart = copied(&harness).expect("the chart's numbers were copied");
     assert!(chart.starts_with("second (values in "), "{chart}");
     assert!(chart.lines().count() > 5, "{chart}");
+
+    // The Live statistics copy as numbers a spreadsheet can sum, units in the headers.
+    harness.get_by_label("Statistics").click();
+    settle(&mut harness);
+    harness.get_all_by_label("Copy").next().unwrap().click();
+    harness.step();
+    let stats = copied(&harness).expect("the statistics were copied");
+    assert!(
+        stats.starts_with("Task\tRequests\tFails\tFail rate (%)\tMedian (ms)\tp95 (ms)"),
+        "{stats}"
+    );
+    let aggregated: Vec<&str> = stats.lines().last().unwrap().split('\t').collect();
+    assert_eq!(aggregated[0], "Aggregated", "{stats}");
+    assert!(aggregated[4].parse::<f64>().is_ok() && !aggregated[4].ends_with("ms"), "{stats}");
+    settle(&mut harness);
+    assert!(harness.query_all_by_label_contains("Copied ").count() >= 1);
 }
 
 #[test]
@@ -1115,7 +1154,6 @@ fn hovering_a_chart_reads_every_series_at_that_time_on_every_chart() {
     settle(&mut harness);
     settle(&mut harness);
     // Every chart's legend reads the same time.
-    // Every chart's legend reads the same time.
     let at_secs = harness.state().live_view().cursor.hover_secs.expect("the pointer is over a chart");
     let readout = format!("at {}", loadscope::testing::format::elapsed(at_secs));
     assert!(harness.get_all_by_label(&readout).count() >= 2, "{readout} on each chart");
@@ -1139,11 +1177,19 @@ fn hovering_a_chart_reads_every_series_at_that_time_on_every_chart() {
         format!("requests/s {:.1} req/s", point.requests.rps)
     };
     harness.get_by_label(&rps);
-    // Away from the charts, the legends show the latest values again.
+    // Away from the charts of a run that has ended, the legends name their lines without a
+    // value: the last second's would be read as the run's answer.
     harness.remove_cursor();
     settle(&mut harness);
     settle(&mut harness);
     assert!(harness.query_by_label(&readout).is_none());
+    assert!(harness.query_by_label(&expected).is_none() && harness.query_by_label(&rps).is_none());
+    assert!(harness.query_all_by_label("p95").count() >= 1);
+    assert!(
+        harness
+            .query_all_by_label_contains("p95 ")
+            .all(|node| !node.accesskit_node().label().unwrap_or_default().ends_with(" ms"))
+    );
 }
 
 #[test]
@@ -2090,4 +2136,50 @@ fn a_capacity_search_has_a_form_in_place_of_the_levels() {
     settle(&mut harness);
     assert_eq!(harness.get_by_label("Level 2 users").value().as_deref(), Some("15"));
     assert!(!harness.get_by_label("Preset TOML").value().unwrap().contains("[scenario.capacity]"));
+}
+
+#[test]
+fn tabs_switch_by_keys_the_side_panel_folds_and_a_whole_run_row_selects() {
+    use egui::{Key, Modifiers};
+    let data = Path::new("/tmp/loadscope-ui-rows");
+    library_with_two_runs(data);
+    let mut harness = harness(config(data, Some("demo".into())));
+    settle(&mut harness);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num2);
+    settle(&mut harness);
+    assert_eq!(harness.state().tab(), Tab::Live);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num1);
+    settle(&mut harness);
+    assert_eq!(harness.state().tab(), Tab::Editor);
+
+    // The side panel folds to one button, and the choice is a remembered setting.
+    harness.get_by_label("Hide the side panel").click();
+    settle(&mut harness);
+    assert!(harness.query_by_label("api-gateway").is_none());
+    assert!(harness.state_mut().settings_mut().side_panel_collapsed);
+    harness.get_by_label("Show the side panel").click();
+    settle(&mut harness);
+    harness.get_by_label("api-gateway");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::B);
+    settle(&mut harness);
+    assert!(harness.query_by_label("api-gateway").is_none());
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::B);
+    settle(&mut harness);
+
+    // A click on a run's name (not only its date) selects it; a double-click opens it in Live.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num3);
+    settle(&mut harness);
+    open_runs_tab(&mut harness, 2);
+    assert_eq!(harness.state().runs().selected, None);
+    // (A double-click opens the run in Live: egui's double-click on the row's response; the
+    // harness's synthetic clicks do not count as one, so it is not driven here.)
+    for (name, file) in [
+        ("After tuning", "20261127T144137Z-after.json"),
+        ("Before tuning", "20261127T144101Z-before.json"),
+    ] {
+        harness.get_by_label(name).click();
+        settle(&mut harness);
+        let selected = harness.state().runs().selected.clone();
+        assert!(selected.as_ref().is_some_and(|path| path.ends_with(file)), "{name}: {selected:?}");
+    }
 }

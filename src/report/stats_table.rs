@@ -30,6 +30,54 @@ pub(crate) struct StatsRow {
     pub cells: [String; STATS_COLUMNS.len()],
 }
 
+/// The columns as a spreadsheet takes them: numbers only, each column's unit in its header.
+pub(crate) const STATS_COPY_COLUMNS: [&str; 13] = [
+    "Task",
+    "Requests",
+    "Fails",
+    "Fail rate (%)",
+    "Median (ms)",
+    "p95 (ms)",
+    "p99 (ms)",
+    "Average (ms)",
+    "Min (ms)",
+    "Max (ms)",
+    "Avg size (B)",
+    "RPS (req/s)",
+    "Failures/s",
+];
+
+/// The same row as numbers a spreadsheet can sum (latencies in milliseconds; empty where the
+/// task had no requests), in the order of [`STATS_COPY_COLUMNS`].
+pub(crate) fn stats_copy_row(task: &TaskRow, stats: &TaskStats) -> [String; STATS_COPY_COLUMNS.len()] {
+    let millis = |micros: f64| {
+        if stats.requests == 0 {
+            String::new()
+        } else {
+            format!("{:.3}", micros / 1000.0)
+        }
+    };
+    [
+        task.name().to_string(),
+        stats.requests.to_string(),
+        stats.failures.to_string(),
+        format!("{:.4}", stats.error_rate_percent()),
+        millis(stats.p50_micros as f64),
+        millis(stats.p95_micros as f64),
+        millis(stats.p99_micros as f64),
+        millis(stats.avg_micros),
+        millis(stats.min_micros as f64),
+        millis(stats.max_micros as f64),
+        if stats.requests == 0 {
+            String::new()
+        } else {
+            format!("{:.0}", stats.avg_bytes)
+        },
+        format!("{:.3}", stats.rps),
+        format!("{:.3}", stats.failures_per_sec),
+    ]
+}
+
 /// The row of one task (or all tasks together). Latency and size read `-` without requests.
 pub(crate) fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
     let measured = |text: String| if stats.requests == 0 { "-".to_string() } else { text };

@@ -9,6 +9,12 @@ fn clean(text: &str) -> String {
     text.replace(['\t', '\n', '\r'], " ")
 }
 
+/// A text cell (a name, a message) as a spreadsheet should take it: on one line, and a
+/// leading `=`/`+`/`-`/`@` defused as the CSV export does.
+pub(crate) fn text_cell(text: &str) -> String {
+    clean(&super::csv::text_cell(text))
+}
+
 /// A table's headers and rows.
 pub(crate) fn table(table: &Table) -> String {
     let mut out = String::new();

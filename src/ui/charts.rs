@@ -128,6 +128,10 @@ pub struct ChartCursor {
     pub zoom: Option<TimeWindow>,
     /// What this frame's charts saw, taken in by [`ChartCursor::end_frame`].
     next_hover: Option<f64>,
+    /// Whether the run is going on: its legends then read the latest second when the pointer
+    /// is elsewhere; after it, only the hovered second's (a value from a minute ago would be
+    /// read as the answer).
+    pub following: bool,
 }
 
 impl ChartCursor {
@@ -309,21 +313,32 @@ fn legend_value(value: f64, unit: &str) -> String {
 }
 
 /// The legend above a chart: a swatch and name per line with its value at the hovered time
-/// (or its latest), and the targets drawn. Outside the plot, so it never covers data.
-fn legend(ui: &mut egui::Ui, lines: &[(String, Color32, Vec<[f64; 2]>)], targets: &[(String, Color32)], unit: &str, hover: Option<f64>) {
+/// (or, while the run goes on, its latest; after it, no value), and the targets drawn.
+/// Outside the plot, so it never covers data.
+fn legend(
+    ui: &mut egui::Ui,
+    lines: &[(String, Color32, Vec<[f64; 2]>)],
+    targets: &[(String, Color32)],
+    unit: &str,
+    hover: Option<f64>,
+    following: bool,
+) {
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 10.0;
         if let Some(secs) = hover {
             ui.label(RichText::new(format!("at {}", format::elapsed(secs))).strong());
         }
         for (name, color, points) in lines {
-            let value = match hover {
-                Some(secs) => value_at(points, secs),
-                None => points.last().map(|point| point[1]),
-            };
-            let text = match value {
-                Some(value) => format!("{name} {}", legend_value(value, unit)),
-                None => format!("{name} -"),
+            let text = match (hover, following) {
+                (Some(secs), _) => match value_at(points, secs) {
+                    Some(value) => format!("{name} {}", legend_value(value, unit)),
+                    None => format!("{name} -"),
+                },
+                (None, true) => match points.last() {
+                    Some(point) => format!("{name} {}", legend_value(point[1], unit)),
+                    None => format!("{name} -"),
+                },
+                (None, false) => name.clone(),
             };
             ui.label(RichText::new("■").color(*color));
             ui.add_space(-8.0);
@@ -459,7 +474,7 @@ pub(crate) fn draw(
     let drag = cursor.drag;
     let crosshair = palette::crosshair(ui.visuals());
     let shown = ui.vertical(|ui| {
-        legend(ui, &lines, &unique_targets, spec.unit, hover);
+        legend(ui, &lines, &unique_targets, spec.unit, hover, cursor.following);
         with_axes(fixed_plot(spec.id, height), spec.unit).show(ui, |plot| {
             plot.set_plot_bounds_x(window.start_secs..=window.end_secs);
             plot.set_plot_bounds_y(0.0..=y_top);

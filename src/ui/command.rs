@@ -34,6 +34,8 @@ pub enum AppCommand {
     Unsaved(UnsavedChoice),
     SetTheme(ThemeChoice),
     ShowTab(Tab),
+    /// Hide the side panel (presets, scenarios, demo stack), or show it again; remembered.
+    ToggleSidePanel,
     /// Edit this scenario of the preset.
     SelectScenario(usize),
     /// Check the services without load.

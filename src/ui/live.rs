@@ -14,10 +14,13 @@ use crate::engine::Command;
 use crate::measure::LoadModel;
 use crate::report::journey_table::{JOURNEY_COLUMNS, journey_row};
 
+/// The room the charts leave at their right for half of the last x tick's label.
+const RIGHT_TICK_ROOM: f32 = 18.0;
+
 /// The ids of the live load boxes (a new load does not overwrite what is being typed).
 const USERS_INPUT: &str = "live-users-input";
 const RATE_INPUT: &str = "live-rate-input";
-use crate::report::stats_table::{STATS_COLUMNS, stats_row};
+use crate::report::stats_table::{STATS_COLUMNS, STATS_COPY_COLUMNS, stats_copy_row, stats_row};
 use crate::run::{SeriesPoint, TaskStats};
 
 /// How much of a run the charts show while following it.
@@ -209,6 +212,7 @@ impl LiveView {
     ) {
         // A saved or finished run is shown whole; a running one follows its last minutes.
         let whole_run = settings.charts_whole_run || !live.state.is_active();
+        self.cursor.following = live.state.is_active();
         let window = self.cursor.window(TimeWindow::new(live.elapsed_secs(), whole_run, FOLLOW_SECS));
         let bands = live.bands();
         let view = self.task.as_ref().map(|task| (task.scenario, task.name.as_str()));
@@ -218,6 +222,8 @@ impl LiveView {
             .copied()
             .filter(|spec| !settings.hidden_charts.contains(spec.id))
             .collect();
+        // Room at the right for the last x tick's label, which is centred on the plot's edge.
+        ui.set_max_width(ui.available_width() - RIGHT_TICK_ROOM);
         // After the run, a capacity search's answer leads, in the largest type on the tab.
         if let Some(record) = &live.record {
             for scenario in &record.scenarios {
@@ -403,6 +409,17 @@ fn stats_table(ui: &mut egui::Ui, rows: &[(TaskRow, TaskStats)]) {
         ui.label("No requests yet.");
         return;
     }
+    super::tables::copy_button(ui, "statistics", rows.len(), || {
+        let mut text = STATS_COPY_COLUMNS.join("\t");
+        text.push('\n');
+        for (task, stats) in rows {
+            let mut cells = stats_copy_row(task, stats);
+            cells[0] = crate::report::tsv::text_cell(&cells[0]);
+            text.push_str(&cells.join("\t"));
+            text.push('\n');
+        }
+        text
+    });
     egui::Grid::new("stats-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
         for header in STATS_COLUMNS {
             ui.label(RichText::new(header).strong());
@@ -482,6 +499,21 @@ fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
         }
         return;
     }
+    super::tables::copy_button(ui, "failures", rows.len(), || {
+        let clean = crate::report::tsv::text_cell;
+        let mut text = "Count\tScenario\tTask\tKind\tMessage\n".to_string();
+        for (scenario, row) in &rows {
+            text.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\n",
+                row.count,
+                clean(scenario),
+                clean(&row.task),
+                row.kind,
+                clean(&row.message)
+            ));
+        }
+        text
+    });
     egui::Grid::new("failures-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
         for header in ["Count", "Scenario", "Task", "Kind", "Message"] {
             ui.label(RichText::new(header).strong());

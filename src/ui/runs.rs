@@ -87,6 +87,8 @@ pub struct RunsTab {
     pub compare: Option<CompareView>,
     edit: Option<DetailEdit>,
     detail: Option<DetailCache>,
+    /// A run double-clicked in the list: opened in Live once it has been read.
+    open_when_read: Option<PathBuf>,
     /// Deletes, restores, detail saves and reports; each says how it went.
     jobs: Jobs<Notice>,
     notices: Vec<Notice>,
@@ -113,6 +115,7 @@ impl RunsTab {
             compare: None,
             edit: None,
             detail: None,
+            open_when_read: None,
             jobs: Jobs::new(ctx),
             notices: Vec::new(),
         }
@@ -471,9 +474,10 @@ impl RunsTab {
                         }
                         let started: String = row.started_at.replace('T', " ").chars().take(19).collect();
                         let selected = self.selected.as_ref() == Some(&row.path);
-                        if ui.selectable_label(selected, started).clicked() {
-                            self.selected = Some(row.path.clone());
-                        }
+                        let first = ui.selectable_label(selected, started);
+                        let mut row_rect = first.rect;
+                        let mut clicked = first.clicked();
+                        let mut double_clicked = first.double_clicked();
                         ui.label(&row.name);
                         ui.label(&row.preset);
                         ui.label(format::truncate(&row.scenarios, 36));
@@ -494,7 +498,20 @@ impl RunsTab {
                         if !row.notes.is_empty() {
                             extra.push_str(&format!(" {}", format::truncate(&row.notes.replace('\n', " "), 40)));
                         }
-                        ui.label(RichText::new(extra).weak());
+                        let last = ui.label(RichText::new(extra).weak());
+                        // The whole row (past the Compare box) selects; a double-click opens
+                        // the run in Live.
+                        row_rect = row_rect.union(last.rect);
+                        row_rect.max.x = row_rect.max.x.max(ui.min_rect().max.x);
+                        let whole = ui.interact(row_rect, ui.scope_id().with(("run-row", &row.path)), egui::Sense::click());
+                        clicked |= whole.clicked();
+                        double_clicked |= whole.double_clicked();
+                        if clicked || double_clicked {
+                            self.selected = Some(row.path.clone());
+                        }
+                        if double_clicked {
+                            self.open_when_read = Some(row.path.clone());
+                        }
                         ui.end_row();
                     }
                 });
@@ -545,6 +562,9 @@ impl RunsTab {
                 return;
             }
         };
+        if self.open_when_read.take_if(|wanted| *wanted == path).is_some() {
+            requests.push(AppCommand::ShowSavedRun(path.clone(), Box::new((**full).clone())));
+        }
         if self
             .detail
             .as_ref()

@@ -73,6 +73,8 @@ pub struct Settings {
     pub stats_whole_run: bool,
     /// How often the Live tab redraws during a run.
     pub live_refresh: LiveRefresh,
+    /// The side panel is folded away (a small window's room goes to the tabs).
+    pub side_panel_collapsed: bool,
 }
 
 impl Default for Settings {
@@ -85,6 +87,7 @@ impl Default for Settings {
             charts_whole_run: false,
             stats_whole_run: false,
             live_refresh: LiveRefresh::default(),
+            side_panel_collapsed: false,
         }
     }
 }

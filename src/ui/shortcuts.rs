@@ -17,6 +17,10 @@ pub(crate) enum Action {
     Stop,
     Start,
     Present,
+    ShowEditor,
+    ShowLive,
+    ShowRuns,
+    ToggleSidePanel,
 }
 
 impl Action {
@@ -31,6 +35,10 @@ impl Action {
             Action::Stop => "Stop the run",
             Action::Start => "Start a run",
             Action::Present => "Present the finished run in the Live tab",
+            Action::ShowEditor => "Show the Editor tab",
+            Action::ShowLive => "Show the Live tab",
+            Action::ShowRuns => "Show the Runs tab",
+            Action::ToggleSidePanel => "Hide or show the side panel",
         }
     }
 
@@ -44,6 +52,10 @@ impl Action {
             Action::Stop => AppCommand::Engine(Command::Stop),
             Action::Start => AppCommand::Start,
             Action::Present => AppCommand::PresentLiveRun,
+            Action::ShowEditor => AppCommand::ShowTab(super::Tab::Editor),
+            Action::ShowLive => AppCommand::ShowTab(super::Tab::Live),
+            Action::ShowRuns => AppCommand::ShowTab(super::Tab::Runs),
+            Action::ToggleSidePanel => AppCommand::ToggleSidePanel,
         }
     }
 
@@ -61,7 +73,7 @@ const COMMAND_SHIFT: Modifiers = Modifiers::COMMAND.plus(Modifiers::SHIFT);
 
 /// Every shortcut. Those with Shift come before the same key without it: egui matches Ctrl+S
 /// when Shift is held too.
-pub(crate) const SHORTCUTS: [(Action, KeyboardShortcut); 8] = [
+pub(crate) const SHORTCUTS: [(Action, KeyboardShortcut); 12] = [
     (Action::NewPreset, KeyboardShortcut::new(Modifiers::COMMAND, Key::N)),
     (Action::OpenPreset, KeyboardShortcut::new(Modifiers::COMMAND, Key::O)),
     (Action::SaveAs, KeyboardShortcut::new(COMMAND_SHIFT, Key::S)),
@@ -70,6 +82,20 @@ pub(crate) const SHORTCUTS: [(Action, KeyboardShortcut); 8] = [
     (Action::Stop, KeyboardShortcut::new(Modifiers::SHIFT, Key::F5)),
     (Action::Start, KeyboardShortcut::new(Modifiers::NONE, Key::F5)),
     (Action::Present, KeyboardShortcut::new(Modifiers::NONE, Key::F11)),
+    (Action::ShowEditor, KeyboardShortcut::new(Modifiers::COMMAND, Key::Num1)),
+    (Action::ShowLive, KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2)),
+    (Action::ShowRuns, KeyboardShortcut::new(Modifiers::COMMAND, Key::Num3)),
+    (Action::ToggleSidePanel, KeyboardShortcut::new(Modifiers::COMMAND, Key::B)),
+];
+
+/// Present's own keys (it takes the keyboard while it is on), as Help lists them.
+pub(crate) const PRESENT_KEYS: [(&str, &str); 6] = [
+    ("Right / Left", "Next / previous level"),
+    ("Home", "All levels"),
+    ("Down / Up", "Next / previous run"),
+    ("F11", "Full screen on or off"),
+    ("Esc", "Leave Present"),
+    ("Click a badge", "Show that level"),
 ];
 
 /// The commands of the shortcuts pressed this frame (the keys are consumed, so a text field

@@ -27,6 +27,31 @@ pub(crate) fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) {
     }
 }
 
+/// The Copy button of a table: puts `text()` (tab-separated rows under a header) on the
+/// clipboard, and says "Copied 12 rows" beside it for a moment.
+pub(crate) fn copy_button(ui: &mut egui::Ui, what: &str, rows: usize, text: impl FnOnce() -> String) {
+    let id = ui.scope_id().with(("copied", what));
+    let response = ui
+        .small_button("Copy")
+        .on_hover_text(format!("Copy the {what} table (tab-separated, for a spreadsheet)"));
+    let now = ui.input(|input| input.time);
+    if response.clicked() {
+        ui.ctx().copy_text(text());
+        ui.data_mut(|data| data.insert_temp(id, now));
+    }
+    const SHOWN_SECS: f64 = 2.5;
+    if let Some(at) = ui.data(|data| data.get_temp::<f64>(id)) {
+        if now - at < SHOWN_SECS {
+            let rows = if rows == 1 { "1 row".to_string() } else { format!("{rows} rows") };
+            ui.label(RichText::new(format!("Copied {rows}")).color(palette::PASS));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs_f64(SHOWN_SECS - (now - at)));
+        } else {
+            ui.data_mut(|data| data.remove::<f64>(id));
+        }
+    }
+}
+
 /// A table with its title and caption, as a striped grid; Copy puts it on the clipboard as
 /// tab-separated text.
 pub(crate) fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, table: &Table) {
@@ -35,13 +60,7 @@ pub(crate) fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debu
             ui.label(RichText::new(title).strong());
         }
         let what = table.title.as_deref().unwrap_or("table");
-        if ui
-            .small_button("Copy")
-            .on_hover_text(format!("Copy the {what} table (tab-separated, for a spreadsheet)"))
-            .clicked()
-        {
-            ui.ctx().copy_text(crate::report::tsv::table(table));
-        }
+        copy_button(ui, what, table.rows.len(), || crate::report::tsv::table(table));
     });
     if let Some(caption) = &table.caption {
         ui.label(RichText::new(caption).weak());

@@ -43,6 +43,7 @@ impl LoadscopeApp {
                 self.apply_theme();
             }
             AppCommand::ShowTab(tab) => self.tab = tab,
+            AppCommand::ToggleSidePanel => self.settings.side_panel_collapsed = !self.settings.side_panel_collapsed,
             AppCommand::SelectScenario(index) => {
                 self.editor.scenario = index;
                 self.tab = Tab::Editor;

@@ -136,10 +136,13 @@ impl LoadscopeApp {
         let ctx = cc.egui_ctx.clone();
         // Small text (help under fields, hints, captions) at 12 px, not egui's 9: readable on a
         // laptop and on a projector.
+        // Solid scroll bars take their own room: a floating one lay over the right-hand chart
+        // column and clipped its last x tick.
         ctx.all_styles_mut(|style| {
             style
                 .text_styles
                 .insert(egui::TextStyle::Small, egui::FontId::proportional(SMALL_TEXT_SIZE));
+            style.spacing.scroll = egui::style::ScrollStyle::solid();
         });
         let waker_ctx = ctx.clone();
         let waker: crate::engine::Waker = Arc::new(move || waker_ctx.request_repaint_after(Duration::from_millis(30)));

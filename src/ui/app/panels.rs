@@ -25,10 +25,35 @@ impl LoadscopeApp {
     pub(super) fn frame(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
         egui::Panel::top("run-controls").show(ui, |ui| self.top_bar(ui, commands));
         egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar(ui));
-        egui::Panel::left("library")
-            .resizable(true)
-            .default_size(210.0)
-            .show(ui, |ui| self.library_panel(ui, commands));
+        // The side panel folds to a strip with one button (remembered), so a small window's
+        // room goes to the tabs.
+        if self.settings.side_panel_collapsed {
+            egui::Panel::left("library-folded")
+                .resizable(false)
+                .exact_size(28.0)
+                .show(ui, |ui| {
+                    let show = ui
+                        .button("»")
+                        .on_hover_text(format!("Show the side panel ({})", Action::ToggleSidePanel.keys_text(ui.ctx())))
+                        .accessible_name("Show the side panel");
+                    if show.clicked() {
+                        commands.push(AppCommand::ToggleSidePanel);
+                    }
+                });
+        } else {
+            egui::Panel::left("library").resizable(true).default_size(210.0).show(ui, |ui| {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+                    let hide = ui
+                        .small_button("«")
+                        .on_hover_text(format!("Hide the side panel ({})", Action::ToggleSidePanel.keys_text(ui.ctx())))
+                        .accessible_name("Hide the side panel");
+                    if hide.clicked() {
+                        commands.push(AppCommand::ToggleSidePanel);
+                    }
+                });
+                self.library_panel(ui, commands)
+            });
+        }
         egui::CentralPanel::default_margins().show(ui, |ui| {
             show_notices(ui, &mut self.notices, commands);
             ui.horizontal(|ui| {
@@ -93,6 +118,15 @@ impl LoadscopeApp {
                         for (action, keys) in &SHORTCUTS {
                             ui.label(RichText::new(ctx.format_shortcut(keys)).monospace());
                             ui.label(action.what());
+                            ui.end_row();
+                        }
+                    });
+                    ui.add_space(6.0);
+                    ui.label(RichText::new("In Present").strong());
+                    egui::Grid::new("present-keys").spacing([24.0, 6.0]).show(ui, |ui| {
+                        for (keys, what) in crate::ui::shortcuts::PRESENT_KEYS {
+                            ui.label(RichText::new(keys).monospace());
+                            ui.label(what);
                             ui.end_row();
                         }
                     });
