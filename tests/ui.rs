@@ -510,6 +510,17 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
         );
     }
     results.add(harness.try_snapshot("live_mid_run"));
+    // A laptop projector and a full-HD display: the top bar on one line, nothing cut.
+    for (width, height) in [(1280.0, 720.0), (1920.0, 1080.0)] {
+        harness.set_size(egui::vec2(width, height));
+        settle(&mut harness);
+        for plot in harness.query_all_by_label_contains(" chart") {
+            assert!(plot.rect().max.x <= width - 16.0, "{:?} at {width}", plot.rect());
+        }
+        results.add(harness.try_snapshot(format!("live_mid_run_{width}x{height}")));
+    }
+    harness.set_size(egui::vec2(1400.0, 900.0));
+    settle(&mut harness);
 
     harness.state_mut().set_live(Default::default());
     harness.get_by_label("Runs").click();
@@ -523,6 +534,11 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
     harness.remove_cursor();
     settle(&mut harness);
     results.add(harness.try_snapshot("runs"));
+    for (width, height) in [(1280.0, 720.0), (1920.0, 1080.0)] {
+        harness.set_size(egui::vec2(width, height));
+        settle(&mut harness);
+        results.add(harness.try_snapshot(format!("runs_{width}x{height}")));
+    }
 }
 
 /// A data dir whose library holds the analysis fixtures "Before tuning" (a) and "After
