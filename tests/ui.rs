@@ -945,9 +945,16 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
     }
     let per_task = tables
         .iter()
-        .find(|text| text.starts_with("Level\tTask\tRequests\tFails\tMedian"))
+        .find(|text| text.starts_with("Level\tTask\tRequests\tFails\tMedian (ms)\tp95 (ms)"))
         .unwrap_or_else(|| panic!("the Per task table was copied: {tables:?}"));
-    assert!(per_task.contains("\nPeak\tAggregated\t322\t0 (0.00%)\t"), "{per_task}");
+    // Numbers a spreadsheet can sum: no units, no "0 (0.00%)".
+    assert!(per_task.contains("\nPeak\tAggregated\t322\t0\t"), "{per_task}");
+    let results = tables
+        .iter()
+        .find(|text| text.starts_with("Metric\t"))
+        .unwrap_or_else(|| panic!("the results table was copied: {tables:?}"));
+    assert!(results.contains("\np95 latency (ms)\t"), "{results}");
+    assert!(results.contains("\nError rate (%)\t0.0000\t"), "{results}");
     // Each Copy says what it did for a moment.
     assert!(harness.query_all_by_label_contains("Copied ").count() >= 1);
 

@@ -28,6 +28,8 @@ pub(crate) const STATS_COLUMNS: [&str; 12] = [
 pub(crate) struct StatsRow {
     pub task: TaskRow,
     pub cells: [String; STATS_COLUMNS.len()],
+    /// The numbers the cells were made from (for Copy).
+    pub stats: TaskStats,
 }
 
 /// The columns as a spreadsheet takes them: numbers only, each column's unit in its header.
@@ -97,7 +99,35 @@ pub(crate) fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
             format!("{:.2}", stats.failures_per_sec),
         ],
         task,
+        stats: stats.clone(),
     }
+}
+
+/// How a column (or a results table's metric row) of these numbers copies for a spreadsheet:
+/// the bare number and its unit, from the stats; None for a column of text. One table of
+/// names, so the statistics, per-task and results tables copy the same numbers.
+pub(crate) type CopyOf = fn(&TaskStats) -> Option<(String, &'static str)>;
+
+pub(crate) fn copy_value(column: &str) -> Option<CopyOf> {
+    fn millis(stats: &TaskStats, micros: f64) -> Option<(String, &'static str)> {
+        (stats.requests > 0).then(|| (format!("{:.3}", micros / 1000.0), "ms"))
+    }
+    let copy: CopyOf = match column {
+        "Requests" => |stats| Some((stats.requests.to_string(), "")),
+        "Fails" => |stats| Some((stats.failures.to_string(), "")),
+        "Median" | "p50 latency" => |stats| millis(stats, stats.p50_micros as f64),
+        "p95" | "p95 latency" => |stats| millis(stats, stats.p95_micros as f64),
+        "p99" | "p99 latency" => |stats| millis(stats, stats.p99_micros as f64),
+        "Average" | "Avg latency" => |stats| millis(stats, stats.avg_micros),
+        "Min" => |stats| millis(stats, stats.min_micros as f64),
+        "Max" => |stats| millis(stats, stats.max_micros as f64),
+        "Avg size" => |stats| (stats.requests > 0).then(|| (format!("{:.0}", stats.avg_bytes), "B")),
+        "RPS" => |stats| Some((format!("{:.3}", stats.rps), "req/s")),
+        "Failures/s" => |stats| Some((format!("{:.3}", stats.failures_per_sec), "/s")),
+        "Error rate" => |stats| Some((format!("{:.4}", stats.error_rate_percent()), "%")),
+        _ => return None,
+    };
+    Some(copy)
 }
 
 /// A level's table: each task, then the Aggregated row.

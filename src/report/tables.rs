@@ -29,6 +29,17 @@ pub struct Cell {
     pub numeric: bool,
     /// More about the cell, shown on hover (the app) or as a tooltip (HTML).
     pub hover: Option<String>,
+    /// What Copy puts in a spreadsheet for it: a bare number and its unit (the unit goes into
+    /// the column's header, or the row's name), so the cells can be summed.
+    pub copy: Option<CopyValue>,
+}
+
+/// A cell's number for the clipboard: `157.000` and `ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyValue {
+    pub number: String,
+    /// `ms`, `%`, `req/s`, `B`; empty for a plain count.
+    pub unit: &'static str,
 }
 
 impl Cell {
@@ -39,6 +50,7 @@ impl Cell {
             tone,
             numeric: false,
             hover: None,
+            copy: None,
         }
     }
 
@@ -64,6 +76,17 @@ impl Cell {
             Some(true) => Cell::toned("PASS", Tone::Pass),
             Some(false) => Cell::toned("FAIL", Tone::Fail),
             None => Cell::plain("-"),
+        }
+    }
+
+    /// The number a spreadsheet gets for this cell, and its unit.
+    pub fn copy_as(self, number: impl Into<String>, unit: &'static str) -> Cell {
+        Cell {
+            copy: Some(CopyValue {
+                number: number.into(),
+                unit,
+            }),
+            ..self
         }
     }
 
@@ -109,11 +132,19 @@ pub(crate) fn results_table(report: &Report, index: usize) -> Table {
     );
     let mut rows = Vec::new();
     let mut metric_row = |name: &str, value: &dyn Fn(&TaskStats) -> String| {
+        let copy = stats_table::copy_value(name);
+        let cell = |stats: &TaskStats| {
+            let shown = Cell::number(value(stats));
+            match copy.and_then(|copy| copy(stats)) {
+                Some((number, unit)) => shown.copy_as(number, unit),
+                None => shown,
+            }
+        };
         let mut cells = vec![Cell::plain(name)];
         if let Some(baseline) = baseline {
-            cells.push(Cell::number(value(&baseline.total)));
+            cells.push(cell(&baseline.total));
         }
-        cells.extend(scenario.levels.iter().map(|level| Cell::number(value(&level.total.stats))));
+        cells.extend(scenario.levels.iter().map(|level| cell(&level.total.stats)));
         rows.push(cells);
     };
     metric_row("Avg latency", &|stats| latency(stats.avg_micros, stats));
@@ -435,14 +466,19 @@ pub(crate) fn tasks_table(scenario: &ScenarioRecord) -> Table {
         .iter()
         .flat_map(|level| {
             stats_table::level_rows(level).into_iter().map(move |row| {
-                // The task's name, then its numbers.
+                let stats = row.stats.clone();
+                // The task's name, then its numbers (each with the number Copy gives).
                 std::iter::once(Cell::plain(&level.name))
-                    .chain(
-                        row.cells
-                            .into_iter()
-                            .enumerate()
-                            .map(|(column, text)| if column == 0 { Cell::plain(text) } else { Cell::number(text) }),
-                    )
+                    .chain(row.cells.into_iter().enumerate().map(move |(column, text)| {
+                        if column == 0 {
+                            return Cell::plain(text);
+                        }
+                        let shown = Cell::number(text);
+                        match stats_table::copy_value(STATS_COLUMNS[column]).and_then(|copy| copy(&stats)) {
+                            Some((number, unit)) => shown.copy_as(number, unit),
+                            None => shown,
+                        }
+                    }))
                     .collect()
             })
         })

@@ -15,18 +15,49 @@ pub(crate) fn text_cell(text: &str) -> String {
     clean(&super::csv::text_cell(text))
 }
 
-/// A table's headers and rows.
+/// A table's headers and rows, as a spreadsheet takes them: a cell that has a number for the
+/// clipboard gives it bare, and its unit goes into the column's header (`p95 (ms)`) when the
+/// column has one unit, else into the row's name (`p95 latency (ms)`, a table of metrics down).
 pub(crate) fn table(table: &Table) -> String {
+    let unit_of = |cells: &mut dyn Iterator<Item = &super::tables::Cell>| -> Option<&'static str> {
+        let mut units = cells.filter_map(|cell| cell.copy.as_ref().map(|copy| copy.unit));
+        let first = units.next()?;
+        units.all(|unit| unit == first).then_some(first).filter(|unit| !unit.is_empty())
+    };
+    let column_units: Vec<Option<&'static str>> = (0..table.headers.len())
+        .map(|column| unit_of(&mut table.rows.iter().filter_map(|row| row.get(column))))
+        .collect();
     let mut out = String::new();
-    let headers: Vec<String> = table.headers.iter().map(|header| clean(header)).collect();
+    let headers: Vec<String> = table
+        .headers
+        .iter()
+        .zip(&column_units)
+        .map(|(header, unit)| match unit {
+            Some(unit) => clean(&format!("{header} ({unit})")),
+            None => clean(header),
+        })
+        .collect();
     let _ = writeln!(out, "{}", headers.join("\t"));
     for row in &table.rows {
+        // A row of one unit whose columns carry none: the unit goes after the row's name.
+        let row_unit = if column_units.iter().all(Option::is_none) {
+            unit_of(&mut row.iter())
+        } else {
+            None
+        };
         // Text cells (names, messages) follow the CSV rule against formulas; numbers stay.
         let cells: Vec<String> = row
             .iter()
-            .map(|cell| match cell.numeric {
-                true => clean(&cell.text),
-                false => clean(&super::csv::text_cell(&cell.text)),
+            .enumerate()
+            .map(|(column, cell)| match (&cell.copy, cell.numeric) {
+                (Some(copy), _) => copy.number.clone(),
+                // A number that was not measured: an empty cell, not a dash a sum trips on.
+                (None, true) if cell.text == "-" => String::new(),
+                (None, true) => clean(&cell.text),
+                (None, false) => match (column, row_unit) {
+                    (0, Some(unit)) => text_cell(&format!("{} ({unit})", cell.text)),
+                    _ => text_cell(&cell.text),
+                },
             })
             .collect();
         let _ = writeln!(out, "{}", cells.join("\t"));
@@ -94,5 +125,46 @@ mod tests {
         let unsorted = vec![("p50".to_string(), vec![[2.0, 12.5], [1.0, 10.0]])];
         assert_eq!(chart("second", &unsorted), "second\tp50\n1\t10\n2\t12.5\n");
         assert_eq!(chart("second", &lines), "second\tp50\tp95\n1\t10\t\n2\t12.5\t30\n");
+    }
+
+    #[test]
+    fn numbers_copy_bare_with_their_unit_in_the_header_or_the_rows_name() {
+        // A column of one unit: the unit in its header; a number not measured: empty.
+        let across = Table {
+            title: None,
+            caption: None,
+            headers: vec!["Task".into(), "p95".into(), "Requests".into()],
+            rows: vec![
+                vec![
+                    Cell::plain("=chat"),
+                    Cell::number("157ms").copy_as("157.000", "ms"),
+                    Cell::number("3").copy_as("3", ""),
+                ],
+                vec![Cell::plain("idle"), Cell::number("-"), Cell::number("0").copy_as("0", "")],
+            ],
+        };
+        assert_eq!(table(&across), "Task\tp95 (ms)\tRequests\n'=chat\t157.000\t3\nidle\t\t0\n");
+        // Metrics down, levels across: each row's unit after its name.
+        let down = Table {
+            title: None,
+            caption: None,
+            headers: vec!["Metric".into(), "Level 1".into(), "Level 2".into()],
+            rows: vec![
+                vec![
+                    Cell::plain("p95 latency"),
+                    Cell::number("41.0ms").copy_as("41.000", "ms"),
+                    Cell::number("1.20s").copy_as("1200.000", "ms"),
+                ],
+                vec![
+                    Cell::plain("Error rate"),
+                    Cell::number("0.00%").copy_as("0.0000", "%"),
+                    Cell::number("1.50%").copy_as("1.5000", "%"),
+                ],
+            ],
+        };
+        assert_eq!(
+            table(&down),
+            "Metric\tLevel 1\tLevel 2\np95 latency (ms)\t41.000\t1200.000\nError rate (%)\t0.0000\t1.5000\n"
+        );
     }
 }
