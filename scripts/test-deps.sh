@@ -2,7 +2,8 @@
 # Installs what the integration tests start on 127.0.0.1: nginx and Prometheus (Debian), mock-llm and the MCP
 # "everything" server (npm, pinned), Chroma, prometheus_client, junitparser and Locust (PyPI, pinned) and a Docker
 # engine (Debian); and what they need besides: openssl and Mesa's software Vulkan driver for
-# the UI snapshots. Run once as root before `cargo test`; .ci/run calls it.
+# the UI snapshots, Xvfb, openbox, xdotool and x11-utils for the full-screen test. Run once as
+# root before `cargo test`; .ci/run calls it.
 set -euo pipefail
 
 NPM_PREFIX="${LOADSCOPE_NPM_PREFIX:-$HOME/.cache/loadscope-npm}"
@@ -25,6 +26,12 @@ fi
 if ! command -v openssl >/dev/null || ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 \
    || ! ldconfig -p | grep -q libvulkan.so.1; then
   apt-get update -qq && apt-get install -y -qq openssl mesa-vulkan-drivers libvulkan1 >/dev/null
+fi
+# tests/fullscreen.rs runs the app under Xvfb with a small window manager and reads its window
+# back with xprop/xwininfo, sending keys with xdotool.
+if ! command -v Xvfb >/dev/null || ! command -v openbox >/dev/null || ! command -v xdotool >/dev/null \
+   || ! command -v xprop >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq xvfb openbox xdotool x11-utils >/dev/null
 fi
 # Prometheus scrapes `loadscope run --metrics-addr` in tests/export.rs.
 if ! command -v prometheus >/dev/null; then

@@ -29,6 +29,7 @@ fn config(data_dir: &Path, open: Option<String>) -> AppConfig {
         },
         open,
         start_demo_stack: false,
+        present: None,
         probe_monitors: false,
         native_dialogs: false,
     }

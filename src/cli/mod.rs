@@ -56,6 +56,10 @@ pub enum Commands {
         /// other is named), so Start runs at once.
         #[arg(long)]
         demo_stack: bool,
+        /// A run file to present full screen for a room as soon as the window opens (Esc
+        /// leaves Present).
+        #[arg(long, value_name = "RUN.json")]
+        present: Option<std::path::PathBuf>,
     },
     /// Run a preset headless: live progress, then per-level stats and target verdicts.
     Run(RunArgs),
@@ -472,15 +476,20 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Commands::Merge(args)) => ExitCode::from(merge::merge_segments(args)),
         Some(Commands::Probe(args)) => ExitCode::from(probe::probe(args)),
         Some(Commands::Generate { what }) => ExitCode::from(generate::generate(what)),
-        Some(Commands::Gui { preset, demo_stack }) => gui(preset, demo_stack),
-        None => gui(None, false),
+        Some(Commands::Gui {
+            preset,
+            demo_stack,
+            present,
+        }) => gui(preset, demo_stack, present),
+        None => gui(None, false, None),
     }
 }
 
-fn gui(preset: Option<String>, demo_stack: bool) -> ExitCode {
+fn gui(preset: Option<String>, demo_stack: bool, present: Option<std::path::PathBuf>) -> ExitCode {
     let config = crate::ui::AppConfig {
         open: preset,
         start_demo_stack: demo_stack,
+        present,
         ..crate::ui::AppConfig::default()
     };
     match crate::ui::run(config) {

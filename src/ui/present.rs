@@ -151,6 +151,12 @@ impl Presentation {
         if pressed(Key::ArrowUp) || pressed(Key::PageUp) {
             self.previous_run();
         }
+        // F11: the window's own full screen (the viewport's, which a window manager honours),
+        // off and on again; Present starts in it.
+        if pressed(Key::F11) {
+            let fullscreen = ctx.input(|input| input.viewport().fullscreen.unwrap_or(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(!fullscreen));
+        }
         pressed(Key::Escape)
     }
 

@@ -37,6 +37,8 @@ pub struct AppConfig {
     pub open: Option<String>,
     /// Start the demo stack when the window opens.
     pub start_demo_stack: bool,
+    /// A run file to present full screen as soon as the window opens (`gui --present`).
+    pub present: Option<PathBuf>,
     /// Check in the background which monitors work on this machine (off in snapshot tests,
     /// whose pictures must not depend on the machine).
     pub probe_monitors: bool,
@@ -51,6 +53,7 @@ impl Default for AppConfig {
             demo: DemoConfig::default(),
             open: None,
             start_demo_stack: false,
+            present: None,
             probe_monitors: true,
             native_dialogs: true,
         }
@@ -219,6 +222,15 @@ impl LoadscopeApp {
         if app.config.start_demo_stack {
             app.route(AppCommand::StartDemoStack);
         }
+        if let Some(path) = app.config.present.clone() {
+            // Read on a job thread (the window thread does no file I/O), then presented.
+            app.jobs.spawn("loadscope-present-file", move || {
+                Some(match crate::run::load(&path) {
+                    Ok(record) => AppCommand::Present(vec![record]),
+                    Err(err) => AppCommand::Notify(Notice::error(format!("cannot present {}: {err}", path.display()))),
+                })
+            });
+        }
         app
     }
 
@@ -365,7 +377,10 @@ impl LoadscopeApp {
 
 impl eframe::App for LoadscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.queue.extend(super::shortcuts::pressed(ctx));
+        // Present takes the keyboard while it is on (its own keys, F11 among them).
+        if self.presentation.is_none() {
+            self.queue.extend(super::shortcuts::pressed(ctx));
+        }
         self.drain();
         self.handle_dropped_files(ctx);
         self.handle_close_request(ctx);
