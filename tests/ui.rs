@@ -501,6 +501,15 @@ fn snapshots_of_the_editor_live_and_runs_tabs() {
     }
     settle(&mut harness);
     harness.get_by_label("Peak: 2 s left in this level");
+    // The Live tab names the adapter that draws it: here Mesa's software Vulkan (lavapipe).
+    let adapter = harness
+        .state()
+        .live_view()
+        .adapter
+        .clone()
+        .expect("the wgpu harness has an adapter");
+    assert!(adapter.software, "{adapter:?}");
+    harness.get_by_label("Drawn by llvmpipe (software)");
     // The right-hand column leaves room for its last x tick's label (it was cut to "0:1").
     for plot in harness.query_all_by_label_contains(" chart") {
         assert!(

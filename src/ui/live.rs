@@ -14,6 +14,15 @@ use crate::engine::Command;
 use crate::measure::LoadModel;
 use crate::report::journey_table::{JOURNEY_COLUMNS, journey_row};
 
+/// The adapter the window's renderer runs on, as the Live tab names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adapter {
+    /// `llvmpipe (LLVM 15.0.6, 256 bits)`, `NVIDIA GeForce RTX 4070`.
+    pub name: String,
+    /// A CPU (software) renderer such as Mesa's lavapipe.
+    pub software: bool,
+}
+
 /// The room the charts leave at their right for half of the last x tick's label.
 const RIGHT_TICK_ROOM: f32 = 18.0;
 
@@ -40,6 +49,8 @@ pub enum LiveSection {
 #[derive(Default)]
 pub struct LiveView {
     pub section: LiveSection,
+    /// The GPU adapter the window draws with (None: not known, as under the test harness).
+    pub adapter: Option<Adapter>,
     /// The crosshair and zoom every chart shares.
     pub cursor: ChartCursor,
     /// The task the request charts show alone (None: every task together).
@@ -148,6 +159,19 @@ impl LiveView {
                         })
                         .response
                         .on_hover_text("How often the charts redraw during a run (each redraw costs a software renderer CPU)");
+                    if let Some(adapter) = &self.adapter {
+                        let kind = if adapter.software { "software" } else { "GPU" };
+                        // The name without its details (`llvmpipe`, not its LLVM version and
+                        // vector width), which the hover gives.
+                        let short = adapter.name.split(" (").next().unwrap_or(&adapter.name);
+                        let why = if adapter.software {
+                            "a software renderer draws on the CPU: each redraw of the charts costs CPU time, so they redraw every few seconds"
+                        } else {
+                            "a graphics card draws the window: redrawing is cheap"
+                        };
+                        ui.label(RichText::new(format!("Drawn by {short} ({kind})")).weak())
+                            .on_hover_text(format!("{}: {why}", adapter.name));
+                    }
                     ui.checkbox(&mut settings.charts_whole_run, "Whole run")
                         .on_hover_text(format!("Off: follow the last {FOLLOW_SECS:.0} s"));
                     match self.cursor.zoom {

@@ -214,6 +214,13 @@ impl LoadscopeApp {
                 PresetRef::Shipped(arg)
             }
         });
+        app.live_view.adapter = app.render_state.as_ref().map(|state| {
+            let info = state.adapter.get_info();
+            super::live::Adapter {
+                name: info.name,
+                software: info.device_type == eframe::egui_wgpu::wgpu::DeviceType::Cpu,
+            }
+        });
         match start.or_else(|| app.settings.last_preset.clone()) {
             Some(PresetRef::File(path)) => app.route(AppCommand::OpenPreset(path)),
             Some(PresetRef::Shipped(name)) => app.route(AppCommand::OpenShipped(name)),
