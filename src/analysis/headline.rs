@@ -32,8 +32,8 @@ pub(crate) struct FailedMeasure {
     pub measure: String,
     /// `251 ms`, or `no requests`.
     pub observed: String,
-    /// `250 ms`.
-    pub limit: String,
+    /// `Time to first token p95 251 ms — limit 250 ms` ([`crate::run::Verdict::in_words`]).
+    pub sentence: String,
 }
 
 impl FailedMeasure {
@@ -41,13 +41,8 @@ impl FailedMeasure {
         FailedMeasure {
             measure: verdict.measure_words(),
             observed: verdict.observed_words(),
-            limit: verdict.limit_words(),
+            sentence: verdict.in_words(),
         }
-    }
-
-    /// `Time to first token p95 251 ms — limit 250 ms`.
-    pub(crate) fn sentence(&self) -> String {
-        format!("{} {} — limit {}", self.measure, self.observed, self.limit)
     }
 }
 
@@ -82,7 +77,7 @@ impl WorstFailure {
     /// The sentence a room reads: `Time to first token p95 251 ms — limit 250 ms — API
     /// Gateway, Level 3 (20 users)`.
     pub(crate) fn sentence(&self) -> String {
-        format!("{} — {}, {}", self.words.sentence(), self.scenario, self.level_label)
+        format!("{} — {}, {}", self.words.sentence, self.scenario, self.level_label)
     }
 }
 
@@ -176,10 +171,7 @@ pub(crate) fn headline(run: &RunRecord) -> Headline {
                 format!("held at the maximum tried; raise max, {}{checks}", scenario.name),
             ),
             (None, found) => {
-                let at_load = scenario
-                    .capacity_p95_micros()
-                    .map(|micros| format!(", p95 {} at that load", crate::format::micros_words(micros as f64)))
-                    .unwrap_or_default();
+                let at_load = scenario.capacity_p95_words().map(|words| format!(", {words}")).unwrap_or_default();
                 (
                     found.map(|load| capacity.axis.format(load)).unwrap_or_else(|| "none".into()),
                     format!("capacity within every target{at_load}, {}{checks}", scenario.name),

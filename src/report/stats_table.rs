@@ -32,54 +32,6 @@ pub(crate) struct StatsRow {
     pub stats: TaskStats,
 }
 
-/// The columns as a spreadsheet takes them: numbers only, each column's unit in its header.
-pub(crate) const STATS_COPY_COLUMNS: [&str; 13] = [
-    "Task",
-    "Requests",
-    "Fails",
-    "Fail rate (%)",
-    "Median (ms)",
-    "p95 (ms)",
-    "p99 (ms)",
-    "Average (ms)",
-    "Min (ms)",
-    "Max (ms)",
-    "Avg size (B)",
-    "RPS (req/s)",
-    "Failures/s",
-];
-
-/// The same row as numbers a spreadsheet can sum (latencies in milliseconds; empty where the
-/// task had no requests), in the order of [`STATS_COPY_COLUMNS`].
-pub(crate) fn stats_copy_row(task: &TaskRow, stats: &TaskStats) -> [String; STATS_COPY_COLUMNS.len()] {
-    let millis = |micros: f64| {
-        if stats.requests == 0 {
-            String::new()
-        } else {
-            format!("{:.3}", micros / 1000.0)
-        }
-    };
-    [
-        task.name().to_string(),
-        stats.requests.to_string(),
-        stats.failures.to_string(),
-        format!("{:.4}", stats.error_rate_percent()),
-        millis(stats.p50_micros as f64),
-        millis(stats.p95_micros as f64),
-        millis(stats.p99_micros as f64),
-        millis(stats.avg_micros),
-        millis(stats.min_micros as f64),
-        millis(stats.max_micros as f64),
-        if stats.requests == 0 {
-            String::new()
-        } else {
-            format!("{:.0}", stats.avg_bytes)
-        },
-        format!("{:.3}", stats.rps),
-        format!("{:.3}", stats.failures_per_sec),
-    ]
-}
-
 /// The row of one task (or all tasks together). Latency and size read `-` without requests.
 pub(crate) fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
     let measured = |text: String| if stats.requests == 0 { "-".to_string() } else { text };
@@ -103,31 +55,60 @@ pub(crate) fn stats_row(task: TaskRow, stats: &TaskStats) -> StatsRow {
     }
 }
 
-/// How a column (or a results table's metric row) of these numbers copies for a spreadsheet:
-/// the bare number and its unit, from the stats; None for a column of text. One table of
-/// names, so the statistics, per-task and results tables copy the same numbers.
-pub(crate) type CopyOf = fn(&TaskStats) -> Option<(String, &'static str)>;
+/// A number of the table, as Copy gives it to a spreadsheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatsMeasure {
+    Requests,
+    Fails,
+    P50,
+    P95,
+    P99,
+    Avg,
+    Min,
+    Max,
+    AvgSize,
+    Rps,
+    FailuresPerSec,
+    ErrorRate,
+}
 
-pub(crate) fn copy_value(column: &str) -> Option<CopyOf> {
-    fn millis(stats: &TaskStats, micros: f64) -> Option<(String, &'static str)> {
-        (stats.requests > 0).then(|| (format!("{:.3}", micros / 1000.0), "ms"))
+/// What each column of [`STATS_COLUMNS`] holds (None: the task's name).
+pub(crate) const STATS_COLUMN_MEASURES: [Option<StatsMeasure>; STATS_COLUMNS.len()] = [
+    None,
+    Some(StatsMeasure::Requests),
+    Some(StatsMeasure::Fails),
+    Some(StatsMeasure::P50),
+    Some(StatsMeasure::P95),
+    Some(StatsMeasure::P99),
+    Some(StatsMeasure::Avg),
+    Some(StatsMeasure::Min),
+    Some(StatsMeasure::Max),
+    Some(StatsMeasure::AvgSize),
+    Some(StatsMeasure::Rps),
+    Some(StatsMeasure::FailuresPerSec),
+];
+
+impl StatsMeasure {
+    /// The bare number and its unit (latencies in milliseconds); None where the task had no
+    /// requests to measure it.
+    pub(crate) fn copy(self, stats: &TaskStats) -> Option<(String, &'static str)> {
+        let measured = stats.requests > 0;
+        let millis = |micros: f64| measured.then(|| (format!("{:.3}", micros / 1000.0), "ms"));
+        match self {
+            StatsMeasure::Requests => Some((stats.requests.to_string(), "")),
+            StatsMeasure::Fails => Some((stats.failures.to_string(), "")),
+            StatsMeasure::P50 => millis(stats.p50_micros as f64),
+            StatsMeasure::P95 => millis(stats.p95_micros as f64),
+            StatsMeasure::P99 => millis(stats.p99_micros as f64),
+            StatsMeasure::Avg => millis(stats.avg_micros),
+            StatsMeasure::Min => millis(stats.min_micros as f64),
+            StatsMeasure::Max => millis(stats.max_micros as f64),
+            StatsMeasure::AvgSize => measured.then(|| (format!("{:.0}", stats.avg_bytes), "B")),
+            StatsMeasure::Rps => Some((format!("{:.3}", stats.rps), "req/s")),
+            StatsMeasure::FailuresPerSec => Some((format!("{:.3}", stats.failures_per_sec), "/s")),
+            StatsMeasure::ErrorRate => Some((format!("{:.4}", stats.error_rate_percent()), "%")),
+        }
     }
-    let copy: CopyOf = match column {
-        "Requests" => |stats| Some((stats.requests.to_string(), "")),
-        "Fails" => |stats| Some((stats.failures.to_string(), "")),
-        "Median" | "p50 latency" => |stats| millis(stats, stats.p50_micros as f64),
-        "p95" | "p95 latency" => |stats| millis(stats, stats.p95_micros as f64),
-        "p99" | "p99 latency" => |stats| millis(stats, stats.p99_micros as f64),
-        "Average" | "Avg latency" => |stats| millis(stats, stats.avg_micros),
-        "Min" => |stats| millis(stats, stats.min_micros as f64),
-        "Max" => |stats| millis(stats, stats.max_micros as f64),
-        "Avg size" => |stats| (stats.requests > 0).then(|| (format!("{:.0}", stats.avg_bytes), "B")),
-        "RPS" => |stats| Some((format!("{:.3}", stats.rps), "req/s")),
-        "Failures/s" => |stats| Some((format!("{:.3}", stats.failures_per_sec), "/s")),
-        "Error rate" => |stats| Some((format!("{:.4}", stats.error_rate_percent()), "%")),
-        _ => return None,
-    };
-    Some(copy)
 }
 
 /// A level's table: each task, then the Aggregated row.

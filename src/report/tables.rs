@@ -2,7 +2,7 @@
 //! rendered by the Markdown and HTML writers, so both show the same numbers.
 
 use super::Report;
-use super::stats_table::{self, STATS_COLUMNS};
+use super::stats_table::{self, STATS_COLUMN_MEASURES, STATS_COLUMNS, StatsMeasure, StatsRow};
 use crate::analysis::comparison::{Change, CompareCell, Comparison, Measure, delta};
 use crate::format;
 use crate::run::{ScenarioRecord, TaskStats};
@@ -131,15 +131,10 @@ pub(crate) fn results_table(report: &Report, index: usize) -> Table {
             .map(|level| format!("{} ({})", level.name, level.load.brief())),
     );
     let mut rows = Vec::new();
-    let mut metric_row = |name: &str, value: &dyn Fn(&TaskStats) -> String| {
-        let copy = stats_table::copy_value(name);
-        let cell = |stats: &TaskStats| {
-            let shown = Cell::number(value(stats));
-            match copy.and_then(|copy| copy(stats)) {
-                Some((number, unit)) => shown.copy_as(number, unit),
-                None => shown,
-            }
-        };
+    // A metric row; `measure` gives Copy its bare number where the metric is one of the
+    // statistics table's.
+    let mut measured_row = |name: &str, measure: Option<StatsMeasure>, value: &dyn Fn(&TaskStats) -> String| {
+        let cell = |stats: &TaskStats| stats_cell(value(stats), measure, stats);
         let mut cells = vec![Cell::plain(name)];
         if let Some(baseline) = baseline {
             cells.push(cell(&baseline.total));
@@ -147,13 +142,22 @@ pub(crate) fn results_table(report: &Report, index: usize) -> Table {
         cells.extend(scenario.levels.iter().map(|level| cell(&level.total.stats)));
         rows.push(cells);
     };
-    metric_row("Avg latency", &|stats| latency(stats.avg_micros, stats));
-    metric_row("p50 latency", &|stats| latency(stats.p50_micros as f64, stats));
-    metric_row("p95 latency", &|stats| latency(stats.p95_micros as f64, stats));
-    metric_row("p99 latency", &|stats| latency(stats.p99_micros as f64, stats));
-    metric_row("Error rate", &|stats| format::error_percent(stats.error_rate_percent()));
-    metric_row("RPS", &|stats| format::rate(stats.rps));
-    metric_row("Requests", &|stats| stats.requests.to_string());
+    measured_row("Avg latency", Some(StatsMeasure::Avg), &|stats| latency(stats.avg_micros, stats));
+    measured_row("p50 latency", Some(StatsMeasure::P50), &|stats| {
+        latency(stats.p50_micros as f64, stats)
+    });
+    measured_row("p95 latency", Some(StatsMeasure::P95), &|stats| {
+        latency(stats.p95_micros as f64, stats)
+    });
+    measured_row("p99 latency", Some(StatsMeasure::P99), &|stats| {
+        latency(stats.p99_micros as f64, stats)
+    });
+    measured_row("Error rate", Some(StatsMeasure::ErrorRate), &|stats| {
+        format::error_percent(stats.error_rate_percent())
+    });
+    measured_row("RPS", Some(StatsMeasure::Rps), &|stats| format::rate(stats.rps));
+    measured_row("Requests", Some(StatsMeasure::Requests), &|stats| stats.requests.to_string());
+    let mut metric_row = |name: &str, value: &dyn Fn(&TaskStats) -> String| measured_row(name, None, value);
     let streamed = |stats: &TaskStats| {
         stats
             .chat
@@ -458,6 +462,29 @@ pub(crate) fn journeys_table(scenario: &ScenarioRecord) -> Option<Table> {
     })
 }
 
+/// A number of the statistics table as a cell: its text, and the bare number Copy gives
+/// (`measure`; None for a metric that is not one of the table's).
+fn stats_cell(text: String, measure: Option<StatsMeasure>, stats: &TaskStats) -> Cell {
+    let shown = Cell::number(text);
+    match measure.and_then(|measure| measure.copy(stats)) {
+        Some((number, unit)) => shown.copy_as(number, unit),
+        None => shown,
+    }
+}
+
+/// One row of Locust's statistics table as cells: the task's name, then its numbers, each
+/// with the number Copy gives (the per-task table, and the Live tab's statistics).
+pub(crate) fn stats_cells(row: StatsRow) -> Vec<Cell> {
+    row.cells
+        .into_iter()
+        .zip(STATS_COLUMN_MEASURES)
+        .map(|(text, measure)| match measure {
+            None => Cell::plain(text),
+            Some(measure) => stats_cell(text, Some(measure), &row.stats),
+        })
+        .collect()
+}
+
 /// Locust's per-task numbers for each level, with the level's aggregate (the same cells as the
 /// terminal and the app).
 pub(crate) fn tasks_table(scenario: &ScenarioRecord) -> Table {
@@ -465,22 +492,10 @@ pub(crate) fn tasks_table(scenario: &ScenarioRecord) -> Table {
         .levels
         .iter()
         .flat_map(|level| {
-            stats_table::level_rows(level).into_iter().map(move |row| {
-                let stats = row.stats.clone();
-                // The task's name, then its numbers (each with the number Copy gives).
-                std::iter::once(Cell::plain(&level.name))
-                    .chain(row.cells.into_iter().enumerate().map(move |(column, text)| {
-                        if column == 0 {
-                            return Cell::plain(text);
-                        }
-                        let shown = Cell::number(text);
-                        match stats_table::copy_value(STATS_COLUMNS[column]).and_then(|copy| copy(&stats)) {
-                            Some((number, unit)) => shown.copy_as(number, unit),
-                            None => shown,
-                        }
-                    }))
-                    .collect()
-            })
+            stats_table::level_rows(level)
+                .into_iter()
+                // The level, then the task's name and numbers.
+                .map(move |row| std::iter::once(Cell::plain(&level.name)).chain(stats_cells(row)).collect())
         })
         .collect();
     Table {

@@ -11,7 +11,7 @@ fn clean(text: &str) -> String {
 
 /// A text cell (a name, a message) as a spreadsheet should take it: on one line, and a
 /// leading `=`/`+`/`-`/`@` defused as the CSV export does.
-pub(crate) fn text_cell(text: &str) -> String {
+fn text_cell(text: &str) -> String {
     clean(&super::csv::text_cell(text))
 }
 

@@ -453,17 +453,18 @@ impl CapacityRecord {
     }
 
     pub fn answer(&self) -> String {
+        let short = self.short_answer();
         if let Some(stopped) = &self.stopped {
-            return format!("unknown ({})", stopped.describe());
+            return format!("{short} ({})", stopped.describe());
         }
         match self.capacity {
-            Some(load) if crate::measure::capacity::CapacitySearch::held_at_max(&self.steps, &self.rule) => {
-                format!("at least {} (held at the maximum tried; raise max)", self.axis.format(load))
+            Some(_) if crate::measure::capacity::CapacitySearch::held_at_max(&self.steps, &self.rule) => {
+                format!("{short} (held at the maximum tried; raise max)")
             }
-            Some(load) => self.axis.format(load),
+            Some(_) => short,
             None => match self.steps.iter().map(|step| step.load).reduce(f64::min) {
-                Some(lowest) => format!("none (even {} failed)", self.axis.format(lowest)),
-                None => "none (no step ran)".into(),
+                Some(lowest) => format!("{short} (even {} failed)", self.axis.format(lowest)),
+                None => format!("{short} (no step ran)"),
             },
         }
     }
@@ -485,10 +486,14 @@ impl ScenarioRecord {
     /// leads with: `capacity 24 users, p95 412 ms at that load`; None without a search.
     pub fn capacity_sentence(&self) -> Option<String> {
         let capacity = self.capacity.as_ref()?;
-        let at_load = self
-            .capacity_p95_micros()
-            .map(|micros| format!(", p95 {} at that load", crate::format::micros_words(micros as f64)));
+        let at_load = self.capacity_p95_words().map(|words| format!(", {words}"));
         Some(format!("capacity {}{}", capacity.answer(), at_load.unwrap_or_default()))
+    }
+
+    /// `p95 359 ms at that load`: [`Self::capacity_p95_micros`] in words.
+    pub fn capacity_p95_words(&self) -> Option<String> {
+        self.capacity_p95_micros()
+            .map(|micros| format!("p95 {} at that load", crate::format::micros_words(micros as f64)))
     }
 
     /// The p95 measured at a capacity search's answer: the last step that held at that load

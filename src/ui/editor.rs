@@ -25,7 +25,8 @@ pub(crate) struct EditorState {
     toml_revision: Option<u64>,
     /// The scenario the TOML view last scrolled to.
     toml_scrolled_to: Option<usize>,
-    /// Each scenario's levels set aside while a capacity search replaces them.
+    /// Each scenario's levels set aside while a capacity search replaces them (the editor's
+    /// state is new for each preset opened, so they never go into another preset).
     stashed_levels: std::collections::HashMap<usize, toml_edit::Item>,
 }
 

@@ -13,6 +13,10 @@ use crate::analysis::TaskRow;
 use crate::engine::Command;
 use crate::measure::LoadModel;
 use crate::report::journey_table::{JOURNEY_COLUMNS, journey_row};
+use crate::report::stats_table::{STATS_COLUMNS, stats_row};
+use crate::report::tables::{Cell, Table, stats_cells};
+use crate::report::tsv;
+use crate::run::{SeriesPoint, TaskStats};
 
 /// The adapter the window's renderer runs on, as the Live tab names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +33,6 @@ const RIGHT_TICK_ROOM: f32 = 18.0;
 /// The ids of the live load boxes (a new load does not overwrite what is being typed).
 const USERS_INPUT: &str = "live-users-input";
 const RATE_INPUT: &str = "live-rate-input";
-use crate::report::stats_table::{STATS_COLUMNS, STATS_COPY_COLUMNS, stats_copy_row, stats_row};
-use crate::run::{SeriesPoint, TaskStats};
 
 /// How much of a run the charts show while following it.
 pub(crate) const FOLLOW_SECS: f64 = 120.0;
@@ -433,16 +435,17 @@ fn stats_table(ui: &mut egui::Ui, rows: &[(TaskRow, TaskStats)]) {
         ui.label("No requests yet.");
         return;
     }
+    // Copied as the per-task table copies (bare numbers, units in the headers).
     super::tables::copy_button(ui, "statistics", rows.len(), || {
-        let mut text = STATS_COPY_COLUMNS.join("\t");
-        text.push('\n');
-        for (task, stats) in rows {
-            let mut cells = stats_copy_row(task, stats);
-            cells[0] = crate::report::tsv::text_cell(&cells[0]);
-            text.push_str(&cells.join("\t"));
-            text.push('\n');
-        }
-        text
+        tsv::table(&Table {
+            title: None,
+            caption: None,
+            headers: STATS_COLUMNS.iter().map(|header| header.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|(task, stats)| stats_cells(stats_row(task.clone(), stats)))
+                .collect(),
+        })
     });
     egui::Grid::new("stats-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
         for header in STATS_COLUMNS {
@@ -506,6 +509,9 @@ fn task_ratio(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
     });
 }
 
+/// The Failures view's columns (Copy gives the same).
+const FAILURE_COLUMNS: [&str; 5] = ["Count", "Scenario", "Task", "Kind", "Message"];
+
 fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
     let rows = live.failure_rows(whole_run);
     if rows.is_empty() {
@@ -524,22 +530,26 @@ fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
         return;
     }
     super::tables::copy_button(ui, "failures", rows.len(), || {
-        let clean = crate::report::tsv::text_cell;
-        let mut text = "Count\tScenario\tTask\tKind\tMessage\n".to_string();
-        for (scenario, row) in &rows {
-            text.push_str(&format!(
-                "{}\t{}\t{}\t{}\t{}\n",
-                row.count,
-                clean(scenario),
-                clean(&row.task),
-                row.kind,
-                clean(&row.message)
-            ));
-        }
-        text
+        tsv::table(&Table {
+            title: None,
+            caption: None,
+            headers: FAILURE_COLUMNS.iter().map(|header| header.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|(scenario, row)| {
+                    vec![
+                        Cell::number(row.count.to_string()),
+                        Cell::plain(scenario),
+                        Cell::plain(&row.task),
+                        Cell::plain(row.kind.to_string()),
+                        Cell::plain(&row.message),
+                    ]
+                })
+                .collect(),
+        })
     });
     egui::Grid::new("failures-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
-        for header in ["Count", "Scenario", "Task", "Kind", "Message"] {
+        for header in FAILURE_COLUMNS {
             ui.label(RichText::new(header).strong());
         }
         ui.end_row();

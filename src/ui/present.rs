@@ -225,7 +225,7 @@ impl Presentation {
                 if let Some(level) = focus
                     && !level.failed.is_empty()
                 {
-                    let sentences: Vec<String> = level.failed.iter().map(|failed| failed.sentence()).collect();
+                    let sentences: Vec<String> = level.failed.iter().map(|failed| failed.sentence.clone()).collect();
                     ui.label(
                         RichText::new(format!("Failed: {}", sentences.join("; ")))
                             .size(22.0)
@@ -273,6 +273,8 @@ impl Presentation {
             // row; every measure with no clear change is counted in one line after.
             let mut unchanged = 0;
             let mut shown_rows = 0;
+            // Levels with a change beyond the six shown: counted, never dropped in silence.
+            let mut more_changed = 0;
             for row in rows {
                 let mut told = Vec::new();
                 for measure in Measure::ALL {
@@ -286,7 +288,11 @@ impl Presentation {
                         told.push((measure, compared_cell(measure, base, cell)));
                     }
                 }
-                if told.is_empty() || shown_rows == 6 {
+                if told.is_empty() {
+                    continue;
+                }
+                if shown_rows == 6 {
+                    more_changed += 1;
                     continue;
                 }
                 shown_rows += 1;
@@ -301,6 +307,14 @@ impl Presentation {
                         tables::cell(ui, cell, Some(20.0));
                     }
                 });
+            }
+            if more_changed > 0 {
+                ui.label(
+                    RichText::new(format!(
+                        "{more_changed} more level(s) changed: focus a level (Left/Right) or see Compare"
+                    ))
+                    .size(20.0),
+                );
             }
             let unchanged_line = match (shown_rows, unchanged) {
                 (_, 0) => None,
@@ -466,7 +480,7 @@ pub(crate) fn badge_hover(level: &LevelHeadline, label: &str) -> String {
     match level.passed {
         Some(true) => format!("{label}: every target held"),
         Some(false) => {
-            let sentences: Vec<String> = level.failed.iter().map(|failed| failed.sentence()).collect();
+            let sentences: Vec<String> = level.failed.iter().map(|failed| failed.sentence.clone()).collect();
             format!("{label} failed:\n{}", sentences.join("\n"))
         }
         None => format!(
