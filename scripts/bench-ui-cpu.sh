@@ -4,8 +4,11 @@
 # demo preset, then the process's CPU over MEASURE_SECS (60) read from /proc. The load engine,
 # the monitors and the demo stack run in the same process on threads named `loadscope-*`; their
 # CPU is subtracted, so what is left is the window: the UI thread, the renderer and its
-# rasterizer threads. Prints each thread group's share and, as its last line,
-# `ui cpu: X% of one core` (goal: at most 20%).
+# rasterizer threads. The app runs with its default settings (the renderer and the redraw
+# rate chosen automatically) and LOADSCOPE_FRAME_LOG=1, which writes a line for each frame it
+# draws. Prints each thread group's share, `frames per second: X` (frames drawn during the
+# measured time) and, as its last line, `ui cpu: X% of one core`. Goal: at least 2 frames a
+# second within 20% of one core.
 #
 #   scripts/bench-ui-cpu.sh            (needs xvfb, xdotool, mesa-vulkan-drivers)
 #   LOADSCOPE=path/to/loadscope scripts/bench-ui-cpu.sh   (measure another build)
@@ -14,48 +17,29 @@ cd "$(dirname "$0")/.."
 
 MEASURE_SECS="${MEASURE_SECS:-60}"
 WARMUP_SECS="${WARMUP_SECS:-8}"
-for tool in Xvfb xdotool python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install xvfb xdotool mesa-vulkan-drivers python3" >&2; exit 2; }
-done
 if [ -z "${LOADSCOPE:-}" ]; then
   cargo build --release --quiet
   LOADSCOPE="${CARGO_TARGET_DIR:-target}/release/loadscope"
 fi
 
-WORK="$(mktemp -d)"
 DISPLAY_NUMBER="${DISPLAY_NUMBER:-97}"
-cleanup() {
-  kill "${APP_PID:-}" 2>/dev/null || true
-  kill "${XVFB_PID:-}" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-Xvfb ":$DISPLAY_NUMBER" -screen 0 1600x1000x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
-XVFB_PID=$!
-export DISPLAY=":$DISPLAY_NUMBER"
-for _ in $(seq 150); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+source scripts/xvfb-window.sh
 
 # A fresh home: default settings, no remembered preset, runs saved under $WORK.
-HOME="$WORK/home" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config" \
-  "$LOADSCOPE" gui --demo-stack >"$WORK/app.log" 2>&1 &
+HOME="$WORK/home" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config" LOADSCOPE_FRAME_LOG=1 \
+  "$LOADSCOPE" gui --demo-stack >"$WORK/app.log" 2>"$WORK/frames.log" &
 APP_PID=$!
-WINDOW=""
-for _ in $(seq 100); do
-  WINDOW="$(xdotool search --name 'Loadscope' 2>/dev/null | head -1 || true)"
-  [ -n "$WINDOW" ] && break
-  sleep 0.2
-done
-[ -n "$WINDOW" ] || { echo "the window did not open; app log:" >&2; cat "$WORK/app.log" >&2; exit 1; }
-xdotool windowsize "$WINDOW" 1600 1000 windowmove "$WINDOW" 0 0
-sleep 3
+open_window "$WORK/app.log" "$WORK/frames.log"
 xdotool windowfocus --sync "$WINDOW" 2>/dev/null || true
 xdotool key --window "$WINDOW" F5
 sleep "$WARMUP_SECS"
 
-python3 - "$APP_PID" "$MEASURE_SECS" <<'PY'
+python3 - "$APP_PID" "$MEASURE_SECS" "$WORK/frames.log" <<'PY'
 import os, sys, time
-pid, secs = int(sys.argv[1]), float(sys.argv[2])
+pid, secs, frames_path = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+
+def frames():
+    return sum(1 for line in open(frames_path) if line.startswith("frame "))
 tick = os.sysconf("SC_CLK_TCK")
 
 def stat(path):
@@ -80,10 +64,10 @@ def group(name):
         return "engine and monitors"
     return "window (UI thread, renderer)"
 
-before_total, before = stat(f"/proc/{pid}/stat")[1], threads()
+before_total, before, frames_before = stat(f"/proc/{pid}/stat")[1], threads(), frames()
 start = time.monotonic()
 time.sleep(secs)
-after_total, after = stat(f"/proc/{pid}/stat")[1], threads()
+after_total, after, frames_after = stat(f"/proc/{pid}/stat")[1], threads(), frames()
 elapsed = time.monotonic() - start
 
 groups = {}
@@ -98,5 +82,6 @@ for name, ticks in sorted(groups.items()):
     print(f"{name}: {ticks / tick / elapsed * 100:.1f}% of one core")
 print(f"whole process: {(after_total - before_total) / tick / elapsed * 100:.1f}% of one core over {elapsed:.0f} s")
 ui = groups.get("window (UI thread, renderer)", 0) / tick / elapsed * 100
+print(f"frames per second: {(frames_after - frames_before) / elapsed:.2f}")
 print(f"ui cpu: {ui:.1f}% of one core")
 PY

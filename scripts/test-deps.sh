@@ -22,10 +22,12 @@ if ! command -v nginx >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null
 fi
 # openssl makes the https tests' certificates; the UI tests render snapshots with wgpu on Mesa's
-# software Vulkan driver (lavapipe).
+# software Vulkan driver (lavapipe); the app's own window (tests/fullscreen.rs) is drawn with
+# OpenGL on Mesa's llvmpipe where no graphics card is (EGL and Mesa's DRI drivers).
 if ! command -v openssl >/dev/null || ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 \
-   || ! ldconfig -p | grep -q libvulkan.so.1; then
-  apt-get update -qq && apt-get install -y -qq openssl mesa-vulkan-drivers libvulkan1 >/dev/null
+   || ! ldconfig -p | grep -q libvulkan.so.1 || ! ldconfig -p | grep -q libEGL_mesa.so.0 \
+   || ! ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq openssl mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgl1-mesa-dri >/dev/null
 fi
 # tests/fullscreen.rs runs the app under Xvfb with a small window manager and reads its window
 # back with xprop/xwininfo, sending keys with xdotool.

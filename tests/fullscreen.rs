@@ -1,7 +1,8 @@
-//! Present's full screen is the window's own (the viewport's fullscreen command, which a window
-//! manager honours), not a window of the screen's size: the real app under Xvfb with a small
-//! window manager (openbox), its window's state and geometry read back with xprop and xwininfo,
-//! its keys sent with xdotool. kittest has no window manager, so this is where it is checked.
+//! The real app's window under Xvfb with a small window manager (openbox), its state and
+//! geometry read back with xprop and xwininfo, its keys sent with xdotool: what kittest, with no
+//! window manager and its own renderer, cannot check. Present's full screen is the window's own
+//! (the viewport's fullscreen command, which a window manager honours), not a window of the
+//! screen's size; and where OpenGL cannot open the window, wgpu opens it.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
@@ -58,9 +59,15 @@ fn size(display: &str, window: &str) -> (u32, u32) {
     (field("Width:"), field("Height:"))
 }
 
-#[test]
-fn present_is_the_window_managers_full_screen_and_f11_and_esc_leave_it() {
-    // A display of its own: Xvfb picks a free number and writes it on the descriptor named.
+/// A display of its own with openbox on it, and its name (`:N`).
+struct Display {
+    name: String,
+    _wm: Killed,
+    _xvfb: Killed,
+}
+
+fn display() -> Display {
+    // Xvfb picks a free number and writes it on the descriptor named.
     let mut xvfb = Command::new(tool("Xvfb"))
         .args(["-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
         .stdout(Stdio::piped())
@@ -69,57 +76,104 @@ fn present_is_the_window_managers_full_screen_and_f11_and_esc_leave_it() {
         .unwrap();
     let mut number = String::new();
     BufReader::new(xvfb.stdout.take().unwrap()).read_line(&mut number).unwrap();
-    let _xvfb = Killed(xvfb);
-    let display = format!(":{}", number.trim());
-    let _wm = Killed(
+    let xvfb = Killed(xvfb);
+    let name = format!(":{}", number.trim());
+    let wm = Killed(
         Command::new(tool("openbox"))
-            .env("DISPLAY", &display)
+            .env("DISPLAY", &name)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    let data = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs/a.json");
-    let _app = Killed(
-        Command::new(env!("CARGO_BIN_EXE_loadscope"))
-            .args(["gui", "--present"])
-            .arg(&fixture)
-            .env("DISPLAY", &display)
-            .env("LOADSCOPE_DATA_DIR", data.path())
-            .env("XDG_RUNTIME_DIR", data.path())
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    Display {
+        name,
+        _wm: wm,
+        _xvfb: xvfb,
+    }
+}
+
+/// `loadscope gui ARGS` on `display`, its data in `data`, with `envs` and its standard error
+/// written to `data/stderr`.
+fn app(display: &str, data: &Path, args: &[&str], envs: &[(&str, &str)]) -> Killed {
+    let stderr = std::fs::File::create(data.join("stderr")).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_loadscope"));
+    command
+        .arg("gui")
+        .args(args)
+        .env("DISPLAY", display)
+        .env("LOADSCOPE_DATA_DIR", data)
+        .env("XDG_RUNTIME_DIR", data)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("LOADSCOPE_RENDERER")
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    Killed(command.spawn().unwrap())
+}
+
+/// The id of the app's window, once it is open.
+fn app_window(display: &str) -> String {
     let mut window = String::new();
     wait_for("the Loadscope window", Duration::from_secs(90), || {
-        window = x(&display, "xdotool", &["search", "--name", "Loadscope"])
+        window = x(display, "xdotool", &["search", "--name", "Loadscope"])
             .lines()
             .next()
             .unwrap_or_default()
             .to_string();
         !window.is_empty()
     });
+    window
+}
+
+#[test]
+fn without_an_opengl_driver_the_window_opens_with_wgpu() {
+    // OpenGL asked for, and Mesa's drivers are not where it looks for them: the window opens
+    // anyway, drawn by wgpu (Mesa's lavapipe), and says why.
+    let display = display();
+    let data = tempfile::tempdir().unwrap();
+    let _app = app(
+        &display.name,
+        data.path(),
+        &[],
+        &[("LOADSCOPE_RENDERER", "glow"), ("LIBGL_DRIVERS_PATH", "/nonexistent")],
+    );
+    let window = app_window(&display.name);
+    wait_for("a drawn window", Duration::from_secs(30), || size(&display.name, &window).0 > 0);
+    let stderr = std::fs::read_to_string(data.path().join("stderr")).unwrap();
+    assert!(
+        stderr.contains("loadscope: OpenGL cannot open the window (") && stderr.contains("drawing it with wgpu instead"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn present_is_the_window_managers_full_screen_and_f11_and_esc_leave_it() {
+    let display = display();
+    let display = display.name.as_str();
+    let data = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs/a.json");
+    let _app = app(display, data.path(), &["--present", fixture.to_str().unwrap()], &[]);
+    let window = app_window(display);
     // Presenting: the window manager's full screen, the whole screen.
-    wait_for("full screen", Duration::from_secs(30), || fullscreen(&display, &window));
+    wait_for("full screen", Duration::from_secs(30), || fullscreen(display, &window));
     wait_for("the screen's size", Duration::from_secs(10), || {
-        size(&display, &window) == (1280, 720)
+        size(display, &window) == (1280, 720)
     });
 
     // F11 leaves full screen and comes back to it; Esc leaves Present and full screen.
-    x(&display, "xdotool", &["windowactivate", "--sync", &window, "key", "F11"]);
+    x(display, "xdotool", &["windowactivate", "--sync", &window, "key", "F11"]);
     wait_for("full screen off after F11", Duration::from_secs(10), || {
-        !fullscreen(&display, &window)
+        !fullscreen(display, &window)
     });
-    x(&display, "xdotool", &["windowactivate", "--sync", &window, "key", "F11"]);
+    x(display, "xdotool", &["windowactivate", "--sync", &window, "key", "F11"]);
     wait_for("full screen on after F11 again", Duration::from_secs(10), || {
-        fullscreen(&display, &window)
+        fullscreen(display, &window)
     });
-    x(&display, "xdotool", &["windowactivate", "--sync", &window, "key", "Escape"]);
+    x(display, "xdotool", &["windowactivate", "--sync", &window, "key", "Escape"]);
     wait_for("full screen off after Esc", Duration::from_secs(10), || {
-        !fullscreen(&display, &window)
+        !fullscreen(display, &window)
     });
 }

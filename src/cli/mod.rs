@@ -60,6 +60,10 @@ pub enum Commands {
         /// leaves Present).
         #[arg(long, value_name = "RUN.json")]
         present: Option<std::path::PathBuf>,
+        /// What draws the window: wgpu (Vulkan, Metal, DirectX) on a graphics card, OpenGL
+        /// (glow) where the only adapter draws in software, which costs far less CPU there.
+        #[arg(long, value_enum, default_value_t, env = "LOADSCOPE_RENDERER")]
+        renderer: crate::ui::renderer::RendererChoice,
     },
     /// Run a preset headless: live progress, then per-level stats and target verdicts.
     Run(RunArgs),
@@ -480,19 +484,25 @@ pub fn main(cli: Cli) -> ExitCode {
             preset,
             demo_stack,
             present,
-        }) => gui(preset, demo_stack, present),
-        None => gui(None, false, None),
+            renderer,
+        }) => gui(preset, demo_stack, present, renderer),
+        None => gui(None, false, None, crate::ui::renderer::RendererChoice::from_env()),
     }
 }
 
-fn gui(preset: Option<String>, demo_stack: bool, present: Option<std::path::PathBuf>) -> ExitCode {
+fn gui(
+    preset: Option<String>,
+    demo_stack: bool,
+    present: Option<std::path::PathBuf>,
+    renderer: crate::ui::renderer::RendererChoice,
+) -> ExitCode {
     let config = crate::ui::AppConfig {
         open: preset,
         start_demo_stack: demo_stack,
         present,
         ..crate::ui::AppConfig::default()
     };
-    match crate::ui::run(config) {
+    match crate::ui::run(config, renderer) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!(

@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use eframe::egui_wgpu::{self, RenderState, ScreenDescriptor, wgpu};
+use eframe::egui_wgpu::{self, ScreenDescriptor, wgpu};
+
+use super::renderer::Gpu;
 
 /// How many pixels a point of the chart gets in the PNG.
 pub(crate) const PNG_SCALE: f32 = 2.0;
@@ -78,7 +80,7 @@ pub(crate) enum PngError {
 }
 
 /// Draws `picture` at [`PNG_SCALE`] pixels per point and returns its pixels.
-pub(crate) fn render(render_state: &RenderState, look: &Look, picture: &mut ChartPicture) -> Result<egui::ColorImage, PngError> {
+pub(crate) fn render(gpu: &Gpu, look: &Look, picture: &mut ChartPicture) -> Result<egui::ColorImage, PngError> {
     let ctx = egui::Context::default();
     ctx.set_theme(look.theme);
     ctx.set_fonts(look.fonts.clone());
@@ -120,11 +122,11 @@ pub(crate) fn render(render_state: &RenderState, look: &Look, picture: &mut Char
     let output = output.ok_or(PngError::NotDrawn)?;
     let size_in_pixels = [(width * PNG_SCALE).round() as u32, (height * PNG_SCALE).round() as u32];
     let primitives = ctx.tessellate(output.shapes, PNG_SCALE);
-    draw_to_image(render_state, textures, &primitives, size_in_pixels)
+    draw_to_image(gpu, textures, &primitives, size_in_pixels)
 }
 
 fn draw_to_image(
-    render_state: &RenderState,
+    gpu: &Gpu,
     mut textures: egui::TexturesDelta,
     primitives: &[egui::ClippedPrimitive],
     size_in_pixels: [u32; 2],
@@ -136,7 +138,7 @@ fn draw_to_image(
         .flat_map(|(id, images)| images.into_iter().map(move |image| (id, image)))
         .collect();
     textures.clear();
-    let (device, queue) = (&render_state.device, &render_state.queue);
+    let (device, queue) = (&gpu.device, &gpu.queue);
     let limit = device.limits().max_texture_dimension_2d;
     if size_in_pixels.iter().any(|side| *side == 0 || *side > limit) {
         return Err(PngError::TooLarge {
@@ -241,4 +243,23 @@ fn draw_to_image(
         [size_in_pixels[0] as usize, size_in_pixels[1] as usize],
         &pixels,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_drawn_by_opengl_saves_charts_with_a_wgpu_device_of_its_own() {
+        let gpu = Gpu::headless().expect("wgpu finds an adapter (scripts/test-deps.sh installs Mesa's lavapipe)");
+        let ctx = egui::Context::default();
+        ctx.run_ui(egui::RawInput::default(), |_| {}).textures_delta.clear();
+        let look = Look::of(&ctx);
+        let mut picture = ChartPicture::new("throughput", 200.0, |ui| {
+            ui.heading("Throughput");
+        });
+        let image = render(&gpu, &look, &mut picture).expect("drawn");
+        assert_eq!(image.size[0], ((200.0 + 2.0 * MARGIN_POINTS) * PNG_SCALE) as usize);
+        assert!(image.pixels.iter().any(|pixel| *pixel != image.pixels[0]), "the title is drawn");
+    }
 }

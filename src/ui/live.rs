@@ -18,21 +18,27 @@ use crate::report::tables::{Cell, Table, stats_cells};
 use crate::report::tsv;
 use crate::run::{SeriesPoint, TaskStats};
 
-/// The adapter the window's renderer runs on, as the Live tab names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Adapter {
-    /// `llvmpipe (LLVM 15.0.6, 256 bits)`, `NVIDIA GeForce RTX 4070`.
-    pub name: String,
-    /// A CPU (software) renderer such as Mesa's lavapipe.
-    pub software: bool,
-}
-
 /// The room the charts leave at their right for half of the last x tick's label.
 const RIGHT_TICK_ROOM: f32 = 18.0;
 
 /// The ids of the live load boxes (a new load does not overwrite what is being typed).
 const USERS_INPUT: &str = "live-users-input";
 const RATE_INPUT: &str = "live-rate-input";
+
+/// A redraw interval in words: "4 times a second", "every 2.5 s".
+fn redraw_rate_words(interval: std::time::Duration) -> String {
+    let secs = interval.as_secs_f64();
+    if secs < 1.0 {
+        let per_second = 1.0 / secs;
+        if (per_second - per_second.round()).abs() < 0.05 {
+            format!("{per_second:.0} times a second")
+        } else {
+            format!("{per_second:.1} times a second")
+        }
+    } else {
+        format!("every {secs:.1} s")
+    }
+}
 
 /// How much of a run the charts show while following it.
 pub(crate) const FOLLOW_SECS: f64 = 120.0;
@@ -52,7 +58,9 @@ pub enum LiveSection {
 pub struct LiveView {
     pub section: LiveSection,
     /// The GPU adapter the window draws with (None: not known, as under the test harness).
-    pub adapter: Option<Adapter>,
+    pub adapter: Option<super::renderer::Adapter>,
+    /// How often a run redraws by itself, and what a frame costs (set by the app each frame).
+    pub(crate) pacing: Option<super::frame_pacer::Pacing>,
     /// The crosshair and zoom every chart shares.
     pub cursor: ChartCursor,
     /// The task the request charts show alone (None: every task together).
@@ -73,6 +81,8 @@ impl LiveView {
         *self = LiveView {
             draw_every_point: self.draw_every_point,
             section: self.section,
+            adapter: self.adapter.take(),
+            pacing: self.pacing,
             ..LiveView::default()
         };
     }
@@ -152,27 +162,44 @@ impl LiveView {
                             .response
                             .on_hover_text("Chart one task's requests, response times and tokens alone");
                     }
+                    // The rate it chose is in the hover (and on the adapter's label): it moves
+                    // with what frames cost, and the box stays still.
+                    let shown = format!("Redraw {}", settings.live_redraw.label());
+                    let rate = match (settings.live_redraw, self.pacing) {
+                        (LiveRefresh::Automatic, Some(pacing)) => format!(" Now: {}.", redraw_rate_words(pacing.interval)),
+                        _ => String::new(),
+                    };
                     egui::ComboBox::from_id_salt("live-refresh")
-                        .selected_text(format!("Redraw {}", settings.live_refresh.label()))
+                        .selected_text(shown)
                         .show_ui(ui, |ui| {
                             for refresh in LiveRefresh::ALL {
-                                ui.selectable_value(&mut settings.live_refresh, refresh, refresh.label());
+                                ui.selectable_value(&mut settings.live_redraw, refresh, refresh.label());
                             }
                         })
                         .response
-                        .on_hover_text("How often the charts redraw during a run (each redraw costs a software renderer CPU)");
+                        .on_hover_text(format!(
+                            "How often the charts redraw during a run. Automatically: at every snapshot (4 a second) on a graphics card; \
+                             on a software renderer, as often as 20% of one core allows.{rate}"
+                        ));
                     if let Some(adapter) = &self.adapter {
                         let kind = if adapter.software { "software" } else { "GPU" };
                         // The name without its details (`llvmpipe`, not its LLVM version and
                         // vector width), which the hover gives.
                         let short = adapter.name.split(" (").next().unwrap_or(&adapter.name);
-                        let why = if adapter.software {
-                            "a software renderer draws on the CPU: each redraw of the charts costs CPU time, so they redraw every few seconds"
+                        let mut why = if adapter.software {
+                            "a software renderer draws on the CPU: each redraw of the charts costs CPU time".to_string()
                         } else {
-                            "a graphics card draws the window: redrawing is cheap"
+                            "a graphics card draws the window: redrawing is cheap".to_string()
                         };
+                        if let Some(cost) = self.pacing.and_then(|pacing| pacing.frame_cpu_secs) {
+                            why.push_str(&format!(
+                                "; a frame costs {:.0} ms of CPU, so the charts redraw {} within 20% of one core",
+                                cost * 1000.0,
+                                self.pacing.map(|pacing| redraw_rate_words(pacing.interval)).unwrap_or_default()
+                            ));
+                        }
                         ui.label(RichText::new(format!("Drawn by {short} ({kind})")).weak())
-                            .on_hover_text(format!("{}: {why}", adapter.name));
+                            .on_hover_text(format!("{} through {}: {why}", adapter.name, adapter.api));
                     }
                     ui.checkbox(&mut settings.charts_whole_run, "Whole run")
                         .on_hover_text(format!("Off: follow the last {FOLLOW_SECS:.0} s"));
@@ -564,5 +591,36 @@ fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
     });
     if rows.len() > 50 {
         ui.label(format!("… and {} more groups (all are in the run file)", rows.len() - 50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_run_keeps_the_adapter_and_the_redraw_rate() {
+        let mut view = LiveView {
+            adapter: Some(super::super::renderer::Adapter {
+                name: "llvmpipe (LLVM 15.0.6, 256 bits)".into(),
+                software: true,
+                api: "OpenGL".into(),
+            }),
+            pacing: Some(super::super::frame_pacer::Pacing {
+                interval: std::time::Duration::from_millis(250),
+                frame_cpu_secs: Some(0.035),
+            }),
+            ..LiveView::default()
+        };
+        view.reset_inputs();
+        assert!(view.adapter.is_some(), "the adapter label went blank when a run started");
+        assert!(view.pacing.is_some());
+    }
+
+    #[test]
+    fn redraw_rates_read_in_words() {
+        assert_eq!(redraw_rate_words(std::time::Duration::from_millis(250)), "4 times a second");
+        assert_eq!(redraw_rate_words(std::time::Duration::from_millis(400)), "2.5 times a second");
+        assert_eq!(redraw_rate_words(std::time::Duration::from_millis(2500)), "every 2.5 s");
     }
 }

@@ -15,6 +15,7 @@ pub(crate) mod export;
 pub(crate) mod fields;
 pub(crate) mod file_dialog;
 mod form_cells;
+mod frame_pacer;
 pub(crate) mod jobs;
 mod journey_forms;
 pub(crate) mod live;
@@ -22,6 +23,7 @@ pub(crate) mod live_run;
 pub(crate) mod notice;
 pub(crate) mod palette;
 pub(crate) mod present;
+pub(crate) mod renderer;
 pub(crate) mod runs;
 pub(crate) mod segment_folder;
 pub(crate) mod settings;
@@ -32,8 +34,23 @@ mod toml_highlight;
 pub use app::{AppConfig, LoadscopeApp};
 pub use command::{AppCommand, Dialog};
 
-/// Opens the window and runs the app until it is closed.
-pub(crate) fn run(config: AppConfig) -> eframe::Result {
+/// Opens the window and runs the app until it is closed, drawn by the renderer `choice` picks
+/// (see `renderer`). Where OpenGL was chosen and cannot open a window (no OpenGL driver), wgpu
+/// opens it instead.
+pub(crate) fn run(config: AppConfig, choice: renderer::RendererChoice) -> eframe::Result {
+    let chosen = renderer::choose(choice);
+    let opened = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let result = open_window(config.clone(), chosen, opened.clone());
+    match result {
+        Err(err) if chosen == eframe::Renderer::Glow && !opened.load(std::sync::atomic::Ordering::SeqCst) => {
+            eprintln!("loadscope: OpenGL cannot open the window ({err}); drawing it with wgpu instead");
+            open_window(config, eframe::Renderer::Wgpu, opened)
+        }
+        other => other,
+    }
+}
+
+fn open_window(config: AppConfig, renderer: eframe::Renderer, opened: std::sync::Arc<std::sync::atomic::AtomicBool>) -> eframe::Result {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Loadscope")
         .with_app_id(crate::identity::APP_ID)
@@ -49,12 +66,16 @@ pub(crate) fn run(config: AppConfig) -> eframe::Result {
     }
     let options = eframe::NativeOptions {
         viewport,
+        renderer,
         ..Default::default()
     };
     eframe::run_native(
         "Loadscope",
         options,
-        Box::new(move |cc| Ok(Box::new(LoadscopeApp::new(cc, config)))),
+        Box::new(move |cc| {
+            opened.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(Box::new(LoadscopeApp::new(cc, config)))
+        }),
     )
 }
 

@@ -20,31 +20,41 @@ pub enum ThemeChoice {
 }
 
 /// How often the window redraws during a run when nothing else asks it to (input, an event
-/// that must show at once). The numbers change once a second; each frame costs a software
-/// renderer a few hundred milliseconds of CPU at full HD, so the default draws every other
-/// second, as Locust's web UI refreshes.
+/// that must show at once). Automatically: at every snapshot on a graphics card, and on a
+/// software renderer as often as the window's CPU budget allows (`frame_pacer`). The fixed
+/// choices are for a person who wants the window calmer or steadier than that.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LiveRefresh {
-    OneSecond,
     #[default]
+    Automatic,
+    OneSecond,
     TwoSeconds,
     FiveSeconds,
 }
 
 impl LiveRefresh {
-    pub const ALL: [LiveRefresh; 3] = [LiveRefresh::OneSecond, LiveRefresh::TwoSeconds, LiveRefresh::FiveSeconds];
+    pub const ALL: [LiveRefresh; 4] = [
+        LiveRefresh::Automatic,
+        LiveRefresh::OneSecond,
+        LiveRefresh::TwoSeconds,
+        LiveRefresh::FiveSeconds,
+    ];
 
-    pub fn interval(self) -> std::time::Duration {
-        std::time::Duration::from_secs(match self {
+    /// A fixed interval (None: automatically).
+    pub fn fixed_interval(self) -> Option<std::time::Duration> {
+        let secs = match self {
+            LiveRefresh::Automatic => return None,
             LiveRefresh::OneSecond => 1,
             LiveRefresh::TwoSeconds => 2,
             LiveRefresh::FiveSeconds => 5,
-        })
+        };
+        Some(std::time::Duration::from_secs(secs))
     }
 
     pub fn label(self) -> &'static str {
         match self {
+            LiveRefresh::Automatic => "automatically",
             LiveRefresh::OneSecond => "every 1 s",
             LiveRefresh::TwoSeconds => "every 2 s",
             LiveRefresh::FiveSeconds => "every 5 s",
@@ -71,8 +81,10 @@ pub struct Settings {
     pub charts_whole_run: bool,
     /// The stats table shows the whole run instead of the current level.
     pub stats_whole_run: bool,
-    /// How often the Live tab redraws during a run.
-    pub live_refresh: LiveRefresh,
+    /// How often the Live tab redraws during a run. Stored under a new name since the default
+    /// became automatic: earlier versions stored their own default (every 2 s) whether or not
+    /// the person chose it.
+    pub live_redraw: LiveRefresh,
     /// The side panel is folded away (a small window's room goes to the tabs).
     pub side_panel_collapsed: bool,
 }
@@ -86,7 +98,7 @@ impl Default for Settings {
             hidden_charts: BTreeSet::new(),
             charts_whole_run: false,
             stats_whole_run: false,
-            live_refresh: LiveRefresh::default(),
+            live_redraw: LiveRefresh::default(),
             side_panel_collapsed: false,
         }
     }
@@ -113,7 +125,13 @@ mod tests {
         let settings: Settings = serde_json::from_str(r#"{"theme":"Dark"}"#).expect("partial settings");
         assert_eq!(settings.theme, ThemeChoice::Dark);
         assert!(settings.recent_files.is_empty());
-        assert_eq!(settings.live_refresh, LiveRefresh::TwoSeconds);
+        assert_eq!(settings.live_redraw, LiveRefresh::Automatic);
+        let earlier: Settings = serde_json::from_str(r#"{"live_refresh":"two_seconds"}"#).expect("an earlier store");
+        assert_eq!(
+            earlier.live_redraw,
+            LiveRefresh::Automatic,
+            "the old default is not taken for a choice"
+        );
         let mut settings = Settings::default();
         for index in 0..10 {
             settings.remember_file(PathBuf::from(format!("{index}.toml")));

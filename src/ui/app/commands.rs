@@ -367,21 +367,22 @@ impl LoadscopeApp {
     /// Saves `picture` (a chart) as a PNG in the data dir's `exports/`: a worker thread draws
     /// it again at twice the screen's scale and writes it; a notice says where, or why not.
     fn save_chart_png(&mut self, mut picture: ChartPicture) {
-        let Some(render_state) = self.render_state.clone() else {
-            notice::push(
-                &mut self.notices,
-                Notice::error("cannot save the chart as PNG: the window has no GPU renderer (wgpu); Copy data gives its numbers"),
-            );
-            return;
-        };
+        // The window's wgpu device, or (where OpenGL draws the window) one opened for the
+        // picture on the job's thread.
+        let window_gpu = self.gpu.clone();
         let dir = self.config.data_dir.join("exports");
         let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let name = run_file_name(&stamp, &picture.name).replace(".json", ".png");
         let look = Look::of(&self.ctx);
         self.jobs.spawn("loadscope-chart-png", move || {
             let path = dir.join(name);
-            let written =
-                chart_png::render(&render_state, &look, &mut picture).and_then(|image| crate::ui::export::write_png(&image, &path));
+            let gpu = match window_gpu {
+                Some(gpu) => Ok(gpu),
+                None => crate::ui::renderer::Gpu::headless().map_err(chart_png::PngError::Gpu),
+            };
+            let written = gpu
+                .and_then(|gpu| chart_png::render(&gpu, &look, &mut picture))
+                .and_then(|image| crate::ui::export::write_png(&image, &path));
             Some(AppCommand::Notify(match written {
                 Ok(_) => Notice::info(format!("Chart saved as {}", path.display())).with_path(path),
                 Err(why @ (chart_png::PngError::NotDrawn | chart_png::PngError::TooLarge { .. } | chart_png::PngError::Gpu(_))) => {

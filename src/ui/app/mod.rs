@@ -118,8 +118,11 @@ pub struct LoadscopeApp {
     icon: Option<egui::TextureHandle>,
     /// The title last sent to the window, so it is only sent again when it changes.
     shown_title: String,
-    /// The window's GPU device, which draws charts saved as PNG (None without wgpu).
-    render_state: Option<eframe::egui_wgpu::RenderState>,
+    /// The window's wgpu device, which draws charts saved as PNG (None where OpenGL draws the
+    /// window: the picture's job opens a device of its own).
+    gpu: Option<crate::ui::renderer::Gpu>,
+    /// How often a run redraws by itself.
+    pacer: crate::ui::frame_pacer::FramePacer,
     ctx: egui::Context,
 }
 
@@ -199,7 +202,9 @@ impl LoadscopeApp {
             segment_folder: None,
             settings,
             config,
-            render_state: cc.wgpu_render_state.clone(),
+            gpu: cc.wgpu_render_state.as_ref().map(crate::ui::renderer::Gpu::of_window),
+            // Replaced below once the adapter is known.
+            pacer: crate::ui::frame_pacer::FramePacer::new(crate::ui::frame_pacer::Renderer::Hardware),
             ctx,
         };
         app.apply_theme();
@@ -214,13 +219,20 @@ impl LoadscopeApp {
                 PresetRef::Shipped(arg)
             }
         });
-        app.live_view.adapter = app.render_state.as_ref().map(|state| {
-            let info = state.adapter.get_info();
-            super::live::Adapter {
-                name: info.name,
-                software: info.device_type == eframe::egui_wgpu::wgpu::DeviceType::Cpu,
-            }
+        let adapter = match (&cc.wgpu_render_state, &cc.gl) {
+            (Some(state), _) => Some(super::renderer::Adapter::of_wgpu(&state.adapter.get_info())),
+            (None, Some(gl)) => Some(super::renderer::Adapter::of_gl(gl)),
+            (None, None) => None,
+        };
+        // Not knowing the adapter (the test harness), the window paces itself as on a graphics
+        // card: the harness draws only when a test steps it.
+        let software = adapter.as_ref().is_some_and(|adapter| adapter.software);
+        app.pacer = super::frame_pacer::FramePacer::new(if software {
+            super::frame_pacer::Renderer::Software
+        } else {
+            super::frame_pacer::Renderer::Hardware
         });
+        app.live_view.adapter = adapter;
         match start.or_else(|| app.settings.last_preset.clone()) {
             Some(PresetRef::File(path)) => app.route(AppCommand::OpenPreset(path)),
             Some(PresetRef::Shipped(name)) => app.route(AppCommand::OpenShipped(name)),
@@ -273,12 +285,15 @@ impl LoadscopeApp {
             Some(super::notice::Cause::DemoStack) => !demo_running,
             None => true,
         });
-        // During a run the window shows the engine's numbers at the chosen refresh (every 2 s
-        // by default: the charts' points are seconds, and a frame costs a software renderer a
-        // few hundred milliseconds): every other frame comes from input or from an event that
-        // needs showing at once.
+        // During a run the window shows the engine's numbers as often as the pacer allows (at
+        // every snapshot on a graphics card, within the CPU budget on a software renderer) or
+        // at the interval the person chose: every other frame comes from input or from an
+        // event that needs showing at once.
+        let pacing = self.pacer.pacing();
+        self.live_view.pacing = Some(pacing);
         if self.live.state.is_active() {
-            self.ctx.request_repaint_after(self.settings.live_refresh.interval());
+            let every = self.settings.live_redraw.fixed_interval().unwrap_or(pacing.interval);
+            self.ctx.request_repaint_after(every);
         }
         if let Some(folder) = &mut self.segment_folder
             && let Some(next) = folder.tick(&mut self.jobs)
@@ -397,7 +412,8 @@ impl eframe::App for LoadscopeApp {
         self.route_queued();
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.pacer.frame_drawn(frame.info().cpu_usage);
         let ctx = ui.ctx().clone();
         let title = self.window_title();
         if title != self.shown_title {
