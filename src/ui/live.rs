@@ -474,19 +474,15 @@ fn stats_table(ui: &mut egui::Ui, rows: &[(TaskRow, TaskStats)]) {
                 .collect(),
         })
     });
-    egui::Grid::new("stats-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
-        for header in STATS_COLUMNS {
-            ui.label(RichText::new(header).strong());
+    let table: Vec<_> = rows.iter().map(|(task, stats)| stats_row(task.clone(), stats)).collect();
+    let shape = super::tables::GridShape::of_text(ui, STATS_COLUMNS.len(), 1, table.len(), [12.0, 2.0]);
+    super::tables::pinned_grid(ui, "stats-table", shape, |ui, row, column| {
+        if row == 0 {
+            return ui.label(RichText::new(STATS_COLUMNS[column]).strong());
         }
-        ui.end_row();
-        for (task, stats) in rows {
-            let row = stats_row(task.clone(), stats);
-            for cell in row.cells {
-                let text = RichText::new(cell);
-                ui.label(if row.task.is_aggregated() { text.strong() } else { text });
-            }
-            ui.end_row();
-        }
+        let row = &table[row - 1];
+        let text = RichText::new(&row.cells[column]);
+        ui.label(if row.task.is_aggregated() { text.strong() } else { text })
     });
 }
 

@@ -60,6 +60,73 @@ struct DetailCache {
 /// Runs to compare, read in the background: each with its repeat group's spread.
 type Comparison = Result<(Vec<(PathBuf, RunRecord)>, Vec<Option<crate::analysis::spread::Spread>>), RunFileError>;
 
+/// The runs list's columns, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunColumn {
+    Compare,
+    Started,
+    Name,
+    Preset,
+    Scenarios,
+    Duration,
+    Status,
+    Verdict,
+    Requests,
+    P95,
+    /// Only when a capacity search is listed.
+    Capacity,
+    Notes,
+}
+
+/// The size of a capacity search's answer in the runs list.
+const CAPACITY_TEXT_SIZE: f32 = 16.0;
+
+impl RunColumn {
+    const ALL: [RunColumn; 12] = [
+        RunColumn::Compare,
+        RunColumn::Started,
+        RunColumn::Name,
+        RunColumn::Preset,
+        RunColumn::Scenarios,
+        RunColumn::Duration,
+        RunColumn::Status,
+        RunColumn::Verdict,
+        RunColumn::Requests,
+        RunColumn::P95,
+        RunColumn::Capacity,
+        RunColumn::Notes,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            RunColumn::Compare => "Compare",
+            RunColumn::Started => "Started (UTC)",
+            RunColumn::Name => "Name",
+            RunColumn::Preset => "Preset",
+            RunColumn::Scenarios => "Scenarios",
+            RunColumn::Duration => "Duration",
+            RunColumn::Status => "Status",
+            RunColumn::Verdict => "Verdict",
+            RunColumn::Requests => "Requests",
+            RunColumn::P95 => "p95",
+            RunColumn::Capacity => "Capacity",
+            RunColumn::Notes => "Tags / notes",
+        }
+    }
+
+    fn sort_key(self) -> Option<SortKey> {
+        match self {
+            RunColumn::Started => Some(SortKey::Date),
+            RunColumn::Name => Some(SortKey::Name),
+            RunColumn::Duration => Some(SortKey::Duration),
+            RunColumn::Verdict => Some(SortKey::Verdict),
+            RunColumn::Requests => Some(SortKey::Requests),
+            RunColumn::P95 => Some(SortKey::P95),
+            _ => None,
+        }
+    }
+}
+
 /// The Runs tab's state. The library is held as summaries (a few hundred bytes a run); the
 /// selected run alone is read whole, in the background.
 pub struct RunsTab {
@@ -354,7 +421,9 @@ impl RunsTab {
             self.compare_ui(ui, &mut requests);
             return requests;
         }
-        ui.horizontal(|ui| {
+        // Wrapped: in a narrow window the buttons and the folder go to a second line instead of
+        // widening the tab past the window's edge.
+        ui.horizontal_wrapped(|ui| {
             ui.heading("Saved runs");
             if ui.button("Refresh").clicked() {
                 self.refresh();
@@ -404,7 +473,7 @@ impl RunsTab {
         requests
     }
 
-    fn sort_header(&mut self, ui: &mut egui::Ui, key: SortKey, title: &str) {
+    fn sort_header(&mut self, ui: &mut egui::Ui, key: SortKey, title: &str) -> egui::Response {
         let direction = if self.descending { "descending" } else { "ascending" };
         let hover = if self.sort == key {
             format!("Sorted by {}, {direction}; click to reverse", key.label())
@@ -434,87 +503,102 @@ impl RunsTab {
                     self.descending = !matches!(key, SortKey::Name);
                 }
             }
-        });
+        })
+        .response
     }
 
     fn table_ui(&mut self, ui: &mut egui::Ui) {
         let rows = self.rows();
-        egui::ScrollArea::both()
+        egui::ScrollArea::vertical()
             .id_salt("runs-list")
             .max_height(ui.available_height() * 0.42)
             .show(ui, |ui| {
-                egui::Grid::new("runs-table").striped(true).spacing([12.0, 3.0]).show(ui, |ui| {
-                    ui.label(RichText::new("Compare").strong());
-                    self.sort_header(ui, SortKey::Date, "Started (UTC)");
-                    self.sort_header(ui, SortKey::Name, "Name");
-                    ui.label(RichText::new("Preset").strong());
-                    ui.label(RichText::new("Scenarios").strong());
-                    self.sort_header(ui, SortKey::Duration, "Duration");
-                    ui.label(RichText::new("Status").strong());
-                    self.sort_header(ui, SortKey::Verdict, "Verdict");
-                    self.sort_header(ui, SortKey::Requests, "Requests");
-                    self.sort_header(ui, SortKey::P95, "p95");
-                    let searches = rows.iter().any(|row| row.capacity.is_some());
-                    if searches {
-                        ui.label(RichText::new("Capacity").strong());
-                    }
-                    ui.label(RichText::new("Tags / notes").strong());
-                    ui.end_row();
-                    for row in &rows {
-                        let mut ticked = self.checked.contains(&row.path);
-                        let name = format!("Compare {} {}", row.name, row.started_at.chars().take(19).collect::<String>());
-                        let response = ui.checkbox(&mut ticked, "").on_hover_text("Tick to compare");
-                        response.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, ticked, &name));
-                        if response.changed() {
-                            if ticked {
-                                self.checked.insert(row.path.clone());
-                            } else {
-                                self.checked.remove(&row.path);
+                // Compare, Started and Name stay put while the rest scroll sideways in a narrow
+                // window.
+                let searches = rows.iter().any(|row| row.capacity.is_some());
+                let columns: Vec<RunColumn> = RunColumn::ALL
+                    .into_iter()
+                    .filter(|column| searches || *column != RunColumn::Capacity)
+                    .collect();
+                let mut shape = tables::GridShape::of_text(ui, columns.len(), 3, rows.len(), [12.0, 3.0]);
+                // The Compare box keeps its clicks; the rest of the row selects the run.
+                shape.row_click_from = 1;
+                if searches {
+                    // A search's answer is what its row is read for: larger text.
+                    let answer = ui.fonts_mut(|fonts| fonts.row_height(&egui::FontId::proportional(CAPACITY_TEXT_SIZE)));
+                    shape.row_height = shape.row_height.max(answer + 2.0);
+                }
+                let mut clicked = vec![false; rows.len()];
+                let mut double_clicked = vec![false; rows.len()];
+                let whole_rows = tables::pinned_grid(ui, "runs-table", shape, |ui, index, column| {
+                    let column = columns[column];
+                    let Some(row) = index.checked_sub(1).map(|index| &rows[index]) else {
+                        return match column.sort_key() {
+                            Some(key) => self.sort_header(ui, key, column.title()),
+                            None => ui.label(RichText::new(column.title()).strong()),
+                        };
+                    };
+                    match column {
+                        RunColumn::Compare => {
+                            let mut ticked = self.checked.contains(&row.path);
+                            let name = format!("Compare {} {}", row.name, row.started_at.chars().take(19).collect::<String>());
+                            let response = ui.checkbox(&mut ticked, "").on_hover_text("Tick to compare");
+                            response.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, ticked, &name));
+                            if response.changed() {
+                                if ticked {
+                                    self.checked.insert(row.path.clone());
+                                } else {
+                                    self.checked.remove(&row.path);
+                                }
                             }
+                            response
                         }
-                        let started: String = row.started_at.replace('T', " ").chars().take(19).collect();
-                        let selected = self.selected.as_ref() == Some(&row.path);
-                        let first = ui.selectable_label(selected, started);
-                        let mut row_rect = first.rect;
-                        let mut clicked = first.clicked();
-                        let mut double_clicked = first.double_clicked();
-                        ui.label(&row.name);
-                        ui.label(&row.preset);
-                        ui.label(format::truncate(&row.scenarios, 36));
-                        ui.label(format::duration_secs(row.duration_secs));
-                        ui.label(row.status.label());
-                        tables::verdict_label(ui, row.passed);
-                        ui.label(row.requests.to_string());
-                        ui.label(
+                        RunColumn::Started => {
+                            let started: String = row.started_at.replace('T', " ").chars().take(19).collect();
+                            let selected = self.selected.as_ref() == Some(&row.path);
+                            let response = ui.selectable_label(selected, started);
+                            clicked[index - 1] |= response.clicked();
+                            double_clicked[index - 1] |= response.double_clicked();
+                            response
+                        }
+                        RunColumn::Name => ui.label(&row.name),
+                        RunColumn::Preset => ui.label(&row.preset),
+                        RunColumn::Scenarios => ui.label(format::truncate(&row.scenarios, 36)),
+                        RunColumn::Duration => ui.label(format::duration_secs(row.duration_secs)),
+                        RunColumn::Status => ui.label(row.status.label()),
+                        RunColumn::Verdict => tables::verdict_label(ui, row.passed),
+                        RunColumn::Requests => ui.label(row.requests.to_string()),
+                        RunColumn::P95 => ui.label(
                             row.p95_micros
                                 .map(|micros| format::micros(micros as f64))
                                 .unwrap_or_else(|| "-".into()),
-                        );
-                        if searches {
-                            // A search's answer is what its row is read for.
-                            ui.label(RichText::new(row.capacity.as_deref().unwrap_or("-")).strong().size(16.0));
+                        ),
+                        RunColumn::Capacity => ui.label(
+                            RichText::new(row.capacity.as_deref().unwrap_or("-"))
+                                .strong()
+                                .size(CAPACITY_TEXT_SIZE),
+                        ),
+                        RunColumn::Notes => {
+                            let mut extra = row.tags.iter().map(|tag| format!("#{tag}")).collect::<Vec<_>>().join(" ");
+                            if !row.notes.is_empty() {
+                                extra.push_str(&format!(" {}", format::truncate(&row.notes.replace('\n', " "), 40)));
+                            }
+                            ui.label(RichText::new(extra).weak())
                         }
-                        let mut extra = row.tags.iter().map(|tag| format!("#{tag}")).collect::<Vec<_>>().join(" ");
-                        if !row.notes.is_empty() {
-                            extra.push_str(&format!(" {}", format::truncate(&row.notes.replace('\n', " "), 40)));
-                        }
-                        let last = ui.label(RichText::new(extra).weak());
-                        // The whole row (past the Compare box) selects; a double-click opens
-                        // the run in Live.
-                        row_rect = row_rect.union(last.rect);
-                        row_rect.max.x = row_rect.max.x.max(ui.min_rect().max.x);
-                        let whole = ui.interact(row_rect, ui.scope_id().with(("run-row", &row.path)), egui::Sense::click());
-                        clicked |= whole.clicked();
-                        double_clicked |= whole.double_clicked();
-                        if clicked || double_clicked {
-                            self.selected = Some(row.path.clone());
-                        }
-                        if double_clicked {
-                            self.open_when_read = Some(row.path.clone());
-                        }
-                        ui.end_row();
                     }
                 });
+                // The whole row (both halves) selects; a double-click opens the run in Live.
+                for (index, row) in rows.iter().enumerate() {
+                    let whole = whole_rows[index].as_ref();
+                    let clicked = clicked[index] || whole.is_some_and(egui::Response::clicked);
+                    let double_clicked = double_clicked[index] || whole.is_some_and(egui::Response::double_clicked);
+                    if clicked || double_clicked {
+                        self.selected = Some(row.path.clone());
+                    }
+                    if double_clicked {
+                        self.open_when_read = Some(row.path.clone());
+                    }
+                }
                 if let Some(line) = passed_over_line(&self.passed_over) {
                     ui.label(RichText::new(format!("The library {line}.")).weak());
                 }

@@ -9,7 +9,7 @@ use crate::report::charts::{ChartData, XAxis, slot_spans};
 use crate::report::tables::{Cell, Table, Tone};
 
 /// One cell: pass/better in green, fail/worse in red (with the words, never colour alone).
-pub(crate) fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) {
+pub(crate) fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) -> egui::Response {
     let mut text = RichText::new(&cell.text);
     if let Some(size) = size {
         text = text.size(size);
@@ -22,8 +22,9 @@ pub(crate) fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) {
         Tone::Code => text.monospace(),
     };
     let response = ui.label(text);
-    if let Some(hover) = &cell.hover {
-        response.on_hover_text(hover);
+    match &cell.hover {
+        Some(hover) => response.on_hover_text(hover),
+        None => response,
     }
 }
 
@@ -52,8 +53,93 @@ pub(crate) fn copy_button(ui: &mut egui::Ui, what: &str, rows: usize, text: impl
     }
 }
 
-/// A table with its title and caption, as a striped grid; Copy puts it on the clipboard as
-/// tab-separated text.
+/// The shape of a [`pinned_grid`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GridShape {
+    pub columns: usize,
+    /// The first columns, which stay where they are while the others scroll sideways.
+    pub pinned: usize,
+    /// Rows below the header row.
+    pub body_rows: usize,
+    /// Every row's height in both halves, so they line up: at least the tallest cell's.
+    pub row_height: f32,
+    pub spacing: egui::Vec2,
+    /// The first column of a row's whole-row click area (the columns before it, such as a
+    /// check box, keep their clicks).
+    pub row_click_from: usize,
+}
+
+impl GridShape {
+    /// A grid of body text and buttons, `pinned` columns pinned.
+    pub(crate) fn of_text(ui: &egui::Ui, columns: usize, pinned: usize, body_rows: usize, spacing: [f32; 2]) -> GridShape {
+        let text = ui.text_style_height(&egui::TextStyle::Body) + 2.0 * ui.spacing().button_padding.y;
+        GridShape {
+            columns,
+            pinned: pinned.min(columns),
+            body_rows,
+            row_height: text.max(ui.spacing().interact_size.y),
+            spacing: spacing.into(),
+            row_click_from: 0,
+        }
+    }
+}
+
+/// A striped grid whose first columns stay put while the rest scroll sideways, so a narrow
+/// window still shows which row is which: two grids side by side, the second in a horizontal
+/// scroll area, every row of one height. `draw(ui, row, column)` draws a cell (row 0 is the
+/// header). Returns a click response for each body row, the whole row wide, both halves.
+pub(crate) fn pinned_grid(
+    ui: &mut egui::Ui,
+    id: &str,
+    shape: GridShape,
+    mut draw: impl FnMut(&mut egui::Ui, usize, usize) -> egui::Response,
+) -> Vec<Option<egui::Response>> {
+    let mut rows: Vec<Option<egui::Response>> = vec![None; shape.body_rows];
+    let mut half = |ui: &mut egui::Ui, part: usize, columns: std::ops::Range<usize>| {
+        let mut rects = vec![egui::Rect::NOTHING; shape.body_rows];
+        egui::Grid::new((id, part))
+            .striped(true)
+            .spacing(shape.spacing)
+            .min_row_height(shape.row_height)
+            .show(ui, |ui| {
+                for row in 0..=shape.body_rows {
+                    for column in columns.clone() {
+                        let response = draw(ui, row, column);
+                        if row > 0 && column >= shape.row_click_from {
+                            rects[row - 1] = rects[row - 1].union(response.rect);
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+        for (row, rect) in rects.into_iter().enumerate() {
+            if !rect.is_positive() {
+                continue;
+            }
+            let rect = rect.expand2(shape.spacing * 0.5);
+            let response = ui.interact(rect, ui.scope_id().with((id, part, row)), egui::Sense::click());
+            rows[row] = Some(match rows[row].take() {
+                Some(other) => other | response,
+                None => response,
+            });
+        }
+    };
+    ui.horizontal_top(|ui| {
+        ui.spacing_mut().item_spacing.x = shape.spacing.x;
+        if shape.pinned > 0 {
+            half(ui, 0, 0..shape.pinned);
+        }
+        if shape.pinned < shape.columns {
+            egui::ScrollArea::horizontal()
+                .id_salt((id, "scrolled"))
+                .show(ui, |ui| half(ui, 1, shape.pinned..shape.columns));
+        }
+    });
+    rows
+}
+
+/// A table with its title and caption, as a striped grid (its first column pinned while the
+/// rest scroll sideways); Copy puts it on the clipboard as tab-separated text.
 pub(crate) fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, table: &Table) {
     ui.horizontal(|ui| {
         if let Some(title) = &table.title {
@@ -65,17 +151,13 @@ pub(crate) fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debu
     if let Some(caption) = &table.caption {
         ui.label(RichText::new(caption).weak());
     }
-    egui::Grid::new(id).striped(true).spacing([14.0, 3.0]).show(ui, |ui| {
-        for header in &table.headers {
-            ui.label(RichText::new(header).strong());
-        }
-        ui.end_row();
-        for row in &table.rows {
-            for item in row {
-                cell(ui, item, None);
-            }
-            ui.end_row();
-        }
+    let shape = GridShape::of_text(ui, table.headers.len(), 1, table.rows.len(), [14.0, 3.0]);
+    pinned_grid(ui, &format!("{id:?}"), shape, |ui, row, column| match row {
+        0 => ui.label(RichText::new(&table.headers[column]).strong()),
+        _ => match table.rows[row - 1].get(column) {
+            Some(item) => cell(ui, item, None),
+            None => ui.label(""),
+        },
     });
     ui.add_space(6.0);
 }
@@ -227,12 +309,12 @@ pub(crate) fn chart(ui: &mut egui::Ui, data: &ChartData, height: f32, line_width
 }
 
 /// A run's verdict as one coloured word: passed, failed, or no targets.
-pub(super) fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) {
+pub(super) fn verdict_label(ui: &mut egui::Ui, passed: Option<bool>) -> egui::Response {
     match passed {
         Some(true) => ui.colored_label(palette::PASS, "passed"),
         Some(false) => ui.colored_label(palette::FAIL, "failed"),
         None => ui
             .label("no targets")
             .on_hover_text("No target checked this run, so it has no verdict. Add targets to its scenarios (Editor > Targets, or [[scenario.target]] in the preset) to judge it."),
-    };
+    }
 }
