@@ -880,6 +880,20 @@ fn copied(harness: &Harness<'_, LoadscopeApp>) -> Option<String> {
     })
 }
 
+/// Clicks every table's Copy button on screen, in order: how many there were, and what each
+/// put on the clipboard.
+fn copy_every_table(harness: &mut Harness<'_, LoadscopeApp>) -> (usize, Vec<String>) {
+    let buttons = harness.get_all_by_label("Copy").count();
+    let mut tables = Vec::new();
+    for index in 0..buttons {
+        harness.get_all_by_label("Copy").nth(index).unwrap().click();
+        harness.step();
+        tables.extend(copied(harness));
+        settle(harness);
+    }
+    (buttons, tables)
+}
+
 #[test]
 fn shortcuts_the_help_menu_and_the_clipboard() {
     use egui::{Key, Modifiers};
@@ -945,14 +959,8 @@ fn shortcuts_the_help_menu_and_the_clipboard() {
     harness.get_by_label("2026-11-27 13:23:47").click();
     wait_for_runs(&mut harness);
     settle(&mut harness);
-    let buttons = harness.get_all_by_label("Copy").count();
-    let mut tables = Vec::new();
-    for index in 0..buttons {
-        harness.get_all_by_label("Copy").nth(index).unwrap().click();
-        harness.step();
-        tables.extend(copied(&harness));
-        settle(&mut harness);
-    }
+    let (buttons, tables) = copy_every_table(&mut harness);
+    assert_eq!(tables.len(), buttons, "each Copy put its table on the clipboard: {tables:?}");
     let per_task = tables
         .iter()
         .find(|text| text.starts_with("Level\tTask\tRequests\tFails\tMedian (ms)\tp95 (ms)"))
@@ -1843,6 +1851,19 @@ fn the_live_tab_charts_and_tables_a_journey_run() {
     harness.get_by_label("Journeys, end to end (Only)");
     assert!(harness.get_all_by_label(&completed.to_string()).count() >= 1);
     assert!(harness.get_all_by_label("ask agent / answer with tools / tool calls").count() >= 1);
+    // Every table here has Copy, and the journeys copy as numbers (latency in ms, in the
+    // header), as the statistics do. (A tall window: every table on screen.)
+    harness.set_size(egui::vec2(1400.0, 2000.0));
+    settle(&mut harness);
+    let (buttons, tables) = copy_every_table(&mut harness);
+    let journeys = tables
+        .iter()
+        .find(|text| text.starts_with("Journey\tStarted\tCompleted\tFailed\tMedian (ms)\tp95 (ms)"))
+        .unwrap_or_else(|| panic!("the journeys table was copied: {tables:?}"));
+    let row: Vec<&str> = journeys.lines().nth(1).unwrap().split('\t').collect();
+    assert_eq!(row[2], completed.to_string(), "{journeys}");
+    assert!(row[5].parse::<f64>().is_ok(), "p95 as a bare number: {journeys}");
+    assert_eq!(tables.len(), buttons, "each Copy put its table on the clipboard: {tables:?}");
 
     // Present leads with the journeys' end-to-end time.
     harness.get_by_label("Present").click();

@@ -427,6 +427,46 @@ pub(crate) fn cancelled_table(scenario: &ScenarioRecord) -> Option<Table> {
     })
 }
 
+/// One journey's row as cells: the terminal's text, and for Copy the bare numbers (counts,
+/// latency in ms, journeys/s, steps a journey); the tool calls and the time in services copy
+/// as their text.
+pub(crate) fn journey_cells(name: &str, stats: &crate::run::JourneyStats) -> Vec<Cell> {
+    let texts = crate::report::journey_table::journey_row(name, stats);
+    let completed = stats.completed > 0;
+    let millis = |micros: u64| completed.then(|| (format!("{:.3}", micros as f64 / 1000.0), "ms"));
+    let copies: [Option<(String, &'static str)>; crate::report::journey_table::JOURNEY_COLUMNS.len()] = [
+        None,
+        Some((stats.started.to_string(), "")),
+        Some((stats.completed.to_string(), "")),
+        Some((stats.failed.to_string(), "")),
+        millis(stats.latency_p50_micros),
+        millis(stats.latency_p95_micros),
+        millis(stats.latency_p99_micros),
+        // The column is "Journeys/s" already.
+        Some((format!("{:.3}", stats.journeys_per_sec), "")),
+        (stats.ended() > 0).then(|| (format!("{:.2}", stats.steps_avg), "")),
+        None,
+        None,
+    ];
+    let last = texts.len() - 1;
+    texts
+        .into_iter()
+        .zip(copies)
+        .enumerate()
+        .map(|(column, (text, copy))| {
+            let cell = if column == 0 || column == last {
+                Cell::plain(text)
+            } else {
+                Cell::number(text)
+            };
+            match copy {
+                Some((number, unit)) => cell.copy_as(number, unit),
+                None => cell,
+            }
+        })
+        .collect()
+}
+
 /// Each journey's numbers for each level (the same cells as the terminal and the app), when
 /// the scenario has journeys.
 pub(crate) fn journeys_table(scenario: &ScenarioRecord) -> Option<Table> {
@@ -435,16 +475,8 @@ pub(crate) fn journeys_table(scenario: &ScenarioRecord) -> Option<Table> {
         .iter()
         .flat_map(|level| {
             level.journeys.iter().map(move |journey| {
-                let cells = crate::report::journey_table::journey_row(&journey.name, &journey.stats);
-                let last = cells.len() - 1;
                 std::iter::once(Cell::plain(&level.name))
-                    .chain(cells.into_iter().enumerate().map(|(column, text)| {
-                        if column == 0 || column == last {
-                            Cell::plain(text)
-                        } else {
-                            Cell::number(text)
-                        }
-                    }))
+                    .chain(journey_cells(&journey.name, &journey.stats))
                     .collect()
             })
         })

@@ -12,7 +12,7 @@ use super::settings::{LiveRefresh, Settings};
 use crate::analysis::TaskRow;
 use crate::engine::Command;
 use crate::measure::LoadModel;
-use crate::report::journey_table::{JOURNEY_COLUMNS, journey_row};
+use crate::report::journey_table::JOURNEY_COLUMNS;
 use crate::report::stats_table::{STATS_COLUMNS, stats_row};
 use crate::report::tables::{Cell, Table, stats_cells};
 use crate::report::tsv;
@@ -494,17 +494,22 @@ fn journeys_table(ui: &mut egui::Ui, live: &LiveRun) {
     };
     ui.add_space(8.0);
     ui.label(RichText::new(format!("Journeys, end to end ({})", snapshot.level_name)).strong());
-    egui::Grid::new("journeys-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
-        for header in JOURNEY_COLUMNS {
-            ui.label(RichText::new(header).strong());
-        }
-        ui.end_row();
-        for (name, stats) in &snapshot.level_journeys {
-            for cell in journey_row(name, stats) {
-                ui.label(cell);
-            }
-            ui.end_row();
-        }
+    let rows: Vec<Vec<Cell>> = snapshot
+        .level_journeys
+        .iter()
+        .map(|(name, stats)| crate::report::tables::journey_cells(name, stats))
+        .collect();
+    let table = Table {
+        title: None,
+        caption: None,
+        headers: JOURNEY_COLUMNS.iter().map(|header| header.to_string()).collect(),
+        rows,
+    };
+    super::tables::copy_button(ui, "journeys", table.rows.len(), || tsv::table(&table));
+    let shape = super::tables::GridShape::of_text(ui, JOURNEY_COLUMNS.len(), 1, table.rows.len(), [12.0, 2.0]);
+    super::tables::pinned_grid(ui, "journeys-table", shape, |ui, row, column| match row {
+        0 => ui.label(RichText::new(JOURNEY_COLUMNS[column]).strong()),
+        _ => ui.label(&table.rows[row - 1][column].text),
     });
 }
 
@@ -517,16 +522,38 @@ fn task_ratio(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
     ui.add_space(8.0);
     ui.label(RichText::new("Task ratio").strong());
     let percent = |value: Option<f64>| value.map(crate::format::percent).unwrap_or_else(|| "-".into());
+    let table = Table {
+        title: None,
+        caption: None,
+        headers: ["Task", "Requests", "Share of requests", "Share of weights"]
+            .map(String::from)
+            .to_vec(),
+        rows: shares
+            .iter()
+            .map(|share| {
+                let share_cell = |value: Option<f64>| match value {
+                    Some(value) => Cell::number(percent(Some(value))).copy_as(format!("{value:.2}"), "%"),
+                    None => Cell::number(percent(None)),
+                };
+                vec![
+                    Cell::plain(&share.task),
+                    Cell::number(share.requests.to_string()).copy_as(share.requests.to_string(), ""),
+                    share_cell(share.observed_percent),
+                    share_cell(share.planned_percent),
+                ]
+            })
+            .collect(),
+    };
+    super::tables::copy_button(ui, "task ratio", table.rows.len(), || tsv::table(&table));
     egui::Grid::new("task-ratio").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
-        for header in ["Task", "Requests", "Share of requests", "Share of weights"] {
+        for header in &table.headers {
             ui.label(RichText::new(header).strong());
         }
         ui.end_row();
-        for share in &shares {
-            ui.label(&share.task);
-            ui.label(share.requests.to_string());
-            ui.label(percent(share.observed_percent));
-            ui.label(percent(share.planned_percent));
+        for row in &table.rows {
+            for cell in row {
+                ui.label(&cell.text);
+            }
             ui.end_row();
         }
     });

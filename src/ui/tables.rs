@@ -31,26 +31,29 @@ pub(crate) fn cell(ui: &mut egui::Ui, cell: &Cell, size: Option<f32>) -> egui::R
 /// The Copy button of a table: puts `text()` (tab-separated rows under a header) on the
 /// clipboard, and says "Copied 12 rows" beside it for a moment.
 pub(crate) fn copy_button(ui: &mut egui::Ui, what: &str, rows: usize, text: impl FnOnce() -> String) {
-    let id = ui.scope_id().with(("copied", what));
-    let response = ui
-        .small_button("Copy")
-        .on_hover_text(format!("Copy the {what} table (tab-separated, for a spreadsheet)"));
-    let now = ui.input(|input| input.time);
-    if response.clicked() {
-        ui.ctx().copy_text(text());
-        ui.data_mut(|data| data.insert_temp(id, now));
-    }
-    const SHOWN_SECS: f64 = 2.5;
-    if let Some(at) = ui.data(|data| data.get_temp::<f64>(id)) {
-        if now - at < SHOWN_SECS {
-            let rows = if rows == 1 { "1 row".to_string() } else { format!("{rows} rows") };
-            ui.label(RichText::new(format!("Copied {rows}")).color(palette::PASS));
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_secs_f64(SHOWN_SECS - (now - at)));
-        } else {
-            ui.data_mut(|data| data.remove::<f64>(id));
+    // On one line with what it says, so the table below does not move when it says it.
+    ui.horizontal(|ui| {
+        let id = ui.scope_id().with(("copied", what));
+        let response = ui
+            .small_button("Copy")
+            .on_hover_text(format!("Copy the {what} table (tab-separated, for a spreadsheet)"));
+        let now = ui.input(|input| input.time);
+        if response.clicked() {
+            ui.ctx().copy_text(text());
+            ui.data_mut(|data| data.insert_temp(id, now));
         }
-    }
+        const SHOWN_SECS: f64 = 2.5;
+        if let Some(at) = ui.data(|data| data.get_temp::<f64>(id)) {
+            if now - at < SHOWN_SECS {
+                let rows = if rows == 1 { "1 row".to_string() } else { format!("{rows} rows") };
+                ui.label(RichText::new(format!("Copied {rows}")).color(palette::PASS));
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(SHOWN_SECS - (now - at)));
+            } else {
+                ui.data_mut(|data| data.remove::<f64>(id));
+            }
+        }
+    });
 }
 
 /// The shape of a [`pinned_grid`].
