@@ -294,6 +294,15 @@ impl Measure {
         }
     }
 
+    /// A value for a spreadsheet: the bare number and its unit (`412.000`, `ms`).
+    pub fn copy(self, value: f64) -> (String, &'static str) {
+        match self {
+            Measure::P50 | Measure::P95 | Measure::P99 | Measure::TtftP95 => (format!("{:.3}", value / 1000.0), "ms"),
+            Measure::ErrorRate => (format!("{value:.4}"), "%"),
+            Measure::Rps => (format!("{value:.3}"), "req/s"),
+        }
+    }
+
     /// A value in this measure's unit: `412ms`, `0.52%`, `18.3/s`.
     pub fn format(self, value: f64) -> String {
         match self {

@@ -104,6 +104,17 @@ impl MetricUnit {
             MetricUnit::Mean => format!("{value:.2}"),
         }
     }
+
+    /// A value of this unit for a spreadsheet: the bare number and its unit (`830.000`, `ms`).
+    pub fn copy(self, value: f64) -> (String, &'static str) {
+        match self {
+            MetricUnit::LatencyMicros => (format!("{:.3}", value / 1000.0), "ms"),
+            MetricUnit::Percent => (format!("{value:.4}"), "%"),
+            MetricUnit::PerSecond => (format!("{value:.3}"), "/s"),
+            MetricUnit::Count => (format!("{value:.0}"), ""),
+            MetricUnit::Mean => (format!("{value:.2}"), ""),
+        }
+    }
 }
 
 /// Where a metric's value comes from.

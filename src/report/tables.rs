@@ -349,12 +349,14 @@ pub(crate) fn targets_table(scenario: &ScenarioRecord) -> Option<Table> {
                     Cell::plain(&level.name),
                     Cell::code(&verdict.target),
                     Cell::plain(verdict.task.as_deref().unwrap_or("all")),
-                    Cell::number(
-                        verdict
-                            .observed
-                            .map(|value| verdict.metric.format_value(value))
-                            .unwrap_or_else(|| "no requests".into()),
-                    ),
+                    match verdict.observed {
+                        Some(value) => {
+                            let (number, unit) = verdict.metric.unit().copy(value);
+                            Cell::number(verdict.metric.format_value(value)).copy_as(number, unit)
+                        }
+                        // Nothing measured: an empty cell in a spreadsheet.
+                        None => Cell::number("no requests").copy_as(String::new(), ""),
+                    },
                     Cell::verdict(Some(verdict.passed)),
                 ]
             })
@@ -627,8 +629,17 @@ pub(crate) fn resources_table(scenario: &ScenarioRecord) -> Option<Table> {
 /// 95% intervals behind the call on hover.
 pub(crate) fn compared_cell(measure: Measure, base: Option<&CompareCell>, cell: Option<&CompareCell>) -> Cell {
     let Some(cell) = cell else { return Cell::number("-") };
-    let value = measure.value(cell).map(|value| measure.format(value)).unwrap_or_else(|| "-".into());
-    match base.and_then(|base| delta(measure, base, cell)) {
+    let number = measure.value(cell);
+    let value = number.map(|value| measure.format(value)).unwrap_or_else(|| "-".into());
+    // Copy gives the cell's own number (the change is the other column's less this one).
+    let with_copy = |shown: Cell| match number {
+        Some(number) => {
+            let (number, unit) = measure.copy(number);
+            shown.copy_as(number, unit)
+        }
+        None => shown,
+    };
+    with_copy(match base.and_then(|base| delta(measure, base, cell)) {
         Some(change) => Cell::toned(
             format!(
                 "{value} {}{} {}",
@@ -657,7 +668,7 @@ pub(crate) fn compared_cell(measure: Measure, base: Option<&CompareCell>, cell: 
                 None => cell,
             }
         }
-    }
+    })
 }
 
 fn change_tone(change: Change) -> Tone {
