@@ -1234,7 +1234,7 @@ fn hovering_a_chart_reads_every_series_at_that_time_on_every_chart() {
 fn dragging_across_a_chart_zooms_every_chart_and_reset_undoes_it() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = live_tab_with_fixture_run(data.path());
-    harness.get_by_label("Drag across a chart to zoom all of them");
+    harness.get_by_label("Drag across a chart to zoom");
     let plot = harness.get_by_label("Response time chart").rect();
     let y = plot.center().y;
     harness.hover_at(egui::pos2(plot.left() + plot.width() * 0.25, y));
@@ -1267,7 +1267,7 @@ fn dragging_across_a_chart_zooms_every_chart_and_reset_undoes_it() {
     harness.get_by_label("Reset zoom").click();
     settle(&mut harness);
     assert_eq!(harness.state().live_view().cursor.zoom, None);
-    harness.get_by_label("Drag across a chart to zoom all of them");
+    harness.get_by_label("Drag across a chart to zoom");
 }
 
 #[test]

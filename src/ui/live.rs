@@ -215,7 +215,8 @@ impl LiveView {
                             }
                         }
                         None => {
-                            ui.label(RichText::new("Drag across a chart to zoom all of them").weak());
+                            ui.label(RichText::new("Drag across a chart to zoom").weak())
+                                .on_hover_text("Every chart zooms to the stretch dragged across; double-click or Reset zoom goes back");
                         }
                     }
                 }
