@@ -131,10 +131,12 @@ fn smooth(old: Option<f64>, new: f64) -> f64 {
 }
 
 /// The CPU the window's threads have used, read every second by a thread of its own (Linux).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 struct WindowCpu {
     shared: Arc<Shared>,
 }
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 struct Shared {
     cpu_micros: AtomicU64,
     /// Microseconds after `start` of the last reading, plus one (0: none yet).
