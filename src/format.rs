@@ -175,13 +175,38 @@ pub(crate) fn one_line(text: &str) -> String {
 
 /// `text` cut to `width` characters, with an ellipsis when cut.
 pub(crate) fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
+    use unicode_width::UnicodeWidthChar;
+    if display_width(text) <= width {
+        return text.to_string();
     }
+    // Room for the ellipsis (one column).
+    let mut cut = String::new();
+    let mut used = 0;
+    for character in text.chars() {
+        let columns = character.width().unwrap_or(0);
+        if used + columns > width.saturating_sub(1) {
+            break;
+        }
+        cut.push(character);
+        used += columns;
+    }
+    cut.push('…');
+    cut
+}
+
+/// How many terminal columns `text` takes: two for a CJK character, none for a combining mark.
+pub(crate) fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` and spaces after it up to `width` terminal columns (left-aligned).
+pub(crate) fn pad_end(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(display_width(text))))
+}
+
+/// Spaces and then `text` up to `width` terminal columns (right-aligned).
+pub(crate) fn pad_start(text: &str, width: usize) -> String {
+    format!("{}{text}", " ".repeat(width.saturating_sub(display_width(text))))
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
     // Journey steps are named `journey / step`: the column grows to show them whole.
     let name_width = rows
         .iter()
-        .map(|row| row.cells[0].chars().count())
+        .map(|row| format::display_width(&row.cells[0]))
         .max()
         .unwrap_or(0)
         .clamp(STATS_WIDTHS[0], MAX_NAME_WIDTH);
@@ -55,8 +55,18 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
     if !chat_rows.is_empty() {
         let _ = writeln!(
             out,
-            "{:<name_width$} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10}  Tokens from",
-            "Chat", "Replies", "TTFB p95", "TTFT p50", "TTFT p95", "ITL p50", "ITL p95", "tok/s p50", "Out tokens", "Out tok/s", "In tok/s"
+            "{} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10} {:>10}  Tokens from",
+            format::pad_end("Chat", name_width),
+            "Replies",
+            "TTFB p95",
+            "TTFT p50",
+            "TTFT p95",
+            "ITL p50",
+            "ITL p95",
+            "tok/s p50",
+            "Out tokens",
+            "Out tok/s",
+            "In tok/s"
         );
         for (name, chat) in chat_rows {
             let streamed = |micros: u64| {
@@ -68,8 +78,8 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<name_width$} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1} {:>10} {:>10.1} {:>10}  {}",
-                format::truncate(name, name_width),
+                "{} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9.1} {:>10} {:>10.1} {:>10}  {}",
+                format::pad_end(&format::truncate(name, name_width), name_width),
                 chat.replies,
                 format::micros(chat.ttfb_p95_micros as f64),
                 streamed(chat.ttft_p50_micros),
@@ -88,7 +98,7 @@ pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
         let journey_width = level
             .journeys
             .iter()
-            .map(|journey| journey.name.chars().count())
+            .map(|journey| format::display_width(&journey.name))
             .max()
             .unwrap_or(0)
             .clamp(STATS_WIDTHS[0], MAX_NAME_WIDTH);
@@ -207,9 +217,9 @@ const JOURNEY_WIDTHS: [usize; JOURNEY_COLUMNS.len() - 2] = [8, 9, 15, 8, 8, 8, 1
 
 /// One line of the journeys table.
 fn journey_line(cells: &[String; JOURNEY_COLUMNS.len()], name_width: usize) -> String {
-    let mut line = format!("{:<name_width$}", format::truncate(&cells[0], name_width));
+    let mut line = format::pad_end(&format::truncate(&cells[0], name_width), name_width);
     for (cell, width) in cells[1..cells.len() - 1].iter().zip(JOURNEY_WIDTHS) {
-        let _ = write!(line, " {cell:>width$}");
+        let _ = write!(line, " {}", format::pad_start(cell, width));
     }
     let _ = write!(line, "  {}", cells[cells.len() - 1]);
     line
@@ -221,9 +231,9 @@ fn text_row(cells: &[String; STATS_COLUMNS.len()], name_width: usize) -> String 
     let mut line = String::new();
     for (index, (cell, width)) in cells.iter().zip(STATS_WIDTHS).enumerate() {
         if index == 0 {
-            let _ = write!(line, "{:<name_width$}", format::truncate(cell, name_width));
+            line.push_str(&format::pad_end(&format::truncate(cell, name_width), name_width));
         } else {
-            let _ = write!(line, " {cell:>width$}");
+            let _ = write!(line, " {}", format::pad_start(cell, width));
         }
     }
     line
@@ -342,4 +352,26 @@ pub(crate) fn findings_text(findings: &[crate::run::Finding]) -> String {
         let _ = writeln!(out, "           -> {}", finding.suggestion);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_in_chinese_keeps_the_columns_in_line() {
+        // Four CJK characters take eight terminal columns: padded by characters, the row
+        // shifted its numbers four columns to the right.
+        let mut cells: [String; STATS_COLUMNS.len()] = std::array::from_fn(|index| format!("{index}"));
+        cells[0] = "聊天补全 chat".to_string();
+        let wide = text_row(&cells, 22);
+        cells[0] = "chat completion".to_string();
+        let plain = text_row(&cells, 22);
+        assert_eq!(format::display_width(&wide), format::display_width(&plain), "{wide}\n{plain}");
+        assert!(wide.ends_with(&plain[22..]), "{wide}\n{plain}");
+        // Cut to fit: a wide character is never split, and the cut stays within the column.
+        let long = "聊".repeat(30);
+        assert!(format::display_width(&format::truncate(&long, 22)) <= 22);
+        assert_eq!(format::display_width(&format::pad_end(&format::truncate(&long, 22), 22)), 22);
+    }
 }
