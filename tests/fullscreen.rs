@@ -86,6 +86,11 @@ fn display() -> Display {
             .spawn()
             .unwrap(),
     );
+    // The window manager owns the screen before the app maps its window (a window mapped while
+    // openbox starts can be left unmanaged).
+    wait_for("openbox on the display", Duration::from_secs(30), || {
+        x(&name, "xprop", &["-root", "_NET_SUPPORTING_WM_CHECK"]).contains("window id")
+    });
     Display {
         name,
         _wm: wm,
@@ -114,18 +119,43 @@ fn app(display: &str, data: &Path, args: &[&str], envs: &[(&str, &str)]) -> Kill
     Killed(command.spawn().unwrap())
 }
 
-/// The id of the app's window, once it is open.
-fn app_window(display: &str) -> String {
-    let mut window = String::new();
-    wait_for("the Loadscope window", Duration::from_secs(90), || {
-        window = x(display, "xdotool", &["search", "--name", "Loadscope"])
+/// The id of the app's window, once it is open (or a panic with the app's standard error,
+/// written to `data/stderr`).
+fn app_window(display: &str, data: &Path) -> String {
+    let started = Instant::now();
+    loop {
+        let window = x(display, "xdotool", &["search", "--name", "Loadscope"])
             .lines()
             .next()
             .unwrap_or_default()
             .to_string();
-        !window.is_empty()
-    });
-    window
+        if !window.is_empty() {
+            return window;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "no Loadscope window after 90 s; the app's standard error:\n{}",
+            std::fs::read_to_string(data.join("stderr")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn without_a_display_the_app_says_what_runs_headless() {
+    let output = Command::new(env!("CARGO_BIN_EXE_loadscope"))
+        .arg("gui")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are unset). Every command runs headless: \
+         loadscope run demo --demo-stack, loadscope run PRESET, loadscope --help"
+    );
 }
 
 #[test]
@@ -140,7 +170,7 @@ fn without_an_opengl_driver_the_window_opens_with_wgpu() {
         &[],
         &[("LOADSCOPE_RENDERER", "glow"), ("LIBGL_DRIVERS_PATH", "/nonexistent")],
     );
-    let window = app_window(&display.name);
+    let window = app_window(&display.name, data.path());
     wait_for("a drawn window", Duration::from_secs(30), || size(&display.name, &window).0 > 0);
     let stderr = std::fs::read_to_string(data.path().join("stderr")).unwrap();
     assert!(
@@ -156,7 +186,7 @@ fn present_is_the_window_managers_full_screen_and_f11_and_esc_leave_it() {
     let data = tempfile::tempdir().unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs/a.json");
     let _app = app(display, data.path(), &["--present", fixture.to_str().unwrap()], &[]);
-    let window = app_window(display);
+    let window = app_window(display, data.path());
     // Presenting: the window manager's full screen, the whole screen.
     wait_for("full screen", Duration::from_secs(30), || fullscreen(display, &window));
     wait_for("the screen's size", Duration::from_secs(10), || {

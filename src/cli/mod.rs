@@ -490,6 +490,20 @@ pub fn main(cli: Cli) -> ExitCode {
     }
 }
 
+/// Why no window can open here, before trying (Linux and the BSDs: neither an X display nor a
+/// Wayland one is named), in words that say what to do instead.
+fn no_display() -> Option<String> {
+    if cfg!(any(target_os = "windows", target_os = "macos")) {
+        return None;
+    }
+    let named = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    (!named("DISPLAY") && !named("WAYLAND_DISPLAY")).then(|| {
+        "cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are unset). Every command runs headless: \
+         loadscope run demo --demo-stack, loadscope run PRESET, loadscope --help"
+            .to_string()
+    })
+}
+
 fn gui(
     preset: Option<String>,
     demo_stack: bool,
@@ -502,12 +516,15 @@ fn gui(
         present,
         ..crate::ui::AppConfig::default()
     };
+    if let Some(why) = no_display() {
+        eprintln!("{why}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     match crate::ui::run(config, renderer) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!(
-                "cannot open the Loadscope window: {err}
-                 (no display? The same runs work headless: loadscope run demo --demo-stack)"
+                "cannot open a window: {err}. Every command runs headless: loadscope run demo --demo-stack (loadscope --help lists them)"
             );
             ExitCode::from(EXIT_BAD_INPUT)
         }
