@@ -244,7 +244,17 @@ fn an_error_rate_past_its_limit_only_within_noise_does_not_end_a_search() {
     assert!(capacity.steps.iter().all(|step| step.held), "{:?}", capacity.steps);
     let first = &capacity.steps[0];
     let note = first.note.as_deref().unwrap_or("");
-    assert!(note.contains("for enough evidence"), "the first step was measured longer: {note:?}");
+    // What the first step saw, for a failure's message (CI once failed here with an empty
+    // note, which this machine never reproduced).
+    let level = &run.scenarios[0].levels[0];
+    assert!(
+        note.contains("for enough evidence"),
+        "the first step was measured longer: {note:?} ({} requests, {} failed, over {:.1} s; steps {:?})",
+        level.total.stats.requests,
+        level.total.stats.failures,
+        level.duration_secs(),
+        capacity.steps
+    );
     assert_eq!(capacity.answer(), "at least 8 users (held at the maximum tried; raise max)");
     let caption = loadscope::testing::report::tables::capacity_table(&run.scenarios[0])
         .unwrap()
