@@ -227,7 +227,7 @@ fn a_rate_search_starts_each_step_with_no_queue_left_from_a_failed_one() {
 
 #[test]
 fn an_error_rate_past_its_limit_only_within_noise_does_not_end_a_search() {
-    // 2% errors, the first three requests unlucky: 3 of the first step's ~40 requests fail
+    // 2% errors, three early requests unlucky: 3 of the first step's ~40 requests fail
     // (7.5%, past error_rate < 5%, but within noise: the 95% interval is 2.6% to 20%).
     let server = Faulty::start();
     let (_dir, out) = common::out_path();
