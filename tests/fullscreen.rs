@@ -159,6 +159,24 @@ fn without_a_display_the_app_says_what_runs_headless() {
 }
 
 #[test]
+fn the_windows_own_state_is_kept_in_the_data_dir() {
+    // Two data dirs never share window state: with LOADSCOPE_DATA_DIR set, eframe's app.ron
+    // is written there (on closing the window, here by the window manager's Alt+F4).
+    let display = display();
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut app = app(&display.name, &data, &[], &[("HOME", home.path().to_str().unwrap())]);
+    let window = app_window(&display.name, &data);
+    x(&display.name, "xdotool", &["windowactivate", "--sync", &window, "key", "alt+F4"]);
+    wait_for("the app to exit", Duration::from_secs(30), || {
+        app.0.try_wait().ok().flatten().is_some()
+    });
+    let state = std::fs::read_to_string(data.join("app.ron")).expect("app.ron in the data dir");
+    assert!(state.contains("loadscope-settings"), "{state}");
+}
+
+#[test]
 fn without_an_opengl_driver_the_window_opens_with_wgpu() {
     // OpenGL asked for, and Mesa's drivers are not where it looks for them: the window opens
     // anyway, drawn by wgpu (Mesa's lavapipe), and says why.
