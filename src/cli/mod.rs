@@ -38,9 +38,17 @@ pub(crate) const EXIT_NOT_SAVED: u8 = 3;
 /// Exit code: a signal stopped the command before any load was sent (as shells report SIGINT).
 pub(crate) const EXIT_INTERRUPTED: u8 = 130;
 
+/// The exit codes, as `loadscope --help` lists them (a unit test holds them to the constants).
+const EXIT_STATUS_HELP: &str = "Exit status:
+  0    every target held (or a stopped run with none failed)
+  1    a target failed, or abort_on_fail stopped the run
+  2    bad input (preset, flag, unwritable --out) or a failed preflight / setup step
+  3    the run ended but could not be saved anywhere (its summary was printed)
+  130  stopped by a signal before any load was sent";
+
 /// Load testing for AI service stacks.
 #[derive(Debug, Parser)]
-#[command(name = "loadscope", version, about, long_about = None)]
+#[command(name = "loadscope", version, about, long_about = None, after_help = EXIT_STATUS_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Commands>,
@@ -244,6 +252,23 @@ fn parse_rfc3339(text: &str) -> Result<std::time::SystemTime, String> {
         local.checked_add(shift)
     };
     utc.ok_or_else(|| format!("{text} is out of range"))
+}
+
+#[cfg(test)]
+mod exit_status_tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn help_lists_every_exit_code() {
+        let help = Cli::command().render_help().to_string();
+        assert!(help.contains("Exit status:"), "{help}");
+        for code in [EXIT_PASSED, EXIT_TARGET_FAILED, EXIT_BAD_INPUT, EXIT_NOT_SAVED, EXIT_INTERRUPTED] {
+            let line = format!("\n  {code:<5}");
+            assert!(EXIT_STATUS_HELP.contains(&line), "exit code {code} is not in --help");
+        }
+        assert_eq!(EXIT_STATUS_HELP.lines().count(), 6, "a code --help lists that no constant names");
+    }
 }
 
 #[cfg(test)]
