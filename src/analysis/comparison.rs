@@ -7,6 +7,7 @@ use super::TaskRow;
 use super::noise::{self, Interval};
 use crate::analysis::verdicts::all_passed;
 use crate::format;
+use crate::measure::MetricUnit;
 use crate::run::{LevelRecord, RunRecord, TaskSummary, histogram};
 
 /// Changes smaller than this (percent) are too small to call, however sure they are.
@@ -297,8 +298,8 @@ impl Measure {
     /// A value for a spreadsheet: the bare number and its unit (`412.000`, `ms`).
     pub fn copy(self, value: f64) -> (String, &'static str) {
         match self {
-            Measure::P50 | Measure::P95 | Measure::P99 | Measure::TtftP95 => (format!("{:.3}", value / 1000.0), "ms"),
-            Measure::ErrorRate => (format!("{value:.4}"), "%"),
+            Measure::P50 | Measure::P95 | Measure::P99 | Measure::TtftP95 => MetricUnit::LatencyMicros.copy(value),
+            Measure::ErrorRate => MetricUnit::Percent.copy(value),
             Measure::Rps => (format!("{value:.3}"), "req/s"),
         }
     }

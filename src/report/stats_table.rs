@@ -5,6 +5,7 @@
 
 use crate::analysis::TaskRow;
 use crate::format;
+use crate::measure::MetricUnit;
 use crate::run::{LevelRecord, TaskStats};
 
 /// The columns, in order.
@@ -93,7 +94,7 @@ impl StatsMeasure {
     /// requests to measure it.
     pub(crate) fn copy(self, stats: &TaskStats) -> Option<(String, &'static str)> {
         let measured = stats.requests > 0;
-        let millis = |micros: f64| measured.then(|| (format!("{:.3}", micros / 1000.0), "ms"));
+        let millis = |micros: f64| measured.then(|| MetricUnit::LatencyMicros.copy(micros));
         match self {
             StatsMeasure::Requests => Some((stats.requests.to_string(), "")),
             StatsMeasure::Fails => Some((stats.failures.to_string(), "")),
@@ -106,7 +107,7 @@ impl StatsMeasure {
             StatsMeasure::AvgSize => measured.then(|| (format!("{:.0}", stats.avg_bytes), "B")),
             StatsMeasure::Rps => Some((format!("{:.3}", stats.rps), "req/s")),
             StatsMeasure::FailuresPerSec => Some((format!("{:.3}", stats.failures_per_sec), "/s")),
-            StatsMeasure::ErrorRate => Some((format!("{:.4}", stats.error_rate_percent()), "%")),
+            StatsMeasure::ErrorRate => Some(MetricUnit::Percent.copy(stats.error_rate_percent())),
         }
     }
 }

@@ -112,6 +112,18 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
+impl Table {
+    /// A table with no title or caption (one the app draws under its own heading).
+    pub(crate) fn untitled(headers: &[&str], rows: Vec<Vec<Cell>>) -> Table {
+        Table {
+            title: None,
+            caption: None,
+            headers: headers.iter().map(|header| header.to_string()).collect(),
+            rows,
+        }
+    }
+}
+
 fn latency(micros: f64, stats: &TaskStats) -> String {
     if stats.requests == 0 { "-".into() } else { format::micros(micros) }
 }
@@ -435,7 +447,7 @@ pub(crate) fn cancelled_table(scenario: &ScenarioRecord) -> Option<Table> {
 pub(crate) fn journey_cells(name: &str, stats: &crate::run::JourneyStats) -> Vec<Cell> {
     let texts = crate::report::journey_table::journey_row(name, stats);
     let completed = stats.completed > 0;
-    let millis = |micros: u64| completed.then(|| (format!("{:.3}", micros as f64 / 1000.0), "ms"));
+    let millis = |micros: u64| completed.then(|| crate::measure::MetricUnit::LatencyMicros.copy(micros as f64));
     let copies: [Option<(String, &'static str)>; crate::report::journey_table::JOURNEY_COLUMNS.len()] = [
         None,
         Some((stats.started.to_string(), "")),

@@ -14,11 +14,16 @@ pub(crate) fn default_runs_dir() -> PathBuf {
     data_dir().join("runs")
 }
 
+/// The data dir `LOADSCOPE_DATA_DIR` names, if it is set.
+pub(crate) fn data_dir_from_env() -> Option<PathBuf> {
+    std::env::var_os("LOADSCOPE_DATA_DIR").map(PathBuf::from)
+}
+
 /// Loadscope's data dir: the local (not roaming) app data on Windows, where runs of many
 /// megabytes do not belong in a roaming profile (see `identity` for each platform's path).
 pub(crate) fn data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("LOADSCOPE_DATA_DIR") {
-        return PathBuf::from(dir);
+    if let Some(dir) = data_dir_from_env() {
+        return dir;
     }
     use crate::identity::{APPLICATION, ORGANIZATION, QUALIFIER};
     directories::ProjectDirs::from(QUALIFIER, ORGANIZATION, APPLICATION)

@@ -465,15 +465,12 @@ fn stats_table(ui: &mut egui::Ui, rows: &[(TaskRow, TaskStats)]) {
     }
     // Copied as the per-task table copies (bare numbers, units in the headers).
     super::tables::copy_button(ui, "statistics", rows.len(), || {
-        tsv::table(&Table {
-            title: None,
-            caption: None,
-            headers: STATS_COLUMNS.iter().map(|header| header.to_string()).collect(),
-            rows: rows
-                .iter()
+        tsv::table(&Table::untitled(
+            &STATS_COLUMNS,
+            rows.iter()
                 .map(|(task, stats)| stats_cells(stats_row(task.clone(), stats)))
                 .collect(),
-        })
+        ))
     });
     let table: Vec<_> = rows.iter().map(|(task, stats)| stats_row(task.clone(), stats)).collect();
     let shape = super::tables::GridShape::of_text(ui, STATS_COLUMNS.len(), 1, table.len(), [12.0, 2.0]);
@@ -500,18 +497,9 @@ fn journeys_table(ui: &mut egui::Ui, live: &LiveRun) {
         .iter()
         .map(|(name, stats)| crate::report::tables::journey_cells(name, stats))
         .collect();
-    let table = Table {
-        title: None,
-        caption: None,
-        headers: JOURNEY_COLUMNS.iter().map(|header| header.to_string()).collect(),
-        rows,
-    };
+    let table = Table::untitled(&JOURNEY_COLUMNS, rows);
     super::tables::copy_button(ui, "journeys", table.rows.len(), || tsv::table(&table));
-    let shape = super::tables::GridShape::of_text(ui, JOURNEY_COLUMNS.len(), 1, table.rows.len(), [12.0, 2.0]);
-    super::tables::pinned_grid(ui, "journeys-table", shape, |ui, row, column| match row {
-        0 => ui.label(RichText::new(JOURNEY_COLUMNS[column]).strong()),
-        _ => ui.label(&table.rows[row - 1][column].text),
-    });
+    super::tables::table_grid(ui, "journeys-table", &table, [12.0, 2.0]);
 }
 
 /// Locust's "current ratio": each task's share of the requests beside its share of the weights.
@@ -523,17 +511,16 @@ fn task_ratio(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
     ui.add_space(8.0);
     ui.label(RichText::new("Task ratio").strong());
     let percent = |value: Option<f64>| value.map(crate::format::percent).unwrap_or_else(|| "-".into());
-    let table = Table {
-        title: None,
-        caption: None,
-        headers: ["Task", "Requests", "Share of requests", "Share of weights"]
-            .map(String::from)
-            .to_vec(),
-        rows: shares
+    let table = Table::untitled(
+        &["Task", "Requests", "Share of requests", "Share of weights"],
+        shares
             .iter()
             .map(|share| {
                 let share_cell = |value: Option<f64>| match value {
-                    Some(value) => Cell::number(percent(Some(value))).copy_as(format!("{value:.2}"), "%"),
+                    Some(value) => {
+                        let (number, unit) = crate::measure::MetricUnit::Percent.copy(value);
+                        Cell::number(percent(Some(value))).copy_as(number, unit)
+                    }
                     None => Cell::number(percent(None)),
                 };
                 vec![
@@ -544,20 +531,9 @@ fn task_ratio(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
                 ]
             })
             .collect(),
-    };
+    );
     super::tables::copy_button(ui, "task ratio", table.rows.len(), || tsv::table(&table));
-    egui::Grid::new("task-ratio").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
-        for header in &table.headers {
-            ui.label(RichText::new(header).strong());
-        }
-        ui.end_row();
-        for row in &table.rows {
-            for cell in row {
-                ui.label(&cell.text);
-            }
-            ui.end_row();
-        }
-    });
+    super::tables::table_grid(ui, "task-ratio", &table, [12.0, 2.0]);
 }
 
 /// The Failures view's columns (Copy gives the same).
@@ -581,12 +557,9 @@ fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
         return;
     }
     super::tables::copy_button(ui, "failures", rows.len(), || {
-        tsv::table(&Table {
-            title: None,
-            caption: None,
-            headers: FAILURE_COLUMNS.iter().map(|header| header.to_string()).collect(),
-            rows: rows
-                .iter()
+        tsv::table(&Table::untitled(
+            &FAILURE_COLUMNS,
+            rows.iter()
                 .map(|(scenario, row)| {
                     vec![
                         Cell::number(row.count.to_string()),
@@ -597,7 +570,7 @@ fn failures_table(ui: &mut egui::Ui, live: &LiveRun, whole_run: bool) {
                     ]
                 })
                 .collect(),
-        })
+        ))
     });
     egui::Grid::new("failures-table").striped(true).spacing([12.0, 2.0]).show(ui, |ui| {
         for header in FAILURE_COLUMNS {

@@ -67,8 +67,7 @@ fn open_window(config: AppConfig, renderer: eframe::Renderer, opened: std::sync:
     // The window's own state (size, theme, remembered choices) lives beside the runs when
     // LOADSCOPE_DATA_DIR names a data dir, so two data dirs never share it; else in eframe's
     // place for the app.
-    let persistence_path = std::env::var_os("LOADSCOPE_DATA_DIR").map(|dir| {
-        let dir = std::path::PathBuf::from(dir);
+    let persistence_path = crate::run::library::data_dir_from_env().map(|dir| {
         // Before the window thread is marked (`io_guard`): the one folder eframe writes into.
         let _ = std::fs::create_dir_all(&dir);
         dir.join("app.ron")

@@ -522,7 +522,7 @@ impl RunsTab {
                     .collect();
                 let mut shape = tables::GridShape::of_text(ui, columns.len(), 3, rows.len(), [12.0, 3.0]);
                 // The Compare box keeps its clicks; the rest of the row selects the run.
-                shape.row_click_from = 1;
+                shape.row_clicks_from = Some(1);
                 if searches {
                     // A search's answer is what its row is read for: larger text.
                     let answer = ui.fonts_mut(|fonts| fonts.row_height(&egui::FontId::proportional(CAPACITY_TEXT_SIZE)));

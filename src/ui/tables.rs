@@ -67,9 +67,10 @@ pub(crate) struct GridShape {
     /// Every row's height in both halves, so they line up: at least the tallest cell's.
     pub row_height: f32,
     pub spacing: egui::Vec2,
-    /// The first column of a row's whole-row click area (the columns before it, such as a
-    /// check box, keep their clicks).
-    pub row_click_from: usize,
+    /// Rows that select as a whole: the first column of each row's click area (the columns
+    /// before it, such as a check box, keep their clicks). None: no click areas (cells keep
+    /// their hover text).
+    pub row_clicks_from: Option<usize>,
 }
 
 impl GridShape {
@@ -82,7 +83,7 @@ impl GridShape {
             body_rows,
             row_height: text.max(ui.spacing().interact_size.y),
             spacing: spacing.into(),
-            row_click_from: 0,
+            row_clicks_from: None,
         }
     }
 }
@@ -90,7 +91,8 @@ impl GridShape {
 /// A striped grid whose first columns stay put while the rest scroll sideways, so a narrow
 /// window still shows which row is which: two grids side by side, the second in a horizontal
 /// scroll area, every row of one height. `draw(ui, row, column)` draws a cell (row 0 is the
-/// header). Returns a click response for each body row, the whole row wide, both halves.
+/// header). With `row_clicks_from`, returns a click response for each body row, the whole row
+/// wide, both halves (else Nones).
 pub(crate) fn pinned_grid(
     ui: &mut egui::Ui,
     id: &str,
@@ -108,7 +110,7 @@ pub(crate) fn pinned_grid(
                 for row in 0..=shape.body_rows {
                     for column in columns.clone() {
                         let response = draw(ui, row, column);
-                        if row > 0 && column >= shape.row_click_from {
+                        if row > 0 && shape.row_clicks_from.is_some_and(|from| column >= from) {
                             rects[row - 1] = rects[row - 1].union(response.rect);
                         }
                     }
@@ -154,15 +156,21 @@ pub(crate) fn table(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debu
     if let Some(caption) = &table.caption {
         ui.label(RichText::new(caption).weak());
     }
-    let shape = GridShape::of_text(ui, table.headers.len(), 1, table.rows.len(), [14.0, 3.0]);
-    pinned_grid(ui, &format!("{id:?}"), shape, |ui, row, column| match row {
+    table_grid(ui, &format!("{id:?}"), table, [14.0, 3.0]);
+    ui.add_space(6.0);
+}
+
+/// A table's headers and cells as a striped grid, its first column pinned while the rest
+/// scroll sideways.
+pub(crate) fn table_grid(ui: &mut egui::Ui, id: &str, table: &Table, spacing: [f32; 2]) {
+    let shape = GridShape::of_text(ui, table.headers.len(), 1, table.rows.len(), spacing);
+    pinned_grid(ui, id, shape, |ui, row, column| match row {
         0 => ui.label(RichText::new(&table.headers[column]).strong()),
         _ => match table.rows[row - 1].get(column) {
             Some(item) => cell(ui, item, None),
             None => ui.label(""),
         },
     });
-    ui.add_space(6.0);
 }
 
 /// Draws a report chart with egui_plot: a legend above it (one swatch per line, then the

@@ -168,6 +168,17 @@ impl LoadscopeApp {
                 None
             }
         };
+        let adapter = match (&cc.wgpu_render_state, &cc.gl) {
+            (Some(state), _) => Some(super::renderer::Adapter::of_wgpu(&state.adapter.get_info())),
+            (None, Some(gl)) => Some(super::renderer::Adapter::of_gl(gl)),
+            (None, None) => None,
+        };
+        // Not knowing the adapter (the test harness), the window paces itself as on a graphics
+        // card: the harness draws only when a test steps it.
+        let pacer = crate::ui::frame_pacer::FramePacer::new(match &adapter {
+            Some(adapter) if adapter.software => crate::ui::frame_pacer::Renderer::Software,
+            _ => crate::ui::frame_pacer::Renderer::Hardware,
+        });
         let runs_dir = config.data_dir.join("runs");
         let mut app = LoadscopeApp {
             document: PresetDocument::shipped("demo").unwrap_or_else(|| PresetDocument::new(Origin::Untitled, NEW_PRESET.to_string())),
@@ -203,10 +214,10 @@ impl LoadscopeApp {
             settings,
             config,
             gpu: cc.wgpu_render_state.as_ref().map(crate::ui::renderer::Gpu::of_window),
-            // Replaced below once the adapter is known.
-            pacer: crate::ui::frame_pacer::FramePacer::new(crate::ui::frame_pacer::Renderer::Hardware),
+            pacer,
             ctx,
         };
+        app.live_view.adapter = adapter;
         app.apply_theme();
         app.scan_user_presets();
         if app.config.probe_monitors {
@@ -219,20 +230,6 @@ impl LoadscopeApp {
                 PresetRef::Shipped(arg)
             }
         });
-        let adapter = match (&cc.wgpu_render_state, &cc.gl) {
-            (Some(state), _) => Some(super::renderer::Adapter::of_wgpu(&state.adapter.get_info())),
-            (None, Some(gl)) => Some(super::renderer::Adapter::of_gl(gl)),
-            (None, None) => None,
-        };
-        // Not knowing the adapter (the test harness), the window paces itself as on a graphics
-        // card: the harness draws only when a test steps it.
-        let software = adapter.as_ref().is_some_and(|adapter| adapter.software);
-        app.pacer = super::frame_pacer::FramePacer::new(if software {
-            super::frame_pacer::Renderer::Software
-        } else {
-            super::frame_pacer::Renderer::Hardware
-        });
-        app.live_view.adapter = adapter;
         match start.or_else(|| app.settings.last_preset.clone()) {
             Some(PresetRef::File(path)) => app.route(AppCommand::OpenPreset(path)),
             Some(PresetRef::Shipped(name)) => app.route(AppCommand::OpenShipped(name)),
