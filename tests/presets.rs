@@ -310,8 +310,11 @@ fn overrides_replace_host_users_and_duration() {
         duration: Some(loadscope::testing::measure::duration::HumanDuration(Duration::from_secs(7))),
         insecure: false,
         search: None,
+        headers: vec![("X-Team".into(), "load".into())],
+        requests: Some(40),
     };
     let preset = load("full-suite", &overrides).unwrap();
+    assert_eq!(preset.scenarios[0].levels[0].requests, Some(40));
     assert_eq!(preset.scenarios.len(), 1);
     assert_eq!(preset.scenarios[0].name, "RAG Service");
     assert_eq!(preset.scenarios[0].primary().base.port, 9999);

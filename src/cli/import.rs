@@ -116,7 +116,9 @@ fn names(args: &LocustArgs) -> Result<ImportNames, String> {
             task_names: BTreeMap::new(),
         });
     };
-    let compiled = super::load_checked(preset, &Overrides::default()).map_err(|errors| format!("--preset: {errors}"))?;
+    let compiled = crate::preset::PresetSource::locate(preset)
+        .and_then(|source| super::load_checked(source, &Overrides::default()))
+        .map_err(|errors| format!("--preset: {errors}"))?;
     let scenario: &CompiledScenario = match &args.scenario {
         None => compiled
             .scenarios

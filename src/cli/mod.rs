@@ -3,6 +3,7 @@
 //! failed its preflight health check, 3 the run could not be saved anywhere, 130 stopped
 //! before any load was sent.
 
+pub(crate) mod adhoc;
 pub(crate) mod compare;
 pub(crate) mod demo_stack;
 pub(crate) mod generate;
@@ -74,11 +75,11 @@ pub enum Commands {
         renderer: crate::ui::renderer::RendererChoice,
     },
     /// Run a preset headless: live progress, then per-level stats and target verdicts.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Search for the highest load at which every target holds: each scenario's levels become
     /// a capacity search (rising until a target fails, then bisecting). The last line printed
     /// is the answer, e.g. `capacity: 24 users`.
-    Capacity(CapacityArgs),
+    Capacity(Box<CapacityArgs>),
     /// Check presets for mistakes (file, line and column for each).
     Validate {
         /// Preset files or shipped preset names.
@@ -129,14 +130,16 @@ pub enum Commands {
 /// What `run` and `capacity` share: the preset, where it runs, and how the run is kept.
 #[derive(Debug, clap::Args)]
 pub struct RunTarget {
-    /// A preset file, or a shipped preset's name (api-gateway, rag-service, mcp-server,
-    /// baseline, full-suite, demo, llm-capacity, llm-dataset).
+    /// A preset file, a shipped preset's name (api-gateway, rag-service, mcp-server,
+    /// baseline, full-suite, demo, llm-capacity, llm-dataset), or an http:// or https:// URL to
+    /// load on its own (see "A run from a URL").
+    #[arg(value_name = "PRESET|URL")]
     pub preset: String,
     /// Run only this scenario of the preset.
     #[arg(long)]
     pub scenario: Option<String>,
     /// Replace every scenario's base URL (e.g. http://localhost:9000).
-    #[arg(long)]
+    #[arg(long, env = "LOADSCOPE_HOST")]
     pub host: Option<String>,
     /// Write the run file here, replacing a file of that name (default: a new file in the
     /// data dir's runs/).
@@ -149,7 +152,7 @@ pub struct RunTarget {
     #[arg(long)]
     pub no_preflight: bool,
     /// Worker threads (default: one per CPU).
-    #[arg(long)]
+    #[arg(long, env = "LOADSCOPE_WORKERS")]
     pub workers: Option<usize>,
     /// No live progress line.
     #[arg(short, long)]
@@ -159,7 +162,7 @@ pub struct RunTarget {
     pub insecure: bool,
     /// Serve live metrics for Prometheus at http://ADDR/metrics during the run: HOST:PORT, or a
     /// port alone for 127.0.0.1 (replaces the preset's `[export] metrics_addr`).
-    #[arg(long, value_name = "ADDR", value_parser = crate::preset::compile::export::parse_metrics_addr)]
+    #[arg(long, value_name = "ADDR", value_parser = crate::preset::compile::export::parse_metrics_addr, env = "LOADSCOPE_METRICS_ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Also write the verdicts as JUnit XML here, for CI: a test suite per scenario, a test
     /// case per target and level.
@@ -171,16 +174,16 @@ pub struct RunTarget {
     pub json: bool,
     /// Run segment i of n (from 0, e.g. 2/4): this process's share of every level's users,
     /// spawn rate and arrival rate. `loadscope merge` makes one run of the n files.
-    #[arg(long, value_name = "i/n", value_parser = crate::preset::segment::Segment::parse)]
+    #[arg(long, value_name = "i/n", value_parser = crate::preset::segment::Segment::parse, env = "LOADSCOPE_SEGMENT")]
     pub segment: Option<crate::preset::segment::Segment>,
     /// The id of the run the segments belong to (the same for all of them; letters, digits,
     /// `.`, `_` and `-`).
-    #[arg(long, value_name = "ID", value_parser = parse_run_id)]
+    #[arg(long, value_name = "ID", value_parser = parse_run_id, env = "LOADSCOPE_RUN_ID")]
     pub run_id: Option<String>,
     /// Start the first level at this time (RFC 3339, e.g. 2026-12-03T14:30:00Z or
     /// 2026-12-03T20:00:00+05:30), after the checks, so segments start together; a start later
     /// than 50 ms is noted in the run, and a time more than a minute gone is refused.
-    #[arg(long, value_name = "TIME", value_parser = parse_start_at)]
+    #[arg(long, value_name = "TIME", value_parser = parse_start_at, env = "LOADSCOPE_START_AT")]
     pub start_at: Option<std::time::SystemTime>,
 }
 
@@ -304,15 +307,28 @@ mod start_at_tests {
 pub struct RunArgs {
     #[command(flatten)]
     pub target: RunTarget,
-    /// Users for every level (turns open-model levels into closed ones).
-    #[arg(short = 'u', long, allow_negative_numbers = true, value_parser = parse_users)]
+    /// Users for every level (turns open-model levels into closed ones); a run from a URL
+    /// defaults to 10.
+    #[arg(short = 'u', long, allow_negative_numbers = true, value_parser = parse_users, env = "LOADSCOPE_USERS")]
     pub users: Option<u32>,
     /// Spawn rate (users per second) for every closed-model level.
-    #[arg(short = 'r', long = "spawn-rate")]
+    #[arg(short = 'r', long = "spawn-rate", env = "LOADSCOPE_SPAWN_RATE")]
     pub spawn_rate: Option<f64>,
-    /// Duration of every level, e.g. 30s or 5m.
-    #[arg(short = 't', long = "run-time", value_parser = parse_human_duration)]
+    /// Each level's duration, e.g. 30s or 5m (a run from a URL has one level: the whole run,
+    /// 10s by default; with --capacity, each step). The line before the load says the total.
+    #[arg(short = 't', long = "duration", visible_alias = "run-time", value_parser = parse_human_duration, env = "LOADSCOPE_DURATION")]
     pub duration: Option<HumanDuration>,
+    /// Each level ends once this many requests have finished (or at its duration): oha's -n.
+    /// A run from a URL without -t then waits up to 10m for them.
+    #[arg(short = 'n', long = "requests", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+    /// A request header, 'Name: value' (repeatable). On a preset it is added to every
+    /// scenario's service. A literal credential (Authorization, X-Api-Key, Cookie, ...) is held
+    /// out of the run file as ${LOADSCOPE_HEADER_NAME}.
+    #[arg(short = 'H', long = "header", value_name = "'Name: value'", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    #[command(flatten)]
+    pub adhoc: AdHocArgs,
     /// Run the preset N times (2 to 100), keeping each run, then print the spread of each
     /// level's p95, RPS and error rate (lowest, median, highest) and save it under
     /// runs/repeats/. `compare` uses that spread as its noise for runs that have repeats.
@@ -321,6 +337,79 @@ pub struct RunArgs {
     /// Set by `loadscope capacity`: a search in place of every scenario's levels.
     #[arg(skip)]
     pub search: Option<crate::preset::overrides::SearchOverride>,
+}
+
+/// What only a run from a URL takes (`loadscope run http://...`): a preset file sets these
+/// itself.
+#[derive(Debug, Default, clap::Args)]
+pub struct AdHocArgs {
+    /// HTTP method of a run from a URL (default GET, or POST with -d).
+    #[arg(short = 'm', long, value_name = "METHOD", help_heading = "A run from a URL")]
+    pub method: Option<String>,
+    /// Request body of a run from a URL; @FILE reads it from a file.
+    #[arg(short = 'd', long = "body", value_name = "BODY|@FILE", help_heading = "A run from a URL")]
+    pub body: Option<String>,
+    /// Requests per second on a clock (open model) instead of users.
+    #[arg(long, value_name = "PER_SEC", value_parser = parse_load, help_heading = "A run from a URL")]
+    pub rate: Option<f64>,
+    /// Streamed chat completions to the URL (/v1/chat/completions when it is a base such as
+    /// http://host:8000); the model comes from /v1/models unless --model names it.
+    #[arg(long, help_heading = "A run from a URL")]
+    pub chat: bool,
+    /// The model for --chat. A preset reads it as ${LOADSCOPE_MODEL} (the shipped ones write
+    /// ${LOADSCOPE_MODEL:-demo-llm}).
+    #[arg(long, value_name = "NAME", env = "LOADSCOPE_MODEL", help_heading = "A run from a URL")]
+    pub model: Option<String>,
+    /// Prompt length of --chat requests, in tokens (default 256).
+    #[arg(long, value_name = "TOKENS", value_parser = clap::value_parser!(u32).range(1..), help_heading = "A run from a URL")]
+    pub prompt_tokens: Option<u32>,
+    /// The most tokens a --chat reply may have (default 128).
+    #[arg(long, value_name = "TOKENS", value_parser = clap::value_parser!(u32).range(1..), help_heading = "A run from a URL")]
+    pub max_tokens: Option<u32>,
+    /// A capacity search over users (or --rate) instead of one level: from 1 up to -u (default
+    /// 256) or --rate, each step -t long, against the --target lines.
+    #[arg(long, help_heading = "A run from a URL")]
+    pub capacity: bool,
+    /// A target the run is judged by, e.g. 'p95 < 500ms' or 'ttft_p95 < 500ms' (repeatable).
+    #[arg(long = "target", value_name = "EXPR", value_parser = parse_target, help_heading = "A run from a URL")]
+    pub targets: Vec<String>,
+    /// Write the preset the URL and flags make as TOML here, to edit or open in the app.
+    #[arg(long, value_name = "FILE", help_heading = "A run from a URL")]
+    pub save_preset: Option<PathBuf>,
+}
+
+impl AdHocArgs {
+    /// The flags given that only a run from a URL takes (for the message when a preset was
+    /// named instead). `--model` is not among them: a preset reads it as ${LOADSCOPE_MODEL}.
+    pub(crate) fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        for (flag, set) in [
+            ("-m/--method", self.method.is_some()),
+            ("-d/--body", self.body.is_some()),
+            ("--rate", self.rate.is_some()),
+            ("--chat", self.chat),
+            ("--prompt-tokens", self.prompt_tokens.is_some()),
+            ("--max-tokens", self.max_tokens.is_some()),
+            ("--capacity", self.capacity),
+            ("--target", !self.targets.is_empty()),
+            ("--save-preset", self.save_preset.is_some()),
+        ] {
+            if set {
+                given.push(flag);
+            }
+        }
+        given
+    }
+}
+
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    crate::preset::adhoc::parse_header(text).map_err(|why| why.to_string())
+}
+
+fn parse_target(text: &str) -> Result<String, String> {
+    crate::measure::target::TargetExpr::parse(text)
+        .map(|_| text.trim().to_string())
+        .map_err(|why| format!("{why}; e.g. --target 'p95 < 500ms' or --target 'error_rate < 1%'"))
 }
 
 /// `loadscope capacity`. Flags left out keep the scenario's `[scenario.capacity]` values, else
@@ -361,6 +450,9 @@ impl CapacityArgs {
             users: None,
             spawn_rate: None,
             duration: None,
+            requests: None,
+            headers: Vec::new(),
+            adhoc: AdHocArgs::default(),
             repeat: None,
             search: Some(crate::preset::overrides::SearchOverride {
                 over: self.over,
@@ -455,10 +547,10 @@ fn parse_human_duration(text: &str) -> Result<HumanDuration, crate::measure::Dur
 /// A preset as `run` and `validate` check it: located, parsed, overridden, compiled, and its
 /// saved baseline runs read (a missing or unusable one is a mistake at its `baseline` key).
 pub(crate) fn load_checked(
-    arg: &str,
+    source: crate::preset::PresetSource,
     overrides: &crate::preset::Overrides,
 ) -> Result<crate::preset::CompiledPreset, crate::preset::PresetErrors> {
-    let mut compiled = with_dataset_progress(|| crate::preset::load(arg, overrides))?;
+    let mut compiled = with_dataset_progress(|| crate::preset::load_source(source, overrides))?;
     crate::analysis::baseline::resolve_saved_baselines(&mut compiled)?;
     Ok(compiled)
 }
@@ -492,8 +584,8 @@ fn with_dataset_progress<T>(work: impl FnOnce() -> T) -> T {
 /// Runs the parsed command line.
 pub fn main(cli: Cli) -> ExitCode {
     match cli.command {
-        Some(Commands::Run(args)) => ExitCode::from(run::run(args)),
-        Some(Commands::Capacity(args)) => ExitCode::from(run::run(args.into_run())),
+        Some(Commands::Run(args)) => ExitCode::from(run::run(*args)),
+        Some(Commands::Capacity(args)) => ExitCode::from(run::run((*args).into_run())),
         Some(Commands::Validate { presets, json }) => ExitCode::from(validate::validate(&presets, json)),
         Some(Commands::DemoStack(args)) => ExitCode::from(demo_stack::demo_stack(args)),
         Some(Commands::Runs(args)) => ExitCode::from(runs::runs(args)),

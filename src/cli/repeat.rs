@@ -16,9 +16,12 @@ pub(crate) fn spread_path(runs_dir: &std::path::Path, group: &str) -> std::path:
     runs_dir.join("repeats").join(format!("{group}.json"))
 }
 
+/// One run of the preset: its exit code, and its record when it ran to a saved end.
+pub(crate) type RunOnce<'a> = dyn Fn(&RunArgs, Option<RepeatRecord>) -> (u8, Option<RunRecord>) + 'a;
+
 /// Runs the preset `count` times with `run_once` and prints the spread. Exit code: the worst
 /// of the runs' (a run that fails its targets fails the whole).
-pub(crate) fn run_repeated(args: &RunArgs, count: u32, run_once: fn(&RunArgs, Option<RepeatRecord>) -> (u8, Option<RunRecord>)) -> u8 {
+pub(crate) fn run_repeated(args: &RunArgs, count: u32, run_once: &RunOnce) -> u8 {
     let refused = [
         (args.target.out.is_some(), "--out"),
         (args.target.junit.is_some(), "--junit"),

@@ -25,21 +25,52 @@ const METRICS_LINGER_LIMIT: Duration = Duration::from_secs(60);
 
 /// Runs `loadscope run` and returns the exit code.
 pub(crate) fn run(args: RunArgs) -> u8 {
+    let Ok(dotenv) = read_dotenv(&args) else {
+        return EXIT_BAD_INPUT;
+    };
+    let prepared = match super::adhoc::prepare(&args, &|name| dotenv.lookup(name)) {
+        Ok(prepared) => prepared,
+        Err(why) => {
+            eprintln!("{why}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let context = Context { dotenv, prepared };
     match args.repeat {
-        Some(count) if count > 1 => super::repeat::run_repeated(&args, count, run_once),
-        _ => run_once(&args, None).0,
+        Some(count) if count > 1 => super::repeat::run_repeated(&args, count, &|args, repeat| run_once(args, &context, repeat)),
+        _ => run_once(&args, &context, None).0,
     }
 }
 
+/// What every repeat of a run shares: the `.env` values and the command line's preset.
+struct Context {
+    dotenv: secrets::DotEnv,
+    prepared: super::adhoc::Prepared,
+}
+
+/// `${VAR}` values: the environment, else the .env beside the preset file (the data dir's for a
+/// shipped preset or a URL), the same file the app's File > Secrets writes.
+fn read_dotenv(args: &RunArgs) -> Result<secrets::DotEnv, Refused> {
+    let preset_path = std::path::Path::new(&args.target.preset);
+    let dotenv_path = match preset_path.parent() {
+        Some(dir) if preset_path.is_file() => dir.join(".env"),
+        _ => crate::run::library::data_dir().join(".env"),
+    };
+    secrets::DotEnv::read(&dotenv_path).map_err(|why| {
+        eprintln!("{why}");
+        Refused
+    })
+}
+
 /// Runs the preset once; the exit code, and the run's record when it ran to a saved end.
-fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Option<crate::run::RunRecord>) {
-    let Ok(compiled) = checked_preset(args) else {
+fn run_once(args: &RunArgs, context: &Context, repeat: Option<crate::run::RepeatRecord>) -> (u8, Option<crate::run::RunRecord>) {
+    let Ok(compiled) = checked_preset(args, &context.prepared) else {
         return (EXIT_BAD_INPUT, None);
     };
     let Ok(_demo) = demo_stack(args) else {
         return (EXIT_BAD_INPUT, None);
     };
-    let Ok(plan) = plan(args, compiled, repeat) else {
+    let Ok(plan) = plan(args, context, compiled, repeat) else {
         return (EXIT_BAD_INPUT, None);
     };
     let preset_name = plan.preset.name.clone();
@@ -74,10 +105,12 @@ fn run_once(args: &RunArgs, repeat: Option<crate::run::RepeatRecord>) -> (u8, Op
     };
     stop_signals::install(engine.commander());
     if !args.target.quiet {
+        let levels: Vec<&crate::preset::compiled::CompiledLevel> =
+            plan.scenarios.iter().flat_map(|scenario| &scenario.compiled.levels).collect();
         let what = match (stages, searches.len()) {
-            (levels, 0) => format!("{levels} level(s)"),
+            (_, 0) => describe_levels(&levels),
             (0, searched) => format!("{searched} capacity search(es)"),
-            (levels, searched) => format!("{levels} level(s) and {searched} capacity search(es)"),
+            (_, searched) => format!("{} and {searched} capacity search(es)", describe_levels(&levels)),
         };
         eprintln!("Running {preset_name}: {what}. Ctrl-C stops the run and saves it.");
         for search in &searches {
@@ -267,7 +300,7 @@ struct Refused;
 
 /// The preset with the command line's overrides, checked, and the files the run writes
 /// checked writable; Refused once the reason is printed.
-fn checked_preset(args: &RunArgs) -> Result<crate::preset::CompiledPreset, Refused> {
+fn checked_preset(args: &RunArgs, prepared: &super::adhoc::Prepared) -> Result<crate::preset::CompiledPreset, Refused> {
     if let Some(host) = &args.target.host
         && let Err(why) = BaseUrl::parse(host)
     {
@@ -283,22 +316,32 @@ fn checked_preset(args: &RunArgs) -> Result<crate::preset::CompiledPreset, Refus
         }
     }
     if args.duration.is_some_and(|duration| duration.0.is_zero()) {
-        eprintln!("--run-time: must be longer than 0s (e.g. 30s or 5m)");
+        eprintln!("-t/--duration: must be longer than 0s (e.g. 30s or 5m)");
         return Err(Refused);
     }
+    // A run from a URL has its load and headers in the preset it made already.
+    let adhoc = prepared.adhoc_toml.is_some();
     let overrides = Overrides {
         scenario: args.target.scenario.clone(),
         host: args.target.host.clone(),
-        users: args.users,
-        spawn_rate: args.spawn_rate,
-        duration: args.duration,
+        users: args.users.filter(|_| !adhoc),
+        spawn_rate: args.spawn_rate.filter(|_| !adhoc),
+        duration: args.duration.filter(|_| !adhoc),
         insecure: args.target.insecure,
         search: args.search.clone(),
+        headers: prepared.headers.clone(),
+        requests: args.requests.filter(|_| !adhoc),
     };
-    let mut compiled = super::load_checked(&args.target.preset, &overrides).map_err(|errors| {
-        eprintln!("{errors}");
-        Refused
-    })?;
+    let source = match &prepared.adhoc_toml {
+        Some(toml) => Ok(crate::preset::PresetSource::from_text(&args.target.preset, toml, None)),
+        None => crate::preset::PresetSource::locate(&args.target.preset),
+    };
+    let mut compiled = source
+        .and_then(|source| super::load_checked(source, &overrides))
+        .map_err(|errors| {
+            eprintln!("{errors}");
+            Refused
+        })?;
     if let Some(segment) = args.target.segment
         && let Err(why) = segment.apply(&mut compiled)
     {
@@ -347,22 +390,13 @@ fn demo_stack(args: &RunArgs) -> Result<Option<DemoStack>, Refused> {
 
 /// The run's plan: `${VAR}` values resolved, where it is saved, and the command line's
 /// run id, segment, start time, repeat and workers.
-fn plan(args: &RunArgs, compiled: crate::preset::CompiledPreset, repeat: Option<crate::run::RepeatRecord>) -> Result<RunPlan, Refused> {
-    // `${VAR}` values: the environment, else the .env beside the preset file (the data dir's
-    // for a shipped preset), the same file the app's File > Secrets writes.
-    let preset_path = std::path::Path::new(&args.target.preset);
-    let dotenv_path = match preset_path.parent() {
-        Some(dir) if preset_path.is_file() => dir.join(".env"),
-        _ => crate::run::library::data_dir().join(".env"),
-    };
-    let dotenv = match secrets::DotEnv::read(&dotenv_path) {
-        Ok(dotenv) => dotenv,
-        Err(why) => {
-            eprintln!("{why}");
-            return Err(Refused);
-        }
-    };
-    let lookup = |name: &str| dotenv.lookup(name);
+fn plan(
+    args: &RunArgs,
+    context: &Context,
+    compiled: crate::preset::CompiledPreset,
+    repeat: Option<crate::run::RepeatRecord>,
+) -> Result<RunPlan, Refused> {
+    let lookup = |name: &str| context.prepared.lookup(args, name).or_else(|| context.dotenv.lookup(name));
     let planned = match &args.target.out {
         Some(out) => RunPlan::new(compiled, out.clone(), &lookup),
         None => RunPlan::in_library(compiled, &default_runs_dir(), &lookup),
@@ -397,6 +431,34 @@ fn plan(args: &RunArgs, compiled: crate::preset::CompiledPreset, repeat: Option<
         plan.workers = workers.max(1);
     }
     Ok(plan)
+}
+
+/// The levels' length, for the line before the load: `5 levels × 8s = 40s`, `1 level of 10s`,
+/// `1 level, until 200 requests have finished (at most 10m)`, or `3 levels, 7m in all` when
+/// their durations differ. `-t` is each level's duration: this line says what that adds up to.
+pub(crate) fn describe_levels(levels: &[&crate::preset::compiled::CompiledLevel]) -> String {
+    let total: Duration = levels.iter().map(|level| level.duration).sum();
+    let counted = match levels {
+        [level] => match level.requests {
+            Some(requests) => format!(
+                ", until {requests} requests have finished (at most {})",
+                format::duration(level.duration)
+            ),
+            None => format!(" of {}", format::duration(level.duration)),
+        },
+        _ => String::new(),
+    };
+    match levels {
+        [] => "no levels".to_string(),
+        [_] => format!("1 level{counted}"),
+        [first, rest @ ..] if rest.iter().all(|level| level.duration == first.duration) => format!(
+            "{} levels × {} = {}",
+            levels.len(),
+            format::duration(first.duration),
+            format::duration(total)
+        ),
+        _ => format!("{} levels, {} in all", levels.len(), format::duration(total)),
+    }
 }
 
 /// What a scenario's search will do, for the line before it starts: `Chat: over users from 2 to
@@ -591,4 +653,36 @@ pub(crate) fn progress_line(snapshot: &Snapshot) -> String {
         },
         format::error_percent(total.error_rate_percent()),
     )
+}
+
+#[cfg(test)]
+mod describe_levels_tests {
+    use super::*;
+    use crate::measure::LoadModel;
+    use crate::preset::compiled::CompiledLevel;
+
+    fn level(secs: u64, requests: Option<u64>) -> CompiledLevel {
+        CompiledLevel {
+            name: "L".into(),
+            load: LoadModel::Closed {
+                users: 1,
+                spawn_rate: None,
+            },
+            duration: Duration::from_secs(secs),
+            requests,
+        }
+    }
+
+    #[test]
+    fn the_line_before_the_load_adds_up_each_levels_duration() {
+        let five: Vec<CompiledLevel> = (0..5).map(|_| level(8, None)).collect();
+        assert_eq!(describe_levels(&five.iter().collect::<Vec<_>>()), "5 levels × 8s = 40s");
+        let mixed = [level(60, None), level(120, None)];
+        assert_eq!(describe_levels(&mixed.iter().collect::<Vec<_>>()), "2 levels, 3m in all");
+        assert_eq!(describe_levels(&[&level(10, None)]), "1 level of 10s");
+        assert_eq!(
+            describe_levels(&[&level(600, Some(200))]),
+            "1 level, until 200 requests have finished (at most 10m)"
+        );
+    }
 }

@@ -15,7 +15,7 @@ pub(crate) fn validate(presets: &[String], json: bool) -> u8 {
         presets: Vec::new(),
     };
     for arg in presets {
-        let checked = load_checked(arg, &Overrides::default());
+        let checked = crate::preset::PresetSource::locate(arg).and_then(|source| load_checked(source, &Overrides::default()));
         if checked.is_err() {
             code = EXIT_BAD_INPUT;
         }

@@ -338,7 +338,7 @@ async fn run_level(
         autosave,
     } = running;
     run.begin_stage(stage, levels.scenario_index(), level_index, &level, warmup);
-    pool.enter_stage(stage, levels.scenario_index(), scenario);
+    pool.enter_stage(stage, levels.scenario_index(), scenario, level.requests);
     let mut level_start = Instant::now();
     // A warm-up waiting for the step before it to settle lasts until it has.
     let mut level_duration = if waiting_for.is_some() { Duration::MAX } else { level.duration };
@@ -371,6 +371,9 @@ async fn run_level(
                     }
                 }
                 run.close_seconds(false);
+                if level.requests.is_some_and(|count| run.stage_finished_requests(stage) >= count) {
+                    return LevelEnd::Elapsed;
+                }
                 if now - level_start >= level_duration {
                     // A search step that cannot tell yet whether it held is measured longer
                     // rather than judged on too little.

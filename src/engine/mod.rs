@@ -10,6 +10,7 @@ mod event_sink;
 pub(crate) mod generator;
 mod journey;
 mod level_source;
+pub(crate) mod model_list;
 pub(crate) mod outcome;
 pub(crate) mod plan;
 pub(crate) mod preflight;

@@ -292,7 +292,7 @@ fn is_refused(err: &reqwest::Error) -> bool {
     err.is_connect() && causes(err).iter().any(|text| text.to_lowercase().contains("refused"))
 }
 
-fn describe_reqwest_error(err: &reqwest::Error) -> String {
+pub(crate) fn describe_reqwest_error(err: &reqwest::Error) -> String {
     if err.is_timeout() {
         return "no answer within 5s".into();
     }

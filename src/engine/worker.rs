@@ -29,6 +29,8 @@ pub(crate) enum WorkerCommand {
         stage: u32,
         scenario_index: usize,
         scenario: Arc<ScenarioPlan>,
+        /// The requests the stage may start, shared by every worker (a level's `requests`).
+        budget: Option<Arc<std::sync::atomic::AtomicU64>>,
     },
     /// Closed model: run this many users (this worker's share); ends any open-model schedule.
     SetUsers(u32),
@@ -56,6 +58,9 @@ pub(crate) struct WorkerReport {
     /// numbers are not final until it is past.
     pub oldest_open_stage: Option<u32>,
 }
+
+/// How often a user whose level has started all its `requests` looks for the next level.
+const BUDGET_SPENT_POLL: Duration = Duration::from_millis(50);
 
 /// How often a worker's timer checks its own scheduling lag.
 pub(crate) const LAG_TICK: Duration = Duration::from_millis(20);
@@ -98,6 +103,7 @@ pub(crate) fn run_worker(
             scenario_index: Cell::new(usize::MAX),
             in_flight: Cell::new(0),
             open: RefCell::new(Vec::new()),
+            budget: RefCell::new(None),
         });
         spawn_lag_probe(state.clone());
         let mut scenario: Option<Arc<ScenarioPlan>> = None;
@@ -137,8 +143,9 @@ pub(crate) fn run_worker(
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
-                    Some(WorkerCommand::Stage { stage, scenario_index, scenario: plan }) => {
+                    Some(WorkerCommand::Stage { stage, scenario_index, scenario: plan, budget }) => {
                         state.stage.set(stage);
+                        *state.budget.borrow_mut() = budget;
                         if state.scenario_index.get() != scenario_index {
                             for user in &users {
                                 user.stop.stop();
@@ -240,6 +247,12 @@ async fn user_loop(state: Rc<WorkerState>, scenario: Arc<ScenarioPlan>, scenario
     loop {
         if stop.get() || state.scenario_index.get() != scenario_index {
             break;
+        }
+        if !state.take_request() {
+            // The level's requests have all started: this user waits for the next level (it
+            // ends within moments, once they have finished).
+            stop.sleep(BUDGET_SPENT_POLL).await;
+            continue;
         }
         let stage = state.stage.get();
         let failed = match scenario.pick_work(&mut rng) {
@@ -347,6 +360,10 @@ async fn open_loop(
         let Some(permit) = arrival_permit(&state, &permits, &stop, stage, intended).await else {
             break;
         };
+        if !state.take_request() {
+            // The level's requests have all started: no arrival after them is missed.
+            return;
+        }
         let work = scenario.pick_work(&mut rng);
         let mut client = pool.borrow_mut().pop().unwrap_or_default();
         // Each arrival is a new visitor: a pooled connection carries no conversation over.

@@ -81,11 +81,14 @@ impl WorkerPool {
     /// Every worker records into `stage` from now on. An arrival schedule stops here, so an
     /// open-model step drains (its requests in flight finish, no new ones start) until
     /// [`WorkerPool::open`] starts the next one.
-    pub(super) fn enter_stage(&self, stage: usize, scenario_index: usize, scenario: &Arc<ScenarioPlan>) {
+    /// `requests`: how many requests the stage may start in all (a level's `requests`).
+    pub(super) fn enter_stage(&self, stage: usize, scenario_index: usize, scenario: &Arc<ScenarioPlan>, requests: Option<u64>) {
+        let budget = requests.map(|count| Arc::new(std::sync::atomic::AtomicU64::new(count)));
         self.broadcast(|_| WorkerCommand::Stage {
             stage: stage as u32,
             scenario_index,
             scenario: scenario.clone(),
+            budget: budget.clone(),
         });
     }
 

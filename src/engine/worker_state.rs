@@ -3,6 +3,8 @@
 //! request is recorded.
 
 use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::outcome::{Done, failure_message};
@@ -55,9 +57,23 @@ pub(super) struct WorkerState {
     /// stages and tasks in flight at once), searched in place, so the request path does not
     /// allocate once it has warmed up.
     pub(super) open: RefCell<Vec<(u32, u32, u32)>>,
+    /// Requests the stage may still start, shared by every worker (a level with `requests`);
+    /// None: no count, the level runs for its duration.
+    pub(super) budget: RefCell<Option<Arc<AtomicU64>>>,
 }
 
 impl WorkerState {
+    /// Takes one request from the stage's budget: false once the level's `requests` have all
+    /// been started (the caller starts no more).
+    pub(super) fn take_request(&self) -> bool {
+        match &*self.budget.borrow() {
+            None => true,
+            Some(left) => left
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| left.checked_sub(1))
+                .is_ok(),
+        }
+    }
+
     pub(super) fn open_request(&self, stage: u32, task: u32) {
         let mut open = self.open.borrow_mut();
         match open.iter_mut().find(|(s, t, _)| (*s, *t) == (stage, task)) {

@@ -565,6 +565,9 @@ pub struct CompiledLevel {
     pub name: String,
     pub load: LoadModel,
     pub duration: Duration,
+    /// The level ends once this many requests have finished (or at `duration`): no more start
+    /// after this many.
+    pub requests: Option<u64>,
 }
 
 /// Default in-flight cap for open-model levels.

@@ -1,6 +1,7 @@
 //! Presets: the TOML model of a suite of scenarios, parsing with line/column errors,
 //! validation and compilation, templates and data pools, `${ENV}` secrets, shipped presets.
 
+pub(crate) mod adhoc;
 pub mod compile;
 pub(crate) mod compiled;
 pub(crate) mod dataset;
@@ -24,7 +25,12 @@ pub use source::PresetSource;
 
 /// Locates, parses, applies overrides and compiles a preset in one step.
 pub fn load(arg: &str, overrides: &Overrides) -> Result<CompiledPreset, PresetErrors> {
-    let mut loaded = PresetSource::locate(arg)?.parse()?;
+    load_source(PresetSource::locate(arg)?, overrides)
+}
+
+/// Parses, applies overrides and compiles a preset's text.
+pub fn load_source(source: PresetSource, overrides: &Overrides) -> Result<CompiledPreset, PresetErrors> {
+    let mut loaded = source.parse()?;
     overrides
         .apply(&mut loaded.preset)
         .map_err(|why| PresetErrors(vec![Diagnostic::at(&loaded.source.name, "", None, why.to_string())]))?;

@@ -685,6 +685,10 @@ pub struct Level {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_in_flight: Option<u32>,
     pub duration: HumanDuration,
+    /// The level ends once this many requests have finished (oha's `-n`), or at its duration,
+    /// whichever comes first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<u64>,
 }
 
 /// A target: an expression, optionally scoped to one level and/or one task.

@@ -20,6 +20,10 @@ pub struct Overrides {
     pub insecure: bool,
     /// `loadscope capacity`: search every scenario instead of running its levels.
     pub search: Option<SearchOverride>,
+    /// `-H 'Name: value'`: added to every service's headers (replacing one of the same name).
+    pub headers: Vec<(String, String)>,
+    /// `-n`: every level ends once this many requests have finished.
+    pub requests: Option<u64>,
 }
 
 /// `loadscope capacity`'s flags: a search in place of each scenario's levels. A flag left out
@@ -207,9 +211,13 @@ impl Overrides {
                     *service.base_url.get_mut() = host.trim_end_matches('/').to_string();
                 }
             }
-            if self.insecure {
-                for service in scenario.service.iter_mut().chain(scenario.services.values_mut()) {
+            for service in scenario.service.iter_mut().chain(scenario.services.values_mut()) {
+                if self.insecure {
                     service.tls_verify = Some(false);
+                }
+                for (name, value) in &self.headers {
+                    service.headers.retain(|known, _| !known.eq_ignore_ascii_case(name));
+                    service.headers.insert(name.clone(), value.clone());
                 }
             }
             for level in &mut scenario.levels {
@@ -226,6 +234,9 @@ impl Overrides {
                 }
                 if let Some(duration) = self.duration {
                     level.duration = duration;
+                }
+                if self.requests.is_some() {
+                    level.requests = self.requests;
                 }
             }
         }

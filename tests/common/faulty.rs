@@ -46,6 +46,8 @@
 //!   whose arguments come one character per chunk, the two calls' pieces interleaved; given
 //!   tool results, it answers `tools ok` when they are the demo MCP's answers to those calls,
 //!   else `tools wrong: ` and what it was sent
+//! - `/no-models/v1/models`: an OpenAI model list with no models; `/two-models/v1/models`: one
+//!   with two (`small` and `large`)
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
@@ -321,6 +323,15 @@ async fn respond(stream: &mut TcpStream, path: &str, line: &str, headers: &str) 
     let write = |bytes: Vec<u8>| bytes;
     let result = match path {
         "/ok" => stream.write_all(&write(reply("200 OK", "text/plain", "ok"))).await,
+        "/no-models/v1/models" => {
+            stream
+                .write_all(&reply("200 OK", "application/json", r#"{"object":"list","data":[]}"#))
+                .await
+        }
+        "/two-models/v1/models" => {
+            let list = r#"{"object":"list","data":[{"id":"small","object":"model"},{"id":"large","object":"model"}]}"#;
+            stream.write_all(&reply("200 OK", "application/json", list)).await
+        }
         _ if path.starts_with("/echo-encoded/") => {
             let credential = headers
                 .lines()

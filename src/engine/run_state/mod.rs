@@ -425,6 +425,16 @@ impl RunState {
             .collect()
     }
 
+    /// Requests of a stage that have finished (failed and cancelled ones included).
+    pub(super) fn stage_finished_requests(&self, stage: usize) -> u64 {
+        let Some(info) = self.stages.get(stage) else { return 0 };
+        let task_count = self.plan.scenarios[info.scenario].tasks.len();
+        (0..task_count)
+            .filter_map(|task| self.recorded.tasks.get(&(stage as u32, task as u32)))
+            .map(|task| task.requests)
+            .sum()
+    }
+
     /// Per-task accumulations of a stage, in task order (empty ones for tasks not yet seen).
     pub(super) fn stage_tasks(&self, stage: usize) -> Vec<TaskAccum> {
         let Some(info) = self.stages.get(stage) else { return Vec::new() };

@@ -30,12 +30,17 @@ pub(super) enum LevelError {
     NoInFlight,
     #[error("max_in_flight = {0} is more than one load generator can hold (at most {MAX_USERS})")]
     TooManyInFlight(u32),
+    #[error("requests = 0 sends nothing; give at least 1 (or leave requests out to run for the duration)")]
+    NoRequests,
 }
 
 pub(super) fn compile(index: usize, level: &Level) -> Result<CompiledLevel, LevelError> {
     let name = level.name.clone().unwrap_or_else(|| format!("Level {}", index + 1));
     if level.duration.0.is_zero() {
         return Err(LevelError::NoDuration);
+    }
+    if level.requests == Some(0) {
+        return Err(LevelError::NoRequests);
     }
     let load = match (level.users, level.rate_per_sec) {
         (Some(_), Some(_)) => return Err(LevelError::BothModels),
@@ -84,5 +89,6 @@ pub(super) fn compile(index: usize, level: &Level) -> Result<CompiledLevel, Leve
         name,
         load,
         duration: level.duration.0,
+        requests: level.requests,
     })
 }

@@ -58,7 +58,20 @@ pub(super) fn compile(ctx: &mut Context<'_>, scenario: &Scenario) -> Option<Comp
     let capacity = capacity::compile(ctx, scenario, &label);
     for (index, spec) in scenario.levels.iter().enumerate() {
         match level::compile(index, spec.get_ref()) {
-            Ok(compiled) => levels.push(compiled),
+            Ok(compiled) => {
+                // A journey is several requests and a trace sets its own: a count of requests
+                // cannot say where either ends.
+                if compiled.requests.is_some() && (!scenario.journeys.is_empty() || scenario.trace.is_some()) {
+                    ctx.push_at(
+                        spec,
+                        format!(
+                            "{label} level {}: requests counts single requests, and this scenario runs journeys or a trace; give the level a duration instead",
+                            index + 1
+                        ),
+                    );
+                }
+                levels.push(compiled);
+            }
             Err(why) => ctx.push_at(spec, format!("{label} level {}: {why}", index + 1)),
         }
     }

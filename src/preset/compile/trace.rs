@@ -174,6 +174,7 @@ pub(super) fn compile(
             max_in_flight,
         },
         duration,
+        requests: None,
     };
     Some((
         CompiledTrace {
