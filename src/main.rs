@@ -19,5 +19,8 @@ fn main() -> std::process::ExitCode {
     unsafe {
         windows_sys::Win32::System::Console::AttachConsole(windows_sys::Win32::System::Console::ATTACH_PARENT_PROCESS);
     }
+    // `COMPLETE=bash loadscope -- ...`: the shell asking for completions (the scripts
+    // `loadscope generate bash` writes call back here); answered, then the process exits.
+    clap_complete::CompleteEnv::with_factory(<loadscope::Cli as clap::CommandFactory>::command).complete();
     loadscope::main(loadscope::Cli::parse())
 }

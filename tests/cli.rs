@@ -418,3 +418,53 @@ fn json_outputs_carry_the_numbers_the_run_files_hold() {
     );
     assert!(probe["sample"]["host"]["cpu_percent"].is_number(), "{probe}");
 }
+
+/// What bash's completion function (from `loadscope generate bash`) gets back for `words`, the
+/// last one being completed.
+fn bash_completions(words: &[&str], data_dir: &std::path::Path) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_loadscope"))
+        .arg("--")
+        .args(words)
+        .env("LOADSCOPE_DATA_DIR", data_dir)
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+        .env("_CLAP_COMPLETE_COMP_TYPE", "9")
+        .env("_CLAP_COMPLETE_SPACE", "true")
+        .env("_CLAP_IFS", "\n")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout).lines().map(str::to_string).collect()
+}
+
+#[test]
+fn completions_offer_preset_names_and_run_ids_and_user_presets_run_by_name() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(data.path().join("presets")).unwrap();
+    std::fs::create_dir_all(data.path().join("runs")).unwrap();
+    std::fs::write(
+        data.path().join("presets/nightly.loadscope.toml"),
+        preset("http://127.0.0.1:9", "/hello", "p95 < 1s"),
+    )
+    .unwrap();
+    std::fs::write(data.path().join("runs/20261201T100000Z-cli-test-abc123.json"), "{}").unwrap();
+
+    let presets = bash_completions(&["loadscope", "run", ""], data.path());
+    for name in ["api-gateway", "llm-capacity", "nightly"] {
+        assert!(presets.contains(&name.to_string()), "{name} not in {presets:?}");
+    }
+    assert_eq!(bash_completions(&["loadscope", "validate", "nig"], data.path()), vec!["nightly"]);
+    let runs = bash_completions(&["loadscope", "compare", "2026"], data.path());
+    assert_eq!(runs, vec!["20261201T100000Z-cli-test-abc123"]);
+    assert!(bash_completions(&["loadscope", "report", "l"], data.path()).contains(&"latest".to_string()));
+
+    // The name completed is a name `run` and `validate` find.
+    let validated = loadscope(&["validate", "nightly"], data.path());
+    assert_eq!(validated.status.code(), Some(0), "{}", text(&validated.stderr));
+    let unknown = loadscope(&["validate", "nope"], data.path());
+    assert!(text(&unknown.stdout).contains("nightly") || text(&unknown.stderr).contains("nightly"));
+
+    // The bash script registers the callback.
+    let script = loadscope(&["generate", "bash"], data.path());
+    assert!(text(&script.stdout).contains("COMPLETE=\"bash\""), "{}", text(&script.stdout));
+}

@@ -5,6 +5,7 @@
 
 pub(crate) mod adhoc;
 pub(crate) mod compare;
+mod completion;
 pub(crate) mod demo_stack;
 pub(crate) mod generate;
 pub(crate) mod import;
@@ -60,6 +61,7 @@ pub enum Commands {
     /// Open the desktop app (what `loadscope` with no command does).
     Gui {
         /// A preset file or shipped preset name to open (default: the last one).
+        #[arg(add = completion::presets())]
         preset: Option<String>,
         /// Start the built-in demo stack with the window (and open the demo preset when no
         /// other is named), so Start runs at once.
@@ -83,7 +85,7 @@ pub enum Commands {
     /// Check presets for mistakes (file, line and column for each).
     Validate {
         /// Preset files or shipped preset names.
-        #[arg(required = true)]
+        #[arg(required = true, add = completion::presets())]
         presets: Vec<String>,
         /// One JSON document on standard output: each preset's counts or mistakes.
         #[arg(long)]
@@ -93,11 +95,15 @@ pub enum Commands {
     DemoStack(DemoStackArgs),
     /// Show what each resource monitor can see now, with one sample each.
     Probe(ProbeArgs),
-    /// The man page or shell completions, on standard output (for packages).
+    /// The man pages or shell completions, on standard output (for packages).
     #[command(hide = true)]
     Generate {
         #[arg(value_enum)]
         what: generate::Artifact,
+        /// Write every man page here (loadscope.1, loadscope-run.1, ...) instead of loadscope.1
+        /// on standard output.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// The run library: list saved runs (sorted, filtered), rename, note, tag, delete, restore.
     Runs(runs::RunsArgs),
@@ -105,10 +111,10 @@ pub enum Commands {
     /// run's, with its change and whether it is better.
     Compare {
         /// Runs: files, ids or file names from `loadscope runs`, or `latest`.
-        #[arg(required = true, num_args = 2..)]
+        #[arg(required = true, num_args = 2.., add = completion::runs())]
         runs: Vec<String>,
         /// The run the others are measured against (default: the first).
-        #[arg(long)]
+        #[arg(long, add = completion::runs())]
         baseline: Option<String>,
         /// Folder of the run library (default: the data dir's runs/).
         #[arg(long)]
@@ -133,7 +139,7 @@ pub struct RunTarget {
     /// A preset file, a shipped preset's name (api-gateway, rag-service, mcp-server,
     /// baseline, full-suite, demo, llm-capacity, llm-dataset), or an http:// or https:// URL to
     /// load on its own (see "A run from a URL").
-    #[arg(value_name = "PRESET|URL")]
+    #[arg(value_name = "PRESET|URL", add = completion::presets())]
     pub preset: String,
     /// Run only this scenario of the preset.
     #[arg(long)]
@@ -596,7 +602,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Commands::Import(args)) => ExitCode::from(import::import_run(args)),
         Some(Commands::Merge(args)) => ExitCode::from(merge::merge_segments(args)),
         Some(Commands::Probe(args)) => ExitCode::from(probe::probe(args)),
-        Some(Commands::Generate { what }) => ExitCode::from(generate::generate(what)),
+        Some(Commands::Generate { what, dir }) => ExitCode::from(generate::generate(what, dir.as_deref())),
         Some(Commands::Gui {
             preset,
             demo_stack,

@@ -12,13 +12,14 @@ use crate::run::library::default_runs_dir;
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// The run: a run file, a run id or file name from `loadscope runs`, or `latest`.
+    #[arg(add = super::completion::runs())]
     pub run: String,
     /// Runs to compare it with (it is the comparison's baseline).
-    #[arg(long = "compare", num_args = 1..)]
+    #[arg(long = "compare", num_args = 1.., add = super::completion::runs())]
     pub compare: Vec<String>,
     /// A single-user run to measure degradation against (instead of the baseline the run
     /// recorded).
-    #[arg(long)]
+    #[arg(long, add = super::completion::runs())]
     pub baseline: Option<String>,
     #[arg(long, value_enum, default_value = "md")]
     pub format: Format,

@@ -39,17 +39,29 @@ pub struct RunsArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum RunsAction {
     /// Give a run a name (shown instead of its preset's).
-    Rename { run: String, name: String },
+    Rename {
+        #[arg(add = super::completion::runs())]
+        run: String,
+        name: String,
+    },
     /// Set a run's notes (an empty text clears them).
-    Note { run: String, text: String },
+    Note {
+        #[arg(add = super::completion::runs())]
+        run: String,
+        text: String,
+    },
     /// Add (`+name` or `name`) or remove (`-name`) tags.
     Tag {
+        #[arg(add = super::completion::runs())]
         run: String,
         #[arg(required = true, allow_hyphen_values = true)]
         tags: Vec<String>,
     },
     /// Move a run to the library's trash folder (`runs restore` brings it back).
-    Delete { run: String },
+    Delete {
+        #[arg(add = super::completion::runs())]
+        run: String,
+    },
     /// Bring a deleted run back from the trash folder (by file name or id).
     Restore { run: String },
 }

@@ -26,15 +26,63 @@ impl PresetSource {
         if let Some(text) = shipped::find(arg) {
             return Ok(PresetSource::shipped(arg.strip_suffix(".toml").unwrap_or(arg), text));
         }
+        if let Some(path) = Self::user_preset(arg) {
+            return Self::from_path(&path);
+        }
+        let yours = Self::user_preset_names();
+        let yours = if yours.is_empty() {
+            String::new()
+        } else {
+            format!("; yours in {}: {}", Self::user_presets_dir().display(), yours.join(", "))
+        };
         Err(PresetErrors(vec![Diagnostic::at(
             arg,
             "",
             None,
             format!(
-                "no such file, and no shipped preset of that name (shipped: {}); give a path to a .toml file",
+                "no such file, and no shipped preset of that name (shipped: {}{yours}); give a path to a .toml file",
                 shipped::names().join(", ")
             ),
         )]))
+    }
+
+    /// Where the user's presets live (the app's File > Save puts them there): the data dir's
+    /// presets/ folder.
+    pub(crate) fn user_presets_dir() -> PathBuf {
+        crate::run::library::data_dir().join("presets")
+    }
+
+    /// The user's preset called `name` (`NAME.toml` or `NAME.loadscope.toml` in
+    /// [`Self::user_presets_dir`]), when there is one.
+    fn user_preset(name: &str) -> Option<PathBuf> {
+        if name.is_empty() || name.contains(['/', '\\']) {
+            return None;
+        }
+        let dir = Self::user_presets_dir();
+        [format!("{name}.loadscope.toml"), format!("{name}.toml"), name.to_string()]
+            .into_iter()
+            .map(|file| dir.join(file))
+            .find(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "toml"))
+    }
+
+    /// The names of the user's presets, sorted: each `.toml` file in [`Self::user_presets_dir`]
+    /// without `.loadscope.toml` or `.toml`.
+    pub(crate) fn user_preset_names() -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(Self::user_presets_dir())
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.path().is_file())
+            .filter_map(|entry| {
+                let file = entry.file_name().to_string_lossy().into_owned();
+                file.strip_suffix(".loadscope.toml")
+                    .or_else(|| file.strip_suffix(".toml"))
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// Reads a preset file.
