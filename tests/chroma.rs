@@ -16,12 +16,7 @@ fn chroma_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("LOADSCOPE_CHROMA") {
         return PathBuf::from(path);
     }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("chroma"))
-            .find(|path| path.exists())
-    });
-    found.expect("chroma is not installed: run scripts/test-deps.sh (pip install chromadb, pinned)")
+    common::python_bin("chroma")
 }
 
 #[test]

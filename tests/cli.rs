@@ -468,3 +468,30 @@ fn completions_offer_preset_names_and_run_ids_and_user_presets_run_by_name() {
     let script = loadscope(&["generate", "bash"], data.path());
     assert!(text(&script.stdout).contains("COMPLETE=\"bash\""), "{}", text(&script.stdout));
 }
+
+#[test]
+fn the_demo_stack_moves_with_base_port_and_a_taken_port_names_the_flag() {
+    let data = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let refused = loadscope(&["run", "api-gateway", "--demo-stack", "--base-port", &port, "-n", "1"], data.path());
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains(&format!("another program holds port {port}")), "{stderr}");
+    assert!(stderr.contains("give --base-port N"), "{stderr}");
+    drop(taken);
+
+    let free = common::free_port();
+    let output = loadscope(
+        &["run", "api-gateway", "--demo-stack", "--base-port", &free.to_string(), "-u", "2", "-n", "2", "-q"],
+        data.path(),
+    );
+    let stderr = text(&output.stderr);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{stderr}");
+    assert!(stderr.contains(&format!("gateway http://127.0.0.1:{free}")), "{stderr}");
+    assert!(text(&output.stdout).contains("6 requests, 0 failures"), "{}", text(&output.stdout));
+
+    let without = loadscope(&["run", "api-gateway", "--base-port", "18000"], data.path());
+    assert_eq!(without.status.code(), Some(2));
+    assert!(text(&without.stderr).contains("--demo-stack"), "{}", text(&without.stderr));
+}

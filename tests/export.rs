@@ -202,6 +202,10 @@ fn prometheus_scrapes_the_run_and_stores_the_run_files_counts() {
         assert_eq!(tokens[0].1, level.tasks[0].stats.chat.as_ref().unwrap().output_tokens as f64);
         let passing = last(format!("loadscope_target_passing{{level=\"{}\"}}", level.name));
         assert_eq!(passing[0].1, 1.0, "p95 < 5s holds at level {}", level.name);
+        // The value checked, in seconds (Prometheus's base unit), as the run file's p95.
+        let observed = last(format!("loadscope_target_observed{{level=\"{}\",unit=\"seconds\"}}", level.name));
+        let file_p95 = level.tasks[0].stats.p95_micros as f64 / 1e6;
+        assert!((observed[0].1 - file_p95).abs() <= file_p95 * 0.05 + 0.002, "{observed:?} against {file_p95} s");
         // Prometheus's p95 from the buckets lies in the bucket that holds the file's p95.
         let p95 = prometheus.query(&format!(
             "histogram_quantile(0.95, sum by (le) (last_over_time(loadscope_request_duration_seconds_bucket{{level=\"{}\"}}[5m])))",
@@ -240,18 +244,23 @@ fn prometheus_scrapes_the_run_and_stores_the_run_files_counts() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/grafana/loadscope.json");
     let dashboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let mut found_data = 0;
-    for panel in dashboard["panels"].as_array().unwrap() {
-        for target in panel["targets"].as_array().into_iter().flatten() {
-            let expr = target["expr"].as_str().unwrap();
+    let mut exprs = Vec::new();
+    dashboard_exprs(&dashboard, &mut exprs);
+    // Panels, the level annotations and the variables' queries (label_values(...) is Grafana's,
+    // not PromQL: its inner selector is checked).
+    for expr in exprs.iter().filter(|expr| !expr.starts_with("${")) {
+        let expr = expr
+                .strip_prefix("label_values(")
+                .and_then(|inner| inner.rsplit_once(',').map(|(selector, _)| selector))
+                .unwrap_or(expr);
             let filled = expr
                 .replace("$__rate_interval", "5m")
                 .replace("$scenario", ".*")
                 .replace("$vllm_job", ".*");
             // `query` asserts Prometheus answered 200 (a syntax error is a 400).
             let result = prometheus.query(&filled);
-            if expr.contains("loadscope_") && !expr.contains("vllm:") && !result.is_empty() {
-                found_data += 1;
-            }
+        if expr.contains("loadscope_") && !expr.contains("vllm:") && !result.is_empty() {
+            found_data += 1;
         }
     }
     assert!(found_data >= 5, "the Loadscope panels' queries find the run: {found_data}");
@@ -354,4 +363,50 @@ fn every_metric_the_grafana_dashboard_reads_is_exported() {
     );
     // The dashboard's own variables name the service's metrics (vLLM) beside Loadscope's.
     assert!(exprs.iter().any(|expr| expr.contains("vllm:")), "{exprs:?}");
+}
+
+#[test]
+fn the_dashboard_imports_with_its_data_source_input_and_requires_what_it_uses() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/grafana/loadscope.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // Every input Grafana's import asks for is used: the data source chosen becomes the
+    // `datasource` variable every panel and the level annotations read.
+    for input in dashboard["__inputs"].as_array().unwrap() {
+        let name = input["name"].as_str().unwrap();
+        assert!(text.contains(&format!("\"${{{name}}}\"")), "__inputs declares {name}, which nothing uses");
+    }
+    let variable = dashboard["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|variable| variable["name"] == "datasource")
+        .unwrap();
+    assert_eq!(variable["current"]["value"], "${DS_PROMETHEUS}");
+    // __requires names Grafana, Prometheus and every panel type.
+    let required: BTreeSet<String> = dashboard["__requires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| format!("{}:{}", item["type"].as_str().unwrap(), item["id"].as_str().unwrap()))
+        .collect();
+    fn panel_types(panels: &serde_json::Value, types: &mut BTreeSet<String>) {
+        for panel in panels.as_array().into_iter().flatten() {
+            if panel["type"] != "row" {
+                types.insert(format!("panel:{}", panel["type"].as_str().unwrap()));
+            }
+            panel_types(&panel["panels"], types);
+        }
+    }
+    let mut used = BTreeSet::from(["grafana:grafana".to_string(), "datasource:prometheus".to_string()]);
+    panel_types(&dashboard["panels"], &mut used);
+    assert_eq!(required, used);
+    // Levels are annotations from loadscope_level_info.
+    let annotations = dashboard["annotations"]["list"].as_array().unwrap();
+    assert!(
+        annotations
+            .iter()
+            .any(|annotation| annotation["expr"].as_str().unwrap_or_default().contains("loadscope_level_info")),
+        "{annotations:?}"
+    );
 }

@@ -12,7 +12,7 @@ use common::{loadscope, text};
 /// What junitparser understood of a JUnit file.
 fn read_junit(path: &Path) -> serde_json::Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/read_junit.py");
-    let output = Command::new("python3").arg(script).arg(path).output().unwrap();
+    let output = Command::new(common::python_bin("python3")).arg(script).arg(path).output().unwrap();
     assert!(
         output.status.success(),
         "junitparser could not read {}: {} (run scripts/test-deps.sh to install it)",

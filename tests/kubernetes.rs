@@ -14,7 +14,7 @@ use serde_json::Value;
 /// Every document of a YAML file, as JSON.
 fn yaml(name: &str) -> Vec<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/kubernetes").join(name);
-    let output = Command::new("python3")
+    let output = Command::new(common::python_bin("python3"))
         .args([
             "-c",
             "import json, sys, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))",

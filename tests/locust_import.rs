@@ -59,7 +59,7 @@ fn run_locust(dir: &Path, url: &str) -> PathBuf {
     let locustfile = dir.join("locustfile.py");
     std::fs::write(&locustfile, LOCUSTFILE).unwrap();
     let prefix = dir.join("locust");
-    let mut child = Command::new("python3")
+    let mut child = Command::new(common::python_bin("python3"))
         .args(["-m", "locust", "-f"])
         .arg(&locustfile)
         .args(["--headless", "-u", "4", "-r", "4", "-t", "3s", "-H", url, "--only-summary", "--csv"])

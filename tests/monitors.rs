@@ -279,7 +279,7 @@ print(({})(registry).decode(), end="")
 "#,
         if openmetrics { "openmetrics" } else { "text" }
     );
-    let output = Command::new("python3")
+    let output = Command::new(common::python_bin("python3"))
         .args(["-c", &script])
         .output()
         .expect("python3 runs: install prometheus_client with scripts/test-deps.sh");

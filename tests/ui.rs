@@ -1090,7 +1090,7 @@ fn secrets_entered_once_go_to_a_private_env_file_beside_the_preset() {
     harness.get_by_label("in .env");
     let env_file = folder.path().join(".env");
     let saved = std::fs::read_to_string(&env_file).unwrap();
-    assert!(saved.contains("LOADSCOPE_UI_TEST_KEY=\"sk-test-secret-123\""), "{saved}");
+    assert!(saved.contains("LOADSCOPE_UI_TEST_KEY='sk-test-secret-123'"), "{saved}");
     {
         use std::os::unix::fs::PermissionsExt as _;
         assert_eq!(std::fs::metadata(&env_file).unwrap().permissions().mode() & 0o777, 0o600);

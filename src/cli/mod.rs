@@ -67,6 +67,10 @@ pub enum Commands {
         /// other is named), so Start runs at once.
         #[arg(long)]
         demo_stack: bool,
+        /// With --demo-stack: the gateway's port (RAG on +2, MCP on +20; default 8000, else
+        /// free ports).
+        #[arg(long, value_name = "PORT", requires = "demo_stack", value_parser = clap::value_parser!(u16).range(1..=65515))]
+        base_port: Option<u16>,
         /// A run file to present full screen for a room as soon as the window opens (Esc
         /// leaves Present).
         #[arg(long, value_name = "RUN.json")]
@@ -151,9 +155,14 @@ pub struct RunTarget {
     /// data dir's runs/).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Start the built-in demo stack first (on ports 8000, 8002, 8020).
+    /// Start the built-in demo stack first (on ports 8000, 8002, 8020, or from --base-port);
+    /// the preset's services on those ports are pointed at it.
     #[arg(long)]
     pub demo_stack: bool,
+    /// With --demo-stack: the gateway's port (RAG on +2, MCP on +20), when 8000 is taken (it is
+    /// vLLM's default).
+    #[arg(long, value_name = "PORT", requires = "demo_stack", value_parser = clap::value_parser!(u16).range(1..=65515))]
+    pub base_port: Option<u16>,
     /// Skip the health checks before any load is sent.
     #[arg(long)]
     pub no_preflight: bool,
@@ -606,10 +615,11 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Commands::Gui {
             preset,
             demo_stack,
+            base_port,
             present,
             renderer,
-        }) => gui(preset, demo_stack, present, renderer),
-        None => gui(None, false, None, crate::ui::renderer::RendererChoice::from_env()),
+        }) => gui(preset, demo_stack, base_port, present, renderer),
+        None => gui(None, false, None, None, crate::ui::renderer::RendererChoice::from_env()),
     }
 }
 
@@ -630,15 +640,19 @@ fn no_display() -> Option<String> {
 fn gui(
     preset: Option<String>,
     demo_stack: bool,
+    base_port: Option<u16>,
     present: Option<std::path::PathBuf>,
     renderer: crate::ui::renderer::RendererChoice,
 ) -> ExitCode {
-    let config = crate::ui::AppConfig {
+    let mut config = crate::ui::AppConfig {
         open: preset,
         start_demo_stack: demo_stack,
         present,
         ..crate::ui::AppConfig::default()
     };
+    if let Some(port) = base_port {
+        config.demo.base_port = port;
+    }
     if let Some(why) = no_display() {
         eprintln!("{why}");
         return ExitCode::from(EXIT_BAD_INPUT);

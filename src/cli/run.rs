@@ -64,12 +64,15 @@ fn read_dotenv(args: &RunArgs) -> Result<secrets::DotEnv, Refused> {
 
 /// Runs the preset once; the exit code, and the run's record when it ran to a saved end.
 fn run_once(args: &RunArgs, context: &Context, repeat: Option<crate::run::RepeatRecord>) -> (u8, Option<crate::run::RunRecord>) {
-    let Ok(compiled) = checked_preset(args, &context.prepared) else {
+    let Ok(mut compiled) = checked_preset(args, &context.prepared) else {
         return (EXIT_BAD_INPUT, None);
     };
-    let Ok(_demo) = demo_stack(args) else {
+    let Ok(demo) = demo_stack(args) else {
         return (EXIT_BAD_INPUT, None);
     };
+    if let Some(stack) = &demo {
+        stack.point_preset_here(&mut compiled);
+    }
     let Ok(plan) = plan(args, context, compiled, repeat) else {
         return (EXIT_BAD_INPUT, None);
     };
@@ -371,19 +374,22 @@ fn demo_stack(args: &RunArgs) -> Result<Option<DemoStack>, Refused> {
     if !args.target.demo_stack {
         return Ok(None);
     }
-    {
-        match DemoStack::start(DemoConfig::default()) {
-            Ok(stack) => {
-                let [gateway, rag, mcp] = stack.urls();
-                eprintln!("Demo stack (simulated services): gateway {gateway}, RAG {rag}, MCP {mcp}");
-                Ok(Some(stack))
-            }
-            Err(err) => {
-                eprintln!(
-                    "cannot start the demo stack: {err}. Another program holds port 8000, 8002 or 8020: stop it, or start `loadscope demo-stack --base-port N` yourself and pass --host"
-                );
-                Err(Refused)
-            }
+    let base_port = args.target.base_port.unwrap_or(DemoConfig::default().base_port);
+    match DemoStack::start(DemoConfig {
+        base_port,
+        ..DemoConfig::default()
+    }) {
+        Ok(stack) => {
+            let [gateway, rag, mcp] = stack.urls();
+            eprintln!("Demo stack (simulated services): gateway {gateway}, RAG {rag}, MCP {mcp}");
+            Ok(Some(stack))
+        }
+        Err(err) => {
+            let ports = format!("{base_port}, {} or {}", u32::from(base_port) + 2, u32::from(base_port) + 20);
+            eprintln!(
+                "cannot start the demo stack: {err}: another program holds port {ports}. Stop it, or give --base-port N (e.g. --base-port 18000) for other ports"
+            );
+            Err(Refused)
         }
     }
 }

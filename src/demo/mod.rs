@@ -170,6 +170,27 @@ impl DemoStack {
     pub fn urls(&self) -> [String; 3] {
         [self.gateway, self.rag, self.mcp].map(|addr| format!("http://{addr}"))
     }
+
+    /// Points the compiled preset's services that name the demo stack's reference ports (8000,
+    /// 8002, 8020 on localhost) at wherever this stack listens (`--base-port`, or the app's
+    /// fallback ports). An override for the run only: the preset's text keeps its ports.
+    pub(crate) fn point_preset_here(&self, compiled: &mut crate::preset::CompiledPreset) {
+        let listening = [(8000, self.gateway), (8002, self.rag), (8020, self.mcp)];
+        for service in compiled.scenarios.iter_mut().flat_map(|scenario| scenario.services.iter_mut()) {
+            let base = &service.base;
+            let local = matches!(base.host.as_str(), "localhost" | "127.0.0.1");
+            if base.scheme != crate::preset::compiled::Scheme::Http || !local {
+                continue;
+            }
+            let Some((_, address)) = listening
+                .iter()
+                .find(|(port, address)| *port == base.port && address.port() != *port)
+            else {
+                continue;
+            };
+            service.redirect(&address.ip().to_string(), address.port());
+        }
+    }
 }
 
 impl Drop for DemoStack {

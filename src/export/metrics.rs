@@ -567,11 +567,29 @@ fn encode_targets(encoder: &mut DescriptorEncoder, levels: &[&LevelMetrics]) -> 
     gauge(
         encoder,
         "loadscope_target_observed",
-        "Each target at each level: the value its metric has now, in the target's own unit.",
+        "Each target at each level: the value its metric has now, in base units as the unit label says (seconds for latency, a ratio for percentages).",
         verdicts
             .iter()
-            .filter_map(|(labels, verdict)| Some((labels.clone(), verdict.observed?)))
+            .filter_map(|(labels, verdict)| {
+                let (value, unit) = base_unit(verdict.metric.unit(), verdict.observed?);
+                let mut labels = labels.clone();
+                labels.push(("unit", unit.to_string()));
+                Some((labels, value))
+            })
             .collect(),
     )?;
     Ok(())
+}
+
+/// A value of `unit` in Prometheus's base units, and the unit's name: microseconds as seconds,
+/// percent as a ratio (0 to 1).
+pub(crate) fn base_unit(unit: crate::measure::metric::MetricUnit, value: f64) -> (f64, &'static str) {
+    use crate::measure::metric::MetricUnit;
+    match unit {
+        MetricUnit::LatencyMicros => (value / 1e6, "seconds"),
+        MetricUnit::Percent => (value / 100.0, "ratio"),
+        MetricUnit::PerSecond => (value, "per_second"),
+        MetricUnit::Count => (value, "count"),
+        MetricUnit::Mean => (value, "mean"),
+    }
 }

@@ -371,6 +371,7 @@ mod tests {
 /// shipped or unsaved preset). It holds the `${VAR}` values an app started from a dock or menu
 /// has no shell for; the process environment wins over it. It is never part of a preset or a
 /// run file.
+#[derive(Debug, Clone)]
 pub struct DotEnv {
     pub path: std::path::PathBuf,
     pub values: std::collections::BTreeMap<String, String>,
@@ -383,15 +384,16 @@ pub enum DotEnvError {
     Read { path: std::path::PathBuf, why: String },
     #[error("{path} line {line}: expected NAME=value")]
     BadLine { path: std::path::PathBuf, line: usize },
-    #[error("the value of {0} has a quote or a line break, which a .env line cannot hold")]
+    #[error("the value of {0} has a carriage return, which a .env line cannot hold")]
     Unwritable(String),
     #[error("cannot write {path}: {why}")]
     Write { path: std::path::PathBuf, why: String },
 }
 
 impl DotEnv {
-    /// Reads `path` (a missing file is an empty one): `NAME=value` lines, `#` comments, values
-    /// optionally in single or double quotes.
+    /// Reads `path` (a missing file is an empty one) as dotenvy reads a `.env`: `NAME=value`
+    /// lines, `export`, `#` comments (also after a value), single quotes (literal) and double
+    /// quotes (escapes such as `\n` and `\"`), `$VAR` from earlier lines or the environment.
     pub fn read(path: &std::path::Path) -> Result<DotEnv, DotEnvError> {
         crate::io_guard::note(|| format!("read {}", path.display()));
         let text = match std::fs::read_to_string(path) {
@@ -405,22 +407,26 @@ impl DotEnv {
             }
         };
         let mut values = std::collections::BTreeMap::new();
-        for (index, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
+        for item in dotenvy::from_read_iter(text.as_bytes()) {
+            match item {
+                Ok((name, value)) => {
+                    values.insert(name, value);
+                }
+                Err(dotenvy::Error::LineParse(line, _)) => {
+                    // dotenvy names the line's text: its number is where that text first stands.
+                    let number = text.lines().position(|known| known.trim() == line.trim()).map_or(0, |index| index + 1);
+                    return Err(DotEnvError::BadLine {
+                        path: path.to_path_buf(),
+                        line: number,
+                    });
+                }
+                Err(err) => {
+                    return Err(DotEnvError::Read {
+                        path: path.to_path_buf(),
+                        why: err.to_string(),
+                    });
+                }
             }
-            let line = line.strip_prefix("export ").unwrap_or(line);
-            let (name, value) = line.split_once('=').ok_or_else(|| DotEnvError::BadLine {
-                path: path.to_path_buf(),
-                line: index + 1,
-            })?;
-            let value = value.trim();
-            let unquoted = [('"', '"'), ('\'', '\'')]
-                .iter()
-                .find_map(|(open, close)| value.strip_prefix(*open).and_then(|inner| inner.strip_suffix(*close)))
-                .unwrap_or(value);
-            values.insert(name.trim().to_string(), unquoted.to_string());
         }
         Ok(DotEnv {
             path: path.to_path_buf(),
@@ -444,10 +450,10 @@ impl DotEnv {
         };
         let mut text = String::from("# Secrets for presets in this folder, read by Loadscope. Keep this file out of version control.\n");
         for (name, value) in &self.values {
-            if value.contains(['"', '\n', '\r']) {
+            if value.contains('\r') {
                 return Err(DotEnvError::Unwritable(name.clone()));
             }
-            text.push_str(&format!("{name}=\"{value}\"\n"));
+            text.push_str(&format!("{name}={}\n", dotenv_quoted(value)));
         }
         if let Some(dir) = self.path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(fail)?;
@@ -467,6 +473,28 @@ impl DotEnv {
         }
         renamed.map_err(fail)
     }
+}
+
+/// A value as a `.env` line holds it, read back the same by dotenvy: in single quotes (taken
+/// as written, no `$` expansion) unless it has a single quote or a line break, then in double
+/// quotes with `\\`, `"`, `$` and line breaks escaped.
+fn dotenv_quoted(value: &str) -> String {
+    if !value.contains(['\'', '\n']) {
+        return format!("'{value}'");
+    }
+    let mut quoted = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '\\' | '"' | '$' => {
+                quoted.push('\\');
+                quoted.push(c);
+            }
+            '\n' => quoted.push_str("\\n"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 #[cfg(test)]
@@ -492,6 +520,17 @@ mod dotenv_tests {
             let mode = std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+        // What dotenvy reads and the old line reader got wrong: a comment after a value,
+        // escapes, and values no quote style alone could hold, written and read back.
+        std::fs::write(&path, "D_KEY=sk-live # the live key\nE_KEY=\"line\\nbreak \\\"q\\\"\"\n").expect("write");
+        let read = DotEnv::read(&path).expect("reads");
+        assert_eq!(read.values.get("D_KEY").map(String::as_str), Some("sk-live"));
+        assert_eq!(read.values.get("E_KEY").map(String::as_str), Some("line\nbreak \"q\""));
+        let mut odd = read.clone();
+        odd.values.insert("F_KEY".into(), "it's $HOME \\ \"x\"\nsecond".into());
+        odd.values.insert("G_KEY".into(), "pa$$word".into());
+        odd.write().expect("writes");
+        assert_eq!(DotEnv::read(&path).expect("reads back").values, odd.values);
         let bad = dir.join("bad.env");
         std::fs::write(&bad, "NO_EQUALS_SIGN\n").expect("write");
         let why = DotEnv::read(&bad).err().expect("refused").to_string();

@@ -1,6 +1,6 @@
-//! The TOML view's colours: a light tokenizer for one line of TOML (comments, table headers,
-//! keys, strings, numbers, booleans), the colours for the light and dark themes, and where each
-//! scenario starts (the view scrolls there when a scenario is picked).
+//! The TOML view's colours: TOML split by toml_parser's lexer (comments, table headers, keys,
+//! strings over any number of lines, numbers, booleans), the colours for the light and dark
+//! themes, and where each scenario starts (the view scrolls there when a scenario is picked).
 
 use egui::FontId;
 use egui::text::{LayoutJob, TextFormat};
@@ -12,16 +12,16 @@ pub(crate) fn highlight(ui: &egui::Ui, text: &str, error_lines: &[usize]) -> Lay
     let font = FontId::monospace(12.0);
     let colors = TomlColors::for_visuals(ui.visuals());
     let error_background = super::palette::error_line_fill();
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let background = if error_lines.contains(&(index + 1)) {
-            error_background
-        } else {
-            egui::Color32::TRANSPARENT
-        };
-        for (piece, token) in toml_tokens(line) {
+    let mut line = 1;
+    for (piece, token) in toml_tokens(text) {
+        // A token may span lines (a multi-line string): each line keeps its own shading.
+        for part in piece.split_inclusive('\n') {
             let mut format = TextFormat::simple(font.clone(), colors.of(token));
-            format.background = background;
-            job.append(piece, 0.0, format);
+            if error_lines.contains(&line) {
+                format.background = error_background;
+            }
+            job.append(part, 0.0, format);
+            line += part.matches('\n').count();
         }
     }
     if text.is_empty() {
@@ -85,67 +85,85 @@ impl TomlColors {
     }
 }
 
-/// Splits one line of TOML into coloured pieces (a light tokenizer: strings, comments, keys
-/// before `=`, headers, numbers and booleans; anything else is plain).
-fn toml_tokens<'a>(line: &'a str) -> Vec<(&'a str, TomlToken)> {
-    let trimmed = line.trim_start();
-    if trimmed.starts_with('[') && !line.contains('=') {
-        return vec![(line, TomlToken::Header)];
-    }
-    let mut pieces = Vec::new();
-    let bytes = line.as_bytes();
-    let mut start = 0;
-    let mut index = 0;
-    // Up to the first `=` outside a string is the key (on a `key = value` line).
-    let key_end = if trimmed.starts_with('#') { None } else { line.find('=') };
-    let push = |pieces: &mut Vec<(&'a str, TomlToken)>, from: usize, to: usize, token: TomlToken| {
-        if to > from {
-            pieces.push((&line[from..to], token));
+/// Where a token stands, for whether a bare word or a string is a key or a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    /// Before `=`: keys (bare, quoted, dotted).
+    Key,
+    /// After `=` or inside an array: values.
+    Value,
+    /// A `[table]` or `[[array]]` header, to the end of its line.
+    Header,
+}
+
+/// Splits TOML into coloured pieces with toml_parser's lexer (the one `toml` parses presets
+/// with), so multi-line strings, quoted keys and `#` inside strings come out as the parser
+/// reads them. Every byte is in exactly one piece, in order.
+fn toml_tokens(text: &str) -> Vec<(&str, TomlToken)> {
+    use toml_parser::lexer::TokenKind;
+    // (start, end, colour) of each piece.
+    let mut pieces: Vec<(usize, usize, TomlToken)> = Vec::new();
+    let mut position = Position::Key;
+    // Open inline tables (true) and arrays (false), innermost last.
+    let mut open: Vec<bool> = Vec::new();
+    for token in toml_parser::Source::new(text).lex() {
+        let span = token.span();
+        if span.end() <= span.start() || text.get(span.start()..span.end()).is_none() {
+            continue;
         }
-    };
-    if let Some(end) = key_end.filter(|end| !line[..*end].contains('"') && !line[..*end].contains('{')) {
-        push(&mut pieces, 0, end, TomlToken::Key);
-        start = end;
-        index = end;
-    }
-    while index < bytes.len() {
-        match bytes[index] {
-            b'#' => {
-                push(&mut pieces, start, index, TomlToken::Plain);
-                push(&mut pieces, index, line.len(), TomlToken::Comment);
-                return pieces;
-            }
-            quote @ (b'"' | b'\'') => {
-                push(&mut pieces, start, index, TomlToken::Plain);
-                let mut end = index + 1;
-                while end < bytes.len() && bytes[end] != quote {
-                    end += if bytes[end] == b'\\' && quote == b'"' { 2 } else { 1 };
+        let kind = token.kind();
+        let colour = match kind {
+            TokenKind::Comment => TomlToken::Comment,
+            TokenKind::Whitespace => TomlToken::Plain,
+            TokenKind::Newline => {
+                if open.is_empty() {
+                    position = Position::Key;
                 }
-                let end = (end + 1).min(bytes.len());
-                push(&mut pieces, index, end, TomlToken::String);
-                start = end;
-                index = end;
+                TomlToken::Plain
             }
-            byte if byte.is_ascii_digit() || line[index..].starts_with("true") || line[index..].starts_with("false") => {
-                let previous = index.checked_sub(1).map(|before| bytes[before]);
-                if previous.is_some_and(|before| before.is_ascii_alphanumeric() || before == b'_') {
-                    index += 1;
-                    continue;
-                }
-                let mut end = index;
-                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || matches!(bytes[end], b'.' | b'_' | b'-' | b':')) {
-                    end += 1;
-                }
-                push(&mut pieces, start, index, TomlToken::Plain);
-                push(&mut pieces, index, end, TomlToken::Literal);
-                start = end;
-                index = end;
+            _ if position == Position::Header => TomlToken::Header,
+            TokenKind::LeftSquareBracket if position == Position::Key && open.is_empty() => {
+                position = Position::Header;
+                TomlToken::Header
             }
-            _ => index += 1,
+            TokenKind::Equals => {
+                position = Position::Value;
+                TomlToken::Plain
+            }
+            TokenKind::LeftCurlyBracket => {
+                open.push(true);
+                position = Position::Key;
+                TomlToken::Plain
+            }
+            TokenKind::LeftSquareBracket => {
+                open.push(false);
+                position = Position::Value;
+                TomlToken::Plain
+            }
+            TokenKind::RightCurlyBracket | TokenKind::RightSquareBracket => {
+                open.pop();
+                position = Position::Value;
+                TomlToken::Plain
+            }
+            TokenKind::Comma => {
+                position = if open.last() == Some(&true) { Position::Key } else { Position::Value };
+                TomlToken::Plain
+            }
+            TokenKind::Dot if position == Position::Key => TomlToken::Key,
+            _ if position == Position::Key => TomlToken::Key,
+            TokenKind::BasicString | TokenKind::LiteralString | TokenKind::MlBasicString | TokenKind::MlLiteralString => {
+                TomlToken::String
+            }
+            TokenKind::Atom | TokenKind::Dot => TomlToken::Literal,
+            _ => TomlToken::Plain,
+        };
+        // A dotted number (`1.5`) lexes as atom, dot, atom: all of it is the literal.
+        match pieces.last_mut() {
+            Some((_, end, last)) if *last == colour && !matches!(colour, TomlToken::Plain | TomlToken::Comment) => *end = span.end(),
+            _ => pieces.push((span.start(), span.end(), colour)),
         }
     }
-    push(&mut pieces, start, line.len(), TomlToken::Plain);
-    pieces
+    pieces.into_iter().map(|(start, end, colour)| (&text[start..end], colour)).collect()
 }
 
 /// The 0-based line of the `[[scenario]]` header of scenario `index`.
@@ -161,28 +179,54 @@ pub(crate) fn scenario_line(text: &str, index: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// The pieces that are not blank, as (text, colour).
+    fn solid(text: &str) -> Vec<(&str, TomlToken)> {
+        toml_tokens(text).into_iter().filter(|(piece, _)| !piece.trim().is_empty()).collect()
+    }
+
     #[test]
     fn a_line_splits_into_coloured_pieces() {
-        let tokens = toml_tokens("timeout = \"5s\" # per request\n");
-        let kinds: Vec<(&str, TomlToken)> = tokens.into_iter().filter(|(text, _)| !text.trim().is_empty()).collect();
         assert_eq!(
-            kinds,
+            solid("timeout = \"5s\" # per request\n"),
             [
-                ("timeout ", TomlToken::Key),
-                ("= ", TomlToken::Plain),
+                ("timeout", TomlToken::Key),
+                ("=", TomlToken::Plain),
                 ("\"5s\"", TomlToken::String),
-                ("# per request\n", TomlToken::Comment),
+                ("# per request", TomlToken::Comment),
             ]
         );
-        assert_eq!(toml_tokens("[[scenario.level]]\n"), [("[[scenario.level]]\n", TomlToken::Header)]);
-        let numbers = toml_tokens("users = 40");
-        assert!(numbers.contains(&("40", TomlToken::Literal)), "{numbers:?}");
-        let flag = toml_tokens("stream = true");
-        assert!(flag.contains(&("true", TomlToken::Literal)), "{flag:?}");
+        assert_eq!(solid("[[scenario.level]]\n"), [("[[scenario.level]]", TomlToken::Header)]);
+        assert!(solid("users = 40").contains(&("40", TomlToken::Literal)));
+        assert!(solid("rate = 2.5").contains(&("2.5", TomlToken::Literal)));
+        assert!(solid("stream = true").contains(&("true", TomlToken::Literal)));
         // Every byte is kept, in order.
         let line = "messages = [{ role = \"user\", content = \"a # not a comment\" }] # but this is";
         assert_eq!(toml_tokens(line).iter().map(|(text, _)| *text).collect::<String>(), line);
         assert_eq!(toml_tokens(line).last().map(|(_, token)| *token), Some(TomlToken::Comment));
+        let inline = solid(line);
+        assert!(inline.contains(&("role", TomlToken::Key)) && inline.contains(&("\"user\"", TomlToken::String)), "{inline:?}");
+    }
+
+    #[test]
+    fn multi_line_strings_and_quoted_keys_are_read_as_the_parser_reads_them() {
+        let text = "body = \"\"\"\n{ \"q\": 1 } # inside\nkey = 2\n\"\"\"\n\"X-Api-Key\" = 'k'\nraw = \'\'\'\n# not a comment\n\'\'\'\nafter = 3\n";
+        let pieces = solid(text);
+        assert!(
+            pieces.contains(&("\"\"\"\n{ \"q\": 1 } # inside\nkey = 2\n\"\"\"", TomlToken::String)),
+            "{pieces:?}"
+        );
+        assert!(pieces.contains(&("\"X-Api-Key\"", TomlToken::Key)), "{pieces:?}");
+        assert!(pieces.contains(&("\'\'\'\n# not a comment\n\'\'\'", TomlToken::String)), "{pieces:?}");
+        assert!(pieces.contains(&("after", TomlToken::Key)) && pieces.contains(&("3", TomlToken::Literal)), "{pieces:?}");
+        assert!(!pieces.iter().any(|(_, token)| *token == TomlToken::Comment), "{pieces:?}");
+        assert_eq!(toml_tokens(text).iter().map(|(piece, _)| *piece).collect::<String>(), text);
+    }
+
+    #[test]
+    fn arrays_over_lines_keep_their_values() {
+        let pieces = solid("prompts = [\n  \"a\",\n  \"b\",\n]\nnext = 1\n");
+        assert!(pieces.contains(&("\"b\"", TomlToken::String)), "{pieces:?}");
+        assert!(pieces.contains(&("next", TomlToken::Key)), "{pieces:?}");
     }
 
     #[test]

@@ -283,6 +283,22 @@ pub fn npm_bin(name: &str) -> PathBuf {
     path
 }
 
+/// A program from the Python virtual environment scripts/test-deps.sh made (pinned chromadb,
+/// prometheus_client, junitparser, PyYAML, Locust): `python3`, `chroma`, `locust`. Never the
+/// system's or another Python on PATH.
+pub fn python_bin(name: &str) -> PathBuf {
+    let venv = std::env::var_os("LOADSCOPE_PYTHON_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/loadscope-venv"));
+    let path = venv.join("bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test-deps.sh (it makes the Python test tools' virtual environment)",
+        path.display()
+    );
+    path
+}
+
 impl NodeServer {
     /// Starts `bin args...` with `env`, in a temp folder that `files` are written to first, and
     /// waits until it accepts connections on its port.

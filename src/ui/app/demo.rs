@@ -3,7 +3,6 @@
 
 use crate::demo::DemoStack;
 use crate::preset::CompiledPreset;
-use crate::preset::compiled::Scheme;
 use crate::ui::document::PresetDocument;
 
 /// Whether any scenario's base URL is one of the demo stack's reference addresses.
@@ -20,26 +19,11 @@ pub(super) fn uses_demo_ports(document: &PresetDocument) -> bool {
     .any(|address| document.text().contains(address))
 }
 
-/// Points the compiled preset's services that name the demo stack's reference ports (8000,
-/// 8002, 8020 on localhost) at wherever the running stack listens. An override for the run
-/// only: the preset's text keeps the ports it was written with (where the stack fell back to
-/// other ports, the demo panel says which).
+/// Points the compiled preset's services that name the demo stack's reference ports at
+/// wherever the running stack listens (where it fell back to other ports, the demo panel says
+/// which).
 pub(super) fn point_at_demo_stack(compiled: &mut CompiledPreset, stack: &DemoStack) {
-    let listening = [(8000, stack.gateway), (8002, stack.rag), (8020, stack.mcp)];
-    for service in compiled.scenarios.iter_mut().flat_map(|scenario| scenario.services.iter_mut()) {
-        let base = &service.base;
-        let local = matches!(base.host.as_str(), "localhost" | "127.0.0.1");
-        if base.scheme != Scheme::Http || !local {
-            continue;
-        }
-        let Some((_, address)) = listening
-            .iter()
-            .find(|(port, address)| *port == base.port && address.port() != *port)
-        else {
-            continue;
-        };
-        service.redirect(&address.ip().to_string(), address.port());
-    }
+    stack.point_preset_here(compiled);
 }
 
 #[cfg(test)]
