@@ -34,9 +34,9 @@ def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
     binary, packages = argv[0], [path for path in argv[1:] if kind(path)]
-    rows = [("`loadscope` (the stripped binary)", os.path.getsize(binary))]
-    rows += [(f"`{os.path.basename(path)}` ({kind(path)})", os.path.getsize(path)) for path in sorted(packages)]
-    table = ["| file | size |", "| --- | --- |"] + [f"| {name} | {mb(size)} |" for name, size in rows]
+    rows = [("`loadscope`", "the stripped binary", os.path.getsize(binary))]
+    rows += [(f"`{os.path.basename(path)}`", kind(path), os.path.getsize(path)) for path in sorted(packages)]
+    table = ["| file | what | size |", "| --- | --- | --- |"] + [f"| {name} | {what} | {mb(size)} |" for name, what, size in rows]
     print("\n".join(table))
     if readme:
         with open(readme, encoding="utf-8") as file:

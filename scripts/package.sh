@@ -62,6 +62,15 @@ if $check; then
   need appstreamcli appstream
   desktop-file-validate packaging/linux/dev.loadscope.Loadscope.desktop
   appstreamcli validate --no-net packaging/linux/dev.loadscope.Loadscope.metainfo.xml
+  # What the window loads is recommended by name (it dlopens libEGL; Vulkan on a card).
+  dpkg-deb -f "$deb" Recommends | grep -q 'mesa-vulkan-drivers | libegl1' || {
+    echo "package check: Recommends lacks 'mesa-vulkan-drivers | libegl1': $(dpkg-deb -f "$deb" Recommends)" >&2; exit 1; }
+  # The tarball holds the .deb's files, the binary runs from it.
+  xz_tree=$(mktemp -d)
+  tar -C "$xz_tree" -xJf "$out/loadscope-$version-$arch-linux.tar.xz"
+  "$xz_tree/loadscope-$version/usr/bin/loadscope" --version >/dev/null
+  [ -f "$xz_tree/loadscope-$version/usr/share/man/man1/loadscope-run.1.gz" ] || { echo "package check: the tarball has no man pages" >&2; exit 1; }
+  rm -rf "$xz_tree"
   need update-mime-database shared-mime-info
   dpkg -s loadscope >/dev/null 2>&1 && dpkg -r loadscope >/dev/null
   # dpkg -i does not fetch dependencies; apt-get -f install brings any the machine lacks.

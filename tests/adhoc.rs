@@ -242,6 +242,11 @@ fn a_url_capacity_search_answers_over_users() {
     assert!(matches!(output.status.code(), Some(0 | 1)), "{stdout}\n{stderr}");
     assert!(stderr.contains("search over users from 1 users to 8 users"), "{stderr}");
     assert!(stdout.lines().last().unwrap_or_default().contains("capacity"), "{stdout}");
+
+    // `loadscope capacity` takes presets; a URL is pointed at `run URL --capacity`.
+    let output = loadscope(&["capacity", &url], data.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--capacity --target"), "{}", text(&output.stderr));
 }
 
 #[test]

@@ -474,7 +474,10 @@ fn the_demo_stack_moves_with_base_port_and_a_taken_port_names_the_flag() {
     let data = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let refused = loadscope(&["run", "api-gateway", "--demo-stack", "--base-port", &port, "-n", "1"], data.path());
+    let refused = loadscope(
+        &["run", "api-gateway", "--demo-stack", "--base-port", &port, "-n", "1"],
+        data.path(),
+    );
     assert_eq!(refused.status.code(), Some(2));
     let stderr = text(&refused.stderr);
     assert!(stderr.contains(&format!("another program holds port {port}")), "{stderr}");
@@ -483,7 +486,18 @@ fn the_demo_stack_moves_with_base_port_and_a_taken_port_names_the_flag() {
 
     let free = common::free_port();
     let output = loadscope(
-        &["run", "api-gateway", "--demo-stack", "--base-port", &free.to_string(), "-u", "2", "-n", "2", "-q"],
+        &[
+            "run",
+            "api-gateway",
+            "--demo-stack",
+            "--base-port",
+            &free.to_string(),
+            "-u",
+            "2",
+            "-n",
+            "2",
+            "-q",
+        ],
         data.path(),
     );
     let stderr = text(&output.stderr);

@@ -205,7 +205,10 @@ fn prometheus_scrapes_the_run_and_stores_the_run_files_counts() {
         // The value checked, in seconds (Prometheus's base unit), as the run file's p95.
         let observed = last(format!("loadscope_target_observed{{level=\"{}\",unit=\"seconds\"}}", level.name));
         let file_p95 = level.tasks[0].stats.p95_micros as f64 / 1e6;
-        assert!((observed[0].1 - file_p95).abs() <= file_p95 * 0.05 + 0.002, "{observed:?} against {file_p95} s");
+        assert!(
+            (observed[0].1 - file_p95).abs() <= file_p95 * 0.05 + 0.002,
+            "{observed:?} against {file_p95} s"
+        );
         // Prometheus's p95 from the buckets lies in the bucket that holds the file's p95.
         let p95 = prometheus.query(&format!(
             "histogram_quantile(0.95, sum by (le) (last_over_time(loadscope_request_duration_seconds_bucket{{level=\"{}\"}}[5m])))",
@@ -250,15 +253,15 @@ fn prometheus_scrapes_the_run_and_stores_the_run_files_counts() {
     // not PromQL: its inner selector is checked).
     for expr in exprs.iter().filter(|expr| !expr.starts_with("${")) {
         let expr = expr
-                .strip_prefix("label_values(")
-                .and_then(|inner| inner.rsplit_once(',').map(|(selector, _)| selector))
-                .unwrap_or(expr);
-            let filled = expr
-                .replace("$__rate_interval", "5m")
-                .replace("$scenario", ".*")
-                .replace("$vllm_job", ".*");
-            // `query` asserts Prometheus answered 200 (a syntax error is a 400).
-            let result = prometheus.query(&filled);
+            .strip_prefix("label_values(")
+            .and_then(|inner| inner.rsplit_once(',').map(|(selector, _)| selector))
+            .unwrap_or(expr);
+        let filled = expr
+            .replace("$__rate_interval", "5m")
+            .replace("$scenario", ".*")
+            .replace("$vllm_job", ".*");
+        // `query` asserts Prometheus answered 200 (a syntax error is a 400).
+        let result = prometheus.query(&filled);
         if expr.contains("loadscope_") && !expr.contains("vllm:") && !result.is_empty() {
             found_data += 1;
         }
@@ -374,7 +377,10 @@ fn the_dashboard_imports_with_its_data_source_input_and_requires_what_it_uses() 
     // `datasource` variable every panel and the level annotations read.
     for input in dashboard["__inputs"].as_array().unwrap() {
         let name = input["name"].as_str().unwrap();
-        assert!(text.contains(&format!("\"${{{name}}}\"")), "__inputs declares {name}, which nothing uses");
+        assert!(
+            text.contains(&format!("\"${{{name}}}\"")),
+            "__inputs declares {name}, which nothing uses"
+        );
     }
     let variable = dashboard["templating"]["list"]
         .as_array()

@@ -57,6 +57,12 @@ pub(crate) fn prepare(args: &RunArgs, lookup: &dyn Fn(&str) -> Option<String>) -
             held_values: held.values,
         });
     }
+    if args.search.is_some() {
+        return Err(format!(
+            "loadscope capacity takes a preset; for a URL write `loadscope run {} --capacity --target 'p95 < 500ms'` (the targets are what the search holds to)",
+            args.target.preset
+        ));
+    }
     let url = args.target.preset.clone();
     let (base, path) = adhoc::split_url(&url).map_err(|why| why.to_string())?;
     let body = match &args.adhoc.body {

@@ -96,7 +96,9 @@ pub(crate) fn pages() -> Vec<(String, Vec<u8>)> {
 /// One page: clap_mangen's sections for the command, then Loadscope's own.
 fn page(command: clap::Command, name: Option<&str>, all: &[String]) -> Vec<u8> {
     let environment = environment(&command, name);
-    let man = clap_mangen::Man::new(command.clone()).date(env!("CARGO_PKG_VERSION")).manual("Loadscope");
+    let man = clap_mangen::Man::new(command.clone())
+        .date(env!("CARGO_PKG_VERSION"))
+        .manual("Loadscope");
     let mut out = Vec::new();
     // Rendering into a Vec cannot fail.
     let _ = man.render_title(&mut out);
@@ -152,8 +154,14 @@ fn exit_status(name: Option<&str>) -> Vec<(String, String)> {
         None | Some("run" | "capacity") => vec![
             code(EXIT_PASSED, "every target held (or a stopped run with none failed)"),
             code(EXIT_TARGET_FAILED, "a target failed, or abort_on_fail stopped the run"),
-            code(EXIT_BAD_INPUT, "bad input (preset, flag, unwritable --out) or a failed preflight / setup step"),
-            code(EXIT_NOT_SAVED, "the run ended but could not be saved anywhere (its summary was printed)"),
+            code(
+                EXIT_BAD_INPUT,
+                "bad input (preset, flag, unwritable --out) or a failed preflight / setup step",
+            ),
+            code(
+                EXIT_NOT_SAVED,
+                "the run ended but could not be saved anywhere (its summary was printed)",
+            ),
             code(EXIT_INTERRUPTED, "stopped by a signal before any load was sent"),
         ],
         Some("merge") => vec![
@@ -169,11 +177,17 @@ fn exit_status(name: Option<&str>) -> Vec<(String, String)> {
         ],
         Some("validate") => vec![
             code(EXIT_PASSED, "every preset is valid"),
-            code(EXIT_BAD_INPUT, "a preset has a mistake (each is listed with its file, line and column)"),
+            code(
+                EXIT_BAD_INPUT,
+                "a preset has a mistake (each is listed with its file, line and column)",
+            ),
         ],
         Some(_) => vec![
             code(EXIT_PASSED, "done"),
-            code(EXIT_BAD_INPUT, "bad input: a flag, a file or a run that cannot be read, or a port in use"),
+            code(
+                EXIT_BAD_INPUT,
+                "bad input: a flag, a file or a run that cannot be read, or a port in use",
+            ),
         ],
     }
 }
@@ -253,37 +267,85 @@ fn examples(name: Option<&str>) -> Vec<(&'static str, &'static str)> {
     match name {
         None => vec![
             ("Open the app with the built-in demo stack:", "loadscope gui demo --demo-stack"),
-            ("Load one URL with 2 users for 3 seconds:", "loadscope run http://127.0.0.1:8080/hello -u 2 -t 3s"),
-            ("Run a shipped preset against a real gateway:", "loadscope run api-gateway --host http://gpu:8000"),
+            (
+                "Load one URL with 2 users for 3 seconds:",
+                "loadscope run http://127.0.0.1:8080/hello -u 2 -t 3s",
+            ),
+            (
+                "Run a shipped preset against a real gateway:",
+                "loadscope run api-gateway --host http://gpu:8000",
+            ),
         ],
         Some("run") => vec![
-            ("One URL, 2 users, 3 seconds, a header:", "loadscope run http://127.0.0.1:8080/hello -u 2 -t 3s -H 'X-Test: 1'"),
-            ("Streamed chat completions, the model asked of /v1/models:", "loadscope run --chat http://127.0.0.1:8000 -u 4 -t 10s"),
-            ("Exactly 1000 requests at 50 per second:", "loadscope run http://127.0.0.1:8080/ --rate 50 -n 1000"),
-            ("A shipped preset on a real model, each level 30 seconds:", "LOADSCOPE_MODEL=llama-3 loadscope run llm-dataset --host http://gpu:8000 -t 30s"),
-            ("In CI, with JUnit for the verdicts:", "loadscope run api-gateway --junit verdicts.xml --json > summary.json"),
+            (
+                "One URL, 2 users, 3 seconds, a header:",
+                "loadscope run http://127.0.0.1:8080/hello -u 2 -t 3s -H 'X-Test: 1'",
+            ),
+            (
+                "Streamed chat completions, the model asked of /v1/models:",
+                "loadscope run --chat http://127.0.0.1:8000 -u 4 -t 10s",
+            ),
+            (
+                "Exactly 1000 requests at 50 per second:",
+                "loadscope run http://127.0.0.1:8080/ --rate 50 -n 1000",
+            ),
+            (
+                "A shipped preset on a real model, each level 30 seconds:",
+                "LOADSCOPE_MODEL=llama-3 loadscope run llm-dataset --host http://gpu:8000 -t 30s",
+            ),
+            (
+                "In CI, with JUnit for the verdicts:",
+                "loadscope run api-gateway --junit verdicts.xml --json > summary.json",
+            ),
         ],
         Some("capacity") => vec![
-            ("The most users the gateway holds within its targets:", "loadscope capacity api-gateway --host http://gpu:8000"),
-            ("Over arrival rate, from 5 to 200 requests per second:", "loadscope capacity rag-service --over rate --start 5 --max 200"),
+            (
+                "The most users the gateway holds within its targets:",
+                "loadscope capacity api-gateway --host http://gpu:8000",
+            ),
+            (
+                "Over arrival rate, from 5 to 200 requests per second:",
+                "loadscope capacity rag-service --over rate --start 5 --max 200",
+            ),
         ],
-        Some("validate") => vec![("Check presets before a run:", "loadscope validate my-suite.loadscope.toml api-gateway")],
+        Some("validate") => vec![(
+            "Check presets before a run:",
+            "loadscope validate my-suite.loadscope.toml api-gateway",
+        )],
         Some("demo-stack") => vec![("The simulated stack away from port 8000:", "loadscope demo-stack --base-port 18000")],
-        Some("probe") => vec![("What the monitors see, with the containers of a Compose project:", "loadscope probe --compose-project rag")],
+        Some("probe") => vec![(
+            "What the monitors see, with the containers of a Compose project:",
+            "loadscope probe --compose-project rag",
+        )],
         Some("runs") => vec![
             ("The slowest runs first:", "loadscope runs --sort p95"),
             ("Name the newest run:", "loadscope runs rename latest 'before the cache'"),
         ],
-        Some("compare") => vec![("The newest run against a baseline run:", "loadscope compare 20261201T100000Z-api-gateway latest")],
-        Some("merge") => vec![("One run from four segments' files:", "loadscope merge runs/segments/ --out merged.json")],
-        Some("import") => vec![("A team's Locust run (results/stats_stats.csv, results/stats_stats_history.csv, ...):", "loadscope import locust results/stats")],
+        Some("compare") => vec![(
+            "The newest run against a baseline run:",
+            "loadscope compare 20261201T100000Z-api-gateway latest",
+        )],
+        Some("merge") => vec![(
+            "One run from four segments' files:",
+            "loadscope merge runs/segments/ --out merged.json",
+        )],
+        Some("import") => vec![(
+            "A team's Locust run (results/stats_stats.csv, results/stats_stats_history.csv, ...):",
+            "loadscope import locust results/stats",
+        )],
         Some("report") => vec![
-            ("The newest run as one HTML file:", "loadscope report latest --format html --out results.html"),
+            (
+                "The newest run as one HTML file:",
+                "loadscope report latest --format html --out results.html",
+            ),
             ("JUnit XML for CI:", "loadscope report latest --format junit --out verdicts.xml"),
         ],
         Some("gui") => vec![
             ("The app on a preset:", "loadscope gui api-gateway"),
-            ("A run full screen for a room:", "loadscope gui --present runs/20261201T100000Z-api-gateway.json"),
+            (
+                "A run full screen for a room:",
+                "loadscope gui --present runs/20261201T100000Z-api-gateway.json",
+            ),
         ],
         Some(_) => Vec::new(),
     }
@@ -297,13 +359,27 @@ mod tests {
     fn every_subcommand_has_a_page_with_its_sections_and_examples() {
         let pages = pages();
         let names: Vec<&str> = pages.iter().map(|(file, _)| file.as_str()).collect();
-        for expected in ["loadscope.1", "loadscope-run.1", "loadscope-capacity.1", "loadscope-compare.1", "loadscope-report.1"] {
+        for expected in [
+            "loadscope.1",
+            "loadscope-run.1",
+            "loadscope-capacity.1",
+            "loadscope-compare.1",
+            "loadscope-report.1",
+        ] {
             assert!(names.contains(&expected), "{expected} missing from {names:?}");
         }
         assert!(!names.contains(&"loadscope-generate.1"), "the hidden command has no page");
         for (file, text) in &pages {
             let text = String::from_utf8_lossy(text);
-            for heading in [".SH NAME", ".SH SYNOPSIS", ".SH EXIT STATUS", ".SH ENVIRONMENT", ".SH FILES", ".SH EXAMPLES", ".SH SEE ALSO"] {
+            for heading in [
+                ".SH NAME",
+                ".SH SYNOPSIS",
+                ".SH EXIT STATUS",
+                ".SH ENVIRONMENT",
+                ".SH FILES",
+                ".SH EXAMPLES",
+                ".SH SEE ALSO",
+            ] {
                 assert!(text.contains(heading), "{file} has no {heading}");
             }
             assert!(text.contains("LOADSCOPE_DATA_DIR"), "{file}");

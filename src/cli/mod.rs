@@ -290,6 +290,39 @@ mod exit_status_tests {
 }
 
 #[cfg(test)]
+mod run_help_tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn run_help_says_what_t_means_and_lists_the_environment() {
+        let mut command = Cli::command();
+        let help = command.find_subcommand_mut("run").expect("run").render_long_help().to_string();
+        assert!(help.contains("-t, --duration <DURATION>"), "{help}");
+        assert!(help.contains("Each level's duration"), "{help}");
+        assert!(
+            help.contains("[aliases: --run-time]") || help.contains("[alias: --run-time]"),
+            "{help}"
+        );
+        for var in [
+            "LOADSCOPE_HOST",
+            "LOADSCOPE_USERS",
+            "LOADSCOPE_SPAWN_RATE",
+            "LOADSCOPE_DURATION",
+            "LOADSCOPE_MODEL",
+            "LOADSCOPE_WORKERS",
+            "LOADSCOPE_METRICS_ADDR",
+            "LOADSCOPE_SEGMENT",
+            "LOADSCOPE_RUN_ID",
+            "LOADSCOPE_START_AT",
+        ] {
+            assert!(help.contains(&format!("[env: {var}")), "{var} is not in run --help");
+        }
+        assert!(help.contains("A run from a URL:"), "{help}");
+    }
+}
+
+#[cfg(test)]
 mod start_at_tests {
     use super::*;
     use std::time::Duration;

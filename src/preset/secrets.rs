@@ -414,7 +414,10 @@ impl DotEnv {
                 }
                 Err(dotenvy::Error::LineParse(line, _)) => {
                     // dotenvy names the line's text: its number is where that text first stands.
-                    let number = text.lines().position(|known| known.trim() == line.trim()).map_or(0, |index| index + 1);
+                    let number = text
+                        .lines()
+                        .position(|known| known.trim() == line.trim())
+                        .map_or(0, |index| index + 1);
                     return Err(DotEnvError::BadLine {
                         path: path.to_path_buf(),
                         line: number,
@@ -533,7 +536,7 @@ mod dotenv_tests {
         assert_eq!(DotEnv::read(&path).expect("reads back").values, odd.values);
         let bad = dir.join("bad.env");
         std::fs::write(&bad, "NO_EQUALS_SIGN\n").expect("write");
-        let why = DotEnv::read(&bad).err().expect("refused").to_string();
+        let why = DotEnv::read(&bad).expect_err("refused").to_string();
         assert!(why.contains("line 1: expected NAME=value"), "{why}");
         assert!(DotEnv::read(&dir.join("missing.env")).expect("missing is empty").values.is_empty());
         let _ = std::fs::remove_dir_all(&dir);

@@ -146,14 +146,16 @@ fn toml_tokens(text: &str) -> Vec<(&str, TomlToken)> {
                 TomlToken::Plain
             }
             TokenKind::Comma => {
-                position = if open.last() == Some(&true) { Position::Key } else { Position::Value };
+                position = if open.last() == Some(&true) {
+                    Position::Key
+                } else {
+                    Position::Value
+                };
                 TomlToken::Plain
             }
             TokenKind::Dot if position == Position::Key => TomlToken::Key,
             _ if position == Position::Key => TomlToken::Key,
-            TokenKind::BasicString | TokenKind::LiteralString | TokenKind::MlBasicString | TokenKind::MlLiteralString => {
-                TomlToken::String
-            }
+            TokenKind::BasicString | TokenKind::LiteralString | TokenKind::MlBasicString | TokenKind::MlLiteralString => TomlToken::String,
             TokenKind::Atom | TokenKind::Dot => TomlToken::Literal,
             _ => TomlToken::Plain,
         };
@@ -181,7 +183,10 @@ mod tests {
 
     /// The pieces that are not blank, as (text, colour).
     fn solid(text: &str) -> Vec<(&str, TomlToken)> {
-        toml_tokens(text).into_iter().filter(|(piece, _)| !piece.trim().is_empty()).collect()
+        toml_tokens(text)
+            .into_iter()
+            .filter(|(piece, _)| !piece.trim().is_empty())
+            .collect()
     }
 
     #[test]
@@ -204,7 +209,10 @@ mod tests {
         assert_eq!(toml_tokens(line).iter().map(|(text, _)| *text).collect::<String>(), line);
         assert_eq!(toml_tokens(line).last().map(|(_, token)| *token), Some(TomlToken::Comment));
         let inline = solid(line);
-        assert!(inline.contains(&("role", TomlToken::Key)) && inline.contains(&("\"user\"", TomlToken::String)), "{inline:?}");
+        assert!(
+            inline.contains(&("role", TomlToken::Key)) && inline.contains(&("\"user\"", TomlToken::String)),
+            "{inline:?}"
+        );
     }
 
     #[test]
@@ -216,8 +224,14 @@ mod tests {
             "{pieces:?}"
         );
         assert!(pieces.contains(&("\"X-Api-Key\"", TomlToken::Key)), "{pieces:?}");
-        assert!(pieces.contains(&("\'\'\'\n# not a comment\n\'\'\'", TomlToken::String)), "{pieces:?}");
-        assert!(pieces.contains(&("after", TomlToken::Key)) && pieces.contains(&("3", TomlToken::Literal)), "{pieces:?}");
+        assert!(
+            pieces.contains(&("\'\'\'\n# not a comment\n\'\'\'", TomlToken::String)),
+            "{pieces:?}"
+        );
+        assert!(
+            pieces.contains(&("after", TomlToken::Key)) && pieces.contains(&("3", TomlToken::Literal)),
+            "{pieces:?}"
+        );
         assert!(!pieces.iter().any(|(_, token)| *token == TomlToken::Comment), "{pieces:?}");
         assert_eq!(toml_tokens(text).iter().map(|(piece, _)| *piece).collect::<String>(), text);
     }
