@@ -371,14 +371,15 @@ mod tests {
         assert!(!names.contains(&"loadscope-generate.1"), "the hidden command has no page");
         for (file, text) in &pages {
             let text = String::from_utf8_lossy(text);
+            // roff quotes a heading of several words.
             for heading in [
                 ".SH NAME",
                 ".SH SYNOPSIS",
-                ".SH EXIT STATUS",
+                ".SH \"EXIT STATUS\"",
                 ".SH ENVIRONMENT",
                 ".SH FILES",
                 ".SH EXAMPLES",
-                ".SH SEE ALSO",
+                ".SH \"SEE ALSO\"",
             ] {
                 assert!(text.contains(heading), "{file} has no {heading}");
             }
