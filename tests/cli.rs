@@ -503,7 +503,10 @@ fn the_demo_stack_moves_with_base_port_and_a_taken_port_names_the_flag() {
     let stderr = text(&output.stderr);
     assert!(matches!(output.status.code(), Some(0 | 1)), "{stderr}");
     assert!(stderr.contains(&format!("gateway http://127.0.0.1:{free}")), "{stderr}");
-    assert!(text(&output.stdout).contains("6 requests, 0 failures"), "{}", text(&output.stdout));
+    // Three levels of two requests each, all answered by the stack on the moved ports (the
+    // demo injects a 0.2% error rate, so failures are not counted here).
+    assert!(text(&output.stdout).contains("6 requests, "), "{}", text(&output.stdout));
+    assert!(!text(&output.stdout).contains("connection refused"), "{}", text(&output.stdout));
 
     let without = loadscope(&["run", "api-gateway", "--base-port", "18000"], data.path());
     assert_eq!(without.status.code(), Some(2));
