@@ -78,6 +78,12 @@ fn requests_stop_the_run_at_exactly_n_and_headers_arrive_with_credentials_held_o
     assert!(seen.iter().all(|request| request.headers.contains("Bearer sk-adhoc-secret-99")));
     let run = only_run(data.path());
     assert_eq!(total_requests(&run), 25);
+    // The level ended when its 25th request did, not when the controller next heard from the
+    // workers (they hand in every 250 ms): 25 requests to a local server take a few ms.
+    let level = &run["scenarios"][0]["levels"][0];
+    let length = level["ended_offset_secs"].as_f64().unwrap() - level["started_offset_secs"].as_f64().unwrap();
+    assert!(length < 0.2, "the level lasted {length} s");
+    assert!(!stderr.contains("saturated"), "{stderr}");
     let run_text = run.to_string();
     assert!(!run_text.contains("sk-adhoc-secret"), "the credential is not in the run file");
     assert!(run_text.contains("LOADSCOPE_HEADER_AUTHORIZATION"), "{run_text}");
@@ -99,6 +105,64 @@ fn requests_stop_the_run_at_exactly_n_and_headers_arrive_with_credentials_held_o
             .iter()
             .all(|request| request.headers.contains("Bearer from-env-77"))
     );
+}
+
+#[test]
+fn a_password_in_the_url_goes_as_basic_auth_and_nowhere_else() {
+    let server = Faulty::start();
+    let data = tempfile::tempdir().unwrap();
+    let saved = data.path().join("auth.loadscope.toml");
+    let url = format!("http://alice:s3cret-pw-41@127.0.0.1:{}/health-auth", server.port);
+    let output = loadscope(
+        &["run", &url, "-u", "1", "-n", "3", "--save-preset", saved.to_str().unwrap()],
+        data.path(),
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    // alice:s3cret-pw-41 in base64.
+    assert!(
+        seen.iter().all(|request| request.headers.contains("YWxpY2U6czNjcmV0LXB3LTQx")),
+        "{:?}",
+        seen[0].headers
+    );
+    let run = only_run(data.path());
+    assert_eq!(
+        run["scenarios"][0]["total"]["failures"].as_u64(),
+        Some(0),
+        "the server took the credentials"
+    );
+    let files: Vec<String> = std::fs::read_dir(data.path().join("runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for (place, content) in [
+        ("stdout", stdout.clone()),
+        ("stderr", stderr.clone()),
+        ("the run file", run.to_string()),
+        ("the run file's name", files.join(" ")),
+        ("the saved preset", std::fs::read_to_string(&saved).unwrap()),
+    ] {
+        assert!(!content.contains("s3cret-pw-41"), "the password is in {place}: {content}");
+    }
+    assert!(stderr.contains("http://alice:***@127.0.0.1"), "{stderr}");
+    assert!(stderr.contains("export LOADSCOPE_URL_PASSWORD"), "{stderr}");
+}
+
+#[test]
+fn a_rate_with_a_request_count_reports_the_rate_it_sent() {
+    let server = Faulty::start();
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("{}/ok", server.url());
+    let output = loadscope(&["run", &url, "--rate", "50", "-n", "30", "--json"], data.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(server.seen().len(), 30);
+    let run = only_run(data.path());
+    // 30 arrivals 20 ms apart span 0.58 s: about 50 a second, not 30 over the time until the
+    // controller saw them finish (37.5 a second before the level ended at its last request).
+    let rps = run["scenarios"][0]["levels"][0]["total"]["rps"].as_f64().unwrap();
+    assert!((45.0..=60.0).contains(&rps), "{rps} req/s");
 }
 
 #[test]

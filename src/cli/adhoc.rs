@@ -60,7 +60,7 @@ pub(crate) fn prepare(args: &RunArgs, lookup: &dyn Fn(&str) -> Option<String>) -
     if args.search.is_some() {
         return Err(format!(
             "loadscope capacity takes a preset; for a URL write `loadscope run {} --capacity --target 'p95 < 500ms'` (the targets are what the search holds to)",
-            args.target.preset
+            crate::preset::compiled::mask_password(&args.target.preset)
         ));
     }
     let url = args.target.preset.clone();
@@ -72,7 +72,7 @@ pub(crate) fn prepare(args: &RunArgs, lookup: &dyn Fn(&str) -> Option<String>) -
     let chat = if args.adhoc.chat {
         let model = match &args.adhoc.model {
             Some(model) => model.clone(),
-            None => detect_model(args, &base, &path, lookup)?,
+            None => detect_model(args, &held, &base, &path, lookup)?,
         };
         Some(ChatShape {
             model,
@@ -116,7 +116,7 @@ pub(crate) fn prepare(args: &RunArgs, lookup: &dyn Fn(&str) -> Option<String>) -
                 file.display()
             );
             for (reference, _) in &made.held_values {
-                eprintln!("  It reads a header from ${{{reference}}}: export {reference} before running the file.");
+                eprintln!("  It reads ${{{reference}}} (given on this command line): export {reference} before running the file.");
             }
         }
     }
@@ -136,9 +136,14 @@ fn read_body(body: &str) -> Result<String, String> {
 }
 
 /// `--chat` without `--model`: the one model the server lists.
-fn detect_model(args: &RunArgs, base: &str, path: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+fn detect_model(
+    args: &RunArgs,
+    held: &adhoc::HeldHeaders,
+    base: &str,
+    path: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
     // The headers as sent: `${VAR}` references (and held credentials) resolved.
-    let held = adhoc::hold_credentials(&args.headers);
     let mut secrets = crate::preset::secrets::Secrets::default();
     let resolve = |name: &str| {
         held.values
@@ -153,10 +158,22 @@ fn detect_model(args: &RunArgs, base: &str, path: &str, lookup: &dyn Fn(&str) ->
         headers.push((name.clone(), value));
     }
     let models_path = adhoc::models_path(path);
-    let model = crate::engine::model_list::only_model(base, &models_path, &headers, args.target.insecure)
-        .map_err(|why| format!("--chat: {}", secrets.redact(&why.to_string())))?;
+    // The URL's password goes out as basic auth: an error that quotes the URL back (the HTTP
+    // client's) shows it masked.
+    let password = crate::preset::compiled::split_credentials(base)
+        .0
+        .map(|(_, password)| password)
+        .filter(|password| !password.is_empty());
+    let model = crate::engine::model_list::only_model(base, &models_path, &headers, args.target.insecure).map_err(|why| {
+        let message = secrets.redact(&why.to_string()).into_owned();
+        let message = password
+            .as_ref()
+            .map_or(message.clone(), |password| message.replace(password.as_str(), "***"));
+        format!("--chat: {message}")
+    })?;
     if !args.target.quiet {
-        eprintln!("Model: {model} (the one {base}{models_path} lists; --model picks another)");
+        let shown = crate::preset::compiled::mask_password(base);
+        eprintln!("Model: {model} (the one {shown}{models_path} lists; --model picks another)");
     }
     Ok(model)
 }

@@ -14,7 +14,7 @@ use clap::CommandFactory;
 use clap_complete::env::EnvCompleter;
 use roff::{Roff, bold, roman};
 
-use super::{Cli, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_PASSED, EXIT_TARGET_FAILED};
+use super::{Cli, EXIT_BAD_INPUT, EXIT_NOT_SAVED, EXIT_PASSED, EXIT_TARGET_FAILED};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -151,19 +151,7 @@ fn section(roff: &mut Roff, title: &str, items: Vec<(String, String)>) {
 fn exit_status(name: Option<&str>) -> Vec<(String, String)> {
     let code = |code: u8, text: &str| (code.to_string(), text.to_string());
     match name {
-        None | Some("run" | "capacity") => vec![
-            code(EXIT_PASSED, "every target held (or a stopped run with none failed)"),
-            code(EXIT_TARGET_FAILED, "a target failed, or abort_on_fail stopped the run"),
-            code(
-                EXIT_BAD_INPUT,
-                "bad input (preset, flag, unwritable --out) or a failed preflight / setup step",
-            ),
-            code(
-                EXIT_NOT_SAVED,
-                "the run ended but could not be saved anywhere (its summary was printed)",
-            ),
-            code(EXIT_INTERRUPTED, "stopped by a signal before any load was sent"),
-        ],
+        None | Some("run" | "capacity") => super::EXIT_CODES.iter().map(|(number, what)| code(*number, what)).collect(),
         Some("merge") => vec![
             code(EXIT_PASSED, "the merged run's targets all held"),
             code(EXIT_TARGET_FAILED, "a merged target failed, or --partial merged an incomplete set"),

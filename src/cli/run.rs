@@ -336,7 +336,12 @@ fn checked_preset(args: &RunArgs, prepared: &super::adhoc::Prepared) -> Result<c
         requests: args.requests.filter(|_| !adhoc),
     };
     let source = match &prepared.adhoc_toml {
-        Some(toml) => Ok(crate::preset::PresetSource::from_text(&args.target.preset, toml, None)),
+        // Named as shown: a password in the URL is masked.
+        Some(toml) => Ok(crate::preset::PresetSource::from_text(
+            &crate::preset::compiled::mask_password(&args.target.preset),
+            toml,
+            None,
+        )),
         None => crate::preset::PresetSource::locate(&args.target.preset),
     };
     let mut compiled = source

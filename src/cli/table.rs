@@ -21,13 +21,14 @@ fn tokens_from(chat: &ChatStats) -> String {
 /// The stats table, failures and verdicts of one level.
 pub(crate) fn level_report(scenario: &str, level: &LevelRecord) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n{scenario} / {} ({}) - {:.1}s",
-        level.name,
-        level.load,
-        level.duration_secs()
-    );
+    // A level counted in requests may end within a second: say how much within.
+    let secs = level.duration_secs();
+    let length = if secs < 1.0 {
+        format::duration(std::time::Duration::from_secs_f64(secs.max(0.0)))
+    } else {
+        format!("{secs:.1}s")
+    };
+    let _ = writeln!(out, "\n{scenario} / {} ({}) - {length}", level.name, level.load);
     let rows = stats_table::level_rows(level);
     // Journey steps are named `journey / step`: the column grows to show them whole.
     let name_width = rows

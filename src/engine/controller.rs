@@ -71,6 +71,8 @@ enum Continue {
 #[derive(PartialEq, Eq)]
 enum LevelEnd {
     Elapsed,
+    /// A level counted in `requests` has had them all finish.
+    RequestsDone,
     Skipped,
     /// A capacity search found its answer (during the warm-up after its last step).
     SearchDone,
@@ -131,9 +133,14 @@ async fn execute(plan: Arc<RunPlan>, commands: &mut UnboundedReceiver<Command>, 
         while let Some(next) = levels.next() {
             let warmup = next.warmup;
             let end = run_level(&mut running, &mut levels, next, stage, scenario, &mut users_now, commands, sink).await;
-            running.run.end_stage(stage);
             match end {
-                LevelEnd::Elapsed | LevelEnd::Skipped => levels.ended(stage, warmup),
+                // The level ended when its last request did, not when the controller saw it
+                // (up to a worker's hand-over later): its rates are over that time.
+                LevelEnd::RequestsDone => running.run.end_stage_at_last_request(stage),
+                _ => running.run.end_stage(stage),
+            }
+            match end {
+                LevelEnd::Elapsed | LevelEnd::Skipped | LevelEnd::RequestsDone => levels.ended(stage, warmup),
                 LevelEnd::SearchDone => {
                     stage += 1;
                     break;
@@ -372,7 +379,7 @@ async fn run_level(
                 }
                 run.close_seconds(false);
                 if level.requests.is_some_and(|count| run.stage_finished_requests(stage) >= count) {
-                    return LevelEnd::Elapsed;
+                    return LevelEnd::RequestsDone;
                 }
                 if now - level_start >= level_duration {
                     // A search step that cannot tell yet whether it held is measured longer

@@ -24,19 +24,14 @@ pub(crate) enum ModelListError {
 /// The one model `base` + `path` lists, asking with `headers` (already resolved).
 pub(crate) fn only_model(base: &str, path: &str, headers: &[(String, String)], insecure: bool) -> Result<String, ModelListError> {
     let url = format!("{}{path}", base.trim_end_matches('/'));
-    let unreachable = |why: String| ModelListError::Unreachable { url: url.clone(), why };
+    // Errors name the URL as it may be shown: a password in it masked.
+    let shown = crate::preset::compiled::mask_password(&url);
+    let unreachable = |why: String| ModelListError::Unreachable { url: shown.clone(), why };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| unreachable(err.to_string()))?;
-    super::preflight::install_crypto_provider();
-    let tls = super::protocols::tls::client_config(&[], !insecure).map_err(|err| unreachable(err.to_string()))?;
-    let client = reqwest::Client::builder()
-        .timeout(MODEL_LIST_TIMEOUT)
-        .user_agent(concat!("loadscope/", env!("CARGO_PKG_VERSION")))
-        .tls_backend_preconfigured(tls)
-        .build()
-        .map_err(|err| unreachable(err.to_string()))?;
+    let client = super::preflight::tls_client(MODEL_LIST_TIMEOUT, &[], !insecure).map_err(|err| unreachable(err.to_string()))?;
     let body = runtime.block_on(async {
         let mut request = client.get(&url);
         for (name, value) in headers {
@@ -48,18 +43,21 @@ pub(crate) fn only_model(base: &str, path: &str, headers: &[(String, String)], i
             .map_err(|err| unreachable(super::preflight::describe_reqwest_error(&err)))?;
         let status = response.status().as_u16();
         if status != 200 {
-            return Err(ModelListError::Status { url: url.clone(), status });
+            return Err(ModelListError::Status {
+                url: shown.clone(),
+                status,
+            });
         }
         response
             .bytes()
             .await
             .map_err(|err| unreachable(super::preflight::describe_reqwest_error(&err)))
     })?;
-    let models = model_ids(&body).map_err(|why| ModelListError::NotAList { url: url.clone(), why })?;
+    let models = model_ids(&body).map_err(|why| ModelListError::NotAList { url: shown.clone(), why })?;
     match models.as_slice() {
-        [] => Err(ModelListError::Empty { url }),
+        [] => Err(ModelListError::Empty { url: shown }),
         [only] => Ok(only.clone()),
-        _ => Err(ModelListError::Several { url, models }),
+        _ => Err(ModelListError::Several { url: shown, models }),
     }
 }
 

@@ -250,8 +250,17 @@ pub(crate) fn scenario_client(
     timeout: Duration,
     service: &crate::preset::compiled::CompiledService,
 ) -> Result<reqwest::Client, super::protocols::ProtocolError> {
+    tls_client(timeout, &service.extra_roots, service.tls_verify)
+}
+
+/// A client off the hot path with these extra roots, verifying certificates or not.
+pub(crate) fn tls_client(
+    timeout: Duration,
+    extra_roots: &[rustls::pki_types::CertificateDer<'static>],
+    verify: bool,
+) -> Result<reqwest::Client, super::protocols::ProtocolError> {
     install_crypto_provider();
-    let tls = super::protocols::tls::client_config(&service.extra_roots, service.tls_verify)?;
+    let tls = super::protocols::tls::client_config(extra_roots, verify)?;
     reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("loadscope/", env!("CARGO_PKG_VERSION")))

@@ -498,6 +498,8 @@ pub(crate) struct Sample<'a> {
     pub task: u32,
     /// Seconds since the run started at completion.
     pub second: u32,
+    /// Microseconds since the run started at completion.
+    pub done_micros: u64,
     pub latency_micros: u64,
     pub connect_micros: Option<u64>,
     pub bytes_received: u64,
@@ -538,6 +540,9 @@ pub(crate) struct Recorder {
     pub resends: HashMap<u32, ResendCounts>,
     /// Journeys per (stage, journey).
     pub journeys: HashMap<StageJourney, JourneyAccum>,
+    /// When each stage's latest request finished, in microseconds since the run started: where
+    /// a level counted in `requests` really ended.
+    pub last_done_micros: HashMap<u32, u64>,
     /// Distinct failure messages per (stage, task, kind), for the cap.
     failure_messages: HashMap<(u32, u32, FailureKind), usize>,
 }
@@ -550,6 +555,8 @@ pub(crate) const OTHER_MESSAGES: &str = "(other messages; the first 50 are liste
 impl Recorder {
     /// Records one finished request.
     pub(crate) fn record(&mut self, sample: Sample<'_>) {
+        let last = self.last_done_micros.entry(sample.stage).or_insert(0);
+        *last = (*last).max(sample.done_micros);
         if sample.cancelled {
             self.record_cancelled(&sample);
             return;
@@ -762,6 +769,10 @@ impl Recorder {
                 }
             }
         }
+        for (stage, micros) in other.last_done_micros {
+            let last = self.last_done_micros.entry(stage).or_insert(0);
+            *last = (*last).max(micros);
+        }
         for (stage, micros) in other.worker_cpu_micros {
             *self.worker_cpu_micros.entry(stage).or_insert(0) += micros;
         }
@@ -791,6 +802,7 @@ mod tests {
                 stage: 0,
                 task: 0,
                 second: 0,
+                done_micros: 0,
                 latency_micros: 1,
                 connect_micros: None,
                 bytes_received: 0,
@@ -827,6 +839,7 @@ mod tests {
                 stage: 0,
                 task: 1,
                 second: 2,
+                done_micros: 2_000_000,
                 latency_micros: latency,
                 connect_micros: Some(50),
                 bytes_received: 17,
@@ -842,6 +855,7 @@ mod tests {
             stage: 0,
             task: 1,
             second: 2,
+            done_micros: 2_400_000,
             latency_micros: 9_000,
             connect_micros: None,
             bytes_received: 0,
@@ -864,5 +878,7 @@ mod tests {
         let (key, count) = run.failures.iter().next().expect("one failure group");
         assert_eq!((key.kind, count.count, count.first_second), (FailureKind::Status(500), 1, 2));
         assert_eq!(key.kind.to_string(), "status 500");
+        // The stage's last request is the latest of any worker's.
+        assert_eq!(run.last_done_micros[&0], 2_400_000);
     }
 }

@@ -139,7 +139,8 @@ impl StopSignal {
 /// Records a finished request of (stage, task); returns whether it met the scenario's
 /// per-request objectives (None without objectives, or for a cancelled request).
 pub(super) fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, task: u32, done: &mut Done) -> Option<bool> {
-    let second = done.done_at.saturating_duration_since(state.run_start).as_secs() as u32;
+    let since_start = done.done_at.saturating_duration_since(state.run_start);
+    let second = since_start.as_secs() as u32;
     let objectives_met = scenario.compiled.objectives.as_ref().filter(|_| !done.cancelled).map(|objectives| {
         objectives.met_by(RequestMeasures {
             failed: done.failure.is_some(),
@@ -162,6 +163,7 @@ pub(super) fn record(state: &WorkerState, scenario: &ScenarioPlan, stage: u32, t
         stage,
         task,
         second,
+        done_micros: since_start.as_micros() as u64,
         latency_micros: done.latency_micros,
         connect_micros: done.connect_micros,
         bytes_received: done.bytes_received,

@@ -63,9 +63,14 @@ const CREDENTIAL_HEADERS: [&str; 6] = [
     "x-auth-token",
 ];
 
+/// The reference a literal password in the URL's user info becomes (`http://alice:pw@host`):
+/// sent as basic auth, held out of the preset, the run file and every output.
+pub(crate) const URL_PASSWORD_REFERENCE: &str = "LOADSCOPE_URL_PASSWORD";
+
 /// Why the command line cannot make a preset.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub(crate) enum AdHocError {
+    /// The URL as shown: its password masked.
     #[error("{0:?}: give an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000/hello")]
     BadUrl(String),
     #[error("-H {0:?}: write 'Name: value' (a name, a colon, the value)")]
@@ -97,7 +102,7 @@ pub(crate) struct AdHocPreset {
 /// Splits `url` into its base (`http://host:port`) and the path with its query (`/` when
 /// there is none).
 pub(crate) fn split_url(url: &str) -> Result<(String, String), AdHocError> {
-    let bad = || AdHocError::BadUrl(url.to_string());
+    let bad = || AdHocError::BadUrl(crate::preset::compiled::mask_password(url));
     let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
     if !matches!(scheme, "http" | "https") {
         return Err(bad());
@@ -234,7 +239,18 @@ impl AdHoc {
         }
 
         let held = hold_credentials(&self.headers);
-        let held_values = held.values;
+        let mut held_values = held.values;
+        // A literal password in the URL is sent (basic auth) but never written: the preset's
+        // base URL reads it from a reference, and the name and comment show it masked.
+        let shown_url = crate::preset::compiled::mask_password(&self.url);
+        let base = match crate::preset::compiled::split_credentials(&base) {
+            (Some((user, password)), without) if !password.is_empty() && !password.contains("${") => {
+                held_values.push((URL_PASSWORD_REFERENCE.to_string(), password));
+                let (scheme, host) = without.split_once("://").unwrap_or(("http", &without));
+                format!("{scheme}://{user}:${{{URL_PASSWORD_REFERENCE}}}@{host}")
+            }
+            _ => base,
+        };
         let headers: Vec<String> = held
             .headers
             .iter()
@@ -243,8 +259,8 @@ impl AdHoc {
 
         let mut toml = String::new();
         let what = if self.chat.is_some() { "chat completions" } else { "requests" };
-        toml.push_str(&format!("# Made by `loadscope run {}`: {what} to one URL.\n", self.url));
-        toml.push_str(&format!("name = {}\n", quoted(&format!("ad hoc {}", self.url))));
+        toml.push_str(&format!("# Made by `loadscope run {shown_url}`: {what} to one URL.\n"));
+        toml.push_str(&format!("name = {}\n", quoted(&format!("ad hoc {shown_url}"))));
         toml.push_str("\n[[scenario]]\n");
         toml.push_str(&format!(
             "name = {}\n",
@@ -402,6 +418,29 @@ mod tests {
             vec![("LOADSCOPE_HEADER_AUTHORIZATION".to_string(), "Bearer sk-live-1234".to_string())]
         );
         compiles(&made.toml);
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_held_out_and_shown_masked() {
+        let adhoc = AdHoc {
+            url: "http://alice:s3cret-pw@127.0.0.1:9/x".into(),
+            ..AdHoc::default()
+        };
+        let made = adhoc.preset().expect("preset");
+        assert!(!made.toml.contains("s3cret-pw"), "{}", made.toml);
+        assert!(
+            made.toml.contains("http://alice:${LOADSCOPE_URL_PASSWORD}@127.0.0.1:9"),
+            "{}",
+            made.toml
+        );
+        assert!(made.toml.contains("ad hoc http://alice:***@127.0.0.1:9/x"), "{}", made.toml);
+        assert_eq!(
+            made.held_values,
+            vec![(URL_PASSWORD_REFERENCE.to_string(), "s3cret-pw".to_string())]
+        );
+        compiles(&made.toml);
+        let bad = split_url("ftp://alice:s3cret-pw@h/").expect_err("ftp");
+        assert!(!bad.to_string().contains("s3cret-pw"), "{bad}");
     }
 
     #[test]

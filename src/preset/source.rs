@@ -6,6 +6,10 @@ use super::diagnostic::{Diagnostic, PresetErrors};
 use super::model::Preset;
 use super::shipped;
 
+/// The folder of the data dir the user's presets are saved in (the app's File > Save) and
+/// found by name (`loadscope run NAME`).
+pub(crate) const USER_PRESETS_FOLDER: &str = "presets";
+
 /// The text of a preset and where it came from.
 #[derive(Debug, Clone)]
 pub struct PresetSource {
@@ -49,7 +53,7 @@ impl PresetSource {
     /// Where the user's presets live (the app's File > Save puts them there): the data dir's
     /// presets/ folder.
     pub(crate) fn user_presets_dir() -> PathBuf {
-        crate::run::library::data_dir().join("presets")
+        crate::run::library::data_dir().join(USER_PRESETS_FOLDER)
     }
 
     /// The user's preset called `name` (`NAME.toml` or `NAME.loadscope.toml` in

@@ -33,6 +33,10 @@ struct StageInfo {
     load: LoadModel,
     started_secs: f64,
     ended_secs: Option<f64>,
+    /// When the workers moved on from it: its end, or for a level counted in `requests`
+    /// the moment the controller saw them all finish (after its end). The workers' CPU is
+    /// charged to it until then.
+    worked_until_secs: Option<f64>,
     /// Open model: requests in flight at its start and end.
     in_flight_at_start: Option<u32>,
     in_flight_at_end: Option<u32>,
@@ -281,6 +285,7 @@ impl RunState {
             load: spec.load,
             started_secs: self.elapsed_secs(),
             ended_secs: None,
+            worked_until_secs: None,
             in_flight_at_start: self.open_in_flight(spec.load),
             in_flight_at_end: None,
         });
@@ -295,10 +300,28 @@ impl RunState {
     /// worker has moved on and recorded the requests it started in it: the CLI, the app and the
     /// file agree.
     pub(super) fn end_stage(&mut self, stage: usize) {
+        self.end_stage_at(stage, self.elapsed_secs());
+    }
+
+    /// Ends a level whose `requests` have all finished at the moment the last of them did:
+    /// the workers hand in what they record every 250 ms, so the controller learns of it later.
+    pub(super) fn end_stage_at_last_request(&mut self, stage: usize) {
+        let now = self.elapsed_secs();
+        let started = self.stages.get(stage).map_or(now, |info| info.started_secs);
+        let last = self
+            .recorded
+            .last_done_micros
+            .get(&(stage as u32))
+            .map_or(now, |micros| *micros as f64 / 1e6);
+        self.end_stage_at(stage, last.clamp(started, now));
+    }
+
+    fn end_stage_at(&mut self, stage: usize, ended: f64) {
         let now = self.elapsed_secs();
         let in_flight = self.stages.get(stage).and_then(|info| self.open_in_flight(info.load));
         if let Some(info) = self.stages.get_mut(stage) {
-            info.ended_secs = Some(now);
+            info.ended_secs = Some(ended);
+            info.worked_until_secs = Some(now);
             info.in_flight_at_end = in_flight;
             self.unreported_stages.push_back(stage);
         }
@@ -307,8 +330,10 @@ impl RunState {
     /// The generator's own load during a stage (so far, while it runs): its worker threads'
     /// CPU and timer lateness.
     pub(super) fn generator_load(&self, stage: usize) -> Option<GeneratorLoad> {
-        self.stages.get(stage)?;
-        let wall_secs = self.stage_duration_secs(stage);
+        let info = self.stages.get(stage)?;
+        // The workers' CPU over the time they spent in the stage, which for a level counted
+        // in `requests` runs past its end.
+        let wall_secs = info.worked_until_secs.unwrap_or_else(|| self.elapsed_secs()) - info.started_secs;
         let workers = self.worker_progress.len().max(1);
         let cpu_percent = self
             .recorded

@@ -161,7 +161,7 @@ impl LoadscopeApp {
     }
 
     fn user_presets_dir(&self) -> PathBuf {
-        self.config.data_dir.join("presets")
+        self.config.data_dir.join(crate::preset::source::USER_PRESETS_FOLDER)
     }
 
     /// Lists the presets folder on a job thread.
